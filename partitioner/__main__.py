@@ -1,0 +1,9 @@
+"""``python -m partitioner``: the command-line interface."""
+
+from __future__ import annotations
+
+import sys
+
+from partitioner.cli import main
+
+sys.exit(main())

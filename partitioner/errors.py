@@ -1,0 +1,39 @@
+"""The one error hierarchy: every message says what went wrong, where, and how to fix it.
+
+Only :func:`partitioner.cli.main` turns these into exit codes; a traceback always means a bug.
+Each subclass also inherits the builtin exception that fits, so callers may catch either.
+"""
+
+from __future__ import annotations
+
+
+class PartitionerError(Exception):
+    """Base of every error partitioner raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(PartitionerError, ValueError):
+    """A command-line option or argument is invalid (exit status 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(PartitionerError, ValueError):
+    """A configuration file or option value is invalid."""
+
+
+class InputError(PartitionerError, ValueError):
+    """The test list is unusable (empty, unreadable)."""
+
+
+class HistoryError(PartitionerError, OSError):
+    """A history source (stream, repository, dbm, JSON timing file) is missing or unreadable."""
+
+
+class PluginError(PartitionerError, ImportError):
+    """A callback or plugin named in configuration cannot be imported or called."""
+
+
+class RunnerError(PartitionerError, RuntimeError):
+    """The test_command runner could not start or list its workers."""

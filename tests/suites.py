@@ -1,0 +1,111 @@
+"""Shared test fixtures: generated tempest-shaped suites in temp dirs, and running the real tools.
+
+Generated suites come from ``../shared/bench/gen_suite.py``; real data from ``../shared/data``. Both live
+beside the repository (override with ``PARTITIONER_SHARED``); tests that need them skip when absent.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import fixtures
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PARTITIONER_SHARED", REPO.parent / "shared"))
+GEN_SUITE = SHARED / "bench" / "gen_suite.py"
+DATA = SHARED / "data"
+RAW = DATA / "raw"
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """Path of a console script installed beside this Python (testr, stestr, partitioner, ...)."""
+    path = BIN / name
+    return str(path) if path.exists() else name
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """An environment in which ``python`` and the console scripts are this venv's."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHON"] = sys.executable
+    env.pop("PYTHONPATH", None)
+    env.update(extra)
+    return env
+
+
+class GeneratedSuite(fixtures.Fixture):
+    """A gen_suite.py suite written to a fresh temp dir; ``self.path`` is its root.
+
+    :param classes: how many classes
+    :param serial_s: the suite's serial wall time in seconds (keep it small in tests)
+    :param races: how many racing class pairs
+    :param extra: further gen_suite.py arguments
+    """
+
+    def __init__(self, classes: int = 12, serial_s: float = 3.0, races: int = 0, seed: int = 1,
+                 extra: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.classes = classes
+        self.serial_s = serial_s
+        self.races = races
+        self.seed = seed
+        self.extra = extra
+
+    def _setUp(self) -> None:
+        if not GEN_SUITE.exists():
+            raise RuntimeError(f"{GEN_SUITE} is missing; set PARTITIONER_SHARED to the shared/ folder")
+        self.path = Path(self.useFixture(fixtures.TempDir()).path)
+        self.lockdir = self.path / "locks"
+        subprocess.run(
+            [sys.executable, str(GEN_SUITE), str(self.path), "--classes", str(self.classes),
+             "--serial-s", str(self.serial_s), "--races", str(self.races), "--seed", str(self.seed),
+             *self.extra],
+            check=True, capture_output=True,
+        )
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment to run this suite's tests in (locks kept inside the temp dir)."""
+        return tool_env(BENCH_LOCKDIR=str(self.lockdir), **extra)
+
+    def run(self, *argv: str, check: bool = False, timeout: float = 300,
+            **env: str) -> subprocess.CompletedProcess[str]:
+        """Run a command in the suite's directory; returns the completed process (text output)."""
+        return subprocess.run(list(argv), cwd=self.path, env=self.env(**env), capture_output=True,
+                              text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def subunit_v2(tests: list[tuple[str, str, float | None, float | None, str | None]]) -> bytes:
+    """A subunit v2 stream written by python-subunit: per ``(test_id, status, start, stop, worker)`` an
+    ``inprogress`` event at ``start`` and a final ``status`` event at ``stop`` (epoch seconds; ``None``
+    leaves the timestamp out), tagged with ``worker`` when given."""
+    import datetime
+    import io
+
+    import subunit
+
+    def stamp(seconds: float | None) -> datetime.datetime | None:
+        if seconds is None:
+            return None
+        return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+
+    out = io.BytesIO()
+    writer = subunit.StreamResultToBytes(out)
+    for test_id, status, start, stop, worker in tests:
+        tags = {worker} if worker else None
+        writer.status(test_id=test_id, test_status="inprogress", test_tags=tags, timestamp=stamp(start))
+        writer.status(test_id=test_id, test_status=status, test_tags=tags, timestamp=stamp(stop))
+    return out.getvalue()
+
+
+def tree_snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
+    """Every entry under ``root`` (itself included): relative path -> (bytes, mtime_ns); bytes are ``None``
+    for directories. Compare two snapshots to prove that something left a directory tree untouched."""
+    snap: dict[str, tuple[bytes | None, int]] = {}
+    for path in [root, *sorted(root.rglob("*"))]:
+        rel = str(path.relative_to(root))
+        snap[rel] = (path.read_bytes() if path.is_file() else None, path.stat().st_mtime_ns)
+    return snap
