@@ -1,0 +1,267 @@
+"""Estimate what each test and each class's setup will cost, from history; pure, no I/O.
+
+Per test: the median of the most recent successful samples (``RECENT`` of them). Failed, skipped and
+interrupted samples are left out: a failure often stops early and a skip costs nothing, so neither says
+what a passing run costs. The median of a few recent runs ignores one slow outlier (a loaded CI node)
+yet follows a test that really got slower within a couple of runs; the mean of the same window does
+neither. ``times.dbm`` values (one per test, last run only) are used only for tests no run covers.
+
+Per class (fixed cost): setUpClass/tearDownClass run outside every test's start/stop window. On one
+worker, the gap between a test's stop and the next test's start where the class changes is the new
+class's setup plus the previous class's teardown; we charge it to the new class (the median of its
+recent samples). A class is charged once per group it appears in, so splitting a class costs twice.
+
+Unseen tests get the mean estimate of their class's measured tests, else their module's, else the
+suite's; never zero. Unseen classes get their module's mean setup, else the suite's. With no history
+at all every test costs 1 and every class 1 (a test-count-and-structure balance), and the model says so.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from partitioner import testids
+from partitioner.grouping import Group
+from partitioner.history.model import SUCCESS_STATUSES, History, Run, Samples, TestRecord
+
+#: how many recent successful samples feed a test's or a class's estimate
+RECENT = 5
+#: cost of a test and of a class setup when there is no history at all (test-count units)
+NO_HISTORY_TEST = 1.0
+NO_HISTORY_SETUP = 1.0
+
+MEASURED = "measured"
+TIMES_DBM = "times.dbm"
+SIBLING_CLASS = "class mean"
+SIBLING_MODULE = "module mean"
+SIBLING_SUITE = "suite mean"
+NO_HISTORY = "no history"
+#: sources that are real measurements of the thing itself
+MEASURED_SOURCES = frozenset({MEASURED, TIMES_DBM})
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A cost and where it came from.
+
+    :ivar seconds: the estimate
+    :ivar source: one of measured, times.dbm, class mean, module mean, suite mean, no history
+    :ivar samples: how many samples the estimate rests on (0 for derived estimates)
+    """
+
+    seconds: float
+    source: str
+    samples: int = 0
+
+    @property
+    def measured(self) -> bool:
+        return self.source in MEASURED_SOURCES
+
+
+@dataclass(frozen=True)
+class GroupCost:
+    """A group's predicted cost, split into its parts.
+
+    :ivar key: the group key
+    :ivar cost: tests + class setups, seconds
+    :ivar setup_s: the class-setup part of ``cost``
+    :ivar measured_tests_s: the part of the test cost measured directly (what testr/stestr would see)
+    :ivar estimated_s: the part of ``cost`` that was estimated rather than measured
+    :ivar n_tests: number of tests
+    :ivar n_unmeasured: tests with no measurement of their own
+    """
+
+    key: str
+    cost: float
+    setup_s: float
+    measured_tests_s: float
+    estimated_s: float
+    n_tests: int
+    n_unmeasured: int
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def _mean(values: Iterable[float]) -> float:
+    items = list(values)
+    return sum(items) / len(items) if items else 0.0
+
+
+def _run_lanes(run: Run) -> list[list[TestRecord]]:
+    """A run's timed records split into per-worker lanes, each in start order.
+
+    A run with no worker tags is one lane (a serial run); in a tagged run, untagged records (e.g.
+    tempest's ``devstack`` pseudo-test) belong to no lane.
+    """
+    timed = [r for r in run.records if r.start is not None and r.stop is not None]
+    tagged = any(r.worker is not None for r in timed)
+    lanes: dict[str, list[TestRecord]] = defaultdict(list)
+    for record in timed:
+        if tagged and record.worker is None:
+            continue
+        lanes[record.worker or ""].append(record)
+    return [sorted(lane, key=lambda r: (r.start or 0.0, r.test_id)) for _, lane in sorted(lanes.items())]
+
+
+def setup_gaps(run: Run) -> list[tuple[str, float]]:
+    """``(class_key, seconds)`` for every class change on every worker lane of a run.
+
+    Fixture pseudo-tests (``setUpClass (X)``) are skipped; a negative gap (clock skew) is ignored.
+    """
+    gaps: list[tuple[str, float]] = []
+    for lane in _run_lanes(run):
+        previous: TestRecord | None = None
+        for record in lane:
+            if testids.parse(record.test_id).fixture:
+                continue
+            if previous is not None and record.status in SUCCESS_STATUSES:
+                before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
+                gap = (record.start or 0.0) - (previous.stop or 0.0)
+                if before != after and gap >= 0.0:
+                    gaps.append((after, gap))
+            previous = record
+    return gaps
+
+
+def collect_samples(history: History) -> Samples:
+    """Every timing sample in a history, oldest first: runs in order, then JSON samples.
+
+    This is what ``partitioner history export`` writes.
+    """
+    tests: dict[str, list[float]] = defaultdict(list)
+    setup: dict[str, list[float]] = defaultdict(list)
+    startup: list[float] = []
+    for samples in history.samples:
+        for key, values in samples.tests.items():
+            tests[key].extend(values)
+        for key, values in samples.setup.items():
+            setup[key].extend(values)
+        startup.extend(samples.startup)
+    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
+        for record in run.records:
+            duration = record.duration
+            if record.status in SUCCESS_STATUSES and duration is not None:
+                tests[testids.canonical(record.test_id)].append(duration)
+        for klass, gap in setup_gaps(run):
+            setup[klass].append(gap)
+    return Samples(MappingProxyType({k: tuple(v) for k, v in sorted(tests.items())}),
+                   MappingProxyType({k: tuple(v) for k, v in sorted(setup.items())}),
+                   tuple(startup))
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Per-test and per-class estimates for one set of test ids.
+
+    :ivar tests: estimate for every planned test id
+    :ivar setup: estimate for every class key that occurs among them
+    :ivar startup_s: per-worker start-up seconds (0 when the history cannot show it)
+    :ivar has_history: False when no source gave any timing: costs are then in test-count units
+    """
+
+    tests: Mapping[str, Estimate]
+    setup: Mapping[str, Estimate]
+    startup_s: float
+    has_history: bool
+
+    def group_cost(self, group: Group) -> GroupCost:
+        """The cost of running ``group`` on one worker, class setups included once per class."""
+        test_costs = [self.tests[t] for t in group.tests]
+        classes = sorted({testids.class_key(t) for t in group.tests})
+        setups = [self.setup[c] for c in classes]
+        tests_s = sum(e.seconds for e in test_costs)
+        setup_s = sum(e.seconds for e in setups)
+        estimated = (sum(e.seconds for e in test_costs if not e.measured)
+                     + sum(e.seconds for e in setups if not e.measured))
+        return GroupCost(
+            key=group.key,
+            cost=tests_s + setup_s,
+            setup_s=setup_s,
+            measured_tests_s=sum(e.seconds for e in test_costs if e.measured),
+            estimated_s=estimated,
+            n_tests=len(group.tests),
+            n_unmeasured=sum(1 for e in test_costs if not e.measured),
+        )
+
+
+def _sibling(values_by_key: Mapping[str, list[float]], keys: Sequence[tuple[str, str]],
+             suite: Sequence[float]) -> Estimate | None:
+    for source, key in keys:
+        values = values_by_key.get(key)
+        if values:
+            return Estimate(_mean(values), source)
+    if suite:
+        return Estimate(_mean(suite), SIBLING_SUITE)
+    return None
+
+
+def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RECENT) -> CostModel:
+    """Estimate every test in ``test_ids`` and every class they belong to.
+
+    :param test_ids: the ids to plan (any order, duplicates allowed)
+    :param history: everything the sources gave
+    :param recent: how many recent successful samples to take the median of
+    :returns: the cost model
+    """
+    ids = sorted(set(test_ids))
+    samples = collect_samples(history)
+    has_history = not history.empty
+
+    tests: dict[str, Estimate] = {}
+    by_class: dict[str, list[float]] = defaultdict(list)
+    by_module: dict[str, list[float]] = defaultdict(list)
+    suite: list[float] = []
+    for test_id in ids:
+        key = testids.canonical(test_id)
+        values = samples.tests.get(key)
+        if values:
+            window = values[-recent:]
+            estimate = Estimate(_median(window), MEASURED, len(window))
+        elif key in history.last_times or test_id in history.last_times:
+            seconds = history.last_times.get(key, history.last_times.get(test_id, 0.0))
+            estimate = Estimate(float(seconds), TIMES_DBM, 1)
+        else:
+            continue
+        tests[test_id] = estimate
+        parsed = testids.parse(test_id)
+        by_class[parsed.class_key].append(estimate.seconds)
+        by_module[parsed.module_key].append(estimate.seconds)
+        suite.append(estimate.seconds)
+
+    for test_id in ids:
+        if test_id in tests:
+            continue
+        parsed = testids.parse(test_id)
+        found = _sibling(by_class, [(SIBLING_CLASS, parsed.class_key)], []) or _sibling(
+            by_module, [(SIBLING_MODULE, parsed.module_key)], suite)
+        tests[test_id] = found or Estimate(NO_HISTORY_TEST, NO_HISTORY)
+
+    classes = sorted({testids.class_key(t) for t in ids})
+    setup: dict[str, Estimate] = {}
+    setup_by_module: dict[str, list[float]] = defaultdict(list)
+    setup_suite: list[float] = []
+    for klass, values in samples.setup.items():
+        window = values[-recent:]
+        seconds = _median(window)
+        if klass in classes:
+            setup[klass] = Estimate(seconds, MEASURED, len(window))
+        setup_by_module[testids.module_key(klass + ".x")].append(seconds)
+        setup_suite.append(seconds)
+    for klass in classes:
+        if klass in setup:
+            continue
+        module = testids.module_key(klass + ".x")
+        if has_history:
+            found = _sibling(setup_by_module, [(SIBLING_MODULE, module)], setup_suite)
+            setup[klass] = found or Estimate(0.0, SIBLING_SUITE)
+        else:
+            setup[klass] = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+
+    startup = _median(samples.startup[-recent:]) if samples.startup else 0.0
+    return CostModel(MappingProxyType(tests), MappingProxyType(setup), startup, has_history)

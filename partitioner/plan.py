@@ -1,0 +1,180 @@
+"""Plan values and the pure planning step: groups + cost model + strategy -> a frozen Plan.
+
+Determinism: groups arrive sorted by key with sorted tests, strategies break ties by key, and inside a
+worker groups run in key order, so the same ids in any order give an equal plan, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from partitioner import testids
+from partitioner.errors import InputError, UsageError
+from partitioner.estimate import CostModel, GroupCost
+from partitioner.grouping import Group
+from partitioner.strategies import Strategy
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One worker's share.
+
+    :ivar worker: worker index (the ``worker-N`` tag)
+    :ivar tests: test ids in run order (groups together, groups in key order)
+    :ivar groups: the group keys, in run order
+    :ivar predicted_s: predicted seconds including class setups and start-up (0 when empty)
+    """
+
+    worker: int
+    tests: tuple[str, ...]
+    groups: tuple[str, ...]
+    predicted_s: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole plan and its quality figures.
+
+    :ivar workers: exactly ``concurrency`` partitions (some may be empty when groups < workers)
+    :ivar serial: tests that must run alone after the parallel phase (``serial`` option), in order
+    :ivar predicted_makespan_s: the largest partition's predicted seconds
+    :ivar lower_bound_s: max(total / N, largest group) — no plan can beat it
+    :ivar total_s: predicted serial cost of the parallel phase
+    :ivar efficiency: lower bound / makespan (1.0 is perfect)
+    :ivar estimated_share: share of total cost that was estimated rather than measured
+    :ivar critical_group: the costliest group on the critical worker
+    :ivar has_history: False when costs are test-count units (no timing history at all)
+    """
+
+    workers: tuple[Partition, ...]
+    strategy: str
+    grouping: str
+    predicted_makespan_s: float
+    lower_bound_s: float
+    total_s: float
+    efficiency: float
+    estimated_share: float
+    critical_group: str | None
+    has_history: bool
+    startup_s: float = 0.0
+    serial: tuple[str, ...] = ()
+    serial_s: float = 0.0
+    seed: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def concurrency(self) -> int:
+        return len(self.workers)
+
+    def worker_of(self, test_id: str) -> int | None:
+        """The worker a test runs on, ``None`` when it is not planned or runs in the serial phase."""
+        for part in self.workers:
+            if test_id in part.tests:
+                return part.worker
+        return None
+
+
+def _lower_bound(costs: Sequence[GroupCost], n: int) -> float:
+    total = sum(g.cost for g in costs)
+    return max(total / n, max((g.cost for g in costs), default=0.0))
+
+
+def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, concurrency: int,
+               grouping: str, serial: Sequence[Group] = (), warnings: Sequence[str] = ()) -> Plan:
+    """Assign ``groups`` to ``concurrency`` workers with ``strategy``.
+
+    :param groups: groups sorted by key (as :func:`partitioner.grouping.group_tests` returns them)
+    :param model: estimates for every test in ``groups`` and ``serial``
+    :param serial: groups to run alone after the parallel phase (not partitioned)
+    :raises UsageError: concurrency < 1
+    :raises InputError: nothing to plan
+    """
+    if concurrency < 1:
+        raise UsageError(f"concurrency must be at least 1, got {concurrency}; pass --concurrency N with N >= 1")
+    if not groups and not serial:
+        raise InputError("no tests to plan: the test list is empty; check --tests or the listing command")
+    costs = [model.group_cost(g) for g in groups]
+    assignment = strategy.assign(costs, concurrency)
+    _check_assignment(assignment, len(groups), concurrency, strategy.name)
+    parts: list[Partition] = []
+    for w, indices in enumerate(assignment):
+        ordered = sorted(indices, key=lambda i: groups[i].key)
+        tests = tuple(t for i in ordered for t in groups[i].tests)
+        load = sum(costs[i].cost for i in ordered)
+        parts.append(Partition(w, tests, tuple(groups[i].key for i in ordered),
+                               load + model.startup_s if ordered else 0.0))
+    total = sum(c.cost for c in costs)
+    estimated = sum(c.estimated_s for c in costs)
+    makespan = max((p.predicted_s for p in parts), default=0.0)
+    bound = _lower_bound(costs, concurrency)
+    critical = max(parts, key=lambda p: (p.predicted_s, -p.worker))
+    crit_group = None
+    if critical.groups:
+        by_key = {c.key: c for c in costs}
+        crit_group = max(critical.groups, key=lambda k: (by_key[k].cost, k))
+    serial_tests = tuple(t for g in serial for t in g.tests)
+    serial_s = sum(model.group_cost(g).cost for g in serial)
+    notes = list(warnings)
+    if not model.has_history:
+        notes.append("no timing history found: balanced by test count and class structure; "
+                     "pass --history or run the suite once under testr/stestr")
+    empty = sum(1 for p in parts if not p.tests)
+    if empty and groups:
+        notes.append(f"{empty} of {concurrency} workers have nothing to run: only {len(groups)} groups")
+    return Plan(
+        workers=tuple(parts),
+        strategy=strategy.name,
+        grouping=grouping,
+        predicted_makespan_s=makespan,
+        lower_bound_s=bound,
+        total_s=total,
+        efficiency=(bound / (makespan - model.startup_s)) if makespan > model.startup_s else 1.0,
+        estimated_share=(estimated / total) if total > 0 else 0.0,
+        critical_group=crit_group,
+        has_history=model.has_history,
+        startup_s=model.startup_s,
+        serial=serial_tests,
+        serial_s=serial_s,
+        warnings=tuple(notes),
+    )
+
+
+def _check_assignment(assignment: Sequence[Sequence[int]], n_groups: int, n: int, name: str) -> None:
+    seen = sorted(i for worker in assignment for i in worker)
+    if len(assignment) != n or seen != list(range(n_groups)):
+        raise RuntimeError(f"strategy {name!r} returned an invalid assignment")  # a bug, not bad input
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken plan invariant; ``describe()`` says which."""
+
+    message: str
+
+    def describe(self) -> str:
+        return self.message
+
+
+def validate(plan: Plan, test_ids: Sequence[str], groups: Sequence[Group]) -> list[Violation]:
+    """Every invariant a plan must hold; an empty list means it is valid.
+
+    N partitions; each id exactly once (parallel or serial); every group whole on one worker.
+    """
+    problems: list[Violation] = []
+    placed = [t for p in plan.workers for t in p.tests] + list(plan.serial)
+    if sorted(placed) != sorted(set(test_ids)):
+        missing = set(test_ids) - set(placed)
+        extra = len(placed) - len(set(placed))
+        problems.append(Violation(f"ids not placed exactly once: {len(missing)} missing, {extra} duplicated"))
+    where = {t: p.worker for p in plan.workers for t in p.tests}
+    for group in groups:
+        homes = {where.get(t, -1) for t in group.tests}
+        if len(homes) > 1:
+            problems.append(Violation(f"group {group.key!r} is split over workers {sorted(homes)}"))
+    return problems
+
+
+def class_setups_on_workers(plan: Plan) -> list[set[str]]:
+    """The classes each worker will set up (a class split over two workers is set up twice)."""
+    return [{testids.class_key(t) for t in p.tests} for p in plan.workers]

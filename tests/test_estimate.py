@@ -1,0 +1,99 @@
+"""Tests for partitioner.estimate: robust per-test costs, class-setup gaps, fallbacks for unseen tests."""
+
+from __future__ import annotations
+
+import testtools
+
+from partitioner import estimate
+from partitioner.grouping import Group
+from partitioner.history.model import History, Run, Samples, TestRecord
+
+
+def lane(worker: str, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:
+    """Records on one worker: (id, start, stop)."""
+    return [TestRecord(t, status, a, b, worker) for t, a, b in items]
+
+
+class TestSetupGaps(testtools.TestCase):
+    def test_gap_at_class_change_is_the_new_class_setup(self) -> None:
+        run = Run("r", tuple(lane("worker-0", ("m.A.t1", 0, 1), ("m.A.t2", 1.001, 2), ("m.B.t1", 6, 7))))
+        self.assertEqual([("m.B", 4.0)], estimate.setup_gaps(run))
+
+    def test_lanes_are_per_worker_and_sorted_by_start(self) -> None:
+        records = lane("worker-1", ("m.C.t1", 3, 4)) + lane("worker-0", ("m.A.t1", 0, 1), ("m.B.t1", 2.5, 3))
+        records += lane("worker-1", ("m.D.t1", 0, 1))
+        gaps = sorted(estimate.setup_gaps(Run("r", tuple(records))))
+        self.assertEqual([("m.B", 1.5), ("m.C", 2.0)], gaps)
+
+    def test_untagged_records_in_a_tagged_run_are_ignored(self) -> None:
+        records = [TestRecord("devstack", "success", 0, 1000, None)] + lane("worker-0", ("m.A.t", 1, 2),
+                                                                           ("m.B.t", 5, 6))
+        self.assertEqual([("m.B", 3.0)], estimate.setup_gaps(Run("r", tuple(records))))
+
+    def test_fixture_pseudo_tests_and_failures_give_no_gap(self) -> None:
+        records = lane("worker-0", ("m.A.t", 0, 1)) + lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")
+        records += lane("worker-0", ("m.C.t", 9, 10), status="fail")
+        self.assertEqual([], estimate.setup_gaps(Run("r", tuple(records))))
+
+
+class TestCostModel(testtools.TestCase):
+    def runs(self, durations: list[float], status: str = "success") -> tuple[Run, ...]:
+        return tuple(Run(f"r{i}", (TestRecord("m.A.t1", status, 0.0, d, "worker-0"),), order=i)
+                     for i, d in enumerate(durations))
+
+    def test_median_of_recent_successes(self) -> None:
+        history = History(runs=self.runs([100.0, 1.0, 2.0, 3.0, 50.0, 2.5]))
+        model = estimate.build_cost_model(["m.A.t1"], history)
+        # the oldest (100) falls out of the 5-sample window; the 50 outlier does not move the median
+        self.assertEqual(estimate.Estimate(2.5, estimate.MEASURED, 5), model.tests["m.A.t1"])
+
+    def test_failed_and_skipped_samples_are_excluded(self) -> None:
+        runs = self.runs([1.0]) + tuple(Run(f"f{s}", (TestRecord("m.A.t1", s, 0.0, 99.0, "worker-0"),), order=9)
+                                        for s in ("fail", "skip", "inprogress"))
+        model = estimate.build_cost_model(["m.A.t1"], History(runs=runs))
+        self.assertEqual(1.0, model.tests["m.A.t1"].seconds)
+
+    def test_attrs_stripped_ids_match(self) -> None:
+        history = History(runs=(Run("r", (TestRecord("m.A.t1[smoke]", "success", 0.0, 4.0),)),))
+        model = estimate.build_cost_model(["m.A.t1"], history)
+        self.assertEqual(4.0, model.tests["m.A.t1"].seconds)
+
+    def test_times_dbm_used_only_when_no_run_covers_the_test(self) -> None:
+        history = History(runs=self.runs([1.0]), last_times={"m.A.t1": 9.0, "m.A.t2": 7.0})
+        model = estimate.build_cost_model(["m.A.t1", "m.A.t2[smoke]"], history)
+        self.assertEqual((1.0, 7.0), (model.tests["m.A.t1"].seconds, model.tests["m.A.t2[smoke]"].seconds))
+        self.assertEqual(estimate.TIMES_DBM, model.tests["m.A.t2[smoke]"].source)
+
+    def test_unseen_tests_take_class_then_module_then_suite_mean(self) -> None:
+        samples = Samples(tests={"m.A.t1": (2.0,), "m.A.t2": (4.0,), "m.B.t1": (10.0,), "n.C.t1": (30.0,)})
+        model = estimate.build_cost_model(["m.A.new", "m.Z.new", "q.Q.new", "m.A.t1", "m.B.t1", "n.C.t1"],
+                                          History(samples=(samples,)))
+        self.assertEqual(estimate.Estimate(2.0 / 1, estimate.SIBLING_CLASS), model.tests["m.A.new"])
+        self.assertEqual(estimate.Estimate(6.0, estimate.SIBLING_MODULE), model.tests["m.Z.new"])
+        self.assertEqual(estimate.Estimate(14.0, estimate.SIBLING_SUITE), model.tests["q.Q.new"])
+
+    def test_class_setup_from_gaps_and_fallback_for_unseen_classes(self) -> None:
+        run = Run("r", tuple(lane("worker-0", ("m.A.t", 0, 1), ("m.B.t", 5, 6), ("m.C.t", 8, 9))))
+        model = estimate.build_cost_model(["m.A.t", "m.B.t", "m.C.t", "m.D.t"], History(runs=(run,)))
+        self.assertEqual(4.0, model.setup["m.B"].seconds)
+        self.assertEqual(2.0, model.setup["m.C"].seconds)
+        self.assertEqual(estimate.Estimate(3.0, estimate.SIBLING_MODULE), model.setup["m.D"])
+        cost = model.group_cost(Group("m.B", ("m.B.t",)))
+        self.assertEqual((5.0, 4.0), (cost.cost, cost.setup_s))
+
+    def test_no_history_balances_by_count_and_structure(self) -> None:
+        model = estimate.build_cost_model(["m.A.t1", "m.A.t2", "m.B.t1"], History())
+        self.assertFalse(model.has_history)
+        self.assertEqual(3.0, model.group_cost(Group("m.A", ("m.A.t1", "m.A.t2"))).cost)
+        # everything is estimated: one test plus the class's setup, in test-count units
+        self.assertEqual(2.0, model.group_cost(Group("m.A", ("m.A.t1",))).estimated_s)
+
+    def test_never_zero_for_unseen_tests_when_history_exists(self) -> None:
+        samples = Samples(tests={"m.A.t1": (2.0,)})
+        model = estimate.build_cost_model(["x.Y.z"], History(samples=(samples,)))
+        self.assertGreater(model.tests["x.Y.z"].seconds, 0.0)
+
+    def test_collect_samples_orders_runs_oldest_first(self) -> None:
+        runs = self.runs([1.0, 2.0, 3.0])
+        samples = estimate.collect_samples(History(runs=tuple(reversed(runs))))
+        self.assertEqual((1.0, 2.0, 3.0), samples.tests["m.A.t1"])

@@ -1,0 +1,71 @@
+"""Tests for partitioner.plan: figures, edge cases, and the invariant checker."""
+
+from __future__ import annotations
+
+import testtools
+
+from partitioner.errors import InputError, UsageError
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import Group, group_tests, make_grouper
+from partitioner.history.model import History, Samples
+from partitioner.plan import Partition, Plan, build_plan, validate
+from partitioner.strategies import get_strategy
+
+SAMPLES = Samples(tests={"m.A.t1": (4.0,), "m.A.t2": (2.0,), "m.B.t1": (3.0,), "m.C.t1": (1.0,)},
+                  setup={"m.A": (1.0,), "m.B": (0.5,), "m.C": (0.5,)})
+IDS = ["m.A.t1", "m.A.t2", "m.B.t1", "m.C.t1"]
+
+
+def plan_for(ids: list[str], n: int, history: History | None = None, strategy: str = "lpt") -> Plan:
+    history = history if history is not None else History(samples=(SAMPLES,))
+    groups = group_tests(ids, make_grouper("class"))
+    return build_plan(groups, build_cost_model(ids, history), get_strategy(strategy), n, "class")
+
+
+class TestFigures(testtools.TestCase):
+    def test_figures_include_class_setup(self) -> None:
+        plan = plan_for(IDS, 2)
+        self.assertEqual(12.0, plan.total_s)  # 10 s of tests + 2 s of setup
+        self.assertEqual(7.0, plan.predicted_makespan_s)  # A alone: 4 + 2 + 1
+        self.assertEqual(7.0, plan.lower_bound_s)
+        self.assertEqual(1.0, plan.efficiency)
+        self.assertEqual("m.A", plan.critical_group)
+        self.assertEqual(0.0, plan.estimated_share)
+        self.assertEqual([("m.A",), ("m.B", "m.C")], sorted(p.groups for p in plan.workers))
+
+    def test_estimated_share_counts_unseen_tests(self) -> None:
+        plan = plan_for([*IDS, "m.C.new"], 2)
+        self.assertAlmostEqual(1.0 / 13.0, plan.estimated_share)
+
+    def test_more_workers_than_groups_leaves_empty_workers_and_says_so(self) -> None:
+        plan = plan_for(IDS, 5)
+        self.assertEqual(5, len(plan.workers))
+        self.assertEqual(2, sum(1 for p in plan.workers if not p.tests))
+        self.assertTrue(any("have nothing to run" in w for w in plan.warnings))
+
+    def test_no_history_is_reported(self) -> None:
+        plan = plan_for(IDS, 2, History())
+        self.assertFalse(plan.has_history)
+        self.assertTrue(any("no timing history" in w for w in plan.warnings))
+        self.assertEqual(1.0, plan.estimated_share)
+
+    def test_bad_concurrency_and_empty_lists(self) -> None:
+        err = self.assertRaises(UsageError, plan_for, IDS, 0)
+        self.assertIn("--concurrency", str(err))
+        self.assertRaises(InputError, plan_for, [], 2)
+
+    def test_worker_of(self) -> None:
+        plan = plan_for(IDS, 2)
+        self.assertEqual(plan.worker_of("m.A.t1"), plan.worker_of("m.A.t2"))
+        self.assertIsNone(plan.worker_of("nope"))
+
+
+class TestValidate(testtools.TestCase):
+    def test_reports_split_groups_and_lost_ids(self) -> None:
+        groups = (Group("m.A", ("m.A.t1", "m.A.t2")),)
+        parts = (Partition(0, ("m.A.t1",), ("m.A",), 1.0), Partition(1, ("m.A.t2", "m.A.t2"), ("m.A",), 1.0))
+        plan = Plan(parts, "x", "class", 1.0, 1.0, 2.0, 1.0, 0.0, None, True)
+        problems = [v.describe() for v in validate(plan, ["m.A.t1", "m.A.t2", "m.Z.t"], groups)]
+        self.assertEqual(2, len(problems))
+        self.assertIn("1 missing, 1 duplicated", problems[0])
+        self.assertIn("split over workers [0, 1]", problems[1])
