@@ -1,0 +1,7 @@
+"""The subcommands, in help order; each module has NAME, HELP, add_arguments and run."""
+
+from __future__ import annotations
+
+from partitioner.commands import explain, history, plan
+
+COMMANDS = (plan, explain, history)

@@ -1,0 +1,180 @@
+"""Read settings from ``.testr.conf``, ``.stestr.conf``, ``tox.ini``, ``setup.cfg`` and ``pyproject.toml``.
+
+Precedence, highest first: command-line flags; the ``[partitioner]`` section of ``.testr.conf``, then
+``.stestr.conf``, then ``tox.ini``, then ``setup.cfg``, then ``[tool.partitioner]`` in ``pyproject.toml``
+(the first file that sets an option wins); then testr/stestr's own ``group_regex`` / ``parallel_class``
+in ``[DEFAULT]``; then the built-in defaults. Every option is listed in :data:`OPTIONS` and documented
+once, in ``docs/configuration.md``.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from partitioner.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+#: every option of the [partitioner] section, with a one-line meaning
+OPTIONS: Mapping[str, str] = {
+    "group_by": "class (default), module, none, regex:RE or callback:package.module:function",
+    "strategy": "lpt (default), testr or roundrobin",
+    "history": "history sources, one per line (repository dirs, subunit streams, JSON timing files)",
+    "concurrency": "worker count (default: the CPU count)",
+    "resources": "one 'name: regex' per line; groups matching one resource share a worker",
+    "serial": "a regex over test ids, or [attr] for a test attribute: those groups run alone",
+}
+
+#: group_regex values that mean "group by class" (tempest's and stestr's parallel_class)
+CLASS_REGEXES = frozenset({r"([^\.]*\.)*", r"([^\.]+\.)+"})
+
+CONFIG_FILES = (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A declared shared resource: tests whose id matches ``pattern`` must not run concurrently."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the files say, resolved; ``where`` names the file each option came from."""
+
+    group_by: str | None = None
+    strategy: str | None = None
+    history: tuple[str, ...] = ()
+    concurrency: int | None = None
+    resources: tuple[Resource, ...] = ()
+    serial: str | None = None
+    test_command: str | None = None
+    test_list_option: str | None = None
+    test_id_option: str | None = None
+    stestr: bool = False
+    where: Mapping[str, str] = field(default_factory=dict)
+
+
+def _parser() -> configparser.RawConfigParser:
+    # Raw: testr's values carry $LISTOPT and ${PYTHON:-python}, which interpolation would mangle.
+    # DEFAULT as an ordinary section: testr's keys there must not leak into [partitioner].
+    return configparser.RawConfigParser(interpolation=None, strict=False, default_section="\x00none")
+
+
+def _read_ini(path: Path) -> configparser.RawConfigParser:
+    parser = _parser()
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot parse {path}: {first}; fix the INI syntax") from exc
+    return parser
+
+
+def _read_toml(path: Path) -> Mapping[str, object]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"cannot parse {path}: {exc}; fix the TOML syntax") from exc
+    tool = data.get("tool", {})
+    section = tool.get("partitioner", {}) if isinstance(tool, dict) else {}
+    return section if isinstance(section, dict) else {}
+
+
+def parse_resources(text: str, where: str) -> tuple[Resource, ...]:
+    """``name: regex`` per line -> resources; a bad line or regex raises ConfigError naming ``where``."""
+    found: list[Resource] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, regex = line.partition(":")
+        if not sep or not name.strip() or not regex.strip():
+            raise ConfigError(f"{where}: resources line {number} {line!r} is not 'name: regex'")
+        try:
+            found.append(Resource(name.strip(), re.compile(regex.strip())))
+        except re.error as exc:
+            raise ConfigError(f"{where}: resource {name.strip()!r} has an invalid regex {regex.strip()!r}: "
+                              f"{exc}; fix the regular expression") from exc
+    return tuple(found)
+
+
+def _lines(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(v.strip() for v in str(value).splitlines() if v.strip())
+
+
+def load_settings(cwd: Path) -> Settings:
+    """Read every config file present in ``cwd``.
+
+    :raises ConfigError: a file that does not parse, an unknown option, a bad value
+    """
+    values: dict[str, object] = {}
+    where: dict[str, str] = {}
+
+    def take(options: Mapping[str, object], source: str) -> None:
+        for key, value in options.items():
+            name = key.replace("-", "_")
+            if name not in OPTIONS:
+                raise ConfigError(f"unknown option {key!r} in {source}; valid options: {', '.join(OPTIONS)}")
+            if name not in values:
+                values[name] = value
+                where[name] = source
+
+    settings: dict[str, object] = {}
+    defaults: dict[str, str] = {}
+    for name in CONFIG_FILES:
+        path = cwd / name
+        if not path.is_file():
+            continue
+        parser = _read_ini(path)
+        if parser.has_section("partitioner"):
+            take(dict(parser.items("partitioner", raw=True)), f"[partitioner] in {path}")
+        if name in (".testr.conf", ".stestr.conf"):
+            for key, value in (parser.items("DEFAULT") if parser.has_section("DEFAULT") else []):
+                defaults.setdefault(f"{name}:{key}", value)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        take(_read_toml(pyproject), f"[tool.partitioner] in {pyproject}")
+
+    if "concurrency" in values:
+        raw = str(values["concurrency"]).strip()
+        if not raw.isdigit() or int(raw) < 1:
+            raise ConfigError(f"concurrency must be a whole number >= 1, got {raw!r} in {where['concurrency']}")
+        settings["concurrency"] = int(raw)
+    for key in ("group_by", "strategy", "serial"):
+        if key in values:
+            settings[key] = str(values[key]).strip()
+    if "history" in values:
+        settings["history"] = _lines(values["history"])
+    if "resources" in values:
+        text = "\n".join(_lines(values["resources"]))
+        settings["resources"] = parse_resources(text, where["resources"])
+
+    if "group_by" not in settings:
+        for conf in (".testr.conf", ".stestr.conf"):
+            regex = defaults.get(f"{conf}:group_regex")
+            if regex:
+                # tempest's class regex means "by class": use the attrs- and scenario-aware version
+                settings["group_by"] = "class" if regex.strip() in CLASS_REGEXES else f"regex:{regex}"
+                where["group_by"] = f"group_regex in {cwd / conf}"
+                break
+            if defaults.get(f"{conf}:parallel_class", "").strip().lower() in ("true", "1", "yes", "on"):
+                settings["group_by"] = "class"
+                where["group_by"] = f"parallel_class in {cwd / conf}"
+                break
+    for key in ("test_command", "test_list_option", "test_id_option"):
+        if f".testr.conf:{key}" in defaults:
+            settings[key] = defaults[f".testr.conf:{key}"]
+    settings["stestr"] = (cwd / ".stestr.conf").is_file()
+    return Settings(where=where, **settings)  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""List the test ids to plan: from a file, stdin, testr's test_command, or stestr's listing."""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from subunit import ByteStreamToStreamResult
+from testtools import StreamResult
+
+from partitioner.config import Settings
+from partitioner.errors import InputError
+
+
+class _Collect(StreamResult):
+    """Collect test ids from a listing stream (``exists`` events), in order, once each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: dict[str, None] = {}
+
+    def status(self, test_id: str | None = None, test_status: str | None = None, **_: object) -> None:
+        if test_id and test_status == "exists":
+            self.ids[test_id] = None
+
+
+def ids_from_listing_stream(data: bytes) -> list[str]:
+    """Ids from a subunit v2 listing (what ``subunit.run --list`` prints)."""
+    sink = _Collect()
+    ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(sink)
+    return list(sink.ids)
+
+
+def ids_from_lines(lines: Iterable[str]) -> list[str]:
+    """One id per line; blank lines and ``#`` comments skipped; surrounding whitespace stripped."""
+    return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
+
+
+def read_id_file(path: str, stdin: io.BufferedIOBase | None = None) -> list[str]:
+    """Ids from a file (``-`` is stdin), one per line."""
+    if path == "-":
+        data = (stdin or sys.stdin.buffer).read()
+        return ids_from_lines(data.decode("utf-8", "replace").splitlines())
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return ids_from_lines(handle)
+    except OSError as exc:
+        raise InputError(f"cannot read test list {path}: {exc.strerror}; pass an existing file, "
+                         "or - for stdin") from exc
+
+
+def _run(command: str | list[str], cwd: Path, what: str) -> bytes:
+    env = dict(os.environ)
+    env.setdefault("PYTHON", sys.executable)
+    try:
+        proc = subprocess.run(command, cwd=cwd, shell=isinstance(command, str), env=env,
+                              capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    except OSError as exc:
+        raise InputError(f"cannot run {what}: {exc.strerror}; pass --tests FILE instead") from exc
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no error output"]
+        raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd}: {tail[0]}; "
+                         "fix it or pass --tests FILE")
+    return proc.stdout
+
+
+def list_testr(cwd: Path, settings: Settings) -> list[str]:
+    """List through ``.testr.conf``'s test_command with ``$LISTOPT`` (what ``testr list-tests`` does)."""
+    command = settings.test_command or ""
+    command = command.replace("$LISTOPT", settings.test_list_option or "--list")
+    for var in ("$IDOPTION", "$IDFILE", "$IDLIST"):
+        command = command.replace(var, "")
+    data = _run(command, cwd, f"test_command from {cwd / '.testr.conf'}")
+    return ids_from_listing_stream(data)
+
+
+def list_stestr(cwd: Path) -> list[str]:
+    """List through ``stestr list`` (one id per line)."""
+    data = _run([sys.executable, "-m", "stestr", "list"], cwd, "stestr list")
+    return ids_from_lines(data.decode("utf-8", "replace").splitlines())
+
+
+def default_ids(cwd: Path, settings: Settings) -> list[str]:
+    """The suite's ids when no ``--tests`` is given: testr's listing, else stestr's."""
+    if settings.test_command:
+        return list_testr(cwd, settings)
+    if settings.stestr:
+        return list_stestr(cwd)
+    raise InputError(f"no test list: {cwd} has neither .testr.conf (with test_command) nor .stestr.conf; "
+                     "pass --tests FILE (one id per line) or --tests - for stdin")
+
+
+def shell_join(argv: Iterable[str]) -> str:
+    """Quote an argv for display in messages."""
+    return " ".join(shlex.quote(a) for a in argv)

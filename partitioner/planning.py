@@ -1,0 +1,113 @@
+"""Plan a set of test ids end to end: settings, history, grouping, resources, serial tests, strategy.
+
+This is the edge where files are read; the steps it calls (grouping, estimate, strategies, plan) are pure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from partitioner.config import Settings, load_settings
+from partitioner.estimate import CostModel, build_cost_model
+from partitioner.grouping import (
+    Group,
+    Grouper,
+    Merge,
+    group_tests,
+    make_grouper,
+    merge_by_resources,
+    serial_matcher,
+    split_serial,
+)
+from partitioner.history import discover, load_history
+from partitioner.history.model import History
+from partitioner.plan import Partition, Plan, build_plan
+from partitioner.strategies import get_strategy
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan with what produced it (for ``explain`` and for the hooks)."""
+
+    plan: Plan
+    groups: tuple[Group, ...]
+    serial_groups: tuple[Group, ...]
+    merges: tuple[Merge, ...]
+    model: CostModel
+    history: History
+
+    @property
+    def workers(self) -> tuple[Partition, ...]:
+        """The parallel phase's partitions (shortcut for ``plan.workers``)."""
+        return self.plan.workers
+
+    @property
+    def serial(self) -> tuple[str, ...]:
+        """Tests to run alone after the parallel phase."""
+        return self.plan.serial
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.plan.warnings
+
+
+def default_concurrency() -> int:
+    """The CPU count (what testr and stestr default to)."""
+    return os.cpu_count() or 1
+
+
+def load_history_for(cwd: Path, paths: Sequence[str], stdin: BinaryIO | None = None) -> History:
+    """Load the given sources, or discover ``.stestr``/``.testrepository`` in ``cwd`` when none given."""
+    chosen = list(paths) or discover(cwd)
+    if not chosen:
+        return History()
+    return load_history([p if p == "-" or os.path.isabs(p) or ":" in p else str(cwd / p) for p in chosen],
+                        stdin=stdin)
+
+
+def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, grouper: Grouper,
+             strategy: str | None = None, settings: Settings | None = None) -> Planned:
+    """Pure planning of ``test_ids`` given a loaded history.
+
+    Duplicate ids are planned once (and reported in the plan's warnings).
+    """
+    settings = settings or Settings()
+    unique = set(test_ids)
+    notes = list(history.warnings)
+    if len(unique) != len(test_ids):
+        notes.append(f"{len(test_ids) - len(unique)} duplicate test ids ignored: each id is planned once")
+    groups = group_tests(unique, grouper)
+    groups, merges = merge_by_resources(groups, [(r.name, r.pattern) for r in settings.resources])
+    matcher = serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial else None
+    parallel, serial = split_serial(groups, matcher)
+    model = build_cost_model(unique, history)
+    plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
+                      warnings=notes)
+    if merges:
+        share = plan.total_s / max(1, concurrency)
+        costs = {g.key: model.group_cost(g).cost for g in parallel}
+        extra = [f"resource group {m.key} ({len(m.members)} groups, {costs.get(m.key, 0.0):.1f}s) is larger "
+                 f"than the balanced share {share:.1f}s: it bounds the makespan"
+                 for m in merges if costs.get(m.key, 0.0) > share]
+        if extra:
+            plan = replace(plan, warnings=plan.warnings + tuple(extra))
+    return Planned(plan, parallel, serial, merges, model, history)
+
+
+def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
+                       group_by: str | None = None, strategy: str | None = None,
+                       stdin: BinaryIO | None = None) -> Planned:
+    """Plan ``test_ids`` the way a run in ``cwd`` would: its config files, its repositories.
+
+    Flags given here override the config files.
+    """
+    settings = load_settings(cwd)
+    spec = group_by or settings.group_by or "class"
+    where = "--group-by" if group_by else settings.where.get("group_by", "--group-by")
+    loaded = load_history_for(cwd, list(history) or list(settings.history), stdin)
+    return plan_ids(test_ids, concurrency, loaded, make_grouper(spec, where), strategy or settings.strategy,
+                    settings)
