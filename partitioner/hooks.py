@@ -1,0 +1,157 @@
+"""The hooks testr and stestr call: a drop-in ``partition_tests`` and an in-process installer.
+
+``partition_tests`` has stestr's signature and contract (the union of the returned lists is the input);
+``install()`` routes ``stestr.scheduler.partition_tests`` and testrepository's
+``TestListingFixture.partition_tests`` through it, for whichever of the two is importable.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from partitioner import testids
+from partitioner.config import load_settings
+from partitioner.errors import PartitionerError
+from partitioner.grouping import Grouper, make_grouper
+from partitioner.history.model import History
+from partitioner.history.repository import read_repository
+from partitioner.planning import plan_ids
+
+#: the seed the last randomized partition_tests call used (also printed to stderr)
+LAST_SEED: int | None = None
+_ORIGINALS: dict[str, Any] = {}
+
+
+class _CallbackGrouper:
+    """stestr/testr group_callback semantics: ``cb(id) or id``."""
+
+    def __init__(self, callback: Callable[[str], object], spec: str = "callback") -> None:
+        self.callback = callback
+        self.spec = spec
+
+    def __call__(self, test_id: str) -> str:
+        key = self.callback(test_id)
+        return str(key) if key else test_id
+
+
+def _history_from(repository: object, test_ids: Sequence[str]) -> History:
+    """Read a repository's stored run streams when it is a real one on disk, else its get_test_times."""
+    base = getattr(repository, "base", None)
+    if isinstance(base, str) and os.path.isdir(base):
+        runs, last_times, warnings = read_repository(Path(base))
+        return History(runs=runs, last_times=last_times, sources=(base,), warnings=warnings)
+    get_test_times = getattr(repository, "get_test_times", None)
+    if get_test_times is None:
+        return History()
+    known = get_test_times(list(test_ids)).get("known", {})
+    return History(last_times={testids.canonical(k): float(v) for k, v in known.items()}, sources=("repository",))
+
+
+def _shuffle(tests: Sequence[str], grouper: Grouper, rng: random.Random) -> list[str]:
+    """Shuffle group order and the order inside each group, keeping every group contiguous."""
+    blocks: dict[str, list[str]] = {}
+    for test_id in tests:
+        blocks.setdefault(grouper(test_id), []).append(test_id)
+    order = sorted(blocks)
+    rng.shuffle(order)
+    out: list[str] = []
+    for key in order:
+        block = blocks[key]
+        rng.shuffle(block)
+        out.extend(block)
+    return out
+
+
+def partition_tests(test_ids: Sequence[str], concurrency: int, repository: object = None,
+                    group_callback: Callable[[str], object] | None = None, randomize: bool = False,
+                    seed: int | None = None) -> list[list[str]]:
+    """Partition ``test_ids`` into ``concurrency`` lists, as ``stestr.scheduler.partition_tests`` does.
+
+    :param test_ids: the ids to run
+    :param concurrency: how many lists to return
+    :param repository: a testr/stestr repository: its stored run streams are read when it lives on disk
+        (multi-run estimates and class-setup gaps); any object with ``get_test_times`` also works
+    :param group_callback: ``f(id) -> key or None``; when ``None``, the ``group_by`` of a
+        ``[partitioner]`` section in the working directory, else every test alone (stestr's behaviour)
+    :param randomize: shuffle inside each list without splitting groups; the seed is recorded in
+        :data:`LAST_SEED` and printed to stderr (``PARTITIONER_SEED`` fixes it)
+    :returns: a list per worker; their union is the input
+    """
+    global LAST_SEED
+    if concurrency < 1 or not test_ids:
+        return [list(test_ids)] + [[] for _ in range(max(0, concurrency - 1))]
+    grouper: Grouper
+    settings = load_settings(Path.cwd())
+    if group_callback is not None:
+        grouper = _CallbackGrouper(group_callback)
+    else:
+        grouper = make_grouper(settings.group_by or "none")
+    history = _history_from(repository, test_ids) if repository is not None else History()
+    planned = plan_ids(list(test_ids), concurrency, history, grouper, settings.strategy, settings)
+    parts = [list(p.tests) for p in planned.plan.workers]
+    if planned.plan.serial:
+        sys.stderr.write(f"partitioner: warning: {len(planned.plan.serial)} serial tests cannot run alone "
+                         "through testr/stestr's own runner; they all go to one worker\n")
+        lightest = min(range(len(parts)), key=lambda w: (planned.plan.workers[w].predicted_s, w))
+        parts[lightest].extend(planned.plan.serial)
+    if randomize:
+        LAST_SEED = seed if seed is not None else int(os.environ.get("PARTITIONER_SEED") or
+                                                      random.SystemRandom().randrange(2**31))
+        sys.stderr.write(f"partitioner: randomize seed {LAST_SEED} (set PARTITIONER_SEED to repeat)\n")
+        rng = random.Random(LAST_SEED)
+        parts = [_shuffle(p, grouper, rng) for p in parts]
+    return parts
+
+
+def testr_partition_tests(self: Any, test_ids: Sequence[str], concurrency: int) -> list[list[str]]:
+    """Adapter for testrepository's ``TestListingFixture.partition_tests(self, test_ids, concurrency)``."""
+    return partition_tests(test_ids, concurrency, self.repository, self._group_callback)
+
+
+def _stestr_partition_tests(test_ids: Sequence[str], concurrency: int, repository: object = None,
+                            group_callback: Callable[[str], object] | None = None,
+                            randomize: bool = False) -> list[list[str]]:
+    try:
+        return partition_tests(test_ids, concurrency, repository, group_callback, randomize)
+    except PartitionerError as exc:
+        sys.stderr.write(f"partitioner: error: {exc}\n")
+        raise SystemExit(1) from None
+
+
+def install() -> list[str]:
+    """Route testr's and stestr's partitioning through :func:`partition_tests`; returns what was hooked."""
+    hooked = []
+    try:
+        from stestr import scheduler
+    except ImportError:
+        pass
+    else:
+        _ORIGINALS.setdefault("stestr", scheduler.partition_tests)
+        scheduler.partition_tests = _stestr_partition_tests
+        hooked.append("stestr")
+    try:
+        from testrepository.testcommand import TestListingFixture
+    except ImportError:
+        pass
+    else:
+        _ORIGINALS.setdefault("testr", TestListingFixture.partition_tests)
+        TestListingFixture.partition_tests = testr_partition_tests  # type: ignore[method-assign]
+        hooked.append("testr")
+    return hooked
+
+
+def uninstall() -> None:
+    """Restore the original partition functions."""
+    if "stestr" in _ORIGINALS:
+        from stestr import scheduler
+
+        scheduler.partition_tests = _ORIGINALS.pop("stestr")
+    if "testr" in _ORIGINALS:
+        from testrepository.testcommand import TestListingFixture
+
+        TestListingFixture.partition_tests = _ORIGINALS.pop("testr")  # type: ignore[method-assign]

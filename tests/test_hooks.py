@@ -1,0 +1,110 @@
+"""Tests for partitioner.hooks: the drop-in's contract, both adapters, install/uninstall."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import fixtures
+import testtools
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partitioner import hooks
+from tests.hypothesis_strategies import id_lists
+
+
+class TimesOnly:
+    """A repository double with only stestr's ``get_test_times``."""
+
+    def __init__(self, times: dict[str, float]) -> None:
+        self.times = times
+
+    def get_test_times(self, test_ids: list[str]) -> dict[str, object]:
+        known = {t: self.times[t] for t in test_ids if t in self.times}
+        return {"known": known, "unknown": set(test_ids) - set(known)}
+
+
+def by_class(test_id: str) -> str | None:
+    match = re.match(r"([^\.]*\.)*", test_id)
+    return match.group(0) if match else None
+
+
+class TestPartitionTests(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_SEED"))
+        # partition_tests reads [partitioner] from the working directory: use an empty one
+        tmp = self.useFixture(fixtures.TempDir()).path
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        self.addCleanup(os.chdir, cwd)
+
+    @settings(max_examples=40, deadline=None)
+    @given(id_lists(), st.integers(min_value=1, max_value=6), st.booleans())
+    def test_union_is_the_input(self, ids: list[str], n: int, randomize: bool) -> None:
+        parts = hooks.partition_tests(ids, n, None, by_class, randomize, seed=1)
+        self.assertEqual(n, len(parts))
+        self.assertEqual(sorted(ids), sorted(t for p in parts for t in p))
+        homes = {}
+        for w, part in enumerate(parts):
+            for t in part:
+                homes.setdefault(by_class(t), set()).add(w)
+        self.assertTrue(all(len(ws) == 1 for ws in homes.values()))
+
+    def test_get_test_times_only_repository_balances_by_time(self) -> None:
+        repo = TimesOnly({"a.A.t1": 10.0, "a.B.t1": 4.0, "a.C.t1": 3.0, "a.D.t1": 3.0})
+        parts = hooks.partition_tests(list(repo.times), 2, repo, by_class)
+        self.assertEqual([["a.A.t1"], ["a.B.t1", "a.C.t1", "a.D.t1"]], sorted(parts))
+
+    def test_attr_ids_match_stestr_stripped_times(self) -> None:
+        repo = TimesOnly({"a.A.t1": 10.0, "a.B.t1": 4.0, "a.C.t1": 3.0, "a.D.t1": 3.0})
+        real = {"a.A.t1[smoke]": 10.0, "a.B.t1": 4.0, "a.C.t1": 3.0, "a.D.t1": 3.0}
+
+        class Stripped(TimesOnly):
+            def get_test_times(self, test_ids: list[str]) -> dict[str, object]:
+                known = {t: real[t] for t in test_ids}
+                return {"known": known, "unknown": set()}
+
+        parts = hooks.partition_tests(list(real), 2, Stripped(repo.times), by_class)
+        self.assertIn(["a.A.t1[smoke]"], parts)
+
+    def test_no_callback_means_every_test_alone(self) -> None:
+        parts = hooks.partition_tests(["a.A.t1", "a.A.t2"], 2)
+        self.assertEqual([["a.A.t1"], ["a.A.t2"]], sorted(parts))
+
+    def test_randomize_records_seed_and_repeats_with_it(self) -> None:
+        ids = [f"a.C{c}.t{t}" for c in range(5) for t in range(6)]
+        first = hooks.partition_tests(ids, 2, None, by_class, randomize=True, seed=42)
+        self.assertEqual(42, hooks.LAST_SEED)
+        self.assertEqual(first, hooks.partition_tests(ids, 2, None, by_class, randomize=True, seed=42))
+        self.assertNotEqual(hooks.partition_tests(ids, 2, None, by_class), first)
+        for part in first:  # groups stay contiguous
+            keys = [by_class(t) for t in part]
+            self.assertEqual(len(set(keys)), sum(1 for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k))
+
+    def test_degenerate_inputs(self) -> None:
+        self.assertEqual([[], []], hooks.partition_tests([], 2))
+
+
+class TestInstall(testtools.TestCase):
+    def test_install_routes_both_tools_and_uninstall_restores(self) -> None:
+        from stestr import scheduler
+        from testrepository.testcommand import TestListingFixture
+
+        before = (scheduler.partition_tests, TestListingFixture.partition_tests)
+        self.assertEqual(["stestr", "testr"], hooks.install())
+        self.addCleanup(hooks.uninstall)
+        self.assertIsNot(before[0], scheduler.partition_tests)
+        self.assertIs(hooks.testr_partition_tests, TestListingFixture.partition_tests)
+        hooks.uninstall()
+        self.assertEqual(before, (scheduler.partition_tests, TestListingFixture.partition_tests))
+
+    def test_testr_adapter_uses_fixture_repository_and_callback(self) -> None:
+        class Fixture:
+            repository = TimesOnly({"a.A.t1": 5.0, "a.B.t1": 1.0, "a.B.t2": 1.0})
+            _group_callback = staticmethod(by_class)
+
+        parts = hooks.testr_partition_tests(Fixture(), ["a.A.t1", "a.B.t1", "a.B.t2"], 2)
+        self.assertEqual([["a.A.t1"], ["a.B.t1", "a.B.t2"]], sorted(parts))
