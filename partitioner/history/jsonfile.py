@@ -1,0 +1,207 @@
+"""Read, write and merge the portable JSON timing file, for CI jobs that keep no test repository.
+
+Format (version 1), samples oldest first, written with sorted keys, ``indent=1`` and a trailing newline so
+that the same samples always give the same bytes::
+
+    {
+     "format_version": 1,
+     "setup": {"pkg.mod.Class": [4.1, 3.9]},
+     "startup": [1.2, 1.4],
+     "tests": {"pkg.mod.Class.test_x": [0.5, 0.7]}
+    }
+
+``tests`` is keyed by canonical test id (:func:`partitioner.testids.canonical`; ids read with ``[attrs]`` are
+canonicalized), ``setup`` by class key (:func:`partitioner.testids.class_key`); ``setup`` and ``startup``
+may be omitted. Every sample is a finite, non-negative number of seconds. Unknown top-level keys are
+ignored; any other deviation raises :class:`~partitioner.errors.HistoryError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import IO, Any
+
+from partitioner.errors import HistoryError
+from partitioner.history.model import Samples
+from partitioner.testids import canonical
+
+__all__ = ["FORMAT_VERSION", "dumps_samples", "merge_samples", "parse_samples", "read_samples", "write_samples"]
+
+FORMAT_VERSION = 1
+_EXPECTED = (
+    'expected {"format_version": 1, "tests": {test_id: [seconds, ...]}, '
+    '"setup": {class: [seconds, ...]}, "startup": [seconds, ...]}'
+)
+
+
+def dumps_samples(samples: Samples) -> str:
+    """The deterministic JSON text of ``samples`` (sorted keys, ``indent=1``, trailing newline).
+
+    :raises ValueError: when a sample is NaN or infinite (JSON cannot carry it)
+    """
+    document = {
+        "format_version": FORMAT_VERSION,
+        "tests": {key: list(values) for key, values in samples.tests.items()},
+        "setup": {key: list(values) for key, values in samples.setup.items()},
+        "startup": list(samples.startup),
+    }
+    return f"{json.dumps(document, sort_keys=True, indent=1, allow_nan=False)}\n"
+
+
+def write_samples(path_or_stream: str | os.PathLike[str] | IO[Any], samples: Samples) -> None:
+    """Write ``samples`` as a JSON timing file.
+
+    :param path_or_stream: a path (replaced atomically: written beside it, then renamed) or an open text or
+        binary stream (written to, not closed)
+    :param samples: what to write
+    :raises HistoryError: when the file cannot be written
+    """
+    text = dumps_samples(samples)
+    if not isinstance(path_or_stream, str | os.PathLike):
+        try:
+            path_or_stream.write(text)
+        except TypeError:
+            path_or_stream.write(text.encode("utf8"))
+        return
+    target = Path(path_or_stream)
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+        with os.fdopen(fd, "w", encoding="utf8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except OSError as error:
+        raise HistoryError(
+            f"{target}: cannot write the timing file ({error.strerror or error}); check that the directory "
+            f"exists and is writable"
+        ) from None
+    finally:
+        if tmp_name is not None:
+            Path(tmp_name).unlink(missing_ok=True)
+
+
+def read_samples(path: str | os.PathLike[str]) -> Samples:
+    """Read and validate a JSON timing file.
+
+    :raises HistoryError: when the file is missing or unreadable, not JSON, of another version, or misshapen
+    """
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise HistoryError(f"{path}: no such file; pass an existing JSON timing file") from None
+    except OSError as error:
+        raise HistoryError(f"{path}: cannot read ({error.strerror or error}); check permissions") from None
+    return parse_samples(data, str(path))
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a valid sample")
+
+
+def parse_samples(data: bytes | str, name: str) -> Samples:
+    """Validate JSON timing-file content (e.g. read from stdin).
+
+    :param data: the file's content
+    :param name: where it came from, for error messages
+    :raises HistoryError: when the content is not a valid version-1 timing file
+    """
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        document = json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError as error:
+        raise HistoryError(f"{name}: not UTF-8 text (byte {error.start}); {_EXPECTED}") from None
+    except json.JSONDecodeError as error:
+        raise HistoryError(
+            f"{name}: invalid JSON at line {error.lineno} column {error.colno} ({error.msg}); {_EXPECTED}"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise HistoryError(f"{name}: invalid JSON ({error}); {_EXPECTED}") from None
+    if not isinstance(document, dict):
+        raise HistoryError(f"{name}: top level is {_kind(document)}, not an object; {_EXPECTED}")
+    if "format_version" not in document:
+        raise HistoryError(f"{name}: no format_version, so not a partitioner timing file; {_EXPECTED}")
+    version = document["format_version"]
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise HistoryError(
+            f"{name}: unsupported format_version {version!r} (this partitioner reads {FORMAT_VERSION}); "
+            f"rewrite it with this partitioner or upgrade partitioner"
+        )
+    raw_tests = _series_map(document.get("tests"), name, "tests")
+    tests: dict[str, tuple[float, ...]] = {}
+    for key in sorted(raw_tests):
+        ident = canonical(key)
+        tests[ident] = tests.get(ident, ()) + raw_tests[key]
+    setup = _series_map(document.get("setup", {}), name, "setup")
+    startup = _series(document.get("startup", []), name, "startup")
+    return Samples(
+        tests=MappingProxyType(dict(sorted(tests.items()))),
+        setup=MappingProxyType(dict(sorted(setup.items()))),
+        startup=startup,
+    )
+
+
+def _kind(value: object) -> str:
+    """A JSON type name for ``value``, for messages."""
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), "null")
+
+
+def _series_map(value: object, name: str, field: str) -> dict[str, tuple[float, ...]]:
+    if not isinstance(value, dict):
+        raise HistoryError(f"{name}: '{field}' is {_kind(value)}, not an object of arrays; {_EXPECTED}")
+    return {str(key): _series(item, name, f"{field}[{key!r}]") for key, item in value.items()}
+
+
+def _series(value: object, name: str, field: str) -> tuple[float, ...]:
+    if not isinstance(value, list):
+        raise HistoryError(f"{name}: '{field}' is {_kind(value)}, not an array of seconds; {_EXPECTED}")
+    out: list[float] = []
+    for index, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item) or item < 0:
+            raise HistoryError(
+                f"{name}: '{field}' item {index} is {item!r}, not a non-negative number of seconds; {_EXPECTED}"
+            )
+        out.append(float(item))
+    return tuple(out)
+
+
+def _keep_newest(series: Mapping[str, list[float]], keep: int) -> Mapping[str, tuple[float, ...]]:
+    return MappingProxyType({key: tuple(series[key][-keep:]) for key in sorted(series)})
+
+
+def merge_samples(items: Sequence[Samples], keep: int = 20) -> Samples:
+    """Concatenate samples per key in the order given (oldest first) and keep the newest ``keep`` of each.
+
+    :param items: samples, oldest first
+    :param keep: how many samples to keep per test, per class and for startup (at least 1)
+    :raises ValueError: when ``keep`` is less than 1
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
+    tests: dict[str, list[float]] = {}
+    setup: dict[str, list[float]] = {}
+    startup: list[float] = []
+    for item in items:
+        for key, values in item.tests.items():
+            tests.setdefault(key, []).extend(values)
+        for key, values in item.setup.items():
+            setup.setdefault(key, []).extend(values)
+        startup.extend(item.startup)
+    return Samples(
+        tests=_keep_newest(tests, keep),
+        setup=_keep_newest(setup, keep),
+        startup=tuple(startup[-keep:]),
+    )

@@ -1,0 +1,1 @@
+"""Tests for partitioner.history: stream, repository and JSON readers and load_history."""
