@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from partitioner import testids
 from partitioner.grouping import Group
@@ -62,9 +63,8 @@ class Estimate:
         return self.source in MEASURED_SOURCES
 
 
-@dataclass(frozen=True)
-class GroupCost:
-    """A group's predicted cost, split into its parts.
+class GroupCost(NamedTuple):
+    """A group's predicted cost, split into its parts (a NamedTuple: one is built per group).
 
     :ivar key: the group key
     :ivar cost: tests + class setups, seconds
@@ -159,8 +159,8 @@ def collect_samples(history: History) -> Samples:
 class CostModel:
     """Per-test and per-class estimates for one set of test ids.
 
-    :ivar tests: estimate for every planned test id
-    :ivar setup: estimate for every class key that occurs among them
+    :ivar tests: estimates by test id; an id not in it costs ``default_test``
+    :ivar setup: estimates by class key; a class not in it costs ``default_setup``
     :ivar startup_s: per-worker start-up seconds (0 when the history cannot show it)
     :ivar has_history: False when no source gave any timing: costs are then in test-count units
     """
@@ -169,29 +169,44 @@ class CostModel:
     setup: Mapping[str, Estimate]
     startup_s: float
     has_history: bool
+    default_test: Estimate = Estimate(NO_HISTORY_TEST, NO_HISTORY)
+    default_setup: Estimate = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+
+    def test(self, test_id: str) -> Estimate:
+        """The estimate for one test."""
+        return self.tests.get(test_id, self.default_test)
+
+    def class_setup(self, klass: str) -> Estimate:
+        """The setup estimate for one class key."""
+        return self.setup.get(klass, self.default_setup)
 
     def group_cost(self, group: Group) -> GroupCost:
         """The cost of running ``group`` on one worker, class setups included once per class."""
-        test_costs = [self.tests[t] for t in group.tests]
-        classes = sorted({testids.class_key(t) for t in group.tests})
-        setups = [self.setup[c] for c in classes]
-        tests_s = sum(e.seconds for e in test_costs)
-        setup_s = sum(e.seconds for e in setups)
-        estimated = (sum(e.seconds for e in test_costs if not e.measured)
-                     + sum(e.seconds for e in setups if not e.measured))
-        return GroupCost(
-            key=group.key,
-            cost=tests_s + setup_s,
-            setup_s=setup_s,
-            measured_tests_s=sum(e.seconds for e in test_costs if e.measured),
-            estimated_s=estimated,
-            n_tests=len(group.tests),
-            n_unmeasured=sum(1 for e in test_costs if not e.measured),
-        )
+        tests_s = measured_s = estimated = 0.0
+        unmeasured = 0
+        classes = set()
+        for test_id in group.tests:
+            e = self.tests.get(test_id, self.default_test)
+            tests_s += e.seconds
+            if e.source in MEASURED_SOURCES:
+                measured_s += e.seconds
+            else:
+                estimated += e.seconds
+                unmeasured += 1
+            classes.add(testids.class_key(test_id))
+        setup_s = 0.0
+        for klass in classes:
+            e = self.setup.get(klass, self.default_setup)
+            setup_s += e.seconds
+            if e.source not in MEASURED_SOURCES:
+                estimated += e.seconds
+        return GroupCost(key=group.key, cost=tests_s + setup_s, setup_s=setup_s, measured_tests_s=measured_s,
+                         estimated_s=estimated, n_tests=len(group.tests), n_unmeasured=unmeasured)
 
 
 def _sibling(values_by_key: Mapping[str, list[float]], keys: Sequence[tuple[str, str]],
              suite: Sequence[float]) -> Estimate | None:
+    """The mean of the first key's values that exist, else of the whole suite's, else None."""
     for source, key in keys:
         values = values_by_key.get(key)
         if values:
@@ -209,9 +224,11 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
     :param recent: how many recent successful samples to take the median of
     :returns: the cost model
     """
+    if history.empty:
+        # every test and class costs the defaults: nothing to look up, even for a million ids
+        return CostModel(MappingProxyType({}), MappingProxyType({}), 0.0, False)
     ids = sorted(set(test_ids))
     samples = collect_samples(history)
-    has_history = not history.empty
 
     tests: dict[str, Estimate] = {}
     by_class: dict[str, list[float]] = defaultdict(list)
@@ -229,18 +246,17 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
         else:
             continue
         tests[test_id] = estimate
-        parsed = testids.parse(test_id)
-        by_class[parsed.class_key].append(estimate.seconds)
-        by_module[parsed.module_key].append(estimate.seconds)
+        by_class[testids.class_key(test_id)].append(estimate.seconds)
+        by_module[testids.module_key(test_id)].append(estimate.seconds)
         suite.append(estimate.seconds)
 
+    class_means = {k: Estimate(_mean(v), SIBLING_CLASS) for k, v in by_class.items()}
+    module_means = {k: Estimate(_mean(v), SIBLING_MODULE) for k, v in by_module.items()}
+    suite_mean = Estimate(_mean(suite), SIBLING_SUITE) if suite else Estimate(NO_HISTORY_TEST, NO_HISTORY)
     for test_id in ids:
-        if test_id in tests:
-            continue
-        parsed = testids.parse(test_id)
-        found = _sibling(by_class, [(SIBLING_CLASS, parsed.class_key)], []) or _sibling(
-            by_module, [(SIBLING_MODULE, parsed.module_key)], suite)
-        tests[test_id] = found or Estimate(NO_HISTORY_TEST, NO_HISTORY)
+        if test_id not in tests:
+            tests[test_id] = (class_means.get(testids.class_key(test_id))
+                              or module_means.get(testids.module_key(test_id)) or suite_mean)
 
     classes = sorted({testids.class_key(t) for t in ids})
     setup: dict[str, Estimate] = {}
@@ -257,11 +273,8 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
         if klass in setup:
             continue
         module = testids.module_key(klass + ".x")
-        if has_history:
-            found = _sibling(setup_by_module, [(SIBLING_MODULE, module)], setup_suite)
-            setup[klass] = found or Estimate(0.0, SIBLING_SUITE)
-        else:
-            setup[klass] = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+        found = _sibling(setup_by_module, [(SIBLING_MODULE, module)], setup_suite)
+        setup[klass] = found or Estimate(0.0, SIBLING_SUITE)
 
     startup = _median(samples.startup[-recent:]) if samples.startup else 0.0
-    return CostModel(MappingProxyType(tests), MappingProxyType(setup), startup, has_history)
+    return CostModel(MappingProxyType(tests), MappingProxyType(setup), startup, True)

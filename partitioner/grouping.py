@@ -15,7 +15,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from partitioner import testids
 from partitioner.errors import ConfigError, PluginError, UsageError
@@ -29,9 +29,8 @@ class Grouper(Protocol):
     def __call__(self, test_id: str) -> str: ...
 
 
-@dataclass(frozen=True)
-class Group:
-    """Tests that must run on the same worker.
+class Group(NamedTuple):
+    """Tests that must run on the same worker (a NamedTuple: immutable and cheap for million-id inputs).
 
     :ivar key: the group key (e.g. the class ``pkg.mod.Class``)
     :ivar tests: its test ids, sorted
@@ -136,8 +135,14 @@ def group_tests(test_ids: Iterable[str], grouper: Grouper) -> tuple[Group, ...]:
     """
     buckets: dict[str, set[str]] = {}
     for test_id in test_ids:
-        buckets.setdefault(grouper(test_id), set()).add(test_id)
-    return tuple(Group(key, tuple(sorted(ids))) for key, ids in sorted(buckets.items()))
+        key = grouper(test_id)
+        bucket = buckets.get(key)
+        if bucket is None:
+            buckets[key] = {test_id}
+        else:
+            bucket.add(test_id)
+    return tuple(Group(key, tuple(ids) if len(ids) == 1 else tuple(sorted(ids)))
+                 for key, ids in sorted(buckets.items()))
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
     _check_assignment(assignment, len(groups), concurrency, strategy.name)
     parts: list[Partition] = []
     for w, indices in enumerate(assignment):
-        ordered = sorted(indices, key=lambda i: groups[i].key)
+        ordered = sorted(indices)  # groups arrive sorted by key, so index order is key order
         tests = tuple(t for i in ordered for t in groups[i].tests)
         load = sum(costs[i].cost for i in ordered)
         parts.append(Partition(w, tests, tuple(groups[i].key for i in ordered),

@@ -7,13 +7,16 @@ the greedy start and the loop always ends (the sum of squared loads falls at eve
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Sequence
 
 from partitioner.estimate import GroupCost
 
-#: swaps are quadratic in the critical worker's groups; above this many groups only moves are tried
-SWAP_LIMIT = 4000
+#: above this many groups only moves are tried (each swap round sorts every worker's costs)
+SWAP_LIMIT = 50_000
+#: local-search work budget, in group visits; bounds the time on million-id inputs
+WORK_BUDGET = 20_000_000
 #: an improvement smaller than this (seconds) is noise
 EPSILON = 1e-9
 
@@ -48,39 +51,70 @@ class LongestFirst:
     def _improve(self, groups: Sequence[GroupCost], owner: list[int], loads: list[float], n: int) -> None:
         if n < 2 or not groups:
             return
+        bound = max(sum(loads) / n, max(g.cost for g in groups))
         members: list[list[int]] = [[] for _ in range(n)]
         for i, w in enumerate(owner):
             members[w].append(i)
-        for _ in range(self.max_rounds):
+        rounds = min(self.max_rounds, max(10, WORK_BUDGET // len(groups)))
+        for _ in range(rounds):
             crit = max(range(n), key=lambda w: (loads[w], -w))
             top = loads[crit]
-            best: tuple[float, int, int, int] | None = None  # (new pair max, group, other worker, swap group)
-            light = min(range(n), key=lambda w: (loads[w], w))
-            if light != crit:
-                for g in members[crit]:
-                    c = groups[g].cost
-                    pair = max(top - c, loads[light] + c)
-                    if pair < top - EPSILON and (best is None or (pair, g) < (best[0], best[1])):
-                        best = (pair, g, light, -1)
-            if len(members[crit]) <= SWAP_LIMIT and len(groups) <= SWAP_LIMIT * 4:
-                for w in range(n):
-                    if w == crit:
-                        continue
-                    for g in members[crit]:
-                        cg = groups[g].cost
-                        for h in members[w]:
-                            delta = cg - groups[h].cost
-                            if delta <= EPSILON:
-                                continue
-                            pair = max(top - delta, loads[w] + delta)
-                            if pair < top - EPSILON and (best is None or pair < best[0] - EPSILON):
-                                best = (pair, g, w, h)
+            if top <= bound + EPSILON:
+                return  # already optimal: nothing can beat the lower bound
+            best = self._best_move(groups, members, loads, crit, n)
+            if len(groups) <= SWAP_LIMIT:
+                swap = self._best_swap(groups, members, loads, crit, n)
+                if swap is not None and (best is None or swap[0] < best[0] - EPSILON):
+                    best = swap
             if best is None:
                 return
             _, g, w, h = best
             self._move(groups, owner, loads, members, g, crit, w)
             if h >= 0:
                 self._move(groups, owner, loads, members, h, w, crit)
+
+    @staticmethod
+    def _best_move(groups: Sequence[GroupCost], members: list[list[int]], loads: list[float], crit: int,
+                   n: int) -> tuple[float, int, int, int] | None:
+        """Moving group g from the critical worker to the lightest: (new pair max, g, lightest, -1)."""
+        top = loads[crit]
+        light = min(range(n), key=lambda w: (loads[w], w))
+        best: tuple[float, int, int, int] | None = None
+        for g in members[crit]:
+            c = groups[g].cost
+            pair = max(top - c, loads[light] + c)
+            if pair < top - EPSILON and (best is None or (pair, groups[g].key) < (best[0], groups[best[1]].key)):
+                best = (pair, g, light, -1)
+        return best
+
+    @staticmethod
+    def _best_swap(groups: Sequence[GroupCost], members: list[list[int]], loads: list[float], crit: int,
+                   n: int) -> tuple[float, int, int, int] | None:
+        """Swapping g (critical) with a smaller h on worker w: the best (new pair max, g, w, h).
+
+        The pair's max is ``max(top - d, load_w + d)`` with ``d = cost_g - cost_h``: it improves iff
+        ``0 < d < top - load_w`` and is best at ``d = (top - load_w) / 2``, so for each g the best h is
+        found by bisecting w's sorted costs.
+        """
+        top = loads[crit]
+        best: tuple[float, int, int, int] | None = None
+        for w in range(n):
+            gap = top - loads[w]
+            if w == crit or gap <= EPSILON or not members[w]:
+                continue
+            ranked = sorted(members[w], key=lambda h: (groups[h].cost, groups[h].key))
+            costs = [groups[h].cost for h in ranked]
+            for g in members[crit]:
+                target = groups[g].cost - gap / 2
+                at = bisect.bisect_left(costs, target)
+                for k in (at - 1, at):
+                    if 0 <= k < len(ranked):
+                        d = groups[g].cost - costs[k]
+                        if EPSILON < d < gap - EPSILON:
+                            pair = max(top - d, loads[w] + d)
+                            if best is None or pair < best[0] - EPSILON:
+                                best = (pair, g, w, ranked[k])
+        return best
 
     @staticmethod
     def _move(groups: Sequence[GroupCost], owner: list[int], loads: list[float], members: list[list[int]],
