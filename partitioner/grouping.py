@@ -24,7 +24,8 @@ from partitioner.errors import ConfigError, PluginError, UsageError
 class Grouper(Protocol):
     """**Protocol:** names a test's group; ``spec`` is the text that recreates it."""
 
-    spec: str
+    @property
+    def spec(self) -> str: ...
 
     def __call__(self, test_id: str) -> str: ...
 

@@ -140,7 +140,7 @@ def install() -> list[str]:
         pass
     else:
         _ORIGINALS.setdefault("testr", TestListingFixture.partition_tests)
-        TestListingFixture.partition_tests = testr_partition_tests  # type: ignore[method-assign]
+        TestListingFixture.partition_tests = testr_partition_tests
         hooked.append("testr")
     return hooked
 
@@ -154,4 +154,4 @@ def uninstall() -> None:
     if "testr" in _ORIGINALS:
         from testrepository.testcommand import TestListingFixture
 
-        TestListingFixture.partition_tests = _ORIGINALS.pop("testr")  # type: ignore[method-assign]
+        TestListingFixture.partition_tests = _ORIGINALS.pop("testr")

@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
+from typing import IO
 from pathlib import Path
 
 from subunit import ByteStreamToStreamResult
@@ -24,7 +25,8 @@ class _Collect(StreamResult):
         super().__init__()
         self.ids: dict[str, None] = {}
 
-    def status(self, test_id: str | None = None, test_status: str | None = None, **_: object) -> None:
+    def status(self, test_id: str | None = None, test_status: str | None = None,  # type: ignore[override]
+               **_: object) -> None:
         if test_id and test_status == "exists":
             self.ids[test_id] = None
 
@@ -41,7 +43,7 @@ def ids_from_lines(lines: Iterable[str]) -> list[str]:
     return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
 
 
-def read_id_file(path: str, stdin: io.BufferedIOBase | None = None) -> list[str]:
+def read_id_file(path: str, stdin: IO[bytes] | None = None) -> list[str]:
     """Ids from a file (``-`` is stdin), one per line."""
     if path == "-":
         data = (stdin or sys.stdin.buffer).read()

@@ -9,7 +9,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from partitioner.config import Settings, load_settings
 from partitioner.estimate import CostModel, build_cost_model
@@ -60,7 +60,7 @@ def default_concurrency() -> int:
     return os.cpu_count() or 1
 
 
-def load_history_for(cwd: Path, paths: Sequence[str], stdin: BinaryIO | None = None) -> History:
+def load_history_for(cwd: Path, paths: Sequence[str], stdin: IO[bytes] | None = None) -> History:
     """Load the given sources, or discover ``.stestr``/``.testrepository`` in ``cwd`` when none given."""
     chosen = list(paths) or discover(cwd)
     if not chosen:
@@ -100,7 +100,7 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
 
 def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
                        group_by: str | None = None, strategy: str | None = None,
-                       stdin: BinaryIO | None = None) -> Planned:
+                       stdin: IO[bytes] | None = None) -> Planned:
     """Plan ``test_ids`` the way a run in ``cwd`` would: its config files, its repositories.
 
     Flags given here override the config files.

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
 from partitioner.errors import HistoryError
 from partitioner.history.jsonfile import merge_samples, parse_samples, read_samples, write_samples
@@ -202,7 +202,7 @@ def _example(kind: str) -> str:
     return {"testrepository": ".testrepository", "stestr": ".stestr", "json": "times.json"}.get(kind, "-")
 
 
-def _load_stdin(kind: str | None, order: int, stdin: BinaryIO | None) -> History:
+def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> History:
     if kind not in (None, "subunit", "json"):
         raise HistoryError(
             f"{kind}:-: a repository cannot be read from stdin; pass its directory, or use subunit:- or json:-"
@@ -284,7 +284,7 @@ def combine(parts: Sequence[History]) -> History:
     )
 
 
-def load_history(paths: Sequence[str], stdin: BinaryIO | None = None) -> History:
+def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None) -> History:
     """Load every history source named in ``paths`` and combine them into one :class:`History`.
 
     :param paths: paths, each optionally prefixed ``kind:``; ``-`` (or ``subunit:-``/``json:-``) is stdin
