@@ -1,0 +1,382 @@
+"""Run planned test partitions as worker processes and merge their subunit streams into one.
+
+The machinery behind ``python -m partitioner.run`` (see :mod:`partitioner.run` for the command line).
+It knows nothing about planning: it takes *phases* as plain data, ``phases[p][i]`` being the test ids
+worker ``i`` of phase ``p`` runs; phases run one after another, the workers of a phase at once.
+
+Invariants of :func:`run_phases`:
+
+* every event a worker writes is copied to the one merged subunit v2 stream, tagged ``worker-i``
+  (any ``worker-*`` tag of its own is replaced) and routed ``i`` (or ``i/<its route>``);
+* bytes that are not subunit become ``stdout`` file attachments, so the merged stream stays valid;
+* every id of a worker's share ends with a final status: an id the worker never finished is written
+  as ``inprogress`` then ``fail`` with a ``reason`` attachment, and one summary line goes to stderr;
+* on SIGINT/SIGTERM (see :class:`Interrupt`) the running workers' process groups are terminated, then
+  killed after a grace period, and their unfinished ids fail with reason "interrupted".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import subunit
+
+from partitioner.errors import RunnerError, UsageError
+from partitioner.runstream import (
+    FINAL_STATUSES,
+    MergedOutput,
+    WorkerStream,
+    describe_exit,
+    parse_id_list,
+    parse_listing,
+)
+
+#: Seconds between SIGTERM and SIGKILL to a worker's process group.
+GRACE_S = 3.0
+#: Seconds a reader may wait for EOF after its worker exited before the worker's group is killed.
+LINGER_S = 2.0
+_POLL_S = 0.1
+
+
+class Interrupted(Exception):
+    """A SIGINT/SIGTERM arrived while the runner was not yet running workers."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def exit_status_for_signal(signum: int) -> int:
+    """The conventional shell exit status for a process stopped by ``signum`` (130, 143)."""
+    return 128 + signum
+
+
+class Interrupt:
+    """Context manager that records SIGINT/SIGTERM instead of raising, and restores the old handlers.
+
+    A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored.
+
+    :ivar signum: the first signal received, or ``None``
+    :ivar count: how many signals arrived
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.count = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                # A signal ignored by whoever started us (nohup, a background job) stays ignored.
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: types.FrameType | None) -> None:
+        self.count += 1
+        if self.signum is None:
+            self.signum = signum
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` if a signal has arrived."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+
+@dataclass(frozen=True)
+class InnerCommand:
+    """The test command the runner drives, and how to ask it to list or to run a subset.
+
+    :ivar argv: the command (everything after ``--``)
+    :ivar list_option: arguments appended to list the tests
+    :ivar id_option: arguments appended to run a subset; ``{file}`` is replaced by the id file's path
+    """
+
+    argv: tuple[str, ...]
+    list_option: tuple[str, ...] = ("--list",)
+    id_option: tuple[str, ...] = ("--load-list", "{file}")
+
+    @classmethod
+    def from_options(cls, argv: Sequence[str], list_option: str, id_option: str) -> InnerCommand:
+        """Build from the command line's ``--list-option`` and ``--id-option`` strings (shell-quoted)."""
+        if not argv:
+            raise UsageError("no inner test command: put it after `--`, e.g. "
+                             "`-- python -m subunit.run discover -t . ./tests`")
+        try:
+            listing, ids = tuple(shlex.split(list_option)), tuple(shlex.split(id_option))
+        except ValueError as exc:
+            raise UsageError(f"cannot split --list-option/--id-option: {exc}; check the quoting") from exc
+        if not listing:
+            raise UsageError("--list-option is empty; give the option that lists tests, e.g. '--list'")
+        if not any("{file}" in arg for arg in ids):
+            raise UsageError(f"--id-option {id_option!r} has no {{file}} placeholder; "
+                             "write it like '--load-list {file}'")
+        for arg in (listing[0], ids[0]):
+            if arg in argv:
+                raise UsageError(f"the inner command already contains {arg!r}: put $LISTOPT $IDOPTION "
+                                 "before `--` in test_command, not after it")
+        return cls(tuple(argv), listing, ids)
+
+    def list_argv(self) -> list[str]:
+        """The command that lists every test."""
+        return [*self.argv, *self.list_option]
+
+    def run_argv(self, id_file: Path) -> list[str]:
+        """The command that runs the ids in ``id_file``."""
+        return [*self.argv, *(arg.replace("{file}", str(id_file)) for arg in self.id_option)]
+
+    def describe(self) -> str:
+        """The command as a shell line, for messages."""
+        return shlex.join(self.argv)
+
+
+def _spawn(argv: Sequence[str], cwd: Path | None, *, group: bool) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=cwd,
+                                start_new_session=group)
+    except OSError as exc:
+        raise RunnerError(f"cannot start the inner command `{shlex.join(argv)}`: {exc.strerror or exc}; "
+                          "check the command after `--` (is it installed and on PATH?)") from exc
+
+
+def capture(argv: Sequence[str], interrupt: Interrupt, cwd: Path | None = None) -> tuple[int, bytes]:
+    """Run ``argv`` to completion (stderr passes through); returns (exit status, stdout bytes).
+
+    A signal recorded by ``interrupt`` kills the child and raises :class:`Interrupted`.
+    """
+    proc = _spawn(argv, cwd, group=False)
+    while True:
+        try:
+            out, _ = proc.communicate(timeout=_POLL_S)
+            interrupt.check()  # the child may have died of the same Ctrl-C
+            return proc.returncode, out
+        except subprocess.TimeoutExpired:
+            if interrupt.signum is not None:
+                proc.kill()
+                proc.communicate()
+                interrupt.check()
+
+
+def passthrough_list(command: InnerCommand, stdout: IO[bytes], interrupt: Interrupt,
+                     cwd: Path | None = None) -> int:
+    """Run the listing command, copying its stdout bytes to ``stdout``; returns its exit status."""
+    status, out = capture(command.list_argv(), interrupt, cwd)
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError, ValueError):
+        stdout.write(out)
+        stdout.flush()
+    return status
+
+
+def list_tests(command: InnerCommand, interrupt: Interrupt, cwd: Path | None = None) -> list[str]:
+    """Every test id the inner command lists (raises :class:`RunnerError` if listing fails)."""
+    argv = command.list_argv()
+    status, out = capture(argv, interrupt, cwd)
+    if status != 0:
+        raise RunnerError(f"listing the tests with `{shlex.join(argv)}` failed: it {describe_exit(status)} "
+                          "(its stderr is above); run that command by hand to fix it")
+    return parse_listing(out)
+
+
+@dataclass
+class Worker:
+    """One worker process of a phase, its share of test ids and its reader thread."""
+
+    index: int
+    share: tuple[str, ...]
+    stream: WorkerStream
+    proc: subprocess.Popen[bytes] | None = None
+    thread: threading.Thread | None = None
+    exited_at: float | None = None
+    reader_error: str | None = None
+
+    def read(self) -> None:
+        """Reader thread body: parse the worker's stdout into :attr:`stream` until EOF."""
+        assert self.proc is not None and self.proc.stdout is not None
+        source = self.proc.stdout
+        try:
+            subunit.ByteStreamToStreamResult(source, non_subunit_name="stdout").run(self.stream)
+        except Exception as exc:  # keep draining so the worker never blocks on a full pipe
+            self.reader_error = f"{type(exc).__name__}: {exc}"
+            while source.read(65536):
+                pass
+
+    def signal_group(self, signum: int) -> None:
+        """Send ``signum`` to the worker's process group (it leads its own session)."""
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signum)
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run_phases` observed.
+
+    :ivar failed: a test failed, a worker died or exited non-zero, or a test never reported
+    :ivar signum: the signal that interrupted the run, or ``None``
+    :ivar unreported: ids recorded as failures because their worker never finished them
+    """
+
+    failed: bool = False
+    signum: int | None = None
+    unreported: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all passed, 1 anything failed, 128 + signal when interrupted."""
+        if self.signum is not None:
+            return exit_status_for_signal(self.signum)
+        return 1 if self.failed else 0
+
+
+def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand, stdout: IO[bytes],
+               stderr: IO[str], *, interrupt: Interrupt | None = None, cwd: Path | None = None) -> RunOutcome:
+    """Run each phase's worker shares at once, phases in order, into one merged stream on ``stdout``.
+
+    :param phases: ``phases[p][i]`` are the ids worker ``i`` (tag ``worker-i``) of phase ``p`` runs;
+        empty shares start no process
+    :param command: the inner command
+    :param stdout: where the merged subunit v2 stream goes
+    :param stderr: where summary lines go (the workers' own stderr is inherited)
+    :param interrupt: the signal recorder; a fresh one (installing handlers) when ``None``
+    :param cwd: the workers' working directory (default: ours)
+    """
+    output = MergedOutput(stdout)
+    outcome = RunOutcome()
+    guard = Interrupt() if interrupt is None else contextlib.nullcontext(interrupt)
+    with tempfile.TemporaryDirectory(prefix="partitioner-run-") as tmp, guard as intr:
+        for number, shares in enumerate(phases):
+            workers = _start_phase(number, shares, command, output=output, tmp=Path(tmp), cwd=cwd,
+                                   interrupt=intr)
+            _wait(workers, intr, output, stderr)
+            _account(workers, intr.signum, outcome, stderr)
+            outcome.signum = intr.signum
+    output.flush()
+    return outcome
+
+
+def _start_phase(number: int, shares: Sequence[Sequence[str]], command: InnerCommand, *,
+                 output: MergedOutput, tmp: Path, cwd: Path | None, interrupt: Interrupt) -> list[Worker]:
+    """A worker per non-empty share, started unless a signal has arrived (then left unstarted)."""
+    workers = [Worker(index, tuple(share), WorkerStream(index, output))
+               for index, share in enumerate(shares) if share]
+    try:
+        for worker in workers:
+            if interrupt.signum is not None:
+                break
+            id_file = tmp / f"phase{number}-worker{worker.index}.list"
+            id_file.write_text("".join(f"{test_id}\n" for test_id in worker.share), encoding="utf-8")
+            worker.proc = _spawn(command.run_argv(id_file), cwd, group=True)
+            worker.thread = threading.Thread(target=worker.read, name=f"partitioner-{worker.stream.tag}",
+                                             daemon=True)
+            worker.thread.start()
+    except RunnerError:
+        for worker in workers:
+            worker.signal_group(signal.SIGKILL)
+        _wait(workers, interrupt)
+        raise
+    return workers
+
+
+def _wait(workers: Sequence[Worker], interrupt: Interrupt, output: MergedOutput | None = None,
+          stderr: IO[str] | None = None) -> None:
+    """Wait for every worker and its reader; on a signal terminate, then kill, their groups.
+
+    A second signal, or :data:`GRACE_S` after the first, kills at once. So does a closed ``output``
+    (nobody is reading the results any more).
+    """
+    terminated_at: float | None = None
+    killed = False
+    while True:
+        now = time.monotonic()
+        running = [w for w in workers if w.thread is not None and w.thread.is_alive()]
+        if not running:
+            break
+        gone = output is not None and output.broken
+        if (interrupt.signum is not None or gone) and terminated_at is None:
+            if gone and interrupt.signum is None and stderr is not None:
+                _say(stderr, "stdout was closed (did testr go away?): stopping the workers")
+            terminated_at = now
+            for worker in running:
+                worker.signal_group(signal.SIGTERM)
+        elif terminated_at is not None and not killed and (now - terminated_at > GRACE_S
+                                                           or interrupt.count > 1):
+            killed = True
+            for worker in running:
+                worker.signal_group(signal.SIGKILL)
+        for worker in running:
+            assert worker.proc is not None
+            if worker.exited_at is None and worker.proc.poll() is not None:
+                worker.exited_at = now
+            elif worker.exited_at is not None and now - worker.exited_at > LINGER_S:
+                # The worker is gone but something it started still holds its stdout open.
+                worker.signal_group(signal.SIGKILL)
+        running[0].thread.join(_POLL_S)  # type: ignore[union-attr]
+    for worker in workers:
+        if worker.proc is not None:
+            worker.proc.wait()
+            if worker.proc.stdout is not None:
+                worker.proc.stdout.close()
+
+
+def _say(stderr: IO[str], line: str) -> None:
+    """Write one ``partitioner.run: ...`` line to stderr, even if stderr has gone away."""
+    with contextlib.suppress(OSError, ValueError):
+        stderr.write(f"partitioner.run: {line}\n")
+        stderr.flush()
+
+
+def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome, stderr: IO[str]) -> None:
+    """Fail every unfinished id of each worker and report the worker's fate on stderr."""
+    for worker in workers:
+        returncode = worker.proc.returncode if worker.proc is not None else None
+        tag = worker.stream.tag
+        fate = describe_exit(returncode) if worker.proc is not None else "was never started"
+        if worker.reader_error:
+            _say(stderr, f"reading {tag}'s output failed ({worker.reader_error})")
+        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL_STATUSES]
+        if returncode != 0 or worker.stream.failed or worker.reader_error:
+            outcome.failed = True
+        if not unreported:
+            if returncode != 0 and signum is None:
+                _say(stderr, f"{tag} {fate} after all its tests reported")
+            continue
+        outcome.failed = True
+        if signum is not None:
+            why = (f"interrupted: the runner received {signal.Signals(signum).name}, and {tag} {fate} "
+                   "before this test reported a result")
+        else:
+            why = f"{tag} {fate}, and this test never reported a result"
+        for test_id in unreported:
+            worker.stream.fail_unreported(test_id, why)
+        outcome.unreported.extend(unreported)
+        _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {len(unreported)} of "
+                     f"its {len(worker.share)} tests never reported and are recorded as failures")
+
+
+def read_id_file(path: str) -> list[str]:
+    """The ids in a ``--load-list`` file (raises :class:`RunnerError` if it cannot be read)."""
+    try:
+        return parse_id_list(Path(path).read_bytes())
+    except OSError as exc:
+        raise RunnerError(f"cannot read the --load-list file {path}: {exc.strerror or exc}; "
+                          "pass a readable file of test ids, one per line") from exc
