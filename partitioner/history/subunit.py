@@ -85,9 +85,13 @@ def _epoch(stamp: datetime.datetime | None) -> float | None:
 
 
 def _worker(tags: frozenset[str]) -> str | None:
-    """The ``worker-N`` tag among ``tags`` (the lowest if, oddly, there are several)."""
+    """The ``worker-N`` tag among ``tags``; with several, the highest-numbered.
+
+    testr adds ``worker-0`` to every event of a test_command it runs as its single worker, so a run
+    through ``partitioner.run`` stores ``worker-1 worker-0``: the inner, real worker is the other tag.
+    """
     workers = sorted((t for t in tags if _WORKER_TAG.match(t)), key=lambda t: (len(t), t))
-    return workers[0] if workers else None
+    return workers[-1] if workers else None
 
 
 class _StopParsing(Exception):

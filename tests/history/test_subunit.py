@@ -363,3 +363,19 @@ def _real_v2() -> bytes:
 def _real_v1() -> bytes:
     """Whole tests from the start of the real bandit v1 stream (a synthetic one without the data set)."""
     return _load_prefix(BANDIT, 3000) or b"test: a.B.c\nsuccess: a.B.c\n"
+
+
+class TestNestedWorkerTags(testtools.TestCase):
+    def test_the_inner_worker_tag_wins(self) -> None:
+        """testr adds worker-0 to everything our runner (its single worker) reports: keep the real tag."""
+        import datetime
+
+        import subunit
+
+        out = io.BytesIO()
+        writer = subunit.StreamResultToBytes(out)
+        when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+        for status in ("inprogress", "success"):
+            writer.status(test_id="m.A.t", test_status=status, test_tags={"worker-1", "worker-0"}, timestamp=when)
+        run = read_stream(out.getvalue(), "nested")
+        self.assertEqual("worker-1", run.records[0].worker)
