@@ -60,6 +60,8 @@ class Settings:
     test_command: str | None = None
     test_list_option: str | None = None
     test_id_option: str | None = None
+    test_path: str | None = None
+    top_dir: str | None = None
     stestr: bool = False
     where: Mapping[str, str] = field(default_factory=dict)
 
@@ -176,5 +178,8 @@ def load_settings(cwd: Path) -> Settings:
     for key in ("test_command", "test_list_option", "test_id_option"):
         if f".testr.conf:{key}" in defaults:
             settings[key] = defaults[f".testr.conf:{key}"]
+    for key in ("test_path", "top_dir"):
+        if f".stestr.conf:{key}" in defaults:
+            settings[key] = defaults[f".stestr.conf:{key}"].strip()
     settings["stestr"] = (cwd / ".stestr.conf").is_file()
     return Settings(where=where, **settings)  # type: ignore[arg-type]

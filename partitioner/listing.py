@@ -81,18 +81,26 @@ def list_testr(cwd: Path, settings: Settings) -> list[str]:
     return ids_from_listing_stream(data)
 
 
-def list_stestr(cwd: Path) -> list[str]:
-    """List through ``stestr list`` (one id per line)."""
-    data = _run([sys.executable, "-m", "stestr", "list"], cwd, "stestr list")
-    return ids_from_lines(data.decode("utf-8", "replace").splitlines())
+def list_stestr(cwd: Path, settings: Settings) -> list[str]:
+    """List what ``stestr list`` would, without needing (or creating) a ``.stestr`` repository.
+
+    stestr lists by running subunit discovery over ``test_path`` from ``top_dir``; so do we, since
+    ``stestr list`` itself refuses to run before ``stestr init``.
+    """
+    if not settings.test_path:
+        raise InputError(f"{cwd / '.stestr.conf'} has no test_path; add test_path=./tests under [DEFAULT] "
+                         "or pass --tests FILE")
+    command = [sys.executable, "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
+               settings.test_path, "--list"]
+    return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}"))
 
 
 def default_ids(cwd: Path, settings: Settings) -> list[str]:
-    """The suite's ids when no ``--tests`` is given: testr's listing, else stestr's."""
+    """The suite's ids when no ``--tests`` is given: testr's listing, else stestr's discovery."""
     if settings.test_command:
         return list_testr(cwd, settings)
     if settings.stestr:
-        return list_stestr(cwd)
+        return list_stestr(cwd, settings)
     raise InputError(f"no test list: {cwd} has neither .testr.conf (with test_command) nor .stestr.conf; "
                      "pass --tests FILE (one id per line) or --tests - for stdin")
 

@@ -130,3 +130,18 @@ class TestEntryPoints(testtools.TestCase):
         proc = subprocess.run([sys.executable, "-m", "partitioner", "--version"], capture_output=True, text=True,
                               check=False)
         self.assertEqual((0, "partitioner 0.1.0"), (proc.returncode, proc.stdout.strip()))
+
+
+class TestListing(CLITest):
+    def test_fresh_stestr_project_lists_without_creating_a_repository(self) -> None:
+        pkg = self.dir / "tpkg"
+        pkg.mkdir()
+        (pkg / "__init__.py").write_text("")
+        (pkg / "test_a.py").write_text("import unittest\n\nclass A(unittest.TestCase):\n"
+                                       "    def test_1(self):\n        pass\n\n    def test_2(self):\n        pass\n")
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tpkg\ntop_dir=./\n")
+        code, out, err = self.cli("plan", "-C", str(self.dir), "-n", "2", "--format", "json")
+        self.assertEqual(OK, code, err)
+        self.assertEqual(["tpkg.test_a.A.test_1", "tpkg.test_a.A.test_2"],
+                         sorted(t for w in json.loads(out)["workers"] for t in w["tests"]))
+        self.assertFalse((self.dir / ".stestr").exists())
