@@ -1,0 +1,1 @@
+"""A tiny suite for the stestr-exec example: a shop's catalog and cart."""

@@ -1,0 +1,1 @@
+"""A tempest-shaped mini suite: api/ and scenario/ tests with ``[id-...,smoke]`` attributes in their ids."""
