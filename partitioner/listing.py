@@ -8,8 +8,8 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 from subunit import ByteStreamToStreamResult
 from testtools import StreamResult

@@ -32,9 +32,8 @@ def id_lists(draw: st.DrawFn, min_size: int = 1, max_size: int = 60) -> list[str
     """Distinct ids drawn from a few classes, so groups have several tests."""
     classes = draw(st.lists(st.builds(lambda m, c: f"{m}.C{c}", _modules, _name), min_size=1, max_size=8,
                             unique=True))
-    ids = draw(st.lists(st.builds(lambda c, t: f"{c}.test_{t}", st.sampled_from(classes), _name),
-                        min_size=min_size, max_size=max_size, unique=True))
-    return ids
+    return draw(st.lists(st.builds(lambda c, t: f"{c}.test_{t}", st.sampled_from(classes), _name),
+                         min_size=min_size, max_size=max_size, unique=True))
 
 
 @st.composite

@@ -78,6 +78,7 @@ class TestErrors(CLITest):
         got, out, err = self.cli(*argv, stdin=stdin)
         self.assertEqual(code, got, err)
         self.assertIn(fragment, err)
+        self.assertEqual("", out)  # nothing half-written on stdout
         self.assertNotIn("Traceback", err)
         if code == ERROR:
             self.assertEqual(1, len(err.strip().splitlines()), err)

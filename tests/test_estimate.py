@@ -26,12 +26,12 @@ class TestSetupGaps(testtools.TestCase):
         self.assertEqual([("m.B", 1.5), ("m.C", 2.0)], gaps)
 
     def test_untagged_records_in_a_tagged_run_are_ignored(self) -> None:
-        records = [TestRecord("devstack", "success", 0, 1000, None)] + lane("worker-0", ("m.A.t", 1, 2),
-                                                                           ("m.B.t", 5, 6))
+        records = [TestRecord("devstack", "success", 0, 1000, None), *lane("worker-0", ("m.A.t", 1, 2),
+                                                                          ("m.B.t", 5, 6))]
         self.assertEqual([("m.B", 3.0)], estimate.setup_gaps(Run("r", tuple(records))))
 
     def test_fixture_pseudo_tests_and_failures_give_no_gap(self) -> None:
-        records = lane("worker-0", ("m.A.t", 0, 1)) + lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")
+        records = [*lane("worker-0", ("m.A.t", 0, 1)), *lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")]
         records += lane("worker-0", ("m.C.t", 9, 10), status="fail")
         self.assertEqual([], estimate.setup_gaps(Run("r", tuple(records))))
 

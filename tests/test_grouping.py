@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from partitioner.errors import ConfigError, PluginError, UsageError
-from partitioner.grouping import Group, group_tests, make_grouper, merge_by_resources, split_serial, serial_matcher
+from partitioner.grouping import Group, group_tests, make_grouper, merge_by_resources, serial_matcher, split_serial
 from tests.hypothesis_strategies import id_lists
 
 IDS = ["p.m.A.test_1[smoke]", "p.m.A.test_2", "p.m.B.test_1(s 1.0)", "p.n.C.test_1", "setUpClass (p.m.B)"]

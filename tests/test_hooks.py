@@ -33,7 +33,6 @@ def by_class(test_id: str) -> str | None:
 class TestPartitionTests(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.useFixture(fixtures.TempDir()).path
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_SEED"))
         # partition_tests reads [partitioner] from the working directory: use an empty one
         tmp = self.useFixture(fixtures.TempDir()).path

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from partitioner.commands import concurrency, execute, explain, history, plan
+from partitioner.commands import concurrency, execute, explain, history, plan, races
 
-COMMANDS = (plan, explain, history, execute, concurrency)
+COMMANDS = (plan, explain, history, execute, concurrency, races)

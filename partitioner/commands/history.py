@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merge.add_argument("files", nargs="+", metavar="FILE", help="JSON timing files, oldest first")
     merge.add_argument("--keep", type=int, default=20, metavar="K", help="samples kept per key (default 20)")
     merge.add_argument("-o", "--output", default="-", metavar="FILE", help="where to write (default stdout)")
+    from partitioner.commands import races  # the summary view lives with the race diagnosis
+
+    races.add_summary_arguments(sub.add_parser(
+        "summary", help="per test: runs, failures in parallel runs, failures in serial runs",
+        description="Per test: how many stored runs it was in, and how often it failed in parallel runs (2+ "
+                    "worker tags) and in serial ones; tests failing only in parallel (likely races) come first."))
 
 
 def _write(io: IO_, output: str, samples: Samples) -> None:
@@ -46,6 +52,10 @@ def _write(io: IO_, output: str, samples: Samples) -> None:
 
 
 def run(args: argparse.Namespace, io: IO_) -> int:
+    if args.action == "summary":
+        from partitioner.commands import races
+
+        return races.summarize(args, io)
     if args.action == "export":
         history = load_history_for(Path(args.directory), args.history, io.stdin)
         if history.empty:

@@ -51,7 +51,7 @@ class LongestFirst:
     def _improve(self, groups: Sequence[GroupCost], owner: list[int], loads: list[float], n: int) -> None:
         if n < 2 or not groups:
             return
-        bound = max(sum(loads) / n, max(g.cost for g in groups))
+        bound = max(sum(loads) / n, *(g.cost for g in groups))
         members: list[list[int]] = [[] for _ in range(n)]
         for i, w in enumerate(owner):
             members[w].append(i)
