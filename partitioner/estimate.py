@@ -36,13 +36,17 @@ NO_HISTORY_TEST = 1.0
 NO_HISTORY_SETUP = 1.0
 
 MEASURED = "measured"
+MEASURED_NOT_PASSING = "measured (skip/fail)"
 TIMES_DBM = "times.dbm"
+FIRST_ON_WORKER = "worker start offset"
 SIBLING_CLASS = "class mean"
 SIBLING_MODULE = "module mean"
 SIBLING_SUITE = "suite mean"
 NO_HISTORY = "no history"
 #: sources that are real measurements of the thing itself
-MEASURED_SOURCES = frozenset({MEASURED, TIMES_DBM})
+MEASURED_SOURCES = frozenset({MEASURED, MEASURED_NOT_PASSING, TIMES_DBM, FIRST_ON_WORKER})
+#: final statuses whose duration is still what the test costs when it never passes (not interrupted ones)
+_OTHER_FINAL = frozenset({"fail", "skip", "uxsuccess"})
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,43 @@ def setup_gaps(run: Run) -> list[tuple[str, float]]:
         for record in lane:
             if testids.parse(record.test_id).fixture:
                 continue
-            if previous is not None and record.status in SUCCESS_STATUSES:
+            if previous is not None and (record.status in SUCCESS_STATUSES or record.status in _OTHER_FINAL):
                 before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
                 gap = (record.start or 0.0) - (previous.stop or 0.0)
                 if before != after and gap >= 0.0:
                     gaps.append((after, gap))
             previous = record
     return gaps
+
+
+def first_offsets(run: Run) -> list[tuple[str, float]]:
+    """``(class_key, seconds)`` for the first class on each worker lane but the earliest one.
+
+    Nothing runs before a worker's first class, so no gap shows its setup. In a parallel run every
+    worker starts at about the same moment, so a lane's first start minus the earliest lane's first
+    start is that class's setup less the earliest first class's (a lower estimate, used only for a
+    class with no gap sample at all).
+    """
+    firsts = []
+    for lane in _run_lanes(run):
+        head = next((r for r in lane if not testids.parse(r.test_id).fixture), None)
+        if head is not None and head.start is not None:
+            firsts.append((head.start, head.test_id))
+    if len(firsts) < 2:
+        return []
+    earliest = min(start for start, _ in firsts)
+    return [(testids.class_key(test_id), start - earliest) for start, test_id in firsts if start > earliest]
+
+
+def _other_samples(history: History) -> dict[str, list[float]]:
+    """Durations of skipped and failed results, by canonical id, oldest first."""
+    other: dict[str, list[float]] = defaultdict(list)
+    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
+        for record in run.records:
+            duration = record.duration
+            if record.status in _OTHER_FINAL and duration is not None:
+                other[testids.canonical(record.test_id)].append(duration)
+    return other
 
 
 def collect_samples(history: History) -> Samples:
@@ -229,6 +263,7 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
         return CostModel(MappingProxyType({}), MappingProxyType({}), 0.0, False)
     ids = sorted(set(test_ids))
     samples = collect_samples(history)
+    other = _other_samples(history)
 
     tests: dict[str, Estimate] = {}
     by_class: dict[str, list[float]] = defaultdict(list)
@@ -240,6 +275,10 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
         if values:
             window = values[-recent:]
             estimate = Estimate(_median(window), MEASURED, len(window))
+        elif other.get(key):
+            # it never passed: what it does instead (skip at once, time out) is what it costs
+            window = tuple(other[key][-recent:])
+            estimate = Estimate(_median(window), MEASURED_NOT_PASSING, len(window))
         elif key in history.last_times or test_id in history.last_times:
             seconds = history.last_times.get(key, history.last_times.get(test_id, 0.0))
             estimate = Estimate(float(seconds), TIMES_DBM, 1)
@@ -269,6 +308,15 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
             setup[klass] = Estimate(seconds, MEASURED, len(window))
         setup_by_module[testids.module_key(klass + ".x")].append(seconds)
         setup_suite.append(seconds)
+    firsts: dict[str, list[float]] = defaultdict(list)
+    for run in history.runs:
+        for klass, offset in first_offsets(run):
+            firsts[klass].append(offset)
+    for klass in classes:
+        if klass in setup or klass not in firsts:
+            continue
+        window = tuple(firsts[klass][-recent:])
+        setup[klass] = Estimate(_median(window), FIRST_ON_WORKER, len(window))
     for klass in classes:
         if klass in setup:
             continue

@@ -30,10 +30,22 @@ class TestSetupGaps(testtools.TestCase):
                                                                           ("m.B.t", 5, 6))]
         self.assertEqual([("m.B", 3.0)], estimate.setup_gaps(Run("r", tuple(records))))
 
-    def test_fixture_pseudo_tests_and_failures_give_no_gap(self) -> None:
+    def test_fixture_pseudo_tests_give_no_gap_but_a_failing_class_does(self) -> None:
         records = [*lane("worker-0", ("m.A.t", 0, 1)), *lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")]
-        records += lane("worker-0", ("m.C.t", 9, 10), status="fail")
-        self.assertEqual([], estimate.setup_gaps(Run("r", tuple(records))))
+        records += lane("worker-0", ("m.C.t", 9, 10), status="fail")  # its setUpClass ran all the same
+        records += lane("worker-0", ("m.D.t", 12, 13), status="inprogress")  # interrupted: no sample
+        self.assertEqual([("m.C", 8.0)], estimate.setup_gaps(Run("r", tuple(records))))
+
+    def test_first_class_on_each_worker_gets_its_start_offset(self) -> None:
+        records = lane("worker-0", ("m.A.t", 10, 11)) + lane("worker-1", ("m.B.t", 13, 14), ("m.C.t", 15, 16))
+        run = Run("r", tuple(records))
+        self.assertEqual([("m.B", 3.0)], estimate.first_offsets(run))
+        model = estimate.build_cost_model(["m.A.t", "m.B.t", "m.C.t"], History(runs=(run,)))
+        self.assertEqual(estimate.Estimate(3.0, estimate.FIRST_ON_WORKER, 1), model.setup["m.B"])
+        self.assertEqual(estimate.Estimate(1.0, estimate.MEASURED, 1), model.setup["m.C"])
+
+    def test_serial_run_has_no_start_offsets(self) -> None:
+        self.assertEqual([], estimate.first_offsets(Run("r", tuple(lane("worker-0", ("m.A.t", 1, 2))))))
 
 
 class TestCostModel(testtools.TestCase):
@@ -52,6 +64,14 @@ class TestCostModel(testtools.TestCase):
                                         for s in ("fail", "skip", "inprogress"))
         model = estimate.build_cost_model(["m.A.t1"], History(runs=runs))
         self.assertEqual(1.0, model.tests["m.A.t1"].seconds)
+
+    def test_a_test_that_never_passed_costs_what_it_did_instead(self) -> None:
+        runs = tuple(Run(f"r{i}", (TestRecord("m.A.skipper", "skip", 0.0, 0.0),
+                                   TestRecord("m.A.timeout", "fail", 0.0, 300.0),
+                                   TestRecord("m.A.ok", "success", 0.0, 20.0)), order=i) for i in range(2))
+        model = estimate.build_cost_model(["m.A.skipper", "m.A.timeout"], History(runs=runs))
+        self.assertEqual(estimate.Estimate(0.0, estimate.MEASURED_NOT_PASSING, 2), model.tests["m.A.skipper"])
+        self.assertEqual(300.0, model.tests["m.A.timeout"].seconds)
 
     def test_attrs_stripped_ids_match(self) -> None:
         history = History(runs=(Run("r", (TestRecord("m.A.t1[smoke]", "success", 0.0, 4.0),)),))
