@@ -1,0 +1,493 @@
+"""Rank the tests that ran beside a test that failed only in parallel, and turn the culprits into resources.
+
+Pure: it takes :class:`~partitioner.history.model.Run` values and returns frozen values; the command
+(:mod:`partitioner.commands.races`) reads the streams and renders the result.
+
+**Windows.** In each run, every timed test gets an *extended window*: from the stop of the test before it on
+the same worker (the run's first timestamp for a worker's first test) to its own stop. The first test of a
+class thereby carries its class's ``setUpClass`` time, where races most often strike. Two windows
+*overlap* when they are on different workers and share time.
+
+**Views.** The *test view* looks at one failed test ``F`` and every test on another worker whose window
+overlapped ``F``'s. The *class view* looks at a class ``K`` with failed tests where its failures began: on
+each worker, the window of its first failed test (when a ``setUpClass`` lost a race, that window holds the
+``setUpClass``; the later failures are its consequences, not new coincidences); in runs where ``K`` did not
+fail, the windows of those same tests. Its partners are whole classes (every window of every test of the
+class), since a class that holds a resource holds it from its ``setUpClass`` to its ``tearDownClass``.
+Resource rules are written for classes.
+
+**Score** of a partner ``P`` of a suspect ``F`` (a test or a class), in ``[0, 1)``::
+
+    score = 0.2 * share + 0.8 * (coincidences / failures) * (split + 1) / (overlapped + 2)
+
+    share         seconds P overlapped F's window in the diagnosed run / the length of that window
+                  (1.0: P ran through all of it)
+    failures      parallel runs (the diagnosed one included) in which F failed
+    coincidences  those of them in which P overlapped F's window on another worker
+    overlapped    parallel runs in which P overlapped F's window on another worker
+    split         those of them in which exactly one of F and P failed
+                  (= overlapped - harmless, where neither failed, - together, where both failed)
+
+``coincidences / failures`` asks "was P there every time F failed?". ``(split + 1) / (overlapped + 2)``
+estimates "when P was there, did exactly one of the two fail?" (Laplace's rule of succession, so that more
+runs of evidence beat fewer: 5 split overlaps out of 5 score above 4 out of 4). A race on a shared resource
+has a winner and a loser, so a run in which P overlapped F and *P* failed counts for P (the race went the
+other way), while an overlap in which both passed (harmless) or both failed (together: two victims of
+something else, typically of two different races) counts against it. Serial runs (one worker tag or none)
+take no part. With a single parallel run ``coincidences / failures`` is 1 for every partner, ``split``
+prefers the partners that passed, and ``share`` ranks the rest; more runs separate true partners from
+bystanders. Partners are ranked by score (best first), ties by id.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from partitioner.errors import HistoryError
+from partitioner.history.model import FAILURE_STATUSES, Run, TestRecord
+from partitioner.testids import canonical, class_key
+
+__all__ = [
+    "OVERLAP_WEIGHT",
+    "PSEUDO_TESTS",
+    "Diagnosis",
+    "Partner",
+    "Suspect",
+    "TestSummary",
+    "check_parallel",
+    "diagnose",
+    "find_suspects",
+    "history_summary",
+    "is_parallel",
+    "resource_rules",
+    "workers",
+]
+
+#: weight of the overlap share in the score; the rest goes to the cross-run evidence
+OVERLAP_WEIGHT = 0.2
+#: score digits kept, so equal scores tie (and fall back to ids) whatever the float noise
+_DIGITS = 9
+_WORKER_TAG = re.compile(r"^worker-\d+$")
+#: ids testr invents (a non-zero exit status is recorded as a failed test of this name); never a suspect
+PSEUDO_TESTS = frozenset({"process-returncode"})
+
+Level = Literal["test", "class"]
+By = Literal["auto", "test", "class"]
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A test (or class) that ran beside a failed one on another worker.
+
+    :ivar test: the partner's id as the diagnosed run has it (a class key in the class view)
+    :ivar score: see the module docstring; higher is more suspicious
+    :ivar overlap_s: seconds its windows overlapped the suspect's in the diagnosed run
+    :ivar coincidences: parallel runs in which the suspect failed while this partner overlapped it
+    :ivar failures: parallel runs in which the suspect failed (the denominator of ``coincidences``)
+    :ivar overlapped: parallel runs in which this partner overlapped the suspect
+    :ivar harmless: runs among ``overlapped`` in which neither failed (they count against it)
+    :ivar together: runs among ``overlapped`` in which both failed (they count against it too)
+    :ivar share: ``overlap_s`` over the length of the suspect's window in the diagnosed run
+    """
+
+    test: str
+    score: float
+    overlap_s: float
+    coincidences: int
+    failures: int = 1
+    overlapped: int = 1
+    harmless: int = 0
+    together: int = 0
+    share: float = 0.0
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A test (or class) that failed in the parallel run, with its partners best first.
+
+    :ivar test: the failed test's id, or the class key in the class view
+    :ivar partners: ranked by score, ties by id
+    :ivar level: ``test`` or ``class``
+    :ivar failed: the failed test ids it stands for (itself, or the class's failed tests)
+    :ivar failures: parallel runs in which it failed (the diagnosed one included)
+    :ivar serial_failures: stored serial runs in which it failed too (a hint that it is no race)
+    """
+
+    test: str
+    partners: tuple[Partner, ...]
+    level: Level = "test"
+    failed: tuple[str, ...] = ()
+    failures: int = 1
+    serial_failures: int = 0
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything :func:`diagnose` found about one parallel run.
+
+    :ivar run_id: the diagnosed run
+    :ivar tests: one suspect per failed test (test view), sorted by id
+    :ivar classes: one suspect per class with failed tests (class view), sorted by class key
+    :ivar runs: parallel runs the cross-run counts rest on, the diagnosed one included
+    :ivar excluded: failed tests left out because they failed in the serial run too
+    :ivar untimed: records of the diagnosed run left out for lack of timestamps or a worker tag
+    """
+
+    run_id: str
+    tests: tuple[Suspect, ...]
+    classes: tuple[Suspect, ...]
+    runs: int = 1
+    excluded: tuple[str, ...] = ()
+    untimed: int = 0
+
+    def view(self, by: By = "auto") -> tuple[Suspect, ...]:
+        """The suspects to show: ``test``, ``class``, or ``auto`` -- a class where several tests failed as
+        one class suspect, a lone failed test as itself; sorted by id.
+        """
+        if by == "test":
+            return self.tests
+        if by == "class":
+            return self.classes
+        whole = {s.test for s in self.classes if len(s.failed) > 1}
+        lone = tuple(s for s in self.tests if class_key(s.test) not in whole)
+        chosen = lone + tuple(s for s in self.classes if s.test in whole)
+        return tuple(sorted(chosen, key=lambda s: s.test))
+
+
+@dataclass(frozen=True)
+class TestSummary:
+    """How one test fared across stored runs (ids matched with ``[attrs]`` stripped).
+
+    :ivar test: the id as the newest run that has it spells it
+    :ivar runs: runs it appears in
+    :ivar parallel_failures: parallel runs (2+ worker tags) in which it failed
+    :ivar serial_failures: serial runs (one worker tag or none) in which it failed
+    :ivar parallel_runs: parallel runs it appears in
+    :ivar serial_runs: serial runs it appears in
+    """
+
+    __test__ = False  # not a test case, despite the name
+
+    test: str
+    runs: int
+    parallel_failures: int
+    serial_failures: int
+    parallel_runs: int = 0
+    serial_runs: int = 0
+
+    @property
+    def only_parallel(self) -> bool:
+        """Failed in some parallel run and in no serial run: the signature of a race."""
+        return self.parallel_failures > 0 and self.serial_failures == 0
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: float
+    stop: float
+    worker: str
+    test: str  # canonical id
+    klass: str
+    failed: bool
+
+    @property
+    def length(self) -> float:
+        return self.stop - self.start
+
+
+class _Timeline:
+    """One run's extended windows, indexed for overlap queries."""
+
+    def __init__(self, run: Run, ignore: frozenset[str]) -> None:
+        self.run = run
+        real = [r for r in run.records if r.test_id not in PSEUDO_TESTS]
+        timed = [(r, w) for r in real if r.start is not None and r.stop is not None and (w := _worker(r)) is not None]
+        self.untimed = len(real) - len(timed)
+        first = min((r.start for r, _ in timed if r.start is not None), default=0.0)
+        by_worker: dict[str, list[tuple[float, float, str, bool]]] = {}
+        for r, worker in timed:
+            assert r.start is not None and r.stop is not None  # filtered above
+            failed = r.status in FAILURE_STATUSES and canonical(r.test_id) not in ignore
+            by_worker.setdefault(worker, []).append((r.start, max(r.start, r.stop), r.test_id, failed))
+        spans: list[_Span] = []
+        for worker, items in by_worker.items():
+            previous = first
+            for start, stop, test_id, failed in sorted(items):
+                begin = previous if previous <= start else start
+                key = canonical(test_id)
+                spans.append(_Span(begin, stop, worker, key, class_key(key), failed))
+                previous = max(previous, stop)
+        spans.sort(key=lambda s: (s.start, s.stop, s.worker, s.test))
+        self.spans = spans
+        self.starts = [s.start for s in spans]
+        self.longest = max((s.length for s in spans), default=0.0)
+        self.failed_tests = frozenset(s.test for s in spans if s.failed)
+        self.failed_classes = frozenset(s.klass for s in spans if s.failed)
+        self.tests = frozenset(s.test for s in spans)
+        self.classes = frozenset(s.klass for s in spans)
+        self.raw_ids = {canonical(r.test_id): r.test_id for r in run.records}
+
+    def of(self, key: str, level: Level) -> list[_Span]:
+        return [s for s in self.spans if (s.test if level == "test" else s.klass) == key]
+
+    def failed(self, key: str, level: Level) -> bool:
+        return key in (self.failed_tests if level == "test" else self.failed_classes)
+
+    def window(self, key: str, level: Level, focus: frozenset[str]) -> list[_Span]:
+        """The suspect's vulnerable window: where its failures began (on each worker, its first failed span),
+        else -- when it passed -- its ``focus`` tests' spans, else all of it.
+        """
+        mine = self.of(key, level)
+        onset: dict[str, _Span] = {}
+        for span in mine:  # spans are sorted by start
+            if span.failed and span.worker not in onset:
+                onset[span.worker] = span
+        return list(onset.values()) or [s for s in mine if s.test in focus] or mine
+
+    def beside(self, window: Sequence[_Span], level: Level) -> dict[str, float]:
+        """Units on other workers whose spans overlap ``window``, with the seconds of overlap."""
+        found: dict[str, float] = {}
+        for mine in window:
+            low = bisect.bisect_left(self.starts, mine.start - self.longest)
+            high = bisect.bisect_left(self.starts, mine.stop)
+            for other in self.spans[low:high]:
+                if other.worker == mine.worker:
+                    continue
+                seconds = min(mine.stop, other.stop) - max(mine.start, other.start)
+                if seconds > 0:
+                    key = other.test if level == "test" else other.klass
+                    found[key] = found.get(key, 0.0) + seconds
+        return found
+
+
+def _worker(record: TestRecord) -> str | None:
+    """Where a record ran: all its ``worker-N`` tags together (else its ``worker``).
+
+    A run of nested runners carries two worker tags per test -- ``testr run`` tags everything ``worker-0``
+    and ``partitioner.run`` inside it tags its own workers -- so only the set of tags names a worker.
+    """
+    tags = sorted((t for t in record.tags if _WORKER_TAG.match(t)), key=lambda t: (len(t), t))
+    return "+".join(tags) if tags else record.worker
+
+
+def workers(run: Run) -> tuple[str, ...]:
+    """The distinct workers of a run (see :func:`_worker`), sorted."""
+    return tuple(sorted({w for w in map(_worker, run.records) if w is not None}))
+
+
+def is_parallel(run: Run) -> bool:
+    """Whether the run used two or more workers (one worker tag or none counts as serial)."""
+    return len(workers(run)) >= 2
+
+
+def check_parallel(run: Run, label: str | None = None) -> None:
+    """Refuse a run whose overlaps cannot be told.
+
+    :param label: how to name the run in messages (default its ``run_id``)
+    :raises HistoryError: when the run has no timestamps or ran on fewer than two workers
+    """
+    name = label or f"run {run.run_id}"
+    timed = any(r.start is not None and r.stop is not None for r in run.records)
+    seen = workers(run)
+    if not timed and not seen:
+        raise HistoryError(f"{name} has neither timestamps nor worker tags, so nothing can be said about what "
+                           f"overlapped; pass a run recorded by `testr run --parallel` or `stestr run`")
+    if not timed:
+        raise HistoryError(f"{name} has no timestamps, so overlaps cannot be computed; re-record it with a runner "
+                           f"that writes them (`testr run --parallel`, `stestr run`, `python -m subunit.run`)")
+    if not seen:
+        raise HistoryError(f"{name} has no worker tags: it ran serially, so nothing overlapped; pass a parallel "
+                           f"run (testr run --parallel)")
+    if len(seen) == 1:
+        raise HistoryError(f"{name} ran on one worker ({seen[0]}), so nothing overlapped; pass a parallel run "
+                           f"(testr run --parallel --concurrency 2 or more)")
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _score(share: float, coincidences: int, failures: int, split: int, overlapped: int) -> float:
+    evidence = _ratio(coincidences, failures) * (split + 1) / (overlapped + 2)
+    return round(OVERLAP_WEIGHT * min(1.0, share) + (1.0 - OVERLAP_WEIGHT) * evidence, _DIGITS)
+
+
+@dataclass
+class _Tally:
+    coincided: int = 0
+    overlapped: int = 0
+    harmless: int = 0
+    together: int = 0
+
+    @property
+    def split(self) -> int:
+        return self.overlapped - self.harmless - self.together
+
+
+def _suspect(key: str, level: Level, focus: frozenset[str], target: _Timeline, others: Sequence[_Timeline],
+             serial_failures: int) -> Suspect:
+    window = target.window(key, level, focus)
+    beside = target.beside(window, level)
+    if level == "class":
+        beside.pop(key, None)  # the class's own tests on another worker say nothing about a partner class
+    own_length = sum(s.length for s in window)
+    failures = 0
+    tally = {partner: _Tally() for partner in beside}
+    for timeline in (target, *others):
+        if key not in (timeline.tests if level == "test" else timeline.classes):
+            continue
+        failed = timeline.failed(key, level)
+        failures += failed
+        near = beside if timeline is target else timeline.beside(timeline.window(key, level, focus), level)
+        for partner, counts in tally.items():
+            if partner not in near:
+                continue
+            counts.overlapped += 1
+            counts.coincided += failed
+            if timeline.failed(partner, level):
+                counts.together += failed
+            else:
+                counts.harmless += not failed
+    partners: list[Partner] = []
+    for partner, seconds in beside.items():
+        length = sum(s.length for s in target.of(partner, level))
+        shorter = min(own_length, length)
+        share = min(1.0, seconds / shorter) if shorter > 0 else 0.0
+        counts = tally[partner]
+        score = _score(share, counts.coincided, failures, counts.split, counts.overlapped)
+        name = target.raw_ids.get(partner, partner) if level == "test" else partner
+        partners.append(Partner(name, score, round(seconds, 6), counts.coincided, failures, counts.overlapped,
+                                counts.harmless, counts.together, round(share, 6)))
+    partners.sort(key=lambda p: (-p.score, p.test))
+    failed_ids = tuple(sorted(target.raw_ids.get(t, t) for t in target.failed_tests
+                              if (t if level == "test" else class_key(t)) == key))
+    name = target.raw_ids.get(key, key) if level == "test" else key
+    return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures)
+
+
+def _same_run(a: Run, b: Run) -> bool:
+    """Whether two loaded runs are one stored run (read twice, perhaps under two names)."""
+    return a is b or a.records == b.records
+
+
+def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), label: str | None = None
+             ) -> Diagnosis:
+    """Rank, for each test (and class) that failed in ``run`` and not in ``serial``, what ran beside it.
+
+    :param run: the parallel run to diagnose
+    :param serial: a serial run of the same tests; its failures are not races and are left out
+    :param history: every stored run (``run`` itself may be among them); parallel ones feed the cross-run
+        counts, serial ones ``Suspect.serial_failures``
+    :param label: how to name ``run`` in error messages (default ``run <run_id>``)
+    :returns: the test view and the class view; both empty when nothing failed
+    :raises HistoryError: when ``run`` has no timestamps or fewer than two workers (see :func:`check_parallel`)
+    """
+    check_parallel(run, label)
+    ignore = frozenset(canonical(r.test_id) for r in (serial.records if serial else ())
+                       if r.status in FAILURE_STATUSES)
+    target = _Timeline(run, ignore)
+    stored = [r for r in history if not _same_run(r, run)]
+    others = [_Timeline(r, ignore) for r in stored if is_parallel(r)]
+    serial_failed: dict[str, int] = {}
+    for r in stored:
+        if not is_parallel(r):
+            for key in {canonical(x.test_id) for x in r.records if x.status in FAILURE_STATUSES}:
+                serial_failed[key] = serial_failed.get(key, 0) + 1
+    all_failed = {canonical(r.test_id) for r in run.records
+                  if r.status in FAILURE_STATUSES and r.test_id not in PSEUDO_TESTS}
+    excluded = tuple(sorted(target.raw_ids.get(t, t) for t in all_failed & ignore))
+    tests = tuple(sorted((_suspect(t, "test", frozenset({t}), target, others, serial_failed.get(t, 0))
+                          for t in target.failed_tests), key=lambda s: s.test))
+    classes: list[Suspect] = []
+    for klass in sorted(target.failed_classes):
+        focus = frozenset(s.test for s in target.window(klass, "class", frozenset()))
+        worst = max((serial_failed.get(t, 0) for t in focus), default=0)
+        classes.append(_suspect(klass, "class", focus, target, others, worst))
+    return Diagnosis(run.run_id, tests, tuple(classes), 1 + len(others), excluded, target.untimed)
+
+
+def find_suspects(run: Run, serial: Run | None = None, history: Sequence[Run] = ()) -> tuple[Suspect, ...]:
+    """The test view of :func:`diagnose`: one :class:`Suspect` per failed test, partners best first."""
+    return diagnose(run, serial, history).tests
+
+
+def history_summary(runs: Iterable[Run]) -> tuple[TestSummary, ...]:
+    """Per test: runs, failures in parallel runs, failures in serial runs.
+
+    A run with one worker tag or none counts as serial. Sorted so that tests failing only in parallel come
+    first (most parallel failures first), then tests failing in both, then only serially, then never;
+    ties by id.
+    """
+    counts: dict[str, list[int]] = {}  # key -> [runs, parallel_failures, serial_failures, p_runs, s_runs]
+    names: dict[str, tuple[int, str]] = {}
+    for position, run in enumerate(runs):
+        parallel = is_parallel(run)
+        outcome: dict[str, bool] = {}
+        for record in run.records:
+            if record.test_id in PSEUDO_TESTS:
+                continue
+            key = canonical(record.test_id)
+            outcome[key] = outcome.get(key, False) or record.status in FAILURE_STATUSES
+            newest = (run.order, position)
+            if key not in names or names[key][0] <= newest[0]:
+                names[key] = (newest[0], record.test_id)
+        for key, failed in outcome.items():
+            row = counts.setdefault(key, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1 if parallel else 2] += failed
+            row[3 if parallel else 4] += 1
+    summaries = [TestSummary(names[k][1], *row) for k, row in counts.items()]
+
+    def rank(s: TestSummary) -> tuple[int, int, int, str]:
+        kind = 0 if s.only_parallel else 1 if s.parallel_failures else 2 if s.serial_failures else 3
+        return (kind, -s.parallel_failures, -s.serial_failures, s.test)
+
+    return tuple(sorted(summaries, key=rank))
+
+
+def _class_of(test: str, level: Level) -> str:
+    return test if level == "class" else class_key(test)
+
+
+def resource_rules(suspects: Iterable[Suspect], existing: Sequence[tuple[str, str]] = ()) -> str:
+    """A ``[partitioner]`` section whose ``resources`` keep each failed class and its top partner class on one
+    worker, ready to append to ``.testr.conf`` (or ``.stestr.conf``, ``tox.ini``, ``setup.cfg``).
+
+    One ``raceN: ^(?:A|B)\\.`` line per distinct pair (``A``, ``B`` escaped class keys, sorted); a test-view
+    suspect is taken as its class, with the best-scoring partner of another class among its tests.
+
+    :param existing: ``(name, regex)`` resource lines already configured; they are kept first (an appended
+        section's ``resources`` replaces the earlier value) and their names are not reused
+    :returns: the section text, or ``""`` when no suspect has a partner in another class
+    """
+    best: dict[str, tuple[float, str]] = {}
+    for suspect in suspects:
+        mine = _class_of(suspect.test, suspect.level)
+        for partner in suspect.partners:
+            theirs = _class_of(partner.test, suspect.level)
+            if theirs == mine:
+                continue
+            held = best.get(mine)
+            if held is None or (-partner.score, theirs) < (-held[0], held[1]):
+                best[mine] = (partner.score, theirs)
+            break
+    pairs: list[tuple[str, str]] = []
+    for mine, (_, theirs) in sorted(best.items()):
+        a, b = sorted((mine, theirs))
+        if (a, b) not in pairs:
+            pairs.append((a, b))
+    if not pairs:
+        return ""
+    taken = {name for name, _ in existing}
+    lines = [f"    {name}: {regex}" for name, regex in existing]
+    number = 0
+    for a, b in pairs:
+        number += 1
+        while f"race{number}" in taken:
+            number += 1
+        lines.append(f"    race{number}: ^(?:{re.escape(a)}|{re.escape(b)})\\.")
+    return "[partitioner]\nresources =\n" + "\n".join(lines) + "\n"
