@@ -20,8 +20,9 @@ Resource rules are written for classes.
 
     score = 0.2 * share + 0.8 * (coincidences / failures) * (split + 1) / (overlapped + 2)
 
-    share         seconds P overlapped F's window in the diagnosed run / the length of that window
-                  (1.0: P ran through all of it)
+    share         seconds P's windows overlapped F's in the diagnosed run / the shorter of the two
+                  (1.0: one ran entirely within the other -- a short class holding a resource through
+                  F's setUpClass counts as much as a long one)
     failures      parallel runs (the diagnosed one included) in which F failed
     coincidences  those of them in which P overlapped F's window on another worker
     overlapped    parallel runs in which P overlapped F's window on another worker
@@ -91,7 +92,7 @@ class Partner:
     :ivar overlapped: parallel runs in which this partner overlapped the suspect
     :ivar harmless: runs among ``overlapped`` in which neither failed (they count against it)
     :ivar together: runs among ``overlapped`` in which both failed (they count against it too)
-    :ivar share: ``overlap_s`` over the length of the suspect's window in the diagnosed run
+    :ivar share: ``overlap_s`` over the shorter of the two windows in the diagnosed run
     """
 
     test: str

@@ -75,9 +75,10 @@ class TestOverlap(testtools.TestCase):
         self.assertEqual(f"{C}.test_1", partner.test)
         # C's window is 0.0-1.8 (a worker's first test reaches back to the run's start): overlap 1.0-1.8
         self.assertAlmostEqual(0.8, partner.overlap_s)
-        self.assertAlmostEqual(0.8 / 2.0, partner.share)  # of B.test_2's window, 1.0-3.0
+        # over the shorter window: C's 1.8s (B.test_2's is 1.0-3.0, 2.0s)
+        self.assertAlmostEqual(0.8 / 1.8, partner.share, places=6)
         # one run: coincided 1/1, split 1 of 1 overlap -> (1 + 1) / (1 + 2)
-        self.assertAlmostEqual(OVERLAP_WEIGHT * 0.4 + (1 - OVERLAP_WEIGHT) * 2 / 3, partner.score)
+        self.assertAlmostEqual(OVERLAP_WEIGHT * 0.8 / 1.8 + (1 - OVERLAP_WEIGHT) * 2 / 3, partner.score, places=6)
         self.assertEqual((1, 1, 1, 0, 0), (partner.coincidences, partner.failures, partner.overlapped,
                                            partner.harmless, partner.together))
 
@@ -448,6 +449,14 @@ class TestRacesCommand(CommandCase):
         status, out, _ = self.cli("races", "par.subunit", "--serial", "ser.subunit")
         self.assertEqual(0, status)
         self.assertIn("also failed in ser.subunit: they are not races", out)
+
+    def test_failures_without_timestamps(self) -> None:
+        (self.root / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", None, None, "fail"),
+                                                        rec(f"{A}.test_1", "worker-0", 0.0, 1.0),
+                                                        rec(f"{B}.test_1", "worker-1", 0.0, 1.0)]))
+        status, _, err = self.cli("races", "par.subunit")
+        self.assertEqual(1, status)
+        self.assertIn("the failed tests of par.subunit have no timestamps or no worker tag", err)
 
     def test_no_repository(self) -> None:
         status, _, err = self.cli("races")

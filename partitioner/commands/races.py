@@ -199,7 +199,7 @@ def _render_table(io: IO_, diagnosis: Diagnosis, suspects: Sequence[Suspect], to
             out.write(f"  ... {len(suspect.partners) - top} more (--top)\n")
     weight = 1 - OVERLAP_WEIGHT
     out.write(f"\nscore = {OVERLAP_WEIGHT} * share + {weight:.1f} * coincided * (split + 1) / (beside + 2), where\n"
-              f"  share: the part of the suspect's window (where its failures began) the partner ran through\n"
+              f"  share: overlap / the shorter of the suspect's window (where its failures began) and the partner's\n"
               f"  coincided: of the suspect's failures, those with the partner beside it on another worker\n"
               f"  split: of the runs the partner ran beside it (beside), those in which exactly one of the two "
               f"failed\n")
@@ -280,6 +280,9 @@ def run(args: argparse.Namespace, io: IO_) -> int:
             diagnose(run_, label=label)
         return _no_failures(io, args.format, Diagnosis(run_.run_id, (), ()), label, serial_label)
     diagnosis = diagnose(run_, serial, history, label=label)
+    if not diagnosis.tests and not diagnosis.excluded:
+        raise HistoryError(f"the failed tests of {label} have no timestamps or no worker tag, so what ran beside "
+                           f"them is unknown; pass a run recorded by `testr run --parallel` or `stestr run`")
     if not diagnosis.tests:
         return _no_failures(io, args.format, diagnosis, label, serial_label)
     notes = _notes(diagnosis, label, serial_label)
