@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from partitioner import testids
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import CostModel, GroupCost
-from partitioner.grouping import Group
+from partitioner.grouping import Group, Merge
 from partitioner.strategies import Strategy
 
 
@@ -45,6 +45,7 @@ class Plan:
     :ivar estimated_share: share of total cost that was estimated rather than measured
     :ivar critical_group: the costliest group on the critical worker
     :ivar has_history: False when costs are test-count units (no timing history at all)
+    :ivar merged: groups joined because they share a declared resource
     """
 
     workers: tuple[Partition, ...]
@@ -62,10 +63,18 @@ class Plan:
     serial_s: float = 0.0
     seed: int | None = None
     warnings: tuple[str, ...] = ()
+    merged: tuple[Merge, ...] = ()
 
     @property
     def concurrency(self) -> int:
         return len(self.workers)
+
+    def worker_of_group(self, key: str) -> int | None:
+        """The worker a group runs on, ``None`` when it is serial or unknown."""
+        for part in self.workers:
+            if key in part.groups:
+                return part.worker
+        return None
 
     def worker_of(self, test_id: str) -> int | None:
         """The worker a test runs on, ``None`` when it is not planned or runs in the serial phase."""

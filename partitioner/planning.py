@@ -88,6 +88,7 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
                       warnings=notes)
     if merges:
+        plan = replace(plan, merged=merges)
         share = plan.total_s / max(1, concurrency)
         costs = {g.key: model.group_cost(g).cost for g in parallel}
         extra = [f"resource group {m.key} ({len(m.members)} groups, {costs.get(m.key, 0.0):.1f}s) is larger "

@@ -43,6 +43,8 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
             for p in plan.workers
         ],
         "serial": {"tests": list(plan.serial), "predicted_s": _r(plan.serial_s)},
+        "merged_groups": [{"group": m.key, "resources": list(m.resources), "members": list(m.members)}
+                          for m in plan.merged],
         "warnings": list(plan.warnings),
     }
 
@@ -64,6 +66,9 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = ()) -> None
               f"efficiency {plan.efficiency:.1%}\n")
     out.write(f"estimated (not measured) share of cost {plan.estimated_share:.1%}; "
               f"critical group {plan.critical_group or '-'}\n")
+    for merge in plan.merged:
+        out.write(f"resource group {merge.key} (worker {plan.worker_of_group(merge.key)}) joins: "
+                  f"{', '.join(merge.members)}\n")
     for warning in plan.warnings:
         out.write(f"warning: {warning}\n")
 

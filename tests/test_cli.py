@@ -146,3 +146,38 @@ class TestListing(CLITest):
         self.assertEqual(["tpkg.test_a.A.test_1", "tpkg.test_a.A.test_2"],
                          sorted(t for w in json.loads(out)["workers"] for t in w["tests"]))
         self.assertFalse((self.dir / ".stestr").exists())
+
+
+class TestResourcesInPlan(CLITest):
+    def test_plan_shows_merged_groups_and_warns_when_too_large(self) -> None:
+        (self.dir / "tox.ini").write_text("[partitioner]\nresources =\n  quota: m\\.(A|B)\\.\n")
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--format", "json"))
+        self.assertEqual(OK, code, err)
+        doc = json.loads(out)
+        self.assertEqual([{"group": "resource:quota", "resources": ["quota"], "members": ["m.A", "m.B"]}],
+                         doc["merged_groups"])
+        [home] = [w for w in doc["workers"] if "resource:quota" in w["groups"]]
+        self.assertEqual({"m.A.t1", "m.A.t2", "m.B.t1"}, set(home["tests"]) - {"m.C.t1[smoke]"})
+        self.assertIn("is larger than the balanced share", err)
+        code, out, _ = self.cli(*self.plan_args("-n", "2"))
+        self.assertIn("resource group resource:quota (worker", out)
+        self.assertIn("joins: m.A, m.B", out)
+
+
+class TestConcurrency(CLITest):
+    def test_default_is_the_configured_or_cpu_count(self) -> None:
+        import os
+
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir))
+        self.assertEqual((OK, f"{os.cpu_count()}\n"), (code, out))
+        (self.dir / "setup.cfg").write_text("[partitioner]\nconcurrency = 7\n")
+        self.assertEqual("7\n", self.cli("concurrency", "-C", str(self.dir))[1])
+
+    def test_within_picks_the_smallest_good_enough_n(self) -> None:
+        # m.A costs 4 s of 7 s in all: the makespan cannot drop below 4 s, reached already at N=2
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir), "--within", "0", "--max", "6", "--tests",
+                                str(self.dir / "ids.txt"), "--history", str(self.timings))
+        self.assertEqual((OK, "2\n"), (code, out))
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir), "--within", "100", "--max", "6", "--tests",
+                                str(self.dir / "ids.txt"), "--history", str(self.timings))
+        self.assertEqual("1\n", out)

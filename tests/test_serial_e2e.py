@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -44,7 +45,7 @@ class SerialPhaseE2E(testtools.TestCase):
                                  f"{s.test_id} overlaps {o.test_id}")
         # serial tests run one at a time, on one worker
         ordered = sorted(serial, key=lambda r: r.start or 0.0)
-        for a, b in zip(ordered, ordered[1:], strict=False):
+        for a, b in itertools.pairwise(ordered):
             self.assertLessEqual(a.stop or 0.0, b.start or 0.0)
         self.assertEqual(1, len({r.worker for r in serial}))
 
