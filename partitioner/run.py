@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "stream or a timing file; repeatable (default: discovered in the current "
                              "directory)")
     parser.add_argument("--group-by", metavar="SPEC",
-                        help="keep the tests of one group on one worker: class, module or a regex "
-                             "(default: the config file's, else class)")
+                        help="keep the tests of one group on one worker: class, module, none, regex:RE or "
+                             "callback:package.module:function (default: the config file's, else class)")
     parser.add_argument("--strategy", metavar="NAME",
                         help="the planner's balancing strategy (default: the config file's, else the "
                              "planner's default)")
