@@ -18,10 +18,11 @@ at all every test costs 1 and every class 1 (a test-count-and-structure balance)
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -49,9 +50,8 @@ MEASURED_SOURCES = frozenset({MEASURED, MEASURED_NOT_PASSING, TIMES_DBM, FIRST_O
 _OTHER_FINAL = frozenset({"fail", "skip", "uxsuccess"})
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A cost and where it came from.
+class Estimate(NamedTuple):
+    """A cost and where it came from (a NamedTuple: one is built per measured test).
 
     :ivar seconds: the estimate
     :ivar source: one of measured, times.dbm, class mean, module mean, suite mean, no history
@@ -93,8 +93,9 @@ def _median(values: Sequence[float]) -> float:
 
 
 def _mean(values: Iterable[float]) -> float:
+    """Exact (math.fsum), so the same values in any order give the same mean, bit for bit."""
     items = list(values)
-    return sum(items) / len(items) if items else 0.0
+    return math.fsum(items) / len(items) if items else 0.0
 
 
 def _run_lanes(run: Run) -> list[list[TestRecord]]:
@@ -189,6 +190,11 @@ def collect_samples(history: History) -> Samples:
                    tuple(startup))
 
 
+#: what a test and a class setup cost when there is no history at all (immutable, so shared safely)
+NO_HISTORY_TEST_ESTIMATE = Estimate(NO_HISTORY_TEST, NO_HISTORY)
+NO_HISTORY_SETUP_ESTIMATE = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+
+
 @dataclass(frozen=True)
 class CostModel:
     """Per-test and per-class estimates for one set of test ids.
@@ -203,8 +209,10 @@ class CostModel:
     setup: Mapping[str, Estimate]
     startup_s: float
     has_history: bool
-    default_test: Estimate = Estimate(NO_HISTORY_TEST, NO_HISTORY)
-    default_setup: Estimate = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+    default_test: Estimate = NO_HISTORY_TEST_ESTIMATE
+    default_setup: Estimate = NO_HISTORY_SETUP_ESTIMATE
+    #: class key of each test, when the model computed it (saves parsing every id twice)
+    classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def test(self, test_id: str) -> Estimate:
         """The estimate for one test."""
@@ -216,6 +224,15 @@ class CostModel:
 
     def group_cost(self, group: Group) -> GroupCost:
         """The cost of running ``group`` on one worker, class setups included once per class."""
+        if len(group.tests) == 1:  # the common case with --group-by none: no set, one lookup each
+            test_id = group.tests[0]
+            e = self.tests.get(test_id, self.default_test)
+            s = self.setup.get(self.classes.get(test_id) or testids.class_key(test_id),
+                               self.default_setup) if self.setup else self.default_setup
+            measured = e.source in MEASURED_SOURCES
+            est = (0.0 if measured else e.seconds) + (0.0 if s.source in MEASURED_SOURCES else s.seconds)
+            return GroupCost(group.key, e.seconds + s.seconds, s.seconds, e.seconds if measured else 0.0, est, 1,
+                             0 if measured else 1)
         tests_s = measured_s = estimated = 0.0
         unmeasured = 0
         classes = set()
@@ -227,7 +244,7 @@ class CostModel:
             else:
                 estimated += e.seconds
                 unmeasured += 1
-            classes.add(testids.class_key(test_id))
+            classes.add(self.classes.get(test_id) or testids.class_key(test_id))
         setup_s = 0.0
         for klass in classes:
             e = self.setup.get(klass, self.default_setup)
@@ -261,16 +278,19 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
     if history.empty:
         # every test and class costs the defaults: nothing to look up, even for a million ids
         return CostModel(MappingProxyType({}), MappingProxyType({}), 0.0, False)
-    ids = sorted(set(test_ids))
+    # No sort of the ids: means use math.fsum, which is exact and so independent of input order.
+    ids = test_ids if isinstance(test_ids, (set, frozenset)) else set(test_ids)
     samples = collect_samples(history)
     other = _other_samples(history)
+    class_key = testids.class_key
 
     tests: dict[str, Estimate] = {}
     by_class: dict[str, list[float]] = defaultdict(list)
-    by_module: dict[str, list[float]] = defaultdict(list)
-    suite: list[float] = []
+    unseen: list[tuple[str, str]] = []
+    class_of: dict[str, str] = {}
     for test_id in ids:
-        key = testids.canonical(test_id)
+        klass = class_of[test_id] = class_key(test_id)
+        key = testids.canonical(test_id) if "[" in test_id else test_id
         values = samples.tests.get(key)
         if values:
             window = values[-recent:]
@@ -283,21 +303,23 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
             seconds = history.last_times.get(key, history.last_times.get(test_id, 0.0))
             estimate = Estimate(float(seconds), TIMES_DBM, 1)
         else:
+            unseen.append((test_id, klass))
             continue
         tests[test_id] = estimate
-        by_class[testids.class_key(test_id)].append(estimate.seconds)
-        by_module[testids.module_key(test_id)].append(estimate.seconds)
-        suite.append(estimate.seconds)
+        by_class[klass].append(estimate.seconds)
 
+    # a class's module is its parent (derived from the class, not parsed again from every id)
+    by_module: dict[str, list[float]] = defaultdict(list)
+    for klass, class_values in by_class.items():
+        by_module[testids.parent(klass)].extend(class_values)
+    suite = [v for class_values in by_class.values() for v in class_values]
     class_means = {k: Estimate(_mean(v), SIBLING_CLASS) for k, v in by_class.items()}
     module_means = {k: Estimate(_mean(v), SIBLING_MODULE) for k, v in by_module.items()}
     suite_mean = Estimate(_mean(suite), SIBLING_SUITE) if suite else Estimate(NO_HISTORY_TEST, NO_HISTORY)
-    for test_id in ids:
-        if test_id not in tests:
-            tests[test_id] = (class_means.get(testids.class_key(test_id))
-                              or module_means.get(testids.module_key(test_id)) or suite_mean)
+    for test_id, klass in unseen:
+        tests[test_id] = class_means.get(klass) or module_means.get(testids.parent(klass)) or suite_mean
 
-    classes = sorted({testids.class_key(t) for t in ids})
+    classes = sorted(set(by_class).union(klass for _, klass in unseen))
     setup: dict[str, Estimate] = {}
     setup_by_module: dict[str, list[float]] = defaultdict(list)
     setup_suite: list[float] = []
@@ -306,7 +328,7 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
         seconds = _median(window)
         if klass in classes:
             setup[klass] = Estimate(seconds, MEASURED, len(window))
-        setup_by_module[testids.module_key(klass + ".x")].append(seconds)
+        setup_by_module[testids.parent(klass)].append(seconds)
         setup_suite.append(seconds)
     firsts: dict[str, list[float]] = defaultdict(list)
     for run in history.runs:
@@ -320,9 +342,10 @@ def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RE
     for klass in classes:
         if klass in setup:
             continue
-        module = testids.module_key(klass + ".x")
+        module = testids.parent(klass)
         found = _sibling(setup_by_module, [(SIBLING_MODULE, module)], setup_suite)
         setup[klass] = found or Estimate(0.0, SIBLING_SUITE)
 
     startup = _median(samples.startup[-recent:]) if samples.startup else 0.0
-    return CostModel(MappingProxyType(tests), MappingProxyType(setup), startup, True)
+    return CostModel(MappingProxyType(tests), MappingProxyType(setup), startup, True,
+                     classes=MappingProxyType(class_of))

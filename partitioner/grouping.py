@@ -134,16 +134,16 @@ def group_tests(test_ids: Iterable[str], grouper: Grouper) -> tuple[Group, ...]:
 
     The result does not depend on the input order, which is what makes plans deterministic.
     """
-    buckets: dict[str, set[str]] = {}
-    for test_id in test_ids:
+    buckets: dict[str, list[str]] = {}
+    for test_id in test_ids if isinstance(test_ids, (set, frozenset)) else dict.fromkeys(test_ids):
         key = grouper(test_id)
         bucket = buckets.get(key)
         if bucket is None:
-            buckets[key] = {test_id}
+            buckets[key] = [test_id]
         else:
-            bucket.add(test_id)
-    return tuple(Group(key, tuple(ids) if len(ids) == 1 else tuple(sorted(ids)))
-                 for key, ids in sorted(buckets.items()))
+            bucket.append(test_id)
+    return tuple([Group(key, (ids[0],) if len(ids) == 1 else tuple(sorted(ids)))
+                  for key, ids in sorted(buckets.items())])
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,11 @@ def parse(test_id: str) -> TestId:
     return TestId(test_id, base, attrs, scenario, klass, module)
 
 
+def parent(dotted: str) -> str:
+    """``a.b.c`` -> ``a.b``; a string without a usable dot is its own parent (a class's module)."""
+    return _parent(dotted)
+
+
 def _parent(dotted: str) -> str:
     """``a.b.c`` -> ``a.b``; a string without a usable dot is its own parent."""
     head, sep, tail = dotted.rpartition(".")
@@ -106,9 +111,18 @@ def _plain_base(test_id: str) -> str | None:
 
 def class_key(test_id: str) -> str:
     """The class a test belongs to: what tempest's ``group_regex=([^\\.]*\\.)*`` means, suffix-aware."""
-    base = _plain_base(test_id)
-    if base is not None:
-        return _parent(base)
+    # _plain_base and _parent inlined: this runs once or twice per id on million-id inputs
+    if "(" not in test_id and " " not in test_id:
+        bracket = test_id.find("[")
+        if bracket < 0:
+            base = test_id
+        elif bracket > 0 and test_id[-1] == "]" and test_id.find("[", bracket + 1) < 0 \
+                and test_id.find("]") == len(test_id) - 1:
+            base = test_id[:bracket]
+        else:
+            return parse(test_id).class_key
+        head, sep, tail = base.rpartition(".")
+        return head if sep and head and tail else base
     return parse(test_id).class_key
 
 

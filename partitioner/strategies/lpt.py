@@ -32,6 +32,14 @@ class LongestFirst:
         self.max_rounds = max_rounds
 
     def assign(self, groups: Sequence[GroupCost], n: int) -> list[list[int]]:
+        workers: list[list[int]] = [[] for _ in range(n)]
+        first = groups[0] if groups else None
+        if first is not None and all(g.cost == first.cost and g.n_tests == first.n_tests for g in groups):
+            # equal costs and sizes: greedy with ties by key deals groups in key order, one per worker in
+            # turn; doing so directly skips the heap on million-group inputs (no history, --group-by none)
+            for i in range(len(groups)):
+                workers[i % n].append(i)
+            return workers
         order = sorted(range(len(groups)), key=lambda i: (-groups[i].cost, groups[i].key))
         heap = [(0.0, 0, w) for w in range(n)]
         owner = [0] * len(groups)
@@ -43,7 +51,6 @@ class LongestFirst:
         for i, w in enumerate(owner):
             loads[w] += groups[i].cost
         self._improve(groups, owner, loads, n)
-        workers: list[list[int]] = [[] for _ in range(n)]
         for i, w in enumerate(owner):
             workers[w].append(i)
         return workers
