@@ -135,7 +135,7 @@ def group_tests(test_ids: Iterable[str], grouper: Grouper) -> tuple[Group, ...]:
     The result does not depend on the input order, which is what makes plans deterministic.
     """
     buckets: dict[str, list[str]] = {}
-    for test_id in test_ids if isinstance(test_ids, (set, frozenset)) else dict.fromkeys(test_ids):
+    for test_id in dict.fromkeys(test_ids):
         key = grouper(test_id)
         bucket = buckets.get(key)
         if bucket is None:

@@ -76,7 +76,9 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     Duplicate ids are planned once (and reported in the plan's warnings).
     """
     settings = settings or Settings()
-    unique = set(test_ids)
+    # dedupe in input order, then sort: listings arrive nearly sorted, where timsort is linear (hash order
+    # would force full sorts of every group and of the group keys later)
+    unique = sorted(dict.fromkeys(test_ids))
     notes = list(history.warnings)
     if len(unique) != len(test_ids):
         notes.append(f"{len(test_ids) - len(unique)} duplicate test ids ignored: each id is planned once")

@@ -19,6 +19,8 @@ SWAP_LIMIT = 50_000
 WORK_BUDGET = 20_000_000
 #: an improvement smaller than this (seconds) is noise
 EPSILON = 1e-9
+#: stop once the makespan is within this fraction of the lower bound: the rest is not worth the swaps
+TOLERANCE = 1e-4
 
 
 class LongestFirst:
@@ -66,8 +68,8 @@ class LongestFirst:
         for _ in range(rounds):
             crit = max(range(n), key=lambda w: (loads[w], -w))
             top = loads[crit]
-            if top <= bound + EPSILON:
-                return  # already optimal: nothing can beat the lower bound
+            if top <= bound * (1 + TOLERANCE) + EPSILON:
+                return  # at the lower bound (within 0.01%): nothing meaningful left to gain
             best = self._best_move(groups, members, loads, crit, n)
             if len(groups) <= SWAP_LIMIT:
                 swap = self._best_swap(groups, members, loads, crit, n)
