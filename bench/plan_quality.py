@@ -53,6 +53,7 @@ from testtools.testresult.real import TestDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _docs import write_generated
 from _truth import Truth, class_of, from_csv, from_dataset_json
 
 from partitioner.estimate import GroupCost
@@ -524,29 +525,6 @@ def markdown(cells: Sequence[Cell], cases_: Sequence[Case], command: str, second
     return "\n".join(head + body)
 
 
-BEGIN = "<!-- plan_quality.py: generated, do not edit by hand -->"
-END = "<!-- plan_quality.py: end of generated part -->"
-
-
-def write_section(path: Path, generated: str) -> None:
-    """Put ``generated`` into the ``## Plan quality`` section of ``path`` (created if missing).
-
-    Only the part between the BEGIN/END markers is replaced, so notes written by hand elsewhere in the
-    section (and every other section) survive a rerun.
-    """
-    block = f"{BEGIN}\n{generated.rstrip()}\n{END}"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        start, end = text.index(BEGIN), text.index(END) + len(END)
-        text = text[:start] + block + text[end:]
-    elif re.search(r"(?m)^## Plan quality$", text):
-        text = re.sub(r"(?m)^## Plan quality\n", lambda _: f"## Plan quality\n\n{block}\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + f"\n\n## Plan quality\n\n{block}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Plan quality: true makespan / lower bound of partitioner's plans vs testr's and stestr's "
@@ -592,7 +570,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" --ns {args.ns}" if args.ns != ",".join(map(str, NS)) else "") + (
             f" --only '{args.only}'" if args.only else "") + (
             f" --workdir {args.workdir}" if args.workdir else "") + f" --out {args.out}"
-        write_section(args.out, markdown(cells, all_cases, command, seconds))
+        write_generated(args.out, "## Plan quality", "plan_quality.py", markdown(cells, all_cases, command, seconds))
         log(f"wrote {args.out}")
     log(f"done in {seconds:.0f}s")
     return 0
