@@ -19,23 +19,47 @@ from partitioner.errors import InputError
 
 
 class _Collect(StreamResult):
-    """Collect test ids from a listing stream (``exists`` events), in order, once each."""
+    """Collect a listing's ids (``exists`` events, in order, once each) and the bytes that were not subunit."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ids: dict[str, None] = {}
+        self.text: list[bytes] = []
 
     def status(self, test_id: str | None = None, test_status: str | None = None,  # type: ignore[override]
-               **_: object) -> None:
+               file_name: str | None = None, file_bytes: bytes | None = None, **_: object) -> None:
         if test_id and test_status == "exists":
             self.ids[test_id] = None
+        elif test_id is None and file_name == "stdout" and file_bytes:
+            self.text.append(file_bytes)
+
+
+def _collect(data: bytes) -> _Collect:
+    sink = _Collect()
+    ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(sink)
+    return sink
 
 
 def ids_from_listing_stream(data: bytes) -> list[str]:
     """Ids from a subunit v2 listing (what ``subunit.run --list`` prints)."""
-    sink = _Collect()
-    ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(sink)
-    return list(sink.ids)
+    return list(_collect(data).ids)
+
+
+def parse_listing(data: bytes) -> list[str]:
+    """The runner's listing: subunit v2 ``exists`` events, else one id per line of plain text."""
+    sink = _collect(data)
+    if sink.ids:
+        return list(sink.ids)
+    return parse_id_list(b"".join(sink.text))
+
+
+def parse_id_list(data: bytes) -> list[str]:
+    """Ids from a testr ``--load-list`` file: one per line, blank lines ignored, duplicates dropped.
+
+    Unlike :func:`ids_from_lines` (files people write), ``#`` is not a comment here: testr wrote the file.
+    """
+    text = data.decode("utf-8", errors="replace")
+    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
 
 
 def ids_from_lines(lines: Iterable[str]) -> list[str]:

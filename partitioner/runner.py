@@ -34,14 +34,8 @@ from typing import IO, Any
 import subunit
 
 from partitioner.errors import RunnerError, UsageError
-from partitioner.runstream import (
-    FINAL_STATUSES,
-    MergedOutput,
-    WorkerStream,
-    describe_exit,
-    parse_id_list,
-    parse_listing,
-)
+from partitioner.listing import parse_id_list, parse_listing
+from partitioner.runstream import FINAL_STATUSES, MergedOutput, WorkerStream, describe_exit
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
 GRACE_S = 3.0

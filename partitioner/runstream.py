@@ -1,4 +1,4 @@
-"""Subunit plumbing for the runner: parse listings and id files, merge tagged worker streams safely.
+"""Subunit plumbing for the runner: merge tagged worker streams safely (listings: :mod:`partitioner.listing`).
 
 :class:`WorkerStream` is where the runner's accounting lives: it forwards one worker's events to the
 shared :class:`MergedOutput` with the worker's tag and route, remembers each test's last status, and
@@ -8,7 +8,6 @@ writes the synthetic ``inprogress``/``fail`` pair for a test the worker never fi
 from __future__ import annotations
 
 import datetime
-import io
 import signal
 import threading
 from typing import IO, Any
@@ -21,39 +20,6 @@ FINAL_STATUSES = frozenset({"success", "fail", "skip", "xfail", "uxsuccess"})
 #: Statuses that make the run unsuccessful.
 FAILING_STATUSES = frozenset({"fail", "uxsuccess"})
 _TEXT = "text/plain;charset=utf8"
-
-
-class _Collector(testtools.StreamResult):
-    """Gathers ``exists`` ids and the text that was not subunit."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: dict[str, None] = {}
-        self.text: list[bytes] = []
-
-    def status(self, test_id: str | None = None, test_status: str | None = None,
-               test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
-               file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
-               route_code: str | None = None, timestamp: Any = None) -> None:
-        if test_id is not None and test_status == "exists":
-            self.ids.setdefault(test_id, None)
-        elif test_id is None and file_name == "stdout" and file_bytes:
-            self.text.append(file_bytes)
-
-
-def parse_listing(data: bytes) -> list[str]:
-    """The test ids in a listing: subunit v2 ``exists`` events, else one id per line of plain text."""
-    collector = _Collector()
-    subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(collector)
-    if collector.ids:
-        return list(collector.ids)
-    return parse_id_list(b"".join(collector.text))
-
-
-def parse_id_list(data: bytes) -> list[str]:
-    """Ids from a ``--load-list`` file: one per line, blank lines ignored, duplicates dropped."""
-    text = data.decode("utf-8", errors="replace")
-    return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
 
 
 class MergedOutput:

@@ -23,7 +23,7 @@ import subunit
 import testtools
 from testtools.testresult.doubles import StreamResult as RecordingStreamResult
 
-from partitioner import run, runner, runstream
+from partitioner import listing, run, runner, runstream
 from partitioner.errors import UsageError
 
 FAKE = '''
@@ -370,7 +370,7 @@ class TestCommandLine(RunnerTestCase):
         self.assertRegex(err, r"^partitioner.run: error: listing the tests with .* failed: it exited with status 3")
 
     def test_plain_text_listing_is_accepted(self) -> None:
-        self.assertEqual(["a.b", "c"], runstream.parse_listing(b"a.b\n\nc\na.b\n"))
+        self.assertEqual(["a.b", "c"], listing.parse_listing(b"a.b\n\nc\na.b\n"))
 
     def test_empty_id_list_runs_nothing(self) -> None:
         status, out, err = self.main("--load-list", self.load_list([]))
