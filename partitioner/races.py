@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from partitioner.errors import HistoryError
-from partitioner.history.model import FAILURE_STATUSES, Run, TestRecord
+from partitioner.history.model import FAILURE_STATUSES, Run
 from partitioner.testids import canonical, class_key
 
 __all__ = [
@@ -72,7 +72,6 @@ __all__ = [
 OVERLAP_WEIGHT = 0.2
 #: score digits kept, so equal scores tie (and fall back to ids) whatever the float noise
 _DIGITS = 9
-_WORKER_TAG = re.compile(r"^worker-\d+$")
 #: ids testr invents (a non-zero exit status is recorded as a failed test of this name); never a suspect
 PSEUDO_TESTS = frozenset({"process-returncode"})
 
@@ -206,7 +205,7 @@ class _Timeline:
     def __init__(self, run: Run, ignore: frozenset[str]) -> None:
         self.run = run
         real = [r for r in run.records if r.test_id not in PSEUDO_TESTS]
-        timed = [(r, w) for r in real if r.start is not None and r.stop is not None and (w := _worker(r)) is not None]
+        timed = [(r, w) for r in real if r.start is not None and r.stop is not None and (w := r.worker) is not None]
         self.untimed = len(real) - len(timed)
         first = min((r.start for r, _ in timed if r.start is not None), default=0.0)
         by_worker: dict[str, list[tuple[float, float, str, bool]]] = {}
@@ -265,19 +264,9 @@ class _Timeline:
         return found
 
 
-def _worker(record: TestRecord) -> str | None:
-    """Where a record ran: all its ``worker-N`` tags together (else its ``worker``).
-
-    A run of nested runners carries two worker tags per test -- ``testr run`` tags everything ``worker-0``
-    and ``partitioner.run`` inside it tags its own workers -- so only the set of tags names a worker.
-    """
-    tags = sorted((t for t in record.tags if _WORKER_TAG.match(t)), key=lambda t: (len(t), t))
-    return "+".join(tags) if tags else record.worker
-
-
 def workers(run: Run) -> tuple[str, ...]:
-    """The distinct workers of a run (see :func:`_worker`), sorted."""
-    return tuple(sorted({w for w in map(_worker, run.records) if w is not None}))
+    """The distinct workers of a run, sorted (the reader gives each record its inner ``worker-N`` tag)."""
+    return tuple(sorted(run.workers))
 
 
 def is_parallel(run: Run) -> bool:

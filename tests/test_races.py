@@ -120,9 +120,10 @@ class TestOverlap(testtools.TestCase):
         self.assertEqual([f"{A}.test_1"], [s.test for s in diagnose(parallel).tests])
 
     def test_nested_runner_tags_name_distinct_workers(self) -> None:
-        # testr tags everything worker-0; partitioner.run inside it tags its own worker-N
+        # testr tags everything worker-0; partitioner.run inside it tags its own worker-N; the reader
+        # gives each record the inner tag (history.subunit._worker)
         parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail", frozenset({"worker-0"})),
-                       rec(f"{B}.test_1", "worker-0", 0.0, 1.0, "success", frozenset({"worker-0", "worker-1"})))
+                       rec(f"{B}.test_1", "worker-1", 0.0, 1.0, "success", frozenset({"worker-0", "worker-1"})))
         self.assertTrue(is_parallel(parallel))
         self.assertEqual([f"{B}.test_1"], [p.test for p in find_suspects(parallel)[0].partners])
 
