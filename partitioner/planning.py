@@ -101,16 +101,22 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     return Planned(plan, parallel, serial, merges, model, history)
 
 
-def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
-                       group_by: str | None = None, strategy: str | None = None,
-                       stdin: IO[bytes] | None = None) -> Planned:
-    """Plan ``test_ids`` the way a run in ``cwd`` would: its config files, its repositories.
-
-    Flags given here override the config files.
-    """
-    settings = load_settings(cwd)
+def resolve(cwd: Path, settings: Settings, history: Sequence[str] = (), group_by: str | None = None,
+            stdin: IO[bytes] | None = None) -> tuple[History, Grouper]:
+    """The history and grouper a run in ``cwd`` uses: flags first, then the config files, then defaults."""
     spec = group_by or settings.group_by or "class"
     where = "--group-by" if group_by else settings.where.get("group_by", "--group-by")
     loaded = load_history_for(cwd, list(history) or list(settings.history), stdin)
-    return plan_ids(test_ids, concurrency, loaded, make_grouper(spec, where), strategy or settings.strategy,
-                    settings)
+    return loaded, make_grouper(spec, where)
+
+
+def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
+                       group_by: str | None = None, strategy: str | None = None,
+                       stdin: IO[bytes] | None = None, settings: Settings | None = None) -> Planned:
+    """Plan ``test_ids`` the way a run in ``cwd`` would: its config files, its repositories.
+
+    Flags given here override the config files; ``settings`` saves reading them again.
+    """
+    settings = settings or load_settings(cwd)
+    loaded, grouper = resolve(cwd, settings, history, group_by, stdin)
+    return plan_ids(test_ids, concurrency, loaded, grouper, strategy or settings.strategy, settings)

@@ -8,9 +8,8 @@ from pathlib import Path
 from partitioner.cli import IO_
 from partitioner.config import load_settings
 from partitioner.errors import UsageError
-from partitioner.grouping import make_grouper
 from partitioner.listing import default_ids, read_id_file
-from partitioner.planning import Planned, default_concurrency, load_history_for, plan_ids
+from partitioner.planning import Planned, default_concurrency, plan_for_directory
 from partitioner.strategies import STRATEGIES
 
 
@@ -55,8 +54,4 @@ def make_plan(args: argparse.Namespace, io: IO_) -> Planned:
         raise UsageError("--tests - and --history - both want stdin; put one of them in a file")
     ids = read_id_file(args.tests, io.stdin) if args.tests else default_ids(cwd, settings)
     concurrency = getattr(args, "concurrency", None) or settings.concurrency or default_concurrency()
-    spec = args.group_by or settings.group_by or "class"
-    where = "--group-by" if args.group_by else settings.where.get("group_by", "--group-by")
-    history = load_history_for(cwd, args.history or list(settings.history), io.stdin)
-    return plan_ids(ids, concurrency, history, make_grouper(spec, where), args.strategy or settings.strategy,
-                    settings)
+    return plan_for_directory(ids, concurrency, cwd, args.history, args.group_by, args.strategy, io.stdin, settings)

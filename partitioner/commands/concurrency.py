@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from partitioner.cli import IO_
 from partitioner.commands.common import add_plan_arguments, positive_int
 from partitioner.config import load_settings
-from partitioner.grouping import make_grouper
 from partitioner.listing import default_ids, read_id_file
-from partitioner.planning import default_concurrency, load_history_for, plan_ids
+from partitioner.planning import default_concurrency, plan_ids, resolve
 
 NAME = "concurrency"
 HELP = "print a worker count (testr's test_run_concurrency callout): the CPU count, or the smallest N near the best"
@@ -24,8 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, io: IO_) -> int:
-    from pathlib import Path
-
     cwd = Path(args.directory)
     settings = load_settings(cwd)
     top = args.max or settings.concurrency or default_concurrency()
@@ -33,8 +31,7 @@ def run(args: argparse.Namespace, io: IO_) -> int:
         io.stdout.write(f"{top}\n")
         return 0
     ids = read_id_file(args.tests, io.stdin) if args.tests else default_ids(cwd, settings)
-    history = load_history_for(cwd, args.history or list(settings.history), io.stdin)
-    grouper = make_grouper(args.group_by or settings.group_by or "class")
+    history, grouper = resolve(cwd, settings, args.history, args.group_by, io.stdin)
     spans = {n: plan_ids(ids, n, history, grouper, args.strategy or settings.strategy, settings).plan
              .predicted_makespan_s for n in range(1, top + 1)}
     best = min(spans.values())
