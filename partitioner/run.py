@@ -107,8 +107,9 @@ def complete(partition: Partition, test_ids: Sequence[str]) -> tuple[list[list[s
 def configured_concurrency(cwd: Path) -> int:
     """The ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
     from partitioner.config import load_settings
+    from partitioner.planning import default_concurrency
 
-    return load_settings(cwd).concurrency or os.cpu_count() or 1
+    return load_settings(cwd).concurrency or default_concurrency()
 
 
 class _Parser(argparse.ArgumentParser):
