@@ -18,7 +18,7 @@ from typing import Any
 from partitioner import testids
 from partitioner.config import load_settings
 from partitioner.errors import PartitionerError
-from partitioner.grouping import Grouper, make_grouper
+from partitioner.grouping import CallbackGrouper, Grouper, make_grouper
 from partitioner.history.model import History
 from partitioner.history.repository import read_repository
 from partitioner.planning import plan_ids
@@ -26,18 +26,6 @@ from partitioner.planning import plan_ids
 #: the seed the last randomized partition_tests call used (also printed to stderr)
 LAST_SEED: int | None = None
 _ORIGINALS: dict[str, Any] = {}
-
-
-class _CallbackGrouper:
-    """stestr/testr group_callback semantics: ``cb(id) or id``."""
-
-    def __init__(self, callback: Callable[[str], object], spec: str = "callback") -> None:
-        self.callback = callback
-        self.spec = spec
-
-    def __call__(self, test_id: str) -> str:
-        key = self.callback(test_id)
-        return str(key) if key else test_id
 
 
 def _history_from(repository: object, test_ids: Sequence[str]) -> History:
@@ -91,7 +79,7 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     grouper: Grouper
     settings = load_settings(Path.cwd())
     if group_callback is not None:
-        grouper = _CallbackGrouper(group_callback)
+        grouper = CallbackGrouper("callback", group_callback)  # stestr semantics: cb(id) or id
     else:
         grouper = make_grouper(settings.group_by or "none")
     history = _history_from(repository, test_ids) if repository is not None else History()
