@@ -19,16 +19,22 @@ at all every test costs 1 and every class 1 (a test-count-and-structure balance)
 from __future__ import annotations
 
 import math
+import operator
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import compress, repeat
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar, overload
 
 from partitioner import testids
-from partitioner.grouping import Group
+from partitioner.grouping import BUILTIN, Group, GroupTable, group_tests
 from partitioner.history.model import SUCCESS_STATUSES, History, Run, Samples, TestRecord
+
+_T = TypeVar("_T")
 
 #: how many recent successful samples feed a test's or a class's estimate
 RECENT = 5
@@ -200,28 +206,113 @@ NO_HISTORY_TEST_ESTIMATE = Estimate(NO_HISTORY_TEST, NO_HISTORY)
 NO_HISTORY_SETUP_ESTIMATE = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
 
 
-@dataclass(frozen=True)
-class CostModel:
-    """Per-test and per-class estimates for one set of test ids.
+class CostTable(Sequence[GroupCost]):
+    """Group costs in columns (one list per :class:`GroupCost` field); ``table[i]`` is a GroupCost.
 
-    :ivar tests: estimates by test id; an id not in it costs ``default_test``
+    Strategies read the columns; a plain sequence of GroupCost values is turned into one by
+    :meth:`of`, so a strategy plugin may be handed either.
+    """
+
+    __slots__ = ("cost", "estimated_s", "keys", "measured_tests_s", "n_tests", "n_unmeasured", "setup_s")
+
+    def __init__(self, keys: Sequence[str], cost: Sequence[float], setup_s: Sequence[float],
+                 measured_tests_s: Sequence[float], estimated_s: Sequence[float], n_tests: Sequence[int],
+                 n_unmeasured: Sequence[int]) -> None:
+        self.keys = keys
+        self.cost = cost
+        self.setup_s = setup_s
+        self.measured_tests_s = measured_tests_s
+        self.estimated_s = estimated_s
+        self.n_tests = n_tests
+        self.n_unmeasured = n_unmeasured
+
+    @classmethod
+    def of(cls, rows: Sequence[GroupCost]) -> CostTable:
+        """The columns of ``rows`` (``rows`` itself when it is already a table)."""
+        if isinstance(rows, CostTable):
+            return rows
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(GroupCost._fields)
+        return cls(*(list(c) for c in columns))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> GroupCost: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[GroupCost, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> GroupCost | tuple[GroupCost, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self.keys))))
+        return GroupCost(self.keys[index], self.cost[index], self.setup_s[index], self.measured_tests_s[index],
+                         self.estimated_s[index], self.n_tests[index], self.n_unmeasured[index])
+
+
+class _Estimates(Mapping[str, Estimate]):
+    """A read-only ``id -> Estimate`` view of a model's columns (its index is built on first lookup)."""
+
+    def __init__(self, model: CostModel) -> None:
+        self._model = model
+
+    def __getitem__(self, test_id: str) -> Estimate:
+        m = self._model
+        if not m.seconds:
+            raise KeyError(test_id)
+        i = m.index[test_id]
+        at = bisect_left(m.derived, i)
+        if at < len(m.derived) and m.derived[at] == i:
+            return Estimate(m.seconds[i], m.derived_sources[at], 0)
+        return Estimate(m.seconds[i], m.sources[i], m.samples[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.ids if self._model.seconds else ())
+
+    def __len__(self) -> int:
+        return len(self._model.ids) if self._model.seconds else 0
+
+
+@dataclass(frozen=True, eq=False)
+class CostModel:
+    """Per-test and per-class estimates for one set of test ids, kept in columns.
+
+    :ivar ids: the ids the per-test columns describe (the grouped order of the table the model was built for)
+    :ivar seconds: each id's estimate; empty when there is no history (every test costs ``default_test``)
+    :ivar sources: where each measured estimate came from (``measured``, ``times.dbm``, ...)
+    :ivar samples: how many samples each measured estimate rests on
+    :ivar derived: positions (ascending) whose estimate is derived from siblings, not measured; for these
+        ``derived_sources`` (aligned with ``derived``) says which mean, and ``sources``/``samples`` do not apply
     :ivar setup: estimates by class key; a class not in it costs ``default_setup``
     :ivar startup_s: per-worker start-up seconds (0 when the history cannot show it)
     :ivar has_history: False when no source gave any timing: costs are then in test-count units
     """
 
-    tests: Mapping[str, Estimate]
+    ids: Sequence[str]
+    seconds: Sequence[float]
+    sources: Sequence[str]
+    samples: Sequence[int]
     setup: Mapping[str, Estimate]
     startup_s: float
     has_history: bool
     default_test: Estimate = NO_HISTORY_TEST_ESTIMATE
     default_setup: Estimate = NO_HISTORY_SETUP_ESTIMATE
-    #: class key of each test, when the model computed it (saves parsing every id twice)
-    classes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    derived: Sequence[int] = ()
+    derived_sources: Sequence[str] = ()
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Position of each id in the columns (built on first use: the planning path never needs it)."""
+        return {t: i for i, t in enumerate(self.ids)}
+
+    @cached_property
+    def tests(self) -> Mapping[str, Estimate]:
+        """Estimates by test id (a view over the columns)."""
+        return _Estimates(self)
 
     def test(self, test_id: str) -> Estimate:
         """The estimate for one test."""
-        return self.tests.get(test_id, self.default_test)
+        return self.tests.get(test_id, self.default_test) if self.seconds else self.default_test
 
     def class_setup(self, klass: str) -> Estimate:
         """The setup estimate for one class key."""
@@ -229,135 +320,257 @@ class CostModel:
 
     def group_cost(self, group: Group) -> GroupCost:
         """The cost of running ``group`` on one worker, class setups included once per class."""
-        if len(group.tests) == 1:  # the common case with --group-by none: no set, one lookup each
-            test_id = group.tests[0]
-            e = self.tests.get(test_id, self.default_test)
-            s = self.setup.get(self.classes.get(test_id) or testids.class_key(test_id),
-                               self.default_setup) if self.setup else self.default_setup
-            measured = e.source in MEASURED_SOURCES
-            est = (0.0 if measured else e.seconds) + (0.0 if s.source in MEASURED_SOURCES else s.seconds)
-            return GroupCost(group.key, e.seconds + s.seconds, s.seconds, e.seconds if measured else 0.0, est, 1,
-                             0 if measured else 1)
-        tests_s = measured_s = estimated = 0.0
-        unmeasured = 0
-        classes = set()
-        for test_id in group.tests:
-            e = self.tests.get(test_id, self.default_test)
-            tests_s += e.seconds
-            if e.source in MEASURED_SOURCES:
-                measured_s += e.seconds
+        return self.group_costs(GroupTable.from_groups([Group(group.key, tuple(sorted(group.tests)))]))[0]
+
+    def _columns_for(self, table: GroupTable) -> tuple[Sequence[float], Sequence[int]]:
+        """Seconds aligned with ``table.tests``, and the positions there whose estimate is not measured."""
+        if table.tests is self.ids:
+            return self.seconds, self.derived
+        positions = list(map(self.index.get, table.tests))
+        default = self.default_test.seconds
+        seconds = [default if i is None else self.seconds[i] for i in positions]
+        derived = set(self.derived)
+        return seconds, [k for k, i in enumerate(positions) if i is None or i in derived]
+
+    def group_costs(self, table: GroupTable) -> CostTable:
+        """Every group's cost (tests + each class's setup once), in the table's order."""
+        keys, bounds = table.keys, table.bounds
+        n_groups = len(keys)
+        sizes = table.sizes()
+        if not self.seconds or not self.has_history:
+            t, s = self.default_test, self.default_setup
+            classes = table.class_counts()
+            if s.source in MEASURED_SOURCES:  # pragma: no cover - the defaults are never measured
+                raise AssertionError("default setup estimate must not be a measurement")
+            if table.singletons:  # one test and one class per group: constant columns
+                setup, tests = [s.seconds] * n_groups, [t.seconds] * n_groups
             else:
-                estimated += e.seconds
-                unmeasured += 1
-            classes.add(self.classes.get(test_id) or testids.class_key(test_id))
-        setup_s = 0.0
-        for klass in classes:
-            e = self.setup.get(klass, self.default_setup)
-            setup_s += e.seconds
-            if e.source not in MEASURED_SOURCES:
-                estimated += e.seconds
-        return GroupCost(key=group.key, cost=tests_s + setup_s, setup_s=setup_s, measured_tests_s=measured_s,
-                         estimated_s=estimated, n_tests=len(group.tests), n_unmeasured=unmeasured)
+                setup = [c * s.seconds for c in classes]
+                tests = [k * t.seconds for k in sizes]
+            cost = list(map(operator.add, tests, setup))
+            return CostTable(keys, cost, setup, [0.0] * n_groups, cost, sizes, sizes)
+        seconds, derived = self._columns_for(table)
+        if table.singletons:
+            tests_s = list(seconds)
+        else:
+            tests_s = [sum(seconds[bounds[g]:bounds[g + 1]]) for g in range(n_groups)]
+        unmeasured = [0] * n_groups
+        derived_s = [0.0] * n_groups
+        if derived:
+            cut = [bisect_left(derived, b) for b in bounds]
+            get = seconds.__getitem__
+            for g in range(n_groups):
+                if cut[g + 1] > cut[g]:
+                    unmeasured[g] = cut[g + 1] - cut[g]
+                    derived_s[g] = math.fsum(map(get, derived[cut[g]:cut[g + 1]]))
+        setup_get, default_setup = self.setup.get, self.default_setup
+        if not self.setup:  # every class costs the default: only the class counts matter
+            setup_s = [c * default_setup.seconds for c in table.class_counts()]
+            setup_est = [0.0] * n_groups if default_setup.source in MEASURED_SOURCES else setup_s
+        elif table.singletons or table.one_class:
+            setups = [setup_get(c, default_setup) for c in table.first_classes()]
+            setup_s = [e.seconds for e in setups]
+            setup_est = [0.0 if e.source in MEASURED_SOURCES else e.seconds for e in setups]
+        else:
+            setup_s, setup_est = [], []
+            for group_classes in table.group_classes():
+                found = [setup_get(c, default_setup) for c in group_classes]
+                setup_s.append(math.fsum(e.seconds for e in found))
+                setup_est.append(math.fsum(e.seconds for e in found if e.source not in MEASURED_SOURCES))
+        cost = list(map(operator.add, tests_s, setup_s))
+        measured = list(map(operator.sub, tests_s, derived_s))
+        estimated = list(map(operator.add, derived_s, setup_est))
+        return CostTable(keys, cost, setup_s, measured, estimated, sizes, unmeasured)
 
 
-def _sibling(values_by_key: Mapping[str, list[float]], keys: Sequence[tuple[str, str]],
-             suite: Sequence[float]) -> Estimate | None:
-    """The mean of the first key's values that exist, else of the whole suite's, else None."""
-    for source, key in keys:
-        values = values_by_key.get(key)
+def _windows(samples: Mapping[str, Sequence[float]], recent: int, source: str) -> dict[str, tuple[float, str, int]]:
+    """``key -> (median of the recent window, source, window size)`` for every key with samples."""
+    out: dict[str, tuple[float, str, int]] = {}
+    for key, values in samples.items():
         if values:
-            return Estimate(_mean(values), source)
-    if suite:
-        return Estimate(_mean(suite), SIBLING_SUITE)
-    return None
+            window = values[-recent:]
+            out[key] = (_median(window), source, len(window))
+    return out
 
 
-def build_cost_model(test_ids: Iterable[str], history: History, recent: int = RECENT) -> CostModel:
+def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, recent: int = RECENT) -> CostModel:
     """Estimate every test in ``test_ids`` and every class they belong to.
 
-    :param test_ids: the ids to plan (any order, duplicates allowed)
+    :param test_ids: the ids to plan (any order, duplicates allowed), or the :class:`GroupTable` they
+        were grouped into (the model's columns then follow its order, which saves a lookup per test)
     :param history: everything the sources gave
     :param recent: how many recent successful samples to take the median of
     :returns: the cost model
     """
+    table = test_ids if isinstance(test_ids, GroupTable) else group_tests(test_ids, BUILTIN["class"])
+    ids = table.tests
     if history.empty:
         # every test and class costs the defaults: nothing to look up, even for a million ids
-        return CostModel(MappingProxyType({}), MappingProxyType({}), 0.0, False)
-    # No sort of the ids: means use math.fsum, which is exact and so independent of input order.
-    ids = test_ids if isinstance(test_ids, (set, frozenset)) else set(test_ids)
+        return CostModel(ids, (), (), (), {}, 0.0, False)
+    n = len(ids)
     samples = collect_samples(history)
-    other = _other_samples(history)
-    class_key = testids.class_key
+    known = _windows(samples.tests, recent, MEASURED)
+    for key, found in _windows(_other_samples(history), recent, MEASURED_NOT_PASSING).items():
+        known.setdefault(key, found)  # a test that ever passed is priced by its passing samples
+    # one column per id: the first source that knows it, in order: passing samples, skip/fail samples
+    # (both by canonical id), durations for the exact id (get_test_times), times.dbm (canonical id)
+    # columns, one entry per id; _ABSENT (a private 0.0 object, so sums need no filtering) marks an id no
+    # source knows yet
+    seconds: list[float]
+    sources: Sequence[str]
+    counts: Sequence[int]
+    missing: list[int]
+    canon: list[str] | None = None
+    if known:
+        canonical = testids.canonical
+        canon = [canonical(t) if "[" in t else t for t in ids]
+        hits = list(map(known.get, canon))
+        missing = list(compress(range(n), map(operator.is_, hits, repeat(None))))
+        seconds = [h[0] if h else _ABSENT for h in hits]
+        sources = [h[1] if h else SIBLING_SUITE for h in hits]
+        counts = [h[2] if h else 0 for h in hits]
+        del hits
+        if history.exact_times and missing:
+            missing = _fill(history.exact_times, [ids[i] for i in missing], missing, seconds, sources, counts)
+    elif history.exact_times:  # nothing else knows any id: take the whole column in one pass
+        seconds = list(map(history.exact_times.get, ids, repeat(_ABSENT)))
+        sources, counts = _Same(TIMES_DBM, n), _Same(1, n)
+        missing = list(compress(range(n), map(operator.is_, seconds, repeat(_ABSENT))))
+    else:
+        seconds, sources, counts, missing = [_ABSENT] * n, _Same(TIMES_DBM, n), _Same(1, n), list(range(n))
+    if history.last_times and missing:
+        keys = [canon[i] for i in missing] if canon is not None else \
+            [testids.canonical(ids[i]) if "[" in ids[i] else ids[i] for i in missing]
+        missing = _fill(history.last_times, keys, missing, seconds, sources, counts)
 
-    tests: dict[str, Estimate] = {}
-    by_class: dict[str, list[float]] = defaultdict(list)
-    unseen: list[tuple[str, str]] = []
-    class_of: dict[str, str] = {}
-    # one bound lookup per source (this loop runs once per id, a million times on big suites)
-    sample_get = samples.tests.get if samples.tests else _nothing
-    other_get = other.get if other else _nothing
-    last_get = history.last_times.get if history.last_times else _nothing
-    canonical = testids.canonical
-    for test_id in ids:
-        klass = class_of[test_id] = class_key(test_id)
-        key = canonical(test_id) if "[" in test_id else test_id
-        values = sample_get(key)
-        if values:
-            window = values[-recent:]
-            estimate = Estimate(_median(window), MEASURED, len(window))
-        elif (failed := other_get(key)) is not None:
-            # it never passed: what it does instead (skip at once, time out) is what it costs
-            window = tuple(failed[-recent:])
-            estimate = Estimate(_median(window), MEASURED_NOT_PASSING, len(window))
-        else:
-            seconds = last_get(key)
-            if seconds is None and key != test_id:
-                seconds = last_get(test_id)
-            if seconds is None:
-                unseen.append((test_id, klass))
-                continue
-            estimate = Estimate(float(seconds), TIMES_DBM, 1)
-        tests[test_id] = estimate
-        by_class[klass].append(estimate.seconds)
+    # sibling means: by class (the table's class runs, which depend only on the set of ids, so the means
+    # do not depend on the input order), then module, then suite
+    runs = table.class_runs
+    class_sum: dict[str, list[float]] = defaultdict(list)
+    class_count: dict[str, int] = defaultdict(int)
+    gaps: list[tuple[int, int, int]] = []  # (run, first, end) slices of ``missing`` inside each run
+    for r, (klass, lo, hi) in enumerate(runs):
+        known_here = hi - lo
+        if missing:
+            first, end = bisect_left(missing, lo), bisect_left(missing, hi)
+            if end > first:
+                gaps.append((r, first, end))
+                known_here -= end - first
+        if known_here:
+            class_sum[klass].append(sum(seconds[lo:hi]))  # _ABSENT adds nothing
+            class_count[klass] += known_here
+    derived_sources: list[str] = []
+    if missing:
+        measured = n - len(missing)
+        suite_mean = Estimate(sum(seconds) / measured, SIBLING_SUITE) if measured \
+            else Estimate(NO_HISTORY_TEST, NO_HISTORY)
+        module_means: dict[str, Estimate] | None = None  # built only when a class has no measured test
+        means: dict[str, Estimate] = {}
+        for r, first, end in gaps:
+            klass = runs[r][0]
+            e = means.get(klass)
+            if e is None:
+                if klass in class_sum:
+                    e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+                else:
+                    if module_means is None:
+                        module_means = _module_means(class_sum, class_count)
+                    e = module_means.get(testids.parent(klass), suite_mean)
+                means[klass] = e
+            where = missing[first:end]
+            k = end - first
+            # scatter in C: setitem mapped over the positions
+            deque(map(seconds.__setitem__, where, repeat(e.seconds, k)), maxlen=0)
+            derived_sources.extend(repeat(e.source, k))
 
-    # a class's module is its parent (derived from the class, not parsed again from every id)
-    by_module: dict[str, list[float]] = defaultdict(list)
-    for klass, class_values in by_class.items():
-        by_module[testids.parent(klass)].extend(class_values)
-    suite = [v for class_values in by_class.values() for v in class_values]
-    class_means = {k: Estimate(_mean(v), SIBLING_CLASS) for k, v in by_class.items()}
-    module_means = {k: Estimate(_mean(v), SIBLING_MODULE) for k, v in by_module.items()}
-    suite_mean = Estimate(_mean(suite), SIBLING_SUITE) if suite else Estimate(NO_HISTORY_TEST, NO_HISTORY)
-    for test_id, klass in unseen:
-        tests[test_id] = class_means.get(klass) or module_means.get(testids.parent(klass)) or suite_mean
-
-    classes = set(by_class).union(klass for _, klass in unseen)  # a set: tested per stored class below
     setup: dict[str, Estimate] = {}
     setup_by_module: dict[str, list[float]] = defaultdict(list)
     setup_suite: list[float] = []
-    for klass, values in samples.setup.items():
-        window = values[-recent:]
-        seconds = _median(window)
-        if klass in classes:
-            setup[klass] = Estimate(seconds, MEASURED, len(window))
-        setup_by_module[testids.parent(klass)].append(seconds)
-        setup_suite.append(seconds)
     firsts: dict[str, list[float]] = defaultdict(list)
     for run in history.runs:
         for klass, offset in first_offsets(run):
             firsts[klass].append(offset)
-    for klass in classes:
-        if klass in setup or klass not in firsts:
-            continue
-        window = tuple(firsts[klass][-recent:])
-        setup[klass] = Estimate(_median(window), FIRST_ON_WORKER, len(window))
-    for klass in classes:
-        if klass in setup:
-            continue
-        module = testids.parent(klass)
-        found = _sibling(setup_by_module, [(SIBLING_MODULE, module)], setup_suite)
-        setup[klass] = found or Estimate(0.0, SIBLING_SUITE)
+    default_setup = Estimate(0.0, SIBLING_SUITE)
+    if samples.setup or firsts:
+        classes = {klass for klass, _, _ in runs}
+        for klass, values in samples.setup.items():
+            window = values[-recent:]
+            median = _median(window)
+            if klass in classes:
+                setup[klass] = Estimate(median, MEASURED, len(window))
+            setup_by_module[testids.parent(klass)].append(median)
+            setup_suite.append(median)
+        for klass in classes:
+            if klass in setup or klass not in firsts:
+                continue
+            window = tuple(firsts[klass][-recent:])
+            setup[klass] = Estimate(_median(window), FIRST_ON_WORKER, len(window))
+        if setup_suite:
+            default_setup = Estimate(_mean(setup_suite), SIBLING_SUITE)
+        module_setup = {m: Estimate(_mean(v), SIBLING_MODULE) for m, v in setup_by_module.items()}
+        for klass in classes:
+            if klass not in setup:
+                module_estimate = module_setup.get(testids.parent(klass))
+                if module_estimate is not None:
+                    setup[klass] = module_estimate
+    # any other class costs default_setup: the suite's mean setup, or 0 when no setup was ever seen
 
     startup = _median(samples.startup[-recent:]) if samples.startup else 0.0
-    # plain dicts behind Mapping-typed fields: read-only by type, and a third faster to read than proxies
-    return CostModel(tests, setup, startup, True, classes=class_of)
+    return CostModel(ids, seconds, sources, counts, setup, startup, True, default_setup=default_setup,
+                     derived=missing,
+                     derived_sources=derived_sources)
+
+
+def _module_means(class_sum: Mapping[str, list[float]], class_count: Mapping[str, int]) -> dict[str, Estimate]:
+    """The mean measured test of each module, from its classes' sums and counts."""
+    sums: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for klass, parts in class_sum.items():
+        module = testids.parent(klass)
+        sums[module].extend(parts)
+        counts[module] += class_count[klass]
+    return {m: Estimate(math.fsum(v) / counts[m], SIBLING_MODULE) for m, v in sums.items()}
+
+
+#: marks a missing estimate in the seconds column while it is built: a 0.0 no mapping can hold
+_ABSENT = float("0")
+
+
+class _Same(Sequence[_T]):
+    """``n`` times the same value, without a list of them."""
+
+    __slots__ = ("_n", "_value")
+
+    def __init__(self, value: _T, n: int) -> None:
+        self._value, self._n = value, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        if isinstance(index, slice):
+            return [self._value] * len(range(*index.indices(self._n)))
+        if not -self._n <= index < self._n:
+            raise IndexError(index)
+        return self._value
+
+
+def _fill(times: Mapping[str, float], keys: Sequence[str], positions: list[int], seconds: list[float],
+          sources: Sequence[str], counts: Sequence[int]) -> list[int]:
+    """Fill ``positions`` (looked up under ``keys``) from a last-known-duration map; the rest stay missing."""
+    still: list[int] = []
+    writable = isinstance(sources, list) and isinstance(counts, list)
+    for i, value in zip(positions, map(times.get, keys), strict=True):
+        if value is None:
+            still.append(i)
+        else:
+            seconds[i] = float(value)
+            if writable:
+                sources[i], counts[i] = TIMES_DBM, 1  # type: ignore[index]  # lists, checked above
+    return still

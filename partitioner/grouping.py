@@ -12,10 +12,12 @@ Specs (``--group-by`` and the ``group_by`` option)::
 from __future__ import annotations
 
 import importlib
+import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from itertools import chain, compress, islice, repeat
+from typing import NamedTuple, Protocol, overload
 
 from partitioner import testids
 from partitioner.errors import ConfigError, PluginError, UsageError
@@ -49,6 +51,10 @@ class _KeyGrouper:
     def __call__(self, test_id: str) -> str:
         return self.key(test_id)
 
+    def keys(self, test_ids: list[str]) -> list[str]:
+        """The key of each id (one C-level pass)."""
+        return list(map(self.key, test_ids))
+
 
 @dataclass(frozen=True)
 class RegexGrouper:
@@ -60,6 +66,11 @@ class RegexGrouper:
     def __call__(self, test_id: str) -> str:
         match = self.pattern.match(test_id)
         return match.group(0) if match and match.group(0) else test_id
+
+    def keys(self, test_ids: list[str]) -> list[str]:
+        """The key of each id."""
+        matches = map(self.pattern.match, test_ids)
+        return [m.group(0) if m and m.group(0) else t for m, t in zip(matches, test_ids, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,18 @@ class CallbackGrouper:
             raise PluginError(f"group callback {self.spec!r} raised {type(exc).__name__}: {exc} "
                               f"on test id {test_id!r}; fix the callback or use --group-by class") from exc
         return str(key) if key else test_id
+
+    def keys(self, test_ids: list[str]) -> list[str]:
+        """The key of each id: the callback mapped over all of them, checked once at the end."""
+        try:
+            raw = list(map(self.func, test_ids))
+        except Exception:  # find the id it raised on, and report it as __call__ does
+            for test_id in test_ids:
+                self(test_id)
+            raise
+        if all(raw) and all(map(isinstance, raw, repeat(str))):
+            return raw  # type: ignore[return-value]  # every key is a non-empty str
+        return [str(k) if k else t for k, t in zip(raw, test_ids, strict=True)]
 
 
 BUILTIN: Mapping[str, Grouper] = {
@@ -129,21 +152,200 @@ def make_grouper(spec: str, where: str = "--group-by") -> Grouper:
                      "regex:RE, callback:package.module:function")
 
 
-def group_tests(test_ids: Iterable[str], grouper: Grouper) -> tuple[Group, ...]:
+class GroupTable(Sequence[Group]):
+    """Groups in columns: a sequence of :class:`Group` that holds no per-group object.
+
+    Group ``g`` is ``keys[g]`` with tests ``tests[bounds[g]:bounds[g + 1]]``; keys are sorted and each
+    group's tests are sorted. On million-id inputs this is what keeps planning near linear: grouping,
+    costing and assembling a plan work on whole columns and slices instead of a value per group.
+
+    :ivar keys: group keys, sorted
+    :ivar tests: every test id, grouped (groups in key order, tests sorted inside each)
+    :ivar bounds: ``len(keys) + 1`` offsets into ``tests``
+    :ivar ordered: True when ``tests`` is sorted as a whole (group keys follow the ids' own order)
+    :ivar one_class: True when every group is known to hold exactly one class
+    """
+
+    __slots__ = ("_class_runs", "bounds", "keys", "one_class", "ordered", "tests")
+
+    def __init__(self, keys: Sequence[str], tests: Sequence[str], bounds: Sequence[int], ordered: bool = False,
+                 one_class: bool = False) -> None:
+        self.keys = keys
+        self.tests = tests
+        self.bounds = bounds
+        self.ordered = ordered
+        self.one_class = one_class
+        self._class_runs: list[tuple[str, int, int]] | None = None
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[Group]) -> GroupTable:
+        """A table from groups already sorted by key with sorted tests (returned as is if a table)."""
+        if isinstance(groups, GroupTable):
+            return groups
+        keys: list[str] = []
+        tests: list[str] = []
+        bounds = [0]
+        for group in groups:
+            keys.append(group.key)
+            tests.extend(group.tests)
+            bounds.append(len(tests))
+        return cls(keys, tests, bounds)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, index: int) -> Group: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Group, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Group | tuple[Group, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self.keys))))
+        if index < 0:
+            index += len(self.keys)
+        return Group(self.keys[index], tuple(self.tests[self.bounds[index]:self.bounds[index + 1]]))
+
+    def __iter__(self) -> Iterator[Group]:
+        tests, bounds = self.tests, self.bounds
+        for g, key in enumerate(self.keys):
+            yield Group(key, tuple(tests[bounds[g]:bounds[g + 1]]))
+
+    @property
+    def singletons(self) -> bool:
+        """True when every group holds one test."""
+        return len(self.tests) == len(self.keys)
+
+    def sizes(self) -> list[int]:
+        """Tests per group."""
+        if self.singletons:
+            return [1] * len(self.keys)
+        return list(map(operator.sub, islice(self.bounds, 1, None), self.bounds))
+
+    def tests_of(self, indices: Sequence[int]) -> tuple[str, ...]:
+        """The tests of the groups at ``indices``, in that order."""
+        if self.singletons:
+            return tuple(map(self.tests.__getitem__, indices))
+        tests, bounds = self.tests, self.bounds
+        return tuple(chain.from_iterable(tests[bounds[i]:bounds[i + 1]] for i in indices))
+
+    @property
+    def class_runs(self) -> list[tuple[str, int, int]]:
+        """The class of every test as runs ``(class_key, start, end)`` over ``tests`` (computed once).
+
+        Runs never span two groups unless the tests are globally sorted, where they may.
+        """
+        if self._class_runs is None:
+            if self.ordered:
+                self._class_runs = testids.class_runs(self.tests)
+            else:
+                runs: list[tuple[str, int, int]] = []
+                for g in range(len(self.keys)):
+                    runs.extend(testids.class_runs(self.tests, self.bounds[g], self.bounds[g + 1]))
+                self._class_runs = runs
+        return self._class_runs
+
+    def group_classes(self) -> list[tuple[str, ...]]:
+        """The distinct class keys of each group, sorted."""
+        runs = self.class_runs
+        bounds = self.bounds
+        out: list[tuple[str, ...]] = []
+        r = 0
+        for g in range(len(self.keys)):
+            lo, hi = bounds[g], bounds[g + 1]
+            while runs[r][2] <= lo:
+                r += 1
+            k = r
+            found = {runs[k][0]}
+            while runs[k][2] < hi:
+                k += 1
+                found.add(runs[k][0])
+            out.append(tuple(sorted(found)) if len(found) > 1 else (runs[r][0],))
+        return out
+
+    def first_classes(self) -> list[str]:
+        """The class of each group's first test (its only class when ``one_class``)."""
+        runs, bounds = self.class_runs, self.bounds
+        if len(runs) == len(self.keys) and all(map(operator.eq, (r[1] for r in runs), bounds)):
+            return [r[0] for r in runs]
+        out: list[str] = []
+        r = 0
+        for g in range(len(self.keys)):
+            lo = bounds[g]
+            while runs[r][2] <= lo:
+                r += 1
+            out.append(runs[r][0])
+        return out
+
+    def class_counts(self) -> list[int]:
+        """How many distinct classes each group holds."""
+        if self.one_class or self.singletons:
+            return [1] * len(self.keys)
+        return [len(c) for c in self.group_classes()]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another table (or a tuple of groups) holding the same groups."""
+        if isinstance(other, GroupTable):
+            return (list(self.keys) == list(other.keys) and list(self.bounds) == list(other.bounds)
+                    and list(self.tests) == list(other.tests))
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking columns: not hashable
+
+    def __repr__(self) -> str:
+        return f"GroupTable({len(self.keys)} groups, {len(self.tests)} tests)"
+
+
+def sorted_unique(test_ids: Iterable[str]) -> list[str]:
+    """The ids sorted, duplicates dropped (listings arrive nearly sorted, where this is linear)."""
+    ids = list(test_ids)
+    if all(map(operator.lt, ids, islice(ids, 1, None))):
+        return ids  # already strictly increasing: sorted, no duplicates (one pass)
+    ids.sort()
+    if any(map(operator.eq, ids, islice(ids, 1, None))):
+        ids = list(dict.fromkeys(ids))
+    return ids
+
+
+def _bulk_keys(grouper: Grouper, ids: list[str]) -> list[str]:
+    keys = getattr(grouper, "keys", None)
+    return keys(ids) if keys is not None else list(map(grouper, ids))
+
+
+def group_tests(test_ids: Iterable[str], grouper: Grouper) -> GroupTable:
     """Group ids (duplicates dropped); groups sorted by key, tests sorted inside each group.
 
     The result does not depend on the input order, which is what makes plans deterministic.
     """
-    buckets: dict[str, list[str]] = {}
-    for test_id in dict.fromkeys(test_ids):
-        key = grouper(test_id)
-        bucket = buckets.get(key)
-        if bucket is None:
-            buckets[key] = [test_id]
-        else:
-            bucket.append(test_id)
-    return tuple([Group(key, (ids[0],) if len(ids) == 1 else tuple(sorted(ids)))
-                  for key, ids in sorted(buckets.items())])
+    ids = sorted_unique(test_ids)
+    n = len(ids)
+    if grouper.spec == "none":
+        return GroupTable(ids, ids, range(n + 1), ordered=True, one_class=True)
+    if grouper.spec == "class":
+        runs = testids.class_runs(ids)
+        if all(map(operator.lt, (r[0] for r in runs), (r[0] for r in islice(runs, 1, None)))):
+            table = GroupTable([r[0] for r in runs], ids, [r[1] for r in runs] + [n], ordered=True,
+                               one_class=True)
+            table._class_runs = runs
+            return table
+        keys = list(chain.from_iterable(repeat(klass, stop - start) for klass, start, stop in runs))
+    else:
+        keys = _bulk_keys(grouper, ids)
+    tests: list[str] = ids
+    # where the key changes; the keys are in order iff they rise at every change
+    starts = [0, *compress(range(1, n), map(operator.ne, keys, islice(keys, 1, None)))] if n else []
+    ordered = all(keys[s - 1] < keys[s] for s in islice(starts, 1, None))
+    if not ordered:
+        # a stable sort by key keeps each group's tests in id order
+        order = sorted(range(n), key=keys.__getitem__)
+        tests = list(map(ids.__getitem__, order))
+        keys = list(map(keys.__getitem__, order))
+        starts = [0, *compress(range(1, n), map(operator.ne, keys, islice(keys, 1, None)))] if n else []
+    return GroupTable(list(map(keys.__getitem__, starts)), tests, [*starts, n], ordered=ordered,
+                      one_class=grouper.spec == "class")
 
 
 @dataclass(frozen=True)
@@ -161,7 +363,7 @@ class Merge:
 
 
 def merge_by_resources(groups: Sequence[Group], resources: Sequence[tuple[str, re.Pattern[str]]]
-                       ) -> tuple[tuple[Group, ...], tuple[Merge, ...]]:
+                       ) -> tuple[GroupTable, tuple[Merge, ...]]:
     """Join every group that has a test matching a resource with the other groups matching it.
 
     Groups sharing resources merge transitively (union-find). Placing a merged group on one worker
@@ -171,7 +373,7 @@ def merge_by_resources(groups: Sequence[Group], resources: Sequence[tuple[str, r
     :returns: the new groups (sorted by key) and one :class:`Merge` per merged set with 2+ groups
     """
     if not resources:
-        return tuple(groups), ()
+        return GroupTable.from_groups(groups), ()
     parent = list(range(len(groups)))
 
     def find(i: int) -> int:
@@ -205,7 +407,8 @@ def merge_by_resources(groups: Sequence[Group], resources: Sequence[tuple[str, r
         tests = tuple(sorted(t for i in members for t in groups[i].tests))
         out.append(Group(key, tests))
         merges.append(Merge(key, tuple(used), tuple(sorted(groups[i].key for i in members))))
-    return tuple(sorted(out, key=lambda g: g.key)), tuple(sorted(merges, key=lambda m: m.key))
+    return (GroupTable.from_groups(sorted(out, key=lambda g: g.key)),
+            tuple(sorted(merges, key=lambda m: m.key)))
 
 
 def serial_matcher(spec: str, where: str = "serial") -> Callable[[str], bool]:
@@ -223,10 +426,11 @@ def serial_matcher(spec: str, where: str = "serial") -> Callable[[str], bool]:
 
 
 def split_serial(groups: Sequence[Group], is_serial: Callable[[str], bool] | None
-                 ) -> tuple[tuple[Group, ...], tuple[Group, ...]]:
+                 ) -> tuple[GroupTable, GroupTable]:
     """``(parallel, serial)``: a group with any serial test is serial as a whole."""
     if is_serial is None:
-        return tuple(groups), ()
-    serial = tuple(g for g in groups if any(is_serial(t) for t in g.tests))
+        return GroupTable.from_groups(groups), GroupTable.from_groups(())
+    serial = [g for g in groups if any(is_serial(t) for t in g.tests)]
     chosen = {g.key for g in serial}
-    return tuple(g for g in groups if g.key not in chosen), serial
+    return (GroupTable.from_groups([g for g in groups if g.key not in chosen]),
+            GroupTable.from_groups(serial))

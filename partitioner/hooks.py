@@ -13,11 +13,11 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from partitioner import testids
 from partitioner.config import load_settings
-from partitioner.errors import PartitionerError
+from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import CallbackGrouper, Grouper, make_grouper
 from partitioner.history.model import History
 from partitioner.history.repository import read_repository
@@ -38,9 +38,16 @@ def _history_from(repository: object, test_ids: Sequence[str]) -> History:
     if get_test_times is None:
         return History()
     known = get_test_times(list(test_ids)).get("known", {})
-    canonical = testids.canonical
-    return History(last_times={canonical(k) if "[" in k else k: float(v) for k, v in known.items()},
-                   sources=("repository",))
+    try:
+        sum(known.values())  # numbers only: one C-level pass
+    except TypeError:
+        try:
+            known = {k: float(v) for k, v in known.items()}
+        except (TypeError, ValueError) as exc:
+            raise HistoryError(f"the repository's get_test_times returned a time that is not a number ({exc}); "
+                               "check the repository's times.dbm or run the suite again") from None
+    # keyed by the ids exactly as given (stestr's and testr's contract): no canonical form needed
+    return History(exact_times=MappingProxyType(known), sources=("repository",))
 
 
 def _shuffle(tests: Sequence[str], grouper: Grouper, rng: random.Random) -> list[str]:

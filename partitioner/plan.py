@@ -6,13 +6,15 @@ worker groups run in key order, so the same ids in any order give an equal plan,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from partitioner import testids
 from partitioner.errors import InputError, UsageError
-from partitioner.estimate import CostModel, GroupCost
-from partitioner.grouping import Group, Merge
+from partitioner.estimate import CostModel
+from partitioner.grouping import Group, GroupTable, Merge
 from partitioner.strategies import Strategy
 
 
@@ -84,16 +86,12 @@ class Plan:
         return None
 
 
-def _lower_bound(costs: Sequence[GroupCost], n: int) -> float:
-    total = sum(g.cost for g in costs)
-    return max(total / n, max((g.cost for g in costs), default=0.0))
-
-
 def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, concurrency: int,
                grouping: str, serial: Sequence[Group] = (), warnings: Sequence[str] = ()) -> Plan:
     """Assign ``groups`` to ``concurrency`` workers with ``strategy``.
 
-    :param groups: groups sorted by key (as :func:`partitioner.grouping.group_tests` returns them)
+    :param groups: groups sorted by key (a :class:`~partitioner.grouping.GroupTable`, as
+        :func:`partitioner.grouping.group_tests` returns, or any sequence of groups)
     :param model: estimates for every test in ``groups`` and ``serial``
     :param serial: groups to run alone after the parallel phase (not partitioned)
     :raises UsageError: concurrency < 1
@@ -101,36 +99,38 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
     """
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}; pass --concurrency N with N >= 1")
-    if not groups and not serial:
+    table = GroupTable.from_groups(groups)
+    serial_table = GroupTable.from_groups(serial)
+    if not len(table) and not len(serial_table):
         raise InputError("no tests to plan: the test list is empty; check --tests or the listing command")
-    costs = [model.group_cost(g) for g in groups]
+    costs = model.group_costs(table)
     assignment = strategy.assign(costs, concurrency)
-    _check_assignment(assignment, len(groups), concurrency, strategy.name)
+    _check_assignment(assignment, len(table), concurrency, strategy.name)
+    cost, keys = costs.cost, table.keys
     parts: list[Partition] = []
     for w, indices in enumerate(assignment):
         ordered = sorted(indices)  # groups arrive sorted by key, so index order is key order
-        tests = tuple(t for i in ordered for t in groups[i].tests)
-        load = sum(costs[i].cost for i in ordered)
-        parts.append(Partition(w, tests, tuple(groups[i].key for i in ordered),
+        load = math.fsum(map(cost.__getitem__, ordered))
+        parts.append(Partition(w, table.tests_of(ordered), tuple(map(keys.__getitem__, ordered)),
                                load + model.startup_s if ordered else 0.0))
-    total = sum(c.cost for c in costs)
-    estimated = sum(c.estimated_s for c in costs)
+    total = math.fsum(cost)
+    estimated = math.fsum(costs.estimated_s)
     makespan = max((p.predicted_s for p in parts), default=0.0)
-    bound = _lower_bound(costs, concurrency)
+    bound = max(total / concurrency, max(cost, default=0.0))
     critical = max(parts, key=lambda p: (p.predicted_s, -p.worker))
     crit_group = None
     if critical.groups:
-        by_key = {c.key: c for c in costs}
-        crit_group = max(critical.groups, key=lambda k: (by_key[k].cost, k))
-    serial_tests = tuple(t for g in serial for t in g.tests)
-    serial_s = sum(model.group_cost(g).cost for g in serial)
+        where = assignment[critical.worker]
+        top = max(map(cost.__getitem__, where))
+        crit_group = max(keys[i] for i in where if cost[i] == top)
+    serial_s = math.fsum(model.group_costs(serial_table).cost) if len(serial_table) else 0.0
     notes = list(warnings)
     if not model.has_history:
         notes.append("no timing history found: balanced by test count and class structure; "
                      "pass --history or run the suite once under testr/stestr")
     empty = sum(1 for p in parts if not p.tests)
-    if empty and groups:
-        notes.append(f"{empty} of {concurrency} workers have nothing to run: only {len(groups)} groups")
+    if empty and len(table):
+        notes.append(f"{empty} of {concurrency} workers have nothing to run: only {len(table)} groups")
     return Plan(
         workers=tuple(parts),
         strategy=strategy.name,
@@ -143,15 +143,16 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
         critical_group=crit_group,
         has_history=model.has_history,
         startup_s=model.startup_s,
-        serial=serial_tests,
+        serial=tuple(serial_table.tests),
         serial_s=serial_s,
         warnings=tuple(notes),
     )
 
 
 def _check_assignment(assignment: Sequence[Sequence[int]], n_groups: int, n: int, name: str) -> None:
-    seen = sorted(i for worker in assignment for i in worker)
-    if len(assignment) != n or seen != list(range(n_groups)):
+    placed = set(chain.from_iterable(assignment))
+    if len(assignment) != n or sum(map(len, assignment)) != n_groups or len(placed) != n_groups or \
+            (placed and (min(placed) < 0 or max(placed) >= n_groups)):
         raise RuntimeError(f"strategy {name!r} returned an invalid assignment")  # a bug, not bad input
 
 

@@ -16,6 +16,7 @@ from partitioner.estimate import CostModel, build_cost_model
 from partitioner.grouping import (
     Group,
     Grouper,
+    GroupTable,
     Merge,
     group_tests,
     make_grouper,
@@ -34,8 +35,8 @@ class Planned:
     """A plan with what produced it (for ``explain`` and for the hooks)."""
 
     plan: Plan
-    groups: tuple[Group, ...]
-    serial_groups: tuple[Group, ...]
+    groups: GroupTable
+    serial_groups: GroupTable
     merges: tuple[Merge, ...]
     model: CostModel
     history: History
@@ -53,6 +54,11 @@ class Planned:
     @property
     def warnings(self) -> tuple[str, ...]:
         return self.plan.warnings
+
+    @property
+    def all_groups(self) -> tuple[Group, ...]:
+        """Parallel and serial groups together."""
+        return (*self.groups, *self.serial_groups)
 
 
 def default_concurrency() -> int:
@@ -76,23 +82,20 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     Duplicate ids are planned once (and reported in the plan's warnings).
     """
     settings = settings or Settings()
-    # dedupe in input order, then sort: listings arrive nearly sorted, where timsort is linear (hash order
-    # would force full sorts of every group and of the group keys later)
-    unique = sorted(dict.fromkeys(test_ids))
+    table = group_tests(test_ids, grouper)  # sorted (linear on nearly sorted listings), duplicates dropped
     notes = list(history.warnings)
-    if len(unique) != len(test_ids):
-        notes.append(f"{len(test_ids) - len(unique)} duplicate test ids ignored: each id is planned once")
-    groups = group_tests(unique, grouper)
-    groups, merges = merge_by_resources(groups, [(r.name, r.pattern) for r in settings.resources])
+    if len(table.tests) != len(test_ids):
+        notes.append(f"{len(test_ids) - len(table.tests)} duplicate test ids ignored: each id is planned once")
+    model = build_cost_model(table, history)
+    groups, merges = merge_by_resources(table, [(r.name, r.pattern) for r in settings.resources])
     matcher = serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial else None
     parallel, serial = split_serial(groups, matcher)
-    model = build_cost_model(unique, history)
     plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
                       warnings=notes)
     if merges:
         plan = replace(plan, merged=merges)
         share = plan.total_s / max(1, concurrency)
-        costs = {g.key: model.group_cost(g).cost for g in parallel}
+        costs = dict(zip(parallel.keys, model.group_costs(parallel).cost, strict=True))
         extra = [f"resource group {m.key} ({len(m.members)} groups, {costs.get(m.key, 0.0):.1f}s) is larger "
                  f"than the balanced share {share:.1f}s: it bounds the makespan"
                  for m in merges if costs.get(m.key, 0.0) > share]

@@ -14,6 +14,8 @@ Handled forms (never raises, whatever the string)::
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -146,3 +148,54 @@ def canonical(test_id: str) -> str:
     if start > 0 and end > start:
         return test_id[:start] + test_id[end + 1 :]
     return test_id
+
+
+def class_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None) -> list[tuple[str, int, int]]:
+    """The class keys of sorted ``ids[lo:hi]`` as runs ``(class_key, start, end)`` covering ``[lo, hi)``.
+
+    Equal to calling :func:`class_key` on every id (a run is a maximal stretch of one class), but one
+    call per class: in sorted order every id that starts with ``Class.`` sits in one block that a
+    bisection finds, and C-level scans of that block (no ``(`` or space, exactly one dot after the
+    class, no empty method name) prove each id in it has that class. A block that fails them (nested
+    names, dotted attributes, scenarios) is keyed id by id.
+
+    :param ids: ids sorted ascending over ``[lo, hi)``
+    """
+    end = len(ids) if hi is None else hi
+    runs: list[tuple[str, int, int]] = []
+    i = lo
+    while i < end:
+        first = ids[i]
+        klass = class_key(first)
+        prefix = klass + "."
+        stop = i + 1
+        if klass and first.startswith(prefix):
+            # ids starting with "Class." are exactly those in [prefix, "Class/"): '/' follows '.'; gallop
+            # to the block's end (classes are small next to the whole list), then bisect inside
+            bound, low, step = klass + "/", i, 1
+            while i + step < end and ids[i + step] < bound:
+                low, step = i + step, step * 2
+            stop = bisect_left(ids, bound, low, min(i + step, end))
+            block = "".join(ids[i:stop])
+            attrs_at = bisect_left(ids, prefix + "[", i, stop)
+            if not (block.count(".") == (klass.count(".") + 1) * (stop - i) and "(" not in block
+                    and " " not in block and not (attrs_at < stop and ids[attrs_at].startswith(prefix + "["))):
+                _key_each(ids, i, stop, runs)
+                i = stop
+                continue
+        if runs and runs[-1][0] == klass and runs[-1][2] == i:
+            runs[-1] = (klass, runs[-1][1], stop)
+        else:
+            runs.append((klass, i, stop))
+        i = stop
+    return runs
+
+
+def _key_each(ids: Sequence[str], lo: int, hi: int, runs: list[tuple[str, int, int]]) -> None:
+    """Append the class runs of ``ids[lo:hi]`` keyed one id at a time (merging with the last run)."""
+    for i in range(lo, hi):
+        klass = class_key(ids[i])
+        if runs and runs[-1][0] == klass and runs[-1][2] == i:
+            runs[-1] = (klass, runs[-1][1], i + 1)
+        else:
+            runs.append((klass, i, i + 1))

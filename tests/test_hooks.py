@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from partitioner import hooks
+from partitioner.errors import HistoryError
 from tests.hypothesis_strategies import id_lists
 
 
@@ -68,6 +69,18 @@ class TestPartitionTests(testtools.TestCase):
 
         parts = hooks.partition_tests(list(real), 2, Stripped(repo.times), by_class)
         self.assertIn(["a.A.t1[smoke]"], parts)
+
+    def test_unknown_tests_get_their_class_mean_not_zero(self) -> None:
+        repo = TimesOnly({"a.A.t1": 10.0, "a.A.t2": 10.0, "a.B.t1": 1.0, "a.C.t1": 1.0})
+        ids = ["a.A.t1", "a.A.t2", "a.A.t3", "a.B.t1", "a.C.t1", "a.D.t1"]
+        parts = hooks.partition_tests(ids, 2, repo, by_class)
+        self.assertIn(["a.A.t1", "a.A.t2", "a.A.t3"], parts)  # 30s of a.A alone; stestr would add a.D to it
+
+    def test_times_that_are_not_numbers(self) -> None:
+        parts = hooks.partition_tests(["a.A.t1", "a.B.t1"], 2, TimesOnly({"a.A.t1": "2.5", "a.B.t1": 1}), by_class)
+        self.assertEqual([["a.A.t1"], ["a.B.t1"]], sorted(parts))
+        err = self.assertRaises(HistoryError, hooks.partition_tests, ["a.A.t1"], 2, TimesOnly({"a.A.t1": "x"}))
+        self.assertIn("not a number", str(err))
 
     def test_no_callback_means_every_test_alone(self) -> None:
         parts = hooks.partition_tests(["a.A.t1", "a.A.t2"], 2)

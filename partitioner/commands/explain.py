@@ -23,12 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, io: IO_) -> int:
     planned = make_plan(args, io)
     test_id = args.test_id
-    planned_ids = {t for g in planned.groups + planned.serial_groups for t in g.tests}
+    planned_ids = {t for g in planned.all_groups for t in g.tests}
     if test_id not in planned_ids:
         near = sorted(t for t in planned_ids if t.startswith(testids.parse(test_id).base))[:3]
         hint = f"; did you mean {', '.join(near)}?" if near else "; check the id against --tests or the listing"
         raise InputError(f"{test_id!r} is not in the test list{hint}")
-    group = next(g for g in planned.groups + planned.serial_groups if test_id in g.tests)
+    group = next(g for g in planned.all_groups if test_id in g.tests)
     worker = planned.plan.worker_of(test_id)
     estimate = planned.model.test(test_id)
     klass = testids.class_key(test_id)

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, io: IO_) -> int:
             io.warn(warning)
         return 0
     render = RENDERERS[args.format]
-    groups = planned.groups + planned.serial_groups
+    groups = planned.all_groups
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as out:

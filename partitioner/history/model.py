@@ -88,6 +88,8 @@ class History:
     :ivar samples: samples read from portable JSON timing files
     :ivar last_times: last-known durations from ``times.dbm`` files, keyed by canonical id; used only for
         tests that no run or sample covers
+    :ivar exact_times: last-known durations keyed by the exact ids being planned (what a repository's
+        ``get_test_times`` returns); used before ``last_times``
     :ivar sources: a human-readable name for each source that was loaded
     :ivar warnings: one line per source that was skipped or only partly read
     """
@@ -95,10 +97,12 @@ class History:
     runs: tuple[Run, ...] = ()
     samples: tuple[Samples, ...] = ()
     last_times: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    exact_times: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         """True when no source contributed any timing."""
-        return not self.runs and not any(s.tests for s in self.samples) and not self.last_times
+        return (not self.runs and not any(s.tests for s in self.samples) and not self.last_times
+                and not self.exact_times)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
+import operator
 from collections.abc import Sequence
+from itertools import islice
 
-from partitioner.estimate import GroupCost
+from partitioner.estimate import CostTable, GroupCost
 
 #: above this many groups only moves are tried (each swap round sorts every worker's costs)
 SWAP_LIMIT = 50_000
@@ -34,71 +37,71 @@ class LongestFirst:
         self.max_rounds = max_rounds
 
     def assign(self, groups: Sequence[GroupCost], n: int) -> list[list[int]]:
-        workers: list[list[int]] = [[] for _ in range(n)]
-        first = groups[0] if groups else None
-        if first is not None and all(g.cost == first.cost and g.n_tests == first.n_tests for g in groups):
+        table = CostTable.of(groups)
+        cost, keys, sizes = table.cost, table.keys, table.n_tests
+        m = len(cost)
+        if m and cost.count(cost[0]) == m and sizes.count(sizes[0]) == m:
             # equal costs and sizes: greedy with ties by key deals groups in key order, one per worker in
             # turn; doing so directly skips the heap on million-group inputs (no history, --group-by none)
-            for i in range(len(groups)):
-                workers[i % n].append(i)
-            return workers
-        order = sorted(range(len(groups)), key=lambda i: (-groups[i].cost, groups[i].key))
+            return [list(range(w, m, n)) for w in range(n)]
+        # longest first, ties by key: groups arrive sorted by key, so a stable sort on cost alone does it
+        if all(map(operator.lt, keys, islice(keys, 1, None))):
+            order = sorted(range(m), key=[-c for c in cost].__getitem__)
+        else:
+            order = sorted(range(m), key=lambda i: (-cost[i], keys[i]))
         heap = [(0.0, 0, w) for w in range(n)]
-        owner = [0] * len(groups)
+        owner = [0] * m
         for i in order:
             load, count, w = heapq.heappop(heap)
             owner[i] = w
-            heapq.heappush(heap, (load + groups[i].cost, count + groups[i].n_tests, w))
-        loads = [0.0] * n
-        for i, w in enumerate(owner):
-            loads[w] += groups[i].cost
-        self._improve(groups, owner, loads, n)
-        for i, w in enumerate(owner):
-            workers[w].append(i)
-        return workers
-
-    def _improve(self, groups: Sequence[GroupCost], owner: list[int], loads: list[float], n: int) -> None:
-        if n < 2 or not groups:
-            return
-        bound = max(sum(loads) / n, *(g.cost for g in groups))
+            heapq.heappush(heap, (load + cost[i], count + sizes[i], w))
         members: list[list[int]] = [[] for _ in range(n)]
         for i, w in enumerate(owner):
             members[w].append(i)
-        rounds = min(self.max_rounds, max(10, WORK_BUDGET // len(groups)))
+        loads = [math.fsum(map(cost.__getitem__, mine)) for mine in members]
+        self._improve(cost, keys, members, loads, n)
+        return [sorted(mine) for mine in members]
+
+    def _improve(self, cost: Sequence[float], keys: Sequence[str], members: list[list[int]], loads: list[float],
+                 n: int) -> None:
+        if n < 2 or not cost:
+            return
+        bound = max(math.fsum(cost) / n, *cost)
+        rounds = min(self.max_rounds, max(10, WORK_BUDGET // len(cost)))
         for _ in range(rounds):
             crit = max(range(n), key=lambda w: (loads[w], -w))
             top = loads[crit]
             if top <= bound * (1 + TOLERANCE) + EPSILON:
                 return  # at the lower bound (within 0.01%): nothing meaningful left to gain
-            best = self._best_move(groups, members, loads, crit, n)
-            if len(groups) <= SWAP_LIMIT:
-                swap = self._best_swap(groups, members, loads, crit, n)
+            best = self._best_move(cost, keys, members, loads, crit, n)
+            if len(cost) <= SWAP_LIMIT:
+                swap = self._best_swap(cost, keys, members, loads, crit, n)
                 if swap is not None and (best is None or swap[0] < best[0] - EPSILON):
                     best = swap
             if best is None:
                 return
             _, g, w, h = best
-            self._move(groups, owner, loads, members, g, crit, w)
+            self._move(cost, loads, members, g, crit, w)
             if h >= 0:
-                self._move(groups, owner, loads, members, h, w, crit)
+                self._move(cost, loads, members, h, w, crit)
 
     @staticmethod
-    def _best_move(groups: Sequence[GroupCost], members: list[list[int]], loads: list[float], crit: int,
-                   n: int) -> tuple[float, int, int, int] | None:
+    def _best_move(cost: Sequence[float], keys: Sequence[str], members: list[list[int]], loads: list[float],
+                   crit: int, n: int) -> tuple[float, int, int, int] | None:
         """Moving group g from the critical worker to the lightest: (new pair max, g, lightest, -1)."""
         top = loads[crit]
         light = min(range(n), key=lambda w: (loads[w], w))
         best: tuple[float, int, int, int] | None = None
         for g in members[crit]:
-            c = groups[g].cost
+            c = cost[g]
             pair = max(top - c, loads[light] + c)
-            if pair < top - EPSILON and (best is None or (pair, groups[g].key) < (best[0], groups[best[1]].key)):
+            if pair < top - EPSILON and (best is None or (pair, keys[g]) < (best[0], keys[best[1]])):
                 best = (pair, g, light, -1)
         return best
 
     @staticmethod
-    def _best_swap(groups: Sequence[GroupCost], members: list[list[int]], loads: list[float], crit: int,
-                   n: int) -> tuple[float, int, int, int] | None:
+    def _best_swap(cost: Sequence[float], keys: Sequence[str], members: list[list[int]], loads: list[float],
+                   crit: int, n: int) -> tuple[float, int, int, int] | None:
         """Swapping g (critical) with a smaller h on worker w: the best (new pair max, g, w, h).
 
         The pair's max is ``max(top - d, load_w + d)`` with ``d = cost_g - cost_h``: it improves iff
@@ -111,14 +114,14 @@ class LongestFirst:
             gap = top - loads[w]
             if w == crit or gap <= EPSILON or not members[w]:
                 continue
-            ranked = sorted(members[w], key=lambda h: (groups[h].cost, groups[h].key))
-            costs = [groups[h].cost for h in ranked]
+            ranked = sorted(members[w], key=lambda h: (cost[h], keys[h]))
+            costs = [cost[h] for h in ranked]
             for g in members[crit]:
-                target = groups[g].cost - gap / 2
+                target = cost[g] - gap / 2
                 at = bisect.bisect_left(costs, target)
                 for k in (at - 1, at):
                     if 0 <= k < len(ranked):
-                        d = groups[g].cost - costs[k]
+                        d = cost[g] - costs[k]
                         if EPSILON < d < gap - EPSILON:
                             pair = max(top - d, loads[w] + d)
                             if best is None or pair < best[0] - EPSILON:
@@ -126,10 +129,9 @@ class LongestFirst:
         return best
 
     @staticmethod
-    def _move(groups: Sequence[GroupCost], owner: list[int], loads: list[float], members: list[list[int]],
-              g: int, src: int, dst: int) -> None:
-        owner[g] = dst
-        loads[src] -= groups[g].cost
-        loads[dst] += groups[g].cost
+    def _move(cost: Sequence[float], loads: list[float], members: list[list[int]], g: int, src: int,
+              dst: int) -> None:
+        loads[src] -= cost[g]
+        loads[dst] += cost[g]
         members[src].remove(g)
         members[dst].append(g)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from partitioner.estimate import GroupCost
+from partitioner.estimate import CostTable, GroupCost
 
 
 class TestrCompatible:
@@ -23,17 +23,19 @@ class TestrCompatible:
     description = "testr/stestr's own greedy over last-run test times (unseen groups round-robin)"
 
     def assign(self, groups: Sequence[GroupCost], n: int) -> list[list[int]]:
-        timed = [i for i, g in enumerate(groups) if g.n_unmeasured == 0]
-        partial = [i for i, g in enumerate(groups) if g.n_unmeasured > 0 and g.measured_tests_s > 0]
-        unknown = [i for i, g in enumerate(groups) if g.n_unmeasured > 0 and not g.measured_tests_s > 0]
+        table = CostTable.of(groups)
+        unmeasured, measured, sizes = table.n_unmeasured, table.measured_tests_s, table.n_tests
+        timed = [i for i, u in enumerate(unmeasured) if u == 0]
+        partial = [i for i, u in enumerate(unmeasured) if u > 0 and measured[i] > 0]
+        unknown = [i for i, u in enumerate(unmeasured) if u > 0 and not measured[i] > 0]
         workers: list[list[int]] = [[] for _ in range(n)]
         state = [(0.0, 0, w) for w in range(n)]  # (time, tests, worker); kept sorted like theirs
         for queue in (timed, partial):
             # a stable sort on time alone, as theirs: equal times keep group order
-            for i in sorted(queue, key=lambda i: -groups[i].measured_tests_s):
+            for i in sorted(queue, key=lambda i: -measured[i]):
                 time, count, w = state[0]
                 workers[w].append(i)
-                state[0] = (time + groups[i].measured_tests_s, count + groups[i].n_tests, w)
+                state[0] = (time + measured[i], count + sizes[i], w)
                 state.sort(key=lambda s: (s[0], s[1]))
         for k, i in enumerate(unknown):
             workers[k % n].append(i)
