@@ -320,7 +320,7 @@ class CostModel:
 
     def group_cost(self, group: Group) -> GroupCost:
         """The cost of running ``group`` on one worker, class setups included once per class."""
-        return self.group_costs(GroupTable.from_groups([Group(group.key, tuple(sorted(group.tests)))]))[0]
+        return self.group_costs(GroupTable.from_groups([group]))[0]
 
     def _columns_for(self, table: GroupTable) -> tuple[Sequence[float], Sequence[int]]:
         """Seconds aligned with ``table.tests``, and the positions there whose estimate is not measured."""

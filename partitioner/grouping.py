@@ -179,7 +179,7 @@ class GroupTable(Sequence[Group]):
 
     @classmethod
     def from_groups(cls, groups: Iterable[Group]) -> GroupTable:
-        """A table from groups already sorted by key with sorted tests (returned as is if a table)."""
+        """A table from groups sorted by key (returned as is if a table); each group's tests get sorted."""
         if isinstance(groups, GroupTable):
             return groups
         keys: list[str] = []
@@ -187,7 +187,7 @@ class GroupTable(Sequence[Group]):
         bounds = [0]
         for group in groups:
             keys.append(group.key)
-            tests.extend(group.tests)
+            tests.extend(sorted(group.tests))
             bounds.append(len(tests))
         return cls(keys, tests, bounds)
 

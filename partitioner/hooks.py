@@ -21,7 +21,7 @@ from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import CallbackGrouper, Grouper, make_grouper
 from partitioner.history.model import History
 from partitioner.history.repository import read_repository
-from partitioner.planning import plan_ids
+from partitioner.planning import PLAN_RUNS, plan_ids
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
 LAST_SEED: int | None = None
@@ -32,7 +32,7 @@ def _history_from(repository: object, test_ids: Sequence[str]) -> History:
     """Read a repository's stored run streams when it is a real one on disk, else its get_test_times."""
     base = getattr(repository, "base", None)
     if isinstance(base, str) and os.path.isdir(base):
-        runs, last_times, warnings = read_repository(Path(base))
+        runs, last_times, warnings = read_repository(Path(base), newest=PLAN_RUNS)
         return History(runs=runs, last_times=last_times, sources=(base,), warnings=warnings)
     get_test_times = getattr(repository, "get_test_times", None)
     if get_test_times is None:

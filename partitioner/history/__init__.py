@@ -78,9 +78,9 @@ class Source(Protocol):
         """Whether ``path`` looks like this kind of source (cheap: reads at most a few KiB)."""
         ...
 
-    def load(self, path: Path, order: int) -> History:
+    def load(self, path: Path, order: int, newest: int | None = None) -> History:
         """Load ``path``; ``order`` is the source's position among the paths given (runs of a single stream
-        get it as their ``order``).
+        get it as their ``order``); ``newest`` caps how many of a repository's newest runs are read.
 
         :raises HistoryError: when ``path`` is missing or unreadable as this kind
         """
@@ -102,9 +102,9 @@ class RepositorySource:
             return own == self.name
         return repository_kind(path / REPOSITORY_DIRS[self.name]) is not None
 
-    def load(self, path: Path, order: int) -> History:
-        """Read every run and ``times.dbm`` (runs keep their run numbers as ``order``)."""
-        runs, times, warnings = read_repository(path, kind=self.name)
+    def load(self, path: Path, order: int, newest: int | None = None) -> History:
+        """Read the runs (the ``newest`` ones when given) and ``times.dbm``; runs keep their numbers as ``order``."""
+        runs, times, warnings = read_repository(path, kind=self.name, newest=newest)
         label = f"{self.name}:{path} ({len(runs)} runs, {len(times)} times.dbm entries)"
         return History(runs=runs, last_times=times, sources=(label,), warnings=warnings)
 
@@ -122,7 +122,7 @@ class JsonSource:
             return True
         return _head(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
-    def load(self, path: Path, order: int) -> History:
+    def load(self, path: Path, order: int, newest: int | None = None) -> History:
         """Read and validate the file."""
         samples = read_samples(path)
         return History(samples=(samples,), sources=(f"json:{path} ({len(samples.tests)} tests)",))
@@ -143,7 +143,7 @@ class SubunitSource:
             return True
         return kind == "v1" and _V1_LINE.search(head) is not None
 
-    def load(self, path: Path, order: int) -> History:
+    def load(self, path: Path, order: int, newest: int | None = None) -> History:
         """Parse the stream into one run."""
         run = read_stream_file(path, order=order)
         return History(runs=(run,), sources=(f"subunit:{path} ({len(run.records)} tests)",))
@@ -219,7 +219,7 @@ def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> Histor
     return History(runs=(run,), sources=(f"subunit:- ({len(run.records)} tests)",))
 
 
-def _load_path(kind: str | None, target: str, order: int) -> list[History]:
+def _load_path(kind: str | None, target: str, order: int, newest: int | None = None) -> list[History]:
     path = Path(target)
     if not path.exists():
         raise HistoryError(
@@ -227,14 +227,14 @@ def _load_path(kind: str | None, target: str, order: int) -> list[History]:
             f"(for a repository run `testr init`/`stestr init` and a run first)"
         )
     if kind is not None:
-        return [SOURCES[kind].load(path, order)]
+        return [SOURCES[kind].load(path, order, newest)]
     if path.is_dir() and repository_kind(path) is None:
         found = discover(path)
         if len(found) > 1:  # a project directory holding both repositories: read both
-            return [_load_path(None, repo, order)[0] for repo in found]
+            return [_load_path(None, repo, order, newest)[0] for repo in found]
     for source in SOURCES.values():
         if source.detect(path):
-            return [source.load(path, order)]
+            return [source.load(path, order, newest)]
     raise HistoryError(
         f"{target}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
         f"force a kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})"
@@ -284,11 +284,12 @@ def combine(parts: Sequence[History]) -> History:
     )
 
 
-def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None) -> History:
+def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: int | None = None) -> History:
     """Load every history source named in ``paths`` and combine them into one :class:`History`.
 
     :param paths: paths, each optionally prefixed ``kind:``; ``-`` (or ``subunit:-``/``json:-``) is stdin
     :param stdin: where ``-`` reads from (default ``sys.stdin.buffer``); it can be read only once
+    :param newest: read at most this many of each repository's newest runs (default: all)
     :returns: runs oldest first across all sources (``order`` renumbered), samples in path order,
         ``times.dbm`` entries merged (later paths win), one source name per source, every warning
     :raises HistoryError: for an unknown prefix, a missing path, a path of no known kind, stdin given twice,
@@ -311,7 +312,7 @@ def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None) -> Histor
             warnings.append(f"{spec}: given more than once; read once")
             continue
         seen.add(identity)
-        parts.extend(_load_path(kind, target, index))
+        parts.extend(_load_path(kind, target, index, newest))
     combined = combine(parts)
     if warnings:
         combined = dataclasses.replace(combined, warnings=combined.warnings + tuple(warnings))

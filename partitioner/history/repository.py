@@ -109,12 +109,13 @@ def _numbered_streams(repo: Path) -> list[tuple[int, Path]]:
 
 
 def read_repository(
-    path: str | Path, kind: str | None = None
+    path: str | Path, kind: str | None = None, newest: int | None = None
 ) -> tuple[tuple[Run, ...], Mapping[str, float], tuple[str, ...]]:
-    """Read every stored run and ``times.dbm`` of a repository, without changing anything in it.
+    """Read the stored runs and ``times.dbm`` of a repository, without changing anything in it.
 
     :param path: a ``.stestr``/``.testrepository`` directory, or a project directory containing one
     :param kind: ``stestr`` or ``testrepository`` to choose inside a project directory holding both
+    :param newest: read only this many of the newest runs (default: every run)
     :returns: ``(runs, times, warnings)``: runs oldest first (``run_id`` like ``.stestr/12``, ``order`` the
         run number), ``times.dbm`` durations keyed by canonical id, and one line per problem skipped over
     :raises HistoryError: when ``path`` is not (and holds no) repository
@@ -129,7 +130,7 @@ def read_repository(
         streams = _numbered_streams(repo)
     except OSError as error:
         raise HistoryError(f"{repo}: cannot list directory ({error.strerror or error}); check permissions") from None
-    for number, stream in streams:
+    for number, stream in streams[-newest:] if newest else streams:
         try:
             runs.append(read_stream_file(stream, order=number))
         except HistoryError as error:

@@ -15,6 +15,7 @@ import testtools
 from partitioner.errors import HistoryError
 from partitioner.history.repository import find_repository, read_repository, read_times_dbm
 from partitioner.history.subunit import read_stream
+from partitioner.planning import PLAN_RUNS, load_history_for
 from partitioner.testids import canonical
 from tests.suites import GEN_SUITE, RAW, GeneratedSuite, subunit_v2, tool, tree_snapshot
 
@@ -197,6 +198,15 @@ class TestRepositoryLayout(testtools.TestCase):
         self.assertEqual(f"{repo}/11", runs[-1].run_id)
         self.assertEqual({}, dict(times))
         self.assertEqual((), warnings)
+
+    def test_newest_runs_only(self) -> None:
+        repo = self.make_repo(".testrepository", runs=12)
+        runs, _, _ = read_repository(repo, newest=3)
+        self.assertEqual([9, 10, 11], [run.order for run in runs])
+        # planning reads the newest PLAN_RUNS; races and history summaries read them all
+        planned = load_history_for(repo.parent, [], newest=PLAN_RUNS)
+        self.assertEqual([f"{repo}/{n}" for n in range(12 - PLAN_RUNS, 12)], [run.run_id for run in planned.runs])
+        self.assertEqual(12, len(load_history_for(repo.parent, []).runs))
 
     def test_run_id_uses_the_path_as_given(self) -> None:
         repo = self.make_repo()
