@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from partitioner.errors import HistoryError
+from partitioner.history.cache import load_run
 from partitioner.history.model import Run
 from partitioner.history.subunit import read_stream_file
 from partitioner.testids import canonical
@@ -132,7 +133,7 @@ def read_repository(
         raise HistoryError(f"{repo}: cannot list directory ({error.strerror or error}); check permissions") from None
     for number, stream in streams[-newest:] if newest else streams:
         try:
-            runs.append(read_stream_file(stream, order=number))
+            runs.append(load_run(stream, number, read_stream_file))
         except HistoryError as error:
             warnings.append(f"{error} [run skipped; the other runs still load]")
     if not streams:
