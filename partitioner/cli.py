@@ -53,20 +53,25 @@ class _Parser(argparse.ArgumentParser):
         self.exit(USAGE, f"{self.prog}: error: {message}\n")
 
 
-def commands() -> tuple[Command, ...]:
-    """The registered subcommands, in help order."""
-    from partitioner.commands import COMMANDS
+def commands(only: str | None = None) -> tuple[Command, ...]:
+    """The registered subcommands, in help order (just ``only`` when given and known)."""
+    from partitioner import commands as registry
 
-    return COMMANDS
+    names = [only] if only in registry.MODULES else list(registry.MODULES)
+    return tuple(registry.load(name) for name in names)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (also used to document the CLI)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser (also used to document the CLI).
+
+    :param only: a command name: build just that subcommand (its module alone is imported); parsing a
+        command line that names it gives the same result as with the full parser
+    """
     parser = _Parser(prog="partitioner", description="Balanced, race-aware test partitions for testr/stestr.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for command in commands():
+    for command in commands(only):
         p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         command.add_arguments(p)
         p.set_defaults(_command=command)
@@ -82,12 +87,13 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stder
     io = IO_(stdin if stdin is not None else sys.stdin.buffer,
              stdout if stdout is not None else sys.stdout,
              stderr if stderr is not None else sys.stderr)
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=arguments[0] if arguments else None)
     old_err = sys.stderr
     sys.stderr = io.stderr  # argparse writes usage errors to sys.stderr
     try:
         try:
-            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+            args = parser.parse_args(arguments)
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else USAGE
     finally:

@@ -129,10 +129,19 @@ def _stestr_partition_tests(test_ids: Sequence[str], concurrency: int, repositor
         raise SystemExit(1) from None
 
 
-def install() -> list[str]:
-    """Route testr's and stestr's partitioning through :func:`partition_tests`; returns what was hooked."""
+#: the tools a console script drives, where it is not both (``partitioner exec`` hooks only those)
+TOOLS_OF = {"testr": ("testr",), "stestr": ("stestr",), "tempest": ("stestr",), "ostestr": ("stestr",)}
+
+
+def install(tools: Sequence[str] = ("stestr", "testr")) -> list[str]:
+    """Route testr's and stestr's partitioning through :func:`partition_tests`; returns what was hooked.
+
+    :param tools: which of ``stestr`` and ``testr`` to hook (each only when importable)
+    """
     hooked = []
     try:
+        if "stestr" not in tools:
+            raise ImportError("not asked for")  # and not imported: it costs start-up time
         from stestr import scheduler
     except ImportError:
         pass
@@ -141,6 +150,8 @@ def install() -> list[str]:
         scheduler.partition_tests = _stestr_partition_tests
         hooked.append("stestr")
     try:
+        if "testr" not in tools:
+            raise ImportError("not asked for")
         from testrepository.testcommand import TestListingFixture
     except ImportError:
         pass

@@ -133,6 +133,20 @@ class TestEntryPoints(testtools.TestCase):
         self.assertEqual((0, "partitioner 0.1.0"), (proc.returncode, proc.stdout.strip()))
 
 
+    def test_exec_loads_only_its_own_command(self) -> None:
+        code = ("import sys; from partitioner import cli; rc = cli.main(['exec', '--', 'python-no-such-program']); "
+                "print(rc, sorted(m for m in sys.modules if m.startswith('partitioner.commands.')))")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        self.assertEqual("2 ['partitioner.commands.execute']", proc.stdout.strip(), proc.stderr)
+
+    def test_one_command_parser_parses_as_the_full_one(self) -> None:
+        from partitioner.cli import build_parser
+
+        argv = ["plan", "-n", "3", "--group-by", "module", "--format", "json"]
+        full, one = vars(build_parser().parse_args(argv)), vars(build_parser("plan").parse_args(argv))
+        self.assertEqual(full, one)
+
+
 class TestListing(CLITest):
     def test_fresh_stestr_project_lists_without_creating_a_repository(self) -> None:
         pkg = self.dir / "tpkg"

@@ -113,6 +113,21 @@ class TestInstall(testtools.TestCase):
         hooks.uninstall()
         self.assertEqual(before, (scheduler.partition_tests, TestListingFixture.partition_tests))
 
+    def test_install_only_the_tool_asked_for(self) -> None:
+        from stestr import scheduler
+        from testrepository.testcommand import TestListingFixture
+
+        before = (scheduler.partition_tests, TestListingFixture.partition_tests)
+        self.addCleanup(hooks.uninstall)
+        self.assertEqual(["testr"], hooks.install(hooks.TOOLS_OF["testr"]))
+        self.assertIs(before[0], scheduler.partition_tests)
+        self.assertIs(hooks.testr_partition_tests, TestListingFixture.partition_tests)
+        hooks.uninstall()
+        self.assertEqual(["stestr"], hooks.install(hooks.TOOLS_OF["tempest"]))
+        self.assertIs(before[1], TestListingFixture.partition_tests)
+        hooks.uninstall()
+        self.assertEqual(before, (scheduler.partition_tests, TestListingFixture.partition_tests))
+
     def test_testr_adapter_uses_fixture_repository_and_callback(self) -> None:
         class Fixture:
             repository = TimesOnly({"a.A.t1": 5.0, "a.B.t1": 1.0, "a.B.t2": 1.0})

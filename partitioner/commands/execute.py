@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, io: IO_) -> int:
                          "install it in this environment (e.g. pip install stestr)")
     saved_argv = sys.argv
     sys.argv = [program, *argv]
-    hooked = hooks.install()
+    hooked = hooks.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
     if not hooked:
         io.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
     try:
