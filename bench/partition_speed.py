@@ -9,11 +9,14 @@ API areas, in listing order), e.g. ``tempest.api.compute.test_m0001.C00012Test.t
 every third test carries an ``id-`` attribute and every tenth ``smoke``, so plain ids, ``[smoke]``,
 ``[id-...]`` and ``[id-...,smoke]`` all occur. Both functions get the same list, concurrency 8, and:
 
-* (a) tempest's class ``group_callback`` (``group_regex=([^\\.]*\\.)*``), no repository;
+* (a) the ``group_callback`` stestr builds from tempest's ``group_regex=([^\\.]*\\.)*`` (the same code as
+  stestr's config_file.py, which is what ``stestr run`` passes), no repository;
 * (b) no callback, no repository;
-* (c) the class callback and a repository double whose ``get_test_times(ids)`` returns
+* (c) that callback and a repository double whose ``get_test_times(ids)`` returns
   ``{"known": {id: seconds} for a seeded random 80% of ids, "unknown": set(the rest)}`` (no ``base``
-  attribute, so partitioner cannot read streams and uses these times).
+  attribute, so partitioner cannot read streams and uses these times);
+* (d) as (c) with the same grouping written as another Python function, which partitioner must call
+  once per id (only direct API callers can pass such a callback; testr and stestr pass (a)'s kind).
 
 Each call is timed with ``time.perf_counter``, best of ``--repeat`` (default 3), stestr and partitioner
 alternating. The process works in an empty temporary directory, since partitioner reads ``[partitioner]``
@@ -59,8 +62,24 @@ AREAS = ("compute", "network", "volume", "image", "identity", "object_storage")
 Partitioner = Callable[..., list[list[str]]]
 
 
-def class_callback(test_id: str, regex: re.Pattern[str] = re.compile(r"([^\.]*\.)*")) -> str | None:
-    """tempest's group_regex as testr/stestr apply it (``match.group(0)``)."""
+def tool_callback(group_regex: str) -> Callable[[str], str | None]:
+    """The group callback stestr (config_file.py) and testr (testcommand.py) build from ``group_regex``,
+    written as they write it: this is what ``stestr run`` hands to ``partition_tests``."""
+
+    def group_callback(test_id: str, regex: re.Pattern[str] = re.compile(group_regex)) -> str | None:  # noqa: RET503
+        match = regex.match(test_id)
+        if match:
+            return match.group(0)
+
+    return group_callback
+
+
+#: tempest's group_regex, as stestr passes it
+class_callback = tool_callback(r"([^\.]*\.)*")
+
+
+def opaque_callback(test_id: str, regex: re.Pattern[str] = re.compile(r"([^\.]*\.)*")) -> str | None:
+    """The same grouping as a Python function partitioner cannot see through (only API callers pass these)."""
     match = regex.match(test_id)
     return match.group(0) if match else None
 
@@ -184,7 +203,8 @@ def markdown(results: Sequence[Result], n: int, command: str, seconds: float, so
         f"input. {n:,} tempest-shaped ids ({TESTS_PER_CLASS} per class, plain, `[smoke]`, `[id-...]` and "
         f"`[id-...,smoke]` forms), concurrency {CONCURRENCY}, `time.perf_counter` around each call, best of "
         "the repeats (stestr and partitioner alternate), in an empty working directory. The class callback is "
-        "tempest's `group_regex` `([^\\.]*\\.)*` as `lambda t: r.match(t).group(0)`; the repository double's "
+        "the one stestr builds from tempest's `group_regex` `([^\\.]*\\.)*` (case d: the same grouping as an opaque "
+        "Python function); the repository double's "
         f"`get_test_times` returns known times for a seeded random {KNOWN_SHARE:.0%} of ids and the rest as "
         "unknown (no `base`, so partitioner cannot read run streams).", "",
         verdict, "",
@@ -201,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="how many test ids (default 1000000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per function and case; the best "
                         "counts (default 3)")
-    parser.add_argument("--cases", default="a,b,c", help="which cases to run (default a,b,c)")
+    parser.add_argument("--cases", default="a,b,c,d", help="which cases to run (default a,b,c,d)")
     parser.add_argument("--profile", action="store_true", help="also profile partitioner once per case "
                         "(cProfile) and print the top functions")
     parser.add_argument("--top", type=int, default=25, help="functions to show per profile (default 25)")
@@ -218,11 +238,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     ids = make_ids(args.n)
     log(f"{len(ids):,} ids, e.g. {ids[0]} ... {ids[-1]}")
-    repository = RepositoryDouble(ids) if "c" in wanted else None
+    repository = RepositoryDouble(ids) if wanted & {"c", "d"} else None
     cases = [c for c in (
         Case("a", "class group_callback", class_callback, None),
         Case("b", "no callback", None, None),
         Case("c", f"class group_callback + get_test_times ({KNOWN_SHARE:.0%} known)", class_callback,
+             repository),
+        Case("d", f"opaque Python callback + get_test_times ({KNOWN_SHARE:.0%} known)", opaque_callback,
              repository),
     ) if c.name in wanted]
     results: list[Result] = []

@@ -412,10 +412,9 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
     known = _windows(samples.tests, recent, MEASURED)
     for key, found in _windows(_other_samples(history), recent, MEASURED_NOT_PASSING).items():
         known.setdefault(key, found)  # a test that ever passed is priced by its passing samples
-    # one column per id: the first source that knows it, in order: passing samples, skip/fail samples
-    # (both by canonical id), durations for the exact id (get_test_times), times.dbm (canonical id)
-    # columns, one entry per id; _ABSENT (a private 0.0 object, so sums need no filtering) marks an id no
-    # source knows yet
+    # one column entry per id, from the first source that knows it: passing samples, skip/fail samples
+    # (both by canonical id), durations for the exact id (get_test_times), times.dbm (canonical id).
+    # _ABSENT (a private 0.0 object, so sums need no filtering) marks an id no source knows yet.
     seconds: list[float]
     sources: Sequence[str]
     counts: Sequence[int]
@@ -443,8 +442,8 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
             [testids.canonical(ids[i]) if "[" in ids[i] else ids[i] for i in missing]
         missing = _fill(history.last_times, keys, missing, seconds, sources, counts)
 
-    # sibling means: by class (the table's class runs, which depend only on the set of ids, so the means
-    # do not depend on the input order), then module, then suite
+    # sibling means: by class (over the table's class runs, which depend on the set of ids and the
+    # grouping, never on the input order), then module, then suite
     runs = table.class_runs
     class_sum: dict[str, list[float]] = defaultdict(list)
     class_count: dict[str, int] = defaultdict(int)

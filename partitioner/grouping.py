@@ -56,6 +56,13 @@ class _KeyGrouper:
         return list(map(self.key, test_ids))
 
 
+#: ``(key, start, end)`` stretches of sorted ids that share a key
+Runs = list[tuple[str, int, int]]
+
+#: spellings of tempest's group_regex (stestr's parallel_class): the id up to its last dot
+LAST_DOT_PATTERNS = frozenset({r"([^\.]*\.)*", r"([^.]*\.)*"})
+
+
 @dataclass(frozen=True)
 class RegexGrouper:
     """testr/stestr ``group_regex``: the group is ``match.group(0)``; no match means a group of its own."""
@@ -66,6 +73,13 @@ class RegexGrouper:
     def __call__(self, test_id: str) -> str:
         match = self.pattern.match(test_id)
         return match.group(0) if match and match.group(0) else test_id
+
+    def runs(self, sorted_ids: list[str]) -> tuple[Runs, Runs | None] | None:
+        """``(key runs, class runs)`` over sorted ids without matching each one, for tempest's class
+        regex; else ``None``."""
+        if self.pattern.pattern in LAST_DOT_PATTERNS and not self.pattern.flags & ~re.UNICODE:
+            return testids.last_dot_runs(sorted_ids)
+        return None
 
     def keys(self, test_ids: list[str]) -> list[str]:
         """The key of each id."""
@@ -99,6 +113,43 @@ class CallbackGrouper:
         if all(raw) and all(map(isinstance, raw, repeat(str))):
             return raw  # type: ignore[return-value]  # every key is a non-empty str
         return [str(k) if k else t for k, t in zip(raw, test_ids, strict=True)]
+
+
+# The group callback testr and stestr build from ``group_regex``, written exactly as theirs (no docstring,
+# no explicit ``return None``) so that its code object is the same as theirs.
+def _tool_callback(test_id: str, regex: re.Pattern[str] = re.compile("")) -> str | None:  # type: ignore[return]  # noqa: RET503
+    match = regex.match(test_id)
+    if match:
+        return match.group(0)
+
+
+def tool_callback_regex(func: Callable[[str], object]) -> re.Pattern[str] | None:
+    """The ``group_regex`` behind ``func`` when it is exactly the callback testr and stestr build, else None.
+
+    Both tools pass ``def group_callback(test_id, regex=re.compile(group_regex))`` returning
+    ``regex.match(test_id).group(0)`` or None. A function with the same code (bytecode, constants, names;
+    no closure) and one compiled pattern as its default behaves exactly as that pattern does, so the hooks
+    group by the pattern itself (:class:`RegexGrouper`) and skip a Python call per id.
+    """
+    code, reference = getattr(func, "__code__", None), _tool_callback.__code__
+    defaults = getattr(func, "__defaults__", None)
+    if code is None or not defaults or len(defaults) != 1 or not isinstance(defaults[0], re.Pattern):
+        return None
+    if getattr(func, "__closure__", None) or getattr(func, "__kwdefaults__", None):
+        return None
+    same = (code.co_code == reference.co_code and code.co_consts == reference.co_consts
+            and code.co_names == reference.co_names and code.co_varnames == reference.co_varnames
+            and code.co_argcount == reference.co_argcount)
+    return defaults[0] if same and isinstance(defaults[0].pattern, str) else None
+
+
+def grouper_for_callback(func: Callable[[str], object], spec: str = "callback") -> Grouper:
+    """A grouper with stestr's callback semantics (``func(id) or id``); testr/stestr's own regex callback
+    becomes the equivalent :class:`RegexGrouper`."""
+    pattern = tool_callback_regex(func)
+    if pattern is not None:
+        return RegexGrouper(f"regex:{pattern.pattern}", pattern)
+    return CallbackGrouper(spec, func)
 
 
 BUILTIN: Mapping[str, Grouper] = {
@@ -310,6 +361,13 @@ def sorted_unique(test_ids: Iterable[str]) -> list[str]:
     return ids
 
 
+def _bulk_runs(grouper: Grouper, ids: list[str]) -> tuple[Runs, Runs | None] | None:
+    """Key runs (and class runs, when found on the way) over the sorted ids, when the grouper can find
+    them a block at a time; else None."""
+    runs = getattr(grouper, "runs", None)
+    return runs(ids) if runs is not None else None
+
+
 def _bulk_keys(grouper: Grouper, ids: list[str]) -> list[str]:
     keys = getattr(grouper, "keys", None)
     return keys(ids) if keys is not None else list(map(grouper, ids))
@@ -324,14 +382,16 @@ def group_tests(test_ids: Iterable[str], grouper: Grouper) -> GroupTable:
     n = len(ids)
     if grouper.spec == "none":
         return GroupTable(ids, ids, range(n + 1), ordered=True, one_class=True)
-    if grouper.spec == "class":
-        runs = testids.class_runs(ids)
+    one_class = grouper.spec == "class"
+    found = (testids.class_runs(ids), None) if one_class else _bulk_runs(grouper, ids)
+    if found is not None:
+        runs, class_runs = found
         if all(map(operator.lt, (r[0] for r in runs), (r[0] for r in islice(runs, 1, None)))):
             table = GroupTable([r[0] for r in runs], ids, [r[1] for r in runs] + [n], ordered=True,
-                               one_class=True)
-            table._class_runs = runs
+                               one_class=one_class)
+            table._class_runs = runs if one_class else class_runs
             return table
-        keys = list(chain.from_iterable(repeat(klass, stop - start) for klass, start, stop in runs))
+        keys = list(chain.from_iterable(repeat(key, stop - start) for key, start, stop in runs))
     else:
         keys = _bulk_keys(grouper, ids)
     tests: list[str] = ids
@@ -345,7 +405,7 @@ def group_tests(test_ids: Iterable[str], grouper: Grouper) -> GroupTable:
         keys = list(map(keys.__getitem__, order))
         starts = [0, *compress(range(1, n), map(operator.ne, keys, islice(keys, 1, None)))] if n else []
     return GroupTable(list(map(keys.__getitem__, starts)), tests, [*starts, n], ordered=ordered,
-                      one_class=grouper.spec == "class")
+                      one_class=one_class)
 
 
 @dataclass(frozen=True)

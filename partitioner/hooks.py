@@ -18,7 +18,7 @@ from typing import Any
 
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
-from partitioner.grouping import CallbackGrouper, Grouper, make_grouper
+from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history.model import History
 from partitioner.history.repository import read_repository
 from partitioner.planning import PLAN_RUNS, plan_ids
@@ -86,7 +86,7 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     grouper: Grouper
     settings = load_settings(Path.cwd())
     if group_callback is not None:
-        grouper = CallbackGrouper("callback", group_callback)  # stestr semantics: cb(id) or id
+        grouper = grouper_for_callback(group_callback)  # stestr semantics: cb(id) or id
     else:
         grouper = make_grouper(settings.group_by or "none")
     history = _history_from(repository, test_ids) if repository is not None else History()

@@ -194,8 +194,60 @@ def class_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None) -> list[t
 def _key_each(ids: Sequence[str], lo: int, hi: int, runs: list[tuple[str, int, int]]) -> None:
     """Append the class runs of ``ids[lo:hi]`` keyed one id at a time (merging with the last run)."""
     for i in range(lo, hi):
-        klass = class_key(ids[i])
-        if runs and runs[-1][0] == klass and runs[-1][2] == i:
-            runs[-1] = (klass, runs[-1][1], i + 1)
+        _append_run(runs, class_key(ids[i]), i, i + 1)
+
+
+def last_dot_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None
+                  ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """Runs of equal ``([^\\.]*\\.)*`` keys in sorted ``ids[lo:hi]``, and the class runs of the same ids.
+
+    That regex is tempest's ``group_regex`` (and stestr's ``parallel_class``): ``match.group(0)`` is the id
+    up to and including its last dot, and an id with no dot is a group of its own (the key is the id).
+    As in :func:`class_runs`, one key per block: sorted ids starting with ``key`` are contiguous, and when
+    they hold no more dots than ``key`` they all have that key; with no ``(``, space or empty method name
+    among them, their class is ``key`` without its dot, so the class runs (equal to :func:`class_runs`)
+    come from the same pass.
+
+    :returns: ``(key runs, class runs)``, each as ``(key, start, end)`` covering ``[lo, hi)``
+    """
+    end = len(ids) if hi is None else hi
+    keys: list[tuple[str, int, int]] = []
+    classes: list[tuple[str, int, int]] = []
+    i = lo
+    while i < end:
+        first = ids[i]
+        cut = first.rfind(".")
+        if cut < 0:
+            _append_run(keys, first, i, i + 1)
+            _key_each(ids, i, i + 1, classes)
+            i += 1
+            continue
+        key = first[:cut + 1]
+        bound, low, step = key[:-1] + "/", i, 1  # ids starting with "key" sort before "key" with '.' -> '/'
+        while i + step < end and ids[i + step] < bound:
+            low, step = i + step, step * 2
+        stop = bisect_left(ids, bound, low, min(i + step, end))
+        block = "".join(ids[i:stop])
+        if block.count(".") == key.count(".") * (stop - i):
+            _append_run(keys, key, i, stop)
+            klass = key[:-1]
+            attrs_at = bisect_left(ids, key + "[", i, stop)
+            if klass and first != key and "(" not in block and " " not in block and "[" not in klass \
+                    and "]" not in klass and not (attrs_at < stop and ids[attrs_at].startswith(key + "[")):
+                _append_run(classes, klass, i, stop)
+            else:
+                _key_each(ids, i, stop, classes)
         else:
-            runs.append((klass, i, i + 1))
+            for k in range(i, stop):
+                test_id = ids[k]
+                _append_run(keys, test_id[:test_id.rfind(".") + 1] or test_id, k, k + 1)
+            _key_each(ids, i, stop, classes)
+        i = stop
+    return keys, classes
+
+
+def _append_run(runs: list[tuple[str, int, int]], key: str, start: int, stop: int) -> None:
+    if runs and runs[-1][0] == key and runs[-1][2] == start:
+        runs[-1] = (key, runs[-1][1], stop)
+    else:
+        runs.append((key, start, stop))

@@ -14,10 +14,12 @@ from partitioner.grouping import (
     Group,
     GroupTable,
     group_tests,
+    grouper_for_callback,
     make_grouper,
     merge_by_resources,
     serial_matcher,
     split_serial,
+    tool_callback_regex,
 )
 from tests.hypothesis_strategies import any_ids, id_lists
 
@@ -140,6 +142,60 @@ class TestGroupTable(testtools.TestCase):
     def test_callback_keys_none_empty_and_non_str(self) -> None:
         table = group_tests(["a", "b", "c"], CallbackGrouperFor({"a": None, "b": "", "c": 7}.get))
         self.assertEqual(["7", "a", "b"], list(table.keys))
+
+
+def tool_callbacks(group_regex: str) -> list[object]:
+    """The group callbacks the installed stestr and testrepository build, compiled from their own source."""
+    import ast
+    import inspect
+    import textwrap
+
+    import stestr.config_file
+    import testrepository.testcommand
+
+    found = []
+    for module in (stestr.config_file, testrepository.testcommand):
+        source = inspect.getsource(module)
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and node.name == "group_callback" and node.args.defaults:
+                namespace = {"re": re, "group_regex": group_regex}
+                exec(textwrap.dedent(ast.get_source_segment(source, node) or ""), namespace)
+                found.append(namespace["group_callback"])
+    return found
+
+
+class TestToolCallbacks(testtools.TestCase):
+    """testr's and stestr's own group_regex callbacks become the same regex, grouped without a call per id."""
+
+    def test_both_tools_callbacks_are_recognised(self) -> None:
+        callbacks = tool_callbacks(r"([^\.]*\.)*")
+        self.assertEqual(2, len(callbacks))
+        for func in callbacks:
+            self.assertEqual(r"([^\.]*\.)*", tool_callback_regex(func).pattern)  # type: ignore[arg-type,union-attr]
+            self.assertEqual(r"regex:([^\.]*\.)*", grouper_for_callback(func).spec)  # type: ignore[arg-type]
+
+    def test_lookalikes_are_not(self) -> None:
+        pattern = re.compile(r"([^\.]*\.)*")
+
+        def ternary(test_id: str, regex: re.Pattern[str] = pattern) -> str | None:
+            match = regex.match(test_id)
+            return match.group(0) if match else None
+
+        def group_callback(test_id: str, regex: re.Pattern[str] = pattern) -> str | None:  # noqa: RET503
+            match = regex.search(test_id)
+            if match:
+                return match.group(0)
+
+        for func in (ternary, group_callback, lambda t: t, len, first_letter):
+            self.assertIsNone(tool_callback_regex(func), func)  # type: ignore[arg-type]
+
+    @given(st.lists(any_ids, max_size=40))
+    def test_same_groups_as_calling_them(self, ids: list[str]) -> None:
+        for regex in (r"([^\.]*\.)*", r"[a-c]+\.", r"(x)?"):
+            for func in tool_callbacks(regex):
+                fast = group_tests(ids, grouper_for_callback(func))  # type: ignore[arg-type]
+                slow = group_tests(ids, CallbackGrouperFor(func))  # type: ignore[arg-type]
+                self.assertEqual(list(slow), list(fast), regex)
 
 
 def CallbackGrouperFor(func: object) -> object:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from partitioner import hooks
 from partitioner.errors import HistoryError
 from tests.hypothesis_strategies import id_lists
+from tests.test_grouping import tool_callbacks
 
 
 class TimesOnly:
@@ -52,6 +53,13 @@ class TestPartitionTests(testtools.TestCase):
             for t in part:
                 homes.setdefault(by_class(t), set()).add(w)
         self.assertTrue(all(len(ws) == 1 for ws in homes.values()))
+
+    @settings(max_examples=30, deadline=None)
+    @given(id_lists(), st.integers(min_value=1, max_value=5))
+    def test_the_tools_own_callback_plans_as_any_equal_callback(self, ids: list[str], n: int) -> None:
+        (tool,) = tool_callbacks(r"([^\.]*\.)*")[:1]
+        repo = TimesOnly({t: float(len(t) % 7) for t in ids[::2]})
+        self.assertEqual(hooks.partition_tests(ids, n, repo, by_class), hooks.partition_tests(ids, n, repo, tool))
 
     def test_get_test_times_only_repository_balances_by_time(self) -> None:
         repo = TimesOnly({"a.A.t1": 10.0, "a.B.t1": 4.0, "a.C.t1": 3.0, "a.D.t1": 3.0})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import testtools
 from hypothesis import given
@@ -84,4 +85,26 @@ class TestClassRuns(testtools.TestCase):
 
     @given(st.lists(any_ids, max_size=40))
     def test_agrees_with_class_key_on_any_ids(self, ids: list[str]) -> None:
+        self.check(ids)
+
+
+class TestLastDotRuns(testtools.TestCase):
+    """last_dot_runs must agree with tempest's group_regex applied id by id, as testr/stestr apply it."""
+
+    REGEX = re.compile(r"([^\.]*\.)*")
+
+    def check(self, ids: list[str]) -> None:
+        ids = sorted(set(ids))
+        runs, classes = testids.last_dot_runs(ids)
+        self.assertEqual(testids.class_runs(ids), classes)
+        expected = [(m.group(0) if m and m.group(0) else t) for t, m in ((t, self.REGEX.match(t)) for t in ids)]
+        self.assertEqual(expected, [k for k, lo, hi in runs for _ in range(lo, hi)])
+        self.assertEqual(len(ids), runs[-1][2] if runs else 0)
+
+    def test_forms(self) -> None:
+        self.check(["a.b.c", "a.b.", "a.b.d[x]", "a.b.e(s.t)", "nodot", ".x", "a.bc.d", "x.y", "a.b.d[1.2]",
+                    "setUpClass (a.b)", "", "..", "a.b/c.d"])
+
+    @given(st.lists(any_ids, max_size=40))
+    def test_agrees_with_the_regex_on_any_ids(self, ids: list[str]) -> None:
         self.check(ids)
