@@ -33,6 +33,7 @@ is ``truth.json``'s ``lower_bound_s[N]`` (x ``--scale``) and one worker's start-
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import datetime
 import io
@@ -602,6 +603,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    # a pip install byte-compiles a package; an editable checkout under PYTHONDONTWRITEBYTECODE=1 would
+    # recompile partitioner on every start while testr and stestr load their .pyc files: compile it once
+    import partitioner
+
+    compileall.compile_dir(str(Path(partitioner.__file__).parent), quiet=1)
     load = os.getloadavg()
     source = source_state()
     began = time.monotonic()
