@@ -75,7 +75,9 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     :param repository: a testr/stestr repository: its stored run streams are read when it lives on disk
         (multi-run estimates and class-setup gaps); any object with ``get_test_times`` also works
     :param group_callback: ``f(id) -> key or None``; when ``None``, the ``group_by`` of a
-        ``[partitioner]`` section in the working directory, else every test alone (stestr's behaviour)
+        ``[partitioner]`` section in the working directory, else every test alone (stestr's behaviour).
+        The callback testr and stestr build from ``group_regex`` is recognised and replaced by its regex
+        (same groups, no Python call per id)
     :param randomize: shuffle inside each list without splitting groups; the seed is recorded in
         :data:`LAST_SEED` and printed to stderr (``PARTITIONER_SEED`` fixes it)
     :returns: a list per worker; their union is the input
