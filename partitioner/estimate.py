@@ -312,7 +312,7 @@ class CostModel:
 
     def test(self, test_id: str) -> Estimate:
         """The estimate for one test."""
-        return self.tests.get(test_id, self.default_test) if self.seconds else self.default_test
+        return self.tests.get(test_id, self.default_test)
 
     def class_setup(self, klass: str) -> Estimate:
         """The setup estimate for one class key."""

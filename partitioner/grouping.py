@@ -297,37 +297,31 @@ class GroupTable(Sequence[Group]):
                 self._class_runs = runs
         return self._class_runs
 
-    def group_classes(self) -> list[tuple[str, ...]]:
-        """The distinct class keys of each group, sorted."""
-        runs = self.class_runs
-        bounds = self.bounds
-        out: list[tuple[str, ...]] = []
+    def _run_spans(self) -> Iterator[tuple[int, int]]:
+        """For each group, the first and last index of the class runs that overlap it."""
+        runs, bounds = self.class_runs, self.bounds
         r = 0
         for g in range(len(self.keys)):
             lo, hi = bounds[g], bounds[g + 1]
             while runs[r][2] <= lo:
                 r += 1
             k = r
-            found = {runs[k][0]}
             while runs[k][2] < hi:
                 k += 1
-                found.add(runs[k][0])
-            out.append(tuple(sorted(found)) if len(found) > 1 else (runs[r][0],))
-        return out
+            yield r, k
+
+    def group_classes(self) -> list[tuple[str, ...]]:
+        """The distinct class keys of each group, sorted."""
+        runs = self.class_runs
+        return [(runs[r][0],) if r == k else tuple(sorted({runs[i][0] for i in range(r, k + 1)}))
+                for r, k in self._run_spans()]
 
     def first_classes(self) -> list[str]:
         """The class of each group's first test (its only class when ``one_class``)."""
         runs, bounds = self.class_runs, self.bounds
         if len(runs) == len(self.keys) and all(map(operator.eq, (r[1] for r in runs), bounds)):
             return [r[0] for r in runs]
-        out: list[str] = []
-        r = 0
-        for g in range(len(self.keys)):
-            lo = bounds[g]
-            while runs[r][2] <= lo:
-                r += 1
-            out.append(runs[r][0])
-        return out
+        return [runs[r][0] for r, _ in self._run_spans()]
 
     def class_counts(self) -> list[int]:
         """How many distinct classes each group holds."""

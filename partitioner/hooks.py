@@ -19,8 +19,8 @@ from typing import Any
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
+from partitioner.history import load_history
 from partitioner.history.model import History
-from partitioner.history.repository import read_repository
 from partitioner.planning import PLAN_RUNS, plan_ids
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
@@ -32,8 +32,7 @@ def _history_from(repository: object, test_ids: Sequence[str]) -> History:
     """Read a repository's stored run streams when it is a real one on disk, else its get_test_times."""
     base = getattr(repository, "base", None)
     if isinstance(base, str) and os.path.isdir(base):
-        runs, last_times, warnings = read_repository(Path(base), newest=PLAN_RUNS)
-        return History(runs=runs, last_times=last_times, sources=(base,), warnings=warnings)
+        return load_history([base], newest=PLAN_RUNS)
     get_test_times = getattr(repository, "get_test_times", None)
     if get_test_times is None:
         return History()
@@ -135,42 +134,42 @@ def _stestr_partition_tests(test_ids: Sequence[str], concurrency: int, repositor
 TOOLS_OF = {"testr": ("testr",), "stestr": ("stestr",), "tempest": ("stestr",), "ostestr": ("stestr",)}
 
 
+def _patch_point(tool: str) -> tuple[Any, Callable[..., list[list[str]]]]:
+    """``(owner, replacement)``: the object whose ``partition_tests`` a tool calls, and ours for it.
+
+    :raises ImportError: when the tool is not installed
+    """
+    if tool == "stestr":
+        from stestr import scheduler
+
+        return scheduler, _stestr_partition_tests
+    from testrepository.testcommand import TestListingFixture
+
+    return TestListingFixture, testr_partition_tests
+
+
 def install(tools: Sequence[str] = ("stestr", "testr")) -> list[str]:
     """Route testr's and stestr's partitioning through :func:`partition_tests`; returns what was hooked.
 
-    :param tools: which of ``stestr`` and ``testr`` to hook (each only when importable)
+    :param tools: which of ``stestr`` and ``testr`` to hook (each only when importable; a tool not asked
+        for is not even imported, which saves start-up time)
     """
     hooked = []
-    try:
-        if "stestr" not in tools:
-            raise ImportError("not asked for")  # and not imported: it costs start-up time
-        from stestr import scheduler
-    except ImportError:
-        pass
-    else:
-        _ORIGINALS.setdefault("stestr", scheduler.partition_tests)
-        scheduler.partition_tests = _stestr_partition_tests
-        hooked.append("stestr")
-    try:
-        if "testr" not in tools:
-            raise ImportError("not asked for")
-        from testrepository.testcommand import TestListingFixture
-    except ImportError:
-        pass
-    else:
-        _ORIGINALS.setdefault("testr", TestListingFixture.partition_tests)
-        TestListingFixture.partition_tests = testr_partition_tests
-        hooked.append("testr")
+    for tool in ("stestr", "testr"):
+        if tool not in tools:
+            continue
+        try:
+            owner, replacement = _patch_point(tool)
+        except ImportError:
+            continue
+        _ORIGINALS.setdefault(tool, owner.partition_tests)
+        owner.partition_tests = replacement
+        hooked.append(tool)
     return hooked
 
 
 def uninstall() -> None:
     """Restore the original partition functions."""
-    if "stestr" in _ORIGINALS:
-        from stestr import scheduler
-
-        scheduler.partition_tests = _ORIGINALS.pop("stestr")
-    if "testr" in _ORIGINALS:
-        from testrepository.testcommand import TestListingFixture
-
-        TestListingFixture.partition_tests = _ORIGINALS.pop("testr")
+    for tool in list(_ORIGINALS):
+        owner, _ = _patch_point(tool)
+        owner.partition_tests = _ORIGINALS.pop(tool)

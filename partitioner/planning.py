@@ -105,7 +105,9 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     if merges:
         plan = replace(plan, merged=merges)
         share = plan.total_s / max(1, concurrency)
-        costs = dict(zip(parallel.keys, model.group_costs(parallel).cost, strict=True))
+        merged_keys = {m.key for m in merges}
+        merged = GroupTable.from_groups([g for g in parallel if g.key in merged_keys])
+        costs = dict(zip(merged.keys, model.group_costs(merged).cost, strict=True))
         extra = [f"resource group {m.key} ({len(m.members)} groups, {costs.get(m.key, 0.0):.1f}s) is larger "
                  f"than the balanced share {share:.1f}s: it bounds the makespan"
                  for m in merges if costs.get(m.key, 0.0) > share]

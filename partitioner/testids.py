@@ -170,12 +170,8 @@ def class_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None) -> list[t
         prefix = klass + "."
         stop = i + 1
         if klass and first.startswith(prefix):
-            # ids starting with "Class." are exactly those in [prefix, "Class/"): '/' follows '.'; gallop
-            # to the block's end (classes are small next to the whole list), then bisect inside
-            bound, low, step = klass + "/", i, 1
-            while i + step < end and ids[i + step] < bound:
-                low, step = i + step, step * 2
-            stop = bisect_left(ids, bound, low, min(i + step, end))
+            # ids starting with "Class." are exactly those before "Class/" ('/' follows '.')
+            stop = _block_end(ids, i, end, klass + "/")
             block = "".join(ids[i:stop])
             attrs_at = bisect_left(ids, prefix + "[", i, stop)
             if not (block.count(".") == (klass.count(".") + 1) * (stop - i) and "(" not in block
@@ -183,12 +179,18 @@ def class_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None) -> list[t
                 _key_each(ids, i, stop, runs)
                 i = stop
                 continue
-        if runs and runs[-1][0] == klass and runs[-1][2] == i:
-            runs[-1] = (klass, runs[-1][1], stop)
-        else:
-            runs.append((klass, i, stop))
+        _append_run(runs, klass, i, stop)
         i = stop
     return runs
+
+
+def _block_end(ids: Sequence[str], i: int, end: int, bound: str) -> int:
+    """The first index in sorted ``ids[i:end]`` at or after ``bound``: gallop (blocks are small next to the
+    whole list), then bisect inside the last step."""
+    low, step = i, 1
+    while i + step < end and ids[i + step] < bound:
+        low, step = i + step, step * 2
+    return bisect_left(ids, bound, low, min(i + step, end))
 
 
 def _key_each(ids: Sequence[str], lo: int, hi: int, runs: list[tuple[str, int, int]]) -> None:
@@ -223,10 +225,7 @@ def last_dot_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None
             i += 1
             continue
         key = first[:cut + 1]
-        bound, low, step = key[:-1] + "/", i, 1  # ids starting with "key" sort before "key" with '.' -> '/'
-        while i + step < end and ids[i + step] < bound:
-            low, step = i + step, step * 2
-        stop = bisect_left(ids, bound, low, min(i + step, end))
+        stop = _block_end(ids, i, end, key[:-1] + "/")  # ids starting with "key" sort before "key" with '/'
         block = "".join(ids[i:stop])
         if block.count(".") == key.count(".") * (stop - i):
             _append_run(keys, key, i, stop)
