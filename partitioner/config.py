@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from partitioner.errors import ConfigError
+from partitioner.grouping.spec import CLASS_REGEXES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,9 +33,6 @@ OPTIONS: Mapping[str, str] = {
     "resources": "one 'name: regex' per line; groups matching one resource share a worker",
     "serial": "a regex over test ids, or [attr] for a test attribute: those groups run alone",
 }
-
-#: group_regex values that mean "group by class" (tempest's and stestr's parallel_class)
-CLASS_REGEXES = frozenset({r"([^\.]*\.)*", r"([^\.]+\.)+"})
 
 CONFIG_FILES = (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")
 

@@ -31,6 +31,10 @@ class HistoryError(PartitionerError, OSError):
     """A history source (stream, repository, dbm, JSON timing file) is missing or unreadable."""
 
 
+class OutputError(PartitionerError, OSError):
+    """A plan, a rendering or a timing file cannot be written where it was asked to go."""
+
+
 class PluginError(PartitionerError, ImportError):
     """A callback or plugin named in configuration cannot be imported or called."""
 

@@ -98,11 +98,6 @@ def _median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def _nothing(_key: str) -> None:
-    """The lookup of an empty source."""
-    return
-
-
 def _mean(values: Iterable[float]) -> float:
     """Exact (math.fsum), so the same values in any order give the same mean, bit for bit."""
     items = list(values)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import shlex
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -127,8 +126,3 @@ def default_ids(cwd: Path, settings: Settings) -> list[str]:
         return list_stestr(cwd, settings)
     raise InputError(f"no test list: {cwd} has neither .testr.conf (with test_command) nor .stestr.conf; "
                      "pass --tests FILE (one id per line) or --tests - for stdin")
-
-
-def shell_join(argv: Iterable[str]) -> str:
-    """Quote an argv for display in messages."""
-    return " ".join(shlex.quote(a) for a in argv)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from partitioner import testids
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import CostModel
 from partitioner.grouping import Group, GroupTable, Merge
@@ -63,7 +62,6 @@ class Plan:
     startup_s: float = 0.0
     serial: tuple[str, ...] = ()
     serial_s: float = 0.0
-    seed: int | None = None
     warnings: tuple[str, ...] = ()
     merged: tuple[Merge, ...] = ()
 
@@ -183,8 +181,3 @@ def validate(plan: Plan, test_ids: Sequence[str], groups: Sequence[Group]) -> li
         if len(homes) > 1:
             problems.append(Violation(f"group {group.key!r} is split over workers {sorted(homes)}"))
     return problems
-
-
-def class_setups_on_workers(plan: Plan) -> list[set[str]]:
-    """The classes each worker will set up (a class split over two workers is set up twice)."""
-    return [{testids.class_key(t) for t in p.tests} for p in plan.workers]

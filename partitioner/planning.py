@@ -26,7 +26,7 @@ from partitioner.grouping import (
 )
 from partitioner.history import discover, load_history
 from partitioner.history.model import History
-from partitioner.plan import Partition, Plan, build_plan
+from partitioner.plan import Plan, build_plan
 from partitioner.strategies import get_strategy
 
 
@@ -40,20 +40,6 @@ class Planned:
     merges: tuple[Merge, ...]
     model: CostModel
     history: History
-
-    @property
-    def workers(self) -> tuple[Partition, ...]:
-        """The parallel phase's partitions (shortcut for ``plan.workers``)."""
-        return self.plan.workers
-
-    @property
-    def serial(self) -> tuple[str, ...]:
-        """Tests to run alone after the parallel phase."""
-        return self.plan.serial
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        return self.plan.warnings
 
     @property
     def all_groups(self) -> tuple[Group, ...]:

@@ -68,7 +68,7 @@ def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, his
             from exc
 
     plan = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
-                              strategy=strategy)
+                              strategy=strategy).plan
     return Partition(tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings))
 
 

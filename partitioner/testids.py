@@ -14,8 +14,6 @@ Handled forms (never raises, whatever the string)::
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,7 +59,7 @@ def parse(test_id: str) -> TestId:
     if fixture:
         target = fixture.group("target")
         is_module = fixture.group(1).endswith("Module")
-        module = target if is_module else _parent(target)
+        module = target if is_module else parent(target)
         return TestId(test_id, test_id, (), None, target, module, fixture.group(1))
     base = test_id
     attrs: tuple[str, ...] = ()
@@ -78,18 +76,13 @@ def parse(test_id: str) -> TestId:
             base = base[: m.start()]
             continue
         break
-    klass = _parent(base)
-    module = _parent(klass) if klass != base else base
+    klass = parent(base)
+    module = parent(klass) if klass != base else base
     return TestId(test_id, base, attrs, scenario, klass, module)
 
 
 def parent(dotted: str) -> str:
     """``a.b.c`` -> ``a.b``; a string without a usable dot is its own parent (a class's module)."""
-    return _parent(dotted)
-
-
-def _parent(dotted: str) -> str:
-    """``a.b.c`` -> ``a.b``; a string without a usable dot is its own parent."""
     head, sep, tail = dotted.rpartition(".")
     if not sep or not head or not tail:
         return dotted
@@ -113,7 +106,7 @@ def _plain_base(test_id: str) -> str | None:
 
 def class_key(test_id: str) -> str:
     """The class a test belongs to: what tempest's ``group_regex=([^\\.]*\\.)*`` means, suffix-aware."""
-    # _plain_base and _parent inlined: this runs once or twice per id on million-id inputs
+    # _plain_base and parent inlined: this runs once or twice per id on million-id inputs
     if "(" not in test_id and " " not in test_id:
         bracket = test_id.find("[")
         if bracket < 0:
@@ -132,8 +125,8 @@ def module_key(test_id: str) -> str:
     """The module a test belongs to."""
     base = _plain_base(test_id)
     if base is not None:
-        klass = _parent(base)
-        return _parent(klass) if klass != base else base
+        klass = parent(base)
+        return parent(klass) if klass != base else base
     return parse(test_id).module_key
 
 
@@ -148,105 +141,3 @@ def canonical(test_id: str) -> str:
     if start > 0 and end > start:
         return test_id[:start] + test_id[end + 1 :]
     return test_id
-
-
-def class_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None) -> list[tuple[str, int, int]]:
-    """The class keys of sorted ``ids[lo:hi]`` as runs ``(class_key, start, end)`` covering ``[lo, hi)``.
-
-    Equal to calling :func:`class_key` on every id (a run is a maximal stretch of one class), but one
-    call per class: in sorted order every id that starts with ``Class.`` sits in one block that a
-    bisection finds, and C-level scans of that block (no ``(`` or space, exactly one dot after the
-    class, no empty method name) prove each id in it has that class. A block that fails them (nested
-    names, dotted attributes, scenarios) is keyed id by id.
-
-    :param ids: ids sorted ascending over ``[lo, hi)``
-    """
-    end = len(ids) if hi is None else hi
-    runs: list[tuple[str, int, int]] = []
-    i = lo
-    while i < end:
-        first = ids[i]
-        klass = class_key(first)
-        prefix = klass + "."
-        stop = i + 1
-        if klass and first.startswith(prefix):
-            # ids starting with "Class." are exactly those before "Class/" ('/' follows '.')
-            stop = _block_end(ids, i, end, klass + "/")
-            block = "".join(ids[i:stop])
-            attrs_at = bisect_left(ids, prefix + "[", i, stop)
-            if not (block.count(".") == (klass.count(".") + 1) * (stop - i) and "(" not in block
-                    and " " not in block and not (attrs_at < stop and ids[attrs_at].startswith(prefix + "["))):
-                _key_each(ids, i, stop, runs)
-                i = stop
-                continue
-        _append_run(runs, klass, i, stop)
-        i = stop
-    return runs
-
-
-def _block_end(ids: Sequence[str], i: int, end: int, bound: str) -> int:
-    """The first index in sorted ``ids[i:end]`` at or after ``bound``: gallop (blocks are small next to the
-    whole list), then bisect inside the last step."""
-    low, step = i, 1
-    while i + step < end and ids[i + step] < bound:
-        low, step = i + step, step * 2
-    return bisect_left(ids, bound, low, min(i + step, end))
-
-
-def _key_each(ids: Sequence[str], lo: int, hi: int, runs: list[tuple[str, int, int]]) -> None:
-    """Append the class runs of ``ids[lo:hi]`` keyed one id at a time (merging with the last run)."""
-    for i in range(lo, hi):
-        _append_run(runs, class_key(ids[i]), i, i + 1)
-
-
-def last_dot_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None
-                  ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
-    """Runs of equal ``([^\\.]*\\.)*`` keys in sorted ``ids[lo:hi]``, and the class runs of the same ids.
-
-    That regex is tempest's ``group_regex`` (and stestr's ``parallel_class``): ``match.group(0)`` is the id
-    up to and including its last dot, and an id with no dot is a group of its own (the key is the id).
-    As in :func:`class_runs`, one key per block: sorted ids starting with ``key`` are contiguous, and when
-    they hold no more dots than ``key`` they all have that key; with no ``(``, space or empty method name
-    among them, their class is ``key`` without its dot, so the class runs (equal to :func:`class_runs`)
-    come from the same pass.
-
-    :returns: ``(key runs, class runs)``, each as ``(key, start, end)`` covering ``[lo, hi)``
-    """
-    end = len(ids) if hi is None else hi
-    keys: list[tuple[str, int, int]] = []
-    classes: list[tuple[str, int, int]] = []
-    i = lo
-    while i < end:
-        first = ids[i]
-        cut = first.rfind(".")
-        if cut < 0:
-            _append_run(keys, first, i, i + 1)
-            _key_each(ids, i, i + 1, classes)
-            i += 1
-            continue
-        key = first[:cut + 1]
-        stop = _block_end(ids, i, end, key[:-1] + "/")  # ids starting with "key" sort before "key" with '/'
-        block = "".join(ids[i:stop])
-        if block.count(".") == key.count(".") * (stop - i):
-            _append_run(keys, key, i, stop)
-            klass = key[:-1]
-            attrs_at = bisect_left(ids, key + "[", i, stop)
-            if klass and first != key and "(" not in block and " " not in block and "[" not in klass \
-                    and "]" not in klass and not (attrs_at < stop and ids[attrs_at].startswith(key + "[")):
-                _append_run(classes, klass, i, stop)
-            else:
-                _key_each(ids, i, stop, classes)
-        else:
-            for k in range(i, stop):
-                test_id = ids[k]
-                _append_run(keys, test_id[:test_id.rfind(".") + 1] or test_id, k, k + 1)
-            _key_each(ids, i, stop, classes)
-        i = stop
-    return keys, classes
-
-
-def _append_run(runs: list[tuple[str, int, int]], key: str, start: int, stop: int) -> None:
-    if runs and runs[-1][0] == key and runs[-1][2] == start:
-        runs[-1] = (key, runs[-1][1], stop)
-    else:
-        runs.append((key, start, stop))

@@ -7,6 +7,7 @@ beside the repository (override with ``PARTITIONER_SHARED``); tests that need th
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,23 @@ def tree_snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
         rel = str(path.relative_to(root))
         snap[rel] = (path.read_bytes() if path.is_file() else None, path.stat().st_mtime_ns)
     return snap
+
+
+def tool_callbacks(group_regex: str) -> list[object]:
+    """The group callbacks the installed stestr and testrepository build, compiled from their own source."""
+    import ast
+    import inspect
+    import textwrap
+
+    import stestr.config_file
+    import testrepository.testcommand
+
+    found = []
+    for module in (stestr.config_file, testrepository.testcommand):
+        source = inspect.getsource(module)
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and node.name == "group_callback" and node.args.defaults:
+                namespace = {"re": re, "group_regex": group_regex}
+                exec(textwrap.dedent(ast.get_source_segment(source, node) or ""), namespace)
+                found.append(namespace["group_callback"])
+    return found

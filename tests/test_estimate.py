@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from partitioner import estimate, testids
 from partitioner.grouping import Group, group_tests, make_grouper
 from partitioner.history.model import History, Run, Samples, TestRecord
-from tests.hypothesis_strategies import histories, id_lists
+from tests.generators import histories, id_lists
 
 
 def lane(worker: str, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:

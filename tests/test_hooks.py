@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from partitioner import hooks
 from partitioner.errors import HistoryError
-from tests.hypothesis_strategies import id_lists
-from tests.test_grouping import tool_callbacks
+from tests.generators import id_lists
+from tests.suites import tool_callbacks
 
 
 class TimesOnly:

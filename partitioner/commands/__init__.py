@@ -17,9 +17,3 @@ MODULES = {"plan": "plan", "explain": "explain", "history": "history", "exec": "
 def load(name: str) -> ModuleType:
     """The module of the command called ``name``."""
     return importlib.import_module(f"partitioner.commands.{MODULES[name]}")
-
-
-def __getattr__(attr: str) -> tuple[ModuleType, ...]:
-    if attr == "COMMANDS":  # every command module, in help order (imports them all)
-        return tuple(load(name) for name in MODULES)
-    raise AttributeError(attr)

@@ -13,7 +13,7 @@ from partitioner.grouping import group_tests, make_grouper
 from partitioner.history.model import History
 from partitioner.plan import build_plan, validate
 from partitioner.strategies import STRATEGIES, get_strategy
-from tests.hypothesis_strategies import histories, id_lists
+from tests.generators import histories, id_lists
 
 
 def costs_of(values: list[float]) -> list[GroupCost]:
