@@ -56,10 +56,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _docs import write_generated
 from _truth import Truth, class_of, from_csv, from_dataset_json
 
-from partitioner.estimate import GroupCost
 from partitioner.grouping import make_grouper
 from partitioner.history.model import History
 from partitioner.planning import Planned, plan_ids
+from partitioner.strategies import GroupCost
 from partitioner.strategies.lpt import LongestFirst
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,6 +14,10 @@ recent samples). A class is charged once per group it appears in, so splitting a
 Unseen tests get the mean estimate of their class's measured tests, else their module's, else the
 suite's; never zero. Unseen classes get their module's mean setup, else the suite's. With no history
 at all every test costs 1 and every class 1 (a test-count-and-structure balance), and the model says so.
+
+:func:`build_cost_model` takes these rules as four named steps: :func:`_test_estimates` (per test),
+:func:`_sibling_means` (unseen tests), :func:`_class_setups` (per class) and :func:`_startup` (per
+worker). The column tricks they use live in :mod:`partitioner.columns`.
 """
 
 from __future__ import annotations
@@ -22,19 +26,20 @@ import math
 import operator
 import statistics
 from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress, repeat
-from types import MappingProxyType
-from typing import NamedTuple, TypeVar, overload
+from itertools import repeat
+from typing import NamedTuple
 
 from partitioner import testids
+from partitioner.columns import ABSENT, Same, fill, positions_of, scatter
 from partitioner.grouping import BUILTIN, Group, GroupTable, group_tests
-from partitioner.history.model import SUCCESS_STATUSES, History, Run, Samples, TestRecord
-
-_T = TypeVar("_T")
+from partitioner.history.model import History, Samples
+from partitioner.history.samples import collect_samples, first_offsets, not_passing_samples
+from partitioner.sortedids import Runs
+from partitioner.strategies.protocol import CostTable, GroupCost
 
 #: how many recent successful samples feed a test's or a class's estimate
 RECENT = 5
@@ -52,8 +57,6 @@ SIBLING_SUITE = "suite mean"
 NO_HISTORY = "no history"
 #: sources that are real measurements of the thing itself
 MEASURED_SOURCES = frozenset({MEASURED, MEASURED_NOT_PASSING, TIMES_DBM, FIRST_ON_WORKER})
-#: final statuses whose duration is still what the test costs when it never passes (not interrupted ones)
-_OTHER_FINAL = frozenset({"fail", "skip", "uxsuccess"})
 
 
 class Estimate(NamedTuple):
@@ -73,27 +76,6 @@ class Estimate(NamedTuple):
         return self.source in MEASURED_SOURCES
 
 
-class GroupCost(NamedTuple):
-    """A group's predicted cost, split into its parts (a NamedTuple: one is built per group).
-
-    :ivar key: the group key
-    :ivar cost: tests + class setups, seconds
-    :ivar setup_s: the class-setup part of ``cost``
-    :ivar measured_tests_s: the part of the test cost measured directly (what testr/stestr would see)
-    :ivar estimated_s: the part of ``cost`` that was estimated rather than measured
-    :ivar n_tests: number of tests
-    :ivar n_unmeasured: tests with no measurement of their own
-    """
-
-    key: str
-    cost: float
-    setup_s: float
-    measured_tests_s: float
-    estimated_s: float
-    n_tests: int
-    n_unmeasured: int
-
-
 def _median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
@@ -104,145 +86,9 @@ def _mean(values: Iterable[float]) -> float:
     return math.fsum(items) / len(items) if items else 0.0
 
 
-def _run_lanes(run: Run) -> list[list[TestRecord]]:
-    """A run's timed records split into per-worker lanes, each in start order.
-
-    A run with no worker tags is one lane (a serial run); in a tagged run, untagged records (e.g.
-    tempest's ``devstack`` pseudo-test) belong to no lane.
-    """
-    timed = [r for r in run.records if r.start is not None and r.stop is not None]
-    tagged = any(r.worker is not None for r in timed)
-    lanes: dict[str, list[TestRecord]] = defaultdict(list)
-    for record in timed:
-        if tagged and record.worker is None:
-            continue
-        lanes[record.worker or ""].append(record)
-    return [sorted(lane, key=lambda r: (r.start or 0.0, r.test_id)) for _, lane in sorted(lanes.items())]
-
-
-def setup_gaps(run: Run) -> list[tuple[str, float]]:
-    """``(class_key, seconds)`` for every class change on every worker lane of a run.
-
-    Fixture pseudo-tests (``setUpClass (X)``) are skipped; a negative gap (clock skew) is ignored.
-    """
-    gaps: list[tuple[str, float]] = []
-    for lane in _run_lanes(run):
-        previous: TestRecord | None = None
-        for record in lane:
-            if testids.parse(record.test_id).fixture:
-                continue
-            if previous is not None and (record.status in SUCCESS_STATUSES or record.status in _OTHER_FINAL):
-                before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
-                gap = (record.start or 0.0) - (previous.stop or 0.0)
-                if before != after and gap >= 0.0:
-                    gaps.append((after, gap))
-            previous = record
-    return gaps
-
-
-def first_offsets(run: Run) -> list[tuple[str, float]]:
-    """``(class_key, seconds)`` for the first class on each worker lane but the earliest one.
-
-    Nothing runs before a worker's first class, so no gap shows its setup. In a parallel run every
-    worker starts at about the same moment, so a lane's first start minus the earliest lane's first
-    start is that class's setup less the earliest first class's (a lower estimate, used only for a
-    class with no gap sample at all).
-    """
-    firsts = []
-    for lane in _run_lanes(run):
-        head = next((r for r in lane if not testids.parse(r.test_id).fixture), None)
-        if head is not None and head.start is not None:
-            firsts.append((head.start, head.test_id))
-    if len(firsts) < 2:
-        return []
-    earliest = min(start for start, _ in firsts)
-    return [(testids.class_key(test_id), start - earliest) for start, test_id in firsts if start > earliest]
-
-
-def _other_samples(history: History) -> dict[str, list[float]]:
-    """Durations of skipped and failed results, by canonical id, oldest first."""
-    other: dict[str, list[float]] = defaultdict(list)
-    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
-        for record in run.records:
-            duration = record.duration
-            if record.status in _OTHER_FINAL and duration is not None:
-                other[testids.canonical(record.test_id)].append(duration)
-    return other
-
-
-def collect_samples(history: History) -> Samples:
-    """Every timing sample in a history, oldest first: runs in order, then JSON samples.
-
-    This is what ``partitioner history export`` writes.
-    """
-    tests: dict[str, list[float]] = defaultdict(list)
-    setup: dict[str, list[float]] = defaultdict(list)
-    startup: list[float] = []
-    for samples in history.samples:
-        for key, values in samples.tests.items():
-            tests[key].extend(values)
-        for key, values in samples.setup.items():
-            setup[key].extend(values)
-        startup.extend(samples.startup)
-    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
-        for record in run.records:
-            duration = record.duration
-            if record.status in SUCCESS_STATUSES and duration is not None:
-                tests[testids.canonical(record.test_id)].append(duration)
-        for klass, gap in setup_gaps(run):
-            setup[klass].append(gap)
-    return Samples(MappingProxyType({k: tuple(v) for k, v in sorted(tests.items())}),
-                   MappingProxyType({k: tuple(v) for k, v in sorted(setup.items())}),
-                   tuple(startup))
-
-
 #: what a test and a class setup cost when there is no history at all (immutable, so shared safely)
 NO_HISTORY_TEST_ESTIMATE = Estimate(NO_HISTORY_TEST, NO_HISTORY)
 NO_HISTORY_SETUP_ESTIMATE = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
-
-
-class CostTable(Sequence[GroupCost]):
-    """Group costs in columns (one list per :class:`GroupCost` field); ``table[i]`` is a GroupCost.
-
-    Strategies read the columns; a plain sequence of GroupCost values is turned into one by
-    :meth:`of`, so a strategy plugin may be handed either.
-    """
-
-    __slots__ = ("cost", "estimated_s", "keys", "measured_tests_s", "n_tests", "n_unmeasured", "setup_s")
-
-    def __init__(self, keys: Sequence[str], cost: Sequence[float], setup_s: Sequence[float],
-                 measured_tests_s: Sequence[float], estimated_s: Sequence[float], n_tests: Sequence[int],
-                 n_unmeasured: Sequence[int]) -> None:
-        self.keys = keys
-        self.cost = cost
-        self.setup_s = setup_s
-        self.measured_tests_s = measured_tests_s
-        self.estimated_s = estimated_s
-        self.n_tests = n_tests
-        self.n_unmeasured = n_unmeasured
-
-    @classmethod
-    def of(cls, rows: Sequence[GroupCost]) -> CostTable:
-        """The columns of ``rows`` (``rows`` itself when it is already a table)."""
-        if isinstance(rows, CostTable):
-            return rows
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(GroupCost._fields)
-        return cls(*(list(c) for c in columns))
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    @overload
-    def __getitem__(self, index: int) -> GroupCost: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[GroupCost, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> GroupCost | tuple[GroupCost, ...]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self.keys))))
-        return GroupCost(self.keys[index], self.cost[index], self.setup_s[index], self.measured_tests_s[index],
-                         self.estimated_s[index], self.n_tests[index], self.n_unmeasured[index])
 
 
 class _Estimates(Mapping[str, Estimate]):
@@ -402,81 +248,149 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
     if history.empty:
         # every test and class costs the defaults: nothing to look up, even for a million ids
         return CostModel(ids, (), (), (), {}, 0.0, False)
-    n = len(ids)
     samples = collect_samples(history)
+    tests = _test_estimates(ids, history, samples, recent)
+    derived_sources = _sibling_means(tests, table.class_runs)
+    setup, default_setup = _class_setups(table.class_runs, history, samples, recent)
+    return CostModel(ids, tests.seconds, tests.sources, tests.samples, setup, _startup(samples, recent), True,
+                     default_setup=default_setup, derived=tests.missing, derived_sources=derived_sources)
+
+
+class _TestColumns(NamedTuple):
+    """The per-test columns while they are built (aligned with the planned ids).
+
+    :ivar seconds: each id's estimate; :data:`~partitioner.columns.ABSENT` where no source knows the id yet
+    :ivar sources: where each known estimate came from
+    :ivar samples: how many samples each known estimate rests on
+    :ivar missing: the positions no source knows, ascending
+    """
+
+    seconds: list[float]
+    sources: Sequence[str]
+    samples: Sequence[int]
+    missing: list[int]
+
+
+def _test_estimates(ids: Sequence[str], history: History, samples: Samples, recent: int) -> _TestColumns:
+    """Step 1, per test: each id's estimate from the first source that knows it.
+
+    Sources in order: passing samples, then skip/fail samples (both by canonical id; a test that ever
+    passed is priced by its passing samples), then durations for the exact id (a repository's
+    ``get_test_times``), then ``times.dbm`` (canonical id).
+    """
+    n = len(ids)
     known = _windows(samples.tests, recent, MEASURED)
-    for key, found in _windows(_other_samples(history), recent, MEASURED_NOT_PASSING).items():
-        known.setdefault(key, found)  # a test that ever passed is priced by its passing samples
-    # one column entry per id, from the first source that knows it: passing samples, skip/fail samples
-    # (both by canonical id), durations for the exact id (get_test_times), times.dbm (canonical id).
-    # _ABSENT (a private 0.0 object, so sums need no filtering) marks an id no source knows yet.
+    for key, found in _windows(not_passing_samples(history), recent, MEASURED_NOT_PASSING).items():
+        known.setdefault(key, found)
     seconds: list[float]
     sources: Sequence[str]
     counts: Sequence[int]
-    missing: list[int]
     canon: list[str] | None = None
     if known:
-        canonical = testids.canonical
-        canon = [canonical(t) if "[" in t else t for t in ids]
+        canon = _canonical_ids(ids)
         hits = list(map(known.get, canon))
-        missing = list(compress(range(n), map(operator.is_, hits, repeat(None))))
-        seconds = [h[0] if h else _ABSENT for h in hits]
+        missing = positions_of(hits, None)
+        seconds = [h[0] if h else ABSENT for h in hits]
         sources = [h[1] if h else SIBLING_SUITE for h in hits]
         counts = [h[2] if h else 0 for h in hits]
         del hits
         if history.exact_times and missing:
-            missing = _fill(history.exact_times, [ids[i] for i in missing], missing, seconds, sources, counts)
+            missing = _last_known(history.exact_times, [ids[i] for i in missing], missing, seconds, sources, counts)
     elif history.exact_times:  # nothing else knows any id: take the whole column in one pass
-        seconds = list(map(history.exact_times.get, ids, repeat(_ABSENT)))
-        sources, counts = _Same(TIMES_DBM, n), _Same(1, n)
-        missing = list(compress(range(n), map(operator.is_, seconds, repeat(_ABSENT))))
+        seconds = list(map(history.exact_times.get, ids, repeat(ABSENT)))
+        sources, counts = Same(TIMES_DBM, n), Same(1, n)
+        missing = positions_of(seconds, ABSENT)
     else:
-        seconds, sources, counts, missing = [_ABSENT] * n, _Same(TIMES_DBM, n), _Same(1, n), list(range(n))
+        seconds, sources, counts, missing = [ABSENT] * n, Same(TIMES_DBM, n), Same(1, n), list(range(n))
     if history.last_times and missing:
-        keys = [canon[i] for i in missing] if canon is not None else \
-            [testids.canonical(ids[i]) if "[" in ids[i] else ids[i] for i in missing]
-        missing = _fill(history.last_times, keys, missing, seconds, sources, counts)
+        keys = [canon[i] for i in missing] if canon is not None else _canonical_ids([ids[i] for i in missing])
+        missing = _last_known(history.last_times, keys, missing, seconds, sources, counts)
+    return _TestColumns(seconds, sources, counts, missing)
 
-    # sibling means: by class (over the table's class runs, which depend on the set of ids and the
-    # grouping, never on the input order), then module, then suite
-    runs = table.class_runs
+
+def _canonical_ids(ids: Sequence[str]) -> list[str]:
+    """:func:`~partitioner.testids.canonical` of each id (called only for ids holding a ``[``)."""
+    canonical = testids.canonical
+    return [canonical(t) if "[" in t else t for t in ids]
+
+
+def _last_known(times: Mapping[str, float], keys: Sequence[str], positions: list[int], seconds: list[float],
+                sources: Sequence[str], counts: Sequence[int]) -> list[int]:
+    """Fill ``positions`` (looked up under ``keys``) from a last-known-duration map; returns those still missing.
+
+    Filled entries count as one ``times.dbm`` sample (columns that are already all ``times.dbm`` stay so).
+    """
+    filled, missing = fill(seconds, positions, map(times.get, keys))
+    if isinstance(sources, list) and isinstance(counts, list):
+        scatter(sources, filled, TIMES_DBM)
+        scatter(counts, filled, 1)
+    return missing
+
+
+def _sibling_means(tests: _TestColumns, runs: Runs) -> list[str]:
+    """Step 2, unseen tests: the mean measured test of their class, else of their module, else of the suite.
+
+    Classes are the table's class runs, which depend on the set of ids and the grouping, never on the
+    input order. Fills ``tests.seconds`` at ``tests.missing`` in place.
+
+    :returns: the source of each filled estimate (aligned with ``tests.missing``)
+    """
+    seconds, missing = tests.seconds, tests.missing
+    if not missing:
+        return []
     class_sum: dict[str, list[float]] = defaultdict(list)
     class_count: dict[str, int] = defaultdict(int)
     gaps: list[tuple[int, int, int]] = []  # (run, first, end) slices of ``missing`` inside each run
     for r, (klass, lo, hi) in enumerate(runs):
         known_here = hi - lo
-        if missing:
-            first, end = bisect_left(missing, lo), bisect_left(missing, hi)
-            if end > first:
-                gaps.append((r, first, end))
-                known_here -= end - first
+        first, end = bisect_left(missing, lo), bisect_left(missing, hi)
+        if end > first:
+            gaps.append((r, first, end))
+            known_here -= end - first
         if known_here:
-            class_sum[klass].append(sum(seconds[lo:hi]))  # _ABSENT adds nothing
+            class_sum[klass].append(sum(seconds[lo:hi]))  # ABSENT adds nothing
             class_count[klass] += known_here
+    measured = len(seconds) - len(missing)
+    suite_mean = Estimate(sum(seconds) / measured, SIBLING_SUITE) if measured \
+        else Estimate(NO_HISTORY_TEST, NO_HISTORY)
+    module_means: dict[str, Estimate] | None = None  # built only when a class has no measured test
+    means: dict[str, Estimate] = {}
     derived_sources: list[str] = []
-    if missing:
-        measured = n - len(missing)
-        suite_mean = Estimate(sum(seconds) / measured, SIBLING_SUITE) if measured \
-            else Estimate(NO_HISTORY_TEST, NO_HISTORY)
-        module_means: dict[str, Estimate] | None = None  # built only when a class has no measured test
-        means: dict[str, Estimate] = {}
-        for r, first, end in gaps:
-            klass = runs[r][0]
-            e = means.get(klass)
-            if e is None:
-                if klass in class_sum:
-                    e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
-                else:
-                    if module_means is None:
-                        module_means = _module_means(class_sum, class_count)
-                    e = module_means.get(testids.parent(klass), suite_mean)
-                means[klass] = e
-            where = missing[first:end]
-            k = end - first
-            # scatter in C: setitem mapped over the positions
-            deque(map(seconds.__setitem__, where, repeat(e.seconds, k)), maxlen=0)
-            derived_sources.extend(repeat(e.source, k))
+    for r, first, end in gaps:
+        klass = runs[r][0]
+        e = means.get(klass)
+        if e is None:
+            if klass in class_sum:
+                e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+            else:
+                if module_means is None:
+                    module_means = _module_means(class_sum, class_count)
+                e = module_means.get(testids.parent(klass), suite_mean)
+            means[klass] = e
+        scatter(seconds, missing[first:end], e.seconds)
+        derived_sources.extend(repeat(e.source, end - first))
+    return derived_sources
 
+
+def _module_means(class_sum: Mapping[str, list[float]], class_count: Mapping[str, int]) -> dict[str, Estimate]:
+    """The mean measured test of each module, from its classes' sums and counts."""
+    sums: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for klass, parts in class_sum.items():
+        module = testids.parent(klass)
+        sums[module].extend(parts)
+        counts[module] += class_count[klass]
+    return {m: Estimate(math.fsum(v) / counts[m], SIBLING_MODULE) for m, v in sums.items()}
+
+
+def _class_setups(runs: Runs, history: History, samples: Samples, recent: int
+                  ) -> tuple[dict[str, Estimate], Estimate]:
+    """Step 3, per class: the median of its recent setup gaps, else of its first-on-worker offsets, else
+    its module's mean setup.
+
+    :returns: estimates for the classes of ``runs`` that have one, and what any other class costs: the
+        suite's mean setup, or 0 when no setup was ever seen
+    """
     setup: dict[str, Estimate] = {}
     setup_by_module: dict[str, list[float]] = defaultdict(list)
     setup_suite: list[float] = []
@@ -507,64 +421,9 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
                 module_estimate = module_setup.get(testids.parent(klass))
                 if module_estimate is not None:
                     setup[klass] = module_estimate
-    # any other class costs default_setup: the suite's mean setup, or 0 when no setup was ever seen
-
-    startup = _median(samples.startup[-recent:]) if samples.startup else 0.0
-    return CostModel(ids, seconds, sources, counts, setup, startup, True, default_setup=default_setup,
-                     derived=missing,
-                     derived_sources=derived_sources)
+    return setup, default_setup
 
 
-def _module_means(class_sum: Mapping[str, list[float]], class_count: Mapping[str, int]) -> dict[str, Estimate]:
-    """The mean measured test of each module, from its classes' sums and counts."""
-    sums: dict[str, list[float]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    for klass, parts in class_sum.items():
-        module = testids.parent(klass)
-        sums[module].extend(parts)
-        counts[module] += class_count[klass]
-    return {m: Estimate(math.fsum(v) / counts[m], SIBLING_MODULE) for m, v in sums.items()}
-
-
-#: marks a missing estimate in the seconds column while it is built: a 0.0 no mapping can hold
-_ABSENT = float("0")
-
-
-class _Same(Sequence[_T]):
-    """``n`` times the same value, without a list of them."""
-
-    __slots__ = ("_n", "_value")
-
-    def __init__(self, value: _T, n: int) -> None:
-        self._value, self._n = value, n
-
-    def __len__(self) -> int:
-        return self._n
-
-    @overload
-    def __getitem__(self, index: int) -> _T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[_T]: ...
-
-    def __getitem__(self, index: int | slice) -> _T | list[_T]:
-        if isinstance(index, slice):
-            return [self._value] * len(range(*index.indices(self._n)))
-        if not -self._n <= index < self._n:
-            raise IndexError(index)
-        return self._value
-
-
-def _fill(times: Mapping[str, float], keys: Sequence[str], positions: list[int], seconds: list[float],
-          sources: Sequence[str], counts: Sequence[int]) -> list[int]:
-    """Fill ``positions`` (looked up under ``keys``) from a last-known-duration map; the rest stay missing."""
-    still: list[int] = []
-    writable = isinstance(sources, list) and isinstance(counts, list)
-    for i, value in zip(positions, map(times.get, keys), strict=True):
-        if value is None:
-            still.append(i)
-        else:
-            seconds[i] = float(value)
-            if writable:
-                sources[i], counts[i] = TIMES_DBM, 1  # type: ignore[index]  # lists, checked above
-    return still
+def _startup(samples: Samples, recent: int) -> float:
+    """Step 4, per worker: the median of the recent start-up samples (0 when the history cannot show it)."""
+    return _median(samples.startup[-recent:]) if samples.startup else 0.0

@@ -19,38 +19,12 @@ def lane(worker: str, *items: tuple[str, float, float], status: str = "success")
     return [TestRecord(t, status, a, b, worker) for t, a, b in items]
 
 
-class TestSetupGaps(testtools.TestCase):
-    def test_gap_at_class_change_is_the_new_class_setup(self) -> None:
-        run = Run("r", tuple(lane("worker-0", ("m.A.t1", 0, 1), ("m.A.t2", 1.001, 2), ("m.B.t1", 6, 7))))
-        self.assertEqual([("m.B", 4.0)], estimate.setup_gaps(run))
-
-    def test_lanes_are_per_worker_and_sorted_by_start(self) -> None:
-        records = lane("worker-1", ("m.C.t1", 3, 4)) + lane("worker-0", ("m.A.t1", 0, 1), ("m.B.t1", 2.5, 3))
-        records += lane("worker-1", ("m.D.t1", 0, 1))
-        gaps = sorted(estimate.setup_gaps(Run("r", tuple(records))))
-        self.assertEqual([("m.B", 1.5), ("m.C", 2.0)], gaps)
-
-    def test_untagged_records_in_a_tagged_run_are_ignored(self) -> None:
-        records = [TestRecord("devstack", "success", 0, 1000, None), *lane("worker-0", ("m.A.t", 1, 2),
-                                                                          ("m.B.t", 5, 6))]
-        self.assertEqual([("m.B", 3.0)], estimate.setup_gaps(Run("r", tuple(records))))
-
-    def test_fixture_pseudo_tests_give_no_gap_but_a_failing_class_does(self) -> None:
-        records = [*lane("worker-0", ("m.A.t", 0, 1)), *lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")]
-        records += lane("worker-0", ("m.C.t", 9, 10), status="fail")  # its setUpClass ran all the same
-        records += lane("worker-0", ("m.D.t", 12, 13), status="inprogress")  # interrupted: no sample
-        self.assertEqual([("m.C", 8.0)], estimate.setup_gaps(Run("r", tuple(records))))
-
+class TestSetups(testtools.TestCase):
     def test_first_class_on_each_worker_gets_its_start_offset(self) -> None:
         records = lane("worker-0", ("m.A.t", 10, 11)) + lane("worker-1", ("m.B.t", 13, 14), ("m.C.t", 15, 16))
-        run = Run("r", tuple(records))
-        self.assertEqual([("m.B", 3.0)], estimate.first_offsets(run))
-        model = estimate.build_cost_model(["m.A.t", "m.B.t", "m.C.t"], History(runs=(run,)))
+        model = estimate.build_cost_model(["m.A.t", "m.B.t", "m.C.t"], History(runs=(Run("r", tuple(records)),)))
         self.assertEqual(estimate.Estimate(3.0, estimate.FIRST_ON_WORKER, 1), model.setup["m.B"])
         self.assertEqual(estimate.Estimate(1.0, estimate.MEASURED, 1), model.setup["m.C"])
-
-    def test_serial_run_has_no_start_offsets(self) -> None:
-        self.assertEqual([], estimate.first_offsets(Run("r", tuple(lane("worker-0", ("m.A.t", 1, 2))))))
 
 
 class TestCostModel(testtools.TestCase):
@@ -117,11 +91,6 @@ class TestCostModel(testtools.TestCase):
         samples = Samples(tests={"m.A.t1": (2.0,)})
         model = estimate.build_cost_model(["x.Y.z"], History(samples=(samples,)))
         self.assertGreater(model.tests["x.Y.z"].seconds, 0.0)
-
-    def test_collect_samples_orders_runs_oldest_first(self) -> None:
-        runs = self.runs([1.0, 2.0, 3.0])
-        samples = estimate.collect_samples(History(runs=tuple(reversed(runs))))
-        self.assertEqual((1.0, 2.0, 3.0), samples.tests["m.A.t1"])
 
 
 class TestColumns(testtools.TestCase):

@@ -1,36 +1,19 @@
-"""Scheduling strategies: the Strategy protocol, the registry, and lookup by name.
+"""Scheduling strategies: the registry, and lookup by name (the contract is in :mod:`.protocol`).
 
-A strategy sees only costed groups (sorted by key) and a worker count, and returns which group indices
-each worker gets. Grouping, estimation and rendering are not its business, so a new strategy is small.
 Third-party strategies register through the ``partitioner.strategies`` entry-point group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from importlib.metadata import entry_points
-from typing import Protocol
 
 from partitioner.errors import PluginError, UsageError
-from partitioner.estimate import GroupCost
 from partitioner.strategies.lpt import LongestFirst as LongestFirst
+from partitioner.strategies.protocol import CostTable as CostTable
+from partitioner.strategies.protocol import GroupCost as GroupCost
+from partitioner.strategies.protocol import Strategy as Strategy
 from partitioner.strategies.roundrobin import RoundRobin as RoundRobin
 from partitioner.strategies.testr import TestrCompatible as TestrCompatible
-
-
-class Strategy(Protocol):
-    """**Protocol:** assign costed groups to ``n`` workers.
-
-    ``assign`` gets groups sorted by key and returns exactly ``n`` lists of group indices that together
-    hold every index once. It must be deterministic: equal inputs give equal outputs.
-    """
-
-    name: str
-    cost_aware: bool
-    description: str
-
-    def assign(self, groups: Sequence[GroupCost], n: int) -> list[list[int]]: ...
-
 
 DEFAULT = "lpt"
 
@@ -61,5 +44,5 @@ def get_strategy(name: str | None) -> Strategy:
     return STRATEGIES[name]
 
 
-__all__ = ["DEFAULT", "STRATEGIES", "LongestFirst", "RoundRobin", "Strategy", "TestrCompatible",
-           "get_strategy"]
+__all__ = ["DEFAULT", "STRATEGIES", "CostTable", "GroupCost", "LongestFirst", "RoundRobin", "Strategy",
+           "TestrCompatible", "get_strategy"]

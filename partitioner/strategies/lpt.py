@@ -14,7 +14,7 @@ import operator
 from collections.abc import Sequence
 from itertools import islice
 
-from partitioner.estimate import CostTable, GroupCost
+from partitioner.strategies.protocol import CostTable, GroupCost
 
 #: above this many groups only moves are tried (each swap round sorts every worker's costs)
 SWAP_LIMIT = 50_000

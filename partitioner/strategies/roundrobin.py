@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from partitioner.estimate import GroupCost
+from partitioner.strategies.protocol import GroupCost
 
 
 class RoundRobin:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from partitioner.estimate import CostTable, GroupCost
+from partitioner.strategies.protocol import CostTable, GroupCost
 
 
 class TestrCompatible:

@@ -8,11 +8,11 @@ import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partitioner.estimate import GroupCost, build_cost_model
+from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, make_grouper
 from partitioner.history.model import History
 from partitioner.plan import build_plan, validate
-from partitioner.strategies import STRATEGIES, get_strategy
+from partitioner.strategies import STRATEGIES, GroupCost, get_strategy
 from tests.generators import histories, id_lists
 
 

@@ -1,0 +1,112 @@
+"""Timing samples out of runs: worker lanes, per-test durations, class-setup gaps, first-class offsets; pure.
+
+This is what the estimator reads (:mod:`partitioner.estimate`) and what ``partitioner history export``
+writes (:func:`collect_samples`), so exporting history never imports the estimator.
+
+**Lanes.** A run's timed records split by worker, each lane in start order: the one view of "what ran
+after what on one worker" that class-setup gaps (here) and race windows (:mod:`partitioner.races`) rest on.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from types import MappingProxyType
+
+from partitioner import testids
+from partitioner.history.model import History, Run, Samples, TestRecord
+from partitioner.statuses import FINAL, NOT_PASSING, PASSING
+
+
+def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
+    """A run's timed records (start and stop known) split into per-worker lanes, each in start order.
+
+    A run with no worker tags is one lane, tagged ``""`` (a serial run); in a tagged run, untagged records
+    (e.g. tempest's ``devstack`` pseudo-test) belong to no lane.
+
+    :returns: ``(worker tag, records)`` per lane, sorted by tag; records sorted by (start, id)
+    """
+    timed = [r for r in run.records if r.start is not None and r.stop is not None]
+    tagged = any(r.worker is not None for r in timed)
+    lanes: dict[str, list[TestRecord]] = defaultdict(list)
+    for record in timed:
+        if tagged and record.worker is None:
+            continue
+        lanes[record.worker or ""].append(record)
+    return [(worker, sorted(lane, key=lambda r: (r.start or 0.0, r.test_id))) for worker, lane in sorted(lanes.items())]
+
+
+def setup_gaps(run: Run) -> list[tuple[str, float]]:
+    """``(class_key, seconds)`` for every class change on every worker lane of a run.
+
+    Fixture pseudo-tests (``setUpClass (X)``) are skipped; a negative gap (clock skew) is ignored.
+    """
+    gaps: list[tuple[str, float]] = []
+    for _, lane in worker_lanes(run):
+        previous: TestRecord | None = None
+        for record in lane:
+            if testids.parse(record.test_id).fixture:
+                continue
+            if previous is not None and record.status in FINAL:
+                before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
+                gap = (record.start or 0.0) - (previous.stop or 0.0)
+                if before != after and gap >= 0.0:
+                    gaps.append((after, gap))
+            previous = record
+    return gaps
+
+
+def first_offsets(run: Run) -> list[tuple[str, float]]:
+    """``(class_key, seconds)`` for the first class on each worker lane but the earliest one.
+
+    Nothing runs before a worker's first class, so no gap shows its setup. In a parallel run every
+    worker starts at about the same moment, so a lane's first start minus the earliest lane's first
+    start is that class's setup less the earliest first class's (a lower estimate, used only for a
+    class with no gap sample at all).
+    """
+    firsts = []
+    for _, lane in worker_lanes(run):
+        head = next((r for r in lane if not testids.parse(r.test_id).fixture), None)
+        if head is not None and head.start is not None:
+            firsts.append((head.start, head.test_id))
+    if len(firsts) < 2:
+        return []
+    earliest = min(start for start, _ in firsts)
+    return [(testids.class_key(test_id), start - earliest) for start, test_id in firsts if start > earliest]
+
+
+def not_passing_samples(history: History) -> dict[str, list[float]]:
+    """Durations of skipped and failed results, by canonical id, oldest first (for tests that never pass)."""
+    other: dict[str, list[float]] = defaultdict(list)
+    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
+        for record in run.records:
+            duration = record.duration
+            if record.status in NOT_PASSING and duration is not None:
+                other[testids.canonical(record.test_id)].append(duration)
+    return other
+
+
+def collect_samples(history: History) -> Samples:
+    """Every timing sample in a history, oldest first: JSON samples (exported earlier), then runs in order.
+
+    Per test, the durations of passing results (by canonical id); per class, the setup gaps. This is what
+    ``partitioner history export`` writes.
+    """
+    tests: dict[str, list[float]] = defaultdict(list)
+    setup: dict[str, list[float]] = defaultdict(list)
+    startup: list[float] = []
+    for samples in history.samples:
+        for key, values in samples.tests.items():
+            tests[key].extend(values)
+        for key, values in samples.setup.items():
+            setup[key].extend(values)
+        startup.extend(samples.startup)
+    for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
+        for record in run.records:
+            duration = record.duration
+            if record.status in PASSING and duration is not None:
+                tests[testids.canonical(record.test_id)].append(duration)
+        for klass, gap in setup_gaps(run):
+            setup[klass].append(gap)
+    return Samples(MappingProxyType({k: tuple(v) for k, v in sorted(tests.items())}),
+                   MappingProxyType({k: tuple(v) for k, v in sorted(setup.items())}),
+                   tuple(startup))

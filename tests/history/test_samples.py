@@ -1,0 +1,67 @@
+"""Tests for partitioner.history.samples: worker lanes, class-setup gaps, start offsets, collected samples."""
+
+from __future__ import annotations
+
+import testtools
+
+from partitioner.history import samples
+from partitioner.history.model import History, Run, TestRecord
+
+
+def lane(worker: str | None, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:
+    """Records on one worker: (id, start, stop)."""
+    return [TestRecord(t, status, a, b, worker) for t, a, b in items]
+
+
+class TestWorkerLanes(testtools.TestCase):
+    def test_lanes_by_worker_tag_in_start_order_then_id(self) -> None:
+        records = lane("worker-1", ("b", 2, 3), ("a", 2, 5)) + lane("worker-0", ("c", 1, 2))
+        records += [TestRecord("untimed", "success", None, 4.0, "worker-0"), *lane(None, ("devstack", 0, 9))]
+        found = samples.worker_lanes(Run("r", tuple(records)))
+        self.assertEqual([("worker-0", ["c"]), ("worker-1", ["a", "b"])],
+                         [(w, [r.test_id for r in records]) for w, records in found])
+
+    def test_an_untagged_run_is_one_serial_lane(self) -> None:
+        found = samples.worker_lanes(Run("r", tuple(lane(None, ("b", 1, 2), ("a", 0, 1)))))
+        self.assertEqual([("", ["a", "b"])], [(w, [r.test_id for r in records]) for w, records in found])
+
+
+class TestSetupGaps(testtools.TestCase):
+    def test_gap_at_class_change_is_the_new_class_setup(self) -> None:
+        run = Run("r", tuple(lane("worker-0", ("m.A.t1", 0, 1), ("m.A.t2", 1.001, 2), ("m.B.t1", 6, 7))))
+        self.assertEqual([("m.B", 4.0)], samples.setup_gaps(run))
+
+    def test_lanes_are_per_worker_and_sorted_by_start(self) -> None:
+        records = lane("worker-1", ("m.C.t1", 3, 4)) + lane("worker-0", ("m.A.t1", 0, 1), ("m.B.t1", 2.5, 3))
+        records += lane("worker-1", ("m.D.t1", 0, 1))
+        gaps = sorted(samples.setup_gaps(Run("r", tuple(records))))
+        self.assertEqual([("m.B", 1.5), ("m.C", 2.0)], gaps)
+
+    def test_untagged_records_in_a_tagged_run_are_ignored(self) -> None:
+        records = [TestRecord("devstack", "success", 0, 1000, None), *lane("worker-0", ("m.A.t", 1, 2),
+                                                                          ("m.B.t", 5, 6))]
+        self.assertEqual([("m.B", 3.0)], samples.setup_gaps(Run("r", tuple(records))))
+
+    def test_fixture_pseudo_tests_give_no_gap_but_a_failing_class_does(self) -> None:
+        records = [*lane("worker-0", ("m.A.t", 0, 1)), *lane("worker-0", ("setUpClass (m.B)", 1, 1.5), status="fail")]
+        records += lane("worker-0", ("m.C.t", 9, 10), status="fail")  # its setUpClass ran all the same
+        records += lane("worker-0", ("m.D.t", 12, 13), status="inprogress")  # interrupted: no sample
+        self.assertEqual([("m.C", 8.0)], samples.setup_gaps(Run("r", tuple(records))))
+
+    def test_first_class_on_each_worker_gets_its_start_offset(self) -> None:
+        records = lane("worker-0", ("m.A.t", 10, 11)) + lane("worker-1", ("m.B.t", 13, 14), ("m.C.t", 15, 16))
+        run = Run("r", tuple(records))
+        self.assertEqual([("m.B", 3.0)], samples.first_offsets(run))
+
+    def test_serial_run_has_no_start_offsets(self) -> None:
+        self.assertEqual([], samples.first_offsets(Run("r", tuple(lane("worker-0", ("m.A.t", 1, 2))))))
+
+
+class TestCollect(testtools.TestCase):
+    def test_collect_samples_orders_runs_oldest_first(self) -> None:
+        runs = tuple(Run(f"r{i}", (TestRecord("m.A.t1", "success", 0.0, d, "worker-0"),), order=i)
+                     for i, d in enumerate([1.0, 2.0, 3.0]))
+        found = samples.collect_samples(History(runs=tuple(reversed(runs))))
+        self.assertEqual((1.0, 2.0, 3.0), found.tests["m.A.t1"])
+
+
