@@ -24,7 +24,7 @@ from partitioner.grouping import (
     serial_matcher,
     split_serial,
 )
-from partitioner.history import discover, load_history
+from partitioner.history import load_history_for
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
 from partitioner.strategies import get_strategy
@@ -56,19 +56,6 @@ def default_concurrency() -> int:
 #: sometimes filtered out or failing, while the time to plan stays flat as a repository grows (python-subunit
 #: parses about 20,000 events a second); older runs are still read by ``races`` and ``history``
 PLAN_RUNS = 10
-
-
-def load_history_for(cwd: Path, paths: Sequence[str], stdin: IO[bytes] | None = None,
-                     newest: int | None = None) -> History:
-    """Load the given sources, or discover ``.stestr``/``.testrepository`` in ``cwd`` when none given.
-
-    :param newest: read at most this many of each repository's newest runs (default: all)
-    """
-    chosen = list(paths) or discover(cwd)
-    if not chosen:
-        return History()
-    return load_history([p if p == "-" or os.path.isabs(p) or ":" in p else str(cwd / p) for p in chosen],
-                        stdin=stdin, newest=newest)
 
 
 def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, grouper: Grouper,

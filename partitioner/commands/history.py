@@ -7,10 +7,10 @@ from pathlib import Path
 
 from partitioner.cli import IO_
 from partitioner.errors import HistoryError
+from partitioner.history import load_history_for
 from partitioner.history.jsonfile import merge_samples, read_samples, write_samples
 from partitioner.history.model import Samples
 from partitioner.history.samples import collect_samples
-from partitioner.planning import load_history_for
 
 NAME = "history"
 HELP = "export a portable JSON timing file, merge several, or summarise stored runs"

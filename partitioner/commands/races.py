@@ -17,9 +17,8 @@ from partitioner.cli import IO_
 from partitioner.commands.common import positive_int
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, UsageError
-from partitioner.history import discover, read_repository, read_stream, read_stream_file
-from partitioner.history.model import FAILURE_STATUSES, Run
-from partitioner.planning import load_history_for
+from partitioner.history import discover, load_history_for, read_repository, read_stream, read_stream_file
+from partitioner.history.model import Run
 from partitioner.races import (
     OVERLAP_WEIGHT,
     PSEUDO_TESTS,
@@ -32,6 +31,7 @@ from partitioner.races import (
     resource_rules,
     workers,
 )
+from partitioner.statuses import FAILING as FAILURE_STATUSES
 
 NAME = "races"
 HELP = "rank the tests that ran beside each failure of a parallel run, and print resources that separate them"

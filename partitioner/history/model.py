@@ -1,6 +1,7 @@
 """Frozen values for what history sources yield: test records, runs, and timing samples.
 
-Readers in :mod:`partitioner.history` produce these; the pure estimator consumes them.
+Readers in :mod:`partitioner.history` produce these; the pure estimator and the race diagnosis consume
+them. Statuses are spelled as :mod:`partitioner.statuses` defines them.
 """
 
 from __future__ import annotations
@@ -8,11 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-
-#: statuses that mean the test ran to completion and passed; only these give timing samples
-SUCCESS_STATUSES = frozenset({"success", "xfail"})
-#: statuses that mean the test failed
-FAILURE_STATUSES = frozenset({"fail", "uxsuccess"})
 
 
 def _empty_mapping() -> Mapping[str, tuple[float, ...]]:
@@ -65,6 +61,11 @@ class Run:
     def workers(self) -> frozenset[str]:
         """The distinct worker tags seen in this run."""
         return frozenset(r.worker for r in self.records if r.worker is not None)
+
+
+def is_parallel(run: Run) -> bool:
+    """Whether the run used two or more workers (one worker tag or none counts as serial)."""
+    return len(run.workers) >= 2
 
 
 @dataclass(frozen=True)

@@ -2,50 +2,43 @@
 
 A repository is a directory holding a ``format`` file, numbered run streams (``0``, ``1``, ...; stored as
 subunit v1 by both tools), and ``times.dbm``: the last-known duration of every test, in a dbm database
-(stestr: ``dbm.dumb``, i.e. ``times.dbm.dat``/``.dir``, keys with ``[attrs]`` stripped; testr: the
-platform's default dbm, raw ids). Nothing here ever creates, modifies, repairs or deletes a file: streams
-are opened for reading and dbm databases with flag ``'r'`` (no lock files, no ``.bak``).
+(read by :mod:`partitioner.history.timesdbm`). Nothing here ever creates, modifies, repairs or deletes a
+file: streams are opened for reading only.
 
 Policy: a missing or non-repository directory raises :class:`~partitioner.errors.HistoryError`; a run
 stream that cannot be parsed is skipped with a one-line warning (the other runs still load); a
-``times.dbm`` that cannot be read (unknown format such as Berkeley DB, dbm module missing from this Python,
-damaged files) gives a warning and an empty mapping, never an error.
+``times.dbm`` that cannot be read gives a warning and an empty mapping, never an error.
+
+:class:`Repository` is a repository read once, for commands that name its runs (``latest()``, ``run(n)``);
+:func:`Repository.in_directory` chooses between a project's ``.stestr`` and ``.testrepository``.
 """
 
 from __future__ import annotations
 
-import dbm
-import importlib
-import math
 import re
-import struct
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from partitioner.errors import HistoryError
 from partitioner.history.cache import load_run
 from partitioner.history.model import Run
 from partitioner.history.subunit import read_stream_file
-from partitioner.testids import canonical
+from partitioner.history.timesdbm import DBM_SUFFIXES, read_times_dbm
 
 __all__ = [
     "REPOSITORY_DIRS",
+    "Repository",
+    "discover",
     "find_repository",
     "read_repository",
-    "read_times_dbm",
     "repository_kind",
 ]
 
 #: repository kind -> the directory name its tool creates in a project
 REPOSITORY_DIRS: Mapping[str, str] = MappingProxyType({"testrepository": ".testrepository", "stestr": ".stestr"})
 _RUN_NAME = re.compile(r"^[0-9]+$")
-#: suffixes dbm implementations add to a database's base name
-_DBM_SUFFIXES = (".dat", ".dir", ".bak", ".pag", ".db")
-#: Berkeley DB magic numbers (hash, btree, queue) found at byte 12 of a database file
-_BDB_MAGICS = frozenset({0x00061561, 0x00053162, 0x00042253})
-_TIMES_FALLBACK = "per-test times will come from the stored run streams only"
 
 
 def repository_kind(path: Path) -> str | None:
@@ -62,6 +55,11 @@ def repository_kind(path: Path) -> str | None:
     if (path / "times.dbm.dir").exists() and not (path / "times.dbm").exists():
         return "stestr"
     return "testrepository"
+
+
+def discover(cwd: Path) -> list[str]:
+    """The repositories present in ``cwd``: ``.testrepository`` and/or ``.stestr`` (both if both)."""
+    return [str(cwd / dirname) for dirname in REPOSITORY_DIRS.values() if repository_kind(cwd / dirname)]
 
 
 def find_repository(path: str | Path, kind: str | None = None) -> tuple[Path, str]:
@@ -140,7 +138,7 @@ def read_repository(
         warnings.append(f"{repo}: repository holds no runs yet; run the tests once to record timings")
     times: Mapping[str, float] = MappingProxyType({})
     base = repo / "times.dbm"
-    if any(Path(f"{base}{suffix}").exists() for suffix in ("", *_DBM_SUFFIXES)):
+    if any(Path(f"{base}{suffix}").exists() for suffix in ("", *DBM_SUFFIXES)):
         times, dbm_warnings = read_times_dbm(base)
         warnings.extend(dbm_warnings)
     return tuple(runs), times, tuple(warnings)
@@ -153,102 +151,86 @@ def _read_format(repo: Path) -> str:
         raise HistoryError(f"{repo / 'format'}: cannot read ({error.strerror or error}); check permissions") from None
 
 
-def _dbm_base(path: Path) -> tuple[Path, str | None]:
-    """The base name to open a dbm database by, and ``dbm.whichdb``'s verdict on it.
+@dataclass(frozen=True)
+class Repository:
+    """A repository's stored runs, read once (damaged runs skipped, with a warning each).
 
-    Accepts the base name itself or one of the files an implementation makes (``times.dbm.dat`` ...).
+    :ivar path: the repository directory
+    :ivar runs: the readable runs, oldest first; ``order`` is the run's number
+    :ivar times: ``times.dbm`` durations by canonical id
+    :ivar warnings: one line per problem skipped over
     """
-    kind = _whichdb(path)
-    if kind:
-        return path, kind
-    for suffix in _DBM_SUFFIXES:
-        if path.name.endswith(suffix) and len(path.name) > len(suffix):
-            stripped = path.with_name(path.name[: -len(suffix)])
-            other = _whichdb(stripped)
-            if other:
-                return stripped, other
-    return path, kind
+
+    path: Path
+    runs: tuple[Run, ...]
+    times: Mapping[str, float]
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def read(cls, path: str | Path, kind: str | None = None) -> Repository:
+        """Read the repository ``path`` names (see :func:`read_repository`)."""
+        repo, _ = find_repository(path, kind)
+        runs, times, warnings = read_repository(repo)
+        return cls(repo, runs, times, warnings)
+
+    @classmethod
+    def in_directory(cls, cwd: Path) -> Repository | None:
+        """The repository in project directory ``cwd``: the one written to last when it holds both, or ``None``."""
+        found = [Path(p) for p in discover(cwd)]
+        if not found:
+            return None
+        return cls.read(max(found, key=_newest_run_mtime))
+
+    @property
+    def name(self) -> str:
+        """The directory's name (``.stestr`` or ``.testrepository``)."""
+        return self.path.name
+
+    def numbers(self) -> str:
+        """The stored run numbers, as ranges: ``0-5`` or ``0-3, 5``."""
+        found = sorted(r.order for r in self.runs)
+        parts: list[str] = []
+        start = previous = found[0]
+        for number in [*found[1:], None]:
+            if number is not None and number == previous + 1:
+                previous = number
+                continue
+            parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+            if number is not None:
+                start = previous = number
+        return ", ".join(parts)
+
+    def latest(self) -> Run:
+        """The newest readable run.
+
+        :raises HistoryError: when no run is readable
+        """
+        self._require_runs()
+        return max(self.runs, key=lambda r: r.order)
+
+    def run(self, number: int) -> Run:
+        """Run ``number``.
+
+        :raises HistoryError: when it is not stored, or stored but damaged
+        """
+        self._require_runs()
+        for run in self.runs:
+            if run.order == number:
+                return run
+        if (self.path / str(number)).is_file():
+            reason = next((w for w in self.warnings if f"{self.path / str(number)}:" in w), "it cannot be parsed")
+            raise HistoryError(f"run {number} in {self.name} is damaged ({reason}); pass another run id "
+                               f"(stored: {self.numbers()})")
+        raise HistoryError(f"run {number} not found in {self.name} (runs {self.numbers()}); pass an existing run id")
+
+    def _require_runs(self) -> None:
+        if not self.runs:
+            stored = len(_numbered_streams(self.path))
+            damaged = f" ({stored} damaged runs skipped)" if stored else ""
+            raise HistoryError(f"{self.path} holds no readable runs{damaged}; run the tests first "
+                               f"(testr run --parallel, or stestr run)")
 
 
-def _whichdb(path: Path) -> str | None:
-    try:
-        return dbm.whichdb(str(path))
-    except Exception:  # whichdb itself may try to open an ndbm database; treat any failure as unknown
-        return ""
-
-
-def _looks_like_bdb(path: Path) -> bool:
-    """Whether ``path`` starts like a Berkeley DB database file (magic at byte 12, either byte order)."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(16)
-    except OSError:
-        return False
-    if len(head) < 16:
-        return False
-    return any(struct.unpack(f"{order}I", head[12:16])[0] in _BDB_MAGICS for order in "<>")
-
-
-def read_times_dbm(path: str | Path) -> tuple[Mapping[str, float], tuple[str, ...]]:
-    """Read a ``times.dbm`` database read-only: test id -> last-known seconds, keyed by canonical id.
-
-    :param path: the database's base name (``.../times.dbm``) or one of its files (``times.dbm.dat``)
-    :returns: ``(times, warnings)``; an unreadable database gives an empty mapping and one warning
-    """
-    given = Path(path)
-    base, kind = _dbm_base(given)
-    if kind is None:
-        return MappingProxyType({}), (f"cannot read {path}: no such dbm database; {_TIMES_FALLBACK}",)
-    if not kind:
-        what = (
-            "Berkeley DB database, which this Python's dbm cannot open"
-            if _looks_like_bdb(base)
-            else "unknown dbm format"
-        )
-        return MappingProxyType({}), (f"cannot read {path} ({what}); {_TIMES_FALLBACK}",)
-    try:
-        module: Any = importlib.import_module(kind)
-    except ImportError:
-        return MappingProxyType({}), (
-            f"cannot read {path} ({kind} database, but {kind} is not available in this Python); {_TIMES_FALLBACK}",
-        )
-    raw: dict[str, float] = {}
-    bad: list[str] = []
-    try:
-        db = module.open(str(base), "r")
-        try:
-            # keys(): gdbm objects cannot be iterated directly
-            keys = sorted(k.encode("utf8") if isinstance(k, str) else bytes(k) for k in db.keys())  # noqa: SIM118
-            for key in keys:
-                name = key.decode("utf8", "replace")
-                value = _seconds(db[key])
-                if value is None:
-                    bad.append(name)
-                else:
-                    raw[name] = value
-        finally:
-            db.close()
-    except Exception as error:  # dbm modules raise their own error types on damaged files
-        detail = " ".join(f"{type(error).__name__}: {error}".split())[:160]
-        return MappingProxyType({}), (f"cannot read {path} ({kind}: {detail}); {_TIMES_FALLBACK}",)
-    warnings: list[str] = []
-    if bad:
-        warnings.append(
-            f"{path}: ignored {len(bad)} entries whose value is not a duration in seconds (e.g. {bad[0]!r})"
-        )
-    times: dict[str, float] = {}
-    for name in sorted(raw):  # deterministic when two raw ids share a canonical id: the later one wins
-        times[canonical(name)] = raw[name]
-    return MappingProxyType(times), tuple(warnings)
-
-
-def _seconds(value: object) -> float | None:
-    """A stored duration as float seconds, or ``None`` when it is not a finite non-negative number."""
-    try:
-        text = value.decode("ascii") if isinstance(value, bytes | bytearray) else str(value)
-        seconds = float(text)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+def _newest_run_mtime(repo: Path) -> float:
+    stamps = [p.stat().st_mtime for p in repo.iterdir() if p.name.isdigit() and p.is_file()]
+    return max(stamps, default=0.0)

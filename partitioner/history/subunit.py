@@ -48,13 +48,12 @@ from testtools.testresult.real import TestDict
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run, TestRecord
+from partitioner.statuses import FAIL, SUBUNIT_PARSER
 
 __all__ = ["read_stream", "read_stream_file", "stream_kind"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 V2_SIGNATURE = 0xB3
-#: the pseudo-test id python-subunit reports v2 packet parse errors under
-PARSER_TEST_ID = "subunit.parser"
 #: the file name non-subunit bytes inside a v2 stream are reported under
 _NON_SUBUNIT = "stdout"
 _WORKER_TAG = re.compile(r"^worker-\d+$")
@@ -132,11 +131,11 @@ class _Collector(testtools.StreamToDict):
         route_code: str | None = None,
         timestamp: datetime.datetime | None = None,
     ) -> None:
-        if test_id == PARSER_TEST_ID and file_name == "Parser Error":
+        if test_id == SUBUNIT_PARSER and file_name == "Parser Error":
             message = bytes(file_bytes or b"").decode("utf8", "replace")
             self.parse_error = (self.good_offset, message, len(self.records))
             raise _StopParsing  # the stream is rejected anyway: do not parse the rest
-        if test_id == PARSER_TEST_ID and file_name == "Packet data":
+        if test_id == SUBUNIT_PARSER and file_name == "Packet data":
             return
         if test_id is None and file_name == _NON_SUBUNIT and file_bytes is not None:
             self.non_subunit_bytes += len(file_bytes)
@@ -157,7 +156,7 @@ class _Collector(testtools.StreamToDict):
         )
 
     def _on_test(self, test: TestDict) -> None:
-        if self.at_eof and test["status"] == "fail":
+        if self.at_eof and test["status"] == FAIL:
             self.cut_tests.append(test["id"])
             return
         stamps = [*test["timestamps"], None, None]

@@ -1,177 +1,36 @@
-"""Tests for partitioner.history.repository: real stestr/testr repositories, times.dbm, read-only access."""
+"""Tests for partitioner.history.repository: layout, detection, read-only access, the Repository object."""
 
 from __future__ import annotations
 
-import atexit
-import dbm.dumb
-import json
+import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import fixtures
 import testtools
 
 from partitioner.errors import HistoryError
-from partitioner.history.repository import find_repository, read_repository, read_times_dbm
-from partitioner.history.subunit import read_stream
-from partitioner.planning import PLAN_RUNS, load_history_for
-from partitioner.testids import canonical
-from tests.suites import GEN_SUITE, RAW, GeneratedSuite, subunit_v2, tool, tree_snapshot
-
-BDB_TIMES = "Juniper__contrail-test__testrepository_times.dbm"
+from partitioner.history import load_history_for
+from partitioner.history.repository import Repository, find_repository, read_repository
+from partitioner.planning import PLAN_RUNS
+from tests.suites import subunit_v2
 
 
-class _RealRepositories:
-    """One generated suite run twice by the real stestr and twice by the real testr, built once per process.
+def make_repo(case: testtools.TestCase, name: str = ".stestr", runs: int = 1) -> Path:
+    root = Path(case.useFixture(fixtures.TempDir()).path)
+    repo = root / name
+    repo.mkdir()
+    (repo / "format").write_text("1\n")
+    (repo / "next-stream").write_text(f"{runs}\n")
+    for number in range(runs):
+        stream = subunit_v2([(f"a.B.test_{number}", "success", 10.0 + number, 11.5 + number, "worker-0")])
+        (repo / str(number)).write_bytes(stream)
+    return repo
 
-    Each tool run takes a couple of seconds, so tests copy this project instead of re-running the tools.
-    """
-
-    def __init__(self) -> None:
-        self.suite: GeneratedSuite | None = None
-        self.failure: str | None = None
-        self.stestr_v2 = b""
-
-    def build(self) -> GeneratedSuite:
-        if self.suite is not None:
-            return self.suite
-        if self.failure is not None:
-            raise RuntimeError(self.failure)
-        suite = GeneratedSuite(classes=10, serial_s=2)
-        suite.setUp()
-        atexit.register(suite.cleanUp)
-        try:
-            for _ in range(2):
-                suite.run(tool("stestr"), "run", "--concurrency", "2", check=True)
-            suite.run(tool("testr"), "init", check=True)
-            for _ in range(2):
-                suite.run(tool("testr"), "run", "--parallel", "--concurrency", "2", check=True)
-            last = subprocess.run(  # binary output, so not suite.run (text mode)
-                [tool("stestr"), "last", "--subunit"],
-                check=False,
-                cwd=suite.path,
-                env=suite.env(),
-                capture_output=True,
-                timeout=120,
-                stdin=subprocess.DEVNULL,
-            )
-            self.stestr_v2 = last.stdout
-        except Exception as error:
-            self.failure = f"building the real repositories failed: {error}"
-            raise
-        self.suite = suite
-        return suite
-
-
-REAL = _RealRepositories()
-
-
-class RealProject(fixtures.Fixture):
-    """A private copy of the project holding real ``.stestr`` and ``.testrepository`` repositories.
-
-    :ivar path: the project directory
-    :ivar tests: every test id of the generated suite (``[smoke]`` attributes included)
-    """
-
-    def _setUp(self) -> None:
-        suite = REAL.build()
-        self.path = Path(self.useFixture(fixtures.TempDir()).path) / "project"
-        shutil.copytree(suite.path, self.path, symlinks=True)
-        dataset = json.loads((self.path / "dataset.json").read_text())
-        self.tests = {test for klass in dataset["classes"] for test in klass["tests"]}
-
-
-class TestRealRepositories(testtools.TestCase):
-    """Repositories written by the real stestr and testr tools."""
-
-    def setUp(self) -> None:
-        super().setUp()
-        if not GEN_SUITE.exists():  # here, not in the fixture: fixtures turn a skip into a setup error
-            self.skipTest(f"{GEN_SUITE} missing; set PARTITIONER_SHARED")
-        self.project = self.useFixture(RealProject())
-
-    def check(self, dirname: str) -> None:
-        repo = self.project.path / dirname
-        before = tree_snapshot(self.project.path)
-        runs, times, warnings = read_repository(repo)
-        self.assertEqual(before, tree_snapshot(self.project.path))
-        self.assertEqual((), warnings)
-        self.assertEqual([f"{repo}/0", f"{repo}/1"], [run.run_id for run in runs])
-        self.assertEqual([0, 1], [run.order for run in runs])
-        for run in runs:
-            self.assertEqual(self.project.tests, {r.test_id for r in run.records})
-            self.assertEqual(len(self.project.tests), len(run.records))
-            self.assertEqual({"success"}, {r.status for r in run.records})
-            self.assertEqual(frozenset({"worker-0", "worker-1"}), run.workers)
-            for record in run.records:
-                self.assertIsNotNone(record.duration, record.test_id)
-                self.assertGreater(record.duration or 0.0, 0.0, record.test_id)
-        self.assertTrue(any("[smoke]" in test for test in self.project.tests))
-        self.assertEqual({canonical(test) for test in self.project.tests}, set(times))
-        self.assertTrue(all(value > 0 for value in times.values()))
-        last = {canonical(r.test_id): r.duration for r in runs[-1].records}
-        for test, seconds in times.items():
-            self.assertAlmostEqual(last[test] or 0.0, seconds, delta=1e-5)
-
-    def test_stestr(self) -> None:
-        self.check(".stestr")
-
-    def test_testr(self) -> None:
-        self.check(".testrepository")
-
-    def test_stored_v1_matches_stestr_last_v2(self) -> None:
-        if not REAL.stestr_v2:
-            self.skipTest("`stestr last --subunit` gave no output")
-        runs, _, _ = read_repository(self.project.path / ".stestr")
-        last = read_stream(REAL.stestr_v2, "stestr last --subunit")
-        self.assertEqual(
-            sorted((r.test_id, r.status, r.worker) for r in runs[-1].records),
-            sorted((r.test_id, r.status, r.worker) for r in last.records),
-        )
-
-    def test_project_dir_with_both_needs_a_kind(self) -> None:
-        error = self.assertRaises(HistoryError, read_repository, self.project.path)
-        self.assertIn("holds both", str(error))
-        runs, _, _ = read_repository(self.project.path, kind="testrepository")
-        self.assertEqual(f"{self.project.path}/.testrepository/0", runs[0].run_id)
-        shutil.rmtree(self.project.path / ".testrepository")
-        before = tree_snapshot(self.project.path)
-        runs, times, _ = read_repository(self.project.path)
-        self.assertEqual(f"{self.project.path}/.stestr/1", runs[-1].run_id)
-        self.assertTrue(times)
-        self.assertEqual(before, tree_snapshot(self.project.path))
-
-    def test_corrupt_run_is_skipped_with_a_warning(self) -> None:
-        repo = self.project.path / ".stestr"
-        stream = repo / "0"
-        data = stream.read_bytes()
-        stream.write_bytes(data[: data.index(b"\ntest: ", 500) + 20])  # cut inside a test
-        (repo / "2").write_bytes(b"")
-        before = tree_snapshot(self.project.path)
-        runs, times, warnings = read_repository(repo)
-        self.assertEqual(before, tree_snapshot(self.project.path))
-        self.assertEqual([f"{repo}/1"], [run.run_id for run in runs])
-        self.assertEqual(2, len(warnings))
-        self.assertIn(f"{repo}/0: subunit v1 stream ends inside test", warnings[0])
-        self.assertIn(f"{repo}/2: empty stream", warnings[1])
-        self.assertTrue(all("\n" not in w and "run skipped" in w for w in warnings))
-        self.assertTrue(times)
 
 
 class TestRepositoryLayout(testtools.TestCase):
     """Hand-built repositories: detection, missing pieces, damaged dbm."""
-
-    def make_repo(self, name: str = ".stestr", runs: int = 1) -> Path:
-        root = Path(self.useFixture(fixtures.TempDir()).path)
-        repo = root / name
-        repo.mkdir()
-        (repo / "format").write_text("1\n")
-        (repo / "next-stream").write_text(f"{runs}\n")
-        for number in range(runs):
-            stream = subunit_v2([(f"a.B.test_{number}", "success", 10.0 + number, 11.5 + number, "worker-0")])
-            (repo / str(number)).write_bytes(stream)
-        return repo
 
     def test_missing_directory(self) -> None:
         error = self.assertRaises(HistoryError, read_repository, "/nonexistent/.stestr")
@@ -187,12 +46,12 @@ class TestRepositoryLayout(testtools.TestCase):
         self.assertIn("not a stestr/testr repository", str(error))
 
     def test_a_file_is_not_a_repository(self) -> None:
-        repo = self.make_repo()
+        repo = make_repo(self, )
         error = self.assertRaises(HistoryError, read_repository, repo / "format")
         self.assertIn("not a directory", str(error))
 
     def test_numeric_order_and_no_times(self) -> None:
-        repo = self.make_repo(".testrepository", runs=12)
+        repo = make_repo(self, ".testrepository", runs=12)
         runs, times, warnings = read_repository(repo)
         self.assertEqual(list(range(12)), [run.order for run in runs])
         self.assertEqual(f"{repo}/11", runs[-1].run_id)
@@ -200,7 +59,7 @@ class TestRepositoryLayout(testtools.TestCase):
         self.assertEqual((), warnings)
 
     def test_newest_runs_only(self) -> None:
-        repo = self.make_repo(".testrepository", runs=12)
+        repo = make_repo(self, ".testrepository", runs=12)
         runs, _, _ = read_repository(repo, newest=3)
         self.assertEqual([9, 10, 11], [run.order for run in runs])
         # planning reads the newest PLAN_RUNS; races and history summaries read them all
@@ -209,95 +68,51 @@ class TestRepositoryLayout(testtools.TestCase):
         self.assertEqual(12, len(load_history_for(repo.parent, []).runs))
 
     def test_run_id_uses_the_path_as_given(self) -> None:
-        repo = self.make_repo()
+        repo = make_repo(self, )
         runs, _, _ = read_repository(f"{repo.parent}/")
         self.assertEqual(f"{repo}/0", runs[0].run_id)
         runs, _, _ = read_repository(str(repo))
         self.assertEqual(f"{repo}/0", runs[0].run_id)
 
     def test_empty_repository_warns(self) -> None:
-        repo = self.make_repo(runs=0)
+        repo = make_repo(self, runs=0)
         runs, _, warnings = read_repository(repo)
         self.assertEqual((), runs)
         self.assertIn("holds no runs yet", warnings[0])
 
     def test_kind_is_found_from_project_dir(self) -> None:
-        repo = self.make_repo(".testrepository")
+        repo = make_repo(self, ".testrepository")
         self.assertEqual((repo, "testrepository"), find_repository(repo.parent))
         self.assertEqual((repo, "testrepository"), find_repository(repo))
 
-    def test_dumb_times_dbm(self) -> None:
-        repo = self.make_repo()
-        with dbm.dumb.open(str(repo / "times.dbm"), "c") as db:
-            db["a.B.test_0"] = "1.5"
-            db["a.B.test_1[smoke]"] = "2.25"
-            db["a.B.broken"] = "not-a-number"
-        before = tree_snapshot(repo)
-        runs, times, warnings = read_repository(repo)
-        self.assertEqual(before, tree_snapshot(repo))
-        self.assertEqual(1, len(runs))
-        self.assertEqual({"a.B.test_0": 1.5, "a.B.test_1": 2.25}, dict(times))
-        self.assertEqual(1, len(warnings))
-        self.assertIn("ignored 1 entries", warnings[0])
-        for name in ("times.dbm", "times.dbm.dat", "times.dbm.dir"):
-            mapping, _ = read_times_dbm(repo / name)
-            self.assertEqual({"a.B.test_0": 1.5, "a.B.test_1": 2.25}, dict(mapping))
-        self.assertEqual(before, tree_snapshot(repo))
 
-    def test_unknown_dbm_is_a_warning(self) -> None:
-        repo = self.make_repo()
-        (repo / "times.dbm").write_bytes(b"this is no database at all")
-        runs, times, warnings = read_repository(repo)
-        self.assertEqual(1, len(runs))
-        self.assertEqual({}, dict(times))
-        self.assertEqual(
-            (
-                f"cannot read {repo}/times.dbm (unknown dbm format); per-test times will come from the "
-                f"stored run streams only",
-            ),
-            warnings,
-        )
+class TestRepositoryObject(testtools.TestCase):
+    """Repository: runs read once, named by number; the newest of a project's two repositories."""
 
-    def test_damaged_dumb_dbm_is_a_warning(self) -> None:
-        repo = self.make_repo()
-        (repo / "times.dbm.dat").write_bytes(b"")
-        (repo / "times.dbm.dir").write_text("'a.B.c', (0, 4)\n'broken\n")
-        before = tree_snapshot(repo)
-        _, times, warnings = read_repository(repo)
-        self.assertEqual(before, tree_snapshot(repo))
-        self.assertEqual({}, dict(times))
-        self.assertIn(f"cannot read {repo}/times.dbm (dbm.dumb: ", warnings[0])
+    def test_latest_run_and_numbers(self) -> None:
+        repo = make_repo(self, ".testrepository", runs=4)
+        (repo / "2").write_bytes(b"garbage")
+        found = Repository.read(repo.parent)
+        self.assertEqual((repo, ".testrepository"), (found.path, found.name))
+        self.assertEqual("0-1, 3", found.numbers())
+        self.assertEqual(3, found.latest().order)
+        self.assertEqual(f"{repo}/1", found.run(1).run_id)
+        error = self.assertRaises(HistoryError, found.run, 2)
+        self.assertIn("run 2 in .testrepository is damaged (", str(error))
+        error = self.assertRaises(HistoryError, found.run, 7)
+        self.assertEqual("run 7 not found in .testrepository (runs 0-1, 3); pass an existing run id", str(error))
 
-    def test_berkeley_db_times(self) -> None:
-        path = RAW / BDB_TIMES
-        if not path.exists():
-            self.skipTest(f"{path} missing: the shared real-data set is not available")
-        before = path.stat().st_mtime_ns
-        times, warnings = read_times_dbm(path)
-        self.assertEqual({}, dict(times))
-        self.assertEqual(
-            (
-                f"cannot read {path} (Berkeley DB database, which this Python's dbm cannot open); "
-                f"per-test times will come from the stored run streams only",
-            ),
-            warnings,
-        )
-        self.assertEqual(before, path.stat().st_mtime_ns)
-        self.assertFalse(any(path.parent.glob(f"{BDB_TIMES}.*")))
+    def test_no_readable_run(self) -> None:
+        repo = make_repo(self, runs=0)
+        error = self.assertRaises(HistoryError, Repository.read(repo).latest)
+        self.assertIn("holds no readable runs; run the tests first", str(error))
 
-    def test_berkeley_db_in_a_repository(self) -> None:
-        path = RAW / BDB_TIMES
-        if not path.exists():
-            self.skipTest(f"{path} missing: the shared real-data set is not available")
-        repo = self.make_repo(".testrepository")
-        shutil.copyfile(path, repo / "times.dbm")
-        before = tree_snapshot(repo)
-        runs, times, warnings = read_repository(repo)
-        self.assertEqual(before, tree_snapshot(repo))
-        self.assertEqual((1, {}), (len(runs), dict(times)))
-        self.assertIn("Berkeley DB", warnings[0])
-
-    def test_missing_bare_dbm(self) -> None:
-        times, warnings = read_times_dbm("/nonexistent/times.dbm")
-        self.assertEqual({}, dict(times))
-        self.assertIn("no such dbm database", warnings[0])
+    def test_in_directory_takes_the_one_written_last(self) -> None:
+        stestr = make_repo(self, ".stestr", runs=1)
+        self.assertIsNone(Repository.in_directory(stestr))
+        testr = stestr.parent / ".testrepository"
+        shutil.copytree(stestr, testr)
+        os.utime(testr / "0", (1, 1))
+        self.assertEqual(stestr, Repository.in_directory(stestr.parent).path)  # type: ignore[union-attr]
+        os.utime(stestr / "0", (0, 0))
+        self.assertEqual(testr, Repository.in_directory(stestr.parent).path)  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 """Rank the tests that ran beside a test that failed only in parallel, and turn the culprits into resources.
 
-Pure: it takes :class:`~partitioner.history.model.Run` values and returns frozen values; the command
-(:mod:`partitioner.commands.races`) reads the streams and renders the result.
+Pure: it takes :class:`~partitioner.history.model.Run` values and returns frozen values; the command reads
+the streams and :mod:`partitioner.render.races` renders the result.
 
 **Windows.** In each run, every timed test gets an *extended window*: from the stop of the test before it on
 the same worker (the run's first timestamp for a worker's first test) to its own stop. The first test of a
@@ -39,43 +39,23 @@ take no part. With a single parallel run ``coincidences / failures`` is 1 for ev
 prefers the partners that passed, and ``share`` ranks the rest; more runs separate true partners from
 bystanders. Partners are ranked by score (best first), ties by id.
 """
-
 from __future__ import annotations
 
-import bisect
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from partitioner.errors import HistoryError
-from partitioner.history.model import FAILURE_STATUSES, Run
+from partitioner.history.model import Run, is_parallel
+from partitioner.races.windows import Level, Timeline
+from partitioner.statuses import FAILING, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
-
-__all__ = [
-    "OVERLAP_WEIGHT",
-    "PSEUDO_TESTS",
-    "Diagnosis",
-    "Partner",
-    "Suspect",
-    "TestSummary",
-    "check_parallel",
-    "diagnose",
-    "find_suspects",
-    "history_summary",
-    "is_parallel",
-    "resource_rules",
-    "workers",
-]
 
 #: weight of the overlap share in the score; the rest goes to the cross-run evidence
 OVERLAP_WEIGHT = 0.2
 #: score digits kept, so equal scores tie (and fall back to ids) whatever the float noise
 _DIGITS = 9
-#: ids testr invents (a non-zero exit status is recorded as a failed test of this name); never a suspect
-PSEUDO_TESTS = frozenset({"process-returncode"})
 
-Level = Literal["test", "class"]
 By = Literal["auto", "test", "class"]
 
 
@@ -158,120 +138,10 @@ class Diagnosis:
         return tuple(sorted(chosen, key=lambda s: s.test))
 
 
-@dataclass(frozen=True)
-class TestSummary:
-    """How one test fared across stored runs (ids matched with ``[attrs]`` stripped).
-
-    :ivar test: the id as the newest run that has it spells it
-    :ivar runs: runs it appears in
-    :ivar parallel_failures: parallel runs (2+ worker tags) in which it failed
-    :ivar serial_failures: serial runs (one worker tag or none) in which it failed
-    :ivar parallel_runs: parallel runs it appears in
-    :ivar serial_runs: serial runs it appears in
-    """
-
-    __test__ = False  # not a test case, despite the name
-
-    test: str
-    runs: int
-    parallel_failures: int
-    serial_failures: int
-    parallel_runs: int = 0
-    serial_runs: int = 0
-
-    @property
-    def only_parallel(self) -> bool:
-        """Failed in some parallel run and in no serial run: the signature of a race."""
-        return self.parallel_failures > 0 and self.serial_failures == 0
-
-
-@dataclass(frozen=True)
-class _Span:
-    start: float
-    stop: float
-    worker: str
-    test: str  # canonical id
-    klass: str
-    failed: bool
-
-    @property
-    def length(self) -> float:
-        return self.stop - self.start
-
-
-class _Timeline:
-    """One run's extended windows, indexed for overlap queries."""
-
-    def __init__(self, run: Run, ignore: frozenset[str]) -> None:
-        self.run = run
-        real = [r for r in run.records if r.test_id not in PSEUDO_TESTS]
-        timed = [(r, w) for r in real if r.start is not None and r.stop is not None and (w := r.worker) is not None]
-        self.untimed = len(real) - len(timed)
-        first = min((r.start for r, _ in timed if r.start is not None), default=0.0)
-        by_worker: dict[str, list[tuple[float, float, str, bool]]] = {}
-        for r, worker in timed:
-            assert r.start is not None and r.stop is not None  # filtered above
-            failed = r.status in FAILURE_STATUSES and canonical(r.test_id) not in ignore
-            by_worker.setdefault(worker, []).append((r.start, max(r.start, r.stop), r.test_id, failed))
-        spans: list[_Span] = []
-        for worker, items in by_worker.items():
-            previous = first
-            for start, stop, test_id, failed in sorted(items):
-                begin = previous if previous <= start else start
-                key = canonical(test_id)
-                spans.append(_Span(begin, stop, worker, key, class_key(key), failed))
-                previous = max(previous, stop)
-        spans.sort(key=lambda s: (s.start, s.stop, s.worker, s.test))
-        self.spans = spans
-        self.starts = [s.start for s in spans]
-        self.longest = max((s.length for s in spans), default=0.0)
-        self.failed_tests = frozenset(s.test for s in spans if s.failed)
-        self.failed_classes = frozenset(s.klass for s in spans if s.failed)
-        self.tests = frozenset(s.test for s in spans)
-        self.classes = frozenset(s.klass for s in spans)
-        self.raw_ids = {canonical(r.test_id): r.test_id for r in run.records}
-
-    def of(self, key: str, level: Level) -> list[_Span]:
-        return [s for s in self.spans if (s.test if level == "test" else s.klass) == key]
-
-    def failed(self, key: str, level: Level) -> bool:
-        return key in (self.failed_tests if level == "test" else self.failed_classes)
-
-    def window(self, key: str, level: Level, focus: frozenset[str]) -> list[_Span]:
-        """The suspect's vulnerable window: where its failures began (on each worker, its first failed span),
-        else -- when it passed -- its ``focus`` tests' spans, else all of it.
-        """
-        mine = self.of(key, level)
-        onset: dict[str, _Span] = {}
-        for span in mine:  # spans are sorted by start
-            if span.failed and span.worker not in onset:
-                onset[span.worker] = span
-        return list(onset.values()) or [s for s in mine if s.test in focus] or mine
-
-    def beside(self, window: Sequence[_Span], level: Level) -> dict[str, float]:
-        """Units on other workers whose spans overlap ``window``, with the seconds of overlap."""
-        found: dict[str, float] = {}
-        for mine in window:
-            low = bisect.bisect_left(self.starts, mine.start - self.longest)
-            high = bisect.bisect_left(self.starts, mine.stop)
-            for other in self.spans[low:high]:
-                if other.worker == mine.worker:
-                    continue
-                seconds = min(mine.stop, other.stop) - max(mine.start, other.start)
-                if seconds > 0:
-                    key = other.test if level == "test" else other.klass
-                    found[key] = found.get(key, 0.0) + seconds
-        return found
-
 
 def workers(run: Run) -> tuple[str, ...]:
     """The distinct workers of a run, sorted (the reader gives each record its inner ``worker-N`` tag)."""
     return tuple(sorted(run.workers))
-
-
-def is_parallel(run: Run) -> bool:
-    """Whether the run used two or more workers (one worker tag or none counts as serial)."""
-    return len(workers(run)) >= 2
 
 
 def check_parallel(run: Run, label: str | None = None) -> None:
@@ -318,7 +188,7 @@ class _Tally:
         return self.overlapped - self.harmless - self.together
 
 
-def _suspect(key: str, level: Level, focus: frozenset[str], target: _Timeline, others: Sequence[_Timeline],
+def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, others: Sequence[Timeline],
              serial_failures: int) -> Suspect:
     window = target.window(key, level, focus)
     beside = target.beside(window, level)
@@ -378,17 +248,17 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
     """
     check_parallel(run, label)
     ignore = frozenset(canonical(r.test_id) for r in (serial.records if serial else ())
-                       if r.status in FAILURE_STATUSES)
-    target = _Timeline(run, ignore)
+                       if r.status in FAILING)
+    target = Timeline(run, ignore)
     stored = [r for r in history if not _same_run(r, run)]
-    others = [_Timeline(r, ignore) for r in stored if is_parallel(r)]
+    others = [Timeline(r, ignore) for r in stored if is_parallel(r)]
     serial_failed: dict[str, int] = {}
     for r in stored:
         if not is_parallel(r):
-            for key in {canonical(x.test_id) for x in r.records if x.status in FAILURE_STATUSES}:
+            for key in {canonical(x.test_id) for x in r.records if x.status in FAILING}:
                 serial_failed[key] = serial_failed.get(key, 0) + 1
     all_failed = {canonical(r.test_id) for r in run.records
-                  if r.status in FAILURE_STATUSES and r.test_id not in PSEUDO_TESTS}
+                  if r.status in FAILING and r.test_id not in PSEUDO_TESTS}
     excluded = tuple(sorted(target.raw_ids.get(t, t) for t in all_failed & ignore))
     tests = tuple(sorted((_suspect(t, "test", frozenset({t}), target, others, serial_failed.get(t, 0))
                           for t in target.failed_tests), key=lambda s: s.test))
@@ -404,80 +274,3 @@ def find_suspects(run: Run, serial: Run | None = None, history: Sequence[Run] = 
     """The test view of :func:`diagnose`: one :class:`Suspect` per failed test, partners best first."""
     return diagnose(run, serial, history).tests
 
-
-def history_summary(runs: Iterable[Run]) -> tuple[TestSummary, ...]:
-    """Per test: runs, failures in parallel runs, failures in serial runs.
-
-    A run with one worker tag or none counts as serial. Sorted so that tests failing only in parallel come
-    first (most parallel failures first), then tests failing in both, then only serially, then never;
-    ties by id.
-    """
-    counts: dict[str, list[int]] = {}  # key -> [runs, parallel_failures, serial_failures, p_runs, s_runs]
-    names: dict[str, tuple[int, str]] = {}
-    for position, run in enumerate(runs):
-        parallel = is_parallel(run)
-        outcome: dict[str, bool] = {}
-        for record in run.records:
-            if record.test_id in PSEUDO_TESTS:
-                continue
-            key = canonical(record.test_id)
-            outcome[key] = outcome.get(key, False) or record.status in FAILURE_STATUSES
-            newest = (run.order, position)
-            if key not in names or names[key][0] <= newest[0]:
-                names[key] = (newest[0], record.test_id)
-        for key, failed in outcome.items():
-            row = counts.setdefault(key, [0, 0, 0, 0, 0])
-            row[0] += 1
-            row[1 if parallel else 2] += failed
-            row[3 if parallel else 4] += 1
-    summaries = [TestSummary(names[k][1], *row) for k, row in counts.items()]
-
-    def rank(s: TestSummary) -> tuple[int, int, int, str]:
-        kind = 0 if s.only_parallel else 1 if s.parallel_failures else 2 if s.serial_failures else 3
-        return (kind, -s.parallel_failures, -s.serial_failures, s.test)
-
-    return tuple(sorted(summaries, key=rank))
-
-
-def _class_of(test: str, level: Level) -> str:
-    return test if level == "class" else class_key(test)
-
-
-def resource_rules(suspects: Iterable[Suspect], existing: Sequence[tuple[str, str]] = ()) -> str:
-    """A ``[partitioner]`` section whose ``resources`` keep each failed class and its top partner class on one
-    worker, ready to append to ``.testr.conf`` (or ``.stestr.conf``, ``tox.ini``, ``setup.cfg``).
-
-    One ``raceN: ^(?:A|B)\\.`` line per distinct pair (``A``, ``B`` escaped class keys, sorted); a test-view
-    suspect is taken as its class, with the best-scoring partner of another class among its tests.
-
-    :param existing: ``(name, regex)`` resource lines already configured; they are kept first (an appended
-        section's ``resources`` replaces the earlier value) and their names are not reused
-    :returns: the section text, or ``""`` when no suspect has a partner in another class
-    """
-    best: dict[str, tuple[float, str]] = {}
-    for suspect in suspects:
-        mine = _class_of(suspect.test, suspect.level)
-        for partner in suspect.partners:
-            theirs = _class_of(partner.test, suspect.level)
-            if theirs == mine:
-                continue
-            held = best.get(mine)
-            if held is None or (-partner.score, theirs) < (-held[0], held[1]):
-                best[mine] = (partner.score, theirs)
-            break
-    pairs: list[tuple[str, str]] = []
-    for mine, (_, theirs) in sorted(best.items()):
-        a, b = sorted((mine, theirs))
-        if (a, b) not in pairs:
-            pairs.append((a, b))
-    if not pairs:
-        return ""
-    taken = {name for name, _ in existing}
-    lines = [f"    {name}: {regex}" for name, regex in existing]
-    number = 0
-    for a, b in pairs:
-        number += 1
-        while f"race{number}" in taken:
-            number += 1
-        lines.append(f"    race{number}: ^(?:{re.escape(a)}|{re.escape(b)})\\.")
-    return "[partitioner]\nresources =\n" + "\n".join(lines) + "\n"

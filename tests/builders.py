@@ -1,0 +1,63 @@
+"""Hand-built runs for tests: records on named workers, the racing-pair scenario, and their subunit streams."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import subunit
+
+from partitioner.history.model import Run, TestRecord
+
+A = "pkg.mod_a.ATest"
+B = "pkg.mod_b.BTest"
+C = "pkg.mod_c.CTest"
+D = "pkg.mod_d.DTest"
+E = "pkg.mod_e.ETest"
+
+
+def rec(test: str, worker: str | None, start: float | None, stop: float | None, status: str = "success",
+        tags: frozenset[str] | None = None) -> TestRecord:
+    """A record; its tags are its worker tag unless given."""
+    if tags is None:
+        tags = frozenset({worker}) if worker else frozenset()
+    return TestRecord(test, status, start, stop, worker, tags)
+
+
+def run(*records: TestRecord, run_id: str = "r", order: int = 0) -> Run:
+    return Run(run_id, records, order)
+
+
+def racing_runs() -> list[Run]:
+    """Four runs on two workers: A fails exactly when B runs beside it; C always runs beside A and never fails.
+
+    Run 0 and 2: A (w0) fails, B (w1) overlaps it. Run 1: B runs on A's worker, after it: A passes, C beside.
+    Run 3: B overlaps A and B fails (the race went the other way).
+    """
+    def one(order: int, a_status: str, b_worker: str, b_start: float, b_status: str = "success") -> Run:
+        return run(
+            rec(f"{A}.test_1", "worker-0", 0.0, 1.0, a_status),
+            rec(f"{A}.test_2", "worker-0", 1.0, 2.0, a_status),
+            rec(f"{B}.test_1", b_worker, b_start, b_start + 1.0, b_status),
+            rec(f"{C}.test_1", "worker-2", 0.0, 2.0),
+            run_id=f"r{order}", order=order)
+    return [one(0, "fail", "worker-1", 0.0), one(1, "success", "worker-0", 2.0),
+            one(2, "fail", "worker-1", 0.5), one(3, "success", "worker-1", 0.0, "fail")]
+
+
+EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def stream(records: list[TestRecord]) -> bytes:
+    """A subunit v2 stream of ``records`` (timestamps are seconds after EPOCH)."""
+    out = io.BytesIO()
+    writer = subunit.StreamResultToBytes(out)
+    for r in records:
+        tags = set(r.tags)
+        start = None if r.start is None else EPOCH + datetime.timedelta(seconds=r.start)
+        stop = None if r.stop is None else EPOCH + datetime.timedelta(seconds=r.stop)
+        writer.status(test_id=r.test_id, test_status="inprogress", test_tags=tags, timestamp=start)
+        writer.status(test_id=r.test_id, test_status=r.status, test_tags=tags, timestamp=stop)
+    return out.getvalue()
+
+

@@ -1,0 +1,1 @@
+"""Tests for partitioner.cli: one file per command, plus the parser wiring."""

@@ -1,0 +1,147 @@
+"""Tests for ``partitioner races`` on streams and repositories written to a temp dir."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.cli import main
+from partitioner.config import load_settings
+from partitioner.history.model import Run
+from tests.builders import A, B, C, racing_runs, rec, run, stream
+
+
+class CommandCase(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path)
+
+    def repository(self, runs: list[Run], name: str = ".testrepository") -> Path:
+        repo = self.root / name
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        for number, r in enumerate(runs):
+            (repo / str(number)).write_bytes(stream(list(r.records)))
+        (repo / "next-stream").write_text(f"{len(runs)}\n")
+        return repo
+
+    def cli(self, *argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        status = main([*argv, "-C", str(self.root)], stdout=out, stderr=err, stdin=io.BytesIO(stdin))
+        return status, out.getvalue(), err.getvalue()
+
+
+class TestRacesCommand(CommandCase):
+    def test_table_names_the_partner_first(self) -> None:
+        self.repository(racing_runs()[:3])
+        status, out, err = self.cli("races")
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("run 2 of .testrepository: 2 failed tests in 1 class; cross-run counts over 3 parallel runs",
+                      out)
+        first = out.split("partner\n", 1)[1].splitlines()[0]
+        self.assertRegex(first, rf"^\s+1\s+\d\.\d+\s+\d+\.\d+s\s+2/2\s+2/2\s+{B}$")
+
+    def test_json_is_versioned_and_ranks_partners(self) -> None:
+        self.repository(racing_runs())
+        status, out, _ = self.cli("races", "2", "--format", "json", "--top", "1")
+        self.assertEqual(0, status)
+        doc = json.loads(out)
+        self.assertEqual({"format_version", "suspects"}, set(doc))
+        self.assertEqual(1, doc["format_version"])
+        (suspect,) = doc["suspects"]
+        self.assertEqual(A, suspect["test"])
+        self.assertEqual([B], [p["test"] for p in suspect["partners"]])
+        self.assertEqual({"test", "score"}, {"test", "score"} & set(suspect["partners"][0]))
+
+    def test_by_test_lists_each_failed_test(self) -> None:
+        self.repository(racing_runs())
+        _, out, _ = self.cli("races", "0", "--format", "json", "--by", "test")
+        self.assertEqual([f"{A}.test_1", f"{A}.test_2"], [s["test"] for s in json.loads(out)["suspects"]])
+
+    def test_config_appends_cleanly(self) -> None:
+        self.repository(racing_runs())
+        (self.root / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\n"
+                                               "resources =\n    db: ^pkg\\.db\\.\n")
+        status, out, _ = self.cli("races", "2", "--format", "config")
+        self.assertEqual(0, status)
+        self.assertIn("    db: ^pkg\\.db\\.\n    race1: ", out)
+        with (self.root / ".testr.conf").open("a") as conf:
+            conf.write(out)
+        self.assertEqual(["db", "race1"], [r.name for r in load_settings(self.root).resources])
+
+    def test_one_run_says_the_score_rests_on_it(self) -> None:
+        self.repository(racing_runs()[:1])
+        status, out, _ = self.cli("races")
+        self.assertEqual(0, status)
+        self.assertIn("note: the score rests on one parallel run", out)
+        status, _, err = self.cli("races", "--format", "json")
+        self.assertIn("partitioner: warning: the score rests on one parallel run", err)
+
+    def test_missing_run_id(self) -> None:
+        self.repository(racing_runs())
+        status, _, err = self.cli("races", "7")
+        self.assertEqual(1, status)
+        self.assertEqual("partitioner: error: run 7 not found in .testrepository (runs 0-3); pass an existing run "
+                         "id\n", err)
+
+    def test_no_failures_is_not_an_error(self) -> None:
+        self.repository([racing_runs()[1]])
+        status, out, _ = self.cli("races")
+        self.assertEqual(0, status)
+        self.assertIn("run 0 of .testrepository has no failures: nothing to diagnose", out)
+        status, out, err = self.cli("races", "--format", "json")
+        self.assertEqual((0, {"format_version": 1, "suspects": []}), (status, json.loads(out)))
+        self.assertIn("has no failures", err)
+
+    def test_latest_run_serial_points_at_the_latest_parallel_one(self) -> None:
+        serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-0", 1, 2))
+        self.repository([*racing_runs()[:3], serial])
+        status, _, err = self.cli("races")
+        self.assertEqual(1, status)
+        self.assertIn("run 3 of .testrepository, the latest, ran serially, so nothing overlapped; pass a parallel "
+                      "run: the latest is 2 (`partitioner races 2`)", err)
+        status, _, err = self.cli("races", "3")
+        self.assertIn("run 3 of .testrepository ran on one worker (worker-0)", err)
+
+    def test_stream_without_worker_tags(self) -> None:
+        (self.root / "serial.subunit").write_bytes(stream([rec(f"{A}.test_1", None, 0, 1, "fail")]))
+        status, _, err = self.cli("races", str(self.root / "serial.subunit"))
+        self.assertEqual(1, status)
+        self.assertIn("has no worker tags: it ran serially, so nothing overlapped; pass a parallel run", err)
+        self.assertEqual(1, err.count("\n"))
+
+    def test_stream_file_and_serial_run(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{C}.test_1", "worker-1", 1.0, 2.0, "fail"))
+        (self.root / "par.subunit").write_bytes(stream(list(parallel.records)))
+        (self.root / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
+        status, out, _ = self.cli("races", "par.subunit", "--serial", "ser.subunit", "--format", "json")
+        self.assertEqual(0, status)
+        self.assertEqual([f"{A}.test_1"], [s["test"] for s in json.loads(out)["suspects"]])
+        status, out, _ = self.cli("races", "-", "--format", "json", stdin=stream(list(parallel.records)))
+        self.assertEqual(2, len(json.loads(out)["suspects"]))
+
+    def test_all_failures_serial_too(self) -> None:
+        (self.root / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", 0.0, 1.0, "fail"),
+                                                        rec(f"{A}.test_1", "worker-0", 0.0, 1.0)]))
+        (self.root / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
+        status, out, _ = self.cli("races", "par.subunit", "--serial", "ser.subunit")
+        self.assertEqual(0, status)
+        self.assertIn("also failed in ser.subunit: they are not races", out)
+
+    def test_failures_without_timestamps(self) -> None:
+        (self.root / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", None, None, "fail"),
+                                                        rec(f"{A}.test_1", "worker-0", 0.0, 1.0),
+                                                        rec(f"{B}.test_1", "worker-1", 0.0, 1.0)]))
+        status, _, err = self.cli("races", "par.subunit")
+        self.assertEqual(1, status)
+        self.assertIn("the failed tests of par.subunit have no timestamps or no worker tag", err)
+
+    def test_no_repository(self) -> None:
+        status, _, err = self.cli("races")
+        self.assertEqual(1, status)
+        self.assertIn(f"no .testrepository or .stestr in {self.root} to take the latest run from", err)

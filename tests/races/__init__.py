@@ -1,0 +1,1 @@
+"""Tests for partitioner.races."""

@@ -1,0 +1,193 @@
+"""Tests for partitioner.races.diagnosis (and its windows): overlap, ranking, cross-run evidence, serial
+exclusion, class view, and the runs it refuses."""
+
+from __future__ import annotations
+
+import testtools
+
+from partitioner.errors import HistoryError
+from partitioner.history.model import Run
+from partitioner.races import OVERLAP_WEIGHT, diagnose, find_suspects, is_parallel
+from tests.builders import A, B, C, D, E, racing_runs, rec, run
+
+
+class TestOverlap(testtools.TestCase):
+    def test_window_reaches_back_to_the_previous_stop_on_the_worker(self) -> None:
+        # B.test_2 starts at 2.0 but its window opens at 1.0 (B.test_1's stop): C ran 1.5-1.8, in that gap
+        parallel = run(rec(f"{B}.test_1", "worker-0", 0.0, 1.0), rec(f"{B}.test_2", "worker-0", 2.0, 3.0, "fail"),
+                       rec(f"{C}.test_1", "worker-1", 1.5, 1.8))
+        (suspect,) = find_suspects(parallel)
+        self.assertEqual(f"{B}.test_2", suspect.test)
+        (partner,) = suspect.partners
+        self.assertEqual(f"{C}.test_1", partner.test)
+        # C's window is 0.0-1.8 (a worker's first test reaches back to the run's start): overlap 1.0-1.8
+        self.assertAlmostEqual(0.8, partner.overlap_s)
+        # over the shorter window: C's 1.8s (B.test_2's is 1.0-3.0, 2.0s)
+        self.assertAlmostEqual(0.8 / 1.8, partner.share, places=6)
+        # one run: coincided 1/1, split 1 of 1 overlap -> (1 + 1) / (1 + 2)
+        self.assertAlmostEqual(OVERLAP_WEIGHT * 0.8 / 1.8 + (1 - OVERLAP_WEIGHT) * 2 / 3, partner.score, places=6)
+        self.assertEqual((1, 1, 1, 0, 0), (partner.coincidences, partner.failures, partner.overlapped,
+                                           partner.harmless, partner.together))
+
+    def test_tests_on_the_same_worker_or_apart_in_time_are_no_partners(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0), rec(f"{A}.test_2", "worker-0", 1.0, 2.0, "fail"),
+                       rec(f"{B}.test_1", "worker-1", 0.0, 0.5), rec(f"{B}.test_2", "worker-1", 2.5, 3.0))
+        (suspect,) = find_suspects(parallel)
+        # B.test_1 ended at 0.5, before A.test_2's window (1.0-2.0); B.test_2's window is 0.5-3.0
+        self.assertEqual([f"{B}.test_2"], [p.test for p in suspect.partners])
+        self.assertAlmostEqual(1.0, suspect.partners[0].overlap_s)
+
+    def test_ties_rank_by_id(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{C}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{B}.test_1", "worker-2", 0.0, 1.0))
+        (suspect,) = find_suspects(parallel)
+        self.assertEqual([f"{B}.test_1", f"{C}.test_1"], [p.test for p in suspect.partners])
+        self.assertEqual(suspect.partners[0].score, suspect.partners[1].score)
+
+    def test_a_partner_that_failed_too_ranks_below_one_that_passed(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{C}.test_1", "worker-2", 0.0, 1.0, "fail"))
+        diagnosis = diagnose(parallel)
+        suspect = next(s for s in diagnosis.tests if s.test == f"{A}.test_1")
+        self.assertEqual([f"{B}.test_1", f"{C}.test_1"], [p.test for p in suspect.partners])
+        self.assertEqual(1, suspect.partners[1].together)
+        self.assertAlmostEqual(OVERLAP_WEIGHT + (1 - OVERLAP_WEIGHT) * 2 / 3, suspect.partners[0].score)
+        self.assertAlmostEqual(OVERLAP_WEIGHT + (1 - OVERLAP_WEIGHT) * 1 / 3, suspect.partners[1].score)
+
+    def test_records_without_timestamps_or_worker_are_left_out(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{C}.test_1", "worker-1", None, None), rec(f"{D}.test_1", None, 0.0, 1.0))
+        diagnosis = diagnose(parallel)
+        self.assertEqual(2, diagnosis.untimed)
+        self.assertEqual([f"{B}.test_1"], [p.test for p in diagnosis.tests[0].partners])
+
+    def test_testr_pseudo_test_is_never_a_suspect(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
+                       rec("process-returncode", "worker-0", 1.0, 1.0, "fail"))
+        self.assertEqual([f"{A}.test_1"], [s.test for s in diagnose(parallel).tests])
+
+    def test_nested_runner_tags_name_distinct_workers(self) -> None:
+        # testr tags everything worker-0; partitioner.run inside it tags its own worker-N; the reader
+        # gives each record the inner tag (history.subunit._worker)
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail", frozenset({"worker-0"})),
+                       rec(f"{B}.test_1", "worker-1", 0.0, 1.0, "success", frozenset({"worker-0", "worker-1"})))
+        self.assertTrue(is_parallel(parallel))
+        self.assertEqual([f"{B}.test_1"], [p.test for p in find_suspects(parallel)[0].partners])
+
+
+class TestAcrossRuns(testtools.TestCase):
+    def test_the_partner_there_at_every_failure_ranks_first(self) -> None:
+        runs = racing_runs()
+        diagnosis = diagnose(runs[2], history=runs)
+        self.assertEqual(4, diagnosis.runs)
+        (klass,) = diagnosis.classes
+        self.assertEqual((A, "class", 2), (klass.test, klass.level, klass.failures))
+        self.assertEqual([B, C], [p.test for p in klass.partners])
+        b, c = klass.partners
+        # B: beside A in both failures, and in run 3 where B itself failed: every overlap split the two
+        self.assertEqual((2, 2, 3, 0, 0), (b.coincidences, b.failures, b.overlapped, b.harmless, b.together))
+        self.assertAlmostEqual(OVERLAP_WEIGHT * b.share + (1 - OVERLAP_WEIGHT) * (3 + 1) / (3 + 2), b.score)
+        # C: beside A in every run; harmless in runs 1 and 3, where A and C both passed (B's failure in run 3
+        # says nothing about C)
+        self.assertEqual((2, 2, 4, 2, 0), (c.coincidences, c.failures, c.overlapped, c.harmless, c.together))
+        self.assertAlmostEqual(OVERLAP_WEIGHT * c.share + (1 - OVERLAP_WEIGHT) * (2 + 1) / (4 + 2), c.score)
+
+    def test_a_failure_without_the_partner_beside_it_lowers_its_score(self) -> None:
+        runs = racing_runs()
+        lone = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{A}.test_2", "worker-0", 1.0, 2.0, "fail"),
+                   rec(f"{B}.test_1", "worker-0", 2.0, 3.0), rec(f"{C}.test_1", "worker-2", 0.0, 2.0),
+                   run_id="r4", order=4)
+        partners = diagnose(runs[2], history=[*runs, lone]).classes[0].partners
+        b = next(p for p in partners if p.test == B)
+        self.assertEqual((2, 3), (b.coincidences, b.failures))
+        self.assertAlmostEqual(OVERLAP_WEIGHT * b.share + (1 - OVERLAP_WEIGHT) * 2 / 3 * 4 / 5, b.score)
+
+    def test_serial_runs_in_history_take_no_part_but_are_counted(self) -> None:
+        runs = racing_runs()
+        serial = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-0", 1.0, 2.0),
+                     run_id="serial", order=9)
+        diagnosis = diagnose(runs[0], history=[*runs, serial])
+        self.assertEqual(4, diagnosis.runs)
+        suspect = next(s for s in diagnosis.tests if s.test == f"{A}.test_1")
+        self.assertEqual(1, suspect.serial_failures)
+
+    def test_the_diagnosed_run_is_counted_once_when_history_holds_it(self) -> None:
+        runs = racing_runs()
+        self.assertEqual(diagnose(runs[0], history=runs[1:]), diagnose(runs[0], history=runs))
+        alone = diagnose(runs[0], history=[runs[0]])
+        self.assertEqual(1, alone.runs)
+        self.assertEqual(1, alone.classes[0].partners[0].failures)
+
+
+class TestSerialExclusion(testtools.TestCase):
+    def test_tests_failing_serially_too_are_left_out(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{C}.test_1[smoke]", "worker-1", 1.0, 2.0, "fail"))
+        serial = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0), rec(f"{C}.test_1", "worker-0", 1.0, 2.0, "fail"))
+        diagnosis = diagnose(parallel, serial)
+        self.assertEqual([f"{A}.test_1"], [s.test for s in diagnosis.tests])
+        self.assertEqual((f"{C}.test_1[smoke]",), diagnosis.excluded)
+        self.assertEqual([A], [s.test for s in diagnosis.classes])
+
+    def test_without_a_serial_run_every_failure_is_a_suspect(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"),
+                       rec(f"{C}.test_1", "worker-1", 0.0, 1.0, "fail"))
+        self.assertEqual([f"{A}.test_1", f"{C}.test_1"], [s.test for s in find_suspects(parallel)])
+
+    def test_nothing_failed_gives_empty_views(self) -> None:
+        diagnosis = diagnose(run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{B}.test_1", "worker-1", 0, 1)))
+        self.assertEqual(((), ()), (diagnosis.tests, diagnosis.classes))
+
+
+class TestClassView(testtools.TestCase):
+    def parallel(self) -> Run:
+        """A's setUpClass lost a race with B (running beside A's start); all of A failed; D (after E on its
+        worker) and C overlap A's later tests only; C (one failed test of its own) is a lone failure."""
+        return run(
+            rec(f"{A}.test_1", "worker-0", 0.5, 0.9, "fail"), rec(f"{A}.test_2", "worker-0", 0.9, 3.0, "fail"),
+            rec(f"{A}.test_3", "worker-0", 3.0, 5.0, "fail"),
+            rec(f"{B}.test_1", "worker-1", 0.0, 0.4), rec(f"{B}.test_2", "worker-1", 0.4, 0.9),
+            rec(f"{E}.test_1", "worker-2", 0.3, 0.9), rec(f"{D}.test_1", "worker-2", 1.2, 5.0),
+            rec(f"{C}.test_1", "worker-1", 1.0, 2.0, "fail"), rec(f"{C}.test_2", "worker-1", 2.0, 3.0))
+
+    def test_a_class_is_judged_where_its_failures_began(self) -> None:
+        diagnosis = diagnose(self.parallel())
+        klass = next(s for s in diagnosis.classes if s.test == A)
+        self.assertEqual(tuple(f"{A}.test_{i}" for i in (1, 2, 3)), klass.failed)
+        # the onset is A.test_1's window, 0.0-0.9 (with setUpClass): B and E cover it; the windows of D
+        # (0.9-5.0) and C (0.9-2.0) overlap only A's later tests, which fail as consequences of the onset
+        self.assertEqual([B, E], [p.test for p in klass.partners])
+        self.assertEqual([0.9, 0.9], [round(p.overlap_s, 6) for p in klass.partners])
+        self.assertEqual([1.0, 1.0], [p.share for p in klass.partners])
+
+    def test_auto_shows_whole_classes_as_classes_and_lone_failures_as_tests(self) -> None:
+        diagnosis = diagnose(self.parallel())
+        self.assertEqual([A, f"{C}.test_1"], [s.test for s in diagnosis.view("auto")])
+        self.assertEqual(["class", "test"], [s.level for s in diagnosis.view("auto")])
+        self.assertEqual(4, len(diagnosis.view("test")))
+        self.assertEqual([A, C], [s.test for s in diagnosis.view("class")])
+
+
+class TestBadRuns(testtools.TestCase):
+    def test_no_timestamps(self) -> None:
+        bad = run(rec(f"{A}.test_1", "worker-0", None, None, "fail"), rec(f"{B}.test_1", "worker-1", None, None))
+        error = self.assertRaises(HistoryError, diagnose, bad, label="run 3")
+        self.assertIn("run 3 has no timestamps, so overlaps cannot be computed", str(error))
+
+    def test_no_worker_tags(self) -> None:
+        bad = run(rec(f"{A}.test_1", None, 0.0, 1.0, "fail"))
+        error = self.assertRaises(HistoryError, diagnose, bad, label="run 3")
+        self.assertEqual("run 3 has no worker tags: it ran serially, so nothing overlapped; pass a parallel run "
+                         "(testr run --parallel)", str(error))
+
+    def test_one_worker(self) -> None:
+        bad = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-0", 1.0, 2.0))
+        error = self.assertRaises(HistoryError, diagnose, bad, label="run 3")
+        self.assertIn("run 3 ran on one worker (worker-0), so nothing overlapped", str(error))
+
+    def test_neither(self) -> None:
+        error = self.assertRaises(HistoryError, diagnose, run(rec(f"{A}.test_1", None, None, None, "fail")))
+        self.assertIn("has neither timestamps nor worker tags", str(error))
+        self.assertNotIn("\n", str(error))
+
+

@@ -1,0 +1,55 @@
+"""Tests for partitioner.races.rules: resource lines that config reads back and grouping honours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.config import load_settings
+from partitioner.grouping import BUILTIN, group_tests, merge_by_resources
+from partitioner.races import Partner, Suspect, diagnose, resource_rules
+from tests.builders import A, B, C, D, racing_runs
+
+
+class TestResourceRules(testtools.TestCase):
+    def suspects(self) -> list[Suspect]:
+        return [Suspect(A, (Partner(B, 0.9, 1.0, 2), Partner(C, 0.5, 1.0, 1)), "class", (f"{A}.test_1",)),
+                Suspect(B, (Partner(A, 0.9, 1.0, 2),), "class", (f"{B}.test_1",)),
+                Suspect(f"{C}.test_1", (Partner(f"{C}.test_2", 1.0, 1.0, 1), Partner(f"{D}.test_9[x]", 0.7, 1, 1)))]
+
+    def test_one_line_per_pair_round_trips_through_settings_and_grouping(self) -> None:
+        text = resource_rules(self.suspects())
+        self.assertEqual(
+            "[partitioner]\nresources =\n"
+            "    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n"
+            "    race2: ^(?:pkg\\.mod_c\\.CTest|pkg\\.mod_d\\.DTest)\\.\n", text)
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / ".testr.conf").write_text("[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n"
+                                          "group_regex=([^\\.]*\\.)*\n\n" + text)
+        settings = load_settings(root)
+        self.assertEqual(["race1", "race2"], [r.name for r in settings.resources])
+        ids = [f"{A}.test_1", f"{A}.test_2[smoke]", f"{B}.test_1", f"{C}.test_1(scenario.one)", f"{D}.test_9[x]",
+               "pkg.mod_a.ATestMore.test_1", "pkg.mod_e.ETest.test_1"]
+        groups, merges = merge_by_resources(group_tests(ids, BUILTIN["class"]),
+                                            [(r.name, r.pattern) for r in settings.resources])
+        together = {g.key: set(g.tests) for g in groups}
+        self.assertEqual({f"{A}.test_1", f"{A}.test_2[smoke]", f"{B}.test_1"}, together["resource:race1"])
+        self.assertEqual({f"{C}.test_1(scenario.one)", f"{D}.test_9[x]"}, together["resource:race2"])
+        self.assertEqual({"pkg.mod_a.ATestMore.test_1"}, together["pkg.mod_a.ATestMore"])  # prefix, not a match
+        self.assertEqual(2, len(merges))
+
+    def test_existing_resources_are_kept_and_their_names_not_reused(self) -> None:
+        text = resource_rules(self.suspects()[:1], existing=[("race1", "^db\\."), ("net", "network")])
+        self.assertEqual("[partitioner]\nresources =\n    race1: ^db\\.\n    net: network\n"
+                         "    race2: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n", text)
+
+    def test_nothing_to_separate(self) -> None:
+        self.assertEqual("", resource_rules([Suspect(A, (), "class")]))
+        self.assertEqual("", resource_rules([Suspect(f"{A}.test_1", (Partner(f"{A}.test_2", 1.0, 1.0, 1),))]))
+
+    def test_rules_from_a_diagnosis_keep_the_racing_classes_together(self) -> None:
+        runs = racing_runs()
+        text = resource_rules(diagnose(runs[2], history=runs).classes)
+        self.assertIn(f"race1: ^(?:{A.replace('.', chr(92) + '.')}|{B.replace('.', chr(92) + '.')})\\.", text)
