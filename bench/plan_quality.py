@@ -58,7 +58,7 @@ from _truth import Truth, class_of, from_csv, from_dataset_json
 
 from partitioner.grouping import make_grouper
 from partitioner.history.model import History
-from partitioner.planning import Planned, plan_ids
+from partitioner.pipeline import Planned, plan_ids
 from partitioner.strategies import GroupCost
 from partitioner.strategies.lpt import LongestFirst
 

@@ -3,18 +3,21 @@
 Precedence, highest first: command-line flags; the ``[partitioner]`` section of ``.testr.conf``, then
 ``.stestr.conf``, then ``tox.ini``, then ``setup.cfg``, then ``[tool.partitioner]`` in ``pyproject.toml``
 (the first file that sets an option wins); then testr/stestr's own ``group_regex`` / ``parallel_class``
-in ``[DEFAULT]``; then the built-in defaults. Every option is listed in :data:`OPTIONS` and documented
-once, in ``docs/configuration.md``.
+in ``[DEFAULT]``; then the built-in defaults. :meth:`Settings.choose` is that rule, the one place every
+caller (CLI, runner, hooks) asks "which value, and from where?". Every option is listed in :data:`OPTIONS`
+and documented once, in ``docs/configuration.md``.
 """
 
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from partitioner.errors import ConfigError
 from partitioner.grouping.spec import CLASS_REGEXES
@@ -35,6 +38,23 @@ OPTIONS: Mapping[str, str] = {
 }
 
 CONFIG_FILES = (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")
+#: where a value that no flag and no file gave came from
+DEFAULT = "the default"
+
+_T = TypeVar("_T")
+
+
+def default_concurrency() -> int:
+    """The CPU count (what testr and stestr default to)."""
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Choice(Generic[_T]):
+    """An option's value and where it came from: a flag, a config file, or :data:`DEFAULT`."""
+
+    value: _T
+    where: str
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,24 @@ class Settings:
     top_dir: str | None = None
     stestr: bool = False
     where: Mapping[str, str] = field(default_factory=dict)
+
+    def choose(self, name: str, flag: _T | None, default: _T, flag_name: str | None = None) -> Choice[_T]:
+        """The one precedence rule: the flag when given, else the config files, else ``default``.
+
+        An unset, empty or zero flag or option does not count as given.
+
+        :param name: an option of :data:`OPTIONS` (``group_by``, ``strategy``, ``history``, ``concurrency``, ...)
+        :param flag: the command line's value (``None`` when the caller has no such flag, as the hooks)
+        :param flag_name: how to name the flag in messages (default ``--name-with-dashes``)
+        """
+        if name not in OPTIONS:
+            raise ValueError(f"{name!r} is not an option; valid options: {', '.join(OPTIONS)}")
+        if flag:
+            return Choice(flag, flag_name or f"--{name.replace('_', '-')}")
+        configured: Any = getattr(self, name)
+        if configured:
+            return Choice(configured, self.where.get(name, name))
+        return Choice(default, DEFAULT)
 
 
 def _parser() -> configparser.RawConfigParser:

@@ -21,7 +21,8 @@ from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history import load_history
 from partitioner.history.model import History
-from partitioner.planning import PLAN_RUNS, plan_ids
+from partitioner.pipeline import PLAN_RUNS, plan_ids
+from partitioner.strategies import DEFAULT
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
 LAST_SEED: int | None = None
@@ -89,14 +90,16 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     if group_callback is not None:
         grouper = grouper_for_callback(group_callback)  # stestr semantics: cb(id) or id
     else:
-        grouper = make_grouper(settings.group_by or "none")
+        grouping = settings.choose("group_by", None, "none")  # no callback: every test alone, as stestr
+        grouper = make_grouper(grouping.value, grouping.where)
     history = _history_from(repository, test_ids) if repository is not None else History()
     # Planning a million ids builds millions of small immutable values and no cycles: pausing the cyclic
     # garbage collector meanwhile saves its repeated full scans (up to 40% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        planned = plan_ids(list(test_ids), concurrency, history, grouper, settings.strategy, settings)
+        strategy = settings.choose("strategy", None, DEFAULT).value
+        planned = plan_ids(list(test_ids), concurrency, history, grouper, strategy, settings)
     finally:
         if collecting:
             gc.enable()

@@ -66,17 +66,22 @@ def ids_from_lines(lines: Iterable[str]) -> list[str]:
     return [s for s in (line.strip() for line in lines) if s and not s.startswith("#")]
 
 
-def read_id_file(path: str, stdin: IO[bytes] | None = None) -> list[str]:
-    """Ids from a file (``-`` is stdin), one per line."""
-    if path == "-":
-        data = (stdin or sys.stdin.buffer).read()
-        return ids_from_lines(data.decode("utf-8", "replace").splitlines())
+def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool = False) -> list[str]:
+    """Ids from a file, one per line (``-`` is stdin).
+
+    :param load_list: the file is a testr ``--load-list`` file, parsed by :func:`parse_id_list` (testr wrote
+        it: ``#`` is no comment, duplicates dropped); otherwise by :func:`ids_from_lines` (people write it)
+    :raises InputError: when the file cannot be read
+    """
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return ids_from_lines(handle)
+        data = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read test list {path}: {exc.strerror}; pass an existing file, "
-                         "or - for stdin") from exc
+        what, alternative = ("the --load-list file", "") if load_list else ("test list", ", or - for stdin")
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}; pass a readable file of test ids, "
+                         f"one per line{alternative}") from exc
+    if load_list:
+        return parse_id_list(data)
+    return ids_from_lines(io.StringIO(data.decode("utf-8", "replace"), newline=None))
 
 
 def _run(command: str | list[str], cwd: Path, what: str) -> bytes:

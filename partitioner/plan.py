@@ -96,11 +96,12 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
     :raises InputError: nothing to plan
     """
     if concurrency < 1:
-        raise UsageError(f"concurrency must be at least 1, got {concurrency}; pass --concurrency N with N >= 1")
+        raise UsageError(f"concurrency must be at least 1, got {concurrency}; ask for one worker or more")
     table = GroupTable.from_groups(groups)
     serial_table = GroupTable.from_groups(serial)
     if not len(table) and not len(serial_table):
-        raise InputError("no tests to plan: the test list is empty; check --tests or the listing command")
+        raise InputError("no tests to plan: the test list is empty; check where the test ids come from "
+                         "(the test list or the listing command)")
     costs = model.group_costs(table)
     assignment = strategy.assign(costs, concurrency)
     _check_assignment(assignment, len(table), concurrency, strategy.name)

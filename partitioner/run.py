@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, NoReturn, Protocol
 
 from partitioner.errors import PartitionerError, RunnerError, UsageError
+from partitioner.listing import read_id_file
 from partitioner.runner import (
     InnerCommand,
     Interrupt,
@@ -28,7 +29,6 @@ from partitioner.runner import (
     exit_status_for_signal,
     list_tests,
     passthrough_list,
-    read_id_file,
     run_phases,
 )
 
@@ -60,11 +60,11 @@ class Planner(Protocol):
 
 def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, history: Sequence[str],
                     group_by: str | None, strategy: str | None) -> Partition:
-    """Plan with :func:`partitioner.planning.plan_for_directory` (config files, history, strategy)."""
+    """Plan with :func:`partitioner.pipeline.plan_for_directory` (config files, history, strategy)."""
     try:
-        from partitioner.planning import plan_for_directory
+        from partitioner.pipeline import plan_for_directory
     except ImportError as exc:
-        raise RunnerError(f"cannot load the planner (partitioner.planning): {exc}; reinstall partitioner") \
+        raise RunnerError(f"cannot load the planner (partitioner.pipeline): {exc}; reinstall partitioner") \
             from exc
 
     plan = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
@@ -106,10 +106,9 @@ def complete(partition: Partition, test_ids: Sequence[str]) -> tuple[list[list[s
 
 def configured_concurrency(cwd: Path) -> int:
     """The ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
-    from partitioner.config import load_settings
-    from partitioner.planning import default_concurrency
+    from partitioner.config import default_concurrency, load_settings
 
-    return load_settings(cwd).concurrency or default_concurrency()
+    return load_settings(cwd).choose("concurrency", None, default_concurrency()).value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -206,7 +205,7 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
                 if args.list:
                     return passthrough_list(command, out, interrupt)
                 if args.load_list is not None:
-                    test_ids = read_id_file(args.load_list)
+                    test_ids = read_id_file(args.load_list, load_list=True)
                     source = f"the --load-list file {args.load_list}"
                     pseudo = [t for t in test_ids if t in TESTR_PSEUDO_IDS]
                     if pseudo:

@@ -34,7 +34,7 @@ from typing import IO, Any
 import subunit
 
 from partitioner.errors import RunnerError, UsageError
-from partitioner.listing import parse_id_list, parse_listing
+from partitioner.listing import parse_listing
 from partitioner.runstream import FINAL_STATUSES, MergedOutput, WorkerStream, describe_exit
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
@@ -365,12 +365,3 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
         outcome.unreported.extend(unreported)
         _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {len(unreported)} of "
                      f"its {len(worker.share)} tests never reported and are recorded as failures")
-
-
-def read_id_file(path: str) -> list[str]:
-    """The ids in a ``--load-list`` file (raises :class:`RunnerError` if it cannot be read)."""
-    try:
-        return parse_id_list(Path(path).read_bytes())
-    except OSError as exc:
-        raise RunnerError(f"cannot read the --load-list file {path}: {exc.strerror or exc}; "
-                          "pass a readable file of test ids, one per line") from exc

@@ -7,8 +7,9 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from partitioner.config import load_settings
+from partitioner.config import DEFAULT, Choice, Settings, default_concurrency, load_settings
 from partitioner.errors import ConfigError
+from partitioner.grouping import CLASS_REGEXES
 
 
 class TestSettings(testtools.TestCase):
@@ -30,6 +31,11 @@ class TestSettings(testtools.TestCase):
         settings = load_settings(self.dir)
         self.assertEqual("class", settings.group_by)
         self.assertEqual("${PYTHON:-python} -m subunit.run $LISTOPT $IDOPTION", settings.test_command)
+
+    def test_every_spelling_of_the_class_regex_means_class(self) -> None:
+        for spelling in CLASS_REGEXES:
+            self.write(".testr.conf", f"[DEFAULT]\ngroup_regex={spelling}\n")
+            self.assertEqual("class", load_settings(self.dir).group_by, spelling)
 
     def test_other_group_regex_and_parallel_class(self) -> None:
         self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\ngroup_regex=^(\\w+\\.)\n")
@@ -68,3 +74,27 @@ class TestSettings(testtools.TestCase):
         err = self.assertRaises(ConfigError, load_settings, self.dir)
         self.assertIn("cannot parse", str(err))
         self.assertEqual(1, len(str(err).splitlines()))
+
+
+class TestChoose(testtools.TestCase):
+    """One precedence rule for every option: the flag, else the config files, else the default."""
+
+    SETTINGS = Settings(group_by="module", strategy="testr", history=("a.json",), concurrency=3,
+                        where={"group_by": "[partitioner] in tox.ini", "strategy": "[partitioner] in setup.cfg",
+                               "history": "[partitioner] in .testr.conf", "concurrency": "[tool.partitioner] in x"})
+
+    def test_flag_then_file_then_default(self) -> None:
+        settings = self.SETTINGS
+        self.assertEqual(Choice(8, "--concurrency"), settings.choose("concurrency", 8, 2))
+        self.assertEqual(Choice(8, "--max"), settings.choose("concurrency", 8, 2, "--max"))
+        self.assertEqual(Choice(3, "[tool.partitioner] in x"), settings.choose("concurrency", None, 2))
+        self.assertEqual(Choice(("b",), "--history"), settings.choose("history", ("b",), ()))
+        self.assertEqual(Choice(("a.json",), "[partitioner] in .testr.conf"), settings.choose("history", (), ()))
+        self.assertEqual(Choice("lpt", "--strategy"), settings.choose("strategy", "lpt", "roundrobin"))
+        self.assertEqual(Choice("module", "[partitioner] in tox.ini"), settings.choose("group_by", "", "none"))
+        self.assertEqual(Choice("none", DEFAULT), Settings().choose("group_by", None, "none"))
+        self.assertEqual(Choice(default_concurrency(), DEFAULT),
+                         Settings().choose("concurrency", None, default_concurrency()))
+
+    def test_only_known_options(self) -> None:
+        self.assertRaises(ValueError, Settings().choose, "test_command", None, "")

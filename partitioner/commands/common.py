@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from partitioner.cli import IO_
-from partitioner.config import load_settings
-from partitioner.errors import UsageError
+from partitioner.config import default_concurrency, load_settings
+from partitioner.errors import InputError, UsageError
 from partitioner.listing import default_ids, read_id_file
-from partitioner.planning import Planned, default_concurrency, plan_for_directory
+from partitioner.pipeline import Planned, plan_for_directory
 from partitioner.strategies import STRATEGIES
 
 
@@ -53,5 +53,7 @@ def make_plan(args: argparse.Namespace, io: IO_) -> Planned:
     if args.tests == "-" and "-" in args.history:
         raise UsageError("--tests - and --history - both want stdin; put one of them in a file")
     ids = read_id_file(args.tests, io.stdin) if args.tests else default_ids(cwd, settings)
-    concurrency = getattr(args, "concurrency", None) or settings.concurrency or default_concurrency()
+    if not ids:
+        raise InputError("no tests to plan: the test list is empty; check --tests or the listing command")
+    concurrency = settings.choose("concurrency", getattr(args, "concurrency", None), default_concurrency()).value
     return plan_for_directory(ids, concurrency, cwd, args.history, args.group_by, args.strategy, io.stdin, settings)

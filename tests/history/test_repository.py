@@ -12,7 +12,7 @@ import testtools
 from partitioner.errors import HistoryError
 from partitioner.history import load_history_for
 from partitioner.history.repository import Repository, find_repository, read_repository
-from partitioner.planning import PLAN_RUNS
+from partitioner.pipeline import PLAN_RUNS
 from tests.suites import subunit_v2
 
 

@@ -1,11 +1,12 @@
-"""Plan a set of test ids end to end: settings, history, grouping, resources, serial tests, strategy.
+"""The planning pipeline: test ids + settings + history -> group, cost, constrain, assign -> a :class:`Planned`.
 
-This is the edge where files are read; the steps it calls (grouping, estimate, strategies, plan) are pure.
+:func:`plan_ids` is pure (history already loaded); :func:`plan_for_directory` first reads what a run in a
+project directory would (its config files, its repositories), flags over files over defaults
+(:meth:`partitioner.config.Settings.choose`). The CLI, the runner and the hooks all plan through here.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +18,6 @@ from partitioner.grouping import (
     Group,
     Grouper,
     GroupTable,
-    Merge,
     group_tests,
     make_grouper,
     merge_by_resources,
@@ -27,29 +27,27 @@ from partitioner.grouping import (
 from partitioner.history import load_history_for
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
-from partitioner.strategies import get_strategy
+from partitioner.strategies import DEFAULT, get_strategy
 
 
 @dataclass(frozen=True)
 class Planned:
-    """A plan with what produced it (for ``explain`` and for the hooks)."""
+    """A plan with what produced it (what ``explain`` and the renderers need besides the plan).
+
+    :ivar groups: the parallel phase's groups (resource merges applied)
+    :ivar serial_groups: the groups of the serial phase
+    :ivar model: the estimates the plan rests on
+    """
 
     plan: Plan
     groups: GroupTable
     serial_groups: GroupTable
-    merges: tuple[Merge, ...]
     model: CostModel
-    history: History
 
     @property
     def all_groups(self) -> tuple[Group, ...]:
         """Parallel and serial groups together."""
         return (*self.groups, *self.serial_groups)
-
-
-def default_concurrency() -> int:
-    """The CPU count (what testr and stestr default to)."""
-    return os.cpu_count() or 1
 
 
 #: how many of a repository's newest runs planning reads: enough for RECENT samples of a test that is
@@ -86,16 +84,16 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
                  for m in merges if costs.get(m.key, 0.0) > share]
         if extra:
             plan = replace(plan, warnings=plan.warnings + tuple(extra))
-    return Planned(plan, parallel, serial, merges, model, history)
+    return Planned(plan, parallel, serial, model)
 
 
 def resolve(cwd: Path, settings: Settings, history: Sequence[str] = (), group_by: str | None = None,
             stdin: IO[bytes] | None = None) -> tuple[History, Grouper]:
-    """The history and grouper a run in ``cwd`` uses: flags first, then the config files, then defaults."""
-    spec = group_by or settings.group_by or "class"
-    where = "--group-by" if group_by else settings.where.get("group_by", "--group-by")
-    loaded = load_history_for(cwd, list(history) or list(settings.history), stdin, newest=PLAN_RUNS)
-    return loaded, make_grouper(spec, where)
+    """The history and grouper a run in ``cwd`` uses (flags first, then the config files, then defaults)."""
+    grouping = settings.choose("group_by", group_by, "class")
+    sources = settings.choose("history", tuple(history), ())
+    loaded = load_history_for(cwd, sources.value, stdin, newest=PLAN_RUNS)
+    return loaded, make_grouper(grouping.value, grouping.where)
 
 
 def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
@@ -107,4 +105,5 @@ def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, his
     """
     settings = settings or load_settings(cwd)
     loaded, grouper = resolve(cwd, settings, history, group_by, stdin)
-    return plan_ids(test_ids, concurrency, loaded, grouper, strategy or settings.strategy, settings)
+    chosen = settings.choose("strategy", strategy, DEFAULT).value
+    return plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings)
