@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from partitioner.cli import main
+from partitioner.cli.main import main
 
 sys.exit(main())

@@ -12,8 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from partitioner import testids
 from partitioner.config import Settings, load_settings
-from partitioner.estimate import CostModel, build_cost_model
+from partitioner.errors import InputError
+from partitioner.estimate import CostModel, Estimate, build_cost_model
 from partitioner.grouping import (
     Group,
     Grouper,
@@ -27,7 +29,7 @@ from partitioner.grouping import (
 from partitioner.history import load_history_for
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
-from partitioner.strategies import DEFAULT, get_strategy
+from partitioner.strategies import DEFAULT, GroupCost, get_strategy
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,41 @@ class Planned:
     def all_groups(self) -> tuple[Group, ...]:
         """Parallel and serial groups together."""
         return (*self.groups, *self.serial_groups)
+
+    def explain(self, test_id: str) -> Explanation:
+        """Where ``test_id`` goes and why.
+
+        :raises InputError: when the test is not in the plan (close ids are suggested)
+        """
+        planned_ids = {t for g in self.all_groups for t in g.tests}
+        if test_id not in planned_ids:
+            near = sorted(t for t in planned_ids if t.startswith(testids.parse(test_id).base))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else "; check the id against the test list"
+            raise InputError(f"{test_id!r} is not in the test list{hint}")
+        group = next(g for g in self.all_groups if test_id in g.tests)
+        klass = testids.class_key(test_id)
+        return Explanation(test_id, group, self.plan.worker_of(test_id), self.plan.concurrency,
+                           self.model.test(test_id), klass, self.model.class_setup(klass), self.model.group_cost(group))
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Where one test goes and what it is estimated to cost.
+
+    :ivar worker: its worker, ``None`` for the serial phase
+    :ivar estimate: the test's own estimate and its source
+    :ivar klass: its class key; ``setup`` is that class's setup estimate
+    :ivar cost: its whole group's cost on one worker
+    """
+
+    test: str
+    group: Group
+    worker: int | None
+    concurrency: int
+    estimate: Estimate
+    klass: str
+    setup: Estimate
+    cost: GroupCost
 
 
 #: how many of a repository's newest runs planning reads: enough for RECENT samples of a test that is

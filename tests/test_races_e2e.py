@@ -11,7 +11,7 @@ import sys
 
 import testtools
 
-from partitioner.cli import main
+from partitioner.cli.main import main
 from partitioner.history.repository import read_repository
 from partitioner.testids import class_key
 from tests.suites import GEN_SUITE, GeneratedSuite, tool

@@ -1,4 +1,4 @@
-"""Read, write and merge the portable JSON timing file, for CI jobs that keep no test repository.
+"""The portable JSON timing file (read, merged, written to a stream), for CI jobs that keep no test repository.
 
 Format (version 1), samples oldest first, written with sorted keys, ``indent=1`` and a trailing newline so
 that the same samples always give the same bytes::
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -31,9 +30,11 @@ from partitioner.errors import HistoryError
 from partitioner.history.model import Samples
 from partitioner.testids import canonical
 
-__all__ = ["FORMAT_VERSION", "dumps_samples", "merge_samples", "parse_samples", "read_samples", "write_samples"]
+__all__ = ["TIMING_FILE_VERSION", "dumps_samples", "merge_samples", "parse_samples", "read_samples", "write_samples"]
 
-FORMAT_VERSION = 1
+#: version of the timing file format, which partitioner reads back (independent of the version of its JSON
+#: outputs, :data:`partitioner.render.FORMAT_VERSION`: a new output shape must not orphan stored files)
+TIMING_FILE_VERSION = 1
 _EXPECTED = (
     'expected {"format_version": 1, "tests": {test_id: [seconds, ...]}, '
     '"setup": {class: [seconds, ...]}, "startup": [seconds, ...]}'
@@ -46,7 +47,7 @@ def dumps_samples(samples: Samples) -> str:
     :raises ValueError: when a sample is NaN or infinite (JSON cannot carry it)
     """
     document = {
-        "format_version": FORMAT_VERSION,
+        "format_version": TIMING_FILE_VERSION,
         "tests": {key: list(values) for key, values in samples.tests.items()},
         "setup": {key: list(values) for key, values in samples.setup.items()},
         "startup": list(samples.startup),
@@ -54,37 +55,16 @@ def dumps_samples(samples: Samples) -> str:
     return f"{json.dumps(document, sort_keys=True, indent=1, allow_nan=False)}\n"
 
 
-def write_samples(path_or_stream: str | os.PathLike[str] | IO[Any], samples: Samples) -> None:
-    """Write ``samples`` as a JSON timing file.
+def write_samples(stream: IO[Any], samples: Samples) -> None:
+    """Write ``samples`` as a JSON timing file to an open text or binary stream (not closed).
 
-    :param path_or_stream: a path (replaced atomically: written beside it, then renamed) or an open text or
-        binary stream (written to, not closed)
-    :param samples: what to write
-    :raises HistoryError: when the file cannot be written
+    Commands open the stream with :func:`partitioner.render.open_output` (``-`` or a file replaced whole).
     """
     text = dumps_samples(samples)
-    if not isinstance(path_or_stream, str | os.PathLike):
-        try:
-            path_or_stream.write(text)
-        except TypeError:
-            path_or_stream.write(text.encode("utf8"))
-        return
-    target = Path(path_or_stream)
-    tmp_name: str | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-        with os.fdopen(fd, "w", encoding="utf8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(tmp_name, target)
-        tmp_name = None
-    except OSError as error:
-        raise HistoryError(
-            f"{target}: cannot write the timing file ({error.strerror or error}); check that the directory "
-            f"exists and is writable"
-        ) from None
-    finally:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
+        stream.write(text)
+    except TypeError:
+        stream.write(text.encode("utf8"))
 
 
 def read_samples(path: str | os.PathLike[str]) -> Samples:
@@ -128,9 +108,9 @@ def parse_samples(data: bytes | str, name: str) -> Samples:
     if "format_version" not in document:
         raise HistoryError(f"{name}: no format_version, so not a partitioner timing file; {_EXPECTED}")
     version = document["format_version"]
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version != TIMING_FILE_VERSION:
         raise HistoryError(
-            f"{name}: unsupported format_version {version!r} (this partitioner reads {FORMAT_VERSION}); "
+            f"{name}: unsupported format_version {version!r} (this partitioner reads {TIMING_FILE_VERSION}); "
             f"rewrite it with this partitioner or upgrade partitioner"
         )
     raw_tests = _series_map(document.get("tests"), name, "tests")

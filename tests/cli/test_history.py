@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from partitioner.cli.main import ERROR, OK, USAGE
 from tests.builders import A, B, C, racing_runs, rec, run
-from tests.cli.test_races import CommandCase
+from tests.cli.harness import PlanCase, RepositoryCase
 
 
-class TestHistorySummaryCommand(CommandCase):
+class TestHistorySummaryCommand(RepositoryCase):
     def test_text_and_json(self) -> None:
         runs = racing_runs()
         serial = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2),
@@ -31,3 +32,22 @@ class TestHistorySummaryCommand(CommandCase):
         status, _, err = self.cli("history", "summary")
         self.assertEqual(1, status)
         self.assertIn("no stored runs in", err)
+
+
+class TestExportAndMerge(PlanCase):
+    def test_export_merge_round_trip(self) -> None:
+        code, out, _ = self.cli("history", "merge", str(self.timings), str(self.timings), "--keep", "1")
+        self.assertEqual(OK, code)
+        self.assertEqual([3.0], json.loads(out)["tests"]["m.A.t1"])
+        code, _, err = self.cli("history", "export", "-C", str(self.dir))
+        self.assertEqual(ERROR, code)
+        self.assertIn("no timing history", err)
+
+    def test_unwritable_output_is_one_error(self) -> None:
+        target = self.dir / "no" / "t.json"
+        self.assertOneLineError(["history", "merge", str(self.timings), "-o", str(target)], ERROR,
+                                f"cannot write {target}")
+
+    def test_keep_must_be_a_whole_number(self) -> None:
+        self.assertOneLineError(["history", "merge", str(self.timings), "--keep", "0"], USAGE,
+                                "expected a whole number >= 1")

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-from pathlib import Path
 
-import fixtures
-import testtools
-
-from partitioner.cli import main
 from partitioner.config import load_settings
-from partitioner.history.model import Run
 from tests.builders import A, B, C, racing_runs, rec, run, stream
+from tests.cli.harness import RepositoryCase
 
 
-class CommandCase(testtools.TestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.root = Path(self.useFixture(fixtures.TempDir()).path)
-
-    def repository(self, runs: list[Run], name: str = ".testrepository") -> Path:
-        repo = self.root / name
-        repo.mkdir()
-        (repo / "format").write_text("1\n")
-        for number, r in enumerate(runs):
-            (repo / str(number)).write_bytes(stream(list(r.records)))
-        (repo / "next-stream").write_text(f"{len(runs)}\n")
-        return repo
-
-    def cli(self, *argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        status = main([*argv, "-C", str(self.root)], stdout=out, stderr=err, stdin=io.BytesIO(stdin))
-        return status, out.getvalue(), err.getvalue()
-
-
-class TestRacesCommand(CommandCase):
+class TestRacesCommand(RepositoryCase):
     def test_table_names_the_partner_first(self) -> None:
         self.repository(racing_runs()[:3])
         status, out, err = self.cli("races")
@@ -64,14 +38,14 @@ class TestRacesCommand(CommandCase):
 
     def test_config_appends_cleanly(self) -> None:
         self.repository(racing_runs())
-        (self.root / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\n"
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\n"
                                                "resources =\n    db: ^pkg\\.db\\.\n")
         status, out, _ = self.cli("races", "2", "--format", "config")
         self.assertEqual(0, status)
         self.assertIn("    db: ^pkg\\.db\\.\n    race1: ", out)
-        with (self.root / ".testr.conf").open("a") as conf:
+        with (self.dir / ".testr.conf").open("a") as conf:
             conf.write(out)
-        self.assertEqual(["db", "race1"], [r.name for r in load_settings(self.root).resources])
+        self.assertEqual(["db", "race1"], [r.name for r in load_settings(self.dir).resources])
 
     def test_one_run_says_the_score_rests_on_it(self) -> None:
         self.repository(racing_runs()[:1])
@@ -108,8 +82,8 @@ class TestRacesCommand(CommandCase):
         self.assertIn("run 3 of .testrepository ran on one worker (worker-0)", err)
 
     def test_stream_without_worker_tags(self) -> None:
-        (self.root / "serial.subunit").write_bytes(stream([rec(f"{A}.test_1", None, 0, 1, "fail")]))
-        status, _, err = self.cli("races", str(self.root / "serial.subunit"))
+        (self.dir / "serial.subunit").write_bytes(stream([rec(f"{A}.test_1", None, 0, 1, "fail")]))
+        status, _, err = self.cli("races", str(self.dir / "serial.subunit"))
         self.assertEqual(1, status)
         self.assertIn("has no worker tags: it ran serially, so nothing overlapped; pass a parallel run", err)
         self.assertEqual(1, err.count("\n"))
@@ -117,8 +91,8 @@ class TestRacesCommand(CommandCase):
     def test_stream_file_and_serial_run(self) -> None:
         parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-1", 0.0, 1.0),
                        rec(f"{C}.test_1", "worker-1", 1.0, 2.0, "fail"))
-        (self.root / "par.subunit").write_bytes(stream(list(parallel.records)))
-        (self.root / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
+        (self.dir / "par.subunit").write_bytes(stream(list(parallel.records)))
+        (self.dir / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
         status, out, _ = self.cli("races", "par.subunit", "--serial", "ser.subunit", "--format", "json")
         self.assertEqual(0, status)
         self.assertEqual([f"{A}.test_1"], [s["test"] for s in json.loads(out)["suspects"]])
@@ -126,15 +100,15 @@ class TestRacesCommand(CommandCase):
         self.assertEqual(2, len(json.loads(out)["suspects"]))
 
     def test_all_failures_serial_too(self) -> None:
-        (self.root / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", 0.0, 1.0, "fail"),
+        (self.dir / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", 0.0, 1.0, "fail"),
                                                         rec(f"{A}.test_1", "worker-0", 0.0, 1.0)]))
-        (self.root / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
+        (self.dir / "ser.subunit").write_bytes(stream([rec(f"{C}.test_1", None, 0, 1, "fail")]))
         status, out, _ = self.cli("races", "par.subunit", "--serial", "ser.subunit")
         self.assertEqual(0, status)
         self.assertIn("also failed in ser.subunit: they are not races", out)
 
     def test_failures_without_timestamps(self) -> None:
-        (self.root / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", None, None, "fail"),
+        (self.dir / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", None, None, "fail"),
                                                         rec(f"{A}.test_1", "worker-0", 0.0, 1.0),
                                                         rec(f"{B}.test_1", "worker-1", 0.0, 1.0)]))
         status, _, err = self.cli("races", "par.subunit")
@@ -144,4 +118,4 @@ class TestRacesCommand(CommandCase):
     def test_no_repository(self) -> None:
         status, _, err = self.cli("races")
         self.assertEqual(1, status)
-        self.assertIn(f"no .testrepository or .stestr in {self.root} to take the latest run from", err)
+        self.assertIn(f"no .testrepository or .stestr in {self.dir} to take the latest run from", err)

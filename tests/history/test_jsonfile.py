@@ -56,19 +56,19 @@ class TestRoundTrip(testtools.TestCase):
 
     def test_write_then_read(self) -> None:
         path = self.dir / "times.json"
-        write_samples(path, EXAMPLE)
+        with path.open("w") as stream:
+            write_samples(stream, EXAMPLE)
         self.assertTrue(_same(EXAMPLE, read_samples(path)))
-        self.assertEqual([path], list(self.dir.iterdir()))  # no temp file left behind
 
     def test_deterministic_bytes(self) -> None:
         first, second = self.dir / "a.json", self.dir / "b.json"
-        write_samples(first, EXAMPLE)
+        first.write_text(dumps_samples(EXAMPLE))
         reordered = samples(
             tests={"pkg.mod.A.test_a": [1.0], "pkg.mod.B.test_b": [0.5, 0.75]},
             setup={"pkg.mod.B": [4.0, 3.5]},
             startup=[1.25, 1.5],
         )
-        write_samples(str(second), reordered)
+        second.write_text(dumps_samples(reordered))
         text = first.read_text()
         self.assertEqual(text, second.read_text())
         self.assertTrue(text.endswith("}\n"))
@@ -86,7 +86,7 @@ class TestRoundTrip(testtools.TestCase):
 
     def test_empty_samples(self) -> None:
         path = self.dir / "empty.json"
-        write_samples(path, Samples())
+        path.write_text(dumps_samples(Samples()))
         self.assertTrue(_same(Samples(), read_samples(path)))
 
     def test_setup_and_startup_are_optional(self) -> None:
@@ -97,10 +97,6 @@ class TestRoundTrip(testtools.TestCase):
     def test_attribute_ids_are_canonicalized(self) -> None:
         read = parse_samples('{"format_version": 1, "tests": {"a.B.c": [1], "a.B.c[smoke]": [2]}}', "x")
         self.assertEqual({"a.B.c": (1.0, 2.0)}, dict(read.tests))
-
-    def test_unwritable_path(self) -> None:
-        error = self.assertRaises(HistoryError, write_samples, self.dir / "no" / "such" / "t.json", EXAMPLE)
-        self.assertIn("cannot write the timing file", str(error))
 
     @settings(max_examples=40, deadline=None, database=None)
     @given(

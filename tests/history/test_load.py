@@ -12,7 +12,7 @@ import testtools
 
 from partitioner.errors import HistoryError
 from partitioner.history import SOURCES, discover, load_history
-from partitioner.history.jsonfile import write_samples
+from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import History, Samples
 from tests.suites import subunit_v2, tree_snapshot
 
@@ -65,7 +65,7 @@ class TestRegistry(LoadCase):
         stestr = self.make_repo(self.dir / "p" / ".stestr", [T0])
         testr = self.make_repo(self.dir / "q" / ".testrepository", [T0])
         json_file = self.dir / "t.json"
-        write_samples(json_file, Samples())
+        json_file.write_text(dumps_samples(Samples()))
         v2 = self.write("run.bin", stream("a.B.c", T0))
         v1 = self.write("run.txt", b"noise\ntest: a.B.c\nsuccess: a.B.c\n")
         junk = self.write("junk.txt", b"hello\n")
@@ -95,7 +95,7 @@ class TestLoadHistory(LoadCase):
         older = self.write("older.subunit", stream("s.T.old", T0))
         middle = self.write("middle.subunit.gz", gzip.compress(stream("s.T.mid", T0 + 200)))
         json_file = self.dir / "ci.json"
-        write_samples(json_file, Samples(tests={"j.T.a": (1.0,)}))
+        json_file.write_text(dumps_samples(Samples(tests={"j.T.a": (1.0,)})))
         before = tree_snapshot(repo)
         history = load_history([str(repo.parent), str(middle), str(json_file), str(older)])
         self.assertEqual(before, tree_snapshot(repo))
@@ -166,14 +166,14 @@ class TestPrefixes(LoadCase):
 
     def test_forced_json(self) -> None:
         path = self.dir / "timings.data"
-        write_samples(path, Samples(startup=(1.0,)))
+        path.write_text(dumps_samples(Samples(startup=(1.0,))))
         self.assertEqual((1.0,), load_history([f"json:{path}"]).samples[0].startup)
 
     def test_forced_kind_is_obeyed(self) -> None:
         path = self.write("run.subunit", stream("a.B.c", T0))
         self.assertHistoryError([f"json:{path}"], f"{path}: not UTF-8")
         json_file = self.dir / "t.json"
-        write_samples(json_file, Samples())
+        json_file.write_text(dumps_samples(Samples()))
         self.assertHistoryError([f"subunit:{json_file}"], f"{json_file}: not a subunit stream")
 
     def test_unknown_prefix(self) -> None:

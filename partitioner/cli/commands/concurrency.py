@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from partitioner.cli import IO_
-from partitioner.commands.common import add_plan_arguments, positive_int
+from partitioner.cli.arguments import add_plan_arguments, positive_int, project_dir
+from partitioner.cli.console import Console
+from partitioner.cli.inputs import test_ids
 from partitioner.config import default_concurrency, load_settings
-from partitioner.listing import default_ids, read_id_file
 from partitioner.pipeline import plan_ids, resolve
 from partitioner.strategies import DEFAULT
 
@@ -24,19 +23,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_plan_arguments(parser, concurrency=False)
 
 
-def run(args: argparse.Namespace, io: IO_) -> int:
-    cwd = Path(args.directory)
+def run(args: argparse.Namespace, console: Console) -> int:
+    cwd = project_dir(args)
     settings = load_settings(cwd)
     top = settings.choose("concurrency", args.max, default_concurrency(), "--max").value
     if args.within is None:
-        io.stdout.write(f"{top}\n")
+        console.stdout.write(f"{top}\n")
         return 0
-    ids = read_id_file(args.tests, io.stdin) if args.tests else default_ids(cwd, settings)
-    history, grouper = resolve(cwd, settings, args.history, args.group_by, io.stdin)
+    ids = test_ids(args, cwd, settings, console)
+    history, grouper = resolve(cwd, settings, args.history, args.group_by, console.stdin)
     strategy = settings.choose("strategy", args.strategy, DEFAULT).value
-    spans = {n: plan_ids(ids, n, history, grouper, strategy, settings).plan
-             .predicted_makespan_s for n in range(1, top + 1)}
+    spans = {n: plan_ids(ids, n, history, grouper, strategy, settings).plan.predicted_makespan_s
+             for n in range(1, top + 1)}
     best = min(spans.values())
     chosen = min(n for n, span in spans.items() if span <= best * (1 + args.within / 100.0) + 1e-9)
-    io.stdout.write(f"{chosen}\n")
+    console.stdout.write(f"{chosen}\n")
     return 0

@@ -11,7 +11,7 @@ import sys
 from importlib.metadata import entry_points
 
 from partitioner import hooks
-from partitioner.cli import IO_
+from partitioner.cli.console import Console
 from partitioner.errors import UsageError
 
 NAME = "exec"
@@ -23,16 +23,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
 
 
-def _exit_status(code: object) -> int:
+def _exit_status(code: object, console: Console) -> int:
+    """The exit status a console script's return value or ``SystemExit`` code means (a message means 1)."""
     if code is None:
         return 0
     if isinstance(code, int):
         return code
-    sys.stderr.write(f"{code}\n")
+    console.stderr.write(f"{code}\n")
     return 1
 
 
-def run(args: argparse.Namespace, io: IO_) -> int:
+def run(args: argparse.Namespace, console: Console) -> int:
     program, argv = args.program, list(args.args)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -45,20 +46,20 @@ def run(args: argparse.Namespace, io: IO_) -> int:
     sys.argv = [program, *argv]
     hooked = hooks.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
     if not hooked:
-        io.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
+        console.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
     try:
         if found:
             func = found[0].load()
             params = list(inspect.signature(func).parameters.values())
             takes_argv = bool(params) and params[0].name in ("argv", "args")
             result = func(argv) if takes_argv else func()
-            return _exit_status(result)
+            return _exit_status(result, console)
         if script and not os.access(script, os.R_OK):
             raise UsageError(f"cannot read {script}")
         runpy.run_path(str(script), run_name="__main__")
         return 0
     except SystemExit as exc:
-        return _exit_status(exc.code)
+        return _exit_status(exc.code, console)
     finally:
         hooks.uninstall()
         sys.argv = saved_argv

@@ -1,0 +1,90 @@
+"""Argument declarations shared by partitioner's command lines (the ``partitioner`` commands and
+``python -m partitioner.run``): one parser class, one whole-number type, each shared option declared once.
+
+Light on purpose: ``python -m partitioner.run`` imports it before every test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import NoReturn
+
+from partitioner.errors import UsageError
+
+#: what ``--group-by`` accepts
+GROUP_BY_HELP = "class (default), module, none, regex:RE, callback:package.module:function"
+#: what ``--history`` accepts
+HISTORY_HELP = ("a .testrepository/.stestr dir, a subunit v1/v2 stream (gzip ok; - for stdin) or a JSON timing "
+                "file; repeatable; a KIND: prefix (stestr:, testrepository:, subunit:, json:) forces the kind")
+
+
+class BadArguments(UsageError):
+    """A command line argparse rejected; ``parser`` is the (sub)parser that rejected it, for its usage line."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that raises :class:`BadArguments` instead of printing and exiting, so that only the entry
+    point (``partitioner``'s or the runner's) decides how an error is shown and which status it exits with."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BadArguments(message, self)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def add_directory(parser: argparse.ArgumentParser) -> None:
+    """``-C DIR``: the project directory."""
+    parser.add_argument("-C", "--directory", default=".", metavar="DIR",
+                        help="the project directory (config files, repositories); default: the current one")
+
+
+def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") -> None:
+    """``--history PATH``, repeatable.
+
+    :param default: what is read when none is given
+    :param use: what the command does with it, when more than "timing history"
+    """
+    parser.add_argument("--history", action="append", default=[], metavar="PATH",
+                        help=f"{use or 'timing history'}: {HISTORY_HELP}; default: {default}")
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser, concurrency: bool = True) -> None:
+    """What planning reads: --concurrency, --tests, --history, --group-by, --strategy, -C."""
+    from partitioner.strategies import STRATEGIES  # the registry: only the commands that plan need it
+
+    if concurrency:
+        parser.add_argument("-n", "--concurrency", type=positive_int, metavar="N",
+                            help="number of workers (default: [partitioner] concurrency, else the CPU count)")
+    parser.add_argument("--tests", metavar="FILE|-",
+                        help="test ids, one per line (- for stdin); default: list through .testr.conf's "
+                             "test_command with $LISTOPT, or through `stestr list`")
+    add_history(parser, "[partitioner] history, else .stestr/.testrepository found in the directory")
+    parser.add_argument("--group-by", metavar="SPEC", help=GROUP_BY_HELP)
+    parser.add_argument("--strategy", metavar="NAME",
+                        help=f"scheduling strategy: {', '.join(sorted(STRATEGIES))} (default lpt)")
+    add_directory(parser)
+
+
+def project_dir(args: argparse.Namespace) -> Path:
+    """The ``-C`` directory.
+
+    :raises UsageError: when it does not exist
+    """
+    cwd = Path(args.directory)
+    if not cwd.is_dir():
+        raise UsageError(f"no such directory: {cwd}; pass an existing project directory with -C")
+    return cwd

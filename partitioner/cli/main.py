@@ -1,0 +1,94 @@
+"""``partitioner``: wire the subcommands into one argparse parser, run one, and map errors to exit codes.
+
+Each subcommand lives in :mod:`partitioner.cli.commands` as a module with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args, console) -> int``; this module is the one place that turns a
+:class:`~partitioner.errors.PartitionerError` into an exit code, so a traceback always means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import IO, Protocol
+
+from partitioner import __version__
+from partitioner.cli.arguments import BadArguments, Parser
+from partitioner.cli.console import Console
+from partitioner.errors import PartitionerError
+
+#: every command ran as asked
+OK = 0
+#: a PartitionerError: bad input, unreadable history, unwritable output... (one line on stderr)
+ERROR = 1
+#: a bad command line (argparse's usage line, then one error line)
+USAGE = 2
+#: stopped by Ctrl-C
+INTERRUPTED = 130
+
+
+class Command(Protocol):
+    """**Protocol:** a subcommand module."""
+
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, console: Console) -> int: ...
+
+
+def commands(only: str | None = None) -> tuple[Command, ...]:
+    """The registered subcommands, in help order (just ``only`` when given and known)."""
+    from partitioner.cli import commands as registry
+
+    names = [only] if only in registry.MODULES else list(registry.MODULES)
+    return tuple(registry.load(name) for name in names)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full argument parser (also used to document the CLI).
+
+    :param only: a command name: build just that subcommand (its module alone is imported); parsing a
+        command line that names it gives the same result as with the full parser
+    """
+    parser = Parser(prog="partitioner", description="Balanced, race-aware test partitions for testr/stestr.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for command in commands(only):
+        p = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.add_arguments(p)
+        p.set_defaults(_command=command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
+         stdin: IO[bytes] | None = None) -> int:
+    """Run the CLI; returns the exit status (:data:`OK`, :data:`ERROR`, :data:`USAGE`, :data:`INTERRUPTED`).
+
+    :param argv: arguments without the program name; ``sys.argv[1:]`` when ``None``
+    """
+    console = Console(stdin if stdin is not None else sys.stdin.buffer,
+                      stdout if stdout is not None else sys.stdout,
+                      stderr if stderr is not None else sys.stderr)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only=arguments[0] if arguments else None)
+    try:
+        args = parser.parse_args(arguments)
+    except BadArguments as exc:
+        exc.parser.print_usage(console.stderr)
+        console.stderr.write(f"{exc.parser.prog}: error: {exc}\n")
+        return USAGE
+    except SystemExit as exc:  # --help and --version print and exit 0
+        return exc.code if isinstance(exc.code, int) else USAGE
+    try:
+        return int(args._command.run(args, console))
+    except PartitionerError as exc:
+        console.stderr.write(f"partitioner: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.stderr.write("partitioner: interrupted\n")
+        return INTERRUPTED
+    except BrokenPipeError:
+        return ERROR

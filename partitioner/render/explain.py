@@ -1,0 +1,48 @@
+"""The output of ``partitioner explain``: one test's group, worker and estimates, for people or as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from partitioner.pipeline import Explanation
+from partitioner.render.output import FORMAT_VERSION
+
+
+def explanation_to_dict(e: Explanation) -> dict[str, object]:
+    """The JSON document (``format_version`` as every output)."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "test": e.test,
+        "group": e.group.key,
+        "group_tests": len(e.group.tests),
+        "group_cost_s": round(e.cost.cost, 3),
+        "worker": e.worker,
+        "serial": e.worker is None,
+        "estimate_s": round(e.estimate.seconds, 3),
+        "estimate_source": e.estimate.source,
+        "samples": e.estimate.samples,
+        "class": e.klass,
+        "class_setup_s": round(e.setup.seconds, 3),
+        "class_setup_source": e.setup.source,
+    }
+
+
+def render_json(e: Explanation, out: IO[str]) -> None:
+    """Write :func:`explanation_to_dict` as indented JSON."""
+    json.dump(explanation_to_dict(e), out, indent=1)
+    out.write("\n")
+
+
+def render_text(e: Explanation, out: IO[str]) -> None:
+    """Five lines: the test, its group, its worker, its estimate, its class setup."""
+    place = "the serial phase" if e.worker is None else f"worker {e.worker}"
+    out.write(
+        f"{e.test}\n"
+        f"  group     {e.group.key} ({len(e.group.tests)} tests, {e.cost.cost:.2f}s incl. {e.cost.setup_s:.2f}s "
+        f"class setup)\n"
+        f"  worker    {place} of {e.concurrency}\n"
+        f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"
+        f"{f' ({e.estimate.samples} samples, median)' if e.estimate.samples > 1 else ''}\n"
+        f"  class     {e.klass}: setup {e.setup.seconds:.3f}s from {e.setup.source}"
+        f"{f' ({e.setup.samples} gaps, median)' if e.setup.samples > 1 else ''}\n")

@@ -1,0 +1,29 @@
+"""The plan as a table for people (``--format table``, the default); not a stable interface."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from partitioner.grouping import Group
+from partitioner.plan import Plan
+
+
+def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = ()) -> None:
+    """One row per worker (and the serial phase), then the plan's figures, merges and warnings."""
+    unit = "s" if plan.has_history else " tests"
+    out.write(f"{'worker':>6}  {'groups':>6}  {'tests':>6}  {'predicted':>12}\n")
+    for p in plan.workers:
+        out.write(f"{p.worker:>6}  {len(p.groups):>6}  {len(p.tests):>6}  {p.predicted_s:>11.1f}{unit}\n")
+    if plan.serial:
+        out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  {plan.serial_s:>11.1f}{unit}\n")
+    out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
+    out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound {plan.lower_bound_s:.1f}{unit}, "
+              f"efficiency {plan.efficiency:.1%}\n")
+    out.write(f"estimated (not measured) share of cost {plan.estimated_share:.1%}; "
+              f"critical group {plan.critical_group or '-'}\n")
+    for merge in plan.merged:
+        out.write(f"resource group {merge.key} (worker {plan.worker_of_group(merge.key)}) joins: "
+                  f"{', '.join(merge.members)}\n")
+    for warning in plan.warnings:
+        out.write(f"warning: {warning}\n")

@@ -1,0 +1,25 @@
+"""Tests for ``partitioner concurrency``."""
+
+from __future__ import annotations
+
+from partitioner.cli.main import OK
+from tests.cli.harness import PlanCase
+
+
+class TestConcurrency(PlanCase):
+    def test_default_is_the_configured_or_cpu_count(self) -> None:
+        import os
+
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir))
+        self.assertEqual((OK, f"{os.cpu_count()}\n"), (code, out))
+        (self.dir / "setup.cfg").write_text("[partitioner]\nconcurrency = 7\n")
+        self.assertEqual("7\n", self.cli("concurrency", "-C", str(self.dir))[1])
+
+    def test_within_picks_the_smallest_good_enough_n(self) -> None:
+        # m.A costs 4 s of 7 s in all: the makespan cannot drop below 4 s, reached already at N=2
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir), "--within", "0", "--max", "6", "--tests",
+                                str(self.dir / "ids.txt"), "--history", str(self.timings))
+        self.assertEqual((OK, "2\n"), (code, out))
+        code, out, _ = self.cli("concurrency", "-C", str(self.dir), "--within", "100", "--max", "6", "--tests",
+                                str(self.dir / "ids.txt"), "--history", str(self.timings))
+        self.assertEqual("1\n", out)

@@ -1,0 +1,25 @@
+"""Tests for ``partitioner explain``."""
+
+from __future__ import annotations
+
+import json
+
+from partitioner.cli.main import ERROR, OK
+from tests.cli.harness import PlanCase
+
+
+class TestExplain(PlanCase):
+    def test_explain(self) -> None:
+        code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
+                                "--history", str(self.timings), "-n", "2", "--format", "json")
+        doc = json.loads(out)
+        self.assertEqual((OK, "m.A", "class mean", 3.0), (code, doc["group"], doc["estimate_source"],
+                                                          doc["estimate_s"]))
+        code, out, _ = self.cli("explain", "m.C.t1[smoke]", "-C", str(self.dir), "--tests",
+                                str(self.dir / "ids.txt"), "--history", str(self.timings))
+        self.assertIn("1.000s from measured", out)
+
+    def test_unknown_id_suggests_close_ones(self) -> None:
+        self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt")],
+                                ERROR, "is not in the test list")
+        self.assertOneLineError(self.plan_args("m.A.t", command="explain"), ERROR, "did you mean m.A.t1, m.A.t2?")

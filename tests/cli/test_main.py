@@ -1,0 +1,55 @@
+"""Tests for partitioner.cli.main: entry points, the parser wiring, and the one error boundary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import testtools
+
+from partitioner.cli.main import ERROR, USAGE, build_parser
+from tests.cli.harness import PlanCase
+
+
+class TestErrorBoundary(PlanCase):
+    def test_usage_errors_exit_2(self) -> None:
+        self.assertOneLineError(["plan", "--bogus"], USAGE, "unrecognized arguments")
+        self.assertOneLineError(self.plan_args("-n", "0"), USAGE, "expected a whole number >= 1")
+        self.assertOneLineError(self.plan_args("--format", "xml"), USAGE, "invalid choice")
+        self.assertOneLineError(self.plan_args("--strategy", "lpf"), USAGE, "unknown strategy 'lpf'")
+        self.assertOneLineError(self.plan_args("--group-by", "klass"), USAGE, "unknown grouping")
+
+    def test_usage_line_names_the_subcommand(self) -> None:
+        code, out, err = self.cli("plan", "-n", "x")
+        self.assertEqual((USAGE, ""), (code, out))
+        self.assertTrue(err.startswith("usage: partitioner plan "), err)
+        self.assertTrue(err.endswith("partitioner plan: error: argument -n/--concurrency: expected a whole number "
+                                     ">= 1, got 'x'\n"), err)
+        code, _, err = self.cli()
+        self.assertEqual(USAGE, code)
+        self.assertIn("partitioner: error: the following arguments are required: COMMAND", err)
+
+    def test_errors_exit_1(self) -> None:
+        self.assertOneLineError(self.plan_args("--group-by", "regex:(["), ERROR, "invalid group regex")
+        self.assertOneLineError(["plan", "-C", str(self.dir), "--tests", str(self.dir / "nope")], ERROR,
+                                "cannot read test list")
+        self.assertOneLineError(["plan", "-C", str(self.dir), "--tests", "-"], ERROR, "the test list is empty")
+        self.assertOneLineError(["plan", "-C", str(self.dir)], ERROR, "no test list")
+        self.assertOneLineError(self.plan_args("--history", str(self.dir / "missing")), ERROR, "missing")
+        (self.dir / "bad.subunit").write_bytes(b"\xb3garbage")
+        self.assertOneLineError(self.plan_args("--history", str(self.dir / "bad.subunit")), ERROR, "bad.subunit")
+        self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt")],
+                                ERROR, "is not in the test list")
+
+
+
+class TestEntryPoints(testtools.TestCase):
+    def test_python_dash_m_and_version(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "partitioner", "--version"], capture_output=True, text=True,
+                              check=False)
+        self.assertEqual((0, "partitioner 0.1.0"), (proc.returncode, proc.stdout.strip()))
+
+    def test_one_command_parser_parses_as_the_full_one(self) -> None:
+        argv = ["plan", "-n", "3", "--group-by", "module", "--format", "json"]
+        full, one = vars(build_parser().parse_args(argv)), vars(build_parser("plan").parse_args(argv))
+        self.assertEqual(full, one)

@@ -1,0 +1,1 @@
+"""Tests for partitioner.render: one file per output."""
