@@ -5,16 +5,16 @@
 
 It builds a :class:`~partitioner.history.model.History` out of :class:`TestRecord` values (what the
 history readers produce from a ``.stestr``/``.testrepository`` run), plans the suite's ids with
-:func:`partitioner.pipeline.plan_ids`, keeping each class on one worker, and prints the plan table.
+:func:`partitioner.plan_ids`, keeping each class on one worker, and prints the plan table.
 """
 
 from __future__ import annotations
 
 import sys
 
+from partitioner import plan_ids
 from partitioner.grouping import make_grouper
 from partitioner.history.model import History, Run, TestRecord
-from partitioner.pipeline import plan_ids
 from partitioner.render import render_table
 
 #: one past run on two workers, as (test id, seconds) in the order each worker ran them; a "<setup>"

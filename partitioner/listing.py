@@ -8,13 +8,15 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from subunit import ByteStreamToStreamResult
 from testtools import StreamResult
 
-from partitioner.config import Settings
 from partitioner.errors import InputError
+
+if TYPE_CHECKING:  # the runner reads listings before it needs any setting
+    from partitioner.config import Settings
 
 
 class _Collect(StreamResult):

@@ -1,4 +1,4 @@
-"""The ``python -m partitioner.run`` entry: testr's ``test_command`` that plans and runs balanced workers.
+"""``python -m partitioner.run``'s command line: testr's ``test_command`` that plans and runs balanced workers.
 
 Put it in ``.testr.conf`` in front of the real test command::
 
@@ -7,7 +7,7 @@ Put it in ``.testr.conf`` in front of the real test command::
 
 With ``--list`` it passes the listing straight through; otherwise it takes the ids from ``--load-list``
 (or lists them), asks the planner for N shares, runs N workers of the inner command and writes one
-merged subunit v2 stream (see :mod:`partitioner.runner`). Only :func:`main` maps errors to exit codes.
+merged subunit v2 stream (:mod:`partitioner.run.phases`). Only :func:`main` maps errors to exit codes.
 """
 
 from __future__ import annotations
@@ -18,28 +18,22 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NoReturn, Protocol
+from typing import IO, Protocol
 
+from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
 from partitioner.errors import PartitionerError, RunnerError, UsageError
 from partitioner.listing import read_id_file
-from partitioner.runner import (
-    InnerCommand,
-    Interrupt,
-    Interrupted,
-    exit_status_for_signal,
-    list_tests,
-    passthrough_list,
-    run_phases,
-)
+from partitioner.run.inner import InnerCommand, list_tests, passthrough_list
+from partitioner.run.phases import run_phases
+from partitioner.run.signals import Interrupt, Interrupted, exit_status_for_signal
+from partitioner.statuses import PSEUDO_TESTS
 
 PROG = "partitioner.run"
-#: Ids testr invents (it records a non-zero exit status as a failed test of this name); never run.
-TESTR_PSEUDO_IDS = frozenset({"process-returncode"})
 
 
 @dataclass(frozen=True)
-class Partition:
-    """A plan as the runner needs it: plain data.
+class Shares:
+    """A plan as the runner needs it: plain data (each worker's share of the ids).
 
     :ivar workers: one tuple of ids per parallel worker (some may be empty)
     :ivar serial: ids to run in one worker after every parallel worker finished
@@ -55,11 +49,11 @@ class Planner(Protocol):
     """**Protocol:** split ``test_ids`` into ``concurrency`` shares (raises PartitionerError on bad input)."""
 
     def __call__(self, test_ids: Sequence[str], concurrency: int, *, cwd: Path, history: Sequence[str],
-                 group_by: str | None, strategy: str | None) -> Partition: ...
+                 group_by: str | None, strategy: str | None) -> Shares: ...
 
 
 def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, history: Sequence[str],
-                    group_by: str | None, strategy: str | None) -> Partition:
+                    group_by: str | None, strategy: str | None) -> Shares:
     """Plan with :func:`partitioner.pipeline.plan_for_directory` (config files, history, strategy)."""
     try:
         from partitioner.pipeline import plan_for_directory
@@ -69,17 +63,10 @@ def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, his
 
     plan = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
                               strategy=strategy).plan
-    return Partition(tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings))
+    return Shares(tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings))
 
 
-def round_robin_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path | None = None,
-                        history: Sequence[str] = (), group_by: str | None = None,
-                        strategy: str | None = None) -> Partition:
-    """Deal the ids to the workers in turn (no history, no grouping): a stand-in for tests."""
-    return Partition(tuple(tuple(test_ids[i::concurrency]) for i in range(concurrency)))
-
-
-def complete(partition: Partition, test_ids: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]]:
+def complete(partition: Shares, test_ids: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]]:
     """Check the plan covers ``test_ids`` exactly once; returns (shares, serial, notes) repaired if not.
 
     An id the planner dropped is dealt to the shares in turn; an id planned twice runs once.
@@ -104,35 +91,16 @@ def complete(partition: Partition, test_ids: Sequence[str]) -> tuple[list[list[s
     return shares, serial, notes
 
 
-def configured_concurrency(cwd: Path) -> int:
-    """The ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
-    from partitioner.config import default_concurrency, load_settings
+def concurrency(flag: int | None, cwd: Path) -> int:
+    """``--concurrency``, else the ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
+    from partitioner.config import default_concurrency, load_settings  # read only when there is a plan to make
 
-    return load_settings(cwd).choose("concurrency", None, default_concurrency()).value
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse whose errors are one ``partitioner.run: error: ...`` line and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message}; see `python -m {PROG} --help`")
-
-
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--concurrency wants a whole number of workers, got {text!r}") \
-            from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--concurrency must be at least 1, got {value}: "
-                                         "pass the number of workers to run at once")
-    return value
+    return load_settings(cwd).choose("concurrency", flag, default_concurrency()).value
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser for everything before ``--`` (the inner command follows ``--``)."""
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         usage=f"python -m {PROG} [options] [--list | --load-list FILE] -- INNER-COMMAND ...",
         description="Run a testr test_command as balanced parallel workers and merge their subunit v2 "
@@ -141,9 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                "an error; 2 bad usage; 130/143 interrupted by SIGINT/SIGTERM (the partial stream is "
                "still written).",
     )
-    parser.add_argument("--concurrency", "-j", type=_concurrency, metavar="N",
+    parser.add_argument("--concurrency", "-j", type=positive_int, metavar="N",
                         help="how many workers run at once (default: the config files' concurrency "
-                             f"option, else the CPU count: {os.cpu_count() or 1} here)")
+                             "option, else the CPU count)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--list", action="store_true",
                       help="list the tests: run INNER-COMMAND with --list-option and copy its output "
@@ -156,13 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "by its path (default: %(default)r)")
     parser.add_argument("--list-option", default="--list", metavar="OPT",
                         help="arguments that make INNER-COMMAND list its tests (default: %(default)r)")
-    parser.add_argument("--history", action="append", default=[], metavar="PATH",
-                        help="timing history for the planner: a .testrepository/.stestr directory, a subunit "
-                             "stream or a timing file; repeatable (default: discovered in the current "
-                             "directory)")
+    add_history(parser, "the config files' history, else .stestr/.testrepository in the current directory",
+                "timing history for the planner")
     parser.add_argument("--group-by", metavar="SPEC",
-                        help="keep the tests of one group on one worker: class, module, none, regex:RE or "
-                             "callback:package.module:function (default: the config file's, else class)")
+                        help=f"keep the tests of one group on one worker: {GROUP_BY_HELP}; default: the config "
+                             "files' group_by")
     parser.add_argument("--strategy", metavar="NAME",
                         help="the planner's balancing strategy (default: the config file's, else the "
                              "planner's default)")
@@ -177,7 +143,10 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         ours, inner = argv[:cut], argv[cut + 1:]
     else:
         ours, inner = argv, []
-    args = build_parser().parse_args(ours)
+    try:
+        args = build_parser().parse_args(ours)
+    except BadArguments as exc:
+        raise UsageError(f"{exc}; see `python -m {PROG} --help`") from None
     if not inner:
         raise UsageError("no inner test command: put it after `--`, e.g. `python -m "
                          f"{PROG} $LISTOPT $IDOPTION -- python -m subunit.run discover -t . ./tests`")
@@ -207,9 +176,9 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
                 if args.load_list is not None:
                     test_ids = read_id_file(args.load_list, load_list=True)
                     source = f"the --load-list file {args.load_list}"
-                    pseudo = [t for t in test_ids if t in TESTR_PSEUDO_IDS]
+                    pseudo = [t for t in test_ids if t in PSEUDO_TESTS]
                     if pseudo:
-                        test_ids = [t for t in test_ids if t not in TESTR_PSEUDO_IDS]
+                        test_ids = [t for t in test_ids if t not in PSEUDO_TESTS]
                         err.write(f"{PROG}: note: not running testr's pseudo-test {', '.join(pseudo)} "
                                   "(it stands for a past non-zero exit status, not a test)\n")
                 else:
@@ -219,8 +188,7 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
                     err.write(f"{PROG}: note: {source} has no test ids: nothing to run\n")
                     return 0
                 chosen = planner if planner is not None else default_planner
-                concurrency = args.concurrency or configured_concurrency(here)
-                partition = chosen(test_ids, concurrency, cwd=here, history=tuple(args.history),
+                partition = chosen(test_ids, concurrency(args.concurrency, here), cwd=here, history=tuple(args.history),
                                    group_by=args.group_by, strategy=args.strategy)
                 shares, serial, notes = complete(partition, test_ids)
                 for warning in (*partition.warnings, *notes):
@@ -247,7 +215,3 @@ def _settle_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

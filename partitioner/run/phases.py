@@ -1,6 +1,6 @@
-"""Run planned test partitions as worker processes and merge their subunit streams into one.
+"""Run planned test partitions as worker processes, phase after phase, and account for every test.
 
-The machinery behind ``python -m partitioner.run`` (see :mod:`partitioner.run` for the command line).
+The machinery behind ``python -m partitioner.run`` (see :mod:`partitioner.run.cli` for the command line).
 It knows nothing about planning: it takes *phases* as plain data, ``phases[p][i]`` being the test ids
 worker ``i`` of phase ``p`` runs; phases run one after another, the workers of a phase at once.
 
@@ -19,176 +19,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import signal
 import subprocess
 import tempfile
 import threading
 import time
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import subunit
 
-from partitioner.errors import RunnerError, UsageError
-from partitioner.listing import parse_listing
-from partitioner.runstream import FINAL_STATUSES, MergedOutput, WorkerStream, describe_exit
+from partitioner.errors import RunnerError
+from partitioner.run.inner import InnerCommand, spawn
+from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
+from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.statuses import FINAL
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
 GRACE_S = 3.0
 #: Seconds a reader may wait for EOF after its worker exited before the worker's group is killed.
 LINGER_S = 2.0
-_POLL_S = 0.1
-
-
-class Interrupted(Exception):
-    """A SIGINT/SIGTERM arrived while the runner was not yet running workers."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-def exit_status_for_signal(signum: int) -> int:
-    """The conventional shell exit status for a process stopped by ``signum`` (130, 143)."""
-    return 128 + signum
-
-
-class Interrupt:
-    """Context manager that records SIGINT/SIGTERM instead of raising, and restores the old handlers.
-
-    A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored.
-
-    :ivar signum: the first signal received, or ``None``
-    :ivar count: how many signals arrived
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self) -> None:
-        self.signum: int | None = None
-        self.count = 0
-        self._previous: dict[int, Any] = {}
-
-    def __enter__(self) -> Interrupt:
-        if threading.current_thread() is threading.main_thread():
-            for signum in self.SIGNALS:
-                # A signal ignored by whoever started us (nohup, a background job) stays ignored.
-                if signal.getsignal(signum) is not signal.SIG_IGN:
-                    self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous.clear()
-
-    def _handle(self, signum: int, frame: types.FrameType | None) -> None:
-        self.count += 1
-        if self.signum is None:
-            self.signum = signum
-
-    def check(self) -> None:
-        """Raise :class:`Interrupted` if a signal has arrived."""
-        if self.signum is not None:
-            raise Interrupted(self.signum)
-
-
-@dataclass(frozen=True)
-class InnerCommand:
-    """The test command the runner drives, and how to ask it to list or to run a subset.
-
-    :ivar argv: the command (everything after ``--``)
-    :ivar list_option: arguments appended to list the tests
-    :ivar id_option: arguments appended to run a subset; ``{file}`` is replaced by the id file's path
-    """
-
-    argv: tuple[str, ...]
-    list_option: tuple[str, ...] = ("--list",)
-    id_option: tuple[str, ...] = ("--load-list", "{file}")
-
-    @classmethod
-    def from_options(cls, argv: Sequence[str], list_option: str, id_option: str) -> InnerCommand:
-        """Build from the command line's ``--list-option`` and ``--id-option`` strings (shell-quoted)."""
-        if not argv:
-            raise UsageError("no inner test command: put it after `--`, e.g. "
-                             "`-- python -m subunit.run discover -t . ./tests`")
-        try:
-            listing, ids = tuple(shlex.split(list_option)), tuple(shlex.split(id_option))
-        except ValueError as exc:
-            raise UsageError(f"cannot split --list-option/--id-option: {exc}; check the quoting") from exc
-        if not listing:
-            raise UsageError("--list-option is empty; give the option that lists tests, e.g. '--list'")
-        if not any("{file}" in arg for arg in ids):
-            raise UsageError(f"--id-option {id_option!r} has no {{file}} placeholder; "
-                             "write it like '--load-list {file}'")
-        for arg in (listing[0], ids[0]):
-            if arg in argv:
-                raise UsageError(f"the inner command already contains {arg!r}: put $LISTOPT $IDOPTION "
-                                 "before `--` in test_command, not after it")
-        return cls(tuple(argv), listing, ids)
-
-    def list_argv(self) -> list[str]:
-        """The command that lists every test."""
-        return [*self.argv, *self.list_option]
-
-    def run_argv(self, id_file: Path) -> list[str]:
-        """The command that runs the ids in ``id_file``."""
-        return [*self.argv, *(arg.replace("{file}", str(id_file)) for arg in self.id_option)]
-
-    def describe(self) -> str:
-        """The command as a shell line, for messages."""
-        return shlex.join(self.argv)
-
-
-def _spawn(argv: Sequence[str], cwd: Path | None, *, group: bool) -> subprocess.Popen[bytes]:
-    try:
-        return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=cwd,
-                                start_new_session=group)
-    except OSError as exc:
-        raise RunnerError(f"cannot start the inner command `{shlex.join(argv)}`: {exc.strerror or exc}; "
-                          "check the command after `--` (is it installed and on PATH?)") from exc
-
-
-def capture(argv: Sequence[str], interrupt: Interrupt, cwd: Path | None = None) -> tuple[int, bytes]:
-    """Run ``argv`` to completion (stderr passes through); returns (exit status, stdout bytes).
-
-    A signal recorded by ``interrupt`` kills the child and raises :class:`Interrupted`.
-    """
-    proc = _spawn(argv, cwd, group=False)
-    while True:
-        try:
-            out, _ = proc.communicate(timeout=_POLL_S)
-            interrupt.check()  # the child may have died of the same Ctrl-C
-            return proc.returncode, out
-        except subprocess.TimeoutExpired:
-            if interrupt.signum is not None:
-                proc.kill()
-                proc.communicate()
-                interrupt.check()
-
-
-def passthrough_list(command: InnerCommand, stdout: IO[bytes], interrupt: Interrupt,
-                     cwd: Path | None = None) -> int:
-    """Run the listing command, copying its stdout bytes to ``stdout``; returns its exit status."""
-    status, out = capture(command.list_argv(), interrupt, cwd)
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError, ValueError):
-        stdout.write(out)
-        stdout.flush()
-    return status
-
-
-def list_tests(command: InnerCommand, interrupt: Interrupt, cwd: Path | None = None) -> list[str]:
-    """Every test id the inner command lists (raises :class:`RunnerError` if listing fails)."""
-    argv = command.list_argv()
-    status, out = capture(argv, interrupt, cwd)
-    if status != 0:
-        raise RunnerError(f"listing the tests with `{shlex.join(argv)}` failed: it {describe_exit(status)} "
-                          "(its stderr is above); run that command by hand to fix it")
-    return parse_listing(out)
 
 
 @dataclass
@@ -279,7 +131,7 @@ def _start_phase(number: int, shares: Sequence[Sequence[str]], command: InnerCom
                 break
             id_file = tmp / f"phase{number}-worker{worker.index}.list"
             id_file.write_text("".join(f"{test_id}\n" for test_id in worker.share), encoding="utf-8")
-            worker.proc = _spawn(command.run_argv(id_file), cwd, group=True)
+            worker.proc = spawn(command.run_argv(id_file), cwd, group=True)
             worker.thread = threading.Thread(target=worker.read, name=f"partitioner-{worker.stream.tag}",
                                              daemon=True)
             worker.thread.start()
@@ -324,7 +176,7 @@ def _wait(workers: Sequence[Worker], interrupt: Interrupt, output: MergedOutput 
             elif worker.exited_at is not None and now - worker.exited_at > LINGER_S:
                 # The worker is gone but something it started still holds its stdout open.
                 worker.signal_group(signal.SIGKILL)
-        running[0].thread.join(_POLL_S)  # type: ignore[union-attr]
+        running[0].thread.join(POLL_S)  # type: ignore[union-attr]
     for worker in workers:
         if worker.proc is not None:
             worker.proc.wait()
@@ -347,7 +199,7 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
         fate = describe_exit(returncode) if worker.proc is not None else "was never started"
         if worker.reader_error:
             _say(stderr, f"reading {tag}'s output failed ({worker.reader_error})")
-        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL_STATUSES]
+        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL]
         if returncode != 0 or worker.stream.failed or worker.reader_error:
             outcome.failed = True
         if not unreported:

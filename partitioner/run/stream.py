@@ -1,4 +1,4 @@
-"""Subunit plumbing for the runner: merge tagged worker streams safely (listings: :mod:`partitioner.listing`).
+"""Subunit plumbing for the runner: merge tagged worker streams into one, safely.
 
 :class:`WorkerStream` is where the runner's accounting lives: it forwards one worker's events to the
 shared :class:`MergedOutput` with the worker's tag and route, remembers each test's last status, and
@@ -8,17 +8,14 @@ writes the synthetic ``inprogress``/``fail`` pair for a test the worker never fi
 from __future__ import annotations
 
 import datetime
-import signal
 import threading
 from typing import IO, Any
 
 import subunit
 import testtools
 
-#: Statuses that end a test; ``exists`` and ``inprogress`` do not.
-FINAL_STATUSES = frozenset({"success", "fail", "skip", "xfail", "uxsuccess"})
-#: Statuses that make the run unsuccessful.
-FAILING_STATUSES = frozenset({"fail", "uxsuccess"})
+from partitioner.statuses import FAIL, FAILING, INPROGRESS
+
 _TEXT = "text/plain;charset=utf8"
 
 
@@ -80,7 +77,7 @@ class WorkerStream(testtools.StreamResult):
             self.routes[test_id] = route
             if test_status is not None:
                 self.last[test_id] = test_status
-                self.failed = self.failed or test_status in FAILING_STATUSES
+                self.failed = self.failed or test_status in FAILING
         self.output.status(test_id=test_id, test_status=test_status, test_tags=tags, runnable=runnable,
                            file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
                            route_code=route, timestamp=timestamp)
@@ -89,28 +86,15 @@ class WorkerStream(testtools.StreamResult):
         """Record ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""
         route = self.routes.get(test_id, str(self.index))
         now = _now()
-        if self.last.get(test_id) != "inprogress":
-            self.output.status(test_id=test_id, test_status="inprogress", test_tags={self.tag},
+        if self.last.get(test_id) != INPROGRESS:
+            self.output.status(test_id=test_id, test_status=INPROGRESS, test_tags={self.tag},
                                route_code=route, timestamp=now)
-        self.output.status(test_id=test_id, test_status="fail", test_tags={self.tag}, route_code=route,
+        self.output.status(test_id=test_id, test_status=FAIL, test_tags={self.tag}, route_code=route,
                            file_name="reason", file_bytes=reason.encode("utf-8"), mime_type=_TEXT,
                            eof=True, timestamp=now)
-        self.last[test_id] = "fail"
+        self.last[test_id] = FAIL
         self.failed = True
 
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
-
-
-def describe_exit(returncode: int | None) -> str:
-    """``exited with status 3`` / ``was killed by SIGKILL (signal 9)``."""
-    if returncode is None:
-        return "did not exit"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = "an unknown signal"
-        return f"was killed by {name} (signal {-returncode})"
-    return f"exited with status {returncode}"

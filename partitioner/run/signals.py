@@ -1,0 +1,77 @@
+"""Signals and exit statuses for the runner: record SIGINT/SIGTERM instead of dying, and name how a process ended."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import types
+from typing import Any
+
+#: seconds between two looks at a running child (and at whether a signal arrived)
+POLL_S = 0.1
+
+
+class Interrupted(Exception):
+    """A SIGINT/SIGTERM arrived while the runner was not yet running workers."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def exit_status_for_signal(signum: int) -> int:
+    """The conventional shell exit status for a process stopped by ``signum`` (130, 143)."""
+    return 128 + signum
+
+
+class Interrupt:
+    """Context manager that records SIGINT/SIGTERM instead of raising, and restores the old handlers.
+
+    A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored.
+
+    :ivar signum: the first signal received, or ``None``
+    :ivar count: how many signals arrived
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.count = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                # A signal ignored by whoever started us (nohup, a background job) stays ignored.
+                if signal.getsignal(signum) is not signal.SIG_IGN:
+                    self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame: types.FrameType | None) -> None:
+        self.count += 1
+        if self.signum is None:
+            self.signum = signum
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` if a signal has arrived."""
+        if self.signum is not None:
+            raise Interrupted(self.signum)
+
+
+def describe_exit(returncode: int | None) -> str:
+    """``exited with status 3`` / ``was killed by SIGKILL (signal 9)``."""
+    if returncode is None:
+        return "did not exit"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "an unknown signal"
+        return f"was killed by {name} (signal {-returncode})"
+    return f"exited with status {returncode}"

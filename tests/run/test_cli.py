@@ -1,0 +1,92 @@
+"""Tests for partitioner.run.cli: the command line, listing, defaults, and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import fixtures
+
+from partitioner.run import Shares, complete
+from tests.run.harness import Events, RunnerTestCase
+
+
+class TestCommandLine(RunnerTestCase):
+    def test_list_passes_the_listing_through_with_its_status(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", "x.ok y.ok"))
+        expected = subprocess.run([*self.inner, "--list"], capture_output=True, check=True).stdout
+        status, out, _ = self.main("--list")
+        self.assertEqual((0, expected), (status, out))
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_LIST_STATUS", "5"))
+        self.assertEqual(5, self.main("--list")[0])
+
+    def test_without_load_list_every_listed_test_runs(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", "x.ok y.ok z.fail"))
+        status, out, _ = self.main("--concurrency", "3")
+        events = Events(out)
+        self.assertEqual(1, status)
+        self.assertEqual(["x.ok", "y.ok", "z.fail"], sorted(events.final_ids()))
+        self.assertEqual({"worker-2", "keep"}, events.tags("z.fail"))
+
+    def test_concurrency_defaults_to_the_config_files(self) -> None:
+        (self.dir / ".testr.conf").write_text("[partitioner]\nconcurrency = 3\n")
+        status, out, _ = self.main("--load-list", self.load_list(["a.ok", "b.ok", "c.ok", "d.ok"]))
+        self.assertEqual(0, status)
+        self.assertEqual({"worker-2", "keep"}, Events(out).tags("c.ok"))
+
+    def test_failed_listing_is_one_error_line(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_LIST_STATUS", "3"))
+        status, out, err = self.main()
+        self.assertEqual((1, b""), (status, out))
+        self.assertRegex(err, r"^partitioner.run: error: listing the tests with .* failed: it exited with status 3")
+
+    def test_empty_id_list_runs_nothing(self) -> None:
+        status, out, err = self.main("--load-list", self.load_list([]))
+        self.assertEqual((0, b""), (status, out))
+        self.assertIn("note:", err)
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", ""))
+        self.assertEqual((0, b""), self.main()[:2])
+
+    def test_testr_pseudo_test_is_not_run(self) -> None:
+        status, events, err = self.run_ids(["process-returncode", "a.ok"])
+        self.assertEqual(0, status)
+        self.assertEqual(["a.ok"], events.final_ids())
+        self.assertIn("pseudo-test process-returncode", err)
+
+    def test_bad_input_is_one_line_with_the_right_status(self) -> None:
+        cases: list[tuple[tuple[str, ...], list[str] | None, int, str]] = [
+            ((), [], 2, "no inner test command"),
+            (("--concurrency", "0"), None, 2, "whole number >= 1"),
+            (("--concurrency", "many"), None, 2, "whole number"),
+            (("--load-list", str(self.dir / "nope.list")), None, 1, "cannot read the --load-list file"),
+            (("--id-option=--load-list",), None, 2, "{file}"),
+            (("--bogus",), None, 2, "unrecognized arguments"),
+        ]
+        for argv, inner, expected, words in cases:
+            status, out, err = self.main(*argv, inner=inner)
+            self.assertEqual(expected, status, err)
+            self.assertEqual(b"", out)
+            self.assertEqual(1, len(err.splitlines()), err)
+            self.assertTrue(err.startswith("partitioner.run: error: "), err)
+            self.assertIn(words, err)
+
+    def test_help_documents_every_option(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--help"], capture_output=True,
+                              text=True, check=False)
+        self.assertEqual(0, proc.returncode)
+        for option in ("--concurrency", "--list", "--load-list", "--id-option", "--list-option", "--history",
+                       "--group-by", "--strategy", "130"):
+            self.assertIn(option, proc.stdout)
+
+    def test_missing_inner_command_from_a_real_process(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--list"], capture_output=True,
+                              text=True, check=False)
+        self.assertEqual(2, proc.returncode)
+        self.assertEqual(1, len(proc.stderr.splitlines()), proc.stderr)
+
+    def test_plan_that_drops_or_repeats_ids_is_repaired(self) -> None:
+        partition = Shares((("a", "b"), ("b",)), serial=("a",))
+        shares, serial, notes = complete(partition, ["a", "b", "c"])
+        self.assertEqual([["a", "b", "c"], []], shares)
+        self.assertEqual([], serial)
+        self.assertEqual(3, len(notes))

@@ -1,0 +1,126 @@
+"""Tests for partitioner.run.phases (through the runner): merging, tagging, and never losing a test."""
+
+from __future__ import annotations
+
+import io
+import signal
+from collections.abc import Sequence
+
+import fixtures
+
+from partitioner.run import InnerCommand, Interrupt, Shares, run_phases
+from tests.run.harness import Events, RunnerTestCase
+
+
+class TestMerging(RunnerTestCase):
+    def test_all_pass_tags_each_worker_and_exits_0(self) -> None:
+        ids = [f"t{n}.ok" for n in range(5)]
+        status, events, err = self.run_ids(ids)
+        self.assertEqual(0, status, err)
+        self.assertAccounted(events, ids)
+        self.assertEqual(sorted(ids), sorted(events.final_ids()))
+        self.assertEqual({"worker-0", "keep"}, events.tags("t0.ok"))
+        self.assertEqual({"worker-1", "keep"}, events.tags("t1.ok"))
+        self.assertEqual({"1"}, {e[9] for e in events.events if e[1] == "t1.ok"})
+
+    def test_a_failing_test_exits_1(self) -> None:
+        status, events, _ = self.run_ids(["a.ok", "b.fail", "c.ok"])
+        self.assertEqual(1, status)
+        self.assertEqual(["fail"], events.finals("b.fail"))
+
+    def test_garbage_on_stdout_becomes_an_attachment_and_the_stream_stays_valid(self) -> None:
+        ids = ["a.garbage", "b.ok", "c.ok", "d.ok"]
+        status, events, err = self.run_ids(ids)
+        self.assertEqual(0, status, err)
+        self.assertAccounted(events, ids)
+        self.assertNotIn("subunit.parser", {e[1] for e in events.events})
+        self.assertIn(b"not subunit \xff garbage", events.attachment(None, "stdout"))
+        self.assertIn("worker-0", set().union(*(e[3] for e in events.events if e[5] == "stdout")))
+
+    def test_ids_outside_the_share_pass_through(self) -> None:
+        status, events, _ = self.run_ids(["a.extra", "b.ok"])
+        self.assertEqual(0, status)
+        self.assertEqual(["success"], events.finals("unplanned.ok"))
+        self.assertIn("worker-0", events.tags("unplanned.ok"))
+
+    def test_non_zero_exit_after_every_test_reported_exits_1(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_EXIT", "4"))
+        status, events, err = self.run_ids(["a.ok", "b.ok"])
+        self.assertEqual(1, status)
+        self.assertAccounted(events, ["a.ok", "b.ok"])
+        self.assertIn("worker-0 exited with status 4 after all its tests reported", err)
+
+    def test_serial_phase_runs_after_the_parallel_one_as_worker_0(self) -> None:
+        def planner(test_ids: Sequence[str], concurrency: int, **_: object) -> Shares:
+            return Shares((("a.ok", "b.ok"), ("c.ok",)), serial=("s.ok",), warnings=("careful",))
+
+        status, out, err = self.main("--load-list", self.load_list(["a.ok", "b.ok", "c.ok", "s.ok"]),
+                                     planner=planner)
+        events = Events(out)
+        self.assertEqual(0, status, err)
+        self.assertIn("partitioner.run: warning: careful", err)
+        self.assertEqual({"worker-0", "keep"}, events.tags("s.ok"))
+        order = [e[1] for e in events.events if e[1] is not None]
+        self.assertGreater(order.index("s.ok"), max(len(order) - 1 - order[::-1].index(t)
+                                                    for t in ("a.ok", "b.ok", "c.ok")))
+
+
+class TestNeverLoseATest(RunnerTestCase):
+    def assertUnreported(self, events: Events, test_id: str, *words: str) -> None:
+        statuses = [e[2] for e in events.events if e[1] == test_id and e[2] is not None]
+        self.assertEqual("inprogress", statuses[0])
+        self.assertEqual("fail", statuses[-1])
+        reason = events.attachment(test_id, "reason").decode()
+        for word in ("never reported", *words):
+            self.assertIn(word, reason)
+
+    def test_crash_halfway_fails_the_rest_of_the_share(self) -> None:
+        ids = ["a.ok", "b.ok", "c.crash", "d.ok", "e.ok", "f.ok"]
+        status, events, err = self.run_ids(ids)
+        self.assertEqual(1, status)
+        self.assertAccounted(events, ids)
+        self.assertEqual(["success"], events.finals("a.ok"))
+        self.assertEqual(["success"], events.finals("d.ok"))  # worker-1's share is unaffected
+        for test_id in ("c.crash", "e.ok"):
+            self.assertUnreported(events, test_id, "worker-0", "exited with status 3")
+            self.assertIn("worker-0", events.tags(test_id))
+        self.assertIn("partitioner.run: worker-0 exited with status 3; 2 of its 3 tests never reported", err)
+
+    def test_sigkill_is_named_in_the_reason(self) -> None:
+        ids = ["a.ok", "b.sigkill", "c.ok", "d.ok"]
+        status, events, err = self.run_ids(ids)
+        self.assertEqual(1, status)
+        self.assertAccounted(events, ids)
+        self.assertUnreported(events, "b.sigkill", "worker-1", "SIGKILL")
+        self.assertUnreported(events, "d.ok", "worker-1", "SIGKILL")
+        self.assertIn("worker-1 was killed by SIGKILL (signal 9); 2 of its 2 tests", err)
+
+    def test_worker_exiting_without_output(self) -> None:
+        for exit_status in ("0", "2"):
+            self.useFixture(fixtures.EnvironmentVariable("FAKE_SILENT_STATUS", exit_status))
+            ids = ["a.silent", "b.ok", "c.ok"]
+            status, events, err = self.run_ids(ids)
+            self.assertEqual(1, status, err)
+            self.assertAccounted(events, ids)
+            self.assertUnreported(events, "a.silent", f"exited with status {exit_status}")
+            self.assertUnreported(events, "c.ok", "worker-0")
+            self.assertEqual(["success"], events.finals("b.ok"))
+
+    def test_unstartable_inner_command_is_an_error(self) -> None:
+        status, _, err = self.main("--load-list", self.load_list(["a.ok"]),
+                                   inner=[str(self.dir / "missing-runner")])
+        self.assertEqual(1, status)
+        self.assertEqual(1, len(err.splitlines()))
+        self.assertIn("cannot start the inner command", err)
+
+    def test_a_signal_before_a_phase_starts_fails_its_tests_as_never_started(self) -> None:
+        interrupt = Interrupt()
+        interrupt.signum = signal.SIGINT
+        out, err = io.BytesIO(), io.StringIO()
+        outcome = run_phases([[["a.ok"], ["b.ok"]], [["s.ok"]]], InnerCommand(tuple(self.inner)),
+                             out, err, interrupt=interrupt)
+        events = Events(out.getvalue())
+        self.assertEqual(130, outcome.exit_code)
+        self.assertAccounted(events, ["a.ok", "b.ok", "s.ok"])
+        self.assertIn("worker-0 was never started", events.attachment("s.ok", "reason").decode())
+        self.assertEqual(["a.ok", "b.ok", "s.ok"], outcome.unreported)
