@@ -14,8 +14,9 @@ from typing import IO
 
 from partitioner import testids
 from partitioner.config import Settings, load_settings
+from partitioner.costmodel import CostModel, Estimate
 from partitioner.errors import InputError
-from partitioner.estimate import CostModel, Estimate, build_cost_model
+from partitioner.estimate import build_cost_model
 from partitioner.grouping import (
     Group,
     Grouper,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
+from partitioner.costmodel import CostModel
 from partitioner.errors import InputError, UsageError
-from partitioner.estimate import CostModel
 from partitioner.grouping import Group, GroupTable, Merge
 from partitioner.strategies import Strategy
 

@@ -1,4 +1,5 @@
-"""Hand-built runs for tests: records on named workers, the racing-pair scenario, and their subunit streams."""
+"""Hand-built values for tests: a small plan, records on named workers, the racing-pair scenario, and their
+subunit streams."""
 
 from __future__ import annotations
 
@@ -7,7 +8,22 @@ import io
 
 import subunit
 
-from partitioner.history.model import Run, TestRecord
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import group_tests, make_grouper
+from partitioner.history.model import History, Run, Samples, TestRecord
+from partitioner.plan import Plan, build_plan
+from partitioner.strategies import get_strategy
+
+SAMPLES = Samples(tests={"m.A.t1": (4.0,), "m.A.t2": (2.0,), "m.B.t1": (3.0,), "m.C.t1": (1.0,)},
+                  setup={"m.A": (1.0,), "m.B": (0.5,), "m.C": (0.5,)})
+IDS = ["m.A.t1", "m.A.t2", "m.B.t1", "m.C.t1"]
+
+
+def plan_for(ids: list[str], n: int, history: History | None = None, strategy: str = "lpt") -> Plan:
+    """A plan of ``ids`` grouped by class on ``n`` workers (timings: :data:`SAMPLES`)."""
+    history = history if history is not None else History(samples=(SAMPLES,))
+    groups = group_tests(ids, make_grouper("class"))
+    return build_plan(groups, build_cost_model(ids, history), get_strategy(strategy), n, "class")
 
 A = "pkg.mod_a.ATest"
 B = "pkg.mod_b.BTest"

@@ -130,3 +130,11 @@ def tool_callbacks(group_regex: str) -> list[object]:
                 exec(textwrap.dedent(ast.get_source_segment(source, node) or ""), namespace)
                 found.append(namespace["group_callback"])
     return found
+
+
+def to_v1(v2: bytes) -> bytes:
+    """A subunit v2 stream converted to v1 by the real ``subunit-2to1``."""
+    done = subprocess.run([tool("subunit-2to1")], input=v2, capture_output=True, check=True, timeout=60)
+    if not done.stdout.startswith((b"time:", b"tags:", b"test:")):
+        raise AssertionError(f"subunit-2to1 wrote no v1 stream: {done.stdout[:40]!r}")
+    return done.stdout

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import testtools
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from partitioner import estimate, testids
-from partitioner.grouping import Group, group_tests, make_grouper
+from partitioner import estimate
+from partitioner.grouping import Group
 from partitioner.history.model import History, Run, Samples, TestRecord
-from tests.generators import histories, id_lists
 
 
 def lane(worker: str, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:
@@ -93,45 +88,7 @@ class TestCostModel(testtools.TestCase):
         self.assertGreater(model.tests["x.Y.z"].seconds, 0.0)
 
 
-class TestColumns(testtools.TestCase):
-    """The columnar model against the definition, one test and one class at a time."""
-
-    @settings(max_examples=60, deadline=None)
-    @given(st.data())
-    def test_group_costs_are_the_sum_of_their_parts(self, data: st.DataObject) -> None:
-        ids = data.draw(id_lists())
-        extra = data.draw(st.lists(st.sampled_from(["q.Q.new", "m.Z.x", "m.Z.y[smoke]"]), unique=True))
-        history = data.draw(histories(ids))
-        exact = data.draw(st.dictionaries(st.sampled_from(ids + extra), st.floats(0.0, 5.0), max_size=3))
-        history = History(runs=history.runs, exact_times=exact)
-        for spec in ("class", "module", "none"):
-            table = group_tests(ids + extra, make_grouper(spec))
-            model = estimate.build_cost_model(table, history)
-            costs = model.group_costs(table)
-            for g, group in enumerate(table):
-                tests = [model.test(t) for t in group.tests]
-                classes = {testids.class_key(t) for t in group.tests}
-                setups = [model.class_setup(c) for c in classes]
-                expected = math.fsum(e.seconds for e in tests) + math.fsum(e.seconds for e in setups)
-                self.assertAlmostEqual(expected, costs.cost[g], places=6)
-                self.assertEqual(sum(1 for e in tests if not e.measured), costs.n_unmeasured[g])
-                self.assertAlmostEqual(math.fsum(e.seconds for e in tests if e.measured), costs.measured_tests_s[g],
-                                       places=6)
-                self.assertEqual(costs[g], model.group_cost(group))
-            # the same model built from the plain ids (another column order) gives the same estimates
-            plain = estimate.build_cost_model(list(reversed(ids + extra)), history)
-            self.assertEqual({t: model.test(t) for t in table.tests}, {t: plain.test(t) for t in table.tests})
-            self.assertEqual(dict(model.tests), dict(plain.tests))
-
-    def test_derived_and_measured_sources_in_the_view(self) -> None:
-        history = History(exact_times={"m.A.t1": 2.0, "m.A.t2": 4.0})
-        model = estimate.build_cost_model(["m.A.t1", "m.A.t2", "m.A.t3", "n.B.t"], history)
-        self.assertEqual(estimate.Estimate(2.0, estimate.TIMES_DBM, 1), model.tests["m.A.t1"])
-        self.assertEqual(estimate.Estimate(3.0, estimate.SIBLING_CLASS), model.tests["m.A.t3"])
-        self.assertEqual(estimate.Estimate(3.0, estimate.SIBLING_SUITE), model.tests["n.B.t"])
-        self.assertEqual(4, len(model.tests))
-        self.assertEqual(estimate.NO_HISTORY_TEST_ESTIMATE, model.test("not.planned.at_all"))
-
+class TestSourcesInOrder(testtools.TestCase):
     def test_exact_times_win_over_times_dbm_and_lose_to_runs(self) -> None:
         run = Run("r", tuple(lane("worker-0", ("m.A.t1", 0, 1))))
         history = History(runs=(run,), exact_times={"m.A.t1": 9.0, "m.A.t2[x]": 5.0},

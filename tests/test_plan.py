@@ -5,21 +5,10 @@ from __future__ import annotations
 import testtools
 
 from partitioner.errors import InputError, UsageError
-from partitioner.estimate import build_cost_model
-from partitioner.grouping import Group, group_tests, make_grouper
-from partitioner.history.model import History, Samples
-from partitioner.plan import Partition, Plan, build_plan, validate
-from partitioner.strategies import get_strategy
-
-SAMPLES = Samples(tests={"m.A.t1": (4.0,), "m.A.t2": (2.0,), "m.B.t1": (3.0,), "m.C.t1": (1.0,)},
-                  setup={"m.A": (1.0,), "m.B": (0.5,), "m.C": (0.5,)})
-IDS = ["m.A.t1", "m.A.t2", "m.B.t1", "m.C.t1"]
-
-
-def plan_for(ids: list[str], n: int, history: History | None = None, strategy: str = "lpt") -> Plan:
-    history = history if history is not None else History(samples=(SAMPLES,))
-    groups = group_tests(ids, make_grouper("class"))
-    return build_plan(groups, build_cost_model(ids, history), get_strategy(strategy), n, "class")
+from partitioner.grouping import Group
+from partitioner.history.model import History
+from partitioner.plan import Partition, Plan, validate
+from tests.builders import IDS, plan_for
 
 
 class TestFigures(testtools.TestCase):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import testtools
 
-from tests.test_plan import plan_for
+from tests.builders import plan_for
 
 GOLD = Path(__file__).parent.parent / "gold"
 ACTUAL = Path(__file__).parent.parent / "actual"

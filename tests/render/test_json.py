@@ -7,8 +7,8 @@ import json
 import testtools
 
 from partitioner.render import FORMAT_VERSION, render_json
+from tests.builders import IDS
 from tests.render.gold import compare_gold, rendered
-from tests.test_plan import IDS
 
 
 class TestJson(testtools.TestCase):

@@ -9,7 +9,7 @@ import testtools
 
 from partitioner.errors import OutputError
 from partitioner.render import write_load_lists
-from tests.test_plan import IDS, plan_for
+from tests.builders import IDS, plan_for
 
 
 class TestLoadLists(testtools.TestCase):

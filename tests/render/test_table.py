@@ -5,8 +5,8 @@ from __future__ import annotations
 import testtools
 
 from partitioner.render import render_table
+from tests.builders import IDS
 from tests.render.gold import compare_gold, rendered
-from tests.test_plan import IDS
 
 
 class TestTable(testtools.TestCase):

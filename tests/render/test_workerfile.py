@@ -10,7 +10,7 @@ import yaml
 
 from partitioner.grouping import Group
 from partitioner.render import group_regex, render_worker_file
-from tests.test_plan import IDS, plan_for
+from tests.builders import IDS, plan_for
 
 
 class TestWorkerFile(testtools.TestCase):

@@ -9,8 +9,8 @@ import re
 import testtools
 
 from partitioner.history.repository import read_repository
+from tests.e2e.test_runner import suite_ids, use_runner
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
-from tests.test_runner_e2e import suite_ids, use_runner
 
 
 class SerialPhaseE2E(testtools.TestCase):

@@ -1,0 +1,191 @@
+"""The cost model: what each test and each class setup is estimated to cost, and what a group then costs; pure.
+
+:class:`CostModel` keeps per-test estimates in columns (planning a million ids builds no value per test) and
+answers per test (:meth:`~CostModel.test`), per class (:meth:`~CostModel.class_setup`) and per group
+(:meth:`~CostModel.group_costs`, the :class:`~partitioner.strategies.protocol.CostTable` strategies read).
+Every :class:`Estimate` names its source. :mod:`partitioner.estimate` builds the model from history.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from partitioner.grouping import Group, GroupTable
+from partitioner.strategies.protocol import CostTable, GroupCost
+
+#: cost of a test and of a class setup when there is no history at all (test-count units)
+NO_HISTORY_TEST = 1.0
+NO_HISTORY_SETUP = 1.0
+
+MEASURED = "measured"
+MEASURED_NOT_PASSING = "measured (skip/fail)"
+TIMES_DBM = "times.dbm"
+FIRST_ON_WORKER = "worker start offset"
+SIBLING_CLASS = "class mean"
+SIBLING_MODULE = "module mean"
+SIBLING_SUITE = "suite mean"
+NO_HISTORY = "no history"
+#: sources that are real measurements of the thing itself
+MEASURED_SOURCES = frozenset({MEASURED, MEASURED_NOT_PASSING, TIMES_DBM, FIRST_ON_WORKER})
+
+
+class Estimate(NamedTuple):
+    """A cost and where it came from (a NamedTuple: one is built per measured test).
+
+    :ivar seconds: the estimate
+    :ivar source: one of measured, times.dbm, class mean, module mean, suite mean, no history
+    :ivar samples: how many samples the estimate rests on (0 for derived estimates)
+    """
+
+    seconds: float
+    source: str
+    samples: int = 0
+
+    @property
+    def measured(self) -> bool:
+        return self.source in MEASURED_SOURCES
+
+
+
+#: what a test and a class setup cost when there is no history at all (immutable, so shared safely)
+NO_HISTORY_TEST_ESTIMATE = Estimate(NO_HISTORY_TEST, NO_HISTORY)
+NO_HISTORY_SETUP_ESTIMATE = Estimate(NO_HISTORY_SETUP, NO_HISTORY)
+
+
+class _Estimates(Mapping[str, Estimate]):
+    """A read-only ``id -> Estimate`` view of a model's columns (its index is built on first lookup)."""
+
+    def __init__(self, model: CostModel) -> None:
+        self._model = model
+
+    def __getitem__(self, test_id: str) -> Estimate:
+        m = self._model
+        if not m.seconds:
+            raise KeyError(test_id)
+        i = m.index[test_id]
+        at = bisect_left(m.derived, i)
+        if at < len(m.derived) and m.derived[at] == i:
+            return Estimate(m.seconds[i], m.derived_sources[at], 0)
+        return Estimate(m.seconds[i], m.sources[i], m.samples[i])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._model.ids if self._model.seconds else ())
+
+    def __len__(self) -> int:
+        return len(self._model.ids) if self._model.seconds else 0
+
+
+@dataclass(frozen=True, eq=False)
+class CostModel:
+    """Per-test and per-class estimates for one set of test ids, kept in columns.
+
+    :ivar ids: the ids the per-test columns describe (the grouped order of the table the model was built for)
+    :ivar seconds: each id's estimate; empty when there is no history (every test costs ``default_test``)
+    :ivar sources: where each measured estimate came from (``measured``, ``times.dbm``, ...)
+    :ivar samples: how many samples each measured estimate rests on
+    :ivar derived: positions (ascending) whose estimate is derived from siblings, not measured; for these
+        ``derived_sources`` (aligned with ``derived``) says which mean, and ``sources``/``samples`` do not apply
+    :ivar setup: estimates by class key; a class not in it costs ``default_setup``
+    :ivar startup_s: per-worker start-up seconds (0 when the history cannot show it)
+    :ivar has_history: False when no source gave any timing: costs are then in test-count units
+    """
+
+    ids: Sequence[str]
+    seconds: Sequence[float]
+    sources: Sequence[str]
+    samples: Sequence[int]
+    setup: Mapping[str, Estimate]
+    startup_s: float
+    has_history: bool
+    default_test: Estimate = NO_HISTORY_TEST_ESTIMATE
+    default_setup: Estimate = NO_HISTORY_SETUP_ESTIMATE
+    derived: Sequence[int] = ()
+    derived_sources: Sequence[str] = ()
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Position of each id in the columns (built on first use: the planning path never needs it)."""
+        return {t: i for i, t in enumerate(self.ids)}
+
+    @cached_property
+    def tests(self) -> Mapping[str, Estimate]:
+        """Estimates by test id (a view over the columns)."""
+        return _Estimates(self)
+
+    def test(self, test_id: str) -> Estimate:
+        """The estimate for one test."""
+        return self.tests.get(test_id, self.default_test)
+
+    def class_setup(self, klass: str) -> Estimate:
+        """The setup estimate for one class key."""
+        return self.setup.get(klass, self.default_setup)
+
+    def group_cost(self, group: Group) -> GroupCost:
+        """The cost of running ``group`` on one worker, class setups included once per class."""
+        return self.group_costs(GroupTable.from_groups([group]))[0]
+
+    def _columns_for(self, table: GroupTable) -> tuple[Sequence[float], Sequence[int]]:
+        """Seconds aligned with ``table.tests``, and the positions there whose estimate is not measured."""
+        if table.tests is self.ids:
+            return self.seconds, self.derived
+        positions = list(map(self.index.get, table.tests))
+        default = self.default_test.seconds
+        seconds = [default if i is None else self.seconds[i] for i in positions]
+        derived = set(self.derived)
+        return seconds, [k for k, i in enumerate(positions) if i is None or i in derived]
+
+    def group_costs(self, table: GroupTable) -> CostTable:
+        """Every group's cost (tests + each class's setup once), in the table's order."""
+        keys, bounds = table.keys, table.bounds
+        n_groups = len(keys)
+        sizes = table.sizes()
+        if not self.seconds or not self.has_history:
+            t, s = self.default_test, self.default_setup
+            classes = table.class_counts()
+            if s.source in MEASURED_SOURCES:  # pragma: no cover - the defaults are never measured
+                raise AssertionError("default setup estimate must not be a measurement")
+            if table.singletons:  # one test and one class per group: constant columns
+                setup, tests = [s.seconds] * n_groups, [t.seconds] * n_groups
+            else:
+                setup = [c * s.seconds for c in classes]
+                tests = [k * t.seconds for k in sizes]
+            cost = list(map(operator.add, tests, setup))
+            return CostTable(keys, cost, setup, [0.0] * n_groups, cost, sizes, sizes)
+        seconds, derived = self._columns_for(table)
+        if table.singletons:
+            tests_s = list(seconds)
+        else:
+            tests_s = [sum(seconds[bounds[g]:bounds[g + 1]]) for g in range(n_groups)]
+        unmeasured = [0] * n_groups
+        derived_s = [0.0] * n_groups
+        if derived:
+            cut = [bisect_left(derived, b) for b in bounds]
+            get = seconds.__getitem__
+            for g in range(n_groups):
+                if cut[g + 1] > cut[g]:
+                    unmeasured[g] = cut[g + 1] - cut[g]
+                    derived_s[g] = math.fsum(map(get, derived[cut[g]:cut[g + 1]]))
+        setup_get, default_setup = self.setup.get, self.default_setup
+        if not self.setup:  # every class costs the default: only the class counts matter
+            setup_s = [c * default_setup.seconds for c in table.class_counts()]
+            setup_est = [0.0] * n_groups if default_setup.source in MEASURED_SOURCES else setup_s
+        elif table.singletons or table.one_class:
+            setups = [setup_get(c, default_setup) for c in table.first_classes()]
+            setup_s = [e.seconds for e in setups]
+            setup_est = [0.0 if e.source in MEASURED_SOURCES else e.seconds for e in setups]
+        else:
+            setup_s, setup_est = [], []
+            for group_classes in table.group_classes():
+                found = [setup_get(c, default_setup) for c in group_classes]
+                setup_s.append(math.fsum(e.seconds for e in found))
+                setup_est.append(math.fsum(e.seconds for e in found if e.source not in MEASURED_SOURCES))
+        cost = list(map(operator.add, tests_s, setup_s))
+        measured = list(map(operator.sub, tests_s, derived_s))
+        estimated = list(map(operator.add, derived_s, setup_est))
+        return CostTable(keys, cost, setup_s, measured, estimated, sizes, unmeasured)

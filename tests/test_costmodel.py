@@ -1,0 +1,56 @@
+"""Tests for partitioner.costmodel: the columnar model against the definition, one test and one class at a time."""
+
+from __future__ import annotations
+
+import math
+
+import testtools
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partitioner import testids
+from partitioner.costmodel import NO_HISTORY_TEST_ESTIMATE, SIBLING_CLASS, SIBLING_SUITE, TIMES_DBM, Estimate
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import group_tests, make_grouper
+from partitioner.history.model import History
+from tests.generators import histories, id_lists
+
+
+class TestCostModel(testtools.TestCase):
+    """Group costs, the per-test view and the defaults, against their definition."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.data())
+    def test_group_costs_are_the_sum_of_their_parts(self, data: st.DataObject) -> None:
+        ids = data.draw(id_lists())
+        extra = data.draw(st.lists(st.sampled_from(["q.Q.new", "m.Z.x", "m.Z.y[smoke]"]), unique=True))
+        history = data.draw(histories(ids))
+        exact = data.draw(st.dictionaries(st.sampled_from(ids + extra), st.floats(0.0, 5.0), max_size=3))
+        history = History(runs=history.runs, exact_times=exact)
+        for spec in ("class", "module", "none"):
+            table = group_tests(ids + extra, make_grouper(spec))
+            model = build_cost_model(table, history)
+            costs = model.group_costs(table)
+            for g, group in enumerate(table):
+                tests = [model.test(t) for t in group.tests]
+                classes = {testids.class_key(t) for t in group.tests}
+                setups = [model.class_setup(c) for c in classes]
+                expected = math.fsum(e.seconds for e in tests) + math.fsum(e.seconds for e in setups)
+                self.assertAlmostEqual(expected, costs.cost[g], places=6)
+                self.assertEqual(sum(1 for e in tests if not e.measured), costs.n_unmeasured[g])
+                self.assertAlmostEqual(math.fsum(e.seconds for e in tests if e.measured), costs.measured_tests_s[g],
+                                       places=6)
+                self.assertEqual(costs[g], model.group_cost(group))
+            # the same model built from the plain ids (another column order) gives the same estimates
+            plain = build_cost_model(list(reversed(ids + extra)), history)
+            self.assertEqual({t: model.test(t) for t in table.tests}, {t: plain.test(t) for t in table.tests})
+            self.assertEqual(dict(model.tests), dict(plain.tests))
+
+    def test_derived_and_measured_sources_in_the_view(self) -> None:
+        history = History(exact_times={"m.A.t1": 2.0, "m.A.t2": 4.0})
+        model = build_cost_model(["m.A.t1", "m.A.t2", "m.A.t3", "n.B.t"], history)
+        self.assertEqual(Estimate(2.0, TIMES_DBM, 1), model.tests["m.A.t1"])
+        self.assertEqual(Estimate(3.0, SIBLING_CLASS), model.tests["m.A.t3"])
+        self.assertEqual(Estimate(3.0, SIBLING_SUITE), model.tests["n.B.t"])
+        self.assertEqual(4, len(model.tests))
+        self.assertEqual(NO_HISTORY_TEST_ESTIMATE, model.test("not.planned.at_all"))

@@ -1,0 +1,71 @@
+"""Tests for partitioner.pipeline: plan_ids' extra rules, the flag/config/default choices, Planned.explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.config import Settings, load_settings
+from partitioner.errors import ConfigError, InputError
+from partitioner.grouping import make_grouper
+from partitioner.history.jsonfile import dumps_samples
+from partitioner.history.model import History
+from partitioner.pipeline import plan_for_directory, plan_ids, resolve
+from tests.builders import IDS, SAMPLES
+
+
+class TestPlanIds(testtools.TestCase):
+    def test_duplicates_are_planned_once_and_said(self) -> None:
+        planned = plan_ids([*IDS, IDS[0]], 2, History(samples=(SAMPLES,)), make_grouper("class"))
+        self.assertEqual(sorted(IDS), sorted(t for p in planned.plan.workers for t in p.tests))
+        self.assertIn("1 duplicate test ids ignored: each id is planned once", planned.plan.warnings)
+
+    def test_resources_merge_groups_and_serial_groups_leave_the_parallel_phase(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / "tox.ini").write_text("[partitioner]\nresources =\n  db: m\\.(A|B)\\.\nserial = m\\.C\\.\n")
+        planned = plan_ids(IDS, 2, History(samples=(SAMPLES,)), make_grouper("class"), settings=load_settings(root))
+        self.assertEqual(["resource:db"], [g.key for g in planned.groups])
+        self.assertEqual(("m.C.t1",), planned.plan.serial)
+        self.assertEqual(("m.A", "m.B"), planned.plan.merged[0].members)
+        self.assertTrue(any("is larger than the balanced share" in w for w in planned.plan.warnings))
+
+    def test_explain_names_group_worker_and_estimates(self) -> None:
+        planned = plan_ids(IDS, 2, History(samples=(SAMPLES,)), make_grouper("class"))
+        explained = planned.explain("m.A.t2")
+        self.assertEqual(("m.A", planned.plan.worker_of("m.A.t2"), 2.0, 1.0, 7.0),
+                         (explained.group.key, explained.worker, explained.estimate.seconds,
+                          explained.setup.seconds, explained.cost.cost))
+        error = self.assertRaises(InputError, planned.explain, "m.A.t")
+        self.assertIn("did you mean m.A.t1, m.A.t2?", str(error))
+        self.assertNotIn("--", str(self.assertRaises(InputError, planned.explain, "x.Y.z")))
+
+
+class TestChoices(testtools.TestCase):
+    """Flags over the config files over the defaults, for grouping, history and strategy."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path)
+        (self.root / "t.json").write_text(dumps_samples(SAMPLES))
+
+    def test_grouping_and_history(self) -> None:
+        settings = Settings(group_by="module", history=("t.json",), where={"group_by": "[partitioner] in tox.ini"})
+        history, grouper = resolve(self.root, settings)
+        self.assertEqual(("module", 1), (grouper.spec, len(history.samples)))
+        history, grouper = resolve(self.root, settings, (), "none")
+        self.assertEqual("none", grouper.spec)
+        history, grouper = resolve(self.root, Settings())
+        self.assertEqual(("class", True), (grouper.spec, history.empty))
+
+    def test_a_bad_configured_grouping_names_its_file(self) -> None:
+        settings = Settings(group_by="regex:([", where={"group_by": "[partitioner] in tox.ini"})
+        error = self.assertRaises(ConfigError, resolve, self.root, settings)
+        self.assertIn("in [partitioner] in tox.ini", str(error))
+
+    def test_strategy_from_the_config_files_unless_a_flag_says(self) -> None:
+        (self.root / "setup.cfg").write_text("[partitioner]\nstrategy = roundrobin\nhistory = t.json\n")
+        self.assertEqual("roundrobin", plan_for_directory(IDS, 2, self.root).plan.strategy)
+        self.assertEqual("testr", plan_for_directory(IDS, 2, self.root, strategy="testr").plan.strategy)
+        self.assertTrue(plan_for_directory(IDS, 2, self.root).plan.has_history)
