@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import testtools
 from hypothesis import given
 from hypothesis import strategies as st
@@ -38,16 +40,21 @@ class TestScatterAndFill(testtools.TestCase):
         self.assertEqual([0, 2, 4], positions_of(column, ABSENT))
 
 
+def assert_indexes_like(case: testtools.TestCase, actual: Sequence[object], plain: Sequence[object], start: int,
+                        stop: int) -> None:
+    """``actual`` iterates, slices and indexes (out-of-range too) as ``plain`` does."""
+    case.assertEqual(list(plain), list(actual))
+    case.assertEqual(list(plain[start:stop]), list(actual[start:stop]))
+    if -len(plain) <= start < len(plain):
+        case.assertEqual(plain[start], actual[start])
+    else:
+        case.assertRaises(IndexError, actual.__getitem__, start)
+
+
 class TestSame(testtools.TestCase):
     @given(st.integers(0, 20), st.integers(-25, 25), st.integers(-25, 25))
     def test_behaves_as_a_list_of_one_value(self, n: int, start: int, stop: int) -> None:
-        same, plain = Same("x", n), ["x"] * n
-        self.assertEqual(plain, list(same))
-        self.assertEqual(plain[start:stop], same[start:stop])
-        if -n <= start < n:
-            self.assertEqual(plain[start], same[start])
-        else:
-            self.assertRaises(IndexError, same.__getitem__, start)
+        assert_indexes_like(self, Same("x", n), ["x"] * n, start, stop)
 
 
 class _Squares(Rows[int]):
@@ -66,10 +73,6 @@ class _Squares(Rows[int]):
 class TestRows(testtools.TestCase):
     @given(st.integers(0, 20), st.integers(-25, 25), st.integers(-25, 25))
     def test_indexes_like_a_tuple_of_its_rows(self, n: int, start: int, stop: int) -> None:
-        rows, plain = _Squares(n), tuple(i * i for i in range(n))
-        self.assertEqual(plain, tuple(rows))
-        self.assertEqual(plain[start:stop], rows[start:stop])
-        if -n <= start < n:
-            self.assertEqual(plain[start], rows[start])
-        else:
-            self.assertRaises(IndexError, rows.__getitem__, start)
+        rows = _Squares(n)
+        assert_indexes_like(self, rows, tuple(i * i for i in range(n)), start, stop)
+        self.assertIsInstance(rows[start:stop], tuple)

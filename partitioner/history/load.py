@@ -95,8 +95,7 @@ class JsonSource:
 
     def load(self, path: Path, order: int, newest: int | None = None) -> History:
         """Read and validate the file."""
-        samples = read_samples(path)
-        return History(samples=(samples,), sources=(f"json:{path} ({len(samples.tests)} tests)",))
+        return _json_history(read_samples(path), str(path))
 
 
 class SubunitSource:
@@ -116,8 +115,7 @@ class SubunitSource:
 
     def load(self, path: Path, order: int, newest: int | None = None) -> History:
         """Parse the stream into one run."""
-        run = read_stream_file(path, order=order)
-        return History(runs=(run,), sources=(f"subunit:{path} ({len(run.records)} tests)",))
+        return _stream_history(read_stream_file(path, order=order), str(path))
 
 
 def _head(path: Path, size: int) -> bytes:
@@ -179,10 +177,18 @@ def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> Histor
     except OSError as error:
         raise HistoryError(f"-: cannot read stdin ({error}); pipe a subunit stream or pass a file") from None
     if kind == "json":
-        samples = parse_samples(data, "-")
-        return History(samples=(samples,), sources=(f"json:- ({len(samples.tests)} tests)",))
-    run = read_stream(data, STDIN, order)
-    return History(runs=(run,), sources=(f"subunit:- ({len(run.records)} tests)",))
+        return _json_history(parse_samples(data, STDIN), STDIN)
+    return _stream_history(read_stream(data, STDIN, order), STDIN)
+
+
+def _json_history(samples: Samples, name: str) -> History:
+    """The history a JSON timing file gives."""
+    return History(samples=(samples,), sources=(f"json:{name} ({len(samples.tests)} tests)",))
+
+
+def _stream_history(run: Run, name: str) -> History:
+    """The history a subunit stream gives: its one run."""
+    return History(runs=(run,), sources=(f"subunit:{name} ({len(run.records)} tests)",))
 
 
 def _load_path(kind: str | None, target: str, order: int, newest: int | None = None) -> list[History]:

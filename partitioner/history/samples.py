@@ -74,15 +74,20 @@ def first_offsets(run: Run) -> list[tuple[str, float]]:
     return [(testids.class_key(test_id), start - earliest) for start, test_id in firsts if start > earliest]
 
 
-def not_passing_samples(history: History) -> dict[str, list[float]]:
-    """Durations of skipped and failed results, by canonical id, oldest first (for tests that never pass)."""
-    other: dict[str, list[float]] = defaultdict(list)
+def durations(history: History, statuses: frozenset[str]) -> dict[str, list[float]]:
+    """The durations of the results with one of ``statuses``, by canonical id, runs oldest first."""
+    found: dict[str, list[float]] = defaultdict(list)
     for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
         for record in run.records:
             duration = record.duration
-            if record.status in NOT_PASSING and duration is not None:
-                other[testids.canonical(record.test_id)].append(duration)
-    return other
+            if record.status in statuses and duration is not None:
+                found[testids.canonical(record.test_id)].append(duration)
+    return found
+
+
+def not_passing_samples(history: History) -> dict[str, list[float]]:
+    """Durations of skipped and failed results (what a test that never passes costs), by canonical id."""
+    return durations(history, NOT_PASSING)
 
 
 def collect_samples(history: History) -> Samples:
@@ -100,11 +105,9 @@ def collect_samples(history: History) -> Samples:
         for key, values in samples.setup.items():
             setup[key].extend(values)
         startup.extend(samples.startup)
+    for key, values in durations(history, PASSING).items():
+        tests[key].extend(values)
     for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
-        for record in run.records:
-            duration = record.duration
-            if record.status in PASSING and duration is not None:
-                tests[testids.canonical(record.test_id)].append(duration)
         for klass, gap in setup_gaps(run):
             setup[klass].append(gap)
     return Samples(MappingProxyType({k: tuple(v) for k, v in sorted(tests.items())}),
