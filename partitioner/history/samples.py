@@ -105,8 +105,8 @@ def collect_samples(history: History) -> Samples:
         for key, values in samples.setup.items():
             setup[key].extend(values)
         startup.extend(samples.startup)
-    for key, values in durations(history, PASSING).items():
-        tests[key].extend(values)
+    for key, measured in durations(history, PASSING).items():
+        tests[key].extend(measured)
     for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
         for klass, gap in setup_gaps(run):
             setup[klass].append(gap)
