@@ -14,6 +14,7 @@ from subunit import ByteStreamToStreamResult
 from testtools import StreamResult
 
 from partitioner.errors import InputError
+from partitioner.statuses import EXISTS
 
 if TYPE_CHECKING:  # the runner reads listings before it needs any setting
     from partitioner.config import Settings
@@ -29,7 +30,7 @@ class _Collect(StreamResult):
 
     def status(self, test_id: str | None = None, test_status: str | None = None,  # type: ignore[override]
                file_name: str | None = None, file_bytes: bytes | None = None, **_: object) -> None:
-        if test_id and test_status == "exists":
+        if test_id and test_status == EXISTS:
             self.ids[test_id] = None
         elif test_id is None and file_name == "stdout" and file_bytes:
             self.text.append(file_bytes)
