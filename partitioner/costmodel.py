@@ -52,7 +52,6 @@ class Estimate(NamedTuple):
         return self.source in MEASURED_SOURCES
 
 
-
 #: what a test and a class setup cost when there is no history at all (immutable, so shared safely)
 NO_HISTORY_TEST_ESTIMATE = Estimate(NO_HISTORY_TEST, NO_HISTORY)
 NO_HISTORY_SETUP_ESTIMATE = Estimate(NO_HISTORY_SETUP, NO_HISTORY)

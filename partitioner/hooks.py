@@ -92,13 +92,13 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     else:
         grouping = settings.choose("group_by", None, "none")  # no callback: every test alone, as stestr
         grouper = make_grouper(grouping.value, grouping.where)
+    strategy = settings.choose("strategy", None, DEFAULT).value
     history = _history_from(repository, test_ids) if repository is not None else History()
     # Planning a million ids builds millions of small immutable values and no cycles: pausing the cyclic
     # garbage collector meanwhile saves its repeated full scans (up to 40% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        strategy = settings.choose("strategy", None, DEFAULT).value
         planned = plan_ids(list(test_ids), concurrency, history, grouper, strategy, settings)
     finally:
         if collecting:

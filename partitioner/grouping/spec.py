@@ -40,7 +40,6 @@ class Grouper(Protocol):
     def __call__(self, test_id: str) -> str: ...
 
 
-
 @dataclass(frozen=True)
 class _KeyGrouper:
     spec: str
@@ -52,7 +51,6 @@ class _KeyGrouper:
     def keys(self, test_ids: list[str]) -> list[str]:
         """The key of each id (one C-level pass)."""
         return list(map(self.key, test_ids))
-
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,6 @@ class RegexGrouper:
         """The key of each id."""
         matches = map(self.pattern.match, test_ids)
         return [m.group(0) if m and m.group(0) else t for m, t in zip(matches, test_ids, strict=True)]
-
-
 
 
 @dataclass(frozen=True)

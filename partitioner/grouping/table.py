@@ -27,7 +27,6 @@ class Group(NamedTuple):
     tests: tuple[str, ...]
 
 
-
 class GroupTable(Rows[Group]):
     """Groups in columns: a sequence of :class:`Group` that holds no per-group object.
 

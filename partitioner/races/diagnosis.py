@@ -138,7 +138,6 @@ class Diagnosis:
         return tuple(sorted(chosen, key=lambda s: s.test))
 
 
-
 def workers(run: Run) -> tuple[str, ...]:
     """The distinct workers of a run, sorted (the reader gives each record its inner ``worker-N`` tag)."""
     return tuple(sorted(run.workers))

@@ -42,7 +42,6 @@ class TestErrorBoundary(PlanCase):
                                 ERROR, "is not in the test list")
 
 
-
 class TestEntryPoints(testtools.TestCase):
     def test_python_dash_m_and_version(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "partitioner", "--version"], capture_output=True, text=True,

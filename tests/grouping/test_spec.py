@@ -128,8 +128,6 @@ def CallbackGrouperFor(func: object) -> object:
     return CallbackGrouper("callback:test", func)  # type: ignore[arg-type]
 
 
-
-
 class TestClassRegexes(testtools.TestCase):
     """One set of spellings of tempest's class regex: every one groups exactly as matching it id by id."""
 

@@ -28,7 +28,6 @@ def make_repo(case: testtools.TestCase, name: str = ".stestr", runs: int = 1) ->
     return repo
 
 
-
 class TestRepositoryLayout(testtools.TestCase):
     """Hand-built repositories: detection, missing pieces, damaged dbm."""
 

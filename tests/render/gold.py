@@ -23,8 +23,6 @@ def compare_gold(case: testtools.TestCase, name: str, text: str) -> None:
     case.assertEqual(expected, text, f"see tests/actual/{name}")
 
 
-
-
 def rendered(func: object, ids: list[str], n: int = 3) -> str:
     """What a plan renderer writes for ``ids`` planned on ``n`` workers."""
     out = io.StringIO()
