@@ -47,7 +47,7 @@ from typing import IO, Any, NoReturn
 
 from subunit import StreamResultToBytes
 from subunit.test_results import AutoTimingTestResultDecorator
-from testtools import ExtendedToStreamDecorator
+from testtools import CopyStreamResult, ExtendedToStreamDecorator, StreamResult
 from testtools.testsuite import iterate_tests
 
 from partitioner.dispatch.command import RUNNERS
@@ -143,6 +143,21 @@ class Suite:
                 "since the test list was made?)")
 
 
+class _Started(StreamResult):
+    """Remembers which tests reported anything beyond ``exists``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def status(self, test_id: str | None = None, test_status: str | None = None,
+               test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
+               file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
+               route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
+        if test_id is not None and test_status not in (None, "exists"):
+            self.ids.add(test_id)
+
+
 class GroupRunner:
     """Runs groups in one persistent unittest run that writes one subunit v2 stream.
 
@@ -156,7 +171,9 @@ class GroupRunner:
                  tb_locals: bool = False) -> None:
         self.suite = suite
         self.writer = StreamResultToBytes(stream)
-        self.result = AutoTimingTestResultDecorator(ExtendedToStreamDecorator(self.writer))
+        self._started = _Started()
+        self.result = AutoTimingTestResultDecorator(
+            ExtendedToStreamDecorator(CopyStreamResult([self.writer, self._started])))
         if failfast is not None:
             self.result.failfast = failfast
             self.result.tb_locals = tb_locals
@@ -187,6 +204,20 @@ class GroupRunner:
         for case in cases:  # what the runner writes first when it runs a --load-list
             self.writer.status(test_id=case.id(), test_status="exists")
         unittest.TestSuite(cases).run(self.result)
+        for case in cases:  # unittest skips a class whose setUpClass failed without a word: say so
+            if case.id() not in self._started.ids:
+                self._fail(case.id(), self._why_not_run(case))
+
+    def _why_not_run(self, case: unittest.TestCase) -> str:
+        klass = type(case)
+        if getattr(klass, "_classSetupFailed", False):
+            return (f"not run: setUpClass of {klass.__module__}.{klass.__qualname__} failed (its error is "
+                    f"reported as 'setUpClass ({klass.__module__}.{klass.__qualname__})')")
+        if getattr(self.result, "_moduleSetUpFailed", False):
+            return f"not run: setUpModule of {klass.__module__} failed (its error is reported as 'setUpModule')"
+        if self.should_stop:
+            return "not run: the run stopped at the first failure (--failfast)"
+        return "not run: unittest did not run it (its suite skipped it without a result)"
 
     @property
     def should_stop(self) -> bool:
