@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -103,8 +104,7 @@ class Dispatcher:
         with self._cond:
             conns = list(self._conns)
         for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.close()
+            _shutdown(conn)
         for thread in list(self._threads):
             thread.join(5.0)
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -121,7 +121,8 @@ class Dispatcher:
         while True:
             try:
                 conn = self._listener.accept()
-            except (OSError, EOFError) as exc:  # a lane died during the handshake, or a wrong key
+            except Exception as exc:  # a lane died during the handshake, or had the wrong key
+                # (AuthenticationError is not an OSError): keep serving the others
                 if self._closing:
                     return
                 self.problems.append(f"a lane could not connect: {type(exc).__name__}: {exc}")
@@ -205,3 +206,14 @@ class Dispatcher:
             protocol.send(conn, "stop", reason=reply.reason)
         else:  # pragma: no cover - Wait never leaves _handle
             raise AssertionError(reply)
+
+
+def _shutdown(conn: Connection) -> None:
+    """Wake a thread blocked reading ``conn`` (closing the fd from another thread does not): shut the
+    socket down through a duplicate of its descriptor; the serving thread then closes it."""
+    with contextlib.suppress(OSError):
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
