@@ -90,8 +90,8 @@ class LaneCase(testtools.TestCase):
         return outcome, read_events(out.getvalue()), err.getvalue()
 
     @staticmethod
-    def ids(cls: str, *names: str) -> list[str]:
-        return [f"pkg.test_k.{cls}.test_{n}" for n in names]
+    def ids(klass: str, *names: str) -> list[str]:
+        return [f"pkg.test_k.{klass}.test_{n}" for n in names]
 
 
 class TestCrashes(LaneCase):
