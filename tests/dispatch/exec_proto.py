@@ -26,8 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from partitioner import hooks
-from partitioner.dispatch import Dispatcher, lane_shell_command, queue_from_costs
+from partitioner.dispatch.command import lane_shell_command
 from partitioner.dispatch.protocol import KEY_ENV
+from partitioner.dispatch.queue import queue_from_costs
+from partitioner.dispatch.server import Dispatcher
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, grouper_for_callback, make_grouper
 from partitioner.history.model import History

@@ -107,7 +107,7 @@ class TestDynamicRun(testtools.TestCase):
         self.assertIn("killed by SIGKILL (signal 9) while this test was running", events.attachment(victim, "reason"))
         self.assertEqual({"success"}, {finals[t] for t in ids - {victim}})
 
-    def check_interrupted(self, also_lanes: bool) -> None:
+    def check_interrupted(self, also_lanes: bool, signum: int = signal.SIGINT) -> None:
         suite = self.make_suite(serial_s=12.0, scale="1")
         pidfile = suite.path / "hung.pid"
         # a hung test that ignores SIGINT: only the lane's SIGKILL after its grace period ends it
@@ -121,17 +121,18 @@ class TestDynamicRun(testtools.TestCase):
         if also_lanes:  # Ctrl-C in a terminal reaches every process of the foreground group
             targets += processes(suite.path, b"partitioner.dispatch.lane")
         for pid in targets:
-            os.kill(pid, signal.SIGINT)
+            os.kill(pid, signum)
         events, err = self.finish(suite, proc, timeout=60)
         self.assertLess(time.monotonic() - started, 15.0, "the interrupted run did not end promptly")
-        self.assertEqual(130, proc.returncode, err)
+        self.assertEqual(128 + signum, proc.returncode, err)
+        name = signal.Signals(signum).name
         ids = suite_ids(suite)
         self.assertEachOnce(events, ids)
         finals = {t: s[0] for t, s in events.finals().items()}
         self.assertEqual("fail", finals[hung])
         self.assertIn("interrupted: lane", events.attachment(hung, "reason"))
-        self.assertIn("received SIGINT", events.attachment(hung, "reason"))
-        never = [t for t in ids if "not run: the run was interrupted" in events.attachment(t, "reason")]
+        self.assertIn(f"received {name}", events.attachment(hung, "reason"))
+        never = [t for t in ids if f"not run: the run was interrupted ({name})" in events.attachment(t, "reason")]
         self.assertNotEqual([], never, "expected tests that never started")
         self.assertEqual({"fail"}, {finals[t] for t in never})
         # every failure says why: our reason, or the KeyboardInterrupt the worker's test was stopped with
@@ -144,3 +145,6 @@ class TestDynamicRun(testtools.TestCase):
 
     def test_sigint_to_host_and_lanes_at_once_as_a_terminal_sends_it(self) -> None:
         self.check_interrupted(also_lanes=True)
+
+    def test_sigterm_to_the_host(self) -> None:
+        self.check_interrupted(also_lanes=False, signum=signal.SIGTERM)

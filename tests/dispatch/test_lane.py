@@ -61,6 +61,17 @@ class Doomed(unittest.TestCase):
 '''
 
 
+SLOW = '''
+import time
+import unittest
+
+
+class S(unittest.TestCase):
+    def test_1(self):
+        time.sleep(1.0)
+'''
+
+
 def processes_in(root: Path) -> list[int]:
     """Pids of live processes whose working directory is ``root`` (the workers run there)."""
     found = []
@@ -137,6 +148,33 @@ class TestCrashes(LaneCase):
         self.assertEqual(1, outcome.exit_code)
         self.assertEqual({"worker-0", "worker-1", "worker-2"} & {t for e in events.events for t in e.tags},
                          {t for e in events.events for t in e.tags if t.startswith("worker-")})
+
+
+class TestDispatcherGone(LaneCase):
+    def test_a_lane_whose_dispatcher_goes_away_ends_cleanly(self) -> None:
+        import subprocess
+        import time
+
+        from partitioner.dispatch.command import lane_argv
+        from partitioner.dispatch.server import Dispatcher
+
+        write_package(self.root, {"test_k": KILLER, "test_slow": SLOW})
+        slow = ["pkg.test_slow.S.test_1"]
+        queue = order_queue([("pkg.test_slow.S", 9.0, slow), ("pkg.test_k.P", 1.0, self.ids("P", "1", "2"))])
+        dispatcher = Dispatcher(queue, 1).start()
+        proc = subprocess.Popen(lane_argv(sys.executable, dispatcher.address, 0, self.inner), cwd=self.root,
+                                env={**os.environ, **dispatcher.lane_env()}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not dispatcher.outcome().handouts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dispatcher.close()  # while the slow group runs
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(1, proc.returncode)
+        self.assertIn("the dispatcher went away", err.decode())
+        self.assertNotIn("Traceback", err.decode())
+        self.assertEqual({slow[0]: ["success"]}, read_events(out).finals())  # its group finished cleanly
+        self.assertEqual([], processes_in(self.root))
 
 
 class TestLaneCommandLine(testtools.TestCase):
