@@ -72,6 +72,22 @@ class TestFromCosts(testtools.TestCase):
         queue = queue_from_costs(table, build_cost_model(table, history))
         self.assertEqual(["m.A", "m.B"], [item.key for item in queue.items])
 
+    def test_a_resource_merged_group_is_one_item_and_serial_groups_are_apart(self) -> None:
+        import re
+
+        from partitioner.grouping import merge_by_resources, serial_matcher, split_serial
+
+        ids = ["m.A.test_db", "m.B.test_db", "m.C.t1", "m.D.test_serial"]
+        table = group_tests(ids, make_grouper("class"))
+        merged, _ = merge_by_resources(table, [("db", re.compile("_db"))])
+        parallel, serial = split_serial(merged, serial_matcher("_serial"))
+        model = build_cost_model(table, History())
+        queue = queue_from_costs(parallel, model, serial)
+        self.assertEqual([("resource:db", ("m.A.test_db", "m.B.test_db")), ("m.C", ("m.C.t1",))],
+                         [(item.key, item.tests) for item in queue.items])
+        self.assertEqual([("m.D", ("m.D.test_serial",), True)],
+                         [(item.key, item.tests, item.serial) for item in queue.serial])
+
     @given(id_lists())
     def test_every_id_queued_once(self, ids: list[str]) -> None:
         table = group_tests(ids, make_grouper("class"))
