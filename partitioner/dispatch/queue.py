@@ -1,0 +1,110 @@
+"""The dispatch queue: whole groups, longest predicted cost first, ties by key; pure, no I/O.
+
+A :class:`Queue` holds the parallel items (handed to whichever lane is idle, in order) and the serial
+items (handed one at a time once no parallel group is running). Build it from ``(key, cost, tests)``
+triples with :func:`order_queue`, or from a grouped table and a cost model with :func:`queue_from_costs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from partitioner.errors import InputError
+from partitioner.estimate import CostModel
+from partitioner.grouping import GroupTable
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One entry of the queue: a group that runs whole on one lane.
+
+    :ivar key: the group key (a class by default; a resource-merged group is one item)
+    :ivar tests: its test ids, in the order the group lists them
+    :ivar cost: predicted seconds (or test-count units without history); only orders the queue
+    :ivar serial: True for a group that must run with no other group running
+    """
+
+    key: str
+    tests: tuple[str, ...]
+    cost: float
+    serial: bool = False
+
+
+def _order(item: WorkItem) -> tuple[float, str]:
+    return (-item.cost, item.key)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Everything a dispatcher hands out.
+
+    :ivar items: parallel groups, longest predicted cost first, ties by key
+    :ivar serial: serial groups in key order; they run after every parallel group, one at a time
+    """
+
+    items: tuple[WorkItem, ...]
+    serial: tuple[WorkItem, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        keys: set[tuple[bool, str]] = set()
+        for item in self.all_items():
+            if (item.serial, item.key) in keys:
+                raise InputError(f"group {item.key!r} is queued twice; give each group one entry")
+            keys.add((item.serial, item.key))
+            for test_id in item.tests:
+                if test_id in seen:
+                    raise InputError(f"test id {test_id!r} is queued in two groups (the second is {item.key!r}); "
+                                     "each id must belong to exactly one group")
+                seen.add(test_id)
+
+    def all_items(self) -> Iterator[WorkItem]:
+        """Parallel items, then serial ones."""
+        yield from self.items
+        yield from self.serial
+
+    def test_ids(self) -> list[str]:
+        """Every queued id, in hand-out order."""
+        return [t for item in self.all_items() for t in item.tests]
+
+    @property
+    def total_cost(self) -> float:
+        """Sum of the parallel items' costs."""
+        return sum(item.cost for item in self.items)
+
+
+def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
+                serial: Iterable[tuple[str, float, Sequence[str]]] = ()) -> Queue:
+    """A queue from ``(key, cost, tests)`` triples: parallel longest first (ties by key), serial by key.
+
+    Empty groups are left out.
+
+    :raises InputError: a key or a test id appears twice, or a cost is negative or not a number
+    """
+    def items(triples: Iterable[tuple[str, float, Sequence[str]]], is_serial: bool) -> list[WorkItem]:
+        out = []
+        for key, cost, tests in triples:
+            if not cost >= 0.0:  # also rejects NaN
+                raise InputError(f"group {key!r} has cost {cost!r}; a predicted cost must be a number >= 0")
+            if tests:
+                out.append(WorkItem(key, tuple(tests), float(cost), is_serial))
+        return out
+
+    return Queue(tuple(sorted(items(parallel, False), key=_order)),
+                 tuple(sorted(items(serial, True), key=lambda item: item.key)))
+
+
+def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable | None = None) -> Queue:
+    """The queue for groups priced by a cost model (history; class means and test counts where there is none).
+
+    :param parallel: the groups that may run side by side (resource-merged groups already joined)
+    :param model: the cost model built for these ids
+    :param serial: the groups that must run alone (the ``serial`` option), if any
+    """
+    def triples(table: GroupTable) -> Iterator[tuple[str, float, Sequence[str]]]:
+        costs = model.group_costs(table)
+        for group, cost in zip(table, costs.cost, strict=True):
+            yield group.key, cost, group.tests
+
+    return order_queue(triples(parallel), triples(serial) if serial is not None else ())

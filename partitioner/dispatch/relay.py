@@ -1,0 +1,54 @@
+"""Pass a test process's subunit events on and remember each test's last status (the lane's accounting)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import testtools
+
+from partitioner.runstream import FAILING_STATUSES, FINAL_STATUSES, MergedOutput
+
+_TEXT = "text/plain;charset=utf8"
+
+
+class Relay(testtools.StreamResult):
+    """Forwards events unchanged (testr/stestr add the worker tags) and tracks each test's last status.
+
+    :ivar last: test id -> the last status it reported
+    :ivar failed: a test reported ``fail``/``uxsuccess``, or :meth:`fail` wrote one
+    :ivar synthetic: how many failures :meth:`fail` wrote
+    """
+
+    def __init__(self, output: MergedOutput) -> None:
+        super().__init__()
+        self.output = output
+        self.last: dict[str, str] = {}
+        self.failed = False
+        self.synthetic = 0
+
+    def status(self, test_id: str | None = None, test_status: str | None = None,
+               test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
+               file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
+               route_code: str | None = None, timestamp: Any = None) -> None:
+        if test_id is not None and test_status is not None:
+            self.last[test_id] = test_status
+            self.failed = self.failed or test_status in FAILING_STATUSES
+        self.output.status(test_id=test_id, test_status=test_status, test_tags=test_tags, runnable=runnable,
+                           file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
+                           route_code=route_code, timestamp=timestamp)
+
+    def finished(self, test_id: str) -> bool:
+        """The test reported a final status."""
+        return self.last.get(test_id) in FINAL_STATUSES
+
+    def fail(self, test_id: str, reason: str) -> None:
+        """Write ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        if self.last.get(test_id) != "inprogress":
+            self.output.status(test_id=test_id, test_status="inprogress", timestamp=now)
+        self.output.status(test_id=test_id, test_status="fail", file_name="reason", file_bytes=reason.encode(),
+                           mime_type=_TEXT, eof=True, timestamp=now)
+        self.last[test_id] = "fail"
+        self.failed = True
+        self.synthetic += 1

@@ -1,0 +1,364 @@
+"""The pull worker: load a suite once, the way its runner would, then run the groups it is handed.
+
+::
+
+    python -m partitioner.dispatch.worker [--control-fd FD] RUNNER [RUNNER ARGS ...]
+    python -m partitioner.dispatch.worker --control-fd 3 subunit.run discover -t . ./tests
+
+RUNNER is ``subunit.run``, ``stestr.subunit_runner.run`` or ``testtools.run``: that runner's own
+``TestProgram`` parses the arguments and discovers the suite (so ``load_tests``, sorting and import
+failures are exactly its own), and a stand-in for its test runner keeps the suite instead of running it.
+
+Control channel (``FD``, default 0): JSON lines. In: ``{"group": KEY, "tests": [ID, ...]}`` per group;
+end of file or ``{"stop": true}`` ends the run. Out, when ``FD`` is a socket: ``{"ready": N,
+"import_errors": [...]}`` once the suite is loaded (or ``{"error": TEXT}`` when it cannot be), and
+``{"done": KEY}`` after each group (``"stop": "failfast"`` too when ``--failfast`` stopped the run).
+
+stdout carries one subunit v2 stream for the whole process, written by the same python-subunit/testtools
+chain ``subunit.run`` and stestr's runner use (``AutoTimingTestResultDecorator`` over
+``ExtendedToStreamDecorator`` over ``StreamResultToBytes``). Each group is run like that runner run with
+``--load-list`` of the group: ``exists`` for its tests, then the tests in suite order. An id the suite
+does not have is written as a failed test with a ``reason`` attachment (with the import error when its
+module failed to import), never dropped.
+
+Fixtures keep unittest's semantics across groups: every group's suite is nested in one top-level run
+(``result._testRunEntered``, as in CPython's ``unittest/suite.py``, unchanged from 3.10 to 3.13), so a
+class is set up when a group starts it and torn down when a later group starts a different class, a module
+likewise when the module changes, and the last class and module are torn down at the end of the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import os
+import signal
+import socket
+import stat
+import sys
+import threading
+import time
+import unittest
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, NoReturn
+
+from subunit import StreamResultToBytes
+from subunit.test_results import AutoTimingTestResultDecorator
+from testtools import CopyStreamResult, ExtendedToStreamDecorator, StreamResult
+from testtools.testsuite import iterate_tests
+
+from partitioner.dispatch.command import RUNNERS
+
+PROG = "partitioner.dispatch.worker"
+#: the id prefix of the test unittest's loader puts in place of a module it could not import
+FAILED_IMPORT = "unittest.loader._FailedTest."
+_TEXT = "text/plain;charset=utf8"
+#: exit status when the suite cannot be loaded (what the runners use for import errors when listing)
+LOAD_FAILED = 2
+
+
+class LoadError(Exception):
+    """The runner could not load the suite (bad arguments, a start directory that cannot be imported)."""
+
+
+class _Capture:
+    """Stands in for the runner's test runner: keeps the suite and the runner options, runs nothing."""
+
+    def __init__(self, failfast: bool | None = None, tb_locals: bool = False, **_: Any) -> None:
+        self.failfast = failfast
+        self.tb_locals = tb_locals
+        self.test: unittest.TestSuite | unittest.TestCase | None = None
+
+    def run(self, test: unittest.TestSuite | unittest.TestCase) -> None:
+        self.test = test
+
+
+def load(runner: str, args: Sequence[str], stdout: IO[str]) -> _Capture:
+    """Discover/load the suite exactly as ``python -m RUNNER ARGS`` would, without running it.
+
+    :raises LoadError: with one line saying what failed
+    """
+    captured: list[_Capture] = []
+
+    def factory(*_: Any, **kwargs: Any) -> _Capture:
+        captured.append(_Capture(**kwargs))
+        return captured[-1]
+
+    argv = [f"python -m {runner}", *args]
+    try:
+        if runner == "subunit.run":
+            from subunit.run import SubunitTestProgram
+
+            SubunitTestProgram(module=None, argv=argv, testRunner=factory, stdout=stdout, exit=False)
+        elif runner == "stestr.subunit_runner.run":
+            from stestr.subunit_runner.program import TestProgram as StestrProgram
+
+            StestrProgram(module=None, argv=argv, testRunner=factory, exit=False)
+        elif runner == "testtools.run":
+            from testtools.run import TestProgram as TesttoolsProgram
+
+            TesttoolsProgram(module=None, argv=argv, testRunner=factory, stdout=stdout,  # type: ignore[arg-type]
+                             exit=False)
+        else:
+            raise LoadError(f"unknown runner {runner!r}; use one of: {', '.join(RUNNERS)}")
+    except SystemExit as exc:
+        raise LoadError(f"`python -m {runner} {' '.join(args)}` exited with status {exc.code} while loading "
+                        "the suite (its output is above)") from None
+    except ImportError as exc:
+        raise LoadError(f"cannot load the suite with `python -m {runner} {' '.join(args)}`: {exc}") from None
+    if not captured or captured[-1].test is None:
+        raise LoadError(f"`python -m {runner} {' '.join(args)}` did not hand over a suite to run; "
+                        "check its arguments (is it a discover or a module run?)")
+    return captured[-1]
+
+
+@dataclass
+class Suite:
+    """The loaded suite as the worker uses it: each id's test cases and their place in suite order."""
+
+    cases: dict[str, list[tuple[int, unittest.TestCase]]]
+    import_errors: dict[str, str]
+
+    @classmethod
+    def of(cls, test: unittest.TestSuite | unittest.TestCase) -> Suite:
+        """Index a loaded suite (custom suites are flattened to their cases, as listing does)."""
+        cases: dict[str, list[tuple[int, unittest.TestCase]]] = {}
+        errors: dict[str, str] = {}
+        for position, case in enumerate(iterate_tests(test)):
+            test_id = case.id()
+            cases.setdefault(test_id, []).append((position, case))
+            if test_id.startswith(FAILED_IMPORT):
+                errors[test_id[len(FAILED_IMPORT):]] = str(getattr(case, "_exception", "")) or test_id
+        return cls(cases, errors)
+
+    def why_missing(self, test_id: str) -> str:
+        """The reason an id the suite does not have is reported as failed."""
+        for module, error in self.import_errors.items():
+            if test_id == module or test_id.startswith(f"{module}."):
+                return f"not run: its module {module} failed to import in the test process:\n{error}"
+        return ("not run: the test process's suite has no test with this id (was it renamed or removed "
+                "since the test list was made?)")
+
+
+class _Started(StreamResult):
+    """Remembers which tests reported anything beyond ``exists``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def status(self, test_id: str | None = None, test_status: str | None = None,
+               test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
+               file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
+               route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
+        if test_id is not None and test_status not in (None, "exists"):
+            self.ids.add(test_id)
+
+
+class GroupRunner:
+    """Runs groups in one persistent unittest run that writes one subunit v2 stream.
+
+    :param suite: the loaded suite
+    :param stream: where the subunit v2 bytes go
+    :param failfast: the runner's ``--failfast``
+    :param tb_locals: the runner's ``--locals``
+    """
+
+    def __init__(self, suite: Suite, stream: IO[bytes], failfast: bool | None = None,
+                 tb_locals: bool = False) -> None:
+        self.suite = suite
+        self.writer = StreamResultToBytes(stream)
+        self._started = _Started()
+        self.result = AutoTimingTestResultDecorator(
+            ExtendedToStreamDecorator(CopyStreamResult([self.writer, self._started])))
+        if failfast is not None:
+            self.result.failfast = failfast
+            self.result.tb_locals = tb_locals
+        self._ran: set[str] = set()
+
+    def start(self) -> None:
+        """Begin the run; from now on every group's suite is nested in it."""
+        self.result.startTestRun()
+        # unittest's TestSuite.run treats the first suite to enter a result as the top level and does the
+        # final class/module teardown when it leaves; claiming the top level here makes every group's
+        # suite a nested one, so fixtures carry over between groups as between classes of one suite
+        self.result._testRunEntered = True
+
+    def run_group(self, test_ids: Sequence[str]) -> None:
+        """Run one group's tests (in suite order); ids the suite lacks are reported as failed."""
+        chosen: list[tuple[int, unittest.TestCase]] = []
+        for test_id in dict.fromkeys(test_ids):
+            found = self.suite.cases.pop(test_id, None)
+            if found is not None:
+                chosen.extend(found)
+                self._ran.add(test_id)
+            elif test_id in self._ran:
+                self._fail(test_id, "not run again: this test process already ran it in an earlier group")
+            else:
+                self._fail(test_id, self.suite.why_missing(test_id))
+        chosen.sort(key=lambda pair: pair[0])
+        cases = [case for _, case in chosen]
+        for case in cases:  # what the runner writes first when it runs a --load-list
+            self.writer.status(test_id=case.id(), test_status="exists")
+        unittest.TestSuite(cases).run(self.result)
+        for case in cases:  # unittest skips a class whose setUpClass failed without a word: say so
+            if case.id() not in self._started.ids:
+                self._fail(case.id(), self._why_not_run(case))
+
+    def _why_not_run(self, case: unittest.TestCase) -> str:
+        klass = type(case)
+        if getattr(klass, "_classSetupFailed", False):
+            return (f"not run: setUpClass of {klass.__module__}.{klass.__qualname__} failed (its error is "
+                    f"reported as 'setUpClass ({klass.__module__}.{klass.__qualname__})')")
+        if getattr(self.result, "_moduleSetUpFailed", False):
+            return f"not run: setUpModule of {klass.__module__} failed (its error is reported as 'setUpModule')"
+        if self.should_stop:
+            return "not run: the run stopped at the first failure (--failfast)"
+        return "not run: unittest did not run it (its suite skipped it without a result)"
+
+    @property
+    def should_stop(self) -> bool:
+        """``--failfast`` stopped the run."""
+        return bool(self.result.shouldStop)
+
+    def finish(self, teardown: bool = True) -> None:
+        """End the run: tear down the last class and module (unless interrupted), then stopTestRun."""
+        try:
+            if teardown:
+                self.result._testRunEntered = False
+                unittest.TestSuite().run(self.result)  # the top level leaving: last class and module down
+        finally:
+            self.result.stopTestRun()
+
+    def _fail(self, test_id: str, reason: str) -> None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.writer.status(test_id=test_id, test_status="inprogress", timestamp=now)
+        self.writer.status(test_id=test_id, test_status="fail", file_name="reason", file_bytes=reason.encode(),
+                           mime_type=_TEXT, eof=True, timestamp=now)
+
+
+class Control:
+    """The control channel: groups in (JSON lines), acknowledgements out when it is a socket."""
+
+    def __init__(self, fd: int) -> None:
+        os.set_inheritable(fd, False)  # the tests' own child processes must not hold it open
+        self._sock: socket.socket | None = None
+        if stat.S_ISSOCK(os.fstat(fd).st_mode):
+            self._sock = socket.socket(fileno=fd)
+            self._in: IO[bytes] = self._sock.makefile("rb")
+        else:
+            self._in = os.fdopen(fd, "rb", closefd=False)
+
+    def groups(self) -> Iterator[tuple[str, list[str]]]:
+        """``(key, ids)`` per group until end of file or a stop message."""
+        for number, line in enumerate(self._in, 1):
+            if not line.strip():
+                continue
+            try:
+                message = json.loads(line)
+                if message.get("stop"):
+                    return
+                key, tests = str(message["group"]), message["tests"]
+                if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+                    raise TypeError("tests is not a list of strings")
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise LoadError(f"control message {number} is not a group ({exc}): {line[:200]!r}; "
+                                'send {"group": KEY, "tests": [ID, ...]} per line') from None
+            yield key, tests
+
+    def send(self, **message: object) -> None:
+        """Write one JSON line back, if the channel can carry it (a lost lane is ignored here)."""
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.sendall(json.dumps(message).encode() + b"\n")
+
+
+def watch_parent(parent: int, poll_s: float = 0.2) -> None:
+    """Start a daemon thread that ends this process (and its process group, when it leads one) once its
+    parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        if os.getpgrp() == os.getpid():
+            os.killpg(os.getpid(), signal.SIGKILL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="partitioner-parent-watch", daemon=True).start()
+
+
+def _usage(message: str) -> NoReturn:
+    sys.stderr.write(f"{PROG}: error: {message}; usage: python -m {PROG} [--control-fd FD] RUNNER [ARGS ...] "
+                     f"(RUNNER: {', '.join(RUNNERS)})\n")
+    raise SystemExit(2)
+
+
+def parse_args(argv: Sequence[str]) -> tuple[int, str, list[str]]:
+    """``(control fd, runner, runner args)`` from the command line (exits 2 on bad usage)."""
+    words = list(argv)
+    fd = 0
+    if words[:1] == ["--control-fd"]:
+        if len(words) < 2 or not words[1].isdigit():
+            _usage("--control-fd wants a file descriptor number")
+        fd, words = int(words[1]), words[2:]
+    if not words or words[0] not in RUNNERS:
+        _usage(f"the first argument must name the runner, got {words[0] if words else 'nothing'!r}")
+    runner, args = words[0], words[1:]
+    for word in args:
+        if word in ("--list", "-l") or word.startswith("--load-list"):
+            _usage(f"{word} selects tests, but the dispatcher hands out the groups; drop it")
+    return fd, runner, args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Load, then run groups until the control channel ends; returns the exit status.
+
+    0 when the run ended normally (failed tests do not change it: ``subunit.run`` exits 0 too),
+    2 when the suite could not be loaded, 130 when interrupted by SIGINT.
+    """
+    fd, runner, args = parse_args(sys.argv[1:] if argv is None else argv)
+    # what subunit.run's main does: an unbuffered binary stdout, with sys.stdout a text wrapper on it
+    binary = open(sys.stdout.fileno(), "wb", 0)  # noqa: SIM115  # lives as long as the process
+    sys.stdout = io.TextIOWrapper(binary, encoding=sys.stdout.encoding)
+    if os.getppid() != 1:
+        watch_parent(os.getppid())
+    control = Control(fd)
+    try:
+        captured = load(runner, args, sys.stdout)
+    except LoadError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        control.send(error=str(exc))
+        return LOAD_FAILED
+    assert captured.test is not None
+    suite = Suite.of(captured.test)
+    control.send(ready=len(suite.cases), import_errors=sorted(suite.import_errors))
+    runner_ = GroupRunner(suite, binary, captured.failfast, captured.tb_locals)
+    runner_.start()
+    teardown = False
+    try:
+        for key, tests in control.groups():
+            runner_.run_group(tests)
+            sys.stdout.flush()
+            if runner_.should_stop:
+                control.send(done=key, stop="failfast")
+                break
+            control.send(done=key)
+        teardown = True
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    except LoadError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        teardown = True
+        return 1
+    finally:
+        with contextlib.suppress(KeyboardInterrupt):
+            runner_.finish(teardown)
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Lanes with real pull workers on tiny suites: crashes, retries, workers that cannot start, lane usage."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.dispatch import lane as lane_module
+from partitioner.dispatch import protocol
+from partitioner.dispatch.host import HostOutcome, run_lanes
+from partitioner.dispatch.queue import Queue, order_queue
+from partitioner.dispatch.state import CRASHED, DONE
+from partitioner.runner import Interrupt
+from tests.dispatch.helpers import Events, read_events, write_package
+
+KILLER = '''
+import os
+import signal
+import sys
+import unittest
+
+
+class K(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        print(f"setUpClass K in {os.getpid()}", file=sys.stderr)
+
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def test_3(self):
+        pass
+
+
+class P(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+
+
+class Doomed(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        os._exit(3)
+
+    def test_a(self):
+        pass
+
+    def test_b(self):
+        pass
+'''
+
+
+SLOW = '''
+import time
+import unittest
+
+
+class S(unittest.TestCase):
+    def test_1(self):
+        time.sleep(1.0)
+'''
+
+
+def processes_in(root: Path) -> list[int]:
+    """Pids of live processes whose working directory is ``root`` (the workers run there)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == str(root):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class LaneCase(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path).resolve()
+        write_package(self.root, {"test_k": KILLER})
+        self.inner = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./pkg"]
+
+    def run_queue(self, queue: Queue, lanes: int = 2, inner: list[str] | None = None) -> tuple[HostOutcome, Events,
+                                                                                                 str]:
+        out, err = io.BytesIO(), io.StringIO()
+        with Interrupt() as interrupt:
+            outcome = run_lanes(queue, inner or self.inner, lanes, out, err, interrupt=interrupt, cwd=self.root)
+        self.assertEqual([], processes_in(self.root), "a worker outlived the run")
+        return outcome, read_events(out.getvalue()), err.getvalue()
+
+    @staticmethod
+    def ids(klass: str, *names: str) -> list[str]:
+        return [f"pkg.test_k.{klass}.test_{n}" for n in names]
+
+
+class TestCrashes(LaneCase):
+    def test_the_running_test_fails_and_the_rest_of_its_group_runs_on_a_new_worker(self) -> None:
+        k, p = self.ids("K", "1", "2", "3"), self.ids("P", "1", "2")
+        outcome, events, err = self.run_queue(order_queue([("pkg.test_k.K", 3.0, k), ("pkg.test_k.P", 2.0, p)]))
+        finals = events.finals()
+        self.assertEqual({k[0]: ["success"], k[1]: ["fail"], k[2]: ["success"], p[0]: ["success"],
+                          p[1]: ["success"]}, finals)
+        self.assertIn("killed by SIGKILL (signal 9) while this test was running", events.attachment(k[1], "reason"))
+        assert outcome.dispatch is not None
+        handouts = [(h.key, h.outcome, h.tests, h.attempt) for h in outcome.dispatch.handouts]
+        self.assertIn(("pkg.test_k.K", CRASHED, tuple(k), 1), handouts)
+        self.assertIn(("pkg.test_k.K", DONE, (k[2],), 2), handouts)
+        self.assertEqual(1, outcome.exit_code)
+        self.assertRegex(err, r"lane \d exited with status 1")  # the lanes' own lines go to the real stderr
+
+    def test_a_group_that_kills_two_workers_is_reported_not_handed_out_again(self) -> None:
+        doomed, p = self.ids("Doomed", "a", "b"), self.ids("P", "1", "2")
+        outcome, events, _ = self.run_queue(order_queue([("pkg.test_k.Doomed", 3.0, doomed),
+                                                         ("pkg.test_k.P", 1.0, p)]))
+        self.assertEqual({doomed[0]: ["fail"], doomed[1]: ["fail"], p[0]: ["success"], p[1]: ["success"]},
+                         events.finals())
+        reason = events.attachment(doomed[0], "reason")
+        self.assertIn("handed out 2 times", reason)
+        self.assertIn("exited with status 3", reason)
+        assert outcome.dispatch is not None
+        self.assertEqual(2, sum(1 for h in outcome.dispatch.handouts if h.key == "pkg.test_k.Doomed"))
+
+    def test_workers_that_cannot_load_the_suite_leave_every_test_failed_with_the_reason(self) -> None:
+        inner = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./nowhere"]
+        p = self.ids("P", "1", "2")
+        outcome, events, err = self.run_queue(order_queue([("pkg.test_k.P", 1.0, p)]), inner=inner)
+        self.assertEqual({p[0]: ["fail"], p[1]: ["fail"]}, events.finals())
+        self.assertIn("before it loaded the suite", events.attachment(p[0], "reason"))
+        self.assertEqual(1, outcome.exit_code)
+        self.assertNotIn("Traceback", err)
+
+    def test_each_queued_id_is_reported_once_even_when_the_suite_lacks_it(self) -> None:
+        ids = ["pkg.test_k.P.test_1", "pkg.test_k.P.test_gone"]
+        outcome, events, _ = self.run_queue(order_queue([("pkg.test_k.P", 1.0, ids)]), lanes=3)
+        self.assertEqual({ids[0]: ["success"], ids[1]: ["fail"]}, events.finals())
+        self.assertEqual(1, outcome.exit_code)
+        self.assertEqual({"worker-0", "worker-1", "worker-2"} & {t for e in events.events for t in e.tags},
+                         {t for e in events.events for t in e.tags if t.startswith("worker-")})
+
+
+class TestDispatcherGone(LaneCase):
+    def test_a_lane_whose_dispatcher_goes_away_ends_cleanly(self) -> None:
+        import subprocess
+        import time
+
+        from partitioner.dispatch.command import lane_argv
+        from partitioner.dispatch.server import Dispatcher
+
+        write_package(self.root, {"test_k": KILLER, "test_slow": SLOW})
+        slow = ["pkg.test_slow.S.test_1"]
+        queue = order_queue([("pkg.test_slow.S", 9.0, slow), ("pkg.test_k.P", 1.0, self.ids("P", "1", "2"))])
+        dispatcher = Dispatcher(queue, 1).start()
+        proc = subprocess.Popen(lane_argv(sys.executable, dispatcher.address, 0, self.inner), cwd=self.root,
+                                env={**os.environ, **dispatcher.lane_env()}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not dispatcher.outcome().handouts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dispatcher.close()  # while the slow group runs
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(1, proc.returncode)
+        self.assertIn("the dispatcher went away", err.decode())
+        self.assertNotIn("Traceback", err.decode())
+        self.assertEqual({slow[0]: ["success"]}, read_events(out).finals())  # its group finished cleanly
+        self.assertEqual([], processes_in(self.root))
+
+
+class TestLaneCommandLine(testtools.TestCase):
+    def call(self, argv: list[str], env: dict[str, str] | None = None) -> tuple[int, bytes, str]:
+        out, err = io.BytesIO(), io.StringIO()
+        self.useFixture(fixtures.EnvironmentVariable(protocol.KEY_ENV, (env or {}).get(protocol.KEY_ENV)))
+        code = lane_module.main(argv, stdout=out, stderr=err)
+        return code, out.getvalue(), err.getvalue()
+
+    def test_an_inner_command_it_cannot_stand_in_for_is_a_usage_error(self) -> None:
+        code, _, err = self.call(["--connect", "/x", "--lane", "0", "--", "pytest", "-q"],
+                                 {protocol.KEY_ENV: "00"})
+        self.assertEqual(2, code)
+        self.assertIn("cannot stand in for `pytest -q`", err)
+
+    def test_without_the_key_it_says_where_the_key_comes_from(self) -> None:
+        code, _, err = self.call(["--connect", "/x", "--lane", "0", "--", "python", "-m", "subunit.run"])
+        self.assertEqual(2, code)
+        self.assertIn(protocol.KEY_ENV, err)
+
+    def test_an_unreachable_dispatcher_fails_the_static_share_it_was_given(self) -> None:
+        share = self.useFixture(fixtures.TempDir()).join("ids")
+        Path(share).write_text("a.B.test_1\na.B.test_2\n")
+        code, out, err = self.call(["--connect", "/nonexistent/socket", "--lane", "3", "--", "python", "-m",
+                                    "subunit.run", "discover", "--load-list", share], {protocol.KEY_ENV: "00"})
+        self.assertEqual(1, code)
+        events = read_events(out)
+        self.assertEqual({"a.B.test_1": ["fail"], "a.B.test_2": ["fail"]}, events.finals())
+        self.assertIn("lane 3 could not reach the dispatcher", events.attachment("a.B.test_1", "reason"))
+        self.assertIn("its 2 tests are recorded as failures", err)

@@ -1,0 +1,95 @@
+"""The dispatch queue: longest predicted cost first, ties by key, serial groups apart, ids once."""
+
+from __future__ import annotations
+
+import testtools
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partitioner.dispatch.queue import Queue, WorkItem, order_queue, queue_from_costs
+from partitioner.errors import InputError
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import group_tests, make_grouper
+from partitioner.history.model import History
+from tests.hypothesis_strategies import id_lists
+from tests.suites import subunit_v2
+
+triples = st.lists(st.tuples(st.sampled_from("abcdefgh"), st.floats(min_value=0, max_value=50)),
+                   max_size=8, unique_by=lambda t: t[0])
+
+
+class TestOrder(testtools.TestCase):
+    def test_longest_first_then_key(self) -> None:
+        queue = order_queue([("b", 1.0, ["b.t"]), ("a", 1.0, ["a.t"]), ("c", 5.0, ["c.t"]), ("d", 0.5, ["d.t"])])
+        self.assertEqual(["c", "a", "b", "d"], [item.key for item in queue.items])
+
+    def test_serial_groups_in_key_order_after_the_parallel_ones(self) -> None:
+        queue = order_queue([("p", 1.0, ["p.t"])], serial=[("z", 9.0, ["z.t"]), ("s", 1.0, ["s.t"])])
+        self.assertEqual(["s", "z"], [item.key for item in queue.serial])
+        self.assertTrue(all(item.serial for item in queue.serial))
+        self.assertEqual(["p.t", "s.t", "z.t"], queue.test_ids())
+
+    def test_empty_groups_are_left_out(self) -> None:
+        self.assertEqual((), order_queue([("a", 1.0, [])]).items)
+
+    def test_an_id_in_two_groups_is_refused(self) -> None:
+        error = self.assertRaises(InputError, order_queue, [("a", 1.0, ["x"]), ("b", 1.0, ["x"])])
+        self.assertIn("'x'", str(error))
+
+    def test_a_key_twice_is_refused(self) -> None:
+        self.assertRaises(InputError, Queue, (WorkItem("a", ("x",), 1.0), WorkItem("a", ("y",), 1.0)))
+
+    def test_negative_or_nan_cost_is_refused(self) -> None:
+        self.assertRaises(InputError, order_queue, [("a", -1.0, ["x"])])
+        self.assertRaises(InputError, order_queue, [("a", float("nan"), ["x"])])
+
+    @given(triples)
+    def test_order_is_a_function_of_the_set_not_the_input_order(self, rows: list[tuple[str, float]]) -> None:
+        given_rows = [(k, c, [f"{k}.t"]) for k, c in rows]
+        forward, backward = order_queue(given_rows), order_queue(list(reversed(given_rows)))
+        self.assertEqual(forward, backward)
+        keys = [(-item.cost, item.key) for item in forward.items]
+        self.assertEqual(sorted(keys), keys)
+
+
+class TestFromCosts(testtools.TestCase):
+    def test_without_history_bigger_classes_go_first(self) -> None:
+        ids = ["m.A.t1", "m.B.t1", "m.B.t2", "m.B.t3", "m.C.t1", "m.C.t2"]
+        table = group_tests(ids, make_grouper("class"))
+        queue = queue_from_costs(table, build_cost_model(table, History()))
+        self.assertEqual(["m.B", "m.C", "m.A"], [item.key for item in queue.items])
+        self.assertEqual(("m.B.t1", "m.B.t2", "m.B.t3"), queue.items[0].tests)
+
+    def test_history_orders_by_measured_cost(self) -> None:
+        import io
+
+        from partitioner.history.subunit import read_stream
+
+        stream = subunit_v2([("m.A.t1", "success", 0.0, 9.0, None), ("m.B.t1", "success", 9.0, 10.0, None),
+                             ("m.B.t2", "success", 10.0, 11.0, None)])
+        history = History(runs=(read_stream(io.BytesIO(stream), "run"),))
+        table = group_tests(["m.A.t1", "m.B.t1", "m.B.t2"], make_grouper("class"))
+        queue = queue_from_costs(table, build_cost_model(table, history))
+        self.assertEqual(["m.A", "m.B"], [item.key for item in queue.items])
+
+    def test_a_resource_merged_group_is_one_item_and_serial_groups_are_apart(self) -> None:
+        import re
+
+        from partitioner.grouping import merge_by_resources, serial_matcher, split_serial
+
+        ids = ["m.A.test_db", "m.B.test_db", "m.C.t1", "m.D.test_serial"]
+        table = group_tests(ids, make_grouper("class"))
+        merged, _ = merge_by_resources(table, [("db", re.compile("_db"))])
+        parallel, serial = split_serial(merged, serial_matcher("_serial"))
+        model = build_cost_model(table, History())
+        queue = queue_from_costs(parallel, model, serial)
+        self.assertEqual([("resource:db", ("m.A.test_db", "m.B.test_db")), ("m.C", ("m.C.t1",))],
+                         [(item.key, item.tests) for item in queue.items])
+        self.assertEqual([("m.D", ("m.D.test_serial",), True)],
+                         [(item.key, item.tests, item.serial) for item in queue.serial])
+
+    @given(id_lists())
+    def test_every_id_queued_once(self, ids: list[str]) -> None:
+        table = group_tests(ids, make_grouper("class"))
+        queue = queue_from_costs(table, build_cost_model(table, History()))
+        self.assertEqual(sorted(ids), sorted(queue.test_ids()))
