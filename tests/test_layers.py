@@ -30,6 +30,9 @@ LAYERS = {
     "partitioner.history": 2, "partitioner.config": 2, "partitioner.listing": 2,
     "partitioner.pipeline": 3,
     "partitioner.render": 4, "partitioner.hooks": 4,
+    "partitioner.dispatch.queue": 1, "partitioner.dispatch.simulate": 1, "partitioner.dispatch.state": 1,
+    "partitioner.dispatch.protocol": 1, "partitioner.dispatch.command": 1,
+    "partitioner.dispatch": 5,
     "partitioner.run": 5, "partitioner.cli": 5, "partitioner.clidoc": 5, "partitioner.__main__": 5, "partitioner": 5,
 }
 

@@ -1,6 +1,6 @@
 """Run a queue on N lanes of one inner command and merge their streams, as the runner merges its workers.
 
-The dynamic counterpart of :func:`partitioner.runner.run_phases`: a :class:`~partitioner.dispatch.server.Dispatcher`
+The dynamic counterpart of :func:`partitioner.run.phases.run_phases`: a :class:`~partitioner.dispatch.server.Dispatcher`
 thread, N lane supervisors (``python -m partitioner.dispatch.lane``, each in its own session), and one
 merged subunit v2 stream whose events are tagged ``worker-i`` and routed ``i`` exactly as the runner's.
 
@@ -36,8 +36,10 @@ from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.state import Outcome
 from partitioner.errors import PartitionerError, RunnerError, UsageError
-from partitioner.runner import InnerCommand, Interrupt, Interrupted, exit_status_for_signal, list_tests
-from partitioner.runstream import FINAL_STATUSES, MergedOutput, WorkerStream, describe_exit
+from partitioner.run.inner import InnerCommand, list_tests
+from partitioner.run.signals import Interrupt, Interrupted, describe_exit, exit_status_for_signal
+from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.statuses import FINAL
 
 PROG = "partitioner.dispatch.host"
 _POLL_S = 0.1
@@ -108,7 +110,7 @@ def run_lanes(queue: Queue, inner: Sequence[str], lanes: int, stdout: IO[bytes],
     guard = Interrupt() if interrupt is None else contextlib.nullcontext(interrupt)
 
     def seen(lane: int, ids: Sequence[str]) -> list[str]:
-        return [t for t in ids if streams[lane].last.get(t) in FINAL_STATUSES]
+        return [t for t in ids if streams[lane].last.get(t) in FINAL]
 
     with guard as intr, Dispatcher(queue, lanes, reported=seen) as dispatcher:
         base = dict(os.environ if env is None else env)
@@ -195,7 +197,7 @@ def _say(stderr: IO[str], line: str) -> None:
 
 def _account(queue: Queue, streams: Sequence[WorkerStream], outcome: HostOutcome, stderr: IO[str]) -> None:
     """Fail every queued id no lane reported a final status for; note lanes that exited non-zero."""
-    finished = {t for s in streams for t, status in s.last.items() if status in FINAL_STATUSES}
+    finished = {t for s in streams for t, status in s.last.items() if status in FINAL}
     dispatch = outcome.dispatch
     reasons = dict(dispatch.pending) if dispatch is not None else {}
     holder: dict[str, int] = {}

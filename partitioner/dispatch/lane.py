@@ -41,8 +41,8 @@ from partitioner.dispatch.child import Child
 from partitioner.dispatch.command import RUNNERS, WorkerCommand, recognise
 from partitioner.dispatch.relay import Relay
 from partitioner.errors import UsageError
-from partitioner.runner import Interrupt
-from partitioner.runstream import MergedOutput, describe_exit
+from partitioner.run.signals import Interrupt, describe_exit
+from partitioner.run.stream import MergedOutput
 
 PROG = "partitioner.dispatch.lane"
 #: seconds between passing a signal on to the worker and SIGKILL

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from partitioner.costmodel import CostModel
 from partitioner.errors import InputError
-from partitioner.estimate import CostModel
 from partitioner.grouping import GroupTable
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import testtools
 
-from partitioner.runstream import FAILING_STATUSES, FINAL_STATUSES, MergedOutput
+from partitioner.run.stream import MergedOutput
+from partitioner.statuses import FAILING, FINAL
 
 _TEXT = "text/plain;charset=utf8"
 
@@ -33,14 +34,14 @@ class Relay(testtools.StreamResult):
                route_code: str | None = None, timestamp: Any = None) -> None:
         if test_id is not None and test_status is not None:
             self.last[test_id] = test_status
-            self.failed = self.failed or test_status in FAILING_STATUSES
+            self.failed = self.failed or test_status in FAILING
         self.output.status(test_id=test_id, test_status=test_status, test_tags=test_tags, runnable=runnable,
                            file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
                            route_code=route_code, timestamp=timestamp)
 
     def finished(self, test_id: str) -> bool:
         """The test reported a final status."""
-        return self.last.get(test_id) in FINAL_STATUSES
+        return self.last.get(test_id) in FINAL
 
     def fail(self, test_id: str, reason: str) -> None:
         """Write ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""

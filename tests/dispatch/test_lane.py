@@ -15,7 +15,7 @@ from partitioner.dispatch import protocol
 from partitioner.dispatch.host import HostOutcome, run_lanes
 from partitioner.dispatch.queue import Queue, order_queue
 from partitioner.dispatch.state import CRASHED, DONE
-from partitioner.runner import Interrupt
+from partitioner.run.signals import Interrupt
 from tests.dispatch.helpers import Events, read_events, write_package
 
 KILLER = '''

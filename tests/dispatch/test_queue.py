@@ -11,7 +11,7 @@ from partitioner.errors import InputError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, make_grouper
 from partitioner.history.model import History
-from tests.hypothesis_strategies import id_lists
+from tests.generators import id_lists
 from tests.suites import subunit_v2
 
 triples = st.lists(st.tuples(st.sampled_from("abcdefgh"), st.floats(min_value=0, max_value=50)),

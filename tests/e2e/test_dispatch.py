@@ -14,7 +14,7 @@ import testtools
 
 from tests.dispatch.helpers import Events, read_events
 from tests.suites import GEN_SUITE, GeneratedSuite
-from tests.test_runner_e2e import inject, kill_group, suite_ids
+from tests.e2e.test_runner import inject, kill_group, suite_ids
 
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
 

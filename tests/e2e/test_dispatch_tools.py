@@ -13,9 +13,9 @@ import testtools
 
 from tests.dispatch.helpers import Events, read_events
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
-from tests.test_runner_e2e import inject, suite_ids
+from tests.e2e.test_runner import inject, suite_ids
 
-PROTO = Path(__file__).resolve().parent / "exec_proto.py"
+PROTO = Path(__file__).resolve().parent.parent / "dispatch" / "exec_proto.py"
 
 
 class ToolCase(testtools.TestCase):
