@@ -18,7 +18,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -190,24 +190,51 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
     return facts
 
 
-def _lane_rows(timeline: Timeline) -> str:
+def _lane_table(timeline: Timeline) -> str:
+    """One row per drawn worker: what it ran, its setup, finish and idle tail (and its predicted finish)."""
+    actual = bool(timeline.lanes)
     predicted = {lane.worker: lane for lane in timeline.predicted}
+    heads = ["worker", "tests", *(["failed", "skipped"] if actual else []), "in tests", "setup", "finish", "idle",
+             *(["predicted"] if actual and predicted else [])]
     rows = []
     for lane in timeline.lanes or timeline.predicted:
-        plan = predicted.get(lane.worker) if timeline.lanes else None
-        cells = [
-            lane.worker,
-            f"{sum(1 for b in lane.bars if not b.pseudo):,}",
-            f"{lane.count('fail', 'uxsuccess'):,}" if lane.kind == "actual" else "",
-            f"{lane.count('skip'):,}" if lane.kind == "actual" else "",
-            _seconds(lane.busy),
-            _seconds(lane.setup + lane.lead_in),
-            _seconds(lane.finish),
-            _seconds(lane.idle),
-            _seconds(plan.finish) if plan else "",
-        ]
+        plan = predicted.get(lane.worker)
+        cells = [lane.worker, f"{sum(1 for b in lane.bars if not b.pseudo):,}"]
+        if actual:
+            cells += [f"{lane.count('fail', 'uxsuccess'):,}", f"{lane.count('skip'):,}"]
+        cells += [_seconds(lane.busy), _seconds(lane.setup + lane.lead_in), _seconds(lane.finish),
+                  _seconds(lane.idle)]
+        if actual and predicted:
+            cells.append(_seconds(plan.finish) if plan else "-")
         rows.append("<tr class=\"lane-row\">" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
-    return "\n".join(rows)
+    head = "".join(f"<th>{_text(h)}</th>" for h in heads)
+    return f"<table class=\"lanes\">\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + \
+        "\n</tbody>\n</table>"
+
+
+#: legend entries: (swatch class, label, whether the timeline shows it)
+_LEGEND: tuple[tuple[str, str, Callable[[Sequence[Lane]], bool]], ...] = (
+    ("pass", "passed", lambda lanes: _any_bar(lanes, "success")),
+    ("fail", "failed", lambda lanes: _any_bar(lanes, "fail", "uxsuccess")),
+    ("skip", "skipped", lambda lanes: _any_bar(lanes, "skip")),
+    ("xfail", "expected failure", lambda lanes: _any_bar(lanes, "xfail")),
+    ("running", "unfinished", lambda lanes: _any_bar(lanes, "inprogress")),
+    ("plan", "predicted", lambda lanes: _any_bar(lanes, "predicted")),
+    ("setup", "class setup / teardown", lambda lanes: any(g.kind == "setup" for x in lanes for g in x.gaps)),
+    ("lead", "start-up + first setUpClass", lambda lanes: any(g.kind == "lead-in" for x in lanes for g in x.gaps)),
+    ("idle", "idle tail", lambda lanes: any(x.idle > 0 for x in lanes)),
+    ("mark", "ran beside a failure", lambda lanes: any(b.overlapped for x in lanes for b in x.bars)),
+)
+
+
+def _any_bar(lanes: Sequence[Lane], *statuses: str) -> bool:
+    return any(b.status in statuses for x in lanes for b in x.bars)
+
+
+def _legend(timeline: Timeline) -> str:
+    lanes = (*timeline.lanes, *timeline.predicted)
+    return "".join(f"<span><i class=\"sw {swatch}\"></i>{_text(label)}</span>"
+                   for swatch, label, shown in _LEGEND if shown(lanes))
 
 
 def _when(timeline: Timeline) -> str:
@@ -233,7 +260,6 @@ def render_timeline(timeline: Timeline) -> str:
     """
     title = _text(timeline.title)
     facts = "".join(f"<div><dt>{_text(k)}</dt><dd>{_text(v)}</dd></div>" for k, v in _facts(timeline))
-    plan_column = "<th>predicted</th>" if timeline.lanes and timeline.predicted else "<th></th>"
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -251,25 +277,13 @@ def render_timeline(timeline: Timeline) -> str:
 <p class="when">{_text(_when(timeline))}</p>
 <dl class="facts">{facts}</dl>
 </header>
-<div class="legend" aria-label="legend">
-<span><i class="sw pass"></i>passed</span><span><i class="sw fail"></i>failed</span>
-<span><i class="sw skip"></i>skipped</span><span><i class="sw xfail"></i>expected failure</span>
-<span><i class="sw running"></i>unfinished</span><span><i class="sw setup"></i>class setup / teardown</span>
-<span><i class="sw lead"></i>start-up + first setUpClass</span><span><i class="sw idle"></i>idle tail</span>
-<span><i class="sw plan"></i>predicted</span><span><i class="sw mark"></i>ran beside a failure</span>
-</div>
+<div class="legend" aria-label="legend">{_legend(timeline)}</div>
 <main>
 <div id="chart" class="chart"><canvas id="canvas" tabindex="0" aria-label="worker lanes"></canvas>
 <div id="tip" class="tip" role="tooltip" hidden></div></div>
 <p class="hint">Hover a bar for its test; click to pin it (a failure then outlines what ran beside it).
 Scroll to zoom, drag to pan, double-click or press 0 to reset.</p>
-<table class="lanes">
-<thead><tr><th>worker</th><th>tests</th><th>failed</th><th>skipped</th><th>in tests</th><th>setup</th>
-<th>finish</th><th>idle</th>{plan_column}</tr></thead>
-<tbody>
-{_lane_rows(timeline)}
-</tbody>
-</table>
+{_lane_table(timeline)}
 {_unplaced(timeline)}
 </main>
 <script type="application/json" id="timeline-data">{_json_for_html(timeline_data(timeline))}</script>

@@ -109,6 +109,7 @@ class PageTest(testtools.TestCase):
                         record("a.C.test_2", "worker-1", 4.0, 5.0, "skip")))
         page = render_timeline(build_timeline(run))
         self.assertEqual(2, page.count('<tr class="lane-row">'))
+        self.assertEqual(["pass", "fail", "skip", "idle"], re.findall(r'<i class="sw (\w+)"></i>', page))
         facts = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page))
         self.assertEqual({"wall time": "10.0 s", "workers": "2", "tests": "3", "failed": "1", "skipped": "1",
                           "in tests": "75%", "class setup + start-up": "0%", "idle": "25%"}, facts)
@@ -128,6 +129,9 @@ class PlanPageTest(testtools.TestCase):
         self.assertIn("<dt>predicted makespan</dt>", page)
         self.assertEqual([], external_references(page))
         self.assertEqual(3, page.count('<tr class="lane-row">'))
+        legend = re.findall(r'<i class="sw (\w+)"></i>', page)
+        self.assertEqual(["plan", "setup", "lead", "idle"], legend, "the legend names only what the page shows")
+        self.assertNotIn("<th>failed</th>", page)
 
     def test_empty_timeline_still_renders(self) -> None:
         page = render_timeline(Timeline("nothing", None, ()))

@@ -25,7 +25,11 @@
   var canvas = document.getElementById("canvas");
   var chart = document.getElementById("chart");
   var tip = document.getElementById("tip");
-  var ctx = canvas.getContext("2d");
+  /* the lanes are drawn on an off-screen base layer, redrawn only when the view or the size changes; hovering
+     copies it and draws the outlines on top */
+  var screenCtx = canvas.getContext("2d");
+  var base = document.createElement("canvas"), baseCtx = base.getContext("2d"), baseKey = "";
+  var ctx = baseCtx;
   var end = Math.max(data.end, 1);
   var view = { t0: 0, t1: end * 1.02 };
   var hovered = null, pinned = null, related = {};
@@ -97,10 +101,10 @@
     if (s >= 1) { return s.toFixed(2) + " s"; }
     return (s * 1000).toFixed(s >= 0.01 ? 0 : 2) + " ms";
   }
-  function clockLabel(us, step) {
+  function clockLabel(us, step, span) {
     var s = us / 1e6;
     if (step < 1e6) { return (s * 1000).toFixed(0) + " ms"; }
-    if (s < 60 || step < 10e6) { return s.toFixed(s % 1 ? 1 : 0) + " s"; }
+    if (span < 120e6 || step < 10e6) { return s.toFixed(s % 1 ? 1 : 0) + " s"; }
     var m = Math.floor(s / 60), r = Math.round(s - m * 60);
     if (m < 60) { return m + ":" + (r < 10 ? "0" : "") + r; }
     var hh = Math.floor(m / 60), mm = m % 60;
@@ -142,6 +146,9 @@
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
     canvas.style.height = height + "px";
+    base.width = canvas.width;
+    base.height = canvas.height;
+    baseKey = "";
     makePatterns();
   }
 
@@ -168,7 +175,7 @@
       ctx.strokeStyle = C.line; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(x, AXIS_H - 6); ctx.lineTo(x, height - PAD_BOTTOM); ctx.stroke();
       ctx.fillStyle = C.muted;
-      ctx.fillText(clockLabel(t, step), x, AXIS_H / 2 - 1);
+      ctx.fillText(clockLabel(t, step, span), x, AXIS_H / 2 - 1);
     }
   }
 
@@ -195,7 +202,7 @@
         ctx.fillText("idle " + seconds(lane.idle), x + w / 2, yy + h / 2 + 0.5);
       }
     }
-    var prevClass = -1, shade = false, px = -1;
+    var prevClass = -1, shade = false, px = -1, markX = -Infinity;
     var first = firstVisible(lane, view.t0);
     if (first > 0) { prevClass = bars.c[first - 1]; }
     for (i = first; i < bars.s.length; i++) {
@@ -218,7 +225,8 @@
         ctx.fillStyle = "rgba(255,255,255,.55)";
         ctx.fillRect(x + w - 1, yy, 1, h);
       }
-      if (bars.f[i] & OVERLAPPED && !lane.thin) {
+      if (bars.f[i] & OVERLAPPED && !lane.thin && x - markX >= 6) {
+        markX = x;
         ctx.fillStyle = C.mark;
         ctx.beginPath(); ctx.moveTo(x - 3.5, yy - 5); ctx.lineTo(x + 3.5, yy - 5); ctx.lineTo(x, yy + 1);
         ctx.closePath(); ctx.fill();
@@ -276,9 +284,8 @@
     });
   }
 
-  var lastDrawMs = 0;
-  function draw() {
-    var t = performance.now();
+  function drawBase() {
+    ctx = baseCtx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, width, height);
     ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, width, height);
@@ -286,14 +293,27 @@
     ctx.save();
     ctx.beginPath(); ctx.rect(LABEL_W, 0, plotW(), height); ctx.clip();
     lanes.forEach(drawLane);
-    Object.keys(related).forEach(function (key) {
-      var at = related[key];
+    ctx.restore();
+    drawLabels();
+  }
+  var lastDrawMs = 0;
+  function draw() {
+    var t = performance.now();
+    var key = [view.t0, view.t1, width, dpr].join(" ");
+    if (key !== baseKey) { drawBase(); baseKey = key; }
+    ctx = screenCtx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(base, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.save();
+    ctx.beginPath(); ctx.rect(LABEL_W, 0, plotW(), height); ctx.clip();
+    Object.keys(related).forEach(function (id) {
+      var at = related[id];
       outline(at[0], at[1], C.mark, 2);
     });
     var sel = pinned || hovered;
     if (sel && sel.type === "bar") { outline(sel.lane, sel.index, C.ink, 2); }
     ctx.restore();
-    drawLabels();
     lastDrawMs = performance.now() - t;
     return lastDrawMs;
   }
@@ -492,6 +512,15 @@
     }).observe(chart);
   }
 
+  /* milliseconds for one redraw, rasterised: canvas commands are deferred until something reads pixels */
+  function timedDraw(full) {
+    var t = performance.now();
+    if (full) { baseKey = ""; }
+    draw();
+    screenCtx.getImageData(0, 0, 1, 1);
+    return performance.now() - t;
+  }
+
   window.partitionerTimeline = {
     data: data,
     lanes: function () {
@@ -514,10 +543,15 @@
     /* what is pinned by a click, and the bars outlined because they ran beside it (or it beside them) */
     pinned: function () { return pinned; },
     related: function () { return Object.keys(related).sort(); },
-    zoom: function (t0, t1) { view.t0 = t0; view.t1 = t1; return draw(); },
-    reset: function () { view.t0 = 0; view.t1 = end * 1.02; return draw(); },
-    draw: draw,
+    zoom: function (t0, t1) { view.t0 = t0; view.t1 = t1; return timedDraw(true); },
+    reset: function () { view.t0 = 0; view.t1 = end * 1.02; return timedDraw(true); },
+    /* redraw; with full, the lanes too (what a zoom or a pan costs), else only the outlines (a hover) */
+    draw: timedDraw,
     stats: { parseMs: parsed - started, firstDrawMs: firstDraw, readyAt: performance.now(),
-             scriptMs: performance.now() - started }
+             scriptMs: performance.now() - started, paintedAt: null }
   };
+  /* the frame after the first one that showed the canvas: when a person sees the lanes */
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function () { window.partitionerTimeline.stats.paintedAt = performance.now(); });
+  });
 }());
