@@ -281,8 +281,9 @@ def render_timeline(timeline: Timeline) -> str:
 <main>
 <div id="chart" class="chart"><canvas id="canvas" tabindex="0" aria-label="worker lanes"></canvas>
 <div id="tip" class="tip" role="tooltip" hidden></div></div>
-<p class="hint">Hover a bar for its test; click to pin it (a failure then outlines what ran beside it).
-Scroll to zoom, drag to pan, double-click or press 0 to reset.</p>
+<p class="hint">Hover a bar for its test; click it for its details below (a failure then outlines what ran
+beside it). Scroll to zoom, drag to pan, double-click or press 0 to reset.</p>
+<div id="details" class="details" aria-live="polite" hidden></div>
 {_lane_table(timeline)}
 {_unplaced(timeline)}
 </main>

@@ -46,12 +46,22 @@ def seconds_in(text: str) -> float:
     return float(found.group(1)) / (1000 if found.group(2) == "ms" else 1)
 
 
-def tooltip(page: Page) -> dict[str, str]:
-    """The visible tooltip's first line (``id``) and its ``key: value`` rows."""
-    assert page.evaluate("document.getElementById('tip').hidden") is False, "no tooltip shown"
-    lines = page.evaluate("document.getElementById('tip').innerText").splitlines()
+def shown(page: Page, element: str) -> dict[str, str]:
+    """The first line (``id``) and the ``key: value`` rows of the visible element ``#element``."""
+    assert page.evaluate(f"document.getElementById('{element}').hidden") is False, f"#{element} is hidden"
+    lines = page.evaluate(f"document.getElementById('{element}').innerText").splitlines()
     rows = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
     return {"id": lines[0], **rows}
+
+
+def tooltip(page: Page) -> dict[str, str]:
+    """What the hover tooltip shows."""
+    return shown(page, "tip")
+
+
+def details(page: Page) -> dict[str, str]:
+    """What the details panel of a clicked bar shows."""
+    return shown(page, "details")
 
 
 class ChromiumTestCase(testtools.TestCase):
@@ -130,11 +140,13 @@ class RealRunPageTest(ChromiumTestCase):
         self.assertAlmostEqual(target.duration or 0.0, seconds_in(tip["duration"]), delta=0.006)
         page.screenshot(self.tmp / "hover.png", full_page=False)
 
-        # a click pins it: moving away leaves the tooltip on the same test
+        # a click pins it: its details stay under the chart when the pointer moves on, and hide on a second click
         page.click(box["x"], box["y"])
         page.mouse("mouseMoved", box["x"], box["y"] + 400)
-        self.assertEqual(target.test_id, tooltip(page)["id"])
-        self.assertEqual(True, page.evaluate("document.getElementById('tip').classList.contains('pinned')"))
+        self.assertEqual(target.test_id, details(page)["id"])
+        self.assertEqual(True, page.evaluate("document.getElementById('tip').hidden"), "the pointer left the lanes")
+        page.click(box["x"], box["y"])
+        self.assertEqual(True, page.evaluate("document.getElementById('details').hidden"))
 
         # the screenshot is a real picture of the whole page
         shot = page.screenshot(self.tmp / "run.png")
@@ -177,7 +189,7 @@ class RealStreamsPageTest(ChromiumTestCase):
                       if page.evaluate(f"{API}.testId({i}, {j})") == suspect.test)
             box = page.evaluate(f"{API}.barBox({at[0]}, {at[1]})")
             page.click(box["x"], box["y"])
-            self.assertEqual(suspect.test, tooltip(page)["id"])
+            self.assertEqual(suspect.test, details(page)["id"])
             self.assertEqual(sorted(p.test for p in suspect.partners[:5]), page.evaluate(f"{API}.related()"))
             page.screenshot(self.tmp / "failure.png", full_page=False)
             return

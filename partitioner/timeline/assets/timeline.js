@@ -25,6 +25,7 @@
   var canvas = document.getElementById("canvas");
   var chart = document.getElementById("chart");
   var tip = document.getElementById("tip");
+  var details = document.getElementById("details");
   /* the lanes are drawn on an off-screen base layer, redrawn only when the view or the size changes; hovering
      copies it and draws the outlines on top */
   var screenCtx = canvas.getContext("2d");
@@ -64,6 +65,9 @@
       lane.flagged[b].partners = bars.pv[k];
     });
   });
+  /* roomy lanes for a few workers, compact ones for many */
+  ROW_H = rows.length <= 8 ? 30 : rows.length <= 16 ? 24 : rows.length <= 48 ? 18 : 12;
+  PLAN_H = Math.round(ROW_H * 0.45);
   var y = AXIS_H;
   rows.forEach(function (row) {
     row.y = y;
@@ -311,8 +315,8 @@
       var at = related[id];
       outline(at[0], at[1], C.mark, 2);
     });
-    var sel = pinned || hovered;
-    if (sel && sel.type === "bar") { outline(sel.lane, sel.index, C.ink, 2); }
+    if (hovered && hovered.type === "bar") { outline(hovered.lane, hovered.index, C.ink, 1.5); }
+    if (pinned && pinned.type === "bar") { outline(pinned.lane, pinned.index, C.ink, 2.5); }
     ctx.restore();
     lastDrawMs = performance.now() - t;
     return lastDrawMs;
@@ -389,7 +393,7 @@
       parts.push(row("start", "+" + seconds(b.s[i]) + ", stop +" + seconds(b.s[i] + b.d[i])));
       var flags = lane.flagged[i] || {};
       if (flags.partners) {
-        parts.push(row("ran beside it", flags.partners.length + " shown, most suspicious first"));
+        parts.push(el("div", "row k", "ran beside it on other workers, most suspicious first:"));
         flags.partners.forEach(function (p) { parts.push(el("div", "row", "\u2022 " + p)); });
       }
       if (flags.overlapped) {
@@ -416,9 +420,8 @@
     return parts;
   }
   function showTip(target, px, py) {
-    if (!target) { tip.hidden = true; return; }
+    if (!target || same(target, pinned)) { tip.hidden = true; return; }
     tip.replaceChildren.apply(tip, describe(target));
-    tip.classList.toggle("pinned", pinned === target);
     tip.hidden = false;
     var w = tip.offsetWidth, h = tip.offsetHeight;
     var left = px + 14, top = py + 16;
@@ -428,6 +431,17 @@
   }
   function same(a, b) {
     return a && b && a.type === b.type && a.lane === b.lane && a.index === b.index;
+  }
+  /* a clicked bar's details go under the chart, where they cover nothing */
+  function pin(target) {
+    pinned = target;
+    relate(target);
+    if (target) {
+      details.replaceChildren.apply(details, describe(target));
+      details.hidden = false;
+    } else {
+      details.hidden = true;
+    }
   }
   function relate(target) {
     related = {};
@@ -456,13 +470,12 @@
         return;
       }
     }
-    if (pinned) { return; }
     var found = hit(p[0], p[1]);
     if (!same(found, hovered)) { hovered = found; redraw(); }
     showTip(found, p[0], p[1]);
   });
   canvas.addEventListener("mouseleave", function () {
-    if (!pinned) { hovered = null; tip.hidden = true; redraw(); }
+    hovered = null; tip.hidden = true; redraw();
   });
   canvas.addEventListener("mousedown", function (event) {
     var p = point(event);
@@ -474,9 +487,8 @@
     canvas.classList.remove("dragging");
     if (wasDrag || event.target !== canvas) { return; }
     var p = point(event), found = hit(p[0], p[1]);
-    pinned = same(found, pinned) ? null : found;
+    pin(same(found, pinned) ? null : found);
     hovered = found;
-    relate(pinned);
     showTip(found, p[0], p[1]);
     redraw();
   });
@@ -501,7 +513,7 @@
     if (event.key === "+" || event.key === "=") { zoom(0.7, mid); }
     else if (event.key === "-") { zoom(1 / 0.7, mid); }
     else if (event.key === "0") { reset(); }
-    else if (event.key === "Escape") { pinned = null; related = {}; tip.hidden = true; redraw(); }
+    else if (event.key === "Escape") { pin(null); tip.hidden = true; redraw(); }
   });
 
   resize();
