@@ -17,12 +17,12 @@ import fixtures
 import testtools
 
 from partitioner.grouping import BUILTIN
-from partitioner.history.model import History, Run
+from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.repository import read_repository
 from partitioner.history.subunit import read_stream_file
 from partitioner.planning import plan_ids
 from partitioner.races import diagnose, is_parallel
-from partitioner.timeline.model import build_timeline, plan_assignment, predicted_lanes
+from partitioner.timeline.model import Timeline, build_timeline, plan_assignment, predicted_lanes
 from partitioner.timeline.page import render_plan, render_timeline
 from tests.suites import GEN_SUITE, RAW, GeneratedSuite, tool
 from tests.timeline.chromium import ChromiumFixture, Page, find_chromium, under_ci
@@ -210,3 +210,29 @@ class PlanPageChromiumTest(ChromiumTestCase):
         self.assertEqual(planned.plan.workers[0].tests[0], tip["id"])
         self.assertEqual("worker-0 (plan)", tip["worker"])
         self.assertIn("predicted", tip)
+
+
+class EdgePagesChromiumTest(ChromiumTestCase):
+    """Pages with nothing, or almost nothing, to draw still load without a script error."""
+
+    def test_empty_unfinished_and_empty_worker_pages(self) -> None:
+        unfinished = Run("cut", (
+            TestRecord("a.B.test_1", "success", 1e9, 1e9 + 1, "worker-0", frozenset({"worker-0"})),
+            TestRecord("a.B.test_2", "inprogress", 1e9 + 1, None, "worker-0", frozenset({"worker-0"})),
+            TestRecord("a.C.test_1", "success", 1e9, 1e9 + 5, "worker-1", frozenset({"worker-1"})),
+        ))
+        planned = plan_ids(["a.B.test_1"], 3, History(), BUILTIN["class"])
+        pages = {
+            "empty": (render_timeline(Timeline("nothing", None, ())), []),
+            "unfinished": (render_timeline(build_timeline(unfinished)), [("worker-0", 2), ("worker-1", 1)]),
+            "empty-workers": (render_plan(planned.plan, planned.model),
+                              [("worker-0", 1), ("worker-1", 0), ("worker-2", 0)]),
+        }
+        for name, (html, expected) in pages.items():
+            with self.subTest(name):
+                page = self.open(html, name)
+                self.assertEqual(expected, [(x["worker"], x["bars"]) for x in page.evaluate(f"{API}.lanes()")])
+        page = self.open(pages["unfinished"][0], "unfinished-hover")
+        box = page.evaluate(f"{API}.barBox(0, 1)")
+        page.mouse("mouseMoved", box["x"], box["y"])
+        self.assertEqual(("a.B.test_2", "inprogress"), (tooltip(page)["id"], tooltip(page)["status"]))
