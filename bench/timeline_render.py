@@ -48,8 +48,9 @@ from partitioner.history.model import History  # noqa: E402
 from partitioner.history.subunit import read_stream  # noqa: E402
 from partitioner.planning import plan_ids  # noqa: E402
 from partitioner.races import diagnose  # noqa: E402
-from partitioner.timeline.model import build_timeline, plan_assignment, predicted_lanes  # noqa: E402
+from partitioner.timeline.model import build_timeline  # noqa: E402
 from partitioner.timeline.page import render_timeline  # noqa: E402
+from partitioner.timeline.predicted import plan_assignment, predicted_lanes  # noqa: E402
 from tests.timeline.chromium import Chromium, find_chromium  # noqa: E402
 
 API = "window.partitionerTimeline"

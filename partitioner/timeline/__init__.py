@@ -1,7 +1,8 @@
 """See a run: worker lanes of test bars (plan against actual) as one self-contained HTML page, and a live
 progress line for the terminal.
 
-:mod:`~partitioner.timeline.model` builds the values (pure), :mod:`~partitioner.timeline.page` draws them,
+:mod:`~partitioner.timeline.model` builds a run's values and :mod:`~partitioner.timeline.predicted` a plan's
+(both pure), :mod:`~partitioner.timeline.page` draws them,
 :mod:`~partitioner.timeline.progress` keeps the progress line. Names are imported on first use (PEP 562), so
 the runner can import :mod:`partitioner.timeline.progress` without paying for the model and the page.
 """
@@ -13,24 +14,25 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from partitioner.timeline.model import Bar as Bar
-    from partitioner.timeline.model import Costs as Costs
     from partitioner.timeline.model import Gap as Gap
     from partitioner.timeline.model import Lane as Lane
     from partitioner.timeline.model import Timeline as Timeline
     from partitioner.timeline.model import Unplaced as Unplaced
     from partitioner.timeline.model import build_timeline as build_timeline
-    from partitioner.timeline.model import dispatch_assignment as dispatch_assignment
-    from partitioner.timeline.model import lane_costs as lane_costs
-    from partitioner.timeline.model import plan_assignment as plan_assignment
-    from partitioner.timeline.model import plan_timeline as plan_timeline
-    from partitioner.timeline.model import predicted_lanes as predicted_lanes
     from partitioner.timeline.page import render_plan as render_plan
     from partitioner.timeline.page import render_timeline as render_timeline
+    from partitioner.timeline.predicted import Costs as Costs
+    from partitioner.timeline.predicted import dispatch_assignment as dispatch_assignment
+    from partitioner.timeline.predicted import lane_costs as lane_costs
+    from partitioner.timeline.predicted import plan_assignment as plan_assignment
+    from partitioner.timeline.predicted import plan_timeline as plan_timeline
+    from partitioner.timeline.predicted import predicted_lanes as predicted_lanes
     from partitioner.timeline.progress import ProgressLine as ProgressLine
 
 _WHERE = {
-    **dict.fromkeys(("Bar", "Costs", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline", "dispatch_assignment",
-                     "lane_costs", "plan_assignment", "plan_timeline", "predicted_lanes"), "model"),
+    **dict.fromkeys(("Bar", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline"), "model"),
+    **dict.fromkeys(("Costs", "dispatch_assignment", "lane_costs", "plan_assignment", "plan_timeline",
+                     "predicted_lanes"), "predicted"),
     "render_plan": "page",
     "render_timeline": "page",
     "ProgressLine": "progress",

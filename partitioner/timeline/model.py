@@ -18,44 +18,24 @@ the origin is its *lead-in*: worker start-up plus the first class's setup.
 
 **Idle tail**: from a lane's last stop to the end of the timeline (the latest stop of any lane).
 
-**Predicted lanes** come from an assignment (worker -> test ids in run order: a plan's partitions, or the
-groups a dispatcher handed each lane) priced by a cost model: start-up and the first class's setup as the
-lead-in, then each test's estimate, a class's setup estimate at each class change.
+Predicted lanes (a plan's, or a dispatch order's) are built by :mod:`partitioner.timeline.predicted`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from partitioner import testids
 from partitioner.history.model import FAILURE_STATUSES, SUCCESS_STATUSES, Run, TestRecord
-from partitioner.plan import Plan
 from partitioner.races import PSEUDO_TESTS, Diagnosis
 
-__all__ = [
-    "SERIAL_LANE",
-    "UNTAGGED_LANE",
-    "Bar",
-    "Costs",
-    "Gap",
-    "Lane",
-    "Timeline",
-    "Unplaced",
-    "build_timeline",
-    "dispatch_assignment",
-    "lane_costs",
-    "plan_assignment",
-    "plan_timeline",
-    "predicted_lanes",
-]
+__all__ = ["UNTAGGED_LANE", "Bar", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline", "worker_order"]
 
 #: the name of the one lane of a run without worker tags (a serial run)
 UNTAGGED_LANE = "untagged"
-#: the name of the predicted lane of a plan's serial phase (it starts when the parallel phase ends)
-SERIAL_LANE = "serial"
 #: final statuses whose start gap counts as a class setup (the estimator's rule)
 _GAP_STATUSES = SUCCESS_STATUSES | frozenset({"fail", "skip", "uxsuccess"})
 #: how many of a failed test's partners (best first) a bar keeps
@@ -211,22 +191,6 @@ class Timeline:
         return sum(len(lane.bars) for lane in self.lanes)
 
 
-class _HasSeconds(Protocol):
-    @property
-    def seconds(self) -> float: ...
-
-
-class Costs(Protocol):
-    """What predicted lanes are priced with (a :class:`~partitioner.estimate.CostModel` is one)."""
-
-    @property
-    def startup_s(self) -> float: ...
-
-    def test(self, test_id: str) -> _HasSeconds: ...
-
-    def class_setup(self, klass: str) -> _HasSeconds: ...
-
-
 def _worker_lanes(run: Run) -> tuple[dict[str, list[TestRecord]], list[TestRecord], list[Unplaced]]:
     """The run's timed records by lane (each in start order), the unfinished ones, and the undrawable ones."""
     tagged = any(r.worker is not None for r in run.records if r.start is not None and r.stop is not None)
@@ -314,7 +278,7 @@ def build_timeline(run: Run, predicted: Sequence[Lane] = (), races: Diagnosis | 
         finished.setdefault(worker, []).append(bar(record, worker, end))
     end = max((b.stop for bars in finished.values() for b in bars), default=0.0)
     lanes = []
-    for worker in sorted(finished, key=_worker_order):
+    for worker in sorted(finished, key=worker_order):
         bars = sorted(finished[worker], key=lambda b: (b.start, b.test_id))
         records = by_worker.get(worker, [])
         gaps = (_lead_in(records, origin) + _setup_gaps(records, origin)) if records else []
@@ -323,110 +287,9 @@ def build_timeline(run: Run, predicted: Sequence[Lane] = (), races: Diagnosis | 
     return Timeline(title or run.run_id, origin, tuple(lanes), tuple(predicted), tuple(unplaced))
 
 
-def _worker_order(name: str) -> tuple[int, int, str]:
+def worker_order(name: str) -> tuple[int, int, str]:
     """``worker-2`` before ``worker-10``; other names after, by name."""
     prefix, _, number = name.rpartition("-")
     if prefix == "worker" and number.isdigit():
         return (0, int(number), name)
     return (1, 0, name)
-
-
-def predicted_lanes(assignment: Iterable[tuple[str, Sequence[str]]], costs: Costs,
-                    offsets: Mapping[str, float] | None = None) -> tuple[Lane, ...]:
-    """Price an assignment of tests to lanes with a cost model.
-
-    :param assignment: ``(worker, test ids in run order)`` per lane (:func:`plan_assignment`,
-        :func:`dispatch_assignment`)
-    :param costs: the cost model (start-up, per-test and per-class estimates)
-    :param offsets: seconds from the origin at which a lane starts (default 0; a serial phase starts when
-        the parallel one ends)
-    :returns: one predicted lane per entry, in the given order; each lane's ``idle`` is measured to the
-        latest predicted finish
-    """
-    built: list[tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]] = []
-    for worker, tests in assignment:
-        clock = (offsets or {}).get(worker, 0.0)
-        bars: list[Bar] = []
-        gaps: list[Gap] = []
-        current: str | None = None
-        lead = costs.startup_s
-        for test_id in tests:
-            klass = testids.class_key(test_id)
-            if klass != current:
-                setup = costs.class_setup(klass).seconds
-                if current is None:
-                    setup += lead
-                    if setup > 0.0:
-                        gaps.append(Gap("lead-in", klass, "", clock, clock + setup))
-                    clock += setup
-                elif setup > 0.0:
-                    gaps.append(Gap("setup", klass, current, clock, clock + setup))
-                    clock += setup
-                current = klass
-            seconds = max(0.0, costs.test(test_id).seconds)
-            bars.append(Bar(test_id, "predicted", clock, clock + seconds, worker))
-            clock += seconds
-        built.append((worker, tuple(bars), tuple(gaps), clock))
-    end = max((finish for *_, finish in built), default=0.0)
-    return tuple(Lane(w, "predicted", bars, gaps, finish, end - finish) for w, bars, gaps, finish in built)
-
-
-def plan_assignment(plan: Plan) -> list[tuple[str, Sequence[str]]]:
-    """A plan's parallel partitions as ``(worker-N, tests)``, the tags the runner and stestr give them."""
-    return [(f"worker-{p.worker}", p.tests) for p in plan.workers]
-
-
-def dispatch_assignment(order: Iterable[tuple[int | str, Sequence[str]]]) -> list[tuple[str, Sequence[str]]]:
-    """What each lane ran, from a dispatcher's hand-out order.
-
-    :param order: ``(lane, group's test ids)`` in the order the groups were handed out; a lane is its
-        index or its ``worker-N`` name
-    :returns: ``(worker-N, tests in run order)`` per lane, lanes sorted
-    """
-    lanes: dict[str, list[str]] = {}
-    for lane, tests in order:
-        name = f"worker-{lane}" if isinstance(lane, int) else lane
-        lanes.setdefault(name, []).extend(tests)
-    return [(name, tuple(lanes[name])) for name in sorted(lanes, key=_worker_order)]
-
-
-def plan_timeline(plan: Plan, costs: Costs, title: str | None = None) -> Timeline:
-    """A plan drawn before it runs: its predicted lanes, and its serial phase after the parallel one.
-
-    :param costs: the cost model the plan was made with (``Planned.model``)
-    """
-    lanes = predicted_lanes(plan_assignment(plan), costs)
-    if plan.serial:
-        parallel_end = max((lane.finish for lane in lanes), default=0.0)
-        serial = predicted_lanes([(SERIAL_LANE, plan.serial)], costs, {SERIAL_LANE: parallel_end})
-        lanes = _reidle((*lanes, *serial))
-    name = title or f"plan: {plan.concurrency} workers, {plan.strategy}, grouped by {plan.grouping}"
-    return Timeline(name, None, (), lanes)
-
-
-def _reidle(lanes: Sequence[Lane]) -> tuple[Lane, ...]:
-    """``lanes`` with each idle tail measured to their common end."""
-    end = max((lane.finish for lane in lanes), default=0.0)
-    return tuple(Lane(lane.worker, lane.kind, lane.bars, lane.gaps, lane.finish, end - lane.finish)
-                 for lane in lanes)
-
-
-def lane_costs(lanes: Iterable[Lane]) -> tuple[dict[str, float], dict[str, str]]:
-    """What a progress line's ETA needs from predicted lanes: seconds per test and each test's lane.
-
-    A test costs its bar plus the gap before it (the lead-in for a lane's first test, its class's setup at a
-    class change), so the costs of a lane add up to its predicted finish less its start.
-
-    :returns: ``(test id -> seconds, test id -> worker)``
-    """
-    costs: dict[str, float] = {}
-    where: dict[str, str] = {}
-    for lane in lanes:
-        if not lane.bars:
-            continue
-        previous = min([lane.bars[0].start, *(g.start for g in lane.gaps)])
-        for bar in lane.bars:
-            costs[bar.test_id] = costs.get(bar.test_id, 0.0) + bar.stop - previous
-            where[bar.test_id] = lane.worker
-            previous = bar.stop
-    return costs, where

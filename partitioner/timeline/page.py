@@ -23,7 +23,8 @@ from importlib import resources
 from typing import Any
 
 from partitioner.plan import Plan
-from partitioner.timeline.model import Bar, Costs, Lane, Timeline, plan_timeline
+from partitioner.timeline.model import Bar, Lane, Timeline
+from partitioner.timeline.predicted import Costs, plan_timeline
 
 __all__ = ["FORMAT_VERSION", "render_plan", "render_timeline", "timeline_data"]
 

@@ -22,8 +22,9 @@ from partitioner.history.repository import read_repository
 from partitioner.history.subunit import read_stream_file
 from partitioner.planning import plan_ids
 from partitioner.races import diagnose, is_parallel
-from partitioner.timeline.model import Timeline, build_timeline, plan_assignment, predicted_lanes
+from partitioner.timeline.model import Timeline, build_timeline
 from partitioner.timeline.page import render_plan, render_timeline
+from partitioner.timeline.predicted import plan_assignment, predicted_lanes
 from tests.suites import GEN_SUITE, RAW, GeneratedSuite, tool
 from tests.timeline.chromium import ChromiumFixture, Page, find_chromium, under_ci
 from tests.timeline.test_page import external_references
