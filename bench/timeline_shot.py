@@ -1,0 +1,106 @@
+"""The timeline picture for the docs: a real run of a generated suite, drawn with its plan and its races.
+
+Run by hand (about a minute)::
+
+    .venv/bin/python bench/timeline_shot.py --out-dir /work/notes [--workdir DIR]
+
+It generates a tempest-shaped suite (``shared/bench/gen_suite.py``: 30 classes, 60 s serial, two racing class
+pairs), runs it once with the real ``stestr run --concurrency 4`` (the history), then with
+``partitioner exec -- stestr run --concurrency 4`` (partitioner's plan from that history), and draws the second
+run with the plan's predicted lanes (the same plan, made again from the first run) and its race diagnosis.
+Writes ``timeline.html``, ``timeline.png`` (the whole page) and ``timeline-failure.png`` (a failure clicked: its
+tooltip pinned, what ran beside it outlined) into ``--out-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from partitioner.grouping import BUILTIN  # noqa: E402
+from partitioner.history.model import History  # noqa: E402
+from partitioner.history.repository import read_repository  # noqa: E402
+from partitioner.planning import plan_ids  # noqa: E402
+from partitioner.races import diagnose  # noqa: E402
+from partitioner.timeline.model import build_timeline  # noqa: E402
+from partitioner.timeline.page import render_timeline  # noqa: E402
+from partitioner.timeline.predicted import plan_assignment, predicted_lanes  # noqa: E402
+from tests.suites import GEN_SUITE, tool, tool_env  # noqa: E402
+from tests.timeline.chromium import Chromium, find_chromium  # noqa: E402
+
+API = "window.partitionerTimeline"
+WORKERS = "4"
+
+
+def run(argv: list[str], cwd: Path, **env: str) -> None:
+    subprocess.run(argv, cwd=cwd, env=tool_env(**env), check=False, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out-dir", type=Path, required=True)
+    parser.add_argument("--workdir", type=Path, help="keep the generated suite and its .stestr here")
+    parser.add_argument("--seed", type=int, default=3)
+    args = parser.parse_args(argv)
+    executable = find_chromium()
+    if executable is None:
+        raise SystemExit("no Chromium found: install Debian's chromium or set PARTITIONER_CHROMIUM")
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="timeline-shot-"))
+    suite = work / "suite"
+    if not (suite / ".stestr").exists():
+        shutil.rmtree(suite, ignore_errors=True)
+        subprocess.run([sys.executable, str(GEN_SUITE), str(suite), "--classes", "30", "--serial-s", "60",
+                        "--races", "2", "--race-scale", "6", "--seed", str(args.seed)], check=True,
+                       stdout=subprocess.DEVNULL)
+        locks = work / "locks"
+        locks.mkdir(exist_ok=True)
+        run([tool("stestr"), "init"], suite)
+        run([tool("stestr"), "run", "--concurrency", WORKERS], suite, BENCH_RUN="0", BENCH_LOCKDIR=str(locks))
+        run([tool("partitioner"), "exec", "--", tool("stestr"), "run", "--concurrency", WORKERS], suite,
+            BENCH_RUN="1", BENCH_LOCKDIR=str(locks))
+    runs, _, _ = read_repository(suite / ".stestr")
+    first, last = runs[0], runs[-1]
+    planned = plan_ids([r.test_id for r in last.records], int(WORKERS), History(runs=(first,)), BUILTIN["class"])
+    lanes = predicted_lanes(plan_assignment(planned.plan), planned.model)
+    for lane in lanes:
+        ran = {r.test_id for r in last.records if r.worker == lane.worker}
+        if ran != {b.test_id for b in lane.bars}:
+            print(f"warning: {lane.worker} ran other tests than the plan made again predicts", file=sys.stderr)
+    title = f"partitioner exec -- stestr run --concurrency {WORKERS}   (.stestr/{len(runs) - 1} of a generated " \
+            f"tempest-shaped suite)"
+    page = args.out_dir / "timeline.html"
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    page.write_text(render_timeline(build_timeline(last, predicted=lanes, races=diagnose(last), title=title)),
+                    encoding="utf-8")
+    profile = Path(tempfile.mkdtemp(prefix="timeline-shot-profile-"))
+    browser = Chromium(executable, profile)
+    try:
+        tab = browser.new_page(1400, 500)
+        tab.open(page)
+        tab.screenshot(args.out_dir / "timeline.png")
+        failed = next(((i, j) for i, lane in enumerate(tab.evaluate(f"{API}.lanes()")) if lane["kind"] == "actual"
+                       for j in range(lane["bars"])
+                       if tab.evaluate(f"{API}.data.statuses[{API}.data.lanes[{i}].bars.st[{j}]]") == "fail"), None)
+        if failed is not None:
+            box = tab.evaluate(f"{API}.barBox({failed[0]}, {failed[1]})")
+            tab.click(box["x"] - box["width"] / 2 + 6, box["y"])
+            tab.screenshot(args.out_dir / "timeline-failure.png")
+    finally:
+        browser.close()
+        shutil.rmtree(profile, ignore_errors=True)
+    print(f"{page}\n{args.out_dir / 'timeline.png'}\n{args.out_dir / 'timeline-failure.png'}")
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Predicted lanes: from an assignment and a cost model, from a plan (finishing at its predictions, serial phase
+last), from a dispatch order, and the per-test costs a progress line's ETA uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import testtools
+
+from partitioner.estimate import Estimate
+from partitioner.grouping import BUILTIN
+from partitioner.history.model import History
+from partitioner.planning import plan_ids
+from partitioner.timeline.predicted import (
+    SERIAL_LANE,
+    dispatch_assignment,
+    lane_costs,
+    plan_assignment,
+    plan_timeline,
+    predicted_lanes,
+)
+from tests.timeline.test_model import A, B, C, two_workers
+
+
+@dataclass(frozen=True)
+class FakeCosts:
+    """A cost model double: seconds per test (default 1) and per class setup (default 0)."""
+
+    tests: dict[str, float] = field(default_factory=dict)
+    setups: dict[str, float] = field(default_factory=dict)
+    startup_s: float = 0.0
+
+    def test(self, test_id: str) -> Estimate:
+        return Estimate(self.tests.get(test_id, 1.0), "measured")
+
+    def class_setup(self, klass: str) -> Estimate:
+        return Estimate(self.setups.get(klass, 0.0), "measured")
+
+
+
+class PredictedLanesTest(testtools.TestCase):
+    def test_lead_in_tests_and_class_setups(self) -> None:
+        costs = FakeCosts({f"{A}.test_1": 2.0, f"{A}.test_2": 1.0, f"{B}.test_1": 3.0}, {A: 0.5, B: 4.0}, 1.0)
+        (lane,) = predicted_lanes([("worker-0", [f"{A}.test_1", f"{A}.test_2", f"{B}.test_1"])], costs)
+        self.assertEqual("predicted", lane.kind)
+        self.assertEqual([("lead-in", A, 0.0, 1.5), ("setup", B, 4.5, 8.5)],
+                         [(g.kind, g.klass, g.start, g.stop) for g in lane.gaps])
+        self.assertEqual([(1.5, 3.5), (3.5, 4.5), (8.5, 11.5)], [(b.start, b.stop) for b in lane.bars])
+        self.assertEqual((11.5, 0.0), (lane.finish, lane.idle))
+
+    def test_idle_is_measured_to_the_latest_predicted_finish_and_offsets_shift_a_lane(self) -> None:
+        lanes = predicted_lanes([("worker-0", [f"{A}.test_1"]), ("worker-1", []), ("late", [f"{B}.test_1"])],
+                                FakeCosts(), {"late": 5.0})
+        self.assertEqual([(1.0, 5.0), (0.0, 6.0), (6.0, 0.0)], [(x.finish, x.idle) for x in lanes])
+        self.assertEqual(5.0, lanes[2].bars[0].start)
+
+    def test_plan_lanes_match_the_plans_predictions(self) -> None:
+        run = two_workers()
+        ids = [r.test_id for r in run.records] + [f"{C}.test_3", f"{B}.test_2"]
+        planned = plan_ids(ids, 2, History(runs=(run,)), BUILTIN["class"])
+        lanes = predicted_lanes(plan_assignment(planned.plan), planned.model)
+        self.assertEqual([f"worker-{p.worker}" for p in planned.plan.workers], [x.worker for x in lanes])
+        for part, lane in zip(planned.plan.workers, lanes, strict=True):
+            self.assertEqual(part.tests, tuple(b.test_id for b in lane.bars))
+            self.assertAlmostEqual(part.predicted_s, lane.finish)
+
+    def test_plan_timeline_puts_the_serial_phase_after_the_parallel_one(self) -> None:
+        run = two_workers()
+        ids = [r.test_id for r in run.records]
+        planned = plan_ids(ids, 2, History(runs=(run,)), BUILTIN["class"])
+        plan = replace(planned.plan, serial=(f"{C}.test_9",))
+        timeline = plan_timeline(plan, planned.model)
+        self.assertEqual((None, ()), (timeline.origin, timeline.lanes))
+        parallel, serial = timeline.predicted[:-1], timeline.predicted[-1]
+        self.assertEqual(SERIAL_LANE, serial.worker)
+        self.assertAlmostEqual(max(x.finish for x in parallel), serial.bars[0].start - serial.lead_in)
+        self.assertEqual(0.0, serial.idle)
+        self.assertTrue(all(abs(x.finish + x.idle - serial.finish) < 1e-9 for x in timeline.predicted))
+
+    def test_dispatch_order_becomes_lanes(self) -> None:
+        order = [(0, ["a.B.t1", "a.B.t2"]), (1, ["a.C.t1"]), (0, ["a.D.t1"]), ("worker-10", ["a.E.t1"])]
+        self.assertEqual([("worker-0", ("a.B.t1", "a.B.t2", "a.D.t1")), ("worker-1", ("a.C.t1",)),
+                          ("worker-10", ("a.E.t1",))], dispatch_assignment(order))
+
+    def test_lane_costs_add_up_to_each_lanes_finish(self) -> None:
+        costs = FakeCosts({f"{A}.test_1": 2.0, f"{B}.test_1": 3.0}, {A: 0.5, B: 4.0}, 1.0)
+        lanes = predicted_lanes([("worker-0", [f"{A}.test_1", f"{B}.test_1"]), ("worker-1", [f"{C}.test_1"])],
+                                costs)
+        seconds, where = lane_costs(lanes)
+        self.assertEqual({f"{A}.test_1": 3.5, f"{B}.test_1": 7.0, f"{C}.test_1": 2.0}, seconds)
+        self.assertEqual({f"{A}.test_1": "worker-0", f"{B}.test_1": "worker-0", f"{C}.test_1": "worker-1"}, where)
+        for lane in lanes:
+            self.assertAlmostEqual(lane.finish, sum(seconds[b.test_id] for b in lane.bars))
