@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 from partitioner.grouping import BUILTIN  # noqa: E402
 from partitioner.history.model import History  # noqa: E402
 from partitioner.history.subunit import read_stream  # noqa: E402
-from partitioner.planning import plan_ids  # noqa: E402
+from partitioner.pipeline import plan_ids  # noqa: E402
 from partitioner.races import diagnose  # noqa: E402
 from partitioner.timeline.model import build_timeline  # noqa: E402
 from partitioner.timeline.page import render_timeline  # noqa: E402

@@ -33,6 +33,7 @@ LAYERS = {
     "partitioner.dispatch.queue": 1, "partitioner.dispatch.simulate": 1, "partitioner.dispatch.state": 1,
     "partitioner.dispatch.protocol": 1, "partitioner.dispatch.command": 1,
     "partitioner.dispatch": 5,
+    "partitioner.timeline.model": 1, "partitioner.timeline.predicted": 1, "partitioner.timeline": 4,
     "partitioner.run": 5, "partitioner.cli": 5, "partitioner.clidoc": 5, "partitioner.__main__": 5, "partitioner": 5,
 }
 

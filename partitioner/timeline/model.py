@@ -29,15 +29,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from partitioner import testids
-from partitioner.history.model import FAILURE_STATUSES, SUCCESS_STATUSES, Run, TestRecord
-from partitioner.races import PSEUDO_TESTS, Diagnosis
+from partitioner.history.model import Run, TestRecord
+from partitioner.races import Diagnosis
+from partitioner.statuses import FAILING, FINAL, PSEUDO_TESTS
 
 __all__ = ["UNTAGGED_LANE", "Bar", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline", "worker_order"]
 
 #: the name of the one lane of a run without worker tags (a serial run)
 UNTAGGED_LANE = "untagged"
 #: final statuses whose start gap counts as a class setup (the estimator's rule)
-_GAP_STATUSES = SUCCESS_STATUSES | frozenset({"fail", "skip", "uxsuccess"})
+_GAP_STATUSES = FINAL
 #: how many of a failed test's partners (best first) a bar keeps
 TOP_PARTNERS = 5
 
@@ -89,7 +90,7 @@ class Bar:
 
     @property
     def failed(self) -> bool:
-        return self.status in FAILURE_STATUSES
+        return self.status in FAILING
 
 
 @dataclass(frozen=True)

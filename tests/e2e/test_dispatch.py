@@ -13,8 +13,8 @@ from pathlib import Path
 import testtools
 
 from tests.dispatch.helpers import Events, read_events
-from tests.suites import GEN_SUITE, GeneratedSuite
 from tests.e2e.test_runner import inject, kill_group, suite_ids
+from tests.suites import GEN_SUITE, GeneratedSuite
 
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
 

@@ -12,8 +12,8 @@ from typing import Any
 import testtools
 
 from tests.dispatch.helpers import Events, read_events
-from tests.suites import GEN_SUITE, GeneratedSuite, tool
 from tests.e2e.test_runner import inject, suite_ids
+from tests.suites import GEN_SUITE, GeneratedSuite, tool
 
 PROTO = Path(__file__).resolve().parent.parent / "dispatch" / "exec_proto.py"
 

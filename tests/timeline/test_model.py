@@ -9,8 +9,8 @@ import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partitioner.estimate import setup_gaps
 from partitioner.history.model import Run, TestRecord
+from partitioner.history.samples import setup_gaps
 from partitioner.history.subunit import read_stream_file
 from partitioner.races import diagnose
 from partitioner.timeline.model import UNTAGGED_LANE, Lane, Timeline, build_timeline

@@ -9,7 +9,7 @@ import testtools
 
 from partitioner.grouping import BUILTIN
 from partitioner.history.model import History, Run, TestRecord
-from partitioner.planning import plan_ids
+from partitioner.pipeline import plan_ids
 from partitioner.races import diagnose
 from partitioner.timeline.model import Timeline, build_timeline
 from partitioner.timeline.page import FORMAT_VERSION, render_plan, render_timeline, timeline_data

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 
 import testtools
 
-from partitioner.estimate import Estimate
+from partitioner.costmodel import Estimate
 from partitioner.grouping import BUILTIN
 from partitioner.history.model import History
-from partitioner.planning import plan_ids
+from partitioner.pipeline import plan_ids
 from partitioner.timeline.predicted import (
     SERIAL_LANE,
     dispatch_assignment,

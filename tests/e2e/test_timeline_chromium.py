@@ -20,7 +20,7 @@ from partitioner.grouping import BUILTIN
 from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.repository import read_repository
 from partitioner.history.subunit import read_stream_file
-from partitioner.planning import plan_ids
+from partitioner.pipeline import plan_ids
 from partitioner.races import diagnose, is_parallel
 from partitioner.timeline.model import Timeline, build_timeline
 from partitioner.timeline.page import render_plan, render_timeline
