@@ -12,6 +12,7 @@ names the store (password hidden), says what was being done, what the driver sai
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +58,9 @@ class Database:
             event.listen(self.engine, "connect", self._sqlite_connect)
             event.listen(self.engine, "begin", self._sqlite_begin)
         else:
+            # psycopg logs what it ignores while closing a broken connection; the error itself reaches the
+            # user as one line, so keep those log records off stderr (unless the application logs them)
+            logging.getLogger("psycopg").addHandler(logging.NullHandler())
             options = dict(url.options)
             connect_args: dict[str, Any] = {"application_name": "partitioner"}
             if "connect_timeout" not in options:
