@@ -75,6 +75,24 @@ class ConcurrentPushes:
             self.assertEqual(make_run(seed, start=1_700_000_000.0 + seed).records, runs[str(info.id)].records)
 
 
+    def test_a_pin_read_while_others_push_reads_the_same_later(self) -> None:
+        where = self.useFixture(self.backend(self))  # type: ignore[attr-defined,call-arg]
+        store = open_store(where.url)
+        self.addCleanup(store.close)  # type: ignore[attr-defined]
+        store.push_run(make_run(0, start=1_700_000_000.0))
+        jobs = [pusher(where.url, [10 * (k + 1) + j for j in range(6)]) for k in range(3)]
+        seen = []
+        while any(job.poll() is None for job in jobs) or not seen:
+            pin = store.head()
+            seen.append((pin, store.plan_history(upto=pin), len(store.run_infos(upto=pin))))
+        for job in jobs:
+            self.assertEqual(0, job.wait(timeout=300), job.stderr.read() if job.stderr else "")  # type: ignore[attr-defined]
+        self.assertEqual(19, store.head())  # type: ignore[attr-defined]
+        for pin, plan, count in seen:  # run ids grow in commit order: nothing appears below a pin later
+            self.assertEqual(plan, store.plan_history(upto=pin))  # type: ignore[attr-defined]
+            self.assertEqual(pin, count)  # type: ignore[attr-defined]
+
+
 class TestConcurrentPushesSqlite(ConcurrentPushes, testtools.TestCase):
     backend = SqliteStore
 
