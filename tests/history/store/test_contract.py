@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +61,11 @@ class StoreContract(testtools.TestCase if TYPE_CHECKING else object):
         from partitioner.history.subunit import read_stream
 
         self.assertEqual(read_stream(data, "x").records, store.runs()[0].records)
+        # the same run from a file object (stdin) or a file is the same run
+        self.assertTrue(store.push_stream(io.BytesIO(data), name="-").duplicate)
+        path = Path(self.useFixture(fixtures.TempDir()).path) / "last.subunit"
+        path.write_bytes(data)
+        self.assertTrue(store.push_file(path).duplicate)
 
     def test_the_same_run_pushed_twice_is_stored_once(self) -> None:
         store = self.store()
