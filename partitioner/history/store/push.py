@@ -8,10 +8,11 @@ behind it anyway.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, tuple_, update
 
 from partitioner.history.store import schema as s
 from partitioner.history.store.rows import EncodedRun, to_us
@@ -115,21 +116,45 @@ def insert_run(conn: Connection, encoded: EncodedRun, meta: RunMeta, keep: int,
                                         for k, v in sorted(meta.labels.items())])
     ids = name_ids(conn, encoded.names(), cache)
     if encoded.results:
-        conn.execute(insert(s.results), [
-            {"run_id": run_id, "seq": r.seq, "test_id": ids[r.test_id], "status": r.status, "start_us": r.start_us,
-             "stop_us": r.stop_us, "worker": r.worker, "tags": r.tags} for r in encoded.results])
+        bulk_insert(conn, s.results, ("run_id", "seq", "test_id", "status", "start_us", "stop_us", "worker", "tags"),
+                    [(run_id, r.seq, ids[r.test_id], r.status, r.start_us, r.stop_us, r.worker, r.tags)
+                     for r in encoded.results])
     if encoded.samples:
-        conn.execute(insert(s.samples), [
-            {"run_id": run_id, "kind": x.kind, "key_id": ids[x.key], "seq": x.seq, "seconds": x.seconds,
-             "at_us": at, "superseded": None} for x in encoded.samples])
-        supersede(conn, run_id, keep)
+        # the run's rows get consecutive ids above every earlier one (writers hold the store lock)
+        after = int(conn.execute(select(func.coalesce(func.max(s.samples.c.id), 0))).scalar_one())
+        bulk_insert(conn, s.samples, ("run_id", "kind", "key_id", "seq", "seconds", "at_us"),
+                    [(run_id, x.kind, ids[x.key], x.seq, x.seconds, at) for x in encoded.samples])
+        supersede(conn, run_id, after, keep)
     return run_id, False, ids
 
 
-def supersede(conn: Connection, run_id: int, keep: int) -> None:
-    """Mark the live samples that ``run_id``'s push moved out of the newest ``keep`` of their (kind, key)."""
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) inside the current transaction.
+
+    PostgreSQL gets them through ``COPY`` on the same connection (about ten times faster than a
+    parameterised ``executemany`` for a 10,000-result run); SQLite through ``executemany``.
+    """
+    if conn.dialect.name == "postgresql":
+        driver: Any = conn.connection.driver_connection
+        names = ", ".join(columns)
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+#: a kind whose live rows are retired once its key has a live row of the other kind: skip/fail durations
+#: once the test has passed, start offsets once the class has a setup gap (the estimator ignores them then)
+_OUTRANKED_BY = (("other", "test"), ("first", "setup"))
+
+
+def supersede(conn: Connection, run_id: int, after: int, keep: int) -> None:
+    """Retire the live samples that the push of ``run_id`` (sample ids above ``after``) outdated: those
+    moved out of the newest ``keep`` of their (kind, key), and those :data:`_OUTRANKED_BY` a new sample."""
     sm = s.samples.c
-    touched = select(sm.kind, sm.key_id).where(sm.run_id == run_id).distinct()
+    mine = s.samples.alias("mine")
+    touched = select(mine.c.kind, mine.c.key_id).where(mine.c.id > after).distinct()
     ranked = (
         select(sm.id, func.row_number().over(partition_by=(sm.kind, sm.key_id),
                                              order_by=(sm.at_us.desc(), sm.run_id.desc(), sm.seq.desc())).label("rank"))
@@ -138,3 +163,11 @@ def supersede(conn: Connection, run_id: int, keep: int) -> None:
     )
     conn.execute(update(s.samples).where(sm.id.in_(select(ranked.c.id).where(ranked.c.rank > keep)))
                  .values(superseded=run_id))
+    for weak, strong in _OUTRANKED_BY:
+        live = s.samples.alias("live")
+        stronger = select(live.c.id).where(live.c.kind == strong, live.c.key_id == sm.key_id,
+                                           live.c.superseded.is_(None)).exists()
+        keys = select(mine.c.key_id).where(mine.c.id > after, mine.c.kind.in_((weak, strong)))
+        conn.execute(update(s.samples)
+                     .where(sm.kind == weak, sm.superseded.is_(None), sm.key_id.in_(keys), stronger)
+                     .values(superseded=run_id))

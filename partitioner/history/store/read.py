@@ -55,12 +55,11 @@ def plan_history(conn: Connection, at: int, display: str) -> PlanHistory:
     parts = _live(at, newest)
     query = parts[0] if len(parts) == 1 else union_all(*parts)
     ordered = query.order_by("kind", "key_id", "at_us", "run_id", "seq")
-    rows = [(str(row[0]), str(row[1]), float(row[2])) for row in conn.execute(ordered)]
-    series = group_series(rows)
+    series = group_series(conn.execute(ordered).all())
     count = int(conn.execute(select(func.count()).select_from(s.runs).where(s.runs.c.id <= at)).scalar_one())
 
     def frozen(kind: str, drop: Mapping[str, object] = MappingProxyType({})) -> Mapping[str, tuple[float, ...]]:
-        return MappingProxyType({k: tuple(v) for k, v in sorted(series[kind].items()) if k not in drop})
+        return MappingProxyType({k: tuple(v) for k, v in series[kind].items() if k not in drop})
 
     passing = frozen("test")
     setup = frozen("setup")

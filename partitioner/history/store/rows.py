@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from partitioner.estimate import first_offsets, setup_gaps
 from partitioner.history.jsonfile import dumps_samples
@@ -167,9 +168,9 @@ def decode_record(test_id: str, status: str, start_us: int | None, stop_us: int 
                       worker, frozenset(tag_set))
 
 
-def group_series(rows: Sequence[tuple[str, str, float]]) -> dict[str, dict[str, list[float]]]:
-    """``(kind, key, seconds)`` rows (ordered oldest first within a key) -> ``{kind: {key: [seconds...]}}``."""
+def group_series(rows: Iterable[Sequence[Any]]) -> dict[str, dict[str, list[float]]]:
+    """``(kind, key, seconds, ...)`` rows (ordered oldest first within a key) -> ``{kind: {key: [seconds]}}``."""
     out: dict[str, dict[str, list[float]]] = {kind: {} for kind in KINDS}
-    for kind, key, seconds in rows:
-        out[kind].setdefault(key, []).append(seconds)
+    for row in rows:
+        out[row[0]].setdefault(row[1], []).append(row[2])
     return out

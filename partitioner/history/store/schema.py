@@ -16,6 +16,8 @@ Version 1. Every table is prefixed ``partitioner_`` so a store can share a Postg
                          row out of the newest ``keep`` sets its ``superseded`` to the pushing run's id instead
                          of deleting it, so a read pinned at run N takes the rows with
                          ``run_id <= N < superseded`` and sees exactly the newest ``keep`` samples as of N.
+                         Skip/fail durations of a test that has passed, and start offsets of a class with a
+                         setup gap, are retired the same way (the estimator would not use them).
 ``partitioner_run_files`` which stored run files of which repository were pushed (so a repository push
                          reads only its new runs)
 
@@ -48,6 +50,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
     select,
+    text,
 )
 
 from partitioner.history.store.errors import StoreVersionError
@@ -144,6 +147,7 @@ results = Table(
     Column("worker", Text, nullable=True, comment="the worker-N tag; NULL when the stream has none"),
     Column("tags", Text, nullable=True,
            comment="the test's other tags, space separated; NULL when it has only its worker tag"),
+    sqlite_with_rowid=False,  # clustered on (run_id, seq): no second copy of the key
     comment="every test result of every run",
 )
 
@@ -161,10 +165,15 @@ samples = Table(
     Column("seconds", Double, nullable=False, comment="the sample, seconds"),
     Column("at_us", BigInteger, nullable=False, comment="the run's at_us (samples are ranked newest first by it)"),
     Column("superseded", BigInteger, nullable=True,
-           comment="NULL while among the newest `keep` of its (kind, key); else the id of the run whose push "
-                   "moved it out: a read pinned at N sees the rows with run_id <= N < superseded"),
-    Index("partitioner_samples_live", "superseded", "kind", "key_id", "at_us", "run_id", "seq", "seconds"),
-    Index("partitioner_samples_run", "run_id"),
+           comment="NULL while among the newest `keep` of its (kind, key) (and, for other/first, while the key "
+                   "has no test/setup sample); else the id of the run whose push retired it: a read pinned at N "
+                   "sees the rows with run_id <= N < superseded"),
+    # the live rows only (a few per key), covering a planning read; and the retired rows by when they were
+    # retired, for reads pinned before that
+    Index("partitioner_samples_live", "kind", "key_id", "at_us", "run_id", "seq", "seconds",
+          sqlite_where=text("superseded IS NULL"), postgresql_where=text("superseded IS NULL")),
+    Index("partitioner_samples_retired", "superseded",
+          sqlite_where=text("superseded IS NOT NULL"), postgresql_where=text("superseded IS NOT NULL")),
     sqlite_autoincrement=True,
     comment="planning inputs, the newest `keep` per (kind, key) live",
 )
