@@ -4,7 +4,7 @@ Accepted forms (SQLAlchemy's conventions)::
 
     sqlite:///relative/path/history.db      three slashes: a path relative to the working directory
     sqlite:////absolute/path/history.db     four slashes: an absolute path
-    postgresql://user[:password]@host[:port]/database[?libpq-option=value&...]
+    postgresql://user[:password]@host[:port]/database[?libpq-option=value&...]   (or ?password=...)
 
 ``postgres://`` and ``postgresql+psycopg://`` mean ``postgresql://``. Either kind takes ``?upto=N``: every
 read is pinned to the runs with id <= N (see :meth:`partitioner.history.store.Store.head`), so jobs that
@@ -105,14 +105,17 @@ def parse_store_url(text: str, base: Path | None = None) -> StoreURL:
     :raises StoreError: for another scheme, a SQLite URL with a host or no path, a bad ``upto`` or port,
         a PostgreSQL URL without a host or database, or an unknown option for SQLite
     """
-    display = redact(text.strip())
     parts = urlsplit(text.strip())
+    query_password = next((v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == "password"), None)
+    display = redact(text.strip(), [query_password] if query_password else ())
     kind = _SCHEMES.get(parts.scheme.lower())
     if kind is None:
         raise _fail(display, f"unknown store kind {parts.scheme!r}")
     upto: int | None = None
     options: list[tuple[str, str]] = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key == "password":  # libpq's ?password=: kept like the one before the @
+            continue
         if key == "upto":
             if not value.isdigit():
                 raise StoreError(f"{display}: upto={value!r} is not a run id; write ?upto=N with N from "
@@ -146,5 +149,5 @@ def parse_store_url(text: str, base: Path | None = None) -> StoreURL:
         kind, display, upto,
         username=unquote(parts.username) if parts.username else None,
         host=parts.hostname, port=port, database=database, options=tuple(options),
-        password=unquote(parts.password) if parts.password is not None else None,
+        password=unquote(parts.password) if parts.password is not None else query_password,
     )

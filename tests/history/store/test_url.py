@@ -27,6 +27,12 @@ class TestParse(testtools.TestCase):
             self.assertNotIn("hunter2", shown)
         self.assertEqual(parse_store_url("postgresql://ci:other@db/hist"), url)  # not even in comparisons
 
+    def test_a_password_given_as_a_query_option_is_hidden_too(self) -> None:
+        url = parse_store_url("postgresql://ci@db/hist?password=hunter2&sslmode=require")
+        self.assertEqual(("hunter2", (("sslmode", "require"),)), (url.password, url.options))
+        self.assertEqual("postgresql://ci@db/hist?password=***&sslmode=require", url.display)
+        self.assertNotIn("hunter2", repr(url))
+
     def test_bad_urls_give_one_line_saying_what_to_write(self) -> None:
         cases = {
             "mysql://u:pw@h/db": "unknown store kind 'mysql'",
