@@ -1,0 +1,1 @@
+"""Tests for partitioner.history.store: URLs, rows, the contract over SQLite and PostgreSQL, concurrency."""
