@@ -43,7 +43,7 @@ from partitioner.history import load_history
 from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.store import open_store
 from partitioner.history.store.testing import PostgresUnavailable, ThrowawayPostgres
-from partitioner.planning import PLAN_RUNS
+from partitioner.pipeline import PLAN_RUNS
 
 START = 1_700_000_000.0
 

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from partitioner.estimate import first_offsets, setup_gaps
 from partitioner.history.jsonfile import dumps_samples
-from partitioner.history.model import SUCCESS_STATUSES, Run, Samples, TestRecord
+from partitioner.history.model import Run, Samples, TestRecord
+from partitioner.history.samples import first_offsets, setup_gaps
+from partitioner.statuses import PASSING
 from partitioner.testids import canonical
 
 __all__ = [
@@ -104,7 +105,7 @@ def _samples(run: Run) -> list[SampleRow]:
         duration = record.duration
         if duration is None:
             continue
-        if record.status in SUCCESS_STATUSES:
+        if record.status in PASSING:
             rows.append(SampleRow(len(rows), "test", canonical(record.test_id), duration))
         elif record.status in OTHER_STATUSES:
             rows.append(SampleRow(len(rows), "other", canonical(record.test_id), duration))

@@ -8,8 +8,8 @@ import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partitioner.estimate import collect_samples, first_offsets, setup_gaps
 from partitioner.history.model import History, Run, Samples, TestRecord
+from partitioner.history.samples import collect_samples, first_offsets, setup_gaps
 from partitioner.history.store.rows import decode_record, encode_run, encode_samples
 from partitioner.history.store.values import PlanHistory
 from tests.history.store.helpers import make_run
