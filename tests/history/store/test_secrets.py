@@ -97,7 +97,7 @@ class TestStoredTextPostgres(StoredText, testtools.TestCase):
 
 class TestLazyImport(testtools.TestCase):
     def test_the_cli_and_the_store_package_do_not_import_sqlalchemy(self) -> None:
-        code = ("import sys, partitioner.cli, partitioner.commands.execute, partitioner.history.store, "
+        code = ("import sys, partitioner.cli, partitioner.cli.commands.execute, partitioner.history.store, "
                 "partitioner.history.remote; print(sorted(m for m in sys.modules if m.split('.')[0] in "
                 "('sqlalchemy', 'psycopg')))")
         out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
