@@ -4,12 +4,21 @@ This is what the estimator reads (:mod:`partitioner.estimate`) and what ``partit
 writes (:func:`collect_samples`), so exporting history never imports the estimator.
 
 **Lanes.** A run's timed records split by worker, each lane in start order: the one view of "what ran
-after what on one worker" that class-setup gaps (here) and race windows (:mod:`partitioner.races`) rest on.
+after what on one worker" that class-setup gaps (here), race windows (:mod:`partitioner.races`) and the
+timeline page (:mod:`partitioner.timeline.model`) rest on.
+
+**The lane walk.** :func:`lane_gaps` is the one rule for where a class's setup shows on a lane: fixture
+pseudo-tests (``setUpClass (X)``) aside, when a record with a final status starts a different class than
+the record before it, the time between the earlier stop and its start is the new class's setup plus the
+previous class's teardown; a negative gap (clock skew) is none. The estimator's samples
+(:func:`setup_gaps`) and the timeline's drawn gaps are both read off it, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from partitioner import testids
@@ -35,24 +44,51 @@ def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
     return [(worker, sorted(lane, key=lambda r: (r.start or 0.0, r.test_id))) for worker, lane in sorted(lanes.items())]
 
 
-def setup_gaps(run: Run) -> list[tuple[str, float]]:
-    """``(class_key, seconds)`` for every class change on every worker lane of a run.
+@dataclass(frozen=True)
+class LaneGap:
+    """A class change on one worker lane: the time between two tests that a class's fixtures used.
 
-    Fixture pseudo-tests (``setUpClass (X)``) are skipped; a negative gap (clock skew) is ignored.
+    :ivar klass: the class that starts after the gap (its setup is charged the gap)
+    :ivar previous: the class before it (whose teardown is in the gap too)
+    :ivar start: epoch seconds: the stop of the previous class's last record
+    :ivar stop: epoch seconds: the start of the new class's first record
     """
-    gaps: list[tuple[str, float]] = []
-    for _, lane in worker_lanes(run):
-        previous: TestRecord | None = None
-        for record in lane:
-            if testids.parse(record.test_id).fixture:
-                continue
-            if previous is not None and record.status in FINAL:
-                before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
-                gap = (record.start or 0.0) - (previous.stop or 0.0)
-                if before != after and gap >= 0.0:
-                    gaps.append((after, gap))
-            previous = record
+
+    klass: str
+    previous: str
+    start: float
+    stop: float
+
+    @property
+    def seconds(self) -> float:
+        return self.stop - self.start
+
+
+def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:
+    """The class-change gaps of one lane (records in start order, as :func:`worker_lanes` gives them).
+
+    The one lane walk (see the module docstring): fixture pseudo-tests are skipped; a gap is taken before a
+    record with a final status whose class differs from the previous record's; a negative gap is none.
+
+    :returns: the gaps in lane order
+    """
+    gaps: list[LaneGap] = []
+    previous: TestRecord | None = None
+    for record in lane:
+        if testids.parse(record.test_id).fixture:
+            continue
+        if previous is not None and record.status in FINAL:
+            before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
+            stop, start = previous.stop or 0.0, record.start or 0.0
+            if before != after and start - stop >= 0.0:
+                gaps.append(LaneGap(after, before, stop, start))
+        previous = record
     return gaps
+
+
+def setup_gaps(run: Run) -> list[tuple[str, float]]:
+    """``(class_key, seconds)`` for every class change on every worker lane of a run (:func:`lane_gaps`)."""
+    return [(gap.klass, gap.seconds) for _, lane in worker_lanes(run) for gap in lane_gaps(lane)]
 
 
 def first_offsets(run: Run) -> list[tuple[str, float]]:

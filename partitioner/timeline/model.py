@@ -4,17 +4,19 @@ Pure: it takes a :class:`~partitioner.history.model.Run` (and optionally predict
 :class:`~partitioner.races.Diagnosis`) and returns a :class:`Timeline`; :mod:`partitioner.timeline.page`
 draws it. Times in the values are seconds from the timeline's origin (the run's earliest test start).
 
-**Lanes** are built as the estimator builds them: a run's timed records (start and stop known) split by
-``worker-N`` tag, each lane in ``(start, test_id)`` order; a run with no worker tags is one lane, and in a
-tagged run the untagged records (tempest's ``devstack`` pseudo-test) belong to no lane. A record that started
-but never stopped (the stream ended inside it) is drawn up to the run's end with status ``inprogress``;
-every record that cannot be drawn is listed in :attr:`Timeline.unplaced` with the reason, never dropped.
+**Lanes** are the estimator's (:func:`partitioner.history.samples.worker_lanes`): a run's timed records
+(start and stop known) split by ``worker-N`` tag, each lane in ``(start, test_id)`` order; a run with no
+worker tags is one lane, and in a tagged run the untagged records (tempest's ``devstack`` pseudo-test) belong
+to no lane. A record that started but never stopped (the stream ended inside it) is drawn up to the run's end
+with status ``inprogress``; every record that cannot be drawn is listed in :attr:`Timeline.unplaced` with the
+reason, never dropped.
 
-**Setup gaps** follow the estimator's rule exactly (:func:`partitioner.estimate.setup_gaps`): on one lane,
-fixture pseudo-tests (``setUpClass (X)``) aside, when a record with a final status starts a different class
-than the record before it, the time between the earlier stop and its start is the new class's setup plus the
-previous class's teardown (a negative gap, clock skew, is none). Before a lane's first test, the time from
-the origin is its *lead-in*: worker start-up plus the first class's setup.
+**Setup gaps** are the estimator's class-setup samples, from the same lane walk
+(:func:`partitioner.history.samples.lane_gaps`): on one lane, fixture pseudo-tests (``setUpClass (X)``)
+aside, when a record with a final status starts a different class than the record before it, the time
+between the earlier stop and its start is the new class's setup plus the previous class's teardown (a
+negative gap, clock skew, is none). Before a lane's first test, the time from the origin is its *lead-in*:
+worker start-up plus the first class's setup.
 
 **Idle tail**: from a lane's last stop to the end of the timeline (the latest stop of any lane).
 
@@ -30,15 +32,14 @@ from typing import Literal
 
 from partitioner import testids
 from partitioner.history.model import Run, TestRecord
+from partitioner.history.samples import lane_gaps, worker_lanes
 from partitioner.races import Diagnosis
-from partitioner.statuses import FAILING, FINAL, PSEUDO_TESTS
+from partitioner.statuses import FAILING, PSEUDO_TESTS
 
 __all__ = ["UNTAGGED_LANE", "Bar", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline", "worker_order"]
 
 #: the name of the one lane of a run without worker tags (a serial run)
 UNTAGGED_LANE = "untagged"
-#: final statuses whose start gap counts as a class setup (the estimator's rule)
-_GAP_STATUSES = FINAL
 #: how many of a failed test's partners (best first) a bar keeps
 TOP_PARTNERS = 5
 
@@ -193,39 +194,27 @@ class Timeline:
 
 
 def _worker_lanes(run: Run) -> tuple[dict[str, list[TestRecord]], list[TestRecord], list[Unplaced]]:
-    """The run's timed records by lane (each in start order), the unfinished ones, and the undrawable ones."""
+    """The run's lanes (:func:`~partitioner.history.samples.worker_lanes`), the records that started but never
+    stopped, and the records no lane can hold, with the reason."""
+    lanes = {worker or UNTAGGED_LANE: lane for worker, lane in worker_lanes(run)}
     tagged = any(r.worker is not None for r in run.records if r.start is not None and r.stop is not None)
-    lanes: dict[str, list[TestRecord]] = {}
     unfinished: list[TestRecord] = []
     unplaced: list[Unplaced] = []
     for record in run.records:
+        if record.start is not None and record.stop is not None and (record.worker is not None or not tagged):
+            continue  # on its lane
         if tagged and record.worker is None:
             unplaced.append(Unplaced(record.test_id, record.status, "no worker tag in a run that has them"))
         elif record.start is None:
             unplaced.append(Unplaced(record.test_id, record.status, "no timestamps"))
-        elif record.stop is None:
-            unfinished.append(record)
         else:
-            lanes.setdefault(record.worker or UNTAGGED_LANE, []).append(record)
-    for lane in lanes.values():
-        lane.sort(key=lambda r: (r.start or 0.0, r.test_id))
+            unfinished.append(record)
     return lanes, unfinished, unplaced
 
 
 def _setup_gaps(lane: Sequence[TestRecord], origin: float) -> list[Gap]:
-    """The class-change gaps of one lane, by the estimator's rule (see the module docstring)."""
-    gaps: list[Gap] = []
-    previous: TestRecord | None = None
-    for record in lane:
-        if testids.parse(record.test_id).fixture:
-            continue
-        if previous is not None and record.status in _GAP_STATUSES:
-            before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
-            stop, start = previous.stop or 0.0, record.start or 0.0
-            if before != after and start - stop >= 0.0:
-                gaps.append(Gap("setup", after, before, stop - origin, start - origin))
-        previous = record
-    return gaps
+    """The class-change gaps of one lane (the estimator's lane walk), from the origin."""
+    return [Gap("setup", g.klass, g.previous, g.start - origin, g.stop - origin) for g in lane_gaps(lane)]
 
 
 def _lead_in(lane: Sequence[TestRecord], origin: float) -> list[Gap]:

@@ -1,11 +1,20 @@
-"""Tests for partitioner.history.samples: worker lanes, class-setup gaps, start offsets, collected samples."""
+"""Tests for partitioner.history.samples: worker lanes, the lane walk (class-setup gaps), start offsets,
+collected samples."""
 
 from __future__ import annotations
 
-import testtools
+import itertools
 
+import testtools
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partitioner import testids
 from partitioner.history import samples
 from partitioner.history.model import History, Run, TestRecord
+from partitioner.history.subunit import read_stream_file
+from partitioner.statuses import FINAL
+from tests.suites import RAW
 
 
 def lane(worker: str | None, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:
@@ -55,6 +64,67 @@ class TestSetupGaps(testtools.TestCase):
 
     def test_serial_run_has_no_start_offsets(self) -> None:
         self.assertEqual([], samples.first_offsets(Run("r", tuple(lane("worker-0", ("m.A.t", 1, 2))))))
+
+
+class TestLaneGaps(testtools.TestCase):
+    def test_a_gap_knows_both_classes_and_where_it_lies(self) -> None:
+        found = samples.lane_gaps(lane("worker-0", ("m.A.t1", 0, 1), ("m.A.t2", 1.5, 2), ("m.B.t1", 6, 7)))
+        self.assertEqual([samples.LaneGap("m.B", "m.A", 2.0, 6.0)], found)
+        self.assertEqual(4.0, found[0].seconds)
+
+    def test_setup_gaps_are_the_lane_walks_gaps(self) -> None:
+        records = lane("worker-1", ("m.C.t1", 3, 4)) + lane("worker-0", ("m.A.t1", 0, 1), ("m.B.t1", 2.5, 3))
+        records += lane("worker-1", ("m.D.t1", 0, 1))
+        run = Run("r", tuple(records))
+        walked = [(g.klass, g.seconds) for _, x in samples.worker_lanes(run) for g in samples.lane_gaps(x)]
+        self.assertEqual(walked, samples.setup_gaps(run))
+
+
+@st.composite
+def lanes(draw: st.DrawFn) -> list[TestRecord]:
+    """One worker's records in start order: a few classes, fixtures, any status, overlaps (clock skew)."""
+    records = []
+    clock = 0.0
+    statuses = st.sampled_from(["success", "fail", "skip", "xfail", "uxsuccess", "inprogress", "exists"])
+    for i in range(draw(st.integers(0, 12))):
+        klass = draw(st.sampled_from(["m.A", "m.B", "n.C"]))
+        test = draw(st.sampled_from([f"{klass}.test_{i}", f"setUpClass ({klass})", f"{klass}.test_{i}[x]"]))
+        clock += draw(st.floats(-1, 3))
+        length = draw(st.floats(0, 2))
+        records.append(TestRecord(test, draw(statuses), clock, clock + length, "worker-0"))
+        clock += length
+    return sorted(records, key=lambda r: (r.start or 0.0, r.test_id))
+
+
+class TestLaneWalkProperties(testtools.TestCase):
+    """The walk against the rule written out plainly: consecutive non-fixture records, a final status, a
+    class change, and time that does not run backwards."""
+
+    @given(lanes())
+    @settings(max_examples=300, deadline=None)
+    def test_gaps_are_exactly_the_rule(self, records: list[TestRecord]) -> None:
+        steps = [r for r in records if testids.parse(r.test_id).fixture is None]
+        expected = [
+            samples.LaneGap(testids.class_key(b.test_id), testids.class_key(a.test_id), a.stop or 0.0,
+                            b.start or 0.0)
+            for a, b in itertools.pairwise(steps)
+            if b.status in FINAL and testids.class_key(a.test_id) != testids.class_key(b.test_id)
+            and (b.start or 0.0) >= (a.stop or 0.0)
+        ]
+        found = samples.lane_gaps(records)
+        self.assertEqual(expected, found)
+        self.assertTrue(all(g.seconds >= 0.0 and g.klass != g.previous for g in found))
+
+    def test_real_runs_walk_to_the_same_samples(self) -> None:
+        streams = sorted(p for p in RAW.glob("*") if "times.dbm" not in p.name) if RAW.exists() else []
+        if not streams:
+            self.skipTest(f"{RAW} missing: the shared real-data set (PARTITIONER_SHARED) is not available")
+        for path in streams:
+            run = read_stream_file(path)
+            with self.subTest(path.name):
+                gaps = [g for _, x in samples.worker_lanes(run) for g in samples.lane_gaps(x)]
+                self.assertEqual([(g.klass, g.seconds) for g in gaps], samples.setup_gaps(run))
+                self.assertTrue(all(g.start <= g.stop for g in gaps))
 
 
 class TestCollect(testtools.TestCase):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from partitioner.history.model import Run, TestRecord
-from partitioner.history.samples import setup_gaps
+from partitioner.history.samples import lane_gaps, setup_gaps, worker_lanes
 from partitioner.history.subunit import read_stream_file
 from partitioner.races import diagnose
 from partitioner.timeline.model import UNTAGGED_LANE, Lane, Timeline, build_timeline
@@ -147,13 +147,22 @@ def runs(draw: st.DrawFn) -> Run:
 
 
 class SameGapRuleTest(testtools.TestCase):
-    """The page's setup gaps are exactly the estimator's class-setup samples."""
+    """The page's lanes and setup gaps are exactly the estimator's: same lanes, same gaps, same places."""
 
     def assertSameGaps(self, run: Run) -> None:
         timeline = build_timeline(run)
         mine = Counter((g.klass, round(g.seconds, 6)) for x in timeline.lanes for g in x.gaps if g.kind == "setup")
         theirs = Counter((klass, round(seconds, 6)) for klass, seconds in setup_gaps(run))
         self.assertEqual(theirs, mine)
+        origin = timeline.origin or 0.0
+        walked = {worker or UNTAGGED_LANE: [(g.klass, g.previous, g.start - origin, g.stop - origin)
+                                            for g in lane_gaps(lane)] for worker, lane in worker_lanes(run)}
+        drawn = {x.worker: [(g.klass, g.previous, g.start, g.stop) for g in x.gaps if g.kind == "setup"]
+                 for x in timeline.lanes if x.worker in walked}
+        self.assertEqual(walked, drawn)
+        lanes = {worker or UNTAGGED_LANE: [r.test_id for r in lane] for worker, lane in worker_lanes(run)}
+        self.assertEqual(lanes, {x.worker: [b.test_id for b in x.bars if b.status != "inprogress"]
+                                 for x in timeline.lanes if x.worker in lanes})
 
     @given(runs())
     @settings(max_examples=200, deadline=None)
