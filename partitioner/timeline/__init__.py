@@ -25,14 +25,17 @@ if TYPE_CHECKING:
     from partitioner.timeline.predicted import dispatch_assignment as dispatch_assignment
     from partitioner.timeline.predicted import lane_costs as lane_costs
     from partitioner.timeline.predicted import plan_assignment as plan_assignment
+    from partitioner.timeline.predicted import plan_lanes as plan_lanes
     from partitioner.timeline.predicted import plan_timeline as plan_timeline
     from partitioner.timeline.predicted import predicted_lanes as predicted_lanes
+    from partitioner.timeline.predicted import recorded_lanes as recorded_lanes
+    from partitioner.timeline.predicted import simulated_lanes as simulated_lanes
     from partitioner.timeline.progress import ProgressLine as ProgressLine
 
 _WHERE = {
     **dict.fromkeys(("Bar", "Gap", "Lane", "Timeline", "Unplaced", "build_timeline"), "model"),
-    **dict.fromkeys(("Costs", "dispatch_assignment", "lane_costs", "plan_assignment", "plan_timeline",
-                     "predicted_lanes"), "predicted"),
+    **dict.fromkeys(("Costs", "dispatch_assignment", "lane_costs", "plan_assignment", "plan_lanes", "plan_timeline",
+                     "predicted_lanes", "recorded_lanes", "simulated_lanes"), "predicted"),
     "render_plan": "page",
     "render_timeline": "page",
     "ProgressLine": "progress",
@@ -50,10 +53,13 @@ __all__ = [
     "dispatch_assignment",
     "lane_costs",
     "plan_assignment",
+    "plan_lanes",
     "plan_timeline",
     "predicted_lanes",
+    "recorded_lanes",
     "render_plan",
     "render_timeline",
+    "simulated_lanes",
 ]
 
 

@@ -127,7 +127,9 @@ class Lane:
     :ivar bars: the tests, in start order
     :ivar gaps: setup gaps and the lead-in, in time order
     :ivar finish: the last stop (seconds from the origin; the lead-in's end on a lane without tests)
-    :ivar idle: seconds from ``finish`` to the end of the timeline's lanes of the same kind
+    :ivar idle: seconds from ``finish`` to the end of the timeline's lanes of the same kind (and section)
+    :ivar section: which set of lanes it belongs to, when a page shows several under headings (a static
+        plan and its simulated dispatch, or one suite planned by several schedulers); ``""``: the only set
     """
 
     worker: str
@@ -136,6 +138,7 @@ class Lane:
     gaps: tuple[Gap, ...]
     finish: float
     idle: float
+    section: str = ""
 
     @property
     def busy(self) -> float:
@@ -191,6 +194,11 @@ class Timeline:
     def bars(self) -> int:
         """How many bars the actual lanes hold."""
         return sum(len(lane.bars) for lane in self.lanes)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The named sections of the lanes, in order of first appearance (empty when there are none)."""
+        return tuple(dict.fromkeys(x.section for x in (*self.lanes, *self.predicted) if x.section))
 
 
 def _worker_lanes(run: Run) -> tuple[dict[str, list[TestRecord]], list[TestRecord], list[Unplaced]]:

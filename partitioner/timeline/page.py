@@ -24,7 +24,7 @@ from typing import Any
 
 from partitioner.plan import Plan
 from partitioner.timeline.model import Bar, Lane, Timeline
-from partitioner.timeline.predicted import Costs, plan_timeline
+from partitioner.timeline.predicted import SERIAL_LANE, Costs, plan_timeline
 
 __all__ = ["FORMAT_VERSION", "render_plan", "render_timeline", "timeline_data"]
 
@@ -91,6 +91,7 @@ def _lane(lane: Lane, classes: _Table, statuses: _Table) -> dict[str, Any]:
     return {
         "worker": lane.worker,
         "kind": lane.kind,
+        "section": lane.section,
         "finish": _us(lane.finish),
         "idle": _us(lane.idle),
         "summary": _summary(lane),
@@ -164,15 +165,36 @@ def _share(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole > 0 else "-"
 
 
+def _workers(lanes: Sequence[Lane]) -> int:
+    """How many workers ``lanes`` show (a plan's serial phase is not one more worker)."""
+    return len({x.worker for x in lanes if x.worker != SERIAL_LANE})
+
+
+def _section_facts(timeline: Timeline) -> list[tuple[str, str]]:
+    """A page of several predicted sections (plans side by side): each one's makespan against the best."""
+    lanes = {name: [x for x in timeline.predicted if x.section == name] for name in timeline.sections}
+    ends = {name: max((x.finish for x in found), default=0.0) for name, found in lanes.items()}
+    best = min(ends.values())
+    first = next(iter(lanes.values()))
+    facts = [("workers", str(max(_workers(found) for found in lanes.values()))),
+             ("tests", f"{sum(1 for x in first for b in x.bars if not b.pseudo):,}")]
+    for name, end in ends.items():
+        behind = f" (+{end / best - 1:.0%})" if best > 0 and end > best * 1.005 else ""
+        facts.append((name, f"{_seconds(end)}{behind}"))
+    return facts
+
+
 def _facts(timeline: Timeline) -> list[tuple[str, str]]:
     """The headline numbers, as (label, value) pairs."""
+    if not timeline.lanes and len(timeline.sections) > 1:
+        return _section_facts(timeline)
     facts: list[tuple[str, str]] = []
     lanes = timeline.lanes or timeline.predicted
     end = max((lane.finish for lane in lanes), default=0.0)
     worker_time = end * len(lanes)
     tests = sum(1 for lane in lanes for b in lane.bars if not b.pseudo)
     facts.append(("wall time" if timeline.lanes else "predicted makespan", _seconds(end)))
-    facts.append(("workers", str(len(lanes))))
+    facts.append(("workers", str(_workers(lanes))))
     facts.append(("tests", f"{tests:,}"))
     if timeline.lanes:
         facts.append(("failed", f"{sum(lane.count('fail', 'uxsuccess') for lane in lanes):,}"))
@@ -194,12 +216,16 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
 def _lane_table(timeline: Timeline) -> str:
     """One row per drawn worker: what it ran, its setup, finish and idle tail (and its predicted finish)."""
     actual = bool(timeline.lanes)
-    predicted = {lane.worker: lane for lane in timeline.predicted}
+    predicted = {(lane.section, lane.worker): lane for lane in timeline.predicted}
     heads = ["worker", "tests", *(["failed", "skipped"] if actual else []), "in tests", "setup", "finish", "idle",
              *(["predicted"] if actual and predicted else [])]
     rows = []
+    section = ""
     for lane in timeline.lanes or timeline.predicted:
-        plan = predicted.get(lane.worker)
+        if lane.section != section:
+            section = lane.section
+            rows.append(f"<tr class=\"section-row\"><th colspan=\"{len(heads)}\">{_text(section)}</th></tr>")
+        plan = predicted.get((lane.section, lane.worker))
         cells = [lane.worker, f"{sum(1 for b in lane.bars if not b.pseudo):,}"]
         if actual:
             cells += [f"{lane.count('fail', 'uxsuccess'):,}", f"{lane.count('skip'):,}"]

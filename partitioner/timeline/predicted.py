@@ -3,7 +3,10 @@
 Pure. An assignment (worker -> test ids in run order: a plan's partitions, or the groups a dispatcher handed
 each lane) is priced by a cost model (:class:`Costs`; a :class:`~partitioner.estimate.CostModel` is one):
 start-up and the first class's setup as the lane's lead-in, then each test's estimate, and a class's setup
-estimate at each class change -- so a plan's lane finishes at its partition's ``predicted_s``. The lanes are
+estimate at each class change -- so a plan's lane finishes at its partition's ``predicted_s``. Dynamic
+dispatch's expected timeline (:func:`partitioner.dispatch.simulate.simulate`) is priced the same way from the
+moment each group is handed out (:func:`simulated_lanes`), and a plan recorded beside a run
+(:func:`recorded_lanes`) is drawn one bar per group. The lanes are
 :class:`~partitioner.timeline.model.Lane` values of kind ``predicted``, drawn by the same page as a run's.
 """
 
@@ -13,17 +16,25 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from partitioner import testids
+from partitioner.dispatch.queue import Queue
+from partitioner.dispatch.simulate import Timeline as Expected
 from partitioner.plan import Plan
 from partitioner.timeline.model import Bar, Gap, Lane, Timeline, worker_order
 
 __all__ = [
     "SERIAL_LANE",
     "Costs",
+    "RecordedPlan",
     "dispatch_assignment",
     "lane_costs",
     "plan_assignment",
+    "plan_lanes",
     "plan_timeline",
+    "plan_title",
     "predicted_lanes",
+    "recorded_lanes",
+    "reidle",
+    "simulated_lanes",
 ]
 
 #: the name of the predicted lane of a plan's serial phase (it starts when the parallel phase ends)
@@ -46,8 +57,53 @@ class Costs(Protocol):
     def class_setup(self, klass: str) -> _HasSeconds: ...
 
 
+#: one lane's work: ``(hand-out time or None, test ids)`` per segment; ``None`` continues where the lane is
+_Segments = Sequence[tuple[float | None, Sequence[str]]]
+
+
+def _priced(worker: str, segments: _Segments, costs: Costs, origin: float, startup: float
+            ) -> tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]:
+    """One lane priced by ``costs``: ``(worker, bars, gaps, finish)``.
+
+    The lane starts at ``origin``; its lead-in runs to the first test (``startup`` and the first class's
+    setup, after any wait for the first hand-out). A class's setup is charged at each class change, and at
+    the start of every handed-out segment (a dispatcher's group pays its setup wherever it lands).
+    """
+    clock = origin
+    bars: list[Bar] = []
+    gaps: list[Gap] = []
+    current: str | None = None
+    for handed_out, tests in segments:
+        fresh = handed_out is not None
+        if handed_out is not None and handed_out > clock:
+            clock = handed_out
+        for test_id in tests:
+            klass = testids.class_key(test_id)
+            if klass != current or fresh:
+                setup = costs.class_setup(klass).seconds
+                if current is None:
+                    end = clock + startup + setup
+                    if end > origin:
+                        gaps.append(Gap("lead-in", klass, "", origin, end))
+                    clock = end
+                elif setup > 0.0:
+                    gaps.append(Gap("setup", klass, current, clock, clock + setup))
+                    clock += setup
+                current, fresh = klass, False
+            seconds = max(0.0, costs.test(test_id).seconds)
+            bars.append(Bar(test_id, "predicted", clock, clock + seconds, worker))
+            clock += seconds
+    return worker, tuple(bars), tuple(gaps), clock
+
+
+def _lanes(built: Sequence[tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]], section: str) -> tuple[Lane, ...]:
+    """Lanes of kind ``predicted``, each idle tail measured to the latest finish among them."""
+    end = max((finish for *_, finish in built), default=0.0)
+    return tuple(Lane(w, "predicted", bars, gaps, finish, end - finish, section) for w, bars, gaps, finish in built)
+
+
 def predicted_lanes(assignment: Iterable[tuple[str, Sequence[str]]], costs: Costs,
-                    offsets: Mapping[str, float] | None = None) -> tuple[Lane, ...]:
+                    offsets: Mapping[str, float] | None = None, section: str = "") -> tuple[Lane, ...]:
     """Price an assignment of tests to lanes with a cost model.
 
     :param assignment: ``(worker, test ids in run order)`` per lane (:func:`plan_assignment`,
@@ -55,35 +111,110 @@ def predicted_lanes(assignment: Iterable[tuple[str, Sequence[str]]], costs: Cost
     :param costs: the cost model (start-up, per-test and per-class estimates)
     :param offsets: seconds from the origin at which a lane starts (default 0; a serial phase starts when
         the parallel one ends)
+    :param section: the lanes' section (see :attr:`~partitioner.timeline.model.Lane.section`)
     :returns: one predicted lane per entry, in the given order; each lane's ``idle`` is measured to the
         latest predicted finish
     """
-    built: list[tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]] = []
-    for worker, tests in assignment:
-        clock = (offsets or {}).get(worker, 0.0)
+    built = [_priced(worker, [(None, tests)], costs, (offsets or {}).get(worker, 0.0), costs.startup_s)
+             for worker, tests in assignment]
+    return _lanes(built, section)
+
+
+def simulated_lanes(expected: Expected, queue: Queue, costs: Costs, section: str = "") -> tuple[Lane, ...]:
+    """The lanes dynamic dispatch is expected to run: each group of :func:`~partitioner.dispatch.simulate.simulate`'s
+    list schedule priced from the moment it is handed out, its serial items on a :data:`SERIAL_LANE` lane.
+
+    :param expected: the simulation of ``queue`` (its lanes are ``worker-0``, ``worker-1``, ... as the
+        dispatcher's lanes are tagged)
+    :param queue: the queue simulated (the tests of each group)
+    :param costs: the cost model the queue was priced with; ``expected`` should have been simulated with its
+        ``startup_s``, which the first hand-out's time then holds
+    :returns: a lane per simulated lane, then the serial lane when there are serial items
+    """
+    tests = {(item.serial, item.key): item.tests for item in queue.all_items()}
+    built = []
+    serial: list[tuple[float | None, Sequence[str]]] = []
+    for index, row in enumerate(expected.lanes):
+        built.append(_priced(f"worker-{index}", [(s.start_s, tests[(False, s.key)]) for s in row if not s.serial],
+                             costs, 0.0, 0.0))
+        serial += [(s.start_s, tests[(True, s.key)]) for s in row if s.serial]
+    if serial:
+        serial.sort(key=lambda segment: segment[0] or 0.0)
+        built.append(_priced(SERIAL_LANE, serial, costs, serial[0][0] or 0.0, 0.0))
+    return _lanes(built, section)
+
+
+class RecordedGroup(Protocol):
+    """**Protocol:** one group of a plan recorded beside a run (``history.planrecord.PlannedGroup``)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def tests(self) -> Sequence[str]: ...
+
+    @property
+    def predicted_s(self) -> float: ...
+
+    @property
+    def start_s(self) -> float | None: ...
+
+    @property
+    def stop_s(self) -> float | None: ...
+
+
+class RecordedLane(Protocol):
+    """**Protocol:** one worker of a recorded plan (``history.planrecord.PlannedLane``)."""
+
+    @property
+    def worker(self) -> str: ...
+
+    @property
+    def groups(self) -> Sequence[RecordedGroup]: ...
+
+
+class RecordedPlan(Protocol):
+    """**Protocol:** a plan recorded beside a run (``history.planrecord.PlanRecord``): the static plan, or
+    what each lane of a dynamic run was handed, with each group's predicted seconds."""
+
+    @property
+    def dispatch(self) -> str: ...
+
+    @property
+    def workers(self) -> Sequence[RecordedLane]: ...
+
+
+def _group_label(group: RecordedGroup) -> str:
+    """A group bar's id: the test itself for a one-test group, else the key and how many tests it holds."""
+    return group.tests[0] if len(group.tests) == 1 else f"{group.key} ({len(group.tests)} tests)"
+
+
+def recorded_lanes(record: RecordedPlan, section: str = "") -> tuple[Lane, ...]:
+    """A recorded plan's lanes, one bar per group (a record keeps each group's prediction, not each test's).
+
+    A static plan's group is drawn where the plan put it (its ``start_s``/``stop_s``), else after the group
+    before it for its predicted seconds. A dynamic run's lane is drawn as the cost model priced what the lane
+    was handed: from the first hand-out, each group for its predicted seconds, one after the other -- so the
+    drawn finish is the lane's predicted finish, beside its actual one.
+    """
+    built = []
+    for lane in record.workers:
         bars: list[Bar] = []
-        gaps: list[Gap] = []
-        current: str | None = None
-        lead = costs.startup_s
-        for test_id in tests:
-            klass = testids.class_key(test_id)
-            if klass != current:
-                setup = costs.class_setup(klass).seconds
-                if current is None:
-                    setup += lead
-                    if setup > 0.0:
-                        gaps.append(Gap("lead-in", klass, "", clock, clock + setup))
-                    clock += setup
-                elif setup > 0.0:
-                    gaps.append(Gap("setup", klass, current, clock, clock + setup))
-                    clock += setup
-                current = klass
-            seconds = max(0.0, costs.test(test_id).seconds)
-            bars.append(Bar(test_id, "predicted", clock, clock + seconds, worker))
-            clock += seconds
-        built.append((worker, tuple(bars), tuple(gaps), clock))
-    end = max((finish for *_, finish in built), default=0.0)
-    return tuple(Lane(w, "predicted", bars, gaps, finish, end - finish) for w, bars, gaps, finish in built)
+        clock = 0.0
+        for index, group in enumerate(lane.groups):
+            planned = record.dispatch == "static" and group.start_s is not None
+            start = group.start_s if (planned or index == 0) and group.start_s is not None else clock
+            stop = start + max(0.0, group.predicted_s)
+            if planned and group.stop_s is not None:
+                stop = max(start, group.stop_s)
+            bars.append(Bar(_group_label(group), "predicted", start, stop, lane.worker))
+            clock = stop
+        gaps: tuple[Gap, ...] = ()
+        if bars and bars[0].start > 0.0:
+            gaps = (Gap("lead-in", lane.groups[0].key, "", 0.0, bars[0].start),)
+        built.append((lane.worker, tuple(bars), gaps, clock))
+    built.sort(key=lambda item: worker_order(item[0]))
+    return _lanes(built, section)
 
 
 def plan_assignment(plan: Plan) -> list[tuple[str, Sequence[str]]]:
@@ -105,24 +236,36 @@ def dispatch_assignment(order: Iterable[tuple[int | str, Sequence[str]]]) -> lis
     return [(name, tuple(lanes[name])) for name in sorted(lanes, key=worker_order)]
 
 
+def plan_lanes(plan: Plan, costs: Costs, section: str = "") -> tuple[Lane, ...]:
+    """A plan's predicted lanes: its partitions, then its serial phase (if any) after the parallel one.
+
+    :param costs: the cost model the plan was made with (``Planned.model``)
+    """
+    lanes = predicted_lanes(plan_assignment(plan), costs, section=section)
+    if plan.serial:
+        parallel_end = max((lane.finish for lane in lanes), default=0.0)
+        serial = predicted_lanes([(SERIAL_LANE, plan.serial)], costs, {SERIAL_LANE: parallel_end}, section)
+        lanes = reidle((*lanes, *serial))
+    return lanes
+
+
+def plan_title(plan: Plan) -> str:
+    """What a plan's page is called: its workers, strategy and grouping."""
+    return f"plan: {plan.concurrency} workers, {plan.strategy}, grouped by {plan.grouping}"
+
+
 def plan_timeline(plan: Plan, costs: Costs, title: str | None = None) -> Timeline:
     """A plan drawn before it runs: its predicted lanes, and its serial phase after the parallel one.
 
     :param costs: the cost model the plan was made with (``Planned.model``)
     """
-    lanes = predicted_lanes(plan_assignment(plan), costs)
-    if plan.serial:
-        parallel_end = max((lane.finish for lane in lanes), default=0.0)
-        serial = predicted_lanes([(SERIAL_LANE, plan.serial)], costs, {SERIAL_LANE: parallel_end})
-        lanes = _reidle((*lanes, *serial))
-    name = title or f"plan: {plan.concurrency} workers, {plan.strategy}, grouped by {plan.grouping}"
-    return Timeline(name, None, (), lanes)
+    return Timeline(title or plan_title(plan), None, (), plan_lanes(plan, costs))
 
 
-def _reidle(lanes: Sequence[Lane]) -> tuple[Lane, ...]:
+def reidle(lanes: Sequence[Lane]) -> tuple[Lane, ...]:
     """``lanes`` with each idle tail measured to their common end."""
     end = max((lane.finish for lane in lanes), default=0.0)
-    return tuple(Lane(lane.worker, lane.kind, lane.bars, lane.gaps, lane.finish, end - lane.finish)
+    return tuple(Lane(lane.worker, lane.kind, lane.bars, lane.gaps, lane.finish, end - lane.finish, lane.section)
                  for lane in lanes)
 
 

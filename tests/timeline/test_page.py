@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from dataclasses import replace
 
 import testtools
 
@@ -13,6 +15,7 @@ from partitioner.pipeline import plan_ids
 from partitioner.races import diagnose
 from partitioner.timeline.model import Timeline, build_timeline
 from partitioner.timeline.page import FORMAT_VERSION, render_plan, render_timeline, timeline_data
+from partitioner.timeline.predicted import plan_lanes
 
 #: anything in a page that could make a browser fetch something, or that reads as an address
 EXTERNAL = re.compile(
@@ -137,3 +140,23 @@ class PlanPageTest(testtools.TestCase):
         page = render_timeline(Timeline("nothing", None, ()))
         self.assertEqual([], page_data(page)["lanes"])
         self.assertEqual([], external_references(page))
+
+
+class SectionsPageTest(testtools.TestCase):
+    """Several plans on one page: each under its heading, each one's makespan against the best."""
+
+    def test_sections_in_the_data_the_facts_and_the_table(self) -> None:
+        ids = [f"pkg.m.K{i}.test_{j}" for i in range(5) for j in range(i + 1)]
+        planned = plan_ids(ids, 2, History(), BUILTIN["class"])
+        fast = plan_lanes(planned.plan, planned.model, "fast")
+        slow = tuple(replace(x, section="slow", finish=x.finish * 1.5) for x in fast)
+        page = render_timeline(Timeline("two plans", None, (), (*fast, *slow)))
+        data = page_data(page)
+        self.assertEqual(["fast", "fast", "slow", "slow"], [x["section"] for x in data["lanes"]])  # type: ignore
+        facts = {k: html.unescape(v) for k, v in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page)}
+        end = max(x.finish for x in fast)
+        self.assertEqual(f"{end:.1f} s", facts["fast"])
+        self.assertEqual(f"{end * 1.5:.1f} s (+50%)", facts["slow"])
+        self.assertEqual(("2", f"{len(ids)}"), (facts["workers"], facts["tests"]))
+        self.assertEqual(["fast", "slow"], re.findall(r'<tr class="section-row"><th colspan="\d+">([^<]*)</th>', page))
+        self.assertEqual(4, page.count('<tr class="lane-row">'))

@@ -35,16 +35,18 @@
   var view = { t0: 0, t1: end * 1.02 };
   var hovered = null, pinned = null, related = {};
 
-  /* Rows: one per worker; a worker's actual lane on top, its predicted lane under it (thin).
-     A plan alone draws its predicted lanes at full height. */
+  /* Rows: one per worker (of each section); a worker's actual lane on top, its predicted lane under it (thin).
+     A plan alone draws its predicted lanes at full height. Sections (several plans on one page) get a
+     heading above their first row. */
   var lanes = data.lanes;
   var hasActual = lanes.some(function (l) { return l.kind === "actual"; });
   var rows = [], rowOf = {};
   lanes.forEach(function (lane, index) {
-    var row = rowOf[lane.worker];
+    var key = (lane.section || "") + "\u0000" + lane.worker;
+    var row = rowOf[key];
     if (!row) {
-      row = { worker: lane.worker, actual: null, predicted: null };
-      rowOf[lane.worker] = row;
+      row = { worker: lane.worker, section: lane.section || "", actual: null, predicted: null };
+      rowOf[key] = row;
       rows.push(row);
     }
     lane.index = index;
@@ -68,8 +70,13 @@
   /* roomy lanes for a few workers, compact ones for many */
   ROW_H = rows.length <= 8 ? 30 : rows.length <= 16 ? 24 : rows.length <= 48 ? 18 : 12;
   PLAN_H = Math.round(ROW_H * 0.45);
-  var y = AXIS_H;
+  var SECTION_H = 30, headings = [], y = AXIS_H, section = "";
   rows.forEach(function (row) {
+    if (row.section !== section) {
+      section = row.section;
+      headings.push({ text: section, y: y });
+      y += SECTION_H;
+    }
     row.y = y;
     if (row.actual) { row.actual.y = y; row.actual.h = ROW_H; y += ROW_H; }
     if (row.predicted) {
@@ -264,6 +271,18 @@
     ctx.strokeRect(x - 1, lane.y - 1, w + 2, lane.h + 2);
   }
 
+  function drawHeadings() {
+    ctx.textAlign = "left"; ctx.textBaseline = "middle";
+    headings.forEach(function (h) {
+      ctx.fillStyle = "#fff";
+      ctx.fillRect(0, h.y, width, SECTION_H - 4);
+      ctx.fillStyle = C.line;
+      ctx.fillRect(10, h.y + SECTION_H - 6, width - 10 - RIGHT_PAD, 1);
+      ctx.fillStyle = C.ink; ctx.font = "600 14px system-ui, sans-serif";
+      ctx.fillText(h.text, 10, h.y + SECTION_H / 2 - 2);
+    });
+  }
+
   function drawLabels() {
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, AXIS_H - 6, LABEL_W - 6, height);
@@ -299,6 +318,7 @@
     lanes.forEach(drawLane);
     ctx.restore();
     drawLabels();
+    drawHeadings();
   }
   var lastDrawMs = 0;
   function draw() {
@@ -390,6 +410,7 @@
         parts.push(row("duration", seconds(b.d[i])));
       }
       parts.push(row("worker", lane.worker + (predicted ? " (plan)" : "")));
+      if (lane.section) { parts.push(row("plan", lane.section)); }
       parts.push(row("start", "+" + seconds(b.s[i]) + ", stop +" + seconds(b.s[i] + b.d[i])));
       var flags = lane.flagged[i] || {};
       if (flags.partners) {
@@ -537,8 +558,8 @@
     data: data,
     lanes: function () {
       return lanes.map(function (l) {
-        return { worker: l.worker, kind: l.kind, bars: l.bars.s.length, gaps: l.gaps.s.length,
-                 finish: l.finish, idle: l.idle };
+        return { worker: l.worker, kind: l.kind, section: l.section || "", bars: l.bars.s.length,
+                 gaps: l.gaps.s.length, finish: l.finish, idle: l.idle };
       });
     },
     testId: function (laneIndex, i) { return testId(lanes[laneIndex], i); },
