@@ -13,7 +13,7 @@ from types import ModuleType
 
 #: command name -> module under partitioner.cli.commands, in help order
 MODULES = {"plan": "plan", "explain": "explain", "history": "history", "exec": "execute",
-           "concurrency": "concurrency", "races": "races"}
+           "concurrency": "concurrency", "races": "races", "timeline": "timeline"}
 
 
 def load(name: str) -> ModuleType:

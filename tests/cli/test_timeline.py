@@ -1,0 +1,320 @@
+"""Tests for ``partitioner timeline``: which run it draws (repository, stream, stdin, history store), the page it
+writes, predicted lanes (a recorded plan, or ``--plan``), race marks, and one-line errors for every bad input."""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from dataclasses import dataclass
+
+from partitioner.history.model import Run
+from partitioner.history.store import open_store
+from tests.builders import A, B, C, racing_runs, rec, run, stream
+from tests.cli.harness import RepositoryCase
+from tests.timeline.test_page import external_references, ids_in, page_data
+
+HOUR = 3600.0
+
+
+def timed_run(order: int, a_seconds: float = 1.0, status: str = "success") -> Run:
+    """Run ``order`` starts ``order`` hours after the epoch: A (two tests) on worker-0, B then C on worker-1."""
+    t = order * HOUR
+    return run(
+        rec(f"{A}.test_1", "worker-0", t + 0.5, t + 0.5 + a_seconds, status),
+        rec(f"{A}.test_2", "worker-0", t + 0.5 + a_seconds, t + 1.5 + a_seconds),
+        rec(f"{B}.test_1", "worker-1", t + 0.2, t + 1.2),
+        rec(f"{C}.test_1", "worker-1", t + 3.2, t + 4.2),  # a 2 s setup gap before C
+        run_id=f"r{order}", order=order)
+
+
+def bars_of(page: str, kind: str = "actual") -> dict[str, tuple[float, int]]:
+    """Every bar of the page's lanes of one kind: full id -> (seconds, flags)."""
+    data = page_data(page)
+    classes = data["classes"]
+    found = {}
+    for lane in data["lanes"]:  # type: ignore[attr-defined]
+        if lane["kind"] != kind:
+            continue
+        bars = lane["bars"]
+        for c, name, flags, d in zip(bars["c"], bars["n"], bars["f"], bars["d"], strict=True):
+            found[name if flags & 1 else f"{classes[c]}.{name}"] = (d / 1e6, flags)  # type: ignore[index]
+    return found
+
+
+def lanes_of(page: str, kind: str = "actual") -> list[tuple[str, int]]:
+    """``(worker, bars)`` of the page's lanes of one kind."""
+    return [(x["worker"], len(x["bars"]["s"])) for x in page_data(page)["lanes"]  # type: ignore[attr-defined]
+            if x["kind"] == kind]
+
+
+class TimelineFromRepositoryTest(RepositoryCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.out = self.dir / "page.html"
+
+    def page(self) -> str:
+        return self.out.read_text(encoding="utf-8")
+
+    def test_the_newest_run_by_default_and_one_summary_line(self) -> None:
+        self.repository([timed_run(0), timed_run(1, 5.0, "fail")])
+        status, out, err = self.cli("timeline", "-o", str(self.out))
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual(f"{self.out}: run 1 of .testrepository: 2 workers, 4 tests (1 failed), wall time 6.3 s\n",
+                         out)
+        page = self.page()
+        self.assertEqual([("worker-0", 2), ("worker-1", 2)], lanes_of(page))
+        self.assertEqual("run 1 of .testrepository", page_data(page)["title"])
+        self.assertEqual([], external_references(page))
+
+    def test_a_run_number_and_a_title(self) -> None:
+        self.repository([timed_run(0), timed_run(1)])
+        status, _, err = self.cli("timeline", "0", "-o", str(self.out), "--title", "nightly <run>")
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual("nightly <run>", page_data(self.page())["title"])
+        self.assertIn("<h1>nightly &lt;run&gt;</h1>", self.page())
+
+    def test_default_output_is_timeline_html_in_the_working_directory(self) -> None:
+        self.repository([timed_run(0)])
+        here = os.getcwd()
+        os.chdir(self.dir)
+        self.addCleanup(os.chdir, here)
+        status, out, _ = self.cli("timeline")
+        self.assertEqual(0, status)
+        self.assertTrue(out.startswith("timeline.html: run 0 of .testrepository"))
+        self.assertTrue((self.dir / "timeline.html").is_file())
+
+    def test_dash_writes_the_page_to_stdout_and_nothing_else(self) -> None:
+        self.repository([timed_run(0)])
+        status, out, err = self.cli("timeline", "-o", "-")
+        self.assertEqual((0, ""), (status, err))
+        self.assertTrue(out.startswith("<!DOCTYPE html>"))
+        self.assertEqual([("worker-0", 2), ("worker-1", 2)], lanes_of(out))
+
+    def test_the_repository_is_only_read(self) -> None:
+        from tests.suites import tree_snapshot
+
+        repo = self.repository([timed_run(0), timed_run(1)])
+        before = tree_snapshot(repo)
+        self.assertEqual(0, self.cli("timeline", "-o", str(self.out), "--plan", "--races")[0])
+        self.assertEqual(before, tree_snapshot(repo))
+
+    def test_plan_is_made_from_the_runs_before_the_drawn_one(self) -> None:
+        # run 0: A's first test took 4 s; run 1 (drawn): 1 s; run 2 (after it): 9 s
+        self.repository([timed_run(0, 4.0), timed_run(1, 1.0), timed_run(2, 9.0)])
+        status, out, err = self.cli("timeline", "1", "-o", str(self.out), "--plan")
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("; predicted ", out)
+        self.assertIn("(static plan made again, from the history before it)", out)
+        data = page_data(self.page())
+        predicted = [x for x in data["lanes"] if x["kind"] == "predicted"]  # type: ignore[attr-defined]
+        self.assertEqual(2, len(predicted))
+        self.assertEqual(sorted([f"{A}.test_1", f"{A}.test_2", f"{B}.test_1", f"{C}.test_1"]),
+                         sorted(ids_in(data, "predicted")))
+        self.assertEqual(4.0, bars_of(self.page(), "predicted")[f"{A}.test_1"][0],
+                         "A.test_1 is predicted from run 0 (4 s), not from run 1 itself (1 s) or run 2 (9 s)")
+
+    def test_plan_without_earlier_runs_plans_by_test_counts(self) -> None:
+        self.repository([timed_run(0)])
+        status, out, _ = self.cli("timeline", "-o", str(self.out), "--plan", "dynamic")
+        self.assertEqual(0, status)
+        self.assertIn("(dynamic plan made again, no history before it: costs in test counts)", out)
+        self.assertEqual(2, len(lanes_of(self.page(), "predicted")))
+
+    def test_races_mark_what_ran_beside_a_failure(self) -> None:
+        self.repository(racing_runs())
+        status, _, err = self.cli("timeline", "2", "-o", str(self.out), "--races")
+        self.assertEqual((0, ""), (status, err))
+        marked = sorted(test for test, (_, flags) in bars_of(self.page()).items() if flags & 4)
+        self.assertEqual([f"{B}.test_1", f"{C}.test_1"], marked, "B and C ran beside A's failures")
+
+    def test_races_on_a_serial_run_warn_and_draw(self) -> None:
+        self.repository([run(rec(f"{A}.test_1", None, 0.0, 1.0, "fail"), rec(f"{B}.test_1", None, 1.0, 2.0))])
+        status, _, err = self.cli("timeline", "-o", str(self.out), "--races")
+        self.assertEqual(0, status)
+        self.assertIn("partitioner: warning: run 0 of .testrepository ran on one worker", err)
+        self.assertEqual([("untagged", 2)], lanes_of(self.page()))
+
+    def test_untimed_results_are_listed_not_lost(self) -> None:
+        self.repository([run(*timed_run(0).records, rec(f"{C}.test_2", "worker-1", None, None))])
+        status, _, err = self.cli("timeline", "-o", str(self.out))
+        self.assertEqual(0, status)
+        self.assertIn("1 results of run 0 of .testrepository are not drawn", err)
+        self.assertEqual([[f"{C}.test_2", "success", "no timestamps"]], page_data(self.page())["unplaced"])
+
+
+class RecordedPlanTest(RepositoryCase):
+    """A plan recorded beside the run (partitioner.history.planrecord, written by the runner and the hooks) is
+    drawn without asking; ``--plan`` replaces it. The module is stood in for here, with the spec's shapes."""
+
+    def install_record(self, record: object | None) -> list[Run]:
+        seen: list[Run] = []
+
+        def find_record(found: Run) -> object | None:
+            seen.append(found)
+            return record
+
+        module = types.ModuleType("partitioner.history.planrecord")
+        module.find_record = find_record  # type: ignore[attr-defined]
+        name = "partitioner.history.planrecord"
+        previous = sys.modules.get(name)
+        sys.modules[name] = module
+        self.addCleanup(lambda: sys.modules.pop(name) if previous is None else sys.modules.update({name: previous}))
+        return seen
+
+    def test_a_recorded_plan_is_drawn_beside_the_run(self) -> None:
+        record = Record("static", (Lane("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.5, 3.5),)),
+                                   Lane("worker-1", (Group(B, (f"{B}.test_1",), 1.0, 0.2, 1.2),
+                                                     Group(C, (f"{C}.test_1",), 1.5, None, None)))))
+        seen = self.install_record(record)
+        self.repository([timed_run(0)])
+        out_path = self.dir / "p.html"
+        status, out, err = self.cli("timeline", "-o", str(out_path))
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual([sorted(r.test_id for r in timed_run(0).records)],
+                         [sorted(r.test_id for r in found.records) for found in seen], "looked up by the drawn run")
+        self.assertIn("; predicted 3.5 s (the static plan recorded beside the run)", out)
+        self.assertEqual([("worker-0", 1), ("worker-1", 2)], lanes_of(out_path.read_text(), "predicted"))
+
+    def test_no_record_means_no_predicted_lanes(self) -> None:
+        self.install_record(None)
+        self.repository([timed_run(0)])
+        status, out, _ = self.cli("timeline", "-o", str(self.dir / "p.html"))
+        self.assertEqual(0, status)
+        self.assertNotIn("predicted", out)
+
+    def test_plan_replaces_the_record(self) -> None:
+        self.install_record(Record("static", (Lane("worker-0", (Group(A, (f"{A}.test_1",), 99.0),)),)))
+        self.repository([timed_run(0)])
+        status, out, _ = self.cli("timeline", "-o", str(self.dir / "p.html"), "--plan")
+        self.assertEqual(0, status)
+        self.assertIn("static plan made again", out)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    tests: tuple[str, ...]
+    predicted_s: float
+    start_s: float | None = None
+    stop_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Lane:
+    worker: str
+    groups: tuple[Group, ...]
+
+
+@dataclass(frozen=True)
+class Record:
+    dispatch: str
+    workers: tuple[Lane, ...]
+
+
+class TimelineFromStreamsTest(RepositoryCase):
+    def test_a_stream_file_relative_to_the_directory(self) -> None:
+        (self.dir / "run.subunit").write_bytes(stream(list(timed_run(0).records)))
+        status, out, err = self.cli("timeline", "run.subunit", "-o", str(self.dir / "p.html"))
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("run.subunit: 2 workers, 4 tests", out)
+
+    def test_stdin(self) -> None:
+        status, out, err = self.cli("timeline", "-", "-o", "-", stdin=stream(list(timed_run(0).records)))
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual([("worker-0", 2), ("worker-1", 2)], lanes_of(out))
+
+    def test_a_stream_is_planned_from_the_repository_runs_before_it(self) -> None:
+        self.repository([timed_run(0, 4.0)])
+        (self.dir / "later.subunit").write_bytes(stream(list(timed_run(1).records)))
+        status, out, _ = self.cli("timeline", "later.subunit", "-o", str(self.dir / "p.html"), "--plan")
+        self.assertEqual(0, status)
+        self.assertIn("from the history before it", out)
+
+
+class TimelineFromStoreTest(RepositoryCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.url = f"sqlite:///{self.dir / 'history.db'}"
+        with open_store(self.url) as store:
+            self.ids = [store.push_run(r).run_id for r in (timed_run(0, 4.0), timed_run(1), timed_run(2, 9.0))]
+            self.samples = store.push_json(b'{"format_version": 1, "tests": {}, "setup": {}}', "t.json").run_id
+
+    def test_the_newest_run_and_a_run_by_id(self) -> None:
+        out_path = self.dir / "p.html"
+        status, out, err = self.cli("timeline", "--history", self.url, "-o", str(out_path))
+        self.assertEqual((0, ""), (status, err), out)
+        self.assertIn(f"run {self.ids[2]} of sqlite:///", out)
+        self.assertIn("wall time 10.3 s", out)
+        status, out, _ = self.cli("timeline", str(self.ids[1]), "--history", self.url, "-o", str(out_path),
+                                  "--plan")
+        self.assertEqual(0, status)
+        self.assertIn(f"run {self.ids[1]} of sqlite:///", out)
+        self.assertIn("wall time 4.0 s", out)
+        self.assertEqual(4.0, bars_of(out_path.read_text(), "predicted")[f"{A}.test_1"][0],
+                         "planned from the run pushed before it")
+
+    def test_a_missing_run_and_a_timing_file(self) -> None:
+        self.assertOneLineError(["timeline", "99", "--history", self.url], 1, "upto=99 is beyond the newest")
+        self.assertOneLineError(["timeline", str(self.samples), "--history", self.url], 1,
+                                f"run {self.samples} of sqlite:///")
+        self.assertOneLineError(["timeline", str(self.samples), "--history", self.url], 1, "JSON timing file")
+
+    def test_a_store_without_runs(self) -> None:
+        url = f"sqlite:///{self.dir / 'empty.db'}"
+        self.assertOneLineError(["timeline", "--history", url], 1, "no such store file")
+        with open_store(url) as store:
+            store.push_json(b'{"format_version": 1, "tests": {}, "setup": {}}', "t.json")
+        self.assertOneLineError(["timeline", "--history", url], 1, "holds no runs with test results yet")
+
+
+class TimelineErrorsTest(RepositoryCase):
+    def assertOneLineError(self, argv: list[str], code: int, fragment: str, stdin: bytes = b"") -> None:
+        super().assertOneLineError(argv, code, fragment, stdin)
+        self.assertFalse((self.dir / "timeline.html").exists())
+
+    def test_no_repository(self) -> None:
+        self.assertOneLineError(["timeline", "-o", str(self.dir / "timeline.html")], 1,
+                                "no .testrepository or .stestr in")
+
+    def test_a_run_that_is_not_stored(self) -> None:
+        self.repository([timed_run(0)])
+        self.assertOneLineError(["timeline", "4", "-o", str(self.dir / "timeline.html")], 1,
+                                "run 4 not found in .testrepository (runs 0)")
+
+    def test_an_empty_repository(self) -> None:
+        self.repository([])
+        self.assertOneLineError(["timeline", "-o", str(self.dir / "timeline.html")], 1, "holds no readable runs")
+
+    def test_a_damaged_stream(self) -> None:
+        (self.dir / "bad.subunit").write_bytes(b"\xb3\x29\x01\x0c\x03foo\x08\x55\x5f\x1e\x04\x9d\xe2\xf2\x8c")
+        self.assertOneLineError(["timeline", str(self.dir / "bad.subunit"), "-o", str(self.dir / "timeline.html")],
+                                1, "bad.subunit")
+
+    def test_a_run_without_timestamps(self) -> None:
+        (self.dir / "flat.subunit").write_bytes(stream([rec(f"{A}.test_1", None, None, None)]))
+        self.assertOneLineError(["timeline", str(self.dir / "flat.subunit"), "-o", str(self.dir / "timeline.html")],
+                                1, "has no timestamped results")
+
+    def test_a_missing_file(self) -> None:
+        self.assertOneLineError(["timeline", "nowhere.subunit"], 2, "RUN 'nowhere.subunit': no such file")
+
+    def test_history_naming_a_file(self) -> None:
+        (self.dir / "run.subunit").write_bytes(stream(list(timed_run(0).records)))
+        self.assertOneLineError(["timeline", "--history", str(self.dir / "run.subunit")], 2,
+                                "pass a stream file as RUN")
+
+    def test_a_bad_store_url(self) -> None:
+        self.assertOneLineError(["timeline", "--history", "postgresql://u:secret@127.0.0.1:1/db"], 1,
+                                "postgresql://u:***@")
+
+    def test_an_unwritable_output(self) -> None:
+        self.repository([timed_run(0)])
+        target = self.dir / "missing" / "timeline.html"
+        self.assertOneLineError(["timeline", "-o", str(target)], 1, f"cannot write {target}")
+        self.assertEqual([], [p.name for p in self.dir.iterdir() if p.name.endswith(".tmp")])
+
+    def test_a_bad_plan_choice_is_a_usage_error(self) -> None:
+        status, _, err = self.cli("timeline", "--plan", "sideways")
+        self.assertEqual(2, status)
+        self.assertIn("invalid choice: 'sideways'", err)
