@@ -1,15 +1,15 @@
-"""The timeline picture for the docs: a real run of a generated suite, drawn with its plan and its races.
+"""The timeline picture for the docs: a real run of a generated suite, drawn by ``partitioner timeline``.
 
 Run by hand (about a minute)::
 
-    .venv/bin/python bench/timeline_shot.py --out-dir /work/notes [--workdir DIR]
+    .venv/bin/python bench/timeline_shot.py --out-dir docs/images [--workdir DIR]
 
 It generates a tempest-shaped suite (``shared/bench/gen_suite.py``: 30 classes, 60 s serial, two racing class
 pairs), runs it once with the real ``stestr run --concurrency 4`` (the history), then with
 ``partitioner exec -- stestr run --concurrency 4`` (partitioner's plan from that history), and draws the second
-run with the plan's predicted lanes (the same plan, made again from the first run) and its race diagnosis.
-Writes ``timeline.html``, ``timeline.png`` (the whole page) and ``timeline-failure.png`` (a failure clicked: its
-tooltip pinned, what ran beside it outlined) into ``--out-dir``.
+run with the command users run: ``partitioner timeline --plan --races`` (the plan made again from the run before
+it, and the race diagnosis). Writes ``timeline-run.html``, ``timeline-run.png`` (the whole page) and
+``timeline-failure.png`` (a failure clicked: its details pinned, what ran beside it outlined) into ``--out-dir``.
 """
 
 from __future__ import annotations
@@ -24,14 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from partitioner.grouping import BUILTIN  # noqa: E402
-from partitioner.history.model import History  # noqa: E402
 from partitioner.history.repository import read_repository  # noqa: E402
-from partitioner.pipeline import plan_ids  # noqa: E402
-from partitioner.races import diagnose  # noqa: E402
-from partitioner.timeline.model import build_timeline  # noqa: E402
-from partitioner.timeline.page import render_timeline  # noqa: E402
-from partitioner.timeline.predicted import plan_assignment, predicted_lanes  # noqa: E402
 from tests.suites import GEN_SUITE, tool, tool_env  # noqa: E402
 from tests.timeline.chromium import Chromium, find_chromium  # noqa: E402
 
@@ -67,25 +60,21 @@ def main(argv: list[str] | None = None) -> int:
         run([tool("partitioner"), "exec", "--", tool("stestr"), "run", "--concurrency", WORKERS], suite,
             BENCH_RUN="1", BENCH_LOCKDIR=str(locks))
     runs, _, _ = read_repository(suite / ".stestr")
-    first, last = runs[0], runs[-1]
-    planned = plan_ids([r.test_id for r in last.records], int(WORKERS), History(runs=(first,)), BUILTIN["class"])
-    lanes = predicted_lanes(plan_assignment(planned.plan), planned.model)
-    for lane in lanes:
-        ran = {r.test_id for r in last.records if r.worker == lane.worker}
-        if ran != {b.test_id for b in lane.bars}:
-            print(f"warning: {lane.worker} ran other tests than the plan made again predicts", file=sys.stderr)
     title = f"partitioner exec -- stestr run --concurrency {WORKERS}   (.stestr/{len(runs) - 1} of a generated " \
             f"tempest-shaped suite)"
-    page = args.out_dir / "timeline.html"
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_timeline(build_timeline(last, predicted=lanes, races=diagnose(last), title=title)),
-                    encoding="utf-8")
+    page = (args.out_dir / "timeline-run.html").resolve()
+    done = subprocess.run([tool("partitioner"), "timeline", "-o", str(page), "--plan", "--races", "--title", title],
+                          cwd=suite, env=tool_env(), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"partitioner timeline failed: {done.stderr.strip()}")
+    print(done.stdout.strip(), file=sys.stderr)
     profile = Path(tempfile.mkdtemp(prefix="timeline-shot-profile-"))
     browser = Chromium(executable, profile)
     try:
         tab = browser.new_page(1400, 500)
         tab.open(page)
-        tab.screenshot(args.out_dir / "timeline.png")
+        tab.screenshot(args.out_dir / "timeline-run.png")
         failed = next(((i, j) for i, lane in enumerate(tab.evaluate(f"{API}.lanes()")) if lane["kind"] == "actual"
                        for j in range(lane["bars"])
                        if tab.evaluate(f"{API}.data.statuses[{API}.data.lanes[{i}].bars.st[{j}]]") == "fail"), None)
@@ -96,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         browser.close()
         shutil.rmtree(profile, ignore_errors=True)
-    print(f"{page}\n{args.out_dir / 'timeline.png'}\n{args.out_dir / 'timeline-failure.png'}")
+    print(f"{page}\n{args.out_dir / 'timeline-run.png'}\n{args.out_dir / 'timeline-failure.png'}")
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -177,6 +177,8 @@ class Timeline:
     :ivar lanes: the run's lanes, sorted by worker (empty for a plan)
     :ivar predicted: predicted lanes (a plan's, or a dispatch order priced by a cost model)
     :ivar unplaced: records not drawn, with the reason
+    :ivar subtitle: what the line under the title says (default: when the run started, or that a plan is
+        predicted before it runs)
     """
 
     title: str
@@ -184,6 +186,7 @@ class Timeline:
     lanes: tuple[Lane, ...]
     predicted: tuple[Lane, ...] = ()
     unplaced: tuple[Unplaced, ...] = ()
+    subtitle: str = ""
 
     @property
     def end(self) -> float:

@@ -265,6 +265,8 @@ def _legend(timeline: Timeline) -> str:
 
 
 def _when(timeline: Timeline) -> str:
+    if timeline.subtitle:
+        return timeline.subtitle
     if timeline.origin is None:
         return "predicted, before it runs"
     stamp = datetime.datetime.fromtimestamp(timeline.origin, tz=datetime.timezone.utc)

@@ -121,6 +121,16 @@ class TimelineFromRepositoryTest(RepositoryCase):
         self.assertIn("(dynamic plan made again, no history before it: costs in test counts)", out)
         self.assertEqual(2, len(lanes_of(self.page(), "predicted")))
 
+    def test_plan_leaves_out_what_is_not_a_test(self) -> None:
+        extra = (rec(f"setUpClass ({C})", "worker-1", 2.0, 2.5, "fail"), rec("process-returncode", "worker-1", 4.2, 4.2,
+                 "fail"), rec("devstack", None, -100.0, 0.0))
+        self.repository([run(*timed_run(0).records, *extra)])
+        status, _, err = self.cli("timeline", "-o", str(self.out), "--plan")
+        self.assertEqual(0, status, err)
+        self.assertEqual(sorted([f"{A}.test_1", f"{A}.test_2", f"{B}.test_1", f"{C}.test_1"]),
+                         sorted(bars_of(self.page(), "predicted")))
+        self.assertIn(f"setUpClass ({C})", bars_of(self.page()), "the fixture failure is drawn where it ran")
+
     def test_races_mark_what_ran_beside_a_failure(self) -> None:
         self.repository(racing_runs())
         status, _, err = self.cli("timeline", "2", "-o", str(self.out), "--races")

@@ -136,6 +136,11 @@ class PlanPageTest(testtools.TestCase):
         self.assertEqual(["plan", "setup", "lead", "idle"], legend, "the legend names only what the page shows")
         self.assertNotIn("<th>failed</th>", page)
 
+    def test_a_subtitle_replaces_the_start_line(self) -> None:
+        page = render_timeline(Timeline("t", None, (), subtitle="at true costs"))
+        self.assertIn('<p class="when">at true costs</p>', page)
+        self.assertIn('<p class="when">predicted, before it runs</p>', render_timeline(Timeline("t", None, ())))
+
     def test_empty_timeline_still_renders(self) -> None:
         page = render_timeline(Timeline("nothing", None, ()))
         self.assertEqual([], page_data(page)["lanes"])
