@@ -364,11 +364,10 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
         )
     if kind is not None:
         return [SOURCES[kind].load(request)]
-    if local:
-        if path.is_dir() and repository_kind(path) is None:
-            found = discover(path)
-            if len(found) > 1:  # a project directory holding both repositories: read both
-                return [_load_one(None, dataclasses.replace(request, target=repo))[0] for repo in found]
+    if local and path.is_dir() and repository_kind(path) is None:
+        found = discover(path)
+        if len(found) > 1:  # a project directory holding both repositories: read both
+            return [_load_one(None, dataclasses.replace(request, target=repo))[0] for repo in found]
     for source in SOURCES.values():
         if source.detect(request):
             return [source.load(request)]
