@@ -491,7 +491,7 @@ def _store_target(spec: str) -> str | None:
     return target if is_store_url(target) else None
 
 
-def pin_sources(paths: Sequence[str], base: Path | None = None) -> tuple[str, ...]:
+def pin_sources(paths: Sequence[str], base: Path | None = None, strict: bool = True) -> tuple[str, ...]:
     """``paths`` with every unpinned store URL pinned to the store's newest run now (``?upto=N`` added), so
     that reading them again later gives the same history while other jobs push.
 
@@ -499,7 +499,9 @@ def pin_sources(paths: Sequence[str], base: Path | None = None) -> tuple[str, ..
     :func:`~partitioner.history.store.url.redact`. Other sources are returned unchanged: a file or a fixed
     URL is its own pin.
 
-    :raises HistoryError: when a store cannot be read (pinning is for jobs that must agree: never optional)
+    :param strict: a store that cannot be read is an error (jobs that each plan the split must agree); when
+        False it is left unpinned, and the load that follows warns about it (one job writing a plan file)
+    :raises HistoryError: for a malformed store URL; when ``strict``, for a store that cannot be read
     """
     from partitioner.history.store import open_store
 
@@ -509,8 +511,14 @@ def pin_sources(paths: Sequence[str], base: Path | None = None) -> tuple[str, ..
         if target is None or parse_store_url(target, base).upto is not None:
             pinned.append(spec)
             continue
-        with open_store(target, base) as store:
-            head = store.head()
+        try:
+            with open_store(target, base) as store:
+                head = store.head()
+        except HistoryError:
+            if strict:
+                raise
+            pinned.append(spec)
+            continue
         joiner = "&" if "?" in spec else "?"
         pinned.append(f"{spec}{joiner}upto={head}")
     return tuple(pinned)

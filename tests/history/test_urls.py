@@ -130,7 +130,9 @@ class TestOptionalSources(testtools.TestCase):
         self.assertIn("no such store file", warning)
         self.assertIn("planning without it", warning)
         self.assertFalse((self.dir / "ci").exists())  # reading never creates a store
+        self.assertEqual((url,), pin_sources([url], self.dir, strict=False))
         for call in (lambda: load_history([url], purpose="runs", base=self.dir),
+                     lambda: pin_sources([url], self.dir),
                      lambda: load_history([url], purpose="plan", base=self.dir, strict=True),
                      lambda: load_history([f"{url}?upto=3"], purpose="plan", base=self.dir)):
             self.assertIn("no such store file", str(self.assertRaises(HistoryError, call)))
