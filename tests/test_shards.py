@@ -3,6 +3,7 @@ jobs that agree because they read the same pinned store."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -264,6 +265,12 @@ class TestPlanFile(testtools.TestCase):
         wrong_type = json.loads(json.dumps(self.doc))
         wrong_type["concurrency"] = "2"
         self.refused(wrong_type, "the file: 'concurrency' is str, expected int")
+
+    def test_no_password_reaches_the_file(self) -> None:
+        sharded = dataclasses.replace(self.sharded, history=("postgresql://ci:Pw-9@db/h?upto=3", "t.json"))
+        text = dumps_plan_file(sharded)
+        self.assertNotIn("Pw-9", text)
+        self.assertEqual(("postgresql://ci:***@db/h?upto=3", "t.json"), parse_plan_file(text, "p").history)
 
     def test_read_from_disk(self) -> None:
         path = self.dir / "plan.json"

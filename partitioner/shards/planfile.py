@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from partitioner.errors import InputError
+from partitioner.history.store.url import redact
 from partitioner.plan import Partition, Plan
 from partitioner.shards.split import Shard, ShardedPlan, split_digest
 
@@ -86,7 +87,7 @@ def sharded_to_dict(sharded: ShardedPlan) -> dict[str, Any]:
         "concurrency": sharded.concurrency,
         "grouping": sharded.grouping,
         "has_history": sharded.has_history,
-        "history": list(sharded.history),
+        "history": [redact(h) for h in sharded.history],  # a URL password never reaches the file
         "digest": sharded.digest,
         "predicted_makespan_s": _r(sharded.predicted_makespan_s),
         "lower_bound_s": _r(sharded.lower_bound_s),
