@@ -28,7 +28,7 @@ class TestShardJobs(testtools.TestCase):
         super().setUp()
         if not GEN_SUITE.exists():
             self.skipTest(f"{GEN_SUITE} is missing (set PARTITIONER_SHARED)")
-        self.suite = self.useFixture(GeneratedSuite(classes=24, serial_s=6.0, seed=5))
+        self.suite = self.useFixture(GeneratedSuite(classes=48, serial_s=6.0, seed=5))  # grains fine enough for 5%
         self.url = f"sqlite:///{Path(self.useFixture(fixtures.TempDir()).path) / 'history.db'}"
         dataset = json.loads((self.suite.path / "dataset.json").read_text())
         self.ids = sorted(t for c in dataset["classes"] for t in c["tests"])
