@@ -78,6 +78,12 @@ def _plan_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _shard_s(shard: Shard) -> float:
+    """A shard's predicted time from its plan's rounded figures, so that a file read back and written again
+    gives the same bytes."""
+    return _r(_r(shard.plan.predicted_makespan_s) + _r(shard.plan.serial_s))
+
+
 def sharded_to_dict(sharded: ShardedPlan) -> dict[str, Any]:
     """The plan file's document for ``sharded``."""
     return {
@@ -89,12 +95,12 @@ def sharded_to_dict(sharded: ShardedPlan) -> dict[str, Any]:
         "has_history": sharded.has_history,
         "history": [redact(h) for h in sharded.history],  # a URL password never reaches the file
         "digest": sharded.digest,
-        "predicted_makespan_s": _r(sharded.predicted_makespan_s),
+        "predicted_makespan_s": max((_shard_s(s) for s in sharded.shards), default=0.0),
         "lower_bound_s": _r(sharded.lower_bound_s),
         "total_s": _r(sharded.total_s),
         "startup_s": _r(sharded.startup_s),
         "warnings": list(sharded.warnings),
-        "shards": [{"shard": s.index, "predicted_s": _r(s.predicted_s), "groups": list(s.groups),
+        "shards": [{"shard": s.index, "predicted_s": _shard_s(s), "groups": list(s.groups),
                     "plan": _plan_dict(s.plan)} for s in sharded.shards],
     }
 
