@@ -13,8 +13,8 @@ import testtools
 from partitioner.errors import HistoryError
 from partitioner.history import SOURCES, discover, load_history
 from partitioner.history.jsonfile import dumps_samples
-from partitioner.history.load import Request
 from partitioner.history.model import History, Samples
+from partitioner.history.sources import Request
 from tests.suites import subunit_v2, tree_snapshot
 
 T0 = 1_700_000_000.0
