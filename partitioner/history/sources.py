@@ -200,7 +200,7 @@ class StoreSource:
     def load(self, request: Request) -> History:
         """The store's planning samples (``plan``) or its runs (``runs``), at the URL's pin when it has one.
 
-        :raises HistoryError: for a malformed URL; for an unreadable store unless it is optional (see the
+        :raises HistoryError: for a malformed URL; for an unreadable store unless it is optional (see
             :mod:`partitioner.history.load`: a pinned store is always required)
         """
         url = parse_store_url(request.target, request.base)  # a malformed URL fails here, before connecting
