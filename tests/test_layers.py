@@ -3,9 +3,10 @@
 Layers, lowest first (a module may import its own layer and the ones below):
 
 0 foundation   errors, statuses, testids, sortedids, columns
-1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, and history's pure part (model,
-               samples, summary)
-2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, the package), config, listing
+1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, shards/ (split, spec), and history's
+               pure part (model, samples, summary)
+2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, the package), config, listing,
+               shards.planfile
 3 pipeline     pipeline
 4 outputs      render/, hooks
 5 entry points run/, cli/, clidoc, __main__, the package's public face (partitioner/__init__)
@@ -34,6 +35,7 @@ LAYERS = {
     "partitioner.dispatch.protocol": 1, "partitioner.dispatch.command": 1,
     "partitioner.dispatch": 5,
     "partitioner.timeline.model": 1, "partitioner.timeline.predicted": 1, "partitioner.timeline": 4,
+    "partitioner.shards": 1, "partitioner.shards.planfile": 2,
     "partitioner.run": 5, "partitioner.cli": 5, "partitioner.clidoc": 5, "partitioner.__main__": 5, "partitioner": 5,
 }
 

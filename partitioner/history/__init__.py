@@ -3,10 +3,13 @@
 * :mod:`~partitioner.history.model`: the values (``TestRecord``, ``Run``, ``Samples``, ``History``);
 * :mod:`~partitioner.history.samples`: timing samples and worker lanes out of runs (pure);
 * :mod:`~partitioner.history.summary`: how each test fared across runs (pure);
-* :mod:`~partitioner.history.load`: sources, detection, :func:`load_history` (read-only I/O from here on);
+* :mod:`~partitioner.history.sources`: the kinds of source (paths, store and http(s) URLs) and their detection;
+  :mod:`~partitioner.history.load`: :func:`load_history`, pins for shard jobs (read-only I/O from here on);
 * :mod:`~partitioner.history.repository`, :mod:`~partitioner.history.timesdbm`,
   :mod:`~partitioner.history.subunit`, :mod:`~partitioner.history.jsonfile`: one reader per format;
-  :mod:`~partitioner.history.cache`: parsed runs cached outside the repositories.
+  :mod:`~partitioner.history.cache`: parsed runs cached outside the repositories;
+* :mod:`~partitioner.history.store`: the SQLite/PostgreSQL history store; :mod:`~partitioner.history.remote`:
+  streams and timing files fetched over http(s).
 """
 
 from __future__ import annotations
@@ -15,14 +18,11 @@ from partitioner.history.jsonfile import merge_samples as merge_samples
 from partitioner.history.jsonfile import parse_samples as parse_samples
 from partitioner.history.jsonfile import read_samples as read_samples
 from partitioner.history.jsonfile import write_samples as write_samples
-from partitioner.history.load import SOURCES as SOURCES
-from partitioner.history.load import JsonSource as JsonSource
-from partitioner.history.load import RepositorySource as RepositorySource
-from partitioner.history.load import Source as Source
-from partitioner.history.load import SubunitSource as SubunitSource
 from partitioner.history.load import combine as combine
 from partitioner.history.load import load_history as load_history
 from partitioner.history.load import load_history_for as load_history_for
+from partitioner.history.load import pin_sources as pin_sources
+from partitioner.history.load import unpinned_stores as unpinned_stores
 from partitioner.history.model import History as History
 from partitioner.history.model import Run as Run
 from partitioner.history.model import Samples as Samples
@@ -31,6 +31,16 @@ from partitioner.history.model import is_parallel as is_parallel
 from partitioner.history.repository import Repository as Repository
 from partitioner.history.repository import discover as discover
 from partitioner.history.repository import read_repository as read_repository
+from partitioner.history.sources import SOURCES as SOURCES
+from partitioner.history.sources import JsonSource as JsonSource
+from partitioner.history.sources import Purpose as Purpose
+from partitioner.history.sources import RemoteSource as RemoteSource
+from partitioner.history.sources import RepositorySource as RepositorySource
+from partitioner.history.sources import Request as Request
+from partitioner.history.sources import Source as Source
+from partitioner.history.sources import StoreSource as StoreSource
+from partitioner.history.sources import SubunitSource as SubunitSource
+from partitioner.history.sources import is_url as is_url
 from partitioner.history.subunit import read_stream as read_stream
 from partitioner.history.subunit import read_stream_file as read_stream_file
 from partitioner.history.timesdbm import read_times_dbm as read_times_dbm

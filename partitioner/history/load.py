@@ -1,161 +1,81 @@
 """Load timing history from every kind of source into one :class:`~partitioner.history.model.History`, read-only.
 
-Sources, in detection order (:data:`SOURCES`):
+The kinds (repositories, JSON timing files, subunit streams, store URLs, http(s) URLs) and how each is
+recognized are in :mod:`partitioner.history.sources`. A source may be prefixed with its kind to skip
+detection (``stestr:ci/.stestr``, ``subunit:run.bin``, ``json:-``, ``json:https://ci.example/timings``). An
+unprefixed project directory holding both repositories loads both. Relative paths (and relative
+``sqlite:///`` paths) are taken from ``base``. :func:`load_history` orders the runs of all sources oldest
+first (by their first timestamp; runs without timestamps stay after the run loaded before them) and
+renumbers ``Run.order`` 0, 1, ... in that order.
 
-``testrepository``  a ``.testrepository/`` directory, or a project directory holding one
-``stestr``          a ``.stestr/`` directory, or a project directory holding one
-``json``            a portable JSON timing file (:mod:`partitioner.history.jsonfile`)
-``subunit``         a subunit v1/v2 stream file, optionally gzip'd; ``-`` reads one from stdin
+**What a store gives.** For planning (``purpose="plan"``) a store returns its aggregated samples (the
+newest 5 per test and per class, computed in SQL, whatever the number of runs); for ``purpose="runs"``
+(``races``, ``history summary``) it returns its full runs, the ``newest`` ones when given.
 
-A path may be prefixed with its kind to skip detection (``stestr:ci/.stestr``, ``subunit:run.bin``,
-``json:-``). An unprefixed project directory holding both repositories loads both. :func:`load_history`
-orders the runs of all sources oldest first (by their first timestamp; runs without timestamps stay after
-the run loaded before them) and renumbers ``Run.order`` 0, 1, ... in that order.
+**Optional sources.** When planning, a store or a remote URL that cannot be read (server down, wrong
+password, HTTP error, timeout, no store file yet, a body that is no stream) is *optional*: it becomes one
+warning line and the plan goes on without it. A plan from less history is still a valid plan, only less
+balanced, so an unreachable log server or database must not fail the CI job it was meant to speed up. A
+source is *required* (its failure is an error) when:
+
+* the URL itself is malformed (a typo to fix, found before anything is fetched);
+* it is a local path (a missing file on the planning machine is a mistake, not an outage);
+* the read is for ``purpose="runs"`` (the command's whole job is to read it);
+* the store URL is pinned (``?upto=N``): a pin exists so that several jobs plan from the same history, and a
+  job that planned without it would disagree with the others;
+* ``strict=True``: shard jobs that each plan the whole split must all see the same history.
+
+A password in any URL is never shown: messages, warnings and source names carry the URL with ``***``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Protocol
+from typing import IO
 
 from partitioner.errors import HistoryError
-from partitioner.history.jsonfile import parse_samples, read_samples
+from partitioner.history.jsonfile import parse_samples
 from partitioner.history.model import History, Run, Samples
-from partitioner.history.repository import REPOSITORY_DIRS, discover, read_repository, repository_kind
-from partitioner.history.subunit import read_stream, read_stream_file, stream_kind
+from partitioner.history.repository import discover, repository_kind
+from partitioner.history.sources import SOURCES, Purpose, Request, is_url, json_history, stream_history
+from partitioner.history.store.url import is_store_url, parse_store_url, redact
+from partitioner.history.subunit import read_stream
+
+__all__ = ["STDIN", "combine", "load_history", "load_history_for", "pin_sources", "unpinned_stores"]
 
 STDIN = "-"
 _PREFIX = re.compile(r"^(?P<kind>[A-Za-z][A-Za-z0-9_-]+):(?P<rest>.*)$", re.DOTALL)
-#: lines that only a subunit v1 stream starts with (a text file holding one of them is taken as v1)
-_V1_LINE = re.compile(
-    rb"(?m)^(test|testing|time|tags|progress|success|successful|failure|error|skip|xfail|uxsuccess)[: ]"
-)
-_SNIFF_BYTES = 65536
-
-
-class Source(Protocol):
-    """One kind of history source: recognizes a path and loads it into a partial :class:`History`."""
-
-    name: str
-
-    def detect(self, path: Path) -> bool:
-        """Whether ``path`` looks like this kind of source (cheap: reads at most a few KiB)."""
-        ...
-
-    def load(self, path: Path, order: int, newest: int | None = None) -> History:
-        """Load ``path``; ``order`` is the source's position among the paths given (runs of a single stream
-        get it as their ``order``); ``newest`` caps how many of a repository's newest runs are read.
-
-        :raises HistoryError: when ``path`` is missing or unreadable as this kind
-        """
-        ...
-
-
-class RepositorySource:
-    """A testrepository or stestr repository (or a project directory holding one)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def detect(self, path: Path) -> bool:
-        """True for this kind's repository directory, or a project directory holding one."""
-        if not path.is_dir():
-            return False
-        own = repository_kind(path)
-        if own is not None:
-            return own == self.name
-        return repository_kind(path / REPOSITORY_DIRS[self.name]) is not None
-
-    def load(self, path: Path, order: int, newest: int | None = None) -> History:
-        """Read the runs (the ``newest`` ones when given) and ``times.dbm``; runs keep their numbers as ``order``."""
-        runs, times, warnings = read_repository(path, kind=self.name, newest=newest)
-        label = f"{self.name}:{path} ({len(runs)} runs, {len(times)} times.dbm entries)"
-        return History(runs=runs, last_times=times, sources=(label,), warnings=warnings)
-
-
-class JsonSource:
-    """A portable JSON timing file."""
-
-    name = "json"
-
-    def detect(self, path: Path) -> bool:
-        """True for a file named ``*.json`` or whose first non-blank character is ``{``."""
-        if not path.is_file():
-            return False
-        if path.suffix.lower() == ".json":
-            return True
-        return _head(path, 4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-
-    def load(self, path: Path, order: int, newest: int | None = None) -> History:
-        """Read and validate the file."""
-        return _json_history(read_samples(path), str(path))
-
-
-class SubunitSource:
-    """A subunit stream file: v2, v1 or gzip'd."""
-
-    name = "subunit"
-
-    def detect(self, path: Path) -> bool:
-        """True for a gzip or v2 file, a ``*.subunit`` file, or text holding a subunit v1 line."""
-        if not path.is_file():
-            return False
-        head = _head(path, _SNIFF_BYTES)
-        kind = stream_kind(head[:2])
-        if kind in ("gzip", "v2") or path.suffix.lower() == ".subunit":
-            return True
-        return kind == "v1" and _V1_LINE.search(head) is not None
-
-    def load(self, path: Path, order: int, newest: int | None = None) -> History:
-        """Parse the stream into one run."""
-        return _stream_history(read_stream_file(path, order=order), str(path))
-
-
-def _head(path: Path, size: int) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            return stream.read(size)
-    except OSError:
-        return b""
-
-
-#: every source kind, in detection order
-SOURCES: Mapping[str, Source] = MappingProxyType(
-    {
-        "testrepository": RepositorySource("testrepository"),
-        "stestr": RepositorySource("stestr"),
-        "json": JsonSource(),
-        "subunit": SubunitSource(),
-    }
-)
 
 _ACCEPTED = (
     "a .testrepository/ or .stestr/ directory (or a project directory holding one), a JSON timing file, "
-    "a subunit v1/v2 stream (optionally gzip'd), or '-' for a stream on stdin"
+    "a subunit v1/v2 stream (optionally gzip'd), '-' for a stream on stdin, a history store URL "
+    "(sqlite:///PATH, postgresql://USER@HOST/DB) or the http(s):// URL of a stream or timing file"
 )
 
 
 def _split(spec: str) -> tuple[str | None, str]:
-    """``kind:path`` -> ``(kind, path)``; a plain path (or an existing file whose name has a colon) ->
-    ``(None, path)``.
+    """``kind:target`` -> ``(kind, target)``; a URL, a plain path (or an existing file whose name has a colon)
+    -> ``(None, spec)``.
 
-    :raises HistoryError: for an unknown kind prefix or a prefix without a path
+    :raises HistoryError: for an unknown kind prefix or a prefix without a target
     """
+    if is_url(spec):
+        return None, spec
     match = _PREFIX.match(spec)
     if match is None or Path(spec).exists():
         return None, spec
     kind, rest = match.group("kind"), match.group("rest")
     if kind not in SOURCES:
         raise HistoryError(
-            f"{spec}: unknown history kind {kind!r}; valid kinds are {', '.join(SOURCES)} "
-            f"(e.g. stestr:.stestr), or give the path without a prefix to detect its kind"
+            f"{redact(spec)}: unknown history kind {kind!r}; valid kinds are {', '.join(SOURCES)} "
+            f"(e.g. stestr:.stestr), a store URL (sqlite:///PATH, postgresql://USER@HOST/DB), an http(s):// URL, "
+            f"or a path without a prefix to detect its kind"
         )
     if not rest:
         raise HistoryError(f"{spec}: no path after '{kind}:'; write e.g. {kind}:{_example(kind)}")
@@ -163,13 +83,15 @@ def _split(spec: str) -> tuple[str | None, str]:
 
 
 def _example(kind: str) -> str:
-    return {"testrepository": ".testrepository", "stestr": ".stestr", "json": "times.json"}.get(kind, "-")
+    return {"testrepository": ".testrepository", "stestr": ".stestr", "json": "times.json",
+            "store": "sqlite:///history.db", "remote": "https://ci.example/testrepository.subunit.gz"}.get(kind, "-")
 
 
 def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> History:
     if kind not in (None, "subunit", "json"):
         raise HistoryError(
-            f"{kind}:-: a repository cannot be read from stdin; pass its directory, or use subunit:- or json:-"
+            f"{kind}:-: a {kind} source cannot be read from stdin; pass its directory or URL, or use subunit:- "
+            f"or json:-"
         )
     source = stdin if stdin is not None else sys.stdin.buffer
     try:
@@ -177,38 +99,29 @@ def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> Histor
     except OSError as error:
         raise HistoryError(f"-: cannot read stdin ({error}); pipe a subunit stream or pass a file") from None
     if kind == "json":
-        return _json_history(parse_samples(data, STDIN), STDIN)
-    return _stream_history(read_stream(data, STDIN, order), STDIN)
+        return json_history(parse_samples(data, STDIN), STDIN)
+    return stream_history(read_stream(data, STDIN, order), STDIN)
 
 
-def _json_history(samples: Samples, name: str) -> History:
-    """The history a JSON timing file gives."""
-    return History(samples=(samples,), sources=(f"json:{name} ({len(samples.tests)} tests)",))
-
-
-def _stream_history(run: Run, name: str) -> History:
-    """The history a subunit stream gives: its one run."""
-    return History(runs=(run,), sources=(f"subunit:{name} ({len(run.records)} tests)",))
-
-
-def _load_path(kind: str | None, target: str, order: int, newest: int | None = None) -> list[History]:
-    path = Path(target)
-    if not path.exists():
+def _load_one(kind: str | None, request: Request) -> list[History]:
+    local = not is_url(request.target)
+    path = request.path
+    if local and not path.exists():
         raise HistoryError(
-            f"no such file or directory: {target}; pass {_ACCEPTED} "
+            f"no such file or directory: {redact(request.target)}; pass {_ACCEPTED} "
             f"(for a repository run `testr init`/`stestr init` and a run first)"
         )
     if kind is not None:
-        return [SOURCES[kind].load(path, order, newest)]
-    if path.is_dir() and repository_kind(path) is None:
+        return [SOURCES[kind].load(request)]
+    if local and path.is_dir() and repository_kind(path) is None:
         found = discover(path)
         if len(found) > 1:  # a project directory holding both repositories: read both
-            return [_load_path(None, repo, order, newest)[0] for repo in found]
+            return [_load_one(None, dataclasses.replace(request, target=repo))[0] for repo in found]
     for source in SOURCES.values():
-        if source.detect(path):
-            return [source.load(path, order, newest)]
+        if source.detect(request):
+            return [source.load(request)]
     raise HistoryError(
-        f"{target}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
+        f"{redact(request.target)}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
         f"force a kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})"
     )
 
@@ -256,17 +169,31 @@ def combine(parts: Sequence[History]) -> History:
     )
 
 
-def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: int | None = None) -> History:
+def _identity(kind: str | None, request: Request) -> tuple[str | None, str]:
+    """What makes two sources the same: the resolved path, or the URL itself."""
+    if is_url(request.target):
+        return kind, request.target
+    return kind, str(request.path.resolve())
+
+
+def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: int | None = None, *,
+                 base: Path | None = None, purpose: Purpose | None = None, strict: bool = False) -> History:
     """Load every history source named in ``paths`` and combine them into one :class:`History`.
 
-    :param paths: paths, each optionally prefixed ``kind:``; ``-`` (or ``subunit:-``/``json:-``) is stdin
+    :param paths: paths and URLs, each optionally prefixed ``kind:``; ``-`` (or ``subunit:-``/``json:-``) is stdin
     :param stdin: where ``-`` reads from (default ``sys.stdin.buffer``); it can be read only once
     :param newest: read at most this many of each repository's newest runs (default: all)
+    :param base: the directory relative paths are taken from (default: the working directory)
+    :param purpose: ``plan`` or ``runs`` (see the module docstring); default ``plan`` when ``newest`` is given,
+        else ``runs`` (what the callers that predate the parameter mean)
+    :param strict: every source is required, even when planning (shard jobs must agree)
     :returns: runs oldest first across all sources (``order`` renumbered), samples in path order,
         ``times.dbm`` entries merged (later paths win), one source name per source, every warning
-    :raises HistoryError: for an unknown prefix, a missing path, a path of no known kind, stdin given twice,
-        or a source that cannot be read at all (a repository's damaged runs only warn)
+    :raises HistoryError: for an unknown prefix, a malformed URL, a missing path, a path of no known kind,
+        stdin given twice, or a required source that cannot be read at all (a repository's damaged runs
+        and unreadable optional sources only warn)
     """
+    chosen: Purpose = purpose if purpose is not None else ("plan" if newest is not None else "runs")
     parts: list[History] = []
     seen: set[tuple[str | None, str]] = set()
     stdin_used = False
@@ -279,12 +206,13 @@ def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: i
             stdin_used = True
             parts.append(_load_stdin(kind, index, stdin))
             continue
-        identity = (kind, str(Path(target).resolve()))
+        request = Request(target, index, newest, base, chosen, strict)
+        identity = _identity(kind, request)
         if identity in seen:
-            warnings.append(f"{spec}: given more than once; read once")
+            warnings.append(f"{redact(spec)}: given more than once; read once")
             continue
         seen.add(identity)
-        parts.extend(_load_path(kind, target, index, newest))
+        parts.extend(_load_one(kind, request))
     combined = combine(parts)
     if warnings:
         combined = dataclasses.replace(combined, warnings=combined.warnings + tuple(warnings))
@@ -292,14 +220,64 @@ def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: i
 
 
 def load_history_for(cwd: Path, paths: Sequence[str], stdin: IO[bytes] | None = None,
-                     newest: int | None = None) -> History:
+                     newest: int | None = None, *, purpose: Purpose | None = None, strict: bool = False) -> History:
     """Load the given sources (relative paths are taken from ``cwd``), or discover ``.stestr``/``.testrepository``
     in ``cwd`` when none given.
 
     :param newest: read at most this many of each repository's newest runs (default: all)
+    :param purpose: ``plan`` or ``runs``; see :func:`load_history`
+    :param strict: every source is required (shard jobs must agree)
     """
     chosen = list(paths) or discover(cwd)
     if not chosen:
         return History()
-    return load_history([p if p == "-" or os.path.isabs(p) or ":" in p else str(cwd / p) for p in chosen],
-                        stdin=stdin, newest=newest)
+    return load_history(chosen, stdin=stdin, newest=newest, base=cwd, purpose=purpose, strict=strict)
+
+
+def _store_target(spec: str) -> str | None:
+    """The store URL ``spec`` names (``store:`` prefix or not), or ``None``."""
+    target = spec[len("store:"):] if spec.startswith("store:") else spec
+    return target if is_store_url(target) else None
+
+
+def pin_sources(paths: Sequence[str], base: Path | None = None, strict: bool = True) -> tuple[str, ...]:
+    """``paths`` with every unpinned store URL pinned to the store's newest run now (``?upto=N`` added), so
+    that reading them again later gives the same history while other jobs push.
+
+    The URLs keep their passwords (they are for reading); show them through
+    :func:`~partitioner.history.store.url.redact`. Other sources are returned unchanged: a file or a fixed
+    URL is its own pin.
+
+    :param strict: a store that cannot be read is an error (jobs that each plan the split must agree); when
+        False it is left unpinned, and the load that follows warns about it (one job writing a plan file)
+    :raises HistoryError: for a malformed store URL; when ``strict``, for a store that cannot be read
+    """
+    from partitioner.history.store import open_store
+
+    pinned: list[str] = []
+    for spec in paths:
+        target = _store_target(spec)
+        if target is None or parse_store_url(target, base).upto is not None:
+            pinned.append(spec)
+            continue
+        try:
+            with open_store(target, base) as store:
+                head = store.head()
+        except HistoryError:
+            if strict:
+                raise
+            pinned.append(spec)
+            continue
+        joiner = "&" if "?" in spec else "?"
+        pinned.append(f"{spec}{joiner}upto={head}")
+    return tuple(pinned)
+
+
+def unpinned_stores(paths: Sequence[str], base: Path | None = None) -> tuple[str, ...]:
+    """The store URLs in ``paths`` without ``?upto=N`` (password hidden): jobs reading them at different
+    times may plan from different histories.
+
+    :raises HistoryError: for a malformed store URL
+    """
+    return tuple(redact(spec) for spec in paths
+                 if (target := _store_target(spec)) is not None and parse_store_url(target, base).upto is None)

@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Literal
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from partitioner.errors import HistoryError
@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "Fetched",
     "RemoteError",
+    "check_url",
     "fetch",
     "gunzip",
     "is_remote",
@@ -171,6 +172,24 @@ def gunzip(data: bytes, name: str, limit: int = DEFAULT_MAX_EXPANDED) -> bytes:
     return out
 
 
+def check_url(url: str) -> None:
+    """Refuse a URL that no fetch could use (another scheme, no host, a port that is not a number), before
+    anything is fetched: such a URL is a typo to fix, not a server that is down.
+
+    :raises RemoteError: naming the URL (password hidden)
+    """
+    shown = redact(url)
+    if not is_remote(url):
+        raise RemoteError(f"{shown}: only http:// and https:// URLs can be fetched; pass a URL or a local path")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - urllib checks the port when it is read
+    except ValueError:
+        raise RemoteError(f"{shown}: not a valid URL (the port is not a number); fix the URL") from None
+    if not parts.hostname:
+        raise RemoteError(f"{shown}: not a valid URL (no host); write it as https://HOST/PATH")
+
+
 def fetch(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
           max_expanded: int = DEFAULT_MAX_EXPANDED, opener: urllib.request.OpenerDirector | None = None) -> Fetched:
     """Fetch ``url`` within ``timeout`` seconds and ``max_bytes`` bytes.
@@ -180,8 +199,7 @@ def fetch(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_M
         ``max_bytes`` (or over ``max_expanded`` after ``Content-Encoding: gzip``), or any network error
     """
     shown = redact(url)
-    if not is_remote(url):
-        raise RemoteError(f"{shown}: only http:// and https:// URLs can be fetched; pass a URL or a local path")
+    check_url(url)
     try:
         request, secrets = _request(url)
     except ValueError as error:  # e.g. a port that is not a number
@@ -225,10 +243,12 @@ def fetch(url: str, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_M
 
 
 def load_remote(url: str, order: int = 0, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                max_expanded: int = DEFAULT_MAX_EXPANDED, **fetch_options: Any) -> History:
+                max_expanded: int = DEFAULT_MAX_EXPANDED, kind: Literal["json", "subunit"] | None = None,
+                **fetch_options: Any) -> History:
     """Fetch ``url`` and read it as a JSON timing file (content starting with ``{``) or a subunit stream.
 
     :param order: the run's position among loaded runs (as for a local stream)
+    :param kind: read it as this kind whatever it looks like (``json:URL``, ``subunit:URL``)
     :raises RemoteError: when it cannot be fetched (see :func:`fetch`)
     :raises HistoryError: when it is fetched but is neither a timing file nor a readable stream
     """
@@ -236,7 +256,7 @@ def load_remote(url: str, order: int = 0, timeout: float = DEFAULT_TIMEOUT, max_
     data = got.data
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, got.url, max_expanded)
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+    if kind == "json" or (kind is None and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"):
         samples = parse_samples(data, got.url)
         return History(samples=(samples,), sources=(f"json:{got.url} ({len(samples.tests)} tests)",))
     run = read_stream(data, got.url, order)

@@ -14,6 +14,7 @@ from partitioner.errors import HistoryError
 from partitioner.history import SOURCES, discover, load_history
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import History, Samples
+from partitioner.history.sources import Request
 from tests.suites import subunit_v2, tree_snapshot
 
 T0 = 1_700_000_000.0
@@ -57,7 +58,7 @@ class LoadCase(testtools.TestCase):
 
 class TestRegistry(LoadCase):
     def test_detection_order(self) -> None:
-        self.assertEqual(["testrepository", "stestr", "json", "subunit"], list(SOURCES))
+        self.assertEqual(["testrepository", "stestr", "json", "subunit", "store", "remote"], list(SOURCES))
         for name, source in SOURCES.items():
             self.assertEqual(name, source.name)
 
@@ -75,9 +76,22 @@ class TestRegistry(LoadCase):
             "json": {json_file},
             "subunit": {v2, v1},
         }
+        urls = {"store": ["sqlite:///h.db", "postgresql://u:pw@h/db", "postgres://h/db"],
+                "remote": ["https://ci.example/testrepository.subunit.gz", "HTTP://h/t.json"]}
         for name, source in SOURCES.items():
             for path in (stestr, stestr.parent, testr, testr.parent, json_file, v2, v1, junk, self.dir):
-                self.assertEqual(path in expected[name], source.detect(path), f"{name} {path}")
+                self.assertEqual(path in expected.get(name, ()), source.detect(Request(str(path))), f"{name} {path}")
+            for kind, targets in urls.items():
+                for url in targets:
+                    self.assertEqual(kind == name, source.detect(Request(url)), f"{name} {url}")
+
+    def test_relative_paths_are_taken_from_base(self) -> None:
+        self.make_repo(self.dir / "proj" / ".stestr", [T0])
+        self.write("r.subunit", stream("a.B.c", T0))
+        self.assertTrue(SOURCES["stestr"].detect(Request("proj", base=self.dir)))
+        self.assertTrue(SOURCES["subunit"].detect(Request("r.subunit", base=self.dir)))
+        history = load_history(["proj", "subunit:r.subunit"], base=self.dir)
+        self.assertEqual(2, len(history.runs))
 
     def test_discover(self) -> None:
         self.assertEqual([], discover(self.dir))
@@ -178,7 +192,9 @@ class TestPrefixes(LoadCase):
 
     def test_unknown_prefix(self) -> None:
         message = self.assertHistoryError(["nose:x"], "unknown history kind 'nose'")
-        self.assertIn("testrepository, stestr, json, subunit", message)
+        self.assertIn("testrepository, stestr, json, subunit, store, remote", message)
+        message = self.assertHistoryError(["ftp://ci:Secret-1@h/x"], "unknown history kind 'ftp'", "an http(s):// URL")
+        self.assertNotIn("Secret-1", message)
 
     def test_prefix_without_path(self) -> None:
         self.assertHistoryError(["stestr:"], "no path after 'stestr:'")
