@@ -169,6 +169,17 @@ def select_runs(runs: Iterable[Run], since: float | None = None, last: int | Non
     return ordered
 
 
+#: window widths :func:`auto_window` chooses from (10 minutes to 30 days)
+WINDOWS = (600.0, 3600.0, 6 * 3600.0, 86400.0, 7 * 86400.0, 30 * 86400.0)
+
+
+def auto_window(runs: Sequence[Run], most: int = 12) -> float:
+    """The narrowest of :data:`WINDOWS` that splits the runs' time span into at most ``most`` windows."""
+    stamps = [t for t in (run_time(r) for r in runs) if t is not None]
+    span = max(stamps) - min(stamps) if stamps else 0.0
+    return next((w for w in WINDOWS if span / w < most), WINDOWS[-1])
+
+
 def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
     """Per test and per time window: failures in parallel runs and in serial runs.
 

@@ -1,0 +1,186 @@
+"""The project's own suite: which tool runs it (testr or stestr), and running some of its classes at once, one
+worker each, with its own test command -- the trials of ``partitioner races --confirm``.
+
+Trials run outside testr and stestr, through :func:`partitioner.run.run_phases` (the runner's workers: one
+process group each, terminated then killed on a signal or a deadline, every unfinished test recorded as
+failed), into streams in a temporary directory that is removed afterwards: nothing is stored in
+``.testrepository`` or ``.stestr``, and no process outlives a trial.
+
+The command: ``.testr.conf``'s ``test_command`` (``$LISTOPT`` dropped, ``$IDOPTION`` given an id file; with
+``python -m partitioner.run`` in front, the inner command after its ``--``), or for stestr the discovery
+``partitioner`` lists with (``python -m subunit.run discover -t TOP_DIR TEST_PATH``).
+"""
+
+from __future__ import annotations
+
+import io
+import shlex
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from partitioner.config import Settings
+from partitioner.errors import ConfigError
+from partitioner.history.repository import discover, repository_kind
+from partitioner.history.subunit import read_stream_file
+from partitioner.render.summary import Tool
+from partitioner.run import InnerCommand, Interrupt, run_phases
+from partitioner.statuses import FAILING
+
+#: seconds a trial may run beyond its estimate (x4) before its workers are stopped
+TRIAL_SLACK_S = 30.0
+#: process start-up and discovery seconds assumed before the first trial measured them
+STARTUP_S = 1.0
+
+
+def project_tool(cwd: Path, repository: str | None = None) -> Tool:
+    """The tool the project in ``cwd`` runs its tests with.
+
+    :param repository: the kind (``stestr``/``testrepository``) or directory name of the repository in use
+    :returns: the repository's tool; else the only repository's in ``cwd``; else the only config file's
+        (``.stestr.conf`` or ``.testr.conf``); else an unknown tool (advice names both)
+    """
+    kinds = [repository] if repository else [repository_kind(Path(p)) for p in discover(cwd)]
+    names = {"stestr": "stestr", ".stestr": "stestr", "testrepository": "testr", ".testrepository": "testr"}
+    found = {names[k] for k in kinds if k in names}
+    if len(found) == 1:
+        return Tool(found.pop())
+    configs = [tool for tool, name in (("testr", ".testr.conf"), ("stestr", ".stestr.conf")) if (cwd / name).is_file()]
+    return Tool(configs[0] if len(configs) == 1 else None)
+
+
+def _file_word(template: str) -> str:
+    """A shell word for ``template`` with ``{file}`` standing for the id file (``"$1"`` in our script)."""
+    return '"$1"'.join(shlex.quote(part) if part else "" for part in template.split("{file}"))
+
+
+def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerCommand, str]:
+    """The suite's own command for running a list of ids, and where it comes from.
+
+    :raises ConfigError: when the project has neither a usable ``.testr.conf`` nor ``.stestr.conf``
+    """
+    stestr = settings.stestr and settings.test_path
+    if settings.test_command and not (tool.name == "stestr" and stestr):
+        line = settings.test_command.replace("\n", " ")
+        words = shlex.split(line)
+        if "partitioner.run" in words and "--" in words:
+            # the runner in front: the trials are the runner's own workers, so run its inner command
+            head, inner = line.split(" -- ", 1) if " -- " in line else (line, "")
+            ours = shlex.split(head)
+            template = "--load-list {file}"
+            if "--id-option" in ours and ours.index("--id-option") + 1 < len(ours):
+                template = ours[ours.index("--id-option") + 1]
+            script = f"{inner} {' '.join(_file_word(w) for w in shlex.split(template))}"
+        else:
+            option = (settings.test_id_option or "--load-list $IDFILE").replace("$IDFILE", '"$1"')
+            option = option.replace("$IDLIST", '$(cat "$1")')
+            script = line.replace("$LISTOPT", "").replace("$IDOPTION", option)
+        python = shlex.quote(sys.executable)
+        script = f': "${{PYTHON:={python}}}"; export PYTHON; {script}'
+        return (InnerCommand(("/bin/sh", "-c", script, "partitioner-confirm"), id_option=("{file}",)),
+                f"test_command in {cwd / '.testr.conf'}")
+    if stestr:
+        argv = (sys.executable, "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
+                settings.test_path or ".")
+        return InnerCommand(argv), f"test discovery for {cwd / '.stestr.conf'}"
+    raise ConfigError(f"no test command to run trials with in {cwd}: --confirm needs .testr.conf with test_command "
+                      f"or .stestr.conf with test_path; add one, or drop --confirm")
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What one trial did.
+
+    :ivar failed: the classes with a failing (or unfinished) test
+    :ivar seconds: wall time
+    :ivar timed_out: the deadline stopped it (its unfinished tests count as failed)
+    :ivar signum: a signal (Ctrl-C) stopped it, or ``None``
+    """
+
+    failed: frozenset[str]
+    seconds: float
+    timed_out: bool = False
+    signum: int | None = None
+
+
+class Trials:
+    """Runs classes of the suite at once, one worker each; a context manager owning the temporary directory.
+
+    :param cwd: the project directory (the workers' working directory)
+    :param command: the suite's own command (:func:`trial_command`)
+    :param ids: class key -> its test ids, as the suite lists them
+    :param seconds: class key -> how long it runs (an estimate from history)
+    """
+
+    def __init__(self, cwd: Path, command: InnerCommand, ids: Mapping[str, Sequence[str]],
+                 seconds: Mapping[str, float]) -> None:
+        self.cwd = cwd
+        self.command = command
+        self.ids = ids
+        self.seconds = seconds
+        self.startup = STARTUP_S
+        self.count = 0
+        self.spent = 0.0
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Trials:
+        self._tmp = tempfile.TemporaryDirectory(prefix="partitioner-confirm-")
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def estimate(self, classes: Sequence[str]) -> float:
+        """Seconds a trial of ``classes`` should take: the longest class, plus start-up."""
+        return self.startup + max((self.seconds.get(c, 0.0) for c in classes), default=0.0)
+
+    def run(self, classes: Sequence[str], deadline: float) -> TrialOutcome:
+        """Run ``classes`` at once (worker ``i`` runs ``classes[i]``), stopping them ``deadline`` seconds in."""
+        assert self._tmp is not None, "use Trials as a context manager"
+        self.count += 1
+        stream = Path(self._tmp.name) / f"trial-{self.count}.subunit"
+        shares = [[list(self.ids[c]) for c in classes]]
+        expired = threading.Event()
+        began = time.monotonic()
+        with Interrupt() as interrupt, stream.open("wb") as out:
+            def expire() -> None:
+                expired.set()
+                interrupt.signum = signal.SIGALRM  # what run_phases watches: terminate, then kill the groups
+            timer = threading.Timer(deadline, expire)
+            timer.daemon = True
+            timer.start()
+            try:
+                run_phases(shares, self.command, out, io.StringIO(), interrupt=interrupt, cwd=self.cwd)
+            finally:
+                timer.cancel()
+            signum = None if expired.is_set() else interrupt.signum
+        seconds = time.monotonic() - began
+        self.spent += seconds
+        failed: set[str] = set()
+        for record in read_stream_file(stream).records:
+            index = _worker_index(record.worker)
+            if record.status in FAILING and index is not None and index < len(classes):
+                failed.add(classes[index])  # worker i ran classes[i]: its setUpClass and import errors too
+        if not expired.is_set() and signum is None:
+            self.startup = max(0.2, seconds - max((self.seconds.get(c, 0.0) for c in classes), default=0.0))
+        return TrialOutcome(frozenset(failed), seconds, expired.is_set(), signum)
+
+    def deadline(self, classes: Sequence[str]) -> float:
+        """How long a trial may run before it is stopped: four times its estimate, plus :data:`TRIAL_SLACK_S`."""
+        return 4 * self.estimate(classes) + TRIAL_SLACK_S
+
+
+
+def _worker_index(tag: str | None) -> int | None:
+    """``worker-3`` -> 3 (the tag :func:`run_phases` gives worker 3's events); ``None`` for anything else."""
+    head, _, number = (tag or "").rpartition("-")
+    return int(number) if head == "worker" and number.isdigit() else None

@@ -1,0 +1,278 @@
+"""``races --confirm``: which experiments to run, and what their outcomes say; pure.
+
+One failing run rarely tells the partner of a failed class from the bystanders that ran beside it (they all
+coincided once). So reproduce before accusing. For each suspect (a failed class ``F``) this module decides
+the *trials* -- groups of classes started at the same time, one worker each -- and the caller
+(:mod:`partitioner.cli.trials`) runs them with the suite's own test command and reports which classes
+failed. The policy:
+
+1. ``F`` alone, :attr:`Bounds.alone` times. A failure alone means flaky or broken, not a race: the verdict
+   is ``fails alone`` and no partner is tried.
+2. Round 1: ``F`` beside each candidate ``P`` (its best partners of another class, in ranking order), one
+   pair at a time. A pair *reproduces* when ``F`` fails, or when ``P`` fails while ``F`` passes (the race
+   went the other way) and ``P`` passes alone (run alone :attr:`Bounds.alone` times the first time that
+   happens).
+3. Stop once a round ends in which some candidate reproduced: each candidate was tried the same number of
+   times, and those that reproduced are the confirmed partners, the others did not reproduce.
+4. Otherwise, rounds 2 to :attr:`Bounds.tries` first run ``F`` beside every candidate at once (*side by
+   side*): when nothing fails, every candidate gets a clean try from one trial; a candidate that failed
+   (it may race another candidate) and, when ``F`` itself failed, every candidate, is then tried as a pair.
+
+The caller owns time: it asks for :meth:`Search.next_trial`, runs it (or decides the budget is spent and
+calls :meth:`Search.stop`), and hands the outcome to :meth:`Search.record`. :meth:`Search.verdicts` says,
+for each suspect, what was found and what was not tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Purpose = Literal["alone", "pair", "side by side"]
+Verdict = Literal["confirmed", "not reproduced", "fails alone", "not tried", "no race"]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How hard to try.
+
+    :ivar alone: runs of a class alone before it counts as passing alone
+    :ivar tries: the most tries beside each candidate
+    :ivar candidates: how many of the best partner classes are candidates (more when tied with the last)
+    """
+
+    alone: int = 2
+    tries: int = 4
+    candidates: int = 3
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A suspect to confirm and the partner classes to try, best first.
+
+    :ivar suspect: the suspect as shown (a test id or a class key)
+    :ivar klass: its class: what runs
+    :ivar partners: the candidate partner classes, best first
+    :ivar no_race: why it is known to be no race (then nothing runs), or ``None``
+    """
+
+    suspect: str
+    klass: str
+    partners: tuple[str, ...]
+    no_race: str | None = None
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One experiment: ``classes`` start at the same time, one worker each.
+
+    :ivar suspect: the class being confirmed
+    :ivar classes: the classes to run; the first is the one under test
+    :ivar purpose: ``alone`` (one class), ``pair`` (the suspect and one candidate), ``side by side`` (the
+        suspect and every open candidate)
+    """
+
+    suspect: str
+    classes: tuple[str, ...]
+    purpose: Purpose
+
+
+@dataclass(frozen=True)
+class Tried:
+    """A candidate's record: ``reproduced`` of ``tries`` trials beside the suspect reproduced a failure."""
+
+    partner: str
+    reproduced: int
+    tries: int
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What ``--confirm`` found for one suspect.
+
+    :ivar suspect: as shown; ``klass`` its class
+    :ivar verdict: ``confirmed`` (some candidate reproduced), ``not reproduced``, ``fails alone``,
+        ``not tried`` (the budget ran out first), or ``no race`` (known before trying: see ``note``)
+    :ivar alone: ``(failures, runs)`` of the suspect's class run alone
+    :ivar tried: every candidate tried, best first
+    :ivar untried: candidates never tried (the budget ran out)
+    :ivar note: why it is no race, or what stopped the search
+    """
+
+    suspect: str
+    klass: str
+    verdict: Verdict
+    alone: tuple[int, int] = (0, 0)
+    tried: tuple[Tried, ...] = ()
+    untried: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def confirmed(self) -> tuple[Tried, ...]:
+        """The candidates that reproduced the failure, best first."""
+        return tuple(t for t in self.tried if t.reproduced)
+
+
+@dataclass
+class _Suspect:
+    spec: Candidates
+    alone_runs: int = 0
+    alone_failures: int = 0
+    round: int = 0
+    queue: list[Trial] = field(default_factory=list)
+    tries: dict[str, int] = field(default_factory=dict)
+    reproduced: dict[str, int] = field(default_factory=dict)
+    #: pair trials in which only the partner failed, waiting for the partner's runs alone
+    pending: list[str] = field(default_factory=list)
+    done: Verdict | None = None
+    note: str = ""
+
+
+class Search:
+    """The confirm search over several suspects, one after the other (see the module docstring).
+
+    :param suspects: what to confirm, in order
+    :param bounds: how hard to try
+    """
+
+    def __init__(self, suspects: Sequence[Candidates], bounds: Bounds = Bounds()) -> None:
+        self.bounds = bounds
+        self._suspects = [_Suspect(s) for s in suspects]
+        #: class -> (failures, runs) alone, shared by every suspect (a partner is often tried twice)
+        self._alone: dict[str, tuple[int, int]] = {}
+        self._stopped: str | None = None
+        for state in self._suspects:
+            if state.spec.no_race is not None:
+                state.done, state.note = "no race", state.spec.no_race
+
+    # -- the next trial ------------------------------------------------------------------------------------
+
+    def next_trial(self) -> Trial | None:
+        """The next experiment to run, or ``None`` when the search is over."""
+        if self._stopped is not None:
+            return None
+        for state in self._suspects:
+            if state.done is None:
+                trial = self._next(state)
+                if trial is not None:
+                    return trial
+        return None
+
+    def _next(self, state: _Suspect) -> Trial | None:
+        klass = state.spec.klass
+        while True:
+            if state.pending:
+                partner = state.pending[0]
+                failures, runs = self._alone.get(partner, (0, 0))
+                if not failures and runs < self.bounds.alone:
+                    return Trial(klass, (partner,), "alone")
+                state.pending.pop(0)
+                if not failures:
+                    state.reproduced[partner] = state.reproduced.get(partner, 0) + 1
+                continue
+            failures, runs = self._alone.get(klass, (0, 0))
+            if failures:
+                state.alone_failures, state.alone_runs = failures, runs
+                state.done = "fails alone"
+                return None
+            if runs < self.bounds.alone:
+                return Trial(klass, (klass,), "alone")
+            state.alone_failures, state.alone_runs = failures, runs
+            if state.queue:
+                return state.queue[0]
+            if not self._next_round(state):
+                return None
+
+    def _next_round(self, state: _Suspect) -> bool:
+        """Close the round that just ended and queue the next; ``False`` when the suspect is decided."""
+        partners = state.spec.partners
+        if not partners:
+            state.done = "not reproduced"
+            state.note = "no partner of another class ran beside it"
+            return False
+        if state.round and any(state.reproduced.get(p) for p in partners):
+            state.done = "confirmed"
+            return False
+        if state.round >= self.bounds.tries:
+            state.done = "not reproduced"
+            return False
+        state.round += 1
+        klass = state.spec.klass
+        if state.round == 1 or len(partners) == 1:
+            state.queue = [Trial(klass, (klass, p), "pair") for p in partners]
+        else:
+            state.queue = [Trial(klass, (klass, *partners), "side by side")]
+        return True
+
+    # -- outcomes ------------------------------------------------------------------------------------------
+
+    def record(self, trial: Trial, failed: frozenset[str]) -> None:
+        """What ``trial`` did: ``failed`` are the classes of it that had a failing test."""
+        state = next(s for s in self._suspects if s.spec.klass == trial.suspect and s.done is None)
+        if trial.purpose == "alone":
+            (klass,) = trial.classes
+            failures, runs = self._alone.get(klass, (0, 0))
+            self._alone[klass] = (failures + (klass in failed), runs + 1)
+            return
+        if state.queue and state.queue[0] == trial:
+            state.queue.pop(0)
+        suspect, *partners = trial.classes
+        if trial.purpose == "pair":
+            (partner,) = partners
+            state.tries[partner] = state.tries.get(partner, 0) + 1
+            if suspect in failed:
+                state.reproduced[partner] = state.reproduced.get(partner, 0) + 1
+            elif partner in failed:
+                state.pending.append(partner)
+            return
+        if suspect in failed:  # side by side, and the suspect failed: try every candidate as a pair
+            state.queue.extend(Trial(suspect, (suspect, p), "pair") for p in partners)
+            return
+        for partner in partners:
+            if partner in failed:
+                state.queue.append(Trial(suspect, (suspect, partner), "pair"))
+            else:
+                state.tries[partner] = state.tries.get(partner, 0) + 1
+
+    def stop(self, why: str) -> None:
+        """End the search now (the budget ran out, or an interrupt): what was not tried stays untried."""
+        self._stopped = why
+
+    # -- results -------------------------------------------------------------------------------------------
+
+    def verdicts(self) -> tuple[Confirmation, ...]:
+        """One :class:`Confirmation` per suspect, in the order given."""
+        found: list[Confirmation] = []
+        for state in self._suspects:
+            spec = state.spec
+            failures, runs = self._alone.get(spec.klass, (state.alone_failures, state.alone_runs))
+            tried = tuple(Tried(p, state.reproduced.get(p, 0), state.tries[p])
+                          for p in spec.partners if state.tries.get(p))
+            untried = tuple(p for p in spec.partners if not state.tries.get(p))
+            verdict: Verdict
+            note = state.note
+            if state.done is not None:
+                verdict = state.done
+            else:  # stopped before it was decided
+                note = self._stopped or ""
+                if failures:
+                    verdict = "fails alone"
+                elif any(t.reproduced for t in tried):
+                    verdict = "confirmed"
+                else:
+                    verdict = "not reproduced" if tried else "not tried"
+            if verdict in ("fails alone", "no race"):
+                untried = ()
+            found.append(Confirmation(spec.suspect, spec.klass, verdict, (failures, runs), tried, untried, note))
+        return tuple(found)
+
+    def pairs(self) -> Mapping[tuple[str, str], tuple[int, int]]:
+        """Every pair tried: sorted class pair -> ``(reproductions, tries)``."""
+        found: dict[tuple[str, str], tuple[int, int]] = {}
+        for state in self._suspects:
+            for partner, tries in state.tries.items():
+                a, b = sorted((state.spec.klass, partner))
+                old = found.get((a, b), (0, 0))
+                found[(a, b)] = (old[0] + state.reproduced.get(partner, 0), old[1] + tries)
+        return found

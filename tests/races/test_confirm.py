@@ -1,0 +1,131 @@
+"""Tests for partitioner.races.confirm: the trials --confirm runs, and the verdicts, against small simulated suites."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import testtools
+
+from partitioner.races.confirm import Bounds, Candidates, Confirmation, Search, Trial, Tried
+
+F, P1, P2, P3 = "pkg.f.FTest", "pkg.p.P1Test", "pkg.p.P2Test", "pkg.p.P3Test"
+World = Callable[[tuple[str, ...]], frozenset[str]]
+
+
+def world(races: dict[tuple[str, str], str] | None = None, broken: frozenset[str] = frozenset()) -> World:
+    """A suite: ``races`` maps a racing pair to the class that loses when both run; ``broken`` classes always fail."""
+    def outcome(classes: tuple[str, ...]) -> frozenset[str]:
+        failed = set(broken & set(classes))
+        for (a, b), loser in (races or {}).items():
+            if a in classes and b in classes:
+                failed.add(loser)
+        return frozenset(failed)
+    return outcome
+
+
+def drive(search: Search, suite: World, limit: int | None = None) -> list[Trial]:
+    trials: list[Trial] = []
+    while (trial := search.next_trial()) is not None:
+        if limit is not None and len(trials) == limit:
+            search.stop("the budget ran out")
+            break
+        trials.append(trial)
+        search.record(trial, suite(trial.classes))
+    return trials
+
+
+def one(search: Search) -> Confirmation:
+    (found,) = search.verdicts()
+    return found
+
+
+class TestSearch(testtools.TestCase):
+    def test_the_candidate_that_reproduces_is_confirmed_after_one_round(self) -> None:
+        search = Search([Candidates(F, F, (P1, P2, P3))])
+        trials = drive(search, world({(F, P2): F}))
+        self.assertEqual([((F,), "alone"), ((F,), "alone"), ((F, P1), "pair"), ((F, P2), "pair"), ((F, P3), "pair")],
+                         [(t.classes, t.purpose) for t in trials])
+        found = one(search)
+        self.assertEqual("confirmed", found.verdict)
+        self.assertEqual((Tried(P1, 0, 1), Tried(P2, 1, 1), Tried(P3, 0, 1)), found.tried)
+        self.assertEqual((Tried(P2, 1, 1),), found.confirmed)
+        self.assertEqual(((0, 2), ()), (found.alone, found.untried))
+        self.assertEqual({(F, P1): (0, 1), (F, P2): (1, 1), (F, P3): (0, 1)}, dict(search.pairs()))
+
+    def test_when_the_partner_loses_it_must_pass_alone_to_count(self) -> None:
+        search = Search([Candidates(F, F, (P1, P2))])
+        trials = drive(search, world({(F, P1): P1}))
+        self.assertEqual([(F,), (F,), (F, P1), (P1,), (P1,), (F, P2)], [t.classes for t in trials])
+        self.assertEqual(("confirmed", (Tried(P1, 1, 1), Tried(P2, 0, 1))), (one(search).verdict, one(search).tried))
+
+    def test_a_partner_that_fails_alone_is_no_evidence(self) -> None:
+        search = Search([Candidates(F, F, (P1,))], Bounds(tries=2))
+        trials = drive(search, world(broken=frozenset({P1})))
+        self.assertEqual([(F,), (F,), (F, P1), (P1,), (F, P1)], [t.classes for t in trials])  # P1 alone once
+        self.assertEqual(("not reproduced", (Tried(P1, 0, 2),)), (one(search).verdict, one(search).tried))
+
+    def test_a_class_that_fails_alone_is_no_race(self) -> None:
+        search = Search([Candidates(F, F, (P1, P2))])
+        trials = drive(search, world(broken=frozenset({F})))
+        self.assertEqual([(F,)], [t.classes for t in trials])
+        found = one(search)
+        self.assertEqual(("fails alone", (1, 1), (), ()), (found.verdict, found.alone, found.tried, found.untried))
+
+    def test_nothing_reproduces_later_rounds_try_every_candidate_side_by_side(self) -> None:
+        search = Search([Candidates(F, F, (P1, P2, P3))], Bounds(tries=3))
+        trials = drive(search, world())
+        self.assertEqual(["alone", "alone", "pair", "pair", "pair", "side by side", "side by side"],
+                         [t.purpose for t in trials])
+        self.assertEqual((F, P1, P2, P3), trials[-1].classes)
+        found = one(search)
+        self.assertEqual(("not reproduced", (Tried(P1, 0, 3), Tried(P2, 0, 3), Tried(P3, 0, 3))),
+                         (found.verdict, found.tried))
+
+    def test_side_by_side_falls_back_to_pairs_for_what_failed(self) -> None:
+        # P2 and P3 race each other, not F: side by side one of them fails, so it is tried as a pair
+        search = Search([Candidates(F, F, (P1, P2, P3))], Bounds(tries=2))
+        trials = drive(search, world({(P2, P3): P3}))
+        self.assertEqual([((F, P1, P2, P3), "side by side"), ((F, P3), "pair")],
+                         [(t.classes, t.purpose) for t in trials[5:]])
+        self.assertEqual((Tried(P1, 0, 2), Tried(P2, 0, 2), Tried(P3, 0, 2)), one(search).tried)
+
+    def test_a_later_round_that_reproduces_tries_every_candidate_as_a_pair(self) -> None:
+        flaky = {"n": 0}
+
+        def suite(classes: tuple[str, ...]) -> frozenset[str]:
+            if F in classes and P3 in classes:  # reproduces from the third try on
+                flaky["n"] += 1
+                return frozenset({F}) if flaky["n"] >= 3 else frozenset()
+            return frozenset()
+        search = Search([Candidates(F, F, (P1, P2, P3))])
+        trials = drive(search, suite)
+        self.assertEqual(["alone", "alone", "pair", "pair", "pair", "side by side", "side by side", "pair", "pair",
+                          "pair"], [t.purpose for t in trials])
+        found = one(search)
+        self.assertEqual(("confirmed", (Tried(P1, 0, 3), Tried(P2, 0, 3), Tried(P3, 1, 3))),
+                         (found.verdict, found.tried))
+
+    def test_the_budget_leaves_the_rest_untried(self) -> None:
+        search = Search([Candidates(F, F, (P1, P2, P3)), Candidates(f"{P1}.test_1", P1, (F,))])
+        drive(search, world({(F, P2): F}), limit=3)
+        first, second = search.verdicts()
+        self.assertEqual(("not reproduced", (Tried(P1, 0, 1),), (P2, P3), "the budget ran out"),
+                         (first.verdict, first.tried, first.untried, first.note))
+        self.assertEqual(("not tried", (F,)), (second.verdict, second.untried))
+
+    def test_known_no_race_runs_nothing(self) -> None:
+        search = Search([Candidates(F, F, (P1,), no_race="it also failed in 1 serial run")])
+        self.assertIsNone(search.next_trial())
+        self.assertEqual(("no race", "it also failed in 1 serial run"), (one(search).verdict, one(search).note))
+
+    def test_a_class_run_alone_once_is_not_run_alone_again(self) -> None:
+        search = Search([Candidates(F, F, (P1,)), Candidates(P1, P1, (F,))])
+        trials = drive(search, world({(F, P1): P1}))
+        self.assertEqual([(F,), (F,), (F, P1), (P1,), (P1,), (P1, F)], [t.classes for t in trials])
+        self.assertEqual(["confirmed", "confirmed"], [c.verdict for c in search.verdicts()])
+
+    def test_no_candidates(self) -> None:
+        search = Search([Candidates(F, F, ())])
+        self.assertEqual(2, len(drive(search, world())))
+        self.assertEqual(("not reproduced", "no partner of another class ran beside it"),
+                         (one(search).verdict, one(search).note))
