@@ -20,15 +20,17 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from partitioner.cli.durations import spell
 from partitioner.config import Settings
 from partitioner.errors import ConfigError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
+from partitioner.races.confirm import Search
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
 from partitioner.statuses import FAILING
@@ -178,6 +180,56 @@ class Trials:
         """How long a trial may run before it is stopped: four times its estimate, plus :data:`TRIAL_SLACK_S`."""
         return 4 * self.estimate(classes) + TRIAL_SLACK_S
 
+
+
+@dataclass(frozen=True)
+class SearchEnd:
+    """How :func:`run_search` ended: why it stopped early (``None``: it finished) and the signal, if any."""
+
+    stopped: str | None = None
+    signum: int | None = None
+
+
+def run_search(search: Search, trials: Trials, budget: float, session: Interrupt,
+               progress: Callable[[str], None]) -> SearchEnd:
+    """Run ``search``'s trials until it is done, the budget is spent, or a signal arrives.
+
+    A trial whose estimate no longer fits the budget is not started; one the budget cuts short is stopped and
+    its outcome dropped. Each finished trial is reported to ``progress`` in one line.
+
+    :param session: the interrupt recorder around the whole search (a signal between trials)
+    """
+    began = time.monotonic()
+    spelt = spell(budget)
+    while (trial := search.next_trial()) is not None:
+        if session.signum is not None:
+            return _stop(search, "interrupted", session.signum)
+        left = budget - (time.monotonic() - began)
+        if trials.estimate(trial.classes) > left:
+            return _stop(search, f"the budget ({spelt}) ran out")
+        limit = trials.deadline(trial.classes)
+        outcome = trials.run(trial.classes, min(limit, left))
+        if outcome.signum is not None:
+            return _stop(search, "interrupted", outcome.signum)
+        if outcome.timed_out and limit > left:
+            return _stop(search, f"the budget ({spelt}) ran out during a trial")
+        search.record(trial, outcome.failed)
+        failed = ", ".join(_short(c) for c in trial.classes if c in outcome.failed) or "nothing"
+        what = {"alone": "alone", "pair": "beside", "side by side": "beside"}[trial.purpose]
+        others = ", ".join(_short(c) for c in trial.classes[1:])
+        late = f" (stopped after {limit:.0f}s: unfinished tests count as failed)" if outcome.timed_out else ""
+        progress(f"trial {trials.count}: {_short(trial.classes[0])} {what}{f' {others}' if others else ''}: "
+                 f"{failed} failed, {outcome.seconds:.1f}s{late}")
+    return SearchEnd()
+
+
+def _stop(search: Search, why: str, signum: int | None = None) -> SearchEnd:
+    search.stop(why)
+    return SearchEnd(why, signum)
+
+
+def _short(klass: str) -> str:
+    return klass.rpartition(".")[2] or klass
 
 
 def _worker_index(tag: str | None) -> int | None:

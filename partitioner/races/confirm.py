@@ -25,9 +25,15 @@ for each suspect, what was found and what was not tried.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+from partitioner.history.model import Run
+from partitioner.history.samples import worker_lanes
+from partitioner.races.diagnosis import Suspect
+from partitioner.statuses import PSEUDO_TESTS
+from partitioner.testids import canonical, class_key
 
 Purpose = Literal["alone", "pair", "side by side"]
 Verdict = Literal["confirmed", "not reproduced", "fails alone", "not tried", "no race"]
@@ -55,12 +61,66 @@ class Candidates:
     :ivar klass: its class: what runs
     :ivar partners: the candidate partner classes, best first
     :ivar no_race: why it is known to be no race (then nothing runs), or ``None``
+    :ivar unlisted: its class is no longer in the suite's listing (then nothing runs)
     """
 
     suspect: str
     klass: str
     partners: tuple[str, ...]
     no_race: str | None = None
+    unlisted: bool = False
+
+
+def candidates(suspects: Sequence[Suspect], count: int,
+               configured: Mapping[str, Sequence[str]] | None = None) -> tuple[Candidates, ...]:
+    """What to confirm: one :class:`Candidates` per failed class, in the order of ``suspects``.
+
+    The candidates are the suspect's partners of another class in ranking order (:meth:`Suspect.ranked`): the
+    first ``count`` classes, and any further one tied with the last of them; then the classes a configured
+    resource already pairs it with (so that ``--confirm`` also says whether those still hold). A class that
+    several test suspects stand for is confirmed once, with the first one's ranking.
+
+    :param configured: class -> the classes configured resources pair it with
+    """
+    found: dict[str, Candidates] = {}
+    for suspect in suspects:
+        klass = suspect.klass
+        if klass in found:
+            continue
+        ranked: list[tuple[str, float]] = []
+        for partner, theirs in suspect.ranked():
+            if theirs not in (c for c, _ in ranked):
+                ranked.append((theirs, partner.score))
+        chosen = [c for c, _ in ranked[:count]]
+        if len(ranked) > count:
+            last = ranked[count - 1][1]
+            chosen += [c for c, score in ranked[count:] if score == last]
+        chosen += [c for c in (configured or {}).get(klass, ()) if c not in chosen and c != klass]
+        found[klass] = Candidates(suspect.test, klass, tuple(chosen), suspect.not_race)
+    return tuple(found.values())
+
+
+def class_seconds(runs: Iterable[Run]) -> dict[str, float]:
+    """How long each class runs on a worker, from setUpClass to its last test: the most any run took.
+
+    On a worker lane a class runs from the previous test's stop (its setUpClass time included) to its last
+    test's stop; in a failed run it may have stopped early, hence the most over the runs.
+    """
+    longest: dict[str, float] = {}
+    for run in runs:
+        spent: dict[str, float] = {}
+        for _, lane in worker_lanes(run):
+            previous: float | None = None
+            for record in lane:
+                assert record.start is not None and record.stop is not None  # lanes hold timed records only
+                if record.test_id not in PSEUDO_TESTS:
+                    begin = record.start if previous is None else min(record.start, previous)
+                    key = class_key(canonical(record.test_id))
+                    spent[key] = spent.get(key, 0.0) + max(0.0, record.stop - begin)
+                previous = record.stop
+        for key, seconds in spent.items():
+            longest[key] = max(longest.get(key, 0.0), seconds)
+    return longest
 
 
 @dataclass(frozen=True)
@@ -145,6 +205,8 @@ class Search:
         for state in self._suspects:
             if state.spec.no_race is not None:
                 state.done, state.note = "no race", state.spec.no_race
+            elif state.spec.unlisted:
+                state.done, state.note = "not tried", "its tests are no longer in the suite's listing"
 
     # -- the next trial ------------------------------------------------------------------------------------
 

@@ -150,6 +150,17 @@ def pair_classes(pattern: re.Pattern[str], runs: Iterable[Run]) -> tuple[str, ..
                          if pattern.search(r.test_id)}))
 
 
+def configured_pairs(existing: Sequence[tuple[str, re.Pattern[str]]], runs: Sequence[Run]
+                     ) -> dict[str, tuple[str, str]]:
+    """The configured resources that pair exactly two classes (of the tests in ``runs``): name -> the pair."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, pattern in existing:
+        classes = pair_classes(pattern, runs)
+        if len(classes) == 2:
+            found[name] = (classes[0], classes[1])
+    return found
+
+
 def pair_evidence(a: str, b: str, runs: Sequence[Run]) -> PairEvidence:
     """How classes ``a`` and ``b`` fared in the parallel runs (runs where nearly everything failed left out)."""
     kept: list[str] = []
@@ -186,11 +197,7 @@ def doubts(existing: Sequence[tuple[str, re.Pattern[str]]], runs: Sequence[Run],
     """
     tried = tried or {}
     found: dict[str, str] = {}
-    for name, pattern in existing:
-        classes = pair_classes(pattern, runs)
-        if len(classes) != 2:
-            continue
-        a, b = classes
+    for name, (a, b) in configured_pairs(existing, runs).items():
         reproduced, tries = tried.get((a, b), (0, 0))
         if reproduced:
             continue
