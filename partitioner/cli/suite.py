@@ -14,6 +14,7 @@ The command: ``.testr.conf``'s ``test_command`` (``$LISTOPT`` dropped, ``$IDOPTI
 from __future__ import annotations
 
 import io
+import re
 import shlex
 import signal
 import sys
@@ -39,6 +40,8 @@ from partitioner.statuses import FAILING
 TRIAL_SLACK_S = 30.0
 #: process start-up and discovery seconds assumed before the first trial measured them
 STARTUP_S = 1.0
+#: what makes a shell command line more than one simple command
+_COMPOUND = re.compile(r"[;&|<>`()]|\$\(")
 
 
 def project_tool(cwd: Path, repository: str | None = None) -> Tool:
@@ -84,6 +87,8 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
             option = option.replace("$IDLIST", '$(cat "$1")')
             script = line.replace("$LISTOPT", "").replace("$IDOPTION", option)
         python = shlex.quote(sys.executable)
+        if not _COMPOUND.search(script):  # one simple command: exec it, so the worker process is the test runner
+            script = f"exec {script.strip()}"
         script = f': "${{PYTHON:={python}}}"; export PYTHON; {script}'
         return (InnerCommand(("/bin/sh", "-c", script, "partitioner-confirm"), id_option=("{file}",)),
                 f"test_command in {cwd / '.testr.conf'}")
