@@ -214,3 +214,38 @@ def doubts(existing: Sequence[tuple[str, re.Pattern[str]]], runs: Sequence[Run],
         if why:
             found[name] = "; ".join(why)
     return found
+
+
+_HEADER = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+_RESOURCES = re.compile(r"^resources\s*[=:]", re.IGNORECASE)
+
+
+def merge_into(text: str, resources_section: str) -> str:
+    """``text`` (an INI file) with its ``[partitioner]`` section's ``resources`` value replaced by the one of
+    ``resources_section`` (what :func:`section` returns), everything else kept as it is.
+
+    testr and stestr read their config files strictly: a second ``[partitioner]`` section, or a second
+    ``resources`` option, makes them refuse the file. So rules go *into* the section: its ``resources`` option
+    (the option line and its indented or blank continuation lines) is replaced; a section without one gets it
+    after its header; a file without the section gets the section at its end. With several ``[partitioner]``
+    sections (appended by hand), the last one is the one changed, as the last one is what counts.
+    """
+    body = [line for line in resources_section.splitlines() if not _HEADER.match(line)]
+    lines = text.splitlines()
+    headers = [i for i, line in enumerate(lines) if (m := _HEADER.match(line)) and m["name"].strip() == "partitioner"]
+    if not headers:
+        gap = "" if not text or text.endswith("\n\n") else "\n" if text.endswith("\n") else "\n\n"
+        return f"{text}{gap}[partitioner]\n" + "\n".join(body) + "\n"
+    start = headers[-1] + 1
+    end = next((i for i in range(start, len(lines)) if _HEADER.match(lines[i])), len(lines))
+    option = next((i for i in range(start, end) if _RESOURCES.match(lines[i])), None)
+    if option is None:
+        lines[start:start] = body
+    else:
+        stop = option + 1
+        while stop < end and (not lines[stop].strip() or lines[stop][:1] in (" ", "\t")):
+            stop += 1
+        while stop > option + 1 and not lines[stop - 1].strip():  # blank lines before what follows stay
+            stop -= 1
+        lines[option:stop] = body
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ running the suspects beside their best partners); print resources that separate 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -13,13 +14,13 @@ from partitioner.cli import durations
 from partitioner.cli.arguments import add_directory, add_history, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
-from partitioner.config import Settings, load_settings
-from partitioner.errors import HistoryError, InputError, UsageError
+from partitioner.config import CONFIG_FILES, Settings, load_settings
+from partitioner.errors import HistoryError, InputError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search, candidates, class_seconds
-from partitioner.races.rules import configured_pairs, doubts, section
+from partitioner.races.rules import configured_pairs, doubts, merge_into, section
 from partitioner.render import races as render
 from partitioner.render.summary import Tool
 from partitioner.run import Interrupt
@@ -63,7 +64,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidates", type=positive_int, metavar="K",
                         help=f"with --confirm: the partner classes tried per failed class, best first, and any "
                              f"tied with the last (default {DEFAULTS.candidates})")
+    parser.add_argument("--into", nargs="?", const="", metavar="FILE",
+                        help="with --format config: merge the rules into FILE's [partitioner] section (its resources "
+                             "value is replaced by the configured resources and the new rules; the rest of the file "
+                             "is kept), rather than only printing them; default FILE: the config file that sets "
+                             "resources, else the project's .testr.conf or .stestr.conf. testr and stestr refuse a "
+                             "config file with two [partitioner] sections, so use this, not >>, after the first time")
     add_directory(parser)
+
+
+def _target(cwd: Path, settings: Settings, tool: Tool, given: str) -> Path:
+    """The config file ``--into`` merges into (see its help)."""
+    if given:
+        path = Path(given)
+        return path if path.is_absolute() or path.exists() else cwd / path
+    where = settings.where.get("resources", "")
+    for name in CONFIG_FILES:
+        if where == f"[partitioner] in {cwd / name}":
+            return cwd / name
+    if where:
+        raise UsageError(f"resources are set in {where}, which --into cannot edit; pass --into FILE (an INI file "
+                         f"such as .testr.conf), or copy the printed lines there by hand")
+    preferred = [".stestr.conf", ".testr.conf"] if tool.name == "stestr" else [".testr.conf", ".stestr.conf"]
+    for name in preferred:
+        if (cwd / name).is_file():
+            return cwd / name
+    raise UsageError(f"no .testr.conf or .stestr.conf in {cwd} to merge the rules into; pass --into FILE")
+
+
+def _merge(path: Path, text: str) -> None:
+    """Write ``text``'s resources into ``path``'s [partitioner] section, atomically (the file's mode kept)."""
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        fresh = path.with_name(f".{path.name}.partitioner-tmp")
+        fresh.write_text(merge_into(old, text), encoding="utf-8")
+        if path.exists():
+            os.chmod(fresh, path.stat().st_mode & 0o7777)
+        os.replace(fresh, path)
+    except OSError as error:
+        raise OutputError(f"cannot write the rules into {path}: {error.strerror or error}; check permissions, or "
+                          f"drop --into and copy the printed lines by hand") from None
 
 
 def _pick(spec: str | None, cwd: Path, repo: Repository | None, console: Console, what: str,
@@ -98,6 +138,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("RUN - and --serial -/--history - all want stdin; put all but one of them in a file")
     given = [flag for flag, value in (("--budget", args.budget), ("--tries", args.tries),
                                       ("--candidates", args.candidates)) if value is not None]
+    if args.into is not None and args.format != "config":
+        raise UsageError("--into only applies with --format config; add --format config or leave it out")
     if given and not args.confirm:
         raise UsageError(f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} with --confirm; add "
                          f"--confirm or leave {'them' if len(given) > 1 else 'it'} out")
@@ -147,6 +189,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                 {k: (a, b) for k, (a, b) in pairs.items()}, where)
     shown = confirmed[0] if confirmed is not None else None
     if args.format == "config":
+        target = _target(cwd, settings, tool, args.into) if args.into is not None else None
         rules = render.rules_for(suspects, shown)
         text = section(rules, [(r.name, r.pattern.pattern) for r in settings.resources], doubtful)
         console.warn(*notes)
@@ -157,6 +200,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                  f"{'confirmed ' if shown else ''}partner class: no resources to suggest\n")
         if text:
             render.render_config(diagnosis, label, text, console.stdout, confirmed=shown is not None)
+            if target is not None:
+                _merge(target, text)
+                console.stderr.write(f"partitioner: merged {sum(r.active for r in rules)} rule"
+                                     f"{'s' if sum(r.active for r in rules) != 1 else ''} into the [partitioner] "
+                                     f"resources of {target}\n")
         return code
     if args.format == "json":
         render.render_json(suspects, args.top, console.stdout, confirmed=shown, doubts=found)
