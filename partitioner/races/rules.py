@@ -85,6 +85,12 @@ def _comment(rule: Rule) -> str | None:
     return None
 
 
+def fresh(rules: Sequence[Rule], existing: Sequence[tuple[str, str]]) -> tuple[Rule, ...]:
+    """The rules whose pair no configured resource already writes (the same regex)."""
+    written = {regex for _, regex in existing}
+    return tuple(r for r in rules if pair_regex(*r.pair) not in written)
+
+
 def section(rules: Sequence[Rule], existing: Sequence[tuple[str, str]] = (),
             doubtful: Mapping[str, str] | None = None) -> str:
     """The ``[partitioner]`` section: configured resources first, then one ``raceN`` line per rule.
@@ -92,9 +98,10 @@ def section(rules: Sequence[Rule], existing: Sequence[tuple[str, str]] = (),
     :param existing: ``(name, regex)`` resource lines already configured; they are kept first (an appended
         section's ``resources`` replaces the earlier value) and their names are not reused
     :param doubtful: configured resource name -> why the evidence no longer supports it (a comment above it)
-    :returns: the section text, or ``""`` when there is no rule and nothing is doubtful
+    :returns: the section text, or ``""`` when there is no new rule and nothing is doubtful
     """
     doubtful = doubtful or {}
+    rules = fresh(rules, existing)
     if not rules and not doubtful:
         return ""
     taken = {name for name, _ in existing}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import json
 
 from partitioner.config import load_settings
@@ -224,3 +225,39 @@ class TestOneRankingOneRule(RepositoryCase):
         status, _, err = self.cli("races", "--confirm", "--budget", "soon")
         self.assertEqual(2, status)
         self.assertIn("expected a duration such as 90, 90s, 10m, 1h30m or 2d, got 'soon'", err)
+
+
+class TestInto(RepositoryCase):
+    def test_rules_merge_into_the_config_twice_without_a_second_section(self) -> None:
+        self.repository(racing_runs())
+        conf = self.dir / ".testr.conf"
+        conf.write_text("[DEFAULT]\ntest_command=true\n")
+        status, out, err = self.cli("races", "2", "--format", "config", "--into")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"partitioner: merged 1 new rule into the [partitioner] resources of {conf}\n", err)
+        self.assertIn("    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.", out)
+        first = conf.read_text()
+        self.assertEqual(1, first.count("[partitioner]"))
+        status, _, err = self.cli("races", "0", "--format", "config", "--into", str(conf))
+        self.assertEqual(0, status, err)
+        text = conf.read_text()
+        self.assertEqual(1, text.count("[partitioner]"))
+        parser = configparser.ConfigParser(interpolation=None)  # as strict as testr's and stestr's
+        parser.read_string(text)
+        self.assertEqual(["race1"], [r.name for r in load_settings(self.dir).resources])  # the same pair, once
+
+    def test_into_needs_the_config_format_and_an_ini_file(self) -> None:
+        self.repository(racing_runs())
+        self.assertOneLineError(["races", "--into", "-C", str(self.dir)], 2,
+                                "--into only applies with --format config")
+        (self.dir / "pyproject.toml").write_text("[tool.partitioner]\nresources = ['db: x']\n")
+        self.assertOneLineError(["races", "2", "--format", "config", "--into", "-C", str(self.dir)], 2,
+                                "which --into cannot edit; pass --into FILE")
+
+    def test_a_pair_configured_already_is_not_written_again(self) -> None:
+        self.repository(racing_runs())
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\nresources =\n"
+                                               "    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n")
+        status, out, err = self.cli("races", "2", "--format", "config")
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("every pair suggested is configured already: nothing to add", err)

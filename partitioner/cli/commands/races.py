@@ -20,7 +20,7 @@ from partitioner.history import Repository, Run, is_parallel, load_history_for, 
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search, candidates, class_seconds
-from partitioner.races.rules import configured_pairs, doubts, merge_into, section
+from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
 from partitioner.render import races as render
 from partitioner.render.summary import Tool
 from partitioner.run import Interrupt
@@ -191,20 +191,23 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.format == "config":
         target = _target(cwd, settings, tool, args.into) if args.into is not None else None
         rules = render.rules_for(suspects, shown)
-        text = section(rules, [(r.name, r.pattern.pattern) for r in settings.resources], doubtful)
+        configured = [(r.name, r.pattern.pattern) for r in settings.resources]
+        text = section(rules, configured, doubtful)
         console.warn(*notes)
         for line in render.no_rule_notes(suspects, shown):
             console.stderr.write(f"partitioner: {line}\n")
         if not rules:
             console.stderr.write(f"partitioner: no failed class of {label} has a "
                                  f"{'confirmed ' if shown else ''}partner class: no resources to suggest\n")
+        elif not text:
+            console.stderr.write("partitioner: every pair suggested is configured already: nothing to add\n")
         if text:
             render.render_config(diagnosis, label, text, console.stdout, confirmed=shown is not None)
             if target is not None:
                 _merge(target, text)
-                console.stderr.write(f"partitioner: merged {sum(r.active for r in rules)} rule"
-                                     f"{'s' if sum(r.active for r in rules) != 1 else ''} into the [partitioner] "
-                                     f"resources of {target}\n")
+                count = sum(r.active for r in fresh(rules, configured))
+                console.stderr.write(f"partitioner: merged {count} new rule{'s' if count != 1 else ''} into the "
+                                     f"[partitioner] resources of {target}\n")
         return code
     if args.format == "json":
         render.render_json(suspects, args.top, console.stdout, confirmed=shown, doubts=found)
