@@ -45,12 +45,17 @@ class Bounds:
 
     :ivar alone: runs of a class alone before it counts as passing alone
     :ivar tries: the most tries beside each candidate
-    :ivar candidates: how many of the best partner classes are candidates (more when tied with the last)
+    :ivar candidates: how many of the best partner classes are tried as pairs first (more when tied with the
+        last); the others are tried side by side when none of these reproduces
+    :ivar width: the most candidates beside the suspect in one side-by-side trial
+    :ivar most: the most partner classes tried at all
     """
 
     alone: int = 2
     tries: int = 4
     candidates: int = 3
+    width: int = 8
+    most: int = 24
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Candidates:
     :ivar suspect: the suspect as shown (a test id or a class key)
     :ivar klass: its class: what runs
     :ivar partners: the candidate partner classes, best first
+    :ivar first: how many of ``partners`` are tried as pairs first (default all)
     :ivar no_race: why it is known to be no race (then nothing runs), or ``None``
     :ivar unlisted: its class is no longer in the suite's listing (then nothing runs)
     """
@@ -69,16 +75,24 @@ class Candidates:
     partners: tuple[str, ...]
     no_race: str | None = None
     unlisted: bool = False
+    first: int | None = None
+
+    @property
+    def best(self) -> tuple[str, ...]:
+        """The partners tried as pairs first."""
+        return self.partners if self.first is None else self.partners[:self.first]
 
 
 def candidates(suspects: Sequence[Suspect], count: int,
-               configured: Mapping[str, Sequence[str]] | None = None) -> tuple[Candidates, ...]:
+               configured: Mapping[str, Sequence[str]] | None = None, most: int = Bounds.most
+               ) -> tuple[Candidates, ...]:
     """What to confirm: one :class:`Candidates` per failed class, in the order of ``suspects``.
 
-    The candidates are the suspect's partners of another class in ranking order (:meth:`Suspect.ranked`): the
-    first ``count`` classes, and any further one tied with the last of them; then the classes a configured
-    resource already pairs it with (so that ``--confirm`` also says whether those still hold). A class that
-    several test suspects stand for is confirmed once, with the first one's ranking.
+    The candidates are the suspect's partners of another class in ranking order (:meth:`Suspect.ranked`). The
+    *best*, tried as pairs first, are the first ``count`` classes, any further one tied with the last of them,
+    and the classes a configured resource already pairs it with (so that ``--confirm`` also says whether those
+    still hold); the others (``most`` in all) follow. A class that several test suspects stand for is confirmed
+    once, with the first one's ranking.
 
     :param configured: class -> the classes configured resources pair it with
     """
@@ -96,7 +110,8 @@ def candidates(suspects: Sequence[Suspect], count: int,
             last = ranked[count - 1][1]
             chosen += [c for c, score in ranked[count:] if score == last]
         chosen += [c for c in (configured or {}).get(klass, ()) if c not in chosen and c != klass]
-        found[klass] = Candidates(suspect.test, klass, tuple(chosen), suspect.not_race)
+        rest = [c for c, _ in ranked if c not in chosen][:max(0, most - len(chosen))]
+        found[klass] = Candidates(suspect.test, klass, tuple(chosen + rest), suspect.not_race, first=len(chosen))
     return tuple(found.values())
 
 
@@ -185,6 +200,8 @@ class _Suspect:
     reproduced: dict[str, int] = field(default_factory=dict)
     #: pair trials in which only the partner failed, waiting for the partner's runs alone
     pending: list[str] = field(default_factory=list)
+    #: whether round 1 went on to the partners beyond the best
+    widened: bool = False
     done: Verdict | None = None
     note: str = ""
 
@@ -247,25 +264,44 @@ class Search:
                 return None
 
     def _next_round(self, state: _Suspect) -> bool:
-        """Close the round that just ended and queue the next; ``False`` when the suspect is decided."""
+        """Close the round that just ended and queue the next; ``False`` when the suspect is decided.
+
+        Round 1 tries the best candidates as pairs and, when none of them reproduced, the others side by
+        side; later rounds try every candidate side by side.
+        """
         partners = state.spec.partners
         if not partners:
             state.done = "not reproduced"
             state.note = "no partner of another class ran beside it"
             return False
-        if state.round and any(state.reproduced.get(p) for p in partners):
+        reproduced = any(state.reproduced.get(p) for p in partners)
+        if state.round and reproduced:
             state.done = "confirmed"
             return False
+        rest = partners[len(state.spec.best):]
+        if state.round == 1 and rest and not state.widened:
+            state.widened = True
+            state.queue = self._side_by_side(state.spec.klass, rest)
+            return True
         if state.round >= self.bounds.tries:
             state.done = "not reproduced"
             return False
         state.round += 1
         klass = state.spec.klass
-        if state.round == 1 or len(partners) == 1:
-            state.queue = [Trial(klass, (klass, p), "pair") for p in partners]
+        if state.round == 1:
+            state.queue = [Trial(klass, (klass, p), "pair") for p in state.spec.best]
+            if not state.queue:  # no best ones: go straight to the others
+                state.widened = True
+                state.queue = self._side_by_side(klass, rest)
         else:
-            state.queue = [Trial(klass, (klass, *partners), "side by side")]
+            state.queue = self._side_by_side(klass, partners)
         return True
+
+    def _side_by_side(self, klass: str, partners: Sequence[str]) -> list[Trial]:
+        """Trials of ``klass`` beside ``partners``, at most :attr:`Bounds.width` at a time (a pair for one)."""
+        width = max(1, self.bounds.width)
+        chunks = [tuple(partners[i:i + width]) for i in range(0, len(partners), width)]
+        return [Trial(klass, (klass, *chunk), "pair" if len(chunk) == 1 else "side by side") for chunk in chunks]
 
     # -- outcomes ------------------------------------------------------------------------------------------
 
@@ -288,8 +324,10 @@ class Search:
             elif partner in failed:
                 state.pending.append(partner)
             return
-        if suspect in failed:  # side by side, and the suspect failed: try every candidate as a pair
-            state.queue.extend(Trial(suspect, (suspect, p), "pair") for p in partners)
+        if suspect in failed:  # side by side, and the suspect failed: which of them? halve the group, and again
+            half = (len(partners) + 1) // 2
+            state.queue[:0] = [*self._side_by_side(suspect, partners[:half]),
+                               *self._side_by_side(suspect, partners[half:])]
             return
         for partner in partners:
             if partner in failed:
@@ -311,7 +349,8 @@ class Search:
             failures, runs = self._alone.get(spec.klass, (state.alone_failures, state.alone_runs))
             tried = tuple(Tried(p, state.reproduced.get(p, 0), state.tries[p])
                           for p in spec.partners if state.tries.get(p))
-            untried = tuple(p for p in spec.partners if not state.tries.get(p))
+            # candidates a finished search did not need are not "untried"; those a stop left out are
+            untried = () if state.done is not None else tuple(p for p in spec.partners if not state.tries.get(p))
             verdict: Verdict
             note = state.note
             if state.done is not None:

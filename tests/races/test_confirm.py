@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import testtools
 
-from partitioner.races.confirm import Bounds, Candidates, Confirmation, Search, Trial, Tried
+from partitioner.races.confirm import Bounds, Candidates, Confirmation, Search, Trial, Tried, candidates
 
 F, P1, P2, P3 = "pkg.f.FTest", "pkg.p.P1Test", "pkg.p.P2Test", "pkg.p.P3Test"
 World = Callable[[tuple[str, ...]], frozenset[str]]
@@ -99,8 +99,8 @@ class TestSearch(testtools.TestCase):
             return frozenset()
         search = Search([Candidates(F, F, (P1, P2, P3))])
         trials = drive(search, suite)
-        self.assertEqual(["alone", "alone", "pair", "pair", "pair", "side by side", "side by side", "pair", "pair",
-                          "pair"], [t.purpose for t in trials])
+        # round 3: F failed beside all three; the halves say which: P1 and P2 together are clean, P3 reproduces
+        self.assertEqual([(F, P1, P2, P3), (F, P1, P2, P3), (F, P1, P2), (F, P3)], [t.classes for t in trials[5:]])
         found = one(search)
         self.assertEqual(("confirmed", (Tried(P1, 0, 3), Tried(P2, 0, 3), Tried(P3, 1, 3))),
                          (found.verdict, found.tried))
@@ -123,6 +123,41 @@ class TestSearch(testtools.TestCase):
         trials = drive(search, world({(F, P1): P1}))
         self.assertEqual([(F,), (F,), (F, P1), (P1,), (P1,), (P1, F)], [t.classes for t in trials])
         self.assertEqual(["confirmed", "confirmed"], [c.verdict for c in search.verdicts()])
+
+    def test_when_the_best_do_not_reproduce_the_others_are_tried_side_by_side_and_halved(self) -> None:
+        others = tuple(f"pkg.q.Q{i}Test" for i in range(5))
+        search = Search([Candidates(F, F, (P1, P2, *others), first=2)])
+        trials = drive(search, world({(F, others[3]): F}))
+        self.assertEqual([((F,), "alone"), ((F,), "alone"), ((F, P1), "pair"), ((F, P2), "pair"),
+                          ((F, *others), "side by side"),  # F fails: which one?
+                          ((F, *others[:3]), "side by side"), ((F, *others[3:]), "side by side"),
+                          ((F, others[3]), "pair"), ((F, others[4]), "pair")],
+                         [(t.classes, t.purpose) for t in trials])
+        found = one(search)
+        self.assertEqual("confirmed", found.verdict)
+        self.assertEqual((Tried(others[3], 1, 1),), found.confirmed)
+        self.assertEqual([1] * 7, [t.tries for t in found.tried])  # each candidate counted once in the round
+        self.assertEqual((), found.untried)  # all were needed here
+
+    def test_side_by_side_trials_are_at_most_width_wide(self) -> None:
+        others = tuple(f"pkg.q.Q{i}Test" for i in range(5))
+        search = Search([Candidates(F, F, others, first=0)], Bounds(tries=1, width=2))
+        trials = drive(search, world())
+        self.assertEqual([(F,), (F,), (F, *others[:2]), (F, *others[2:4]), (F, others[4])], [t.classes for t in trials])
+        self.assertEqual("not reproduced", one(search).verdict)
+
+    def test_candidates_come_from_the_ranking(self) -> None:
+        from partitioner.races.diagnosis import Partner, Suspect
+
+        suspect = Suspect(f"{F}.test_1", (Partner(f"{P1}.test_1", 0.9, 1.0, 1), Partner(f"{F}.test_2", 0.9, 1.0, 1),
+                                          Partner(f"{P2}.test_1", 0.7, 1.0, 1), Partner(f"{P3}.test_1", 0.7, 1.0, 1),
+                                          Partner(f"{P3}.test_2", 0.6, 1.0, 1), Partner("pkg.q.QTest.t", 0.5, 1, 1)))
+        (found,) = candidates([suspect], 2, {F: ["pkg.z.ZTest"]})
+        self.assertEqual((f"{F}.test_1", F), (found.suspect, found.klass))
+        # the best: P1, P2 and P3 tied with P2, then the configured pair; then the rest
+        self.assertEqual(((P1, P2, P3, "pkg.z.ZTest"), ("pkg.q.QTest",)), (found.best, found.partners[4:]))
+        (capped,) = candidates([suspect], 1, most=2)
+        self.assertEqual((P1, P2), capped.partners)
 
     def test_no_candidates(self) -> None:
         search = Search([Candidates(F, F, ())])

@@ -62,8 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tries", type=positive_int, metavar="N",
                         help=f"with --confirm: the most tries beside each candidate partner (default {DEFAULTS.tries})")
     parser.add_argument("--candidates", type=positive_int, metavar="K",
-                        help=f"with --confirm: the partner classes tried per failed class, best first, and any "
-                             f"tied with the last (default {DEFAULTS.candidates})")
+                        help=f"with --confirm: how many of a failed class's best partner classes (and any tied "
+                             f"with the last) are tried as pairs first (default {DEFAULTS.candidates}); when none "
+                             f"of them reproduces its failure, the others are tried side by side")
     parser.add_argument("--into", nargs="?", const="", metavar="FILE",
                         help="with --format config: merge the rules into FILE's [partitioner] section (its resources "
                              "value is replaced by the configured resources and the new rules; the rest of the file "
@@ -239,8 +240,8 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
     if missing:
         console.warn(f"{len(missing)} classes are no longer in the suite's listing and are not tried: "
                      f"{', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}")
-    wanted = tuple(replace(w, partners=tuple(p for p in w.partners if p in ids),
-                           unlisted=w.klass not in ids) for w in wanted)
+    wanted = tuple(replace(w, partners=tuple(p for p in w.partners if p in ids), unlisted=w.klass not in ids,
+                           first=sum(1 for p in w.best if p in ids)) for w in wanted)
     search = Search(wanted, bounds)
     budget = args.budget or BUDGET_S
     console.stderr.write(f"partitioner: --confirm: trials with {source}, budget {durations.spell(budget)}\n")
