@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from partitioner.races import OVERLAP_WEIGHT, Diagnosis, Suspect
@@ -39,13 +39,15 @@ class Doubt:
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What ``--confirm`` did: the verdicts, and its trials, seconds and budget."""
+    """What ``--confirm`` did: the verdicts, its trials, seconds and budget, why it stopped early (if it did),
+    and every pair it tried (sorted class pair -> reproductions, tries)."""
 
     verdicts: tuple[Confirmation, ...]
     trials: int
     seconds: float
     budget: str
     stopped: str | None = None
+    pairs: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
 
 def notes(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool = UNKNOWN) -> list[str]:

@@ -179,31 +179,28 @@ def run(args: argparse.Namespace, console: Console) -> int:
     settings = load_settings(cwd)
     runs = [*history, *([] if any(r is run_ or r.records == run_.records for r in history) else [run_])]
     existing = [(r.name, r.pattern) for r in settings.resources]
-    confirmed, code = (None, 0)
+    confirmed, code = None, 0
     if args.confirm:
         confirmed, code = _confirm(cwd, settings, tool, suspects, runs, existing, args, console)
-    tried = {} if confirmed is None else confirmed[1]
-    doubtful = doubts(existing, runs, tried)
+    doubtful = doubts(existing, runs, confirmed.pairs if confirmed is not None else None)
     pairs = configured_pairs(existing, runs)
     where = settings.where.get("resources", "the [partitioner] section")
-    found = render.doubt_values(doubtful, [(r.name, r.pattern.pattern) for r in settings.resources],
-                                {k: (a, b) for k, (a, b) in pairs.items()}, where)
-    shown = confirmed[0] if confirmed is not None else None
+    found = render.doubt_values(doubtful, [(r.name, r.pattern.pattern) for r in settings.resources], pairs, where)
     if args.format == "config":
         target = _target(cwd, settings, tool, args.into) if args.into is not None else None
-        rules = render.rules_for(suspects, shown)
+        rules = render.rules_for(suspects, confirmed)
         configured = [(r.name, r.pattern.pattern) for r in settings.resources]
         text = section(rules, configured, doubtful)
         console.warn(*notes)
-        for line in render.no_rule_notes(suspects, shown):
+        for line in render.no_rule_notes(suspects, confirmed):
             console.stderr.write(f"partitioner: {line}\n")
         if not rules:
             console.stderr.write(f"partitioner: no failed class of {label} has a "
-                                 f"{'confirmed ' if shown else ''}partner class: no resources to suggest\n")
+                                 f"{'confirmed ' if confirmed else ''}partner class: no resources to suggest\n")
         elif not text:
             console.stderr.write("partitioner: every pair suggested is configured already: nothing to add\n")
         if text:
-            render.render_config(diagnosis, label, text, console.stdout, confirmed=shown is not None)
+            render.render_config(diagnosis, label, text, console.stdout, confirmed=confirmed is not None)
             if target is not None:
                 _merge(target, text)
                 count = sum(r.active for r in fresh(rules, configured))
@@ -211,17 +208,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                      f"[partitioner] resources of {target}\n")
         return code
     if args.format == "json":
-        render.render_json(suspects, args.top, console.stdout, confirmed=shown, doubts=found)
+        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found)
         console.warn(*notes)
         return code
-    render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, shown, found)
+    render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
     return code
 
 
 def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspect], runs: Sequence[Run],
              existing: Sequence[tuple[str, re.Pattern[str]]], args: argparse.Namespace, console: Console
-             ) -> tuple[tuple[render.Confirmed, dict[tuple[str, str], tuple[int, int]]], int]:
-    """Run the trials; returns what they found (and the pairs tried), and the exit status (128 + a signal)."""
+             ) -> tuple[render.Confirmed, int]:
+    """Run the trials; returns what they found, and the exit status (128 + a signal that stopped them)."""
     command, source = trial_command(cwd, settings, tool)
     try:
         listed = default_ids(cwd, settings)
@@ -245,14 +242,16 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
     search = Search(wanted, bounds)
     budget = args.budget or BUDGET_S
     console.stderr.write(f"partitioner: --confirm: trials with {source}, budget {durations.spell(budget)}\n")
+
     def progress(line: str) -> None:
         console.stderr.write(f"partitioner: --confirm: {line}\n")
         console.stderr.flush()
 
     with Interrupt() as session, Trials(cwd, command, ids, class_seconds(runs)) as trials:
         end = run_search(search, trials, budget, session, progress)
-    found = render.Confirmed(search.verdicts(), trials.count, trials.spent, durations.spell(budget), end.stopped)
-    return (found, dict(search.pairs())), (128 + end.signum if end.signum is not None else 0)
+    found = render.Confirmed(search.verdicts(), trials.count, trials.spent, durations.spell(budget), end.stopped,
+                             search.pairs())
+    return found, (128 + end.signum if end.signum is not None else 0)
 
 
 def _say(console: Console, fmt: str, message: str, diagnosis: Diagnosis | None = None) -> int:
