@@ -105,6 +105,14 @@ def rules_for(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> tuple
     return tuple(rules)
 
 
+def _first_rules(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> dict[str, Rule]:
+    """Each suspect's first rule (the best confirmed partner, or the ranking's)."""
+    found: dict[str, Rule] = {}
+    for rule in rules_for(suspects, confirmed):
+        found.setdefault(rule.suspect, rule)
+    return found
+
+
 def _tries(count: int) -> str:
     return f"{count} tr{'ies' if count != 1 else 'y'}"
 
@@ -156,7 +164,7 @@ def render_table(diagnosis: Diagnosis, suspects: Sequence[Suspect], top: int, la
               f"class{'es' if classes != 1 else ''}; cross-run counts over {diagnosis.runs} parallel "
               f"run{'s' if diagnosis.runs != 1 else ''}\n")
     verdicts = {v.suspect: v for v in confirmed.verdicts} if confirmed else {}
-    rules = {r.suspect: r for r in rules_for(suspects, confirmed)}
+    rules = _first_rules(suspects, confirmed)
     for suspect in suspects:
         out.write("\n" + _suspect_line(suspect, diagnosis.runs))
         if not suspect.partners:
@@ -214,7 +222,7 @@ def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed
     """The JSON document: each suspect, its ``top`` partners, its rule and ties (and ``--confirm``'s verdict),
     then the doubtful configured pairs (``format_version`` as every output)."""
     verdicts = {v.suspect: v for v in confirmed.verdicts} if confirmed else {}
-    rules = {r.suspect: r for r in rules_for(suspects, confirmed)}
+    rules = _first_rules(suspects, confirmed)
     found: list[dict[str, object]] = []
     for s in suspects:
         best = s.top()
