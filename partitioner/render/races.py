@@ -265,10 +265,10 @@ def render_config(diagnosis: Diagnosis, label: str, text: str, out: IO[str], con
     """The resource rules (:func:`partitioner.races.rules.section`) under a comment saying where they came from."""
     how = ("keeps each failed class and the partner --confirm reproduced its failure with on one worker"
            if confirmed else "keeps each failed class and its top partner class on one worker")
-    out.write(f"# from `partitioner races{' --confirm' if confirmed else ''}` on {label} ({diagnosis.runs} parallel "
-              f"runs): {how}.\n"
-              f"# Append to .testr.conf (or .stestr.conf); this resources value replaces an earlier one, "
-              f"so configured resources are repeated in it.\n")
+    runs = f"{diagnosis.runs} parallel run{'s' if diagnosis.runs != 1 else ''}"
+    out.write(f"# from `partitioner races{' --confirm' if confirmed else ''}` on {label} ({runs}): {how}.\n"
+              f"# --into merges it into .testr.conf or .stestr.conf (append it by hand only where no [partitioner] "
+              f"section is yet: testr and stestr refuse two); configured resources are repeated in it.\n")
     out.write(text)
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import configparser
 import json
+import sys
+
+import fixtures
 
 from partitioner.config import load_settings
 from partitioner.history.model import Run
 from tests.builders import A, B, C, D, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
+from tests.suites import tree_snapshot
 
 
 class TestRacesCommand(RepositoryCase):
@@ -261,3 +265,94 @@ class TestInto(RepositoryCase):
         status, out, err = self.cli("races", "2", "--format", "config")
         self.assertEqual((0, ""), (status, out))
         self.assertIn("every pair suggested is configured already: nothing to add", err)
+
+
+RACING_SUITE = '''
+import os, time, unittest
+
+
+class Racing:
+    """Holds race.lock (in the working directory) from setUpClass to tearDownClass; fails if another class has it."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            os.close(os.open("race.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            cls.held = True
+        except FileExistsError:
+            cls.held = False
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.held:
+            os.unlink("race.lock")
+
+    def test_1(self):
+        time.sleep(0.4)
+        self.assertTrue(self.held, "another class held race.lock")
+
+
+class ATest(Racing, unittest.TestCase):
+    pass
+
+
+class BTest(Racing, unittest.TestCase):
+    pass
+
+
+class CTest(unittest.TestCase):
+    def test_1(self):
+        time.sleep(0.2)
+'''
+
+
+class TestConfirm(RepositoryCase):
+    """--confirm with real python-subunit workers: A and B race for a lock file, C is a bystander; the one stored
+    run ties B with C."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        (self.dir / "pkg").mkdir()
+        (self.dir / "pkg" / "__init__.py").write_text("")
+        (self.dir / "pkg" / "test_x.py").write_text(RACING_SUITE)
+        (self.dir / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+        a, b, c = "pkg.test_x.ATest", "pkg.test_x.BTest", "pkg.test_x.CTest"
+        self.a, self.b, self.c = a, b, c
+        self.repo = self.repository([run(rec(f"{a}.test_1", "worker-0", 0.0, 1.0, "fail"),
+                                         rec(f"{c}.test_1", "worker-1", 0.0, 1.0),
+                                         rec(f"{b}.test_1", "worker-2", 0.0, 1.0))])
+
+    def test_confirm_names_the_partner_that_reproduces_and_writes_only_its_rule(self) -> None:
+        before = tree_snapshot(self.repo)
+        status, out, err = self.cli("races", "--confirm")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"  confirmed partner {self.b}: a failure in 1 of 1 try beside it (alone it passed 2 of 2 runs)",
+                      out)
+        self.assertIn(f"  not reproduced beside {self.c} (0 of 1 try)", out)
+        self.assertIn(f"  rule: keep {self.b} with it on one worker (confirmed)", out)
+        self.assertRegex(out, r"--confirm: \d+ trials in [\d.]+s \(budget 10m\)")
+        self.assertIn("partitioner: --confirm: trial 1: ATest alone: nothing failed", err)
+        status, out, err = self.cli("races", "--confirm", "--format", "json")
+        (suspect,) = json.loads(out)["suspects"]
+        self.assertEqual(("confirmed", [{"test": self.b, "reproduced": 1, "tries": 1},
+                                        {"test": self.c, "reproduced": 0, "tries": 1}], [self.a, self.b]),
+                         (suspect["confirm"]["verdict"], sorted(suspect["confirm"]["tried"], key=lambda t: t["test"]),
+                          suspect["rule"]))
+        status, out, err = self.cli("races", "--confirm", "--format", "config")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"    # {self.a}.test_1 with {self.b}: confirmed, reproduced in 1 of 1 try\n"
+                      "    race1: ^(?:pkg\\.test_x\\.ATest|pkg\\.test_x\\.BTest)\\.\n", out)
+        self.assertNotIn("CTest", out)
+        self.assertEqual(before, tree_snapshot(self.repo))  # the trials stored nothing
+        self.assertFalse((self.dir / "race.lock").exists())
+
+    def test_a_budget_too_small_says_what_was_not_tried(self) -> None:
+        status, out, err = self.cli("races", "--confirm", "--budget", "0.1s", "--format", "config")
+        self.assertEqual(0, status, err)
+        self.assertIn("    # not confirmed (--confirm did not try it: the budget (0.1s) ran out): uncomment the next "
+                      "line to keep it anyway\n    # race1: ", out)
+        _, out, _ = self.cli("races", "--confirm", "--budget", "0.1s")
+        self.assertIn(f"  not tried (the budget (0.1s) ran out): {self.b}, {self.c}", out)
