@@ -50,10 +50,12 @@ class Confirmed:
     pairs: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
 
-def notes(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool = UNKNOWN) -> list[str]:
-    """What the reader should know about the evidence: one run only, failures or runs left out."""
+def notes(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool = UNKNOWN,
+          confirmed: bool = False) -> list[str]:
+    """What the reader should know about the evidence: one run only (unless ``--confirm`` ran the suspects),
+    failures or runs left out."""
     notes: list[str] = []
-    if diagnosis.runs == 1:
+    if diagnosis.runs == 1 and not confirmed:
         notes.append(f"the score rests on one parallel run: every partner coincided with every failure once, so "
                      f"only the overlap and whether the partner failed too rank them; run the tests in parallel a "
                      f"few more times ({tool.parallel}), or add --confirm to run the suspects beside their best "

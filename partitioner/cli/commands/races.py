@@ -174,7 +174,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool))
     if diagnosis.broken is not None:
         return _say(console, args.format, render.broken(diagnosis, label), diagnosis)
-    notes = render.notes(diagnosis, label, serial_label, tool)
+    notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
     suspects = diagnosis.view(args.by)
     settings = load_settings(cwd)
     runs = [*history, *([] if any(r is run_ or r.records == run_.records for r in history) else [run_])]
