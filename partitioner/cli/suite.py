@@ -31,9 +31,10 @@ from partitioner.config import Settings
 from partitioner.errors import ConfigError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
-from partitioner.races.confirm import Search
+from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
+from partitioner.run.signals import POLL_S
 from partitioner.statuses import FAILING
 
 #: seconds a trial may run beyond its estimate (x4) before its workers are stopped
@@ -146,19 +147,26 @@ class Trials:
             self._tmp.cleanup()
             self._tmp = None
 
-    def estimate(self, classes: Sequence[str]) -> float:
-        """Seconds a trial of ``classes`` should take: the longest class, plus start-up."""
-        return self.startup + max((self.seconds.get(c, 0.0) for c in classes), default=0.0)
+    def estimate(self, classes: Sequence[str], delays: Sequence[float] = ()) -> float:
+        """Seconds a trial of ``classes`` (started ``delays`` apart) should take: start-up, then the class
+        that ends last."""
+        starts = list(delays) or [0.0] * len(classes)
+        return self.startup + max((d + self.seconds.get(c, 0.0) for c, d in zip(classes, starts, strict=True)),
+                                  default=0.0)
 
-    def run(self, classes: Sequence[str], deadline: float) -> TrialOutcome:
-        """Run ``classes`` at once (worker ``i`` runs ``classes[i]``), stopping them ``deadline`` seconds in."""
+    def run(self, classes: Sequence[str], deadline: float, delays: Sequence[float] = ()) -> TrialOutcome:
+        """Run ``classes`` at once, one worker each, stopping them ``deadline`` seconds in.
+
+        All at once, worker ``i`` running ``classes[i]``, through one :func:`run_phases`; with ``delays``
+        (seconds each class starts after the trial began) each class is a :func:`run_phases` of its own,
+        started that late.
+        """
         assert self._tmp is not None, "use Trials as a context manager"
         self.count += 1
-        stream = Path(self._tmp.name) / f"trial-{self.count}.subunit"
-        shares = [[list(self.ids[c]) for c in classes]]
+        streams = [Path(self._tmp.name) / f"trial-{self.count}-{i}.subunit" for i in range(len(classes))]
         expired = threading.Event()
         began = time.monotonic()
-        with Interrupt() as interrupt, stream.open("wb") as out:
+        with Interrupt() as interrupt:
             def expire() -> None:
                 expired.set()
                 interrupt.signum = signal.SIGALRM  # what run_phases watches: terminate, then kill the groups
@@ -166,24 +174,53 @@ class Trials:
             timer.daemon = True
             timer.start()
             try:
-                run_phases(shares, self.command, out, io.StringIO(), interrupt=interrupt, cwd=self.cwd)
+                if any(delays):
+                    self._staggered(classes, delays, streams, interrupt)
+                else:
+                    with streams[0].open("wb") as out:
+                        run_phases([[list(self.ids[c]) for c in classes]], self.command, out, io.StringIO(),
+                                   interrupt=interrupt, cwd=self.cwd)
             finally:
                 timer.cancel()
             signum = None if expired.is_set() else interrupt.signum
         seconds = time.monotonic() - began
         self.spent += seconds
         failed: set[str] = set()
-        for record in read_stream_file(stream).records:
-            index = _worker_index(record.worker)
-            if record.status in FAILING and index is not None and index < len(classes):
-                failed.add(classes[index])  # worker i ran classes[i]: its setUpClass and import errors too
+        for number, stream in enumerate(streams):
+            if not stream.exists() or not stream.stat().st_size:
+                continue
+            for record in read_stream_file(stream).records:
+                index = number if any(delays) else _worker_index(record.worker)
+                if record.status in FAILING and index is not None and index < len(classes):
+                    failed.add(classes[index])  # worker i ran classes[i]: its setUpClass and import errors too
         if not expired.is_set() and signum is None:
-            self.startup = max(0.2, seconds - max((self.seconds.get(c, 0.0) for c in classes), default=0.0))
+            self.startup = max(0.2, seconds - self.estimate(classes, delays) + self.startup)
         return TrialOutcome(frozenset(failed), seconds, expired.is_set(), signum)
 
-    def deadline(self, classes: Sequence[str]) -> float:
+    def _staggered(self, classes: Sequence[str], delays: Sequence[float], streams: Sequence[Path],
+                   interrupt: Interrupt) -> None:
+        """Each class in a :func:`run_phases` of its own, on a thread that waits its delay first (or until a
+        signal or the deadline, when it starts nothing)."""
+        def one(klass: str, delay: float, stream: Path) -> None:
+            until = time.monotonic() + delay
+            while time.monotonic() < until and interrupt.signum is None:
+                time.sleep(min(POLL_S, max(0.0, until - time.monotonic())))
+            if interrupt.signum is not None:
+                return
+            with stream.open("wb") as out:
+                run_phases([[list(self.ids[klass])]], self.command, out, io.StringIO(), interrupt=interrupt,
+                           cwd=self.cwd)
+        threads = [threading.Thread(target=one, args=(c, d, f), name=f"partitioner-trial-{i}", daemon=True)
+                   for i, (c, d, f) in enumerate(zip(classes, delays, streams, strict=True))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(POLL_S)
+
+    def deadline(self, classes: Sequence[str], delays: Sequence[float] = ()) -> float:
         """How long a trial may run before it is stopped: four times its estimate, plus :data:`TRIAL_SLACK_S`."""
-        return 4 * self.estimate(classes) + TRIAL_SLACK_S
+        return 4 * self.estimate(classes, delays) + TRIAL_SLACK_S
 
 
 
@@ -210,10 +247,10 @@ def run_search(search: Search, trials: Trials, budget: float, session: Interrupt
         if session.signum is not None:
             return _stop(search, "interrupted", session.signum)
         left = budget - (time.monotonic() - began)
-        if trials.estimate(trial.classes) > left:
+        if trials.estimate(trial.classes, trial.delays) > left:
             return _stop(search, f"the budget ({spelt}) ran out")
-        limit = trials.deadline(trial.classes)
-        outcome = trials.run(trial.classes, min(limit, left))
+        limit = trials.deadline(trial.classes, trial.delays)
+        outcome = trials.run(trial.classes, min(limit, left), trial.delays)
         if outcome.signum is not None:
             return _stop(search, "interrupted", outcome.signum)
         if outcome.timed_out and limit > left:
@@ -223,7 +260,8 @@ def run_search(search: Search, trials: Trials, budget: float, session: Interrupt
         what = {"alone": "alone", "pair": "beside", "side by side": "beside"}[trial.purpose]
         others = ", ".join(_short(c) for c in trial.classes[1:])
         late = f" (stopped after {limit:.0f}s: unfinished tests count as failed)" if outcome.timed_out else ""
-        progress(f"trial {trials.count}: {_short(trial.classes[0])} {what}{f' {others}' if others else ''}: "
+        apart = f" (started {_apart(trial)} as in the run)" if trial.replay else ""
+        progress(f"trial {trials.count}: {_short(trial.classes[0])} {what}{f' {others}' if others else ''}{apart}: "
                  f"{failed} failed, {outcome.seconds:.1f}s{late}")
     return SearchEnd()
 
@@ -231,6 +269,16 @@ def run_search(search: Search, trials: Trials, budget: float, session: Interrupt
 def _stop(search: Search, why: str, signum: int | None = None) -> SearchEnd:
     search.stop(why)
     return SearchEnd(why, signum)
+
+
+def _apart(trial: Trial) -> str:
+    """How a replay starts its classes, relative to the suspect: ``0.3s after C0001Test``, ..."""
+    lead = trial.delays[0]
+    parts = []
+    for klass, delay in zip(trial.classes[1:], trial.delays[1:], strict=True):
+        gap = lead - delay
+        parts.append(f"{abs(gap):.1f}s {'after' if gap >= 0 else 'before'} {_short(klass)}")
+    return ", ".join(parts)
 
 
 def _short(klass: str) -> str:

@@ -32,6 +32,7 @@ from typing import Literal
 from partitioner.history.model import Run
 from partitioner.history.samples import worker_lanes
 from partitioner.races.diagnosis import Suspect
+from partitioner.races.windows import Timeline
 from partitioner.statuses import PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
 
@@ -49,6 +50,7 @@ class Bounds:
         last); the others are tried side by side when none of these reproduces
     :ivar width: the most candidates beside the suspect in one side-by-side trial
     :ivar most: the most partner classes tried at all
+    :ivar delay: the most seconds a replay delays a class
     """
 
     alone: int = 2
@@ -56,6 +58,7 @@ class Bounds:
     candidates: int = 3
     width: int = 8
     most: int = 24
+    delay: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Candidates:
     :ivar first: how many of ``partners`` are tried as pairs first (default all)
     :ivar no_race: why it is known to be no race (then nothing runs), or ``None``
     :ivar unlisted: its class is no longer in the suite's listing (then nothing runs)
+    :ivar offsets: partner -> seconds the suspect's window began after the partner's class did, in the
+        diagnosed run (negative: before); what a replay reproduces
     """
 
     suspect: str
@@ -76,6 +81,7 @@ class Candidates:
     no_race: str | None = None
     unlisted: bool = False
     first: int | None = None
+    offsets: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def best(self) -> tuple[str, ...]:
@@ -84,8 +90,8 @@ class Candidates:
 
 
 def candidates(suspects: Sequence[Suspect], count: int,
-               configured: Mapping[str, Sequence[str]] | None = None, most: int = Bounds.most
-               ) -> tuple[Candidates, ...]:
+               configured: Mapping[str, Sequence[str]] | None = None, most: int = Bounds.most,
+               run: Run | None = None) -> tuple[Candidates, ...]:
     """What to confirm: one :class:`Candidates` per failed class, in the order of ``suspects``.
 
     The candidates are the suspect's partners of another class in ranking order (:meth:`Suspect.ranked`). The
@@ -95,7 +101,9 @@ def candidates(suspects: Sequence[Suspect], count: int,
     once, with the first one's ranking.
 
     :param configured: class -> the classes configured resources pair it with
+    :param run: the diagnosed run, for the offsets a replay reproduces (:func:`offsets`)
     """
+    timeline = Timeline(run, frozenset()) if run is not None else None
     found: dict[str, Candidates] = {}
     for suspect in suspects:
         klass = suspect.klass
@@ -111,8 +119,20 @@ def candidates(suspects: Sequence[Suspect], count: int,
             chosen += [c for c, score in ranked[count:] if score == last]
         chosen += [c for c in (configured or {}).get(klass, ()) if c not in chosen and c != klass]
         rest = [c for c, _ in ranked if c not in chosen][:max(0, most - len(chosen))]
-        found[klass] = Candidates(suspect.test, klass, tuple(chosen + rest), suspect.not_race, first=len(chosen))
+        partners = tuple(chosen + rest)
+        found[klass] = Candidates(suspect.test, klass, partners, suspect.not_race, first=len(chosen),
+                                  offsets=offsets(timeline, klass, partners) if timeline is not None else {})
     return tuple(found.values())
+
+
+def offsets(timeline: Timeline, klass: str, partners: Sequence[str]) -> dict[str, float]:
+    """partner -> how many seconds after the partner's class began the suspect's window did (where its
+    failures began; its first window when it passed), in one run; partners that did not run are left out."""
+    window = timeline.window(klass, "class", frozenset()) or list(timeline.of(klass, "class"))
+    if not window:
+        return {}
+    began = min(s.start for s in window)
+    return {p: round(began - timeline.of(p, "class")[0].start, 6) for p in partners if timeline.has(p, "class")}
 
 
 def class_seconds(runs: Iterable[Run]) -> dict[str, float]:
@@ -140,17 +160,25 @@ def class_seconds(runs: Iterable[Run]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Trial:
-    """One experiment: ``classes`` start at the same time, one worker each.
+    """One experiment: ``classes`` run at once, one worker each, each started ``delays[i]`` seconds in.
 
     :ivar suspect: the class being confirmed
     :ivar classes: the classes to run; the first is the one under test
     :ivar purpose: ``alone`` (one class), ``pair`` (the suspect and one candidate), ``side by side`` (the
         suspect and every open candidate)
+    :ivar delays: seconds each class starts after the trial began (empty: all at once); a *replay* starts
+        them as far apart as they were in the diagnosed run
     """
 
     suspect: str
     classes: tuple[str, ...]
     purpose: Purpose
+    delays: tuple[float, ...] = ()
+
+    @property
+    def replay(self) -> bool:
+        """Whether the classes start apart, as in the diagnosed run."""
+        return any(self.delays)
 
 
 @dataclass(frozen=True)
@@ -281,27 +309,40 @@ class Search:
         rest = partners[len(state.spec.best):]
         if state.round == 1 and rest and not state.widened:
             state.widened = True
-            state.queue = self._side_by_side(state.spec.klass, rest)
+            state.queue = self._side_by_side(state, rest, replay=True)
             return True
         if state.round >= self.bounds.tries:
             state.done = "not reproduced"
             return False
         state.round += 1
-        klass = state.spec.klass
         if state.round == 1:
-            state.queue = [Trial(klass, (klass, p), "pair") for p in state.spec.best]
+            state.queue = [self._trial(state, (p,), replay=True) for p in state.spec.best]
             if not state.queue:  # no best ones: go straight to the others
                 state.widened = True
-                state.queue = self._side_by_side(klass, rest)
+                state.queue = self._side_by_side(state, rest, replay=True)
         else:
-            state.queue = self._side_by_side(klass, partners)
+            state.queue = self._side_by_side(state, partners)
         return True
 
-    def _side_by_side(self, klass: str, partners: Sequence[str]) -> list[Trial]:
-        """Trials of ``klass`` beside ``partners``, at most :attr:`Bounds.width` at a time (a pair for one)."""
+    def _side_by_side(self, state: _Suspect, partners: Sequence[str], replay: bool | None = None) -> list[Trial]:
+        """Trials of the suspect beside ``partners``, at most :attr:`Bounds.width` at a time (a pair for one);
+        replaying the diagnosed run's offsets in odd rounds, all at once in even ones (unless ``replay``)."""
         width = max(1, self.bounds.width)
         chunks = [tuple(partners[i:i + width]) for i in range(0, len(partners), width)]
-        return [Trial(klass, (klass, *chunk), "pair" if len(chunk) == 1 else "side by side") for chunk in chunks]
+        again = state.round % 2 == 1 if replay is None else replay
+        return [self._trial(state, chunk, again) for chunk in chunks]
+
+    def _trial(self, state: _Suspect, partners: tuple[str, ...], replay: bool) -> Trial:
+        """The suspect beside ``partners``: all at once, or (``replay``) as far apart as in the diagnosed run."""
+        klass = state.spec.klass
+        purpose: Purpose = "pair" if len(partners) == 1 else "side by side"
+        cap = self.bounds.delay
+        offset = {p: min(cap, max(-cap, state.spec.offsets[p])) for p in partners if p in state.spec.offsets}
+        if not replay or not any(offset.values()):
+            return Trial(klass, (klass, *partners), purpose)
+        lead = max(0.0, *offset.values())  # the suspect starts this late; partner p offset(p) before it
+        delays = (lead, *(lead - offset.get(p, 0.0) for p in partners))
+        return Trial(klass, (klass, *partners), purpose, tuple(round(d, 6) for d in delays))
 
     # -- outcomes ------------------------------------------------------------------------------------------
 
@@ -326,12 +367,12 @@ class Search:
             return
         if suspect in failed:  # side by side, and the suspect failed: which of them? halve the group, and again
             half = (len(partners) + 1) // 2
-            state.queue[:0] = [*self._side_by_side(suspect, partners[:half]),
-                               *self._side_by_side(suspect, partners[half:])]
+            state.queue[:0] = [*self._side_by_side(state, partners[:half], trial.replay),
+                               *self._side_by_side(state, partners[half:], trial.replay)]
             return
         for partner in partners:
             if partner in failed:
-                state.queue.append(Trial(suspect, (suspect, partner), "pair"))
+                state.queue.append(self._trial(state, (partner,), trial.replay))
             else:
                 state.tries[partner] = state.tries.get(partner, 0) + 1
 

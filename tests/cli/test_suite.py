@@ -124,6 +124,16 @@ class TestTrials(SuiteCase):
         assert tmp is not None
         self.assertFalse(tmp.exists())  # the streams went with the temporary directory
 
+    def test_a_replay_starts_each_class_its_delay_late(self) -> None:
+        self.write_testr_conf("${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION")
+        command, _ = trial_command(self.dir, load_settings(self.dir), project_tool(self.dir))
+        with Trials(self.dir, command, IDS, {}) as trials:
+            at_once = trials.run((OK, BAD), 60.0)
+            apart = trials.run((OK, BAD), 60.0, (0.0, 1.5))
+            self.assertGreater(trials.estimate((OK, BAD), (0.0, 1.5)), trials.estimate((OK, BAD)) + 1.4)
+        self.assertEqual((frozenset({BAD}), frozenset({BAD})), (at_once.failed, apart.failed))
+        self.assertGreater(apart.seconds, at_once.seconds + 1.0)
+
     def test_the_search_confirms_against_the_real_suite_within_its_budget(self) -> None:
         self.write_testr_conf("${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION")
         command, _ = trial_command(self.dir, load_settings(self.dir), project_tool(self.dir))

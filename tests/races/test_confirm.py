@@ -164,3 +164,39 @@ class TestSearch(testtools.TestCase):
         self.assertEqual(2, len(drive(search, world())))
         self.assertEqual(("not reproduced", "no partner of another class ran beside it"),
                          (one(search).verdict, one(search).note))
+
+
+class TestReplay(testtools.TestCase):
+    def test_pairs_replay_the_runs_offsets_first_then_start_at_once(self) -> None:
+        # in the diagnosed run F's window began 0.5s after P1's class and 0.3s before P2's
+        search = Search([Candidates(F, F, (P1, P2), offsets={P1: 0.5, P2: -0.3})], Bounds(tries=3))
+        trials = drive(search, world())
+        self.assertEqual([((F, P1), (0.5, 0.0)), ((F, P2), (0.0, 0.3)),  # round 1: pairs, replayed
+                          ((F, P1, P2), ()),  # round 2: side by side, at once
+                          ((F, P1, P2), (0.5, 0.0, 0.8))],  # round 3: side by side, replayed
+                         [(t.classes, t.delays) for t in trials[2:]])
+        self.assertTrue(trials[2].replay)
+        self.assertFalse(trials[4].replay)
+
+    def test_a_replay_reproduces_what_a_start_at_once_does_not(self) -> None:
+        timed: list[Trial] = []
+        search = Search([Candidates(F, F, (P1,), offsets={P1: 0.4})], Bounds(tries=2))
+        while (trial := search.next_trial()) is not None:
+            timed.append(trial)
+            # F fails only when it starts about 0.4s after P1, as in the run
+            search.record(trial, frozenset({F}) if trial.delays and trial.delays[0] - trial.delays[1] > 0.3
+                          else frozenset())
+        self.assertEqual("confirmed", one(search).verdict)
+        self.assertEqual(((F, P1), (0.4, 0.0)), (timed[-1].classes, timed[-1].delays))
+
+    def test_offsets_come_from_the_diagnosed_run(self) -> None:
+        from partitioner.races.confirm import offsets
+        from partitioner.races.windows import Timeline
+        from tests.builders import rec, run
+
+        diagnosed = run(rec(f"{P1}.test_1", "worker-1", 0.0, 2.0), rec(f"{P2}.test_1", "worker-2", 0.0, 0.5),
+                        rec(f"{P2}.test_2", "worker-2", 0.9, 2.0),
+                        rec(f"{P3}.test_1", "worker-0", 0.0, 0.6), rec(f"{F}.test_1", "worker-0", 0.8, 1.5, "fail"))
+        found = offsets(Timeline(diagnosed, frozenset()), F, (P1, P2, "pkg.gone.GoneTest"))
+        # F's window began at 0.6 (P3's stop on its worker); P1's and P2's classes began at 0.0
+        self.assertEqual({P1: 0.6, P2: 0.6}, found)

@@ -181,7 +181,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     existing = [(r.name, r.pattern) for r in settings.resources]
     confirmed, code = None, 0
     if args.confirm:
-        confirmed, code = _confirm(cwd, settings, tool, suspects, runs, existing, args, console)
+        confirmed, code = _confirm(cwd, settings, tool, suspects, run_, runs, existing, args, console)
     doubtful = doubts(existing, runs, confirmed.pairs if confirmed is not None else None)
     pairs = configured_pairs(existing, runs)
     where = settings.where.get("resources", "the [partitioner] section")
@@ -215,9 +215,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return code
 
 
-def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspect], runs: Sequence[Run],
-             existing: Sequence[tuple[str, re.Pattern[str]]], args: argparse.Namespace, console: Console
-             ) -> tuple[render.Confirmed, int]:
+def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspect], target: Run,
+             runs: Sequence[Run], existing: Sequence[tuple[str, re.Pattern[str]]], args: argparse.Namespace,
+             console: Console) -> tuple[render.Confirmed, int]:
     """Run the trials; returns what they found, and the exit status (128 + a signal that stopped them)."""
     command, source = trial_command(cwd, settings, tool)
     try:
@@ -232,7 +232,7 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
         paired.setdefault(a, []).append(b)
         paired.setdefault(b, []).append(a)
     bounds = Bounds(tries=args.tries or DEFAULTS.tries, candidates=args.candidates or DEFAULTS.candidates)
-    wanted = candidates(suspects, bounds.candidates, paired)
+    wanted = candidates(suspects, bounds.candidates, paired, run=target)
     missing = sorted({c for w in wanted for c in (w.klass, *w.partners) if c not in ids})
     if missing:
         console.warn(f"{len(missing)} classes are no longer in the suite's listing and are not tried: "
