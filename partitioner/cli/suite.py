@@ -277,7 +277,7 @@ def _apart(trial: Trial) -> str:
     parts = []
     for klass, delay in zip(trial.classes[1:], trial.delays[1:], strict=True):
         gap = lead - delay
-        parts.append(f"{abs(gap):.1f}s {'after' if gap >= 0 else 'before'} {_short(klass)}")
+        parts.append(f"{abs(gap):.2f}s {'after' if gap >= 0 else 'before'} {_short(klass)}")
     return ", ".join(parts)
 
 
