@@ -168,14 +168,21 @@ def configured_pairs(existing: Sequence[tuple[str, re.Pattern[str]]], runs: Sequ
     return found
 
 
-def pair_evidence(a: str, b: str, runs: Sequence[Run]) -> PairEvidence:
-    """How classes ``a`` and ``b`` fared in the parallel runs (runs where nearly everything failed left out)."""
+def pair_evidence(a: str, b: str, runs: Sequence[Run], timelines: dict[int, Timeline] | None = None
+                  ) -> PairEvidence:
+    """How classes ``a`` and ``b`` fared in the parallel runs (runs where nearly everything failed left out).
+
+    :param timelines: a cache of the runs' timelines by position, shared between calls
+    """
+    cache = {} if timelines is None else timelines
     kept: list[str] = []
     split = harmless = 0
-    for run in runs:
+    for position, run in enumerate(runs):
         if not is_parallel(run) or broken_run(run) is not None:
             continue
-        timeline = Timeline(run, frozenset())
+        timeline = cache.get(position)
+        if timeline is None:
+            timeline = cache[position] = Timeline(run, frozenset())
         if not (timeline.has(a, "class") and timeline.has(b, "class")):
             continue
         failed = timeline.failed(a, "class") + timeline.failed(b, "class")
@@ -204,11 +211,12 @@ def doubts(existing: Sequence[tuple[str, re.Pattern[str]]], runs: Sequence[Run],
     """
     tried = tried or {}
     found: dict[str, str] = {}
+    timelines: dict[int, Timeline] = {}
     for name, (a, b) in configured_pairs(existing, runs).items():
         reproduced, tries = tried.get((a, b), (0, 0))
         if reproduced:
             continue
-        evidence = pair_evidence(a, b, runs)
+        evidence = pair_evidence(a, b, runs, timelines)
         why: list[str] = []
         if evidence.kept:
             shown = ", ".join(evidence.kept[:3]) + (", ..." if len(evidence.kept) > 3 else "")

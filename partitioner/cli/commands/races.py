@@ -177,36 +177,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
     notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
     suspects = diagnosis.view(args.by)
     settings = load_settings(cwd)
+    target = _target(cwd, settings, tool, args.into) if args.into is not None else None  # before any trial
     runs = [*history, *([] if any(r is run_ or r.records == run_.records for r in history) else [run_])]
     existing = [(r.name, r.pattern) for r in settings.resources]
     confirmed, code = None, 0
     if args.confirm:
         confirmed, code = _confirm(cwd, settings, tool, suspects, run_, runs, existing, args, console)
     doubtful = doubts(existing, runs, confirmed.pairs if confirmed is not None else None)
-    pairs = configured_pairs(existing, runs)
-    where = settings.where.get("resources", "the [partitioner] section")
-    found = render.doubt_values(doubtful, [(r.name, r.pattern.pattern) for r in settings.resources], pairs, where)
+    configured = [(r.name, r.pattern.pattern) for r in settings.resources]
     if args.format == "config":
-        target = _target(cwd, settings, tool, args.into) if args.into is not None else None
-        rules = render.rules_for(suspects, confirmed)
-        configured = [(r.name, r.pattern.pattern) for r in settings.resources]
-        text = section(rules, configured, doubtful)
         console.warn(*notes)
-        for line in render.no_rule_notes(suspects, confirmed):
-            console.stderr.write(f"partitioner: {line}\n")
-        if not rules:
-            console.stderr.write(f"partitioner: no failed class of {label} has a "
-                                 f"{'confirmed ' if confirmed else ''}partner class: no resources to suggest\n")
-        elif not text:
-            console.stderr.write("partitioner: every pair suggested is configured already: nothing to add\n")
-        if text:
-            render.render_config(diagnosis, label, text, console.stdout, confirmed=confirmed is not None)
-            if target is not None:
-                _merge(target, text)
-                count = sum(r.active for r in fresh(rules, configured))
-                console.stderr.write(f"partitioner: merged {count} new rule{'s' if count != 1 else ''} into the "
-                                     f"[partitioner] resources of {target}\n")
+        _config(console, diagnosis, label, suspects, confirmed, configured, doubtful, target)
         return code
+    where = settings.where.get("resources", "the [partitioner] section")
+    found = render.doubt_values(doubtful, configured, configured_pairs(existing, runs), where)
     if args.format == "json":
         render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found)
         console.warn(*notes)
@@ -214,6 +198,28 @@ def run(args: argparse.Namespace, console: Console) -> int:
     render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
     return code
 
+
+def _config(console: Console, diagnosis: Diagnosis, label: str, suspects: Sequence[Suspect],
+            confirmed: render.Confirmed | None, configured: Sequence[tuple[str, str]], doubtful: dict[str, str],
+            target: Path | None) -> None:
+    """``--format config``: the section on stdout (merged into ``target`` with ``--into``), why not on stderr."""
+    rules = render.rules_for(suspects, confirmed)
+    text = section(rules, configured, doubtful)
+    for line in render.no_rule_notes(suspects, confirmed):
+        console.stderr.write(f"partitioner: {line}\n")
+    if not rules:
+        console.stderr.write(f"partitioner: no failed class of {label} has a "
+                             f"{'confirmed ' if confirmed else ''}partner class: no resources to suggest\n")
+    elif not text:
+        console.stderr.write("partitioner: every pair suggested is configured already: nothing to add\n")
+    if not text:
+        return
+    render.render_config(diagnosis, label, text, console.stdout, confirmed=confirmed is not None)
+    if target is not None:
+        _merge(target, text)
+        count = sum(r.active for r in fresh(rules, configured))
+        console.stderr.write(f"partitioner: merged {count} new rule{'s' if count != 1 else ''} into the "
+                             f"[partitioner] resources of {target}\n")
 
 def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspect], target: Run,
              runs: Sequence[Run], existing: Sequence[tuple[str, re.Pattern[str]]], args: argparse.Namespace,
