@@ -14,6 +14,9 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import fixtures
@@ -22,7 +25,8 @@ import testtools
 from partitioner.history.repository import read_repository
 from partitioner.statuses import FAILING, PSEUDO_TESTS
 from partitioner.testids import class_key
-from tests.suites import GEN_SUITE, REPO, GeneratedSuite, tool, tree_snapshot
+from tests.builders import rec, stream
+from tests.suites import GEN_SUITE, REPO, GeneratedSuite, tool, tool_env, tree_snapshot
 
 CONCURRENCY = "4"
 #: runs of the loop before giving up (2 failing runs at most, then 3 green ones, with room for luck)
@@ -159,3 +163,54 @@ class SetUpClassE2E(testtools.TestCase):
         self.assertEqual(0, confirm.returncode, confirm.stderr)
         self.assertIn(f"race1: ^(?:{pair[0].replace('.', chr(92) + '.')}|{pair[1].replace('.', chr(92) + '.')})\\.",
                       confirm.stdout, confirm.stderr)
+
+
+SLOW_SUITE = '''
+import os, time, unittest
+
+
+class ATest(unittest.TestCase):
+    def test_1(self):
+        pass
+
+
+class BTest(unittest.TestCase):
+    def test_1(self):
+        with open("b.started", "w") as out:
+            out.write(str(os.getpid()))
+        time.sleep(60)
+'''
+
+
+class InterruptE2E(testtools.TestCase):
+    """Ctrl-C during a trial stops it and the search: exit 130, what was found is printed, no process is left."""
+
+    def test_sigint_during_a_trial(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / "pkg").mkdir()
+        (root / "pkg" / "__init__.py").write_text("")
+        (root / "pkg" / "test_x.py").write_text(SLOW_SUITE)
+        (root / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        repo = root / ".testrepository"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "0").write_bytes(stream([rec("pkg.test_x.ATest.test_1", "worker-0", 0.0, 1.0, "fail"),
+                                         rec("pkg.test_x.BTest.test_1", "worker-1", 0.0, 1.0)]))
+        (repo / "next-stream").write_text("1\n")
+        before = tree_snapshot(repo)
+        proc = subprocess.Popen([tool("partitioner"), "races", "--confirm"], cwd=root, env=tool_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not (root / "b.started").exists():
+            self.assertIsNone(proc.poll(), proc.communicate()[1] if proc.poll() is not None else "")
+            self.assertLess(time.monotonic(), deadline, "BTest never started")
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(130, proc.returncode, err)
+        self.assertIn("--confirm: ", out)
+        self.assertIn("stopped: interrupted", out)
+        self.assertEqual([], live_processes(root), "--confirm left processes behind")
+        self.assertEqual(before, tree_snapshot(repo))
