@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from partitioner.history.model import Run
 from partitioner.history.samples import worker_lanes
@@ -31,8 +31,9 @@ from partitioner.testids import canonical, class_key
 Level = Literal["test", "class"]
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """One test's extended window on a worker (a named tuple: a run has one per test, built fast)."""
+
     start: float
     stop: float
     worker: str
@@ -78,17 +79,16 @@ class Timeline:
             items: list[tuple[float, float, str, bool]] = []
             for r in lane:
                 assert r.start is not None and r.stop is not None  # lanes hold timed records only
-                failed = r.status in FAILING and canonical(r.test_id) not in ignore
-                items.append((r.start, max(r.start, r.stop), r.test_id, failed))
+                key = canonical(r.test_id)
+                items.append((r.start, max(r.start, r.stop), key, r.status in FAILING and key not in ignore))
             items.sort()
             previous = first
             mine: list[Span] = []
-            for index, (start, stop, test_id, failed) in enumerate(items):
+            for index, (start, stop, key, failed) in enumerate(items):
                 begin = previous if previous <= start else start
                 end = stop
                 if end <= begin:  # no length: reach forward to the next test on this worker
                     end = next((s for s, *_ in items[index + 1:] if s > begin), max(last, begin))
-                key = canonical(test_id)
                 mine.append(Span(begin, end, worker, key, class_key(key), failed))
                 previous = max(previous, stop)
             mine.sort(key=lambda s: (s.start, s.stop, s.test))
