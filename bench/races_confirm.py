@@ -16,7 +16,7 @@ with that one run as the whole history:
 * the suite's serial time: its own command (``python -m subunit.run discover``), timed once per seed.
 
 Suites live in a temporary directory (``--workdir`` keeps them); locks in each suite's own ``locks/``.
-``--out FILE`` rewrites the generated block of the ``## Measured: one failing run`` section of FILE.
+``--out FILE`` rewrites the generated block of the ``### Measured: one failing run`` section of FILE.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def main() -> None:
     text = report(seeds, args)
     print(text)
     if args.out:
-        write_generated(args.out, "## Measured: one failing run", "races_confirm.py", text)
+        write_generated(args.out, "### Measured: one failing run", "races_confirm.py", text)
 
 
 if __name__ == "__main__":
