@@ -2,21 +2,24 @@
 
 One failing run rarely tells the partner of a failed class from the bystanders that ran beside it (they all
 coincided once). So reproduce before accusing. For each suspect (a failed class ``F``) this module decides
-the *trials* -- groups of classes started at the same time, one worker each -- and the caller
-(:mod:`partitioner.cli.trials`) runs them with the suite's own test command and reports which classes
-failed. The policy:
+the *trials* -- classes run at once, one worker each -- and the caller (:mod:`partitioner.cli.suite`) runs
+them with the suite's own test command and reports which classes failed. The policy:
 
 1. ``F`` alone, :attr:`Bounds.alone` times. A failure alone means flaky or broken, not a race: the verdict
    is ``fails alone`` and no partner is tried.
-2. Round 1: ``F`` beside each candidate ``P`` (its best partners of another class, in ranking order), one
-   pair at a time. A pair *reproduces* when ``F`` fails, or when ``P`` fails while ``F`` passes (the race
-   went the other way) and ``P`` passes alone (run alone :attr:`Bounds.alone` times the first time that
-   happens).
-3. Stop once a round ends in which some candidate reproduced: each candidate was tried the same number of
+2. Round 1: ``F`` beside each of its best candidates ``P`` (:func:`candidates`: its best partners of
+   another class, in ranking order), one pair at a time, *replaying* the diagnosed run: ``F`` starts as
+   long after ``P`` as its window began after ``P``'s class (:func:`offsets`). A pair *reproduces* when
+   ``F`` fails, or when ``P`` fails while ``F`` passes (the race went the other way) and ``P`` passes
+   alone (run alone :attr:`Bounds.alone` times the first time that happens).
+3. When none of them reproduced, still in round 1: ``F`` beside the other candidates *side by side*, at
+   most :attr:`Bounds.width` at a time; when ``F`` fails beside a group, the group is halved, and again,
+   until one class is left. A candidate that fails while ``F`` passes (it may race another candidate) is
+   tried as a pair.
+4. Stop once a round ends in which some candidate reproduced: each candidate was tried the same number of
    times, and those that reproduced are the confirmed partners, the others did not reproduce.
-4. Otherwise, rounds 2 to :attr:`Bounds.tries` first run ``F`` beside every candidate at once (*side by
-   side*): when nothing fails, every candidate gets a clean try from one trial; a candidate that failed
-   (it may race another candidate) and, when ``F`` itself failed, every candidate, is then tried as a pair.
+5. Otherwise, rounds 2 to :attr:`Bounds.tries` run ``F`` beside every candidate side by side, all at once
+   in even rounds and replaying the run in odd ones.
 
 The caller owns time: it asks for :meth:`Search.next_trial`, runs it (or decides the budget is spent and
 calls :meth:`Search.stop`), and hands the outcome to :meth:`Search.record`. :meth:`Search.verdicts` says,
