@@ -86,7 +86,9 @@ def rules_for(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> tuple
     with ``--confirm`` the confirmed pairs, the rest written as unconfirmed suggestions."""
     if confirmed is None:
         return suggest(suspects)
-    by_class = {s.klass: s for s in suspects}
+    by_class: dict[str, Suspect] = {}
+    for suspect in suspects:
+        by_class.setdefault(suspect.klass, suspect)  # the suspect whose ranking chose the candidates
     rules: list[Rule] = []
     seen: set[tuple[str, str]] = set()
     for verdict in confirmed.verdicts:
@@ -165,7 +167,7 @@ def render_table(diagnosis: Diagnosis, suspects: Sequence[Suspect], top: int, la
     out.write(f"{label}: {failed} failed test{'s' if failed != 1 else ''} in {classes} "
               f"class{'es' if classes != 1 else ''}; cross-run counts over {diagnosis.runs} parallel "
               f"run{'s' if diagnosis.runs != 1 else ''}\n")
-    verdicts = {v.suspect: v for v in confirmed.verdicts} if confirmed else {}
+    verdicts = {v.klass: v for v in confirmed.verdicts} if confirmed else {}
     rules = _first_rules(suspects, confirmed)
     for suspect in suspects:
         out.write("\n" + _suspect_line(suspect, diagnosis.runs))
@@ -183,8 +185,8 @@ def render_table(diagnosis: Diagnosis, suspects: Sequence[Suspect], top: int, la
                 out.write(f"  ... {len(suspect.partners) - top} more (--top)\n")
         if suspect.not_race:
             out.write(f"  no race: {suspect.not_race}; fix it as an ordinary failure; no rule\n")
-        elif suspect.test in verdicts:
-            for line in _verdict_lines(verdicts[suspect.test]):
+        elif suspect.klass in verdicts:
+            for line in _verdict_lines(verdicts[suspect.klass]):
                 out.write(f"  {line}\n")
         top_pair = suspect.top()
         rule = rules.get(suspect.test)
@@ -223,7 +225,7 @@ def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed
                      doubts: Sequence[Doubt] = (), diagnosis: Diagnosis | None = None) -> dict[str, object]:
     """The JSON document: each suspect, its ``top`` partners, its rule and ties (and ``--confirm``'s verdict),
     then the doubtful configured pairs (``format_version`` as every output)."""
-    verdicts = {v.suspect: v for v in confirmed.verdicts} if confirmed else {}
+    verdicts = {v.klass: v for v in confirmed.verdicts} if confirmed else {}
     rules = _first_rules(suspects, confirmed)
     found: list[dict[str, object]] = []
     for s in suspects:
@@ -240,8 +242,8 @@ def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed
             "rule": list(rule.pair) if rule is not None and rule.active else None,
             "tied_with": list(best[2]) if best is not None else [],
         }
-        if s.test in verdicts:
-            entry["confirm"] = _verdict_dict(verdicts[s.test])
+        if s.klass in verdicts:
+            entry["confirm"] = _verdict_dict(verdicts[s.klass])
         found.append(entry)
     doc: dict[str, object] = {"format_version": FORMAT_VERSION, "suspects": found}
     if doubts:
@@ -277,9 +279,9 @@ def render_config(diagnosis: Diagnosis, label: str, text: str, out: IO[str], con
 def no_rule_notes(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> list[str]:
     """One line per suspect that gets no rule, and why (for the config output's stderr)."""
     lines: list[str] = []
-    verdicts = {v.suspect: v for v in confirmed.verdicts} if confirmed else {}
+    verdicts = {v.klass: v for v in confirmed.verdicts} if confirmed else {}
     for s in suspects:
-        verdict = verdicts.get(s.test)
+        verdict = verdicts.get(s.klass)
         if s.not_race:
             lines.append(f"{s.test}: no race ({s.not_race}); no rule")
         elif verdict is not None and verdict.verdict == "fails alone":
