@@ -27,6 +27,7 @@ from partitioner.grouping import (
     serial_matcher,
     split_serial,
 )
+from partitioner.grouping.constraints import default_serial
 from partitioner.history import load_history_for
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
@@ -107,7 +108,8 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
         notes.append(f"{len(test_ids) - len(table.tests)} duplicate test ids ignored: each id is planned once")
     model = build_cost_model(table, history)
     groups, merges = merge_by_resources(table, [(r.name, r.pattern) for r in settings.resources])
-    matcher = serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial else None
+    matcher = (serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial
+               else default_serial(table.tests))  # tempest's serial_tests, unless `serial` says otherwise
     parallel, serial = split_serial(groups, matcher)
     plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
                       warnings=notes)

@@ -1,9 +1,15 @@
-"""Constraints on where groups go: declared resources merge groups, ``serial`` groups leave the parallel phase."""
+"""Constraints on where groups go: declared resources merge groups, ``serial`` groups leave the parallel phase.
+
+Without a ``serial`` option, a tempest suite's own serial tests are serial: tempest keeps the tests that must
+not run beside any other under ``tempest.serial_tests`` and makes them take a lock for writing that every
+other test takes for reading, so in the parallel phase such a test waits for all the others. ``serial``
+replaces that default; ``serial = none`` turns it off.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from partitioner import testids
@@ -74,9 +80,28 @@ def merge_by_resources(groups: Sequence[Group], resources: Sequence[tuple[str, r
             tuple(sorted(merges, key=lambda m: m.key)))
 
 
+#: the package where tempest keeps its serial tests (``tempest/serial_tests``, the ``@serial`` class decorator)
+TEMPEST_SERIAL = "tempest.serial_tests."
+#: the ``serial`` value that makes no test serial (not even tempest's)
+NO_SERIAL = "none"
+
+
+def default_serial(test_ids: Iterable[str]) -> Callable[[str], bool] | None:
+    """The ``serial`` rule when the option is not set: tempest's serial tests, when the ids include any.
+
+    :returns: a predicate matching the ids under :data:`TEMPEST_SERIAL`, or ``None`` (no serial phase)
+    """
+    if not any(test_id.startswith(TEMPEST_SERIAL) for test_id in test_ids):
+        return None
+    return lambda test_id: test_id.startswith(TEMPEST_SERIAL)
+
+
 def serial_matcher(spec: str, where: str = "serial") -> Callable[[str], bool]:
-    """A predicate for the ``serial`` option: ``[attr]`` matches a test attribute, else a regex search."""
+    """A predicate for the ``serial`` option: ``[attr]`` matches a test attribute, ``none`` nothing (not even
+    tempest's serial tests), anything else is a regex search."""
     text = spec.strip()
+    if text.lower() == NO_SERIAL:
+        return lambda test_id: False
     if text.startswith("[") and text.endswith("]") and len(text) > 2:
         wanted = {a.strip() for a in text[1:-1].split(",") if a.strip()}
         return lambda test_id: bool(wanted.intersection(testids.parse(test_id).attrs))

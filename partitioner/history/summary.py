@@ -1,22 +1,67 @@
-"""How each test fared across stored runs: runs, failures in parallel and in serial runs; pure.
+"""How each test fared across stored runs, and over time windows: failures in parallel and in serial runs; pure.
 
 ``partitioner history summary`` shows it; a test failing only in parallel is the signature of a race
 (:mod:`partitioner.races` then says what ran beside it).
+
+**Broken runs.** A run in which (nearly) every class failed -- :data:`BROKEN_SHARE` of its classes, at least
+:data:`BROKEN_MIN_CLASSES` of them -- tells nothing about races: something broke the whole run (no cloud
+configured, bad credentials, a service down). :func:`broken_run` names such runs; the summary counts them
+apart and leaves them out of every test's counts, so they never make a test look "parallel only".
+
+**The cost of the races.** Of the parallel runs, those in which a test failed that never fails serially
+(:attr:`Summary.race_failed`), and those in which *only* such tests failed (:attr:`Summary.race_only`): the
+latter would have passed but for the races, so ``race_only / parallel`` estimates how often a parallel run
+fails because of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from partitioner.history.model import Run, is_parallel
 from partitioner.statuses import FAILING, PSEUDO_TESTS
-from partitioner.testids import canonical
+from partitioner.testids import canonical, class_key
+
+#: a run in which at least this share of its classes failed is broken (no race: something broke it all) ...
+BROKEN_SHARE = 0.8
+#: ... when that is at least this many classes (two failed classes of three can still be races)
+BROKEN_MIN_CLASSES = 3
+
+
+def broken_run(run: Run) -> tuple[int, int] | None:
+    """``(failed classes, classes)`` when (nearly) every class of ``run`` failed, else ``None``.
+
+    testr's ``process-returncode`` pseudo-test does not count.
+    """
+    classes: set[str] = set()
+    failed: set[str] = set()
+    for record in run.records:
+        if record.test_id in PSEUDO_TESTS:
+            continue
+        key = class_key(canonical(record.test_id))
+        classes.add(key)
+        if record.status in FAILING:
+            failed.add(key)
+    if len(failed) >= BROKEN_MIN_CLASSES and len(failed) >= BROKEN_SHARE * len(classes):
+        return len(failed), len(classes)
+    return None
+
+
+def run_name(run: Run) -> str:
+    """A run's short name: its number in a repository (``.stestr/12`` -> ``12``), else its file name."""
+    return PurePath(run.run_id).name or run.run_id
+
+
+def run_time(run: Run) -> float | None:
+    """When a run began (its first timestamp, epoch seconds), or ``None`` for a run without timestamps."""
+    return min((r.start for r in run.records if r.start is not None), default=None)
 
 
 @dataclass(frozen=True)
 class TestSummary:
-    """How one test fared across stored runs (ids matched with ``[attrs]`` stripped).
+    """How one test fared across stored runs (ids matched with ``[attrs]`` stripped; broken runs left out).
 
     :ivar test: the id as the newest run that has it spells it
     :ivar runs: runs it appears in
@@ -24,6 +69,9 @@ class TestSummary:
     :ivar serial_failures: serial runs (one worker tag or none) in which it failed
     :ivar parallel_runs: parallel runs it appears in
     :ivar serial_runs: serial runs it appears in
+    :ivar failed_in: the names (:func:`run_name`) of the runs it failed in, oldest first
+    :ivar windows: per time window of the :class:`Summary` (same order), ``(parallel failures, parallel
+        runs, serial failures, serial runs)``
     """
 
     __test__ = False  # not a test case, despite the name
@@ -34,6 +82,8 @@ class TestSummary:
     serial_failures: int
     parallel_runs: int = 0
     serial_runs: int = 0
+    failed_in: tuple[str, ...] = ()
+    windows: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def only_parallel(self) -> bool:
@@ -41,35 +91,171 @@ class TestSummary:
         return self.parallel_failures > 0 and self.serial_failures == 0
 
 
+@dataclass(frozen=True)
+class Window:
+    """The runs that began in one time window ``[start, stop)`` (epoch seconds).
+
+    :ivar parallel: parallel runs; ``parallel_failed`` those with a failed test
+    :ivar race_failed: parallel runs in which a test failed that never fails serially
+    :ivar race_only: parallel runs in which only such tests failed
+    :ivar serial: serial runs; ``serial_failed`` those with a failed test
+    """
+
+    start: float
+    stop: float
+    parallel: int = 0
+    parallel_failed: int = 0
+    race_failed: int = 0
+    race_only: int = 0
+    serial: int = 0
+    serial_failed: int = 0
+
+
+@dataclass(frozen=True)
+class Summary:
+    """:func:`summarize`'s result.
+
+    :ivar tests: one row per test, those failing only in parallel first (see :func:`history_summary`)
+    :ivar windows: time windows, oldest first (runs without timestamps belong to none)
+    :ivar parallel: parallel runs counted; ``serial`` serial ones
+    :ivar parallel_failed: parallel runs with a failed test
+    :ivar race_failed: parallel runs in which a test failed that fails only in parallel
+    :ivar race_only: parallel runs whose failed tests all fail only in parallel (they would have passed
+        but for the races)
+    :ivar broken: names of the runs left out because (nearly) every class failed in them
+    :ivar first: when the first counted run began (``None`` without timestamps); ``last`` the last one
+    """
+
+    tests: tuple[TestSummary, ...]
+    windows: tuple[Window, ...]
+    parallel: int
+    serial: int
+    parallel_failed: int = 0
+    race_failed: int = 0
+    race_only: int = 0
+    broken: tuple[str, ...] = ()
+    first: float | None = None
+    last: float | None = None
+
+
+def _outcomes(run: Run) -> dict[str, tuple[bool, str]]:
+    """canonical id -> (failed, the id as spelt) for the real tests of a run (a repeated test counts once)."""
+    found: dict[str, tuple[bool, str]] = {}
+    for record in run.records:
+        if record.test_id in PSEUDO_TESTS:
+            continue
+        key = canonical(record.test_id)
+        failed = found.get(key, (False, ""))[0] or record.status in FAILING
+        found[key] = (failed, record.test_id)
+    return found
+
+
+def _rank(s: TestSummary) -> tuple[int, int, int, str]:
+    kind = 0 if s.only_parallel else 1 if s.parallel_failures else 2 if s.serial_failures else 3
+    return (kind, -s.parallel_failures, -s.serial_failures, s.test)
+
+
+def select_runs(runs: Iterable[Run], since: float | None = None, last: int | None = None) -> list[Run]:
+    """The runs that began at or after ``since`` (runs without timestamps are kept), then the newest ``last``.
+
+    :returns: runs oldest first (by ``order``, then as given)
+    """
+    ordered = [r for _, _, r in sorted((r.order, i, r) for i, r in enumerate(runs))]
+    if since is not None:
+        stamps = [(run_time(r), r) for r in ordered]
+        ordered = [r for stamp, r in stamps if stamp is None or stamp >= since]
+    if last is not None:
+        ordered = ordered[-last:] if last > 0 else []
+    return ordered
+
+
+#: window widths :func:`auto_window` chooses from (10 minutes to 30 days)
+WINDOWS = (600.0, 3600.0, 6 * 3600.0, 86400.0, 7 * 86400.0, 30 * 86400.0)
+
+
+def auto_window(runs: Sequence[Run], most: int = 12) -> float:
+    """The narrowest of :data:`WINDOWS` that splits the runs' time span into at most ``most`` windows."""
+    stamps = [t for t in (run_time(r) for r in runs) if t is not None]
+    span = max(stamps) - min(stamps) if stamps else 0.0
+    return next((w for w in WINDOWS if span / w < most), WINDOWS[-1])
+
+
+def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
+    """Per test and per time window: failures in parallel runs and in serial runs.
+
+    :param runs: the runs to count, oldest first (see :func:`select_runs`)
+    :param window_s: the width of a time window in seconds; ``None`` for one window over every run
+    """
+    counted: list[tuple[Run, dict[str, tuple[bool, str]], bool, float | None]] = []
+    broken: list[str] = []
+    for run in runs:
+        if broken_run(run) is not None:
+            broken.append(run_name(run))
+            continue
+        counted.append((run, _outcomes(run), is_parallel(run), run_time(run)))
+    stamps = [t for *_, t in counted if t is not None]
+    first, last = (min(stamps), max(stamps)) if stamps else (None, None)
+    edges: list[float] = []
+    if first is not None and last is not None:
+        width = window_s if window_s and window_s > 0 else max(last - first, 0.0) + 1.0
+        edges = [first + width * i for i in range(int((last - first) // width) + 2)]
+
+    def window_of(stamp: float | None) -> int | None:
+        if stamp is None or not edges:
+            return None
+        return min(int((stamp - edges[0]) // (edges[1] - edges[0])), len(edges) - 2)
+
+    slots = len(edges) - 1 if edges else 0
+    rows: dict[str, list[int]] = {}  # key -> [runs, p_fail, s_fail, p_runs, s_runs]
+    trend: dict[str, list[list[int]]] = {}
+    failed_in: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for run, outcome, parallel, stamp in counted:
+        slot = window_of(stamp)
+        for key, (failed, spelt) in outcome.items():
+            names[key] = spelt  # runs come oldest first: the newest spelling wins
+            row = rows.setdefault(key, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1 if parallel else 2] += failed
+            row[3 if parallel else 4] += 1
+            if failed:
+                failed_in.setdefault(key, []).append(run_name(run))
+            if slot is not None:
+                cells = trend.setdefault(key, [[0, 0, 0, 0] for _ in range(slots)])
+                cells[slot][0 if parallel else 2] += failed
+                cells[slot][1 if parallel else 3] += 1
+    empty = tuple((0, 0, 0, 0) for _ in range(slots))
+    tests = tuple(sorted((TestSummary(names[k], row[0], row[1], row[2], row[3], row[4], tuple(failed_in.get(k, ())),
+                                      tuple((c[0], c[1], c[2], c[3]) for c in trend[k]) if k in trend else empty)
+                          for k, row in rows.items()), key=_rank))
+    only = {canonical(t.test) for t in tests if t.only_parallel}
+    windows = [[0] * 6 for _ in range(slots)]
+    totals = [0, 0, 0]
+    for _, outcome, parallel, stamp in counted:
+        bad = [k for k, (f, _) in outcome.items() if f]
+        slot = window_of(stamp)
+        if parallel:
+            flags = (bool(bad), any(k in only for k in bad), bool(bad) and all(k in only for k in bad))
+            totals = [a + b for a, b in zip(totals, flags, strict=True)]
+            if slot is not None:
+                windows[slot][0] += 1
+                for i, flag in enumerate(flags, 1):
+                    windows[slot][i] += flag
+        elif slot is not None:
+            windows[slot][4] += 1
+            windows[slot][5] += bool(bad)
+    width = edges[1] - edges[0] if len(edges) > 1 else 0.0
+    parallel_runs = sum(1 for _, _, p, _ in counted if p)
+    return Summary(tests, tuple(Window(edges[i], edges[i] + width, *cells) for i, cells in enumerate(windows)),
+                   parallel_runs, len(counted) - parallel_runs, totals[0], totals[1], totals[2], tuple(broken),
+                   first, last)
+
+
 def history_summary(runs: Iterable[Run]) -> tuple[TestSummary, ...]:
-    """Per test: runs, failures in parallel runs, failures in serial runs.
+    """Per test: runs, failures in parallel runs, failures in serial runs (broken runs left out).
 
     A run with one worker tag or none counts as serial. Sorted so that tests failing only in parallel come
     first (most parallel failures first), then tests failing in both, then only serially, then never;
     ties by id.
     """
-    counts: dict[str, list[int]] = {}  # key -> [runs, parallel_failures, serial_failures, p_runs, s_runs]
-    names: dict[str, tuple[int, str]] = {}
-    for position, run in enumerate(runs):
-        parallel = is_parallel(run)
-        outcome: dict[str, bool] = {}
-        for record in run.records:
-            if record.test_id in PSEUDO_TESTS:
-                continue
-            key = canonical(record.test_id)
-            outcome[key] = outcome.get(key, False) or record.status in FAILING
-            newest = (run.order, position)
-            if key not in names or names[key][0] <= newest[0]:
-                names[key] = (newest[0], record.test_id)
-        for key, failed in outcome.items():
-            row = counts.setdefault(key, [0, 0, 0, 0, 0])
-            row[0] += 1
-            row[1 if parallel else 2] += failed
-            row[3 if parallel else 4] += 1
-    summaries = [TestSummary(names[k][1], *row) for k, row in counts.items()]
-
-    def rank(s: TestSummary) -> tuple[int, int, int, str]:
-        kind = 0 if s.only_parallel else 1 if s.parallel_failures else 2 if s.serial_failures else 3
-        return (kind, -s.parallel_failures, -s.serial_failures, s.test)
-
-    return tuple(sorted(summaries, key=rank))
+    return summarize(select_runs(runs)).tests

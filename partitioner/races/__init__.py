@@ -2,7 +2,8 @@
 
 Re-exports only: :mod:`~partitioner.races.windows` (each test's extended window in a run),
 :mod:`~partitioner.races.diagnosis` (scores and views), :mod:`~partitioner.races.rules` (the ``[partitioner]``
-resource lines), plus :func:`~partitioner.history.summary.history_summary` for the per-test counts.
+resource lines, doubtful configured pairs), :mod:`~partitioner.races.confirm` (which trials ``--confirm`` runs
+and what they say), plus :func:`~partitioner.history.summary.history_summary` for the per-test counts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from __future__ import annotations
 from partitioner.history.model import is_parallel as is_parallel
 from partitioner.history.summary import TestSummary as TestSummary
 from partitioner.history.summary import history_summary as history_summary
+from partitioner.races.confirm import Bounds as Bounds
+from partitioner.races.confirm import Candidates as Candidates
+from partitioner.races.confirm import Confirmation as Confirmation
+from partitioner.races.confirm import Search as Search
+from partitioner.races.confirm import Trial as Trial
+from partitioner.races.confirm import candidates as candidates
 from partitioner.races.diagnosis import OVERLAP_WEIGHT as OVERLAP_WEIGHT
 from partitioner.races.diagnosis import Diagnosis as Diagnosis
 from partitioner.races.diagnosis import Partner as Partner
@@ -18,21 +25,37 @@ from partitioner.races.diagnosis import check_parallel as check_parallel
 from partitioner.races.diagnosis import diagnose as diagnose
 from partitioner.races.diagnosis import find_suspects as find_suspects
 from partitioner.races.diagnosis import workers as workers
+from partitioner.races.rules import Rule as Rule
+from partitioner.races.rules import doubts as doubts
+from partitioner.races.rules import merge_into as merge_into
 from partitioner.races.rules import resource_rules as resource_rules
+from partitioner.races.rules import section as section
+from partitioner.races.rules import suggest as suggest
 from partitioner.statuses import PSEUDO_TESTS as PSEUDO_TESTS
 
 __all__ = [
     "OVERLAP_WEIGHT",
     "PSEUDO_TESTS",
+    "Bounds",
+    "Candidates",
+    "Confirmation",
     "Diagnosis",
     "Partner",
+    "Rule",
+    "Search",
     "Suspect",
     "TestSummary",
+    "Trial",
+    "candidates",
     "check_parallel",
     "diagnose",
+    "doubts",
     "find_suspects",
     "history_summary",
     "is_parallel",
+    "merge_into",
     "resource_rules",
+    "section",
+    "suggest",
     "workers",
 ]

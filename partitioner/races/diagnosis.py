@@ -47,6 +47,7 @@ from typing import Literal
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run, is_parallel
+from partitioner.history.summary import broken_run
 from partitioner.races.windows import Level, Timeline
 from partitioner.statuses import FAILING, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
@@ -94,7 +95,9 @@ class Suspect:
     :ivar level: ``test`` or ``class``
     :ivar failed: the failed test ids it stands for (itself, or the class's failed tests)
     :ivar failures: parallel runs in which it failed (the diagnosed one included)
-    :ivar serial_failures: stored serial runs in which it failed too (a hint that it is no race)
+    :ivar serial_failures: stored serial runs in which it failed too (then it is no race)
+    :ivar lone: parallel runs (the diagnosed one included) in which it failed with nothing beside it on
+        another worker (then it is no race either)
     """
 
     test: str
@@ -103,6 +106,45 @@ class Suspect:
     failed: tuple[str, ...] = ()
     failures: int = 1
     serial_failures: int = 0
+    lone: int = 0
+
+    @property
+    def klass(self) -> str:
+        """The suspect's class (itself in the class view): what a rule keeps on one worker."""
+        return self.test if self.level == "class" else class_key(self.test)
+
+    @property
+    def not_race(self) -> str | None:
+        """Why this failure is no race (it also failed with nothing beside it), or ``None``."""
+        reasons = []
+        if self.serial_failures:
+            reasons.append(f"in {self.serial_failures} serial run{'s' if self.serial_failures != 1 else ''}")
+        if self.lone:
+            reasons.append(f"in {self.lone} parallel run{'s' if self.lone != 1 else ''} with nothing beside it "
+                           f"on another worker")
+        return f"it also failed {' and '.join(reasons)}" if reasons else None
+
+    def ranked(self) -> tuple[tuple[Partner, str], ...]:
+        """The partners of another class, best first, each with its class: what rules are made of."""
+        mine = self.klass
+        found = []
+        for partner in self.partners:
+            theirs = partner.test if self.level == "class" else class_key(partner.test)
+            if theirs != mine:
+                found.append((partner, theirs))
+        return tuple(found)
+
+    def top(self) -> tuple[Partner, str, tuple[str, ...]] | None:
+        """The partner a rule pairs this suspect with: the best-scoring partner of another class (ties go to
+        the smaller id, as the ranking has them), its class, and the other partners' classes tied with it.
+        ``None`` when no partner of another class ran beside it.
+        """
+        ranked = self.ranked()
+        if not ranked:
+            return None
+        best, klass = ranked[0]
+        tied = tuple(dict.fromkeys(c for p, c in ranked[1:] if p.score == best.score and c != klass))
+        return best, klass, tied
 
 
 @dataclass(frozen=True)
@@ -115,6 +157,9 @@ class Diagnosis:
     :ivar runs: parallel runs the cross-run counts rest on, the diagnosed one included
     :ivar excluded: failed tests left out because they failed in the serial run too
     :ivar untimed: records of the diagnosed run left out for lack of timestamps or a worker tag
+    :ivar broken: ``(failed classes, classes)`` of the diagnosed run when (nearly) all of it failed -- no race,
+        something broke the whole run -- else ``None``
+    :ivar broken_runs: parallel runs of the history left out of the counts because (nearly) all of them failed
     """
 
     run_id: str
@@ -123,6 +168,8 @@ class Diagnosis:
     runs: int = 1
     excluded: tuple[str, ...] = ()
     untimed: int = 0
+    broken: tuple[int, int] | None = None
+    broken_runs: int = 0
 
     def view(self, by: By = "auto") -> tuple[Suspect, ...]:
         """The suspects to show: ``test``, ``class``, or ``auto`` -- a class where several tests failed as
@@ -194,14 +241,20 @@ def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, ot
     if level == "class":
         beside.pop(key, None)  # the class's own tests on another worker say nothing about a partner class
     own_length = sum(s.length for s in window)
-    failures = 0
+    failures = lone = 0
     tally = {partner: _Tally() for partner in beside}
     for timeline in (target, *others):
-        if key not in (timeline.tests if level == "test" else timeline.classes):
+        if not timeline.has(key, level):
             continue
         failed = timeline.failed(key, level)
         failures += failed
-        near = beside if timeline is target else timeline.beside(timeline.window(key, level, focus), level)
+        if timeline is target:
+            near = beside
+        else:
+            near = timeline.beside(timeline.window(key, level, focus), level)
+            if level == "class":
+                near.pop(key, None)
+        lone += failed and not near
         for partner, counts in tally.items():
             if partner not in near:
                 continue
@@ -225,7 +278,7 @@ def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, ot
     failed_ids = tuple(sorted(target.raw_ids.get(t, t) for t in target.failed_tests
                               if (t if level == "test" else class_key(t)) == key))
     name = target.raw_ids.get(key, key) if level == "test" else key
-    return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures)
+    return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures, lone)
 
 
 def _same_run(a: Run, b: Run) -> bool:
@@ -240,7 +293,7 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
     :param run: the parallel run to diagnose
     :param serial: a serial run of the same tests; its failures are not races and are left out
     :param history: every stored run (``run`` itself may be among them); parallel ones feed the cross-run
-        counts, serial ones ``Suspect.serial_failures``
+        counts (but those in which nearly everything failed), serial ones ``Suspect.serial_failures``
     :param label: how to name ``run`` in error messages (default ``run <run_id>``)
     :returns: the test view and the class view; both empty when nothing failed
     :raises HistoryError: when ``run`` has no timestamps or fewer than two workers (see :func:`check_parallel`)
@@ -250,10 +303,12 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
                        if r.status in FAILING)
     target = Timeline(run, ignore)
     stored = [r for r in history if not _same_run(r, run)]
-    others = [Timeline(r, ignore) for r in stored if is_parallel(r)]
+    parallel = [r for r in stored if is_parallel(r)]
+    kept = [r for r in parallel if broken_run(r) is None]
+    others = [Timeline(r, ignore) for r in kept]
     serial_failed: dict[str, int] = {}
     for r in stored:
-        if not is_parallel(r):
+        if not is_parallel(r) and broken_run(r) is None:
             for key in {canonical(x.test_id) for x in r.records if x.status in FAILING}:
                 serial_failed[key] = serial_failed.get(key, 0) + 1
     all_failed = {canonical(r.test_id) for r in run.records
@@ -266,7 +321,8 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
         focus = frozenset(s.test for s in target.window(klass, "class", frozenset()))
         worst = max((serial_failed.get(t, 0) for t in focus), default=0)
         classes.append(_suspect(klass, "class", focus, target, others, worst))
-    return Diagnosis(run.run_id, tests, tuple(classes), 1 + len(others), excluded, target.untimed)
+    return Diagnosis(run.run_id, tests, tuple(classes), 1 + len(others), excluded, target.untimed, broken_run(run),
+                     len(parallel) - len(kept))
 
 
 def find_suspects(run: Run, serial: Run | None = None, history: Sequence[Run] = ()) -> tuple[Suspect, ...]:

@@ -1,48 +1,135 @@
-"""The outputs of ``partitioner history summary``: failing tests for people, every test as versioned JSON."""
+"""The outputs of ``partitioner history summary``: failing tests and their trend for people, every test as
+versioned JSON; and :class:`Tool`, how to phrase advice for the project's own tool (testr or stestr)."""
 
 from __future__ import annotations
 
+import datetime
 import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO
 
-from partitioner.history.summary import TestSummary
+from partitioner.history.summary import Summary, TestSummary, Window
 from partitioner.render.output import FORMAT_VERSION
 
+#: run names shown per test in the text output (JSON lists them all)
+SHOWN_RUNS = 6
 
-def summary_to_dict(rows: Sequence[TestSummary], parallel: int, serial: int) -> dict[str, object]:
-    """The JSON document: run counts and every test's row."""
+
+@dataclass(frozen=True)
+class Tool:
+    """The tool a project runs its tests with, for advice: ``testr``, ``stestr``, or ``None`` (unknown)."""
+
+    name: str | None = None
+
+    @property
+    def parallel(self) -> str:
+        """The command that runs the suite in parallel."""
+        return {"testr": "testr run --parallel", "stestr": "stestr run"}.get(self.name or "",
+                                                                              "testr run --parallel, or stestr run")
+
+    @property
+    def serial(self) -> str:
+        """The command that runs the suite serially."""
+        return {"testr": "testr run", "stestr": "stestr run --serial"}.get(self.name or "",
+                                                                            "testr run, or stestr run --serial")
+
+    @property
+    def failing(self) -> str:
+        """The command that lists the failed tests of the latest run."""
+        return {"testr": "testr failing", "stestr": "stestr failing"}.get(self.name or "",
+                                                                          "testr failing, or stestr failing")
+
+
+def _stamp(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def summary_to_dict(summary: Summary) -> dict[str, object]:
+    """The JSON document: run counts, the race estimate, the time windows and every test's row."""
     return {
         "format_version": FORMAT_VERSION,
-        "runs": {"parallel": parallel, "serial": serial},
+        "runs": {"parallel": summary.parallel, "serial": summary.serial, "broken": list(summary.broken),
+                 "first": _stamp(summary.first), "last": _stamp(summary.last)},
+        "parallel_failed": summary.parallel_failed,
+        "race_failed": summary.race_failed,
+        "race_only": summary.race_only,
+        "race_only_rate": round(summary.race_only / summary.parallel, 4) if summary.parallel else None,
+        "windows": [{"start": _stamp(w.start), "stop": _stamp(w.stop), "parallel": w.parallel,
+                     "parallel_failed": w.parallel_failed, "race_failed": w.race_failed, "race_only": w.race_only,
+                     "serial": w.serial, "serial_failed": w.serial_failed} for w in summary.windows],
         "tests": [{"test": r.test, "runs": r.runs, "parallel_runs": r.parallel_runs,
                    "parallel_failures": r.parallel_failures, "serial_runs": r.serial_runs,
-                   "serial_failures": r.serial_failures, "only_parallel": r.only_parallel} for r in rows],
+                   "serial_failures": r.serial_failures, "only_parallel": r.only_parallel,
+                   "failed_in": list(r.failed_in),
+                   "windows": [{"parallel_failures": pf, "parallel_runs": pr, "serial_failures": sf, "serial_runs": sr}
+                               for pf, pr, sf, sr in r.windows]} for r in summary.tests],
     }
 
 
-def render_json(rows: Sequence[TestSummary], parallel: int, serial: int, out: IO[str]) -> None:
+def render_json(summary: Summary, out: IO[str]) -> None:
     """Write :func:`summary_to_dict` as indented JSON."""
-    json.dump(summary_to_dict(rows, parallel, serial), out, indent=1, ensure_ascii=False)
+    json.dump(summary_to_dict(summary), out, indent=1, ensure_ascii=False)
     out.write("\n")
 
 
-def render_text(rows: Sequence[TestSummary], parallel: int, serial: int, out: IO[str]) -> None:
-    """The counts, then the tests that failed at least once (those failing only in parallel first)."""
-    runs = parallel + serial
+def _window_label(window: Window) -> str:
+    return (_stamp(window.start) or "")[:16].replace("T", " ")
+
+
+def _runs(row: TestSummary) -> str:
+    shown = ", ".join(row.failed_in[-SHOWN_RUNS:])
+    return ("..., " if len(row.failed_in) > SHOWN_RUNS else "") + shown
+
+
+def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> None:
+    """The counts and the race estimate, the trend per time window, then the tests that failed at least once
+    (those failing only in parallel first), with the runs they failed in; then advice for ``tool``.
+
+    :param width: how the time window's width is spelt (``1h``), for the trend's heading
+    """
+    rows = summary.tests
+    runs = summary.parallel + summary.serial
     failing = [r for r in rows if r.parallel_failures or r.serial_failures]
     only = sum(1 for r in rows if r.only_parallel)
-    out.write(f"{len(rows)} tests in {runs} runs ({parallel} parallel, {serial} serial); "
+    out.write(f"{len(rows)} tests in {runs} runs ({summary.parallel} parallel, {summary.serial} serial); "
               f"{len(failing)} failed at least once, {only} only in parallel\n")
+    if summary.broken:
+        shown = ", ".join(summary.broken[:SHOWN_RUNS]) + (", ..." if len(summary.broken) > SHOWN_RUNS else "")
+        out.write(f"left out: {len(summary.broken)} run{'s' if len(summary.broken) != 1 else ''} in which (nearly) "
+                  f"every class failed ({shown}): no race, something broke the whole run (configuration, "
+                  f"credentials, a service down)\n")
+    if summary.parallel:
+        out.write(f"parallel runs that failed: {summary.parallel_failed} of {summary.parallel} "
+                  f"({_share(summary.parallel_failed, summary.parallel)}); failed only in tests that never fail "
+                  f"serially: {summary.race_only} ({_share(summary.race_only, summary.parallel)} of parallel runs "
+                  f"fail because of them)\n")
+    if len(summary.windows) > 1:
+        out.write(f"\n{f'window ({width})' if width else 'window':<18}  {'parallel':>8}  {'failed':>6}  "
+                  f"{'by races':>8}  {'serial':>6}  {'failed':>6}\n")
+        for w in summary.windows:
+            out.write(f"{_window_label(w):<18}  {w.parallel:>8}  {w.parallel_failed:>6}  {w.race_only:>8}  "
+                      f"{w.serial:>6}  {w.serial_failed:>6}\n")
     if failing:
-        out.write(f"{'parallel':>9}  {'serial':>9}  test\n{'fail/runs':>9}  {'fail/runs':>9}\n")
+        out.write(f"\n{'parallel':>9}  {'serial':>9}  test\n{'fail/runs':>9}  {'fail/runs':>9}\n")
     for r in failing:
         mark = ("" if not r.only_parallel else "  <- passes serially: a race?" if r.serial_runs
                 else "  <- fails in parallel, never run serially")
         out.write(f"{f'{r.parallel_failures}/{r.parallel_runs}':>9}  {f'{r.serial_failures}/{r.serial_runs}':>9}  "
                   f"{r.test}{mark}\n")
+        trend = ""
+        if len(summary.windows) > 1:
+            trend = "; per window (parallel) " + " ".join(f"{pf}/{pr}" if pr else "-" for pf, pr, _, _ in r.windows)
+        out.write(f"{'':>22}failed in run{'s' if len(r.failed_in) != 1 else ''} {_runs(r)}{trend}\n")
     if only:
-        out.write("diagnose a failing parallel run with `partitioner races [RUN]`\n")
-    if only and not serial:
-        out.write("no serial run is stored: run the tests once serially (testr run) to tell races from plain "
-                  "failures\n")
+        out.write(f"diagnose a failing parallel run with `partitioner races [RUN]` (add --confirm to reproduce "
+                  f"before accusing); `{tool.failing}` lists the latest run's failures\n")
+    if only and not summary.serial:
+        out.write(f"no serial run is stored: run the tests once serially ({tool.serial}) to tell races from plain "
+                  f"failures\n")
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from partitioner.cli.main import ERROR, OK, USAGE
+from partitioner.history.model import Run
 from tests.builders import A, B, C, racing_runs, rec, run
 from tests.cli.harness import PlanCase, RepositoryCase
 
@@ -20,13 +21,60 @@ class TestHistorySummaryCommand(RepositoryCase):
         lines = out.splitlines()
         self.assertEqual("4 tests in 5 runs (4 parallel, 1 serial); 3 failed at least once, 3 only in parallel",
                          lines[0])
-        self.assertIn(f"{A}.test_1  <- passes serially: a race?", lines[3])
+        self.assertEqual("parallel runs that failed: 3 of 4 (75%); failed only in tests that never fail serially: 3 "
+                         "(75% of parallel runs fail because of them)", lines[1])
+        self.assertIn(f"{A}.test_1  <- passes serially: a race?", lines[5])
+        self.assertEqual("failed in runs 0, 2", lines[6].strip())
+        self.assertIn("`testr failing` lists the latest run's failures", out)
         status, out, _ = self.cli("history", "summary", "--format", "json")
         doc = json.loads(out)
-        self.assertEqual({"parallel": 4, "serial": 1}, doc["runs"])
+        self.assertEqual({"parallel": 4, "serial": 1, "broken": [], "first": "2024-01-01T00:00:00Z",
+                          "last": "2024-01-01T00:00:00Z"}, doc["runs"])
+        self.assertEqual((3, 3, 3, 0.75), (doc["parallel_failed"], doc["race_failed"], doc["race_only"],
+                                           doc["race_only_rate"]))
         first = doc["tests"][0]
         self.assertEqual({"test": f"{A}.test_1", "runs": 5, "parallel_runs": 4, "parallel_failures": 2,
-                          "serial_runs": 1, "serial_failures": 0, "only_parallel": True}, first)
+                          "serial_runs": 1, "serial_failures": 0, "only_parallel": True, "failed_in": ["0", "2"],
+                          "windows": [{"parallel_failures": 2, "parallel_runs": 4, "serial_failures": 0,
+                                       "serial_runs": 1}]}, first)
+
+    def hourly(self) -> list[Run]:
+        """Six parallel runs an hour apart (from 2024-01-01 00:00 UTC, the streams' epoch): A fails in the first
+        three."""
+        return [run(rec(f"{A}.test_1", "worker-0", h * 3600, h * 3600 + 1, "fail" if h < 3 else "success"),
+                    rec(f"{B}.test_1", "worker-1", h * 3600, h * 3600 + 1)) for h in range(6)]
+
+    def test_windows_since_and_last(self) -> None:
+        self.repository(self.hourly())
+        status, out, err = self.cli("history", "summary", "--window", "2h")
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("window (2h)", out)
+        self.assertIn("2024-01-01 00:00           2       2         2       0       0", out)
+        self.assertIn("2024-01-01 04:00           2       0         0       0       0", out)
+        self.assertIn("failed in runs 0, 1, 2; per window (parallel) 2/2 1/2 0/2", out)
+        _, out, _ = self.cli("history", "summary", "--format", "json", "--last", "4")
+        doc = json.loads(out)
+        self.assertEqual(4, doc["runs"]["parallel"])
+        self.assertEqual(["2"], doc["tests"][0]["failed_in"])
+        _, out, _ = self.cli("history", "summary", "--format", "json", "--since", "2024-01-01T04:00")
+        self.assertEqual(2, json.loads(out)["runs"]["parallel"])
+        self.assertEqual(0, json.loads(out)["parallel_failed"])
+        self.assertOneLineError(["history", "summary", "--since", "2030-01-01", "-C", str(self.dir)], ERROR,
+                                "none of the 6 stored runs began at or after 2030-01-01 00:00 UTC (--since)")
+        self.assertOneLineError(["history", "summary", "--window", "soon", "-C", str(self.dir)], USAGE,
+                                "expected a duration such as 90, 90s, 10m, 1h30m or 2d, got 'soon'")
+        self.assertOneLineError(["history", "summary", "--since", "yesterday", "-C", str(self.dir)], USAGE,
+                                "expected a date (2024-05-01)")
+
+    def test_runs_where_everything_failed_are_left_out_and_advice_names_stestr(self) -> None:
+        runs = self.hourly()
+        broken = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 2}", 0, 1, "fail") for i in range(4)))
+        self.repository([*runs, broken], name=".stestr")
+        _, out, _ = self.cli("history", "summary")
+        self.assertIn("left out: 1 run in which (nearly) every class failed (6): no race", out)
+        self.assertIn("6 runs (6 parallel, 0 serial); 1 failed at least once, 1 only in parallel", out)
+        self.assertIn("`stestr failing` lists", out)
+        self.assertIn("run the tests once serially (stestr run --serial)", out)
 
     def test_no_runs(self) -> None:
         status, _, err = self.cli("history", "summary")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import configparser
 import json
+import sys
+
+import fixtures
 
 from partitioner.config import load_settings
-from tests.builders import A, B, C, racing_runs, rec, run, stream
+from partitioner.history.model import Run
+from tests.builders import A, B, C, D, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
+from tests.suites import tree_snapshot
 
 
 class TestRacesCommand(RepositoryCase):
@@ -119,3 +125,234 @@ class TestRacesCommand(RepositoryCase):
         status, _, err = self.cli("races")
         self.assertEqual(1, status)
         self.assertIn(f"no .testrepository or .stestr in {self.dir} to take the latest run from", err)
+
+
+class TestOneRankingOneRule(RepositoryCase):
+    def tied(self) -> list[Run]:
+        """One parallel run: A fails; C and B ran beside it all along (a tie); D ran after."""
+        return [run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{A}.test_2", "worker-0", 1.0, 2.0, "fail"),
+                    rec(f"{C}.test_1", "worker-1", 0.0, 2.0), rec(f"{B}.test_1", "worker-2", 0.0, 2.0),
+                    rec(f"{D}.test_1", "worker-1", 2.0, 2.5), rec(f"{D}.test_2", "worker-0", 2.0, 2.5))]
+
+    def test_table_json_and_config_agree_and_say_the_tie(self) -> None:
+        self.repository(self.tied())
+        _, out, _ = self.cli("races")
+        self.assertIn("    1=  0.733", out)
+        self.assertIn(f"  rule: keep {B} with it on one worker\n", out)
+        self.assertIn(f"  tied: {B} has the same score as {C}", out)
+        _, out, _ = self.cli("races", "--format", "json")
+        (suspect,) = json.loads(out)["suspects"]
+        self.assertEqual(([A, B], [C]), (suspect["rule"], suspect["tied_with"]))
+        self.assertEqual(B, suspect["partners"][0]["test"])
+        _, out, _ = self.cli("races", "--format", "config")
+        self.assertIn(f"    # {A} with {B} (score 0.733), tied with {C}: the tie went to the smaller id", out)
+        self.assertIn("    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n", out)
+
+    def test_a_test_suspect_gets_the_rule_of_the_ranking_shown(self) -> None:
+        # A's one failed test: the auto view shows it as a test, with test partners; the rule follows them
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{A}.test_2", "worker-0", 1.0, 3.0),
+                       rec(f"{C}.test_1", "worker-1", 0.0, 0.5), rec(f"{C}.test_2", "worker-1", 0.5, 3.0),
+                       rec(f"{B}.test_1", "worker-2", 0.0, 1.0))
+        self.repository([parallel])
+        _, out, _ = self.cli("races", "--format", "json")
+        (suspect,) = json.loads(out)["suspects"]
+        self.assertEqual(f"{A}.test_1", suspect["test"])
+        first = suspect["partners"][0]["test"]
+        _, config, _ = self.cli("races", "--format", "config")
+        theirs = first.rsplit(".", 1)[0]
+        self.assertEqual(sorted([A, theirs]), suspect["rule"])
+        self.assertIn(theirs.replace(".", "\\."), config)
+
+    def test_no_race_gets_no_rule(self) -> None:
+        serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-0", 1, 2))
+        self.repository([*racing_runs()[:3], serial])
+        status, out, _ = self.cli("races", "2")
+        self.assertEqual(0, status)
+        self.assertIn("  no race: it also failed in 1 serial run; fix it as an ordinary failure; no rule\n", out)
+        self.assertNotIn("rule: keep", out)
+        status, out, err = self.cli("races", "2", "--format", "config")
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn(f"partitioner: {A}: no race (it also failed in 1 serial run); no rule\n", err)
+
+    def test_a_run_where_everything_failed_is_no_race(self) -> None:
+        everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 4}", 0.0, 1.0, "fail") for i in range(8)),
+                         rec("pkg.m.OkTest.test_1", "worker-0", 1.0, 2.0))
+        self.repository([everything])
+        status, out, _ = self.cli("races")
+        self.assertEqual(0, status)
+        self.assertEqual("8 of the 9 classes of run 0 of .testrepository failed: when (nearly) everything fails it "
+                         "is no race but something that broke the whole run (configuration, credentials, a service "
+                         "down); fix that and run the tests again; no rule suggested\n", out)
+        status, out, err = self.cli("races", "--format", "config")
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("no rule suggested", err)
+        _, out, _ = self.cli("races", "--format", "json")
+        self.assertEqual({"format_version": 1, "suspects": [], "broken": {"failed_classes": 8, "classes": 9}},
+                         json.loads(out))
+
+    def test_a_configured_pair_the_evidence_no_longer_supports_is_doubtful(self) -> None:
+        # race1 pairs A with C, but A keeps failing beside B, and in run 4 it failed while race1 kept C with it
+        kept = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{A}.test_2", "worker-0", 1.0, 2.0, "fail"),
+                   rec(f"{C}.test_1", "worker-0", 2.0, 3.0), rec(f"{B}.test_1", "worker-1", 0.5, 1.5))
+        self.repository([*racing_runs(), kept])
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\nresources =\n"
+                                               "    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_c\\.CTest)\\.\n")
+        _, out, _ = self.cli("races")
+        self.assertIn("doubtful configured resources (the evidence no longer supports them):\n"
+                      f"  race1 ({A} with {C}): {A} or {C} failed in run 4 although race1 kept them on one worker; "
+                      "to drop it, delete the line `race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_c\\.CTest)\\.` under "
+                      f"resources in [partitioner] in {self.dir / '.testr.conf'}\n", out)
+        _, out, _ = self.cli("races", "--format", "json")
+        (doubt,) = json.loads(out)["doubtful"]
+        self.assertEqual(("race1", [A, C]), (doubt["resource"], doubt["classes"]))
+        _, out, _ = self.cli("races", "--format", "config")
+        self.assertIn("    # doubtful: pkg.mod_a.ATest or pkg.mod_c.CTest failed in run 4 although race1 kept them on "
+                      "one worker; delete the next line to drop it\n    race1: ", out)
+        self.assertIn("    race2: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.", out)
+
+    def test_an_empty_repository_is_not_called_damaged(self) -> None:
+        repo = self.repository([])
+        status, _, err = self.cli("races")
+        self.assertEqual((1, f"partitioner: error: .testrepository in {self.dir} holds no runs yet; run the tests "
+                             "in parallel first (testr run --parallel)\n"), (status, err))
+        (repo / "0").write_bytes(b"")  # a run that reported nothing
+        status, _, err = self.cli("races")
+        self.assertEqual(1, status)
+        self.assertIn("holds only 1 empty run yet", err)
+        self.assertNotIn("damaged", err)
+
+    def test_confirm_options_need_confirm(self) -> None:
+        self.repository(racing_runs())
+        status, _, err = self.cli("races", "--budget", "5m", "--tries", "2")
+        self.assertEqual(2, status)
+        self.assertIn("--budget and --tries only apply with --confirm; add --confirm or leave them out", err)
+        status, _, err = self.cli("races", "--confirm", "--budget", "soon")
+        self.assertEqual(2, status)
+        self.assertIn("expected a duration such as 90, 90s, 10m, 1h30m or 2d, got 'soon'", err)
+
+
+class TestInto(RepositoryCase):
+    def test_rules_merge_into_the_config_twice_without_a_second_section(self) -> None:
+        self.repository(racing_runs())
+        conf = self.dir / ".testr.conf"
+        conf.write_text("[DEFAULT]\ntest_command=true\n")
+        status, out, err = self.cli("races", "2", "--format", "config", "--into")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"partitioner: merged 1 new rule into the [partitioner] resources of {conf}\n", err)
+        self.assertIn("    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.", out)
+        first = conf.read_text()
+        self.assertEqual(1, first.count("[partitioner]"))
+        status, _, err = self.cli("races", "0", "--format", "config", "--into", str(conf))
+        self.assertEqual(0, status, err)
+        text = conf.read_text()
+        self.assertEqual(1, text.count("[partitioner]"))
+        parser = configparser.ConfigParser(interpolation=None)  # as strict as testr's and stestr's
+        parser.read_string(text)
+        self.assertEqual(["race1"], [r.name for r in load_settings(self.dir).resources])  # the same pair, once
+
+    def test_into_needs_the_config_format_and_an_ini_file(self) -> None:
+        self.repository(racing_runs())
+        self.assertOneLineError(["races", "--into", "-C", str(self.dir)], 2,
+                                "--into only applies with --format config")
+        (self.dir / "pyproject.toml").write_text("[tool.partitioner]\nresources = ['db: x']\n")
+        self.assertOneLineError(["races", "2", "--format", "config", "--into", "-C", str(self.dir)], 2,
+                                "which --into cannot edit; pass --into FILE")
+
+    def test_a_pair_configured_already_is_not_written_again(self) -> None:
+        self.repository(racing_runs())
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\nresources =\n"
+                                               "    race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n")
+        status, out, err = self.cli("races", "2", "--format", "config")
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("every pair suggested is configured already: nothing to add", err)
+
+
+RACING_SUITE = '''
+import os, time, unittest
+
+
+class Racing:
+    """Holds race.lock (in the working directory) from setUpClass to tearDownClass; fails if another class has it."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            os.close(os.open("race.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            cls.held = True
+        except FileExistsError:
+            cls.held = False
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.held:
+            os.unlink("race.lock")
+
+    def test_1(self):
+        time.sleep(0.4)
+        self.assertTrue(self.held, "another class held race.lock")
+
+
+class ATest(Racing, unittest.TestCase):
+    pass
+
+
+class BTest(Racing, unittest.TestCase):
+    pass
+
+
+class CTest(unittest.TestCase):
+    def test_1(self):
+        time.sleep(0.2)
+'''
+
+
+class TestConfirm(RepositoryCase):
+    """--confirm with real python-subunit workers: A and B race for a lock file, C is a bystander; the one stored
+    run ties B with C."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        (self.dir / "pkg").mkdir()
+        (self.dir / "pkg" / "__init__.py").write_text("")
+        (self.dir / "pkg" / "test_x.py").write_text(RACING_SUITE)
+        (self.dir / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+        a, b, c = "pkg.test_x.ATest", "pkg.test_x.BTest", "pkg.test_x.CTest"
+        self.a, self.b, self.c = a, b, c
+        self.repo = self.repository([run(rec(f"{a}.test_1", "worker-0", 0.0, 1.0, "fail"),
+                                         rec(f"{c}.test_1", "worker-1", 0.0, 1.0),
+                                         rec(f"{b}.test_1", "worker-2", 0.0, 1.0))])
+
+    def test_confirm_names_the_partner_that_reproduces_and_writes_only_its_rule(self) -> None:
+        before = tree_snapshot(self.repo)
+        status, out, err = self.cli("races", "--confirm")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"  confirmed partner {self.b}: a failure in 1 of 1 try beside it (alone it passed 2 of 2 runs)",
+                      out)
+        self.assertIn(f"  not reproduced beside {self.c} (0 of 1 try)", out)
+        self.assertIn(f"  rule: keep {self.b} with it on one worker (confirmed)", out)
+        self.assertRegex(out, r"--confirm: \d+ trials in [\d.]+s \(budget 10m\)")
+        self.assertIn("partitioner: --confirm: trial 1: ATest alone: nothing failed", err)
+        status, out, err = self.cli("races", "--confirm", "--format", "json")
+        (suspect,) = json.loads(out)["suspects"]
+        self.assertEqual(("confirmed", [{"test": self.b, "reproduced": 1, "tries": 1},
+                                        {"test": self.c, "reproduced": 0, "tries": 1}], [self.a, self.b]),
+                         (suspect["confirm"]["verdict"], sorted(suspect["confirm"]["tried"], key=lambda t: t["test"]),
+                          suspect["rule"]))
+        status, out, err = self.cli("races", "--confirm", "--format", "config")
+        self.assertEqual(0, status, err)
+        self.assertIn(f"    # {self.a}.test_1 with {self.b}: confirmed, reproduced in 1 of 1 try\n"
+                      "    race1: ^(?:pkg\\.test_x\\.ATest|pkg\\.test_x\\.BTest)\\.\n", out)
+        self.assertNotIn("CTest", out)
+        self.assertEqual(before, tree_snapshot(self.repo))  # the trials stored nothing
+        self.assertFalse((self.dir / "race.lock").exists())
+
+    def test_a_budget_too_small_says_what_was_not_tried(self) -> None:
+        status, out, err = self.cli("races", "--confirm", "--budget", "0.1s", "--format", "config")
+        self.assertEqual(0, status, err)
+        self.assertIn("    # not confirmed (--confirm did not try it: the budget (0.1s) ran out): uncomment the next "
+                      "line to keep it anyway\n    # race1: ", out)
+        _, out, _ = self.cli("races", "--confirm", "--budget", "0.1s")
+        self.assertIn(f"  not tried (the budget (0.1s) ran out): {self.b}, {self.c}", out)

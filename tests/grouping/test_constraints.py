@@ -6,8 +6,12 @@ import re
 
 import testtools
 
+from partitioner.config import Settings
 from partitioner.errors import ConfigError
-from partitioner.grouping import Group, merge_by_resources, serial_matcher, split_serial
+from partitioner.grouping import Group, make_grouper, merge_by_resources, serial_matcher, split_serial
+from partitioner.grouping.constraints import default_serial
+from partitioner.history.model import History
+from partitioner.pipeline import Planned, plan_ids
 
 
 class TestResourcesAndSerial(testtools.TestCase):
@@ -33,3 +37,31 @@ class TestResourcesAndSerial(testtools.TestCase):
         parallel, serial = split_serial(groups, serial_matcher(r"p\.B"))
         self.assertEqual(("p.B",), tuple(g.key for g in serial))
         self.assertRaises(ConfigError, serial_matcher, "(")
+
+
+class TestTempestSerial(testtools.TestCase):
+    IDS = ("tempest.api.compute.test_a.ATest.test_1[id-1,smoke]", "tempest.api.compute.test_a.ATest.test_2",
+           "tempest.serial_tests.api.admin.test_aggregates.AggregatesTest.test_1[id-2]",
+           "tempest.serial_tests.scenario.test_aggregates_basic_ops.AggregatesBasicOps.test_1[id-3,slow]",
+           "tempest.api.volume.test_v.VTest.test_1")
+
+    def plan(self, settings: Settings) -> Planned:
+        return plan_ids(list(self.IDS), 2, History(), make_grouper("class"), settings=settings)
+
+    def test_tempest_serial_tests_are_serial_by_default(self) -> None:
+        planned = self.plan(Settings())
+        self.assertEqual(sorted(t for t in self.IDS if ".serial_tests." in t), sorted(planned.plan.serial))
+        self.assertEqual(2, len(planned.serial_groups))
+        self.assertNotIn("tempest.serial_tests", " ".join(t for w in planned.plan.workers for t in w.tests))
+
+    def test_the_serial_option_replaces_the_default_and_none_turns_it_off(self) -> None:
+        planned = self.plan(Settings(serial=r"test_v\."))
+        self.assertEqual(("tempest.api.volume.test_v.VTest.test_1",), tuple(planned.plan.serial))
+        self.assertEqual((), tuple(self.plan(Settings(serial="none")).plan.serial))
+        self.assertEqual((), tuple(self.plan(Settings(serial="None")).plan.serial))
+
+    def test_a_suite_without_serial_tests_has_no_serial_phase(self) -> None:
+        self.assertIsNone(default_serial(["tempest.api.a.A.test_1", "pkg.serial_tests.S.test_1"]))
+        matcher = default_serial(self.IDS)
+        assert matcher is not None
+        self.assertEqual([False, False, True, True, False], [matcher(t) for t in self.IDS])

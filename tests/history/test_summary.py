@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import testtools
 
-from partitioner.history.summary import history_summary
+from partitioner.history.model import Run
+from partitioner.history.summary import broken_run, history_summary, select_runs, summarize
 from tests.builders import A, B, C, D, rec, run
 
 
@@ -35,3 +36,85 @@ class TestHistorySummary(testtools.TestCase):
         twice = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{A}.test_1", "worker-1", 1, 2))
         (row,) = history_summary([twice])
         self.assertEqual((1, 1), (row.runs, row.parallel_failures))
+
+
+class TestBrokenRuns(testtools.TestCase):
+    def test_a_run_where_nearly_every_class_failed_is_broken(self) -> None:
+        everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 2}", i, i + 1, "fail") for i in range(9)),
+                         rec("pkg.m.K9Test.test_1", "worker-1", 9, 10), rec("process-returncode", "worker-0", 10, 10,
+                                                                           "fail"))
+        self.assertEqual((9, 10), broken_run(everything))
+        two_of_three = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-1", 0, 1, "fail"),
+                           rec(f"{C}.test_1", "worker-1", 1, 2))
+        self.assertIsNone(broken_run(two_of_three))
+        self.assertEqual((3, 3), broken_run(run(*two_of_three.records, rec(f"{C}.test_2", "worker-1", 2, 3, "fail"))))
+
+    def test_broken_runs_are_left_out_of_every_count(self) -> None:
+        # the no-cloud tempest run: every class fails; it must not make every test look "parallel only"
+        good = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-1", 0, 1),
+                   rec(f"{C}.test_1", "worker-1", 1, 2), rec(f"{D}.test_1", "worker-0", 1, 2), order=0,
+                   run_id="/p/.stestr/0")
+        broken = run(*(rec(r.test_id, r.worker, 10 + (r.start or 0), 10 + (r.stop or 0), "fail")
+                       for r in good.records), order=1, run_id="/p/.stestr/1")
+        summary = summarize([good, broken])
+        self.assertEqual(("1",), summary.broken)
+        self.assertEqual((1, 0), (summary.parallel, summary.serial))
+        self.assertEqual([f"{A}.test_1"], [t.test for t in summary.tests if t.only_parallel])
+        self.assertEqual(("0",), summary.tests[0].failed_in)
+
+
+class TestSummarize(testtools.TestCase):
+    def runs(self) -> list[Run]:
+        """Hourly runs: two parallel ones failing only in A (a race), a serial one, then a parallel one where A
+        and the ordinary bug D fail, then a green parallel one."""
+        hour = 3600.0
+
+        def at(hours: float, order: int, *records: tuple[str, str | None, str]) -> Run:
+            return run(*(rec(t, w, hours * hour + i, hours * hour + i + 1, s) for i, (t, w, s) in enumerate(records)),
+                       order=order, run_id=f".testrepository/{order}")
+        return [
+            at(0, 0, (f"{A}.test_1", "worker-0", "fail"), (f"{B}.test_1", "worker-1", "success"),
+               (f"{D}.test_1", "worker-1", "success")),
+            at(0.5, 1, (f"{A}.test_1", "worker-0", "fail"), (f"{B}.test_1", "worker-1", "success"),
+               (f"{D}.test_1", "worker-1", "success")),
+            at(1.2, 2, (f"{A}.test_1", None, "success"), (f"{B}.test_1", None, "success"),
+               (f"{D}.test_1", None, "fail")),
+            at(2.1, 3, (f"{A}.test_1", "worker-0", "fail"), (f"{B}.test_1", "worker-1", "success"),
+               (f"{D}.test_1", "worker-1", "fail")),
+            at(3.0, 4, (f"{A}.test_1", "worker-0", "success"), (f"{B}.test_1", "worker-1", "success"),
+               (f"{D}.test_1", "worker-1", "success")),
+        ]
+
+    def test_rates_per_test_and_the_runs_they_failed_in(self) -> None:
+        summary = summarize(self.runs())
+        a, d, b = summary.tests
+        self.assertEqual((f"{A}.test_1", 3, 4, 0, 1, True), (a.test, a.parallel_failures, a.parallel_runs,
+                                                              a.serial_failures, a.serial_runs, a.only_parallel))
+        self.assertEqual(("0", "1", "3"), a.failed_in)
+        self.assertEqual((f"{D}.test_1", ("2", "3"), False), (d.test, d.failed_in, d.only_parallel))
+        self.assertEqual((f"{B}.test_1", 0), (b.test, b.parallel_failures + b.serial_failures))
+
+    def test_how_often_a_parallel_run_fails_because_of_races(self) -> None:
+        summary = summarize(self.runs())
+        self.assertEqual((4, 1), (summary.parallel, summary.serial))
+        # runs 0, 1 and 3 failed; A (parallel only) failed in all three; in run 3 D failed too
+        self.assertEqual((3, 3, 2), (summary.parallel_failed, summary.race_failed, summary.race_only))
+
+    def test_time_windows(self) -> None:
+        summary = summarize(self.runs(), window_s=3600.0)
+        self.assertEqual(4, len(summary.windows))
+        self.assertEqual([3600.0] * 4, [w.stop - w.start for w in summary.windows])
+        self.assertEqual([(2, 2, 2, 2, 0, 0), (0, 0, 0, 0, 1, 1), (1, 1, 1, 0, 0, 0), (1, 0, 0, 0, 0, 0)],
+                         [(w.parallel, w.parallel_failed, w.race_failed, w.race_only, w.serial, w.serial_failed)
+                          for w in summary.windows])
+        a = summary.tests[0]
+        self.assertEqual(((2, 2, 0, 0), (0, 0, 0, 1), (1, 1, 0, 0), (0, 1, 0, 0)), a.windows)
+        one = summarize(self.runs())
+        self.assertEqual(1, len(one.windows))
+
+    def test_since_and_last_choose_the_runs(self) -> None:
+        runs = self.runs()
+        self.assertEqual([2, 3, 4], [r.order for r in select_runs(reversed(runs), since=1.0 * 3600)])
+        self.assertEqual([3, 4], [r.order for r in select_runs(runs, last=2)])
+        self.assertEqual([4], [r.order for r in select_runs(runs, since=1.0 * 3600, last=1)])
+        self.assertEqual([], select_runs(runs, since=9.0 * 3600))

@@ -191,3 +191,61 @@ class TestBadRuns(testtools.TestCase):
         self.assertNotIn("\n", str(error))
 
 
+
+
+class TestNoRace(testtools.TestCase):
+    def test_a_failure_with_nothing_beside_it_is_no_race(self) -> None:
+        runs = racing_runs()
+        # run 4: A fails at the end of the run, after every other worker stopped
+        late = run(rec(f"{B}.test_1", "worker-1", 0.0, 1.0), rec(f"{C}.test_1", "worker-2", 0.0, 1.0),
+                   rec(f"{A}.test_1", "worker-0", 0.0, 1.2), rec(f"{A}.test_2", "worker-0", 1.5, 2.0, "fail"),
+                   run_id="r4", order=4)
+        diagnosis = diagnose(runs[2], history=[*runs, late])
+        (klass,) = diagnosis.classes
+        self.assertEqual(1, klass.lone)
+        self.assertEqual("it also failed in 1 parallel run with nothing beside it on another worker", klass.not_race)
+        alone = diagnose(late)
+        self.assertEqual(((), 1), (alone.classes[0].partners, alone.classes[0].lone))
+        self.assertIsNone(diagnose(runs[2], history=runs).classes[0].not_race)
+
+    def test_a_failure_in_a_serial_run_is_no_race(self) -> None:
+        runs = racing_runs()
+        serial = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{B}.test_1", "worker-0", 1.0, 2.0),
+                     rec(f"{C}.test_1", "worker-0", 2.0, 3.0), run_id="serial", order=9)
+        (klass,) = diagnose(runs[2], history=[*runs, serial]).classes
+        self.assertEqual("it also failed in 1 serial run", klass.not_race)
+
+    def test_a_run_where_nearly_everything_failed_is_flagged_and_left_out_of_the_counts(self) -> None:
+        runs = racing_runs()
+        everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 3}", 0.0, 1.0, "fail") for i in range(5)),
+                         rec(f"{A}.test_1", "worker-0", 1.0, 2.0, "fail"), rec(f"{B}.test_1", "worker-1", 1.0, 2.0,
+                                                                              "fail"),
+                         run_id="r5", order=5)
+        diagnosis = diagnose(everything)
+        self.assertEqual((7, 7), diagnosis.broken)
+        self.assertIsNone(diagnose(runs[2], history=runs).broken)
+        with_it = diagnose(runs[2], history=[*runs, everything])
+        self.assertEqual((4, 1), (with_it.runs, with_it.broken_runs))
+        self.assertEqual(diagnose(runs[2], history=runs).classes, with_it.classes)
+
+
+class TestTop(testtools.TestCase):
+    def test_ties_are_named_and_broken_by_id(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{C}.test_1", "worker-1", 0.0, 1.0),
+                       rec(f"{B}.test_1", "worker-2", 0.0, 1.0))
+        (suspect,) = diagnose(parallel).tests
+        top = suspect.top()
+        assert top is not None
+        best, klass, tied = top
+        self.assertEqual((f"{B}.test_1", B, (C,)), (best.test, klass, tied))
+
+    def test_the_top_partner_is_of_another_class(self) -> None:
+        parallel = run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"), rec(f"{A}.test_2", "worker-1", 0.0, 1.0),
+                       rec(f"{B}.test_1", "worker-2", 0.0, 1.0))
+        suspect = next(s for s in diagnose(parallel).tests if s.test == f"{A}.test_1")
+        self.assertEqual([f"{A}.test_2", f"{B}.test_1"], [p.test for p in suspect.partners])
+        top = suspect.top()
+        assert top is not None
+        self.assertEqual((f"{B}.test_1", B, ()), (top[0].test, top[1], top[2]))
+        self.assertIsNone(diagnose(run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"),
+                                       rec(f"{A}.test_2", "worker-1", 0.0, 1.0))).tests[0].top())

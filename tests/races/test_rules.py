@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 from pathlib import Path
 
 import fixtures
@@ -10,6 +11,7 @@ import testtools
 from partitioner.config import load_settings
 from partitioner.grouping import BUILTIN, group_tests, merge_by_resources
 from partitioner.races import Partner, Suspect, diagnose, resource_rules
+from partitioner.races.rules import merge_into
 from tests.builders import A, B, C, D, racing_runs
 
 
@@ -53,3 +55,36 @@ class TestResourceRules(testtools.TestCase):
         runs = racing_runs()
         text = resource_rules(diagnose(runs[2], history=runs).classes)
         self.assertIn(f"race1: ^(?:{A.replace('.', chr(92) + '.')}|{B.replace('.', chr(92) + '.')})\\.", text)
+
+
+class TestMergeInto(testtools.TestCase):
+    SECTION = "[partitioner]\nresources =\n    db: ^pkg\\.db\\.\n    race1: ^(?:A|B)\\.\n"
+
+    def settings_of(self, text: str) -> list[tuple[str, str]]:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / ".testr.conf").write_text(text)
+        # what testr and stestr do: a strict parser must accept the file
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text)
+        return [(r.name, r.pattern.pattern) for r in load_settings(root).resources]
+
+    def test_a_file_without_the_section_gets_it_at_the_end(self) -> None:
+        merged = merge_into("[DEFAULT]\ntest_command=true\n", self.SECTION)
+        self.assertEqual("[DEFAULT]\ntest_command=true\n\n" + self.SECTION, merged)
+        self.assertEqual([("db", "^pkg\\.db\\."), ("race1", "^(?:A|B)\\.")], self.settings_of(merged))
+
+    def test_the_resources_value_is_replaced_and_the_rest_kept(self) -> None:
+        text = ("[DEFAULT]\ntest_command=true\n\n[partitioner]\ngroup_by = class\nresources =\n    db: ^pkg\\.db\\.\n"
+                "    # a comment\n\n    old: x\n\nserial = [serial]\n\n[other]\nkey = 1\n")
+        merged = merge_into(text, self.SECTION)
+        self.assertEqual("[DEFAULT]\ntest_command=true\n\n[partitioner]\ngroup_by = class\nresources =\n"
+                         "    db: ^pkg\\.db\\.\n    race1: ^(?:A|B)\\.\n\nserial = [serial]\n\n[other]\nkey = 1\n",
+                         merged)
+        self.assertEqual([("db", "^pkg\\.db\\."), ("race1", "^(?:A|B)\\.")], self.settings_of(merged))
+        self.assertEqual(merged, merge_into(merged, self.SECTION))  # merging twice changes nothing
+
+    def test_a_section_without_resources_gets_them_after_its_header(self) -> None:
+        merged = merge_into("[partitioner]\nconcurrency = 4\n", self.SECTION)
+        self.assertEqual("[partitioner]\nresources =\n    db: ^pkg\\.db\\.\n    race1: ^(?:A|B)\\.\nconcurrency = 4\n",
+                         merged)
+        self.assertEqual(2, len(self.settings_of(merged)))

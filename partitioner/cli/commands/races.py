@@ -1,23 +1,38 @@
-"""``partitioner races``: rank what ran beside each failure of a parallel run; print resources that separate them."""
+"""``partitioner races``: rank what ran beside each failure of a parallel run (and with ``--confirm`` reproduce it by
+running the suspects beside their best partners); print resources that separate them."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from partitioner.cli import durations
 from partitioner.cli.arguments import add_directory, add_history, positive_int, project_dir
 from partitioner.cli.console import Console
-from partitioner.config import load_settings
-from partitioner.errors import HistoryError, UsageError
+from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
+from partitioner.config import CONFIG_FILES, Settings, load_settings
+from partitioner.errors import HistoryError, InputError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
-from partitioner.races import Diagnosis, diagnose, resource_rules, workers
+from partitioner.listing import default_ids
+from partitioner.races import Diagnosis, Suspect, diagnose, workers
+from partitioner.races.confirm import Bounds, Search, candidates, class_seconds
+from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
 from partitioner.render import races as render
+from partitioner.render.summary import Tool
+from partitioner.run import Interrupt
 from partitioner.statuses import FAILING, PSEUDO_TESTS
+from partitioner.testids import class_key
 
 NAME = "races"
 HELP = "rank the tests that ran beside each failure of a parallel run, and print resources that separate them"
 FORMATS = ("table", "json", "config")
-_PARALLEL_HINT = "run the tests in parallel first (testr init && testr run --parallel, or stestr run)"
+#: --confirm's defaults (see partitioner.races.confirm.Bounds)
+BUDGET_S = 600.0
+DEFAULTS = Bounds()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +51,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "a lone failed test as itself), test, or class")
     parser.add_argument("--top", type=positive_int, default=5, metavar="K",
                         help="partners shown per suspect (default 5)")
+    parser.add_argument("--confirm", action="store_true",
+                        help="reproduce before accusing: run each failed class alone, then beside each of its best "
+                             "partner classes at the same time on two workers, with the suite's own test command "
+                             "(outside testr/stestr: nothing is stored); --format config then writes rules only for "
+                             "the pairs that reproduced a failure")
+    parser.add_argument("--budget", type=durations.seconds, metavar="DURATION",
+                        help=f"with --confirm: the most time all trials may take (90s, 10m, 1h; default "
+                             f"{durations.spell(BUDGET_S)}); what was not tried is said")
+    parser.add_argument("--tries", type=positive_int, metavar="N",
+                        help=f"with --confirm: the most tries beside each candidate partner (default {DEFAULTS.tries})")
+    parser.add_argument("--candidates", type=positive_int, metavar="K",
+                        help=f"with --confirm: how many of a failed class's best partner classes (and any tied "
+                             f"with the last) are tried as pairs first (default {DEFAULTS.candidates}); when none "
+                             f"of them reproduces its failure, the others are tried side by side")
+    parser.add_argument("--into", nargs="?", const="", metavar="FILE",
+                        help="with --format config: merge the rules into FILE's [partitioner] section (its resources "
+                             "value is replaced by the configured resources and the new rules; the rest of the file "
+                             "is kept), rather than only printing them; default FILE: the config file that sets "
+                             "resources, else the project's .testr.conf or .stestr.conf. testr and stestr refuse a "
+                             "config file with two [partitioner] sections, so use this, not >>, after the first time")
     add_directory(parser)
 
 
-def _pick(spec: str | None, cwd: Path, repo: Repository | None, console: Console, what: str) -> tuple[Run, str]:
+def _target(cwd: Path, settings: Settings, tool: Tool, given: str) -> Path:
+    """The config file ``--into`` merges into (see its help)."""
+    if given:
+        path = Path(given)
+        return path if path.is_absolute() or path.exists() else cwd / path
+    where = settings.where.get("resources", "")
+    for name in CONFIG_FILES:
+        if where == f"[partitioner] in {cwd / name}":
+            return cwd / name
+    if where:
+        raise UsageError(f"resources are set in {where}, which --into cannot edit; pass --into FILE (an INI file "
+                         f"such as .testr.conf), or copy the printed lines there by hand")
+    preferred = [".stestr.conf", ".testr.conf"] if tool.name == "stestr" else [".testr.conf", ".stestr.conf"]
+    for name in preferred:
+        if (cwd / name).is_file():
+            return cwd / name
+    raise UsageError(f"no .testr.conf or .stestr.conf in {cwd} to merge the rules into; pass --into FILE")
+
+
+def _merge(path: Path, text: str) -> None:
+    """Write ``text``'s resources into ``path``'s [partitioner] section, atomically (the file's mode kept)."""
+    try:
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        fresh = path.with_name(f".{path.name}.partitioner-tmp")
+        fresh.write_text(merge_into(old, text), encoding="utf-8")
+        if path.exists():
+            os.chmod(fresh, path.stat().st_mode & 0o7777)
+        os.replace(fresh, path)
+    except OSError as error:
+        raise OutputError(f"cannot write the rules into {path}: {error.strerror or error}; check permissions, or "
+                          f"drop --into and copy the printed lines by hand") from None
+
+
+def _pick(spec: str | None, cwd: Path, repo: Repository | None, console: Console, what: str,
+          tool: Tool) -> tuple[Run, str]:
     """The run ``spec`` names (a run number, a stream file, ``-``, or ``None`` for the latest), and its label."""
     if spec == "-":
         return read_stream(console.stdin.read(), "-"), "the stream on stdin"
@@ -48,8 +117,14 @@ def _pick(spec: str | None, cwd: Path, repo: Repository | None, console: Console
             if spec is not None and (cwd / spec).is_file():
                 return read_stream_file(cwd / spec), spec
             wanted = f"run {spec}" if spec is not None else what
-            raise HistoryError(f"no .testrepository or .stestr in {cwd} to take {wanted} from; {_PARALLEL_HINT} "
-                               f"there, or pass a subunit stream file")
+            raise HistoryError(f"no .testrepository or .stestr in {cwd} to take {wanted} from; run the tests in "
+                               f"parallel first ({tool.parallel}) there, or pass a subunit stream file")
+        if not repo.runs:
+            stored = [p for p in repo.path.iterdir() if p.name.isdigit() and p.is_file()]
+            if all(p.stat().st_size == 0 for p in stored):  # testr/stestr wrote them, but no test ran
+                held = f"only {len(stored)} empty run{'s' if len(stored) != 1 else ''}" if stored else "no runs"
+                raise HistoryError(f"{repo.name} in {cwd} holds {held} yet; run the tests in parallel first "
+                                   f"({tool.parallel})")
         run = repo.latest() if spec is None else repo.run(int(spec))
         return run, f"run {run.order if spec is None else spec} of {repo.name}"
     path = Path(spec)
@@ -62,9 +137,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
     cwd = project_dir(args)
     if args.run == "-" and (args.serial == "-" or "-" in args.history):
         raise UsageError("RUN - and --serial -/--history - all want stdin; put all but one of them in a file")
+    given = [flag for flag, value in (("--budget", args.budget), ("--tries", args.tries),
+                                      ("--candidates", args.candidates)) if value is not None]
+    if args.into is not None and args.format != "config":
+        raise UsageError("--into only applies with --format config; add --format config or leave it out")
+    if given and not args.confirm:
+        raise UsageError(f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} with --confirm; add "
+                         f"--confirm or leave {'them' if len(given) > 1 else 'it'} out")
     repo = Repository.in_directory(cwd)
-    run_, label = _pick(args.run, cwd, repo, console, "the latest run")
-    serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "")
+    tool = project_tool(cwd, repo.name if repo is not None else None)
+    run_, label = _pick(args.run, cwd, repo, console, "the latest run", tool)
+    serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
     if serial is not None and is_parallel(serial):
         console.warn(f"--serial {serial_label} ran on {len(workers(serial))} workers; its failures may be races too")
     if args.run is None and repo is not None and not is_parallel(run_):
@@ -82,38 +165,105 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not any(r.status in FAILING and r.test_id not in PSEUDO_TESTS for r in run_.records):
         if not is_parallel(run_):  # say what is wrong with the run before saying nothing failed
             diagnose(run_, label=label)
-        return _no_failures(console, args.format, Diagnosis(run_.run_id, (), ()), label, serial_label)
+        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, serial_label, tool))
     diagnosis = diagnose(run_, serial, history, label=label)
     if not diagnosis.tests and not diagnosis.excluded:
         raise HistoryError(f"the failed tests of {label} have no timestamps or no worker tag, so what ran beside "
                            f"them is unknown; pass a run recorded by `testr run --parallel` or `stestr run`")
     if not diagnosis.tests:
-        return _no_failures(console, args.format, diagnosis, label, serial_label)
-    notes = render.notes(diagnosis, label, serial_label)
-    if args.format == "config":
-        existing = [(r.name, r.pattern.pattern) for r in load_settings(cwd).resources]
-        rules = resource_rules(diagnosis.classes, existing)
-        console.warn(*notes)
-        if not rules:
-            console.stderr.write(f"partitioner: no failed class of {label} had another class beside it: no "
-                                 f"resources to suggest\n")
-            return 0
-        render.render_config(diagnosis, label, rules, console.stdout)
-        return 0
+        return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool))
+    if diagnosis.broken is not None:
+        return _say(console, args.format, render.broken(diagnosis, label), diagnosis)
+    notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
     suspects = diagnosis.view(args.by)
-    if args.format == "json":
-        render.render_json(suspects, args.top, console.stdout)
+    settings = load_settings(cwd)
+    target = _target(cwd, settings, tool, args.into) if args.into is not None else None  # before any trial
+    runs = [*history, *([] if any(r is run_ or r.records == run_.records for r in history) else [run_])]
+    existing = [(r.name, r.pattern) for r in settings.resources]
+    confirmed, code = None, 0
+    if args.confirm:
+        confirmed, code = _confirm(cwd, settings, tool, suspects, run_, runs, existing, args, console)
+    doubtful = doubts(existing, runs, confirmed.pairs if confirmed is not None else None)
+    configured = [(r.name, r.pattern.pattern) for r in settings.resources]
+    if args.format == "config":
         console.warn(*notes)
-        return 0
-    render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout)
-    return 0
+        _config(console, diagnosis, label, suspects, confirmed, configured, doubtful, target)
+        return code
+    where = settings.where.get("resources", "the [partitioner] section")
+    found = render.doubt_values(doubtful, configured, configured_pairs(existing, runs), where)
+    if args.format == "json":
+        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found)
+        console.warn(*notes)
+        return code
+    render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
+    return code
 
 
-def _no_failures(console: Console, fmt: str, diagnosis: Diagnosis, label: str, serial_label: str | None) -> int:
-    """Nothing to diagnose: say so on stdout (table) or stderr, with an empty JSON document for ``json``."""
-    message = render.no_failures(diagnosis, label, serial_label)
+def _config(console: Console, diagnosis: Diagnosis, label: str, suspects: Sequence[Suspect],
+            confirmed: render.Confirmed | None, configured: Sequence[tuple[str, str]], doubtful: dict[str, str],
+            target: Path | None) -> None:
+    """``--format config``: the section on stdout (merged into ``target`` with ``--into``), why not on stderr."""
+    rules = render.rules_for(suspects, confirmed)
+    text = section(rules, configured, doubtful)
+    for line in render.no_rule_notes(suspects, confirmed):
+        console.stderr.write(f"partitioner: {line}\n")
+    if not rules:
+        console.stderr.write(f"partitioner: no failed class of {label} has a "
+                             f"{'confirmed ' if confirmed else ''}partner class: no resources to suggest\n")
+    elif not text:
+        console.stderr.write("partitioner: every pair suggested is configured already: nothing to add\n")
+    if not text:
+        return
+    render.render_config(diagnosis, label, text, console.stdout, confirmed=confirmed is not None)
+    if target is not None:
+        _merge(target, text)
+        count = sum(r.active for r in fresh(rules, configured))
+        console.stderr.write(f"partitioner: merged {count} new rule{'s' if count != 1 else ''} into the "
+                             f"[partitioner] resources of {target}\n")
+
+def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspect], target: Run,
+             runs: Sequence[Run], existing: Sequence[tuple[str, re.Pattern[str]]], args: argparse.Namespace,
+             console: Console) -> tuple[render.Confirmed, int]:
+    """Run the trials; returns what they found, and the exit status (128 + a signal that stopped them)."""
+    command, source = trial_command(cwd, settings, tool)
+    try:
+        listed = default_ids(cwd, settings)
+    except InputError as error:
+        raise InputError(f"--confirm needs the suite's test list, and listing it failed: {error}") from None
+    ids: dict[str, list[str]] = {}
+    for test_id in listed:
+        ids.setdefault(class_key(test_id), []).append(test_id)
+    paired: dict[str, list[str]] = {}
+    for a, b in configured_pairs(existing, runs).values():
+        paired.setdefault(a, []).append(b)
+        paired.setdefault(b, []).append(a)
+    bounds = Bounds(tries=args.tries or DEFAULTS.tries, candidates=args.candidates or DEFAULTS.candidates)
+    wanted = candidates(suspects, bounds.candidates, paired, run=target)
+    missing = sorted({c for w in wanted for c in (w.klass, *w.partners) if c not in ids})
+    if missing:
+        console.warn(f"{len(missing)} classes are no longer in the suite's listing and are not tried: "
+                     f"{', '.join(missing[:3])}{', ...' if len(missing) > 3 else ''}")
+    wanted = tuple(replace(w, partners=tuple(p for p in w.partners if p in ids), unlisted=w.klass not in ids,
+                           first=sum(1 for p in w.best if p in ids)) for w in wanted)
+    search = Search(wanted, bounds)
+    budget = args.budget or BUDGET_S
+    console.stderr.write(f"partitioner: --confirm: trials with {source}, budget {durations.spell(budget)}\n")
+
+    def progress(line: str) -> None:
+        console.stderr.write(f"partitioner: --confirm: {line}\n")
+        console.stderr.flush()
+
+    with Interrupt() as session, Trials(cwd, command, ids, class_seconds(runs)) as trials:
+        end = run_search(search, trials, budget, session, progress)
+    found = render.Confirmed(search.verdicts(), trials.count, trials.spent, durations.spell(budget), end.stopped,
+                             search.pairs())
+    return found, (128 + end.signum if end.signum is not None else 0)
+
+
+def _say(console: Console, fmt: str, message: str, diagnosis: Diagnosis | None = None) -> int:
+    """Nothing to diagnose or suggest: say so on stdout (table) or stderr, with a JSON document for ``json``."""
     if fmt == "json":
-        render.render_json((), 0, console.stdout, indent=None)
+        render.render_json((), 0, console.stdout, indent=None, diagnosis=diagnosis)
     if fmt == "table":
         console.stdout.write(f"{message}\n")
     else:
