@@ -96,3 +96,25 @@ class TestSourcesInOrder(testtools.TestCase):
         model = estimate.build_cost_model(["m.A.t1", "m.A.t2[x]", "m.A.t3[y]"], history)
         self.assertEqual([1.0, 5.0, 3.0], [model.tests[t].seconds for t in ("m.A.t1", "m.A.t2[x]", "m.A.t3[y]")])
         self.assertEqual(estimate.MEASURED, model.tests["m.A.t1"].source)
+
+
+class TestParametrisedClasses(testtools.TestCase):
+    """Issue 9: a class per parameter (``Zone[Europe/London]_Pure``) keeps its own samples and setup."""
+
+    LONDON = "tz.test_zones.Zone[Europe/London]_Pure.test_folds"
+    UTC = "tz.test_zones.Zone[UTC]_Pure.test_folds"
+
+    def test_each_parameter_is_priced_by_its_own_samples(self) -> None:
+        records = lane("worker-0", (self.LONDON, 0.0, 4.0), (self.UTC, 4.5, 4.6))
+        model = estimate.build_cost_model([self.LONDON, self.UTC], History(runs=(Run("r", tuple(records)),)))
+        # one key per class: before, both became "tz.test_zones.Zone_Pure.test_folds" and shared a median
+        self.assertEqual(estimate.Estimate(4.0, estimate.MEASURED, 1), model.tests[self.LONDON])
+        self.assertEqual(1, model.tests[self.UTC].samples)
+        self.assertAlmostEqual(0.1, model.tests[self.UTC].seconds)
+        self.assertEqual(estimate.Estimate(0.5, estimate.MEASURED, 1), model.setup["tz.test_zones.Zone[UTC]_Pure"])
+
+    def test_stestr_times_dbm_entry_of_a_collapsed_class_is_a_last_resort(self) -> None:
+        history = History(last_times={"tz.test_zones.Zone_Pure.test_folds": 2.0, self.UTC: 0.25})
+        model = estimate.build_cost_model([self.LONDON, self.UTC], history)
+        self.assertEqual(estimate.Estimate(2.0, estimate.TIMES_DBM, 1), model.tests[self.LONDON])
+        self.assertEqual(estimate.Estimate(0.25, estimate.TIMES_DBM, 1), model.tests[self.UTC])
