@@ -159,9 +159,9 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
         # entry, a real time of a sibling parameter, before a mean
         bracketed = [i for i in missing if "[" in ids[i] and testids.stestr_key(ids[i]) != testids.canonical(ids[i])]
         if bracketed:
-            found = _last_known(history.last_times, [testids.stestr_key(ids[i]) for i in bracketed], bracketed,
+            still = _last_known(history.last_times, [testids.stestr_key(ids[i]) for i in bracketed], bracketed,
                                 seconds, sources, counts)
-            missing = sorted(set(missing) - set(bracketed) | set(found))
+            missing = sorted(set(missing) - set(bracketed) | set(still))
     return _TestColumns(seconds, sources, counts, missing)
 
 
