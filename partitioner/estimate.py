@@ -13,7 +13,8 @@ recent samples). A class is charged once per group it appears in, so splitting a
 
 Unseen tests get the mean estimate of their class's measured tests, else their module's, else the
 suite's; never zero. Unseen classes get their module's mean setup, else the suite's. With no history
-at all every test costs 1 and every class 1 (a test-count-and-structure balance), and the model says so.
+at all every test costs 1 and every class 1 (a test-count-and-structure balance; a test whose id says it is
+long-running, tempest's ``[slow]`` or a ``scenario`` module, counts 10), and the model says so (its ``unit``).
 
 :func:`build_cost_model` takes these rules as four named steps: :func:`_test_estimates` (per test),
 :func:`_sibling_means` (unseen tests), :func:`_class_setups` (per class) and :func:`_startup` (per
@@ -28,6 +29,7 @@ import statistics
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from itertools import repeat
 from typing import NamedTuple
 
@@ -39,6 +41,8 @@ from partitioner.costmodel import (
     MEASURED_NOT_PASSING,
     MEASURED_SOURCES,
     NO_HISTORY,
+    NO_HISTORY_HEAVY,
+    NO_HISTORY_HEAVY_TEST,
     NO_HISTORY_SETUP_ESTIMATE,
     NO_HISTORY_TEST,
     NO_HISTORY_TEST_ESTIMATE,
@@ -55,7 +59,8 @@ from partitioner.history.samples import collect_samples, first_offsets, not_pass
 from partitioner.sortedids import Runs
 
 __all__ = [
-    "FIRST_ON_WORKER", "MEASURED", "MEASURED_NOT_PASSING", "MEASURED_SOURCES", "NO_HISTORY",
+    "FIRST_ON_WORKER", "MEASURED", "MEASURED_NOT_PASSING", "MEASURED_SOURCES", "NO_HISTORY", "NO_HISTORY_HEAVY",
+    "NO_HISTORY_HEAVY_TEST",
     "NO_HISTORY_SETUP_ESTIMATE", "NO_HISTORY_TEST", "NO_HISTORY_TEST_ESTIMATE", "RECENT", "SIBLING_CLASS",
     "SIBLING_MODULE", "SIBLING_SUITE", "TIMES_DBM", "CostModel", "Estimate", "build_cost_model",
 ]
@@ -97,13 +102,43 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
     ids = table.tests
     if history.empty:
         # every test and class costs the defaults: nothing to look up, even for a million ids
-        return CostModel(ids, (), (), (), {}, 0.0, False)
+        return _no_history(ids)
     samples = collect_samples(history)
     tests = _test_estimates(ids, history, samples, recent)
+    if ids and len(tests.missing) == len(ids):
+        # nothing in the history is one of these tests (another suite, another test path, renamed ids): its
+        # means would price every test alike in seconds of other tests; count tests instead, and say so
+        return replace(_no_history(ids), unmatched_history=True)
     derived_sources = _sibling_means(tests, table.class_runs)
     setup, default_setup = _class_setups(table.class_runs, history, samples, recent)
     return CostModel(ids, tests.seconds, tests.sources, tests.samples, setup, _startup(samples, recent), True,
                      default_setup=default_setup, derived=tests.missing, derived_sources=derived_sources)
+
+
+def heavy_by_id(test_id: str) -> bool:
+    """Whether the id itself says its test is long-running: tempest's ``slow`` attribute, or a module path with
+    a ``scenario`` package (tempest's scenario tests drive whole workflows: servers, volumes, networks)."""
+    parsed = testids.parse(test_id)
+    return "slow" in parsed.attrs or ".scenario." in f".{parsed.module_key}."
+
+
+def _no_history(ids: Sequence[str]) -> CostModel:
+    """The model with no history: every test 1 and every class 1 (test counts), except tests whose id says
+    they are long-running, which count :data:`~partitioner.costmodel.NO_HISTORY_HEAVY_TEST`."""
+    if not ids or not _may_be_heavy("\n".join(ids)):  # one C-level pass: million-id plans stay cheap
+        return CostModel(ids, (), (), (), {}, 0.0, False)
+    heavy = [i for i, t in enumerate(ids) if _may_be_heavy(t) and heavy_by_id(t)]
+    if not heavy:
+        return CostModel(ids, (), (), (), {}, 0.0, False)
+    weights = [NO_HISTORY_TEST] * len(ids)
+    sources: list[str] = [NO_HISTORY] * len(ids)
+    scatter(weights, heavy, NO_HISTORY_HEAVY_TEST)
+    scatter(sources, heavy, NO_HISTORY_HEAVY)
+    return CostModel(ids, weights, sources, Same(0, len(ids)), {}, 0.0, False)
+
+
+def _may_be_heavy(text: str) -> bool:
+    return "slow" in text or "scenario" in text
 
 
 class _TestColumns(NamedTuple):

@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 from typing import IO
 
+from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
 from partitioner.pipeline import Explanation
 from partitioner.render.output import FORMAT_VERSION
+
+
+def unit_of(e: Explanation) -> str:
+    """What the explanation's numbers are in: test counts when the plan had no (matching) history."""
+    return TESTS if e.estimate.source in (NO_HISTORY, NO_HISTORY_HEAVY) else SECONDS
 
 
 def explanation_to_dict(e: Explanation) -> dict[str, object]:
     """The JSON document (``format_version`` as every output)."""
     return {
         "format_version": FORMAT_VERSION,
+        "unit": unit_of(e),
         "test": e.test,
         "group": e.group.key,
         "group_tests": len(e.group.tests),
@@ -35,8 +42,18 @@ def render_json(e: Explanation, out: IO[str]) -> None:
 
 
 def render_text(e: Explanation, out: IO[str]) -> None:
-    """Five lines: the test, its group, its worker, its estimate, its class setup."""
+    """Five lines: the test, its group, its worker, its estimate, its class setup (in seconds, or in test
+    counts when there is no history)."""
     place = "the serial phase" if e.worker is None else f"worker {e.worker}"
+    if unit_of(e) == TESTS:
+        out.write(
+            f"{e.test}\n"
+            f"  group     {e.group.key} ({len(e.group.tests)} tests, costs {e.cost.cost:g} test counts incl. "
+            f"{e.cost.setup_s:g} for class setup)\n"
+            f"  worker    {place} of {e.concurrency}\n"
+            f"  estimate  {e.estimate.seconds:g} test counts from {e.estimate.source}: no timing history matched\n"
+            f"  class     {e.klass}: setup {e.setup.seconds:g} test counts from {e.setup.source}\n")
+        return
     out.write(
         f"{e.test}\n"
         f"  group     {e.group.key} ({len(e.group.tests)} tests, {e.cost.cost:.2f}s incl. {e.cost.setup_s:.2f}s "
