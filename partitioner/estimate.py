@@ -165,7 +165,7 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
     """
     n = len(ids)
     known = _windows(samples.tests, recent, MEASURED)
-    for key, found in _windows(not_passing_samples(history), recent, MEASURED_NOT_PASSING).items():
+    for key, found in _windows(_not_passing(history), recent, MEASURED_NOT_PASSING).items():
         known.setdefault(key, found)
     seconds: list[float]
     sources: Sequence[str]
@@ -187,7 +187,7 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
         missing = positions_of(seconds, ABSENT)
     else:
         seconds, sources, counts, missing = [ABSENT] * n, Same(TIMES_DBM, n), Same(1, n), list(range(n))
-    if history.last_times and missing:
+    if missing and history.last_times:  # in this order: a digested history reads times.dbm only when needed
         keys = [canon[i] for i in missing] if canon is not None else _canonical_ids([ids[i] for i in missing])
         missing = _last_known(history.last_times, keys, missing, seconds, sources, counts)
         # stestr stores a parametrised class's tests under one key (its first "[...]" removed): take that
@@ -198,6 +198,15 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
                                 seconds, sources, counts)
             missing = sorted(set(missing) - set(bracketed) | set(still))
     return _TestColumns(seconds, sources, counts, missing)
+
+
+def _not_passing(history: History) -> Mapping[str, Sequence[float]]:
+    """Skip/fail durations by canonical id: a digested history's (see
+    :class:`~partitioner.history.digest.PlanningHistory`, which holds no runs), else the runs'."""
+    digested: Mapping[str, Sequence[float]] | None = getattr(history, "not_passing", None)
+    if digested is not None and not history.runs:
+        return digested
+    return not_passing_samples(history)
 
 
 def _canonical_ids(ids: Sequence[str]) -> list[str]:
@@ -287,6 +296,8 @@ def _class_setups(runs: Runs, history: History, samples: Samples, recent: int
     setup_by_module: dict[str, list[float]] = defaultdict(list)
     setup_suite: list[float] = []
     firsts: dict[str, list[float]] = defaultdict(list)
+    for klass, offsets in getattr(history, "firsts", {}).items():  # a digested history's runs (older first)
+        firsts[klass].extend(offsets)
     for run in history.runs:
         for klass, offset in first_offsets(run):
             firsts[klass].append(offset)
