@@ -48,7 +48,7 @@ def planning_of(history: History) -> digest.PlanningHistory:
 
 class TestSameEstimates(testtools.TestCase):
     @settings(max_examples=80, deadline=None)
-    @given(runs(), st.sampled_from(IDS[:3] + ["x.New.t"]))
+    @given(runs(), st.sampled_from([*IDS[:3], "x.New.t"]))
     def test_digests_price_every_test_and_class_as_the_runs_do(self, found: tuple[Run, ...], extra: str) -> None:
         ids = [*IDS, extra]
         history = History(runs=found)
