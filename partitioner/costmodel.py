@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice, repeat
 from typing import NamedTuple
 
 from partitioner.grouping import Group, GroupTable
@@ -186,16 +187,15 @@ class CostModel:
         if table.singletons:
             tests_s = list(seconds)
         else:
-            tests_s = [sum(seconds[bounds[g]:bounds[g + 1]]) for g in range(n_groups)]
+            tests_s = list(map(sum, map(seconds.__getitem__, map(slice, bounds, islice(bounds, 1, None)))))
         unmeasured = [0] * n_groups
         derived_s = [0.0] * n_groups
         if derived:
-            cut = [bisect_left(derived, b) for b in bounds]
-            get = seconds.__getitem__
-            for g in range(n_groups):
-                if cut[g + 1] > cut[g]:
-                    unmeasured[g] = cut[g + 1] - cut[g]
-                    derived_s[g] = math.fsum(map(get, derived[cut[g]:cut[g + 1]]))
+            # per group: how many of its tests are derived and their sum, in C-level passes over the cuts
+            cut = list(map(bisect_left, repeat(derived, len(bounds)), bounds))
+            unmeasured = list(map(operator.sub, islice(cut, 1, None), cut))
+            values = list(map(seconds.__getitem__, derived))
+            derived_s = list(map(math.fsum, map(values.__getitem__, map(slice, cut, islice(cut, 1, None)))))
         setup_get, default_setup = self.setup.get, self.default_setup
         if not self.setup:  # every class costs the default: only the class counts matter
             setup_s = [c * default_setup.seconds for c in table.class_counts()]

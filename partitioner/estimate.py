@@ -25,12 +25,14 @@ names); the column tricks the steps use live in :mod:`partitioner.columns`.
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from itertools import repeat
+from itertools import chain, compress, repeat
+from types import MappingProxyType
 from typing import NamedTuple
 
 from partitioner import testids
@@ -182,7 +184,10 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
         if history.exact_times and missing:
             missing = _last_known(history.exact_times, [ids[i] for i in missing], missing, seconds, sources, counts)
     elif history.exact_times:  # nothing else knows any id: take the whole column in one pass
-        seconds = list(map(history.exact_times.get, ids, repeat(ABSENT)))
+        exact = history.exact_times
+        # a read-only proxy's get() is a method call on the dict behind it: its (C-level) copy looks up twice as fast
+        getter = exact.copy().get if isinstance(exact, MappingProxyType) else exact.get
+        seconds = list(map(getter, ids, repeat(ABSENT)))
         sources, counts = Same(TIMES_DBM, n), Same(1, n)
         missing = positions_of(seconds, ABSENT)
     else:
@@ -239,38 +244,64 @@ def _sibling_means(tests: _TestColumns, runs: Runs) -> list[str]:
     seconds, missing = tests.seconds, tests.missing
     if not missing:
         return []
-    class_sum: dict[str, list[float]] = defaultdict(list)
-    class_count: dict[str, int] = defaultdict(int)
-    gaps: list[tuple[int, int, int]] = []  # (run, first, end) slices of ``missing`` inside each run
-    for r, (klass, lo, hi) in enumerate(runs):
-        known_here = hi - lo
-        first, end = bisect_left(missing, lo), bisect_left(missing, hi)
-        if end > first:
-            gaps.append((r, first, end))
-            known_here -= end - first
-        if known_here:
-            class_sum[klass].append(sum(seconds[lo:hi]))  # ABSENT adds nothing
-            class_count[klass] += known_here
+    n_runs = len(runs)
+    # where each run's slice of ``missing`` starts and ends: two C-level passes, no Python call per run
+    firsts = list(map(bisect_left, repeat(missing, n_runs), (r[1] for r in runs)))
+    ends = list(map(bisect_left, repeat(missing, n_runs), (r[2] for r in runs)))
+    gapped = list(compress(range(n_runs), map(operator.lt, firsts, ends)))
     measured = len(seconds) - len(missing)
     suite_mean = Estimate(sum(seconds) / measured, SIBLING_SUITE) if measured \
         else Estimate(NO_HISTORY_TEST, NO_HISTORY)
+    sums: tuple[dict[str, list[float]], dict[str, int]] | None = None  # every class's, built only when needed
+    unique = len({r[0] for r in runs}) == n_runs  # each class one run (sorted tables): its own slice is its sum
+    counts = list(map(operator.sub, map(ends.__getitem__, gapped), map(firsts.__getitem__, gapped)))
+    if unique:
+        los = [runs[r][1] for r in gapped]
+        his = [runs[r][2] for r in gapped]
+        measured_here = list(map(operator.sub, map(operator.sub, his, los), counts))
+        if all(measured_here):  # every class with an unseen test has a measured one: class means, in C-level passes
+            totals = map(sum, map(seconds.__getitem__, map(slice, los, his)))  # ABSENT adds nothing
+            class_means = list(map(operator.truediv, totals, measured_here))
+            deque(map(seconds.__setitem__, missing, chain.from_iterable(map(repeat, class_means, counts))), maxlen=0)
+            return [SIBLING_CLASS] * len(missing)
     module_means: dict[str, Estimate] | None = None  # built only when a class has no measured test
     means: dict[str, Estimate] = {}
-    derived_sources: list[str] = []
-    for r, first, end in gaps:
-        klass = runs[r][0]
+    found: list[Estimate] = []
+    for r in gapped:
+        klass, lo, hi = runs[r]
         e = means.get(klass)
         if e is None:
-            if klass in class_sum:
-                e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+            known = hi - lo - (ends[r] - firsts[r])
+            if unique and known:
+                e = Estimate(sum(seconds[lo:hi]) / known, SIBLING_CLASS)  # ABSENT adds nothing
             else:
-                if module_means is None:
-                    module_means = _module_means(class_sum, class_count)
-                e = module_means.get(testids.parent(klass), suite_mean)
+                if sums is None:
+                    sums = _class_sums(seconds, runs, firsts, ends)
+                class_sum, class_count = sums
+                if klass in class_sum:
+                    e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+                else:
+                    if module_means is None:
+                        module_means = _module_means(class_sum, class_count)
+                    e = module_means.get(testids.parent(klass), suite_mean)
             means[klass] = e
-        scatter(seconds, missing[first:end], e.seconds)
-        derived_sources.extend(repeat(e.source, end - first))
-    return derived_sources
+        found.append(e)
+    values = list(chain.from_iterable(map(repeat, (e.seconds for e in found), counts)))
+    deque(map(seconds.__setitem__, missing, values), maxlen=0)  # the slices partition ``missing``, in order
+    return list(chain.from_iterable(map(repeat, (e.source for e in found), counts)))
+
+
+def _class_sums(seconds: Sequence[float], runs: Runs, firsts: Sequence[int], ends: Sequence[int]
+                ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each class's measured seconds (one sum per run of it) and how many of its tests are measured."""
+    class_sum: dict[str, list[float]] = defaultdict(list)
+    class_count: dict[str, int] = defaultdict(int)
+    for r, (klass, lo, hi) in enumerate(runs):
+        known_here = hi - lo - (ends[r] - firsts[r])
+        if known_here:
+            class_sum[klass].append(sum(seconds[lo:hi]))  # ABSENT adds nothing
+            class_count[klass] += known_here
+    return class_sum, class_count
 
 
 def _module_means(class_sum: Mapping[str, list[float]], class_count: Mapping[str, int]) -> dict[str, Estimate]:
