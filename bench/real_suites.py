@@ -273,8 +273,12 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
             if r.ids != next(x.ids for x in results if x.suite == r.suite and x.arm == "plain" and x.run == 1)]
     slower = [f"{s} ({'first' if run == 1 else 'second'} run, {ratio:.2f} x)" for s, run, ratio in verdicts
               if ratio > 1.0]
-    lines += ["", ("**Goal met on these rounds: partitioner no slower than the tool (median) on every suite, first "
-                   "and second run.**" if not slower else f"**Slower than the tool (median): {', '.join(slower)}.**"),
+    verdict = ("No runs." if not results else
+               "**Goal met on these rounds: partitioner no slower than the tool (median) on every suite, first and "
+               "second run.**" if not slower else f"**Slower than the tool (median): {', '.join(slower)}.**")
+    if results and rounds < 3:
+        verdict += f" Provisional: {rounds} round(s); the goal needs at least 3 interleaved rounds."
+    lines += ["", verdict,
               "", ("Every run of every arm ran the same tests." if not lost else
                    f"**Runs whose test set differs from the plain first run: {', '.join(lost)}.**")]
     lines += ["", "Planning overhead in process (the suite's venv, its own ids and the partitioner arm's repository "

@@ -19,6 +19,10 @@ class TestExplain(PlanCase):
         code, out, _ = self.cli("explain", "m.C.t1[smoke]", "-C", str(self.dir), "--tests",
                                 str(self.dir / "ids.txt"), "--history", str(self.timings))
         self.assertIn("1.000s from measured", out)
+        self.assertIn("class setup, grouping class)", out)
+        code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
+                                "--group-by", "none", "--format", "json")
+        self.assertEqual(("none", "m.A.t2"), (json.loads(out)["grouping"], json.loads(out)["group"]))
 
     def test_no_history_speaks_in_test_counts(self) -> None:
         # issue 9: with no history the numbers are test counts, not seconds
