@@ -69,7 +69,8 @@ class Suite:
 
 SUITES = {
     "tempest-unit": Suite("tempest-unit", "stestr", ("--test-path", "./tempest/tests", "run", "--concurrency", "{n}")),
-    "oslo.utils": Suite("oslo.utils", "stestr", ("run", "--concurrency", "{n}"), "oslo.utils==10.2.0"),
+    "oslo.utils": Suite("oslo.utils", "stestr", ("run", "--concurrency", "{n}"), "oslo.utils==10.2.0",
+                        ("cryptography",)),  # test_luks imports it; test-requirements.txt does not name it
     "testtools": Suite("testtools", "testr", ("run", "--parallel", "--concurrency", "{n}"), "testtools==2.9.1",
                        ("testrepository", "python-subunit", "testscenarios", "fixtures")),
 }
@@ -87,6 +88,9 @@ class RunResult:
     failed: tuple[str, ...]
     makespan_s: float
     ids: tuple[str, ...] = field(default=(), repr=False)
+    #: the partition the run used (its worker-N tags) and each test's measured seconds
+    partition: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
+    durations: dict[str, float] = field(default_factory=dict, repr=False)
 
 
 def sh(cmd: Sequence[str | Path], cwd: Path, env: dict[str, str] | None = None, check: bool = True,
@@ -129,17 +133,27 @@ def prepare(suite: Suite, work: Path, args: argparse.Namespace, log: Callable[[s
     return sdist, venv
 
 
-def stream_figures(copy: Path, tool: str) -> tuple[int, tuple[str, ...], float, tuple[str, ...]]:
-    """``(tests, failed ids, makespan, ids)`` of the newest stored run in ``copy``."""
+def stream_figures(copy: Path, tool: str) -> tuple[int, tuple[str, ...], float, tuple[str, ...],
+                                                 tuple[tuple[str, ...], ...], dict[str, float]]:
+    """``(tests, failed ids, makespan, ids, partition, durations)`` of the newest stored run in ``copy``
+    (zeros when the run stored nothing, e.g. discovery failed)."""
+    from partitioner.errors import HistoryError
     from partitioner.history.repository import Repository
     from partitioner.history.samples import worker_lanes
 
-    repo = Repository.read(copy / (".stestr" if tool == "stestr" else ".testrepository"))
-    run = repo.latest()
+    try:
+        repo = Repository.read(copy / (".stestr" if tool == "stestr" else ".testrepository"))
+        run = repo.latest()
+    except HistoryError:
+        return 0, (), 0.0, (), (), {}
     records = [r for r in run.records if r.status != "exists"]
     failed = tuple(sorted(r.test_id for r in records if r.status in ("fail", "uxsuccess")))
-    spans = [max(r.stop or 0.0 for r in lane) - min(r.start or 0.0 for r in lane) for _, lane in worker_lanes(run)]
-    return len(records), failed, max(spans, default=0.0), tuple(sorted(r.test_id for r in records))
+    lanes = worker_lanes(run)
+    spans = [max(r.stop or 0.0 for r in lane) - min(r.start or 0.0 for r in lane) for _, lane in lanes]
+    partition = tuple(tuple(r.test_id for r in lane) for _, lane in lanes)
+    durations = {r.test_id: d for r in records if (d := r.duration) is not None}
+    return len(records), failed, max(spans, default=0.0), tuple(sorted(r.test_id for r in records)), partition, \
+        durations
 
 
 def run_arm(suite: Suite, sdist: Path, venv: Path, copy: Path, arm: str, n: int, run: int, round_: int,
@@ -159,10 +173,11 @@ def run_arm(suite: Suite, sdist: Path, venv: Path, copy: Path, arm: str, n: int,
     done = sh([*prefix, *tool_args], cwd=copy, env=env, check=False)
     wall = time.monotonic() - began
     (copy.parent / f"{arm}-run{run}.log").write_bytes(done.stdout + b"\n--- stderr ---\n" + done.stderr)
-    tests, failed, makespan, ids = stream_figures(copy, suite.tool)
+    tests, failed, makespan, ids, partition, durations = stream_figures(copy, suite.tool)
     log(f"  round {round_} {suite.name} {arm:11} run {run}: {wall:6.1f}s exit {done.returncode} "
         f"{tests} tests, {len(failed)} failed, makespan {makespan:.1f}s")
-    return RunResult(suite.name, arm, round_, run, wall, done.returncode, tests, failed, makespan, ids)
+    return RunResult(suite.name, arm, round_, run, wall, done.returncode, tests, failed, makespan, ids, partition,
+                     durations)
 
 
 OVERHEAD_SNIPPET = r'''
@@ -281,6 +296,20 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
     lines += ["", verdict,
               "", ("Every run of every arm ran the same tests." if not lost else
                    f"**Runs whose test set differs from the plain first run: {', '.join(lost)}.**")]
+    lines += ["", "Noise-free replay: the partition each arm's run actually used (its worker tags), costed on the "
+              "mean measured seconds of each test over that suite's runs in the same round (all four; class setup "
+              "not counted); makespan / (total / N), 1.000 being an even split.", "",
+              "| suite | round | run | plain | partitioner |", "|---|---:|---|---:|---:|"]
+    for suite in suites:
+        for round_ in sorted({r.round for r in results if r.suite == suite}):
+            same = [r for r in results if r.suite == suite and r.round == round_]
+            means = _mean_durations([r.durations for r in same])
+            for run in (1, 2):
+                cells = []
+                for arm in ("plain", "partitioner"):
+                    found = next((r for r in same if r.run == run and r.arm == arm), None)
+                    cells.append(f"{_replay(found.partition, means, n):.3f}" if found and found.partition else "-")
+                lines.append(f"| {suite} | {round_} | {'first' if run == 1 else 'second'} | {cells[0]} | {cells[1]} |")
     lines += ["", "Planning overhead in process (the suite's venv, its own ids and the partitioner arm's repository "
               "after the second run; best of 5 calls, median over rounds):", "",
               "| suite | tests | tool's partition_tests s | hook today s | digests s (later runs) | digests s "
@@ -296,6 +325,21 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
                      f"{med['digest_later_s']:.3f} | {med['digest_first_s']:.3f} | {med['tool_import_s']:.3f} | "
                      f"{med['hooks_import_s']:.3f} |")
     return "\n".join(lines) + "\n"
+
+
+def _mean_durations(runs: Sequence[dict[str, float]]) -> dict[str, float]:
+    found: dict[str, list[float]] = {}
+    for durations in runs:
+        for test_id, seconds in durations.items():
+            found.setdefault(test_id, []).append(seconds)
+    return {test_id: statistics.fmean(values) for test_id, values in found.items()}
+
+
+def _replay(partition: Sequence[Sequence[str]], costs: dict[str, float], n: int) -> float:
+    """A partition's makespan on ``costs`` over an even split, total / n (1.000: perfectly even)."""
+    loads = [sum(costs.get(t, 0.0) for t in worker) for worker in partition]
+    total = sum(loads)
+    return max(loads, default=0.0) / (total / n) if total else 1.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
