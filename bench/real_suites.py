@@ -72,7 +72,7 @@ SUITES = {
     "oslo.utils": Suite("oslo.utils", "stestr", ("run", "--concurrency", "{n}"), "oslo.utils==10.2.0",
                         ("cryptography",)),  # test_luks imports it; test-requirements.txt does not name it
     "testtools": Suite("testtools", "testr", ("run", "--parallel", "--concurrency", "{n}"), "testtools==2.9.1",
-                       ("testrepository", "python-subunit", "testscenarios", "fixtures")),
+                       ("testrepository", "python-subunit", "testscenarios", "fixtures", "testresources", "twisted")),
 }
 
 
@@ -373,6 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         results.append(run_arm(suite, sdist, venv, base / arm / "suite", arm, args.concurrency, run,
                                                round_, log))
                 ids = next(r.ids for r in reversed(results) if r.suite == suite.name and r.arm == "partitioner")
+                if not ids:
+                    log(f"  round {round_} {suite.name}: no stored run, no overhead figures (see the arms' logs)")
+                    continue
                 figures = overhead(suite, venv, base / "partitioner" / "suite", ids, args.concurrency)
                 overheads.setdefault(suite.name, []).append(figures)
                 log(f"  round {round_} {suite.name} overhead: {figures}")

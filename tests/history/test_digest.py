@@ -135,3 +135,13 @@ class TestPlanningHistory(RepositoryCase):
         self.assertEqual(0, digest.main(["warm", str(self.repo)]))
         out.stream.flush()
         self.assertEqual(["digested 3 runs", "digested 0 runs"], out.getDetails()["stdout"].as_text().split("\n")[:2])
+
+    def test_warm_in_background_digests_for_the_next_plan(self) -> None:
+        process = digest.warm_in_background(self.repo)
+        self.assertIsNotNone(process)
+        assert process is not None
+        self.assertEqual(0, process.wait(timeout=120))
+        planned = digest.planning_history(self.repo, newest=10, budget_s=0.0)
+        self.assertEqual(((), 3), (planned.unread, len(planned.digested)))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", "0"))
+        self.assertIsNone(digest.warm_in_background(self.repo))
