@@ -77,7 +77,7 @@ def score(truth: Truth, n: int, grouping: str, spread: bool) -> float:
     parts = [list(p.tests) for p in plan.workers]
     truth.check(parts)
     if grouping == "none":  # classes may be split: the bound is an even split or the longest test
-        return truth.makespan(parts) / max(truth.total / n, max(truth.durations.values()))
+        return truth.makespan(parts) / max(truth.total / n, *truth.durations.values())
     return truth.makespan(parts) / truth.lower_bound(n)
 
 
