@@ -50,11 +50,12 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     if unit_of(e) == TESTS:
         out.write(
             f"{e.test}\n"
-            f"  group     {e.group.key} ({len(e.group.tests)} tests, costs {e.cost.cost:g} test counts incl. "
+            f"  group     {e.group.key} ({len(e.group.tests)} tests, costs {e.cost.cost:g} in test counts incl. "
             f"{e.cost.setup_s:g} for class setup{by})\n"
             f"  worker    {place} of {e.concurrency}\n"
-            f"  estimate  {e.estimate.seconds:g} test counts from {e.estimate.source}: no timing history matched\n"
-            f"  class     {e.klass}: setup {e.setup.seconds:g} test counts from {e.setup.source}\n")
+            f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
+            f"timed)\n"
+            f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
         return
     out.write(
         f"{e.test}\n"
