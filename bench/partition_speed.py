@@ -84,17 +84,18 @@ def opaque_callback(test_id: str, regex: re.Pattern[str] = re.compile(r"([^\.]*\
     return match.group(0) if match else None
 
 
-def make_ids(n: int) -> list[str]:
-    """``n`` tempest-shaped ids, ``TESTS_PER_CLASS`` per class, ten classes per module, in listing order."""
+def make_ids(n: int, per_class: int = TESTS_PER_CLASS) -> list[str]:
+    """``n`` tempest-shaped ids, ``per_class`` per class, ten classes per module, in listing order."""
     ids: list[str] = []
     klass = 0
+    width = max(5, len(str(n // per_class)))  # class numbers sort as the listing does
     while len(ids) < n:
         area = AREAS[klass % len(AREAS)]
-        prefix = f"tempest.api.{area}.test_m{klass // 10:04d}.C{klass:05d}Test"
-        for t in range(min(TESTS_PER_CLASS, n - len(ids))):
+        prefix = f"tempest.api.{area}.test_m{klass // 10:04d}.C{klass:0{width}d}Test"
+        for t in range(min(per_class, n - len(ids))):
             attrs = []
             if t % 3 == 0:
-                attrs.append(f"id-{(klass * TESTS_PER_CLASS + t) * 2654435761 % 2**32:08x}")
+                attrs.append(f"id-{(klass * per_class + t) * 2654435761 % 2**32:08x}")
             if t % 10 == 0:
                 attrs.append("smoke")
             ids.append(f"{prefix}.test_{t:02d}" + (f"[{','.join(attrs)}]" if attrs else ""))
@@ -193,7 +194,8 @@ def table(results: Sequence[Result]) -> list[str]:
     return lines
 
 
-def markdown(results: Sequence[Result], n: int, command: str, seconds: float, source: str) -> str:
+def markdown(results: Sequence[Result], n: int, command: str, seconds: float, source: str,
+             per_class: int = TESTS_PER_CLASS) -> str:
     slower = [r for r in results if r.ratio > 1.0 and r.case.tool]
     others = [r for r in results if r.ratio > 1.0 and not r.case.tool]
     verdict = ("**Goal met: partitioner is no slower than stestr in every case testr and stestr can produce.**"
@@ -207,7 +209,7 @@ def markdown(results: Sequence[Result], n: int, command: str, seconds: float, so
         f"{platform.python_version()}, {os.cpu_count()} cores, load average "
         f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} at the end). Goal: on 1,000,000 ids "
         "`partitioner.hooks.partition_tests` is no slower than `stestr.scheduler.partition_tests` on the same "
-        f"input. {n:,} tempest-shaped ids ({TESTS_PER_CLASS} per class, plain, `[smoke]`, `[id-...]` and "
+        f"input. {n:,} tempest-shaped ids ({per_class} per class, plain, `[smoke]`, `[id-...]` and "
         f"`[id-...,smoke]` forms), concurrency {CONCURRENCY}, `time.perf_counter` around each call, best of "
         "the repeats (stestr and partitioner alternate), in an empty working directory. The class callback is "
         "the one stestr builds from tempest's `group_regex` `([^\\.]*\\.)*` (case d: the same grouping as an opaque "
@@ -229,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per function and case; the best "
                         "counts (default 3)")
     parser.add_argument("--cases", default="a,b,c,d", help="which cases to run (default a,b,c,d)")
+    parser.add_argument("--per-class", type=int, default=TESTS_PER_CLASS,
+                        help=f"tests per class (default {TESTS_PER_CLASS}; issue 9 names 10)")
     parser.add_argument("--profile", action="store_true", help="also profile partitioner once per case "
                         "(cProfile) and print the top functions")
     parser.add_argument("--top", type=int, default=25, help="functions to show per profile (default 25)")
@@ -243,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     source = source_state()
     began = time.monotonic()
-    ids = make_ids(args.n)
+    ids = make_ids(args.n, args.per_class)
     log(f"{len(ids):,} ids, e.g. {ids[0]} ... {ids[-1]}")
     repository = RepositoryDouble(ids) if wanted & {"c", "d"} else None
     cases = [c for c in (
@@ -275,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if out:
         shown = ["python", "bench/partition_speed.py", *(sys.argv[1:] if argv is None else argv)]
         write_generated(out, HEADING, "partition_speed.py",
-                        markdown(results, len(ids), shlex.join(shown), seconds, source))
+                        markdown(results, len(ids), shlex.join(shown), seconds, source, args.per_class))
         log(f"wrote section {HEADING!r} of {out}")
     return 0
 

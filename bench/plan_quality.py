@@ -49,7 +49,6 @@ from typing import Any, Protocol
 
 import subunit
 import testtools
-from testtools.testresult.real import TestDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -146,7 +145,7 @@ class LastTimes:
         self.strip = strip_attrs
         self.times: dict[str, float] = {}
 
-        def on_test(test: TestDict) -> None:
+        def on_test(test: dict[str, Any]) -> None:
             start, stop = test["timestamps"]
             if test["status"] != "exists" and start is not None and stop is not None:
                 self.times[self.key(test["id"])] = (stop - start).total_seconds()

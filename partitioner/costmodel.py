@@ -14,6 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice, repeat
 from typing import NamedTuple
 
 from partitioner.grouping import Group, GroupTable
@@ -22,6 +23,14 @@ from partitioner.strategies.protocol import CostTable, GroupCost
 #: cost of a test and of a class setup when there is no history at all (test-count units)
 NO_HISTORY_TEST = 1.0
 NO_HISTORY_SETUP = 1.0
+#: with no history, what a test the id marks as long-running costs (tempest's ``[slow]`` attribute, a
+#: ``scenario`` module), in test-count units: tempest's scenario tests ran 25-160x an API test on average in
+#: the real runs of ``shared/data``, so an order of magnitude is a cautious guess
+NO_HISTORY_HEAVY_TEST = 10.0
+
+#: the unit of a model's, a plan's and a cost table's numbers: seconds, or test counts when there is no history
+SECONDS = "s"
+TESTS = "tests"
 
 MEASURED = "measured"
 MEASURED_NOT_PASSING = "measured (skip/fail)"
@@ -31,6 +40,7 @@ SIBLING_CLASS = "class mean"
 SIBLING_MODULE = "module mean"
 SIBLING_SUITE = "suite mean"
 NO_HISTORY = "no history"
+NO_HISTORY_HEAVY = "no history (the id says slow)"
 #: sources that are real measurements of the thing itself
 MEASURED_SOURCES = frozenset({MEASURED, MEASURED_NOT_PASSING, TIMES_DBM, FIRST_ON_WORKER})
 
@@ -92,7 +102,10 @@ class CostModel:
         ``derived_sources`` (aligned with ``derived``) says which mean, and ``sources``/``samples`` do not apply
     :ivar setup: estimates by class key; a class not in it costs ``default_setup``
     :ivar startup_s: per-worker start-up seconds (0 when the history cannot show it)
-    :ivar has_history: False when no source gave any timing: costs are then in test-count units
+    :ivar unmatched_history: True when history was given but none of it matched these ids: the model is then
+        the no-history one (test counts), and the plan says why
+    :ivar has_history: False when no source gave any timing: costs are then in test-count units (:attr:`unit`);
+        ``seconds`` is then empty, or holds each test's count weight when an id says a test is long-running
     """
 
     ids: Sequence[str]
@@ -106,6 +119,17 @@ class CostModel:
     default_setup: Estimate = NO_HISTORY_SETUP_ESTIMATE
     derived: Sequence[int] = ()
     derived_sources: Sequence[str] = ()
+    unmatched_history: bool = False
+
+    @property
+    def measured_tests(self) -> int:
+        """How many of the ids have an estimate of their own (measured, or a times.dbm/get_test_times value)."""
+        return len(self.ids) - len(self.derived) if self.has_history and self.seconds else 0
+
+    @property
+    def unit(self) -> str:
+        """What the numbers are in: :data:`SECONDS`, or :data:`TESTS` (test counts) when there is no history."""
+        return SECONDS if self.has_history else TESTS
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -146,30 +170,32 @@ class CostModel:
         sizes = table.sizes()
         if not self.seconds or not self.has_history:
             t, s = self.default_test, self.default_setup
-            classes = table.class_counts()
             if s.source in MEASURED_SOURCES:  # pragma: no cover - the defaults are never measured
                 raise AssertionError("default setup estimate must not be a measurement")
             if table.singletons:  # one test and one class per group: constant columns
                 setup, tests = [s.seconds] * n_groups, [t.seconds] * n_groups
             else:
-                setup = [c * s.seconds for c in classes]
+                setup = [c * s.seconds for c in table.class_counts()]
                 tests = [k * t.seconds for k in sizes]
+            if self.seconds:  # test-count weights: some ids say their test is long-running
+                weights, _ = self._columns_for(table)
+                tests = list(weights) if table.singletons else \
+                    [math.fsum(weights[bounds[g]:bounds[g + 1]]) for g in range(n_groups)]
             cost = list(map(operator.add, tests, setup))
             return CostTable(keys, cost, setup, [0.0] * n_groups, cost, sizes, sizes)
         seconds, derived = self._columns_for(table)
         if table.singletons:
             tests_s = list(seconds)
         else:
-            tests_s = [sum(seconds[bounds[g]:bounds[g + 1]]) for g in range(n_groups)]
+            tests_s = list(map(sum, map(seconds.__getitem__, map(slice, bounds, islice(bounds, 1, None)))))
         unmeasured = [0] * n_groups
         derived_s = [0.0] * n_groups
         if derived:
-            cut = [bisect_left(derived, b) for b in bounds]
-            get = seconds.__getitem__
-            for g in range(n_groups):
-                if cut[g + 1] > cut[g]:
-                    unmeasured[g] = cut[g + 1] - cut[g]
-                    derived_s[g] = math.fsum(map(get, derived[cut[g]:cut[g + 1]]))
+            # per group: how many of its tests are derived and their sum, in C-level passes over the cuts
+            cut = list(map(bisect_left, repeat(derived, len(bounds)), bounds))
+            unmeasured = list(map(operator.sub, islice(cut, 1, None), cut))
+            values = list(map(seconds.__getitem__, derived))
+            derived_s = list(map(math.fsum, map(values.__getitem__, map(slice, cut, islice(cut, 1, None)))))
         setup_get, default_setup = self.setup.get, self.default_setup
         if not self.setup:  # every class costs the default: only the class counts matter
             setup_s = [c * default_setup.seconds for c in table.class_counts()]

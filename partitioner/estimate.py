@@ -13,7 +13,8 @@ recent samples). A class is charged once per group it appears in, so splitting a
 
 Unseen tests get the mean estimate of their class's measured tests, else their module's, else the
 suite's; never zero. Unseen classes get their module's mean setup, else the suite's. With no history
-at all every test costs 1 and every class 1 (a test-count-and-structure balance), and the model says so.
+at all every test costs 1 and every class 1 (a test-count-and-structure balance; a test whose id says it is
+long-running, tempest's ``[slow]`` or a ``scenario`` module, counts 10), and the model says so (its ``unit``).
 
 :func:`build_cost_model` takes these rules as four named steps: :func:`_test_estimates` (per test),
 :func:`_sibling_means` (unseen tests), :func:`_class_setups` (per class) and :func:`_startup` (per
@@ -24,11 +25,14 @@ names); the column tricks the steps use live in :mod:`partitioner.columns`.
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import repeat
+from dataclasses import replace
+from itertools import chain, compress, repeat
+from types import MappingProxyType
 from typing import NamedTuple
 
 from partitioner import testids
@@ -39,6 +43,8 @@ from partitioner.costmodel import (
     MEASURED_NOT_PASSING,
     MEASURED_SOURCES,
     NO_HISTORY,
+    NO_HISTORY_HEAVY,
+    NO_HISTORY_HEAVY_TEST,
     NO_HISTORY_SETUP_ESTIMATE,
     NO_HISTORY_TEST,
     NO_HISTORY_TEST_ESTIMATE,
@@ -55,13 +61,17 @@ from partitioner.history.samples import collect_samples, first_offsets, not_pass
 from partitioner.sortedids import Runs
 
 __all__ = [
-    "FIRST_ON_WORKER", "MEASURED", "MEASURED_NOT_PASSING", "MEASURED_SOURCES", "NO_HISTORY",
+    "FIRST_ON_WORKER", "MEASURED", "MEASURED_NOT_PASSING", "MEASURED_SOURCES", "NO_HISTORY", "NO_HISTORY_HEAVY",
+    "NO_HISTORY_HEAVY_TEST",
     "NO_HISTORY_SETUP_ESTIMATE", "NO_HISTORY_TEST", "NO_HISTORY_TEST_ESTIMATE", "RECENT", "SIBLING_CLASS",
     "SIBLING_MODULE", "SIBLING_SUITE", "TIMES_DBM", "CostModel", "Estimate", "build_cost_model",
 ]
 
 #: how many recent successful samples feed a test's or a class's estimate
 RECENT = 5
+#: above this many ids, no-history plans count tests without reading what the ids say: the scan costs about
+#: 0.1 s per million ids, a sixth of such a plan (tempest suites hold thousands)
+HINT_LIMIT = 250_000
 
 
 def _median(values: Sequence[float]) -> float:
@@ -97,13 +107,43 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
     ids = table.tests
     if history.empty:
         # every test and class costs the defaults: nothing to look up, even for a million ids
-        return CostModel(ids, (), (), (), {}, 0.0, False)
+        return _no_history(ids)
     samples = collect_samples(history)
     tests = _test_estimates(ids, history, samples, recent)
+    if ids and len(tests.missing) == len(ids):
+        # nothing in the history is one of these tests (another suite, another test path, renamed ids): its
+        # means would price every test alike in seconds of other tests; count tests instead, and say so
+        return replace(_no_history(ids), unmatched_history=True)
     derived_sources = _sibling_means(tests, table.class_runs)
     setup, default_setup = _class_setups(table.class_runs, history, samples, recent)
     return CostModel(ids, tests.seconds, tests.sources, tests.samples, setup, _startup(samples, recent), True,
                      default_setup=default_setup, derived=tests.missing, derived_sources=derived_sources)
+
+
+def heavy_by_id(test_id: str) -> bool:
+    """Whether the id itself says its test is long-running: tempest's ``slow`` attribute, or a module path with
+    a ``scenario`` package (tempest's scenario tests drive whole workflows: servers, volumes, networks)."""
+    parsed = testids.parse(test_id)
+    return "slow" in parsed.attrs or ".scenario." in f".{parsed.module_key}."
+
+
+def _no_history(ids: Sequence[str]) -> CostModel:
+    """The model with no history: every test 1 and every class 1 (test counts), except tests whose id says
+    they are long-running, which count :data:`~partitioner.costmodel.NO_HISTORY_HEAVY_TEST`."""
+    if not ids or len(ids) > HINT_LIMIT or not _may_be_heavy("\n".join(ids)):  # one C-level pass, if any
+        return CostModel(ids, (), (), (), {}, 0.0, False)
+    heavy = [i for i, t in enumerate(ids) if _may_be_heavy(t) and heavy_by_id(t)]
+    if not heavy:
+        return CostModel(ids, (), (), (), {}, 0.0, False)
+    weights = [NO_HISTORY_TEST] * len(ids)
+    sources: list[str] = [NO_HISTORY] * len(ids)
+    scatter(weights, heavy, NO_HISTORY_HEAVY_TEST)
+    scatter(sources, heavy, NO_HISTORY_HEAVY)
+    return CostModel(ids, weights, sources, Same(0, len(ids)), {}, 0.0, False)
+
+
+def _may_be_heavy(text: str) -> bool:
+    return "slow" in text or "scenario" in text
 
 
 class _TestColumns(NamedTuple):
@@ -130,7 +170,7 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
     """
     n = len(ids)
     known = _windows(samples.tests, recent, MEASURED)
-    for key, found in _windows(not_passing_samples(history), recent, MEASURED_NOT_PASSING).items():
+    for key, found in _windows(_not_passing(history), recent, MEASURED_NOT_PASSING).items():
         known.setdefault(key, found)
     seconds: list[float]
     sources: Sequence[str]
@@ -147,15 +187,34 @@ def _test_estimates(ids: Sequence[str], history: History, samples: Samples, rece
         if history.exact_times and missing:
             missing = _last_known(history.exact_times, [ids[i] for i in missing], missing, seconds, sources, counts)
     elif history.exact_times:  # nothing else knows any id: take the whole column in one pass
-        seconds = list(map(history.exact_times.get, ids, repeat(ABSENT)))
+        exact = history.exact_times
+        # a read-only proxy's get() is a method call on the dict behind it: its (C-level) copy looks up twice as fast
+        getter = exact.copy().get if isinstance(exact, MappingProxyType) else exact.get
+        seconds = list(map(getter, ids, repeat(ABSENT)))
         sources, counts = Same(TIMES_DBM, n), Same(1, n)
         missing = positions_of(seconds, ABSENT)
     else:
         seconds, sources, counts, missing = [ABSENT] * n, Same(TIMES_DBM, n), Same(1, n), list(range(n))
-    if history.last_times and missing:
+    if missing and history.last_times:  # in this order: a digested history reads times.dbm only when needed
         keys = [canon[i] for i in missing] if canon is not None else _canonical_ids([ids[i] for i in missing])
         missing = _last_known(history.last_times, keys, missing, seconds, sources, counts)
+        # stestr stores a parametrised class's tests under one key (its first "[...]" removed): take that
+        # entry, a real time of a sibling parameter, before a mean
+        bracketed = [i for i in missing if "[" in ids[i] and testids.stestr_key(ids[i]) != testids.canonical(ids[i])]
+        if bracketed:
+            still = _last_known(history.last_times, [testids.stestr_key(ids[i]) for i in bracketed], bracketed,
+                                seconds, sources, counts)
+            missing = sorted(set(missing) - set(bracketed) | set(still))
     return _TestColumns(seconds, sources, counts, missing)
+
+
+def _not_passing(history: History) -> Mapping[str, Sequence[float]]:
+    """Skip/fail durations by canonical id: a digested history's (see
+    :class:`~partitioner.history.digest.PlanningHistory`, which holds no runs), else the runs'."""
+    digested: Mapping[str, Sequence[float]] | None = getattr(history, "not_passing", None)
+    if digested is not None and not history.runs:
+        return digested
+    return not_passing_samples(history)
 
 
 def _canonical_ids(ids: Sequence[str]) -> list[str]:
@@ -188,38 +247,64 @@ def _sibling_means(tests: _TestColumns, runs: Runs) -> list[str]:
     seconds, missing = tests.seconds, tests.missing
     if not missing:
         return []
-    class_sum: dict[str, list[float]] = defaultdict(list)
-    class_count: dict[str, int] = defaultdict(int)
-    gaps: list[tuple[int, int, int]] = []  # (run, first, end) slices of ``missing`` inside each run
-    for r, (klass, lo, hi) in enumerate(runs):
-        known_here = hi - lo
-        first, end = bisect_left(missing, lo), bisect_left(missing, hi)
-        if end > first:
-            gaps.append((r, first, end))
-            known_here -= end - first
-        if known_here:
-            class_sum[klass].append(sum(seconds[lo:hi]))  # ABSENT adds nothing
-            class_count[klass] += known_here
+    n_runs = len(runs)
+    # where each run's slice of ``missing`` starts and ends: two C-level passes, no Python call per run
+    firsts = list(map(bisect_left, repeat(missing, n_runs), (r[1] for r in runs)))
+    ends = list(map(bisect_left, repeat(missing, n_runs), (r[2] for r in runs)))
+    gapped = list(compress(range(n_runs), map(operator.lt, firsts, ends)))
     measured = len(seconds) - len(missing)
     suite_mean = Estimate(sum(seconds) / measured, SIBLING_SUITE) if measured \
         else Estimate(NO_HISTORY_TEST, NO_HISTORY)
+    sums: tuple[dict[str, list[float]], dict[str, int]] | None = None  # every class's, built only when needed
+    unique = len({r[0] for r in runs}) == n_runs  # each class one run (sorted tables): its own slice is its sum
+    counts = list(map(operator.sub, map(ends.__getitem__, gapped), map(firsts.__getitem__, gapped)))
+    if unique:
+        los = [runs[r][1] for r in gapped]
+        his = [runs[r][2] for r in gapped]
+        measured_here = list(map(operator.sub, map(operator.sub, his, los), counts))
+        if all(measured_here):  # every class with an unseen test has a measured one: class means, in C-level passes
+            totals = map(sum, map(seconds.__getitem__, map(slice, los, his)))  # ABSENT adds nothing
+            class_means = list(map(operator.truediv, totals, measured_here))
+            deque(map(seconds.__setitem__, missing, chain.from_iterable(map(repeat, class_means, counts))), maxlen=0)
+            return [SIBLING_CLASS] * len(missing)
     module_means: dict[str, Estimate] | None = None  # built only when a class has no measured test
     means: dict[str, Estimate] = {}
-    derived_sources: list[str] = []
-    for r, first, end in gaps:
-        klass = runs[r][0]
+    found: list[Estimate] = []
+    for r in gapped:
+        klass, lo, hi = runs[r]
         e = means.get(klass)
         if e is None:
-            if klass in class_sum:
-                e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+            known = hi - lo - (ends[r] - firsts[r])
+            if unique and known:
+                e = Estimate(sum(seconds[lo:hi]) / known, SIBLING_CLASS)  # ABSENT adds nothing
             else:
-                if module_means is None:
-                    module_means = _module_means(class_sum, class_count)
-                e = module_means.get(testids.parent(klass), suite_mean)
+                if sums is None:
+                    sums = _class_sums(seconds, runs, firsts, ends)
+                class_sum, class_count = sums
+                if klass in class_sum:
+                    e = Estimate(sum(class_sum[klass]) / class_count[klass], SIBLING_CLASS)
+                else:
+                    if module_means is None:
+                        module_means = _module_means(class_sum, class_count)
+                    e = module_means.get(testids.parent(klass), suite_mean)
             means[klass] = e
-        scatter(seconds, missing[first:end], e.seconds)
-        derived_sources.extend(repeat(e.source, end - first))
-    return derived_sources
+        found.append(e)
+    values = list(chain.from_iterable(map(repeat, (e.seconds for e in found), counts)))
+    deque(map(seconds.__setitem__, missing, values), maxlen=0)  # the slices partition ``missing``, in order
+    return list(chain.from_iterable(map(repeat, (e.source for e in found), counts)))
+
+
+def _class_sums(seconds: Sequence[float], runs: Runs, firsts: Sequence[int], ends: Sequence[int]
+                ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each class's measured seconds (one sum per run of it) and how many of its tests are measured."""
+    class_sum: dict[str, list[float]] = defaultdict(list)
+    class_count: dict[str, int] = defaultdict(int)
+    for r, (klass, lo, hi) in enumerate(runs):
+        known_here = hi - lo - (ends[r] - firsts[r])
+        if known_here:
+            class_sum[klass].append(sum(seconds[lo:hi]))  # ABSENT adds nothing
+            class_count[klass] += known_here
+    return class_sum, class_count
 
 
 def _module_means(class_sum: Mapping[str, list[float]], class_count: Mapping[str, int]) -> dict[str, Estimate]:
@@ -245,6 +330,8 @@ def _class_setups(runs: Runs, history: History, samples: Samples, recent: int
     setup_by_module: dict[str, list[float]] = defaultdict(list)
     setup_suite: list[float] = []
     firsts: dict[str, list[float]] = defaultdict(list)
+    for klass, offsets in getattr(history, "firsts", {}).items():  # a digested history's runs (older first)
+        firsts[klass].extend(offsets)
     for run in history.runs:
         for klass, offset in first_offsets(run):
             firsts[klass].append(offset)

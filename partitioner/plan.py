@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from partitioner.costmodel import CostModel
+from partitioner.costmodel import SECONDS, CostModel
 from partitioner.errors import InputError, UsageError
 from partitioner.grouping import Group, GroupTable, Merge
 from partitioner.strategies import Strategy
+
+#: warn when the history prices fewer than 1 in this many planned tests (by their own samples or times)
+LITTLE_HISTORY_SHARE_INVERSE = 2
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,11 @@ class Plan:
     :ivar efficiency: lower bound / makespan (1.0 is perfect)
     :ivar estimated_share: share of total cost that was estimated rather than measured
     :ivar critical_group: the costliest group on the critical worker
-    :ivar has_history: False when costs are test-count units (no timing history at all)
+    :ivar has_history: False when costs are test-count units (no timing history, or none that matched)
     :ivar merged: groups joined because they share a declared resource
+    :ivar unit: what every cost figure is in: ``s`` (seconds) or ``tests`` (test counts, when ``has_history``
+        is False): renderers print it instead of assuming seconds
+    :ivar measured_tests: how many planned tests the history priced by their own samples or times
     """
 
     workers: tuple[Partition, ...]
@@ -64,6 +70,8 @@ class Plan:
     serial_s: float = 0.0
     warnings: tuple[str, ...] = ()
     merged: tuple[Merge, ...] = ()
+    unit: str = SECONDS
+    measured_tests: int = 0
 
     @property
     def concurrency(self) -> int:
@@ -124,9 +132,18 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
         crit_group = max(keys[i] for i in where if cost[i] == top)
     serial_s = math.fsum(model.group_costs(serial_table).cost) if len(serial_table) else 0.0
     notes = list(warnings)
-    if not model.has_history:
+    n_tests = len(table.tests) + len(serial_table.tests)
+    if model.unmatched_history:
+        notes.append(f"the timing history matched none of the {n_tests} tests: balanced by test count and class "
+                     "structure as with no history; check that the history comes from this suite (the same test "
+                     "path and ids)")
+    elif not model.has_history:
         notes.append("no timing history found: balanced by test count and class structure; "
                      "pass --history or run the suite once under testr/stestr")
+    elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids):
+        notes.append(f"the timing history matched only {model.measured_tests} of {len(model.ids)} tests: the "
+                     "others are priced from their class's, module's or suite's mean; check that the history "
+                     "comes from this suite, or run it once to record timings")
     empty = sum(1 for p in parts if not p.tests)
     if empty and len(table):
         notes.append(f"{empty} of {concurrency} workers have nothing to run: only {len(table)} groups")
@@ -145,6 +162,8 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
         serial=tuple(serial_table.tests),
         serial_s=serial_s,
         warnings=tuple(notes),
+        unit=model.unit,
+        measured_tests=model.measured_tests,
     )
 
 

@@ -86,6 +86,7 @@ def last_dot_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None
     keys: Runs = []
     classes: Runs = []
     i = lo
+    size = 1  # the last block's size: classes of a suite are often alike, so it is tried first
     while i < end:
         first = ids[i]
         cut = first.rfind(".")
@@ -95,15 +96,27 @@ def last_dot_runs(ids: Sequence[str], lo: int = 0, hi: int | None = None
             i += 1
             continue
         key = first[:cut + 1]
-        stop = _block_end(ids, i, end, key[:-1] + "/")  # ids starting with "key" sort before "key" with '/'
+        bound = first[:cut] + "/"  # ids starting with "key" sort before "key" with '/' ('/' follows '.')
+        guess = i + size
+        if guess <= end and ids[guess - 1] < bound and (guess == end or ids[guess] >= bound):
+            stop = guess
+        else:
+            stop = _block_end(ids, i, end, bound)
+        size = stop - i
         block = "".join(ids[i:stop])
-        if block.count(".") == key.count(".") * (stop - i):
-            _append_run(keys, key, i, stop)
+        if block.count(".") == key.count(".") * size:
+            if keys and keys[-1][0] == key and keys[-1][2] == i:
+                keys[-1] = (key, keys[-1][1], stop)
+            else:
+                keys.append((key, i, stop))
             klass = key[:-1]
             attrs_at = bisect_left(ids, key + "[", i, stop)
             if klass and first != key and "(" not in block and " " not in block and "[" not in klass \
                     and "]" not in klass and not (attrs_at < stop and ids[attrs_at].startswith(key + "[")):
-                _append_run(classes, klass, i, stop)
+                if classes and classes[-1][0] == klass and classes[-1][2] == i:
+                    classes[-1] = (klass, classes[-1][1], stop)
+                else:
+                    classes.append((klass, i, stop))
             else:
                 _key_each(ids, i, stop, classes)
         else:

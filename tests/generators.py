@@ -22,8 +22,31 @@ def dotted_ids(draw: st.DrawFn) -> str:
     return test_id
 
 
+_param = st.text(alphabet="abcXYZ/._-+ 1()[]é中", min_size=0, max_size=8)
+
+
+@st.composite
+def parametrised_ids(draw: st.DrawFn) -> str:
+    """Ids whose class or method names hold brackets, dots, parentheses or unicode, as parametrised classes
+    (``ZoneTest[Europe/London]_Pure``), generated methods and scenario names make them, with or without
+    tempest attrs and a scenario."""
+    klass = f"C{draw(_name)}"
+    if draw(st.booleans()):
+        klass += f"[{draw(_param)}]{draw(st.sampled_from(['', '_Pure', '_Fast', 'JSON', 'é']))}"
+    method = f"test_{draw(_name)}"
+    if draw(st.booleans()):
+        method += draw(st.sampled_from(["é", "中", "(", ")", "]", "[", "_1.2"]))
+    test_id = f"{draw(_modules)}.{klass}.{method}"
+    if draw(st.booleans()):
+        test_id += f"[{draw(st.sampled_from(['smoke', 'id-1f,slow', 'a.b', '']))}]"
+    if draw(st.booleans()):
+        test_id += f"({draw(_param)})"
+    return test_id
+
+
 #: any string at all, plus the realistic forms
-any_ids = st.one_of(dotted_ids(), st.text(max_size=30),
+any_ids = st.one_of(dotted_ids(), parametrised_ids(), st.text(max_size=30),
+                    st.text(alphabet="ab.[]() é", max_size=16),
                     st.builds(lambda m: f"setUpClass ({m}.Cls)", _modules))
 
 

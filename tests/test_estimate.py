@@ -5,7 +5,7 @@ from __future__ import annotations
 import testtools
 
 from partitioner import estimate
-from partitioner.grouping import Group
+from partitioner.grouping import BUILTIN, Group, group_tests
 from partitioner.history.model import History, Run, Samples, TestRecord
 
 
@@ -84,8 +84,16 @@ class TestCostModel(testtools.TestCase):
 
     def test_never_zero_for_unseen_tests_when_history_exists(self) -> None:
         samples = Samples(tests={"m.A.t1": (2.0,)})
-        model = estimate.build_cost_model(["x.Y.z"], History(samples=(samples,)))
+        model = estimate.build_cost_model(["x.Y.z", "m.A.t1"], History(samples=(samples,)))
         self.assertGreater(model.tests["x.Y.z"].seconds, 0.0)
+        self.assertEqual(estimate.SIBLING_SUITE, model.tests["x.Y.z"].source)
+
+    def test_history_that_matches_no_planned_test_counts_tests(self) -> None:
+        # issue 9: a tempest workspace whose history matched none of the ids showed "788.0s" of test counts
+        samples = Samples(tests={"m.A.t1": (2.0,)})
+        model = estimate.build_cost_model(["x.Y.z"], History(samples=(samples,)))
+        self.assertEqual((False, True, "tests"), (model.has_history, model.unmatched_history, model.unit))
+        self.assertEqual(estimate.Estimate(1.0, estimate.NO_HISTORY), model.test("x.Y.z"))
 
 
 class TestSourcesInOrder(testtools.TestCase):
@@ -96,3 +104,45 @@ class TestSourcesInOrder(testtools.TestCase):
         model = estimate.build_cost_model(["m.A.t1", "m.A.t2[x]", "m.A.t3[y]"], history)
         self.assertEqual([1.0, 5.0, 3.0], [model.tests[t].seconds for t in ("m.A.t1", "m.A.t2[x]", "m.A.t3[y]")])
         self.assertEqual(estimate.MEASURED, model.tests["m.A.t1"].source)
+
+
+class TestParametrisedClasses(testtools.TestCase):
+    """Issue 9: a class per parameter (``Zone[Europe/London]_Pure``) keeps its own samples and setup."""
+
+    LONDON = "tz.test_zones.Zone[Europe/London]_Pure.test_folds"
+    UTC = "tz.test_zones.Zone[UTC]_Pure.test_folds"
+
+    def test_each_parameter_is_priced_by_its_own_samples(self) -> None:
+        records = lane("worker-0", (self.LONDON, 0.0, 4.0), (self.UTC, 4.5, 4.6))
+        model = estimate.build_cost_model([self.LONDON, self.UTC], History(runs=(Run("r", tuple(records)),)))
+        # one key per class: before, both became "tz.test_zones.Zone_Pure.test_folds" and shared a median
+        self.assertEqual(estimate.Estimate(4.0, estimate.MEASURED, 1), model.tests[self.LONDON])
+        self.assertEqual(1, model.tests[self.UTC].samples)
+        self.assertAlmostEqual(0.1, model.tests[self.UTC].seconds)
+        self.assertEqual(estimate.Estimate(0.5, estimate.MEASURED, 1), model.setup["tz.test_zones.Zone[UTC]_Pure"])
+
+    def test_stestr_times_dbm_entry_of_a_collapsed_class_is_a_last_resort(self) -> None:
+        history = History(last_times={"tz.test_zones.Zone_Pure.test_folds": 2.0, self.UTC: 0.25})
+        model = estimate.build_cost_model([self.LONDON, self.UTC], history)
+        self.assertEqual(estimate.Estimate(2.0, estimate.TIMES_DBM, 1), model.tests[self.LONDON])
+        self.assertEqual(estimate.Estimate(0.25, estimate.TIMES_DBM, 1), model.tests[self.UTC])
+
+
+class TestNoHistoryHints(testtools.TestCase):
+    """With no history, what the ids say comes before counting tests (issue 9)."""
+
+    def test_slow_attr_and_scenario_modules_count_more(self) -> None:
+        ids = ["tempest.api.compute.test_a.A.test_x[id-1,slow]", "tempest.api.compute.test_a.A.test_y[id-2]",
+               "tempest.scenario.test_minimum_basic.TestMinimumBasicScenario.test_basic[id-3,compute]"]
+        model = estimate.build_cost_model(ids, History())
+        self.assertEqual(("tests", False), (model.unit, model.has_history))
+        self.assertEqual([10.0, 1.0, 10.0], [model.test(t).seconds for t in ids])
+        self.assertEqual(estimate.NO_HISTORY_HEAVY, model.test(ids[0]).source)
+        costs = model.group_costs(group_tests(ids, BUILTIN["class"]))
+        self.assertEqual([12.0, 11.0], list(costs.cost))  # tests + one class setup each, in test counts
+
+    def test_plain_ids_keep_the_plain_model(self) -> None:
+        model = estimate.build_cost_model(["m.A.test_slowly_named_not_attr"], History())
+        self.assertEqual((), tuple(model.seconds))
+        self.assertFalse(estimate.heavy_by_id("m.A.test_slowly_named_not_attr"))
+        self.assertTrue(estimate.heavy_by_id("tempest.scenario.test_x.X.test_y"))

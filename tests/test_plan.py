@@ -37,6 +37,24 @@ class TestFigures(testtools.TestCase):
         self.assertFalse(plan.has_history)
         self.assertTrue(any("no timing history" in w for w in plan.warnings))
         self.assertEqual(1.0, plan.estimated_share)
+        self.assertEqual(("tests", 0), (plan.unit, plan.measured_tests))
+
+    def test_units_are_seconds_with_history(self) -> None:
+        plan = plan_for(IDS, 2)
+        self.assertEqual(("s", len(IDS)), (plan.unit, plan.measured_tests))
+        self.assertFalse(any("matched" in w for w in plan.warnings))
+
+    def test_history_of_another_suite_is_reported_and_counted_in_tests(self) -> None:
+        plan = plan_for(["other.Suite.test_a", "other.Suite.test_b"], 2)
+        self.assertEqual((False, "tests"), (plan.has_history, plan.unit))
+        self.assertEqual(["the timing history matched none of the 2 tests"],
+                         [w.split(":")[0] for w in plan.warnings if "matched" in w])
+
+    def test_history_that_matches_little_is_reported(self) -> None:
+        plan = plan_for([*IDS, *(f"m.New.test_{i}" for i in range(len(IDS) + 1))], 2)
+        self.assertEqual("s", plan.unit)
+        self.assertTrue(any(f"matched only {len(IDS)} of {2 * len(IDS) + 1} tests" in w for w in plan.warnings),
+                        plan.warnings)
 
     def test_bad_concurrency_and_empty_lists(self) -> None:
         err = self.assertRaises(UsageError, plan_for, IDS, 0)

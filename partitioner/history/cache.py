@@ -85,11 +85,11 @@ def load_run(stream: Path, order: int, read: Callable[[Path, int], Run]) -> Run:
     if cached is not None:
         return cached
     run = read(stream, order)
-    _store(where, entry, _encode(run))
+    store_entry(where, entry, _encode(run))
     return run
 
 
-def _store(where: Path, entry: Path, text: str) -> None:
+def store_entry(where: Path, entry: Path, text: str) -> None:
     """Write ``entry`` atomically (a temporary file renamed into place); any failure is ignored."""
     try:
         where.mkdir(parents=True, exist_ok=True)

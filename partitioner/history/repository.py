@@ -101,7 +101,7 @@ def find_repository(path: str | Path, kind: str | None = None) -> tuple[Path, st
     )
 
 
-def _numbered_streams(repo: Path) -> list[tuple[int, Path]]:
+def numbered_streams(repo: Path) -> list[tuple[int, Path]]:
     """The repository's run files ``(number, path)``, oldest (smallest number) first."""
     runs = [(int(p.name), p) for p in repo.iterdir() if _RUN_NAME.match(p.name) and p.is_file()]
     return sorted(runs)
@@ -126,7 +126,7 @@ def read_repository(
         warnings.append(f"{repo / 'format'}: unexpected repository format {fmt!r} (expected '1'); reading anyway")
     runs: list[Run] = []
     try:
-        streams = _numbered_streams(repo)
+        streams = numbered_streams(repo)
     except OSError as error:
         raise HistoryError(f"{repo}: cannot list directory ({error.strerror or error}); check permissions") from None
     for number, stream in streams[-newest:] if newest else streams:
@@ -225,7 +225,7 @@ class Repository:
 
     def _require_runs(self) -> None:
         if not self.runs:
-            stored = len(_numbered_streams(self.path))
+            stored = len(numbered_streams(self.path))
             damaged = f" ({stored} damaged runs skipped)" if stored else ""
             raise HistoryError(f"{self.path} holds no readable runs{damaged}; run the tests first "
                                f"(testr run --parallel, or stestr run)")

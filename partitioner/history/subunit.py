@@ -40,15 +40,17 @@ import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import subunit
 import testtools
-from testtools.testresult.real import TestDict
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run, TestRecord
 from partitioner.statuses import FAIL, SUBUNIT_PARSER
+
+if TYPE_CHECKING:  # TestDict is new in testtools 2.9; older ones (OpenStack pins 2.5+) pass plain dicts
+    from testtools.testresult.real import TestDict
 
 __all__ = ["read_stream", "read_stream_file", "stream_kind"]
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 from typing import IO
 
+from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
 from partitioner.pipeline import Explanation
 from partitioner.render.output import FORMAT_VERSION
 
 
-def explanation_to_dict(e: Explanation) -> dict[str, object]:
-    """The JSON document (``format_version`` as every output)."""
+def unit_of(e: Explanation) -> str:
+    """What the explanation's numbers are in: test counts when the plan had no (matching) history."""
+    return TESTS if e.estimate.source in (NO_HISTORY, NO_HISTORY_HEAVY) else SECONDS
+
+
+def explanation_to_dict(e: Explanation, grouping: str | None = None) -> dict[str, object]:
+    """The JSON document (``format_version`` as every output); ``grouping`` is the plan's grouping spec."""
     return {
         "format_version": FORMAT_VERSION,
+        "unit": unit_of(e),
+        "grouping": grouping,
         "test": e.test,
         "group": e.group.key,
         "group_tests": len(e.group.tests),
@@ -28,19 +36,31 @@ def explanation_to_dict(e: Explanation) -> dict[str, object]:
     }
 
 
-def render_json(e: Explanation, out: IO[str]) -> None:
+def render_json(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
     """Write :func:`explanation_to_dict` as indented JSON."""
-    json.dump(explanation_to_dict(e), out, indent=1)
+    json.dump(explanation_to_dict(e, grouping), out, indent=1)
     out.write("\n")
 
 
-def render_text(e: Explanation, out: IO[str]) -> None:
-    """Five lines: the test, its group, its worker, its estimate, its class setup."""
+def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
+    """Five lines: the test, its group (and the plan's grouping), its worker, its estimate, its class setup (in
+    seconds, or in test counts when there is no history)."""
     place = "the serial phase" if e.worker is None else f"worker {e.worker}"
+    by = f", grouping {grouping}" if grouping else ""
+    if unit_of(e) == TESTS:
+        out.write(
+            f"{e.test}\n"
+            f"  group     {e.group.key} ({len(e.group.tests)} tests, costs {e.cost.cost:g} in test counts incl. "
+            f"{e.cost.setup_s:g} for class setup{by})\n"
+            f"  worker    {place} of {e.concurrency}\n"
+            f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
+            f"timed)\n"
+            f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
+        return
     out.write(
         f"{e.test}\n"
         f"  group     {e.group.key} ({len(e.group.tests)} tests, {e.cost.cost:.2f}s incl. {e.cost.setup_s:.2f}s "
-        f"class setup)\n"
+        f"class setup{by})\n"
         f"  worker    {place} of {e.concurrency}\n"
         f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"
         f"{f' ({e.estimate.samples} samples, median)' if e.estimate.samples > 1 else ''}\n"

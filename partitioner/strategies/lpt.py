@@ -3,6 +3,13 @@
 Greedy LPT is within 4/3 of optimal; the local search then moves or swaps groups away from the most
 loaded worker while that strictly lowers the pair's larger load, so the makespan never gets worse than
 the greedy start and the loop always ends (the sum of squared loads falls at every step).
+
+Ties: measured groups of equal cost go in key order. Groups no history measured (every group, with no
+history at all) are priced alike whatever they really cost, so their order decides where look-alikes land:
+in key order, neighbours that differ only by a suffix (``ZoneTest[X]_Fast``/``_Pure``, ``ServersJSON``/
+``ServersXML``, ``test_x(json)``/``test_x(xml)``) alternate, and on two workers every heavy twin lands on one
+of them. Equal-cost unmeasured groups are therefore dealt in order of their *reversed* key: each suffix's
+groups sit together and are dealt round the workers, so every worker gets its share of each variant.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import bisect
 import heapq
 import math
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import islice
 
 from partitioner.strategies.protocol import CostTable, GroupCost
@@ -24,6 +31,35 @@ WORK_BUDGET = 20_000_000
 EPSILON = 1e-9
 #: stop once the makespan is within this fraction of the lower bound: the rest is not worth the swaps
 TOLERANCE = 1e-4
+#: above this many equal groups, no-history plans deal in key order: ordering by reversed key costs about
+#: 0.5 s per million groups, more than the rest of a million-id plan
+SPREAD_LIMIT = 250_000
+
+
+def spread(keys: Sequence[str], indices: Iterable[int]) -> list[int]:
+    """``indices`` in the order of their reversed keys: groups that differ only by a suffix end up together,
+    each suffix's groups one stretch (see the module docstring)."""
+    return sorted(indices, key=lambda i: keys[i][::-1])
+
+
+def _spread_unmeasured_ties(order: list[int], cost: Sequence[float], keys: Sequence[str], sizes: Sequence[int],
+                            unmeasured: Sequence[int]) -> None:
+    """Within each stretch of equal cost in ``order``, put the wholly unmeasured groups in :func:`spread` order
+    (in place; measured groups keep their places, so plans from history alone do not change)."""
+    if not any(unmeasured):
+        return
+    start = 0
+    m = len(order)
+    while start < m:
+        end = start + 1
+        while end < m and cost[order[end]] == cost[order[start]]:
+            end += 1
+        if end - start > 1:
+            slots = [k for k in range(start, end) if unmeasured[order[k]] == sizes[order[k]]]
+            if len(slots) > 1:
+                for k, g in zip(slots, spread(keys, [order[k] for k in slots]), strict=True):
+                    order[k] = g
+        start = end
 
 
 class LongestFirst:
@@ -33,22 +69,29 @@ class LongestFirst:
     cost_aware = True
     description = "longest group first onto the least-loaded worker, then moves/swaps off the critical one"
 
-    def __init__(self, max_rounds: int = 2000) -> None:
+    def __init__(self, max_rounds: int = 2000, spread_ties: bool = True) -> None:
         self.max_rounds = max_rounds
+        #: deal equal-cost unmeasured groups in reversed-key order (False: key order, as before issue 9)
+        self.spread_ties = spread_ties
 
     def assign(self, groups: Sequence[GroupCost], n: int) -> list[list[int]]:
         table = CostTable.of(groups)
         cost, keys, sizes = table.cost, table.keys, table.n_tests
         m = len(cost)
         if m and cost.count(cost[0]) == m and sizes.count(sizes[0]) == m:
-            # equal costs and sizes: greedy with ties by key deals groups in key order, one per worker in
-            # turn; doing so directly skips the heap on million-group inputs (no history, --group-by none)
+            # equal costs and sizes: greedy deals groups in tie order, one per worker in turn; doing so
+            # directly skips the heap on million-group inputs (no history, --group-by none)
+            if self.spread_ties and m <= SPREAD_LIMIT and list(table.n_unmeasured) == list(sizes):
+                order = spread(keys, range(m))
+                return [sorted(order[w::n]) for w in range(n)]
             return [list(range(w, m, n)) for w in range(n)]
         # longest first, ties by key: groups arrive sorted by key, so a stable sort on cost alone does it
         if all(map(operator.lt, keys, islice(keys, 1, None))):
             order = sorted(range(m), key=[-c for c in cost].__getitem__)
         else:
             order = sorted(range(m), key=lambda i: (-cost[i], keys[i]))
+        if self.spread_ties:
+            _spread_unmeasured_ties(order, cost, keys, sizes, table.n_unmeasured)
         heap = [(0.0, 0, w) for w in range(n)]
         owner = [0] * m
         for i in order:

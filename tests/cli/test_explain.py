@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from partitioner.cli.main import ERROR, OK
 from tests.cli.harness import PlanCase
@@ -18,6 +19,21 @@ class TestExplain(PlanCase):
         code, out, _ = self.cli("explain", "m.C.t1[smoke]", "-C", str(self.dir), "--tests",
                                 str(self.dir / "ids.txt"), "--history", str(self.timings))
         self.assertIn("1.000s from measured", out)
+        self.assertIn("class setup, grouping class)", out)
+        code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
+                                "--group-by", "none", "--format", "json")
+        self.assertEqual(("none", "m.A.t2"), (json.loads(out)["grouping"], json.loads(out)["group"]))
+
+    def test_no_history_speaks_in_test_counts(self) -> None:
+        # issue 9: with no history the numbers are test counts, not seconds
+        code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
+                                "-n", "2")
+        self.assertEqual(OK, code)
+        self.assertIn("estimate  1 in test counts, from no history", out)
+        self.assertIsNone(re.search(r"[0-9]s from", out))
+        code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
+                                "-n", "2", "--format", "json")
+        self.assertEqual(("tests", 1.0), (json.loads(out)["unit"], json.loads(out)["estimate_s"]))
 
     def test_unknown_id_suggests_close_ones(self) -> None:
         self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt")],

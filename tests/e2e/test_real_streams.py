@@ -4,6 +4,7 @@ run, and reads the same as v1 made by the real subunit-2to1 (skipped when ../sha
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 from collections import Counter
 from pathlib import Path
@@ -105,7 +106,14 @@ class TestRealV1AndV2(testtools.TestCase):
     def test_real_tempest_v2_to_v1(self) -> None:
         v2 = gzip.decompress(_raw(self, TEMPEST_GZ).read_bytes())
         v1 = to_v1(v2)
-        self.assertEqual(read_stream(v2, "v2").records, read_stream(v1, "v1").records)
+        from_v2, from_v1 = read_stream(v2, "v2").records, read_stream(v1, "v1").records
+        # python-subunit < 1.4.6 may read a v1 time: line 1 us off; the rest must be equal
+        self.assertEqual([dataclasses.replace(r, start=None, stop=None) for r in from_v2],
+                         [dataclasses.replace(r, start=None, stop=None) for r in from_v1])
+        for a, b in zip(from_v2, from_v1, strict=True):
+            for x, y in ((a.start, b.start), (a.stop, b.stop)):
+                self.assertEqual(x is None, y is None)
+                self.assertLess(abs((x or 0.0) - (y or 0.0)), 2e-6, a.test_id)
 
     def test_gzip_v1(self) -> None:
         data = _raw(self, BANDIT).read_bytes()

@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    explanation = make_plan(args, console).explain(args.test_id)
-    (explain.render_json if args.format == "json" else explain.render_text)(explanation, console.stdout)
+    planned = make_plan(args, console)
+    explanation = planned.explain(args.test_id)
+    # the grouping the plan used is shown, so a plan that groups unlike the run (issue 9) is visible
+    (explain.render_json if args.format == "json" else explain.render_text)(explanation, console.stdout,
+                                                                          planned.plan.grouping)
     return 0

@@ -1,0 +1,147 @@
+"""Tests for partitioner.history.digest: digests price tests exactly as the runs do, are cached by content, and
+planning parses within its budget (issue 9: planning off the critical path)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import fixtures
+import testtools
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partitioner.errors import HistoryError
+from partitioner.estimate import build_cost_model
+from partitioner.history import digest
+from partitioner.history.load import load_history
+from partitioner.history.model import History, Run, TestRecord
+from tests.builders import stream
+from tests.suites import tree_snapshot
+
+IDS = ["m.A.t1", "m.A.t2[smoke]", "m.B.t1", "m.B.t2", "m.Zone[Europe/London]_Pure.t1", "m.C.t1(json)", "n.D.t1"]
+
+
+@st.composite
+def runs(draw: st.DrawFn) -> tuple[Run, ...]:
+    """A few runs over IDS: two workers, passing, failing and skipped results, gaps between classes."""
+    out = []
+    for order in range(draw(st.integers(1, 4))):
+        clocks = [0.0, draw(st.floats(0.0, 3.0))]
+        records = []
+        for test_id in draw(st.lists(st.sampled_from(IDS), unique=True, min_size=1)):
+            w = draw(st.integers(0, 1))
+            clocks[w] += draw(st.floats(0.0, 2.0))
+            start = clocks[w]
+            clocks[w] += draw(st.floats(0.0, 5.0))
+            status = draw(st.sampled_from(["success", "success", "fail", "skip", "xfail"]))
+            records.append(TestRecord(test_id, status, start, clocks[w], f"worker-{w}"))
+        out.append(Run(f"r{order}", tuple(records), order))
+    return tuple(out)
+
+
+def planning_of(history: History) -> digest.PlanningHistory:
+    samples, failing, firsts = digest.combine_digests([digest.digest_run(r) for r in history.runs])
+    return digest.PlanningHistory(samples=(samples,), not_passing=failing, firsts=firsts,
+                                  digested=tuple(r.run_id for r in history.runs))
+
+
+class TestSameEstimates(testtools.TestCase):
+    @settings(max_examples=80, deadline=None)
+    @given(runs(), st.sampled_from([*IDS[:3], "x.New.t"]))
+    def test_digests_price_every_test_and_class_as_the_runs_do(self, found: tuple[Run, ...], extra: str) -> None:
+        ids = [*IDS, extra]
+        history = History(runs=found)
+        expected = build_cost_model(ids, history)
+        got = build_cost_model(ids, planning_of(history))
+        for test_id in ids:
+            self.assertEqual(expected.test(test_id), got.test(test_id), test_id)
+        self.assertEqual(dict(expected.setup), dict(got.setup))
+        self.assertEqual((expected.default_setup, expected.has_history), (got.default_setup, got.has_history))
+
+
+class RepositoryCase(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.where = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.where / "cache")))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        self.repo = self.where / "project" / ".stestr"
+        self.repo.mkdir(parents=True)
+        (self.repo / "format").write_text("1\n")
+        for n in range(3):
+            (self.repo / str(n)).write_bytes(stream([
+                TestRecord("m.A.t1", "success", 0.0, 1.0 + n, "worker-0",
+                           frozenset({"worker-0"})),
+                TestRecord("m.B.t1", "success", 1.5 + n, 2.0 + n, "worker-0", frozenset({"worker-0"})),
+                TestRecord("m.C.t1", "skip", 0.0, 0.25, "worker-1", frozenset({"worker-1"}))]))
+
+
+class TestPlanningHistory(RepositoryCase):
+    def test_equals_the_stored_runs_and_writes_nothing_there(self) -> None:
+        before = tree_snapshot(self.repo)
+        planned = digest.planning_history(self.repo.parent, newest=10, budget_s=None)
+        ids = ["m.A.t1", "m.B.t1", "m.C.t1", "m.D.new"]
+        expected = build_cost_model(ids, load_history([str(self.repo)]))
+        got = build_cost_model(ids, planned)
+        self.assertEqual([expected.test(t) for t in ids], [got.test(t) for t in ids])
+        self.assertEqual(dict(expected.setup), dict(got.setup))
+        self.assertEqual((str(self.repo / "0"), str(self.repo / "2")), (planned.digested[0], planned.digested[-1]))
+        self.assertEqual(before, tree_snapshot(self.repo))
+
+    def test_a_copied_repository_hits_the_cache_by_content(self) -> None:
+        digest.planning_history(self.repo, newest=10, budget_s=None)
+        copy = self.where / "copy" / ".stestr"
+        shutil.copytree(self.repo, copy)
+
+        def refuse(data: bytes, name: str, number: int) -> digest.RunDigest:
+            raise AssertionError(f"{name} parsed again")
+
+        self.useFixture(fixtures.MonkeyPatch("partitioner.history.digest._parse", refuse))
+        planned = digest.planning_history(copy, newest=10, budget_s=0.0)
+        self.assertEqual(((), 3), (planned.unread, len(planned.digested)))
+
+    def test_streams_over_the_budget_are_left_out_newest_parsed_first_and_named(self) -> None:
+        size = (self.repo / "2").stat().st_size
+        planned = digest.planning_history(self.repo, newest=10, budget_s=1.5 * size / digest.PARSE_BYTES_PER_S)
+        self.assertEqual((str(self.repo / "2"),), planned.digested)
+        self.assertEqual((str(self.repo / "0"), str(self.repo / "1")), planned.unread)
+        self.assertEqual(1, len([w for w in planned.warnings if "2 of 3 stored runs not read yet" in w]))
+        self.assertEqual(2, len(digest.warm(self.repo)))
+        again = digest.planning_history(self.repo, newest=10, budget_s=0.0)
+        self.assertEqual(((), ()), (again.unread, tuple(w for w in again.warnings if "not read" in w)))
+
+    def test_times_dbm_is_read_only_when_a_test_needs_it(self) -> None:
+        planned = digest.planning_history(self.repo, newest=10, budget_s=None)
+        build_cost_model(["m.A.t1", "m.B.t1"], planned)
+        self.assertIsNone(planned.last_times._times)  # type: ignore[attr-defined]
+        build_cost_model(["m.A.t1", "m.Q.unseen"], planned)
+        self.assertIsNotNone(planned.last_times._times)  # type: ignore[attr-defined]
+
+    def test_a_damaged_stream_is_skipped_with_a_warning(self) -> None:
+        (self.repo / "3").write_bytes(b"\xb3garbage")
+        planned = digest.planning_history(self.repo, newest=10, budget_s=None)
+        self.assertEqual(3, len(planned.digested))
+        self.assertEqual(1, len([w for w in planned.warnings if "run skipped" in w]))
+
+    def test_not_a_repository_is_one_clear_error(self) -> None:
+        error = self.assertRaises(HistoryError, digest.planning_history, self.where / "nowhere", 10)
+        self.assertIn("no such directory", str(error))
+
+    def test_warm_command(self) -> None:
+        out = self.useFixture(fixtures.StringStream("stdout"))
+        self.useFixture(fixtures.MonkeyPatch("sys.stdout", out.stream))
+        self.assertEqual(0, digest.main(["warm", str(self.repo)]))
+        self.assertEqual(0, digest.main(["warm", str(self.repo)]))
+        out.stream.flush()
+        self.assertEqual(["digested 3 runs", "digested 0 runs"], out.getDetails()["stdout"].as_text().split("\n")[:2])
+
+    def test_warm_in_background_digests_for_the_next_plan(self) -> None:
+        process = digest.warm_in_background(self.repo)
+        self.assertIsNotNone(process)
+        assert process is not None
+        self.assertEqual(0, process.wait(timeout=120))
+        planned = digest.planning_history(self.repo, newest=10, budget_s=0.0)
+        self.assertEqual(((), 3), (planned.unread, len(planned.digested)))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", "0"))
+        self.assertIsNone(digest.warm_in_background(self.repo))
