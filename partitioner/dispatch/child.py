@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Any
 
-import subunit
-
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import WorkerCommand
 from partitioner.dispatch.relay import Relay
+from partitioner.run.stream import read_worker_stream
 
 #: seconds the worker's stdout may stay open after it exited (something it started holds it) before SIGKILL
 LINGER_S = 2.0
@@ -51,7 +50,7 @@ class Child:
 
         def read() -> None:
             try:
-                subunit.ByteStreamToStreamResult(source, non_subunit_name="stdout").run(relay)
+                read_worker_stream(source, relay)
             except Exception:  # keep draining so the worker never blocks on a full pipe
                 while source.read(65536):
                     pass

@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import subunit
-
 from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
-from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.run.stream import MergedOutput, WorkerStream, read_worker_stream
 from partitioner.statuses import FINAL
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
@@ -60,7 +58,7 @@ class Worker:
         assert self.proc is not None and self.proc.stdout is not None
         source = self.proc.stdout
         try:
-            subunit.ByteStreamToStreamResult(source, non_subunit_name="stdout").run(self.stream)
+            read_worker_stream(source, self.stream)
         except Exception as exc:  # keep draining so the worker never blocks on a full pipe
             self.reader_error = f"{type(exc).__name__}: {exc}"
             while source.read(65536):

@@ -58,6 +58,10 @@ class Interrupt:
         if self.signum is None:
             self.signum = signum
 
+    def trigger(self, signum: int) -> None:
+        """Record ``signum`` as if it had arrived (the runner stops this way when its reader has gone)."""
+        self._handle(signum, None)
+
     def check(self) -> None:
         """Raise :class:`Interrupted` if a signal has arrived."""
         if self.signum is not None:
