@@ -80,11 +80,13 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
         (same groups, no Python call per id)
     :param randomize: shuffle inside each list without splitting groups; the seed is recorded in
         :data:`LAST_SEED` and printed to stderr (``PARTITIONER_SEED`` fixes it)
-    :returns: a list per worker; their union is the input
+    :returns: a list per worker, at most one per test id (``concurrency`` beyond the number of ids only
+        costs memory); their union is the input
     """
     global LAST_SEED
+    lists = min(concurrency, max(1, len(test_ids)))
     if concurrency < 1 or not test_ids:
-        return [list(test_ids)] + [[] for _ in range(max(0, concurrency - 1))]
+        return [list(test_ids)] + [[] for _ in range(max(0, lists - 1))]
     grouper: Grouper
     settings = load_settings(Path.cwd())
     if group_callback is not None:
@@ -104,6 +106,7 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
         if collecting:
             gc.enable()
     parts = [list(p.tests) for p in planned.plan.workers]
+    parts += [[] for _ in range(lists - len(parts))]
     if planned.plan.serial:
         sys.stderr.write(f"partitioner: warning: {len(planned.plan.serial)} serial tests cannot run alone "
                          "through testr/stestr's own runner; they all go to one worker\n")

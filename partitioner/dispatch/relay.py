@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import testtools
 
-from partitioner.run.stream import MergedOutput
 from partitioner.statuses import FAILING, FINAL
 
 _TEXT = "text/plain;charset=utf8"
+
+
+class Sink(Protocol):
+    """**Protocol:** where a lane's events go: its own stdout (a
+    :class:`~partitioner.run.stream.MergedOutput`), or, for a lane inside the runner, its tagged stream."""
+
+    def status(self, **event: Any) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 class Relay(testtools.StreamResult):
@@ -21,7 +29,7 @@ class Relay(testtools.StreamResult):
     :ivar synthetic: how many failures :meth:`fail` wrote
     """
 
-    def __init__(self, output: MergedOutput) -> None:
+    def __init__(self, output: Sink) -> None:
         super().__init__()
         self.output = output
         self.last: dict[str, str] = {}

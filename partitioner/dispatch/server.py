@@ -81,6 +81,11 @@ class Dispatcher:
         with self._cond:
             return self.state.outcome()
 
+    def left(self) -> int:
+        """How many groups are still queued (not handed out yet)."""
+        with self._cond:
+            return self.state.left()
+
     def fates(self) -> dict[str, str]:
         """Each queued id's fate so far (see :mod:`partitioner.dispatch.state`)."""
         with self._cond:

@@ -163,6 +163,10 @@ class DispatchState:
         """Lanes connected and not gone."""
         return self._joined - set(self._gone)
 
+    def left(self) -> int:
+        """How many groups are still queued (retries included), parallel and serial."""
+        return len(self._todo) + len(self._serial)
+
     def take(self, lane: int) -> Reply:
         """What ``lane`` (idle) does next: reports to write first, then the next group, else wait or stop."""
         self._check_idle(lane)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import select
 import threading
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
 import subunit
 import testtools
@@ -114,12 +114,6 @@ def read_worker_stream(source: IO[bytes], result: testtools.StreamResult) -> Non
 _TEXT = "text/plain;charset=utf8"
 
 
-class Observer(Protocol):
-    """**Protocol:** what sees every event the merged output writes (a progress line)."""
-
-    def status(self, **event: Any) -> None: ...
-
-
 class MergedOutput:
     """The one subunit v2 output stream: thread-safe, and quiet once the reader has gone away.
 
@@ -128,7 +122,7 @@ class MergedOutput:
         saw it close
     """
 
-    def __init__(self, stream: IO[bytes], observer: Observer | None = None) -> None:
+    def __init__(self, stream: IO[bytes], observer: testtools.StreamResult | None = None) -> None:
         self._lock = threading.Lock()
         self._stream = stream
         self._writer = subunit.StreamResultToBytes(stream)

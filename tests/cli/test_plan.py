@@ -33,10 +33,21 @@ class TestPlan(PlanCase):
         self.assertIn("- worker:", out)
 
     def test_more_workers_than_groups(self) -> None:
-        code, out, err = self.cli(*self.plan_args("-n", "6", "--format", "json"))
+        code, out, err = self.cli(*self.plan_args("-n", "4", "--format", "json"))
         self.assertEqual(OK, code)
-        self.assertEqual(6, len(json.loads(out)["workers"]))
-        self.assertIn("have nothing to run", err)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
+        self.assertIn("1 of 4 workers have nothing to run: only 3 groups", err)
+
+    def test_more_workers_than_tests_are_capped_fast(self) -> None:
+        # issue 10 item 3: -n 10000000 on a handful of tests ran past 60 s and 2 GB
+        code, out, err = self.cli(*self.plan_args("-n", "10000000", "--format", "json"))
+        self.assertEqual(OK, code)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
+        self.assertIn("10000000 workers asked for, but there are only 4 tests: planned for 4", err)
+        (self.dir / "setup.cfg").write_text("[partitioner]\nconcurrency = 99999999999999999999\n")
+        code, out, err = self.cli(*self.plan_args("--format", "json"))
+        self.assertEqual(OK, code, err)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
 
     def test_duplicates_are_planned_once(self) -> None:
         code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", "-", "-n", "2", "--format", "json",
