@@ -30,6 +30,7 @@ import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +119,7 @@ class Lane:
         self.broken = ""
         self.gone = False
         self._awaiting = False  # a request is out whose reply has not been read
+        self._sending = threading.Lock()  # the reader thread sends progress on the same connection
         self._told_interrupt = False
         self._fate = "was never started"
 
@@ -146,7 +148,8 @@ class Lane:
     def _send(self, op: str, **fields: Any) -> None:
         assert self.conn is not None
         try:
-            protocol.send(self.conn, op, **fields)
+            with self._sending:
+                protocol.send(self.conn, op, **fields)
         except (OSError, ValueError) as exc:
             raise Gone(str(exc)) from None
 
@@ -180,8 +183,10 @@ class Lane:
         self.conn = conn
         try:
             # load the suite before asking for work: loading overlaps on every lane
-            if self._ask("hello", lane=self.index, pid=os.getpid()) is not None and \
-                    self._ensure_child() is not None:
+            welcome = self._ask("hello", lane=self.index, pid=os.getpid())
+            if welcome is not None and welcome.get("track"):
+                self.relay.before = self._progress
+            if welcome is not None and self._ensure_child() is not None:
                 self._loop()
         except Gone as exc:
             self.gone = True
@@ -214,6 +219,12 @@ class Lane:
             return 128 + self.interrupt.signum
         return 1 if self.trouble or self.broken or self.relay.synthetic else 0
 
+    def _progress(self, test_id: str, status: str) -> None:
+        """Tell the dispatcher before the event is written (it decides what a lost lane ran on this)."""
+        key = "started" if status == "inprogress" else "finished"
+        with contextlib.suppress(Gone):
+            self._send("progress", **{key: [test_id]})
+
     def _leave_reason(self) -> str:
         if self.interrupt.signum is not None:
             return f"lane {self.index} was interrupted by {signal.Signals(self.interrupt.signum).name}"
@@ -236,6 +247,9 @@ class Lane:
                 return
             if reply["op"] == "report":
                 self._write_reports(reply["items"])
+                continue
+            if reply["op"] == "idle":  # a group may still come back from a lost lane: tear down now, then wait
+                self._end_child()
                 continue
             if reply["op"] != "group":
                 raise Gone(f"it sent {reply['op']!r} where a group, report or stop was due")
@@ -358,7 +372,7 @@ class Lane:
                 with contextlib.suppress(Gone):
                     self._tell_interrupt()
             elif signalled_at is not None and not killed and (
-                    time.monotonic() - signalled_at > self.grace or self.interrupt.count > 1):
+                    time.monotonic() - signalled_at > self.grace or self.interrupt.repeated):
                 killed = True
                 child.signal(signal.SIGKILL)
             time.sleep(_POLL_S)

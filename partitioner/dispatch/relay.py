@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import testtools
@@ -35,6 +36,8 @@ class Relay(testtools.StreamResult):
         self.last: dict[str, str] = {}
         self.failed = False
         self.synthetic = 0
+        #: called with (test id, status) before a test's ``inprogress`` or final event is passed on
+        self.before: Callable[[str, str], None] | None = None
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
@@ -43,6 +46,8 @@ class Relay(testtools.StreamResult):
         if test_id is not None and test_status is not None:
             self.last[test_id] = test_status
             self.failed = self.failed or test_status in FAILING
+            if self.before is not None and (test_status == "inprogress" or test_status in FINAL):
+                self.before(test_id, test_status)
         self.output.status(test_id=test_id, test_status=test_status, test_tags=test_tags, runnable=runnable,
                            file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
                            route_code=route_code, timestamp=timestamp)
@@ -54,6 +59,8 @@ class Relay(testtools.StreamResult):
     def fail(self, test_id: str, reason: str) -> None:
         """Write ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""
         now = datetime.datetime.now(datetime.timezone.utc)
+        if self.before is not None:
+            self.before(test_id, "fail")
         if self.last.get(test_id) != "inprogress":
             self.output.status(test_id=test_id, test_status="inprogress", timestamp=now)
         self.output.status(test_id=test_id, test_status="fail", file_name="reason", file_bytes=reason.encode(),

@@ -349,15 +349,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         teardown = True
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
+    except (BrokenPipeError, ConnectionResetError):
+        _gone()
     except LoadError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         teardown = True
         return 1
     finally:
-        with contextlib.suppress(KeyboardInterrupt):
-            runner_.finish(teardown)
-            sys.stdout.flush()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                runner_.finish(teardown)
+                sys.stdout.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            _gone()
     return 0
+
+
+def _gone() -> NoReturn:
+    """Our stdout's reader (the lane) is gone: nobody can record anything more, so end without a word, as the
+    parent watch would a moment later (and without the flush at exit that would fail again)."""
+    if os.getpgrp() == os.getpid():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(1)
 
 
 if __name__ == "__main__":

@@ -165,7 +165,7 @@ def _wait(workers: Sequence[Worker], interrupt: Interrupt, output: MergedOutput 
             for worker in running:
                 worker.signal_group(signal.SIGTERM)
         elif terminated_at is not None and not killed and (now - terminated_at > GRACE_S
-                                                           or interrupt.count > 1):
+                                                           or interrupt.repeated):
             killed = True
             for worker in running:
                 worker.signal_group(signal.SIGKILL)
