@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from partitioner.cli.main import ERROR, OK
+from partitioner.cli.main import ERROR, OK, USAGE
 from tests.cli.harness import IDS, PlanCase
 
 
@@ -37,6 +37,27 @@ class TestPlan(PlanCase):
         self.assertEqual(OK, code)
         self.assertEqual(4, len(json.loads(out)["workers"]))
         self.assertIn("1 of 4 workers have nothing to run: only 3 groups", err)
+
+    def test_dispatch_dynamic_shows_the_queue_and_its_timeline(self) -> None:
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic"))
+        self.assertEqual((OK, ""), (code, err))
+        self.assertIn("dynamic dispatch: 3 groups queued longest first on 2 lanes", out)
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic", "--format", "json"))
+        doc = json.loads(out)
+        self.assertEqual("dynamic", doc["dispatch"]["mode"])
+        self.assertEqual(3, len(doc["dispatch"]["queue"]))
+        code, _, err = self.cli(*self.plan_args("--dispatch", "dynamic", "--format", "stestr-worker-file"))
+        self.assertEqual(USAGE, code)
+        self.assertIn("writes static shares", err)
+
+    def test_the_config_dispatch_option_applies_to_table_and_json_only(self) -> None:
+        (self.dir / "setup.cfg").write_text("[partitioner]\ndispatch = dynamic\n")
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json"))
+        self.assertEqual("dynamic", json.loads(out)["dispatch"]["mode"])
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "stestr-worker-file"))
+        self.assertEqual(OK, code)
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json", "--dispatch", "static"))
+        self.assertEqual({"mode": "static"}, json.loads(out)["dispatch"])
 
     def test_more_workers_than_tests_are_capped_fast(self) -> None:
         # issue 10 item 3: -n 10000000 on a handful of tests ran past 60 s and 2 GB
