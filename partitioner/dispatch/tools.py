@@ -221,7 +221,7 @@ class Session:
             return
         costs: Mapping[str, float] = {}
         lanes: Mapping[str, str] = {}
-        if planned is not None:
+        if planned is not None and planned.plan.has_history:
             from partitioner.timeline.predicted import lane_costs, plan_assignment, predicted_lanes
 
             costs, lanes = lane_costs(predicted_lanes(plan_assignment(planned.plan), planned.model))

@@ -94,6 +94,8 @@ def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, his
     def progress_costs() -> tuple[Mapping[str, float], Mapping[str, str]]:
         from partitioner.timeline.predicted import lane_costs, plan_assignment, predicted_lanes
 
+        if not plan.has_history:  # test-count units, not seconds: the ETA comes from the run itself
+            return {}, {}
         return lane_costs(predicted_lanes(plan_assignment(plan), model))
 
     return Shares(

@@ -140,6 +140,24 @@ class TestStestr(ToolCase):
     def test_sigint_stores_a_run_with_every_test(self) -> None:
         self.check_interrupted()
 
+    def test_the_progress_line_on_a_terminal_unless_stestr_prints_to_it(self) -> None:
+        from partitioner.timeline.progress import ERASE
+        from tests.timeline.test_progress import Terminal
+
+        def run(stdout_tty: bool) -> str:
+            terminal = self.useFixture(Terminal())
+            subprocess.run([tool("partitioner"), "exec", "--", tool(self.TOOL), *self.RUN], cwd=self.suite.path,
+                           env=self.suite.env(BENCH_SCALE="0.3", PARTITIONER_CACHE_DIR=self.cache),
+                           stdin=subprocess.DEVNULL, stderr=terminal.slave,
+                           stdout=terminal.slave if stdout_tty else subprocess.DEVNULL, check=False, timeout=180)
+            return terminal.read()
+
+        screen = run(stdout_tty=False)  # stestr's own lines go to a file or a pipe: the line is ours to draw
+        self.assertIn(f"{ERASE}partitioner: ", screen)
+        self.assertIn("queue", screen)
+        self.assertTrue(screen.endswith(ERASE), screen[-200:])
+        self.assertNotIn(ERASE, run(stdout_tty=True))  # stestr prints a line per test there: no line of ours
+
     def test_static_a_killed_workers_tests_do_not_vanish(self) -> None:
         killed = inject(self.suite, 3, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
         proc = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", tool(self.TOOL),
