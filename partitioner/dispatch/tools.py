@@ -150,6 +150,8 @@ class Session:
         self.signum: int | None = None
         self._signals = 0
         self._noted: set[str] = set()
+        #: every worker process the tool started (signals are passed on to them)
+        self.children: list[subprocess.Popen[bytes]] = []
         self._progress: Any = None
         self._originals: list[tuple[Any, str, Any]] = []
 
@@ -250,7 +252,10 @@ class Session:
         return command, index
 
     def started(self, run: _Run | None, index: int | None, proc: Any) -> None:
-        if run is not None and index is not None and isinstance(proc, subprocess.Popen):
+        if not isinstance(proc, subprocess.Popen):
+            return
+        self.children.append(proc)
+        if run is not None and index is not None:
             run.procs[index] = proc
 
     def current(self) -> _Run | None:
@@ -373,11 +378,9 @@ class Session:
             if self.signum is None:
                 self.signum = signum
             run = self.current()
-            if run is None:
-                return
-            if run.dispatcher is not None:
+            if run is not None and run.dispatcher is not None:
                 run.dispatcher.interrupt(f"the run was interrupted ({signal.Signals(signum).name})")
-            for proc in run.procs.values():
+            for proc in self.children:  # a Ctrl-C reached them too: they count signals that close as one
                 if proc.poll() is None:
                     with contextlib.suppress(ProcessLookupError, PermissionError):
                         os.kill(proc.pid, signum)
@@ -471,10 +474,12 @@ def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     def start_process(self: Any, cmd: str) -> Any:
         index = None
-        if cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1:  # a worker, not the listing
+        worker = cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1  # not the listing
+        if worker:
             cmd, index = session.worker_command(session.current(), self.test_ids, cmd)
         proc = start(self, cmd)
-        session.started(session.current(), index, proc)
+        if worker:
+            session.started(session.current(), index, proc)
         return proc
 
     def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -512,7 +517,7 @@ def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
         if self.concurrency == 1 and self.test_ids and not per_instance(self):
             self.cmd, index = session.worker_command(run, self.test_ids, self.cmd)
         procs = run_tests(self)
-        if index is not None and procs:
+        if self.concurrency == 1 and procs:  # a partition's worker, or the one test command (our runner?)
             session.started(run, index, procs[0])
         return procs
 

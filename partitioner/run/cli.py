@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 PROG = "partitioner.run"
 #: ids that stand for something other than a test (testr's past exit status, python-subunit's parse error):
-#: never run, but announced as ``exists`` so that testr drops them from its failing list
+#: never run, but reported as skipped, with the reason, so that testr drops them from its failing list
 NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
 #: a group as the planner prices it: (key, predicted seconds, test ids)
 Queued = tuple[str, float, tuple[str, ...]]
@@ -278,7 +278,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
         note(f"not running {', '.join(pseudo)}: {'they stand' if len(pseudo) > 1 else 'it stands'} for what "
              "went wrong in a past run (an exit status, unreadable output), not for a test")
     output = MergedOutput(out)
-    _announce(output, pseudo)
+    _skip_pseudo(output, pseudo)
     if not test_ids:
         note(f"{source} has no test ids: nothing to run")
         output.flush()
@@ -301,8 +301,6 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     shares, serial, notes = complete(partition, test_ids)
     for warning in (*partition.warnings, *notes):
         err.write(f"{PROG}: warning: {warning}\n")
-    # every id is announced before anything runs: a run testr stores after a Ctrl-C still names each test
-    _announce(output, [t for share in (*shares, serial) for t in share])
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress
     try:
@@ -321,9 +319,18 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     return outcome.exit_code
 
 
-def _announce(output: MergedOutput, test_ids: Sequence[str]) -> None:
-    for test_id in test_ids:
-        output.status(test_id=test_id, test_status="exists")
+def _skip_pseudo(output: MergedOutput, pseudo: Sequence[str]) -> None:
+    """Report testr's pseudo-tests passed back by ``--failing`` as skipped, with why: a run that reports an
+    id other than failed takes it out of testr's failing list (an unreported one would stay there for ever)."""
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for test_id in pseudo:
+        reason = (f"not a test: {test_id} stands for what went wrong in a past run (a worker's non-zero exit "
+                  "status, output python-subunit could not read); partitioner.run does not run it")
+        output.status(test_id=test_id, test_status="inprogress", timestamp=now)
+        output.status(test_id=test_id, test_status="skip", file_name="reason", file_bytes=reason.encode(),
+                      mime_type="text/plain;charset=utf8", eof=True, timestamp=now)
 
 
 def _progress(err: IO[str], quiet: bool, partition: Shares, total: int, workers: int,

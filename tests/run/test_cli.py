@@ -48,27 +48,19 @@ class TestCommandLine(RunnerTestCase):
         self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", ""))
         self.assertEqual((0, b""), self.main()[:2])
 
-    def test_pseudo_tests_are_not_run_but_announced_so_testr_drops_them_from_failing(self) -> None:
+    def test_pseudo_tests_are_not_run_but_skipped_so_testr_drops_them_from_failing(self) -> None:
         # testr's --failing passes them back: process-returncode (a past exit status) and subunit.parser
-        # (python-subunit's name for unreadable output); a partial run with any non-fail record of an id
+        # (python-subunit's name for unreadable output); a partial run that reports an id other than failed
         # takes it out of testr's failing list
         status, events, err = self.run_ids(["process-returncode", "subunit.parser", "a.ok"])
         self.assertEqual(0, status)
-        self.assertEqual(["a.ok"], events.final_ids())
+        self.assertEqual(["process-returncode", "subunit.parser", "a.ok"], events.final_ids())
         self.assertIn("not running process-returncode, subunit.parser", err)
         for pseudo in ("process-returncode", "subunit.parser"):
-            self.assertEqual(["exists"], [e[2] for e in events.events if e[1] == pseudo])
+            self.assertEqual(["skip"], events.finals(pseudo))
+            self.assertIn(b"not a test", events.attachment(pseudo, "reason"))
         status, events, _ = self.run_ids(["process-returncode"])
-        self.assertEqual((0, []), (status, events.final_ids()))
-        self.assertEqual(["process-returncode"], [e[1] for e in events.events])
-
-    def test_every_test_is_announced_before_any_runs(self) -> None:
-        # so that a run testr stores after a Ctrl-C still names every test
-        status, events, _ = self.run_ids(["a.ok", "b.ok", "c.ok"])
-        self.assertEqual(0, status)
-        first_start = next(n for n, e in enumerate(events.events) if e[2] == "inprogress")
-        announced = {e[1] for e in events.events[:first_start] if e[2] == "exists"}
-        self.assertEqual({"a.ok", "b.ok", "c.ok"}, announced)
+        self.assertEqual((0, ["process-returncode"]), (status, events.final_ids()))
 
     def test_a_command_no_pull_worker_can_stand_in_for_runs_static_and_says_so_once(self) -> None:
         ids = self.load_list(["a.ok", "b.ok"])
