@@ -137,10 +137,13 @@ class Session:
         ``[partitioner] dispatch`` option decides)
     :param quiet: no notes and no progress line
     :param stderr: where notes go
+    :param order: the dispatch order, ``suite`` or ``cost`` (``None``: the ``dispatch_order`` option, else suite)
     """
 
-    def __init__(self, dispatch: str | None = None, quiet: bool = False, stderr: IO[str] | None = None) -> None:
+    def __init__(self, dispatch: str | None = None, quiet: bool = False, stderr: IO[str] | None = None,
+                 order: str | None = None) -> None:
         self.dispatch = dispatch
+        self.order = order
         self.quiet = quiet
         self.stderr = stderr if stderr is not None else sys.stderr
         self.runs: list[_Run] = []
@@ -178,7 +181,9 @@ class Session:
 
         from partitioner.config import DEFAULT, load_settings
 
-        choice = load_settings(Path.cwd()).choose("dispatch", self.dispatch, "dynamic")
+        settings = load_settings(Path.cwd())
+        self.order = settings.choose("dispatch_order", self.order, "suite").value
+        choice = settings.choose("dispatch", self.dispatch, "dynamic")
         if choice.value == "static":
             return "static"
         asked = "" if choice.where == DEFAULT else f" (asked for by {choice.where})"
@@ -204,7 +209,8 @@ class Session:
         run = _Run([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
-            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups)
+            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, self.order or "suite",
+                                         test_ids)
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
         self._start_progress(run, planned)

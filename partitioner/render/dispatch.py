@@ -28,18 +28,19 @@ class DispatchView:
 
     queue: Queue
     timeline: Timeline
+    order: str = "suite"
 
     @property
     def lanes(self) -> int:
         return len(self.timeline.lanes)
 
 
-def dynamic_view(planned: Planned, concurrency: int) -> DispatchView:
+def dynamic_view(planned: Planned, concurrency: int, order: str = "suite") -> DispatchView:
     """The dispatch view of a plan (its groups, cost model, serial groups) on ``concurrency`` lanes (no more
-    lanes than parallel groups)."""
-    queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups)
+    lanes than parallel groups), the queue in ``order`` (``suite``: sorted ids, as discovery sorts)."""
+    queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, order)
     lanes = max(1, min(concurrency, len(queue.items)))
-    return DispatchView(queue, simulate(queue, lanes, startup_s=planned.model.startup_s))
+    return DispatchView(queue, simulate(queue, lanes, startup_s=planned.model.startup_s), order)
 
 
 def _r(value: float) -> float:
@@ -53,6 +54,7 @@ def dispatch_to_dict(view: DispatchView | None) -> dict[str, object]:
     timeline = view.timeline
     return {
         "mode": "dynamic",
+        "order": view.order,
         "lanes": view.lanes,
         "predicted_makespan_s": _r(timeline.makespan_s),
         "lower_bound_s": _r(timeline.lower_bound_s),
@@ -69,13 +71,14 @@ def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> 
     """The expected lanes, the head of the queue, and the simulated makespan, for people."""
     timeline = view.timeline
     tests = {item.key: len(item.tests) for item in view.queue.all_items()}
-    out.write(f"dynamic dispatch: {len(view.queue.items)} groups queued longest first on {view.lanes} lanes"
+    how = "longest first" if view.order == "cost" else "in suite order"
+    out.write(f"dynamic dispatch: {len(view.queue.items)} groups queued {how} on {view.lanes} lanes"
               f"{f', then {len(view.queue.serial)} serial groups alone' if view.queue.serial else ''}\n")
     out.write(f"{'lane':>6}  {'groups':>6}  {'tests':>6}  {'expected end':>12}\n")
     for lane, row in enumerate(timeline.lanes):
         end = row[-1].end_s if row else 0.0
         out.write(f"{lane:>6}  {len(row):>6}  {sum(tests[s.key] for s in row):>6}  {end:>11.1f}{unit}\n")
-    out.write("queue, longest first:\n")
+    out.write(f"queue, {how}:\n")
     for n, item in enumerate(view.queue.items[:SHOWN], 1):
         out.write(f"{n:>6}. {item.key} ({item.cost:.1f}{unit}, {len(item.tests)} tests)\n")
     if len(view.queue.items) > SHOWN:

@@ -188,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "is idle (the default when INNER-COMMAND is `python -m subunit.run|"
                              "stestr.subunit_runner.run|testtools.run ...`); static: each worker's share is fixed "
                              "before the run (default: the config files' dispatch option)")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
+                        help="under dynamic dispatch, the order groups are handed out in: suite (the default: each "
+                             "worker runs its tests in the order plain testr/stestr would, for suites whose tests "
+                             "depend on what ran before them) or cost (longest predicted first: the best balance; "
+                             "default: the config files' dispatch_order option)")
     parser.add_argument("--id-option", default="--load-list {file}", metavar="TEMPLATE",
                         help="arguments that make INNER-COMMAND run the ids in a file; {file} is replaced "
                              "by its path (default: %(default)r)")
@@ -305,8 +310,9 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     output.observer = progress
     try:
         if dispatch == "dynamic":
+            order = settings.choose("dispatch_order", args.dispatch_order, "suite").value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
-                                                             interrupt, progress)
+                                                             interrupt, progress, order, test_ids)
         else:
             from partitioner.run.phases import run_phases
 
@@ -351,9 +357,11 @@ def _progress(err: IO[str], quiet: bool, partition: Shares, total: int, workers:
     return line
 
 
-def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str]) -> tuple[Queue, int]:
-    """The dispatch queue (and its parallel item count) for the planned groups; consecutive tests of one
-    class form a group when the planner gave none (or its groups do not match the shares run)."""
+def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str = "suite",
+              listing: Sequence[str] = ()) -> tuple[Queue, int]:
+    """The dispatch queue (and its parallel item count) for the planned groups, in ``order`` (``suite``: by
+    the place of each group's first test in ``listing``); consecutive tests of one class form a group when
+    the planner gave none (or its groups do not match the shares run)."""
     from partitioner.dispatch.queue import order_queue
     from partitioner.dispatch.record import queued_groups
 
@@ -362,13 +370,16 @@ def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequen
     planned = sorted(t for _, _, tests in (*parallel, *serial_groups) for t in tests)
     if (not parallel and not serial_groups) or planned != sorted(t for s in (*shares, serial) for t in s):
         parallel, serial_groups = queued_groups(shares), queued_groups([serial])
-    queue = order_queue(parallel, serial_groups)
+    positions: dict[str, int] = {}
+    for n, test_id in enumerate(listing):
+        positions.setdefault(test_id, n)
+    queue = order_queue(parallel, serial_groups, order, positions)
     return queue, len(queue.items)
 
 
 def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], inner: list[str],
-                 output: MergedOutput, err: IO[str], interrupt: Interrupt,
-                 progress: ProgressLine | None) -> HostOutcome:
+                 output: MergedOutput, err: IO[str], interrupt: Interrupt, progress: ProgressLine | None,
+                 order: str, listing: Sequence[str]) -> HostOutcome:
     from partitioner.dispatch.command import recognise
     from partitioner.dispatch.host import run_lanes
     from partitioner.dispatch.record import dynamic_record, placement_key
@@ -376,7 +387,7 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
 
     worker: WorkerCommand | None = recognise(inner)
     assert worker is not None  # choose_dispatch checked it
-    queue, parallel = _queue_of(partition, shares, serial)
+    queue, parallel = _queue_of(partition, shares, serial, order, listing)
     lanes = max(1, min(len(shares), parallel))
     if progress is not None:
         progress.workers = lanes

@@ -41,6 +41,8 @@ class TestPlan(PlanCase):
     def test_dispatch_dynamic_shows_the_queue_and_its_timeline(self) -> None:
         code, out, err = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic"))
         self.assertEqual((OK, ""), (code, err))
+        self.assertIn("dynamic dispatch: 3 groups queued in suite order on 2 lanes", out)
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic", "--dispatch-order", "cost"))
         self.assertIn("dynamic dispatch: 3 groups queued longest first on 2 lanes", out)
         code, out, _ = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic", "--format", "json"))
         doc = json.loads(out)

@@ -22,9 +22,9 @@ def planned(ids: list[str], n: int = 2) -> Planned:
 class TestDispatchView(testtools.TestCase):
     def test_queue_longest_first_and_the_simulated_lanes(self) -> None:
         plan = planned(IDS)
-        view = dynamic_view(plan, 2)
+        view = dynamic_view(plan, 2, "cost")
         doc = dispatch_to_dict(view)
-        self.assertEqual("dynamic", doc["mode"])
+        self.assertEqual(("dynamic", "cost"), (doc["mode"], doc["order"]))
         self.assertEqual(["m.A", "m.B", "m.C"], [q["group"] for q in doc["queue"]])  # type: ignore[index]
         costs = [q["predicted_s"] for q in doc["queue"]]  # type: ignore[index]
         self.assertEqual(sorted(costs, reverse=True), costs)
@@ -32,6 +32,11 @@ class TestDispatchView(testtools.TestCase):
         self.assertEqual(2, len(lanes))  # type: ignore[arg-type]
         self.assertEqual(doc["predicted_makespan_s"], max(lane["end_s"] for lane in lanes))  # type: ignore[union-attr]
         self.assertGreaterEqual(doc["predicted_makespan_s"], doc["lower_bound_s"])  # type: ignore[operator]
+
+    def test_suite_order_is_the_default(self) -> None:
+        doc = dispatch_to_dict(dynamic_view(planned(["m.C.t1", "m.A.t1", "m.B.t1"]), 2))
+        self.assertEqual(["m.A", "m.B", "m.C"], [q["group"] for q in doc["queue"]])  # type: ignore[index]
+        self.assertEqual("suite", doc["order"])
 
     def test_no_more_lanes_than_groups(self) -> None:
         self.assertEqual(3, dynamic_view(planned(IDS, 3), 8).lanes)
@@ -53,8 +58,8 @@ class TestDispatchView(testtools.TestCase):
         out = io.StringIO()
         render_table(plan.plan, out, plan.all_groups, dispatch=dynamic_view(plan, 2))
         text = out.getvalue()
-        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued longest first on 2 lanes", text)
-        self.assertIn("queue, longest first:", text)
+        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued in suite order on 2 lanes", text)
+        self.assertIn("queue, in suite order:", text)
         self.assertIn("... 3 more (--format json lists them all)", text)
         self.assertIn("(simulated)", text)
         self.assertNotIn("strategy", text)

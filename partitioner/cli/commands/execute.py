@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "longest first, as they go idle (the default where the tool's worker command is "
                              "`python -m subunit.run|stestr.subunit_runner.run|testtools.run ...`); static: each "
                              "worker's share is fixed before the run (default: the config files' dispatch option)")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
+                        help="under dynamic dispatch: suite (the default: each worker runs its tests in the order "
+                             "plain testr/stestr would) or cost (longest predicted first: the best balance, for "
+                             "suites whose tests do not depend on their order)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes and no progress line on stderr")
     parser.add_argument("program", metavar="PROGRAM", help="a console script, e.g. testr or stestr")
@@ -130,7 +134,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from partitioner import hooks
     from partitioner.dispatch.tools import Session
 
-    session = Session(args.dispatch, args.quiet, console.stderr)
+    session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
     hooked = session.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))

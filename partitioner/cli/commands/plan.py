@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "expected to give, with its predicted makespan (table and json; the JSON's dispatch "
                              "member); static: each worker's share (default: the config files' dispatch option, "
                              "else static)")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
+                        help="the queue's order under dynamic dispatch: suite (default) or cost (longest first)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -52,7 +54,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         for path in write_load_lists(plan, Path(args.output or "plan-lists")):
             console.stdout.write(f"{path}\n")
     elif dispatch.value == "dynamic":
-        view = dynamic_view(planned, plan.concurrency)
+        settings = load_settings(project_dir(args))
+        view = dynamic_view(planned, plan.concurrency, settings.choose("dispatch_order", args.dispatch_order,
+                                                                       "suite").value)
         with open_output(args.output or "-", console.stdout) as out:
             (render_json if args.format == "json" else render_table)(plan, out, planned.all_groups, dispatch=view)
     else:
