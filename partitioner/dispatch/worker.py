@@ -39,7 +39,6 @@ import socket
 import stat
 import sys
 import threading
-import time
 import unittest
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -276,16 +275,26 @@ class Control:
                 self._sock.sendall(json.dumps(message).encode() + b"\n")
 
 
+#: bound once, at import: the tests this process runs may patch ``os`` and ``time`` (``mock.patch("time.sleep")``
+#: is common), and the watch thread must neither see their fakes nor show up in their call records
+_getppid, _getpgrp, _getpid, _killpg, _exit = os.getppid, os.getpgrp, os.getpid, os.killpg, os._exit
+
+
 def watch_parent(parent: int, poll_s: float = 0.2) -> None:
     """Start a daemon thread that ends this process (and its process group, when it leads one) once its
-    parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one."""
+    parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one.
+
+    It waits on an event of its own (not ``time.sleep``) and calls functions bound at import, so tests that
+    patch ``time`` or ``os`` neither break it nor see its calls.
+    """
+    pause = threading.Event()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_s)
-        if os.getpgrp() == os.getpid():
-            os.killpg(os.getpid(), signal.SIGKILL)
-        os._exit(1)
+        while _getppid() == parent:
+            pause.wait(poll_s)
+        if _getpgrp() == _getpid():
+            _killpg(_getpid(), signal.SIGKILL)
+        _exit(1)
 
     threading.Thread(target=watch, name="partitioner-parent-watch", daemon=True).start()
 
