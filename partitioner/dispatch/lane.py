@@ -29,6 +29,7 @@ import contextlib
 import os
 import shlex
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -52,6 +53,8 @@ PROG = "partitioner.dispatch.lane"
 USAGE = f"python -m {PROG} --connect ADDRESS --lane N [--grace S] -- INNER ..."
 #: seconds between passing a signal on to the worker and SIGKILL
 GRACE_S = 3.0
+#: seconds a worker that closed its control socket mid-group gets to exit by itself before SIGKILL
+EXIT_S = 2.0
 _POLL_S = 0.05
 
 
@@ -325,6 +328,8 @@ class Lane:
         """The worker died during group ``key``: fail what was running, hand back what never started."""
         assert self.child is not None
         child, self.child = self.child, None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.proc.wait(EXIT_S)  # its control socket closed: it is most likely exiting
         if child.alive():  # it closed its control socket but lives on: not a worker we can trust
             child.signal(signal.SIGKILL)
         child.reap()

@@ -6,8 +6,9 @@ triples with :func:`order_queue`, or from a grouped table and a cost model with 
 
 Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
 
-* ``suite`` (the default): the groups in the order the suite lists its tests (each group at its first
-  test). Every lane then hands its worker groups in suite order, so each worker process runs its tests in
+* ``suite`` (the default): the groups in suite order, each at its first test; suite order is id order, as
+  unittest's discovery sorts modules, classes and methods (testr and stestr hand their ids over unordered).
+  Every lane then hands its worker groups in suite order, so each worker process runs its tests in
   the same relative order plain stestr or testr would (each of their workers runs its share in suite
   order): a suite whose tests depend on what ran before them in the same process (leftover global state,
   as tempest's own unit tests have) gives the same results. Balancing is still dynamic: whoever is idle

@@ -209,8 +209,8 @@ class Session:
         run = _Run([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
-            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, self.order or "suite",
-                                         test_ids)
+            # stestr hands its ids over in set order: suite order is id order, as discovery sorts
+            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, self.order or "suite")
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
         self._start_progress(run, planned)

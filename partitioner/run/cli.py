@@ -312,7 +312,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
         if dispatch == "dynamic":
             order = settings.choose("dispatch_order", args.dispatch_order, "suite").value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
-                                                             interrupt, progress, order, test_ids)
+                                                             interrupt, progress, order, sorted(test_ids))
         else:
             from partitioner.run.phases import run_phases
 
