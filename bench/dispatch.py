@@ -18,9 +18,11 @@ every round):
 * ``testr``: ``testr run --parallel --concurrency N`` (plain; its repository is its history);
 * ``stestr``: ``stestr run --concurrency N`` (plain);
 * ``static``: ``partitioner exec --dispatch static -- stestr run --concurrency N`` (our static plans);
-* ``dynamic``: ``partitioner exec -- stestr run --concurrency N`` (dynamic dispatch under stestr);
+* ``dynamic``: ``partitioner exec -- stestr run --concurrency N`` (dynamic dispatch under stestr, the
+  default suite order);
 * ``runner``: ``python -m partitioner.run -j N -- python -m subunit.run discover ...`` (dynamic, lanes in
   the runner; history: its pass-1 stream);
+* ``dynamic-cost``, ``runner-cost``: the same with ``--dispatch-order cost`` (longest first);
 * ``xdist-worksteal``, ``xdist-loadscope``, ``xdist-load``: ``pytest -n N --dist ...`` with pytest-xdist 3.8
   (pytest runs these unittest classes), in a venv of the bench's own (``--xdist-venv``, made on first use).
 
@@ -57,7 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 BIN = Path(sys.executable).parent
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
-ARMS = ("testr", "stestr", "static", "dynamic", "runner", "xdist-worksteal", "xdist-loadscope", "xdist-load")
+ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-cost", "runner", "runner-cost", "xdist-worksteal",
+        "xdist-loadscope", "xdist-load")
 HEADING = "## Dynamic dispatch"
 XDIST = "pytest-xdist==3.8.*"
 
@@ -154,18 +157,19 @@ def _command(arm: str, lanes: int, cwd: Path, pass_: int, xdist: Path | None) ->
     if arm == "static":
         return [str(BIN / "partitioner"), "exec", "-q", "--dispatch", "static", "--", "stestr", "run",
                 "--concurrency", n]
-    if arm == "dynamic":
-        return [str(BIN / "partitioner"), "exec", "-q", "--", "stestr", "run", "--concurrency", n]
-    if arm == "runner":
+    order = ["--dispatch-order", "cost"] if arm.endswith("-cost") else []
+    if arm.startswith("dynamic"):
+        return [str(BIN / "partitioner"), "exec", "-q", *order, "--", "stestr", "run", "--concurrency", n]
+    if arm.startswith("runner"):
         history = ["--history", str(cwd / "pass1.subunit")] if pass_ == 2 else []
-        return [sys.executable, "-m", "partitioner.run", "-q", "-j", n, *history, "--", *INNER]
+        return [sys.executable, "-m", "partitioner.run", "-q", "-j", n, *order, *history, "--", *INNER]
     assert xdist is not None
     return [str(xdist), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", n, "--dist", arm.split("-", 1)[1],
             "suite"]
 
 
 def _stream(arm: str, cwd: Path, env: dict[str, str], out: bytes) -> bytes:
-    if arm == "runner":
+    if arm.startswith("runner"):
         return out
     if arm.startswith("xdist"):
         return b""
@@ -204,13 +208,13 @@ def walltime(args: argparse.Namespace, log: Callable[[str], None]) -> dict[Key, 
                                "BENCH_RUN": str(10 * round_ + pass_), "BENCH_LOCKDIR": str(cwd / "locks"),
                                "PATH": f"{BIN}:/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(cwd),
                                "PARTITIONER_CACHE_DIR": str(cwd / ".cache")}
-                        if pass_ == 1 and arm in ("testr", "stestr", "static", "dynamic"):
+                        if pass_ == 1 and not arm.startswith(("runner", "xdist")):
                             tool = "testr" if arm == "testr" else "stestr"
                             subprocess.run([str(BIN / tool), "init"], cwd=cwd, env=env, check=True,
                                            capture_output=True)
                         wall, out, err = _timed(_command(arm, lanes, cwd, pass_, xdist), cwd, env)
                         stream = _stream(arm, cwd, env, out)
-                        if pass_ == 1 and arm == "runner":
+                        if pass_ == 1 and arm.startswith("runner"):
                             (cwd / "pass1.subunit").write_bytes(stream)
                         span, finals = makespan(stream)
                         results.setdefault((jitter, lanes, pass_, arm), []).append(
