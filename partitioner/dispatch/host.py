@@ -33,7 +33,7 @@ from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.spawn import spawn_worker
 from partitioner.dispatch.state import Outcome
 from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
-from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.run.stream import MergedOutput, WorkerStream, expanded
 from partitioner.statuses import FINAL
 
 
@@ -173,7 +173,8 @@ def _account(queue: Queue, streams: Sequence[WorkerStream], outcome: HostOutcome
         if code not in (0, None) and outcome.signum is None:
             _say(stderr, prog, f"lane {index} ended in trouble (its lines above say why)")
     outcome.failed = any(s.failed for s in streams) or any(c not in (0, None) for c in outcome.lanes)
-    missing = [t for t in queue.test_ids() if t not in outcome.placement]
+    ran = expanded(outcome.placement)
+    missing = [t for t in queue.test_ids() if t not in outcome.placement and t not in ran]
     if not missing:
         return
     outcome.failed = True

@@ -38,6 +38,8 @@ class Relay(testtools.StreamResult):
         self.synthetic = 0
         #: called with (test id, status) before a test's ``inprogress`` or final event is passed on
         self.before: Callable[[str, str], None] | None = None
+        #: listed ids that ran as scenarios (``id(scenario)`` reported a final status)
+        self.scenarios: set[str] = set()
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
@@ -46,6 +48,8 @@ class Relay(testtools.StreamResult):
         if test_id is not None and test_status is not None:
             self.last[test_id] = test_status
             self.failed = self.failed or test_status in FAILING
+            if "(" in test_id and test_status in FINAL:  # testscenarios runs a listed id as id(scenario)
+                self.scenarios.add(test_id.partition("(")[0])
             if self.before is not None and (test_status == "inprogress" or test_status in FINAL):
                 self.before(test_id, test_status)
         self.output.status(test_id=test_id, test_status=test_status, test_tags=test_tags, runnable=runnable,
@@ -53,8 +57,8 @@ class Relay(testtools.StreamResult):
                            route_code=route_code, timestamp=timestamp)
 
     def finished(self, test_id: str) -> bool:
-        """The test reported a final status."""
-        return self.last.get(test_id) in FINAL
+        """The test reported a final status (itself, or as scenarios: ``id(scenario)``)."""
+        return self.last.get(test_id) in FINAL or test_id in self.scenarios
 
     def fail(self, test_id: str, reason: str) -> None:
         """Write ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""

@@ -48,6 +48,7 @@ from partitioner.errors import PartitionerError
 from partitioner.history.planrecord import PlanRecord, write_record
 from partitioner.pipeline import Planned
 from partitioner.run.signals import describe_exit
+from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
 
 PROG = "partitioner"
@@ -312,7 +313,8 @@ class Session:
                 holder.setdefault(test_id, index)
         planned_ids = [t for part in run.partitions for t in part]
         with run.cond:
-            left = [t for t in planned_ids if t not in run.finals]
+            ran = expanded(run.finals)
+            left = [t for t in planned_ids if t not in run.finals and t not in ran]
             running = dict(run.running)
         for test_id in left:
             index = holder.get(test_id, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 from collections.abc import Sequence
 
 import fixtures
@@ -124,3 +125,41 @@ class TestNeverLoseATest(RunnerTestCase):
         self.assertAccounted(events, ["a.ok", "b.ok", "s.ok"])
         self.assertIn("worker-0 was never started", events.attachment("s.ok", "reason").decode())
         self.assertEqual(["a.ok", "b.ok", "s.ok"], outcome.unreported)
+
+
+SCENARIOS = '''
+import unittest
+
+import testscenarios
+
+
+class S(testscenarios.WithScenarios, unittest.TestCase):
+    scenarios = [("one", {"n": 1}), ("two", {"n": 2})]
+
+    def test_n(self):
+        self.assertIn(self.n, (1, 2))
+
+
+class P(unittest.TestCase):
+    def test_plain(self):
+        pass
+'''
+
+
+class TestScenarios(RunnerTestCase):
+    """A listed id that runs as scenarios (testscenarios.WithScenarios) reports id(scenario) ids: it ran."""
+
+    def test_static_and_dynamic_count_scenario_results_for_the_listed_id(self) -> None:
+        from tests.dispatch.helpers import write_package
+
+        write_package(self.dir, {"test_s": SCENARIOS})
+        inner = [sys.executable, "-m", "subunit.run", "discover", "-t", str(self.dir), str(self.dir / "pkg")]
+        for mode in ("static", "dynamic"):
+            with self.subTest(mode):
+                status, out, err = self.main("--dispatch", mode, "-j", "2", inner=inner)
+                self.assertEqual(0, status, err)
+                events = Events(out)
+                self.assertEqual(["success", "success", "success"],
+                                 [events.finals(t)[0] for t in ("pkg.test_s.S.test_n(one)", "pkg.test_s.S.test_n(two)",
+                                                                "pkg.test_s.P.test_plain")])
+                self.assertEqual([], events.finals("pkg.test_s.S.test_n"), "no failure made up for the listed id")
