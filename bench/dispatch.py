@@ -1,27 +1,38 @@
-"""Dynamic dispatch benchmark (issue 11, phase 1): what a hand-out costs, and wall time against static plans.
+"""Dynamic dispatch benchmark (issue 11): what a hand-out costs, and wall time and makespan against the peers.
 
-Run by hand (not a timed test)::
+Run by hand (not a timed test; the machine should be quiet)::
 
     .venv/bin/python bench/dispatch.py overhead [--groups 100 800]
-    .venv/bin/python bench/dispatch.py walltime [--rounds 3] [--classes 140] [--serial-s 120] [--scale 0.25]
-                                                [--jitter 0.3] [--lanes 4]
+    .venv/bin/python bench/dispatch.py walltime [--rounds 3] [--jitter 0.3 0.1] [--lanes 4 8] [--classes 140]
+                                                [--serial-s 120] [--scale 1] [--arms ...] [--out docs/benchmarks.md]
 
-``overhead``: a suite of G classes of empty tests (BENCH_SCALE=0), run by one lane (``partitioner.dispatch.host
---lanes 1``), by the static runner with one worker and by plain ``subunit.run``, for two values of G; the
-difference of the slopes is what one group adds (the round trip lane -> dispatcher -> lane -> worker -> lane,
-and relaying its events).
+``overhead``: a suite of G classes of empty tests (BENCH_SCALE=0) run by the runner with one worker, dynamic
+and static, and by plain ``subunit.run``, for two values of G; the difference of the slopes is what one
+hand-out adds (the round trip to the dispatcher, the group to the worker, its acknowledgement).
 
-``walltime``: a ``gen_suite.py`` suite (``--classes``, ``--serial-s``, no races) run under ``BENCH_SCALE`` and
-``BENCH_JITTER``, by three arms, interleaved (order rotated each round):
+``walltime``: per ``--jitter`` sigma and ``--lanes`` N, ``--rounds`` rounds; each round generates a
+``gen_suite.py`` suite (``--classes``, ``--serial-s``, no races, seed 100 + round) and runs it under
+``BENCH_SCALE`` / ``BENCH_JITTER`` by each arm, in a fresh copy per arm, arms interleaved (the order rotates
+every round):
 
-* ``stestr``: ``stestr run --concurrency N`` in its own copy (its repository is its history);
-* ``static``: ``python -m partitioner.run --concurrency N -- python -m subunit.run discover ...``;
-* ``dynamic``: ``python -m partitioner.dispatch.host --lanes N -- python -m subunit.run discover ...``.
+* ``testr``: ``testr run --parallel --concurrency N`` (plain; its repository is its history);
+* ``stestr``: ``stestr run --concurrency N`` (plain);
+* ``static``: ``partitioner exec --dispatch static -- stestr run --concurrency N`` (our static plans);
+* ``dynamic``: ``partitioner exec -- stestr run --concurrency N`` (dynamic dispatch under stestr, the
+  default suite order);
+* ``runner``: ``python -m partitioner.run -j N -- python -m subunit.run discover ...`` (dynamic, lanes in
+  the runner; history: its pass-1 stream);
+* ``dynamic-cost``, ``runner-cost``: the same with ``--dispatch-order cost`` (longest first);
+* ``xdist-worksteal``, ``xdist-loadscope``, ``xdist-load``: ``pytest -n N --dist ...`` with pytest-xdist 3.8
+  (pytest runs these unittest classes), in a venv of the bench's own (``--xdist-venv``, made on first use).
 
-Pass 1 has no history; pass 2 plans from the arm's own pass-1 stream (``--history``), with another
-``BENCH_RUN`` so durations differ from the history, as they do between real runs. Per run: wall time
-around the subprocess and the makespan in its stream (last stop - first start over all tests), both
-also as a multiple of the lower bound (``truth.json`` x ``--scale``).
+Pass 1 has no history; pass 2 runs every arm again with another ``BENCH_RUN`` (durations differ from the
+history, as between real runs), so each arm plans from its own first run. Per run: the wall time around the
+subprocess, and the makespan in the stored stream (last stop - first start over all tests; ``stestr last``,
+``testr last``, the runner's stdout; pytest stores none), each also over the lower bound (``truth.json``'s
+``lower_bound_s[N]`` x ``--scale``). The summary gives medians per (sigma, N, pass, arm) and each arm's wall
+time over stestr's and testr's. Goals (sigma 0.3): second-run makespan <= 1.03 x LB and wall <= 0.90 x
+stestr's and testr's; first run <= 0.85 x theirs; below every xdist mode.
 """
 
 from __future__ import annotations
@@ -29,21 +40,29 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import subunit
 import testtools
+from _docs import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 BIN = Path(sys.executable).parent
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
+ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-cost", "runner", "runner-cost", "xdist-worksteal",
+        "xdist-loadscope", "xdist-load")
+HEADING = "## Dynamic dispatch"
+XDIST = "pytest-xdist==3.8.*"
 
 
 class _Span(testtools.StreamResult):
@@ -63,11 +82,15 @@ class _Span(testtools.StreamResult):
         self.finals += test_status != "inprogress"
 
 
-def makespan(stream: bytes) -> tuple[float, int]:
-    """(last stop - first start, number of final results) of a subunit v2 stream."""
+def makespan(stream: bytes) -> tuple[float | None, int]:
+    """(last stop - first start, number of final results) of a subunit v2 stream (None when it has no times)."""
+    if not stream:
+        return None, 0
     span = _Span()
     subunit.ByteStreamToStreamResult(io.BytesIO(stream), non_subunit_name="stdout").run(span)
-    return ((span.last or 0.0) - (span.first or 0.0)), span.finals
+    if span.first is None or span.last is None:
+        return None, span.finals
+    return span.last - span.first, span.finals
 
 
 def gen_suite(where: Path, classes: int, serial_s: float, seed: int = 1, setup: bool = True) -> None:
@@ -76,99 +99,163 @@ def gen_suite(where: Path, classes: int, serial_s: float, seed: int = 1, setup: 
                     str(serial_s), "--races", "0", "--seed", str(seed), *extra], check=True, capture_output=True)
 
 
+def _timed(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, bytes, bytes]:
+    started = time.monotonic()
+    proc = subprocess.run(list(argv), cwd=cwd, env=env, capture_output=True, check=False, timeout=7200,
+                          stdin=subprocess.DEVNULL)
+    return time.monotonic() - started, proc.stdout, proc.stderr
+
+
+# -- overhead --------------------------------------------------------------------------------------------------
+
+
 def overhead(groups: list[int]) -> None:
-    slopes = {}
     with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
         times: dict[str, list[float]] = {"plain": [], "static": [], "dynamic": []}
         for count in groups:
             where = Path(tmp) / f"g{count}"
             gen_suite(where, count, 0.0, setup=False)
-            # the generator gives each class a few tests; keep one test per class, of zero length
-            env = {"BENCH_SCALE": "0", "BENCH_LOCKDIR": str(where / "locks"), "PATH": f"{BIN}:/usr/bin:/bin"}
+            env = {"BENCH_SCALE": "0", "BENCH_LOCKDIR": str(where / "locks"), "PATH": f"{BIN}:/usr/bin:/bin",
+                   "HOME": str(where), "PARTITIONER_CACHE": "0"}
             runs = {"plain": INNER,
-                    "static": [sys.executable, "-m", "partitioner.run", "--concurrency", "1", "--", *INNER],
-                    "dynamic": [sys.executable, "-m", "partitioner.dispatch.host", "--lanes", "1", "--", *INNER]}
+                    "static": [sys.executable, "-m", "partitioner.run", "-q", "-j", "1", "--dispatch", "static",
+                               "--", *INNER],
+                    "dynamic": [sys.executable, "-m", "partitioner.run", "-q", "-j", "1", "--dispatch", "dynamic",
+                                "--", *INNER]}
             for arm, argv in runs.items():
-                best = min(_timed(argv, where, env)[0] for _ in range(3))
-                times[arm].append(best)
-        tests = [_count_tests(Path(tmp) / f"g{count}") for count in groups]
+                times[arm].append(min(_timed(argv, where, env)[0] for _ in range(3)))
+        tests = [sum(len(c["tests"]) for c in json.loads((Path(tmp) / f"g{g}" / "dataset.json").read_text())
+                     ["classes"]) for g in groups]
+        slopes = {}
         for arm, values in times.items():
             slopes[arm] = (values[1] - values[0]) / (groups[1] - groups[0])
-            print(f"{arm:8s} " + "  ".join(f"{g} classes ({t} tests): {v:.2f}s" for g, t, v in
-                                            zip(groups, tests, values, strict=True)))
+            print(f"{arm:8s} " + "  ".join(f"{g} classes ({t} tests): {v:.2f}s"
+                                            for g, t, v in zip(groups, tests, values, strict=True)))
     print(f"per group, best of 3: dynamic - plain {(slopes['dynamic'] - slopes['plain']) * 1000:.2f} ms, "
-          f"dynamic - static runner {(slopes['dynamic'] - slopes['static']) * 1000:.2f} ms (the static runner "
-          "also re-emits every event; the dynamic host re-emits twice, lane and host)")
+          f"dynamic - static {(slopes['dynamic'] - slopes['static']) * 1000:.2f} ms")
 
 
-def _count_tests(where: Path) -> int:
-    return sum(len(c["tests"]) for c in json.loads((where / "dataset.json").read_text())["classes"])
+# -- walltime --------------------------------------------------------------------------------------------------
 
 
-def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, bytes]:
-    started = time.monotonic()
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False, timeout=3600)
-    return time.monotonic() - started, proc.stdout
+def xdist_python(venv: Path) -> Path:
+    """A venv with pytest-xdist 3.8 (and testtools, which the generated suites use), made on first use."""
+    python = venv / "bin" / "python"
+    if not (venv / ".complete").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", XDIST, "pytest", "testtools"], check=True)
+        (venv / ".complete").write_text(XDIST)
+    return python
 
 
-def _stestr_last(cwd: Path, env: dict[str, str]) -> bytes:
-    return subprocess.run([str(BIN / "stestr"), "last", "--subunit"], cwd=cwd, env=env, capture_output=True,
+def _command(arm: str, lanes: int, cwd: Path, pass_: int, xdist: Path | None) -> list[str]:
+    n = str(lanes)
+    if arm == "testr":
+        return [str(BIN / "testr"), "run", "--parallel", "--concurrency", n]
+    if arm == "stestr":
+        return [str(BIN / "stestr"), "run", "--concurrency", n]
+    if arm == "static":
+        return [str(BIN / "partitioner"), "exec", "-q", "--dispatch", "static", "--", "stestr", "run",
+                "--concurrency", n]
+    order = ["--dispatch-order", "cost"] if arm.endswith("-cost") else []
+    if arm.startswith("dynamic"):
+        return [str(BIN / "partitioner"), "exec", "-q", *order, "--", "stestr", "run", "--concurrency", n]
+    if arm.startswith("runner"):
+        history = ["--history", str(cwd / "pass1.subunit")] if pass_ == 2 else []
+        return [sys.executable, "-m", "partitioner.run", "-q", "-j", n, *order, *history, "--", *INNER]
+    assert xdist is not None
+    return [str(xdist), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", n, "--dist", arm.split("-", 1)[1],
+            "suite"]
+
+
+def _stream(arm: str, cwd: Path, env: dict[str, str], out: bytes) -> bytes:
+    if arm.startswith("runner"):
+        return out
+    if arm.startswith("xdist"):
+        return b""
+    tool = "testr" if arm == "testr" else "stestr"
+    return subprocess.run([str(BIN / tool), "last", "--subunit"], cwd=cwd, env=env, capture_output=True,
                           check=False).stdout
 
 
-def walltime(rounds: int, classes: int, serial_s: float, scale: float, jitter: float, lanes: int) -> None:
-    arms = ["stestr", "static", "dynamic"]
-    results: dict[tuple[str, int], list[tuple[float, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
-        for round_ in range(rounds):
-            base = Path(tmp) / f"r{round_}"
-            gen_suite(base / "suite0", classes, serial_s, seed=100 + round_)
-            bound = json.loads((base / "suite0" / "truth.json").read_text())["lower_bound_s"][str(lanes)] * scale
-            copies = {}
-            for arm in arms:
-                copies[arm] = base / arm
-                shutil.copytree(base / "suite0", copies[arm])
-            order = arms[round_ % 3:] + arms[:round_ % 3]
-            for pass_ in (1, 2):
-                for arm in order:
-                    cwd = copies[arm]
-                    env = {"BENCH_SCALE": str(scale), "BENCH_JITTER": str(jitter),
-                           "BENCH_RUN": str(10 * round_ + pass_), "BENCH_LOCKDIR": str(cwd / "locks"),
-                           "PATH": f"{BIN}:/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(cwd)}
-                    history = [] if pass_ == 1 else ["--history", str(cwd / "pass1.subunit")]
-                    if arm == "stestr":
-                        if pass_ == 1:
-                            subprocess.run([str(BIN / "stestr"), "init"], cwd=cwd, env=env, check=True,
+Key = tuple[float, int, int, str]  # (sigma, N, pass, arm)
+
+
+def walltime(args: argparse.Namespace, log: Callable[[str], None]) -> dict[Key, list[tuple[float, float | None]]]:
+    """Every run's (wall / LB, makespan / LB), by (sigma, N, pass, arm)."""
+    arms = [a for a in args.arms.split(",") if a]
+    xdist = xdist_python(args.xdist_venv) if any(a.startswith("xdist") for a in arms) else None
+    results: dict[Key, list[tuple[float, float | None]]] = {}
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
+    for jitter in args.jitter:
+        for lanes in args.lanes:
+            for round_ in range(args.rounds):
+                base = work / f"s{jitter}-n{lanes}-r{round_}"
+                shutil.rmtree(base, ignore_errors=True)
+                gen_suite(base / "suite0", args.classes, args.serial_s, seed=100 + round_)
+                truth = json.loads((base / "suite0" / "truth.json").read_text())
+                bound = truth["lower_bound_s"][str(lanes)] * args.scale
+                copies = {}
+                for arm in arms:
+                    copies[arm] = base / arm
+                    shutil.copytree(base / "suite0", copies[arm])
+                shift = round_ % len(arms)
+                order = arms[shift:] + arms[:shift]
+                for pass_ in (1, 2):
+                    for arm in order:
+                        cwd = copies[arm]
+                        env = {"BENCH_SCALE": str(args.scale), "BENCH_JITTER": str(jitter),
+                               "BENCH_RUN": str(10 * round_ + pass_), "BENCH_LOCKDIR": str(cwd / "locks"),
+                               "PATH": f"{BIN}:/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(cwd),
+                               "PARTITIONER_CACHE_DIR": str(cwd / ".cache")}
+                        if pass_ == 1 and not arm.startswith(("runner", "xdist")):
+                            tool = "testr" if arm == "testr" else "stestr"
+                            subprocess.run([str(BIN / tool), "init"], cwd=cwd, env=env, check=True,
                                            capture_output=True)
-                        wall, _ = _timed([str(BIN / "stestr"), "run", "--concurrency", str(lanes)], cwd, env)
-                        stream = _stestr_last(cwd, env)
-                    elif arm == "static":
-                        wall, stream = _timed([sys.executable, "-m", "partitioner.run", "--concurrency", str(lanes),
-                                               *history, "--", *INNER], cwd, env)
-                    else:
-                        wall, stream = _timed([sys.executable, "-m", "partitioner.dispatch.host", "--lanes",
-                                               str(lanes), *history, "--", *INNER], cwd, env)
-                    if pass_ == 1:
-                        (cwd / "pass1.subunit").write_bytes(stream)
-                    span, finals = makespan(stream)
-                    results.setdefault((arm, pass_), []).append((wall / bound, span / bound))
-                    print(f"round {round_} pass {pass_} {arm:8s} wall {wall:6.2f}s ({wall / bound:.3f} x LB) "
-                          f"makespan {span:6.2f}s ({span / bound:.3f} x LB) results {finals} LB {bound:.2f}s",
-                          flush=True)
-    print(f"\nmedians over {rounds} rounds ({classes} classes, {serial_s:g} s serial x {scale}, sigma {jitter}, "
-          f"N={lanes}): wall / LB, makespan / LB")
-    for pass_ in (1, 2):
-        for arm in arms:
-            values = results[(arm, pass_)]
-            wall = statistics.median(v[0] for v in values)
-            span = statistics.median(v[1] for v in values)
-            stestr = statistics.median(v[0] for v in results[("stestr", pass_)])
-            print(f"pass {pass_} {arm:8s} wall {wall:.3f} x LB ({wall / stestr:.3f} x stestr)  "
-                  f"makespan {span:.3f} x LB")
+                        wall, out, err = _timed(_command(arm, lanes, cwd, pass_, xdist), cwd, env)
+                        stream = _stream(arm, cwd, env, out)
+                        if pass_ == 1 and arm.startswith("runner"):
+                            (cwd / "pass1.subunit").write_bytes(stream)
+                        span, finals = makespan(stream)
+                        results.setdefault((jitter, lanes, pass_, arm), []).append(
+                            (wall / bound, None if span is None else span / bound))
+                        shown = "-" if span is None else f"{span:6.2f}s ({span / bound:.3f} x LB)"
+                        log(f"sigma {jitter} N={lanes} round {round_} pass {pass_} {arm:16s} wall {wall:7.2f}s "
+                            f"({wall / bound:.3f} x LB) makespan {shown} results {finals} LB {bound:.2f}s")
+                        if not finals and not arm.startswith("xdist"):
+                            log(f"  {arm} stored no results; stderr: {err.decode(errors='replace')[-400:]}")
+    return results
+
+
+def summary(results: dict[Key, list[tuple[float, float | None]]], args: argparse.Namespace) -> str:
+    """The markdown table of medians."""
+    lines = ["| sigma | N | pass | arm | wall / LB | makespan / LB | wall / stestr | wall / testr |",
+             "|---:|---:|---:|---|---:|---:|---:|---:|"]
+
+    def median(values: list[float]) -> float | None:
+        return statistics.median(values) if values else None
+
+    for jitter in args.jitter:
+        for lanes in args.lanes:
+            for pass_ in (1, 2):
+                walls = {arm: median([w for w, _ in results.get((jitter, lanes, pass_, arm), [])])
+                         for arm in args.arms.split(",")}
+                for arm in args.arms.split(","):
+                    runs = results.get((jitter, lanes, pass_, arm), [])
+                    if not runs:
+                        continue
+                    wall = median([w for w, _ in runs])
+                    span = median([s for _, s in runs if s is not None])
+
+                    ratios = [f"{wall / walls[o]:.3f}" if wall is not None and walls.get(o) else "-"  # type: ignore[operator]
+                              for o in ("stestr", "testr")]
+                    lines.append(f"| {jitter} | {lanes} | {pass_} | {arm} | {wall:.3f} | "
+                                 f"{'-' if span is None else f'{span:.3f}'} | {ratios[0]} | {ratios[1]} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
     over = sub.add_parser("overhead")
     over.add_argument("--groups", type=int, nargs=2, default=[100, 800])
@@ -176,14 +263,34 @@ def main() -> None:
     wall.add_argument("--rounds", type=int, default=3)
     wall.add_argument("--classes", type=int, default=140)
     wall.add_argument("--serial-s", type=float, default=120.0)
-    wall.add_argument("--scale", type=float, default=0.25)
-    wall.add_argument("--jitter", type=float, default=0.3)
-    wall.add_argument("--lanes", type=int, default=4)
+    wall.add_argument("--scale", type=float, default=1.0, help="BENCH_SCALE (the LB is scaled with it)")
+    wall.add_argument("--jitter", type=float, nargs="+", default=[0.3, 0.1], help="BENCH_JITTER sigmas")
+    wall.add_argument("--lanes", type=int, nargs="+", default=[4, 8], help="workers N")
+    wall.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated subset of {','.join(ARMS)}")
+    wall.add_argument("--xdist-venv", type=Path, default=Path.home() / ".cache" / "partitioner" / "bench-xdist",
+                      help="the venv with pytest-xdist 3.8 (made on first use)")
+    wall.add_argument("--workdir", help="keep the suites and repositories here (default: a temp dir)")
+    wall.add_argument("--out", type=Path, help=f"write the '{HEADING}' section's generated block into this file")
     args = parser.parse_args()
     if args.what == "overhead":
         overhead(args.groups)
-    else:
-        walltime(args.rounds, args.classes, args.serial_s, args.scale, args.jitter, args.lanes)
+        return
+    unknown = set(args.arms.split(",")) - set(ARMS)
+    if unknown:
+        parser.error(f"unknown arms: {', '.join(sorted(unknown))}; choose from {', '.join(ARMS)}")
+    started = time.monotonic()
+    results = walltime(args, lambda line: print(line, flush=True))
+    table = summary(results, args)
+    print(table)
+    if args.out is not None:
+        shown = ["python", "bench/dispatch.py", *sys.argv[1:]]
+        header = (f"Generated {time.strftime('%Y-%m-%d')} by `{shlex.join(shown)}` "
+                  f"({time.monotonic() - started:.0f}s; {os.cpu_count()} CPUs): {args.rounds} interleaved rounds of "
+                  f"a {args.classes}-class suite, {args.serial_s:g} s serial x {args.scale:g}; medians over the "
+                  "rounds. wall / LB: wall time over the lower bound (truth.json); makespan / LB: from the stored "
+                  "stream (pytest stores none); wall / stestr and wall / testr: over that tool's median wall in "
+                  "the same cell.")
+        write_generated(args.out, HEADING, "dispatch.py", f"{header}\n\n{table}")
 
 
 if __name__ == "__main__":

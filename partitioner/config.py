@@ -35,7 +35,16 @@ OPTIONS: Mapping[str, str] = {
     "concurrency": "worker count (default: the CPU count)",
     "resources": "one 'name: regex' per line; groups matching one resource share a worker",
     "serial": "a regex over test ids, or [attr] for a test attribute: those groups run alone",
+    "dispatch": "dynamic (the default where the test command allows it: a queue handed out as the run goes) "
+                "or static (every worker's share fixed before the run)",
+    "dispatch_order": "suite (default: groups handed out in suite order, so each worker runs its tests in the "
+                      "order stestr/testr would) or cost (longest predicted first: the best balance, for suites "
+                      "whose tests do not depend on their order)",
 }
+#: the values of the ``dispatch`` option (and of ``--dispatch``)
+DISPATCH_MODES = ("dynamic", "static")
+#: the values of the ``dispatch_order`` option (and of ``--dispatch-order``); the first is the default
+DISPATCH_ORDERS = ("suite", "cost")
 
 CONFIG_FILES = (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")
 #: where a value that no flag and no file gave came from
@@ -75,6 +84,8 @@ class Settings:
     concurrency: int | None = None
     resources: tuple[Resource, ...] = ()
     serial: str | None = None
+    dispatch: str | None = None
+    dispatch_order: str | None = None
     test_command: str | None = None
     test_list_option: str | None = None
     test_id_option: str | None = None
@@ -193,6 +204,18 @@ def load_settings(cwd: Path) -> Settings:
     for key in ("group_by", "strategy", "serial"):
         if key in values:
             settings[key] = str(values[key]).strip()
+    if "dispatch" in values:
+        mode = str(values["dispatch"]).strip().lower()
+        if mode not in DISPATCH_MODES:
+            raise ConfigError(f"dispatch must be one of {', '.join(DISPATCH_MODES)}, got {values['dispatch']!r} "
+                              f"in {where['dispatch']}")
+        settings["dispatch"] = mode
+    if "dispatch_order" in values:
+        order = str(values["dispatch_order"]).strip().lower()
+        if order not in DISPATCH_ORDERS:
+            raise ConfigError(f"dispatch_order must be one of {', '.join(DISPATCH_ORDERS)}, got "
+                              f"{values['dispatch_order']!r} in {where['dispatch_order']}")
+        settings["dispatch_order"] = order
     if "history" in values:
         settings["history"] = _lines(values["history"])
     if "resources" in values:

@@ -21,7 +21,7 @@ from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history import load_history
 from partitioner.history.model import History
-from partitioner.pipeline import PLAN_RUNS, plan_ids
+from partitioner.pipeline import PLAN_RUNS, Planned, plan_ids
 from partitioner.strategies import DEFAULT
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
@@ -80,11 +80,24 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
         (same groups, no Python call per id)
     :param randomize: shuffle inside each list without splitting groups; the seed is recorded in
         :data:`LAST_SEED` and printed to stderr (``PARTITIONER_SEED`` fixes it)
-    :returns: a list per worker; their union is the input
+    :returns: a list per worker, at most one per test id (``concurrency`` beyond the number of ids only
+        costs memory); their union is the input
+    """
+    return plan_partitions(test_ids, concurrency, repository, group_callback, randomize, seed)[0]
+
+
+def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: object = None,
+                    group_callback: Callable[[str], object] | None = None, randomize: bool = False,
+                    seed: int | None = None, warn_serial: bool = True) -> tuple[list[list[str]], Planned | None]:
+    """:func:`partition_tests`, with the plan it rests on (``None`` when there was nothing to plan): what
+    ``partitioner exec`` needs to queue the same groups for dynamic dispatch and to record the plan.
+
+    :param warn_serial: say that serial tests cannot run alone (they can, under dynamic dispatch)
     """
     global LAST_SEED
+    lists = min(concurrency, max(1, len(test_ids)))
     if concurrency < 1 or not test_ids:
-        return [list(test_ids)] + [[] for _ in range(max(0, concurrency - 1))]
+        return [list(test_ids)] + [[] for _ in range(max(0, lists - 1))], None
     grouper: Grouper
     settings = load_settings(Path.cwd())
     if group_callback is not None:
@@ -104,9 +117,11 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
         if collecting:
             gc.enable()
     parts = [list(p.tests) for p in planned.plan.workers]
+    parts += [[] for _ in range(lists - len(parts))]
     if planned.plan.serial:
-        sys.stderr.write(f"partitioner: warning: {len(planned.plan.serial)} serial tests cannot run alone "
-                         "through testr/stestr's own runner; they all go to one worker\n")
+        if warn_serial:
+            sys.stderr.write(f"partitioner: warning: {len(planned.plan.serial)} serial tests cannot run alone "
+                             "through testr/stestr's own runner; they all go to one worker\n")
         lightest = min(range(len(parts)), key=lambda w: (planned.plan.workers[w].predicted_s, w))
         parts[lightest].extend(planned.plan.serial)
     if randomize:
@@ -115,7 +130,7 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
         sys.stderr.write(f"partitioner: randomize seed {LAST_SEED} (set PARTITIONER_SEED to repeat)\n")
         rng = random.Random(LAST_SEED)
         parts = [_shuffle(p, grouper, rng) for p in parts]
-    return parts
+    return parts, planned
 
 
 def testr_partition_tests(self: Any, test_ids: Sequence[str], concurrency: int) -> list[list[str]]:

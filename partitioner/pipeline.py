@@ -106,6 +106,10 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     notes = list(history.warnings)
     if len(table.tests) != len(test_ids):
         notes.append(f"{len(test_ids) - len(table.tests)} duplicate test ids ignored: each id is planned once")
+    if concurrency > max(1, len(table.tests)):  # more workers than tests: the rest would only cost memory
+        notes.append(f"{concurrency} workers asked for, but there are only {len(table.tests)} tests: "
+                     f"planned for {max(1, len(table.tests))}")
+        concurrency = max(1, len(table.tests))
     model = build_cost_model(table, history)
     groups, merges = merge_by_resources(table, [(r.name, r.pattern) for r in settings.resources])
     matcher = (serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial

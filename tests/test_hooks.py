@@ -46,7 +46,7 @@ class TestPartitionTests(testtools.TestCase):
     @given(id_lists(), st.integers(min_value=1, max_value=6), st.booleans())
     def test_union_is_the_input(self, ids: list[str], n: int, randomize: bool) -> None:
         parts = hooks.partition_tests(ids, n, None, by_class, randomize, seed=1)
-        self.assertEqual(n, len(parts))
+        self.assertEqual(min(n, max(1, len(ids))), len(parts))
         self.assertEqual(sorted(ids), sorted(t for p in parts for t in p))
         homes = {}
         for w, part in enumerate(parts):
@@ -105,7 +105,12 @@ class TestPartitionTests(testtools.TestCase):
             self.assertEqual(len(set(keys)), sum(1 for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k))
 
     def test_degenerate_inputs(self) -> None:
-        self.assertEqual([[], []], hooks.partition_tests([], 2))
+        self.assertEqual([[]], hooks.partition_tests([], 2))
+        self.assertEqual([["a.A.t1", "a.A.t2"], []], hooks.partition_tests(["a.A.t1", "a.A.t2"], 2, None, by_class))
+
+    def test_a_huge_concurrency_gives_at_most_a_list_per_test(self) -> None:
+        parts = hooks.partition_tests(["a.A.t1", "a.B.t1", "a.C.t1"], 10_000_000, None, by_class)
+        self.assertEqual([["a.A.t1"], ["a.B.t1"], ["a.C.t1"]], sorted(parts))
 
 
 class TestInstall(testtools.TestCase):

@@ -5,20 +5,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any
 
-import subunit
-
-from partitioner.dispatch import protocol
 from partitioner.dispatch.command import WorkerCommand
 from partitioner.dispatch.relay import Relay
+from partitioner.dispatch.spawn import Spawned, spawn_worker
+from partitioner.run.stream import read_worker_stream
 
 #: seconds the worker's stdout may stay open after it exited (something it started holds it) before SIGKILL
 LINGER_S = 2.0
@@ -36,29 +36,29 @@ class Child:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, command: WorkerCommand, relay: Relay, lane: int) -> Child:
-        ours, theirs = socket.socketpair()
-        try:
-            # the worker leads its own process group, so a signal reaches what its tests started too
-            proc = subprocess.Popen(
-                command.worker_argv(theirs.fileno()), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                env=_child_env(command), start_new_session=True, pass_fds=(theirs.fileno(),),
-            )
-        finally:
-            theirs.close()
-        assert proc.stdout is not None
-        source = proc.stdout
+    def start(cls, command: WorkerCommand, relay: Relay, lane: int, cwd: Path | None = None) -> Child:
+        """Start a worker and read its stdout into ``relay``.
+
+        :raises OSError: it cannot be started
+        """
+        return cls.adopt(spawn_worker(command, cwd), relay, lane)
+
+    @classmethod
+    def adopt(cls, spawned: Spawned, relay: Relay, lane: int) -> Child:
+        """A worker started earlier (:func:`~partitioner.dispatch.spawn.spawn_worker`): read its stdout."""
+        assert spawned.proc.stdout is not None
+        source = spawned.proc.stdout
 
         def read() -> None:
             try:
-                subunit.ByteStreamToStreamResult(source, non_subunit_name="stdout").run(relay)
+                read_worker_stream(source, relay)
             except Exception:  # keep draining so the worker never blocks on a full pipe
                 while source.read(65536):
                     pass
 
         reader = threading.Thread(target=read, name=f"partitioner-lane-{lane}-reader", daemon=True)
         reader.start()
-        return cls(proc, ours, reader)
+        return cls(spawned.proc, spawned.control, reader)
 
     def send(self, **message: object) -> bool:
         """Send one control line; False when the worker's end is closed."""
@@ -70,7 +70,7 @@ class Child:
 
     def poll_message(self, timeout: float) -> dict[str, Any] | None:
         """The next control message from the worker, waiting up to ``timeout`` seconds."""
-        if not self.messages and wait([self.control], timeout):
+        if not self.messages and _readable(self.control, timeout):
             try:
                 data = self.control.recv(65536)
             except OSError:
@@ -112,9 +112,8 @@ class Child:
         self.control.close()
 
 
-def _child_env(command: WorkerCommand) -> dict[str, str]:
-    env = command.environ(os.environ)
-    env.pop(protocol.KEY_ENV, None)  # the tests have no business with the dispatcher's key
-    return env
-
-
+def _readable(sock: socket.socket, timeout: float) -> bool:
+    try:
+        return bool(select.select([sock], [], [], timeout)[0])
+    except (OSError, ValueError):  # closed under us: let recv say so
+        return True

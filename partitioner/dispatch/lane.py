@@ -25,44 +25,64 @@ do not count, as with ``subunit.run``), 1 otherwise, 128 + N when stopped by sig
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shlex
 import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
-from multiprocessing.connection import Client, Connection
-from typing import IO, Any, NoReturn
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from partitioner.dispatch import protocol
-from partitioner.dispatch.child import Child
 from partitioner.dispatch.command import RUNNERS, WorkerCommand, recognise
-from partitioner.dispatch.relay import Relay
+from partitioner.dispatch.spawn import Spawned, spawn_worker
 from partitioner.errors import UsageError
 from partitioner.run.signals import Interrupt, describe_exit
-from partitioner.run.stream import MergedOutput
+
+if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
+    from multiprocessing.connection import Connection
+
+    from partitioner.dispatch.child import Child
+    from partitioner.dispatch.relay import Sink
 
 PROG = "partitioner.dispatch.lane"
+USAGE = f"python -m {PROG} --connect ADDRESS --lane N [--grace S] -- INNER ..."
 #: seconds between passing a signal on to the worker and SIGKILL
 GRACE_S = 3.0
+#: seconds a worker that closed its control socket mid-group gets to exit by itself before SIGKILL
+EXIT_S = 2.0
 _POLL_S = 0.05
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message}; see `python -m {PROG} --help`")
+def parse_args(words: Sequence[str]) -> tuple[str, int, float, list[str]]:
+    """``(address, lane, grace, inner command)`` from the command line.
 
+    Parsed by hand (argparse costs the lane start-up time for four options).
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, usage=f"python -m {PROG} --connect ADDRESS --lane N [--grace S] -- INNER ...",
-                     description="One lane of a dynamic run: a pull worker fed by the dispatcher.")
-    parser.add_argument("--connect", required=True, metavar="ADDRESS", help="the dispatcher's socket")
-    parser.add_argument("--lane", required=True, type=int, metavar="N", help="this lane's number (worker-N)")
-    parser.add_argument("--grace", type=float, default=GRACE_S, metavar="S",
-                        help="seconds a signalled worker gets before SIGKILL (default: %(default)s)")
-    return parser
+    :raises UsageError: a missing or bad option
+    """
+    cut = list(words).index("--") if "--" in words else len(words)
+    options, inner = list(words[:cut]), list(words[cut + 1:])
+    values: dict[str, str] = {}
+    while options:
+        name = options.pop(0)
+        if name in ("-h", "--help"):
+            raise UsageError(f"usage: {USAGE} (the dispatcher's key in {protocol.KEY_ENV})")
+        if name not in ("--connect", "--lane", "--grace") or not options:
+            raise UsageError(f"unexpected {name!r}; usage: {USAGE}")
+        values[name] = options.pop(0)
+    missing = [n for n in ("--connect", "--lane") if n not in values]
+    if missing:
+        raise UsageError(f"the following arguments are required: {', '.join(missing)}; usage: {USAGE}")
+    try:
+        lane, grace = int(values["--lane"]), float(values.get("--grace", GRACE_S))
+    except ValueError as exc:
+        raise UsageError(f"--lane wants a whole number and --grace seconds ({exc}); usage: {USAGE}") from None
+    return values["--connect"], lane, grace, inner
 
 
 class Gone(Exception):
@@ -70,18 +90,30 @@ class Gone(Exception):
 
 
 class Lane:
-    """One lane's life: connect, run groups through pull workers, account for every test, leave."""
+    """One lane's life: run groups through pull workers, account for every test, leave.
 
-    def __init__(self, index: int, conn: Connection, command: WorkerCommand, output: MergedOutput,
-                 stderr: IO[str], interrupt: Interrupt, grace: float = GRACE_S) -> None:
+    :param index: the lane's number (its ``worker-N``)
+    :param command: the inner command the workers stand in for
+    :param output: where the lane's events go
+    :param name: how its lines on stderr start (default ``partitioner.dispatch.lane N``)
+    :param cwd: the workers' working directory (default: ours)
+    """
+
+    def __init__(self, index: int, command: WorkerCommand, output: Sink, stderr: IO[str], interrupt: Interrupt,
+                 grace: float = GRACE_S, name: str | None = None, cwd: Path | None = None) -> None:
+        from partitioner.dispatch.relay import Relay
+
         self.index = index
-        self.conn = conn
         self.command = command
         self.relay = Relay(output)
         self.stderr = stderr
         self.interrupt = interrupt
         self.grace = grace
+        self.name = name or f"{PROG} {index}"
+        self.cwd = cwd
+        self.conn: Connection | None = None
         self.child: Child | None = None
+        self._ready = False
         #: every id this lane is responsible for (handed to it and not handed back) -> its group
         self.held: dict[str, str] = {}
         #: something other than a failed test went wrong (a dead worker, a lost dispatcher)
@@ -90,26 +122,44 @@ class Lane:
         self.broken = ""
         self.gone = False
         self._awaiting = False  # a request is out whose reply has not been read
+        self._sending = threading.Lock()  # the reader thread sends progress on the same connection
         self._told_interrupt = False
         self._fate = "was never started"
 
     def say(self, line: str) -> None:
         """One ``partitioner.dispatch.lane N: ...`` line on stderr."""
         with contextlib.suppress(OSError, ValueError):
-            self.stderr.write(f"{PROG} {self.index}: {line}\n")
+            self.stderr.write(f"{self.name}: {line}\n")
             self.stderr.flush()
+
+    def adopt(self, spawned: Spawned) -> None:
+        """Take a worker started before the lane connected (it loads the suite meanwhile)."""
+        from partitioner.dispatch.child import Child
+
+        self.child = Child.adopt(spawned, self.relay, self.index)
+        self._ready = False
+
+    def kill_child(self) -> None:
+        """End the worker at once (the lane itself is failing)."""
+        if self.child is not None:
+            child, self.child = self.child, None
+            child.signal(signal.SIGKILL)
+            child.reap()
 
     # -- the conversation with the dispatcher ----------------------------------------------------
 
     def _send(self, op: str, **fields: Any) -> None:
+        assert self.conn is not None
         try:
-            protocol.send(self.conn, op, **fields)
+            with self._sending:
+                protocol.send(self.conn, op, **fields)
         except (OSError, ValueError) as exc:
             raise Gone(str(exc)) from None
 
     def _receive(self, timeout: float | None) -> dict[str, Any] | None:
         """The reply to the request that is out; ``None`` after ``timeout`` seconds or on a signal
         (``timeout`` None: wait until a reply or a signal)."""
+        assert self.conn is not None
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.conn.poll(_POLL_S):
             if timeout is None and self.interrupt.signum is not None:
@@ -131,24 +181,29 @@ class Lane:
         self._awaiting = True
         return self._receive(None)
 
-    def run(self) -> int:
-        """The whole life of the lane; returns its exit status."""
+    def run(self, conn: Connection) -> int:
+        """The whole life of the lane on the dispatcher connection ``conn``; returns its exit status."""
+        self.conn = conn
         try:
             # load the suite before asking for work: loading overlaps on every lane
-            if self._ask("hello", lane=self.index, pid=os.getpid()) is not None and \
-                    self._ensure_child() is not None:
+            welcome = self._ask("hello", lane=self.index, pid=os.getpid())
+            if welcome is not None and welcome.get("track"):
+                self.relay.before = self._progress
+            if welcome is not None and self._ensure_child() is not None:
                 self._loop()
         except Gone as exc:
             self.gone = True
             self.trouble = True
             self.say(f"the dispatcher went away ({exc}); ending")
-        with contextlib.suppress(Gone):
+        try:
             if self._awaiting and not self.gone:  # a signal cut the wait: the reply may hold a group
                 reply = self._receive(self.grace + 5.0)
                 if reply is not None and reply["op"] == "group":
                     self.held.update(dict.fromkeys(map(str, reply["tests"]), str(reply["key"])))
                 elif reply is not None and reply["op"] == "report":
                     self._write_reports(reply["items"])
+        except Gone:
+            pass
         self._end_child()
         self._account()
         if not self.gone:
@@ -166,6 +221,12 @@ class Lane:
         if self.interrupt.signum is not None:
             return 128 + self.interrupt.signum
         return 1 if self.trouble or self.broken or self.relay.synthetic else 0
+
+    def _progress(self, test_id: str, status: str) -> None:
+        """Tell the dispatcher before the event is written (it decides what a lost lane ran on this)."""
+        key = "started" if status == "inprogress" else "finished"
+        with contextlib.suppress(Gone):
+            self._send("progress", **{key: [test_id]})
 
     def _leave_reason(self) -> str:
         if self.interrupt.signum is not None:
@@ -190,6 +251,9 @@ class Lane:
             if reply["op"] == "report":
                 self._write_reports(reply["items"])
                 continue
+            if reply["op"] == "idle":  # a group may still come back from a lost lane: tear down now, then wait
+                self._end_child()
+                continue
             if reply["op"] != "group":
                 raise Gone(f"it sent {reply['op']!r} where a group, report or stop was due")
             key, tests = str(reply["key"]), [str(t) for t in reply["tests"]]
@@ -207,20 +271,24 @@ class Lane:
     def _ensure_child(self) -> Child | None:
         """The running worker, or a new one that has loaded the suite; ``None`` (and :attr:`broken`) when
         it cannot be started."""
-        if self.child is not None and self.child.alive():
+        from partitioner.dispatch.child import Child
+
+        if self.child is not None and self.child.alive() and self._ready:
             return self.child
-        if self.child is not None:  # it died between groups, after its last group was done
+        if self.child is not None and not self.child.alive() and self._ready:  # it died between groups
             self._reap("between groups")
-        try:
-            child = Child.start(self.command, self.relay, self.index)
-        except OSError as exc:
-            self._broken(f"cannot start the test process `{self.command.describe()}`: "
-                                f"{exc.strerror or exc}")
-            return None
-        self.child = child
+        if self.child is None:
+            try:
+                self.child = Child.start(self.command, self.relay, self.index, self.cwd)
+            except OSError as exc:
+                self._broken(f"cannot start the test process `{self.command.describe()}`: "
+                             f"{exc.strerror or exc}")
+                return None
+        child = self.child
         while self.interrupt.signum is None:
             message = child.poll_message(_POLL_S)
             if message is not None and "ready" in message:
+                self._ready = True
                 return child
             if message is not None or not child.alive():
                 self.child = None
@@ -260,6 +328,8 @@ class Lane:
         """The worker died during group ``key``: fail what was running, hand back what never started."""
         assert self.child is not None
         child, self.child = self.child, None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.proc.wait(EXIT_S)  # its control socket closed: it is most likely exiting
         if child.alive():  # it closed its control socket but lives on: not a worker we can trust
             child.signal(signal.SIGKILL)
         child.reap()
@@ -307,7 +377,7 @@ class Lane:
                 with contextlib.suppress(Gone):
                     self._tell_interrupt()
             elif signalled_at is not None and not killed and (
-                    time.monotonic() - signalled_at > self.grace or self.interrupt.count > 1):
+                    time.monotonic() - signalled_at > self.grace or self.interrupt.repeated):
                 killed = True
                 child.signal(signal.SIGKILL)
             time.sleep(_POLL_S)
@@ -342,8 +412,10 @@ class Lane:
             self.say(f"{len(items)} test(s) the dispatcher could not run are recorded as failures")
 
 
-def _fail_share(command: WorkerCommand, output: MergedOutput, reason: str) -> int:
+def _fail_share(command: WorkerCommand, output: Sink, reason: str) -> int:
     """The dispatcher is unreachable: fail this worker's static share (its --load-list), if it has one."""
+    from partitioner.dispatch.relay import Relay
+
     if command.load_list is None:
         return 0
     try:
@@ -360,14 +432,15 @@ def _fail_share(command: WorkerCommand, output: MergedOutput, reason: str) -> in
 
 def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
          stderr: IO[str] | None = None) -> int:
-    """Run one lane; returns its exit status."""
+    """Run one lane; returns its exit status.
+
+    The worker starts first, so that its start-up and suite loading overlap the lane's own imports and
+    its handshake with the dispatcher.
+    """
     err = stderr if stderr is not None else sys.stderr
     out = stdout if stdout is not None else sys.stdout.buffer
-    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        cut = words.index("--") if "--" in words else len(words)
-        args = build_parser().parse_args(words[:cut])
-        inner = words[cut + 1:]
+        address, index, grace, inner = parse_args(list(sys.argv[1:] if argv is None else argv))
         command = recognise(inner)
         if command is None:
             raise UsageError(f"cannot stand in for `{shlex.join(inner) or '(no inner command)'}`: a pull worker "
@@ -378,17 +451,33 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return exc.exit_code
+    try:
+        spawned: Spawned | None = spawn_worker(command)
+    except OSError:
+        spawned = None  # the lane says why when it needs the worker
+    from multiprocessing.connection import Client
+
+    from partitioner.run.stream import MergedOutput
+
     output = MergedOutput(out)
     try:
-        conn = Client(args.connect, family=protocol.FAMILY, authkey=bytes.fromhex(key))
+        conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
     except (OSError, EOFError, ValueError) as exc:
-        reason = f"not run: lane {args.lane} could not reach the dispatcher at {args.connect} ({exc})"
+        if spawned is not None:
+            spawned.kill()
+        reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
         failed = _fail_share(command, output, reason)
-        err.write(f"{PROG} {args.lane}: error: cannot reach the dispatcher at {args.connect}: {exc}"
+        err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
                   f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
         return 1
     with Interrupt() as interrupt, conn:
-        return Lane(args.lane, conn, command, output, err, interrupt, args.grace).run()
+        lane = Lane(index, command, output, err, interrupt, grace)
+        if spawned is not None:
+            lane.adopt(spawned)
+        try:
+            return lane.run(conn)
+        finally:
+            lane.kill_child()  # only when run() failed with an exception: it ends its worker itself
 
 
 if __name__ == "__main__":

@@ -5,8 +5,11 @@ in the environment (:data:`KEY_ENV`; never on a command line, where ``ps`` shows
 objects sent with ``send_bytes`` (no pickle), each with an ``op``:
 
 lane -> dispatcher: ``hello`` (lane, pid), ``next`` (done: the key it finished, or null), ``crash`` (key,
-unstarted, why), ``interrupt`` (why), ``leave`` (why).
-dispatcher -> lane: ``welcome``; for ``next``: ``group`` (key, tests, attempt), ``report`` (items:
+unstarted, why), ``interrupt`` (why), ``leave`` (why), and when the welcome asked for it ``progress``
+(started, finished: test ids), sent before the lane writes those events, with no reply.
+dispatcher -> lane: ``welcome`` (track: whether to send ``progress``); for ``next``: ``group`` (key, tests,
+attempt), ``idle`` (nothing now, other lanes still hold groups: end the test process and ask again),
+``report`` (items:
 [[id, reason], ...]) or ``stop`` (reason); for ``leave``: ``report``; ``error`` (message) before it
 drops a lane that broke the protocol.
 """

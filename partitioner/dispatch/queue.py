@@ -1,13 +1,25 @@
-"""The dispatch queue: whole groups, longest predicted cost first, ties by key; pure, no I/O.
+"""The dispatch queue: whole groups, in suite order or longest predicted cost first; pure, no I/O.
 
 A :class:`Queue` holds the parallel items (handed to whichever lane is idle, in order) and the serial
 items (handed one at a time once no parallel group is running). Build it from ``(key, cost, tests)``
 triples with :func:`order_queue`, or from a grouped table and a cost model with :func:`queue_from_costs`.
+
+Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
+
+* ``suite`` (the default): the groups in suite order, each at its first test; suite order is id order, as
+  unittest's discovery sorts modules, classes and methods (testr and stestr hand their ids over unordered).
+  Every lane then hands its worker groups in suite order, so each worker process runs its tests in
+  the same relative order plain stestr or testr would (each of their workers runs its share in suite
+  order): a suite whose tests depend on what ran before them in the same process (leftover global state,
+  as tempest's own unit tests have) gives the same results. Balancing is still dynamic: whoever is idle
+  takes the next group.
+* ``cost``: longest predicted first, ties by key (list scheduling in LPT order): the best balance, since
+  the small groups come last and fill the gaps; for suites whose tests do not depend on their order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from partitioner.costmodel import CostModel
@@ -29,6 +41,10 @@ class WorkItem:
     tests: tuple[str, ...]
     cost: float
     serial: bool = False
+
+
+#: the dispatch orders (see the module docstring); the first is the default
+ORDERS = ("suite", "cost")
 
 
 def _order(item: WorkItem) -> tuple[float, str]:
@@ -75,11 +91,16 @@ class Queue:
 
 
 def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
-                serial: Iterable[tuple[str, float, Sequence[str]]] = ()) -> Queue:
-    """A queue from ``(key, cost, tests)`` triples: parallel longest first (ties by key), serial by key.
+                serial: Iterable[tuple[str, float, Sequence[str]]] = (), order: str = "cost",
+                positions: Mapping[str, int] | None = None) -> Queue:
+    """A queue from ``(key, cost, tests)`` triples: parallel longest first (ties by key), or in suite order,
+    serial by key (likewise).
 
     Empty groups are left out.
 
+    :param order: ``cost`` (longest first) or ``suite`` (by ``positions``: each group at its first test)
+    :param positions: test id -> its place in the suite's listing (``suite`` order; an id without one sorts
+        after those with one, by key)
     :raises InputError: a key or a test id appears twice, or a cost is negative or not a number
     """
     def items(triples: Iterable[tuple[str, float, Sequence[str]]], is_serial: bool) -> list[WorkItem]:
@@ -91,20 +112,36 @@ def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
                 out.append(WorkItem(key, tuple(tests), float(cost), is_serial))
         return out
 
+    if order not in ORDERS:
+        raise InputError(f"unknown dispatch order {order!r}; choose one of: {', '.join(ORDERS)}")
+    if order == "suite":
+        place = positions or {}
+        last = len(place)
+
+        def at(item: WorkItem) -> tuple[int, str]:
+            return (min((place.get(t, last) for t in item.tests), default=last), item.key)
+
+        return Queue(tuple(sorted(items(parallel, False), key=at)), tuple(sorted(items(serial, True), key=at)))
     return Queue(tuple(sorted(items(parallel, False), key=_order)),
                  tuple(sorted(items(serial, True), key=lambda item: item.key)))
 
 
-def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable | None = None) -> Queue:
+def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable | None = None,
+                     order: str = "cost", listing: Sequence[str] | None = None) -> Queue:
     """The queue for groups priced by a cost model (history; class means and test counts where there is none).
 
     :param parallel: the groups that may run side by side (resource-merged groups already joined)
     :param model: the cost model built for these ids
     :param serial: the groups that must run alone (the ``serial`` option), if any
+    :param order: ``cost`` or ``suite`` (see the module docstring)
+    :param listing: the test ids in suite order (``suite`` order; default: sorted ids, as discovery sorts)
     """
     def triples(table: GroupTable) -> Iterator[tuple[str, float, Sequence[str]]]:
         costs = model.group_costs(table)
         for group, cost in zip(table, costs.cost, strict=True):
             yield group.key, cost, group.tests
 
-    return order_queue(triples(parallel), triples(serial) if serial is not None else ())
+    positions = {t: n for n, t in enumerate(listing)} if listing is not None else None
+    if order == "suite" and positions is None:
+        positions = {t: n for n, t in enumerate(sorted(t for g in (*parallel, *(serial or ())) for t in g.tests))}
+    return order_queue(triples(parallel), triples(serial) if serial is not None else (), order, positions)

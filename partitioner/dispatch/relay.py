@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import testtools
 
-from partitioner.run.stream import MergedOutput
 from partitioner.statuses import FAILING, FINAL
 
 _TEXT = "text/plain;charset=utf8"
+
+
+class Sink(Protocol):
+    """**Protocol:** where a lane's events go: its own stdout (a
+    :class:`~partitioner.run.stream.MergedOutput`), or, for a lane inside the runner, its tagged stream."""
+
+    def status(self, **event: Any) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 class Relay(testtools.StreamResult):
@@ -21,12 +30,16 @@ class Relay(testtools.StreamResult):
     :ivar synthetic: how many failures :meth:`fail` wrote
     """
 
-    def __init__(self, output: MergedOutput) -> None:
+    def __init__(self, output: Sink) -> None:
         super().__init__()
         self.output = output
         self.last: dict[str, str] = {}
         self.failed = False
         self.synthetic = 0
+        #: called with (test id, status) before a test's ``inprogress`` or final event is passed on
+        self.before: Callable[[str, str], None] | None = None
+        #: listed ids that ran as scenarios (``id(scenario)`` reported a final status)
+        self.scenarios: set[str] = set()
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
@@ -35,17 +48,23 @@ class Relay(testtools.StreamResult):
         if test_id is not None and test_status is not None:
             self.last[test_id] = test_status
             self.failed = self.failed or test_status in FAILING
+            if "(" in test_id and test_status in FINAL:  # testscenarios runs a listed id as id(scenario)
+                self.scenarios.add(test_id.partition("(")[0])
+            if self.before is not None and (test_status == "inprogress" or test_status in FINAL):
+                self.before(test_id, test_status)
         self.output.status(test_id=test_id, test_status=test_status, test_tags=test_tags, runnable=runnable,
                            file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
                            route_code=route_code, timestamp=timestamp)
 
     def finished(self, test_id: str) -> bool:
-        """The test reported a final status."""
-        return self.last.get(test_id) in FINAL
+        """The test reported a final status (itself, or as scenarios: ``id(scenario)``)."""
+        return self.last.get(test_id) in FINAL or test_id in self.scenarios
 
     def fail(self, test_id: str, reason: str) -> None:
         """Write ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""
         now = datetime.datetime.now(datetime.timezone.utc)
+        if self.before is not None:
+            self.before(test_id, "fail")
         if self.last.get(test_id) != "inprogress":
             self.output.status(test_id=test_id, test_status="inprogress", timestamp=now)
         self.output.status(test_id=test_id, test_status="fail", file_name="reason", file_bytes=reason.encode(),

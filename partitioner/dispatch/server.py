@@ -23,7 +23,7 @@ from typing import Any
 
 from partitioner.dispatch import protocol
 from partitioner.dispatch.queue import Queue
-from partitioner.dispatch.state import Assign, DispatchError, DispatchState, Outcome, Report, Stop, Wait
+from partitioner.dispatch.state import Assign, DispatchError, DispatchState, Idle, Outcome, Report, Stop, Wait
 
 _WAIT_S = 0.5
 
@@ -35,13 +35,16 @@ class Dispatcher:
     :param lanes: how many lanes the host starts
     :param max_kills: test processes a group may kill before its remaining tests are reported
     :param reported: for a lane that went away, which of its group's ids the host saw a result for
+    :param track: ask lanes to say which tests started and finished before they write them (for a host
+        that cannot see their streams; see :mod:`partitioner.dispatch.state`)
     :param clock: a monotonic clock (the hand-out log's times)
     """
 
     def __init__(self, queue: Queue, lanes: int, *, max_kills: int = 2,
-                 reported: Callable[[int, Sequence[str]], Iterable[str]] | None = None,
+                 reported: Callable[[int, Sequence[str]], Iterable[str]] | None = None, track: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.state = DispatchState(queue, lanes, clock=clock, max_kills=max_kills, reported=reported)
+        self.track = track
         self.authkey = os.urandom(32)
         self._dir = tempfile.mkdtemp(prefix="partitioner-dispatch-")  # mode 0700: only we can connect
         self.address = os.path.join(self._dir, "socket")
@@ -50,6 +53,7 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
         self._conns: set[Connection] = set()
         self._closing = False
+        self._idle: set[int] = set()  # lanes told to wind their test process down while the others finish
         #: one line per protocol problem (a lane that broke the protocol is dropped)
         self.problems: list[str] = []
 
@@ -80,6 +84,11 @@ class Dispatcher:
         """What happened so far (every hand-out, the reports, what is still pending)."""
         with self._cond:
             return self.state.outcome()
+
+    def left(self) -> int:
+        """How many groups are still queued (not handed out yet)."""
+        with self._cond:
+            return self.state.left()
 
     def fates(self) -> dict[str, str]:
         """Each queued id's fate so far (see :mod:`partitioner.dispatch.state`)."""
@@ -145,7 +154,7 @@ class Dispatcher:
             with self._cond:
                 self.state.join(hello["lane"])
             lane = hello["lane"]
-            protocol.send(conn, "welcome")
+            protocol.send(conn, "welcome", track=self.track)
             while not left:
                 left = self._handle(conn, lane, protocol.recv(conn))
         except (EOFError, OSError):
@@ -174,10 +183,18 @@ class Dispatcher:
                     self._cond.notify_all()
                 while True:
                     reply = self.state.take(lane) if not self._closing else Stop("the dispatcher is closing")
-                    if not isinstance(reply, Wait):
+                    if isinstance(reply, Idle) and lane not in self._idle:
+                        self._idle.add(lane)  # said once; after that the lane waits here like for a serial group
+                        break
+                    if not isinstance(reply, (Wait, Idle)):
+                        self._idle.discard(lane)
                         break
                     self._cond.wait(_WAIT_S)
             self._reply(conn, reply)
+        elif op == "progress":
+            with self._cond:
+                self.state.progress(lane, [str(t) for t in message.get("started", ())],
+                                    [str(t) for t in message.get("finished", ())])
         elif op == "crash":
             with self._cond:
                 self.state.crash(lane, str(message["key"]), [str(t) for t in message["unstarted"]],
@@ -196,7 +213,7 @@ class Dispatcher:
         return False
 
     @staticmethod
-    def _reply(conn: Connection, reply: Assign | Report | Stop | Wait) -> None:
+    def _reply(conn: Connection, reply: Assign | Report | Stop | Wait | Idle) -> None:
         if isinstance(reply, Assign):
             h = reply.handout
             protocol.send(conn, "group", key=h.key, tests=list(h.tests), attempt=h.attempt)
@@ -204,6 +221,8 @@ class Dispatcher:
             protocol.send(conn, "report", items=[list(item) for item in reply.items])
         elif isinstance(reply, Stop):
             protocol.send(conn, "stop", reason=reply.reason)
+        elif isinstance(reply, Idle):
+            protocol.send(conn, "idle")
         else:  # pragma: no cover - Wait never leaves _handle
             raise AssertionError(reply)
 

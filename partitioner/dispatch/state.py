@@ -17,6 +17,12 @@ Every queued id ends in exactly one fate (:meth:`DispatchState.fates`):
 A test process that dies mid-group fails the test it was running (the lane writes that); the group's
 tests that never started go back to the front of the queue, once: a group that killed ``max_kills``
 processes is not handed out again, its remaining tests are reported instead.
+
+A lane that goes away without leaving (killed with SIGKILL) cannot say which of its tests it wrote. When
+the host cannot see its stream (``reported`` is not given: testr or stestr read it), lanes tell
+:meth:`DispatchState.progress` that a test started or finished *before* they pass its event on: a test
+that had started goes to ``pending`` (the host writes its failure on that lane's stream when it has read
+it to the end), only tests that never started go back to the queue, and so no test is stored twice.
 """
 
 from __future__ import annotations
@@ -88,13 +94,19 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Idle:
+    """Reply: the queue is empty but other lanes still hold groups, which may come back (a lane lost with
+    them): end your test process now (its last class's teardown runs now, not at the end) and ask again."""
+
+
+@dataclass(frozen=True)
 class Stop:
     """Reply: no more work for you; end your test process and leave."""
 
     reason: str
 
 
-Reply = Assign | Report | Wait | Stop
+Reply = Assign | Report | Wait | Idle | Stop
 
 
 @dataclass(frozen=True)
@@ -140,6 +152,9 @@ class DispatchState:
     _reports: list[tuple[str, str]] = field(default_factory=list, init=False)
     _reported: list[tuple[int, str, str]] = field(default_factory=list, init=False)
     _kills: dict[tuple[bool, str], int] = field(default_factory=dict, init=False)
+    _started: dict[int, set[str]] = field(default_factory=dict, init=False)
+    _finished: dict[int, set[str]] = field(default_factory=dict, init=False)
+    _orphans: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self._todo = deque(self.queue.items)
@@ -163,6 +178,10 @@ class DispatchState:
         """Lanes connected and not gone."""
         return self._joined - set(self._gone)
 
+    def left(self) -> int:
+        """How many groups are still queued (retries included), parallel and serial."""
+        return len(self._todo) + len(self._serial)
+
     def take(self, lane: int) -> Reply:
         """What ``lane`` (idle) does next: reports to write first, then the next group, else wait or stop."""
         self._check_idle(lane)
@@ -176,6 +195,8 @@ class DispatchState:
             if self._inflight:
                 return Wait()
             return Assign(self._hand(lane, self._serial.popleft()))
+        if self._inflight:
+            return Idle()
         return Stop("the queue is empty")
 
     def finish(self, lane: int, key: str) -> Handout:
@@ -229,6 +250,11 @@ class DispatchState:
             self._serial.clear()
         return Report(self._hand_reports(lane))
 
+    def progress(self, lane: int, started: Iterable[str] = (), finished: Iterable[str] = ()) -> None:
+        """``lane`` is about to write that these tests started, or finished (see the module doc)."""
+        self._started.setdefault(lane, set()).update(started)
+        self._finished.setdefault(lane, set()).update(finished)
+
     def lose(self, lane: int, why: str) -> None:
         """``lane`` went away without leaving (its connection dropped)."""
         if lane in self._gone:
@@ -241,7 +267,7 @@ class DispatchState:
 
     def outcome(self) -> Outcome:
         """A snapshot of what happened so far."""
-        pending = list(self._reports)
+        pending = [*self._orphans, *self._reports]
         for item in (*self._todo, *self._serial):
             pending.extend((t, "not run: the dispatcher closed before this test was handed to a worker")
                            for t in item.tests)
@@ -300,8 +326,14 @@ class DispatchState:
     def _lose(self, lane: int, why: str) -> None:
         index = self._inflight[lane]
         tests = self._log[index].tests
-        seen = set(self.reported(lane, tests)) if self.reported is not None else set()
-        self._crash(lane, index, [t for t in tests if t not in seen], f"lane {lane} went away ({why})", LOST)
+        if self.reported is not None:
+            started = seen = set(self.reported(lane, tests))
+        else:
+            seen = self._finished.get(lane, set())
+            started = seen | self._started.get(lane, set())
+        self._orphans.extend((t, f"lane {lane} went away ({why}) while this test was running")
+                             for t in tests if t in started and t not in seen)
+        self._crash(lane, index, [t for t in tests if t not in started], f"lane {lane} went away ({why})", LOST)
 
     def _crash(self, lane: int, index: int, unstarted: Sequence[str], why: str, outcome: str) -> Handout:
         handout = self._log[index]

@@ -39,7 +39,6 @@ import socket
 import stat
 import sys
 import threading
-import time
 import unittest
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -149,6 +148,7 @@ class _Started(StreamResult):
     def __init__(self) -> None:
         super().__init__()
         self.ids: set[str] = set()
+        self.scenarios: set[str] = set()
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
@@ -156,6 +156,8 @@ class _Started(StreamResult):
                route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
         if test_id is not None and test_status not in (None, "exists"):
             self.ids.add(test_id)
+            if "(" in test_id:  # testscenarios' WithScenarios runs a listed id as id(scenario) ids
+                self.scenarios.add(test_id.partition("(")[0])
 
 
 class GroupRunner:
@@ -205,7 +207,7 @@ class GroupRunner:
             self.writer.status(test_id=case.id(), test_status="exists")
         unittest.TestSuite(cases).run(self.result)
         for case in cases:  # unittest skips a class whose setUpClass failed without a word: say so
-            if case.id() not in self._started.ids:
+            if case.id() not in self._started.ids and case.id() not in self._started.scenarios:
                 self._fail(case.id(), self._why_not_run(case))
 
     def _why_not_run(self, case: unittest.TestCase) -> str:
@@ -276,16 +278,26 @@ class Control:
                 self._sock.sendall(json.dumps(message).encode() + b"\n")
 
 
+#: bound once, at import: the tests this process runs may patch ``os`` and ``time`` (``mock.patch("time.sleep")``
+#: is common), and the watch thread must neither see their fakes nor show up in their call records
+_getppid, _getpgrp, _getpid, _killpg, _exit = os.getppid, os.getpgrp, os.getpid, os.killpg, os._exit
+
+
 def watch_parent(parent: int, poll_s: float = 0.2) -> None:
     """Start a daemon thread that ends this process (and its process group, when it leads one) once its
-    parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one."""
+    parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one.
+
+    It waits on an event of its own (not ``time.sleep``) and calls functions bound at import, so tests that
+    patch ``time`` or ``os`` neither break it nor see its calls.
+    """
+    pause = threading.Event()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_s)
-        if os.getpgrp() == os.getpid():
-            os.killpg(os.getpid(), signal.SIGKILL)
-        os._exit(1)
+        while _getppid() == parent:
+            pause.wait(poll_s)
+        if _getpgrp() == _getpid():
+            _killpg(_getpid(), signal.SIGKILL)
+        _exit(1)
 
     threading.Thread(target=watch, name="partitioner-parent-watch", daemon=True).start()
 
@@ -349,15 +361,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         teardown = True
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
+    except (BrokenPipeError, ConnectionResetError):
+        _gone()
     except LoadError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         teardown = True
         return 1
     finally:
-        with contextlib.suppress(KeyboardInterrupt):
-            runner_.finish(teardown)
-            sys.stdout.flush()
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                runner_.finish(teardown)
+                sys.stdout.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            _gone()
     return 0
+
+
+def _gone() -> NoReturn:
+    """Our stdout's reader (the lane) is gone: nobody can record anything more, so end without a word, as the
+    parent watch would a moment later (and without the flush at exit that would fail again)."""
+    if os.getpgrp() == os.getpid():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(1)
 
 
 if __name__ == "__main__":

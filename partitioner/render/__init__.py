@@ -1,7 +1,8 @@
 """Renderings of what partitioner computed, one module per output; what every command writes goes through here.
 
 Plans: :mod:`.table` (people), :mod:`.json` (versioned JSON), :mod:`.workerfile` (``stestr --worker-file``),
-:mod:`.loadlists` (one id file per worker). Other commands' outputs: :mod:`.explain`, :mod:`.races`,
+:mod:`.loadlists` (one id file per worker); :mod:`.dispatch` (the queue and its expected timeline, which the
+table and JSON show under dynamic dispatch). Other commands' outputs: :mod:`.explain`, :mod:`.races`,
 :mod:`.summary`. :func:`open_output` and :data:`FORMAT_VERSION` (defined in :mod:`.output`, which the
 renderers import) are the one way to open an output and the one JSON version.
 """
@@ -13,6 +14,8 @@ from typing import IO, Protocol
 
 from partitioner.grouping import Group
 from partitioner.plan import Plan
+from partitioner.render.dispatch import DispatchView as DispatchView
+from partitioner.render.dispatch import dynamic_view as dynamic_view
 from partitioner.render.json import plan_to_dict as plan_to_dict
 from partitioner.render.json import render_json as render_json
 from partitioner.render.loadlists import write_load_lists as write_load_lists
@@ -35,3 +38,5 @@ RENDERERS: Mapping[str, Renderer] = {
     "json": render_json,
     "stestr-worker-file": render_worker_file,
 }
+#: the renderings that also show a plan under dynamic dispatch: they take ``dispatch=DispatchView``
+DISPATCH_RENDERERS = frozenset({"table", "json"})

@@ -8,6 +8,7 @@ from typing import IO
 
 from partitioner.grouping import Group
 from partitioner.plan import Plan
+from partitioner.render.dispatch import DispatchView, dispatch_to_dict
 from partitioner.render.output import FORMAT_VERSION
 
 
@@ -16,8 +17,12 @@ def _r(value: float) -> float:
     return round(value, 3)
 
 
-def plan_to_dict(plan: Plan) -> dict[str, object]:
-    """The JSON document for a plan (``format_version`` :data:`~partitioner.render.output.FORMAT_VERSION`)."""
+def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, object]:
+    """The JSON document for a plan (``format_version`` :data:`~partitioner.render.output.FORMAT_VERSION`).
+
+    ``dispatch`` is ``{"mode": "static"}``, or under dynamic dispatch the queue and its simulated timeline
+    (:func:`~partitioner.render.dispatch.dispatch_to_dict`); the static partitions stay, as the fallback.
+    """
     return {
         "format_version": FORMAT_VERSION,
         "strategy": plan.strategy,
@@ -39,10 +44,11 @@ def plan_to_dict(plan: Plan) -> dict[str, object]:
         "merged_groups": [{"group": m.key, "resources": list(m.resources), "members": list(m.members)}
                           for m in plan.merged],
         "warnings": list(plan.warnings),
+        "dispatch": dispatch_to_dict(dispatch),
     }
 
 
-def render_json(plan: Plan, out: IO[str], groups: Sequence[Group] = ()) -> None:
+def render_json(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:
     """Write :func:`plan_to_dict` as indented JSON."""
-    json.dump(plan_to_dict(plan), out, indent=1, ensure_ascii=False)
+    json.dump(plan_to_dict(plan, dispatch), out, indent=1, ensure_ascii=False)
     out.write("\n")

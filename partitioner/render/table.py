@@ -7,19 +7,25 @@ from typing import IO
 
 from partitioner.grouping import Group
 from partitioner.plan import Plan
+from partitioner.render.dispatch import DispatchView, render_dispatch_table
 
 
-def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = ()) -> None:
-    """One row per worker (and the serial phase), then the plan's figures, merges and warnings."""
+def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:
+    """One row per worker (and the serial phase), then the plan's figures, merges and warnings; under dynamic
+    dispatch the expected lanes and the queue instead of the workers' shares."""
     unit = "s" if plan.has_history else " tests"
-    out.write(f"{'worker':>6}  {'groups':>6}  {'tests':>6}  {'predicted':>12}\n")
-    for p in plan.workers:
-        out.write(f"{p.worker:>6}  {len(p.groups):>6}  {len(p.tests):>6}  {p.predicted_s:>11.1f}{unit}\n")
-    if plan.serial:
-        out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  {plan.serial_s:>11.1f}{unit}\n")
-    out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
-    out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound {plan.lower_bound_s:.1f}{unit}, "
-              f"efficiency {plan.efficiency:.1%}\n")
+    if dispatch is not None:
+        render_dispatch_table(dispatch, out, unit)
+        out.write(f"grouping {plan.grouping}\n")
+    else:
+        out.write(f"{'worker':>6}  {'groups':>6}  {'tests':>6}  {'predicted':>12}\n")
+        for p in plan.workers:
+            out.write(f"{p.worker:>6}  {len(p.groups):>6}  {len(p.tests):>6}  {p.predicted_s:>11.1f}{unit}\n")
+        if plan.serial:
+            out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  {plan.serial_s:>11.1f}{unit}\n")
+        out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
+        out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound "
+                  f"{plan.lower_bound_s:.1f}{unit}, efficiency {plan.efficiency:.1%}\n")
     out.write(f"estimated (not measured) share of cost {plan.estimated_share:.1%}; "
               f"critical group {plan.critical_group or '-'}\n")
     for merge in plan.merged:

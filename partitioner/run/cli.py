@@ -15,34 +15,57 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
 from partitioner.errors import PartitionerError, RunnerError, UsageError
 from partitioner.listing import read_id_file
 from partitioner.run.inner import InnerCommand, list_tests, passthrough_list
-from partitioner.run.phases import run_phases
 from partitioner.run.signals import Interrupt, Interrupted, exit_status_for_signal
-from partitioner.statuses import PSEUDO_TESTS
+from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
+
+if TYPE_CHECKING:
+    from partitioner.config import Settings
+    from partitioner.dispatch.command import WorkerCommand
+    from partitioner.dispatch.host import HostOutcome
+    from partitioner.dispatch.queue import Queue
+    from partitioner.run.phases import RunOutcome
+    from partitioner.run.stream import MergedOutput
+    from partitioner.timeline.progress import ProgressLine
 
 PROG = "partitioner.run"
+#: ids that stand for something other than a test (testr's past exit status, python-subunit's parse error):
+#: never run, but reported as skipped, with the reason, so that testr drops them from its failing list
+NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
+#: a group as the planner prices it: (key, predicted seconds, test ids)
+Queued = tuple[str, float, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Shares:
-    """A plan as the runner needs it: plain data (each worker's share of the ids).
+    """A plan as the runner needs it: plain data (each worker's share of the ids, and its groups).
 
     :ivar workers: one tuple of ids per parallel worker (some may be empty)
     :ivar serial: ids to run in one worker after every parallel worker finished
     :ivar warnings: lines to print as ``partitioner.run: warning: ...``
+    :ivar groups: per worker, its groups in run order (what dynamic dispatch queues, and the plan record);
+        empty when the planner gives none (consecutive tests of a class then make a group)
+    :ivar serial_groups: the serial phase's groups
+    :ivar startup_s: predicted start-up of a worker
+    :ivar progress_costs: computes ``(test id -> predicted seconds, test id -> worker-N)`` for the
+        progress line's ETA (called only when the line is drawn)
     """
 
     workers: tuple[tuple[str, ...], ...]
     serial: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    groups: tuple[tuple[Queued, ...], ...] = ()
+    serial_groups: tuple[Queued, ...] = ()
+    startup_s: float = 0.0
+    progress_costs: Callable[[], tuple[Mapping[str, float], Mapping[str, str]]] | None = None
 
 
 class Planner(Protocol):
@@ -61,9 +84,26 @@ def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, his
         raise RunnerError(f"cannot load the planner (partitioner.pipeline): {exc}; reinstall partitioner") \
             from exc
 
-    plan = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
-                              strategy=strategy).plan
-    return Shares(tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings))
+    planned = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
+                                 strategy=strategy)
+    plan, model = planned.plan, planned.model
+    tests = {g.key: g.tests for g in planned.all_groups}
+    costs = dict(zip(planned.groups.keys, model.group_costs(planned.groups).cost, strict=True))
+    serial_costs = model.group_costs(planned.serial_groups).cost if len(planned.serial_groups) else []
+
+    def progress_costs() -> tuple[Mapping[str, float], Mapping[str, str]]:
+        from partitioner.timeline.predicted import lane_costs, plan_assignment, predicted_lanes
+
+        if not plan.has_history:  # test-count units, not seconds: the ETA comes from the run itself
+            return {}, {}
+        return lane_costs(predicted_lanes(plan_assignment(plan), model))
+
+    return Shares(
+        tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings),
+        groups=tuple(tuple((k, costs[k], tuple(tests[k])) for k in w.groups) for w in plan.workers),
+        serial_groups=tuple((g.key, cost, tuple(g.tests)) for g, cost in zip(planned.serial_groups, serial_costs,
+                                                                                strict=True)),
+        startup_s=model.startup_s, progress_costs=progress_costs)
 
 
 def complete(partition: Shares, test_ids: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]]:
@@ -91,11 +131,35 @@ def complete(partition: Shares, test_ids: Sequence[str]) -> tuple[list[list[str]
     return shares, serial, notes
 
 
-def concurrency(flag: int | None, cwd: Path) -> int:
-    """``--concurrency``, else the ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
-    from partitioner.config import default_concurrency, load_settings  # read only when there is a plan to make
+def _settings(cwd: Path) -> Settings:
+    from partitioner.config import load_settings  # read only when there is something to run
 
-    return load_settings(cwd).choose("concurrency", flag, default_concurrency()).value
+    return load_settings(cwd)
+
+
+def concurrency(flag: int | None, cwd: Path, settings: Settings | None = None) -> int:
+    """``--concurrency``, else the ``concurrency`` option of the config files in ``cwd``, else the CPU count."""
+    from partitioner.config import default_concurrency
+
+    return (settings or _settings(cwd)).choose("concurrency", flag, default_concurrency()).value
+
+
+def choose_dispatch(flag: str | None, settings: Settings, inner: Sequence[str]) -> tuple[str, str | None]:
+    """``(dynamic or static, a note for stderr or None)`` for this inner command.
+
+    Dynamic is the default where a pull worker can stand in for the inner command
+    (:func:`partitioner.dispatch.command.recognise`); any other command keeps the static plan, and says so.
+    """
+    from partitioner.config import DEFAULT
+    from partitioner.dispatch.command import RUNNERS, recognise
+
+    choice = settings.choose("dispatch", flag, "dynamic")
+    if choice.value == "static" or recognise(inner) is not None:
+        return choice.value, None
+    asked = "" if choice.where == DEFAULT else f" (asked for by {choice.where})"
+    return "static", (f"dynamic dispatch{asked} needs an inner command `python -m RUNNER ...` with RUNNER one of "
+                      f"{', '.join(RUNNERS)}; `{' '.join(inner)}` is not one, so each worker's share is fixed "
+                      "before the run (--dispatch static says so and silences this note)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--concurrency", "-j", type=positive_int, metavar="N",
                         help="how many workers run at once (default: the config files' concurrency "
-                             "option, else the CPU count)")
+                             "option, else the CPU count; never more than there are tests)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--list", action="store_true",
                       help="list the tests: run INNER-COMMAND with --list-option and copy its output "
@@ -119,6 +183,16 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--load-list", metavar="FILE",
                       help="run only the ids in FILE, one per line (what testr's $IDOPTION substitutes); "
                            "without it every listed test runs")
+    parser.add_argument("--dispatch", choices=("dynamic", "static"),
+                        help="dynamic: whole groups handed out from a queue, longest first, to whichever worker "
+                             "is idle (the default when INNER-COMMAND is `python -m subunit.run|"
+                             "stestr.subunit_runner.run|testtools.run ...`); static: each worker's share is fixed "
+                             "before the run (default: the config files' dispatch option)")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
+                        help="under dynamic dispatch, the order groups are handed out in: suite (the default: each "
+                             "worker runs its tests in the order plain testr/stestr would, for suites whose tests "
+                             "depend on what ran before them) or cost (longest predicted first: the best balance; "
+                             "default: the config files' dispatch_order option)")
     parser.add_argument("--id-option", default="--load-list {file}", metavar="TEMPLATE",
                         help="arguments that make INNER-COMMAND run the ids in a file; {file} is replaced "
                              "by its path (default: %(default)r)")
@@ -132,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strategy", metavar="NAME",
                         help="the planner's balancing strategy (default: the config file's, else the "
                              "planner's default)")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="no notes and no progress line on stderr (warnings and errors still show)")
     return parser
 
 
@@ -173,28 +249,7 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
             try:
                 if args.list:
                     return passthrough_list(command, out, interrupt)
-                if args.load_list is not None:
-                    test_ids = read_id_file(args.load_list, load_list=True)
-                    source = f"the --load-list file {args.load_list}"
-                    pseudo = [t for t in test_ids if t in PSEUDO_TESTS]
-                    if pseudo:
-                        test_ids = [t for t in test_ids if t not in PSEUDO_TESTS]
-                        err.write(f"{PROG}: note: not running testr's pseudo-test {', '.join(pseudo)} "
-                                  "(it stands for a past non-zero exit status, not a test)\n")
-                else:
-                    test_ids = list_tests(command, interrupt)
-                    source = f"the listing of `{command.describe()}`"
-                if not test_ids:
-                    err.write(f"{PROG}: note: {source} has no test ids: nothing to run\n")
-                    return 0
-                chosen = planner if planner is not None else default_planner
-                partition = chosen(test_ids, concurrency(args.concurrency, here), cwd=here, history=tuple(args.history),
-                                   group_by=args.group_by, strategy=args.strategy)
-                shares, serial, notes = complete(partition, test_ids)
-                for warning in (*partition.warnings, *notes):
-                    err.write(f"{PROG}: warning: {warning}\n")
-                phases = [shares, [serial]] if serial else [shares]
-                return run_phases(phases, command, out, err, interrupt=interrupt).exit_code
+                return _run(args, inner, command, planner or default_planner, out, err, here, interrupt)
             except Interrupted as stop:
                 err.write(f"{PROG}: interrupted by {stop}: no tests were run\n")
                 return exit_status_for_signal(stop.signum)
@@ -205,6 +260,155 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
         err.flush()
         if stdout is None:
             _settle_stdout()
+
+
+def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, planner: Planner, out: IO[bytes],
+         err: IO[str], here: Path, interrupt: Interrupt) -> int:
+    """List or read the ids, plan, run (dynamic or static), record the plan; returns the exit status."""
+    from partitioner.run.stream import MergedOutput
+
+    def note(line: str) -> None:
+        if not args.quiet:
+            err.write(f"{PROG}: note: {line}\n")
+
+    if args.load_list is not None:
+        test_ids = read_id_file(args.load_list, load_list=True)
+        source = f"the --load-list file {args.load_list}"
+    else:
+        test_ids = list_tests(command, interrupt)
+        source = f"the listing of `{command.describe()}`"
+    pseudo = [t for t in dict.fromkeys(test_ids) if t in NOT_TESTS]
+    if pseudo:
+        test_ids = [t for t in test_ids if t not in NOT_TESTS]
+        note(f"not running {', '.join(pseudo)}: {'they stand' if len(pseudo) > 1 else 'it stands'} for what "
+             "went wrong in a past run (an exit status, unreadable output), not for a test")
+    output = MergedOutput(out)
+    _skip_pseudo(output, pseudo)
+    if not test_ids:
+        note(f"{source} has no test ids: nothing to run")
+        output.flush()
+        return 0
+    settings = _settings(here)
+    dispatch, why_static = choose_dispatch(args.dispatch, settings, inner)
+    if why_static:
+        note(why_static)
+    from partitioner.config import DEFAULT, default_concurrency
+
+    asked = settings.choose("concurrency", args.concurrency, default_concurrency())
+    workers, distinct = asked.value, len(set(test_ids))
+    if workers > distinct:  # more would only cost memory and start-up
+        if asked.where != DEFAULT:
+            err.write(f"{PROG}: warning: {workers} workers asked for ({asked.where}), but there are only "
+                      f"{distinct} tests: running {distinct}\n")
+        workers = distinct
+    partition = planner(test_ids, workers, cwd=here, history=tuple(args.history), group_by=args.group_by,
+                        strategy=args.strategy)
+    shares, serial, notes = complete(partition, test_ids)
+    for warning in (*partition.warnings, *notes):
+        err.write(f"{PROG}: warning: {warning}\n")
+    progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
+    output.observer = progress
+    try:
+        if dispatch == "dynamic":
+            order = settings.choose("dispatch_order", args.dispatch_order, "suite").value
+            outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
+                                                             interrupt, progress, order, sorted(test_ids))
+        else:
+            from partitioner.run.phases import run_phases
+
+            phases = [shares, [serial]] if serial else [shares]
+            outcome = run_phases(phases, command, output, err, interrupt=interrupt)
+            _record_static(partition, shares, serial, outcome.placement)
+    finally:
+        if progress is not None:
+            progress.close()
+    return outcome.exit_code
+
+
+def _skip_pseudo(output: MergedOutput, pseudo: Sequence[str]) -> None:
+    """Report testr's pseudo-tests passed back by ``--failing`` as skipped, with why: a run that reports an
+    id other than failed takes it out of testr's failing list (an unreported one would stay there for ever)."""
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for test_id in pseudo:
+        reason = (f"not a test: {test_id} stands for what went wrong in a past run (a worker's non-zero exit "
+                  "status, output python-subunit could not read); partitioner.run does not run it")
+        output.status(test_id=test_id, test_status="inprogress", timestamp=now)
+        output.status(test_id=test_id, test_status="skip", file_name="reason", file_bytes=reason.encode(),
+                      mime_type="text/plain;charset=utf8", eof=True, timestamp=now)
+
+
+def _progress(err: IO[str], quiet: bool, partition: Shares, total: int, workers: int,
+              dispatch: str) -> ProgressLine | None:
+    """The live progress line, when stderr is a terminal and not --quiet (else None)."""
+    from partitioner.timeline.progress import ProgressLine
+
+    if not ProgressLine(err, quiet=quiet).enabled:
+        return None
+    costs: Mapping[str, float] = {}
+    lanes: Mapping[str, str] = {}
+    if partition.progress_costs is not None:
+        costs, lanes = partition.progress_costs()
+    line = ProgressLine(err, total=total, costs=costs, workers=workers,
+                        lanes=lanes if dispatch == "static" else None, label=PROG)
+    line.startTestRun()
+    line.start_ticker()
+    return line
+
+
+def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str = "suite",
+              listing: Sequence[str] = ()) -> tuple[Queue, int]:
+    """The dispatch queue (and its parallel item count) for the planned groups, in ``order`` (``suite``: by
+    the place of each group's first test in ``listing``); consecutive tests of one class form a group when
+    the planner gave none (or its groups do not match the shares run)."""
+    from partitioner.dispatch.queue import order_queue
+    from partitioner.dispatch.record import queued_groups
+
+    parallel = [g for lane in partition.groups for g in lane]
+    serial_groups = list(partition.serial_groups)
+    planned = sorted(t for _, _, tests in (*parallel, *serial_groups) for t in tests)
+    if (not parallel and not serial_groups) or planned != sorted(t for s in (*shares, serial) for t in s):
+        parallel, serial_groups = queued_groups(shares), queued_groups([serial])
+    positions: dict[str, int] = {}
+    for n, test_id in enumerate(listing):
+        positions.setdefault(test_id, n)
+    queue = order_queue(parallel, serial_groups, order, positions)
+    return queue, len(queue.items)
+
+
+def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], inner: list[str],
+                 output: MergedOutput, err: IO[str], interrupt: Interrupt, progress: ProgressLine | None,
+                 order: str, listing: Sequence[str]) -> HostOutcome:
+    from partitioner.dispatch.command import recognise
+    from partitioner.dispatch.host import run_lanes
+    from partitioner.dispatch.record import dynamic_record, placement_key
+    from partitioner.history.planrecord import write_record
+
+    worker: WorkerCommand | None = recognise(inner)
+    assert worker is not None  # choose_dispatch checked it
+    queue, parallel = _queue_of(partition, shares, serial, order, listing)
+    lanes = max(1, min(len(shares), parallel))
+    if progress is not None:
+        progress.workers = lanes
+    outcome = run_lanes(queue, worker, lanes, output, err, interrupt=interrupt, prog=PROG,
+                        on_dispatcher=(lambda d: setattr(progress, "queue_left", d.left)) if progress else None)
+    if outcome.dispatch is not None:
+        write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s),
+                     placement_key(outcome.placement))
+    return outcome
+
+
+def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str],
+                   placement: Mapping[str, int]) -> None:
+    from partitioner.dispatch.record import placement_key, queued_groups, static_record
+    from partitioner.history.planrecord import write_record
+
+    lanes: Sequence[Sequence[Queued]] = partition.groups
+    serial_groups: Sequence[Queued] = partition.serial_groups
+    if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
+        lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
+    write_record(static_record(lanes, serial_groups, partition.startup_s), placement_key(placement))
 
 
 def _settle_stdout() -> None:

@@ -29,12 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import subunit
-
 from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
-from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.run.stream import MergedOutput, WorkerStream, expanded, read_worker_stream
 from partitioner.statuses import FINAL
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
@@ -60,7 +58,7 @@ class Worker:
         assert self.proc is not None and self.proc.stdout is not None
         source = self.proc.stdout
         try:
-            subunit.ByteStreamToStreamResult(source, non_subunit_name="stdout").run(self.stream)
+            read_worker_stream(source, self.stream)
         except Exception as exc:  # keep draining so the worker never blocks on a full pipe
             self.reader_error = f"{type(exc).__name__}: {exc}"
             while source.read(65536):
@@ -80,11 +78,13 @@ class RunOutcome:
     :ivar failed: a test failed, a worker died or exited non-zero, or a test never reported
     :ivar signum: the signal that interrupted the run, or ``None``
     :ivar unreported: ids recorded as failures because their worker never finished them
+    :ivar placement: test id -> the worker whose stream gave it a final status
     """
 
     failed: bool = False
     signum: int | None = None
     unreported: list[str] = field(default_factory=list)
+    placement: dict[str, int] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -94,19 +94,19 @@ class RunOutcome:
         return 1 if self.failed else 0
 
 
-def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand, stdout: IO[bytes],
+def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand, stdout: IO[bytes] | MergedOutput,
                stderr: IO[str], *, interrupt: Interrupt | None = None, cwd: Path | None = None) -> RunOutcome:
     """Run each phase's worker shares at once, phases in order, into one merged stream on ``stdout``.
 
     :param phases: ``phases[p][i]`` are the ids worker ``i`` (tag ``worker-i``) of phase ``p`` runs;
         empty shares start no process
     :param command: the inner command
-    :param stdout: where the merged subunit v2 stream goes
+    :param stdout: where the merged subunit v2 stream goes (a stream, or the runner's merged output)
     :param stderr: where summary lines go (the workers' own stderr is inherited)
     :param interrupt: the signal recorder; a fresh one (installing handlers) when ``None``
     :param cwd: the workers' working directory (default: ours)
     """
-    output = MergedOutput(stdout)
+    output = stdout if isinstance(stdout, MergedOutput) else MergedOutput(stdout)
     outcome = RunOutcome()
     guard = Interrupt() if interrupt is None else contextlib.nullcontext(interrupt)
     with tempfile.TemporaryDirectory(prefix="partitioner-run-") as tmp, guard as intr:
@@ -157,7 +157,7 @@ def _wait(workers: Sequence[Worker], interrupt: Interrupt, output: MergedOutput 
         running = [w for w in workers if w.thread is not None and w.thread.is_alive()]
         if not running:
             break
-        gone = output is not None and output.broken
+        gone = output is not None and output.reader_gone()
         if (interrupt.signum is not None or gone) and terminated_at is None:
             if gone and interrupt.signum is None and stderr is not None:
                 _say(stderr, "stdout was closed (did testr go away?): stopping the workers")
@@ -165,7 +165,7 @@ def _wait(workers: Sequence[Worker], interrupt: Interrupt, output: MergedOutput 
             for worker in running:
                 worker.signal_group(signal.SIGTERM)
         elif terminated_at is not None and not killed and (now - terminated_at > GRACE_S
-                                                           or interrupt.count > 1):
+                                                           or interrupt.repeated):
             killed = True
             for worker in running:
                 worker.signal_group(signal.SIGKILL)
@@ -199,7 +199,9 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
         fate = describe_exit(returncode) if worker.proc is not None else "was never started"
         if worker.reader_error:
             _say(stderr, f"reading {tag}'s output failed ({worker.reader_error})")
-        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL]
+        outcome.placement.update((t, worker.index) for t, status in worker.stream.last.items() if status in FINAL)
+        ran = expanded(t for t, status in worker.stream.last.items() if status in FINAL)
+        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL and t not in ran]
         if returncode != 0 or worker.stream.failed or worker.reader_error:
             outcome.failed = True
         if not unreported:
@@ -214,6 +216,7 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
             why = f"{tag} {fate}, and this test never reported a result"
         for test_id in unreported:
             worker.stream.fail_unreported(test_id, why)
+            outcome.placement[test_id] = worker.index
         outcome.unreported.extend(unreported)
         _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {len(unreported)} of "
                      f"its {len(worker.share)} tests never reported and are recorded as failures")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 import types
 from typing import Any
 
@@ -34,10 +35,15 @@ class Interrupt:
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
+    #: signals closer than this to the first count as the same one (a Ctrl-C that reaches a process both from
+    #: the terminal and passed on by its parent), not as the second that asks to stop at once
+    SAME_S = 0.5
 
     def __init__(self) -> None:
         self.signum: int | None = None
         self.count = 0
+        self._first_at: float | None = None
+        self._repeated = False
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> Interrupt:
@@ -55,8 +61,21 @@ class Interrupt:
 
     def _handle(self, signum: int, frame: types.FrameType | None) -> None:
         self.count += 1
+        now = time.monotonic()
         if self.signum is None:
             self.signum = signum
+            self._first_at = now
+        elif self._first_at is not None and now - self._first_at >= self.SAME_S:
+            self._repeated = True
+
+    @property
+    def repeated(self) -> bool:
+        """A second signal arrived (at least :data:`SAME_S` after the first): stop at once."""
+        return self._repeated
+
+    def trigger(self, signum: int) -> None:
+        """Record ``signum`` as if it had arrived (the runner stops this way when its reader has gone)."""
+        self._handle(signum, None)
 
     def check(self) -> None:
         """Raise :class:`Interrupted` if a signal has arrived."""

@@ -1,6 +1,7 @@
-"""Subunit plumbing for the runner: merge tagged worker streams into one, safely.
+"""Subunit plumbing for the runner: read worker streams without losing sync, merge them into one, safely.
 
-:class:`WorkerStream` is where the runner's accounting lives: it forwards one worker's events to the
+:func:`read_worker_stream` parses a worker's stdout with python-subunit, resynchronising after a damaged
+packet. :class:`WorkerStream` is where the runner's accounting lives: it forwards one worker's events to the
 shared :class:`MergedOutput` with the worker's tag and route, remembers each test's last status, and
 writes the synthetic ``inprogress``/``fail`` pair for a test the worker never finished.
 """
@@ -8,27 +9,140 @@ writes the synthetic ``inprogress``/``fail`` pair for a test the worker never fi
 from __future__ import annotations
 
 import datetime
+import select
 import threading
+from collections.abc import Iterable
 from typing import IO, Any
 
 import subunit
 import testtools
 
-from partitioner.statuses import FAIL, FAILING, INPROGRESS
+from partitioner.statuses import FAIL, FAILING, INPROGRESS, SUBUNIT_PARSER
+
+#: the attachment name bytes that are not subunit get in the merged stream (as testr and stestr name them)
+NON_SUBUNIT = "stdout"
+_SIGNATURE = b"\xb3"
+
+
+class _Source:
+    """The bytes the parser reads: it remembers what it handed out since the last event, takes bytes back to
+    be read again, and hides from the parser that text bytes are UTF-8.
+
+    python-subunit reads text one byte at a time and tracks UTF-8 characters in it, and a 0xB3 that follows
+    a lead byte counts as part of a character: a packet written right after text that ends in a lead byte
+    (binary output, a cut character) would be taken for text and lost. The parser reads packet bodies in
+    chunks of two or more bytes and everything else one byte at a time, so every single byte from 0x80 up,
+    0xB3 aside, is shown to it as ``?``; :class:`_Resync` passes the real bytes on from :attr:`log`.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.pending = bytearray()
+        #: the real bytes handed out since the parser's last event
+        self.log = bytearray()
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size == 0:
+            return b""
+        if size is None or size < 0:
+            chunk = bytes(self.pending) + self.raw.read()
+            self.pending.clear()
+        elif len(self.pending) >= size:
+            chunk = bytes(self.pending[:size])
+            del self.pending[:size]
+        else:  # never hand out less than asked when more may come: packet reads stay whole
+            chunk = bytes(self.pending) + self.raw.read(size - len(self.pending))
+            self.pending.clear()
+        self.log += chunk
+        if size == 1 and chunk and chunk[0] >= 0x80 and chunk != _SIGNATURE:
+            return b"?"
+        return chunk
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+
+class _Resync:
+    """Between python-subunit's parser and the real result: a damaged packet is not allowed to swallow the
+    packets after it.
+
+    The parser reads a packet from every 0xB3 byte. Text a test prints can hold one (a Latin-1 '³', binary
+    output), and then the parser takes the bytes that follow, real packets included, as that packet's body,
+    and reports a ``subunit.parser`` failure: the tests those packets carried are never reported. Here,
+    when the parser reports a damaged packet, every byte it read after that 0xB3 goes back to be read
+    again, the 0xB3 passes on as non-subunit bytes, and the ``subunit.parser`` events are dropped.
+
+    The parser's calls are told apart by their keywords: non-subunit bytes come with ``file_name`` and
+    ``file_bytes`` alone (their real bytes are the first ones of the source's log), a packet with every
+    keyword, a damaged packet as two ``subunit.parser`` events.
+    """
+
+    def __init__(self, source: _Source, target: testtools.StreamResult) -> None:
+        self.source = source
+        self.target = target
+        self._swallow = False
+
+    def status(self, **event: Any) -> None:
+        log = self.source.log
+        parser = event.get("test_id") == SUBUNIT_PARSER
+        if parser and "test_status" not in event and log[:1] == _SIGNATURE:  # the damaged packet's bytes
+            self.source.pending[:0] = log[1:]
+            log.clear()
+            self._swallow = True  # its error event follows
+            self.target.status(file_name=NON_SUBUNIT, file_bytes=_SIGNATURE)
+            return
+        if parser and self._swallow:
+            self._swallow = False
+            return
+        if event.keys() == {"file_name", "file_bytes"}:  # text (the next packet's 0xB3 may be read already)
+            size = len(event["file_bytes"] or b"")
+            event["file_bytes"] = bytes(log[:size])
+            del log[:size]
+        else:
+            log.clear()
+        self.target.status(**event)
+
+
+def read_worker_stream(source: IO[bytes], result: testtools.StreamResult) -> None:
+    """Parse the subunit v2 stream on ``source`` into ``result`` until end of file.
+
+    Bytes that are not subunit reach ``result`` as ``stdout`` file events (no test id); a damaged packet
+    never hides the packets after it (see :class:`_Resync`).
+    """
+    reader = _Source(source)
+    subunit.ByteStreamToStreamResult(reader, non_subunit_name=NON_SUBUNIT).run(_Resync(reader, result))
 
 _TEXT = "text/plain;charset=utf8"
+
+
+def scenario_base(test_id: str) -> str | None:
+    """The listed id a scenario run reports under ``test_id``: ``m.C.test_x`` for ``m.C.test_x(scenario)``.
+
+    A test class with ``testscenarios.WithScenarios`` lists one id and, when it runs, reports one result per
+    scenario under ``id(scenario)``: for the accounting, the listed id then ran.
+    """
+    head, sep, _ = test_id.partition("(")
+    return head if sep and head else None
+
+
+def expanded(finished: Iterable[str]) -> set[str]:
+    """The listed ids that ran as scenarios (see :func:`scenario_base`), from ids with a final status."""
+    return {base for base in map(scenario_base, finished) if base is not None}
 
 
 class MergedOutput:
     """The one subunit v2 output stream: thread-safe, and quiet once the reader has gone away.
 
-    :ivar broken: ``True`` once a write failed because the reader closed the pipe
+    :param observer: also sees every event, after it is written (it never changes the bytes written)
+    :ivar broken: ``True`` once a write failed because the reader closed the pipe, or :meth:`reader_gone`
+        saw it close
     """
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], observer: testtools.StreamResult | None = None) -> None:
         self._lock = threading.Lock()
         self._stream = stream
         self._writer = subunit.StreamResultToBytes(stream)
+        self.observer = observer
         self.broken = False
 
     def status(self, **event: Any) -> None:
@@ -40,6 +154,31 @@ class MergedOutput:
                 self._writer.status(**event)
             except (BrokenPipeError, ConnectionResetError, ValueError):
                 self.broken = True
+            observer = self.observer
+        if observer is not None:
+            observer.status(**event)
+
+    def reader_gone(self) -> bool:
+        """Whether the reader of the stream closed its end (testr went away), without writing to it.
+
+        A pipe whose reader closed reports POLLERR to poll() at once, so the runner need not wait for its
+        next write (a hung test may never give it one) to notice that nobody reads the results any more.
+        """
+        if self.broken:
+            return True
+        try:
+            fd = self._stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return False
+        try:
+            poller = select.poll()
+            poller.register(fd, 0)  # POLLERR and POLLHUP are reported whatever is asked
+            events = poller.poll(0)
+        except (OSError, ValueError):
+            return False
+        if any(mask & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _, mask in events):
+            self.broken = True
+        return self.broken
 
     def flush(self) -> None:
         """Flush the underlying stream, tolerating a closed reader."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from partitioner.cli.main import ERROR, OK
+from partitioner.cli.main import ERROR, OK, USAGE
 from tests.cli.harness import IDS, PlanCase
 
 
@@ -33,10 +33,44 @@ class TestPlan(PlanCase):
         self.assertIn("- worker:", out)
 
     def test_more_workers_than_groups(self) -> None:
-        code, out, err = self.cli(*self.plan_args("-n", "6", "--format", "json"))
+        code, out, err = self.cli(*self.plan_args("-n", "4", "--format", "json"))
         self.assertEqual(OK, code)
-        self.assertEqual(6, len(json.loads(out)["workers"]))
-        self.assertIn("have nothing to run", err)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
+        self.assertIn("1 of 4 workers have nothing to run: only 3 groups", err)
+
+    def test_dispatch_dynamic_shows_the_queue_and_its_timeline(self) -> None:
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic"))
+        self.assertEqual((OK, ""), (code, err))
+        self.assertIn("dynamic dispatch: 3 groups queued in suite order on 2 lanes", out)
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic", "--dispatch-order", "cost"))
+        self.assertIn("dynamic dispatch: 3 groups queued longest first on 2 lanes", out)
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--dispatch", "dynamic", "--format", "json"))
+        doc = json.loads(out)
+        self.assertEqual("dynamic", doc["dispatch"]["mode"])
+        self.assertEqual(3, len(doc["dispatch"]["queue"]))
+        code, _, err = self.cli(*self.plan_args("--dispatch", "dynamic", "--format", "stestr-worker-file"))
+        self.assertEqual(USAGE, code)
+        self.assertIn("writes static shares", err)
+
+    def test_the_config_dispatch_option_applies_to_table_and_json_only(self) -> None:
+        (self.dir / "setup.cfg").write_text("[partitioner]\ndispatch = dynamic\n")
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json"))
+        self.assertEqual("dynamic", json.loads(out)["dispatch"]["mode"])
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "stestr-worker-file"))
+        self.assertEqual(OK, code)
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json", "--dispatch", "static"))
+        self.assertEqual({"mode": "static"}, json.loads(out)["dispatch"])
+
+    def test_more_workers_than_tests_are_capped_fast(self) -> None:
+        # issue 10 item 3: -n 10000000 on a handful of tests ran past 60 s and 2 GB
+        code, out, err = self.cli(*self.plan_args("-n", "10000000", "--format", "json"))
+        self.assertEqual(OK, code)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
+        self.assertIn("10000000 workers asked for, but there are only 4 tests: planned for 4", err)
+        (self.dir / "setup.cfg").write_text("[partitioner]\nconcurrency = 99999999999999999999\n")
+        code, out, err = self.cli(*self.plan_args("--format", "json"))
+        self.assertEqual(OK, code, err)
+        self.assertEqual(4, len(json.loads(out)["workers"]))
 
     def test_duplicates_are_planned_once(self) -> None:
         code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", "-", "-n", "2", "--format", "json",

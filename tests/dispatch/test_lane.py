@@ -12,10 +12,12 @@ import testtools
 
 from partitioner.dispatch import lane as lane_module
 from partitioner.dispatch import protocol
+from partitioner.dispatch.command import recognise
 from partitioner.dispatch.host import HostOutcome, run_lanes
 from partitioner.dispatch.queue import Queue, order_queue
 from partitioner.dispatch.state import CRASHED, DONE
 from partitioner.run.signals import Interrupt
+from partitioner.run.stream import MergedOutput
 from tests.dispatch.helpers import Events, read_events, write_package
 
 KILLER = '''
@@ -95,8 +97,10 @@ class LaneCase(testtools.TestCase):
     def run_queue(self, queue: Queue, lanes: int = 2, inner: list[str] | None = None) -> tuple[HostOutcome, Events,
                                                                                                  str]:
         out, err = io.BytesIO(), io.StringIO()
+        command = recognise(inner or self.inner)
+        assert command is not None
         with Interrupt() as interrupt:
-            outcome = run_lanes(queue, inner or self.inner, lanes, out, err, interrupt=interrupt, cwd=self.root)
+            outcome = run_lanes(queue, command, lanes, MergedOutput(out), err, interrupt=interrupt, cwd=self.root)
         self.assertEqual([], processes_in(self.root), "a worker outlived the run")
         return outcome, read_events(out.getvalue()), err.getvalue()
 
@@ -118,7 +122,8 @@ class TestCrashes(LaneCase):
         self.assertIn(("pkg.test_k.K", CRASHED, tuple(k), 1), handouts)
         self.assertIn(("pkg.test_k.K", DONE, (k[2],), 2), handouts)
         self.assertEqual(1, outcome.exit_code)
-        self.assertRegex(err, r"lane \d exited with status 1")  # the lanes' own lines go to the real stderr
+        self.assertRegex(err, r"partitioner.run: lane \d: the test process of lane \d was killed by SIGKILL")
+        self.assertRegex(err, r"lane \d ended in trouble")
 
     def test_a_group_that_kills_two_workers_is_reported_not_handed_out_again(self) -> None:
         doomed, p = self.ids("Doomed", "a", "b"), self.ids("P", "1", "2")

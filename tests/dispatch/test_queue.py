@@ -93,3 +93,16 @@ class TestFromCosts(testtools.TestCase):
         table = group_tests(ids, make_grouper("class"))
         queue = queue_from_costs(table, build_cost_model(table, History()))
         self.assertEqual(sorted(ids), sorted(queue.test_ids()))
+
+
+class TestSuiteOrder(testtools.TestCase):
+    def test_groups_in_the_order_of_their_first_test_in_the_listing(self) -> None:
+        listing = ["z.Z.t1", "a.A.t2", "m.M.t1", "a.A.t1"]
+        queue = order_queue([("a.A", 9.0, ["a.A.t1", "a.A.t2"]), ("m.M", 1.0, ["m.M.t1"]), ("z.Z", 5.0, ["z.Z.t1"])],
+                            order="suite", positions={t: n for n, t in enumerate(listing)})
+        self.assertEqual(["z.Z", "a.A", "m.M"], [i.key for i in queue.items])
+        by_cost = order_queue([("a.A", 9.0, ["a.A.t1"]), ("m.M", 1.0, ["m.M.t1"]), ("z.Z", 5.0, ["z.Z.t1"])])
+        self.assertEqual(["a.A", "z.Z", "m.M"], [i.key for i in by_cost.items])
+
+    def test_an_unknown_order_is_an_input_error(self) -> None:
+        self.assertRaises(InputError, order_queue, [("a", 1.0, ["a.t"])], (), "random")

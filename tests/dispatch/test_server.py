@@ -51,8 +51,14 @@ class TestDispatcher(testtools.TestCase):
         zero, one = FakeLane(dispatcher, 0), FakeLane(dispatcher, 1)
         self.assertEqual({"op": "group", "key": "a", "tests": ["a.1", "a.2"], "attempt": 1}, zero.ask("next"))
         self.assertEqual("b", one.ask("next")["key"])
-        self.assertEqual("stop", one.ask("next", done="b")["op"])
+        # a is still out (it may come back if lane 0 is lost): lane 1 winds its worker down and waits
+        self.assertEqual("idle", one.ask("next", done="b")["op"])
+        answer: list[dict[str, Any]] = []
+        waiting = threading.Thread(target=lambda: answer.append(one.ask("next")))
+        waiting.start()
         self.assertEqual("stop", zero.ask("next", done="a")["op"])
+        waiting.join(5)
+        self.assertEqual("stop", answer[0]["op"])
         self.assertEqual({"op": "report", "items": []}, zero.ask("leave", why=""))
         self.assertEqual({"op": "report", "items": []}, one.ask("leave", why=""))
         outcome = dispatcher.outcome()
@@ -78,15 +84,18 @@ class TestDispatcher(testtools.TestCase):
         waiting.start()
         time.sleep(0.3)
         self.assertEqual([], answer)  # a still runs on lane 0
-        mine = zero.ask("next", done="a")  # now either idle lane may take s; the other then waits for it
+        mine = zero.ask("next", done="a")  # now either idle lane may take s; the other then winds down
         if mine["op"] == "group":
             self.assertEqual("s", mine["key"])
-            self.assertEqual("stop", zero.ask("next", done="s")["op"])
             waiting.join(5)
-            self.assertEqual("stop", answer[0]["op"])
+            self.assertEqual("idle", answer[0]["op"])
+            self.assertEqual("stop", zero.ask("next", done="s")["op"])
+            self.assertEqual("stop", one.ask("next")["op"])
         else:
             waiting.join(5)
-            self.assertEqual(("stop", "s"), (mine["op"], answer[0]["key"]))
+            self.assertEqual(("idle", "s"), (mine["op"], answer[0]["key"]))
+            self.assertEqual("stop", one.ask("next", done="s")["op"])
+            self.assertEqual("stop", zero.ask("next")["op"])
 
     def test_a_lane_that_drops_its_connection_is_lost_and_its_group_retried(self) -> None:
         dispatcher = self.dispatcher()
@@ -95,6 +104,26 @@ class TestDispatcher(testtools.TestCase):
         zero.conn.close()
         wait_for(lambda: dispatcher.outcome().handouts[0].outcome == LOST)
         self.assertEqual(["a.1", "a.2"], one.ask("next")["tests"])
+
+    def test_a_lost_lane_s_group_goes_to_a_lane_waiting_idle(self) -> None:
+        dispatcher = Dispatcher(order_queue([("a", 3.0, ["a.1", "a.2", "a.3"]), ("b", 1.0, ["b.1"])]), 2,
+                                track=True).start()
+        self.addCleanup(dispatcher.close)
+        zero, one = FakeLane(dispatcher, 0), FakeLane(dispatcher, 1)
+        zero.ask("next")
+        self.assertEqual("b", one.ask("next")["key"])
+        self.assertEqual("idle", one.ask("next", done="b")["op"])
+        # lane 0 says (before writing them) that a.1 finished and a.2 started, then dies
+        zero.tell("progress", started=["a.1"])
+        zero.tell("progress", finished=["a.1"])
+        zero.tell("progress", started=["a.2"])
+        time.sleep(0.1)
+        zero.conn.close()
+        retry = one.ask("next")
+        self.assertEqual(("group", ["a.3"]), (retry["op"], retry["tests"]))  # only what never started
+        pending = dict(dispatcher.outcome().pending)
+        self.assertEqual(["a.2"], list(pending))  # the host writes it on lane 0's stream: it had started there
+        self.assertIn("lane 0 went away", pending["a.2"])
 
     def test_protocol_breaches_get_an_error_and_the_lane_is_dropped(self) -> None:
         dispatcher = self.dispatcher()

@@ -18,6 +18,7 @@ from partitioner.dispatch.state import (
     Assign,
     DispatchError,
     DispatchState,
+    Idle,
     Report,
     Stop,
     Wait,
@@ -60,6 +61,7 @@ class TestHandOut(testtools.TestCase):
         state.finish(1, "c")
         self.assertEqual("a", assign(state.take(1)).handout.key)
         state.finish(0, "b")
+        self.assertIsInstance(state.take(0), Idle)  # a is still out: it may come back
         state.finish(1, "a")
         self.assertIsInstance(state.take(0), Stop)
         log = state.outcome().handouts

@@ -324,3 +324,29 @@ class TestUsage(testtools.TestCase):
 
     def test_control_fd_and_runner(self) -> None:
         self.assertEqual((7, "subunit.run", ["discover"]), parse_args(["--control-fd", "7", "subunit.run", "discover"]))
+
+
+PATCHING = '''
+import os
+import time
+import unittest
+from unittest import mock
+
+
+class P(unittest.TestCase):
+    def test_patches_sleep_and_getppid(self):
+        real_sleep = time.sleep
+        with mock.patch("time.sleep") as sleep, mock.patch("os.getppid", return_value=1):
+            real_sleep(0.6)  # the parent watch polls every 0.2 s meanwhile
+        self.assertEqual(0, sleep.call_count)
+'''
+
+
+class TestParentWatch(testtools.TestCase):
+    def test_tests_that_patch_time_and_os_neither_see_nor_break_the_parent_watch(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        write_package(root, {"test_p": PATCHING})
+        run = drive_worker(root, ["subunit.run", "discover", "-t", ".", "./pkg"],
+                           [("pkg.test_p.P", ["pkg.test_p.P.test_patches_sleep_and_getppid"])])
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertEqual({"pkg.test_p.P.test_patches_sleep_and_getppid": ["success"]}, run.events.finals())

@@ -1,5 +1,5 @@
-"""End to end: a dispatcher and N lanes (partitioner.dispatch.host, no testr) on a gen_suite.py suite, with
-real python-subunit workers, crashes and signals. Skips when ../shared is absent."""
+"""End to end: the runner's dynamic dispatch (``python -m partitioner.run --dispatch dynamic``, no testr) on a
+gen_suite.py suite, with real python-subunit workers, crashes and signals. Skips when ../shared is absent."""
 
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ class TestDynamicRun(testtools.TestCase):
         return suite
 
     def start_host(self, suite: GeneratedSuite, lanes: int = 3) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "partitioner.dispatch.host", "--lanes", str(lanes), "--",
-                                 *INNER], cwd=suite.path, env=suite.env(BENCH_SCALE=self.scale),
+        proc = subprocess.Popen([sys.executable, "-m", "partitioner.run", "--dispatch", "dynamic", "-j", str(lanes),
+                                 "--", *INNER], cwd=suite.path, env=suite.env(BENCH_SCALE=self.scale),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
         self.addCleanup(kill_group, proc)
@@ -107,7 +107,7 @@ class TestDynamicRun(testtools.TestCase):
         self.assertIn("killed by SIGKILL (signal 9) while this test was running", events.attachment(victim, "reason"))
         self.assertEqual({"success"}, {finals[t] for t in ids - {victim}})
 
-    def check_interrupted(self, also_lanes: bool, signum: int = signal.SIGINT) -> None:
+    def check_interrupted(self, also_group: bool, signum: int = signal.SIGINT) -> None:
         suite = self.make_suite(serial_s=12.0, scale="1")
         pidfile = suite.path / "hung.pid"
         # a hung test that ignores SIGINT: only the lane's SIGKILL after its grace period ends it
@@ -117,11 +117,10 @@ class TestDynamicRun(testtools.TestCase):
         wait_for_file(pidfile, proc)
         time.sleep(0.5)
         started = time.monotonic()
-        targets = [proc.pid]
-        if also_lanes:  # Ctrl-C in a terminal reaches every process of the foreground group
-            targets += processes(suite.path, b"partitioner.dispatch.lane")
-        for pid in targets:
-            os.kill(pid, signum)
+        if also_group:  # Ctrl-C in a terminal reaches every process of the foreground group
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
         events, err = self.finish(suite, proc, timeout=60)
         self.assertLess(time.monotonic() - started, 15.0, "the interrupted run did not end promptly")
         self.assertEqual(128 + signum, proc.returncode, err)
@@ -141,10 +140,10 @@ class TestDynamicRun(testtools.TestCase):
         self.assertEqual([], unexplained)
 
     def test_sigint_to_the_host_ends_the_run_promptly_and_reports_everything(self) -> None:
-        self.check_interrupted(also_lanes=False)
+        self.check_interrupted(also_group=False)
 
-    def test_sigint_to_host_and_lanes_at_once_as_a_terminal_sends_it(self) -> None:
-        self.check_interrupted(also_lanes=True)
+    def test_sigint_to_the_foreground_group_as_a_terminal_sends_it(self) -> None:
+        self.check_interrupted(also_group=True)
 
     def test_sigterm_to_the_host(self) -> None:
-        self.check_interrupted(also_lanes=False, signum=signal.SIGTERM)
+        self.check_interrupted(also_group=False, signum=signal.SIGTERM)

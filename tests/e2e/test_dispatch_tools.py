@@ -1,26 +1,32 @@
-"""Proof for phase 2: the real stestr and testr, with the two patches of exec_proto.py, run their workers as
-lanes of one dispatcher and store a normal run (worker-N tags, failing, --failing reruns)."""
+"""End to end: the real stestr and testr under ``partitioner exec`` run their workers as lanes of one dispatcher
+(dynamic dispatch, the default) and store normal runs: worker-N tags, every test exactly once, ``failing``,
+``--failing`` reruns; a killed worker or lane leaves failures with a reason and the queue goes on; SIGINT
+leaves a stored run in which every test ran, failed or is marked not run. Skips when ../shared is absent."""
 
 from __future__ import annotations
 
-import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Any
 
+import fixtures
 import testtools
 
+from partitioner.history import planrecord
+from partitioner.history.repository import read_repository
 from tests.dispatch.helpers import Events, read_events
-from tests.e2e.test_runner import inject, suite_ids
+from tests.e2e.test_dispatch import processes, wait_for_file
+from tests.e2e.test_runner import inject, kill_group, suite_ids
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
-
-PROTO = Path(__file__).resolve().parent.parent / "dispatch" / "exec_proto.py"
 
 
 class ToolCase(testtools.TestCase):
     TOOL = "stestr"
     RUN: tuple[str, ...] = ("run", "--concurrency", "3")
+    REPO = ".stestr"
 
     def setUp(self) -> None:
         super().setUp()
@@ -28,13 +34,13 @@ class ToolCase(testtools.TestCase):
             self.skipTest(f"{GEN_SUITE} is missing")
         self.suite = self.useFixture(GeneratedSuite(classes=12, serial_s=6.0))
         self.suite.run(tool(self.TOOL), "init", check=True)
+        self.cache = self.useFixture(fixtures.TempDir()).path
 
-    def run_proto(self, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-        record = self.suite.path / "outcome.json"
-        proc = self.suite.run(sys.executable, str(PROTO), str(record), self.TOOL, *self.RUN, *extra,
-                              BENCH_SCALE="0.3", timeout=180)
+    def exec_tool(self, *extra: str, scale: str = "0.3") -> subprocess.CompletedProcess[str]:
+        proc = self.suite.run(tool("partitioner"), "exec", "--", tool(self.TOOL), *self.RUN, *extra,
+                              BENCH_SCALE=scale, PARTITIONER_CACHE_DIR=self.cache, timeout=180)
         self.assertNotIn("Traceback", proc.stderr)
-        return proc, json.loads(record.read_text())
+        return proc
 
     def last(self) -> Events:
         proc = subprocess.run([tool(self.TOOL), "last", "--subunit"], cwd=self.suite.path, env=self.suite.env(),
@@ -44,40 +50,177 @@ class ToolCase(testtools.TestCase):
     def failing(self) -> list[str]:
         return self.suite.run(tool(self.TOOL), "failing", "--list").stdout.split()
 
+    def record(self) -> planrecord.PlanRecord | None:
+        runs, _, _ = read_repository(self.suite.path / self.REPO)
+        with fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", self.cache):
+            return planrecord.find_record(runs[-1])
+
+    def finals(self, stored: Events) -> dict[str, list[str]]:
+        return {t: s for t, s in stored.finals().items() if t != "process-returncode"}
+
+    def assertEachOnce(self, stored: Events) -> dict[str, str]:
+        finals = self.finals(stored)
+        self.assertEqual(suite_ids(self.suite), set(finals))
+        self.assertEqual({}, {t: s for t, s in finals.items() if len(s) != 1}, "a test was stored twice")
+        return {t: s[0] for t, s in finals.items()}
+
     def check_tool(self) -> None:
         planted = inject(self.suite, 2, "self.fail('planted')")
         killed = inject(self.suite, 5, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
-        proc, record = self.run_proto()
+        proc = self.exec_tool()
         self.assertNotEqual(0, proc.returncode)
-        self.assertTrue(record["dispatched"])
-        self.assertEqual([], record["pending"] + record["problems"])
-        lanes = {lane for lane, _, _ in record["handouts"]}
-        self.assertEqual({0, 1, 2}, lanes, "every worker of the tool pulled work from the dispatcher")
-        # the tool stored a normal run: each id once, tagged by the tool with worker-N
         stored = self.last()
-        finals = {t: s for t, s in stored.finals().items() if t != "process-returncode"}
-        ids = suite_ids(self.suite)
-        self.assertEqual(ids, set(finals))
-        self.assertEqual({1}, {len(s) for s in finals.values()})
+        finals = self.assertEachOnce(stored)
         self.assertLessEqual({"worker-0", "worker-1", "worker-2"}, {t for e in stored.events for t in e.tags})
-        self.assertEqual({"fail"}, {finals[planted][0], finals[killed][0]})
+        self.assertEqual(("fail", "fail"), (finals[planted], finals[killed]))
         self.assertIn("killed by SIGKILL", stored.attachment(killed, "reason"))
-        self.assertEqual({"success"}, {s[0] for t, s in finals.items() if t not in (planted, killed)})
+        self.assertEqual({"success"}, {s for t, s in finals.items() if t not in (planted, killed)})
         self.assertLessEqual({planted, killed}, set(self.failing()))
+        record = self.record()
+        assert record is not None, "no plan record beside the stored run"
+        self.assertEqual("dynamic", record.dispatch)
+        self.assertEqual({"worker-0", "worker-1", "worker-2"}, {lane.worker for lane in record.workers
+                                                                if lane.groups})
         # a --failing rerun goes through the dispatcher too, and reruns exactly those
-        rerun, record = self.run_proto("--failing")
+        rerun = self.exec_tool("--failing")
         self.assertNotEqual(0, rerun.returncode)
         self.assertEqual({planted, killed}, set(self.last().finals()) - {"process-returncode"})
+
+    def check_killed_lane(self) -> None:
+        # the test kills its lane (its worker's parent) with SIGKILL once the lane has passed its start on: the
+        # running test fails with the reason, the group's other tests run on another lane, none is stored twice
+        victim = inject(self.suite, 4, "import os, signal, time; time.sleep(0.5); "
+                                       "os.kill(os.getppid(), signal.SIGKILL)")
+        proc = self.exec_tool()
+        self.assertNotEqual(0, proc.returncode)
+        stored = self.last()
+        finals = self.assertEachOnce(stored)
+        self.assertEqual("fail", finals[victim])
+        self.assertIn("was killed by SIGKILL (signal 9) while this test was running",
+                      stored.attachment(victim, "reason"))
+        self.assertEqual({"success"}, {s for t, s in finals.items() if t != victim})
+        self.assertEqual([], processes(self.suite.path, b"partitioner.dispatch"))
+
+    def check_interrupted(self) -> None:
+        pidfile = self.suite.path / "hung.pid"
+        hung = inject(self.suite, 0, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
+                                     "time.sleep(120)")
+        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
+        proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--", tool(self.TOOL),
+                                 *self.RUN], cwd=self.suite.path,
+                                env=self.suite.env(BENCH_SCALE="1", PARTITIONER_CACHE_DIR=self.cache),
+                                start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(kill_group, proc)
+        wait_for_file(pidfile, proc)
+        time.sleep(0.5)
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the tool, exec and the lanes get it
+        _, err = proc.communicate(timeout=90)
+        self.assertLess(time.monotonic() - started, 30, "the interrupted run did not end promptly")
+        self.assertEqual(130, proc.returncode, err.decode())
+        self.assertNotIn(b"Traceback", err)
+        stored = self.last()
+        finals = self.assertEachOnce(stored)  # the tool stored the run, with every test in it
+        self.assertEqual("fail", finals[hung])
+        never = [t for t, s in finals.items() if "not run: the run was interrupted (SIGINT)"
+                 in stored.attachment(t, "reason")]
+        self.assertNotEqual([], never, "expected tests that never started, marked as such")
+        self.assertEqual([], processes(self.suite.path, b"partitioner.dispatch"))
 
 
 class TestStestr(ToolCase):
     def test_stestr_runs_lanes_and_stores_a_normal_run(self) -> None:
         self.check_tool()
 
+    def test_a_lane_killed_with_sigkill_loses_no_test_and_stores_none_twice(self) -> None:
+        self.check_killed_lane()
+
+    def test_sigint_stores_a_run_with_every_test(self) -> None:
+        self.check_interrupted()
+
+    def test_the_progress_line_on_a_terminal_unless_stestr_prints_to_it(self) -> None:
+        from partitioner.timeline.progress import ERASE
+        from tests.timeline.test_progress import Terminal
+
+        def run(stdout_tty: bool) -> str:
+            terminal = self.useFixture(Terminal())
+            subprocess.run([tool("partitioner"), "exec", "--", tool(self.TOOL), *self.RUN], cwd=self.suite.path,
+                           env=self.suite.env(BENCH_SCALE="0.3", PARTITIONER_CACHE_DIR=self.cache),
+                           stdin=subprocess.DEVNULL, stderr=terminal.slave,
+                           stdout=terminal.slave if stdout_tty else subprocess.DEVNULL, check=False, timeout=180)
+            return terminal.read()
+
+        screen = run(stdout_tty=False)  # stestr's own lines go to a file or a pipe: the line is ours to draw
+        self.assertIn(f"{ERASE}partitioner: ", screen)
+        self.assertIn("queue", screen)
+        self.assertTrue(screen.endswith(ERASE), screen[-200:])
+        self.assertNotIn(ERASE, run(stdout_tty=True))  # stestr prints a line per test there: no line of ours
+
+    def test_static_a_killed_workers_tests_do_not_vanish(self) -> None:
+        killed = inject(self.suite, 3, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+        proc = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", tool(self.TOOL),
+                              *self.RUN, BENCH_SCALE="0.3", PARTITIONER_CACHE_DIR=self.cache, timeout=180)
+        self.assertNotEqual(0, proc.returncode)
+        self.assertIn("never reported a result: recorded as failures in the stored run", proc.stderr)
+        stored = self.last()
+        finals = self.assertEachOnce(stored)
+        self.assertEqual("fail", finals[killed])
+        self.assertIn("was killed by SIGKILL (signal 9), and this test never reported a result",
+                      stored.attachment(killed, "reason"))
+        record = self.record()
+        assert record is not None
+        self.assertEqual("static", record.dispatch)
+
 
 class TestTestr(ToolCase):
     TOOL = "testr"
     RUN = ("run", "--parallel", "--concurrency", "3")
+    REPO = ".testrepository"
 
     def test_testr_runs_lanes_and_stores_a_normal_run(self) -> None:
         self.check_tool()
+
+    def test_a_lane_killed_with_sigkill_loses_no_test_and_stores_none_twice(self) -> None:
+        self.check_killed_lane()
+
+    def test_sigint_stores_a_run_with_every_test(self) -> None:
+        self.check_interrupted()
+
+
+class TestExecPrograms(testtools.TestCase):
+    """Issue 10 item 2: programs that are not console scripts run, or fail in one line; never a traceback."""
+
+    def run_exec(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        tmp = Path(self.useFixture(fixtures.TempDir()).path)
+        (tmp / "wrapper").write_text("#!/bin/sh\necho wrapped \"$@\"\nexit 3\n")
+        (tmp / "wrapper").chmod(0o755)
+        (tmp / "pyscript").write_text(f"#!{sys.executable}\nimport sys\nprint('py', sys.argv[1:])\n")
+        (tmp / "pyscript").chmod(0o755)
+        env = {**os.environ, "PATH": f"{tmp}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+                                     f"{os.environ.get('PATH', '')}"}
+        return subprocess.run([tool("partitioner"), "exec", "--", *argv], capture_output=True, text=True,
+                              env=env, cwd=tmp, check=False, timeout=60)
+
+    def test_a_binary_runs_as_a_subprocess(self) -> None:
+        proc = self.run_exec("ls", "/")
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertIn("usr", proc.stdout.split())
+        self.assertIn("runs as a subprocess", proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
+
+    def test_python_c_and_python_m(self) -> None:
+        proc = self.run_exec("python", "-c", "import sys; sys.exit(4)")
+        self.assertEqual(4, proc.returncode, proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
+        proc = self.run_exec("python", "-m", "json.tool", "--help")
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertIn("usage", proc.stdout)
+
+    def test_a_shell_script_and_a_python_script_on_path(self) -> None:
+        proc = self.run_exec("wrapper", "a", "b")
+        self.assertEqual((3, "wrapped a b\n"), (proc.returncode, proc.stdout))
+        self.assertNotIn("Traceback", proc.stderr)
+        proc = self.run_exec("pyscript", "x")
+        self.assertEqual((0, "py ['x']\n"), (proc.returncode, proc.stdout), proc.stderr)

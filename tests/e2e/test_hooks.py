@@ -54,11 +54,13 @@ class ExecE2E(testtools.TestCase):
         return {frozenset(w["tests"]) for w in json.loads(proc.stdout)["workers"] if w["tests"]}
 
     def test_stestr_runs_our_plan_and_keeps_its_repository_whole(self) -> None:
-        first = self.suite.run(tool("partitioner"), "exec", "--", "stestr", "run", "--concurrency", "2")
+        first = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "stestr", "run",
+                               "--concurrency", "2")
         self.assertEqual(0, first.returncode, first.stderr)
         all_ids = set().union(*self.runs(".stestr")[0].values())
         expected = self.planned(all_ids, 2)  # planned from run 0's history, as the hook will
-        second = self.suite.run(tool("partitioner"), "exec", "--", "stestr", "run", "--concurrency", "2")
+        second = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "stestr", "run",
+                                "--concurrency", "2")
         self.assertEqual(0, second.returncode, second.stderr)
         runs = self.runs(".stestr")
         self.assertEqual(2, len(runs))
@@ -66,7 +68,8 @@ class ExecE2E(testtools.TestCase):
         self.assertEqual(expected, {frozenset(v) for v in runs[1].values()})
         self.assertEqual(all_ids, set().union(*runs[1].values()))
         broken = break_one_test(self.suite.path)
-        third = self.suite.run(tool("partitioner"), "exec", "--", "stestr", "run", "--concurrency", "2")
+        third = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "stestr", "run",
+                               "--concurrency", "2")
         self.assertNotEqual(0, third.returncode)
         failing = self.suite.run(tool("stestr"), "failing", "--list")
         self.assertIn(broken, failing.stdout)
@@ -75,12 +78,14 @@ class ExecE2E(testtools.TestCase):
 
     def test_testr_runs_our_plan_and_records_failures(self) -> None:
         self.suite.run(tool("testr"), "init", check=True)
-        first = self.suite.run(tool("partitioner"), "exec", "--", "testr", "run", "--parallel", "--concurrency", "2")
+        first = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "testr", "run", "--parallel",
+                               "--concurrency", "2")
         self.assertEqual(0, first.returncode, first.stdout + first.stderr)
         all_ids = set().union(*self.runs(".testrepository")[0].values())
         expected = self.planned(all_ids, 2)
         broken = break_one_test(self.suite.path)
-        second = self.suite.run(tool("partitioner"), "exec", "--", "testr", "run", "--parallel", "--concurrency", "2")
+        second = self.suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "testr", "run",
+                                "--parallel", "--concurrency", "2")
         self.assertNotEqual(0, second.returncode)
         runs = self.runs(".testrepository")
         self.assertEqual(expected, {frozenset(v) for v in runs[1].values()})

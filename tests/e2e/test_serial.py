@@ -56,9 +56,28 @@ class SerialPhaseE2E(testtools.TestCase):
         classes = sorted({cls["class"] for cls in json.loads((suite.path / "dataset.json").read_text())["classes"]})
         with open(suite.path / ".stestr.conf", "a") as conf:
             conf.write(f"\n[partitioner]\nserial = ^(?:{re.escape(classes[0])}|{re.escape(classes[1])})\\.\n")
-        proc = suite.run(tool("partitioner"), "exec", "--", "stestr", "run", "--concurrency", "3")
+        proc = suite.run(tool("partitioner"), "exec", "--dispatch", "static", "--", "stestr", "run", "--concurrency",
+                         "3")
         self.assertEqual(0, proc.returncode, proc.stderr[-2000:])
         self.assertIn("serial tests cannot run alone", proc.stderr)
         runs, _, _ = read_repository(suite.path / ".stestr")
         workers = {r.worker for r in runs[-1].records if r.test_id.startswith((classes[0] + ".", classes[1] + "."))}
         self.assertEqual(1, len(workers))
+
+    def test_under_exec_with_dynamic_dispatch_serial_groups_run_alone_at_the_end(self) -> None:
+        if not GEN_SUITE.exists():
+            self.skipTest(f"{GEN_SUITE} is missing")
+        suite = self.useFixture(GeneratedSuite(classes=8, serial_s=2.0))
+        classes = sorted({cls["class"] for cls in json.loads((suite.path / "dataset.json").read_text())["classes"]})
+        serial_classes = classes[:2]
+        with open(suite.path / ".stestr.conf", "a") as conf:
+            conf.write(f"\n[partitioner]\nserial = ^(?:{re.escape(classes[0])}|{re.escape(classes[1])})\\.\n")
+        proc = suite.run(tool("partitioner"), "exec", "--", "stestr", "run", "--concurrency", "3")
+        self.assertEqual(0, proc.returncode, proc.stderr[-2000:])
+        self.assertNotIn("serial tests cannot run alone", proc.stderr)
+        runs, _, _ = read_repository(suite.path / ".stestr")
+        records = runs[-1].records
+        serial = [r for r in records if r.test_id.startswith(tuple(c + "." for c in serial_classes))]
+        others = [r for r in records if r not in serial]
+        self.assertTrue(serial and others)
+        self.assertLess(max(r.stop or 0.0 for r in others), min(r.start or 0.0 for r in serial))

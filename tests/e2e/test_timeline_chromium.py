@@ -222,12 +222,13 @@ class EdgePagesChromiumTest(ChromiumTestCase):
             TestRecord("a.B.test_2", "inprogress", 1e9 + 1, None, "worker-0", frozenset({"worker-0"})),
             TestRecord("a.C.test_1", "success", 1e9, 1e9 + 5, "worker-1", frozenset({"worker-1"})),
         ))
-        planned = plan_ids(["a.B.test_1"], 3, History(), BUILTIN["class"])
+        # one class of three tests on three workers: two empty workers (a plan is capped at one worker per test)
+        planned = plan_ids(["a.B.test_1", "a.B.test_2", "a.B.test_3"], 3, History(), BUILTIN["class"])
         pages = {
             "empty": (render_timeline(Timeline("nothing", None, ())), []),
             "unfinished": (render_timeline(build_timeline(unfinished)), [("worker-0", 2), ("worker-1", 1)]),
             "empty-workers": (render_plan(planned.plan, planned.model),
-                              [("worker-0", 1), ("worker-1", 0), ("worker-2", 0)]),
+                              [("worker-0", 3), ("worker-1", 0), ("worker-2", 0)]),
         }
         for name, (html, expected) in pages.items():
             with self.subTest(name):

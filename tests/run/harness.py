@@ -60,6 +60,8 @@ for test_id in ids:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if kind in ("slow", "stubborn"):
         time.sleep(30)
+    if kind == "nap":
+        time.sleep(0.3)
     out.status(test_id=test_id, test_status="fail" if kind == "fail" else "success",
                test_tags={"worker-9", "keep"})
 sys.exit(int(os.environ.get("FAKE_EXIT", "0")))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import fixtures
 
-from partitioner.run import Shares, complete
+from partitioner.run import Shares, complete, default_planner
 from tests.run.harness import Events, RunnerTestCase
 
 
@@ -47,11 +48,57 @@ class TestCommandLine(RunnerTestCase):
         self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", ""))
         self.assertEqual((0, b""), self.main()[:2])
 
-    def test_testr_pseudo_test_is_not_run(self) -> None:
-        status, events, err = self.run_ids(["process-returncode", "a.ok"])
+    def test_pseudo_tests_are_not_run_but_skipped_so_testr_drops_them_from_failing(self) -> None:
+        # testr's --failing passes them back: process-returncode (a past exit status) and subunit.parser
+        # (python-subunit's name for unreadable output); a partial run that reports an id other than failed
+        # takes it out of testr's failing list
+        status, events, err = self.run_ids(["process-returncode", "subunit.parser", "a.ok"])
         self.assertEqual(0, status)
-        self.assertEqual(["a.ok"], events.final_ids())
-        self.assertIn("pseudo-test process-returncode", err)
+        self.assertEqual(["process-returncode", "subunit.parser", "a.ok"], events.final_ids())
+        self.assertIn("not running process-returncode, subunit.parser", err)
+        for pseudo in ("process-returncode", "subunit.parser"):
+            self.assertEqual(["skip"], events.finals(pseudo))
+            self.assertIn(b"not a test", events.attachment(pseudo, "reason"))
+        status, events, _ = self.run_ids(["process-returncode"])
+        self.assertEqual((0, ["process-returncode"]), (status, events.final_ids()))
+
+    def test_a_command_no_pull_worker_can_stand_in_for_runs_static_and_says_so_once(self) -> None:
+        ids = self.load_list(["a.ok", "b.ok"])
+        status, out, err = self.main("--load-list", ids)
+        self.assertEqual(0, status)
+        self.assertEqual(1, err.count("dynamic dispatch needs"), err)
+        self.assertEqual(["a.ok", "b.ok"], sorted(Events(out).final_ids()))
+        for quiet in (("--dispatch", "static"), ("--quiet",)):
+            self.assertNotIn("note:", self.main("--load-list", ids, *quiet)[2])
+        (self.dir / ".testr.conf").write_text("[partitioner]\ndispatch = dynamic\n")
+        self.assertIn("(asked for by [partitioner] in", self.main("--load-list", ids)[2])
+        (self.dir / ".testr.conf").write_text("[partitioner]\ndispatch = static\n")
+        self.assertNotIn("note:", self.main("--load-list", ids)[2])
+
+    def test_a_bad_dispatch_option_is_one_line(self) -> None:
+        (self.dir / ".testr.conf").write_text("[partitioner]\ndispatch = sideways\n")
+        status, out, err = self.main("--load-list", self.load_list(["a.ok"]))
+        self.assertEqual((1, b""), (status, out))
+        self.assertEqual(1, len(err.splitlines()), err)
+        self.assertIn("dispatch must be one of dynamic, static, got 'sideways'", err)
+        status, _, err = self.main("--dispatch", "sideways", "--load-list", self.load_list(["a.ok"]))
+        self.assertEqual(2, status)
+        self.assertIn("invalid choice", err)
+
+    def test_concurrency_is_capped_at_the_number_of_tests(self) -> None:
+        # issue 10 item 3: -j 10000000 once took 2.3 GB and 48 s to answer SIGTERM
+        started = time.monotonic()
+        status, out, err = self.main("-j", "10000000", "--load-list", self.load_list(["a.ok", "b.ok", "c.ok"]),
+                                     planner=default_planner)
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertEqual(0, status, err)
+        self.assertIn("10000000 workers asked for (--concurrency), but there are only 3 tests: running 3", err)
+        self.assertEqual({"worker-0", "worker-1", "worker-2"},
+                         {t for e in Events(out).events for t in e[3] or () if t.startswith("worker-")})
+        (self.dir / ".testr.conf").write_text("[partitioner]\nconcurrency = 99999999999999999999\n")
+        status, _, err = self.main("--load-list", self.load_list(["a.ok"]), planner=default_planner)
+        self.assertEqual(0, status, err)
+        self.assertIn("but there are only 1 tests", err)
 
     def test_bad_input_is_one_line_with_the_right_status(self) -> None:
         cases: list[tuple[tuple[str, ...], list[str] | None, int, str]] = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 from collections.abc import Sequence
 
 import fixtures
@@ -21,7 +22,7 @@ class TestMerging(RunnerTestCase):
         self.assertEqual(sorted(ids), sorted(events.final_ids()))
         self.assertEqual({"worker-0", "keep"}, events.tags("t0.ok"))
         self.assertEqual({"worker-1", "keep"}, events.tags("t1.ok"))
-        self.assertEqual({"1"}, {e[9] for e in events.events if e[1] == "t1.ok"})
+        self.assertEqual({"1"}, {e[9] for e in events.events if e[1] == "t1.ok" and e[2] != "exists"})
 
     def test_a_failing_test_exits_1(self) -> None:
         status, events, _ = self.run_ids(["a.ok", "b.fail", "c.ok"])
@@ -60,14 +61,14 @@ class TestMerging(RunnerTestCase):
         self.assertEqual(0, status, err)
         self.assertIn("partitioner.run: warning: careful", err)
         self.assertEqual({"worker-0", "keep"}, events.tags("s.ok"))
-        order = [e[1] for e in events.events if e[1] is not None]
+        order = [e[1] for e in events.events if e[1] is not None and e[2] != "exists"]
         self.assertGreater(order.index("s.ok"), max(len(order) - 1 - order[::-1].index(t)
                                                     for t in ("a.ok", "b.ok", "c.ok")))
 
 
 class TestNeverLoseATest(RunnerTestCase):
     def assertUnreported(self, events: Events, test_id: str, *words: str) -> None:
-        statuses = [e[2] for e in events.events if e[1] == test_id and e[2] is not None]
+        statuses = [e[2] for e in events.events if e[1] == test_id and e[2] not in (None, "exists")]
         self.assertEqual("inprogress", statuses[0])
         self.assertEqual("fail", statuses[-1])
         reason = events.attachment(test_id, "reason").decode()
@@ -107,7 +108,7 @@ class TestNeverLoseATest(RunnerTestCase):
             self.assertEqual(["success"], events.finals("b.ok"))
 
     def test_unstartable_inner_command_is_an_error(self) -> None:
-        status, _, err = self.main("--load-list", self.load_list(["a.ok"]),
+        status, _, err = self.main("--quiet", "--load-list", self.load_list(["a.ok"]),
                                    inner=[str(self.dir / "missing-runner")])
         self.assertEqual(1, status)
         self.assertEqual(1, len(err.splitlines()))
@@ -124,3 +125,41 @@ class TestNeverLoseATest(RunnerTestCase):
         self.assertAccounted(events, ["a.ok", "b.ok", "s.ok"])
         self.assertIn("worker-0 was never started", events.attachment("s.ok", "reason").decode())
         self.assertEqual(["a.ok", "b.ok", "s.ok"], outcome.unreported)
+
+
+SCENARIOS = '''
+import unittest
+
+import testscenarios
+
+
+class S(testscenarios.WithScenarios, unittest.TestCase):
+    scenarios = [("one", {"n": 1}), ("two", {"n": 2})]
+
+    def test_n(self):
+        self.assertIn(self.n, (1, 2))
+
+
+class P(unittest.TestCase):
+    def test_plain(self):
+        pass
+'''
+
+
+class TestScenarios(RunnerTestCase):
+    """A listed id that runs as scenarios (testscenarios.WithScenarios) reports id(scenario) ids: it ran."""
+
+    def test_static_and_dynamic_count_scenario_results_for_the_listed_id(self) -> None:
+        from tests.dispatch.helpers import write_package
+
+        write_package(self.dir, {"test_s": SCENARIOS})
+        inner = [sys.executable, "-m", "subunit.run", "discover", "-t", str(self.dir), str(self.dir / "pkg")]
+        for mode in ("static", "dynamic"):
+            with self.subTest(mode):
+                status, out, err = self.main("--dispatch", mode, "-j", "2", inner=inner)
+                self.assertEqual(0, status, err)
+                events = Events(out)
+                self.assertEqual(["success", "success", "success"],
+                                 [events.finals(t)[0] for t in ("pkg.test_s.S.test_n(one)", "pkg.test_s.S.test_n(two)",
+                                                                "pkg.test_s.P.test_plain")])
+                self.assertEqual([], events.finals("pkg.test_s.S.test_n"), "no failure made up for the listed id")

@@ -1,26 +1,93 @@
-"""``partitioner exec -- PROGRAM ARGS...``: run testr, stestr, tempest... in-process with our plans."""
+"""``partitioner exec -- PROGRAM ARGS...``: run testr, stestr, tempest... in-process with our plans.
+
+PROGRAM is, in this order: a console script of this environment (testr, stestr, tempest, ostestr: run in
+this process with the hooks of :mod:`partitioner.dispatch.tools`), ``python -m MODULE`` (the module run
+likewise), a Python script on PATH (likewise), or any other program: a shell script, a pyenv shim, a
+binary, ``python -c ...``, run as a subprocess with its exit status passed back, and a note that our hooks
+cannot reach into it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import inspect
 import os
+import re
 import runpy
 import shutil
+import subprocess
 import sys
-from importlib.metadata import entry_points
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
-from partitioner import hooks
 from partitioner.cli.console import Console
 from partitioner.errors import UsageError
 
 NAME = "exec"
-HELP = "run a Python console script (testr, stestr, tempest, ostestr...) with partitioner's hook installed"
+HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
+_PYTHON = re.compile(r"(python|pypy)[0-9.]*$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dispatch", choices=("dynamic", "static"),
+                        help="dynamic: the tool's workers become lanes that take whole groups from a queue, "
+                             "longest first, as they go idle (the default where the tool's worker command is "
+                             "`python -m subunit.run|stestr.subunit_runner.run|testtools.run ...`); static: each "
+                             "worker's share is fixed before the run (default: the config files' dispatch option)")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
+                        help="under dynamic dispatch: suite (the default: each worker runs its tests in the order "
+                             "plain testr/stestr would) or cost (longest predicted first: the best balance, for "
+                             "suites whose tests do not depend on their order)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no notes and no progress line on stderr")
     parser.add_argument("program", metavar="PROGRAM", help="a console script, e.g. testr or stestr")
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What to run: an entry point, a module (``python -m``), a Python script, or another program."""
+
+    kind: str
+    name: str
+    argv: tuple[str, ...]
+    entry: EntryPoint | None = None
+
+
+def _is_python_script(path: str) -> bool:
+    """A ``.py`` file, or one whose ``#!`` line names a Python interpreter."""
+    if path.endswith(".py"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(256)
+    except OSError:
+        return False
+    if not first.startswith(b"#!"):
+        return False
+    return any(_PYTHON.match(os.path.basename(word)) for word in first[2:].decode("latin-1").split())
+
+
+def resolve(program: str, argv: list[str]) -> _Target:
+    """How to run ``program``.
+
+    :raises UsageError: it is neither a console script nor a program on PATH
+    """
+    found = [ep for ep in entry_points(group="console_scripts") if ep.name == program]
+    if found:
+        return _Target("entry", program, tuple(argv), found[0])
+    path = shutil.which(program)
+    if path is None:
+        raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
+                         "install it in this environment (e.g. pip install stestr)")
+    if _PYTHON.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
+        return _Target("module", argv[1], tuple(argv[2:]))
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"cannot read {path}; check its permissions")
+    if _is_python_script(path):
+        return _Target("script", path, tuple(argv))
+    return _Target("program", path, tuple(argv))
 
 
 def _exit_status(code: object, console: Console) -> int:
@@ -33,33 +100,55 @@ def _exit_status(code: object, console: Console) -> int:
     return 1
 
 
+def _call(target: _Target, program: str) -> object:
+    """Run a Python target in this process; returns what it returned (or raises SystemExit)."""
+    if target.kind == "entry":
+        assert target.entry is not None
+        func = target.entry.load()
+        params = list(inspect.signature(func).parameters.values())
+        takes_argv = bool(params) and params[0].name in ("argv", "args")
+        return func(list(target.argv)) if takes_argv else func()
+    if target.kind == "module":
+        sys.argv = [target.name, *target.argv]
+        runpy.run_module(target.name, run_name="__main__", alter_sys=True)
+        return 0
+    runpy.run_path(target.name, run_name="__main__")
+    return 0
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     program, argv = args.program, list(args.args)
     if argv[:1] == ["--"]:
         argv = argv[1:]
-    found = [ep for ep in entry_points(group="console_scripts") if ep.name == program]
-    script = None if found else shutil.which(program)
-    if not found and not script:
-        raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
-                         "install it in this environment (e.g. pip install stestr)")
+    target = resolve(program, argv)
+    if target.kind == "program":
+        if not args.quiet:
+            console.stderr.write(f"partitioner: note: {Path(target.name).name} is not a Python console script of "
+                                 "this environment: it runs as a subprocess, where partitioner's hooks cannot "
+                                 "reach (install the tool into this environment to use them)\n")
+        try:
+            code = subprocess.run([target.name, *target.argv], check=False).returncode
+        except OSError as exc:
+            raise UsageError(f"cannot run {target.name}: {exc.strerror or exc}") from None
+        return 128 - code if code < 0 else code
+    from partitioner import hooks
+    from partitioner.dispatch.tools import Session
+
+    session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order)
     saved_argv = sys.argv
-    sys.argv = [program, *argv]
-    hooked = hooks.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
+    sys.argv = [program, *target.argv]
+    hooked = session.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
     if not hooked:
         console.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
     try:
-        if found:
-            func = found[0].load()
-            params = list(inspect.signature(func).parameters.values())
-            takes_argv = bool(params) and params[0].name in ("argv", "args")
-            result = func(argv) if takes_argv else func()
-            return _exit_status(result, console)
-        if script and not os.access(script, os.R_OK):
-            raise UsageError(f"cannot read {script}")
-        runpy.run_path(str(script), run_name="__main__")
-        return 0
-    except SystemExit as exc:
-        return _exit_status(exc.code, console)
+        with session.signals():
+            try:
+                code = _exit_status(_call(target, program), console)
+            except SystemExit as exc:
+                code = _exit_status(exc.code, console)
     finally:
-        hooks.uninstall()
+        session.uninstall()
         sys.argv = saved_argv
+    if session.signum is not None:
+        return 128 + session.signum
+    return 1 if session.injected and code == 0 else code

@@ -1,0 +1,233 @@
+"""The plan recorded beside a run: what the runner or the hooks predicted (static) or handed out (dynamic).
+
+testr and stestr own their repositories (we never write into ``.stestr/`` or ``.testrepository/``) and
+assign the run number themselves, so a record is keyed by the run's own content: the sha256 of the sorted,
+distinct lines ``f"{worker}\\t{test_id}\\n"`` over the run's *keyed* tests (:func:`run_key`). The writer knows
+them in advance for a static plan (worker i runs its partition) and at the end of a dynamic run (lane i ran
+these tests); the reader computes the same key from any stored run (:func:`key_of_run`).
+
+A test is keyed when its record has a final status and a ``worker-N`` tag, and its id is a real test: not a
+pseudo-test a tool invents (testr's ``process-returncode``, python-subunit's ``subunit.parser``) and not a
+fixture error unittest reports under ``setUpClass (module.Class)`` and the like. Neither side can know those
+in advance, so leaving them out keeps the keys equal.
+
+Records live in ``<cache base>/plans/<key>.json``, the directory family of :mod:`partitioner.history.cache`:
+``$PARTITIONER_CACHE_DIR/plans``, else ``$XDG_CACHE_HOME/partitioner/plans``, else
+``~/.cache/partitioner/plans``; ``PARTITIONER_CACHE=0`` turns them off. Writes are atomic; every failure is
+ignored (a run never fails for its record); at most :data:`MAX_RECORDS` are kept, the oldest removed. A
+damaged or foreign file is a miss. Stdlib only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from partitioner.history.model import Run
+from partitioner.statuses import FINAL, PSEUDO_TESTS, SUBUNIT_PARSER
+
+#: the shape of a record file; another version is a miss
+FORMAT_VERSION = 1
+#: record files kept; the oldest go first
+MAX_RECORDS = 500
+_OFF = frozenset({"0", "no", "off", "false"})
+#: ids unittest reports fixture errors under: not tests of the plan
+_FIXTURE_ERROR = re.compile(r"^(setUpClass|tearDownClass|setUpModule|tearDownModule) \(")
+_NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
+
+Dispatch = Literal["static", "dynamic"]
+
+
+@dataclass(frozen=True)
+class PlannedGroup:
+    """One group as planned (static) or handed out (dynamic).
+
+    :ivar key: the group key (a class by default)
+    :ivar tests: its test ids
+    :ivar predicted_s: the cost model's seconds for it
+    :ivar start_s: seconds from the run's start: predicted for a static plan, the hand-out time for a
+        dynamic run; ``None`` when unknown
+    :ivar stop_s: likewise, the predicted end or the time its lane reported it done
+    """
+
+    key: str
+    tests: tuple[str, ...]
+    predicted_s: float
+    start_s: float | None = None
+    stop_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedLane:
+    """One worker's groups, in the order it runs (or ran) them.
+
+    :ivar worker: the ``worker-N`` tag its tests carry in the stored run
+    """
+
+    worker: str
+    groups: tuple[PlannedGroup, ...]
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """What was planned for one run.
+
+    :ivar format_version: :data:`FORMAT_VERSION`
+    :ivar dispatch: ``static`` (partitions fixed before the run) or ``dynamic`` (a queue, handed out)
+    :ivar concurrency: workers (lanes) run at once
+    :ivar predicted_makespan_s: the plan's (or the simulated queue's) predicted makespan, if known
+    :ivar workers: one lane per worker
+    """
+
+    format_version: int
+    dispatch: Dispatch
+    concurrency: int
+    predicted_makespan_s: float | None
+    workers: tuple[PlannedLane, ...]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """``(worker, test_id)`` for every test of the record (what :func:`run_key` takes)."""
+        return [(lane.worker, t) for lane in self.workers for group in lane.groups for t in group.tests]
+
+
+def keyed(test_id: str) -> bool:
+    """Whether ``test_id`` takes part in a run's key (a real test, not a pseudo-test or a fixture error)."""
+    return test_id not in _NOT_TESTS and not _FIXTURE_ERROR.match(test_id)
+
+
+def run_key(pairs: Iterable[tuple[str, str]]) -> str:
+    """The key of a run whose tests ran as ``(worker, test_id)``: sha256 of the sorted distinct lines
+    ``worker\\ttest_id\\n``, over the keyed ids (see :func:`keyed`)."""
+    lines = sorted({f"{worker}\t{test_id}\n" for worker, test_id in pairs if keyed(test_id)})
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def key_of_run(run: Run) -> str:
+    """The key of a stored run: its tests with a final status and a worker tag."""
+    return run_key((r.worker, r.test_id) for r in run.records if r.worker is not None and r.status in FINAL)
+
+
+def plans_dir() -> Path | None:
+    """Where records live, or ``None`` when the cache is turned off."""
+    if os.environ.get("PARTITIONER_CACHE", "").strip().lower() in _OFF:
+        return None
+    explicit = os.environ.get("PARTITIONER_CACHE_DIR")
+    if explicit:
+        return Path(explicit) / "plans"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "partitioner" / "plans"
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), 6)
+
+
+def encode(record: PlanRecord) -> str:
+    """The record as JSON text."""
+    workers = [{"worker": lane.worker,
+                "groups": [{"key": g.key, "tests": list(g.tests), "predicted_s": _number(g.predicted_s) or 0.0,
+                            "start_s": _number(g.start_s), "stop_s": _number(g.stop_s)} for g in lane.groups]}
+               for lane in record.workers]
+    return json.dumps({"format_version": record.format_version, "dispatch": record.dispatch,
+                       "concurrency": record.concurrency,
+                       "predicted_makespan_s": _number(record.predicted_makespan_s), "workers": workers},
+                      separators=(",", ":"))
+
+
+def _optional(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"not a number: {value!r}")
+    return float(value)
+
+
+def decode(text: str) -> PlanRecord | None:
+    """A record from JSON text; ``None`` when it is damaged, foreign or of another version."""
+    try:
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION:
+            return None
+        dispatch = doc["dispatch"]
+        concurrency = doc["concurrency"]
+        if dispatch not in ("static", "dynamic") or isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            return None
+        lanes = []
+        for lane in doc["workers"]:
+            groups = []
+            for g in lane["groups"]:
+                tests = g["tests"]
+                if not isinstance(g["key"], str) or not isinstance(tests, list) or \
+                        not all(isinstance(t, str) for t in tests):
+                    return None
+                groups.append(PlannedGroup(g["key"], tuple(tests), _optional(g["predicted_s"]) or 0.0,
+                                           _optional(g.get("start_s")), _optional(g.get("stop_s"))))
+            if not isinstance(lane["worker"], str):
+                return None
+            lanes.append(PlannedLane(lane["worker"], tuple(groups)))
+        return PlanRecord(FORMAT_VERSION, dispatch, concurrency, _optional(doc.get("predicted_makespan_s")),
+                          tuple(lanes))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def write_record(record: PlanRecord, key: str) -> None:
+    """Write ``record`` as ``<plans dir>/<key>.json``, atomically; every failure is ignored."""
+    where = plans_dir()
+    if where is None or not re.fullmatch(r"[0-9a-f]{64}", key):
+        return
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(encode(record))
+            os.replace(temporary, where / f"{key}.json")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        _prune(where)
+    except (OSError, ValueError):
+        return
+
+
+def _prune(where: Path) -> None:
+    entries = [p for p in where.iterdir() if p.suffix == ".json" and not p.name.startswith(".tmp-")]
+    if len(entries) <= MAX_RECORDS:
+        return
+
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted(entries, key=written)[: len(entries) - MAX_RECORDS]:
+        old.unlink(missing_ok=True)
+
+
+def read_record(key: str) -> PlanRecord | None:
+    """The record stored under ``key``, or ``None`` (none, unreadable, damaged, foreign)."""
+    where = plans_dir()
+    if where is None or not re.fullmatch(r"[0-9a-f]{64}", key):
+        return None
+    try:
+        return decode((where / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def find_record(run: Run) -> PlanRecord | None:
+    """The record written for ``run``, or ``None``."""
+    return read_record(key_of_run(run))

@@ -1,0 +1,120 @@
+"""Slow, end to end: tempest's own unit suite (the tempest sdist from PyPI, run as its tox ``py3`` env runs it,
+``stestr --test-path ./tempest/tests run``) gives the same results through ``partitioner exec -- stestr ...``
+(dynamic dispatch) as through plain stestr: the same test ids, each with the same status.
+
+It runs only when ``PARTITIONER_SLOW_TESTS=1`` (``.ci/run`` sets it and selects the ``slow`` marker; the
+default pytest run leaves it out). It needs the tempest sdist and a virtualenv with tempest and its
+dependencies, built once into a cache: ``PARTITIONER_TEMPEST_CACHE`` (default ``~/.cache/partitioner/
+test-tempest``), or an unpacked sdist and a venv given as ``PARTITIONER_TEMPEST_SDIST`` and
+``PARTITIONER_TEMPEST_VENV``. Without network it skips, except under CI (``CI`` set), where it fails. Each
+run copies the sdist, so no ``.stestr`` is shared between the two runs or with the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import fixtures
+import pytest
+import testtools
+
+from tests.dispatch.helpers import read_events
+from tests.suites import REPO, tool
+
+pytestmark = pytest.mark.slow
+
+VERSION = "47.0.0"
+CONCURRENCY = "2"
+
+
+def _cache() -> Path:
+    return Path(os.environ.get("PARTITIONER_TEMPEST_CACHE")
+                or Path.home() / ".cache" / "partitioner" / "test-tempest")
+
+
+class Tempest(fixtures.Fixture):
+    """The unpacked tempest sdist and a venv with tempest installed (built once into the cache)."""
+
+    def _setUp(self) -> None:
+        sdist = os.environ.get("PARTITIONER_TEMPEST_SDIST")
+        venv = os.environ.get("PARTITIONER_TEMPEST_VENV")
+        self.sdist = Path(sdist) if sdist else self._sdist()
+        self.venv = Path(venv) if venv else self._venv()
+
+    def _need_network(self, what: str, proc: subprocess.CompletedProcess[str]) -> None:
+        if proc.returncode == 0:
+            return
+        message = f"{what} failed (network?): {proc.stderr.strip().splitlines()[-1:] or proc.returncode}"
+        if os.environ.get("CI"):
+            raise AssertionError(message)
+        raise testtools.TestCase.skipException(message)
+
+    def _sdist(self) -> Path:
+        where = _cache() / f"tempest-{VERSION}"
+        if (where / "tempest" / "tests").is_dir():
+            return where
+        download = _cache() / "download"
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", f"tempest=={VERSION}", "--no-deps",
+                               "--no-binary", ":all:", "-d", str(download)], capture_output=True, text=True,
+                              check=False, timeout=600)
+        self._need_network("pip download tempest", proc)
+        with tarfile.open(download / f"tempest-{VERSION}.tar.gz") as archive:
+            archive.extractall(_cache(), filter="data")
+        return where
+
+    def _venv(self) -> Path:
+        venv = _cache() / f"venv-tempest-{VERSION}"
+        python = venv / "bin" / "python"
+        if python.exists() and (venv / ".complete").exists():
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+        proc = subprocess.run([str(python), "-m", "pip", "install", "-q", str(self.sdist)], capture_output=True,
+                              text=True, check=False, timeout=1800)
+        self._need_network("pip install tempest", proc)
+        (venv / ".complete").write_text(VERSION)
+        return venv
+
+
+class TestTempestUnitSuite(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        if os.environ.get("PARTITIONER_SLOW_TESTS") != "1":
+            self.skipTest("slow: set PARTITIONER_SLOW_TESTS=1 (CI does)")
+        self.tempest = self.useFixture(Tempest())
+        # the pull workers run in tempest's interpreter: it imports partitioner (and nothing else) from here
+        path = Path(self.useFixture(fixtures.TempDir()).path)
+        (path / "partitioner").symlink_to(REPO / "partitioner")
+        bin_dir = self.tempest.venv / "bin"
+        self.env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+                    "PYTHON": str(bin_dir / "python"), "PYTHONPATH": str(path),
+                    "PARTITIONER_CACHE_DIR": str(path / "cache")}
+        self.env.pop("VIRTUAL_ENV", None)
+
+    def run_suite(self, *prefix: str) -> dict[str, str]:
+        """Run tempest's unit tests in a fresh copy of the sdist; returns test id -> stored final status."""
+        copy = Path(self.useFixture(fixtures.TempDir()).path) / "tempest"
+        shutil.copytree(self.tempest.sdist, copy, ignore=shutil.ignore_patterns(".stestr"))
+        stestr = tool("stestr")
+        subprocess.run([stestr, "init"], cwd=copy, env=self.env, capture_output=True, check=True, timeout=60)
+        proc = subprocess.run([*prefix, stestr, "--test-path", "./tempest/tests", "run", "--concurrency",
+                               CONCURRENCY], cwd=copy, env=self.env, capture_output=True, text=True, check=False,
+                              timeout=900, stdin=subprocess.DEVNULL)
+        self.assertNotIn("Traceback (most recent call last):\n  File \"" + str(REPO), proc.stderr)
+        last = subprocess.run([stestr, "last", "--subunit"], cwd=copy, env=self.env, capture_output=True,
+                              check=False, timeout=120)
+        finals = read_events(last.stdout).finals()
+        self.assertEqual({}, {t: s for t, s in finals.items() if len(s) != 1}, "a test was stored twice")
+        return {t: s[0] for t, s in finals.items() if t != "process-returncode"}
+
+    def test_the_same_results_through_partitioner_exec(self) -> None:
+        plain = self.run_suite()
+        self.assertGreater(len(plain), 2000, "tempest's unit suite did not run")
+        ours = self.run_suite(tool("partitioner"), "exec", "--")
+        self.assertEqual((set(), set()), (set(plain) - set(ours), set(ours) - set(plain)))
+        self.assertEqual({}, {t: (s, ours[t]) for t, s in plain.items() if ours[t] != s})

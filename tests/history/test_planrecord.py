@@ -1,0 +1,108 @@
+"""Tests for partitioner.history.planrecord: the key both sides compute, round trips, misses, the bound."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import fixtures
+import testtools
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from partitioner.history import planrecord
+from partitioner.history.model import Run, TestRecord
+from partitioner.history.planrecord import PlannedGroup, PlannedLane, PlanRecord
+from partitioner.history.subunit import read_stream_file
+from tests.suites import subunit_v2
+
+
+def record(dispatch: planrecord.Dispatch = "static") -> PlanRecord:
+    return PlanRecord(1, dispatch, 2, 3.5, (
+        PlannedLane("worker-0", (PlannedGroup("a.A", ("a.A.t1", "a.A.t2[smoke]"), 2.0, 0.0, 2.0),)),
+        PlannedLane("worker-1", (PlannedGroup("a.B", ("a.B.t1",), 1.5, None, None),
+                                 PlannedGroup("a.C", ("a.C.t1",), 1.0, 1.5, 2.5))),
+    ))
+
+
+class TestKey(testtools.TestCase):
+    def test_the_writer_and_a_stored_run_agree(self) -> None:
+        tmp = Path(self.useFixture(fixtures.TempDir()).path)
+        stream = tmp / "run.subunit"
+        stream.write_bytes(subunit_v2([
+            ("a.B.t1", "success", 1.0, 2.0, "worker-1"), ("a.A.t1", "fail", 1.0, 2.0, "worker-0"),
+            ("a.A.t2[smoke]", "skip", 2.0, 2.5, "worker-0"), ("a.C.t1", "success", 2.0, 3.0, "worker-1"),
+            # what neither side can know in advance: testr's pseudo-test, a fixture error, a listed-only id
+            ("process-returncode", "fail", 3.0, 3.0, "worker-0"),
+            ("setUpClass (a.D)", "fail", 3.0, 3.0, "worker-1"),
+            ("a.E.t1", "exists", None, None, "worker-1"),
+        ]))
+        run = read_stream_file(stream, 0)
+        self.assertEqual(planrecord.run_key(record().pairs()), planrecord.key_of_run(run))
+
+    def test_a_test_on_another_worker_changes_the_key(self) -> None:
+        pairs = record().pairs()
+        moved = [("worker-1" if t == "a.A.t1" else w, t) for w, t in pairs]
+        self.assertNotEqual(planrecord.run_key(pairs), planrecord.run_key(moved))
+
+    @settings(max_examples=50, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(["worker-0", "worker-1", "worker-10"]),
+                              st.text(min_size=1, max_size=12)), max_size=20), st.randoms())
+    def test_order_and_repeats_do_not_matter(self, pairs: list[tuple[str, str]], rnd: object) -> None:
+        shuffled = list(pairs) * 2
+        rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+        self.assertEqual(planrecord.run_key(pairs), planrecord.run_key(shuffled))
+
+    def test_runs_without_worker_tags_key_like_an_empty_run(self) -> None:
+        run = Run("r", (TestRecord("a.A.t1", "success", 1.0, 2.0, None),))
+        self.assertEqual(planrecord.run_key([]), planrecord.key_of_run(run))
+
+
+class TestStore(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.base = Path(self.useFixture(fixtures.TempDir()).path) / "cache"
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.base)))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        self.key = planrecord.run_key(record().pairs())
+
+    def test_round_trip_beside_the_run_cache(self) -> None:
+        planrecord.write_record(record("dynamic"), self.key)
+        self.assertEqual([self.base / "plans" / f"{self.key}.json"], list((self.base / "plans").iterdir()))
+        self.assertEqual(record("dynamic"), planrecord.read_record(self.key))
+        run = Run("r", tuple(TestRecord(t, "success", 0.0, 1.0, w) for w, t in record().pairs()))
+        self.assertEqual(record("dynamic"), planrecord.find_record(run))
+
+    def test_damaged_foreign_and_missing_entries_are_misses(self) -> None:
+        self.assertIsNone(planrecord.read_record(self.key))
+        (self.base / "plans").mkdir(parents=True)
+        entry = self.base / "plans" / f"{self.key}.json"
+        text = planrecord.encode(record())
+        for bad in (text[:-5], "[]", text.replace('"format_version":1', '"format_version":2'),
+                    text.replace('"dispatch":"static"', '"dispatch":"sideways"'),
+                    text.replace('"tests":["a.B.t1"]', '"tests":[7]'),
+                    text.replace('"concurrency":2', '"concurrency":true')):
+            entry.write_text(bad)
+            self.assertIsNone(planrecord.read_record(self.key), bad)
+        entry.write_bytes(b"\xff\xfe")
+        self.assertIsNone(planrecord.read_record(self.key))
+        self.assertIsNone(planrecord.read_record("../../etc/passwd"))
+
+    def test_turned_off_or_unwritable_is_silent(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", "0"))
+        planrecord.write_record(record(), self.key)
+        self.assertFalse(self.base.exists())
+        self.assertIsNone(planrecord.read_record(self.key))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        self.base.write_text("a file where the directory should be")
+        planrecord.write_record(record(), self.key)  # no exception
+        self.assertIsNone(planrecord.read_record(self.key))
+
+    def test_at_most_max_records_are_kept_oldest_first_out(self) -> None:
+        self.patch(planrecord, "MAX_RECORDS", 3)
+        keys = [planrecord.run_key([("worker-0", f"t{i}")]) for i in range(5)]
+        for n, key in enumerate(keys):
+            planrecord.write_record(record(), key)
+            os.utime(self.base / "plans" / f"{key}.json", (1000 + n, 1000 + n))
+        left = {p.stem for p in (self.base / "plans").iterdir()}
+        self.assertEqual(set(keys[2:]), left)

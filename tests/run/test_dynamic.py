@@ -1,0 +1,97 @@
+"""The runner's dynamic dispatch: chosen by default for a command a pull worker stands in for, and the plan
+record it leaves beside the run (static and dynamic)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.history import planrecord
+from partitioner.history.model import Run, TestRecord
+from partitioner.run import main
+from tests.dispatch.helpers import read_events, write_package
+
+SUITE = '''
+import unittest
+
+
+class A(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+
+
+class B(unittest.TestCase):
+    def test_1(self):
+        pass
+
+
+class C(unittest.TestCase):
+    def test_1(self):
+        self.fail("planted")
+'''
+
+
+class TestDynamicRunner(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path).resolve()
+        write_package(self.root, {"test_s": SUITE})
+        self.cache = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.cache)))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        cwd = Path.cwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(self.root)  # the workers run in the current directory, as under testr
+
+    def run_runner(self, *options: str) -> tuple[int, bytes, str]:
+        out, err = io.BytesIO(), io.StringIO()
+        code = main([*options, "-j", "2", "--", sys.executable, "-m", "subunit.run", "discover", "-t", ".",
+                     "./pkg"], stdout=out, stderr=err, cwd=self.root)
+        return code, out.getvalue(), err.getvalue()
+
+    def stored(self, data: bytes) -> Run:
+        """The run as the history reader would see it (worker tags as testr stores them)."""
+        events = read_events(data)
+        records = []
+        for test_id, statuses in events.finals().items():
+            tags = {t for e in events.events if e.test_id == test_id for t in e.tags}
+            workers = sorted(t for t in tags if t.startswith("worker-"))
+            records.append(TestRecord(test_id, statuses[-1], 0.0, 1.0, workers[-1] if workers else None))
+        return Run("r", tuple(records))
+
+    def test_dynamic_by_default_and_its_record_matches_the_run(self) -> None:
+        code, out, err = self.run_runner()
+        self.assertEqual(1, code, err)
+        self.assertNotIn("note:", err)
+        events = read_events(out)
+        finals = events.finals()
+        self.assertEqual({"pkg.test_s.A.test_1": ["success"], "pkg.test_s.A.test_2": ["success"],
+                          "pkg.test_s.B.test_1": ["success"], "pkg.test_s.C.test_1": ["fail"]}, finals)
+        record = planrecord.find_record(self.stored(out))
+        assert record is not None
+        self.assertEqual(("dynamic", 2), (record.dispatch, record.concurrency))
+        handed = sorted(g.key for lane in record.workers for g in lane.groups)
+        self.assertEqual(["pkg.test_s.A", "pkg.test_s.B", "pkg.test_s.C"], handed)
+        for lane in record.workers:
+            for group in lane.groups:
+                assert group.start_s is not None and group.stop_s is not None
+                self.assertLessEqual(group.start_s, group.stop_s)
+        self.assertIsNotNone(record.predicted_makespan_s)
+
+    def test_static_when_asked_and_its_record_is_the_plan(self) -> None:
+        code, out, err = self.run_runner("--dispatch", "static")
+        self.assertEqual(1, code, err)
+        self.assertIn("worker-1", {t for e in read_events(out).events for t in e.tags})
+        record = planrecord.find_record(self.stored(out))
+        assert record is not None
+        self.assertEqual("static", record.dispatch)
+        planned = {g.key: lane.worker for lane in record.workers for g in lane.groups}
+        self.assertEqual({"pkg.test_s.A", "pkg.test_s.B", "pkg.test_s.C"}, set(planned))
