@@ -29,9 +29,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 #: every option of the [partitioner] section, with a one-line meaning
 OPTIONS: Mapping[str, str] = {
-    "group_by": "class (default), module, none, regex:RE or callback:package.module:function",
+    "group_by": "class (default; none when .stestr.conf/.testr.conf has no group_regex, as the tool splits per "
+                "test), module, none, regex:RE or callback:package.module:function",
     "strategy": "lpt (default), testr or roundrobin",
-    "history": "history sources, one per line (repository dirs, subunit streams, JSON timing files)",
+    "history": "history sources, one per line: repository dirs, subunit streams, JSON timing files, a history store "
+               "URL (sqlite:///PATH, postgresql://USER@HOST/DB), http(s) URLs; read by plan, exec and the hooks",
     "concurrency": "worker count (default: the CPU count)",
     "resources": "one 'name: regex' per line; groups matching one resource share a worker",
     "serial": "a regex over test ids, or [attr] for a test attribute: those groups run alone",
@@ -234,6 +236,13 @@ def load_settings(cwd: Path) -> Settings:
                 settings["group_by"] = "class"
                 where["group_by"] = f"parallel_class in {cwd / conf}"
                 break
+        else:  # no grouping asked of the tool: it splits per test, and so do the hooks (plan/explain must agree)
+            runner = "partitioner.run" in defaults.get(".testr.conf:test_command", "")  # our runner groups by class
+            tool = next((c for c in (".testr.conf", ".stestr.conf") if (cwd / c).is_file()), None)
+            if tool is not None and not runner:
+                settings["group_by"] = "none"
+                where["group_by"] = (f"{cwd / tool} (no group_regex: {'testr' if tool == '.testr.conf' else 'stestr'} "
+                                     "splits per test)")
     for key in ("test_command", "test_list_option", "test_id_option"):
         if f".testr.conf:{key}" in defaults:
             settings[key] = defaults[f".testr.conf:{key}"]

@@ -3,15 +3,24 @@
 ``partition_tests`` has stestr's signature and contract (the union of the returned lists is the input);
 ``install()`` routes ``stestr.scheduler.partition_tests`` and testrepository's
 ``TestListingFixture.partition_tests`` through it, for whichever of the two is importable.
+
+The hooks run inside every ``stestr run``/``testr run``, before any test starts, so planning is run time.
+They read the history as ``partitioner plan`` does (:func:`partitioner.pipeline.load_planning_history`):
+the ``[partitioner] history`` sources (a history store URL on a fresh CI node), else the repository the tool
+hands over, from the digests of its runs (:mod:`partitioner.history.digest`): a run not digested yet is
+parsed only within a small time budget, and the rest are digested in the background when the tool exits,
+so that the next run finds them. Nothing here imports python-subunit when every run is digested.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import random
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -19,21 +28,40 @@ from typing import Any
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
-from partitioner.history import load_history
+from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
 from partitioner.history.model import History
-from partitioner.pipeline import PLAN_RUNS, Planned, plan_ids
+from partitioner.pipeline import PLAN_RUNS, Planned, load_planning_history, plan_ids
 from partitioner.strategies import DEFAULT
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
 LAST_SEED: int | None = None
 _ORIGINALS: dict[str, Any] = {}
+#: the repositories whose runs are digested in the background when this process exits (once each)
+_WARMING: set[str] = set()
+#: where the tool's own group_regex callback is said to come from
+TOOL_GROUPING = "the tool's group_regex"
 
 
-def _history_from(repository: object, test_ids: Sequence[str]) -> History:
-    """Read a repository's stored run streams when it is a real one on disk, else its get_test_times."""
+def _warm_at_exit(base: str) -> None:
+    """Digest the repository's runs in the background when the tool exits (after it stored this run)."""
+    if base not in _WARMING:
+        _WARMING.add(base)
+        atexit.register(warm_in_background, base, PLAN_RUNS)
+
+
+def _history_from(repository: object, test_ids: Sequence[str], sources: Sequence[str] = ()) -> History:
+    """The history to plan from: ``sources`` when given (the ``history`` option or exec's ``--history``), else
+    the repository's stored runs when it is a real one on disk, else its ``get_test_times``."""
     base = getattr(repository, "base", None)
-    if isinstance(base, str) and os.path.isdir(base):
-        return load_history([base], newest=PLAN_RUNS)
+    on_disk = isinstance(base, str) and os.path.isdir(base)
+    if on_disk:
+        assert isinstance(base, str)
+        _warm_at_exit(base)
+    if sources:
+        return load_planning_history(Path.cwd(), sources, budget_s=DEFAULT_BUDGET_S)
+    if on_disk:
+        assert isinstance(base, str)
+        return planning_history(base, PLAN_RUNS)
     get_test_times = getattr(repository, "get_test_times", None)
     if get_test_times is None:
         return History()
@@ -86,13 +114,25 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     return plan_partitions(test_ids, concurrency, repository, group_callback, randomize, seed)[0]
 
 
+def _warn(line: str) -> None:
+    try:
+        sys.stderr.write(f"partitioner: warning: {line}\n")
+    except (OSError, ValueError):
+        pass
+
+
 def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: object = None,
                     group_callback: Callable[[str], object] | None = None, randomize: bool = False,
-                    seed: int | None = None, warn_serial: bool = True) -> tuple[list[list[str]], Planned | None]:
+                    seed: int | None = None, warn_serial: bool = True, history: Sequence[str] = (),
+                    warn: Callable[[str], None] | None = _warn) -> tuple[list[list[str]], Planned | None]:
     """:func:`partition_tests`, with the plan it rests on (``None`` when there was nothing to plan): what
     ``partitioner exec`` needs to queue the same groups for dynamic dispatch and to record the plan.
 
     :param warn_serial: say that serial tests cannot run alone (they can, under dynamic dispatch)
+    :param history: history sources that replace the ``history`` option and the repository (exec's
+        ``--history``)
+    :param warn: where the plan's warnings go, one line each (no history, runs left unread, ...); ``None``
+        keeps them in the plan only
     """
     global LAST_SEED
     lists = min(concurrency, max(1, len(test_ids)))
@@ -102,26 +142,33 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
     settings = load_settings(Path.cwd())
     if group_callback is not None:
         grouper = grouper_for_callback(group_callback)  # stestr semantics: cb(id) or id
+        grouping_from = TOOL_GROUPING
     else:
         grouping = settings.choose("group_by", None, "none")  # no callback: every test alone, as stestr
         grouper = make_grouper(grouping.value, grouping.where)
+        grouping_from = grouping.where
     strategy = settings.choose("strategy", None, DEFAULT).value
-    history = _history_from(repository, test_ids) if repository is not None else History()
+    sources = settings.choose("history", tuple(history), ()).value
+    loaded = _history_from(repository, test_ids, sources) if repository is not None or sources else History()
     # Planning a million ids builds millions of small immutable values and no cycles: pausing the cyclic
     # garbage collector meanwhile saves its repeated full scans (up to 40% of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        planned = plan_ids(list(test_ids), concurrency, history, grouper, strategy, settings)
+        planned = replace(plan_ids(list(test_ids), concurrency, loaded, grouper, strategy, settings),
+                          grouping_from=grouping_from)
     finally:
         if collecting:
             gc.enable()
+    if warn is not None:
+        for line in planned.plan.warnings:
+            warn(line)
     parts = [list(p.tests) for p in planned.plan.workers]
     parts += [[] for _ in range(lists - len(parts))]
     if planned.plan.serial:
-        if warn_serial:
-            sys.stderr.write(f"partitioner: warning: {len(planned.plan.serial)} serial tests cannot run alone "
-                             "through testr/stestr's own runner; they all go to one worker\n")
+        if warn_serial and warn is not None:
+            warn(f"{len(planned.plan.serial)} serial tests cannot run alone through testr/stestr's own runner; "
+                 "they all go to one worker")
         lightest = min(range(len(parts)), key=lambda w: (planned.plan.workers[w].predicted_s, w))
         parts[lightest].extend(planned.plan.serial)
     if randomize:

@@ -2,20 +2,24 @@
 
 :func:`plan_ids` is pure (history already loaded); :func:`plan_for_directory` first reads what a run in a
 project directory would (its config files, its repositories), flags over files over defaults
-(:meth:`partitioner.config.Settings.choose`). The CLI, the runner and the hooks all plan through here.
+(:meth:`partitioner.config.Settings.choose`). The CLI, the runner and the hooks all plan through here, and
+read their history through :func:`load_planning_history` (repositories from digests, stores aggregated).
+
+Shards (one CI job each): :func:`plan_shards` splits a suite into M shards from one history,
+:func:`select_shard` is what one shard job runs, from the same pinned history or from a plan file made once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
 from partitioner import testids
-from partitioner.config import Settings, load_settings
+from partitioner.config import Choice, Settings, load_settings
 from partitioner.costmodel import CostModel, Estimate
-from partitioner.errors import InputError
+from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import (
     Group,
@@ -28,9 +32,9 @@ from partitioner.grouping import (
     split_serial,
 )
 from partitioner.grouping.constraints import default_serial
-from partitioner.history import load_history_for
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
+from partitioner.shards import Shard, ShardedPlan, ShardSpec, parse_shard, split_shards
 from partitioner.strategies import DEFAULT, GroupCost, get_strategy
 
 
@@ -41,12 +45,17 @@ class Planned:
     :ivar groups: the parallel phase's groups (resource merges applied)
     :ivar serial_groups: the groups of the serial phase
     :ivar model: the estimates the plan rests on
+    :ivar history: the history it was planned from (its sources, warnings, runs digested and unread)
+    :ivar grouping_from: where the grouping came from: a flag, a config file (or its missing ``group_regex``),
+        the default, or the tool's own ``group_regex`` callback (empty when the caller did not say)
     """
 
     plan: Plan
     groups: GroupTable
     serial_groups: GroupTable
     model: CostModel
+    history: History = field(default_factory=History)
+    grouping_from: str = ""
 
     @property
     def all_groups(self) -> tuple[Group, ...]:
@@ -128,16 +137,83 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
                  for m in merges if costs.get(m.key, 0.0) > share]
         if extra:
             plan = replace(plan, warnings=plan.warnings + tuple(extra))
-    return Planned(plan, parallel, serial, model)
+    return Planned(plan, parallel, serial, model, history)
+
+
+def _repository_spec(spec: str, cwd: Path) -> list[tuple[Path, str | None]]:
+    """The repositories a history source names (``stestr:X``, ``testrepository:X``, or a directory that is or
+    holds one), else ``[]`` (a stream, a timing file, a URL: read by the loaders)."""
+    from partitioner.history.repository import REPOSITORY_DIRS, discover, repository_kind
+
+    kind, sep, rest = spec.partition(":")
+    if sep and kind in REPOSITORY_DIRS and rest:
+        path = Path(rest) if Path(rest).is_absolute() else cwd / rest
+        return [(path, kind)] if path.is_dir() else []
+    path = Path(spec) if Path(spec).is_absolute() else cwd / spec
+    if spec == "-" or "://" in spec or not path.is_dir():
+        return []
+    if repository_kind(path) is not None:
+        return [(path, None)]
+    return [(Path(found), None) for found in discover(path)]
+
+
+def load_planning_history(cwd: Path, sources: Sequence[str], *, repositories: Sequence[str | Path] = (),
+                          stdin: IO[bytes] | None = None, budget_s: float | None = None,
+                          strict: bool = False) -> History:
+    """The history a plan in ``cwd`` reads: ``sources`` (the flags', else the ``history`` option's), else the
+    ``repositories`` (the one testr/stestr hand the hooks), else those found in ``cwd``.
+
+    Repositories are read from their runs' digests (:func:`partitioner.history.digest.planning_history`: the
+    newest :data:`PLAN_RUNS` runs); a store gives its aggregated samples (``purpose="plan"``); the rest is read
+    by :func:`partitioner.history.load.load_history`.
+
+    :param budget_s: at most this many seconds parsing runs not digested yet (``None``: every run, and the
+        digests are cached for the next plan); runs over the budget are left out and named in a warning
+    :param strict: every source is required (shard jobs that each split the suite must see the same history);
+        implies reading every run
+    """
+    from partitioner.history.digest import merge_planning, planning_history
+
+    budget = None if strict else budget_s
+    parts: list[History] = []
+    others: list[str] = []
+    read: set[Path] = set()
+    if not sources:
+        from partitioner.history.repository import discover
+
+        for repository in repositories or discover(cwd):
+            parts.append(planning_history(repository, PLAN_RUNS, budget_s=budget))
+    for spec in sources:
+        found = _repository_spec(spec, cwd)
+        if not found:
+            others.append(spec)
+        for path, kind in found:
+            if path.resolve() not in read:  # given twice: read once
+                read.add(path.resolve())
+                parts.append(planning_history(path, PLAN_RUNS, kind, budget_s=budget))
+    if others:
+        from partitioner.history.load import load_history_for
+
+        parts.append(load_history_for(cwd, others, stdin, newest=PLAN_RUNS, purpose="plan", strict=strict))
+    return merge_planning(parts) if parts else History()
 
 
 def resolve(cwd: Path, settings: Settings, history: Sequence[str] = (), group_by: str | None = None,
             stdin: IO[bytes] | None = None) -> tuple[History, Grouper]:
-    """The history and grouper a run in ``cwd`` uses (flags first, then the config files, then defaults)."""
-    grouping = settings.choose("group_by", group_by, "class")
+    """The history and grouper a run in ``cwd`` uses (flags first, then the config files, then defaults).
+
+    Every stored run is read (and its digest cached, so that the hooks of the next run find it).
+    """
+    grouper, _ = grouping_for(settings, group_by)
     sources = settings.choose("history", tuple(history), ())
-    loaded = load_history_for(cwd, sources.value, stdin, newest=PLAN_RUNS)
-    return loaded, make_grouper(grouping.value, grouping.where)
+    return load_planning_history(cwd, sources.value, stdin=stdin), grouper
+
+
+def grouping_for(settings: Settings, group_by: str | None = None) -> tuple[Grouper, Choice[str]]:
+    """The grouper a plan uses and where its spec came from: the flag, the config files (a ``group_by`` option,
+    testr/stestr's ``group_regex``, or its absence: per test, as the tool splits), else ``class``."""
+    grouping = settings.choose("group_by", group_by, "class")
+    return make_grouper(grouping.value, grouping.where), grouping
 
 
 def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
@@ -148,6 +224,112 @@ def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, his
     Flags given here override the config files; ``settings`` saves reading them again.
     """
     settings = settings or load_settings(cwd)
-    loaded, grouper = resolve(cwd, settings, history, group_by, stdin)
+    grouper, grouping = grouping_for(settings, group_by)
+    sources = settings.choose("history", tuple(history), ())
+    loaded = load_planning_history(cwd, sources.value, stdin=stdin)
     chosen = settings.choose("strategy", strategy, DEFAULT).value
-    return plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings)
+    return replace(plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings), grouping_from=grouping.where)
+
+
+# -- shards ------------------------------------------------------------------------------------------------------
+
+
+def plan_shards(test_ids: Sequence[str], shards: int, concurrency: int, cwd: Path, history: Sequence[str] = (),
+                group_by: str | None = None, strategy: str | None = None, stdin: IO[bytes] | None = None,
+                settings: Settings | None = None, pin: bool = False) -> tuple[ShardedPlan, Planned]:
+    """Split ``test_ids`` into ``shards`` shards of ``concurrency`` workers each, and the whole plan it came from.
+
+    The history is the flags' sources, else the ``history`` option's; never a repository found in ``cwd``,
+    which every job's checkout holds on its own (jobs must agree).
+
+    :param pin: pin every unpinned store to its newest run first (making a plan file, whose ``history`` then
+        names the pins) and read the sources as a plan does (an unreachable store warns); otherwise every
+        store must be pinned already and every source is required (each job splits the suite itself)
+    :raises UsageError: an unpinned store when ``pin`` is False
+    """
+    from partitioner.history.load import pin_sources, unpinned_stores
+    from partitioner.history.store.url import redact
+
+    settings = settings or load_settings(cwd)
+    sources = settings.choose("history", tuple(history), ()).value
+    if pin:
+        sources = pin_sources(sources, cwd, strict=False)
+    else:
+        unpinned = unpinned_stores(sources, cwd)
+        if unpinned:
+            raise UsageError(f"history store {unpinned[0]} is not pinned: shard jobs that read it at different "
+                             "times would split the suite differently; pin it to a run (?upto=N, the store's "
+                             "newest run id when the first job starts) or make one plan file for every job")
+    loaded = load_planning_history(cwd, sources, stdin=stdin, strict=not pin)
+    grouper, grouping = grouping_for(settings, group_by)
+    chosen = settings.choose("strategy", strategy, DEFAULT).value
+    planned = replace(plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings),
+                      grouping_from=grouping.where)
+    sharded = split_shards(planned.groups, planned.serial_groups, planned.model, shards, concurrency,
+                           get_strategy(chosen), grouper.spec, merged=planned.plan.merged,
+                           history=tuple(redact(s) for s in sources), warnings=planned.plan.warnings)
+    return sharded, planned
+
+
+@dataclass(frozen=True)
+class ShardRun:
+    """What one shard job runs.
+
+    :ivar spec: which shard (``K/M``, and where that came from)
+    :ivar sharded: the whole split
+    :ivar tests: the shard's tests that were listed, in the shard's order (empty: run nothing)
+    :ivar stale: tests of the shard (from a plan file) no longer listed: dropped
+    :ivar plan_file: the plan file the split came from, if any
+    """
+
+    spec: ShardSpec
+    sharded: ShardedPlan
+    tests: tuple[str, ...]
+    stale: tuple[str, ...] = ()
+    plan_file: str | None = None
+
+    @property
+    def shard(self) -> Shard:
+        return self.sharded.shard(self.spec.index)
+
+    def describe(self) -> str:
+        """``shard 2/4 of split 3f2a...: 23 of 96 tests, predicted 12.3s`` (the unit is the plan's)."""
+        unit = "s" if self.sharded.has_history else " test counts"
+        total = sum(len(s.tests) for s in self.sharded.shards)
+        where = f" (plan file {self.plan_file})" if self.plan_file else ""
+        return (f"shard {self.spec} of split {self.sharded.digest}{where}: {len(self.tests)} of {total} tests, "
+                f"predicted {self.shard.predicted_s:.1f}{unit}")
+
+
+def select_shard(test_ids: Sequence[str], shard: str, cwd: Path, env: Mapping[str, str], *,
+                 plan_file: str | None = None, concurrency: int = 1, history: Sequence[str] = (),
+                 group_by: str | None = None, strategy: str | None = None, stdin: IO[bytes] | None = None,
+                 settings: Settings | None = None) -> ShardRun:
+    """The tests of shard ``shard`` (``K/M``, ``K`` with a plan file, or ``auto``) of the suite ``test_ids``.
+
+    With ``plan_file`` the split is the file's (made once, handed to every job): a listed test in no shard is
+    an error (the file was made from another test list), a shard's test no longer listed is dropped. Without
+    one, the split is made here from the pinned history (:func:`plan_shards`), as every other job makes it.
+
+    :param env: where ``auto`` reads the CI's variables (``os.environ`` at the edge)
+    :raises UsageError: a shard of another form or count, an unpinned store
+    :raises InputError: a plan file that does not cover the listed tests
+    """
+    if plan_file is not None:
+        from partitioner.shards.planfile import read_plan_file
+
+        sharded = read_plan_file(plan_file)
+        spec = parse_shard(shard, env, count=sharded.count)
+        coverage = sharded.coverage(test_ids)
+        if coverage.missing:
+            raise InputError(f"{plan_file}: {len(coverage.missing)} listed tests are in no shard (e.g. "
+                             f"{coverage.missing[0]}): the plan file was made from another test list; make it "
+                             "again from this one and hand the new file to every shard job")
+    else:
+        spec = parse_shard(shard, env)
+        sharded, _ = plan_shards(test_ids, spec.count, concurrency, cwd, history, group_by, strategy, stdin,
+                                 settings)
+    listed = set(test_ids)
+    mine = sharded.shard(spec.index).tests
+    return ShardRun(spec, sharded, tuple(t for t in mine if t in listed),
+                    tuple(t for t in mine if t not in listed), plan_file)

@@ -38,8 +38,8 @@ from partitioner.history.model import History, Run, Samples
 from partitioner.history.repository import find_repository, numbered_streams
 from partitioner.statuses import NOT_PASSING, PASSING
 
-__all__ = ["PARSE_BYTES_PER_S", "PlanningHistory", "RunDigest", "digest_run", "planning_history", "warm",
-           "warm_in_background"]
+__all__ = ["PARSE_BYTES_PER_S", "PlanningHistory", "RunDigest", "digest_run", "merge_planning", "planning_history",
+           "warm", "warm_in_background"]
 
 #: bump when the stored shape of a digest changes: entries of another version are misses
 VERSION = 1
@@ -172,6 +172,25 @@ class _LazyTimes(Mapping[str, float]):
         return len(self._load())
 
 
+class _Chain(Mapping[str, float]):
+    """Several ``times.dbm`` mappings as one, the first that holds a key winning; none is read before a lookup."""
+
+    def __init__(self, maps: Sequence[Mapping[str, float]]) -> None:
+        self._maps = tuple(maps)
+
+    def __getitem__(self, key: str) -> float:
+        for found in self._maps:
+            if key in found:
+                return found[key]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for found in self._maps for k in found))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class PlanningHistory(History):
     """A :class:`History` built from run digests: what :func:`partitioner.estimate.build_cost_model` reads of
@@ -276,6 +295,48 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
                            warnings=tuple(warnings), not_passing=MappingProxyType(failing),
                            firsts=MappingProxyType(firsts),
                            digested=tuple(str(s) for n, s in streams if n in digests), unread=tuple(unread))
+
+
+def merge_planning(parts: Sequence[History]) -> History:
+    """One planning history out of several, in the order given: digested repositories
+    (:class:`PlanningHistory`) beside any other source (a stream's runs are digested here, a timing file's or a
+    store's samples kept), with what each says about the runs it read.
+
+    Each part's runs count oldest first; parts are not interleaved by time (digests keep no timestamps), so
+    when two sources time one test, the later part's samples are its most recent. One part comes back as it is.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    samples: list[Samples] = []
+    failing: dict[str, list[float]] = defaultdict(list)
+    firsts: dict[str, list[float]] = defaultdict(list)
+    times: list[Mapping[str, float]] = []
+    exact: dict[str, float] = {}
+    digested: list[str] = []
+    unread: list[str] = []
+    for part in parts:
+        samples.extend(part.samples)
+        if isinstance(part, PlanningHistory):
+            extra_failing, extra_firsts = part.not_passing, part.firsts
+            digested.extend(part.digested)
+            unread.extend(part.unread)
+        else:
+            runs = sorted(part.runs, key=lambda run: run.order)
+            own, extra_failing, extra_firsts = combine_digests([digest_run(run) for run in runs])
+            if runs:
+                samples.append(own)
+                digested.extend(run.run_id for run in runs)
+        for target, extra in ((failing, extra_failing), (firsts, extra_firsts)):
+            for key, values in extra.items():
+                target[key].extend(values)
+        times.insert(0, part.last_times)  # a later source's last-known time wins; each is read only when needed
+        exact.update(part.exact_times)
+    return PlanningHistory(samples=tuple(samples), last_times=_Chain(times), exact_times=MappingProxyType(exact),
+                           sources=tuple(s for p in parts for s in p.sources),
+                           warnings=tuple(w for p in parts for w in p.warnings),
+                           not_passing=MappingProxyType({k: tuple(v) for k, v in failing.items()}),
+                           firsts=MappingProxyType({k: tuple(v) for k, v in firsts.items()}),
+                           digested=tuple(digested), unread=tuple(unread))
 
 
 def warm(path: str | Path, newest: int | None = None, kind: str | None = None) -> list[str]:

@@ -24,7 +24,6 @@ from types import MappingProxyType
 from partitioner.errors import HistoryError
 from partitioner.history.cache import load_run
 from partitioner.history.model import Run
-from partitioner.history.subunit import read_stream_file
 from partitioner.history.timesdbm import DBM_SUFFIXES, read_times_dbm
 
 __all__ = [
@@ -129,6 +128,8 @@ def read_repository(
         streams = numbered_streams(repo)
     except OSError as error:
         raise HistoryError(f"{repo}: cannot list directory ({error.strerror or error}); check permissions") from None
+    from partitioner.history.subunit import read_stream_file  # python-subunit: only when runs are read
+
     for number, stream in streams[-newest:] if newest else streams:
         try:
             runs.append(load_run(stream, number, read_stream_file))

@@ -22,6 +22,8 @@ def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, 
 
     ``dispatch`` is ``{"mode": "static"}``, or under dynamic dispatch the queue and its simulated timeline
     (:func:`~partitioner.render.dispatch.dispatch_to_dict`); the static partitions stay, as the fallback.
+    ``unit`` says what every ``..._s`` figure is in: ``s`` (seconds), or ``tests`` (test counts, when no timing
+    history priced the plan); ``measured_tests`` how many planned tests the history priced by their own samples.
     """
     return {
         "format_version": FORMAT_VERSION,
@@ -29,6 +31,8 @@ def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, 
         "grouping": plan.grouping,
         "concurrency": plan.concurrency,
         "has_history": plan.has_history,
+        "unit": plan.unit,
+        "measured_tests": plan.measured_tests,
         "predicted_makespan_s": _r(plan.predicted_makespan_s),
         "lower_bound_s": _r(plan.lower_bound_s),
         "total_s": _r(plan.total_s),

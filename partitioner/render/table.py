@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
+from partitioner.costmodel import SECONDS
 from partitioner.grouping import Group
 from partitioner.plan import Plan
 from partitioner.render.dispatch import DispatchView, render_dispatch_table
@@ -12,8 +13,10 @@ from partitioner.render.dispatch import DispatchView, render_dispatch_table
 
 def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:
     """One row per worker (and the serial phase), then the plan's figures, merges and warnings; under dynamic
-    dispatch the expected lanes and the queue instead of the workers' shares."""
-    unit = "s" if plan.has_history else " tests"
+    dispatch the expected lanes and the queue instead of the workers' shares.
+
+    Every figure carries its unit: seconds, or test counts when there is no (matching) timing history."""
+    unit = "s" if plan.unit == SECONDS else " tests"
     if dispatch is not None:
         render_dispatch_table(dispatch, out, unit)
         out.write(f"grouping {plan.grouping}\n")
@@ -26,7 +29,11 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
         out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
         out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound "
                   f"{plan.lower_bound_s:.1f}{unit}, efficiency {plan.efficiency:.1%}\n")
-    out.write(f"estimated (not measured) share of cost {plan.estimated_share:.1%}; "
+    tested = len(plan.serial) + sum(len(p.tests) for p in plan.workers)
+    measured = f"measured {plan.measured_tests} of {tested} tests"
+    if plan.unit != SECONDS:
+        measured += " (no timing history: costs are test counts, not seconds)"
+    out.write(f"{measured}; estimated (not measured) share of cost {plan.estimated_share:.1%}; "
               f"critical group {plan.critical_group or '-'}\n")
     for merge in plan.merged:
         out.write(f"resource group {merge.key} (worker {plan.worker_of_group(merge.key)}) joins: "

@@ -1,14 +1,26 @@
-"""Tests for partitioner.render.table: the gold table."""
+"""Tests for partitioner.render.table: the gold table, and its units."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import testtools
 
+from partitioner.history.model import History
 from partitioner.render import render_table
-from tests.builders import IDS
+from tests.builders import IDS, plan_for
 from tests.render.gold import compare_gold, rendered
 
 
 class TestTable(testtools.TestCase):
     def test_gold(self) -> None:
         compare_gold(self, "plan.txt", rendered(render_table, [*IDS, "m.D.t[smoke]"]))
+
+    def test_a_plan_without_history_is_in_test_counts_never_seconds(self) -> None:
+        out = io.StringIO()
+        render_table(plan_for([*IDS, "m.D.t[smoke]"], 2, History()), out)
+        text = out.getvalue()
+        self.assertIsNone(re.search(r"\d(\.\d)?s\b", text), text)
+        self.assertIn("predicted makespan 5.0 tests, lower bound 4.5 tests", text)
+        self.assertIn("measured 0 of 5 tests (no timing history: costs are test counts, not seconds)", text)
