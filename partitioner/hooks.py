@@ -15,6 +15,7 @@ so that the next run finds them. Nothing here imports python-subunit when every 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import os
 import random
@@ -115,10 +116,8 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
 
 
 def _warn(line: str) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop the run
         sys.stderr.write(f"partitioner: warning: {line}\n")
-    except (OSError, ValueError):
-        pass
 
 
 def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: object = None,

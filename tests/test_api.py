@@ -41,3 +41,11 @@ class TestPublicApi(testtools.TestCase):
         loaded = loaded_after("import partitioner.run")
         for heavy in ("partitioner.pipeline", "partitioner.estimate", "partitioner.history", "partitioner.config"):
             self.assertNotIn(heavy, loaded)
+
+    def test_the_hook_plans_from_digests_without_python_subunit(self) -> None:
+        # issue 9: the hook runs inside every stestr run; python-subunit is for streams not digested yet
+        code = ("import sys, partitioner.hooks, partitioner.history; "
+                "print(sorted(m for m in ('subunit', 'testtools', 'sqlalchemy', 'partitioner.history.load') "
+                "if m in sys.modules))")
+        loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        self.assertEqual("[]", loaded.strip())

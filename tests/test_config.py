@@ -44,6 +44,19 @@ class TestSettings(testtools.TestCase):
         self.assertEqual("class", load_settings(self.dir).group_by)
         self.assertTrue(load_settings(self.dir).stestr)
 
+    def test_no_group_regex_means_per_test_as_the_tool_splits(self) -> None:
+        # issue 9, cause 6: stestr/testr split per test without a group_regex; plan and explain must agree
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\n")
+        settings = load_settings(self.dir)
+        self.assertEqual("none", settings.group_by)
+        self.assertIn("no group_regex: stestr splits per test", settings.where["group_by"])
+        self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n")
+        self.assertIn("testr splits per test", load_settings(self.dir).where["group_by"])
+        self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m partitioner.run $LISTOPT $IDOPTION -- x\n")
+        self.assertIsNone(load_settings(self.dir).group_by)  # our runner plans: class, the default
+        self.write("tox.ini", "[partitioner]\ngroup_by = module\n")
+        self.assertEqual("module", load_settings(self.dir).group_by)
+
     def test_partitioner_section_precedence(self) -> None:
         self.write("pyproject.toml", "[tool.partitioner]\nstrategy = 'roundrobin'\nconcurrency = 3\n")
         self.write("tox.ini", "[partitioner]\nstrategy = testr\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import fixtures
 import testtools
@@ -12,6 +13,10 @@ from hypothesis import strategies as st
 
 from partitioner import hooks
 from partitioner.errors import HistoryError
+from partitioner.history.digest import warm_in_background
+from partitioner.history.jsonfile import dumps_samples
+from partitioner.history.model import Samples
+from partitioner.pipeline import PLAN_RUNS
 from tests.generators import id_lists
 from tests.suites import tool_callbacks
 
@@ -93,6 +98,43 @@ class TestPartitionTests(testtools.TestCase):
     def test_no_callback_means_every_test_alone(self) -> None:
         parts = hooks.partition_tests(["a.A.t1", "a.A.t2"], 2)
         self.assertEqual([["a.A.t1"], ["a.A.t2"]], sorted(parts))
+
+    def test_the_history_option_is_read_by_the_hook_too(self) -> None:
+        # a fresh CI node: the repository is empty, the store (here a timing file) knows the suite
+        Path("t.json").write_text(dumps_samples(Samples(tests={"a.A.t1": (9.0,), "a.B.t1": (1.0,),
+                                                               "a.C.t1": (1.0,), "a.D.t1": (1.0,)})))
+        ids = ["a.A.t1", "a.B.t1", "a.C.t1", "a.D.t1"]
+        self.assertNotEqual([["a.A.t1"], ["a.B.t1", "a.C.t1", "a.D.t1"]], sorted(hooks.partition_tests(ids, 2)))
+        Path("tox.ini").write_text("[partitioner]\nhistory = t.json\n")
+        self.assertEqual([["a.A.t1"], ["a.B.t1", "a.C.t1", "a.D.t1"]], sorted(hooks.partition_tests(ids, 2)))
+        # sources given by the caller (exec --history) replace the option; a missing file is an error
+        error = self.assertRaises(HistoryError, hooks.plan_partitions, ids, 2, history=["nothing.json"], warn=None)
+        self.assertIn("nothing.json", str(error))
+
+    def test_warnings_go_where_asked_and_the_grouping_says_where_it_came_from(self) -> None:
+        said: list[str] = []
+        _, planned = hooks.plan_partitions(["a.A.t1", "a.B.t1"], 2, None, by_class, warn=said.append)
+        self.assertEqual(1, len([w for w in said if "no timing history" in w]), said)
+        assert planned is not None
+        self.assertEqual(hooks.TOOL_GROUPING, planned.grouping_from)
+        _, planned = hooks.plan_partitions(["a.A.t1", "a.B.t1"], 2, warn=None)
+        assert planned is not None
+        self.assertEqual(("none", "the default"), (planned.plan.grouping, planned.grouping_from))
+
+    def test_a_repository_on_disk_is_digested_in_the_background_at_exit_once(self) -> None:
+        registered: list[tuple[object, ...]] = []
+        self.useFixture(fixtures.MonkeyPatch("atexit.register", lambda *a: registered.append(a)))
+        self.useFixture(fixtures.MonkeyPatch("partitioner.hooks._WARMING", set()))
+        repo = Path(".stestr")
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+
+        class OnDisk:
+            base = str(repo)
+
+        for _ in range(2):
+            hooks.plan_partitions(["a.A.t1", "a.B.t1"], 2, OnDisk(), by_class, warn=None)
+        self.assertEqual([(warm_in_background, str(repo), PLAN_RUNS)], registered)
 
     def test_randomize_records_seed_and_repeats_with_it(self) -> None:
         ids = [f"a.C{c}.t{t}" for c in range(5) for t in range(6)]

@@ -9,11 +9,13 @@ import testtools
 
 from partitioner.config import Settings, load_settings
 from partitioner.errors import ConfigError, InputError
+from partitioner.estimate import build_cost_model
 from partitioner.grouping import make_grouper
+from partitioner.history.digest import PlanningHistory
 from partitioner.history.jsonfile import dumps_samples
-from partitioner.history.model import History
-from partitioner.pipeline import plan_for_directory, plan_ids, resolve
-from tests.builders import IDS, SAMPLES
+from partitioner.history.model import History, Samples, TestRecord
+from partitioner.pipeline import load_planning_history, plan_for_directory, plan_ids, resolve
+from tests.builders import IDS, SAMPLES, stream
 
 
 class TestPlanIds(testtools.TestCase):
@@ -69,3 +71,48 @@ class TestChoices(testtools.TestCase):
         self.assertEqual("roundrobin", plan_for_directory(IDS, 2, self.root).plan.strategy)
         self.assertEqual("testr", plan_for_directory(IDS, 2, self.root, strategy="testr").plan.strategy)
         self.assertTrue(plan_for_directory(IDS, 2, self.root).plan.has_history)
+
+
+class TestPlanningHistory(testtools.TestCase):
+    """load_planning_history: what plan, exec and the hooks read (repositories from digests)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.root / "cache")))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        repo = self.root / ".stestr"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "0").write_bytes(stream([TestRecord("m.A.t1", "success", 0.0, 4.0, "worker-0"),
+                                         TestRecord("m.B.t1", "success", 5.0, 8.0, "worker-0")]))
+        (self.root / "t.json").write_text(dumps_samples(Samples(tests={"m.C.t1": (9.0,)})))
+
+    def test_a_found_repository_is_read_from_digests_and_they_are_cached(self) -> None:
+        history = load_planning_history(self.root, ())
+        self.assertIsInstance(history, PlanningHistory)
+        assert isinstance(history, PlanningHistory)
+        self.assertEqual((str(self.root / ".stestr" / "0"),), history.digested)
+        again = load_planning_history(self.root, (), budget_s=0.0)  # digested above: nothing left to parse
+        self.assertEqual((), again.unread)  # type: ignore[attr-defined]
+
+    def test_sources_replace_the_repository_and_mix(self) -> None:
+        only_json = load_planning_history(self.root, ("t.json",))
+        self.assertEqual({"m.C.t1"}, {k for s in only_json.samples for k in s.tests})
+        both = load_planning_history(self.root, ("stestr:.stestr", "t.json", str(self.root / ".stestr")))
+        model = build_cost_model(["m.A.t1", "m.B.t1", "m.C.t1"], both)
+        self.assertEqual([4.0, 3.0, 9.0], [model.test(t).seconds for t in ("m.A.t1", "m.B.t1", "m.C.t1")])
+        self.assertEqual(1, len(both.digested))  # type: ignore[attr-defined]  # the repository given twice: read once
+
+    def test_the_hooks_repository_when_nothing_else_is_given(self) -> None:
+        elsewhere = Path(self.useFixture(fixtures.TempDir()).path)
+        history = load_planning_history(elsewhere, (), repositories=[str(self.root / ".stestr")])
+        self.assertEqual(1, len(history.digested))  # type: ignore[attr-defined]
+        self.assertTrue(load_planning_history(elsewhere, ()).empty)
+
+    def test_plan_for_directory_says_where_its_grouping_came_from(self) -> None:
+        (self.root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")
+        planned = plan_for_directory(["m.A.t1", "m.A.t2", "m.B.t1"], 2, self.root)
+        self.assertEqual("none", planned.plan.grouping)
+        self.assertIn("no group_regex: stestr splits per test", planned.grouping_from)
+        self.assertEqual("--group-by", plan_for_directory(["m.A.t1"], 1, self.root, group_by="class").grouping_from)

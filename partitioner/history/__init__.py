@@ -66,7 +66,7 @@ _WHERE = {
     "read_times_dbm": "timesdbm",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = list(_WHERE)
 
 
 def __getattr__(name: str) -> Any:

@@ -18,8 +18,8 @@ from partitioner.errors import OutputError, PartitionerError
 
 #: ``format_version`` of every JSON document a command prints (plan, explain, races, history summary).
 #: History: 1 -- first version; the plan's ``unit`` and ``measured_tests`` were added later (members only
-#: added, never changed or removed, within a version). (The portable timing file, which partitioner reads back, has its own
-#: version: :data:`partitioner.history.jsonfile.TIMING_FILE_VERSION`.)
+#: added, never changed or removed, within a version). (The portable timing file, which partitioner reads back,
+#: has its own version: :data:`partitioner.history.jsonfile.TIMING_FILE_VERSION`.)
 FORMAT_VERSION = 1
 
 

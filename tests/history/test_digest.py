@@ -60,6 +60,30 @@ class TestSameEstimates(testtools.TestCase):
         self.assertEqual((expected.default_setup, expected.has_history), (got.default_setup, got.has_history))
 
 
+class TestMerge(testtools.TestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(runs(), runs())
+    def test_digested_runs_beside_other_runs_price_as_all_the_runs(self, first: tuple[Run, ...],
+                                                                    then: tuple[Run, ...]) -> None:
+        ids = [*IDS, "x.New.t"]
+        every = tuple(Run(f"{r.run_id}-{n}", r.records, n) for n, r in enumerate((*first, *then)))
+        expected = build_cost_model(ids, History(runs=every))
+        merged = digest.merge_planning([planning_of(History(runs=first)),
+                                        History(runs=tuple(Run(r.run_id, r.records, n) for n, r in enumerate(then)))])
+        got = build_cost_model(ids, merged)
+        for test_id in ids:
+            self.assertEqual(expected.test(test_id), got.test(test_id), test_id)
+        self.assertEqual(dict(expected.setup), dict(got.setup))
+
+    def test_times_dbm_of_the_later_source_wins_and_one_part_is_kept_as_it_is(self) -> None:
+        one = History(last_times={"a": 1.0, "b": 2.0}, sources=("one",))
+        two = History(last_times={"b": 3.0}, sources=("two",), warnings=("w",))
+        merged = digest.merge_planning([one, two])
+        self.assertEqual(({"a": 1.0, "b": 3.0}, ("one", "two"), ("w",)),
+                         (dict(merged.last_times), merged.sources, merged.warnings))
+        self.assertIs(one, digest.merge_planning([one]))
+
+
 class RepositoryCase(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
