@@ -39,3 +39,13 @@ class TestExplain(PlanCase):
         self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt")],
                                 ERROR, "is not in the test list")
         self.assertOneLineError(self.plan_args("m.A.t", command="explain"), ERROR, "did you mean m.A.t1, m.A.t2?")
+
+    def test_it_explains_the_plan_the_run_will_use_and_says_which(self) -> None:
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")  # no group_regex: per test
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
+        self.assertEqual(OK, code, err)
+        self.assertIn("  group     m.A.t2 (1 tests", out)
+        self.assertIn("planned   as the run will: 4 tests from ", out)
+        self.assertIn("grouping none (", out)
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "m\\.A\\.", "-n", "2", command="explain"))
+        self.assertIn("2 of 4 tests from", out)

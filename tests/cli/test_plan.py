@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from partitioner.cli.main import ERROR, OK, USAGE
+from partitioner.history.jsonfile import dumps_samples
+from partitioner.history.model import Samples
 from tests.cli.harness import IDS, PlanCase
 
 
@@ -118,3 +120,129 @@ class TestResourcesInPlan(PlanCase):
         code, out, _ = self.cli(*self.plan_args("-n", "2"))
         self.assertIn("resource group resource:quota (worker", out)
         self.assertIn("joins: m.A, m.B", out)
+
+
+class TestPlanAsTheRunWill(PlanCase):
+    """issue 9, cause 6: the test path, filters and grouping the run will use, and said."""
+
+    def stestr_project(self, group_regex: str = "") -> None:
+        for pkg in ("tpkg", "other"):
+            (self.dir / pkg).mkdir()
+            (self.dir / pkg / "__init__.py").write_text("")
+            (self.dir / pkg / "test_a.py").write_text(
+                "import unittest\n\nclass A(unittest.TestCase):\n    def test_smoke(self):\n        pass\n\n"
+                "    def test_2(self):\n        pass\n\n    def test_3(self):\n        pass\n")
+        regex = f"group_regex={group_regex}\n" if group_regex else ""
+        (self.dir / ".stestr.conf").write_text(f"[DEFAULT]\ntest_path=./tpkg\ntop_dir=./\n{regex}")
+
+    def planned(self, *argv: str) -> dict[str, object]:
+        code, out, err = self.cli("plan", "-C", str(self.dir), "-n", "2", "--format", "json", *argv)
+        self.assertEqual(OK, code, err)
+        doc: dict[str, object] = json.loads(out)
+        return doc
+
+    def ids_of(self, doc: dict[str, object]) -> list[str]:
+        return sorted(t for w in doc["workers"] for t in w["tests"])  # type: ignore[attr-defined]
+
+    def test_no_group_regex_plans_per_test_as_stestr_splits_and_says_so(self) -> None:
+        self.stestr_project()
+        doc = self.planned()
+        self.assertEqual("none", doc["grouping"])
+        self.assertEqual([2, 1], sorted((len(w["tests"]) for w in doc["workers"]), reverse=True))  # type: ignore
+        code, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("planned as the run will: 3 tests from discovery of ./tpkg (.stestr.conf's test_path); "
+                      "grouping none (", out)
+        self.assertIn(".stestr.conf (no group_regex: stestr splits per test))", out)
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tpkg\ngroup_regex=([^\\.]*\\.)*\n")
+        self.assertEqual("class", self.planned()["grouping"])
+
+    def test_test_path_and_filters_as_a_tox_env_passes_them(self) -> None:
+        self.stestr_project()
+        self.assertEqual(["tpkg.test_a.A.test_2", "tpkg.test_a.A.test_3", "tpkg.test_a.A.test_smoke"],
+                         self.ids_of(self.planned()))
+        self.assertEqual(["other.test_a.A.test_smoke"],
+                         self.ids_of(self.planned("--test-path", "./other", "smoke")))
+        self.assertEqual(["tpkg.test_a.A.test_3", "tpkg.test_a.A.test_smoke"],
+                         self.ids_of(self.planned("smoke", "_3$")))
+        self.assertEqual(["tpkg.test_a.A.test_2"], self.ids_of(self.planned("--exclude-regex", "smoke|3")))
+        code, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--test-path", "./other", "smoke")
+        self.assertIn("planned as the run will: 1 of 3 tests from discovery of ./other (--test-path), filters: "
+                      "smoke;", out)
+
+    def test_bad_filters_and_conflicts_are_one_line(self) -> None:
+        self.assertOneLineError(self.plan_args("("), USAGE, "FILTER '(' is not a regular expression")
+        self.assertOneLineError(self.plan_args("no-such-test"), ERROR, "none of the 4 tests from")
+        self.assertOneLineError(self.plan_args("--test-path", "x"), USAGE, "--tests gives the list itself")
+
+
+class TestHtml(PlanCase):
+    def test_the_plan_drawn_as_a_page(self) -> None:
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--format", "html"))
+        self.assertEqual(OK, code, err)
+        self.assertTrue(out.startswith("<!DOCTYPE html>"), out[:80])
+        self.assertTrue('"classes":["m.A","m.B","m.C"]' in out and "dynamic dispatch &#40;expected)" not in out)
+        target = self.dir / "plan.html"
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--format", "html", "--dispatch", "dynamic", "-o",
+                                                  str(target)))
+        self.assertEqual((OK, ""), (code, out), err)
+        self.assertTrue("dynamic dispatch &#40;expected)" in target.read_text())
+
+
+class TestShards(PlanCase):
+    """plan --shards M, --shard K/M, --plan FILE --shard K."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        ids = [f"m.C{c}.t{t}" for c in range(6) for t in range(2)]
+        (self.dir / "ids.txt").write_text("".join(f"{t}\n" for t in ids))
+        self.timings.write_text(dumps_samples(Samples(tests={t: (1.0 + int(t[3]),) for t in ids})))
+
+    def test_every_shards_predicted_time_and_the_plan_file(self) -> None:
+        target = self.dir / "plan.json"
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--shards", "3", "-o", str(target)))
+        self.assertEqual(OK, code, err)
+        rows = [line.split() for line in out.splitlines() if line.strip().split(" ")[0] in ("1/3", "2/3", "3/3")]
+        self.assertEqual(["1/3", "2/3", "3/3"], [r[0] for r in rows])
+        self.assertTrue(all(r[-1].endswith("s") for r in rows), out)
+        doc = json.loads(target.read_text())
+        self.assertEqual(("partitioner-shards", 3, 2), (doc["kind"], doc["shard_count"], doc["concurrency"]))
+        self.assertEqual(sorted(t for s in doc["shards"] for w in s["plan"]["workers"] for t in w["tests"]),
+                         sorted((self.dir / "ids.txt").read_text().split()))
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "--shards", "3", "--format", "json"))
+        self.assertEqual(target.read_text(), out)
+
+    def test_one_shard_from_the_file_or_made_here_agree(self) -> None:
+        target = self.dir / "plan.json"
+        self.cli(*self.plan_args("-n", "2", "--shards", "3", "-o", str(target)))
+        union: list[str] = []
+        for k in (1, 2, 3):
+            from_file = self.plan_json("--plan", str(target), "--shard", str(k))
+            here = self.plan_json("-n", "2", "--shard", f"{k}/3")
+            tests = sorted(t for w in from_file["workers"] for t in w["tests"])  # type: ignore[attr-defined]
+            self.assertEqual(tests, sorted(t for w in here["workers"] for t in w["tests"]))  # type: ignore
+            union.extend(tests)
+        self.assertEqual(sorted((self.dir / "ids.txt").read_text().split()), sorted(union))
+        code, _, err = self.cli(*self.plan_args("--plan", str(target), "--shard", "2/3"))
+        self.assertEqual(OK, code, err)
+        self.assertIn("partitioner: shard 2/3 of split ", err)
+
+    def test_an_empty_shard_plans_nothing_and_shard_errors_are_one_line(self) -> None:
+        code, out, err = self.cli(*self.plan_args("-n", "2", "--shard", "8/8"))
+        self.assertEqual((OK, ""), (code, out), err)
+        self.assertIn("shard 8/8 has nothing to run", err)
+        self.assertOneLineError(self.plan_args("--shard", "4/3"), USAGE, "K must be between 1 and 3")
+        self.assertOneLineError(self.plan_args("--shards", "2", "--shard", "1/2"), USAGE, "use one or the other")
+        self.assertOneLineError(self.plan_args("--plan", "x.json"), USAGE, "needs --shard K")
+        self.assertOneLineError(self.plan_args("--shards", "2", "--format", "html"), USAGE, "not html")
+        self.assertOneLineError(self.plan_args("--plan", str(self.dir / "none.json"), "--shard", "1"), ERROR,
+                                "no such plan file")
+        self.assertOneLineError(self.plan_args("--shard", "1/2", "--history", "sqlite:///h.db"), USAGE,
+                                "is not pinned")
+
+    def test_a_plan_file_made_from_another_list_is_refused(self) -> None:
+        target = self.dir / "plan.json"
+        self.cli(*self.plan_args("-n", "2", "--shards", "2", "-o", str(target)))
+        with (self.dir / "ids.txt").open("a") as ids:
+            ids.write("m.New.t1\n")
+        self.assertOneLineError(self.plan_args("--plan", str(target), "--shard", "1"), ERROR,
+                                "1 listed tests are in no shard (e.g. m.New.t1)")

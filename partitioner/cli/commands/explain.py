@@ -1,12 +1,18 @@
-"""``partitioner explain TEST_ID``: where a test goes, what it is estimated to cost, and why."""
+"""``partitioner explain TEST_ID``: where a test goes, what it is estimated to cost, and why.
+
+It plans what the run will (the test path, filters and grouping of :mod:`partitioner.cli.selection`), and says
+which, so that the worker it names is the one the run gives the test.
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from partitioner.cli.arguments import add_plan_arguments
+from partitioner.cli import selection
+from partitioner.cli.arguments import add_plan_arguments, project_dir
 from partitioner.cli.console import Console
-from partitioner.cli.inputs import make_plan
+from partitioner.config import default_concurrency, load_settings
+from partitioner.pipeline import plan_for_directory
 from partitioner.render import explain
 
 NAME = "explain"
@@ -16,13 +22,23 @@ HELP = "say which group and worker a test gets, its estimate and where the estim
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("test_id", metavar="TEST_ID", help="a test id from the list")
     add_plan_arguments(parser)
+    selection.add_selection_arguments(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    planned = make_plan(args, console)
+    cwd = project_dir(args)
+    settings = load_settings(cwd)
+    chosen = selection.select(args, cwd, settings, console)
+    concurrency = settings.choose("concurrency", args.concurrency, default_concurrency()).value
+    planned = plan_for_directory(chosen.ids, concurrency, cwd, args.history, args.group_by, args.strategy,
+                                 console.stdin, settings)
     explanation = planned.explain(args.test_id)
     # the grouping the plan used is shown, so a plan that groups unlike the run (issue 9) is visible
-    (explain.render_json if args.format == "json" else explain.render_text)(explanation, console.stdout,
-                                                                          planned.plan.grouping)
+    if args.format == "json":
+        explain.render_json(explanation, console.stdout, planned.plan.grouping)
+        return 0
+    explain.render_text(explanation, console.stdout, planned.plan.grouping)
+    console.stdout.write(f"  planned   as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
+                         f"({planned.grouping_from})\n")
     return 0

@@ -1,15 +1,21 @@
-"""``partitioner plan``: show or write a plan for N workers."""
+"""``partitioner plan``: show or write a plan for N workers, a split into shards, or one shard's plan.
+
+It plans what the run will: the test path and filters a ``stestr run`` takes (:mod:`partitioner.cli.selection`),
+the grouping the hooks use (the config's ``group_regex``, or per test without one), the history they read.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from partitioner.cli.arguments import add_plan_arguments, project_dir
+from partitioner.cli import selection
+from partitioner.cli.arguments import add_plan_arguments, positive_int, project_dir
 from partitioner.cli.console import Console
-from partitioner.cli.inputs import make_plan
-from partitioner.config import Choice, load_settings
+from partitioner.config import Choice, Settings, default_concurrency, load_settings
 from partitioner.errors import UsageError
+from partitioner.pipeline import Planned, plan_for_directory, plan_shards, select_shard
 from partitioner.render import (
     DISPATCH_RENDERERS,
     RENDERERS,
@@ -22,39 +28,105 @@ from partitioner.render import (
 
 NAME = "plan"
 HELP = "plan N partitions of the test ids and show them"
-FORMATS = (*RENDERERS, "load-lists")
+FORMATS = (*RENDERERS, "load-lists", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_plan_arguments(parser)
+    selection.add_selection_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="table (for people), json (format_version 1), stestr-worker-file (YAML for "
-                             "`stestr run --worker-file`), load-lists (one id file per worker in --output)")
+                             "`stestr run --worker-file`), load-lists (one id file per worker in --output), html (the "
+                             "plan drawn as a timeline page, one file with no external reference)")
     parser.add_argument("-o", "--output", metavar="PATH",
-                        help="write here instead of stdout; for load-lists, the directory (default plan-lists)")
+                        help="write here instead of stdout; for load-lists, the directory (default plan-lists); with "
+                             "--shards, the plan file every shard job reads")
     parser.add_argument("--dispatch", choices=("static", "dynamic"),
                         help="dynamic: show the queue (longest first) and the per-lane timeline the dispatcher is "
-                             "expected to give, with its predicted makespan (table and json; the JSON's dispatch "
+                             "expected to give, with its predicted makespan (table, json and html; the JSON's dispatch "
                              "member); static: each worker's share (default: the config files' dispatch option, "
                              "else static)")
     parser.add_argument("--dispatch-order", choices=("suite", "cost"),
                         help="the queue's order under dynamic dispatch: suite (default) or cost (longest first)")
+    shards = parser.add_argument_group("shards", "a suite split over M CI jobs (docs/history-store.md)")
+    shards.add_argument("--shards", type=positive_int, metavar="M",
+                        help="split the suite into M shards of N workers each, balanced by predicted time: a table "
+                             "of every shard's predicted time; with -o FILE (or --format json) the plan file to hand "
+                             "to every shard job (store history is pinned in it)")
+    shards.add_argument("--shard", metavar="K/M|auto",
+                        help="plan only shard K of M (K counts from 1), as `partitioner exec --shard` runs it; auto "
+                             "reads the CI's variables (PARTITIONER_SHARD, GitLab, Buildkite, CircleCI, ...). "
+                             "Without --plan the split is made here, from pinned history only (?upto=N)")
+    shards.add_argument("--plan", metavar="FILE", dest="plan_file",
+                        help="the plan file `plan --shards M -o FILE` wrote: take the split from it (with --shard)")
+
+
+def _concurrency(args: argparse.Namespace, settings: Settings, fallback: int | None = None) -> int:
+    """``-n``, else ``fallback`` (the N a plan file's split was made for), else the config's, else the CPU count."""
+    if fallback is not None and not args.concurrency:
+        return fallback
+    chosen: int = settings.choose("concurrency", args.concurrency, default_concurrency()).value
+    return chosen
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.shards and (args.shard or args.plan_file):
+        raise UsageError("--shards makes a split; --shard (and --plan) show one shard of one: use one or the other")
+    if args.plan_file and not args.shard:
+        raise UsageError("--plan FILE needs --shard K: which of its shards to plan")
+    if args.shard and "-" in args.history:
+        raise UsageError("--history - cannot be read twice (for the split and for the shard): put it in a file")
+    if args.shards and args.format not in ("table", "json"):
+        raise UsageError(f"--shards writes a table or its plan file (json), not {args.format}")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    dispatch = load_settings(project_dir(args)).choose("dispatch", args.dispatch, "static")
-    if dispatch.value == "dynamic" and args.format not in DISPATCH_RENDERERS:
+    _check(args)
+    cwd = project_dir(args)
+    settings = load_settings(cwd)
+    chosen = selection.select(args, cwd, settings, console)
+    if args.shards:
+        return _split(args, console, cwd, settings, chosen)
+    ids, fallback = chosen.ids, None
+    if args.shard:
+        shard = select_shard(chosen.ids, args.shard, cwd, os.environ, plan_file=args.plan_file,
+                             concurrency=_concurrency(args, settings), history=args.history, group_by=args.group_by,
+                             strategy=args.strategy, stdin=console.stdin, settings=settings)
+        if shard.stale:
+            console.warn(f"{len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no longer listed: "
+                         "left out")
+        console.stderr.write(f"partitioner: {shard.describe()}\n")
+        if not shard.tests:
+            console.stderr.write(f"partitioner: shard {shard.spec} has nothing to run\n")
+            return 0
+        ids, fallback = list(shard.tests), shard.sharded.concurrency
+    planned = plan_for_directory(ids, _concurrency(args, settings, fallback), cwd, args.history, args.group_by,
+                                 args.strategy, console.stdin, settings)
+    _render(args, console, settings, planned)
+    if args.format == "table":
+        console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
+                             f"({planned.grouping_from})\n")
+    return 0
+
+
+def _render(args: argparse.Namespace, console: Console, settings: Settings, planned: Planned) -> None:
+    dispatch = settings.choose("dispatch", args.dispatch, "static")
+    drawn = (*DISPATCH_RENDERERS, "html")
+    if dispatch.value == "dynamic" and args.format not in drawn:
         if args.dispatch == "dynamic":
             raise UsageError(f"--format {args.format} writes static shares; --dispatch dynamic shows the queue "
-                             f"in {' or '.join(sorted(DISPATCH_RENDERERS))}")
+                             f"in {' or '.join(sorted(drawn))}")
         dispatch = Choice("static", dispatch.where)
-    planned = make_plan(args, console)
     plan = planned.plan
     if args.format == "load-lists":
         for path in write_load_lists(plan, Path(args.output or "plan-lists")):
             console.stdout.write(f"{path}\n")
+    elif args.format == "html":
+        from partitioner.render.html import render_html  # the page's code: only when drawn
+
+        with open_output(args.output or "-", console.stdout) as out:
+            render_html(planned, out, dispatch="dynamic" if dispatch.value == "dynamic" else "static")
     elif dispatch.value == "dynamic":
-        settings = load_settings(project_dir(args))
         view = dynamic_view(planned, plan.concurrency, settings.choose("dispatch_order", args.dispatch_order,
                                                                        "suite").value)
         with open_output(args.output or "-", console.stdout) as out:
@@ -64,4 +136,22 @@ def run(args: argparse.Namespace, console: Console) -> int:
             RENDERERS[args.format](plan, out, planned.all_groups)
     if args.format != "table":  # the table shows them itself
         console.warn(*plan.warnings)
+
+
+def _split(args: argparse.Namespace, console: Console, cwd: Path, settings: Settings,
+           chosen: selection.Selection) -> int:
+    from partitioner.render.shards import render_shards_file, render_shards_table
+
+    sharded, planned = plan_shards(chosen.ids, args.shards, _concurrency(args, settings), cwd, args.history,
+                                   args.group_by, args.strategy, console.stdin, settings, pin=True)
+    if args.format == "json" and not args.output:
+        render_shards_file(sharded, console.stdout)
+        console.warn(*sharded.warnings)
+        return 0
+    render_shards_table(sharded, console.stdout)
+    console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {sharded.grouping} "
+                         f"({planned.grouping_from})\n")
+    if args.output:
+        with open_output(args.output, console.stdout) as out:
+            render_shards_file(sharded, out)
     return 0
