@@ -149,7 +149,7 @@ class TestPlanAsTheRunWill(PlanCase):
         doc = self.planned()
         self.assertEqual("none", doc["grouping"])
         self.assertEqual([2, 1], sorted((len(w["tests"]) for w in doc["workers"]), reverse=True))  # type: ignore
-        code, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
         self.assertIn("planned as the run will: 3 tests from discovery of ./tpkg (.stestr.conf's test_path); "
                       "grouping none (", out)
         self.assertIn(".stestr.conf (no group_regex: stestr splits per test))", out)
@@ -165,7 +165,7 @@ class TestPlanAsTheRunWill(PlanCase):
         self.assertEqual(["tpkg.test_a.A.test_3", "tpkg.test_a.A.test_smoke"],
                          self.ids_of(self.planned("smoke", "_3$")))
         self.assertEqual(["tpkg.test_a.A.test_2"], self.ids_of(self.planned("--exclude-regex", "smoke|3")))
-        code, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--test-path", "./other", "smoke")
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--test-path", "./other", "smoke")
         self.assertIn("planned as the run will: 1 of 3 tests from discovery of ./other (--test-path), filters: "
                       "smoke;", out)
 
