@@ -159,7 +159,7 @@ def _repository_spec(spec: str, cwd: Path) -> list[tuple[Path, str | None]]:
 
 def load_planning_history(cwd: Path, sources: Sequence[str], *, repositories: Sequence[str | Path] = (),
                           stdin: IO[bytes] | None = None, budget_s: float | None = None,
-                          strict: bool = False) -> History:
+                          strict: bool = False, discover: bool = True) -> History:
     """The history a plan in ``cwd`` reads: ``sources`` (the flags', else the ``history`` option's), else the
     ``repositories`` (the one testr/stestr hand the hooks), else those found in ``cwd``.
 
@@ -171,6 +171,7 @@ def load_planning_history(cwd: Path, sources: Sequence[str], *, repositories: Se
         digests are cached for the next plan); runs over the budget are left out and named in a warning
     :param strict: every source is required (shard jobs that each split the suite must see the same history);
         implies reading every run
+    :param discover: without sources or ``repositories``, read those found in ``cwd``
     """
     from partitioner.history.digest import merge_planning, planning_history
 
@@ -179,9 +180,9 @@ def load_planning_history(cwd: Path, sources: Sequence[str], *, repositories: Se
     others: list[str] = []
     read: set[Path] = set()
     if not sources:
-        from partitioner.history.repository import discover
+        from partitioner.history.repository import discover as found_in
 
-        for repository in repositories or discover(cwd):
+        for repository in repositories or (found_in(cwd) if discover else ()):
             parts.append(planning_history(repository, PLAN_RUNS, budget_s=budget))
     for spec in sources:
         found = _repository_spec(spec, cwd)
@@ -260,7 +261,7 @@ def plan_shards(test_ids: Sequence[str], shards: int, concurrency: int, cwd: Pat
             raise UsageError(f"history store {unpinned[0]} is not pinned: shard jobs that read it at different "
                              "times would split the suite differently; pin it to a run (?upto=N, the store's "
                              "newest run id when the first job starts) or make one plan file for every job")
-    loaded = load_planning_history(cwd, sources, stdin=stdin, strict=not pin)
+    loaded = load_planning_history(cwd, sources, stdin=stdin, strict=not pin, discover=False)
     grouper, grouping = grouping_for(settings, group_by)
     chosen = settings.choose("strategy", strategy, DEFAULT).value
     planned = replace(plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings),
@@ -294,7 +295,7 @@ class ShardRun:
 
     def describe(self) -> str:
         """``shard 2/4 of split 3f2a...: 23 of 96 tests, predicted 12.3s`` (the unit is the plan's)."""
-        unit = "s" if self.sharded.has_history else " test counts"
+        unit = "s" if self.sharded.has_history else " tests"
         total = sum(len(s.tests) for s in self.sharded.shards)
         where = f" (plan file {self.plan_file})" if self.plan_file else ""
         return (f"shard {self.spec} of split {self.sharded.digest}{where}: {len(self.tests)} of {total} tests, "

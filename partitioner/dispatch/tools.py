@@ -21,11 +21,22 @@
 
 Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's
 ``instance_execute``, a randomized order, and worker commands a pull worker cannot stand in for (said once).
+
+Shards (``exec --shard K/M``): where the tool sets up its run (stestr's ``TestProcessorFixture.setUp``, testr's
+``TestListingFixture.setUp``), the tool's own selection is listed first (its test path, filters, load list,
+exclusions: a copy of the fixture set up and thrown away), the suite is split
+(:func:`partitioner.pipeline.select_shard`), and the fixture is set up with this shard's tests as its test
+list, as ``--load-list`` would: the tool itself then runs only them, whether it partitions them or not (at
+concurrency 1 stestr never calls ``partition_tests``). An empty shard stops the tool before it runs anything
+(:class:`NothingToRun`).
+
+One line on stderr says what each run was planned from (:func:`partitioner.render.runline.summary_line`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import os
 import signal
@@ -44,9 +55,9 @@ from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.queue import Queue, queue_from_costs
 from partitioner.dispatch.record import Queued, dynamic_record, placement_key, static_record
 from partitioner.dispatch.server import Dispatcher
-from partitioner.errors import PartitionerError
+from partitioner.errors import PartitionerError, UsageError
 from partitioner.history.planrecord import PlanRecord, write_record
-from partitioner.pipeline import Planned
+from partitioner.pipeline import Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -56,6 +67,14 @@ PROG = "partitioner"
 _FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",
            "route_code", "timestamp")
 _TEXT = "text/plain;charset=utf8"
+
+
+#: run options that do not go through the tool's test list (so a shard could not restrict them)
+UNSHARDABLE = ("--no-discover", "--pdb", "--isolated", "--analyze-isolation")
+
+
+class NothingToRun(BaseException):  # not an error: it unwinds the tool, which catches Exception
+    """This job's shard is empty: the tool must run nothing (an empty test list would make it run everything)."""
 
 
 def _worker_tag(tags: object) -> str | None:
@@ -139,14 +158,25 @@ class Session:
     :param quiet: no notes and no progress line
     :param stderr: where notes go
     :param order: the dispatch order, ``suite`` or ``cost`` (``None``: the ``dispatch_order`` option, else suite)
+    :param history: history sources that replace the ``history`` option and the tool's repository
+    :param shard: ``K/M``, ``K`` (with ``plan_file``) or ``auto``: run only this job's shard of the suite
+    :param plan_file: the plan file the split comes from (else every job splits from the pinned history)
+    :param env: where ``--shard auto`` reads the CI's variables (default ``os.environ``)
     """
 
     def __init__(self, dispatch: str | None = None, quiet: bool = False, stderr: IO[str] | None = None,
-                 order: str | None = None) -> None:
+                 order: str | None = None, history: Sequence[str] = (), shard: str | None = None,
+                 plan_file: str | None = None, env: Mapping[str, str] | None = None) -> None:
         self.dispatch = dispatch
         self.order = order
         self.quiet = quiet
         self.stderr = stderr if stderr is not None else sys.stderr
+        self.history = tuple(history)
+        self.shard = shard
+        self.plan_file = plan_file
+        self.env = env if env is not None else os.environ
+        #: this job's shard, once the tool's test list was restricted to it
+        self.shard_run: ShardRun | None = None
         self.runs: list[_Run] = []
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
@@ -206,7 +236,7 @@ class Session:
         self._finish_open_runs()
         mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
-                                               warn_serial=mode == "static")
+                                               warn_serial=mode == "static", history=self.history, warn=self.warn)
         run = _Run([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
@@ -214,8 +244,73 @@ class Session:
             run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, self.order or "suite")
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
+        if planned is not None:
+            self.summary(planned, "dynamic" if run.dispatcher is not None else "static")
         self._start_progress(run, planned)
         return parts
+
+    def summary(self, planned: Planned, mode: str) -> None:
+        """The one line about a run's plan (:func:`partitioner.render.runline.summary_line`), unless quiet."""
+        from partitioner.render.runline import summary_line
+
+        shard = self.shard_run.describe() if self.shard_run is not None else None
+        self.say(summary_line(planned, mode, self.order, shard))
+
+    def say(self, line: str) -> None:
+        """One ``partitioner: ...`` line, unless quiet."""
+        if not self.quiet:
+            with contextlib.suppress(OSError, ValueError):
+                self.stderr.write(f"{PROG}: {line}\n")
+                self.stderr.flush()
+
+    # -- shards ----------------------------------------------------------------------------------
+
+    def check_shardable(self, argv: Sequence[str]) -> None:
+        """Refuse a shard for runs that do not go through the tool's test list.
+
+        :raises UsageError: for ``--no-discover``, ``--pdb``, ``--isolated``, ``--analyze-isolation``
+        """
+        if self.shard is None:
+            return
+        found = [a for a in argv if a.split("=", 1)[0] in UNSHARDABLE]
+        if found:
+            raise UsageError(f"--shard cannot split a run with {found[0]}: it runs tests that do not go through the "
+                             "tool's test list; drop one of them")
+
+    def restrict(self, fixture: Any, setup: Callable[[Any], Any]) -> Any:
+        """Set up the tool's top-level fixture with this job's shard of its own selection as its test list.
+
+        :raises NothingToRun: when the shard is empty
+        """
+        if self.shard_run is None:
+            probe = copy.copy(fixture)  # set up and thrown away: the tool's own listing and selection
+            if probe.test_ids is None and not probe.test_filters:
+                probe.test_filters = [""]  # matches every id: makes either tool list its suite
+            setup(probe)
+            try:
+                listed = list(dict.fromkeys(probe.test_ids or ()))
+                concurrency = int(getattr(probe, "concurrency", 1) or 1)
+            finally:
+                probe.cleanUp()
+            from pathlib import Path
+
+            from partitioner.pipeline import select_shard
+
+            self.shard_run = select_shard(sorted(listed), self.shard or "auto", Path.cwd(), self.env,
+                                          plan_file=self.plan_file, concurrency=concurrency, history=self.history)
+            if self.shard_run.stale:
+                self.warn(f"{len(self.shard_run.stale)} tests of shard {self.shard_run.spec} in {self.plan_file} "
+                          "are no longer listed: left out")
+            if not self.shard_run.tests:
+                self.say(f"{self.shard_run.describe()}: nothing to run")
+                raise NothingToRun
+            if concurrency <= 1:  # the tool will not partition: no plan of ours, so the shard is the summary
+                self.say(f"{self.shard_run.describe()}; 1 worker: the tool runs them as it would")
+        mine = set(self.shard_run.tests)
+        selected = [t for t in fixture.test_ids if t in mine] if fixture.test_ids is not None else \
+            list(self.shard_run.tests)
+        fixture.test_ids = selected
+        return setup(fixture)
 
     def _start_progress(self, run: _Run, planned: Planned | None) -> None:
         from partitioner.timeline.progress import ProgressLine
@@ -458,6 +553,7 @@ def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     run_tests = TestProcessorFixture.run_tests
     start = TestProcessorFixture._start_process
+    set_up = TestProcessorFixture.setUp
     get_inserter = abstract.AbstractRepository.get_inserter
     current: list[Any] = []
 
@@ -493,9 +589,23 @@ def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
         return session.inserter(get_inserter(self, *args, **kwargs))
 
+    def fixture_set_up(self: Any) -> Any:
+        if session.shard is None or current:  # a partition's own fixture, or no shard
+            return set_up(self)
+        return _restricting(session, self, set_up)
+
     return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
-            (TestProcessorFixture, "_start_process", start_process),
+            (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
             (abstract.AbstractRepository, "get_inserter", inserter)]
+
+
+def _restricting(session: Session, fixture: Any, set_up: Callable[[Any], Any]) -> Any:
+    """:meth:`Session.restrict` inside the tool: a bad shard or plan file is one error line and exit 1."""
+    try:
+        return session.restrict(fixture, set_up)
+    except PartitionerError as exc:
+        sys.stderr.write(f"partitioner: error: {exc}\n")
+        raise SystemExit(exc.exit_code) from None
 
 
 def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
@@ -503,7 +613,9 @@ def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     from testrepository.testcommand import TestListingFixture
 
     run_tests = TestListingFixture.run_tests
+    set_up = TestListingFixture.setUp
     get_inserter = repository.AbstractRepository.get_inserter
+    current: list[Any] = []
 
     def per_instance(fixture: Any) -> bool:
         parser = getattr(fixture, "_parser", None)
@@ -524,7 +636,11 @@ def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
         run = session.current()
         if self.concurrency == 1 and self.test_ids and not per_instance(self):
             self.cmd, index = session.worker_command(run, self.test_ids, self.cmd)
-        procs = run_tests(self)
+        current.append(self)
+        try:
+            procs = run_tests(self)
+        finally:
+            current.pop()
         if self.concurrency == 1 and procs:  # a partition's worker, or the one test command (our runner?)
             session.started(run, index, procs[0])
         return procs
@@ -532,6 +648,11 @@ def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
         return session.inserter(get_inserter(self, *args, **kwargs))
 
+    def fixture_set_up(self: Any) -> Any:
+        if session.shard is None or current:  # a partition's own fixture, or no shard
+            return set_up(self)
+        return _restricting(session, self, set_up)
+
     return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
                                                                         fixture_run_tests),
-            (repository.AbstractRepository, "get_inserter", inserter)]
+            (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter)]

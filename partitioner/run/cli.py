@@ -208,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "planner's default)")
     parser.add_argument("--quiet", "-q", action="store_true",
                         help="no notes and no progress line on stderr (warnings and errors still show)")
+    parser.add_argument("--shard", metavar="K/M|auto",
+                        help="run only shard K of M (K counts from 1) of the listed (or --load-list) tests: the suite "
+                             "split over M CI jobs by predicted time, from pinned history only (stores with ?upto=N) "
+                             "or from --plan; auto reads the CI's variables; an empty shard runs nothing")
+    parser.add_argument("--plan", metavar="FILE", dest="plan_file",
+                        help="with --shard: the plan file `partitioner plan --shards M -o FILE` wrote")
     return parser
 
 
@@ -226,6 +232,8 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     if not inner:
         raise UsageError("no inner test command: put it after `--`, e.g. `python -m "
                          f"{PROG} $LISTOPT $IDOPTION -- python -m subunit.run discover -t . ./tests`")
+    if args.plan_file and not args.shard:
+        raise UsageError(f"--plan FILE needs --shard K: which of its shards to run; see `python -m {PROG} --help`")
     return args, inner
 
 
@@ -295,6 +303,11 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     from partitioner.config import DEFAULT, default_concurrency
 
     asked = settings.choose("concurrency", args.concurrency, default_concurrency())
+    if args.shard:
+        test_ids = _shard(args, test_ids, here, asked.value, note, err)
+        if not test_ids:
+            output.flush()
+            return 0
     workers, distinct = asked.value, len(set(test_ids))
     if workers > distinct:  # more would only cost memory and start-up
         if asked.where != DEFAULT:
@@ -323,6 +336,22 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
         if progress is not None:
             progress.close()
     return outcome.exit_code
+
+
+def _shard(args: argparse.Namespace, test_ids: list[str], here: Path, concurrency: int,
+           note: Callable[[str], None], err: IO[str]) -> list[str]:
+    """This job's shard of ``test_ids`` (every job splits the same list the same way, or reads one plan file)."""
+    from partitioner.pipeline import select_shard
+
+    shard = select_shard(sorted(set(test_ids)), args.shard, here, os.environ, plan_file=args.plan_file,
+                         concurrency=concurrency, history=tuple(args.history), group_by=args.group_by,
+                         strategy=args.strategy)
+    if shard.stale:
+        err.write(f"{PROG}: warning: {len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no "
+                  "longer listed: left out\n")
+    note(shard.describe() + ("" if shard.tests else ": nothing to run"))
+    mine = set(shard.tests)
+    return [t for t in test_ids if t in mine]
 
 
 def _skip_pseudo(output: MergedOutput, pseudo: Sequence[str]) -> None:

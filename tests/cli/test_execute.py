@@ -21,6 +21,13 @@ class TestExec(CLICase):
         self.assertOneLineError(["exec", "python-no-such-program"], USAGE,
                                 "'python-no-such-program' is neither a Python console script nor a program on PATH")
 
+    def test_shard_options_that_cannot_work_are_usage_errors(self) -> None:
+        self.assertOneLineError(["exec", "--plan", "p.json", "--", "stestr", "run"], USAGE, "--plan FILE needs --shard")
+        self.assertOneLineError(["exec", "--shard", "1/2", "--", "sh", "-c", "true"], USAGE,
+                                "--shard needs testr or stestr installed in this environment")
+        self.assertOneLineError(["exec", "--shard", "1/2", "--", "stestr", "run", "--pdb", "x"], USAGE,
+                                "--shard cannot split a run with --pdb")
+
 
 class TestResolve(CLICase):
     """Issue 10 item 2: what exec does with each kind of PROGRAM (the runs themselves: tests/e2e)."""

@@ -12,7 +12,8 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import StreamResult as Recorder
 
-from partitioner.dispatch.tools import Session
+from partitioner.dispatch.tools import NothingToRun, Session
+from partitioner.errors import UsageError
 
 IDS = ["a.A.t1", "a.A.t2", "a.B.t1", "a.C.t1"]
 WORKER = "python -m subunit.run discover -t . ./tests --load-list /tmp/x"
@@ -87,4 +88,78 @@ class TestSession(testtools.TestCase):
             assert run is not None
             self.assertIsNone(run.dispatcher)
         self.assertEqual(1, self.err.getvalue().count("dynamic dispatch needs a worker command"))
+        session.uninstall()
+
+
+class Fixture:
+    """A tool's top-level fixture double: lists its suite (filtered) when it has to, as stestr and testr do."""
+
+    SUITE = [f"a.C{c}.t{t}" for c in range(6) for t in range(2)]
+
+    def __init__(self, test_ids: list[str] | None = None, test_filters: list[str] | None = None,
+                 concurrency: int = 2) -> None:
+        self.test_ids = test_ids
+        self.test_filters = test_filters
+        self.wanted = concurrency
+        self.set_up = 0
+        self.cleaned = False
+
+    def setUp(self) -> None:
+        import re
+
+        self.set_up += 1
+        self.concurrency = self.wanted
+        if self.test_ids is None and (self.wanted > 1 or self.test_filters):
+            self.test_ids = list(self.SUITE)
+        if self.test_ids is not None and self.test_filters:
+            self.test_ids = [t for t in self.test_ids if any(re.search(f, t) for f in self.test_filters)]
+
+    def cleanUp(self) -> None:
+        self.cleaned = True
+
+
+class TestShardSession(testtools.TestCase):
+    """exec --shard: the tool's own selection, split, and its test list restricted to this job's shard."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        self.addCleanup(os.chdir, cwd)
+        self.err = io.StringIO()
+
+    def test_every_job_runs_its_share_of_the_tools_own_selection(self) -> None:
+        seen: list[str] = []
+        for k in (1, 2, 3):
+            session = Session(stderr=self.err, shard=f"{k}/3")
+            fixture = Fixture(test_filters=["C[0-4]"], concurrency=1)
+            session.restrict(fixture, Fixture.setUp)
+            assert fixture.test_ids is not None
+            seen.extend(fixture.test_ids)
+            self.assertEqual(1, fixture.set_up)  # the probe was a copy
+        self.assertEqual(sorted(t for t in Fixture.SUITE if "C5" not in t), sorted(seen))
+        self.assertIn("1 worker: the tool runs them as it would", self.err.getvalue())
+
+    def test_an_empty_shard_stops_the_tool_and_unshardable_runs_are_refused(self) -> None:
+        session = Session(stderr=self.err, shard="9/9")
+        self.assertRaises(NothingToRun, session.restrict, Fixture(), Fixture.setUp)
+        self.assertIn("shard 9/9 of split", self.err.getvalue())
+        error = self.assertRaises(UsageError, Session(shard="1/2").check_shardable, ["run", "--isolated"])
+        self.assertIn("--shard cannot split a run with --isolated", str(error))
+        Session().check_shardable(["run", "--isolated"])  # no shard: nothing to refuse
+
+    def test_the_summary_line_names_the_shard_history_measured_tests_and_dispatch(self) -> None:
+        session = Session("static", stderr=self.err, shard="1/2")
+        fixture = Fixture()
+        session.restrict(fixture, Fixture.setUp)
+        assert fixture.test_ids is not None
+        session.partition(fixture.test_ids, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        [line] = [line for line in self.err.getvalue().splitlines() if "tests on 2 workers" in line]
+        self.assertRegex(line, r"^partitioner: shard 1/2 of split \w+: 6 of 12 tests, predicted [\d.]+ tests; "
+                               r"6 tests on 2 workers, static plan; history: none \(costs in test counts\); "
+                               r"0 of 6 tests measured; predicted makespan [\d.]+ tests$")
+        quiet = io.StringIO()
+        Session("static", quiet=True, stderr=quiet).partition(IDS, 2, None, None, WORKER)
+        self.assertNotIn("tests on 2 workers", quiet.getvalue())
         session.uninstall()

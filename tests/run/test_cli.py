@@ -137,3 +137,28 @@ class TestCommandLine(RunnerTestCase):
         self.assertEqual([["a", "b", "c"], []], shares)
         self.assertEqual([], serial)
         self.assertEqual(3, len(notes))
+
+
+class TestShards(RunnerTestCase):
+    """python -m partitioner.run --shard K/M [--plan FILE]: this job's share of the listed tests."""
+
+    IDS = [f"m.C{c}.t{t}.ok" for c in range(6) for t in range(2)]
+
+    def test_the_jobs_together_run_every_test_once(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", " ".join(self.IDS)))
+        ran: list[str] = []
+        for k in (1, 2, 3):
+            status, out, err = self.main("--shard", f"{k}/3", "--concurrency", "2")
+            self.assertEqual(0, status, err)
+            self.assertIn(f"note: shard {k}/3 of split ", err)
+            ran.extend(Events(out).final_ids())
+        self.assertEqual(sorted(self.IDS), sorted(ran))
+
+    def test_an_empty_shard_runs_nothing_and_a_plan_file_needs_a_shard(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("FAKE_IDS", " ".join(self.IDS[:2])))
+        status, out, err = self.main("--shard", "3/3")
+        self.assertEqual((0, b""), (status, out), err)
+        self.assertIn("nothing to run", err)
+        status, out, err = self.main("--plan", "plan.json")
+        self.assertEqual((2, b""), (status, out))
+        self.assertIn("--plan FILE needs --shard K", err)

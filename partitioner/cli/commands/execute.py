@@ -5,6 +5,10 @@ this process with the hooks of :mod:`partitioner.dispatch.tools`), ``python -m M
 likewise), a Python script on PATH (likewise), or any other program: a shell script, a pyenv shim, a
 binary, ``python -c ...``, run as a subprocess with its exit status passed back, and a note that our hooks
 cannot reach into it.
+
+``--shard K/M`` runs only this CI job's shard of the suite (the tool's own selection, split by predicted
+time from the pinned ``--history`` or from ``--plan FILE``); an empty shard runs nothing and exits 0. One line
+on stderr says what each run was planned from (``--quiet`` silences it).
 """
 
 from __future__ import annotations
@@ -40,7 +44,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "plain testr/stestr would) or cost (longest predicted first: the best balance, for "
                              "suites whose tests do not depend on their order)")
     parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no notes and no progress line on stderr")
+                        help="no notes, no summary line and no progress line on stderr")
+    parser.add_argument("--history", action="append", default=[], metavar="SOURCE",
+                        help="plan from these history sources (repeatable) instead of the config files' history "
+                             "option and the tool's repository: a history store URL (sqlite:///PATH, "
+                             "postgresql://USER@HOST/DB, ?upto=N to pin it), a repository, a subunit stream or JSON "
+                             "timing file, an http(s) URL")
+    parser.add_argument("--shard", metavar="K/M|auto",
+                        help="run only shard K of M (K counts from 1) of the tool's selection: the suite split over M "
+                             "CI jobs by predicted time; auto reads the CI's variables (PARTITIONER_SHARD, GitLab, "
+                             "Buildkite, CircleCI, ...). Every job must plan from the same history: pinned stores "
+                             "(?upto=N) and files, or --plan; an empty shard runs nothing and exits 0")
+    parser.add_argument("--plan", metavar="FILE", dest="plan_file",
+                        help="with --shard: take the split from the plan file `partitioner plan --shards M -o FILE` "
+                             "wrote (the same file in every job)")
     parser.add_argument("program", metavar="PROGRAM", help="a console script, e.g. testr or stestr")
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
 
@@ -120,7 +137,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     program, argv = args.program, list(args.args)
     if argv[:1] == ["--"]:
         argv = argv[1:]
+    if args.plan_file and not args.shard:
+        raise UsageError("--plan FILE needs --shard K: which of its shards this job runs")
     target = resolve(program, argv)
+    if target.kind == "program" and args.shard:
+        raise UsageError(f"--shard needs testr or stestr installed in this environment: {Path(target.name).name} runs "
+                         "as a subprocess, where partitioner cannot choose its tests")
     if target.kind == "program":
         if not args.quiet:
             console.stderr.write(f"partitioner: note: {Path(target.name).name} is not a Python console script of "
@@ -132,13 +154,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise UsageError(f"cannot run {target.name}: {exc.strerror or exc}") from None
         return 128 - code if code < 0 else code
     from partitioner import hooks
-    from partitioner.dispatch.tools import Session
+    from partitioner.dispatch.tools import NothingToRun, Session
 
-    session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order)
+    session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
+                      args.plan_file)
+    session.check_shardable(target.argv)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
     hooked = session.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
     if not hooked:
+        if args.shard:
+            session.uninstall()
+            sys.argv = saved_argv
+            raise UsageError("--shard needs testr or stestr importable in this environment; install the tool here")
         console.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
     try:
         with session.signals():
@@ -146,9 +174,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 code = _exit_status(_call(target, program), console)
             except SystemExit as exc:
                 code = _exit_status(exc.code, console)
+            except NothingToRun:
+                return 0
     finally:
         session.uninstall()
         sys.argv = saved_argv
     if session.signum is not None:
         return 128 + session.signum
+    if args.shard and session.shard_run is None and code == 0:
+        console.stderr.write(f"partitioner: error: {program} ran without listing its tests where partitioner could "
+                             "choose this shard's: every test may have run; run `stestr run` or `testr run`\n")
+        return 1
     return 1 if session.injected and code == 0 else code

@@ -1,0 +1,48 @@
+"""The one line ``partitioner exec`` prints on stderr about the plan a run got: what history it used, how much of
+the suite that history measured, the predicted makespan with its unit, and how work is handed out.
+
+For example::
+
+    partitioner: 120 tests on 4 workers, dynamic dispatch (suite order); history: .stestr (10 runs digested,
+    0 unread; times.dbm read on demand); 118 of 120 tests measured; predicted makespan 61.2s
+
+(one line). Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from partitioner.costmodel import SECONDS
+from partitioner.pipeline import Planned
+
+__all__ = ["history_used", "summary_line"]
+
+
+def history_used(planned: Planned, cwd: Path | None = None) -> str:
+    """What the plan's history was read from, paths relative to ``cwd``; ``none`` when nothing gave a timing."""
+    sources = list(planned.history.sources)
+    if not sources:
+        return "none (costs in test counts)"
+    here = f"{cwd or Path.cwd()}/"
+    text = ", ".join(s.replace(here, "") for s in sources)
+    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in test counts)"
+
+
+def summary_line(planned: Planned, dispatch: str, order: str | None = None, shard: str | None = None,
+                 cwd: Path | None = None) -> str:
+    """The line, without ``partitioner:`` and the newline.
+
+    :param dispatch: ``dynamic`` or ``static``
+    :param order: the queue's order under dynamic dispatch
+    :param shard: what the job's shard is (:meth:`partitioner.pipeline.ShardRun.describe`), if it is one
+    """
+    plan = planned.plan
+    tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
+    unit = "s" if plan.unit == SECONDS else " tests"
+    how = f"dynamic dispatch ({order or 'suite'} order)" if dispatch == "dynamic" else "static plan"
+    serial = f" + {len(plan.serial)} serial" if plan.serial else ""
+    prefix = f"{shard}; " if shard else ""
+    return (f"{prefix}{tests} tests on {plan.concurrency} workers{serial}, {how}; history: "
+            f"{history_used(planned, cwd)}; {plan.measured_tests} of {tests} tests measured; predicted makespan "
+            f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}")
