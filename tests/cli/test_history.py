@@ -99,3 +99,49 @@ class TestExportAndMerge(PlanCase):
     def test_keep_must_be_a_whole_number(self) -> None:
         self.assertOneLineError(["history", "merge", str(self.timings), "--keep", "0"], USAGE,
                                 "expected a whole number >= 1")
+
+
+class TestPushAndHead(RepositoryCase):
+    """history push --to URL [SOURCE...] [--label K=V] and history head --history URL (issue 13)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.url = f"sqlite:///{self.dir / 'h.db'}"
+        self.repository(racing_runs())
+
+    def test_a_repository_its_new_runs_once_each_with_labels(self) -> None:
+        status, out, err = self.cli("history", "push", "--to", self.url, "--label", "shard=1/2", "--label", "job=t")
+        self.assertEqual(0, status, err)
+        self.assertEqual([f"testrepository:{self.dir / '.testrepository' / str(n)}: stored as run {n + 1}"
+                          for n in range(4)], out.splitlines())
+        status, out, _ = self.cli("history", "push", "--to", self.url)
+        self.assertEqual((0, "no new runs (4 pushed from here before)"), (status, out.split(": ", 1)[1].strip()))
+        self.assertEqual((0, "4\n", ""), self.cli("history", "head", "--history", self.url))
+        from partitioner.history.store import open_store
+
+        with open_store(self.url) as store:
+            self.assertEqual([{"shard": "1/2", "job": "t"}] * 4, [dict(i.labels) for i in store.run_infos()])
+
+    def test_streams_from_stdin_and_files_and_timing_files_stored_once(self) -> None:
+        data = (self.dir / ".testrepository" / "0").read_bytes()
+        self.assertEqual((0, "-: stored as run 1\n", ""), self.cli("history", "push", "--to", self.url, "-",
+                                                                   stdin=data))
+        (self.dir / "run.subunit").write_bytes(data)
+        status, out, _ = self.cli("history", "push", "--to", self.url, "run.subunit")
+        self.assertEqual((0, "already stored as run 1"), (status, out.split(": ", 1)[1].strip()))
+        self.cli("history", "export", "-o", str(self.dir / "t.json"))
+        status, out, _ = self.cli("history", "push", "--to", self.url, "t.json", "t.json")
+        self.assertEqual(["stored as run 2", "already stored as run 2"], [line.split(": ", 1)[1] for line in
+                                                                         out.splitlines()])
+        status, out, _ = self.cli("history", "push", "--to", self.url, "-", stdin=(self.dir / "t.json").read_bytes())
+        self.assertEqual("-: already stored as run 2\n", out)
+
+    def test_bad_input_is_one_line(self) -> None:
+        self.assertOneLineError(["history", "push", "--to", self.url, "nothing.subunit"], ERROR,
+                                "no such file or directory: nothing.subunit")
+        self.assertOneLineError(["history", "push", "--to", "sqlite://host/h.db"], ERROR, "has no host")
+        self.assertOneLineError(["history", "push", "--to", self.url, "--label", "shard"], USAGE,
+                                "expected KEY=VALUE")
+        self.assertOneLineError(["history", "push", "--to", self.url, "-", "-"], USAGE, "given more than once")
+        self.assertOneLineError(["history", "head", "--history", "sqlite:///none.db"], ERROR, "no such store file")
+        self.assertOneLineError(["history", "push", "--to", self.url, "-"], ERROR, "-", stdin=b"not a stream")

@@ -1,16 +1,18 @@
-"""``partitioner history``: export portable timing files, merge them, summarise stored runs."""
+"""``partitioner history``: push runs to a history store and read its pin, export portable timing files, merge
+them, summarise stored runs."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 from partitioner.cli import durations
 from partitioner.cli.arguments import add_directory, add_history, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.cli.suite import project_tool
-from partitioner.errors import HistoryError
+from partitioner.errors import HistoryError, UsageError
 from partitioner.history import load_history_for
 from partitioner.history.jsonfile import merge_samples, read_samples, write_samples
 from partitioner.history.samples import collect_samples
@@ -18,13 +20,41 @@ from partitioner.history.summary import auto_window, select_runs, summarize
 from partitioner.render import open_output, summary
 
 NAME = "history"
-HELP = "export a portable JSON timing file, merge several, or summarise stored runs"
+HELP = "push runs to a history store, print its pin, export or merge timing files, summarise stored runs"
 _HERE = ".stestr/.testrepository here"
+_STORE = "a history store URL: sqlite:///PATH (relative to -C) or postgresql://USER@HOST/DB"
+
+
+def label(text: str) -> tuple[str, str]:
+    """argparse type: ``KEY=VALUE``."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. branch=main), got {text!r}")
+    return key.strip(), value.strip()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     sub.required = True
+    push = sub.add_parser(
+        "push", help="put runs into a history store (each run stored once, however often it is pushed)",
+        description="Put runs into a history store: a subunit stream (a file, or - for stdin: `stestr last --subunit "
+                    "| partitioner history push --to URL -`), a .stestr/.testrepository (its runs not pushed from "
+                    "this machine before) or a JSON timing file. One line per run: `stored as run N`, or `already "
+                    "stored as run N` (the same run pushed again, by this job or another, is stored once).")
+    push.add_argument("--to", required=True, metavar="URL", help=f"where to push: {_STORE}")
+    push.add_argument("sources", nargs="*", metavar="SOURCE",
+                      help=f"subunit stream files (gzip ok), - for stdin, repositories, JSON timing files; default: "
+                           f"the {_HERE}")
+    push.add_argument("--label", action="append", default=[], type=label, metavar="KEY=VALUE",
+                      help="a label on every pushed run (repeatable): branch=main, job=tempest-full, shard=2/4")
+    add_directory(push)
+    head = sub.add_parser(
+        "head", help="print the store's newest run id: the pin (?upto=N) to hand to shard jobs",
+        description="Print the newest run id of a history store (0 when it holds none): jobs that plan from "
+                    "URL?upto=N all read the same history while others push.")
+    head.add_argument("--history", required=True, metavar="URL", help=_STORE)
+    add_directory(head)
     export = sub.add_parser("export", help="write the timing samples of history sources to a JSON file",
                             description="Write the timing samples (per test, per class setup) of the given "
                                         "history sources to a portable JSON file, for CI jobs that keep no "
@@ -59,14 +89,80 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                "1d, 7d, 30d that gives at most 12 windows)")
 
 
+def _push(args: argparse.Namespace, console: Console) -> int:
+    from partitioner.history.repository import discover, find_repository
+    from partitioner.history.sources import JsonSource, Request
+    from partitioner.history.store import open_store, parse_store_url
+
+    cwd = project_dir(args)
+    target = args.to[len("store:"):] if args.to.startswith("store:") else args.to
+    parse_store_url(target, cwd)  # a malformed URL is one line before anything is read
+    labels = dict(args.label)
+    sources: Sequence[str] = args.sources or discover(cwd)
+    if not sources:
+        raise HistoryError(f"nothing to push: no .stestr or .testrepository in {cwd}; pass a stream, a repository "
+                           "or a timing file (or - for a stream on stdin)")
+    if list(sources).count("-") > 1:
+        raise UsageError("- (stdin) given more than once; it can be read only once")
+
+    def said(name: str, run_id: int, duplicate: bool) -> None:
+        console.stdout.write(f"{name}: {'already stored' if duplicate else 'stored'} as run {run_id}\n")
+
+    with open_store(target, cwd) as store:
+        for source in sources:
+            if source == "-":
+                data = console.stdin.read()
+                if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+                    result = store.push_json(data, "-", labels=labels)
+                else:
+                    result = store.push_stream(data, "-", labels=labels)
+                said("-", result.run_id, result.duplicate)
+                continue
+            path = Path(source) if Path(source).is_absolute() else cwd / source
+            if path.is_dir():
+                repo, _ = find_repository(path)
+                pushed = store.push_repository(repo, labels=labels)
+                console.warn(*pushed.warnings)
+                for result in pushed.results:
+                    said(result.source, result.run_id, result.duplicate)
+                if not pushed.results and not pushed.warnings:
+                    console.stdout.write(f"{repo}: no new runs ({pushed.already} pushed from here before)\n")
+                continue
+            if not path.is_file():
+                raise HistoryError(f"no such file or directory: {source}; pass a subunit stream, a repository, a "
+                                   "JSON timing file, or - for a stream on stdin")
+            if JsonSource().detect(Request(str(path))):
+                result = store.push_json(path, labels=labels)
+            else:
+                result = store.push_file(path, labels=labels)
+            said(result.source, result.run_id, result.duplicate)
+    return 0
+
+
+def _head(args: argparse.Namespace, console: Console) -> int:
+    from partitioner.history.store import open_store
+
+    cwd = project_dir(args)
+    target = args.history[len("store:"):] if args.history.startswith("store:") else args.history
+    with open_store(target, cwd) as store:
+        console.stdout.write(f"{store.head()}\n")
+    return 0
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.action == "push":
+        return _push(args, console)
+    if args.action == "head":
+        return _head(args, console)
     if args.action == "merge":
         samples = merge_samples([read_samples(Path(f)) for f in args.files], keep=args.keep)
         with open_output(args.output, console.stdout) as out:
             write_samples(out, samples)
         return 0
     cwd = project_dir(args)
-    history = load_history_for(cwd, args.history, console.stdin)
+    # export writes samples (a store's aggregated ones do); summary needs every result of every run
+    history = load_history_for(cwd, args.history, console.stdin,
+                               purpose="plan" if args.action == "export" else "runs")
     if args.action == "export":
         if history.empty:
             raise HistoryError(f"no timing history in {args.directory}: no .stestr or .testrepository found; "
