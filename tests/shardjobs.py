@@ -1,17 +1,12 @@
-"""M shard jobs on this machine: separate checkouts of one generated suite, run at the same time, pushing to one
-store; and what the store then holds per shard.
-
-The job itself (``python tests/shardjobs.py --shard K/M ...``, :func:`main`) is what ``partitioner exec --shard
-K/M -- stestr run`` will do once the CLI is wired: list the suite, plan the whole split from the pinned
-history (strictly: every job must see the same history), run only shard K's tests with the real ``stestr run
---load-list``, push the run back with a ``shard`` label, and print the split's digest. The next round swaps
-the command for the CLI's and keeps the checks.
+"""M shard jobs on this machine: separate checkouts of one generated suite, run at the same time as separate
+processes, each through the real CLI (``partitioner exec --shard K/M -- stestr run``, then ``partitioner history
+push``), pushing to one store; and what the store then holds per shard.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
+import re
+import shlex
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -19,6 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fixtures
+
+#: the summary line a shard job prints: ``partitioner: shard 2/3 of split <digest>: ...``
+SPLIT_LINE = re.compile(r"^partitioner: shard (?P<shard>\d+/\d+) of split (?P<digest>\w+)(?: \(plan file [^)]*\))?: "
+                        r"(?P<tests>\d+) of (?P<total>\d+) tests, predicted (?P<predicted>[\d.]+)(?P<unit>s| tests)",
+                        re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,13 @@ class Job:
     stdout: str
     stderr: str
 
+    def split(self) -> re.Match[str]:
+        """The job's shard line (its split's digest, its tests, its predicted time)."""
+        found = SPLIT_LINE.search(self.stderr)
+        if found is None:
+            raise AssertionError(f"job {self.shard} printed no shard line:\n{self.stderr}")
+        return found
+
 
 class ShardCheckouts(fixtures.Fixture):
     """``count`` copies of the suite at ``source`` (no repository, no locks): ``paths[k - 1]`` is shard k's."""
@@ -42,12 +49,23 @@ class ShardCheckouts(fixtures.Fixture):
 
     def _setUp(self) -> None:
         root = Path(self.useFixture(fixtures.TempDir()).path)
-        ignore = shutil.ignore_patterns(".stestr", ".testrepository", "locks", "__pycache__")
+        ignore = shutil.ignore_patterns(".stestr", ".testrepository", "locks", "__pycache__", "*.json", "*.db")
         self.paths = []
         for k in range(1, self.count + 1):
             target = root / f"job-{k}"
             shutil.copytree(self.source, target, ignore=ignore)
             self.paths.append(target)
+
+
+def job_script(shard: str, workers: int, push: str, history: Sequence[str] = (), plan: str | None = None,
+               labels: Mapping[str, str] | None = None) -> list[str]:
+    """What one CI job runs: its shard through ``partitioner exec``, then its run pushed back (also when tests
+    failed), exiting with the run's status."""
+    run = ["partitioner", "exec", "--shard", shard, *(a for h in history for a in ("--history", h)),
+           *(("--plan", plan) if plan else ()), "--", "stestr", "run", "--concurrency", str(workers)]
+    pushed = ["partitioner", "history", "push", "--to", push,
+              *(a for k, v in (labels or {}).items() for a in ("--label", f"{k}={v}")), ".stestr"]
+    return ["bash", "-c", f"{shlex.join(run)}; status=$?; {shlex.join(pushed)} || exit 1; exit $status"]
 
 
 def run_jobs(commands: Sequence[tuple[Sequence[str], Path]], env: Mapping[str, str], timeout: float = 300
@@ -67,59 +85,18 @@ def run_jobs(commands: Sequence[tuple[Sequence[str], Path]], env: Mapping[str, s
     return jobs
 
 
-def stored_by_label(url: str, label: str = "shard") -> dict[str, list[str]]:
-    """Test ids of the store's runs, per value of ``label`` (runs without it are left out)."""
+def stored_by_label(url: str, label: str = "shard", **only: str) -> dict[str, list[str]]:
+    """Test ids of the store's runs, per value of ``label`` (runs without it are left out); ``only``: labels every
+    run counted must carry."""
     from partitioner.history.store import open_store
 
     found: dict[str, list[str]] = {}
     with open_store(url) as store:
-        infos = store.run_infos()
-        runs = store.runs()
+        infos = store.run_infos(labels=only or None)
+        runs = store.runs(labels=only or None)
     by_id = {f"{store.url.display}#{info.id}": info for info in infos}
     for run in runs:
         info = by_id[run.run_id]
         if label in info.labels:
             found.setdefault(info.labels[label], []).extend(r.test_id for r in run.records)
     return found
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """One shard job in the current directory (a gen_suite.py checkout with .stestr.conf)."""
-    from partitioner.config import load_settings
-    from partitioner.grouping import make_grouper
-    from partitioner.history import load_history
-    from partitioner.history.store import open_store, redact
-    from partitioner.listing import default_ids
-    from partitioner.pipeline import plan_ids
-    from partitioner.shards import parse_shard, split_shards
-    from partitioner.strategies import get_strategy
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--shard", required=True)
-    parser.add_argument("-n", "--concurrency", type=int, default=2)
-    parser.add_argument("--history", action="append", default=[])
-    parser.add_argument("--push", required=True)
-    args = parser.parse_args(argv)
-    spec = parse_shard(args.shard, os.environ)
-    cwd = Path.cwd()
-    ids = default_ids(cwd, load_settings(cwd))
-    history = load_history(args.history, purpose="plan", strict=True, base=cwd)
-    planned = plan_ids(ids, args.concurrency, history, make_grouper("class"))
-    sharded = split_shards(planned.groups, planned.serial_groups, planned.model, spec.count, args.concurrency,
-                           get_strategy(None), "class", history=tuple(redact(h) for h in args.history))
-    shard = sharded.shard(spec.index)
-    print(f"split {sharded.digest} shard {spec} tests {len(shard.tests)} predicted {shard.predicted_s:.3f}")
-    status = 0
-    if shard.tests:  # an empty load list would make stestr run everything
-        (cwd / "shard.txt").write_text("".join(f"{t}\n" for t in shard.tests))
-        done = subprocess.run(["stestr", "run", "--concurrency", str(args.concurrency), "--load-list", "shard.txt"],
-                              cwd=cwd, capture_output=True, text=True, check=False)
-        status = done.returncode
-        with open_store(args.push) as store:
-            pushed = store.push_repository(cwd / ".stestr", labels={"shard": str(spec)})
-        print(f"pushed {[r.run_id for r in pushed.results]}")
-    return status
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
