@@ -9,15 +9,20 @@ generated suite (10 tests per class, 15 classes per module, two workers with cla
 one process (the hook runs inside ``stestr run``), ``concurrency 2``, tempest's class ``group_callback``:
 
 * ``stestr``: ``stestr.scheduler.partition_tests`` with the repository (times.dbm);
-* ``hook (runs)``: ``partitioner.hooks.partition_tests`` as wired today (every record of the newest runs,
-  from the run cache when warm);
-* ``digest, first run``: planning from :func:`partitioner.history.digest.planning_history` right after a run
-  was stored: every run digested but the newest (over the budget: planned from the rest and times.dbm);
-* ``digest, later runs``: every run digested;
-* ``digest, cold``: nothing digested (over the budget: times.dbm alone).
+* ``hook, later runs``: ``partitioner.hooks.partition_tests`` as wired (digests of the newest runs), every run
+  digested;
+* ``hook, first run after a run was stored``: the newest run's digest removed first (it is over the planning
+  budget: planned from the other runs and times.dbm, the newest digested at exit);
+* ``hook, cold cache``: nothing digested (every run over the budget: times.dbm alone);
+* ``records of the newest runs``: what the hook read before it was wired to digests (the run cache warm), for
+  comparison.
 
-Each is the best of ``--repeat`` (default 5) calls, ``time.perf_counter``. Import times are measured in fresh
-interpreters: ``import partitioner.hooks`` and ``import stestr.scheduler``, best of 5, less ``python -c pass``.
+Each is the best of ``--repeat`` (default 5) calls, ``time.perf_counter``. End to end, in fresh interpreters
+(best of 3): ``import stestr.commands.run`` (what ``stestr run`` has loaded when it partitions), open the
+repository, partition the listed ids, once with stestr's own function and once through ``partitioner.hooks``
+(its import included), first and later runs; the difference is what the hook adds to a ``stestr run``. Import
+times alone are measured the same way: ``import partitioner.hooks`` and ``import stestr.scheduler``, best of 5,
+less ``python -c pass``.
 """
 
 from __future__ import annotations
@@ -115,6 +120,47 @@ def import_time(module: str, before: str = "", repeat: int = 5) -> float:
                for _ in range(repeat)) - base
 
 
+STEP = """
+import sys, time
+began = time.perf_counter()
+import stestr.commands.run
+from stestr.repository.util import get_repo_open
+ids = open(sys.argv[2]).read().split()
+repo = get_repo_open(repo_url=sys.argv[3])
+if sys.argv[1] == "stestr":
+    from stestr import scheduler
+    partition = scheduler.partition_tests
+else:
+    from partitioner.hooks import partition_tests as partition
+import re
+regex = re.compile(r"([^\\.]*\\.)*")
+partition(ids, 2, repo, lambda t: regex.match(t).group(0))
+print(time.perf_counter() - began)
+import atexit
+atexit._clear()  # the hook's background digest at exit: after the step, and not beside the next measurement
+"""
+
+
+def end_to_end(project: Path, ids: Sequence[str], repeat: int, drop_newest: Callable[[], object]
+               ) -> list[tuple[str, float]]:
+    """Seconds a fresh interpreter spends importing stestr's run command, opening the repository and
+    partitioning, with stestr's own function or the hook (later runs, and the first run after a store)."""
+    listed = project / "ids.txt"
+    listed.write_text("\n".join(ids))
+
+    def once(how: str, before: Callable[[], object] | None = None) -> float:
+        if before is not None:
+            before()
+        done = subprocess.run([sys.executable, "-c", STEP, how, str(listed), str(project)], cwd=project,
+                              capture_output=True, text=True, check=True)
+        return float(done.stdout.split()[-1])
+
+    return [("stestr's own partition_tests", min(once("stestr") for _ in range(max(3, repeat // 2)))),
+            ("partitioner.hooks, later runs", min(once("hook") for _ in range(max(3, repeat // 2)))),
+            ("partitioner.hooks, first run after a run was stored",
+             min(once("hook", drop_newest) for _ in range(max(3, repeat // 2))))]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="the hook's planning overhead over stestr's own partitioning")
     parser.add_argument("--tests", type=int, default=15_000)
@@ -132,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from partitioner import hooks
     from partitioner.grouping import RegexGrouper
-    from partitioner.history import digest
+    from partitioner.history import digest, load_history
     from partitioner.pipeline import PLAN_RUNS, plan_ids
 
     began = time.monotonic()
@@ -150,37 +196,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         grouper = RegexGrouper(f"regex:{GROUP_REGEX}", re.compile(GROUP_REGEX))
         stestr_s = best(lambda: scheduler.partition_tests(ids, 2, repo, group_callback), args.repeat)
         rows.append(("stestr's own partition_tests (times.dbm)", stestr_s, ""))
-        hooks.partition_tests(ids, 2, repo, group_callback)  # fills the run cache
-        rows.append(("hook as wired today (records of the newest runs, run cache warm)",
-                     best(lambda: hooks.partition_tests(ids, 2, repo, group_callback), args.repeat), ""))
-
-        def digest_plan() -> tuple[int, int]:
-            history = digest.planning_history(project, PLAN_RUNS)
-            planned = plan_ids(ids, 2, history, grouper)
-            return len(history.digested), len(planned.plan.workers)
-
         newest = project / ".stestr" / str(args.runs - 1)
         digest.warm(project)
         digested = digest.content_key(newest.read_bytes())
-        rows.append(("digests, later runs (every run digested)", best(digest_plan, args.repeat),
-                     f"{len(digest.planning_history(project, PLAN_RUNS).digested)} runs digested"))
 
-        def first_run() -> None:
+        def hook() -> None:
+            hooks.partition_tests(ids, 2, repo, group_callback)
+
+        def drop_newest() -> None:
             (cache / f"{digested}.json").unlink(missing_ok=True)  # as if the newest run had just been stored
-            digest_plan()
 
-        rows.append(("digests, first run after a run was stored (newest not digested)",
-                     best(first_run, args.repeat), "newest run over the budget: times.dbm covers it"))
-
-        def cold() -> None:
+        def drop_all() -> None:
             for entry in cache.glob("*.json"):
                 entry.unlink()
-            digest_plan()
 
-        rows.append(("digests, cold cache (nothing digested)", best(cold, args.repeat),
+        unread = len(digest.planning_history(project, PLAN_RUNS).unread)
+        rows.append(("hook, later runs (every run digested)", best(hook, args.repeat), f"{unread} runs unread"))
+        drop_newest()
+        first = digest.planning_history(project, PLAN_RUNS)
+        rows.append(("hook, first run after a run was stored (newest not digested)",
+                     best(lambda: (drop_newest(), hook()), args.repeat),
+                     f"{len(first.unread)} run over the budget, left out and named"))
+        rows.append(("hook, cold cache (nothing digested)", best(lambda: (drop_all(), hook()), args.repeat),
                      "every run over the budget: times.dbm alone"))
-        warm_s = best(lambda: (cold(), digest.warm(project)), 1)
-        rows.append(("background warm of every run (not on the critical path)", warm_s, ""))
+        warm_s = best(lambda: (drop_all(), digest.warm(project)), 1)
+        rows.append(("digesting every run (`digest warm`, in the background at exit)", warm_s, ""))
+        load_history([str(project)], newest=PLAN_RUNS)  # fills the run cache
+
+        def records() -> None:
+            plan_ids(ids, 2, load_history([str(project)], newest=PLAN_RUNS), grouper)
+
+        rows.append(("records of the newest runs, run cache warm (the hook before digests)",
+                     best(records, args.repeat), "for comparison"))
+        digest.warm(project)
+        ends = end_to_end(project, ids, args.repeat, lambda: (cache / f"{digested}.json").unlink(missing_ok=True))
     finally:
         os.chdir(home)
         shutil.rmtree(cache, ignore_errors=True)
@@ -195,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines = ["| what | best s | over stestr s | note |", "|---|---:|---:|---|"]
     for what, seconds, note in rows:
         lines.append(f"| {what} | {seconds:.3f} | {seconds - stestr_s:+.3f} | {note} |")
+    lines += ["", "| end to end: a fresh `stestr run` process's partitioning step (imports included, best of 3) | s |"
+              " over stestr s |", "|---|---:|---:|"]
+    lines += [f"| {what} | {seconds:.3f} | {seconds - ends[0][1]:+.3f} |" for what, seconds in ends]
     lines += ["", "| import (fresh interpreters, best of 5, difference) | s |", "|---|---:|"]
     lines += [f"| `{what}` | {seconds:.3f} |" for what, seconds in imports]
     print("\n".join(lines))
