@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", type=Path, help="keep the repository here (reused when present)")
-    parser.add_argument("--out", type=Path, help=f"write the section '{HEADING}' into this markdown file")
+    parser.add_argument("--out", type=Path, help=f"write the section '{HEADING}' into this markdown file (- or none: print only)")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -250,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines += ["", "| import (fresh interpreters, best of 5, difference) | s |", "|---|---:|"]
     lines += [f"| `{what}` | {seconds:.3f} |" for what, seconds in imports]
     print("\n".join(lines))
-    if args.out:
+    if args.out and str(args.out) != "-":
         shown = shlex.join(["python", "bench/hook_overhead.py", *(sys.argv[1:] if argv is None else argv)])
         text = (f"Generated {datetime.date.today().isoformat()} by `{shown}` ({time.monotonic() - began:.0f}s; Python "
                 f"{platform.python_version()}, {os.cpu_count()} cores, load average "

@@ -150,8 +150,8 @@ def real_times(suite: Suite, sharded: ShardedPlan, history: History, scale: floa
                                "--history", str(timings), "--", "stestr", "run", "--concurrency", str(WORKERS)],
                               cwd=suite.path, env=env, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"shard {k}/{sharded.count} of {suite.name} failed:\n{done.stdout}\n{done.stderr}")
+        if done.returncode != 0 and "Ran: " not in done.stdout:  # a failed test is a result (the suite races)
+            raise SystemExit(f"shard {k}/{sharded.count} of {suite.name} did not run:\n{done.stdout}\n{done.stderr}")
     return times
 
 
@@ -206,8 +206,8 @@ def main() -> int:
         table, measured = run(args.workdir or Path(temporary), args.suites, args.real, args.scale)
     if args.out != "-":
         suites = f" --suites {args.suites}" if args.suites != len(SUITES) else ""
-        write_generated(Path(args.out), "## Shard balance", "shards.py", f"`python bench/shards.py{suites}`\n\n"
-                                                                            f"{table}")
+        if not suites:  # the published table covers every suite
+            write_generated(Path(args.out), "## Shard balance", "shards.py", f"`python bench/shards.py`\n\n{table}")
         if args.real:
             command = f"python bench/shards.py --real{suites} --scale {args.scale:g}"
             write_generated(Path(args.out), "### Real shard times", "shards.py --real", f"`{command}`\n\n{measured}")

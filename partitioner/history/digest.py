@@ -281,7 +281,8 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
     if unread:
         unread.reverse()
         size = sum(len(d) for _, s, d in pending if str(s) in unread)
-        warnings.append(f"{len(unread)} of {len(streams)} stored runs not read yet ({', '.join(unread)}; "
+        named = ", ".join(unread) if len(unread) <= 3 else f"{unread[0]} ... {unread[-1]}"
+        warnings.append(f"{len(unread)} of {len(streams)} stored runs not read yet ({named}; "
                         f"{size / 1e6:.1f} MB, about {size / PARSE_BYTES_PER_S:.1f}s to parse, over the planning "
                         f"budget of {budget_s:.1f}s): planned from the other runs and times.dbm; "
                         f"`python -m partitioner.history.digest warm {repo}` caches them")
