@@ -167,7 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--workdir", type=Path, help="keep the repository here (reused when present)")
-    parser.add_argument("--out", type=Path, help=f"write the section '{HEADING}' into this markdown file (- or none: print only)")
+    parser.add_argument("--out", type=Path,
+                        help=f"write the section '{HEADING}' into this markdown file (- or none: print only)")
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
