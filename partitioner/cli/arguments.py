@@ -46,10 +46,31 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: how relative paths are read: said once, in -C's help
+PATHS_HELP = ("a relative path given on the command line is read from the current directory, or from DIR when "
+              "the current directory has no such file; relative paths in config files are taken from DIR")
+
+
 def add_directory(parser: argparse.ArgumentParser) -> None:
     """``-C DIR``: the project directory."""
     parser.add_argument("-C", "--directory", default=".", metavar="DIR",
-                        help="the project directory (config files, repositories); default: the current one")
+                        help=f"the project directory (config files, repositories); default: the current one; "
+                             f"{PATHS_HELP}")
+
+
+def history_source(text: str) -> str:
+    """argparse type of ``--history``: a relative path that exists here is made absolute (the rule of
+    :data:`PATHS_HELP`; :func:`partitioner.history.load.given_here`)."""
+    from partitioner.history.load import given_here  # the history readers: only for commands that read history
+
+    return given_here(text)
+
+
+def given_path(path: str, cwd: Path) -> str:
+    """A file named on the command line, by the rule of :data:`PATHS_HELP` (``-`` is stdin, kept)."""
+    if path == "-" or Path(path).is_absolute() or Path(path).exists() or not (cwd / path).exists():
+        return path
+    return str(cwd / path)
 
 
 def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") -> None:
@@ -58,7 +79,7 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
     :param default: what is read when none is given
     :param use: what the command does with it, when more than "timing history"
     """
-    parser.add_argument("--history", action="append", default=[], metavar="PATH",
+    parser.add_argument("--history", action="append", default=[], metavar="PATH", type=history_source,
                         help=f"{use or 'timing history'}: {HISTORY_HELP}; default: {default}")
 
 

@@ -4,9 +4,10 @@ The kinds (repositories, JSON timing files, subunit streams, store URLs, http(s)
 recognized are in :mod:`partitioner.history.sources`. A source may be prefixed with its kind to skip
 detection (``stestr:ci/.stestr``, ``subunit:run.bin``, ``json:-``, ``json:https://ci.example/timings``). An
 unprefixed project directory holding both repositories loads both. Relative paths (and relative
-``sqlite:///`` paths) are taken from ``base``. :func:`load_history` orders the runs of all sources oldest
-first (by their first timestamp; runs without timestamps stay after the run loaded before them) and
-renumbers ``Run.order`` 0, 1, ... in that order.
+``sqlite:///`` paths) are taken from ``base``, the project directory; the command line first applies
+:func:`given_here` to what it was given (a relative path that exists in the current directory is read from
+there). :func:`load_history` orders the runs of all sources oldest first (by their first timestamp; runs
+without timestamps stay after the run loaded before them) and renumbers ``Run.order`` 0, 1, ... in that order.
 
 **What a store gives.** For planning (``purpose="plan"``) a store returns its aggregated samples (the
 newest 5 per test and per class, computed in SQL, whatever the number of runs); for ``purpose="runs"``
@@ -38,6 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO
+from urllib.parse import quote, unquote
 
 from partitioner.errors import HistoryError
 from partitioner.history.jsonfile import parse_samples
@@ -47,7 +49,7 @@ from partitioner.history.sources import SOURCES, Purpose, Request, is_url, json_
 from partitioner.history.store.url import is_store_url, parse_store_url, redact
 from partitioner.history.subunit import read_stream
 
-__all__ = ["STDIN", "combine", "load_history", "load_history_for", "pin_sources", "unpinned_stores"]
+__all__ = ["STDIN", "combine", "given_here", "load_history", "load_history_for", "pin_sources", "unpinned_stores"]
 
 STDIN = "-"
 _PREFIX = re.compile(r"^(?P<kind>[A-Za-z][A-Za-z0-9_-]+):(?P<rest>.*)$", re.DOTALL)
@@ -80,6 +82,36 @@ def _split(spec: str) -> tuple[str | None, str]:
     if not rest:
         raise HistoryError(f"{spec}: no path after '{kind}:'; write e.g. {kind}:{_example(kind)}")
     return kind, rest
+
+
+def given_here(spec: str) -> str:
+    """A source named on the command line, with the rule for relative paths applied: a relative path (or the
+    path of a ``sqlite:///`` URL) that exists in the current directory is made absolute, so that it is read
+    from there; anything else is returned unchanged, and a relative path is then taken from the project
+    directory (``base`` of :func:`load_history`), as paths in config files are.
+
+    Never raises: a spec that is wrong in another way is reported when it is loaded.
+    """
+    try:
+        kind, target = _split(spec)
+    except HistoryError:
+        return spec
+    prefix = f"{kind}:" if kind is not None else ""
+    if target == STDIN:
+        return spec
+    if is_store_url(target):
+        scheme, sep, rest = target.partition(":///")
+        name, question, query = rest.partition("?")
+        if not sep or scheme.lower() != "sqlite" or not name or name.startswith("/"):
+            return spec
+        path = Path(unquote(name))
+        return f"{prefix}{scheme}:///{quote(str(path.absolute()))}{question}{query}" if path.exists() else spec
+    if is_url(target):
+        return spec
+    path = Path(target)
+    if path.is_absolute() or not path.exists():
+        return spec
+    return f"{prefix}{path.absolute()}"
 
 
 def _example(kind: str) -> str:
@@ -228,7 +260,7 @@ def load_history_for(cwd: Path, paths: Sequence[str], stdin: IO[bytes] | None = 
     :param purpose: ``plan`` or ``runs``; see :func:`load_history`
     :param strict: every source is required (shard jobs must agree)
     """
-    chosen = list(paths) or discover(cwd)
+    chosen = list(paths) or [Path(found).name for found in discover(cwd)]  # names: taken from cwd below
     if not chosen:
         return History()
     return load_history(chosen, stdin=stdin, newest=newest, base=cwd, purpose=purpose, strict=strict)
