@@ -7,6 +7,7 @@ Light on purpose: ``python -m partitioner.run`` imports it before every test run
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import NoReturn
 
@@ -49,6 +50,17 @@ def positive_int(text: str) -> int:
 #: how relative paths are read: said once, in -C's help
 PATHS_HELP = ("a relative path given on the command line is read from the current directory, or from DIR when "
               "the current directory has no such file; relative paths in config files are taken from DIR")
+
+
+def percent(text: str) -> float:
+    """argparse type: a finite number >= 0 (a percentage; above 100 is allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage (a number >= 0), got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a percentage (a finite number >= 0), got {text!r}")
+    return value
 
 
 def add_directory(parser: argparse.ArgumentParser) -> None:
