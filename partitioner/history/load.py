@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -143,6 +144,8 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
             f"no such file or directory: {redact(request.target)}; pass {_ACCEPTED} "
             f"(for a repository run `testr init`/`stestr init` and a run first)"
         )
+    if local:
+        _check_readable(path, request.target)
     if kind is not None:
         return [SOURCES[kind].load(request)]
     if local and path.is_dir() and repository_kind(path) is None:
@@ -156,6 +159,24 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
         f"{redact(request.target)}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
         f"force a kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})"
     )
+
+
+def _check_readable(path: Path, target: str) -> None:
+    """Detection reads a few bytes of each candidate and takes what it cannot read for "not this kind": say
+    why instead (permission denied is not "not a history source").
+
+    :raises HistoryError: when ``path`` cannot be opened (a file) or listed (a directory)
+    """
+    try:
+        if path.is_dir():
+            with os.scandir(path):
+                pass
+        else:
+            with path.open("rb"):
+                pass
+    except OSError as error:
+        raise HistoryError(f"cannot read {target}: {error.strerror or error}; check its permissions, or leave "
+                           f"it out of the history") from None
 
 
 def _first_time(run: Run) -> float | None:
