@@ -19,7 +19,6 @@ ignored; any other deviation raises :class:`~partitioner.errors.HistoryError` na
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,8 +44,9 @@ def is_duration(value: object) -> bool:
     """Whether ``value`` is a stored duration the readers accept: a number (not a bool) from 0 to
     :data:`MAX_SECONDS` (NaN, infinities and negatives are not). The one rule for the JSON timing file and
     ``times.dbm``."""
-    return (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-            and 0 <= value <= MAX_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= MAX_SECONDS  # False for NaN; an int too large for a float compares without overflow
 
 
 _EXPECTED = (
