@@ -15,7 +15,7 @@ from typing import IO, Protocol
 from partitioner import __version__
 from partitioner.cli.arguments import BadArguments, Parser
 from partitioner.cli.console import Console
-from partitioner.errors import PartitionerError
+from partitioner.errors import PartitionerError, one_line
 
 #: every command ran as asked
 OK = 0
@@ -80,10 +80,6 @@ def _deepest(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> argpa
         found = chosen
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
          stdin: IO[bytes] | None = None) -> int:
     """Run the CLI; returns the exit status (:data:`OK`, :data:`ERROR`, :data:`USAGE`, :data:`INTERRUPTED`).
@@ -99,14 +95,14 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stder
         args = parser.parse_args(arguments)
     except BadArguments as exc:
         prog = _deepest(parser, arguments).prog if exc.parser is parser else exc.parser.prog
-        console.stderr.write(f"{prog}: error: {_flat(str(exc))}; see `{prog} --help`\n")
+        console.stderr.write(f"{prog}: error: {one_line(str(exc))}; see `{prog} --help`\n")
         return USAGE
     except SystemExit as exc:  # --help and --version print and exit 0
         return exc.code if isinstance(exc.code, int) else USAGE
     try:
         return int(args._command.run(args, console))
     except PartitionerError as exc:
-        console.stderr.write(f"partitioner: error: {exc}\n")
+        console.stderr.write(f"partitioner: error: {one_line(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         console.stderr.write("partitioner: interrupted\n")

@@ -39,6 +39,14 @@ class TestErrorBoundary(PlanCase):
                                      "(choose from 'export', 'merge', 'summary'); see `partitioner history --help`\n"),
                          self.cli("history", "nope"))
 
+    def test_a_message_holding_what_the_user_typed_stays_one_line(self) -> None:
+        # found by tests/test_properties.py: -C $'x\\ny' printed the error over two lines
+        self.assertEqual((USAGE, "", "partitioner: error: no such directory: x\\ny\\u2028z; pass an existing project "
+                                     "directory with -C\n"), self.cli("plan", "-C", "x\ny\u2028z"))
+        code, _, err = self.cli("plan", "--strategy", "a\rb", *self.plan_args()[1:])
+        self.assertEqual((USAGE, 1), (code, len(err.splitlines())), err)
+        self.assertIn("a\\rb", err)
+
     def test_errors_exit_1(self) -> None:
         self.assertOneLineError(self.plan_args("--group-by", "regex:(["), ERROR, "invalid group regex")
         self.assertOneLineError(["plan", "-C", str(self.dir), "--tests", str(self.dir / "nope")], ERROR,
