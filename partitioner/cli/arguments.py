@@ -80,9 +80,17 @@ def history_source(text: str) -> str:
 
 def given_path(path: str, cwd: Path) -> str:
     """A file named on the command line, by the rule of :data:`PATHS_HELP` (``-`` is stdin, kept)."""
-    if path == "-" or Path(path).is_absolute() or Path(path).exists() or not (cwd / path).exists():
+    if path == "-" or Path(path).is_absolute() or _exists(Path(path)) or not _exists(cwd / path):
         return path
     return str(cwd / path)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the system refuses (too long) is "no", and reading it says why."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") -> None:
@@ -118,6 +126,10 @@ def project_dir(args: argparse.Namespace) -> Path:
     :raises UsageError: when it does not exist
     """
     cwd = Path(args.directory)
-    if not cwd.is_dir():
+    try:
+        found = cwd.is_dir()
+    except OSError:  # a name too long, a loop of symbolic links
+        found = False
+    if not found:
         raise UsageError(f"no such directory: {cwd}; pass an existing project directory with -C")
     return cwd

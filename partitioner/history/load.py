@@ -35,6 +35,7 @@ import dataclasses
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,7 +72,7 @@ def _split(spec: str) -> tuple[str | None, str]:
     if is_url(spec):
         return None, spec
     match = _PREFIX.match(spec)
-    if match is None or Path(spec).exists():
+    if match is None or _exists(Path(spec)):
         return None, spec
     kind, rest = match.group("kind"), match.group("rest")
     if kind not in SOURCES:
@@ -106,13 +107,22 @@ def given_here(spec: str) -> str:
         if not sep or scheme.lower() != "sqlite" or not name or name.startswith("/"):
             return spec
         path = Path(unquote(name))
-        return f"{prefix}{scheme}:///{quote(str(path.absolute()))}{question}{query}" if path.exists() else spec
+        return f"{prefix}{scheme}:///{quote(str(path.absolute()))}{question}{query}" if _exists(path) else spec
     if is_url(target):
         return spec
     path = Path(target)
-    if path.is_absolute() or not path.exists():
+    if path.is_absolute() or not _exists(path):
         return spec
     return f"{prefix}{path.absolute()}"
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists, for a guess (a name holding a colon, a path relative to here): a name the system
+    refuses (too long, a NUL byte) is "no"; reading it later says why."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _example(kind: str) -> str:
@@ -139,11 +149,6 @@ def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> Histor
 def _load_one(kind: str | None, request: Request) -> list[History]:
     local = not is_url(request.target)
     path = request.path
-    if local and not path.exists():
-        raise HistoryError(
-            f"no such file or directory: {redact(request.target)}; pass {_ACCEPTED} "
-            f"(for a repository run `testr init`/`stestr init` and a run first)"
-        )
     if local:
         _check_readable(path, request.target)
     if kind is not None:
@@ -163,20 +168,28 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
 
 def _check_readable(path: Path, target: str) -> None:
     """Detection reads a few bytes of each candidate and takes what it cannot read for "not this kind": say
-    why instead (permission denied is not "not a history source").
+    why instead (missing, permission denied, a name too long: not "not a history source").
 
-    :raises HistoryError: when ``path`` cannot be opened (a file) or listed (a directory)
+    :raises HistoryError: when ``path`` does not exist or cannot be opened (a file) or listed (a directory)
     """
     try:
-        if path.is_dir():
+        if stat.S_ISDIR(path.stat().st_mode):
             with os.scandir(path):
                 pass
         else:
             with path.open("rb"):
                 pass
+    except (FileNotFoundError, NotADirectoryError):
+        raise HistoryError(
+            f"no such file or directory: {redact(target)}; pass {_ACCEPTED} "
+            f"(for a repository run `testr init`/`stestr init` and a run first)"
+        ) from None
+    except PermissionError as error:
+        raise HistoryError(f"cannot read {target}: {error.strerror}; check its permissions, or leave it out of "
+                           f"the history") from None
     except OSError as error:
-        raise HistoryError(f"cannot read {target}: {error.strerror or error}; check its permissions, or leave "
-                           f"it out of the history") from None
+        raise HistoryError(f"cannot read {target}: {error.strerror or error}; pass a readable history source, "
+                           f"or leave it out") from None
 
 
 def _first_time(run: Run) -> float | None:
@@ -226,7 +239,10 @@ def _identity(kind: str | None, request: Request) -> tuple[str | None, str]:
     """What makes two sources the same: the resolved path, or the URL itself."""
     if is_url(request.target):
         return kind, request.target
-    return kind, str(request.path.resolve())
+    try:
+        return kind, str(request.path.resolve())
+    except OSError:  # a name the system refuses: loading it says why
+        return kind, str(request.path)
 
 
 def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: int | None = None, *,
@@ -252,6 +268,8 @@ def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: i
     stdin_used = False
     warnings: list[str] = []
     for index, spec in enumerate(paths):
+        if "\x00" in spec:
+            raise HistoryError(f"{redact(spec)!r}: a history source cannot hold a NUL character; fix the path")
         kind, target = _split(spec)
         if target == STDIN:
             if stdin_used:

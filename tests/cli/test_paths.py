@@ -121,3 +121,22 @@ class TestGivenHere(PathsCase):
         code, out, err = self.cli("history", "export", "--history", "good/.testrepository/0", "-C", "good")
         self.assertEqual((0, ""), (code, err))
         self.assertEqual({f"{A}.test_1", f"{A}.test_2"}, set(json.loads(out)["tests"]))  # passing ones
+
+
+class TestNamesTheSystemRefuses(PathsCase):
+    """Found by tests/test_properties.py: a name longer than the system takes (ENAMETOOLONG) raised OSError out
+    of Path.exists(), a NUL byte in a config file's history ValueError out of os.path.realpath."""
+
+    def test_a_name_too_long(self) -> None:
+        long = "x" * 300
+        self.assertOneLineError(["plan", "-C", "good", "--tests", "ids.txt", "--history", long], 1,
+                                f"cannot read {long}: File name too long")
+        self.assertOneLineError(["plan", "-C", "good", "--tests", long], 1, "File name too long")
+        self.assertOneLineError(["plan", "-C", long], 2, "no such directory")
+        (self.dir / "good" / "tox.ini").write_text(f"[partitioner]\nhistory = stestr:{long}\n")
+        self.assertOneLineError(["plan", "-C", "good", "--tests", "ids.txt"], 1, "File name too long")
+
+    def test_a_nul_character_in_a_config_files_history(self) -> None:
+        (self.dir / "good" / "tox.ini").write_text("[partitioner]\nhistory = a\x00b\n")
+        self.assertOneLineError(["plan", "-C", "good", "--tests", "ids.txt"], 1,
+                                "'a\\x00b': a history source cannot hold a NUL character")
