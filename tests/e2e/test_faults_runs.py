@@ -21,6 +21,7 @@ pytest -m slow``, as ``.ci/run`` does). Skips when ../shared is absent.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -429,3 +430,62 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
     @lead_fix(TOOL_GARBAGE)
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
+
+
+RUNNER_FOREGROUND = (
+    "wiring, partitioner/run/cli.py: Ctrl-C in a terminal reaches testr too, which stores at once what it has "
+    "(issue 10 item 9); when the runner's process group is the terminal's foreground group at start, it should "
+    "move into a group of its own and make that the foreground (setpgid, tcsetpgrp with SIGTTOU ignored), and give "
+    "the terminal back at exit: Ctrl-C then reaches only the runner, which writes every unfinished test as "
+    "interrupted or not run, and testr stores them all (tried: 24 of 24 stored, against 3 without)")
+
+
+class TestCtrlCInATerminal(testtools.TestCase):
+    """Issue 9: a real Ctrl-C, typed into the terminal testr runs in (a pseudo-terminal), with the runner in
+    ``.testr.conf``: every listed test should be in the stored run, as under ``partitioner exec``."""
+
+    @lead_fix(RUNNER_FOREGROUND)
+    def test_every_test_is_stored_after_ctrl_c(self) -> None:
+        import pty
+        import select
+
+        if not GEN_SUITE.exists():
+            self.skipTest(f"{GEN_SUITE} is missing")
+        suite = self.useFixture(GeneratedSuite(classes=6, serial_s=6.0))
+        use_runner(suite, dispatch="dynamic")
+        suite.run(tool("testr"), "init", check=True)
+        pidfile = suite.path / "hung.pid"
+        inject(suite, VICTIM_CLASS, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
+                                    f"time.sleep({HANG_S})")
+        self.addCleanup(kill_all, suite.path)
+        env = suite.env()
+        pid, master = pty.fork()
+        if pid == 0:  # the child: testr, in the pseudo-terminal's session, as a shell would start it
+            try:
+                os.chdir(suite.path)
+                os.execve(tool("testr"), [tool("testr"), "run"], env)
+            finally:
+                os._exit(127)
+        self.addCleanup(os.close, master)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        sent, status = False, None
+        while status is None and time.monotonic() < deadline:
+            if not sent and pidfile.exists() and pidfile.read_text().strip():
+                time.sleep(0.5)
+                os.write(master, b"\x03")  # the terminal turns it into SIGINT for its foreground process group
+                sent = True
+            if select.select([master], [], [], 0.1)[0]:
+                with contextlib.suppress(OSError):
+                    os.read(master, 65536)
+            done, code = os.waitpid(pid, os.WNOHANG)
+            status = code if done else None
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError("testr did not end after Ctrl-C")
+        self.assertTrue(sent, "the planted hang never started")
+        self.assertEqual({}, survivors(suite.path))
+        last = subprocess.run([tool("testr"), "last", "--subunit"], cwd=suite.path, env=env, capture_output=True,
+                              check=False, timeout=60)
+        finals = {t: s for t, s in read_events(last.stdout).finals().items() if t != "process-returncode"}
+        self.assertEqual(set(), suite_ids(suite) - set(finals), "tests missing from the stored run")
