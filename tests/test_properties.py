@@ -197,6 +197,18 @@ class TestTimings(CLI):
         self.assertEqual(sorted(ids), sorted(t for part in parts for t in part))
 
 
+class TestDigestCache(testtools.TestCase):
+    @unittest.expectedFailure  # wiring (partitioner/history/digest.py): _decode takes NaN, infinities and negative
+    # seconds (float() of JSON's NaN literal) as a valid digest; reject what jsonfile.is_duration rejects (a miss)
+    def test_an_entry_with_values_that_are_no_duration_is_a_miss(self) -> None:
+        from partitioner.history.digest import _decode
+
+        for bad in ("NaN", "Infinity", "-1", "1e308"):
+            entry = (f'{{"version": 1, "tests": 1, "passing": [["a.B.t"], [{bad}]], "not_passing": [[], []], '
+                     '"setup": [[], []], "firsts": [[], []]}')
+            self.assertIsNone(_decode(entry), bad)
+
+
 class TestConfigValues(CLI):
     @HYPOTHESIS
     @given(st.sampled_from(["group_by", "strategy", "history", "concurrency", "resources", "serial", "dispatch",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import unittest
 from pathlib import Path
 
 import fixtures
@@ -120,3 +121,11 @@ class TestUsage(InputCase):
         self.fails(2, "partitioner concurrency: error: argument --within", "concurrency", "--within", "nan")
         self.fails(2, "partitioner: error: the following arguments are required: COMMAND")
         self.fails(2, "no such directory: /nonexistent", "concurrency", "-C", "/nonexistent")
+
+    @unittest.expectedFailure  # wiring (partitioner/run/cli.py): the runner's error boundary writes the message as it
+    # is; pass it through partitioner.errors.one_line, as partitioner.cli.main does
+    def test_the_runners_errors_stay_one_line(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--load-list", "no\nsuch", "--", "true"],
+                              cwd=self.dir, env=tool_env(), capture_output=True, text=True, check=False, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, "the --load-list file no\\nsuch")
