@@ -35,9 +35,10 @@ class TestErrorBoundary(PlanCase):
         self.assertEqual((USAGE, "", "partitioner history merge: error: unrecognized arguments: --bogus; "
                                      "see `partitioner history merge --help`\n"),
                          self.cli("history", "merge", "a.json", "--bogus"))
-        self.assertEqual((USAGE, "", "partitioner history: error: argument ACTION: invalid choice: 'nope' "
-                                     "(choose from 'export', 'merge', 'summary'); see `partitioner history --help`\n"),
-                         self.cli("history", "nope"))
+        code, out, err = self.cli("history", "nope")
+        self.assertEqual((USAGE, ""), (code, out))
+        self.assertTrue(err.startswith("partitioner history: error: argument ACTION: invalid choice: 'nope' "), err)
+        self.assertTrue(err.endswith("; see `partitioner history --help`\n") and err.count("\n") == 1, err)
 
     def test_a_message_holding_what_the_user_typed_stays_one_line(self) -> None:
         # found by tests/test_properties.py: -C $'x\\ny' printed the error over two lines
