@@ -13,10 +13,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import re
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,6 +80,22 @@ def unprivileged() -> None:
     for capability in (_CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH):
         if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+@functools.cache
+def permissions_bind() -> bool:
+    """Whether a child started with :func:`unprivileged` is refused a file with mode 0 (not when the container
+    forbids dropping capabilities, or a user namespace makes root all-powerful anyway)."""
+    with tempfile.TemporaryDirectory() as where:
+        locked = Path(where) / "locked"
+        locked.write_text("x")
+        locked.chmod(0)
+        try:
+            proc = subprocess.run([sys.executable, "-c", f"open({str(locked)!r}).read()"], capture_output=True,
+                                  check=False, timeout=60, preexec_fn=unprivileged)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return proc.returncode != 0 and b"PermissionError" in proc.stderr
 
 
 def processes_in(directory: Path, markers: Sequence[bytes] = RUN_MARKERS) -> dict[int, str]:
