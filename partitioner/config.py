@@ -135,10 +135,57 @@ def _read_toml(path: Path) -> Mapping[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"cannot parse {path}: {exc}; fix the TOML syntax") from exc
+        raise ConfigError(f"cannot parse {path}: {_first_line(exc)}; fix the TOML syntax") from exc
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"cannot parse {path}: arrays or tables nested too deeply; fix the TOML") from None
     tool = data.get("tool", {})
     section = tool.get("partitioner", {}) if isinstance(tool, dict) else {}
-    return section if isinstance(section, dict) else {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"[tool.partitioner] in {path} is {_toml_type(section)}, not a table; write it as a "
+                          f"[tool.partitioner] section of options")
+    where = f"[tool.partitioner] in {path}"
+    return {key: _from_toml(key, value, where) for key, value in section.items()}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _toml_type(value: object) -> str:
+    kinds = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+             dict: "a table"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+#: the TOML values each option takes besides a string (lines, for the options that take several)
+_TOML_LISTS = frozenset({"history", "resources"})
+
+
+def _from_toml(key: str, value: object, where: str) -> object:
+    """A ``[tool.partitioner]`` value as the INI files would give it (a string, or a list for the options of
+    several lines); ``resources`` may also be a table of ``name = "regex"``.
+
+    :raises ConfigError: for a value of a type the option does not take
+    """
+    name = key.replace("-", "_")
+    if isinstance(value, str):
+        return value
+    if name == "concurrency" and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if name in _TOML_LISTS and isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    if name == "resources" and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        named = [k for k in value if ":" in k or not k.strip()]
+        if named:
+            raise ConfigError(f"{where}: resource name {named[0]!r} is empty or holds ':'; name it with a word")
+        return [f"{k}: {v}" for k, v in value.items()]
+    if name not in OPTIONS:
+        return value  # reported as an unknown option, by name
+    takes = {"concurrency": "a whole number",
+             "history": "a string or an array of strings",
+             "resources": 'a string of "name: regex" lines, an array of them, or a table of name = "regex"'}
+    raise ConfigError(f"{where}: {key} is {_toml_type(value)}; it takes {takes.get(name, 'a string')}")
 
 
 def parse_resources(text: str, where: str) -> tuple[Resource, ...]:
@@ -200,7 +247,7 @@ def load_settings(cwd: Path) -> Settings:
 
     if "concurrency" in values:
         raw = str(values["concurrency"]).strip()
-        if not raw.isdigit() or int(raw) < 1:
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise ConfigError(f"concurrency must be a whole number >= 1, got {raw!r} in {where['concurrency']}")
         settings["concurrency"] = int(raw)
     for key in ("group_by", "strategy", "serial"):

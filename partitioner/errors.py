@@ -6,6 +6,17 @@ Each subclass also inherits the builtin exception that fits, so callers may catc
 
 from __future__ import annotations
 
+#: what str.splitlines() breaks a line at, each shown escaped by :func:`one_line`
+_BREAKS = {"\n": "\\n", "\r": "\\r", "\v": "\\v", "\f": "\\f", "\x1c": "\\x1c", "\x1d": "\\x1d",
+           "\x1e": "\\x1e", "\x85": "\\x85", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_ESCAPES = str.maketrans(_BREAKS)
+
+
+def one_line(message: str) -> str:
+    """``message`` as one line: what would break it (a path or a value holding a newline, from the user) is
+    shown escaped. The entry points pass every error message through it: an error is always one line."""
+    return message.strip().translate(_ESCAPES)
+
 
 class PartitionerError(Exception):
     """Base of every error partitioner raises on purpose."""

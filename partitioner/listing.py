@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -36,6 +37,33 @@ class _Collect(StreamResult):
             self.text.append(file_bytes)
 
 
+#: bytes no test id holds: C0 controls but tab and the line ends, and DEL (a binary file has them; no byte of a
+#: UTF-8 sequence for another character is below 0x80)
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def decode_ids(data: bytes, what: str) -> str:
+    """The text of an id list or listing: UTF-8 (a BOM is dropped), without control characters.
+
+    :param what: the input, for messages (``test list ids.txt``)
+    :raises InputError: naming ``what`` and the line, for a control character (a binary file) or bytes that are
+        not UTF-8 (a Latin-1 file): ids are never changed silently
+    """
+    bad = _CONTROL.search(data)
+    if bad is not None:
+        line = data.count(b"\n", 0, bad.start()) + 1
+        raise InputError(f"{what}: line {line} holds the control character {bad.group().decode()!r}, so it is no "
+                         "list of test ids (a binary file?); pass a text file with one test id per line")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, start) + 1
+        column = start - data.rfind(b"\n", 0, start)
+        raise InputError(f"{what}: line {line} is not UTF-8 text (byte 0x{data[start]:02x} at column {column}); "
+                         "test ids are UTF-8: save the file as UTF-8") from None
+
+
 def _collect(data: bytes) -> _Collect:
     sink = _Collect()
     ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(sink)
@@ -52,15 +80,17 @@ def parse_listing(data: bytes) -> list[str]:
     sink = _collect(data)
     if sink.ids:
         return list(sink.ids)
-    return parse_id_list(b"".join(sink.text))
+    return parse_id_list(b"".join(sink.text), "the test listing")
 
 
-def parse_id_list(data: bytes) -> list[str]:
+def parse_id_list(data: bytes, what: str = "the --load-list file") -> list[str]:
     """Ids from a testr ``--load-list`` file: one per line, blank lines ignored, duplicates dropped.
 
     Unlike :func:`ids_from_lines` (files people write), ``#`` is not a comment here: testr wrote the file.
+
+    :raises InputError: for bytes that are not UTF-8 text (:func:`decode_ids`)
     """
-    text = data.decode("utf-8", errors="replace")
+    text = decode_ids(data, what)
     return list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
 
 
@@ -74,7 +104,7 @@ def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool =
 
     :param load_list: the file is a testr ``--load-list`` file, parsed by :func:`parse_id_list` (testr wrote
         it: ``#`` is no comment, duplicates dropped); otherwise by :func:`ids_from_lines` (people write it)
-    :raises InputError: when the file cannot be read
+    :raises InputError: when the file cannot be read, or is not UTF-8 text (:func:`decode_ids`)
     """
     try:
         data = (stdin or sys.stdin.buffer).read() if path == "-" else Path(path).read_bytes()
@@ -83,8 +113,9 @@ def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool =
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}; pass a readable file of test ids, "
                          f"one per line{alternative}") from exc
     if load_list:
-        return parse_id_list(data)
-    return ids_from_lines(io.StringIO(data.decode("utf-8", "replace"), newline=None))
+        return parse_id_list(data, f"the --load-list file {path}")
+    what = "the test list on stdin" if path == "-" else f"test list {path}"
+    return ids_from_lines(io.StringIO(decode_ids(data, what), newline=None))
 
 
 def _run(command: str | list[str], cwd: Path, what: str) -> bytes:

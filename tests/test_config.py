@@ -88,6 +88,51 @@ class TestSettings(testtools.TestCase):
         self.assertIn("cannot parse", str(err))
         self.assertEqual(1, len(str(err).splitlines()))
 
+    def assertConfigError(self, fragment: str) -> None:
+        err = self.assertRaises(ConfigError, load_settings, self.dir)
+        self.assertIn(fragment, str(err))
+        self.assertEqual(1, len(str(err).splitlines()), str(err))
+
+    def test_deeply_nested_toml_is_an_error_not_a_recursion(self) -> None:
+        # issue 10 item 2: 500 nested arrays raised RecursionError out of tomllib
+        self.write("pyproject.toml", f"[tool.partitioner]\nconcurrency = {'[' * 500}{']' * 500}\n")
+        self.assertConfigError("nested too deeply")
+        self.write("pyproject.toml", f"x = {'{a = ' * 500}1{'}' * 500}\n")
+        self.assertConfigError("nested too deeply")
+
+    def test_toml_values_of_the_wrong_type_are_named(self) -> None:
+        # issue 10 item 7: an inline table in resources gave a mangled resource; a non-table was ignored
+        self.write("pyproject.toml", "[tool.partitioner]\nresources = 5\n")
+        self.assertConfigError("resources is an integer; it takes a string of \"name: regex\" lines")
+        self.write("pyproject.toml", "[tool.partitioner]\nresources = ['a: x', {b = 1}]\n")
+        self.assertConfigError("resources is an array; it takes")
+        self.write("pyproject.toml", "[tool.partitioner]\ngroup_by = ['class']\n")
+        self.assertConfigError("group_by is an array; it takes a string")
+        self.write("pyproject.toml", "[tool.partitioner]\nconcurrency = true\n")
+        self.assertConfigError("concurrency is a boolean; it takes a whole number")
+        self.write("pyproject.toml", "tool = {partitioner = 5}\n")
+        self.assertConfigError("[tool.partitioner] in")
+        self.assertConfigError("is an integer, not a table")
+        self.write("pyproject.toml", "[tool.partitioner]\nresources = {'a:b' = 'x'}\n")
+        self.assertConfigError("resource name 'a:b' is empty or holds ':'")
+
+    def test_toml_resources_may_be_a_table_or_an_array(self) -> None:
+        self.write("pyproject.toml", "[tool.partitioner.resources]\nquota = 'compute\\..*Quota'\nport = 'net'\n")
+        self.assertEqual([("quota", "compute\\..*Quota"), ("port", "net")],
+                         [(r.name, r.pattern.pattern) for r in load_settings(self.dir).resources])
+        self.write("pyproject.toml", "[tool.partitioner]\nresources = ['quota: q', 'port: p']\nconcurrency = 4\n"
+                                     "history = ['a.json', 'b.json']\n")
+        settings = load_settings(self.dir)
+        self.assertEqual((["quota", "port"], 4, ("a.json", "b.json")),
+                         ([r.name for r in settings.resources], settings.concurrency, settings.history))
+
+    def test_concurrency_is_ascii_digits(self) -> None:
+        for bad in ("\u00b2", "\u0661\u0662", "1e3", "-1", "0", "4.0"):  # superscript two: isdigit(), int() fails
+            self.write("tox.ini", f"[partitioner]\nconcurrency = {bad}\n")
+            self.assertConfigError("concurrency must be a whole number >= 1")
+        self.write("tox.ini", "[partitioner]\nconcurrency = 99999999999999999999\n")
+        self.assertEqual(99999999999999999999, load_settings(self.dir).concurrency)  # capped when planning
+
 
 class TestChoose(testtools.TestCase):
     """One precedence rule for every option: the flag, else the config files, else the default."""

@@ -7,6 +7,7 @@ Light on purpose: ``python -m partitioner.run`` imports it before every test run
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import NoReturn
 
@@ -46,10 +47,50 @@ def positive_int(text: str) -> int:
     return value
 
 
+#: how relative paths are read: said once, in -C's help
+PATHS_HELP = ("a relative path given on the command line is read from the current directory, or from DIR when "
+              "the current directory has no such file; relative paths in config files are taken from DIR")
+
+
+def percent(text: str) -> float:
+    """argparse type: a finite number >= 0 (a percentage; above 100 is allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage (a number >= 0), got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a percentage (a finite number >= 0), got {text!r}")
+    return value
+
+
 def add_directory(parser: argparse.ArgumentParser) -> None:
     """``-C DIR``: the project directory."""
     parser.add_argument("-C", "--directory", default=".", metavar="DIR",
-                        help="the project directory (config files, repositories); default: the current one")
+                        help=f"the project directory (config files, repositories); default: the current one; "
+                             f"{PATHS_HELP}")
+
+
+def history_source(text: str) -> str:
+    """argparse type of ``--history``: a relative path that exists here is made absolute (the rule of
+    :data:`PATHS_HELP`; :func:`partitioner.history.load.given_here`)."""
+    from partitioner.history.load import given_here  # the history readers: only for commands that read history
+
+    return given_here(text)
+
+
+def given_path(path: str, cwd: Path) -> str:
+    """A file named on the command line, by the rule of :data:`PATHS_HELP` (``-`` is stdin, kept)."""
+    if path == "-" or Path(path).is_absolute() or _exists(Path(path)) or not _exists(cwd / path):
+        return path
+    return str(cwd / path)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a name the system refuses (too long) is "no", and reading it says why."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") -> None:
@@ -58,7 +99,7 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
     :param default: what is read when none is given
     :param use: what the command does with it, when more than "timing history"
     """
-    parser.add_argument("--history", action="append", default=[], metavar="PATH",
+    parser.add_argument("--history", action="append", default=[], metavar="PATH", type=history_source,
                         help=f"{use or 'timing history'}: {HISTORY_HELP}; default: {default}")
 
 
@@ -85,6 +126,10 @@ def project_dir(args: argparse.Namespace) -> Path:
     :raises UsageError: when it does not exist
     """
     cwd = Path(args.directory)
-    if not cwd.is_dir():
+    try:
+        found = cwd.is_dir()
+    except OSError:  # a name too long, a loop of symbolic links
+        found = False
+    if not found:
         raise UsageError(f"no such directory: {cwd}; pass an existing project directory with -C")
     return cwd

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from partitioner.cli.arguments import project_dir
+from partitioner.cli.arguments import given_path, project_dir
 from partitioner.cli.console import Console
 from partitioner.config import Settings, default_concurrency, load_settings
 from partitioner.errors import InputError, UsageError
@@ -20,7 +20,7 @@ def test_ids(args: argparse.Namespace, cwd: Path, settings: Settings, console: C
     """
     if args.tests == "-" and "-" in args.history:
         raise UsageError("--tests - and --history - both want stdin; put one of them in a file")
-    ids = read_id_file(args.tests, console.stdin) if args.tests else default_ids(cwd, settings)
+    ids = read_id_file(given_path(args.tests, cwd), console.stdin) if args.tests else default_ids(cwd, settings)
     if not ids:
         raise InputError("no tests to plan: the test list is empty; check --tests or the listing command")
     return ids

@@ -15,13 +15,13 @@ from typing import IO, Protocol
 from partitioner import __version__
 from partitioner.cli.arguments import BadArguments, Parser
 from partitioner.cli.console import Console
-from partitioner.errors import PartitionerError
+from partitioner.errors import PartitionerError, one_line
 
 #: every command ran as asked
 OK = 0
 #: a PartitionerError: bad input, unreadable history, unwritable output... (one line on stderr)
 ERROR = 1
-#: a bad command line (argparse's usage line, then one error line)
+#: a bad command line (one line: what is wrong, and which ``--help`` to read)
 USAGE = 2
 #: stopped by Ctrl-C
 INTERRUPTED = 130
@@ -63,6 +63,23 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _deepest(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> argparse.ArgumentParser:
+    """The (sub)parser of the deepest subcommand ``arguments`` name (``partitioner history export ...`` ->
+    that of ``history export``): an error the top parser reports, such as unrecognized arguments, is then
+    shown with the command the user typed."""
+    found = parser
+    words = iter(arguments)
+    while True:
+        subparsers = [a for a in found._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subparsers:
+            return found
+        word = next((w for w in words if not w.startswith("-")), None)
+        chosen = subparsers[0].choices.get(word) if word is not None else None
+        if chosen is None:
+            return found
+        found = chosen
+
+
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
          stdin: IO[bytes] | None = None) -> int:
     """Run the CLI; returns the exit status (:data:`OK`, :data:`ERROR`, :data:`USAGE`, :data:`INTERRUPTED`).
@@ -77,15 +94,15 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stder
     try:
         args = parser.parse_args(arguments)
     except BadArguments as exc:
-        exc.parser.print_usage(console.stderr)
-        console.stderr.write(f"{exc.parser.prog}: error: {exc}\n")
+        prog = _deepest(parser, arguments).prog if exc.parser is parser else exc.parser.prog
+        console.stderr.write(f"{prog}: error: {one_line(str(exc))}; see `{prog} --help`\n")
         return USAGE
     except SystemExit as exc:  # --help and --version print and exit 0
         return exc.code if isinstance(exc.code, int) else USAGE
     try:
         return int(args._command.run(args, console))
     except PartitionerError as exc:
-        console.stderr.write(f"partitioner: error: {exc}\n")
+        console.stderr.write(f"partitioner: error: {one_line(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         console.stderr.write("partitioner: interrupted\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -57,14 +58,30 @@ def _encode(run: Run) -> str:
 
 
 def _decode(text: str, run_id: str, order: int) -> Run | None:
+    """The run an entry holds, or ``None`` when it is not exactly what :func:`_encode` writes (any other JSON,
+    of any shape, is a miss: the stream is parsed again)."""
     try:
         doc = json.loads(text)
-        if not isinstance(doc, dict) or doc.get("version") != VERSION:
-            return None
-        records = tuple(TestRecord(str(t), str(s), a, b, w, frozenset(tags)) for t, s, a, b, w, tags in doc["records"])
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, RecursionError):
         return None
-    return Run(run_id, records, order)
+    if not isinstance(doc, dict) or doc.get("version") != VERSION or not isinstance(doc.get("records"), list):
+        return None
+    records = []
+    for item in doc["records"]:
+        if not (isinstance(item, list) and len(item) == 6):
+            return None
+        test_id, status, start, stop, worker, tags = item
+        if not (isinstance(test_id, str) and isinstance(status, str) and _stamp(start) and _stamp(stop)
+                and (worker is None or isinstance(worker, str))
+                and isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+            return None
+        records.append(TestRecord(test_id, status, start, stop, worker, frozenset(tags)))
+    return Run(run_id, tuple(records), order)
+
+
+def _stamp(value: object) -> bool:
+    """Whether ``value`` is what a record's start or stop may be: ``None`` or a finite number (no bool)."""
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value))
 
 
 def load_run(stream: Path, order: int, read: Callable[[Path, int], Run]) -> Run:

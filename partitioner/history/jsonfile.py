@@ -12,14 +12,13 @@ that the same samples always give the same bytes::
 
 ``tests`` is keyed by canonical test id (:func:`partitioner.testids.canonical`; ids read with ``[attrs]`` are
 canonicalized), ``setup`` by class key (:func:`partitioner.testids.class_key`); ``setup`` and ``startup``
-may be omitted. Every sample is a finite, non-negative number of seconds. Unknown top-level keys are
+may be omitted. Every sample is a number of seconds from 0 to :data:`MAX_SECONDS`. Unknown top-level keys are
 ignored; any other deviation raises :class:`~partitioner.errors.HistoryError` naming the file.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,11 +29,26 @@ from partitioner.errors import HistoryError
 from partitioner.history.model import Samples
 from partitioner.testids import canonical
 
-__all__ = ["TIMING_FILE_VERSION", "dumps_samples", "merge_samples", "parse_samples", "read_samples", "write_samples"]
+__all__ = ["MAX_SECONDS", "TIMING_FILE_VERSION", "dumps_samples", "is_duration", "merge_samples", "parse_samples",
+           "read_samples", "write_samples"]
 
 #: version of the timing file format, which partitioner reads back (independent of the version of its JSON
 #: outputs, :data:`partitioner.render.FORMAT_VERSION`: a new output shape must not orphan stored files)
 TIMING_FILE_VERSION = 1
+#: the longest duration a reader accepts: no test, class setup or start-up takes 11 days, so a larger value
+#: (1e308 sums to infinity and breaks every estimate) is damage, not a measurement
+MAX_SECONDS = 1e6
+
+
+def is_duration(value: object) -> bool:
+    """Whether ``value`` is a stored duration the readers accept: a number (not a bool) from 0 to
+    :data:`MAX_SECONDS` (NaN, infinities and negatives are not). The one rule for the JSON timing file and
+    ``times.dbm``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= MAX_SECONDS  # False for NaN; an int too large for a float compares without overflow
+
+
 _EXPECTED = (
     'expected {"format_version": 1, "tests": {test_id: [seconds, ...]}, '
     '"setup": {class: [seconds, ...]}, "startup": [seconds, ...]}'
@@ -150,9 +164,10 @@ def _series(value: object, name: str, field: str) -> tuple[float, ...]:
         raise HistoryError(f"{name}: '{field}' is {_kind(value)}, not an array of seconds; {_EXPECTED}")
     out: list[float] = []
     for index, item in enumerate(value):
-        if isinstance(item, bool) or not isinstance(item, int | float) or not math.isfinite(item) or item < 0:
+        if not is_duration(item):
             raise HistoryError(
-                f"{name}: '{field}' item {index} is {item!r}, not a non-negative number of seconds; {_EXPECTED}"
+                f"{name}: '{field}' item {index} is {item!r}, not a number of seconds from 0 to {MAX_SECONDS:g}; "
+                f"{_EXPECTED}"
             )
         out.append(float(item))
     return tuple(out)

@@ -4,9 +4,10 @@ The kinds (repositories, JSON timing files, subunit streams, store URLs, http(s)
 recognized are in :mod:`partitioner.history.sources`. A source may be prefixed with its kind to skip
 detection (``stestr:ci/.stestr``, ``subunit:run.bin``, ``json:-``, ``json:https://ci.example/timings``). An
 unprefixed project directory holding both repositories loads both. Relative paths (and relative
-``sqlite:///`` paths) are taken from ``base``. :func:`load_history` orders the runs of all sources oldest
-first (by their first timestamp; runs without timestamps stay after the run loaded before them) and
-renumbers ``Run.order`` 0, 1, ... in that order.
+``sqlite:///`` paths) are taken from ``base``, the project directory; the command line first applies
+:func:`given_here` to what it was given (a relative path that exists in the current directory is read from
+there). :func:`load_history` orders the runs of all sources oldest first (by their first timestamp; runs
+without timestamps stay after the run loaded before them) and renumbers ``Run.order`` 0, 1, ... in that order.
 
 **What a store gives.** For planning (``purpose="plan"``) a store returns its aggregated samples (the
 newest 5 per test and per class, computed in SQL, whatever the number of runs); for ``purpose="runs"``
@@ -32,12 +33,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO
+from urllib.parse import quote, unquote
 
 from partitioner.errors import HistoryError
 from partitioner.history.jsonfile import parse_samples
@@ -47,7 +51,7 @@ from partitioner.history.sources import SOURCES, Purpose, Request, is_url, json_
 from partitioner.history.store.url import is_store_url, parse_store_url, redact
 from partitioner.history.subunit import read_stream
 
-__all__ = ["STDIN", "combine", "load_history", "load_history_for", "pin_sources", "unpinned_stores"]
+__all__ = ["STDIN", "combine", "given_here", "load_history", "load_history_for", "pin_sources", "unpinned_stores"]
 
 STDIN = "-"
 _PREFIX = re.compile(r"^(?P<kind>[A-Za-z][A-Za-z0-9_-]+):(?P<rest>.*)$", re.DOTALL)
@@ -68,7 +72,7 @@ def _split(spec: str) -> tuple[str | None, str]:
     if is_url(spec):
         return None, spec
     match = _PREFIX.match(spec)
-    if match is None or Path(spec).exists():
+    if match is None or _exists(Path(spec)):
         return None, spec
     kind, rest = match.group("kind"), match.group("rest")
     if kind not in SOURCES:
@@ -80,6 +84,45 @@ def _split(spec: str) -> tuple[str | None, str]:
     if not rest:
         raise HistoryError(f"{spec}: no path after '{kind}:'; write e.g. {kind}:{_example(kind)}")
     return kind, rest
+
+
+def given_here(spec: str) -> str:
+    """A source named on the command line, with the rule for relative paths applied: a relative path (or the
+    path of a ``sqlite:///`` URL) that exists in the current directory is made absolute, so that it is read
+    from there; anything else is returned unchanged, and a relative path is then taken from the project
+    directory (``base`` of :func:`load_history`), as paths in config files are.
+
+    Never raises: a spec that is wrong in another way is reported when it is loaded.
+    """
+    try:
+        kind, target = _split(spec)
+    except HistoryError:
+        return spec
+    prefix = f"{kind}:" if kind is not None else ""
+    if target == STDIN:
+        return spec
+    if is_store_url(target):
+        scheme, sep, rest = target.partition(":///")
+        name, question, query = rest.partition("?")
+        if not sep or scheme.lower() != "sqlite" or not name or name.startswith("/"):
+            return spec
+        path = Path(unquote(name))
+        return f"{prefix}{scheme}:///{quote(str(path.absolute()))}{question}{query}" if _exists(path) else spec
+    if is_url(target):
+        return spec
+    path = Path(target)
+    if path.is_absolute() or not _exists(path):
+        return spec
+    return f"{prefix}{path.absolute()}"
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists, for a guess (a name holding a colon, a path relative to here): a name the system
+    refuses (too long, a NUL byte) is "no"; reading it later says why."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _example(kind: str) -> str:
@@ -106,11 +149,8 @@ def _load_stdin(kind: str | None, order: int, stdin: IO[bytes] | None) -> Histor
 def _load_one(kind: str | None, request: Request) -> list[History]:
     local = not is_url(request.target)
     path = request.path
-    if local and not path.exists():
-        raise HistoryError(
-            f"no such file or directory: {redact(request.target)}; pass {_ACCEPTED} "
-            f"(for a repository run `testr init`/`stestr init` and a run first)"
-        )
+    if local:
+        _check_readable(path, request.target)
     if kind is not None:
         return [SOURCES[kind].load(request)]
     if local and path.is_dir() and repository_kind(path) is None:
@@ -124,6 +164,32 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
         f"{redact(request.target)}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
         f"force a kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})"
     )
+
+
+def _check_readable(path: Path, target: str) -> None:
+    """Detection reads a few bytes of each candidate and takes what it cannot read for "not this kind": say
+    why instead (missing, permission denied, a name too long: not "not a history source").
+
+    :raises HistoryError: when ``path`` does not exist or cannot be opened (a file) or listed (a directory)
+    """
+    try:
+        if stat.S_ISDIR(path.stat().st_mode):
+            with os.scandir(path):
+                pass
+        else:
+            with path.open("rb"):
+                pass
+    except (FileNotFoundError, NotADirectoryError):
+        raise HistoryError(
+            f"no such file or directory: {redact(target)}; pass {_ACCEPTED} "
+            f"(for a repository run `testr init`/`stestr init` and a run first)"
+        ) from None
+    except PermissionError as error:
+        raise HistoryError(f"cannot read {target}: {error.strerror}; check its permissions, or leave it out of "
+                           f"the history") from None
+    except OSError as error:
+        raise HistoryError(f"cannot read {target}: {error.strerror or error}; pass a readable history source, "
+                           f"or leave it out") from None
 
 
 def _first_time(run: Run) -> float | None:
@@ -173,7 +239,10 @@ def _identity(kind: str | None, request: Request) -> tuple[str | None, str]:
     """What makes two sources the same: the resolved path, or the URL itself."""
     if is_url(request.target):
         return kind, request.target
-    return kind, str(request.path.resolve())
+    try:
+        return kind, str(request.path.resolve())
+    except OSError:  # a name the system refuses: loading it says why
+        return kind, str(request.path)
 
 
 def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: int | None = None, *,
@@ -199,6 +268,8 @@ def load_history(paths: Sequence[str], stdin: IO[bytes] | None = None, newest: i
     stdin_used = False
     warnings: list[str] = []
     for index, spec in enumerate(paths):
+        if "\x00" in spec:
+            raise HistoryError(f"{redact(spec)!r}: a history source cannot hold a NUL character; fix the path")
         kind, target = _split(spec)
         if target == STDIN:
             if stdin_used:
@@ -228,7 +299,7 @@ def load_history_for(cwd: Path, paths: Sequence[str], stdin: IO[bytes] | None = 
     :param purpose: ``plan`` or ``runs``; see :func:`load_history`
     :param strict: every source is required (shard jobs must agree)
     """
-    chosen = list(paths) or discover(cwd)
+    chosen = list(paths) or [Path(found).name for found in discover(cwd)]  # names: taken from cwd below
     if not chosen:
         return History()
     return load_history(chosen, stdin=stdin, newest=newest, base=cwd, purpose=purpose, strict=strict)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import dbm
 import importlib
-import math
 import struct
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from partitioner.history.jsonfile import MAX_SECONDS, is_duration
 from partitioner.testids import canonical
 
 __all__ = ["DBM_SUFFIXES", "read_times_dbm"]
@@ -110,7 +110,8 @@ def read_times_dbm(path: str | Path) -> tuple[Mapping[str, float], tuple[str, ..
     warnings: list[str] = []
     if bad:
         warnings.append(
-            f"{path}: ignored {len(bad)} entries whose value is not a duration in seconds (e.g. {bad[0]!r})"
+            f"{path}: ignored {len(bad)} entries whose value is not a duration from 0 to {MAX_SECONDS:g} seconds "
+            f"(e.g. {bad[0]!r})"
         )
     times: dict[str, float] = {}
     for name in sorted(raw):  # deterministic when two raw ids share a canonical id: the later one wins
@@ -119,12 +120,10 @@ def read_times_dbm(path: str | Path) -> tuple[Mapping[str, float], tuple[str, ..
 
 
 def _seconds(value: object) -> float | None:
-    """A stored duration as float seconds, or ``None`` when it is not a finite non-negative number."""
+    """A stored duration as float seconds, or ``None`` when it is not a number from 0 to ``MAX_SECONDS``."""
     try:
         text = value.decode("ascii") if isinstance(value, bytes | bytearray) else str(value)
         seconds = float(text)
     except (UnicodeDecodeError, ValueError):
         return None
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+    return seconds if is_duration(seconds) else None

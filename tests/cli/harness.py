@@ -9,7 +9,7 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from partitioner.cli.main import ERROR, main
+from partitioner.cli.main import ERROR, USAGE, main
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import Run, Samples
 from tests.builders import stream
@@ -31,13 +31,14 @@ class CLICase(testtools.TestCase):
         return code, out.getvalue(), err.getvalue()
 
     def assertOneLineError(self, argv: list[str], code: int, fragment: str, stdin: bytes = b"") -> None:
-        """``argv`` exits with ``code``, says ``fragment`` on stderr (one line for errors) and nothing on stdout."""
+        """``argv`` exits with ``code``, says ``fragment`` on stderr (one line, for errors and usage errors alike)
+        and nothing on stdout."""
         got, out, err = self.cli(*argv, stdin=stdin)
         self.assertEqual(code, got, err)
         self.assertIn(fragment, err)
         self.assertEqual("", out)  # nothing half-written on stdout
         self.assertNotIn("Traceback", err)
-        if code == ERROR:
+        if code in (ERROR, USAGE):
             self.assertEqual(1, len(err.strip().splitlines()), err)
 
 

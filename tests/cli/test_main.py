@@ -19,15 +19,34 @@ class TestErrorBoundary(PlanCase):
         self.assertOneLineError(self.plan_args("--strategy", "lpf"), USAGE, "unknown strategy 'lpf'")
         self.assertOneLineError(self.plan_args("--group-by", "klass"), USAGE, "unknown grouping")
 
-    def test_usage_line_names_the_subcommand(self) -> None:
+    def test_a_usage_error_is_one_line_naming_the_subcommand_and_its_help(self) -> None:
+        # issue 10 item 8: argparse's usage block made a usage error 4-5 lines; every other error is one
         code, out, err = self.cli("plan", "-n", "x")
         self.assertEqual((USAGE, ""), (code, out))
-        self.assertTrue(err.startswith("usage: partitioner plan "), err)
-        self.assertTrue(err.endswith("partitioner plan: error: argument -n/--concurrency: expected a whole number "
-                                     ">= 1, got 'x'\n"), err)
+        self.assertEqual("partitioner plan: error: argument -n/--concurrency: expected a whole number >= 1, got 'x'; "
+                         "see `partitioner plan --help`\n", err)
         code, _, err = self.cli()
-        self.assertEqual(USAGE, code)
-        self.assertIn("partitioner: error: the following arguments are required: COMMAND", err)
+        self.assertEqual((USAGE, "partitioner: error: the following arguments are required: COMMAND; "
+                                 "see `partitioner --help`\n"), (code, err))
+
+    def test_arguments_the_top_parser_rejects_name_the_command_they_follow(self) -> None:
+        self.assertEqual((USAGE, "", "partitioner plan: error: unrecognized arguments: --bogus; "
+                                     "see `partitioner plan --help`\n"), self.cli("plan", "--bogus"))
+        self.assertEqual((USAGE, "", "partitioner history merge: error: unrecognized arguments: --bogus; "
+                                     "see `partitioner history merge --help`\n"),
+                         self.cli("history", "merge", "a.json", "--bogus"))
+        code, out, err = self.cli("history", "nope")
+        self.assertEqual((USAGE, ""), (code, out))
+        self.assertTrue(err.startswith("partitioner history: error: argument ACTION: invalid choice: 'nope' "), err)
+        self.assertTrue(err.endswith("; see `partitioner history --help`\n") and err.count("\n") == 1, err)
+
+    def test_a_message_holding_what_the_user_typed_stays_one_line(self) -> None:
+        # found by tests/test_properties.py: -C $'x\\ny' printed the error over two lines
+        self.assertEqual((USAGE, "", "partitioner: error: no such directory: x\\ny\\u2028z; pass an existing project "
+                                     "directory with -C\n"), self.cli("plan", "-C", "x\ny\u2028z"))
+        code, _, err = self.cli("plan", "--strategy", "a\rb", *self.plan_args()[1:])
+        self.assertEqual((USAGE, 1), (code, len(err.splitlines())), err)
+        self.assertIn("a\\rb", err)
 
     def test_errors_exit_1(self) -> None:
         self.assertOneLineError(self.plan_args("--group-by", "regex:(["), ERROR, "invalid group regex")

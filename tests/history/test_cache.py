@@ -69,6 +69,31 @@ class TestRunCache(testtools.TestCase):
         self.assertEqual(read_stream_file(self.stream, 0), cache.load_run(self.stream, 0, reader))
         self.assertEqual(5, reader.calls)  # the last miss rewrote a good entry
 
+    def test_valid_json_of_the_wrong_shape_is_a_miss(self) -> None:
+        # issue 10 item 2: the docs say a damaged entry is a miss, but these passed as runs and raised later
+        reader = CountingReader()
+        expected = cache.load_run(self.stream, 0, reader)
+        (entry,) = self.where.glob("*.json")
+        good = '["a.B.t1", "success", 10.0, 11.5, "worker-0", ["worker-0"]]'
+        shapes = [
+            '{"version": 1, "records": [["a.B.t1", "success", "10", 11.5, "worker-0", []]]}',
+            '{"version": 1, "records": [["a.B.t1", "success", 10.0, NaN, "worker-0", []]]}',
+            '{"version": 1, "records": [["a.B.t1", "success", true, 11.5, "worker-0", []]]}',
+            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, 3, []]]}',
+            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, "worker-0", "tags"]]}',
+            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, "worker-0", [1]]]}',
+            '{"version": 1, "records": [[["a"], "success", 10.0, 11.5, null, []]]}',
+            '{"version": 1, "records": [{"a": 1}]}',
+            '{"version": 1, "records": {"x": 1}}',
+            '{"version": 1, "records": "abcdef"}',
+            f'{{"version": 1, "records": [{good}, 7]}}',
+            "[" * 100000,
+        ]
+        for number, shape in enumerate(shapes, 2):
+            entry.write_text(shape)
+            self.assertEqual(expected, cache.load_run(self.stream, 0, reader), shape)
+            self.assertEqual(number, reader.calls, shape)
+
     def test_turned_off_or_unwritable_still_reads(self) -> None:
         reader = CountingReader()
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", "0"))

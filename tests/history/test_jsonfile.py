@@ -177,6 +177,11 @@ class TestValidation(testtools.TestCase):
         self.assertRejected('{"format_version": 1, "tests": {"a": [1, "2"]}}', "item 1 is '2'")
         self.assertRejected('{"format_version": 1, "tests": {"a": [NaN]}}', "NaN")
         self.assertRejected('{"format_version": 1, "tests": {"a": [1e999]}}', "item 0 is inf")
+        # issue 10 item 2: 1e308 seconds overflowed every sum of costs (OverflowError out of math.fsum)
+        self.assertRejected('{"format_version": 1, "tests": {"a": [1e308]}}', "item 0 is 1e+308, not a number of "
+                            "seconds from 0 to 1e+06")
+        self.assertRejected('{"format_version": 1, "tests": {}, "startup": [1000000.5]}', "item 0 is 1000000.5")
+        self.assertRejected('{"format_version": 1, "tests": {"a": [1' + "0" * 400 + ']}}', "not a number of seconds")
 
     def test_bad_setup_and_startup(self) -> None:
         self.assertRejected('{"format_version": 1, "tests": {}, "setup": []}', "'setup' is an array")

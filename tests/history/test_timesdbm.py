@@ -31,6 +31,16 @@ class TestTimesDbm(testtools.TestCase):
             self.assertEqual({"a.B.test_0": 1.5, "a.B.test_1": 2.25}, dict(mapping))
         self.assertEqual(before, tree_snapshot(repo))
 
+    def test_values_that_are_no_duration_are_ignored(self) -> None:
+        repo = make_repo(self, )
+        with dbm.dumb.open(str(repo / "times.dbm"), "c") as db:
+            for number, value in enumerate(("nan", "inf", "-1", "1e308", "1000001", "1e6", "0")):
+                db[f"a.B.test_{number}"] = value
+        times, warnings = read_times_dbm(repo / "times.dbm")
+        self.assertEqual({"a.B.test_5": 1e6, "a.B.test_6": 0.0}, dict(times))
+        self.assertEqual(("ignored 5 entries whose value is not a duration from 0 to 1e+06 seconds",),
+                         tuple(w.split(": ", 1)[1].split(" (e.g.")[0] for w in warnings))
+
     def test_unknown_dbm_is_a_warning(self) -> None:
         repo = make_repo(self, )
         (repo / "times.dbm").write_bytes(b"this is no database at all")

@@ -1,0 +1,133 @@
+"""Fault injection, bad inputs: the installed ``partitioner`` and ``python -m partitioner.run`` given unreadable,
+misencoded, damaged or absurd inputs answer with one error line and exit 1 (2 for usage), never a traceback,
+and change nothing they only read (issue 10 items 2, 3, 6, 7, 8).
+
+These run the real entry points as users start them (a console script, ``python -m``); the property suite
+(``tests/test_properties.py``) drives ``partitioner.cli.main`` in-process over generated inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from tests.builders import A, B, rec, stream
+from tests.faults import assert_one_line_error, partitioner, permissions_bind
+from tests.suites import tool_env, tree_snapshot
+
+IDS = f"{A}.test_1\n{A}.test_2\n{B}.test_1\n"
+
+
+class InputCase(testtools.TestCase):
+    """A project ``self.dir`` with ids.txt and a .testrepository holding one run."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.dir = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.dir.parent / "cache")))
+        (self.dir / "ids.txt").write_text(IDS)
+        repo = self.dir / ".testrepository"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "0").write_bytes(stream([rec(f"{A}.test_1", "worker-0", 0.0, 2.0),
+                                         rec(f"{B}.test_1", "worker-1", 0.0, 1.0)]))
+        (repo / "next-stream").write_text("1\n")
+        self.before = tree_snapshot(repo)
+        self.addCleanup(self.assertUnchanged)
+
+    def assertUnchanged(self) -> None:
+        self.assertEqual(self.before, tree_snapshot(self.dir / ".testrepository"), "a read-only input changed")
+
+    def cli(self, *argv: str, unprivileged: bool = False) -> tuple[int, str, str]:
+        proc = partitioner(*argv, cwd=self.dir, unprivileged_=unprivileged)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def fails(self, code: int, fragment: str, *argv: str, unprivileged: bool = False) -> str:
+        return assert_one_line_error(self, partitioner(*argv, cwd=self.dir, unprivileged_=unprivileged), code,
+                                     fragment)
+
+
+class TestUnreadable(InputCase):
+    def test_permission_denied_is_said_as_such(self) -> None:
+        # issue 10 item 7: an unreadable --history said "not a history source"
+        if not permissions_bind():
+            self.skipTest("file permissions do not bind a child here (capabilities cannot be dropped)")
+        (self.dir / "t.json").write_text('{"format_version": 1, "tests": {}}')
+        copy = self.dir / "copy"
+        copy.mkdir()
+        for path in (self.dir / "t.json", copy):
+            path.chmod(0)
+            self.addCleanup(path.chmod, 0o700)
+        for source in ("t.json", "copy"):
+            self.fails(1, f"cannot read {self.dir / source}: Permission denied; check its permissions",
+                       "plan", "-n", "2", "--tests", "ids.txt", "--history", source, unprivileged=True)
+        (self.dir / "ids.txt").chmod(0)
+        self.addCleanup((self.dir / "ids.txt").chmod, 0o600)
+        self.fails(1, "cannot read test list ids.txt: Permission denied", "plan", "-n", "2", "--tests", "ids.txt",
+                   unprivileged=True)
+
+
+class TestEncodings(InputCase):
+    def test_ids_that_are_not_utf8(self) -> None:
+        # issue 10 item 6: exit 0 with replacement characters; a binary file planned as "ids"
+        (self.dir / "latin.txt").write_bytes(b"a.b.C.test_\xe9\n")
+        self.fails(1, "test list latin.txt: line 1 is not UTF-8 text (byte 0xe9 at column 12)",
+                   "plan", "-n", "2", "--tests", "latin.txt")
+        (self.dir / "binary").write_bytes(Path(sys.executable).resolve().read_bytes()[:4096])
+        self.fails(1, "test list binary: line 1 holds the control character", "plan", "-n", "2", "--tests", "binary")
+
+    def test_the_runner_load_list(self) -> None:
+        (self.dir / "latin.txt").write_bytes(b"a.b.C.test_1\na.b.C.test_\xe9\n")
+        proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--load-list", "latin.txt", "--",
+                               sys.executable, "-m", "subunit.run", "discover"], cwd=self.dir, env=tool_env(),
+                              capture_output=True, text=True, check=False, timeout=60, stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, "the --load-list file latin.txt: line 2 is not UTF-8 text")
+
+
+class TestConfigFiles(InputCase):
+    def test_damaged_config_files(self) -> None:
+        for text, fragment in [
+            (f"[tool.partitioner]\nconcurrency = {'[' * 500}{']' * 500}\n", "nested too deeply"),
+            ("[tool.partitioner]\nresources = {a = 1}\n", "resources is a table; it takes"),
+            ("[tool.partitioner]\nresources = 5\n", "resources is an integer"),
+            ("tool.partitioner = 'x'\n", "is a string, not a table"),
+            ("[tool.partitioner\n", "cannot parse"),
+            ("\xff", "cannot parse"),
+        ]:
+            (self.dir / "pyproject.toml").write_bytes(text.encode("latin-1"))
+            self.fails(1, fragment, "plan", "-n", "2", "--tests", "ids.txt")
+
+    def test_an_absurd_concurrency_is_capped(self) -> None:
+        # issue 10 item 3: a configured 10**20 hung plan; -n 10000000 ran past 60 s and 2 GB
+        (self.dir / "pyproject.toml").write_text("[tool.partitioner]\nconcurrency = 99999999999999999999\n")
+        code, out, err = self.cli("plan", "--tests", "ids.txt", "--format", "json")
+        self.assertEqual(0, code, err)
+        self.assertEqual(3, json.loads(out)["concurrency"])
+        self.assertIn("99999999999999999999 workers asked for, but there are only 3 tests: planned for 3", err)
+        code, out, err = self.cli("concurrency", "--within", "5", "--tests", "ids.txt")
+        self.assertEqual(0, code, err)
+        self.assertIn(out.strip(), ("1", "2", "3"))
+
+
+class TestUsage(InputCase):
+    def test_usage_errors_are_one_line_exit_2(self) -> None:
+        # issue 10 item 8: argparse's usage block made these 4-5 lines
+        self.fails(2, "partitioner plan: error: argument -n/--concurrency", "plan", "-n", "x")
+        self.fails(2, "partitioner history merge: error: argument --keep", "history", "merge", "--keep", "0", "a")
+        self.fails(2, "partitioner concurrency: error: argument --within", "concurrency", "--within", "nan")
+        self.fails(2, "partitioner: error: the following arguments are required: COMMAND")
+        self.fails(2, "no such directory: /nonexistent", "concurrency", "-C", "/nonexistent")
+
+    @unittest.expectedFailure  # wiring (partitioner/run/cli.py): the runner's error boundary writes the message as it
+    # is; pass it through partitioner.errors.one_line, as partitioner.cli.main does
+    def test_the_runners_errors_stay_one_line(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--load-list", "no\nsuch", "--", "true"],
+                              cwd=self.dir, env=tool_env(), capture_output=True, text=True, check=False, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, "the --load-list file no\\nsuch")
