@@ -20,7 +20,8 @@ whose failure the replay does not reproduce is ``not reproduced``. Then, per rep
 
 1. alone, :attr:`OrderBounds.alone` times: a failure alone is ``fails alone`` (no order dependence);
 2. a first guess: the polluters found for earlier suspects, when they ran before this one too; else its
-   fresh classes; else everything before it (the replay showed that fails);
+   fresh classes, when they are at most half of what ran before it; else everything before it (the replay
+   showed that fails);
 3. delta debugging (Zeller's *ddmin*) over the guess's classes, keeping their order: the suspect after one half,
    after the other, after the complements, finer and finer, to a set of which no class can be left out;
 4. the same over that set's tests;
@@ -340,7 +341,7 @@ class Bisect:
             if known and matched >= classes | tests and (yield from self._fails(state, tuple(known))):
                 return tuple(known)
         fresh = set(state.suspect.fresh)
-        if state.suspect.passed and fresh and len(fresh) < len({u.klass for u in state.units}):
+        if state.suspect.passed and fresh and len(fresh) <= len({u.klass for u in state.units}) / 2:
             subset = tuple(u for u in state.units if u.klass in fresh)
             if (yield from self._fails(state, subset)):
                 return subset
