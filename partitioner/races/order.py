@@ -19,11 +19,12 @@ the last suspect on it (at most :attr:`OrderBounds.replays` times, until every s
 whose failure the replay does not reproduce is ``not reproduced``. Then, per reproduced suspect:
 
 1. alone, :attr:`OrderBounds.alone` times: a failure alone is ``fails alone`` (no order dependence);
-2. a first guess: the polluters found for earlier suspects, when they ran before this one too; else its
-   fresh classes, when they are at most half of what ran before it; else everything before it (the replay
-   showed that fails);
+2. a first guess: the polluters found for earlier suspects (their tests, then their classes), when they ran
+   before this one too; else its fresh classes, when they are at most half of what ran before it; else
+   everything before it (the replay showed that fails);
 3. delta debugging (Zeller's *ddmin*) over the guess's classes, keeping their order: the suspect after one half,
-   after the other, after the complements, finer and finer, to a set of which no class can be left out;
+   after the other, after the complements, finer and finer (the part expected to take less time first), to a
+   set of which no class can be left out;
 4. the same over that set's tests;
 5. the result checked :attr:`OrderBounds.checks` times: ``X fails after Y ran in the same process (k/n)``.
 
@@ -158,13 +159,14 @@ class OrderBounds:
     :ivar replays: the most replays of a worker's lane until each suspect on it failed once
     :ivar alone: runs of a suspect alone before it counts as passing alone
     :ivar checks: runs of the result, for its ``k of n``
-    :ivar known: the most polluter sets found for earlier suspects tried first for a later one
+    :ivar known: the most polluter sets found for earlier suspects (tests, and their classes) tried first for a
+        later one
     """
 
     replays: int = 2
     alone: int = 2
     checks: int = 3
-    known: int = 3
+    known: int = 4
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ class Bisect:
         state.cache[tuple(u.key for u in state.units)] = True  # the replay
         guess = yield from self._guess(state)
         found = yield from self._ddmin(state, guess)
+        whole = found
         finer = tuple(t for u in found for t in split(u))
         if len(finer) > len(found):
             state.level = "test"
@@ -321,6 +324,8 @@ class Bisect:
             state.checks[1] += 1
         if state.checks[0]:
             state.outcome = "order-dependent"
+            if whole != found:  # tried after the finer set, which comes first (the newest sets are tried first)
+                self._known.append(tuple((True, label) for label in dict.fromkeys(u.klass for u in whole)))
             self._known.append(tuple((u.whole, u.label) for u in found))
         else:
             state.outcome = "not reproduced"
@@ -351,14 +356,14 @@ class Bisect:
         """Zeller's ddmin: a subset of ``units`` (known to make the suspect fail) of which none can be left out."""
         chunks = 2
         while len(units) >= 2:
-            parts = _parts(units, chunks)
+            parts = sorted(_parts(units, chunks), key=_seconds)  # the cheaper first: either may be the one
             for part in parts:
                 if (yield from self._fails(state, part)):
                     units, chunks = part, 2
                     break
             else:
-                for part in parts if chunks > 2 else ():
-                    rest = tuple(u for u in units if u not in part)
+                rests = [tuple(u for u in units if u not in part) for part in parts] if chunks > 2 else []
+                for rest in sorted(rests, key=_seconds):
                     if (yield from self._fails(state, rest)):
                         units, chunks = rest, max(chunks - 1, 2)
                         break
@@ -434,6 +439,10 @@ def _parts(units: tuple[Unit, ...], count: int) -> list[tuple[Unit, ...]]:
             parts.append(units[at:at + width])
         at += width
     return parts
+
+
+def _seconds(units: Sequence[Unit]) -> float:
+    return sum(u.seconds for u in units)
 
 
 def _pair(counts: Sequence[int]) -> tuple[int, int]:
