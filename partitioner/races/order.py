@@ -325,15 +325,25 @@ class Bisect:
         if state.checks[0]:
             state.outcome = "order-dependent"
             if whole != found:  # tried after the finer set, which comes first (the newest sets are tried first)
-                self._known.append(tuple((True, label) for label in dict.fromkeys(u.klass for u in whole)))
-            self._known.append(tuple((u.whole, u.label) for u in found))
+                self._learn(tuple((True, label) for label in dict.fromkeys(u.klass for u in whole)))
+            self._learn(tuple((u.whole, u.label) for u in found))
         else:
             state.outcome = "not reproduced"
             state.note = f"the search ended at {_names(found)}, but that did not reproduce in {state.checks[1]} checks"
 
+    def _learn(self, found: tuple[tuple[bool, str], ...]) -> None:
+        """Remember a polluter set, as the newest (once: a set found again moves to the end)."""
+        if found in self._known:
+            self._known.remove(found)
+        self._known.append(found)
+
     def _guess(self, state: _State) -> Generator[OrderTrial, bool, tuple[Unit, ...]]:
-        """Where the bisection starts: known polluters, else the fresh classes, else everything before it."""
-        for found in self._known[-self.bounds.known:][::-1]:
+        """Where the bisection starts: known polluters (the newest sets that all ran before it, at most
+        :attr:`OrderBounds.known`), else the fresh classes, else everything before it."""
+        tried = 0
+        for found in reversed(self._known):
+            if tried >= self.bounds.known:
+                break
             classes = {label for whole, label in found if whole}
             tests = {label for whole, label in found if not whole}
             known: list[Unit] = []
@@ -343,7 +353,10 @@ class Bisect:
                 elif tests.intersection(unit.tests):
                     known.extend(t for t in split(unit) if t.key in tests)
             matched = {u.klass for u in known if u.whole} | {u.key for u in known if not u.whole}
-            if known and matched >= classes | tests and (yield from self._fails(state, tuple(known))):
+            if not known or not matched >= classes | tests:
+                continue
+            tried += 1
+            if (yield from self._fails(state, tuple(known))):
                 return tuple(known)
         fresh = set(state.suspect.fresh)
         if state.suspect.passed and fresh and len(fresh) <= len({u.klass for u in state.units}) / 2:

@@ -2,9 +2,10 @@
 
 A small suite with a planted polluter: ``ZPolluterTest`` (the most tests: first in longest-first order without
 history) leaves a mark in a module global that ``AVictimTest`` trips on; ``LongTest`` (next in that order, and
-longer) keeps the other worker busy, so the victim follows the polluter on one worker. ``partitioner exec --dispatch-order cost -- stestr run``
-fails it; plain ``stestr run`` (suite order: the victim first) passes it. Then ``partitioner races 0 --order
---confirm`` names the one polluting test, changes nothing in ``.stestr`` and leaves no process behind.
+longer) keeps the other worker busy, so the victim follows the polluter on one worker. ``partitioner exec
+--dispatch-order cost -- stestr run`` fails it; plain ``stestr run`` (suite order: the victim first) passes it.
+Then ``partitioner races 0 --order --confirm`` names the one polluting test, changes nothing in ``.stestr`` and
+leaves no process behind.
 """
 
 from __future__ import annotations

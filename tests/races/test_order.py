@@ -193,6 +193,20 @@ class TestBisect(testtools.TestCase):
         self.assertEqual([f"{k(5)}.test_0"], [u.key for u in after[2].before])
         self.assertEqual((f"{k(5)}.test_0",), bisect.verdicts()[1].polluters)
 
+    def test_a_polluter_found_for_many_does_not_push_the_others_out(self) -> None:
+        # worker-0's suspects fail after K1, worker-1's after K7: three of worker-1's are searched between them
+        w1 = [f"pkg.m.W{i}Test" for i in range(4)]
+        failing = run(*lane("worker-0", [k(0), k(1), k(2), V], failed=[V]),
+                      *lane("worker-1", [k(5), k(6), k(7), *w1], failed=w1),
+                      *lane("worker-0", [W], start=20.0, failed=[W]))
+        rule = {V: frozenset({f"{k(1)}.test_0"}), W: frozenset({f"{k(1)}.test_0"}),
+                **{c: frozenset({f"{k(7)}.test_1"}) for c in w1}}
+        ordered = sorted(suspects_of(failing), key=lambda s: [V, *w1, W].index(s.klass))
+        bisect, trials = search(ordered, process(rule), OrderBounds(known=2))
+        after = [t for t in trials if t.watch == (W,) and t.purpose == "bisect"]
+        self.assertEqual([f"{k(1)}.test_0"], [u.key for u in after[0].before])
+        self.assertEqual((f"{k(1)}.test_0",), bisect.verdicts()[-1].polluters)
+
     def test_the_fresh_classes_are_the_first_guess(self) -> None:
         classes = [k(i) for i in range(30)]
         failing = run(*lane("worker-0", [*classes, V], failed=[V]), *lane("worker-1", [W]), run_id="f", order=1)
