@@ -44,8 +44,12 @@ def verdict_line(suspect: OrderSuspect, verdict: OrderVerdict) -> str:
         return (f"{suspect.klass} fails after {what} {ran} in the same process "
                 f"({k}/{n} reproductions); {alone}")
     if verdict.outcome == "fails alone":
-        return (f"fails alone: it failed in {failures} of {_plural(runs, 'run')} with nothing before it: broken or "
-                f"flaky, not an order dependence")
+        line = f"fails alone: it failed in {failures} of {_plural(runs, 'run')} with nothing before it"
+        if suspect.passed:
+            shown = ", ".join(suspect.passed[-3:])
+            return (f"{line}, yet passed in run{'s' if len(suspect.passed) != 1 else ''} {shown}: it may need state "
+                    f"that earlier tests set up there (an order dependence the other way round), or be flaky")
+        return f"{line}: broken or flaky, not an order dependence"
     if verdict.outcome == "not reproduced":
         if not verdict.replayed[0]:
             return (f"not reproduced: {verdict.note}; a race with another worker (`partitioner races`), or time, "
