@@ -1,19 +1,25 @@
-"""The project's own suite: which tool runs it (testr or stestr), and running some of its classes at once, one
-worker each, with its own test command -- the trials of ``partitioner races --confirm``.
+"""The project's own suite: which tool runs it (testr or stestr), and running some of its classes with its own
+test command -- the trials of ``partitioner races --confirm``: classes at once, one worker each
+(:meth:`Trials.run`), or groups one after another in one test process, in the order given
+(:meth:`Trials.sequence`, for ``races --order --confirm``).
 
 Trials run outside testr and stestr, through :func:`partitioner.run.run_phases` (the runner's workers: one
 process group each, terminated then killed on a signal or a deadline, every unfinished test recorded as
-failed), into streams in a temporary directory that is removed afterwards: nothing is stored in
-``.testrepository`` or ``.stestr``, and no process outlives a trial.
+failed), or, for a sequence, one lane of :func:`partitioner.dispatch.host.run_lanes` (a pull worker standing in
+for the suite's runner, handed the groups in order), into streams in a temporary directory that is removed
+afterwards: nothing is stored in ``.testrepository`` or ``.stestr``, and no process outlives a trial.
 
 The command: ``.testr.conf``'s ``test_command`` (``$LISTOPT`` dropped, ``$IDOPTION`` given an id file; with
 ``python -m partitioner.run`` in front, the inner command after its ``--``), or for stestr the discovery
-``partitioner`` lists with (``python -m subunit.run discover -t TOP_DIR TEST_PATH``).
+``partitioner`` lists with (``$PYTHON -m subunit.run discover -t TOP_DIR TEST_PATH``, ``$PYTHON`` defaulting to
+this interpreter, as stestr's own command uses ``${PYTHON:-python}``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import shlex
 import signal
@@ -21,21 +27,30 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import subunit
+import testtools
 
 from partitioner.cli.durations import spell
 from partitioner.config import Settings
-from partitioner.errors import ConfigError
+from partitioner.dispatch.command import WorkerCommand, recognise, recognise_shell
+from partitioner.dispatch.host import run_lanes
+from partitioner.dispatch.queue import Queue, WorkItem
+from partitioner.errors import ConfigError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
 from partitioner.run.signals import POLL_S
-from partitioner.statuses import FAILING
+from partitioner.run.stream import MergedOutput
+from partitioner.statuses import EXISTS, FAILING, PSEUDO_TESTS
+from partitioner.testids import canonical, class_key
 
 #: seconds a trial may run beyond its estimate (x4) before its workers are stopped
 TRIAL_SLACK_S = 30.0
@@ -43,6 +58,13 @@ TRIAL_SLACK_S = 30.0
 STARTUP_S = 1.0
 #: what makes a shell command line more than one simple command
 _COMPOUND = re.compile(r"[;&|<>`()]|\$\(")
+#: how a test_command names the interpreter: ${PYTHON:-python}, ${PYTHON}, $PYTHON
+_PYTHON_VARIABLE = re.compile(r"\$\{PYTHON(?::-[^}]*)?\}|\$PYTHON\b")
+
+
+def suite_python() -> str:
+    """The suite's interpreter: ``$PYTHON`` (as testr's and stestr's commands use it), else this one."""
+    return os.environ.get("PYTHON") or sys.executable
 
 
 def project_tool(cwd: Path, repository: str | None = None) -> Tool:
@@ -94,11 +116,30 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
         return (InnerCommand(("/bin/sh", "-c", script, "partitioner-confirm"), id_option=("{file}",)),
                 f"test_command in {cwd / '.testr.conf'}")
     if stestr:
-        argv = (sys.executable, "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
-                settings.test_path or ".")
-        return InnerCommand(argv), f"test discovery for {cwd / '.stestr.conf'}"
+        return InnerCommand(_discovery(settings)), f"test discovery for {cwd / '.stestr.conf'}"
     raise ConfigError(f"no test command to run trials with in {cwd}: --confirm needs .testr.conf with test_command "
                       f"or .stestr.conf with test_path; add one, or drop --confirm")
+
+
+def _discovery(settings: Settings) -> tuple[str, ...]:
+    """stestr's discovery as python-subunit's runner runs it."""
+    return (suite_python(), "-m", "subunit.run", "discover", "-t", settings.top_dir or "./", settings.test_path or ".")
+
+
+def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
+    """The suite's own command taken apart for a pull worker, which runs groups in the order it is handed them
+    (:meth:`Trials.sequence`); ``None`` when the command is not one of the Python runners a pull worker can
+    stand in for (:func:`partitioner.dispatch.command.recognise`): then a sequence runs in the suite's order.
+    """
+    stestr = settings.stestr and settings.test_path
+    if settings.test_command and not (tool.name == "stestr" and stestr):
+        line = settings.test_command.replace("\n", " ")
+        if "partitioner.run" in line and " -- " in line:
+            line = line.split(" -- ", 1)[1]
+        line = line.replace("$LISTOPT", "").replace("$IDOPTION", "")
+        line = _PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python()), line)
+        return None if "$" in line else recognise_shell(line)
+    return recognise(_discovery(settings)) if stestr else None
 
 
 @dataclass(frozen=True)
@@ -127,9 +168,10 @@ class Trials:
     """
 
     def __init__(self, cwd: Path, command: InnerCommand, ids: Mapping[str, Sequence[str]],
-                 seconds: Mapping[str, float]) -> None:
+                 seconds: Mapping[str, float], worker: WorkerCommand | None = None) -> None:
         self.cwd = cwd
         self.command = command
+        self.worker = worker
         self.ids = ids
         self.seconds = seconds
         self.startup = STARTUP_S
@@ -166,7 +208,7 @@ class Trials:
         streams = [Path(self._tmp.name) / f"trial-{self.count}-{i}.subunit" for i in range(len(classes))]
         expired = threading.Event()
         began = time.monotonic()
-        with Interrupt() as interrupt:
+        with Interrupt() as interrupt, self._quiet():
             def expire() -> None:
                 expired.set()
                 interrupt.signum = signal.SIGALRM  # what run_phases watches: terminate, then kill the groups
@@ -196,6 +238,85 @@ class Trials:
         if not expired.is_set() and signum is None:
             self.startup = max(0.2, seconds - self.estimate(classes, delays) + self.startup)
         return TrialOutcome(frozenset(failed), seconds, expired.is_set(), signum)
+
+    def sequence(self, groups: Sequence[Sequence[str]], expected: float, deadline: float) -> TrialOutcome:
+        """Run ``groups`` (test ids as the suite lists them) one after another in one test process, stopping it
+        ``deadline`` seconds in; ``failed`` are the classes with a failing (or unfinished) test.
+
+        With :attr:`worker`, a pull worker is handed the groups in order (each group's tests in suite order,
+        as a worker runs a class); without, the suite's command runs them all, in the suite's order.
+
+        :param expected: the seconds the tests should take, start-up aside (to learn the start-up)
+        :raises RunnerError: when the test process ran nothing at all (it could not start)
+        """
+        assert self._tmp is not None, "use Trials as a context manager"
+        self.count += 1
+        path = Path(self._tmp.name) / f"trial-{self.count}.subunit"
+        errors = io.StringIO()
+        expired = threading.Event()
+        ids = [t for group in groups for t in group]
+        began = time.monotonic()
+        with Interrupt() as interrupt, self._quiet():
+            def expire() -> None:
+                expired.set()
+                interrupt.signum = signal.SIGTERM  # what the lane and run_phases watch: end the process group
+            timer = threading.Timer(deadline, expire)
+            timer.daemon = True
+            timer.start()
+            try:
+                with path.open("wb") as out:
+                    if self.worker is not None:
+                        queue = Queue(tuple(WorkItem(f"{n}", tuple(group), 0.0) for n, group in enumerate(groups)
+                                            if group))
+                        run_lanes(queue, self.worker, 1, MergedOutput(out), errors, interrupt=interrupt, cwd=self.cwd,
+                                  grace=2.0, prog="partitioner")
+                        silent = not _announced(path)  # a pull worker announces each group's tests first
+                    else:
+                        unreported = run_phases([[ids]], self.command, out, errors, interrupt=interrupt,
+                                                cwd=self.cwd).unreported
+                        silent = len(set(unreported)) >= len(set(ids))
+            finally:
+                timer.cancel()
+            signum = None if expired.is_set() else interrupt.signum
+        seconds = time.monotonic() - began
+        self.spent += seconds
+        if ids and silent and not expired.is_set() and signum is None:
+            said = [line for line in (errors.getvalue() + self._said()).splitlines() if line.strip()]
+            raise RunnerError(f"the suite's test process ran none of {len(ids)} tests"
+                              f"{f' ({said[-1].strip()})' if said else ''}; check that the suite runs with its own "
+                              f"command{'' if self.worker is None else ' and that its python can import partitioner'}"
+                              f" (set PYTHON, or PYTHONPATH)")
+        failed = set()
+        if path.stat().st_size:
+            for record in read_stream_file(path).records:
+                if record.status in FAILING and record.test_id not in PSEUDO_TESTS:
+                    failed.add(class_key(canonical(record.test_id)))
+        if not expired.is_set() and signum is None:
+            self.startup = max(0.2, seconds - expected)
+        return TrialOutcome(frozenset(failed), seconds, expired.is_set(), signum)
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Point file descriptor 2 at a file while a trial's test processes run (they inherit it): a suite's own
+        logging would drown the progress lines. Its tail is kept for a test process that ran nothing."""
+        assert self._tmp is not None
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with (Path(self._tmp.name) / "stderr").open("wb") as sink:
+                os.dup2(sink.fileno(), 2)
+                try:
+                    yield
+                finally:
+                    os.dup2(saved, 2)
+        finally:
+            os.close(saved)
+
+    def _said(self) -> str:
+        """What the last trial's test processes wrote to stderr."""
+        assert self._tmp is not None
+        path = Path(self._tmp.name) / "stderr"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def _staggered(self, classes: Sequence[str], delays: Sequence[float], streams: Sequence[Path],
                    interrupt: Interrupt) -> None:
@@ -264,6 +385,25 @@ def run_search(search: Search, trials: Trials, budget: float, session: Interrupt
         progress(f"trial {trials.count}: {_short(trial.classes[0])} {what}{f' {others}' if others else ''}{apart}: "
                  f"{failed} failed, {outcome.seconds:.1f}s{late}")
     return SearchEnd()
+
+
+class _Announced(testtools.StreamResult):
+    """Notes whether a stream has an ``exists`` event (test processes write them; the lanes never do)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def status(self, *args: Any, **event: Any) -> None:
+        self.seen = self.seen or event.get("test_status") == EXISTS
+
+
+def _announced(path: Path) -> bool:
+    """Whether the stream at ``path`` has an ``exists`` event: whether a test process wrote to it at all."""
+    found = _Announced()
+    with path.open("rb") as stream:
+        subunit.ByteStreamToStreamResult(stream).run(found)
+    return found.seen
 
 
 def _stop(search: Search, why: str, signum: int | None = None) -> SearchEnd:

@@ -1,7 +1,14 @@
 """How each test fared across stored runs, and over time windows: failures in parallel and in serial runs; pure.
 
 ``partitioner history summary`` shows it; a test failing only in parallel is the signature of a race
-(:mod:`partitioner.races` then says what ran beside it).
+(:mod:`partitioner.races` then says what ran beside it), or of an order dependence: a test that fails after
+certain other tests ran in the same process (:mod:`partitioner.races.order` says what ran before it).
+
+**What ran before.** testr and stestr start one test process per worker, and partitioner's lanes keep one
+per lane (unless it crashed), so what ran before a test on its worker ran before it in its process.
+:class:`Lanes` cuts each worker's tests (in start order) into *stretches*, a class's consecutive tests;
+:attr:`TestSummary.before` says, for a test failing only in parallel, what ran before its class in the newest
+parallel run it failed in, and which of those classes never ran before it where it passed.
 
 **Broken runs.** A run in which (nearly) every class failed -- :data:`BROKEN_SHARE` of its classes, at least
 :data:`BROKEN_MIN_CLASSES` of them -- tells nothing about races: something broke the whole run (no cloud
@@ -16,13 +23,14 @@ fails because of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from partitioner.history.model import Run, is_parallel
-from partitioner.statuses import FAILING, PSEUDO_TESTS
-from partitioner.testids import canonical, class_key
+from partitioner.history.samples import worker_lanes
+from partitioner.statuses import FAILING, PASSING, PSEUDO_TESTS
+from partitioner.testids import canonical, class_key, parse
 
 #: a run in which at least this share of its classes failed is broken (no race: something broke it all) ...
 BROKEN_SHARE = 0.8
@@ -60,6 +68,145 @@ def run_time(run: Run) -> float | None:
 
 
 @dataclass(frozen=True)
+class Stretch:
+    """One class's consecutive tests on a worker lane: what a replay of the lane runs as one group.
+
+    :ivar klass: the class key
+    :ivar tests: canonical ids of its tests that ran there, in order (none when only a fixture record, such as
+        a failed ``setUpClass (pkg.mod.Class)``, ran)
+    :ivar failed: canonical ids of those that failed (a failed fixture record counts as the class's: ``klass``)
+    :ivar start: epoch seconds its first record started
+    :ivar seconds: its share of the lane: from the stop of the record before it (its own start for a lane's
+        first) to its last stop, class setup included
+    """
+
+    klass: str
+    tests: tuple[str, ...]
+    failed: tuple[str, ...] = ()
+    start: float = 0.0
+    seconds: float = 0.0
+
+
+class Lanes:
+    """A run's worker lanes as test processes: each worker's stretches in the order they ran.
+
+    :ivar lanes: worker tag (``""`` for an untagged serial run) -> its stretches in order
+    """
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.lanes: dict[str, tuple[Stretch, ...]] = {}
+        #: class -> (passed, start, worker, index) of the stretch where it first failed, else of its first one
+        self._at: dict[str, tuple[bool, float, str, int]] = {}
+        for worker, records in worker_lanes(run):
+            stretches: list[Stretch] = []
+            klass: str | None = None
+            tests: list[str] = []
+            failed: list[str] = []
+            begin = stop = 0.0
+            previous: float | None = None
+            for record in records:
+                if record.test_id in PSEUDO_TESTS:
+                    continue
+                assert record.start is not None and record.stop is not None  # lanes hold timed records only
+                parsed = parse(record.test_id)
+                key = parsed.class_key
+                if key != klass:
+                    if klass is not None:
+                        stretches.append(Stretch(klass, tuple(tests), tuple(failed), begin, stop - begin))
+                    klass, tests, failed = key, [], []
+                    begin = record.start if previous is None else min(record.start, previous)
+                if not parsed.fixture:
+                    tests.append(parsed.key)
+                if record.status in FAILING:
+                    failed.append(klass if parsed.fixture else parsed.key)
+                stop = max(stop, record.stop)
+                previous = record.stop
+            if klass is not None:
+                stretches.append(Stretch(klass, tuple(tests), tuple(failed), begin, stop - begin))
+            self.lanes[worker] = tuple(stretches)
+            for index, stretch in enumerate(stretches):
+                mark = (not stretch.failed, stretch.start, worker, index)  # where it failed first, then earliest
+                if stretch.klass not in self._at or mark < self._at[stretch.klass]:
+                    self._at[stretch.klass] = mark
+
+    def at(self, klass: str) -> tuple[str, int] | None:
+        """Where ``klass`` ran: the worker and stretch index where it first failed, else where it first ran."""
+        found = self._at.get(klass)
+        return None if found is None else (found[2], found[3])
+
+    def before(self, klass: str) -> tuple[str, tuple[Stretch, ...], Stretch] | None:
+        """What ran before ``klass`` in its test process (see :meth:`at`): its worker, the stretches before
+        it in order, and its own stretch; ``None`` when it did not run (timed) in this run."""
+        found = self.at(klass)
+        if found is None:
+            return None
+        worker, index = found
+        lane = self.lanes[worker]
+        return worker, lane[:index], lane[index]
+
+
+def passed(run: Run, tests: Iterable[str]) -> bool:
+    """Whether every one of ``tests`` that ran in ``run`` passed, and at least one of them ran.
+
+    :param tests: canonical ids, or class keys (a class's every test, and its fixtures, such as ``setUpClass``)
+    """
+    wanted = set(tests)
+    seen = False
+    for record in run.records:
+        if record.test_id in PSEUDO_TESTS:
+            continue
+        key = canonical(record.test_id)
+        if key in wanted or class_key(key) in wanted:
+            if record.status in FAILING:
+                return False
+            seen = seen or record.status in PASSING
+    return seen
+
+
+def cleared(klass: str, lanes: Iterable[Lanes]) -> frozenset[str]:
+    """The classes that ran before ``klass`` in its test process in any of these runs (where it passed)."""
+    found: set[str] = set()
+    for one in lanes:
+        before = one.before(klass)
+        if before is not None:
+            found.update(s.klass for s in before[1])
+    found.discard(klass)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class RanBefore:
+    """What ran before a failed test's class in its test process, in the newest parallel run it failed in.
+
+    :ivar run: that run's name (:func:`run_name`); ``worker`` the worker it failed on
+    :ivar tests: how many tests ran before its class there; ``classes`` how many classes they belong to
+    :ivar fresh: those classes that never ran before it on its worker in a stored run where it passed,
+        nearest first: the first suspects of leaving state behind that makes it fail
+    :ivar passed: how many stored runs it passed in (those ``fresh`` is measured against)
+    """
+
+    run: str
+    worker: str
+    tests: int
+    classes: int
+    fresh: tuple[str, ...] = ()
+    passed: int = 0
+
+
+def ran_before(klass: str, failing: Lanes, passing: Sequence[Lanes]) -> RanBefore | None:
+    """:class:`RanBefore` for ``klass`` in the run of ``failing``, measured against the runs of ``passing``."""
+    found = failing.before(klass)
+    if found is None:
+        return None
+    worker, stretches, _ = found
+    classes = list(dict.fromkeys(s.klass for s in reversed(stretches) if s.klass != klass))
+    known = cleared(klass, passing)
+    return RanBefore(run_name(failing.run), worker, sum(len(s.tests) for s in stretches), len(classes),
+                     tuple(c for c in classes if c not in known), len(passing))
+
+
+@dataclass(frozen=True)
 class TestSummary:
     """How one test fared across stored runs (ids matched with ``[attrs]`` stripped; broken runs left out).
 
@@ -72,6 +219,8 @@ class TestSummary:
     :ivar failed_in: the names (:func:`run_name`) of the runs it failed in, oldest first
     :ivar windows: per time window of the :class:`Summary` (same order), ``(parallel failures, parallel
         runs, serial failures, serial runs)``
+    :ivar before: for a test failing only in parallel, what ran before its class in its test process in the
+        newest parallel run it failed in (:class:`RanBefore`); else ``None``
     """
 
     __test__ = False  # not a test case, despite the name
@@ -84,6 +233,7 @@ class TestSummary:
     serial_runs: int = 0
     failed_in: tuple[str, ...] = ()
     windows: tuple[tuple[int, int, int, int], ...] = ()
+    before: RanBefore | None = None
 
     @property
     def only_parallel(self) -> bool:
@@ -225,8 +375,10 @@ def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
                 cells[slot][0 if parallel else 2] += failed
                 cells[slot][1 if parallel else 3] += 1
     empty = tuple((0, 0, 0, 0) for _ in range(slots))
+    befores = _befores(counted, {k for k, row in rows.items() if row[1] and not row[2]})
     tests = tuple(sorted((TestSummary(names[k], row[0], row[1], row[2], row[3], row[4], tuple(failed_in.get(k, ())),
-                                      tuple((c[0], c[1], c[2], c[3]) for c in trend[k]) if k in trend else empty)
+                                      tuple((c[0], c[1], c[2], c[3]) for c in trend[k]) if k in trend else empty,
+                                      befores.get(k))
                           for k, row in rows.items()), key=_rank))
     only = {canonical(t.test) for t in tests if t.only_parallel}
     windows = [[0] * 6 for _ in range(slots)]
@@ -249,6 +401,28 @@ def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
     return Summary(tests, tuple(Window(edges[i], edges[i] + width, *cells) for i, cells in enumerate(windows)),
                    parallel_runs, len(counted) - parallel_runs, totals[0], totals[1], totals[2], tuple(broken),
                    first, last)
+
+
+def _befores(counted: Sequence[tuple[Run, Mapping[str, tuple[bool, str]], bool, float | None]],
+              keys: Iterable[str]) -> dict[str, RanBefore]:
+    """:class:`RanBefore` per test key: in the newest parallel run it failed in, against the runs it passed in."""
+    lanes: dict[int, Lanes] = {}
+
+    def of(run: Run) -> Lanes:
+        if id(run) not in lanes:
+            lanes[id(run)] = Lanes(run)
+        return lanes[id(run)]
+
+    found: dict[str, RanBefore] = {}
+    for key in keys:
+        failing = [run for run, outcome, parallel, _ in counted if parallel and outcome.get(key, (False, ""))[0]]
+        if not failing:
+            continue
+        passing = [of(run) for run, outcome, _, _ in counted if key in outcome and not outcome[key][0]]
+        before = ran_before(class_key(key), of(failing[-1]), passing)
+        if before is not None:
+            found[key] = before
+    return found
 
 
 def history_summary(runs: Iterable[Run]) -> tuple[TestSummary, ...]:

@@ -3,7 +3,9 @@
 Re-exports only: :mod:`~partitioner.races.windows` (each test's extended window in a run),
 :mod:`~partitioner.races.diagnosis` (scores and views), :mod:`~partitioner.races.rules` (the ``[partitioner]``
 resource lines, doubtful configured pairs), :mod:`~partitioner.races.confirm` (which trials ``--confirm`` runs
-and what they say), plus :func:`~partitioner.history.summary.history_summary` for the per-test counts.
+and what they say), :mod:`~partitioner.races.order` (what ran before a failure in its test process, and the
+search for the earlier tests that make it fail), plus :func:`~partitioner.history.summary.history_summary` for
+the per-test counts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ from partitioner.races.diagnosis import check_parallel as check_parallel
 from partitioner.races.diagnosis import diagnose as diagnose
 from partitioner.races.diagnosis import find_suspects as find_suspects
 from partitioner.races.diagnosis import workers as workers
+from partitioner.races.order import Bisect as Bisect
+from partitioner.races.order import OrderBounds as OrderBounds
+from partitioner.races.order import OrderSuspect as OrderSuspect
+from partitioner.races.order import OrderTrial as OrderTrial
+from partitioner.races.order import OrderVerdict as OrderVerdict
+from partitioner.races.order import order_suspects as order_suspects
 from partitioner.races.rules import Rule as Rule
 from partitioner.races.rules import doubts as doubts
 from partitioner.races.rules import merge_into as merge_into
@@ -36,10 +44,15 @@ from partitioner.statuses import PSEUDO_TESTS as PSEUDO_TESTS
 __all__ = [
     "OVERLAP_WEIGHT",
     "PSEUDO_TESTS",
+    "Bisect",
     "Bounds",
     "Candidates",
     "Confirmation",
     "Diagnosis",
+    "OrderBounds",
+    "OrderSuspect",
+    "OrderTrial",
+    "OrderVerdict",
     "Partner",
     "Rule",
     "Search",
@@ -54,6 +67,7 @@ __all__ = [
     "history_summary",
     "is_parallel",
     "merge_into",
+    "order_suspects",
     "resource_rules",
     "section",
     "suggest",

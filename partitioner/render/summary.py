@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import IO
 
-from partitioner.history.summary import Summary, TestSummary, Window
+from partitioner.history.summary import RanBefore, Summary, TestSummary, Window
 from partitioner.render.output import FORMAT_VERSION
 
 #: run names shown per test in the text output (JSON lists them all)
@@ -68,8 +68,26 @@ def summary_to_dict(summary: Summary) -> dict[str, object]:
                    "serial_failures": r.serial_failures, "only_parallel": r.only_parallel,
                    "failed_in": list(r.failed_in),
                    "windows": [{"parallel_failures": pf, "parallel_runs": pr, "serial_failures": sf, "serial_runs": sr}
-                               for pf, pr, sf, sr in r.windows]} for r in summary.tests],
+                               for pf, pr, sf, sr in r.windows],
+                   "before": _before_dict(r.before)} for r in summary.tests],
     }
+
+
+def _before_dict(before: RanBefore | None) -> dict[str, object] | None:
+    if before is None:
+        return None
+    return {"run": before.run, "worker": before.worker, "tests": before.tests, "classes": before.classes,
+            "passed_runs": before.passed, "fresh": list(before.fresh)}
+
+
+def _before_line(before: RanBefore) -> str:
+    """What ran before a test's class in its test process, in the newest parallel run it failed in."""
+    line = (f"after {before.tests} test{'s' if before.tests != 1 else ''} of {before.classes} "
+            f"class{'es' if before.classes != 1 else ''} on {before.worker or 'its worker'} in run {before.run}")
+    if before.passed and before.classes:
+        line += (f"; {len(before.fresh)} of those classes never ran before it in the {before.passed} "
+                 f"run{'s' if before.passed != 1 else ''} it passed in")
+    return line
 
 
 def render_json(summary: Summary, out: IO[str]) -> None:
@@ -118,7 +136,7 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
     if failing:
         out.write(f"\n{'parallel':>9}  {'serial':>9}  test\n{'fail/runs':>9}  {'fail/runs':>9}\n")
     for r in failing:
-        mark = ("" if not r.only_parallel else "  <- passes serially: a race?" if r.serial_runs
+        mark = ("" if not r.only_parallel else "  <- passes serially: a race, or an order dependence?" if r.serial_runs
                 else "  <- fails in parallel, never run serially")
         out.write(f"{f'{r.parallel_failures}/{r.parallel_runs}':>9}  {f'{r.serial_failures}/{r.serial_runs}':>9}  "
                   f"{r.test}{mark}\n")
@@ -126,9 +144,13 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
         if len(summary.windows) > 1:
             trend = "; per window (parallel) " + " ".join(f"{pf}/{pr}" if pr else "-" for pf, pr, _, _ in r.windows)
         out.write(f"{'':>22}failed in run{'s' if len(r.failed_in) != 1 else ''} {_runs(r)}{trend}\n")
+        if r.only_parallel and r.before is not None:
+            out.write(f"{'':>22}{_before_line(r.before)}\n")
     if only:
-        out.write(f"diagnose a failing parallel run with `partitioner races [RUN]` (add --confirm to reproduce "
-                  f"before accusing); `{tool.failing}` lists the latest run's failures\n")
+        out.write(f"diagnose a failing parallel run with `partitioner races [RUN]` (what ran beside each failure; add "
+                  f"--confirm to reproduce before accusing) or `partitioner races [RUN] --order` (what ran before it "
+                  f"in its test process: a failure that depends on state earlier tests left behind passes serially "
+                  f"too); `{tool.failing}` lists the latest run's failures\n")
     if only and not summary.serial:
         out.write(f"no serial run is stored: run the tests once serially ({tool.serial}) to tell races from plain "
                   f"failures\n")

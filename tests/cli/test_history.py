@@ -23,8 +23,9 @@ class TestHistorySummaryCommand(RepositoryCase):
                          lines[0])
         self.assertEqual("parallel runs that failed: 3 of 4 (75%); failed only in tests that never fail serially: 3 "
                          "(75% of parallel runs fail because of them)", lines[1])
-        self.assertIn(f"{A}.test_1  <- passes serially: a race?", lines[5])
+        self.assertIn(f"{A}.test_1  <- passes serially: a race, or an order dependence?", lines[5])
         self.assertEqual("failed in runs 0, 2", lines[6].strip())
+        self.assertEqual("after 0 tests of 0 classes on worker-0 in run 2", lines[7].strip())
         self.assertIn("`testr failing` lists the latest run's failures", out)
         status, out, _ = self.cli("history", "summary", "--format", "json")
         doc = json.loads(out)
@@ -36,7 +37,31 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertEqual({"test": f"{A}.test_1", "runs": 5, "parallel_runs": 4, "parallel_failures": 2,
                           "serial_runs": 1, "serial_failures": 0, "only_parallel": True, "failed_in": ["0", "2"],
                           "windows": [{"parallel_failures": 2, "parallel_runs": 4, "serial_failures": 0,
-                                       "serial_runs": 1}]}, first)
+                                       "serial_runs": 1}],
+                          "before": {"run": "2", "worker": "worker-0", "tests": 0, "classes": 0, "passed_runs": 3,
+                                     "fresh": []}}, first)
+        self.assertIsNone(doc["tests"][-1]["before"])  # a test that never failed
+
+    def test_what_ran_before_a_test_that_fails_only_in_parallel(self) -> None:
+        # C fails after A on worker-0; where it passed (run 0 and the serial run 2) A never ran before it
+        failing = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2),
+                      rec(f"{C}.test_1", "worker-0", 2, 3, "fail"), rec(f"{B}.test_1", "worker-1", 0, 1))
+        passing = run(rec(f"{C}.test_1", "worker-0", 0, 1), rec(f"{A}.test_1", "worker-0", 1, 2),
+                      rec(f"{B}.test_1", "worker-1", 0, 1))
+        serial = run(rec(f"{B}.test_1", "worker-0", 0, 1), rec(f"{C}.test_1", "worker-0", 1, 2),
+                     rec(f"{A}.test_1", "worker-0", 2, 3))
+        self.repository([passing, failing, serial])
+        status, out, _ = self.cli("history", "summary")
+        self.assertEqual(0, status)
+        self.assertIn(f"{C}.test_1  <- passes serially: a race, or an order dependence?\n"
+                      f"{'':>22}failed in run 1\n"
+                      f"{'':>22}after 2 tests of 1 class on worker-0 in run 1; 1 of those classes never ran before it "
+                      f"in the 2 runs it passed in\n", out)
+        self.assertIn("`partitioner races [RUN] --order` (what ran before it in its test process", out)
+        (row,) = [t for t in json.loads(self.cli("history", "summary", "--format", "json")[1])["tests"]
+                  if t["test"] == f"{C}.test_1"]
+        self.assertEqual({"run": "1", "worker": "worker-0", "tests": 2, "classes": 1, "passed_runs": 2,
+                          "fresh": [A]}, row["before"])
 
     def hourly(self) -> list[Run]:
         """Six parallel runs an hour apart (from 2024-01-01 00:00 UTC, the streams' epoch): A fails in the first

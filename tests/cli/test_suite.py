@@ -12,7 +12,7 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
+from partitioner.cli.suite import Trials, project_tool, run_search, sequence_command, trial_command
 from partitioner.config import load_settings
 from partitioner.errors import ConfigError
 from partitioner.races.confirm import Candidates, Search
@@ -107,6 +107,31 @@ class TestTrialCommand(SuiteCase):
     def test_no_command(self) -> None:
         error = self.assertRaises(ConfigError, trial_command, self.dir, load_settings(self.dir), project_tool(self.dir))
         self.assertIn("--confirm needs .testr.conf with test_command or .stestr.conf with test_path", str(error))
+
+
+class TestSequenceCommand(SuiteCase):
+    def worker(self, tool: str | None = None) -> tuple[str, ...] | None:
+        command = sequence_command(load_settings(self.dir), project_tool(self.dir, tool))
+        return None if command is None else (command.python, command.runner, *command.args)
+
+    def test_testr_test_command_with_python_expanded(self) -> None:
+        self.write_testr_conf("${PYTHON:-python} -m subunit.run discover -t . ./pkg $LISTOPT $IDOPTION")
+        self.assertEqual((sys.executable, "subunit.run", "discover", "-t", ".", "./pkg"), self.worker())
+
+    def test_the_runner_in_front_gives_its_inner_command(self) -> None:
+        self.write_testr_conf("python -m partitioner.run --concurrency 2 $LISTOPT $IDOPTION -- "
+                              "$PYTHON -m stestr.subunit_runner.run discover ./pkg")
+        self.assertEqual((sys.executable, "stestr.subunit_runner.run", "discover", "./pkg"), self.worker())
+
+    def test_stestr_discovery(self) -> None:
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\n")
+        self.assertEqual((sys.executable, "subunit.run", "discover", "-t", "./", "./pkg"), self.worker("stestr"))
+
+    def test_what_a_pull_worker_cannot_stand_in_for(self) -> None:
+        for command in ("cd . && python -m subunit.run discover $LISTOPT $IDOPTION",
+                        "$MYPY -m subunit.run discover $LISTOPT $IDOPTION", "./run-tests.sh $LISTOPT $IDOPTION"):
+            self.write_testr_conf(command)
+            self.assertIsNone(self.worker(), command)
 
 
 class TestTrials(SuiteCase):

@@ -1,5 +1,6 @@
 """``partitioner races``: rank what ran beside each failure of a parallel run (and with ``--confirm`` reproduce it by
-running the suspects beside their best partners); print resources that separate them."""
+running the suspects beside their best partners); print resources that separate them. With ``--order``: what ran
+before each failure in its test process (and with ``--confirm`` the fewest earlier tests that make it fail)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from partitioner.cli import durations
+from partitioner.cli import durations, order
 from partitioner.cli.arguments import add_directory, add_history, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
@@ -46,9 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="table (for people), json (format_version 1), config (a [partitioner] section with "
                              "resources keeping each failed class and its top partner on one worker)")
-    parser.add_argument("--by", choices=("auto", "test", "class"), default="auto",
+    parser.add_argument("--by", choices=("auto", "test", "class"),
                         help="suspects shown: auto (default: a class whose tests failed together as one class, "
                              "a lone failed test as itself), test, or class")
+    parser.add_argument("--order", action="store_true",
+                        help="what ran BEFORE each failed class in its test process (its worker), not beside it: "
+                             "for failures that depend on state earlier tests left behind; the classes that never "
+                             "ran before it in a stored run where it passed come first. With --confirm: replay the "
+                             "worker's tests up to the failure with the suite's own test command, run the class "
+                             "alone, and bisect what ran before it to the fewest tests that make it fail")
     parser.add_argument("--top", type=positive_int, default=5, metavar="K",
                         help="partners shown per suspect (default 5)")
     parser.add_argument("--confirm", action="store_true",
@@ -60,11 +67,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"with --confirm: the most time all trials may take (90s, 10m, 1h; default "
                              f"{durations.spell(BUDGET_S)}); what was not tried is said")
     parser.add_argument("--tries", type=positive_int, metavar="N",
-                        help=f"with --confirm: the most tries beside each candidate partner (default {DEFAULTS.tries})")
+                        help=f"with --confirm: the most tries beside each candidate partner (default "
+                             f"{DEFAULTS.tries}); with --order --confirm: how often the result is run to count "
+                             f"its reproductions (default {order.DEFAULTS.checks})")
     parser.add_argument("--candidates", type=positive_int, metavar="K",
                         help=f"with --confirm: how many of a failed class's best partner classes (and any tied "
                              f"with the last) are tried as pairs first (default {DEFAULTS.candidates}); when none "
                              f"of them reproduces its failure, the others are tried side by side")
+    parser.add_argument("--test-path", metavar="PATH",
+                        help="with --confirm in a stestr project: the tests' directory, as `stestr --test-path` "
+                             "gives it (tox envs often do), instead of .stestr.conf's test_path")
+    parser.add_argument("--top-dir", metavar="DIR",
+                        help="with --confirm in a stestr project: the top directory, as `stestr --top-dir` gives "
+                             "it, instead of .stestr.conf's top_dir")
     parser.add_argument("--into", nargs="?", const="", metavar="FILE",
                         help="with --format config: merge the rules into FILE's [partitioner] section (its resources "
                              "value is replaced by the configured resources and the new rules; the rest of the file "
@@ -72,6 +87,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "resources, else the project's .testr.conf or .stestr.conf. testr and stestr refuse a "
                              "config file with two [partitioner] sections, so use this, not >>, after the first time")
     add_directory(parser)
+
+
+def _settings(cwd: Path, args: argparse.Namespace) -> Settings:
+    """The project's settings, with ``--test-path``/``--top-dir`` in place of .stestr.conf's."""
+    settings = load_settings(cwd)
+    if args.test_path or args.top_dir:
+        settings = replace(settings, test_path=args.test_path or settings.test_path,
+                           top_dir=args.top_dir or settings.top_dir, stestr=True)
+    return settings
+
+
+def _check_order(args: argparse.Namespace) -> None:
+    """Refuse the options ``--order`` has no use for."""
+    wrong = [flag for flag, given in (("--by", args.by is not None), ("--candidates", args.candidates is not None),
+                                      ("--format config", args.format == "config")) if given]
+    if wrong:
+        raise UsageError(f"{' and '.join(wrong)} do{'es' if len(wrong) == 1 else ''} not apply with --order (it "
+                         f"looks at failed classes and what ran before them; no resource keeps an order dependence "
+                         f"away); leave {'it' if len(wrong) == 1 else 'them'} out, or drop --order")
 
 
 def _target(cwd: Path, settings: Settings, tool: Tool, given: str) -> Path:
@@ -138,7 +172,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.run == "-" and (args.serial == "-" or "-" in args.history):
         raise UsageError("RUN - and --serial -/--history - all want stdin; put all but one of them in a file")
     given = [flag for flag, value in (("--budget", args.budget), ("--tries", args.tries),
-                                      ("--candidates", args.candidates)) if value is not None]
+                                      ("--candidates", args.candidates), ("--test-path", args.test_path),
+                                      ("--top-dir", args.top_dir)) if value is not None]
+    if args.order:
+        _check_order(args)
     if args.into is not None and args.format != "config":
         raise UsageError("--into only applies with --format config; add --format config or leave it out")
     if given and not args.confirm:
@@ -150,6 +187,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
     if serial is not None and is_parallel(serial):
         console.warn(f"--serial {serial_label} ran on {len(workers(serial))} workers; its failures may be races too")
+    if args.order:
+        return _order(cwd, tool, run_, label, serial, repo, args, console)
     if args.run is None and repo is not None and not is_parallel(run_):
         parallel = [r for r in repo.runs if is_parallel(r)]
         if parallel:
@@ -175,8 +214,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if diagnosis.broken is not None:
         return _say(console, args.format, render.broken(diagnosis, label), diagnosis)
     notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
-    suspects = diagnosis.view(args.by)
-    settings = load_settings(cwd)
+    suspects = diagnosis.view(args.by or "auto")
+    settings = _settings(cwd, args)
     target = _target(cwd, settings, tool, args.into) if args.into is not None else None  # before any trial
     runs = [*history, *([] if any(r is run_ or r.records == run_.records for r in history) else [run_])]
     existing = [(r.name, r.pattern) for r in settings.resources]
@@ -196,6 +235,35 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.warn(*notes)
         return code
     render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
+    return code
+
+
+def _order(cwd: Path, tool: Tool, run_: Run, label: str, serial: Run | None, repo: Repository | None,
+           args: argparse.Namespace, console: Console) -> int:
+    """``--order``: what ran before each failed class (and with ``--confirm`` the bisection)."""
+    if args.history:
+        loaded = load_history_for(cwd, args.history, console.stdin)
+        console.warn(*loaded.warnings)
+        history = [*loaded.runs]
+    else:
+        history = [*(repo.runs if repo is not None else ())]
+    if serial is not None:
+        history.append(serial)
+    suspects = order.suspects_of(run_, label, history)
+    if not suspects:
+        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, None, tool))
+    notes = []
+    if not any(s.passed for s in suspects):
+        notes.append(f"no failed class of {label} passed in another stored run, so none of what ran before it is "
+                     f"cleared; run the tests once more ({tool.parallel} or {tool.serial}) to compare")
+    found, code = None, 0
+    if args.confirm:
+        found, code = order.confirm(cwd, _settings(cwd, args), tool, suspects, args.budget or BUDGET_S, args.tries,
+                                    console)
+    elif args.format == "table":
+        notes.append(f"to find the earlier tests that make a class fail, add --confirm (it replays {label}'s workers "
+                     f"and bisects what ran before each failure, with the suite's own test command)")
+    order.report(suspects, args.top, label, args.format, console, found, notes)
     return code
 
 
