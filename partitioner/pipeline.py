@@ -146,15 +146,18 @@ def _repository_spec(spec: str, cwd: Path) -> list[tuple[Path, str | None]]:
     from partitioner.history.repository import REPOSITORY_DIRS, discover, repository_kind
 
     kind, sep, rest = spec.partition(":")
-    if sep and kind in REPOSITORY_DIRS and rest:
-        path = Path(rest) if Path(rest).is_absolute() else cwd / rest
-        return [(path, kind)] if path.is_dir() else []
-    path = Path(spec) if Path(spec).is_absolute() else cwd / spec
-    if spec == "-" or "://" in spec or not path.is_dir():
+    try:
+        if sep and kind in REPOSITORY_DIRS and rest:
+            path = Path(rest) if Path(rest).is_absolute() else cwd / rest
+            return [(path, kind)] if path.is_dir() else []
+        path = Path(spec) if Path(spec).is_absolute() else cwd / spec
+        if spec == "-" or "://" in spec or not path.is_dir():
+            return []
+        if repository_kind(path) is not None:
+            return [(path, None)]
+        return [(Path(found), None) for found in discover(path)]
+    except OSError:  # unreadable, a name too long: the loaders check the source and say why in one line
         return []
-    if repository_kind(path) is not None:
-        return [(path, None)]
-    return [(Path(found), None) for found in discover(path)]
 
 
 def load_planning_history(cwd: Path, sources: Sequence[str], *, repositories: Sequence[str | Path] = (),
