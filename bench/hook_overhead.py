@@ -2,7 +2,7 @@
 
 Run by hand (not a timed test)::
 
-    /work/venv/bin/python bench/hook_overhead.py [--tests 15000] [--runs 10] [--workdir DIR] [--out docs/real-suites.md]
+    .venv/bin/python bench/hook_overhead.py [--tests 15000] [--runs 10] [--workdir DIR] [--out docs/real-suites.md]
 
 A stestr repository is made with the real ``stestr init`` and ``stestr load`` of ``--runs`` streams of a
 generated suite (10 tests per class, 15 classes per module, two workers with class-setup gaps). Then, in

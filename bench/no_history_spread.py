@@ -2,7 +2,7 @@
 
 Run by hand (not a timed test)::
 
-    /work/venv/bin/python bench/no_history_spread.py [--ns 2,4,8] [--stream NAME=PATH[:GROUPING] ...]
+    .venv/bin/python bench/no_history_spread.py [--ns 2,4,8] [--stream NAME=PATH[:GROUPING] ...]
 
 Every dataset is planned with **no history** twice by ``lpt``: as now (equal-cost unmeasured groups dealt in
 reversed-key order, :func:`partitioner.strategies.lpt.spread`) and as before issue 9 (key order,

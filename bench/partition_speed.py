@@ -2,7 +2,7 @@
 
 Run by hand (not a timed test)::
 
-    /work/venv/bin/python bench/partition_speed.py [--n 1000000] [--out docs/benchmarks.md] [--profile]
+    .venv/bin/python bench/partition_speed.py [--n 1000000] [--out docs/benchmarks.md] [--profile]
 
 Input: ``--n`` tempest-shaped ids (default 1,000,000 = 20,000 classes x 50 tests, in 2,000 modules over six
 API areas, in listing order), e.g. ``tempest.api.compute.test_m0001.C00012Test.test_07[id-3f2a9c1d,smoke]``:

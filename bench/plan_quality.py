@@ -2,7 +2,7 @@
 
 Run by hand (not a timed test)::
 
-    /work/venv/bin/python bench/plan_quality.py [--quick] [--out docs/benchmarks.md] [--workdir DIR]
+    .venv/bin/python bench/plan_quality.py [--quick] [--out docs/benchmarks.md] [--workdir DIR]
 
 For every dataset and N in 4, 8, 16 it plans the same test ids four ways from the same history --
 partitioner (default strategy ``lpt``), testrepository's own ``TestListingFixture.partition_tests``,

@@ -2,14 +2,14 @@
 
 Run by hand (not a timed test; each round takes minutes)::
 
-    /work/venv/bin/python bench/real_suites.py [--rounds 3] [--suites tempest-unit,oslo.utils,testtools]
+    .venv/bin/python bench/real_suites.py [--rounds 3] [--suites tempest-unit,oslo.utils,testtools]
         [--concurrency 2] [--workdir DIR] [--out docs/real-suites.md]
 
 Suites (sdists from PyPI that ship their own ``.stestr.conf``/``.testr.conf``; venvs made in the workdir with
 pip, except tempest's, which is given):
 
-* ``tempest-unit``: tempest 47.0.0's unit suite (``/work/cache/sdists/tempest-47.0.0``, venv
-  ``/work/cache/venv-tempest``; ``--tempest-sdist``/``--tempest-venv``), as a new user runs it:
+* ``tempest-unit``: tempest 47.0.0's unit suite (the sdist and venv the slow end-to-end test builds into
+  ``~/.cache/partitioner/test-tempest``; ``--tempest-sdist``/``--tempest-venv``), as a new user runs it:
   ``stestr --test-path ./tempest/tests run`` (its ``.stestr.conf`` groups by class);
 * ``oslo.utils``: oslo.utils 10.2.0, ``stestr run`` (no ``group_regex``: stestr splits per test);
 * ``testtools``: testtools 2.9.1's own suite under testr (``testr init``; ``testr run --parallel``).
@@ -54,6 +54,9 @@ from _docs import write_generated
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Real suites: plain tool vs partitioner exec"
+#: where the slow tempest end-to-end test (tests/e2e/test_tempest.py) caches the tempest sdist and its venv
+TEMPEST_CACHE = Path(os.environ.get("PARTITIONER_TEMPEST_CACHE")
+                     or Path.home() / ".cache" / "partitioner" / "test-tempest")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,12 @@ def sh(cmd: Sequence[str | Path], cwd: Path, env: dict[str, str] | None = None, 
 def prepare(suite: Suite, work: Path, args: argparse.Namespace, log: Callable[[str], None]) -> tuple[Path, Path]:
     """``(sdist directory, venv)`` for a suite, made once in ``work`` and reused."""
     if suite.name == "tempest-unit":
-        return Path(args.tempest_sdist), Path(args.tempest_venv)
+        sdist, venv = Path(args.tempest_sdist), Path(args.tempest_venv)
+        if not (sdist / "tempest" / "tests").is_dir() or not (venv / "bin" / "python").exists():
+            raise SystemExit(f"real_suites.py: no tempest sdist at {sdist} or venv at {venv}; build them once with "
+                             "`PARTITIONER_SLOW_TESTS=1 .venv/bin/python -m pytest -q -m slow "
+                             "tests/e2e/test_tempest.py` (it caches both), or pass --tempest-sdist and --tempest-venv")
+        return sdist, venv
     assert suite.pypi is not None
     home = work / "suites" / suite.name
     venv = home / "venv"
@@ -348,8 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--suites", default=",".join(SUITES))
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--workdir", type=Path, help="keep sdists and venvs here (reused); default: a temp dir")
-    parser.add_argument("--tempest-sdist", default="/work/cache/sdists/tempest-47.0.0")
-    parser.add_argument("--tempest-venv", default="/work/cache/venv-tempest")
+    parser.add_argument("--tempest-sdist", default=str(TEMPEST_CACHE / "tempest-47.0.0"))
+    parser.add_argument("--tempest-venv", default=str(TEMPEST_CACHE / "venv-tempest-47.0.0"))
     parser.add_argument("--out", type=Path, help=f"write the section '{HEADING}' into this markdown file")
     args = parser.parse_args(argv)
 

@@ -2,7 +2,7 @@
 
 Run by hand (not a timed test)::
 
-    /work/venv/bin/python bench/walltime.py [--rounds 2] [--out docs/benchmarks.md] [--workdir DIR]
+    .venv/bin/python bench/walltime.py [--rounds 2] [--out docs/benchmarks.md] [--workdir DIR]
 
 Each round generates a suite with ``shared/bench/gen_suite.py`` (120 classes, 60 s serial, no races; seed
 ``--seed`` + round) and makes four fresh copies of it, one per arm:
