@@ -162,14 +162,19 @@ class TestTestrEndToEnd(testscenarios.WithScenarios, testtools.TestCase):
         # testr (Python) would then ignore Ctrl-C.
         reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                  "os.execvp(sys.argv[1], sys.argv[1:])")
+        # Ctrl-C once tests run: every class's first test marks that it started (a fixed delay after the
+        # workers appear is not enough on a loaded machine, where they may still be importing)
+        started = suite.path / "a-test-started"
+        for n in range(len(json.loads((suite.path / "dataset.json").read_text())["classes"])):
+            inject(suite, n, f"open({str(started)!r}, 'a').close()")
         proc = subprocess.Popen([sys.executable, "-c", reset, *argv], cwd=suite.path, env=suite.env(),
                                 start_new_session=True,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.addCleanup(kill_group, proc)
-        deadline = time.monotonic() + 30
-        while not workers_in(suite.path) and time.monotonic() < deadline and proc.poll() is None:
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
-        time.sleep(1.0)
+        time.sleep(0.5)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         self.assertNotEqual(0, proc.returncode)
