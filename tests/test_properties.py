@@ -16,7 +16,6 @@ import io
 import json
 import math
 import tempfile
-import unittest
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
