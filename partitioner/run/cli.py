@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
 from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
-from partitioner.errors import PartitionerError, RunnerError, UsageError
+from partitioner.errors import PartitionerError, RunnerError, UsageError, one_line
 from partitioner.listing import read_id_file
 from partitioner.run.inner import InnerCommand, list_tests, passthrough_list
 from partitioner.run.signals import Interrupt, Interrupted, exit_status_for_signal
@@ -259,10 +259,10 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
                     return passthrough_list(command, out, interrupt)
                 return _run(args, inner, command, planner or default_planner, out, err, here, interrupt)
             except Interrupted as stop:
-                err.write(f"{PROG}: interrupted by {stop}: no tests were run\n")
+                _say(err, f"interrupted by {stop}: no tests were run")
                 return exit_status_for_signal(stop.signum)
     except PartitionerError as exc:
-        err.write(f"{PROG}: error: {exc}\n")
+        _say(err, f"error: {exc}")
         return exc.exit_code
     finally:
         err.flush()
@@ -277,7 +277,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
 
     def note(line: str) -> None:
         if not args.quiet:
-            err.write(f"{PROG}: note: {line}\n")
+            _say(err, f"note: {line}")
 
     if args.load_list is not None:
         test_ids = read_id_file(args.load_list, load_list=True)
@@ -311,14 +311,14 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     workers, distinct = asked.value, len(set(test_ids))
     if workers > distinct:  # more would only cost memory and start-up
         if asked.where != DEFAULT:
-            err.write(f"{PROG}: warning: {workers} workers asked for ({asked.where}), but there are only "
-                      f"{distinct} tests: running {distinct}\n")
+            _say(err, f"warning: {workers} workers asked for ({asked.where}), but there are only {distinct} tests: "
+                      f"running {distinct}")
         workers = distinct
     partition = planner(test_ids, workers, cwd=here, history=tuple(args.history), group_by=args.group_by,
                         strategy=args.strategy)
     shares, serial, notes = complete(partition, test_ids)
     for warning in (*partition.warnings, *notes):
-        err.write(f"{PROG}: warning: {warning}\n")
+        _say(err, f"warning: {warning}")
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress
     try:
@@ -347,8 +347,8 @@ def _shard(args: argparse.Namespace, test_ids: list[str], here: Path, concurrenc
                          concurrency=concurrency, history=tuple(args.history), group_by=args.group_by,
                          strategy=args.strategy)
     if shard.stale:
-        err.write(f"{PROG}: warning: {len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no "
-                  "longer listed: left out\n")
+        _say(err, f"warning: {len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no longer "
+                  "listed: left out")
     note(shard.describe() + ("" if shard.tests else ": nothing to run"))
     mine = set(shard.tests)
     return [t for t in test_ids if t in mine]
@@ -438,6 +438,11 @@ def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: S
     if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
         lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
     write_record(static_record(lanes, serial_groups, partition.startup_s), placement_key(placement))
+
+
+def _say(err: IO[str], line: str) -> None:
+    """One ``partitioner.run: ...`` line on ``err``: a path or value holding a newline is shown escaped."""
+    err.write(f"{PROG}: {one_line(line)}\n")
 
 
 def _settle_stdout() -> None:
