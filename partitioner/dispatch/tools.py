@@ -58,6 +58,7 @@ from partitioner.dispatch.server import Dispatcher
 from partitioner.errors import PartitionerError, UsageError
 from partitioner.history.planrecord import PlanRecord, write_record
 from partitioner.pipeline import Planned, ShardRun
+from partitioner.run.parentdeath import dying_with_us
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -581,7 +582,8 @@ def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
         worker = cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1  # not the listing
         if worker:
             cmd, index = session.worker_command(session.current(), self.test_ids, cmd)
-        proc = start(self, cmd)
+        with _static_workers_die_with_us(session, self if worker else None):
+            proc = start(self, cmd)
         if worker:
             session.started(session.current(), index, proc)
         return proc
@@ -597,6 +599,33 @@ def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
             (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
             (abstract.AbstractRepository, "get_inserter", inserter)]
+
+
+@contextlib.contextmanager
+def _static_workers_die_with_us(session: Session, owner: Any) -> Iterator[None]:
+    """While the tool starts a worker of a static run: the ``preexec_fn`` it passes (``owner._clear_SIGPIPE``,
+    stestr's fixture's or testr's UI's) also ties the worker to our process (:mod:`partitioner.run.parentdeath`),
+    so that a SIGKILLed ``partitioner exec`` leaves none running. Lanes are left alone: a lane that loses us ends
+    its worker itself, cleanly."""
+    run = session.current()
+    original = getattr(owner, "_clear_SIGPIPE", None)
+    preexec = dying_with_us(original)
+    if owner is None or original is None or preexec is original or (run is not None and run.dispatcher is not None):
+        yield
+        return
+    own = owner.__dict__.get("_clear_SIGPIPE") if hasattr(owner, "__dict__") else None
+    try:
+        owner._clear_SIGPIPE = preexec
+    except AttributeError:  # a slotted object: start the worker as the tool would
+        yield
+        return
+    try:
+        yield
+    finally:
+        if own is None:
+            del owner._clear_SIGPIPE
+        else:
+            owner._clear_SIGPIPE = own
 
 
 def _restricting(session: Session, fixture: Any, set_up: Callable[[Any], Any]) -> Any:
@@ -638,7 +667,8 @@ def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
             self.cmd, index = session.worker_command(run, self.test_ids, self.cmd)
         current.append(self)
         try:
-            procs = run_tests(self)
+            with _static_workers_die_with_us(session, getattr(self, "ui", None) if self.concurrency == 1 else None):
+                procs = run_tests(self)
         finally:
             current.pop()
         if self.concurrency == 1 and procs:  # a partition's worker, or the one test command (our runner?)

@@ -371,7 +371,6 @@ class TestRunnerStatic(Matrix, testtools.TestCase):
         self.check_signal("worker", signal.SIGKILL)
 
     @slow
-    @lead_fix(RUNNER_PDEATHSIG)
     def test_sigkill_to_the_runner_or_lane(self) -> None:
         self.check_signal("middle", signal.SIGKILL)
 
@@ -392,7 +391,6 @@ class TestExecTestrStatic(Matrix, testtools.TestCase):
     CHAIN, DISPATCH, TOOL, REPO = "exec-testr", "static", "testr", ".testrepository"
 
     @slow
-    @lead_fix(TOOL_PDEATHSIG)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
@@ -424,7 +422,6 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
         self.check_planted("import os; os._exit(3)")
 
     @slow
-    @lead_fix(TOOL_PDEATHSIG)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
