@@ -17,7 +17,8 @@ Nothing is lost:
 * SIGINT/SIGTERM: the lane stops asking, passes the signal to its worker (then SIGKILL after ``--grace``
   seconds, or at a second signal), fails what it held as ``interrupted``, and writes the failures the
   dispatcher hands it for the tests nobody started;
-* the dispatcher goes away: the lane ends its worker cleanly and exits 1.
+* the dispatcher goes away (it is watched while a group runs too): the lane ends its worker (SIGTERM when a
+  group was running, then SIGKILL after ``--grace``), fails what it held, and exits 1.
 
 Exit status: 0 when every worker ended normally and the lane wrote no failure of its own (failed tests
 do not count, as with ``subunit.run``), 1 otherwise, 128 + N when stopped by signal N, 2 for bad usage.
@@ -124,6 +125,7 @@ class Lane:
         self._awaiting = False  # a request is out whose reply has not been read
         self._sending = threading.Lock()  # the reader thread sends progress on the same connection
         self._told_interrupt = False
+        self._gone_mid_group = False  # the dispatcher went away while the worker ran a group
         self._fate = "was never started"
 
     def say(self, line: str) -> None:
@@ -174,6 +176,25 @@ class Lane:
         if reply["op"] == "error":
             raise Gone(f"it refused this lane: {reply.get('message')}")
         return reply
+
+    def _check_dispatcher(self) -> None:
+        """While a group runs no reply is due: anything to read means the dispatcher closed the connection
+        (it was killed, or refused us).
+
+        :raises Gone: it did
+        """
+        assert self.conn is not None
+        try:
+            if not self.conn.poll(0):
+                return
+            self._gone_mid_group = True
+            message = protocol.recv(self.conn)
+        except (EOFError, OSError) as exc:
+            self._gone_mid_group = True
+            raise Gone(str(exc) or "connection closed") from None
+        if message.get("op") == "error":
+            raise Gone(f"it refused this lane: {message.get('message')}")
+        raise Gone(f"it sent {message.get('op')!r} while no reply was due")
 
     def _ask(self, op: str, **fields: Any) -> dict[str, Any] | None:
         """Send a request and wait for its reply; ``None`` when a signal arrives first."""
@@ -321,6 +342,7 @@ class Lane:
                     return "interrupted"
                 if (message is not None and message.get("eof")) or not child.alive():
                     break
+                self._check_dispatcher()
         self._after_death(key, tests)
         return "crashed"
 
@@ -362,7 +384,8 @@ class Lane:
     # -- the end ---------------------------------------------------------------------------------
 
     def _end_child(self) -> None:
-        """End the worker: cleanly when idle (final teardowns run), by signal when interrupted."""
+        """End the worker: cleanly when idle (final teardowns run), by signal when interrupted or when the
+        dispatcher went away (then SIGKILL after ``grace`` seconds, or at a second signal)."""
         child = self.child
         if child is None:
             return
@@ -370,7 +393,8 @@ class Lane:
         signalled_at: float | None = None
         killed = False
         while child.alive():
-            signum = self.interrupt.signum
+            # the dispatcher went away mid-group: nobody will read what the test reports, end it as SIGTERM would
+            signum = self.interrupt.signum or (signal.SIGTERM if self._gone_mid_group else None)
             if signum is not None and signalled_at is None:
                 signalled_at = time.monotonic()
                 child.signal(signum)

@@ -382,7 +382,6 @@ class TestExecTestrDynamic(Matrix, testtools.TestCase):
         self.check_signal("tool", signal.SIGTERM)
 
     @slow
-    @lead_fix(LANE_GONE)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
@@ -410,7 +409,6 @@ class TestExecStestrDynamic(Matrix, testtools.TestCase):
         self.check_planted(GARBAGE, "success", False)
 
     @slow
-    @lead_fix(LANE_GONE)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
