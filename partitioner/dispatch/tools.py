@@ -355,11 +355,17 @@ class Session:
         return command, index
 
     def started(self, run: _Run | None, index: int | None, proc: Any) -> None:
+        """The tool started the worker of partition ``index``: watched, and under static dispatch its stream
+        relayed (:mod:`partitioner.dispatch.staticrelay`) before the tool reads it, as a lane relays its worker's."""
         if not isinstance(proc, subprocess.Popen):
             return
         self.children.append(proc)
         if run is not None and index is not None:
             run.procs[index] = proc
+            if run.dispatcher is None:
+                from partitioner.dispatch.staticrelay import relay_stdout
+
+                relay_stdout(proc, f"worker-{index}")
 
     def current(self) -> _Run | None:
         """The run under way (partitioned, not yet stored), if any."""

@@ -394,7 +394,6 @@ class TestExecTestrStatic(Matrix, testtools.TestCase):
         self.check_signal("tool", signal.SIGKILL)
 
     @slow
-    @lead_fix(TOOL_GARBAGE)
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
 
@@ -424,7 +423,6 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
         self.check_signal("tool", signal.SIGKILL)
 
     @slow
-    @lead_fix(TOOL_GARBAGE)
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
 
