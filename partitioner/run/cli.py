@@ -13,6 +13,7 @@ merged subunit v2 stream (:mod:`partitioner.run.phases`). Only :func:`main` maps
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
 from partitioner.errors import PartitionerError, RunnerError, UsageError, one_line
 from partitioner.listing import read_id_file
+from partitioner.run.foreground import Foreground
 from partitioner.run.inner import InnerCommand, list_tests, passthrough_list
 from partitioner.run.signals import Interrupt, Interrupted, exit_status_for_signal
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
@@ -253,7 +255,9 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
     try:
         args, inner = parse_args(sys.argv[1:] if argv is None else argv)
         command = InnerCommand.from_options(inner, args.list_option, args.id_option)
-        with Interrupt() as interrupt:
+        # run as a program (not called in-process) under a terminal: the terminal's Ctrl-C for the runner alone
+        terminal = Foreground() if stdout is None and not args.list else contextlib.nullcontext()
+        with terminal, Interrupt() as interrupt:
             try:
                 if args.list:
                     return passthrough_list(command, out, interrupt)

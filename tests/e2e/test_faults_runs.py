@@ -439,7 +439,6 @@ class TestCtrlCInATerminal(testtools.TestCase):
     """Issue 9: a real Ctrl-C, typed into the terminal testr runs in (a pseudo-terminal), with the runner in
     ``.testr.conf``: every listed test should be in the stored run, as under ``partitioner exec``."""
 
-    @lead_fix(RUNNER_FOREGROUND)
     def test_every_test_is_stored_after_ctrl_c(self) -> None:
         import pty
         import select
