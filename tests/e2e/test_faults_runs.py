@@ -329,20 +329,6 @@ def _tracebacks(stderr: str) -> str:
     return "\n".join(block for block in stderr.split("Traceback (most recent call last):")[1:])
 
 
-#: the defects this suite found whose fixes belong to files of another helper this round (issue 10): each case
-#: below fails until the lead applies the fix named with it (see the report, and docs/reliability.md)
-LANE_GONE = ("wiring, partitioner/dispatch/lane.py: a lane whose worker runs a hung test never notices that the "
-             "dispatcher (the tool) was killed; poll the connection in _run_group and interrupt the worker in "
-             "_end_child when gone")
-RUNNER_PDEATHSIG = ("wiring, partitioner/run/inner.py: static workers lead their own process group and outlive a "
-                    "SIGKILLed runner; spawn them with PR_SET_PDEATHSIG=SIGKILL")
-TOOL_PDEATHSIG = ("wiring, partitioner/dispatch/tools.py: under static dispatch the tool's own workers outlive a "
-                  "SIGKILLed `partitioner exec`; give the worker processes exec starts PR_SET_PDEATHSIG=SIGKILL")
-TOOL_GARBAGE = ("wiring, partitioner/dispatch/tools.py: under static dispatch the tool parses its workers' streams "
-                "itself, and 0xB3 garbage makes python-subunit lose the next result (recorded as never reported); "
-                "relay static workers' streams as lanes do")
-
-
 def lead_fix(why: str) -> Callable[[_F], _F]:
     """Mark a case that fails until the lead applies the fix ``why`` names (pytest's xfail is strict: the case
     then fails as an unexpected success, a reminder to drop this marker)."""
@@ -425,14 +411,6 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
     @slow
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
-
-
-RUNNER_FOREGROUND = (
-    "wiring, partitioner/run/cli.py: Ctrl-C in a terminal reaches testr too, which stores at once what it has "
-    "(issue 10 item 9); when the runner's process group is the terminal's foreground group at start, it should "
-    "move into a group of its own and make that the foreground (setpgid, tcsetpgrp with SIGTTOU ignored), and give "
-    "the terminal back at exit: Ctrl-C then reaches only the runner, which writes every unfinished test as "
-    "interrupted or not run, and testr stores them all (tried: 24 of 24 stored, against 3 without)")
 
 
 class TestCtrlCInATerminal(testtools.TestCase):
