@@ -16,6 +16,7 @@ from partitioner.dispatch.command import recognise
 from partitioner.dispatch.host import HostOutcome, run_lanes
 from partitioner.dispatch.queue import Queue, order_queue
 from partitioner.dispatch.state import CRASHED, DONE
+from partitioner.dispatch.supervisor import GRACE_S
 from partitioner.run.signals import Interrupt
 from partitioner.run.stream import MergedOutput
 from tests.dispatch.helpers import Events, read_events, write_package
@@ -190,7 +191,7 @@ class TestDispatcherGone(LaneCase):
         dispatcher.close()  # as when the tool is killed: the lane is not told, its connection closes
         out, err = proc.communicate(timeout=30)
         # the lane noticed at once, not when the test ended: SIGTERM to its worker, SIGKILL after the grace
-        self.assertLess(time.monotonic() - closed, lane_module.GRACE_S + 5.0)
+        self.assertLess(time.monotonic() - closed, GRACE_S + 5.0)
         self.assertEqual(1, proc.returncode)
         self.assertIn("the dispatcher went away", err.decode())
         self.assertNotIn("Traceback (most recent call last)", err.decode().split("pkg/test_hung")[0])
