@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import gc
+import math
 import os
 import random
 import sys
@@ -30,6 +31,7 @@ from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
+from partitioner.history.jsonfile import is_duration
 from partitioner.history.model import History
 from partitioner.pipeline import PLAN_RUNS, Planned, load_planning_history, plan_ids
 from partitioner.strategies import DEFAULT
@@ -67,16 +69,25 @@ def _history_from(repository: object, test_ids: Sequence[str], sources: Sequence
     if get_test_times is None:
         return History()
     known = get_test_times(list(test_ids)).get("known", {})
-    try:
-        sum(known.values())  # numbers only: one C-level pass
-    except TypeError:
-        try:
-            known = {k: float(v) for k, v in known.items()}
-        except (TypeError, ValueError) as exc:
-            raise HistoryError(f"the repository's get_test_times returned a time that is not a number ({exc}); "
-                               "check the repository's times.dbm or run the suite again") from None
+    if not all(map(is_duration, known.values())):
+        # NaN, infinities, negatives, absurdly large: no measurement; those tests are priced as unknown ones
+        known = {k: seconds for k, v in known.items() if is_duration(seconds := _seconds(v))}
     # keyed by the ids exactly as given (stestr's and testr's contract): no canonical form needed
     return History(exact_times=MappingProxyType(known), sources=("repository",))
+
+
+def _seconds(value: object) -> float:
+    """A time ``get_test_times`` returned, as a float (NaN when too large for one: dropped by the caller).
+
+    :raises HistoryError: it is not a number at all
+    """
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.nan
+    except (TypeError, ValueError) as exc:
+        raise HistoryError(f"the repository's get_test_times returned a time that is not a number ({exc}); "
+                           "check the repository's times.dbm or run the suite again") from None
 
 
 def _shuffle(tests: Sequence[str], grouper: Grouper, rng: random.Random) -> list[str]:

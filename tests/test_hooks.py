@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -94,6 +95,19 @@ class TestPartitionTests(testtools.TestCase):
         self.assertEqual([["a.A.t1"], ["a.B.t1"]], sorted(parts))
         err = self.assertRaises(HistoryError, hooks.partition_tests, ["a.A.t1"], 2, TimesOnly({"a.A.t1": "x"}))
         self.assertIn("not a number", str(err))
+
+    def test_times_that_are_no_duration_are_dropped_as_unknown(self) -> None:
+        ids = ["a.A.t1", "a.B.t1", "a.C.t1", "a.D.t1"]
+        good = {"a.A.t1": 10.0, "a.B.t1": 4.0, "a.C.t1": 3.0, "a.D.t1": 3.0}
+        expected = sorted(hooks.partition_tests(ids, 2, TimesOnly(good), by_class))
+        self.assertEqual([["a.A.t1"], ["a.B.t1", "a.C.t1", "a.D.t1"]], expected)
+        for bad in (math.nan, math.inf, -math.inf, -1.0, 1e308, "nan", "-5"):
+            # a damaged time for a.D.t1 is no measurement: dropped, the test is priced as an unknown one
+            times = {**good, "a.D.t1": bad}
+            parts = sorted(hooks.partition_tests(ids, 2, TimesOnly(times), by_class))
+            self.assertEqual(sorted(ids), sorted(t for p in parts for t in p), bad)
+            history = hooks._history_from(TimesOnly(times), ids)
+            self.assertEqual({k: v for k, v in good.items() if k != "a.D.t1"}, dict(history.exact_times), bad)
 
     def test_no_callback_means_every_test_alone(self) -> None:
         parts = hooks.partition_tests(["a.A.t1", "a.A.t2"], 2)

@@ -16,7 +16,6 @@ import io
 import json
 import math
 import tempfile
-import unittest
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,8 +173,6 @@ class TestTimings(CLI):
                                        str(where / "run.subunit"))
             self.assertEqual(0, code, err)
 
-    @unittest.expectedFailure  # wiring (partitioner/hooks.py): NaN from get_test_times raises ValueError from max(),
-    # 1e308 OverflowError from math.fsum: keep only durations (jsonfile.is_duration) in _history_from, as readers do
     @HYPOTHESIS
     @given(st.lists(st.one_of(numbers, st.text(max_size=4), st.none()), min_size=1, max_size=6))
     @example([math.nan])
@@ -198,8 +195,6 @@ class TestTimings(CLI):
 
 
 class TestDigestCache(testtools.TestCase):
-    @unittest.expectedFailure  # wiring (partitioner/history/digest.py): _decode takes NaN, infinities and negative
-    # seconds (float() of JSON's NaN literal) as a valid digest; reject what jsonfile.is_duration rejects (a miss)
     def test_an_entry_with_values_that_are_no_duration_is_a_miss(self) -> None:
         from partitioner.history.digest import _decode
 

@@ -27,11 +27,11 @@ from typing import IO, Any
 
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import WorkerCommand
-from partitioner.dispatch.lane import GRACE_S, Lane
 from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.spawn import spawn_worker
 from partitioner.dispatch.state import Outcome
+from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
 from partitioner.run.stream import MergedOutput, WorkerStream, expanded
 from partitioner.statuses import FINAL

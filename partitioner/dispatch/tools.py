@@ -22,13 +22,8 @@
 Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's
 ``instance_execute``, a randomized order, and worker commands a pull worker cannot stand in for (said once).
 
-Shards (``exec --shard K/M``): where the tool sets up its run (stestr's ``TestProcessorFixture.setUp``, testr's
-``TestListingFixture.setUp``), the tool's own selection is listed first (its test path, filters, load list,
-exclusions: a copy of the fixture set up and thrown away), the suite is split
-(:func:`partitioner.pipeline.select_shard`), and the fixture is set up with this shard's tests as its test
-list, as ``--load-list`` would: the tool itself then runs only them, whether it partitions them or not (at
-concurrency 1 stestr never calls ``partition_tests``). An empty shard stops the tool before it runs anything
-(:class:`NothingToRun`).
+Shards (``exec --shard K/M``): the tool runs only this job's shard of its own selection
+(:mod:`partitioner.dispatch.toolshard`).
 
 One line on stderr says what each run was planned from (:func:`partitioner.render.runline.summary_line`).
 """
@@ -36,118 +31,34 @@ One line on stderr says what each run was planned from (:func:`partitioner.rende
 from __future__ import annotations
 
 import contextlib
-import copy
-import datetime
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from partitioner import hooks
+from partitioner.dispatch import toolshard
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
+from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
-from partitioner.dispatch.queue import Queue, queue_from_costs
-from partitioner.dispatch.record import Queued, dynamic_record, placement_key, static_record
+from partitioner.dispatch.queue import queue_from_costs
+from partitioner.dispatch.record import dynamic_record, placement_key
 from partitioner.dispatch.server import Dispatcher
-from partitioner.errors import PartitionerError, UsageError
-from partitioner.history.planrecord import PlanRecord, write_record
+from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
+from partitioner.dispatch.toolshard import NothingToRun
+from partitioner.history.planrecord import write_record
 from partitioner.pipeline import Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
 
+__all__ = ["PROG", "NothingToRun", "Session"]
+
 PROG = "partitioner"
-#: what StreamResult.status takes, in order (a call may pass them by position)
-_FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",
-           "route_code", "timestamp")
-_TEXT = "text/plain;charset=utf8"
-
-
-#: run options that do not go through the tool's test list (so a shard could not restrict them)
-UNSHARDABLE = ("--no-discover", "--pdb", "--isolated", "--analyze-isolation")
-
-
-class NothingToRun(BaseException):  # not an error: it unwinds the tool, which catches Exception
-    """This job's shard is empty: the tool must run nothing (an empty test list would make it run everything)."""
-
-
-def _worker_tag(tags: object) -> str | None:
-    """The ``worker-N`` tag of an event (the highest-numbered, as the history reader takes it)."""
-    found = [t for t in tags or () if isinstance(t, str) and t.startswith("worker-")]  # type: ignore[attr-defined]
-    return max(found, key=lambda t: (len(t), t)) if found else None
-
-
-@dataclass
-class _Run:
-    """One run of the tool: its partitions, workers, dispatcher, and what its stored stream holds so far."""
-
-    partitions: list[tuple[str, ...]]
-    planned: Planned | None
-    dispatcher: Dispatcher | None = None
-    queue: Queue | None = None
-    started_at: float = field(default_factory=time.monotonic)
-    index: dict[str, int] = field(default_factory=dict)
-    procs: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
-    finals: dict[str, str] = field(default_factory=dict)
-    running: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    routes: dict[str, str | None] = field(default_factory=dict)
-    cond: threading.Condition = field(default_factory=threading.Condition)
-    tee: _Tee | None = None
-    done: bool = False
-
-    def __post_init__(self) -> None:
-        self.index = {min(p): i for i, p in enumerate(self.partitions) if p}
-
-    def lane_of(self, test_ids: Sequence[str] | None) -> int | None:
-        return self.index.get(min(test_ids)) if test_ids else None
-
-
-class _Tee:
-    """The tool's inserter, watched: every event goes on unchanged, and the session sees it too."""
-
-    def __init__(self, inserter: Any, session: Session, run: _Run) -> None:
-        self._inserter = inserter
-        self._session = session
-        self._run = run
-        self._lock = threading.RLock()
-        run.tee = self
-
-    def startTestRun(self) -> Any:
-        return self._inserter.startTestRun()
-
-    def status(self, *args: Any, **kwargs: Any) -> None:
-        event = dict(zip(_FIELDS, args, strict=False))
-        event.update(kwargs)
-        with self._lock:
-            self._inserter.status(**event)
-        self._session.observe(self._run, event)
-
-    def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:
-        """Write ``test_id`` as failed with a ``reason``, on its worker's route, as if its worker had."""
-        now = datetime.datetime.now(datetime.timezone.utc)
-        events: list[dict[str, Any]] = []
-        if not started:
-            events.append({"test_id": test_id, "test_status": INPROGRESS, "test_tags": {worker},
-                           "route_code": route, "timestamp": now})
-        events.append({"test_id": test_id, "test_status": "fail", "test_tags": {worker}, "route_code": route,
-                       "file_name": "reason", "file_bytes": reason.encode(), "mime_type": _TEXT, "eof": True,
-                       "timestamp": now})
-        for event in events:
-            self.status(**event)
-
-    def stopTestRun(self) -> Any:
-        with contextlib.suppress(Exception):  # the account must never keep the tool from storing the run
-            self._session.account(self._run)
-        return self._inserter.stopTestRun()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inserter, name)
 
 
 class Session:
@@ -177,7 +88,7 @@ class Session:
         self.env = env if env is not None else os.environ
         #: this job's shard, once the tool's test list was restricted to it
         self.shard_run: ShardRun | None = None
-        self.runs: list[_Run] = []
+        self.runs: list[ToolRun] = []
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
         #: the first signal while the tool ran, or None
@@ -237,7 +148,7 @@ class Session:
         mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
                                                warn_serial=mode == "static", history=self.history, warn=self.warn)
-        run = _Run([tuple(p) for p in parts if p], planned)
+        run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
             # stestr hands its ids over in set order: suite order is id order, as discovery sorts
@@ -266,16 +177,11 @@ class Session:
     # -- shards ----------------------------------------------------------------------------------
 
     def check_shardable(self, argv: Sequence[str]) -> None:
-        """Refuse a shard for runs that do not go through the tool's test list.
+        """Refuse a shard for runs that do not go through the tool's test list (:func:`toolshard.check_shardable`).
 
         :raises UsageError: for ``--no-discover``, ``--pdb``, ``--isolated``, ``--analyze-isolation``
         """
-        if self.shard is None:
-            return
-        found = [a for a in argv if a.split("=", 1)[0] in UNSHARDABLE]
-        if found:
-            raise UsageError(f"--shard cannot split a run with {found[0]}: it runs tests that do not go through the "
-                             "tool's test list; drop one of them")
+        toolshard.check_shardable(self.shard, argv)
 
     def restrict(self, fixture: Any, setup: Callable[[Any], Any]) -> Any:
         """Set up the tool's top-level fixture with this job's shard of its own selection as its test list.
@@ -283,21 +189,8 @@ class Session:
         :raises NothingToRun: when the shard is empty
         """
         if self.shard_run is None:
-            probe = copy.copy(fixture)  # set up and thrown away: the tool's own listing and selection
-            if probe.test_ids is None and not probe.test_filters:
-                probe.test_filters = [""]  # matches every id: makes either tool list its suite
-            setup(probe)
-            try:
-                listed = list(dict.fromkeys(probe.test_ids or ()))
-                concurrency = int(getattr(probe, "concurrency", 1) or 1)
-            finally:
-                probe.cleanUp()
-            from pathlib import Path
-
-            from partitioner.pipeline import select_shard
-
-            self.shard_run = select_shard(sorted(listed), self.shard or "auto", Path.cwd(), self.env,
-                                          plan_file=self.plan_file, concurrency=concurrency, history=self.history)
+            self.shard_run, concurrency = toolshard.select(fixture, setup, self.shard or "auto", self.env,
+                                                           self.plan_file, self.history)
             if self.shard_run.stale:
                 self.warn(f"{len(self.shard_run.stale)} tests of shard {self.shard_run.spec} in {self.plan_file} "
                           "are no longer listed: left out")
@@ -306,13 +199,9 @@ class Session:
                 raise NothingToRun
             if concurrency <= 1:  # the tool will not partition: no plan of ours, so the shard is the summary
                 self.say(f"{self.shard_run.describe()}; 1 worker: the tool runs them as it would")
-        mine = set(self.shard_run.tests)
-        selected = [t for t in fixture.test_ids if t in mine] if fixture.test_ids is not None else \
-            list(self.shard_run.tests)
-        fixture.test_ids = selected
-        return setup(fixture)
+        return toolshard.restrict(fixture, setup, self.shard_run)
 
-    def _start_progress(self, run: _Run, planned: Planned | None) -> None:
+    def _start_progress(self, run: ToolRun, planned: Planned | None) -> None:
         from partitioner.timeline.progress import ProgressLine
 
         if self._progress is not None or self.quiet or not ProgressLine(self.stderr).enabled:
@@ -340,7 +229,8 @@ class Session:
 
     # -- workers ---------------------------------------------------------------------------------
 
-    def worker_command(self, run: _Run | None, test_ids: Sequence[str] | None, command: str) -> tuple[str, int | None]:
+    def worker_command(self, run: ToolRun | None, test_ids: Sequence[str] | None,
+                       command: str) -> tuple[str, int | None]:
         """The shell command that starts the worker of the partition holding ``test_ids``, and its index."""
         if run is None:
             return command, None
@@ -353,14 +243,20 @@ class Session:
             return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
         return command, index
 
-    def started(self, run: _Run | None, index: int | None, proc: Any) -> None:
+    def started(self, run: ToolRun | None, index: int | None, proc: Any) -> None:
+        """The tool started the worker of partition ``index``: watched, and under static dispatch its stream
+        relayed (:mod:`partitioner.dispatch.staticrelay`) before the tool reads it, as a lane relays its worker's."""
         if not isinstance(proc, subprocess.Popen):
             return
         self.children.append(proc)
         if run is not None and index is not None:
             run.procs[index] = proc
+            if run.dispatcher is None:
+                from partitioner.dispatch.staticrelay import relay_stdout
 
-    def current(self) -> _Run | None:
+                relay_stdout(proc, f"worker-{index}")
+
+    def current(self) -> ToolRun | None:
         """The run under way (partitioned, not yet stored), if any."""
         return self.runs[-1] if self.runs and not self.runs[-1].done else None
 
@@ -371,13 +267,13 @@ class Session:
         run = self.current()
         if run is None or run.tee is not None:
             return inserter
-        return _Tee(inserter, self, run)
+        return Tee(inserter, self, run)
 
-    def observe(self, run: _Run, event: Mapping[str, Any]) -> None:
+    def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
         test_id, status = event.get("test_id"), event.get("test_status")
         if test_id is None or status is None:
             return
-        worker = _worker_tag(event.get("test_tags"))
+        worker = worker_tag(event.get("test_tags"))
         with run.cond:
             run.routes[test_id] = event.get("route_code")
             if status in FINAL:
@@ -389,7 +285,7 @@ class Session:
         if self._progress is not None:
             self._progress.status(**event)
 
-    def account(self, run: _Run) -> None:
+    def account(self, run: ToolRun) -> None:
         """Before the tool stores the run: every test it was given that never reported fails, with the reason;
         then the plan record is written beside the run."""
         dispatcher = run.dispatcher
@@ -439,7 +335,7 @@ class Session:
         self._close(run)
         run.done = True
 
-    def _record(self, run: _Run) -> None:
+    def _record(self, run: ToolRun) -> None:
         with run.cond:
             placement = dict(run.finals)
         if run.dispatcher is not None and run.queue is not None:
@@ -447,12 +343,12 @@ class Session:
             record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
                                     startup)
         elif run.planned is not None:
-            record = _static_record(run)
+            record = plan_record(run)
         else:
             return
         write_record(record, placement_key(placement))
 
-    def _close(self, run: _Run) -> None:
+    def _close(self, run: ToolRun) -> None:
         if run.dispatcher is not None:
             run.dispatcher.close()
             os.environ.pop(KEY_ENV, None)
@@ -506,7 +402,7 @@ class Session:
             if tool not in tools:
                 continue
             try:
-                patches = _stestr_patches(self) if tool == "stestr" else _testr_patches(self)
+                patches = stestr_patches(self) if tool == "stestr" else testr_patches(self)
             except ImportError:
                 continue
             for owner, name, replacement in patches:
@@ -526,133 +422,3 @@ class Session:
             self._progress = None
 
 
-def _static_record(run: _Run) -> PlanRecord:
-    planned = run.planned
-    assert planned is not None
-    model = planned.model
-    costs = dict(zip(planned.groups.keys, model.group_costs(planned.groups).cost, strict=True))
-    tests = {g.key: tuple(g.tests) for g in planned.all_groups}
-    order = {min(p.tests): p for p in planned.plan.workers if p.tests}
-    lanes: list[list[Queued]] = []
-    for part in run.partitions:
-        plan_part = order.get(min(part))
-        if plan_part is None:
-            lanes.append([])
-            continue
-        lanes.append([(k, costs.get(k, 0.0), tests[k]) for k in plan_part.groups])
-    return static_record(lanes, (), model.startup_s)
-
-
-# -- the patches ---------------------------------------------------------------------------------------
-
-
-def _stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
-    from stestr import scheduler
-    from stestr.repository import abstract
-    from stestr.test_processor import TestProcessorFixture
-
-    run_tests = TestProcessorFixture.run_tests
-    start = TestProcessorFixture._start_process
-    set_up = TestProcessorFixture.setUp
-    get_inserter = abstract.AbstractRepository.get_inserter
-    current: list[Any] = []
-
-    def partition_tests(test_ids: Sequence[str], concurrency: int, repository: object = None,
-                        group_callback: Callable[[str], object] | None = None,
-                        randomize: bool = False) -> list[list[str]]:
-        fixture = current[-1] if current else None
-        why = "a randomized order (--random)" if randomize or getattr(fixture, "randomize", False) else None
-        try:
-            return session.partition(test_ids, concurrency, repository, group_callback,
-                                     getattr(fixture, "cmd", None), why)
-        except PartitionerError as exc:
-            sys.stderr.write(f"partitioner: error: {exc}\n")
-            raise SystemExit(1) from None
-
-    def fixture_run_tests(self: Any) -> Any:
-        current.append(self)
-        try:
-            return run_tests(self)
-        finally:
-            current.pop()
-
-    def start_process(self: Any, cmd: str) -> Any:
-        index = None
-        worker = cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1  # not the listing
-        if worker:
-            cmd, index = session.worker_command(session.current(), self.test_ids, cmd)
-        proc = start(self, cmd)
-        if worker:
-            session.started(session.current(), index, proc)
-        return proc
-
-    def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return session.inserter(get_inserter(self, *args, **kwargs))
-
-    def fixture_set_up(self: Any) -> Any:
-        if session.shard is None or current:  # a partition's own fixture, or no shard
-            return set_up(self)
-        return _restricting(session, self, set_up)
-
-    return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
-            (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
-            (abstract.AbstractRepository, "get_inserter", inserter)]
-
-
-def _restricting(session: Session, fixture: Any, set_up: Callable[[Any], Any]) -> Any:
-    """:meth:`Session.restrict` inside the tool: a bad shard or plan file is one error line and exit 1."""
-    try:
-        return session.restrict(fixture, set_up)
-    except PartitionerError as exc:
-        sys.stderr.write(f"partitioner: error: {exc}\n")
-        raise SystemExit(exc.exit_code) from None
-
-
-def _testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
-    from testrepository import repository
-    from testrepository.testcommand import TestListingFixture
-
-    run_tests = TestListingFixture.run_tests
-    set_up = TestListingFixture.setUp
-    get_inserter = repository.AbstractRepository.get_inserter
-    current: list[Any] = []
-
-    def per_instance(fixture: Any) -> bool:
-        parser = getattr(fixture, "_parser", None)
-        return fixture._instance_source is not None and parser is not None and \
-            parser.has_option("DEFAULT", "instance_execute")
-
-    def partition_tests(self: Any, test_ids: Sequence[str], concurrency: int) -> list[list[str]]:
-        why = "instance_execute (testr's per-instance commands)" if per_instance(self) else None
-        try:
-            return session.partition(test_ids, concurrency, self.repository, self._group_callback,
-                                     getattr(self, "cmd", None), why)
-        except PartitionerError as exc:
-            sys.stderr.write(f"partitioner: error: {exc}\n")
-            raise SystemExit(1) from None
-
-    def fixture_run_tests(self: Any) -> Any:
-        index = None
-        run = session.current()
-        if self.concurrency == 1 and self.test_ids and not per_instance(self):
-            self.cmd, index = session.worker_command(run, self.test_ids, self.cmd)
-        current.append(self)
-        try:
-            procs = run_tests(self)
-        finally:
-            current.pop()
-        if self.concurrency == 1 and procs:  # a partition's worker, or the one test command (our runner?)
-            session.started(run, index, procs[0])
-        return procs
-
-    def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return session.inserter(get_inserter(self, *args, **kwargs))
-
-    def fixture_set_up(self: Any) -> Any:
-        if session.shard is None or current:  # a partition's own fixture, or no shard
-            return set_up(self)
-        return _restricting(session, self, set_up)
-
-    return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
-                                                                        fixture_run_tests),
-            (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter)]

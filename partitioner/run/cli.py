@@ -7,23 +7,26 @@ Put it in ``.testr.conf`` in front of the real test command::
 
 With ``--list`` it passes the listing straight through; otherwise it takes the ids from ``--load-list``
 (or lists them), asks the planner for N shares, runs N workers of the inner command and writes one
-merged subunit v2 stream (:mod:`partitioner.run.phases`). Only :func:`main` maps errors to exit codes.
+merged subunit v2 stream (:mod:`partitioner.run.phases`). Only :func:`main` maps errors to exit codes. The plan
+as the runner takes it (:class:`Shares`, :func:`default_planner`, :func:`complete`) is :mod:`partitioner.run.shares`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING
 
 from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
-from partitioner.errors import PartitionerError, RunnerError, UsageError
+from partitioner.errors import PartitionerError, UsageError, one_line
 from partitioner.listing import read_id_file
+from partitioner.run.foreground import Foreground
 from partitioner.run.inner import InnerCommand, list_tests, passthrough_list
+from partitioner.run.shares import Planner, Queued, Shares, complete, default_planner
 from partitioner.run.signals import Interrupt, Interrupted, exit_status_for_signal
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 
@@ -36,99 +39,13 @@ if TYPE_CHECKING:
     from partitioner.run.stream import MergedOutput
     from partitioner.timeline.progress import ProgressLine
 
+__all__ = ["NOT_TESTS", "PROG", "Planner", "Queued", "Shares", "build_parser", "choose_dispatch", "complete",
+           "concurrency", "default_planner", "main", "parse_args"]
+
 PROG = "partitioner.run"
 #: ids that stand for something other than a test (testr's past exit status, python-subunit's parse error):
 #: never run, but reported as skipped, with the reason, so that testr drops them from its failing list
 NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
-#: a group as the planner prices it: (key, predicted seconds, test ids)
-Queued = tuple[str, float, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class Shares:
-    """A plan as the runner needs it: plain data (each worker's share of the ids, and its groups).
-
-    :ivar workers: one tuple of ids per parallel worker (some may be empty)
-    :ivar serial: ids to run in one worker after every parallel worker finished
-    :ivar warnings: lines to print as ``partitioner.run: warning: ...``
-    :ivar groups: per worker, its groups in run order (what dynamic dispatch queues, and the plan record);
-        empty when the planner gives none (consecutive tests of a class then make a group)
-    :ivar serial_groups: the serial phase's groups
-    :ivar startup_s: predicted start-up of a worker
-    :ivar progress_costs: computes ``(test id -> predicted seconds, test id -> worker-N)`` for the
-        progress line's ETA (called only when the line is drawn)
-    """
-
-    workers: tuple[tuple[str, ...], ...]
-    serial: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    groups: tuple[tuple[Queued, ...], ...] = ()
-    serial_groups: tuple[Queued, ...] = ()
-    startup_s: float = 0.0
-    progress_costs: Callable[[], tuple[Mapping[str, float], Mapping[str, str]]] | None = None
-
-
-class Planner(Protocol):
-    """**Protocol:** split ``test_ids`` into ``concurrency`` shares (raises PartitionerError on bad input)."""
-
-    def __call__(self, test_ids: Sequence[str], concurrency: int, *, cwd: Path, history: Sequence[str],
-                 group_by: str | None, strategy: str | None) -> Shares: ...
-
-
-def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, history: Sequence[str],
-                    group_by: str | None, strategy: str | None) -> Shares:
-    """Plan with :func:`partitioner.pipeline.plan_for_directory` (config files, history, strategy)."""
-    try:
-        from partitioner.pipeline import plan_for_directory
-    except ImportError as exc:
-        raise RunnerError(f"cannot load the planner (partitioner.pipeline): {exc}; reinstall partitioner") \
-            from exc
-
-    planned = plan_for_directory(test_ids, concurrency, cwd, history=history, group_by=group_by,
-                                 strategy=strategy)
-    plan, model = planned.plan, planned.model
-    tests = {g.key: g.tests for g in planned.all_groups}
-    costs = dict(zip(planned.groups.keys, model.group_costs(planned.groups).cost, strict=True))
-    serial_costs = model.group_costs(planned.serial_groups).cost if len(planned.serial_groups) else []
-
-    def progress_costs() -> tuple[Mapping[str, float], Mapping[str, str]]:
-        from partitioner.timeline.predicted import lane_costs, plan_assignment, predicted_lanes
-
-        if not plan.has_history:  # test-count units, not seconds: the ETA comes from the run itself
-            return {}, {}
-        return lane_costs(predicted_lanes(plan_assignment(plan), model))
-
-    return Shares(
-        tuple(tuple(w.tests) for w in plan.workers), tuple(plan.serial), tuple(plan.warnings),
-        groups=tuple(tuple((k, costs[k], tuple(tests[k])) for k in w.groups) for w in plan.workers),
-        serial_groups=tuple((g.key, cost, tuple(g.tests)) for g, cost in zip(planned.serial_groups, serial_costs,
-                                                                                strict=True)),
-        startup_s=model.startup_s, progress_costs=progress_costs)
-
-
-def complete(partition: Shares, test_ids: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]]:
-    """Check the plan covers ``test_ids`` exactly once; returns (shares, serial, notes) repaired if not.
-
-    An id the planner dropped is dealt to the shares in turn; an id planned twice runs once.
-    """
-    seen: set[str] = set()
-    notes: list[str] = []
-    shares: list[list[str]] = []
-    for tests in (*partition.workers, partition.serial):
-        kept = [t for t in tests if t not in seen]
-        if len(kept) != len(tests):
-            notes.append(f"the plan listed {len(tests) - len(kept)} test ids twice; each runs once")
-        seen.update(kept)
-        shares.append(kept)
-    serial = shares.pop()
-    if not shares:
-        shares.append([])
-    missing = [t for t in dict.fromkeys(test_ids) if t not in seen]
-    if missing:
-        notes.append(f"the plan left out {len(missing)} test ids; they were dealt to the workers in turn")
-        for n, test_id in enumerate(missing):
-            shares[n % len(shares)].append(test_id)
-    return shares, serial, notes
 
 
 def _settings(cwd: Path) -> Settings:
@@ -253,16 +170,18 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
     try:
         args, inner = parse_args(sys.argv[1:] if argv is None else argv)
         command = InnerCommand.from_options(inner, args.list_option, args.id_option)
-        with Interrupt() as interrupt:
+        # run as a program (not called in-process) under a terminal: the terminal's Ctrl-C for the runner alone
+        terminal = Foreground() if stdout is None and not args.list else contextlib.nullcontext()
+        with terminal, Interrupt() as interrupt:
             try:
                 if args.list:
                     return passthrough_list(command, out, interrupt)
                 return _run(args, inner, command, planner or default_planner, out, err, here, interrupt)
             except Interrupted as stop:
-                err.write(f"{PROG}: interrupted by {stop}: no tests were run\n")
+                _say(err, f"interrupted by {stop}: no tests were run")
                 return exit_status_for_signal(stop.signum)
     except PartitionerError as exc:
-        err.write(f"{PROG}: error: {exc}\n")
+        _say(err, f"error: {exc}")
         return exc.exit_code
     finally:
         err.flush()
@@ -277,7 +196,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
 
     def note(line: str) -> None:
         if not args.quiet:
-            err.write(f"{PROG}: note: {line}\n")
+            _say(err, f"note: {line}")
 
     if args.load_list is not None:
         test_ids = read_id_file(args.load_list, load_list=True)
@@ -311,14 +230,14 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     workers, distinct = asked.value, len(set(test_ids))
     if workers > distinct:  # more would only cost memory and start-up
         if asked.where != DEFAULT:
-            err.write(f"{PROG}: warning: {workers} workers asked for ({asked.where}), but there are only "
-                      f"{distinct} tests: running {distinct}\n")
+            _say(err, f"warning: {workers} workers asked for ({asked.where}), but there are only {distinct} tests: "
+                      f"running {distinct}")
         workers = distinct
     partition = planner(test_ids, workers, cwd=here, history=tuple(args.history), group_by=args.group_by,
                         strategy=args.strategy)
     shares, serial, notes = complete(partition, test_ids)
     for warning in (*partition.warnings, *notes):
-        err.write(f"{PROG}: warning: {warning}\n")
+        _say(err, f"warning: {warning}")
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress
     try:
@@ -347,8 +266,8 @@ def _shard(args: argparse.Namespace, test_ids: list[str], here: Path, concurrenc
                          concurrency=concurrency, history=tuple(args.history), group_by=args.group_by,
                          strategy=args.strategy)
     if shard.stale:
-        err.write(f"{PROG}: warning: {len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no "
-                  "longer listed: left out\n")
+        _say(err, f"warning: {len(shard.stale)} tests of shard {shard.spec} in {args.plan_file} are no longer "
+                  "listed: left out")
     note(shard.describe() + ("" if shard.tests else ": nothing to run"))
     mine = set(shard.tests)
     return [t for t in test_ids if t in mine]
@@ -438,6 +357,11 @@ def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: S
     if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
         lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
     write_record(static_record(lanes, serial_groups, partition.startup_s), placement_key(placement))
+
+
+def _say(err: IO[str], line: str) -> None:
+    """One ``partitioner.run: ...`` line on ``err``: a path or value holding a newline is shown escaped."""
+    err.write(f"{PROG}: {one_line(line)}\n")
 
 
 def _settle_stdout() -> None:

@@ -12,6 +12,7 @@ from typing import IO
 
 from partitioner.errors import RunnerError, UsageError
 from partitioner.listing import parse_listing
+from partitioner.run.parentdeath import dying_with_us
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit
 
 
@@ -63,10 +64,13 @@ class InnerCommand:
 
 
 def spawn(argv: Sequence[str], cwd: Path | None, *, group: bool) -> subprocess.Popen[bytes]:
-    """Start ``argv`` with its stdout piped (in a new session of its own when ``group``)."""
+    """Start ``argv`` with its stdout piped (in a new session of its own when ``group``), SIGKILLed by the kernel
+    if the runner dies first (:mod:`partitioner.run.parentdeath`: a worker leading its own group is out of reach
+    of a signal to the runner's)."""
+    # the preexec_fn runs no Python that takes a lock a reader thread might hold (parentdeath says why)
     try:
         return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=cwd,
-                                start_new_session=group)
+                                start_new_session=group, preexec_fn=dying_with_us())  # noqa: PLW1509
     except OSError as exc:
         raise RunnerError(f"cannot start the inner command `{shlex.join(argv)}`: {exc.strerror or exc}; "
                           "check the command after `--` (is it installed and on PATH?)") from exc

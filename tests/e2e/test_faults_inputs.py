@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import unittest
 from pathlib import Path
 
 import fixtures
@@ -124,8 +123,6 @@ class TestUsage(InputCase):
         self.fails(2, "partitioner: error: the following arguments are required: COMMAND")
         self.fails(2, "no such directory: /nonexistent", "concurrency", "-C", "/nonexistent")
 
-    @unittest.expectedFailure  # wiring (partitioner/run/cli.py): the runner's error boundary writes the message as it
-    # is; pass it through partitioner.errors.one_line, as partitioner.cli.main does
     def test_the_runners_errors_stay_one_line(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--load-list", "no\nsuch", "--", "true"],
                               cwd=self.dir, env=tool_env(), capture_output=True, text=True, check=False, timeout=60,

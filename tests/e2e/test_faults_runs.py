@@ -329,20 +329,6 @@ def _tracebacks(stderr: str) -> str:
     return "\n".join(block for block in stderr.split("Traceback (most recent call last):")[1:])
 
 
-#: the defects this suite found whose fixes belong to files of another helper this round (issue 10): each case
-#: below fails until the lead applies the fix named with it (see the report, and docs/reliability.md)
-LANE_GONE = ("wiring, partitioner/dispatch/lane.py: a lane whose worker runs a hung test never notices that the "
-             "dispatcher (the tool) was killed; poll the connection in _run_group and interrupt the worker in "
-             "_end_child when gone")
-RUNNER_PDEATHSIG = ("wiring, partitioner/run/inner.py: static workers lead their own process group and outlive a "
-                    "SIGKILLed runner; spawn them with PR_SET_PDEATHSIG=SIGKILL")
-TOOL_PDEATHSIG = ("wiring, partitioner/dispatch/tools.py: under static dispatch the tool's own workers outlive a "
-                  "SIGKILLed `partitioner exec`; give the worker processes exec starts PR_SET_PDEATHSIG=SIGKILL")
-TOOL_GARBAGE = ("wiring, partitioner/dispatch/tools.py: under static dispatch the tool parses its workers' streams "
-                "itself, and 0xB3 garbage makes python-subunit lose the next result (recorded as never reported); "
-                "relay static workers' streams as lanes do")
-
-
 def lead_fix(why: str) -> Callable[[_F], _F]:
     """Mark a case that fails until the lead applies the fix ``why`` names (pytest's xfail is strict: the case
     then fails as an unexpected success, a reminder to drop this marker)."""
@@ -371,7 +357,6 @@ class TestRunnerStatic(Matrix, testtools.TestCase):
         self.check_signal("worker", signal.SIGKILL)
 
     @slow
-    @lead_fix(RUNNER_PDEATHSIG)
     def test_sigkill_to_the_runner_or_lane(self) -> None:
         self.check_signal("middle", signal.SIGKILL)
 
@@ -383,7 +368,6 @@ class TestExecTestrDynamic(Matrix, testtools.TestCase):
         self.check_signal("tool", signal.SIGTERM)
 
     @slow
-    @lead_fix(LANE_GONE)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
@@ -392,12 +376,10 @@ class TestExecTestrStatic(Matrix, testtools.TestCase):
     CHAIN, DISPATCH, TOOL, REPO = "exec-testr", "static", "testr", ".testrepository"
 
     @slow
-    @lead_fix(TOOL_PDEATHSIG)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
     @slow
-    @lead_fix(TOOL_GARBAGE)
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
 
@@ -412,7 +394,6 @@ class TestExecStestrDynamic(Matrix, testtools.TestCase):
         self.check_planted(GARBAGE, "success", False)
 
     @slow
-    @lead_fix(LANE_GONE)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
@@ -424,29 +405,18 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
         self.check_planted("import os; os._exit(3)")
 
     @slow
-    @lead_fix(TOOL_PDEATHSIG)
     def test_sigkill_to_the_tool(self) -> None:
         self.check_signal("tool", signal.SIGKILL)
 
     @slow
-    @lead_fix(TOOL_GARBAGE)
     def test_garbage_on_stdout(self) -> None:
         self.check_planted(GARBAGE, "success", False)
-
-
-RUNNER_FOREGROUND = (
-    "wiring, partitioner/run/cli.py: Ctrl-C in a terminal reaches testr too, which stores at once what it has "
-    "(issue 10 item 9); when the runner's process group is the terminal's foreground group at start, it should "
-    "move into a group of its own and make that the foreground (setpgid, tcsetpgrp with SIGTTOU ignored), and give "
-    "the terminal back at exit: Ctrl-C then reaches only the runner, which writes every unfinished test as "
-    "interrupted or not run, and testr stores them all (tried: 24 of 24 stored, against 3 without)")
 
 
 class TestCtrlCInATerminal(testtools.TestCase):
     """Issue 9: a real Ctrl-C, typed into the terminal testr runs in (a pseudo-terminal), with the runner in
     ``.testr.conf``: every listed test should be in the stored run, as under ``partitioner exec``."""
 
-    @lead_fix(RUNNER_FOREGROUND)
     def test_every_test_is_stored_after_ctrl_c(self) -> None:
         import pty
         import select
@@ -491,3 +461,112 @@ class TestCtrlCInATerminal(testtools.TestCase):
                               check=False, timeout=60)
         finals = {t: s for t, s in read_events(last.stdout).finals().items() if t != "process-returncode"}
         self.assertEqual(set(), suite_ids(suite) - set(finals), "tests missing from the stored run")
+
+    def test_ctrl_z_stops_the_whole_job_and_fg_gives_the_runner_the_terminal_again(self) -> None:
+        """A real job-control shell (bash -i) in a pseudo-terminal: Ctrl-Z stops testr and the runner and gives
+        the shell its terminal back; ``fg`` continues both, the runner holds the terminal again, and a Ctrl-C
+        then still stores every test."""
+        import pty
+        import shlex
+        import shutil
+
+        if not GEN_SUITE.exists():
+            self.skipTest(f"{GEN_SUITE} is missing")
+        bash = shutil.which("bash")
+        if bash is None:
+            self.skipTest("no bash")
+        suite = self.useFixture(GeneratedSuite(classes=6, serial_s=6.0))
+        use_runner(suite, dispatch="dynamic")
+        suite.run(tool("testr"), "init", check=True)
+        pidfile = suite.path / "hung.pid"
+        inject(suite, VICTIM_CLASS, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
+                                    f"time.sleep({HANG_S})")
+        self.addCleanup(kill_all, suite.path)
+        env = {**suite.env(), "PS1": "ready> ", "TERM": "dumb"}
+        pid, master = pty.fork()
+        if pid == 0:  # the child: an interactive shell with job control, as a user has
+            try:
+                os.chdir(suite.path)
+                os.execve(bash, [bash, "--norc", "--noprofile", "-i"], env)
+            finally:
+                os._exit(127)
+        self.addCleanup(os.close, master)
+        self.addCleanup(lambda: _reap(pid))
+        screen = _Screen(master)
+        screen.expect(b"ready> ")
+        os.write(master, f"{shlex.quote(tool('testr'))} run\n".encode())
+        screen.until(lambda: pidfile.exists() and bool(pidfile.read_text().strip()), "the planted hang never started")
+        time.sleep(0.5)
+        runner = _runner_pid(suite)
+        self.assertEqual(runner, os.tcgetpgrp(master), "the runner does not hold the terminal")
+        os.write(master, b"\x1a")  # Ctrl-Z
+        screen.expect(b"Stopped")
+        screen.expect(b"ready> ")
+        self.assertEqual(os.getpgid(pid), os.tcgetpgrp(master), "the shell did not get its terminal back")
+        screen.until(lambda: _state(runner) == "T", "the runner was not stopped")
+        testr = os.getpgid(runner)  # it rejoined testr's job
+        self.assertEqual("T", _state(testr))
+        os.write(master, b"fg\n")
+        screen.until(lambda: os.tcgetpgrp(master) == runner, "the runner did not take the terminal again")
+        self.assertNotEqual("T", _state(testr))
+        time.sleep(0.5)
+        os.write(master, b"\x03")  # Ctrl-C: the runner alone, as before the stop
+        screen.expect(b"ready> ")
+        self.assertEqual({}, survivors(suite.path))
+        last = subprocess.run([tool("testr"), "last", "--subunit"], cwd=suite.path, env=suite.env(),
+                              capture_output=True, check=False, timeout=60)
+        finals = {t: s for t, s in read_events(last.stdout).finals().items() if t != "process-returncode"}
+        self.assertEqual(set(), suite_ids(suite) - set(finals), "tests missing from the stored run")
+        os.write(master, b"exit\n")
+
+
+class _Screen:
+    """What a pseudo-terminal's master has shown so far, read as it comes."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.seen = b""
+
+    def _read(self, timeout: float) -> None:
+        import select
+
+        if select.select([self.master], [], [], timeout)[0]:
+            with contextlib.suppress(OSError):
+                self.seen += os.read(self.master, 65536)
+
+    def expect(self, text: bytes) -> None:
+        """Wait until ``text`` shows (after what was expected before: each call consumes up to its match)."""
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while text not in self.seen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never showed: {self.seen[-2000:]!r}")
+            self._read(0.1)
+        self.seen = self.seen[self.seen.index(text) + len(text):]
+
+    def until(self, condition: Callable[[], bool], why: str) -> None:
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{why}: {self.seen[-2000:]!r}")
+            self._read(0.05)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``T``: stopped), or ``""`` when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+    except OSError:
+        return ""
+
+
+def _runner_pid(suite: GeneratedSuite) -> int:
+    (runner,) = [pid for pid, argv in processes_in(suite.path, (b"partitioner.run",)).items()
+                 if " -m partitioner.run " in argv and not argv.startswith(("/bin/sh", "sh "))]
+    return runner
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)

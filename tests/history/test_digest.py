@@ -135,6 +135,26 @@ class TestPlanningHistory(RepositoryCase):
         again = digest.planning_history(self.repo, newest=10, budget_s=0.0)
         self.assertEqual(((), ()), (again.unread, tuple(w for w in again.warnings if "not read" in w)))
 
+    def test_a_cached_digest_with_a_duration_that_is_none_is_parsed_again(self) -> None:
+        fresh = digest.planning_history(self.repo, newest=10, budget_s=None)
+        entries = sorted((self.where / "cache").rglob("*.json"))
+        self.assertEqual(3, len(entries))
+        ids = ["m.A.t1", "m.B.t1", "m.C.t1"]
+        expected = build_cost_model(ids, fresh)
+        for bad in ("NaN", "Infinity", "-1.0", "1e308"):
+            for entry in entries:  # the first passing duration of every run, damaged
+                text = entry.read_text()
+                head, _, tail = text.partition('"passing":[[')
+                keys, _, rest = tail.partition("],[")
+                value, _, after = rest.partition("]")
+                numbers = value.split(",")
+                entry.write_text(f'{head}"passing":[[{keys}],[{",".join([bad, *numbers[1:]])}]{after}')
+            planned = digest.planning_history(self.repo, newest=10, budget_s=None)
+            self.assertEqual(3, len(planned.digested), bad)
+            got = build_cost_model(ids, planned)
+            self.assertEqual([expected.test(t) for t in ids], [got.test(t) for t in ids], bad)
+            self.assertNotIn(bad, "".join(e.read_text() for e in entries))  # stored again, parsed from the run
+
     def test_times_dbm_is_read_only_when_a_test_needs_it(self) -> None:
         planned = digest.planning_history(self.repo, newest=10, budget_s=None)
         build_cost_model(["m.A.t1", "m.B.t1"], planned)

@@ -117,6 +117,20 @@ class TestCommandLine(RunnerTestCase):
             self.assertTrue(err.startswith("partitioner.run: error: "), err)
             self.assertIn(words, err)
 
+    def test_a_path_with_a_newline_keeps_every_message_on_one_line(self) -> None:
+        missing = self.dir / "new\nline" / "ids.list"
+        status, out, err = self.main("--load-list", str(missing))
+        self.assertEqual((1, b""), (status, out))
+        self.assertEqual(1, len(err.splitlines()), err)
+        self.assertTrue(err.startswith("partitioner.run: error: cannot read the --load-list file"), err)
+        self.assertIn("new\\nline", err)  # shown escaped
+        empty = self.dir / "empty\nids.list"
+        empty.write_text("")
+        status, out, err = self.main("--load-list", str(empty))
+        self.assertEqual(0, status, err)
+        self.assertEqual(["partitioner.run: note: the --load-list file " + str(empty).replace("\n", "\\n") +
+                          " has no test ids: nothing to run"], err.splitlines())
+
     def test_help_documents_every_option(self) -> None:
         proc = subprocess.run([sys.executable, "-m", "partitioner.run", "--help"], capture_output=True,
                               text=True, check=False)

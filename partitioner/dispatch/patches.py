@@ -1,0 +1,172 @@
+"""Where ``partitioner exec`` hooks into testr and stestr: the patch points, each a thin wrapper that calls the
+:class:`~partitioner.dispatch.tools.Session` (see :mod:`partitioner.dispatch.tools` for what each does).
+
+stestr: ``scheduler.partition_tests``, ``TestProcessorFixture.run_tests`` (which shows the worker command),
+``_start_process`` (one partition's worker), ``setUp`` (shards) and the repositories' ``get_inserter``. testr:
+``TestListingFixture.partition_tests``, ``run_tests`` (of a one-partition fixture: its worker), ``setUp`` and
+``get_inserter``. A static run's workers are started with our ``preexec_fn`` chained onto the tool's own
+(:func:`_static_workers_die_with_us`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from partitioner.errors import PartitionerError, one_line
+from partitioner.run.parentdeath import dying_with_us
+
+if TYPE_CHECKING:
+    from partitioner.dispatch.tools import Session
+
+
+def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
+    """``(owner, name, replacement)`` for each of stestr's patch points (:raises ImportError: no stestr)."""
+    from stestr import scheduler
+    from stestr.repository import abstract
+    from stestr.test_processor import TestProcessorFixture
+
+    run_tests = TestProcessorFixture.run_tests
+    start = TestProcessorFixture._start_process
+    set_up = TestProcessorFixture.setUp
+    get_inserter = abstract.AbstractRepository.get_inserter
+    current: list[Any] = []
+
+    def partition_tests(test_ids: Sequence[str], concurrency: int, repository: object = None,
+                        group_callback: Callable[[str], object] | None = None,
+                        randomize: bool = False) -> list[list[str]]:
+        fixture = current[-1] if current else None
+        why = "a randomized order (--random)" if randomize or getattr(fixture, "randomize", False) else None
+        try:
+            return session.partition(test_ids, concurrency, repository, group_callback,
+                                     getattr(fixture, "cmd", None), why)
+        except PartitionerError as exc:
+            _fail(exc, 1)
+
+    def fixture_run_tests(self: Any) -> Any:
+        current.append(self)
+        try:
+            return run_tests(self)
+        finally:
+            current.pop()
+
+    def start_process(self: Any, cmd: str) -> Any:
+        index = None
+        worker = cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1  # not the listing
+        if worker:
+            cmd, index = session.worker_command(session.current(), self.test_ids, cmd)
+        with _static_workers_die_with_us(session, self if worker else None):
+            proc = start(self, cmd)
+        if worker:
+            session.started(session.current(), index, proc)
+        return proc
+
+    inserter, fixture_set_up = _common(session, current, get_inserter, set_up)
+
+    return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
+            (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
+            (abstract.AbstractRepository, "get_inserter", inserter)]
+
+
+@contextlib.contextmanager
+def _static_workers_die_with_us(session: Session, owner: Any) -> Iterator[None]:
+    """While the tool starts a worker of a static run: the ``preexec_fn`` it passes (``owner._clear_SIGPIPE``,
+    stestr's fixture's or testr's UI's) also ties the worker to our process (:mod:`partitioner.run.parentdeath`),
+    so that a SIGKILLed ``partitioner exec`` leaves none running. Lanes are left alone: a lane that loses us ends
+    its worker itself, cleanly."""
+    run = session.current()
+    original = getattr(owner, "_clear_SIGPIPE", None)
+    preexec = dying_with_us(original)
+    if owner is None or original is None or preexec is original or (run is not None and run.dispatcher is not None):
+        yield
+        return
+    own = owner.__dict__.get("_clear_SIGPIPE") if hasattr(owner, "__dict__") else None
+    try:
+        owner._clear_SIGPIPE = preexec
+    except AttributeError:  # a slotted object: start the worker as the tool would
+        yield
+        return
+    try:
+        yield
+    finally:
+        if own is None:
+            del owner._clear_SIGPIPE
+        else:
+            owner._clear_SIGPIPE = own
+
+
+def _common(session: Session, current: list[Any], get_inserter: Callable[..., Any],
+            set_up: Callable[[Any], Any]) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
+    """The two patches both tools get alike: the repository's ``get_inserter`` (watched by the session) and the
+    top-level fixture's ``setUp`` (restricted to this job's shard; ``current`` holds the fixtures running)."""
+
+    def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return session.inserter(get_inserter(self, *args, **kwargs))
+
+    def fixture_set_up(self: Any) -> Any:
+        if session.shard is None or current:  # a partition's own fixture, or no shard
+            return set_up(self)
+        return _restricting(session, self, set_up)
+
+    return inserter, fixture_set_up
+
+
+def _fail(exc: PartitionerError, code: int) -> NoReturn:
+    """Inside the tool: one error line (:func:`partitioner.errors.one_line`), and the tool exits ``code``."""
+    sys.stderr.write(f"partitioner: error: {one_line(str(exc))}\n")
+    raise SystemExit(code) from None
+
+
+def _restricting(session: Session, fixture: Any, set_up: Callable[[Any], Any]) -> Any:
+    """:meth:`Session.restrict` inside the tool: a bad shard or plan file is one error line and exit 1."""
+    try:
+        return session.restrict(fixture, set_up)
+    except PartitionerError as exc:
+        _fail(exc, exc.exit_code)
+
+
+def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
+    """``(owner, name, replacement)`` for each of testr's patch points (:raises ImportError: no testrepository)."""
+    from testrepository import repository
+    from testrepository.testcommand import TestListingFixture
+
+    run_tests = TestListingFixture.run_tests
+    set_up = TestListingFixture.setUp
+    get_inserter = repository.AbstractRepository.get_inserter
+    current: list[Any] = []
+
+    def per_instance(fixture: Any) -> bool:
+        parser = getattr(fixture, "_parser", None)
+        return fixture._instance_source is not None and parser is not None and \
+            parser.has_option("DEFAULT", "instance_execute")
+
+    def partition_tests(self: Any, test_ids: Sequence[str], concurrency: int) -> list[list[str]]:
+        why = "instance_execute (testr's per-instance commands)" if per_instance(self) else None
+        try:
+            return session.partition(test_ids, concurrency, self.repository, self._group_callback,
+                                     getattr(self, "cmd", None), why)
+        except PartitionerError as exc:
+            _fail(exc, 1)
+
+    def fixture_run_tests(self: Any) -> Any:
+        index = None
+        run = session.current()
+        if self.concurrency == 1 and self.test_ids and not per_instance(self):
+            self.cmd, index = session.worker_command(run, self.test_ids, self.cmd)
+        current.append(self)
+        try:
+            with _static_workers_die_with_us(session, getattr(self, "ui", None) if self.concurrency == 1 else None):
+                procs = run_tests(self)
+        finally:
+            current.pop()
+        if self.concurrency == 1 and procs:  # a partition's worker, or the one test command (our runner?)
+            session.started(run, index, procs[0])
+        return procs
+
+    inserter, fixture_set_up = _common(session, current, get_inserter, set_up)
+
+    return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
+                                                                        fixture_run_tests),
+            (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter)]

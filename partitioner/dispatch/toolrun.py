@@ -1,0 +1,127 @@
+"""One run of the tool under ``partitioner exec``, as :class:`partitioner.dispatch.tools.Session` keeps it: its
+partitions, workers and dispatcher (:class:`ToolRun`), the tool's inserter watched (:class:`Tee`: every event goes
+on unchanged, the session sees it, and before the tool stores the run the session accounts for every test), and the
+plan record of a static run (:func:`plan_record`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import subprocess
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from partitioner.dispatch.queue import Queue
+from partitioner.dispatch.record import Queued, static_record
+from partitioner.dispatch.server import Dispatcher
+from partitioner.history.planrecord import PlanRecord
+from partitioner.pipeline import Planned
+from partitioner.statuses import INPROGRESS
+
+#: what StreamResult.status takes, in order (a call may pass them by position)
+FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",
+           "route_code", "timestamp")
+_TEXT = "text/plain;charset=utf8"
+
+
+def worker_tag(tags: object) -> str | None:
+    """The ``worker-N`` tag of an event (the highest-numbered, as the history reader takes it)."""
+    found = [t for t in tags or () if isinstance(t, str) and t.startswith("worker-")]  # type: ignore[attr-defined]
+    return max(found, key=lambda t: (len(t), t)) if found else None
+
+
+class Watcher(Protocol):
+    """**Protocol:** what a :class:`Tee` reports to (the session)."""
+
+    def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None: ...
+
+    def account(self, run: ToolRun) -> None: ...
+
+
+@dataclass
+class ToolRun:
+    """One run of the tool: its partitions, workers, dispatcher, and what its stored stream holds so far."""
+
+    partitions: list[tuple[str, ...]]
+    planned: Planned | None
+    dispatcher: Dispatcher | None = None
+    queue: Queue | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    index: dict[str, int] = field(default_factory=dict)
+    procs: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    finals: dict[str, str] = field(default_factory=dict)
+    running: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    routes: dict[str, str | None] = field(default_factory=dict)
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    tee: Tee | None = None
+    done: bool = False
+
+    def __post_init__(self) -> None:
+        self.index = {min(p): i for i, p in enumerate(self.partitions) if p}
+
+    def lane_of(self, test_ids: Sequence[str] | None) -> int | None:
+        return self.index.get(min(test_ids)) if test_ids else None
+
+
+class Tee:
+    """The tool's inserter, watched: every event goes on unchanged, and the session sees it too."""
+
+    def __init__(self, inserter: Any, session: Watcher, run: ToolRun) -> None:
+        self._inserter = inserter
+        self._session = session
+        self._run = run
+        self._lock = threading.RLock()
+        run.tee = self
+
+    def startTestRun(self) -> Any:
+        return self._inserter.startTestRun()
+
+    def status(self, *args: Any, **kwargs: Any) -> None:
+        event = dict(zip(FIELDS, args, strict=False))
+        event.update(kwargs)
+        with self._lock:
+            self._inserter.status(**event)
+        self._session.observe(self._run, event)
+
+    def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:
+        """Write ``test_id`` as failed with a ``reason``, on its worker's route, as if its worker had."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        events: list[dict[str, Any]] = []
+        if not started:
+            events.append({"test_id": test_id, "test_status": INPROGRESS, "test_tags": {worker},
+                           "route_code": route, "timestamp": now})
+        events.append({"test_id": test_id, "test_status": "fail", "test_tags": {worker}, "route_code": route,
+                       "file_name": "reason", "file_bytes": reason.encode(), "mime_type": _TEXT, "eof": True,
+                       "timestamp": now})
+        for event in events:
+            self.status(**event)
+
+    def stopTestRun(self) -> Any:
+        with contextlib.suppress(Exception):  # the account must never keep the tool from storing the run
+            self._session.account(self._run)
+        return self._inserter.stopTestRun()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inserter, name)
+
+
+def plan_record(run: ToolRun) -> PlanRecord:
+    """The plan record of a static run: each partition's planned groups, in plan order."""
+    planned = run.planned
+    assert planned is not None
+    model = planned.model
+    costs = dict(zip(planned.groups.keys, model.group_costs(planned.groups).cost, strict=True))
+    tests = {g.key: tuple(g.tests) for g in planned.all_groups}
+    order = {min(p.tests): p for p in planned.plan.workers if p.tests}
+    lanes: list[list[Queued]] = []
+    for part in run.partitions:
+        plan_part = order.get(min(part))
+        if plan_part is None:
+            lanes.append([])
+            continue
+        lanes.append([(k, costs.get(k, 0.0), tests[k]) for k in plan_part.groups])
+    return static_record(lanes, (), model.startup_s)
