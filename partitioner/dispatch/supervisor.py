@@ -344,7 +344,9 @@ class Lane:
             signum = self.interrupt.signum or (signal.SIGTERM if self._gone_mid_group else None)
             if signum is not None and signalled_at is None:
                 signalled_at = time.monotonic()
-                child.signal(signum)
+                # a worker still loading the suite has run nothing, and a signal in the middle of an import
+                # would print its traceback: end it at once
+                child.signal(signum if self._ready else signal.SIGKILL)
                 with contextlib.suppress(Gone):
                     self._tell_interrupt()
             elif signalled_at is not None and not killed and (

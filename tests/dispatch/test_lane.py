@@ -168,6 +168,19 @@ class S(unittest.TestCase):
 '''
 
 
+SLOW_IMPORT = '''
+import time
+import unittest
+
+open("importing.started", "w").close()
+time.sleep(30.0)
+
+
+class S(unittest.TestCase):
+    def test_1(self):
+        pass
+'''
+
 class TestDispatcherGone(LaneCase):
     def test_a_lane_whose_dispatcher_goes_away_mid_group_ends_its_worker(self) -> None:
         import subprocess
@@ -220,6 +233,35 @@ class TestDispatcherGone(LaneCase):
         out, err = proc.communicate(timeout=30)
         self.assertEqual({slow[0]: ["success"]}, read_events(out).finals())  # its group finished cleanly
         self.assertNotIn("Traceback", err.decode())
+        self.assertEqual([], processes_in(self.root))
+
+    def test_a_lane_interrupted_while_its_worker_loads_the_suite_ends_it_without_a_traceback(self) -> None:
+        # Ctrl-C while the worker loads: nothing left running, no traceback, no wait. (CI on a loaded machine once
+        # caught a worker still importing partitioner's own modules, which printed a traceback; that window is
+        # not reproducible here, the supervisor now SIGKILLs a worker that is not ready yet.)
+        import signal
+        import subprocess
+        import time
+
+        from partitioner.dispatch.command import lane_argv
+        from partitioner.dispatch.server import Dispatcher
+
+        write_package(self.root, {"test_k": KILLER, "test_slow_import": SLOW_IMPORT})
+        ids = ["pkg.test_slow_import.S.test_1"]
+        dispatcher = Dispatcher(order_queue([("pkg.test_slow_import.S", 1.0, ids)]), 1).start()
+        self.addCleanup(dispatcher.close)
+        proc = subprocess.Popen(lane_argv(sys.executable, dispatcher.address, 0, self.inner), cwd=self.root,
+                                env={**os.environ, **dispatcher.lane_env()}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while not (self.root / "importing.started").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        self.assertLess(time.monotonic() - began, GRACE_S)  # not the 30 s import, not the grace period
+        self.assertNotIn("Traceback", err.decode())
+        self.assertNotEqual(0, proc.returncode)
         self.assertEqual([], processes_in(self.root))
 
 
