@@ -5,8 +5,8 @@ Layers, lowest first (a module may import its own layer and the ones below):
 0 foundation   errors, statuses, testids, sortedids, columns
 1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, shards/ (split, spec), and history's
                pure part (model, samples, summary)
-2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, the package), config, listing,
-               shards.planfile
+2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, cachefiles, the package), config,
+               listing, shards.planfile
 3 pipeline     pipeline
 4 outputs      render/, hooks
 5 entry points run/, cli/, clidoc, __main__, the package's public face (partitioner/__init__)
