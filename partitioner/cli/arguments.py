@@ -123,6 +123,20 @@ def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "e
     parser.add_argument("--dispatch-order", choices=("suite", "cost"), help=DISPATCH_ORDER_HELP)
 
 
+def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:
+    """``--test-path DIR`` and ``--top-dir DIR``: stestr's discovery, as a tox env's ``stestr --test-path DIR run``.
+
+    :param when: when the command uses them, e.g. ``"with --confirm in a stestr project: "``
+    """
+    parser.add_argument("--test-path", metavar="DIR",
+                        help=f"{when}discover the tests under DIR, as `stestr --test-path DIR run` does (tox envs "
+                             f"often pass it), instead of the project's own listing (.stestr.conf's test_path, "
+                             f".testr.conf's test_command)")
+    parser.add_argument("--top-dir", metavar="DIR",
+                        help=f"{when}the top directory of that discovery, as stestr's --top-dir (default: "
+                             f".stestr.conf's top_dir, else ./)")
+
+
 def add_plan_arguments(parser: argparse.ArgumentParser, concurrency: bool = True) -> None:
     """What planning reads: --concurrency, --tests, --history, --group-by, --strategy, -C."""
     from partitioner.strategies import STRATEGIES  # the registry: only the commands that plan need it

@@ -1,4 +1,4 @@
-"""Tests for partitioner.cli.arguments' shared declarations: --dispatch and --dispatch-order."""
+"""Tests for partitioner.cli.arguments' shared declarations: --dispatch, --dispatch-order, --test-path, --top-dir."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 
 import testtools
 
-from partitioner.cli.arguments import BadArguments, Parser, add_dispatch
+from partitioner.cli.arguments import BadArguments, Parser, add_discovery, add_dispatch
 from partitioner.cli.main import build_parser
 from partitioner.config import DISPATCH_MODES, DISPATCH_ORDERS
 
@@ -51,3 +51,18 @@ class TestAddDispatch(testtools.TestCase):
             self.assertEqual(_option(plan, flag).choices, _option(execute, flag).choices)
         self.assertEqual(_option(plan, "--dispatch-order").help, _option(execute, "--dispatch-order").help)
         self.assertNotEqual(_option(plan, "--dispatch").help, _option(execute, "--dispatch").help)
+
+
+class TestAddDiscovery(testtools.TestCase):
+    def test_parses_both_and_says_when_they_apply(self) -> None:
+        parser = Parser(prog="p")
+        add_discovery(parser, "with --confirm: ")
+        args = parser.parse_args(["--test-path", "./tempest/tests", "--top-dir", "./"])
+        self.assertEqual(("./tempest/tests", "./"), (args.test_path, args.top_dir))
+        self.assertTrue(str(_option(parser, "--test-path").help).startswith("with --confirm: discover"))
+
+    def test_plan_explain_and_races_declare_the_same_options(self) -> None:
+        full = build_parser()
+        for flag in ("--test-path", "--top-dir"):
+            metavars = {_option(_command(full, name), flag).metavar for name in ("plan", "explain", "races")}
+            self.assertEqual({"DIR"}, metavars, flag)
