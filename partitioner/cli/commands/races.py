@@ -20,8 +20,9 @@ from partitioner.errors import HistoryError, InputError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
-from partitioner.races.confirm import Bounds, Search, candidates, class_seconds
+from partitioner.races.confirm import Bounds, Search
 from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
+from partitioner.races.shortlist import candidates, class_seconds
 from partitioner.render import races as render
 from partitioner.render.summary import Tool
 from partitioner.run import Interrupt
