@@ -6,6 +6,7 @@ beside the repository (override with ``PARTITIONER_SHARED``); tests that need th
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -141,7 +142,15 @@ def tree_snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
 
 
 def tool_callbacks(group_regex: str) -> list[object]:
-    """The group callbacks the installed stestr and testrepository build, compiled from their own source."""
+    """The group callbacks the installed stestr and testrepository build, compiled from their own source.
+
+    Compiled once per regex (reading and parsing the tools' source takes longer than a hypothesis example may).
+    """
+    return list(_tool_callbacks(group_regex))
+
+
+@functools.cache
+def _tool_callbacks(group_regex: str) -> tuple[object, ...]:
     import ast
     import inspect
     import textwrap
@@ -157,7 +166,7 @@ def tool_callbacks(group_regex: str) -> list[object]:
                 namespace = {"re": re, "group_regex": group_regex}
                 exec(textwrap.dedent(ast.get_source_segment(source, node) or ""), namespace)
                 found.append(namespace["group_callback"])
-    return found
+    return tuple(found)
 
 
 def to_v1(v2: bytes) -> bytes:
