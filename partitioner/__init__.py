@@ -8,9 +8,9 @@ imported on first use (PEP 562), so ``import partitioner`` stays cheap: ``partit
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from partitioner import lazy
 from partitioner.errors import ConfigError as ConfigError
 from partitioner.errors import HistoryError as HistoryError
 from partitioner.errors import InputError as InputError
@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: public name -> the module that defines it (imported when the name is first used)
+#: public name -> the submodule that defines it (imported when the name is first used)
 _LAZY = {
-    "partition_tests": "partitioner.hooks",
-    "plan_ids": "partitioner.pipeline",
-    "Plan": "partitioner.plan",
-    "Partition": "partitioner.plan",
+    "partition_tests": "hooks",
+    "plan_ids": "pipeline",
+    "Plan": "plan",
+    "Partition": "plan",
 }
 
 __all__ = ["ConfigError", "HistoryError", "InputError", "OutputError", "Partition", "PartitionerError", "Plan",
@@ -41,13 +41,8 @@ __all__ = ["ConfigError", "HistoryError", "InputError", "OutputError", "Partitio
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'partitioner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
+    return lazy.attribute(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return lazy.names(_LAZY, globals())

@@ -253,18 +253,12 @@ def load_settings(cwd: Path) -> Settings:
     for key in ("group_by", "strategy", "serial"):
         if key in values:
             settings[key] = str(values[key]).strip()
-    if "dispatch" in values:
-        mode = str(values["dispatch"]).strip().lower()
-        if mode not in DISPATCH_MODES:
-            raise ConfigError(f"dispatch must be one of {', '.join(DISPATCH_MODES)}, got {values['dispatch']!r} "
-                              f"in {where['dispatch']}")
-        settings["dispatch"] = mode
-    if "dispatch_order" in values:
-        order = str(values["dispatch_order"]).strip().lower()
-        if order not in DISPATCH_ORDERS:
-            raise ConfigError(f"dispatch_order must be one of {', '.join(DISPATCH_ORDERS)}, got "
-                              f"{values['dispatch_order']!r} in {where['dispatch_order']}")
-        settings["dispatch_order"] = order
+    for key, accepted in (("dispatch", DISPATCH_MODES), ("dispatch_order", DISPATCH_ORDERS)):
+        if key in values:
+            chosen = str(values[key]).strip().lower()
+            if chosen not in accepted:
+                raise ConfigError(f"{key} must be one of {', '.join(accepted)}, got {values[key]!r} in {where[key]}")
+            settings[key] = chosen
     if "history" in values:
         settings["history"] = _lines(values["history"])
     if "resources" in values:

@@ -1,5 +1,5 @@
-"""Hand-built values for tests: a small plan, records on named workers, the racing-pair scenario, and their
-subunit streams."""
+"""Hand-built values for tests: a small plan, records on named workers, a recorded plan, the racing-pair scenario,
+and their subunit streams."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import subunit
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, make_grouper
 from partitioner.history.model import History, Run, Samples, TestRecord
+from partitioner.history.planrecord import FORMAT_VERSION, Dispatch, PlannedLane, PlanRecord
 from partitioner.plan import Plan, build_plan
 from partitioner.strategies import get_strategy
 
@@ -42,6 +43,11 @@ def rec(test: str, worker: str | None, start: float | None, stop: float | None, 
 
 def run(*records: TestRecord, run_id: str = "r", order: int = 0) -> Run:
     return Run(run_id, records, order)
+
+
+def plan_record(dispatch: Dispatch, *lanes: PlannedLane, makespan_s: float | None = None) -> PlanRecord:
+    """A plan record as the runner and the hooks write it: one lane per worker, in the order given."""
+    return PlanRecord(FORMAT_VERSION, dispatch, len(lanes), makespan_s, lanes)
 
 
 def racing_runs() -> list[Run]:

@@ -6,10 +6,12 @@ beside the repository (override with ``PARTITIONER_SHARED``); tests that need th
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
 import sys
+import unittest
 from pathlib import Path
 
 import fixtures
@@ -20,6 +22,33 @@ GEN_SUITE = SHARED / "bench" / "gen_suite.py"
 DATA = SHARED / "data"
 RAW = DATA / "raw"
 BIN = Path(sys.executable).parent
+
+#: the planted order dependence of the ``--order`` suites: ``pkg/state.py`` holds a module global, and
+#: ``pkg/test_a.py``'s ``AVictimTest`` fails in a test process where an earlier test left "polluted" in it
+ORDER_STATE = "SEEN = set()\n"
+ORDER_VICTIM = '''
+import unittest
+
+from pkg import state
+
+
+class AVictimTest(unittest.TestCase):
+    def test_one(self):
+        self.assertNotIn("polluted", state.SEEN)
+
+    def test_two(self):
+        self.assertNotIn("polluted", state.SEEN)
+'''
+
+def real_streams(case: unittest.TestCase) -> list[Path]:
+    """The real stored runs in :data:`RAW` (subunit streams; ``times.dbm`` files left out), sorted by name.
+
+    :raises unittest.SkipTest: (through ``case.skipTest``) when the shared real-data set is not there
+    """
+    streams = sorted(p for p in RAW.glob("*") if "times.dbm" not in p.name) if RAW.exists() else []
+    if not streams:
+        case.skipTest(f"{RAW} missing: the shared real-data set (PARTITIONER_SHARED) is not available")
+    return streams
 
 
 def tool(name: str) -> str:
@@ -113,7 +142,15 @@ def tree_snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
 
 
 def tool_callbacks(group_regex: str) -> list[object]:
-    """The group callbacks the installed stestr and testrepository build, compiled from their own source."""
+    """The group callbacks the installed stestr and testrepository build, compiled from their own source.
+
+    Compiled once per regex (reading and parsing the tools' source takes longer than a hypothesis example may).
+    """
+    return list(_tool_callbacks(group_regex))
+
+
+@functools.cache
+def _tool_callbacks(group_regex: str) -> tuple[object, ...]:
     import ast
     import inspect
     import textwrap
@@ -129,7 +166,7 @@ def tool_callbacks(group_regex: str) -> list[object]:
                 namespace = {"re": re, "group_regex": group_regex}
                 exec(textwrap.dedent(ast.get_source_segment(source, node) or ""), namespace)
                 found.append(namespace["group_callback"])
-    return found
+    return tuple(found)
 
 
 def to_v1(v2: bytes) -> bytes:

@@ -34,8 +34,8 @@ class TestPublicApi(testtools.TestCase):
         self.assertTrue(issubclass(partitioner.OutputError, partitioner.PartitionerError))
         self.assertRaises(AttributeError, getattr, partitioner, "no_such_name")
 
-    def test_importing_the_package_loads_only_the_errors(self) -> None:
-        self.assertEqual(["partitioner", "partitioner.errors"], loaded_after("import partitioner"))
+    def test_importing_the_package_loads_only_the_errors_and_the_lazy_loader(self) -> None:
+        self.assertEqual(["partitioner", "partitioner.errors", "partitioner.lazy"], loaded_after("import partitioner"))
 
     def test_the_runner_starts_without_the_planner(self) -> None:
         loaded = loaded_after("import partitioner.run")

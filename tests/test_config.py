@@ -133,6 +133,15 @@ class TestSettings(testtools.TestCase):
         self.write("tox.ini", "[partitioner]\nconcurrency = 99999999999999999999\n")
         self.assertEqual(99999999999999999999, load_settings(self.dir).concurrency)  # capped when planning
 
+    def test_dispatch_and_its_order_take_their_values_in_any_case(self) -> None:
+        self.write("tox.ini", "[partitioner]\ndispatch = Static \ndispatch_order = COST\n")
+        settings = load_settings(self.dir)
+        self.assertEqual(("static", "cost"), (settings.dispatch, settings.dispatch_order))
+        self.write("tox.ini", "[partitioner]\ndispatch = sideways\n")
+        self.assertConfigError("dispatch must be one of dynamic, static, got 'sideways' in [partitioner] in")
+        self.write("tox.ini", "[partitioner]\ndispatch_order = random\n")
+        self.assertConfigError("dispatch_order must be one of suite, cost, got 'random' in [partitioner] in")
+
 
 class TestChoose(testtools.TestCase):
     """One precedence rule for every option: the flag, else the config files, else the default."""

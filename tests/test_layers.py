@@ -2,11 +2,11 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-0 foundation   errors, statuses, testids, sortedids, columns
+0 foundation   errors, statuses, testids, sortedids, columns, lazy
 1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, shards/ (split, spec), and history's
                pure part (model, samples, summary)
-2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, the package), config, listing,
-               shards.planfile
+2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, cachefiles, the package), config,
+               listing, shards.planfile
 3 pipeline     pipeline
 4 outputs      render/, hooks
 5 entry points run/, cli/, clidoc, __main__, the package's public face (partitioner/__init__)
@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "partitioner"
 #: module name prefix -> layer (the longest matching prefix wins)
 LAYERS = {
     "partitioner.errors": 0, "partitioner.statuses": 0, "partitioner.testids": 0, "partitioner.sortedids": 0,
-    "partitioner.columns": 0,
+    "partitioner.columns": 0, "partitioner.lazy": 0,
     "partitioner.grouping": 1, "partitioner.strategies": 1, "partitioner.costmodel": 1, "partitioner.estimate": 1,
     "partitioner.plan": 1, "partitioner.races": 1, "partitioner.history.model": 1, "partitioner.history.samples": 1,
     "partitioner.history.summary": 1,

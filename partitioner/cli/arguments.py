@@ -103,6 +103,40 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
                         help=f"{use or 'timing history'}: {HISTORY_HELP}; default: {default}")
 
 
+#: what --dispatch-order's choices mean, said once for every command that takes it
+DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: suite (each worker runs its tests "
+                       "in the order plain testr/stestr would, for suites whose tests depend on what ran before them) "
+                       "or cost (longest predicted first: the best balance) (default: the config files' "
+                       "dispatch_order option, else suite)")
+
+
+def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "each worker's share is fixed before "
+                 "the run", default: str = "the config files' dispatch option") -> None:
+    """``--dispatch {dynamic,static}`` and ``--dispatch-order {suite,cost}``.
+
+    :param dynamic: what ``--dispatch dynamic`` does in this command
+    :param static: what ``--dispatch static`` does in it
+    :param default: where the dispatch comes from when the option is not given
+    """
+    parser.add_argument("--dispatch", choices=("dynamic", "static"),
+                        help=f"dynamic: {dynamic}; static: {static} (default: {default})")
+    parser.add_argument("--dispatch-order", choices=("suite", "cost"), help=DISPATCH_ORDER_HELP)
+
+
+def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:
+    """``--test-path DIR`` and ``--top-dir DIR``: stestr's discovery, as a tox env's ``stestr --test-path DIR run``.
+
+    :param when: when the command uses them, e.g. ``"with --confirm in a stestr project: "``
+    """
+    parser.add_argument("--test-path", metavar="DIR",
+                        help=f"{when}discover the tests under DIR, as `stestr --test-path DIR run` does (tox envs "
+                             f"often pass it), instead of the project's own listing (.stestr.conf's test_path, "
+                             f".testr.conf's test_command)")
+    parser.add_argument("--top-dir", metavar="DIR",
+                        help=f"{when}the top directory of that discovery, as stestr's --top-dir (default: "
+                             f".stestr.conf's top_dir, else ./)")
+
+
 def add_plan_arguments(parser: argparse.ArgumentParser, concurrency: bool = True) -> None:
     """What planning reads: --concurrency, --tests, --history, --group-by, --strategy, -C."""
     from partitioner.strategies import STRATEGIES  # the registry: only the commands that plan need it

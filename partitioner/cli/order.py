@@ -15,7 +15,8 @@ from partitioner.config import Settings
 from partitioner.errors import HistoryError, InputError
 from partitioner.history.model import Run
 from partitioner.listing import default_ids
-from partitioner.races.order import Bisect, OrderBounds, OrderSuspect, OrderTrial, Unit, order_suspects
+from partitioner.races.before import OrderSuspect, order_suspects
+from partitioner.races.order import Bisect, OrderBounds, OrderTrial, Unit
 from partitioner.render import order as render
 from partitioner.render.summary import Tool
 from partitioner.run import Interrupt

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from partitioner.cli.arguments import add_discovery
 from partitioner.cli.console import Console
 from partitioner.cli.inputs import test_ids
 from partitioner.config import Settings
@@ -23,12 +24,7 @@ from partitioner.errors import InputError, UsageError
 
 def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """``--test-path``, ``--top-dir``, ``--exclude-regex`` and the ``FILTER`` regexes."""
-    parser.add_argument("--test-path", metavar="DIR",
-                        help="list the tests under DIR, as `stestr --test-path DIR run` does (default: "
-                             ".stestr.conf's test_path, or .testr.conf's listing)")
-    parser.add_argument("--top-dir", metavar="DIR",
-                        help="the top directory of that discovery, as stestr's --top-dir (default: .stestr.conf's "
-                             "top_dir, else ./)")
+    add_discovery(parser)
     parser.add_argument("--exclude-regex", metavar="REGEX",
                         help="drop the tests REGEX finds, as `stestr run --exclude-regex`")
     parser.add_argument("filters", nargs="*", metavar="FILTER",

@@ -19,8 +19,9 @@ which only the readers of streams need.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from partitioner import lazy
 
 if TYPE_CHECKING:
     from partitioner.history.jsonfile import merge_samples as merge_samples
@@ -71,13 +72,8 @@ __all__ = list(_WHERE)
 
 def __getattr__(name: str) -> Any:
     """Load a re-exported name from its module on first use (and keep it here)."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(__name__, _WHERE, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_WHERE})
+    return lazy.names(_WHERE, globals())

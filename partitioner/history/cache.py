@@ -18,10 +18,10 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from partitioner.history.cachefiles import write_entry
 from partitioner.history.model import Run, TestRecord
 
 #: bump when the stored shape of a run changes: entries of another version are misses
@@ -109,28 +109,6 @@ def load_run(stream: Path, order: int, read: Callable[[Path, int], Run]) -> Run:
 def store_entry(where: Path, entry: Path, text: str) -> None:
     """Write ``entry`` atomically (a temporary file renamed into place); any failure is ignored."""
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, entry)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _prune(where)
+        write_entry(where, entry, text, MAX_ENTRIES)
     except OSError:
         return
-
-
-def _prune(where: Path) -> None:
-    entries = [p for p in where.iterdir() if p.suffix == ".json" and not p.name.startswith(".tmp-")]
-    if len(entries) <= MAX_ENTRIES:
-        return
-    def written(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except OSError:
-            return 0.0
-    for old in sorted(entries, key=written)[: len(entries) - MAX_ENTRIES]:
-        old.unlink(missing_ok=True)

@@ -25,12 +25,12 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from partitioner.history.cachefiles import write_entry
 from partitioner.history.model import Run
 from partitioner.statuses import FINAL, PSEUDO_TESTS, SUBUNIT_PARSER
 
@@ -188,33 +188,9 @@ def write_record(record: PlanRecord, key: str) -> None:
     if where is None or not re.fullmatch(r"[0-9a-f]{64}", key):
         return
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(encode(record))
-            os.replace(temporary, where / f"{key}.json")
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _prune(where)
+        write_entry(where, where / f"{key}.json", encode(record), MAX_RECORDS)
     except (OSError, ValueError):
         return
-
-
-def _prune(where: Path) -> None:
-    entries = [p for p in where.iterdir() if p.suffix == ".json" and not p.name.startswith(".tmp-")]
-    if len(entries) <= MAX_RECORDS:
-        return
-
-    def written(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except OSError:
-            return 0.0
-
-    for old in sorted(entries, key=written)[: len(entries) - MAX_RECORDS]:
-        old.unlink(missing_ok=True)
 
 
 def read_record(key: str) -> PlanRecord | None:

@@ -2,10 +2,11 @@
 
 Re-exports only: :mod:`~partitioner.races.windows` (each test's extended window in a run),
 :mod:`~partitioner.races.diagnosis` (scores and views), :mod:`~partitioner.races.rules` (the ``[partitioner]``
-resource lines, doubtful configured pairs), :mod:`~partitioner.races.confirm` (which trials ``--confirm`` runs
-and what they say), :mod:`~partitioner.races.order` (what ran before a failure in its test process, and the
-search for the earlier tests that make it fail), plus :func:`~partitioner.history.summary.history_summary` for
-the per-test counts.
+resource lines, doubtful configured pairs), :mod:`~partitioner.races.shortlist` (the partner classes
+``--confirm`` tries), :mod:`~partitioner.races.confirm` (which trials it runs and what they say),
+:mod:`~partitioner.races.before` (what ran before a failure in its test process), :mod:`~partitioner.races.order`
+(the search for the earlier tests that make it fail, by :mod:`~partitioner.races.ddmin`), plus
+:func:`~partitioner.history.summary.history_summary` for the per-test counts.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 from partitioner.history.model import is_parallel as is_parallel
 from partitioner.history.summary import TestSummary as TestSummary
 from partitioner.history.summary import history_summary as history_summary
+from partitioner.races.before import OrderSuspect as OrderSuspect
+from partitioner.races.before import order_suspects as order_suspects
 from partitioner.races.confirm import Bounds as Bounds
-from partitioner.races.confirm import Candidates as Candidates
 from partitioner.races.confirm import Confirmation as Confirmation
 from partitioner.races.confirm import Search as Search
 from partitioner.races.confirm import Trial as Trial
-from partitioner.races.confirm import candidates as candidates
 from partitioner.races.diagnosis import OVERLAP_WEIGHT as OVERLAP_WEIGHT
 from partitioner.races.diagnosis import Diagnosis as Diagnosis
 from partitioner.races.diagnosis import Partner as Partner
@@ -29,16 +30,16 @@ from partitioner.races.diagnosis import find_suspects as find_suspects
 from partitioner.races.diagnosis import workers as workers
 from partitioner.races.order import Bisect as Bisect
 from partitioner.races.order import OrderBounds as OrderBounds
-from partitioner.races.order import OrderSuspect as OrderSuspect
 from partitioner.races.order import OrderTrial as OrderTrial
 from partitioner.races.order import OrderVerdict as OrderVerdict
-from partitioner.races.order import order_suspects as order_suspects
 from partitioner.races.rules import Rule as Rule
 from partitioner.races.rules import doubts as doubts
 from partitioner.races.rules import merge_into as merge_into
 from partitioner.races.rules import resource_rules as resource_rules
 from partitioner.races.rules import section as section
 from partitioner.races.rules import suggest as suggest
+from partitioner.races.shortlist import Candidates as Candidates
+from partitioner.races.shortlist import candidates as candidates
 from partitioner.statuses import PSEUDO_TESTS as PSEUDO_TESTS
 
 __all__ = [

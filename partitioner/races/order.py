@@ -1,5 +1,5 @@
-"""Order-dependent failures: what ran before a failed class in its test process, and the search for the fewest
-earlier tests that make it fail; pure.
+"""Order-dependent failures: the search for the fewest tests that, run earlier in the same test process, make a
+failed class fail; pure.
 
 A test that passes alone and fails after certain other tests ran in the same process depends on state they
 left behind: a registry, a module global, logging or configuration, a patch never undone. Which tests share a
@@ -8,10 +8,8 @@ lane), so such a failure comes and goes with the plan. testr's and stestr's ``--
 failing run's tests by re-running halves of them through the whole tool; this module bisects only what ran
 before the failure on its worker, keeps the run's order, and says how often the result reproduces.
 
-**What ran before** (:func:`order_suspects`): for each class with a failed test, its worker in the diagnosed
-run and the stretches (:class:`~partitioner.history.summary.Stretch`: a class's consecutive tests) before it
-there, from :class:`~partitioner.history.summary.Lanes`. Classes that also ran before it on its worker in a
-stored run where its failed tests passed are *cleared*; the others are *fresh*, the first suspects.
+**What ran before** (:func:`~partitioner.races.before.order_suspects`): for each class with a failed test, the
+classes before it on its worker, *fresh* (never before it where it passed) or *cleared*.
 
 **The search** (:class:`Bisect`): the caller runs each :class:`OrderTrial` -- stretches in order, in one test
 process -- and reports which classes failed. Per worker, the *replay* runs the lane as the run did, up to
@@ -22,9 +20,9 @@ whose failure the replay does not reproduce is ``not reproduced``. Then, per rep
 2. a first guess: the polluters found for earlier suspects (their tests, then their classes), when they ran
    before this one too; else its fresh classes, when they are at most half of what ran before it; else
    everything before it (the replay showed that fails);
-3. delta debugging (Zeller's *ddmin*) over the guess's classes, keeping their order: the suspect after one half,
-   after the other, after the complements, finer and finer (the part expected to take less time first), to a
-   set of which no class can be left out;
+3. delta debugging (:func:`~partitioner.races.ddmin.ddmin`) over the guess's classes, keeping their order:
+   the suspect after one half, after the other, after the complements, finer and finer (the part expected to
+   take less time first), to a set of which no class can be left out;
 4. the same over that set's tests;
 5. the result checked :attr:`OrderBounds.checks` times: ``X fails after Y ran in the same process (k/n)``.
 
@@ -35,74 +33,16 @@ failed classes to :meth:`Bisect.record`; :meth:`Bisect.verdicts` says what was f
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from partitioner.history.model import Run
-from partitioner.history.summary import Lanes, Stretch, broken_run, cleared, passed, run_name
+from partitioner.races.before import OrderSuspect
+from partitioner.races.ddmin import ddmin
 
 Purpose = Literal["replay", "alone", "bisect", "check"]
 Outcome = Literal["order-dependent", "fails alone", "not reproduced", "not tried"]
 Level = Literal["class", "test"]
-
-
-@dataclass(frozen=True)
-class OrderSuspect:
-    """A class that failed in the diagnosed run, and what ran before it in its test process.
-
-    :ivar klass: the class key
-    :ivar failed: its failed tests (canonical ids; the class key for a failed fixture such as ``setUpClass``)
-    :ivar worker: the worker it failed on (``""`` in an untagged serial run)
-    :ivar before: the stretches before it on that worker, in the order they ran
-    :ivar own: its own stretch there (what a replay runs for it)
-    :ivar passed: names of the stored runs in which its failed tests ran and passed
-    :ivar cleared: classes that ran before it on its worker in one of those runs
-    """
-
-    klass: str
-    failed: tuple[str, ...]
-    worker: str
-    before: tuple[Stretch, ...]
-    own: Stretch
-    passed: tuple[str, ...] = ()
-    cleared: frozenset[str] = frozenset()
-
-    @property
-    def tests(self) -> int:
-        """How many tests ran before it on its worker."""
-        return sum(len(s.tests) for s in self.before)
-
-    @property
-    def classes(self) -> tuple[str, ...]:
-        """The classes that ran before it on its worker, nearest first."""
-        return tuple(dict.fromkeys(s.klass for s in reversed(self.before) if s.klass != self.klass))
-
-    @property
-    def fresh(self) -> tuple[str, ...]:
-        """Of :attr:`classes`, those not cleared (never before it where it passed), nearest first."""
-        return tuple(c for c in self.classes if c not in self.cleared)
-
-
-def order_suspects(run: Run, history: Iterable[Run] = ()) -> tuple[OrderSuspect, ...]:
-    """One :class:`OrderSuspect` per class with a failed test in ``run``, sorted by class key.
-
-    :param history: stored runs (``run`` itself may be among them); those in which a suspect's failed tests
-        passed clear the classes that ran before it there (runs where nearly everything failed are left out)
-    """
-    lanes = Lanes(run)
-    others = [Lanes(r) for r in history if r is not run and r.records != run.records and broken_run(r) is None]
-    found: list[OrderSuspect] = []
-    failed_classes = sorted({s.klass for lane in lanes.lanes.values() for s in lane if s.failed})
-    for klass in failed_classes:
-        where = lanes.before(klass)
-        assert where is not None  # it failed in a stretch of this run
-        worker, before, own = where
-        tests = own.failed
-        good = [o for o in others if passed(o.run, tests) and o.before(klass) is not None]
-        found.append(OrderSuspect(klass, tests, worker, before, own, tuple(run_name(o.run) for o in good),
-                                  cleared(klass, good)))
-    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -366,25 +306,8 @@ class Bisect:
         return state.units
 
     def _ddmin(self, state: _State, units: tuple[Unit, ...]) -> Generator[OrderTrial, bool, tuple[Unit, ...]]:
-        """Zeller's ddmin: a subset of ``units`` (known to make the suspect fail) of which none can be left out."""
-        chunks = 2
-        while len(units) >= 2:
-            parts = sorted(_parts(units, chunks), key=_seconds)  # the cheaper first: either may be the one
-            for part in parts:
-                if (yield from self._fails(state, part)):
-                    units, chunks = part, 2
-                    break
-            else:
-                rests = [tuple(u for u in units if u not in part) for part in parts] if chunks > 2 else []
-                for rest in sorted(rests, key=_seconds):
-                    if (yield from self._fails(state, rest)):
-                        units, chunks = rest, max(chunks - 1, 2)
-                        break
-                else:
-                    if chunks >= len(units):
-                        break
-                    chunks = min(len(units), 2 * chunks)
-        return units
+        """A subset of ``units`` (known to make the suspect fail) of which none can be left out."""
+        return (yield from ddmin(units, lambda part: self._fails(state, part), _seconds))
 
     def _fails(self, state: _State, units: tuple[Unit, ...]) -> Generator[OrderTrial, bool, bool]:
         """Whether the suspect fails after ``units`` (a cached outcome, or one trial)."""
@@ -440,18 +363,6 @@ class Bisect:
                                       _pair(state.checks), _pair(state.replayed), _pair(state.alone), state.trials,
                                       note))
         return tuple(found)
-
-
-def _parts(units: tuple[Unit, ...], count: int) -> list[tuple[Unit, ...]]:
-    """``units`` cut into ``count`` consecutive parts of near-equal length."""
-    size, extra = divmod(len(units), count)
-    parts, at = [], 0
-    for index in range(count):
-        width = size + (index < extra)
-        if width:
-            parts.append(units[at:at + width])
-        at += width
-    return parts
 
 
 def _seconds(units: Sequence[Unit]) -> float:

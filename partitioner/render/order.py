@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from partitioner.races.order import OrderSuspect, OrderVerdict
+from partitioner.races.before import OrderSuspect
+from partitioner.races.order import OrderVerdict
 from partitioner.render.output import FORMAT_VERSION
 
 

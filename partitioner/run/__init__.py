@@ -11,8 +11,9 @@ The names below are imported on first use (PEP 562): the lane supervisor imports
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from partitioner import lazy
 
 if TYPE_CHECKING:
     from partitioner.run.cli import PROG as PROG
@@ -27,13 +28,12 @@ if TYPE_CHECKING:
     from partitioner.run.signals import Interrupt as Interrupt
     from partitioner.run.signals import Interrupted as Interrupted
 
-#: public name -> the module that defines it
+#: public name -> the submodule that defines it
 _LAZY = {
-    "PROG": "partitioner.run.cli", "Planner": "partitioner.run.cli", "Shares": "partitioner.run.cli",
-    "complete": "partitioner.run.cli", "default_planner": "partitioner.run.cli", "main": "partitioner.run.cli",
-    "InnerCommand": "partitioner.run.inner", "RunOutcome": "partitioner.run.phases",
-    "run_phases": "partitioner.run.phases", "Interrupt": "partitioner.run.signals",
-    "Interrupted": "partitioner.run.signals",
+    **dict.fromkeys(("PROG", "Planner", "Shares", "complete", "default_planner", "main"), "cli"),
+    "InnerCommand": "inner",
+    **dict.fromkeys(("RunOutcome", "run_phases"), "phases"),
+    **dict.fromkeys(("Interrupt", "Interrupted"), "signals"),
 }
 
 __all__ = [
@@ -52,13 +52,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'partitioner.run' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return lazy.attribute(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return lazy.names(_LAZY, globals())

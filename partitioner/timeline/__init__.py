@@ -9,8 +9,9 @@ the runner can import :mod:`partitioner.timeline.progress` without paying for th
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from partitioner import lazy
 
 if TYPE_CHECKING:
     from partitioner.timeline.model import Bar as Bar
@@ -64,7 +65,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return lazy.attribute(__name__, _WHERE, globals(), name)
+
+
+def __dir__() -> list[str]:
+    return lazy.names(_WHERE, globals())

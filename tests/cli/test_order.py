@@ -13,22 +13,8 @@ import fixtures
 from partitioner.history.model import TestRecord
 from tests.builders import rec, run, stream
 from tests.cli.harness import RepositoryCase
-from tests.suites import tree_snapshot
+from tests.suites import ORDER_STATE, ORDER_VICTIM, tree_snapshot
 
-STATE = "SEEN = set()\n"
-VICTIM = '''
-import unittest
-
-from pkg import state
-
-
-class AVictimTest(unittest.TestCase):
-    def test_one(self):
-        self.assertNotIn("polluted", state.SEEN)
-
-    def test_two(self):
-        self.assertNotIn("polluted", state.SEEN)
-'''
 BYSTANDERS = '''
 import unittest
 
@@ -102,8 +88,8 @@ class OrderCase(RepositoryCase):
         super().setUp()
         pkg = self.dir / "pkg"
         pkg.mkdir()
-        for name, text in (("__init__.py", ""), ("state.py", STATE), ("test_a.py", VICTIM), ("test_m.py", BYSTANDERS),
-                           ("test_z.py", POLLUTER)):
+        for name, text in (("__init__.py", ""), ("state.py", ORDER_STATE), ("test_a.py", ORDER_VICTIM),
+                           ("test_m.py", BYSTANDERS), ("test_z.py", POLLUTER)):
             (pkg / name).write_text(text)
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))

@@ -15,7 +15,8 @@ import testtools
 from partitioner.cli.suite import Trials, project_tool, run_search, sequence_command, trial_command
 from partitioner.config import load_settings
 from partitioner.errors import ConfigError
-from partitioner.races.confirm import Candidates, Search
+from partitioner.races.confirm import Search
+from partitioner.races.shortlist import Candidates
 from partitioner.run import Interrupt
 
 SUITE = '''

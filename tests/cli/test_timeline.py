@@ -4,13 +4,13 @@ writes, predicted lanes (a recorded plan, or ``--plan``), race marks, and one-li
 from __future__ import annotations
 
 import os
-import sys
-import types
-from dataclasses import dataclass
 
+from partitioner.history import planrecord
 from partitioner.history.model import Run
+from partitioner.history.planrecord import PlannedGroup as Group
+from partitioner.history.planrecord import PlannedLane as Lane
 from partitioner.history.store import open_store
-from tests.builders import A, B, C, racing_runs, rec, run, stream
+from tests.builders import A, B, C, plan_record, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
 from tests.timeline.test_page import external_references, ids_in, page_data
 
@@ -155,27 +155,22 @@ class TimelineFromRepositoryTest(RepositoryCase):
 
 class RecordedPlanTest(RepositoryCase):
     """A plan recorded beside the run (partitioner.history.planrecord, written by the runner and the hooks) is
-    drawn without asking; ``--plan`` replaces it. The module is stood in for here, with the spec's shapes."""
+    drawn without asking; ``--plan`` replaces it. Its lookup is stood in for here (the records are real)."""
 
-    def install_record(self, record: object | None) -> list[Run]:
+    def install_record(self, record: planrecord.PlanRecord | None) -> list[Run]:
         seen: list[Run] = []
 
-        def find_record(found: Run) -> object | None:
+        def find_record(found: Run) -> planrecord.PlanRecord | None:
             seen.append(found)
             return record
 
-        module = types.ModuleType("partitioner.history.planrecord")
-        module.find_record = find_record  # type: ignore[attr-defined]
-        name = "partitioner.history.planrecord"
-        previous = sys.modules.get(name)
-        sys.modules[name] = module
-        self.addCleanup(lambda: sys.modules.pop(name) if previous is None else sys.modules.update({name: previous}))
+        self.patch(planrecord, "find_record", find_record)
         return seen
 
     def test_a_recorded_plan_is_drawn_beside_the_run(self) -> None:
-        record = Record("static", (Lane("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.5, 3.5),)),
-                                   Lane("worker-1", (Group(B, (f"{B}.test_1",), 1.0, 0.2, 1.2),
-                                                     Group(C, (f"{C}.test_1",), 1.5, None, None)))))
+        record = plan_record("static", Lane("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.5, 3.5),)),
+                             Lane("worker-1", (Group(B, (f"{B}.test_1",), 1.0, 0.2, 1.2),
+                                               Group(C, (f"{C}.test_1",), 1.5, None, None))))
         seen = self.install_record(record)
         self.repository([timed_run(0)])
         out_path = self.dir / "p.html"
@@ -194,32 +189,11 @@ class RecordedPlanTest(RepositoryCase):
         self.assertNotIn("predicted", out)
 
     def test_plan_replaces_the_record(self) -> None:
-        self.install_record(Record("static", (Lane("worker-0", (Group(A, (f"{A}.test_1",), 99.0),)),)))
+        self.install_record(plan_record("static", Lane("worker-0", (Group(A, (f"{A}.test_1",), 99.0),))))
         self.repository([timed_run(0)])
         status, out, _ = self.cli("timeline", "-o", str(self.dir / "p.html"), "--plan")
         self.assertEqual(0, status)
         self.assertIn("static plan made again", out)
-
-
-@dataclass(frozen=True)
-class Group:
-    key: str
-    tests: tuple[str, ...]
-    predicted_s: float
-    start_s: float | None = None
-    stop_s: float | None = None
-
-
-@dataclass(frozen=True)
-class Lane:
-    worker: str
-    groups: tuple[Group, ...]
-
-
-@dataclass(frozen=True)
-class Record:
-    dispatch: str
-    workers: tuple[Lane, ...]
 
 
 class TimelineFromStreamsTest(RepositoryCase):

@@ -19,24 +19,12 @@ from partitioner.history.repository import read_repository
 from partitioner.statuses import FAILING
 from partitioner.testids import class_key
 from tests.e2e.test_races_confirm import live_processes
-from tests.suites import GeneratedSuite, tool, tree_snapshot
+from tests.suites import ORDER_STATE, ORDER_VICTIM, GeneratedSuite, tool, tree_snapshot
 
 SUITE = {
     "__init__.py": "",
-    "state.py": "SEEN = set()\n",
-    "test_a.py": '''
-import unittest
-
-from pkg import state
-
-
-class AVictimTest(unittest.TestCase):
-    def test_one(self):
-        self.assertNotIn("polluted", state.SEEN)
-
-    def test_two(self):
-        self.assertNotIn("polluted", state.SEEN)
-''',
+    "state.py": ORDER_STATE,
+    "test_a.py": ORDER_VICTIM,
     "test_m.py": '''
 import time
 import unittest

@@ -25,7 +25,7 @@ from partitioner.races import diagnose, is_parallel
 from partitioner.timeline.model import Timeline, build_timeline
 from partitioner.timeline.page import render_plan, render_timeline
 from partitioner.timeline.predicted import plan_assignment, predicted_lanes
-from tests.suites import GEN_SUITE, RAW, GeneratedSuite, tool
+from tests.suites import GEN_SUITE, GeneratedSuite, real_streams, tool
 from tests.timeline.chromium import ChromiumFixture, Page, find_chromium, under_ci
 from tests.timeline.test_page import external_references
 
@@ -162,9 +162,7 @@ class RealStreamsPageTest(ChromiumTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.streams = sorted(p for p in RAW.glob("*") if "times.dbm" not in p.name) if RAW.exists() else []
-        if not self.streams:
-            self.skipTest(f"{RAW} missing: the shared real-data set (PARTITIONER_SHARED) is not available")
+        self.streams = real_streams(self)
 
     def test_every_real_stream(self) -> None:
         for path in self.streams:

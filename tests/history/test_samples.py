@@ -14,7 +14,7 @@ from partitioner.history import samples
 from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.subunit import read_stream_file
 from partitioner.statuses import FINAL
-from tests.suites import RAW
+from tests.suites import real_streams
 
 
 def lane(worker: str | None, *items: tuple[str, float, float], status: str = "success") -> list[TestRecord]:
@@ -116,10 +116,7 @@ class TestLaneWalkProperties(testtools.TestCase):
         self.assertTrue(all(g.seconds >= 0.0 and g.klass != g.previous for g in found))
 
     def test_real_runs_walk_to_the_same_samples(self) -> None:
-        streams = sorted(p for p in RAW.glob("*") if "times.dbm" not in p.name) if RAW.exists() else []
-        if not streams:
-            self.skipTest(f"{RAW} missing: the shared real-data set (PARTITIONER_SHARED) is not available")
-        for path in streams:
+        for path in real_streams(self):
             run = read_stream_file(path)
             with self.subTest(path.name):
                 gaps = [g for _, x in samples.worker_lanes(run) for g in samples.lane_gaps(x)]

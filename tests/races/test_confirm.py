@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import testtools
 
-from partitioner.races.confirm import Bounds, Candidates, Confirmation, Search, Trial, Tried, candidates
+from partitioner.races.confirm import Bounds, Confirmation, Search, Trial, Tried
+from partitioner.races.shortlist import Candidates
 
 F, P1, P2, P3 = "pkg.f.FTest", "pkg.p.P1Test", "pkg.p.P2Test", "pkg.p.P3Test"
 World = Callable[[tuple[str, ...]], frozenset[str]]
@@ -146,19 +147,6 @@ class TestSearch(testtools.TestCase):
         self.assertEqual([(F,), (F,), (F, *others[:2]), (F, *others[2:4]), (F, others[4])], [t.classes for t in trials])
         self.assertEqual("not reproduced", one(search).verdict)
 
-    def test_candidates_come_from_the_ranking(self) -> None:
-        from partitioner.races.diagnosis import Partner, Suspect
-
-        suspect = Suspect(f"{F}.test_1", (Partner(f"{P1}.test_1", 0.9, 1.0, 1), Partner(f"{F}.test_2", 0.9, 1.0, 1),
-                                          Partner(f"{P2}.test_1", 0.7, 1.0, 1), Partner(f"{P3}.test_1", 0.7, 1.0, 1),
-                                          Partner(f"{P3}.test_2", 0.6, 1.0, 1), Partner("pkg.q.QTest.t", 0.5, 1, 1)))
-        (found,) = candidates([suspect], 2, {F: ["pkg.z.ZTest"]})
-        self.assertEqual((f"{F}.test_1", F), (found.suspect, found.klass))
-        # the best: P1, P2 and P3 tied with P2, then the configured pair; then the rest
-        self.assertEqual(((P1, P2, P3, "pkg.z.ZTest"), ("pkg.q.QTest",)), (found.best, found.partners[4:]))
-        (capped,) = candidates([suspect], 1, most=2)
-        self.assertEqual((P1, P2), capped.partners)
-
     def test_no_candidates(self) -> None:
         search = Search([Candidates(F, F, ())])
         self.assertEqual(2, len(drive(search, world())))
@@ -188,15 +176,3 @@ class TestReplay(testtools.TestCase):
                           else frozenset())
         self.assertEqual("confirmed", one(search).verdict)
         self.assertEqual(((F, P1), (0.4, 0.0)), (timed[-1].classes, timed[-1].delays))
-
-    def test_offsets_come_from_the_diagnosed_run(self) -> None:
-        from partitioner.races.confirm import offsets
-        from partitioner.races.windows import Timeline
-        from tests.builders import rec, run
-
-        diagnosed = run(rec(f"{P1}.test_1", "worker-1", 0.0, 2.0), rec(f"{P2}.test_1", "worker-2", 0.0, 0.5),
-                        rec(f"{P2}.test_2", "worker-2", 0.9, 2.0),
-                        rec(f"{P3}.test_1", "worker-0", 0.0, 0.6), rec(f"{F}.test_1", "worker-0", 0.8, 1.5, "fail"))
-        found = offsets(Timeline(diagnosed, frozenset()), F, (P1, P2, "pkg.gone.GoneTest"))
-        # F's window began at 0.6 (P3's stop on its worker); P1's and P2's classes began at 0.0
-        self.assertEqual({P1: 0.6, P2: 0.6}, found)

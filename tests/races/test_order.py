@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from partitioner.history.model import Run, TestRecord
 from partitioner.history.summary import Lanes
-from partitioner.races.order import Bisect, OrderBounds, OrderSuspect, OrderTrial, order_suspects
+from partitioner.races.before import OrderSuspect, order_suspects
+from partitioner.races.order import Bisect, OrderBounds, OrderTrial
 from tests.builders import rec, run
 
 V = "pkg.m.VTest"

@@ -14,7 +14,7 @@ from partitioner.history.samples import lane_gaps, setup_gaps, worker_lanes
 from partitioner.history.subunit import read_stream_file
 from partitioner.races import diagnose
 from partitioner.timeline.model import UNTAGGED_LANE, Lane, Timeline, build_timeline
-from tests.suites import RAW
+from tests.suites import real_streams
 
 A = "pkg.mod_a.ATest"
 B = "pkg.mod_b.BTest"
@@ -175,10 +175,7 @@ class SameGapRuleTest(testtools.TestCase):
             self.assertAlmostEqual(timeline.end, x.finish + x.idle)
 
     def test_real_runs(self) -> None:
-        streams = sorted(p for p in RAW.glob("*") if "times.dbm" not in p.name) if RAW.exists() else []
-        if not streams:
-            self.skipTest(f"{RAW} missing: the shared real-data set (PARTITIONER_SHARED) is not available")
-        for path in streams:
+        for path in real_streams(self):
             run = read_stream_file(path)
             with self.subTest(path.name):
                 self.assertSameGaps(run)

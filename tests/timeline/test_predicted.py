@@ -13,6 +13,8 @@ from partitioner.dispatch.queue import queue_from_costs
 from partitioner.dispatch.simulate import simulate
 from partitioner.grouping import BUILTIN
 from partitioner.history.model import History
+from partitioner.history.planrecord import PlannedGroup as Group
+from partitioner.history.planrecord import PlannedLane as Worker
 from partitioner.pipeline import Planned, plan_ids
 from partitioner.timeline.predicted import (
     SERIAL_LANE,
@@ -24,6 +26,7 @@ from partitioner.timeline.predicted import (
     recorded_lanes,
     simulated_lanes,
 )
+from tests.builders import plan_record
 from tests.timeline.test_model import A, B, C, two_workers
 
 
@@ -134,36 +137,14 @@ class SimulatedLanesTest(testtools.TestCase):
         self.assertAlmostEqual(expected.makespan_s, serial.finish)
 
 
-@dataclass(frozen=True)
-class Group:
-    """The shape of ``history.planrecord.PlannedGroup`` (the spec the recorder follows)."""
-
-    key: str
-    tests: tuple[str, ...]
-    predicted_s: float
-    start_s: float | None = None
-    stop_s: float | None = None
-
-
-@dataclass(frozen=True)
-class Worker:
-    worker: str
-    groups: tuple[Group, ...]
-
-
-@dataclass(frozen=True)
-class Record:
-    dispatch: str
-    workers: tuple[Worker, ...]
-
-
 class RecordedLanesTest(testtools.TestCase):
     def test_a_static_record_is_drawn_where_the_plan_put_each_group(self) -> None:
-        record = Record("static", (
+        record = plan_record(
+            "static",
             Worker("worker-1", (Group(B, (f"{B}.test_1",), 2.0, 0.5, 2.5),)),
             Worker("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.5, 3.5),
                                 Group(C, (f"{C}.test_1",), 1.0))),
-        ))
+        )
         lanes = recorded_lanes(record)
         self.assertEqual(["worker-0", "worker-1"], [x.worker for x in lanes], "sorted as the run's lanes are")
         w0, w1 = lanes
@@ -175,14 +156,14 @@ class RecordedLanesTest(testtools.TestCase):
 
     def test_a_dynamic_record_is_priced_from_the_first_hand_out(self) -> None:
         # observed hand-outs: the lane's second group came late (the first ran long), the prediction does not
-        record = Record("dynamic", (Worker("worker-0", (Group(A, (f"{A}.test_1",), 2.0, 1.0, 6.0),
-                                                         Group(B, (f"{B}.test_1",), 1.0, 6.0, 6.5))),))
+        record = plan_record("dynamic", Worker("worker-0", (Group(A, (f"{A}.test_1",), 2.0, 1.0, 6.0),
+                                                             Group(B, (f"{B}.test_1",), 1.0, 6.0, 6.5))))
         (lane,) = recorded_lanes(record)
         self.assertEqual([(1.0, 3.0), (3.0, 4.0)], [(b.start, b.stop) for b in lane.bars])
         self.assertEqual(4.0, lane.finish)
 
     def test_an_empty_lane_and_unknown_times(self) -> None:
-        record = Record("static", (Worker("worker-0", (Group(A, (f"{A}.test_1",), 2.0),)), Worker("worker-1", ())))
+        record = plan_record("static", Worker("worker-0", (Group(A, (f"{A}.test_1",), 2.0),)), Worker("worker-1", ()))
         w0, w1 = recorded_lanes(record)
         self.assertEqual([(0.0, 2.0)], [(b.start, b.stop) for b in w0.bars])
         self.assertEqual(((), 0.0, 2.0), (w1.bars, w1.finish, w1.idle))

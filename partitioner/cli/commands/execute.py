@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
+from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import UsageError
 
@@ -34,15 +35,9 @@ _PYTHON = re.compile(r"(python|pypy)[0-9.]*$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dispatch", choices=("dynamic", "static"),
-                        help="dynamic: the tool's workers become lanes that take whole groups from a queue, "
-                             "longest first, as they go idle (the default where the tool's worker command is "
-                             "`python -m subunit.run|stestr.subunit_runner.run|testtools.run ...`); static: each "
-                             "worker's share is fixed before the run (default: the config files' dispatch option)")
-    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
-                        help="under dynamic dispatch: suite (the default: each worker runs its tests in the order "
-                             "plain testr/stestr would) or cost (longest predicted first: the best balance, for "
-                             "suites whose tests do not depend on their order)")
+    add_dispatch(parser, "the tool's workers become lanes that take whole groups from a queue, longest first, as "
+                         "they go idle (the default where the tool's worker command is `python -m subunit.run|"
+                         "stestr.subunit_runner.run|testtools.run ...`)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes, no summary line and no progress line on stderr")
     parser.add_argument("--history", action="append", default=[], metavar="SOURCE",

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from partitioner.cli import selection
-from partitioner.cli.arguments import add_plan_arguments, positive_int, project_dir
+from partitioner.cli.arguments import add_dispatch, add_plan_arguments, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.config import Choice, Settings, default_concurrency, load_settings
 from partitioner.errors import UsageError
@@ -41,13 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write here instead of stdout; for load-lists, the directory (default plan-lists); with "
                              "--shards, the plan file every shard job reads")
-    parser.add_argument("--dispatch", choices=("static", "dynamic"),
-                        help="dynamic: show the queue (longest first) and the per-lane timeline the dispatcher is "
-                             "expected to give, with its predicted makespan (table, json and html; the JSON's dispatch "
-                             "member); static: each worker's share (default: the config files' dispatch option, "
-                             "else static)")
-    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
-                        help="the queue's order under dynamic dispatch: suite (default) or cost (longest first)")
+    add_dispatch(parser, "show the queue (longest first) and the per-lane timeline the dispatcher is expected to "
+                         "give, with its predicted makespan (table, json and html; the JSON's dispatch member)",
+                 static="show each worker's share", default="the config files' dispatch option, else static")
     shards = parser.add_argument_group("shards", "a suite split over M CI jobs (docs/history-store.md)")
     shards.add_argument("--shards", type=positive_int, metavar="M",
                         help="split the suite into M shards of N workers each, balanced by predicted time: a table "

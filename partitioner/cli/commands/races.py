@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from partitioner.cli import durations, order
-from partitioner.cli.arguments import add_directory, add_history, positive_int, project_dir
+from partitioner.cli.arguments import add_directory, add_discovery, add_history, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
 from partitioner.config import CONFIG_FILES, Settings, load_settings
@@ -20,8 +20,9 @@ from partitioner.errors import HistoryError, InputError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
-from partitioner.races.confirm import Bounds, Search, candidates, class_seconds
+from partitioner.races.confirm import Bounds, Search
 from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
+from partitioner.races.shortlist import candidates, class_seconds
 from partitioner.render import races as render
 from partitioner.render.summary import Tool
 from partitioner.run import Interrupt
@@ -74,12 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"with --confirm: how many of a failed class's best partner classes (and any tied "
                              f"with the last) are tried as pairs first (default {DEFAULTS.candidates}); when none "
                              f"of them reproduces its failure, the others are tried side by side")
-    parser.add_argument("--test-path", metavar="PATH",
-                        help="with --confirm in a stestr project: the tests' directory, as `stestr --test-path` "
-                             "gives it (tox envs often do), instead of .stestr.conf's test_path")
-    parser.add_argument("--top-dir", metavar="DIR",
-                        help="with --confirm in a stestr project: the top directory, as `stestr --top-dir` gives "
-                             "it, instead of .stestr.conf's top_dir")
+    add_discovery(parser, "with --confirm in a stestr project: ")
     parser.add_argument("--into", nargs="?", const="", metavar="FILE",
                         help="with --format config: merge the rules into FILE's [partitioner] section (its resources "
                              "value is replaced by the configured resources and the new rules; the rest of the file "
