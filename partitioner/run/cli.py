@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_history, positive_int
+from partitioner.cli.arguments import GROUP_BY_HELP, BadArguments, Parser, add_dispatch, add_history, positive_int
 from partitioner.errors import PartitionerError, UsageError, one_line
 from partitioner.listing import read_id_file
 from partitioner.run.foreground import Foreground
@@ -100,16 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--load-list", metavar="FILE",
                       help="run only the ids in FILE, one per line (what testr's $IDOPTION substitutes); "
                            "without it every listed test runs")
-    parser.add_argument("--dispatch", choices=("dynamic", "static"),
-                        help="dynamic: whole groups handed out from a queue, longest first, to whichever worker "
-                             "is idle (the default when INNER-COMMAND is `python -m subunit.run|"
-                             "stestr.subunit_runner.run|testtools.run ...`); static: each worker's share is fixed "
-                             "before the run (default: the config files' dispatch option)")
-    parser.add_argument("--dispatch-order", choices=("suite", "cost"),
-                        help="under dynamic dispatch, the order groups are handed out in: suite (the default: each "
-                             "worker runs its tests in the order plain testr/stestr would, for suites whose tests "
-                             "depend on what ran before them) or cost (longest predicted first: the best balance; "
-                             "default: the config files' dispatch_order option)")
+    add_dispatch(parser, "whole groups handed out from a queue to whichever worker is idle (the default when "
+                         "INNER-COMMAND is `python -m subunit.run|stestr.subunit_runner.run|testtools.run ...`)")
     parser.add_argument("--id-option", default="--load-list {file}", metavar="TEMPLATE",
                         help="arguments that make INNER-COMMAND run the ids in a file; {file} is replaced "
                              "by its path (default: %(default)r)")
