@@ -417,12 +417,8 @@ class TestCtrlCInATerminal(testtools.TestCase):
     """Issue 9: a real Ctrl-C, typed into the terminal testr runs in (a pseudo-terminal), with the runner in
     ``.testr.conf``: every listed test should be in the stored run, as under ``partitioner exec``."""
 
-    def test_every_test_is_stored_after_ctrl_c(self) -> None:
-        import pty
-        import select
-
-        if not GEN_SUITE.exists():
-            self.skipTest(f"{GEN_SUITE} is missing")
+    def hung_suite(self) -> tuple[GeneratedSuite, Path]:
+        """A small suite under the runner (dynamic) whose victim class hangs, writing its pid to a file first."""
         suite = self.useFixture(GeneratedSuite(classes=6, serial_s=6.0))
         use_runner(suite, dispatch="dynamic")
         suite.run(tool("testr"), "init", check=True)
@@ -430,6 +426,15 @@ class TestCtrlCInATerminal(testtools.TestCase):
         inject(suite, VICTIM_CLASS, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
                                     f"time.sleep({HANG_S})")
         self.addCleanup(kill_all, suite.path)
+        return suite, pidfile
+
+    def test_every_test_is_stored_after_ctrl_c(self) -> None:
+        import pty
+        import select
+
+        if not GEN_SUITE.exists():
+            self.skipTest(f"{GEN_SUITE} is missing")
+        suite, pidfile = self.hung_suite()
         env = suite.env()
         pid, master = pty.fork()
         if pid == 0:  # the child: testr, in the pseudo-terminal's session, as a shell would start it
@@ -475,13 +480,7 @@ class TestCtrlCInATerminal(testtools.TestCase):
         bash = shutil.which("bash")
         if bash is None:
             self.skipTest("no bash")
-        suite = self.useFixture(GeneratedSuite(classes=6, serial_s=6.0))
-        use_runner(suite, dispatch="dynamic")
-        suite.run(tool("testr"), "init", check=True)
-        pidfile = suite.path / "hung.pid"
-        inject(suite, VICTIM_CLASS, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
-                                    f"time.sleep({HANG_S})")
-        self.addCleanup(kill_all, suite.path)
+        suite, pidfile = self.hung_suite()
         env = {**suite.env(), "PS1": "ready> ", "TERM": "dumb"}
         pid, master = pty.fork()
         if pid == 0:  # the child: an interactive shell with job control, as a user has
