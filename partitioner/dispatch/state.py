@@ -157,7 +157,7 @@ class DispatchState:
     _orphans: list[tuple[str, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
-        self._todo = deque(self.queue.items)
+        self._todo = deque(self.queue.batched(self.lanes).items)
         self._serial = deque(self.queue.serial)
 
     # -- lanes -----------------------------------------------------------------------------------

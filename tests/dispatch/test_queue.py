@@ -6,7 +6,7 @@ import testtools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partitioner.dispatch.queue import Queue, WorkItem, order_queue, queue_from_costs
+from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE, BATCH_FACTOR, Queue, WorkItem, order_queue, queue_from_costs
 from partitioner.errors import InputError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, make_grouper
@@ -106,3 +106,42 @@ class TestSuiteOrder(testtools.TestCase):
 
     def test_an_unknown_order_is_an_input_error(self) -> None:
         self.assertRaises(InputError, order_queue, [("a", 1.0, ["a.t"])], (), "random")
+
+
+class TestBatched(testtools.TestCase):
+    """Many small items (a suite split per test) are handed out in batches, large first, single at the tail."""
+
+    def per_test(self, n: int, cost: float = 1.0) -> Queue:
+        return order_queue([(f"m.C.test_{i:05d}", cost, [f"m.C.test_{i:05d}"]) for i in range(n)], order="suite",
+                           positions={f"m.C.test_{i:05d}": i for i in range(n)})
+
+    def test_a_short_queue_is_handed_out_as_it_is(self) -> None:
+        queue = self.per_test(BATCH_ABOVE_PER_LANE * 2)
+        self.assertIs(queue, queue.batched(2))
+
+    def test_eighteen_thousand_single_tests_on_two_lanes_take_a_few_hundred_hand_outs(self) -> None:
+        queue = self.per_test(18_000)
+        batched = queue.batched(2)
+        self.assertLess(len(batched.items), 200)
+        self.assertEqual(queue.test_ids(), batched.test_ids())  # every id once, in the same order
+        self.assertEqual(queue.total_cost, batched.total_cost)
+        self.assertLessEqual(batched.items[0].cost, 18_000 / (BATCH_FACTOR * 2))
+        costs = [item.cost for item in batched.items]
+        self.assertEqual(sorted(costs, reverse=True), costs)  # guided: batches only shrink
+        self.assertEqual([1.0] * BATCH_FACTOR * 2, costs[-BATCH_FACTOR * 2:])  # the tail goes one by one
+        self.assertEqual("m.C.test_00000 (+1124 groups)", batched.items[0].key)
+
+    def test_a_costly_item_stays_alone_and_the_order_is_kept(self) -> None:
+        rows = [(f"g{i:04d}", 1.0, [f"g{i:04d}.t"]) for i in range(1000)]
+        rows[10] = ("g0010", 500.0, ["g0010.t"])
+        queue = order_queue(rows, order="suite", positions={f"g{i:04d}.t": i for i in range(1000)})
+        batched = queue.batched(2)
+        self.assertIn(WorkItem("g0010", ("g0010.t",), 500.0), batched.items)
+        self.assertEqual(queue.test_ids(), batched.test_ids())
+
+    def test_serial_items_and_costless_queues_are_unchanged(self) -> None:
+        queue = order_queue([(f"g{i:04d}", 0.0, [f"g{i:04d}.t"]) for i in range(1000)],
+                            serial=[("s", 1.0, ["s.t"])])
+        self.assertIs(queue, queue.batched(2))
+        costly = order_queue([(f"g{i:04d}", 1.0, [f"g{i:04d}.t"]) for i in range(1000)], serial=[("s", 1.0, ["s.t"])])
+        self.assertEqual(costly.serial, costly.batched(2).serial)

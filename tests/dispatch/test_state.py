@@ -70,6 +70,17 @@ class TestHandOut(testtools.TestCase):
         self.assertTrue(all(h.ended_at is not None and h.ended_at > h.handed_at for h in log))
         self.assertEqual({"ran"}, set(state.fates().values()))
 
+    def test_a_suite_split_per_test_is_handed_out_in_batches(self) -> None:
+        state = state_for(make_queue({f"g{i:04d}": 1 for i in range(1000)}), lanes=2)
+        keys = []
+        while isinstance(reply := state.take(0), Assign):
+            keys.append(reply.handout.key)
+            state.finish(0, reply.handout.key)
+        self.assertLess(len(keys), 150)  # not 1000 round trips
+        self.assertTrue(keys[0].endswith(" groups)"), keys[0])
+        self.assertEqual({"ran"}, set(state.fates().values()))
+        self.assertEqual(1000, len(state.fates()))
+
     def test_protocol_breaches_are_refused(self) -> None:
         state = state_for(make_queue({"a": 1, "b": 1}))
         self.assertRaises(DispatchError, state.join, 0)
