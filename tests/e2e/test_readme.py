@@ -13,7 +13,7 @@ import fixtures
 import testtools
 
 from tests.e2e.test_examples import LEFTOVERS
-from tests.suites import REPO, tool_env
+from tests.suites import BIN, REPO, tool_env
 
 BLOCK = re.compile(r"^## Use it\n.*?```sh\n(?P<commands>.*?)```", re.S | re.M)
 
@@ -37,3 +37,25 @@ class TestUseIt(testtools.TestCase):
                       "filters: compute", out)
         self.assertIn("partitioner: shard 1/2 of split ", done.stderr)
         self.assertRegex(done.stderr, r"partitioner: 12 tests on 2 workers, dynamic dispatch \(suite order\); history")
+
+
+FIRST_SCREEN = re.compile(r"^```sh\n(?P<install>.*?)\n(?P<test>.*?)\n```", re.S | re.M)
+
+
+class TestFirstScreen(testtools.TestCase):
+    def test_the_main_job_on_the_bundled_example_runs_as_written(self) -> None:
+        # the README's first command installs, then plans the bundled example: its last step, with this venv
+        found = FIRST_SCREEN.search((REPO / "README.md").read_text(encoding="utf-8"))
+        assert found is not None, "README.md has no ```sh block"
+        self.assertEqual(".venv/bin/python -m pytest -q", found["test"])
+        main_job = found["install"].split(" && ")[-1]
+        self.assertTrue(main_job.startswith(".venv/bin/partitioner plan "), main_job)
+        argv = main_job.split()[1:]
+        done = subprocess.run([str(BIN / "partitioner"), *argv], cwd=REPO,
+                              env=tool_env(PARTITIONER_CACHE_DIR=self.useFixture(fixtures.TempDir()).path),
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertNotIn("error", done.stderr)
+        workers = re.findall(r"^\s+(\d+)\s+\d+\s+\d+\s+[\d.]+s$", done.stdout, re.M)
+        self.assertEqual(["0", "1", "2", "3"], workers, done.stdout)
+        self.assertIn("planned as the run will: 121 tests from examples/demo/tests.txt", done.stdout)
