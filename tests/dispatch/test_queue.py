@@ -6,7 +6,14 @@ import testtools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE, BATCH_FACTOR, Queue, WorkItem, order_queue, queue_from_costs
+from partitioner.dispatch.queue import (
+    BATCH_ABOVE_PER_LANE,
+    BATCH_FACTOR,
+    Queue,
+    WorkItem,
+    order_queue,
+    queue_from_costs,
+)
 from partitioner.errors import InputError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import group_tests, make_grouper
