@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
@@ -118,21 +119,26 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
         spawned: Spawned | None = spawn_worker(command)
     except OSError:
         spawned = None  # the lane says why when it needs the worker
-    from multiprocessing.connection import Client
-
-    from partitioner.run.stream import MergedOutput
-
-    output = MergedOutput(out)
     try:
-        conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
-    except (OSError, EOFError, ValueError) as exc:
-        if spawned is not None:
+        from multiprocessing.connection import Client
+
+        from partitioner.run.stream import MergedOutput
+
+        output = MergedOutput(out)
+        try:
+            conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
+        except (OSError, EOFError, ValueError) as exc:
+            if spawned is not None:
+                spawned.kill()
+            reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
+            failed = _fail_share(command, output, reason)
+            err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
+                      f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
+            return 1
+    except KeyboardInterrupt:  # Ctrl-C while the lane still imports: it holds no test yet; the dispatcher
+        if spawned is not None:  # accounts for what nobody took
             spawned.kill()
-        reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
-        failed = _fail_share(command, output, reason)
-        err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
-                  f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
-        return 1
+        return 128 + signal.SIGINT
     with Interrupt() as interrupt, conn:
         lane = Lane(index, command, output, err, interrupt, grace)
         if spawned is not None:
