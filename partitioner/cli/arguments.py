@@ -104,15 +104,17 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
 
 
 #: what --dispatch-order's choices mean, said once for every command that takes it
-DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: suite (each worker runs its tests "
-                       "in the order plain testr/stestr would, for suites whose tests depend on what ran before them) "
-                       "or cost (longest predicted first: the best balance) (default: the config files' "
-                       "dispatch_order option, else suite)")
+DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: mono (longest predicted first "
+                       "among the groups that keep each test process in suite order; a fresh process, forked from one "
+                       "that loaded the suite, when none is left: the balance of cost, as safe as suite), suite (each "
+                       "worker runs its tests in the order plain testr/stestr would) or cost (longest predicted "
+                       "first, any order in a process: for suites whose tests do not depend on their order) "
+                       "(default: the config files' dispatch_order option, else mono)")
 
 
 def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "each worker's share is fixed before "
                  "the run", default: str = "the config files' dispatch option") -> None:
-    """``--dispatch {dynamic,static}`` and ``--dispatch-order {suite,cost}``.
+    """``--dispatch {dynamic,static}`` and ``--dispatch-order {suite,mono,cost}``.
 
     :param dynamic: what ``--dispatch dynamic`` does in this command
     :param static: what ``--dispatch static`` does in it
@@ -120,7 +122,8 @@ def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "e
     """
     parser.add_argument("--dispatch", choices=("dynamic", "static"),
                         help=f"dynamic: {dynamic}; static: {static} (default: {default})")
-    parser.add_argument("--dispatch-order", choices=("suite", "cost"), help=DISPATCH_ORDER_HELP)
+    # config.DISPATCH_ORDERS (not imported here: `python -m partitioner.run` starts without the config module)
+    parser.add_argument("--dispatch-order", choices=("mono", "suite", "cost"), help=DISPATCH_ORDER_HELP)
 
 
 def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:

@@ -8,10 +8,9 @@ lane -> dispatcher: ``hello`` (lane, pid), ``next`` (done: the key it finished, 
 unstarted, why), ``interrupt`` (why), ``leave`` (why), and when the welcome asked for it ``progress``
 (started, finished: test ids), sent before the lane writes those events, with no reply.
 dispatcher -> lane: ``welcome`` (track: whether to send ``progress``); for ``next``: ``group`` (key, tests,
-attempt), ``idle`` (nothing now, other lanes still hold groups: end the test process and ask again),
-``report`` (items:
-[[id, reason], ...]) or ``stop`` (reason); for ``leave``: ``report``; ``error`` (message) before it
-drops a lane that broke the protocol.
+attempt, fresh: run it in a fresh test process), ``idle`` (nothing now, other lanes still hold groups:
+end the test process and ask again), ``report`` (items: [[id, reason], ...]) or ``stop`` (reason); for
+``leave``: ``report``; ``error`` (message) before it drops a lane that broke the protocol.
 """
 
 from __future__ import annotations

@@ -15,12 +15,17 @@ Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
   takes the next group.
 * ``cost``: longest predicted first, ties by key (list scheduling in LPT order): the best balance, since
   the small groups come last and fill the gaps; for suites whose tests do not depend on their order.
+* ``mono``: longest predicted first among the groups that sort after the lane's last one, so each test
+  process still runs its tests in increasing suite order (as safe as ``suite``); when none is left, the
+  lane takes the longest group in a *fresh* process: its pull worker forks one from the process that
+  loaded the suite and ran nothing (:mod:`partitioner.dispatch.forks`), a few milliseconds. The balance
+  of ``cost`` with the safety of ``suite`` (:func:`pick` decides; ``docs/dispatch.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from partitioner.costmodel import CostModel
 from partitioner.errors import InputError
@@ -35,16 +40,20 @@ class WorkItem:
     :ivar tests: its test ids, in the order the group lists them
     :ivar cost: predicted seconds (or test-count units without history); only orders the queue
     :ivar serial: True for a group that must run with no other group running
+    :ivar at: the suite position of its first test (``mono`` order)
+    :ivar upto: the suite position of its last test (``mono`` order)
     """
 
     key: str
     tests: tuple[str, ...]
     cost: float
     serial: bool = False
+    at: int = field(default=0, compare=False)
+    upto: int = field(default=0, compare=False)
 
 
 #: the dispatch orders (see the module docstring); the first is the default
-ORDERS = ("suite", "cost")
+ORDERS = ("suite", "cost", "mono")
 #: a queue of more than this many parallel items per lane is handed out in batches (:meth:`Queue.batched`)
 BATCH_ABOVE_PER_LANE = 64
 #: a batch holds at most 1 / (BATCH_FACTOR x lanes) of the cost still queued when it is made
@@ -59,12 +68,14 @@ def _order(item: WorkItem) -> tuple[float, str]:
 class Queue:
     """Everything a dispatcher hands out.
 
-    :ivar items: parallel groups, longest predicted cost first, ties by key
+    :ivar items: parallel groups in hand-out order (see :data:`ORDERS`)
     :ivar serial: serial groups in key order; they run after every parallel group, one at a time
+    :ivar order: the order the items were put in; ``mono`` makes each lane :func:`pick` among them
     """
 
     items: tuple[WorkItem, ...]
     serial: tuple[WorkItem, ...] = ()
+    order: str = "cost"
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -108,10 +119,12 @@ class Queue:
         left = self.total_cost
         if lanes < 1 or len(self.items) <= BATCH_ABOVE_PER_LANE * lanes or not left > 0.0:
             return self
+        # ``mono``: batches of items consecutive in suite order, then picked longest first like single items
+        items = sorted(self.items, key=lambda item: (item.at, item.key)) if self.order == "mono" else self.items
         batches: list[WorkItem] = []
         batch: list[WorkItem] = []
         room = 0.0
-        for item in self.items:
+        for item in items:
             if batch and item.cost > room:
                 batches.append(_joined(batch))
                 batch = []
@@ -122,7 +135,32 @@ class Queue:
             left -= item.cost
         if batch:
             batches.append(_joined(batch))
-        return Queue(tuple(batches), self.serial)
+        if self.order == "mono":
+            batches.sort(key=_order)
+        return Queue(tuple(batches), self.serial, self.order)
+
+
+def pick(items: Sequence[WorkItem], last: int | None, order: str) -> tuple[int, bool]:
+    """Which of the queued ``items`` a lane takes next, and whether it takes it in a fresh test process.
+
+    Under ``suite`` and ``cost`` the first, in its current process. Under ``mono`` (items longest first):
+    the first item that starts after the lane's ``last`` suite position (its previous item's
+    :attr:`WorkItem.upto`), so its process runs in increasing suite order; when none does, the first
+    item in a fresh process. A lane's first item (``last`` ``None``) is fresh too: that is what turns its
+    worker into a process that forks one child per chain (:mod:`partitioner.dispatch.forks`).
+
+    :raises IndexError: no items
+    """
+    if not items:
+        raise IndexError("no queued item to pick")
+    if order != "mono":
+        return 0, False
+    if last is None:
+        return 0, True
+    for index, item in enumerate(items):
+        if item.at > last:
+            return index, False
+    return 0, True
 
 
 def _joined(items: Sequence[WorkItem]) -> WorkItem:
@@ -130,7 +168,8 @@ def _joined(items: Sequence[WorkItem]) -> WorkItem:
     if len(items) == 1:
         return items[0]
     return WorkItem(f"{items[0].key} (+{len(items) - 1} groups)", tuple(t for item in items for t in item.tests),
-                    sum(item.cost for item in items))
+                    sum(item.cost for item in items), at=min(item.at for item in items),
+                    upto=max(item.upto for item in items))
 
 
 def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
@@ -141,32 +180,35 @@ def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
 
     Empty groups are left out.
 
-    :param order: ``cost`` (longest first) or ``suite`` (by ``positions``: each group at its first test)
-    :param positions: test id -> its place in the suite's listing (``suite`` order; an id without one sorts
-        after those with one, by key)
+    :param order: ``cost`` or ``mono`` (longest first) or ``suite`` (by ``positions``: each group at its
+        first test)
+    :param positions: test id -> its place in the suite's listing (``suite`` and ``mono`` orders; an id
+        without one sorts after those with one, by key)
     :raises InputError: a key or a test id appears twice, or a cost is negative or not a number
     """
+    place = positions or {}
+    unplaced = len(place)
+
     def items(triples: Iterable[tuple[str, float, Sequence[str]]], is_serial: bool) -> list[WorkItem]:
         out = []
         for key, cost, tests in triples:
             if not cost >= 0.0:  # also rejects NaN
                 raise InputError(f"group {key!r} has cost {cost!r}; a predicted cost must be a number >= 0")
             if tests:
-                out.append(WorkItem(key, tuple(tests), float(cost), is_serial))
+                spots = [place.get(t, unplaced) for t in tests]
+                out.append(WorkItem(key, tuple(tests), float(cost), is_serial, min(spots), max(spots)))
         return out
 
     if order not in ORDERS:
         raise InputError(f"unknown dispatch order {order!r}; choose one of: {', '.join(ORDERS)}")
     if order == "suite":
-        place = positions or {}
-        last = len(place)
-
         def at(item: WorkItem) -> tuple[int, str]:
-            return (min((place.get(t, last) for t in item.tests), default=last), item.key)
+            return (item.at, item.key)
 
-        return Queue(tuple(sorted(items(parallel, False), key=at)), tuple(sorted(items(serial, True), key=at)))
+        return Queue(tuple(sorted(items(parallel, False), key=at)), tuple(sorted(items(serial, True), key=at)),
+                     order)
     return Queue(tuple(sorted(items(parallel, False), key=_order)),
-                 tuple(sorted(items(serial, True), key=lambda item: item.key)))
+                 tuple(sorted(items(serial, True), key=lambda item: item.key)), order)
 
 
 def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable | None = None,
@@ -176,8 +218,9 @@ def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable 
     :param parallel: the groups that may run side by side (resource-merged groups already joined)
     :param model: the cost model built for these ids
     :param serial: the groups that must run alone (the ``serial`` option), if any
-    :param order: ``cost`` or ``suite`` (see the module docstring)
-    :param listing: the test ids in suite order (``suite`` order; default: sorted ids, as discovery sorts)
+    :param order: ``suite``, ``cost`` or ``mono`` (see the module docstring)
+    :param listing: the test ids in suite order (``suite`` and ``mono`` orders; default: sorted ids, as
+        discovery sorts)
     """
     def triples(table: GroupTable) -> Iterator[tuple[str, float, Sequence[str]]]:
         costs = model.group_costs(table)
@@ -185,6 +228,6 @@ def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable 
             yield group.key, cost, group.tests
 
     positions = {t: n for n, t in enumerate(listing)} if listing is not None else None
-    if order == "suite" and positions is None:
+    if order in ("suite", "mono") and positions is None:
         positions = {t: n for n, t in enumerate(sorted(t for g in (*parallel, *(serial or ())) for t in g.tests))}
     return order_queue(triples(parallel), triples(serial) if serial is not None else (), order, positions)

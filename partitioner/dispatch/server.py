@@ -216,7 +216,8 @@ class Dispatcher:
     def _reply(conn: Connection, reply: Assign | Report | Stop | Wait | Idle) -> None:
         if isinstance(reply, Assign):
             h = reply.handout
-            protocol.send(conn, "group", key=h.key, tests=list(h.tests), attempt=h.attempt)
+            protocol.send(conn, "group", key=h.key, tests=list(h.tests), attempt=h.attempt,
+                          **({"fresh": True} if h.fresh else {}))
         elif isinstance(reply, Report):
             protocol.send(conn, "report", items=[list(item) for item in reply.items])
         elif isinstance(reply, Stop):

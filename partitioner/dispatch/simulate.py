@@ -1,7 +1,8 @@
 """What dynamic dispatch is expected to do: greedy list scheduling of the queue; pure, no I/O.
 
 The dispatcher hands the next group to whichever lane is idle first, so the expected timeline is list
-scheduling in queue order: each item starts on the lane that frees first (ties: the lowest lane).
+scheduling in queue order: each item starts on the lane that frees first (ties: the lowest lane); under
+``mono`` order that lane takes the item :func:`~partitioner.dispatch.queue.pick` gives it.
 Graham's bound holds for any order: makespan <= total / N + the largest item; longest-first makes it
 at most 4/3 of the optimum. Serial items run after every lane is idle, one after another.
 """
@@ -12,8 +13,11 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from partitioner.dispatch.queue import Queue, WorkItem
+from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import UsageError
+
+#: what a fresh test process costs a lane under ``mono`` order: a fork of a worker that loaded the suite
+FORK_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -57,25 +61,33 @@ class Timeline:
 
 
 def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float = 0.0,
-             overhead_s: float = 0.0) -> Timeline:
+             overhead_s: float = 0.0, fork_s: float = FORK_S) -> Timeline:
     """The expected timeline of handing ``queue`` to ``lanes`` lanes.
 
     :param queue: a :class:`Queue`, or parallel items in hand-out order
     :param lanes: how many lanes run at once
     :param startup_s: seconds before a lane can take its first item (loading the suite)
     :param overhead_s: seconds each hand-out costs on top of the item (the round trip to the dispatcher)
+    :param fork_s: seconds a fresh test process costs a lane (``mono`` order; not its first)
     :raises UsageError: ``lanes`` < 1
     """
     if lanes < 1:
         raise UsageError(f"cannot simulate {lanes} lanes: pass at least 1")
     items = tuple(queue.items) if isinstance(queue, Queue) else tuple(queue)
     serial = queue.serial if isinstance(queue, Queue) else ()
+    order = queue.order if isinstance(queue, Queue) else "cost"
     rows: list[list[Slot]] = [[] for _ in range(lanes)]
     free = [(startup_s, lane) for lane in range(lanes)]
     heapq.heapify(free)
-    for item in items:
+    todo = list(items)
+    last: dict[int, int] = {}
+    while todo:
         at, lane = heapq.heappop(free)
-        end = at + overhead_s + item.cost
+        index, fresh = pick(todo, last.get(lane), order)
+        item = todo.pop(index)
+        restart = fresh and lane in last  # a lane's first process is part of its start-up
+        last[lane] = item.upto
+        end = at + overhead_s + (fork_s if restart else 0.0) + item.cost
         rows[lane].append(Slot(item.key, at, end))
         heapq.heappush(free, (end, lane))
     parallel_end = max(at for at, _ in free) if items else (startup_s if serial else 0.0)

@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from partitioner.dispatch.queue import Queue, WorkItem
+from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import PartitionerError
 
 #: handout outcomes
@@ -59,6 +59,7 @@ class Handout:
     :ivar detail: why it crashed
     :ivar serial: True for a serial group
     :ivar attempt: 1 for the first hand-out of the group, 2 for its retry, ...
+    :ivar fresh: the lane runs it in a fresh test process (``mono`` order; :func:`~partitioner.dispatch.queue.pick`)
     """
 
     seq: int
@@ -72,6 +73,7 @@ class Handout:
     detail: str = ""
     serial: bool = False
     attempt: int = 1
+    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,13 @@ class DispatchState:
     _started: dict[int, set[str]] = field(default_factory=dict, init=False)
     _finished: dict[int, set[str]] = field(default_factory=dict, init=False)
     _orphans: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _last: dict[int, int] = field(default_factory=dict, init=False)  # lane -> suite position its process reached
+    _items: dict[tuple[bool, str], WorkItem] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self._todo = deque(self.queue.batched(self.lanes).items)
         self._serial = deque(self.queue.serial)
+        self._items = {(item.serial, item.key): item for item in (*self._todo, *self._serial)}
 
     # -- lanes -----------------------------------------------------------------------------------
 
@@ -190,12 +195,13 @@ class DispatchState:
         if self.stopping is not None:
             return Stop(self.stopping)
         if self._todo:
-            return Assign(self._hand(lane, self._todo.popleft()))
+            return Assign(self._hand(lane, self._todo))
         if self._serial:
             if self._inflight:
                 return Wait()
-            return Assign(self._hand(lane, self._serial.popleft()))
+            return Assign(self._hand(lane, self._serial))
         if self._inflight:
+            self._last.pop(lane, None)  # the lane ends its test process now
             return Idle()
         return Stop("the queue is empty")
 
@@ -309,10 +315,14 @@ class DispatchState:
             raise DispatchError(f"lane {lane} reported group {key!r} but holds {held}")
         return index
 
-    def _hand(self, lane: int, item: WorkItem) -> Handout:
+    def _hand(self, lane: int, todo: deque[WorkItem]) -> Handout:
+        index, fresh = pick(todo, self._last.get(lane), self.queue.order)
+        item = todo[index]
+        del todo[index]
+        self._last[lane] = item.upto
         attempt = self._kills.get((item.serial, item.key), 0) + 1
         handout = Handout(len(self._log), lane, item.key, item.tests, self.clock(), serial=item.serial,
-                          attempt=attempt)
+                          attempt=attempt, fresh=fresh)
         self._inflight[lane] = len(self._log)
         self._log.append(handout)
         return handout
@@ -342,6 +352,7 @@ class DispatchState:
         ended = replace(handout, ended_at=self.clock(), outcome=outcome, unstarted=left, detail=why)
         self._log[index] = ended
         del self._inflight[lane]
+        self._last.pop(lane, None)  # its next group runs in a new test process
         slot = (handout.serial, handout.key)
         kills = self._kills[slot] = self._kills.get(slot, 0) + 1
         if not left:
@@ -353,6 +364,7 @@ class DispatchState:
             self._reports.extend((t, f"not run: group {handout.key} was handed out {kills} times and its test "
                                      f"process died each time (the last time: {why})") for t in left)
         else:
-            retry = WorkItem(handout.key, left, 0.0, handout.serial)
+            queued = self._items.get(slot)
+            retry = WorkItem(handout.key, left, 0.0, handout.serial, *((queued.at, queued.upto) if queued else (0, 0)))
             (self._serial if handout.serial else self._todo).appendleft(retry)
         return ended

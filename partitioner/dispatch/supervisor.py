@@ -226,7 +226,7 @@ class Lane:
                 raise Gone(f"it sent {reply['op']!r} where a group, report or stop was due")
             key, tests = str(reply["key"]), [str(t) for t in reply["tests"]]
             self.held.update(dict.fromkeys(tests, key))
-            ending = self._run_group(key, tests)
+            ending = self._run_group(key, tests, bool(reply.get("fresh")))
             if ending in ("done", "failfast"):
                 done = key
             if ending == "failfast":  # stop dispatch; the next replies carry the not-run reports, then stop
@@ -272,15 +272,16 @@ class Lane:
         self.trouble = True
         self.say(why)
 
-    def _run_group(self, key: str, tests: list[str]) -> str:
-        """Run one group; returns done, failfast, crashed, broken or interrupted."""
+    def _run_group(self, key: str, tests: list[str], fresh: bool = False) -> str:
+        """Run one group (in a fresh test process: ``fresh``); returns done, failfast, crashed, broken or
+        interrupted."""
         child = self._ensure_child()
         if child is None:
             self._hand_back(key, tests, tests, f"lane {self.index} {self.broken}")
             return "broken"
         if self.interrupt.signum is not None:
             return "interrupted"
-        if child.send(group=key, tests=tests):
+        if child.send(group=key, tests=tests, **({"fresh": True} if fresh else {})):
             while True:
                 message = child.poll_message(_POLL_S)
                 if message is not None and message.get("done") == key:

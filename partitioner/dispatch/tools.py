@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from partitioner import hooks
+from partitioner.config import DISPATCH_ORDERS
 from partitioner.dispatch import toolshard
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
@@ -68,7 +69,8 @@ class Session:
         ``[partitioner] dispatch`` option decides)
     :param quiet: no notes and no progress line
     :param stderr: where notes go
-    :param order: the dispatch order, ``suite`` or ``cost`` (``None``: the ``dispatch_order`` option, else suite)
+    :param order: the dispatch order, ``mono``, ``suite`` or ``cost`` (``None``: the ``dispatch_order`` option, else
+        mono)
     :param history: history sources that replace the ``history`` option and the tool's repository
     :param shard: ``K/M``, ``K`` (with ``plan_file``) or ``auto``: run only this job's shard of the suite
     :param plan_file: the plan file the split comes from (else every job splits from the pinned history)
@@ -124,7 +126,7 @@ class Session:
         from partitioner.config import DEFAULT, load_settings
 
         settings = load_settings(Path.cwd())
-        self.order = settings.choose("dispatch_order", self.order, "suite").value
+        self.order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0]).value
         choice = settings.choose("dispatch", self.dispatch, "dynamic")
         if choice.value == "static":
             return "static"
@@ -152,7 +154,8 @@ class Session:
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
             # stestr hands its ids over in set order: suite order is id order, as discovery sorts
-            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, self.order or "suite")
+            run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups,
+                                         self.order or DISPATCH_ORDERS[0])
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
         if planned is not None:

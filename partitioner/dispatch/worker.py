@@ -9,7 +9,8 @@ RUNNER is ``subunit.run``, ``stestr.subunit_runner.run`` or ``testtools.run``: t
 ``TestProgram`` parses the arguments and discovers the suite (so ``load_tests``, sorting and import
 failures are exactly its own), and a stand-in for its test runner keeps the suite instead of running it.
 
-Control channel (``FD``, default 0): JSON lines. In: ``{"group": KEY, "tests": [ID, ...]}`` per group;
+Control channel (``FD``, default 0): JSON lines. In: ``{"group": KEY, "tests": [ID, ...]}`` per group
+(``"fresh": true``: run it in a process that has run nothing: see :mod:`partitioner.dispatch.forks`);
 end of file or ``{"stop": true}`` ends the run. Out, when ``FD`` is a socket: ``{"ready": N,
 "import_errors": [...]}`` once the suite is loaded (or ``{"error": TEXT}`` when it cannot be), and
 ``{"done": KEY}`` after each group (``"stop": "failfast"`` too when ``--failfast`` stopped the run).
@@ -32,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import io
+import itertools
 import json
 import os
 import signal
@@ -40,7 +42,7 @@ import stat
 import sys
 import threading
 import unittest
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
@@ -50,6 +52,7 @@ from testtools import CopyStreamResult, ExtendedToStreamDecorator, StreamResult
 from testtools.testsuite import iterate_tests
 
 from partitioner.dispatch.command import RUNNERS
+from partitioner.dispatch.forks import serve
 
 PROG = "partitioner.dispatch.worker"
 #: the id prefix of the test unittest's loader puts in place of a module it could not import
@@ -243,20 +246,41 @@ class GroupRunner:
 
 
 class Control:
-    """The control channel: groups in (JSON lines), acknowledgements out when it is a socket."""
+    """The control channel: groups in (JSON lines), acknowledgements out when it is a socket.
 
-    def __init__(self, fd: int) -> None:
+    :param fd: where the lines come from
+    :param reply: where acknowledgements go (default: ``fd`` itself, when it is a socket); a forked child
+        reads its groups from a pipe and replies on the socket it inherited
+    """
+
+    def __init__(self, fd: int, reply: socket.socket | None = None) -> None:
         os.set_inheritable(fd, False)  # the tests' own child processes must not hold it open
-        self._sock: socket.socket | None = None
+        self.fd = fd
+        self.sock: socket.socket | None = None
         if stat.S_ISSOCK(os.fstat(fd).st_mode):
-            self._sock = socket.socket(fileno=fd)
-            self._in: IO[bytes] = self._sock.makefile("rb")
-        else:
-            self._in = os.fdopen(fd, "rb", closefd=False)
+            self.sock = socket.socket(fileno=fd)
+        self._reply = reply if reply is not None else self.sock
+        #: bytes read past the last line :meth:`lines` gave
+        self.buffer = b""
 
-    def groups(self) -> Iterator[tuple[str, list[str]]]:
-        """``(key, ids)`` per group until end of file or a stop message."""
-        for number, line in enumerate(self._in, 1):
+    def lines(self) -> Iterator[bytes]:
+        """The channel's lines (newline included), until end of file."""
+        while True:
+            while b"\n" not in self.buffer:
+                data = os.read(self.fd, 65536)
+                if not data:
+                    if self.buffer:
+                        line, self.buffer = self.buffer, b""
+                        yield line
+                    return
+                self.buffer += data
+            line, _, self.buffer = self.buffer.partition(b"\n")
+            yield line + b"\n"
+
+    @staticmethod
+    def groups(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
+        """``(key, ids)`` per group line until the lines end or a stop message."""
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -273,9 +297,9 @@ class Control:
 
     def send(self, **message: object) -> None:
         """Write one JSON line back, if the channel can carry it (a lost lane is ignored here)."""
-        if self._sock is not None:
+        if self._reply is not None:
             with contextlib.suppress(OSError):
-                self._sock.sendall(json.dumps(message).encode() + b"\n")
+                self._reply.sendall(json.dumps(message).encode() + b"\n")
 
 
 #: bound once, at import: the tests this process runs may patch ``os`` and ``time`` (``mock.patch("time.sleep")``
@@ -329,7 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Load, then run groups until the control channel ends; returns the exit status.
 
     0 when the run ended normally (failed tests do not change it: ``subunit.run`` exits 0 too),
-    2 when the suite could not be loaded, 130 when interrupted by SIGINT.
+    2 when the suite could not be loaded, 130 when interrupted by SIGINT. When the first group is marked
+    ``fresh`` (``mono`` order), this process only loads: it forks a child per chain of groups
+    (:mod:`partitioner.dispatch.forks`) and ends as its last child ended.
     """
     fd, runner, args = parse_args(sys.argv[1:] if argv is None else argv)
     # what subunit.run's main does: an unbuffered binary stdout, with sys.stdout a text wrapper on it
@@ -347,11 +373,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert captured.test is not None
     suite = Suite.of(captured.test)
     control.send(ready=len(suite.cases), import_errors=sorted(suite.import_errors))
+    lines = control.lines()
+    try:
+        first = next(lines, None)
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    if first is not None and _fresh(first):
+        def child(pipe: int) -> int:
+            watch_parent(os.getppid())
+            mine = Control(pipe, reply=control.sock)
+            return run_groups(mine.lines(), mine, suite, binary, captured)
+
+        return serve(fd, first, control.buffer, child)
+    return run_groups(itertools.chain([first] if first is not None else [], lines), control, suite, binary,
+                      captured)
+
+
+def _fresh(line: bytes) -> bool:
+    with contextlib.suppress(ValueError, AttributeError):
+        return bool(json.loads(line).get("fresh"))
+    return False
+
+
+def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: IO[bytes],
+               captured: _Capture) -> int:
+    """Run the groups ``lines`` carry in this process, one unittest run; the exit status (see :func:`main`)."""
     runner_ = GroupRunner(suite, binary, captured.failfast, captured.tb_locals)
     runner_.start()
     teardown = False
     try:
-        for key, tests in control.groups():
+        for key, tests in control.groups(lines):
             runner_.run_group(tests)
             sys.stdout.flush()
             if runner_.should_stop:

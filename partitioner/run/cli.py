@@ -234,7 +234,9 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     output.observer = progress
     try:
         if dispatch == "dynamic":
-            order = settings.choose("dispatch_order", args.dispatch_order, "suite").value
+            from partitioner.config import DISPATCH_ORDERS
+
+            order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
                                                              interrupt, progress, order, sorted(test_ids))
         else:
@@ -297,7 +299,7 @@ def _progress(err: IO[str], quiet: bool, partition: Shares, total: int, workers:
     return line
 
 
-def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str = "suite",
+def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str = "mono",
               listing: Sequence[str] = ()) -> tuple[Queue, int]:
     """The dispatch queue (and its parallel item count) for the planned groups, in ``order`` (``suite``: by
     the place of each group's first test in ``listing``); consecutive tests of one class form a group when

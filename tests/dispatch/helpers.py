@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,8 +83,9 @@ class WorkerRun:
 
 
 def drive_worker(root: Path, runner_args: list[str], groups: list[tuple[str, list[str]]],
-                 timeout: float = 60) -> WorkerRun:
-    """Run ``python -m partitioner.dispatch.worker`` in ``root`` and feed it ``groups`` over a socket."""
+                 timeout: float = 60, fresh: Collection[str] = ()) -> WorkerRun:
+    """Run ``python -m partitioner.dispatch.worker`` in ``root`` and feed it ``groups`` over a socket
+    (those whose key is in ``fresh`` marked to run in a fresh process)."""
     import json
     import socket
     import subprocess
@@ -97,7 +99,8 @@ def drive_worker(root: Path, runner_args: list[str], groups: list[tuple[str, lis
             pass_fds=(theirs.fileno(),))
         theirs.close()
         for key, tests in groups:
-            ours.sendall(json.dumps({"group": key, "tests": tests}).encode() + b"\n")
+            mark = {"fresh": True} if key in fresh else {}
+            ours.sendall(json.dumps({"group": key, "tests": tests, **mark}).encode() + b"\n")
         ours.shutdown(socket.SHUT_WR)
         out, err = proc.communicate(timeout=timeout)
         replies = [json.loads(line) for line in ours.makefile("rb")]

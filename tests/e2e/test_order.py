@@ -60,16 +60,42 @@ class ZPolluterTest(unittest.TestCase):
 VICTIM, POLLUTER = "pkg.test_a.AVictimTest", "pkg.test_z.ZPolluterTest.test_e"
 
 
+def order_suite(root: Path) -> GeneratedSuite:
+    """The suite above, with a ``.stestr.conf`` and an empty ``.stestr``, in ``root``."""
+    (root / "pkg").mkdir()
+    for name, text in SUITE.items():
+        (root / "pkg" / name).write_text(text)
+    (root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n")
+    suite = GeneratedSuite.__new__(GeneratedSuite)
+    suite.path, suite.lockdir = root, root / "locks"
+    suite.run(tool("stestr"), "init", check=True)
+    return suite
+
+
 class OrderE2E(testtools.TestCase):
+    def test_mono_order_hands_out_longest_first_and_never_runs_the_victim_after_the_polluter(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        suite = order_suite(root)
+        for _ in range(2):  # no history, then the first run's
+            ours = suite.run(tool("partitioner"), "exec", "--dispatch-order", "mono", "--", tool("stestr"), "run",
+                             "--concurrency", "2")
+            self.assertEqual(0, ours.returncode, ours.stdout[-2000:] + ours.stderr[-2000:])
+        runs, _, _ = read_repository(root / ".stestr")
+        self.assertEqual(2, len(runs))
+        listed = set(suite.run(tool("stestr"), "list", check=True).stdout.split())
+        for run in runs:
+            self.assertEqual(set(), {r.test_id for r in run.records if r.status in FAILING})
+            self.assertEqual(listed, {r.test_id for r in run.records})
+        # the second run's first hand-out on each worker is a long class (LongTest, ZPolluterTest), not the
+        # first in suite order (AVictimTest)
+        first = {}
+        for record in sorted(runs[-1].records, key=lambda r: r.start or 0):
+            first.setdefault(record.worker, class_key(record.test_id))
+        self.assertEqual({"pkg.test_m.LongTest", "pkg.test_z.ZPolluterTest"}, set(first.values()))
+
     def test_longest_first_brings_out_the_polluter_and_order_confirm_names_it(self) -> None:
         root = Path(self.useFixture(fixtures.TempDir()).path)
-        (root / "pkg").mkdir()
-        for name, text in SUITE.items():
-            (root / "pkg" / name).write_text(text)
-        (root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n")
-        suite = GeneratedSuite.__new__(GeneratedSuite)
-        suite.path, suite.lockdir = root, root / "locks"
-        suite.run(tool("stestr"), "init", check=True)
+        suite = order_suite(root)
         ours = suite.run(tool("partitioner"), "exec", "--dispatch-order", "cost", "--", tool("stestr"), "run",
                          "--concurrency", "2")
         plain = suite.run(tool("stestr"), "run", "--concurrency", "2")

@@ -13,7 +13,7 @@ from pathlib import Path
 from partitioner.cli import selection
 from partitioner.cli.arguments import add_dispatch, add_plan_arguments, positive_int, project_dir
 from partitioner.cli.console import Console
-from partitioner.config import Choice, Settings, default_concurrency, load_settings
+from partitioner.config import DISPATCH_ORDERS, Choice, Settings, default_concurrency, load_settings
 from partitioner.errors import UsageError
 from partitioner.pipeline import Planned, plan_for_directory, plan_shards, select_shard
 from partitioner.render import (
@@ -124,7 +124,7 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
             render_html(planned, out, dispatch="dynamic" if dispatch.value == "dynamic" else "static")
     elif dispatch.value == "dynamic":
         view = dynamic_view(planned, plan.concurrency, settings.choose("dispatch_order", args.dispatch_order,
-                                                                       "suite").value)
+                                                                       DISPATCH_ORDERS[0]).value)
         with open_output(args.output or "-", console.stdout) as out:
             (render_json if args.format == "json" else render_table)(plan, out, planned.all_groups, dispatch=view)
     else:
