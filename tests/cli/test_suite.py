@@ -156,7 +156,8 @@ class TestTrials(SuiteCase):
         with Trials(self.dir, command, IDS, {}) as trials:
             at_once = trials.run((OK, BAD), 60.0)
             apart = trials.run((OK, BAD), 60.0, (0.0, 1.5))
-            self.assertGreater(trials.estimate((OK, BAD), (0.0, 1.5)), trials.estimate((OK, BAD)) + 1.4)
+            # the second class starts 1.5 s late; the rest of each estimate is measured (noisy under load)
+            self.assertGreater(trials.estimate((OK, BAD), (0.0, 1.5)), trials.estimate((OK, BAD)) + 1.0)
         self.assertEqual((frozenset({BAD}), frozenset({BAD})), (at_once.failed, apart.failed))
         self.assertGreater(apart.seconds, at_once.seconds + 1.0)
 

@@ -22,6 +22,13 @@ from tests.e2e.test_dispatch import processes, wait_for_file
 from tests.e2e.test_runner import inject, kill_group, suite_ids
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
 
+#: a test that SIGKILLs its lane half a second in: its parent, or under mono order (where the test runs in a
+#: child the pull worker forked) its grandparent
+KILL_LANE = ("import os, signal, time; time.sleep(0.5); pid = os.getppid(); "
+             "mine = b'partitioner.dispatch.lane' in open(f'/proc/{pid}/cmdline', 'rb').read(); "
+             "pid = pid if mine else int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1]); "
+             "os.kill(pid, signal.SIGKILL)")
+
 
 class ToolCase(testtools.TestCase):
     TOOL = "stestr"
@@ -89,8 +96,7 @@ class ToolCase(testtools.TestCase):
     def check_killed_lane(self) -> None:
         # the test kills its lane (its worker's parent) with SIGKILL once the lane has passed its start on: the
         # running test fails with the reason, the group's other tests run on another lane, none is stored twice
-        victim = inject(self.suite, 4, "import os, signal, time; time.sleep(0.5); "
-                                       "os.kill(os.getppid(), signal.SIGKILL)")
+        victim = inject(self.suite, 4, KILL_LANE)
         proc = self.exec_tool()
         self.assertNotEqual(0, proc.returncode)
         stored = self.last()
