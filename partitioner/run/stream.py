@@ -44,15 +44,18 @@ class _Source:
     def read(self, size: int | None = -1) -> bytes:
         if size == 0:
             return b""
-        if size is None or size < 0:
-            chunk = bytes(self.pending) + self.raw.read()
-            self.pending.clear()
-        elif len(self.pending) >= size:
-            chunk = bytes(self.pending[:size])
-            del self.pending[:size]
+        pending = self.pending
+        if not pending and size is not None and size > 0:  # the usual case: nothing was taken back
+            chunk = self.raw.read(size)
+        elif size is None or size < 0:
+            chunk = bytes(pending) + self.raw.read()
+            pending.clear()
+        elif len(pending) >= size:
+            chunk = bytes(pending[:size])
+            del pending[:size]
         else:  # never hand out less than asked when more may come: packet reads stay whole
-            chunk = bytes(self.pending) + self.raw.read(size - len(self.pending))
-            self.pending.clear()
+            chunk = bytes(pending) + self.raw.read(size - len(pending))
+            pending.clear()
         self.log += chunk
         if size == 1 and chunk and chunk[0] >= 0x80 and chunk != _SIGNATURE:
             return b"?"
@@ -75,12 +78,18 @@ class _Resync:
     The parser's calls are told apart by their keywords: non-subunit bytes come with ``file_name`` and
     ``file_bytes`` alone (their real bytes are the first ones of the source's log), a packet with every
     keyword, a damaged packet as two ``subunit.parser`` events.
+
+    A packet's event comes once the parser has read exactly that packet (its 0xB3, the header with its length,
+    the rest up to its CRC), so the source's log then holds the packet's bytes as the worker wrote them: a
+    :class:`PacketResult` target gets them with the event (:meth:`PacketResult.packet`), to pass them on
+    without encoding the event again.
     """
 
     def __init__(self, source: _Source, target: testtools.StreamResult) -> None:
         self.source = source
         self.target = target
         self._swallow = False
+        self._packet = target.packet if isinstance(target, PacketResult) else None
 
     def status(self, **event: Any) -> None:
         log = self.source.log
@@ -98,16 +107,35 @@ class _Resync:
             size = len(event["file_bytes"] or b"")
             event["file_bytes"] = bytes(log[:size])
             del log[:size]
+        elif self._packet is not None and log[:1] == _SIGNATURE:  # a whole, sound packet: its own bytes
+            data = bytes(log)
+            log.clear()
+            self._packet(data, event)
+            return
         else:
             log.clear()
         self.target.status(**event)
+
+
+class PacketResult(testtools.StreamResult):
+    """A result that can take a worker's packet as read, with its parsed event (see :func:`read_worker_stream`).
+
+    Events that were not read as one sound packet (bytes that are not subunit, the 0xB3 of a damaged packet)
+    still come to :meth:`status`.
+    """
+
+    def packet(self, data: bytes, event: dict[str, Any]) -> None:
+        """One packet: ``data`` its bytes as the worker wrote them, ``event`` the keywords of its ``status``
+        call (by default, just that call)."""
+        self.status(**event)
 
 
 def read_worker_stream(source: IO[bytes], result: testtools.StreamResult) -> None:
     """Parse the subunit v2 stream on ``source`` into ``result`` until end of file.
 
     Bytes that are not subunit reach ``result`` as ``stdout`` file events (no test id); a damaged packet
-    never hides the packets after it (see :class:`_Resync`).
+    never hides the packets after it (see :class:`_Resync`). A :class:`PacketResult` gets each sound packet's
+    bytes with its event.
     """
     reader = _Source(source)
     subunit.ByteStreamToStreamResult(reader, non_subunit_name=NON_SUBUNIT).run(_Resync(reader, result))
@@ -152,6 +180,26 @@ class MergedOutput:
                 return
             try:
                 self._writer.status(**event)
+            except (BrokenPipeError, ConnectionResetError, ValueError):
+                self.broken = True
+            observer = self.observer
+        if observer is not None:
+            observer.status(**event)
+
+    def packet(self, data: bytes, event: dict[str, Any]) -> None:
+        """Write one packet as it was read (``data``, a whole subunit v2 packet whose event is ``event``),
+        instead of encoding ``event`` again; flushed at once, as :meth:`status` flushes each event."""
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                view = memoryview(data)
+                while view:  # a raw stream may take part of it
+                    written = self._stream.write(view)
+                    if written is None:
+                        break
+                    view = view[written:]
+                self._stream.flush()
             except (BrokenPipeError, ConnectionResetError, ValueError):
                 self.broken = True
             observer = self.observer
