@@ -76,8 +76,9 @@ class _Tagged:
     def status(self, **event: Any) -> None:
         self.stream.status(**event)
 
-    def packet(self, data: bytes, event: dict[str, Any]) -> None:
-        self.stream.status(**event)  # tagged and routed: encoded again
+    def packets(self, data: bytes, events: list[dict[str, Any]]) -> None:
+        for event in events:  # tagged and routed: encoded again
+            self.stream.status(**event)
 
     def flush(self) -> None:
         self.output.flush()
