@@ -76,6 +76,10 @@ class _Tagged:
     def status(self, **event: Any) -> None:
         self.stream.status(**event)
 
+    def packets(self, data: bytes, events: list[dict[str, Any]]) -> None:
+        for event in events:  # tagged and routed: encoded again
+            self.stream.status(**event)
+
     def flush(self) -> None:
         self.output.flush()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import select
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import subunit
@@ -22,6 +22,8 @@ from partitioner.statuses import FAIL, FAILING, INPROGRESS, SUBUNIT_PARSER
 #: the attachment name bytes that are not subunit get in the merged stream (as testr and stestr name them)
 NON_SUBUNIT = "stdout"
 _SIGNATURE = b"\xb3"
+_CHUNK = 65536
+_ALL = 1 << 62
 
 
 class _Source:
@@ -37,22 +39,38 @@ class _Source:
 
     def __init__(self, raw: IO[bytes]) -> None:
         self.raw = raw
+        #: reads what is there (at most one read that may wait), when ``raw`` can
+        self._read1: Callable[[int], bytes] | None = getattr(raw, "read1", None)
+        #: called before each read of ``raw``, which may wait for the worker
+        self.idle: Callable[[], None] | None = None
+        #: bytes read, or taken back, and not handed out yet
         self.pending = bytearray()
         #: the real bytes handed out since the parser's last event
         self.log = bytearray()
+        self._eof = False
+
+    def _fill(self, size: int) -> None:
+        """Read until :attr:`pending` holds ``size`` bytes or the worker's stdout ends."""
+        pending = self.pending
+        while len(pending) < size and not self._eof:
+            if self.idle is not None:
+                self.idle()
+            chunk = self._read1(_CHUNK) if self._read1 is not None else self.raw.read(size - len(pending))
+            if not chunk:
+                self._eof = True
+            pending += chunk
 
     def read(self, size: int | None = -1) -> bytes:
         if size == 0:
             return b""
+        pending = self.pending
         if size is None or size < 0:
-            chunk = bytes(self.pending) + self.raw.read()
-            self.pending.clear()
-        elif len(self.pending) >= size:
-            chunk = bytes(self.pending[:size])
-            del self.pending[:size]
-        else:  # never hand out less than asked when more may come: packet reads stay whole
-            chunk = bytes(self.pending) + self.raw.read(size - len(self.pending))
-            self.pending.clear()
+            self._fill(_ALL)
+            size = len(pending)
+        elif len(pending) < size:  # never hand out less than asked when more may come: packet reads stay whole
+            self._fill(size)
+        chunk = bytes(pending[:size])
+        del pending[:size]
         self.log += chunk
         if size == 1 and chunk and chunk[0] >= 0x80 and chunk != _SIGNATURE:
             return b"?"
@@ -75,12 +93,20 @@ class _Resync:
     The parser's calls are told apart by their keywords: non-subunit bytes come with ``file_name`` and
     ``file_bytes`` alone (their real bytes are the first ones of the source's log), a packet with every
     keyword, a damaged packet as two ``subunit.parser`` events.
+
+    A packet's event comes once the parser has read exactly that packet (its 0xB3, the header with its length,
+    the rest up to its CRC), so the source's log then holds the packet's bytes as the worker wrote them: a
+    :class:`PacketResult` target gets them with the event (:meth:`PacketResult.packet`), to pass them on
+    without encoding the event again.
     """
 
     def __init__(self, source: _Source, target: testtools.StreamResult) -> None:
         self.source = source
         self.target = target
         self._swallow = False
+        self._packet = target.packet if isinstance(target, PacketResult) else None
+        if isinstance(target, PacketResult):
+            source.idle = target.idle
 
     def status(self, **event: Any) -> None:
         log = self.source.log
@@ -98,19 +124,47 @@ class _Resync:
             size = len(event["file_bytes"] or b"")
             event["file_bytes"] = bytes(log[:size])
             del log[:size]
+        elif self._packet is not None and log[:1] == _SIGNATURE:  # a whole, sound packet: its own bytes
+            data = bytes(log)
+            log.clear()
+            self._packet(data, event)
+            return
         else:
             log.clear()
         self.target.status(**event)
+
+
+class PacketResult(testtools.StreamResult):
+    """A result that can take a worker's packet as read, with its parsed event (see :func:`read_worker_stream`).
+
+    Events that were not read as one sound packet (bytes that are not subunit, the 0xB3 of a damaged packet)
+    still come to :meth:`status`.
+    """
+
+    def packet(self, data: bytes, event: dict[str, Any]) -> None:
+        """One packet: ``data`` its bytes as the worker wrote them, ``event`` the keywords of its ``status``
+        call (by default, just that call)."""
+        self.status(**event)
+
+    def idle(self) -> None:
+        """The reader is about to read more of the worker's stdout, which may wait for the worker; called at
+        the end of the stream too. A result that holds packets back passes them on now."""
 
 
 def read_worker_stream(source: IO[bytes], result: testtools.StreamResult) -> None:
     """Parse the subunit v2 stream on ``source`` into ``result`` until end of file.
 
     Bytes that are not subunit reach ``result`` as ``stdout`` file events (no test id); a damaged packet
-    never hides the packets after it (see :class:`_Resync`).
+    never hides the packets after it (see :class:`_Resync`). A :class:`PacketResult` gets each sound packet's
+    bytes with its event, and is told before each read that may wait for the worker, and at the end
+    (:meth:`PacketResult.idle`).
     """
     reader = _Source(source)
-    subunit.ByteStreamToStreamResult(reader, non_subunit_name=NON_SUBUNIT).run(_Resync(reader, result))
+    try:
+        subunit.ByteStreamToStreamResult(reader, non_subunit_name=NON_SUBUNIT).run(_Resync(reader, result))
+    finally:
+        if isinstance(result, PacketResult):
+            result.idle()
 
 _TEXT = "text/plain;charset=utf8"
 
@@ -157,6 +211,27 @@ class MergedOutput:
             observer = self.observer
         if observer is not None:
             observer.status(**event)
+
+    def packets(self, data: bytes, events: list[dict[str, Any]]) -> None:
+        """Write packets as they were read: ``data``, whole subunit v2 packets whose events are ``events``,
+        instead of encoding the events again; flushed at once, as :meth:`status` flushes each event."""
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                view = memoryview(data)
+                while view:  # a raw stream may take part of it
+                    written = self._stream.write(view)
+                    if written is None:
+                        break
+                    view = view[written:]
+                self._stream.flush()
+            except (BrokenPipeError, ConnectionResetError, ValueError):
+                self.broken = True
+            observer = self.observer
+        if observer is not None:
+            for event in events:
+                observer.status(**event)
 
     def reader_gone(self) -> bool:
         """Whether the reader of the stream closed its end (testr went away), without writing to it.
