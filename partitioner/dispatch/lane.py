@@ -149,5 +149,14 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
             lane.kill_child()  # only when run() failed with an exception: it ends its worker itself
 
 
+def _skip_optional_imports() -> None:
+    """In a lane's own process only: testtools imports ``fixtures`` when it can (which pulls in unittest.mock
+    and asyncio, a third of the lane's start-up CPU); a lane runs no test and never uses it, so testtools is
+    told it is absent. Never done in a process that may run tests (the pull worker, the runner)."""
+    if "testtools" not in sys.modules:
+        sys.modules.setdefault("fixtures", None)  # type: ignore[arg-type]
+
+
 if __name__ == "__main__":
+    _skip_optional_imports()
     sys.exit(main())

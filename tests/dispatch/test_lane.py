@@ -293,3 +293,20 @@ class TestLaneCommandLine(testtools.TestCase):
         self.assertEqual({"a.B.test_1": ["fail"], "a.B.test_2": ["fail"]}, events.finals())
         self.assertIn("lane 3 could not reach the dispatcher", events.attachment("a.B.test_1", "reason"))
         self.assertIn("its 2 tests are recorded as failures", err)
+
+    def test_a_lane_process_loads_no_fixtures_and_still_writes_its_failures(self) -> None:
+        # a lane runs no test: testtools is told that the optional fixtures (unittest.mock, asyncio) is absent
+        import subprocess
+
+        share = self.useFixture(fixtures.TempDir()).join("ids")
+        Path(share).write_text("a.B.test_1\n")
+        probe = ("import atexit, runpy, sys\n"
+                 "atexit.register(lambda: sys.stderr.write('LOADED %s %s %s\\n' % tuple(\n"
+                 "    m in sys.modules and sys.modules[m] is not None for m in ('testtools', 'fixtures', 'asyncio'))))\n"
+                 "runpy.run_module('partitioner.dispatch.lane', run_name='__main__', alter_sys=True)\n")
+        proc = subprocess.run([sys.executable, "-c", probe, "--connect", "/nonexistent/socket", "--lane", "0", "--",
+                               sys.executable, "-m", "subunit.run", "discover", "--load-list", share],
+                              env={**os.environ, protocol.KEY_ENV: "00"}, capture_output=True, timeout=60)
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        self.assertIn(b"LOADED True False False", proc.stderr)
+        self.assertEqual({"a.B.test_1": ["fail"]}, read_events(proc.stdout).finals())
