@@ -300,9 +300,15 @@ class TestLaneCommandLine(testtools.TestCase):
 
         share = self.useFixture(fixtures.TempDir()).join("ids")
         Path(share).write_text("a.B.test_1\n")
-        probe = ("import atexit, runpy, sys\n"
-                 "atexit.register(lambda: sys.stderr.write('LOADED %s %s %s\\n' % tuple(\n"
-                 "    sys.modules.get(m) is not None for m in ('testtools', 'fixtures', 'asyncio'))))\n"
+        # the lane ends with os._exit (no atexit handlers): the probe looks at what it loaded just before
+        probe = ("import os, runpy, sys\n"
+                 "real_exit = os._exit\n"
+                 "def leave(code):\n"
+                 "    sys.stderr.write('LOADED %s %s %s\\n' % tuple(\n"
+                 "        sys.modules.get(m) is not None for m in ('testtools', 'fixtures', 'asyncio')))\n"
+                 "    sys.stderr.flush()\n"
+                 "    real_exit(code)\n"
+                 "os._exit = leave\n"
                  "runpy.run_module('partitioner.dispatch.lane', run_name='__main__', alter_sys=True)\n")
         proc = subprocess.run([sys.executable, "-c", probe, "--connect", "/nonexistent/socket", "--lane", "0", "--",
                                sys.executable, "-m", "subunit.run", "discover", "--load-list", share],
