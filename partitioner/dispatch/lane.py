@@ -123,9 +123,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
     try:
         from multiprocessing.connection import Client
 
-        from partitioner.run.stream import MergedOutput
-
-        output = MergedOutput(out)
+        output = _merged_output(out)
         try:
             conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
         except (OSError, EOFError, ValueError) as exc:
@@ -156,6 +154,19 @@ def _skip_optional_imports() -> None:
     told it is absent. Never done in a process that may run tests (the pull worker, the runner)."""
     if "testtools" not in sys.modules:
         sys.modules.setdefault("fixtures", None)  # type: ignore[arg-type]
+
+
+def _merged_output(out: IO[bytes]) -> Sink:
+    """The lane's output (python-subunit and testtools load here); should a testtools need ``fixtures`` after all,
+    :func:`_skip_optional_imports` is undone and they load again with it."""
+    try:
+        from partitioner.run.stream import MergedOutput
+    except ImportError:
+        if "fixtures" not in sys.modules or sys.modules["fixtures"] is not None:
+            raise
+        del sys.modules["fixtures"]
+        from partitioner.run.stream import MergedOutput
+    return MergedOutput(out)
 
 
 def _leave(code: int) -> NoReturn:

@@ -317,3 +317,20 @@ class TestLaneCommandLine(testtools.TestCase):
         self.assertEqual(1, proc.returncode, proc.stderr)
         self.assertIn(b"LOADED True False False", proc.stderr)
         self.assertEqual({"a.B.test_1": ["fail"]}, read_events(proc.stdout).finals())
+
+    def test_a_testtools_that_needs_fixtures_still_loads_in_a_lane(self) -> None:
+        import subprocess
+
+        probe = ("import builtins, io, sys\n"
+                 "sys.modules['fixtures'] = None  # what a lane process starts with\n"
+                 "real_import = builtins.__import__\n"
+                 "def strict(name, *args, **kwargs):\n"
+                 "    if name == 'testtools' and 'fixtures' in sys.modules and sys.modules['fixtures'] is None:\n"
+                 "        raise ImportError('this testtools needs fixtures')\n"
+                 "    return real_import(name, *args, **kwargs)\n"
+                 "builtins.__import__ = strict\n"
+                 "from partitioner.dispatch.lane import _merged_output\n"
+                 "output = _merged_output(io.BytesIO())\n"
+                 "print(type(output).__name__, sys.modules.get('fixtures') is not None)\n")
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(("MergedOutput True", 0), (proc.stdout.strip(), proc.returncode), proc.stderr)
