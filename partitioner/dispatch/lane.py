@@ -28,12 +28,13 @@ line and its start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import RUNNERS, WorkerCommand, recognise
@@ -122,9 +123,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
     try:
         from multiprocessing.connection import Client
 
-        from partitioner.run.stream import MergedOutput
-
-        output = MergedOutput(out)
+        output = _merged_output(out)
         try:
             conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
         except (OSError, EOFError, ValueError) as exc:
@@ -149,5 +148,37 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
             lane.kill_child()  # only when run() failed with an exception: it ends its worker itself
 
 
+def _skip_optional_imports() -> None:
+    """In a lane's own process only: testtools imports ``fixtures`` when it can (which pulls in unittest.mock
+    and asyncio, a third of the lane's start-up CPU); a lane runs no test and never uses it, so testtools is
+    told it is absent. Never done in a process that may run tests (the pull worker, the runner)."""
+    if "testtools" not in sys.modules:
+        sys.modules.setdefault("fixtures", None)  # type: ignore[arg-type]
+
+
+def _merged_output(out: IO[bytes]) -> Sink:
+    """The lane's output (python-subunit and testtools load here); should a testtools need ``fixtures`` after all,
+    :func:`_skip_optional_imports` is undone and they load again with it."""
+    try:
+        from partitioner.run.stream import MergedOutput
+    except ImportError:
+        if "fixtures" not in sys.modules or sys.modules["fixtures"] is not None:
+            raise
+        del sys.modules["fixtures"]
+        from partitioner.run.stream import MergedOutput
+    return MergedOutput(out)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` without the interpreter's teardown (about 50 ms of CPU per lane, at the end of the
+    run, when the tool waits for every lane): by now the worker is reaped, the connection closed and the
+    lane runs no thread of its own; what is left in the standard streams is flushed first."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _skip_optional_imports()
+    _leave(main())

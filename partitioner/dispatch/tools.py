@@ -21,6 +21,8 @@
 
 Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's
 ``instance_execute``, a randomized order, and worker commands a pull worker cannot stand in for (said once).
+When nobody chose the mode, a queue of single tests the history prices small runs the static plan too
+(:mod:`partitioner.dispatch.choice`, said once).
 
 Shards (``exec --shard K/M``): the tool runs only this job's shard of its own selection
 (:mod:`partitioner.dispatch.toolshard`).
@@ -43,6 +45,7 @@ from typing import IO, Any
 from partitioner import hooks
 from partitioner.config import DISPATCH_ORDERS
 from partitioner.dispatch import toolshard
+from partitioner.dispatch.choice import forcing_hint, small_tests_reason
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
@@ -60,6 +63,16 @@ from partitioner.statuses import FINAL, INPROGRESS
 __all__ = ["PROG", "NothingToRun", "Session"]
 
 PROG = "partitioner"
+
+
+def _small_tests(planned: Planned) -> str | None:
+    """Why the static plan suits ``planned`` better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
+    groups = planned.groups
+    if len(groups.tests) != len(groups.keys):  # not split per test: dynamic dispatch stays
+        return None
+    costs = planned.model.group_costs(groups)
+    return small_tests_reason(costs.n_tests, costs.cost, planned.model.measured_tests, planned.plan.has_history,
+                              len(planned.serial_groups))
 
 
 class Session:
@@ -101,6 +114,8 @@ class Session:
         self.children: list[subprocess.Popen[bytes]] = []
         self._progress: Any = None
         self._originals: list[tuple[Any, str, Any]] = []
+        #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
+        self._chosen = False
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -128,6 +143,7 @@ class Session:
         settings = load_settings(Path.cwd())
         self.order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0]).value
         choice = settings.choose("dispatch", self.dispatch, "dynamic")
+        self._chosen = choice.where != DEFAULT
         if choice.value == "static":
             return "static"
         asked = "" if choice.where == DEFAULT else f" (asked for by {choice.where})"
@@ -150,6 +166,11 @@ class Session:
         mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
                                                warn_serial=mode == "static", history=self.history, warn=self.warn)
+        if mode == "dynamic" and planned is not None and not self._chosen:
+            reason = _small_tests(planned)
+            if reason is not None:
+                self.note(f"dynamic dispatch is off: {reason} ({forcing_hint('--dispatch dynamic')})")
+                mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:

@@ -230,6 +230,13 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     shares, serial, notes = complete(partition, test_ids)
     for warning in (*partition.warnings, *notes):
         _say(err, f"warning: {warning}")
+    if dispatch == "dynamic" and settings.choose("dispatch", args.dispatch, "dynamic").where == DEFAULT:
+        small = _small_tests(partition)
+        if small is not None:
+            from partitioner.dispatch.choice import forcing_hint
+
+            note(f"dynamic dispatch is off: {small} ({forcing_hint('--dispatch dynamic')})")
+            dispatch = "static"
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress
     try:
@@ -249,6 +256,15 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
         if progress is not None:
             progress.close()
     return outcome.exit_code
+
+
+def _small_tests(partition: Shares) -> str | None:
+    """Why the static plan suits this plan better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
+    from partitioner.dispatch.choice import small_tests_reason
+
+    groups = [group for share in partition.groups for group in share]
+    return small_tests_reason([len(tests) for _, _, tests in groups], [cost for _, cost, _ in groups],
+                              partition.measured_tests, partition.has_history, len(partition.serial_groups))
 
 
 def _shard(args: argparse.Namespace, test_ids: list[str], here: Path, concurrency: int,

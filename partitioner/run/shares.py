@@ -26,6 +26,8 @@ class Shares:
         empty when the planner gives none (consecutive tests of a class then make a group)
     :ivar serial_groups: the serial phase's groups
     :ivar startup_s: predicted start-up of a worker
+    :ivar has_history: the costs are seconds from a history (else test counts)
+    :ivar measured_tests: how many of the tests the history measured
     :ivar progress_costs: computes ``(test id -> predicted seconds, test id -> worker-N)`` for the
         progress line's ETA (called only when the line is drawn)
     """
@@ -37,6 +39,8 @@ class Shares:
     serial_groups: tuple[Queued, ...] = ()
     startup_s: float = 0.0
     progress_costs: Callable[[], tuple[Mapping[str, float], Mapping[str, str]]] | None = None
+    has_history: bool = False
+    measured_tests: int = 0
 
 
 class Planner(Protocol):
@@ -74,7 +78,8 @@ def default_planner(test_ids: Sequence[str], concurrency: int, *, cwd: Path, his
         groups=tuple(tuple((k, costs[k], tuple(tests[k])) for k in w.groups) for w in plan.workers),
         serial_groups=tuple((g.key, cost, tuple(g.tests)) for g, cost in zip(planned.serial_groups, serial_costs,
                                                                                 strict=True)),
-        startup_s=model.startup_s, progress_costs=progress_costs)
+        startup_s=model.startup_s, progress_costs=progress_costs, has_history=plan.has_history,
+        measured_tests=model.measured_tests)
 
 
 def complete(partition: Shares, test_ids: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]]:

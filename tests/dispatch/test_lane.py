@@ -293,3 +293,44 @@ class TestLaneCommandLine(testtools.TestCase):
         self.assertEqual({"a.B.test_1": ["fail"], "a.B.test_2": ["fail"]}, events.finals())
         self.assertIn("lane 3 could not reach the dispatcher", events.attachment("a.B.test_1", "reason"))
         self.assertIn("its 2 tests are recorded as failures", err)
+
+    def test_a_lane_process_loads_no_fixtures_and_still_writes_its_failures(self) -> None:
+        # a lane runs no test: testtools is told that the optional fixtures (unittest.mock, asyncio) is absent
+        import subprocess
+
+        share = self.useFixture(fixtures.TempDir()).join("ids")
+        Path(share).write_text("a.B.test_1\n")
+        # the lane ends with os._exit (no atexit handlers): the probe looks at what it loaded just before
+        probe = ("import os, runpy, sys\n"
+                 "real_exit = os._exit\n"
+                 "def leave(code):\n"
+                 "    sys.stderr.write('LOADED %s %s %s\\n' % tuple(\n"
+                 "        sys.modules.get(m) is not None for m in ('testtools', 'fixtures', 'asyncio')))\n"
+                 "    sys.stderr.flush()\n"
+                 "    real_exit(code)\n"
+                 "os._exit = leave\n"
+                 "runpy.run_module('partitioner.dispatch.lane', run_name='__main__', alter_sys=True)\n")
+        proc = subprocess.run([sys.executable, "-c", probe, "--connect", "/nonexistent/socket", "--lane", "0", "--",
+                               sys.executable, "-m", "subunit.run", "discover", "--load-list", share],
+                              env={**os.environ, protocol.KEY_ENV: "00"}, capture_output=True, timeout=60,
+                              check=False)
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        self.assertIn(b"LOADED True False False", proc.stderr)
+        self.assertEqual({"a.B.test_1": ["fail"]}, read_events(proc.stdout).finals())
+
+    def test_a_testtools_that_needs_fixtures_still_loads_in_a_lane(self) -> None:
+        import subprocess
+
+        probe = ("import builtins, io, sys\n"
+                 "sys.modules['fixtures'] = None  # what a lane process starts with\n"
+                 "real_import = builtins.__import__\n"
+                 "def strict(name, *args, **kwargs):\n"
+                 "    if name == 'testtools' and 'fixtures' in sys.modules and sys.modules['fixtures'] is None:\n"
+                 "        raise ImportError('this testtools needs fixtures')\n"
+                 "    return real_import(name, *args, **kwargs)\n"
+                 "builtins.__import__ = strict\n"
+                 "from partitioner.dispatch.lane import _merged_output\n"
+                 "output = _merged_output(io.BytesIO())\n"
+                 "print(type(output).__name__, sys.modules.get('fixtures') is not None)\n")
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+        self.assertEqual(("MergedOutput True", 0), (proc.stdout.strip(), proc.returncode), proc.stderr)

@@ -230,3 +230,65 @@ class TestExecPrograms(testtools.TestCase):
         self.assertNotIn("Traceback", proc.stderr)
         proc = self.run_exec("pyscript", "x")
         self.assertEqual((0, "py ['x']\n"), (proc.returncode, proc.stdout), proc.stderr)
+
+
+SMALL_TESTS = '''
+import unittest
+
+
+class A(unittest.TestCase):
+''' + "".join(f"    def test_{n}(self):\n        pass\n\n" for n in range(12)) + '''
+
+class B(unittest.TestCase):
+''' + "".join(f"    def test_{n}(self):\n        pass\n\n" for n in range(12))
+
+
+class TestSmallPerTestSuites(testtools.TestCase):
+    """A suite split per test (no group_regex) whose history prices its tests small runs the static plan when
+    nobody chose the dispatch mode, and says so once; a chosen mode wins."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        from tests.dispatch.helpers import write_package
+        from tests.suites import tool_env
+
+        self.root = Path(self.useFixture(fixtures.TempDir()).path)
+        write_package(self.root, {"test_small": SMALL_TESTS})
+        (self.root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        self.env = tool_env(PARTITIONER_CACHE_DIR=self.useFixture(fixtures.TempDir()).path)
+        subprocess.run([tool("stestr"), "init"], cwd=self.root, env=self.env, check=True, capture_output=True)
+
+    def exec_stestr(self, *flags: str) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([tool("partitioner"), "exec", *flags, "--", tool("stestr"), "run", "--concurrency",
+                               "2"], cwd=self.root, env=self.env, capture_output=True, text=True, check=False,
+                              timeout=180, stdin=subprocess.DEVNULL)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)
+        return proc
+
+    def stored_once(self) -> None:
+        proc = subprocess.run([tool("stestr"), "last", "--subunit"], cwd=self.root, env=self.env,
+                              capture_output=True, check=False, timeout=60)
+        finals = {t: s for t, s in read_events(proc.stdout).finals().items() if t != "process-returncode"}
+        self.assertEqual(24, len(finals))
+        self.assertEqual({("success",)}, {tuple(s) for s in finals.values()})
+
+    def test_small_tests_with_history_keep_the_static_plan_unless_dynamic_is_asked_for(self) -> None:
+        first = self.exec_stestr()  # no history: nothing to judge from, dynamic dispatch as usual
+        self.assertIn("dynamic dispatch", first.stderr)
+        self.assertNotIn("dynamic dispatch is off", first.stderr)
+        second = self.exec_stestr()
+        notes = [line for line in second.stderr.splitlines() if "dynamic dispatch is off" in line]
+        self.assertEqual(1, len(notes), second.stderr)
+        self.assertIn("24 tests one at a time", notes[0])
+        self.assertIn("--dispatch dynamic", notes[0])
+        self.assertRegex(second.stderr, r"24 tests on 2 workers, static plan")
+        self.stored_once()
+        forced = self.exec_stestr("--dispatch", "dynamic")
+        self.assertNotIn("dynamic dispatch is off", forced.stderr)
+        self.assertRegex(forced.stderr, r"24 tests on 2 workers, dynamic dispatch")
+        self.stored_once()
+        (self.root / "setup.cfg").write_text("[partitioner]\ndispatch = dynamic\n")
+        optioned = self.exec_stestr()
+        self.assertNotIn("dynamic dispatch is off", optioned.stderr)
+        self.assertRegex(optioned.stderr, r"24 tests on 2 workers, dynamic dispatch")

@@ -95,3 +95,35 @@ class TestDynamicRunner(testtools.TestCase):
         self.assertEqual("static", record.dispatch)
         planned = {g.key: lane.worker for lane in record.workers for g in lane.groups}
         self.assertEqual({"pkg.test_s.A", "pkg.test_s.B", "pkg.test_s.C"}, set(planned))
+
+    def write_history(self, seconds: float) -> str:
+        import json
+
+        ids = ["pkg.test_s.A.test_1", "pkg.test_s.A.test_2", "pkg.test_s.B.test_1", "pkg.test_s.C.test_1"]
+        path = self.root / "times.json"
+        path.write_text(json.dumps({"format_version": 1, "tests": {t: [seconds] for t in ids}}))
+        return str(path)
+
+    def test_single_small_tests_with_history_run_static_unless_dynamic_is_asked_for(self) -> None:
+        history = self.write_history(0.002)
+        code, out, err = self.run_runner("--group-by", "none", "--history", history)
+        self.assertEqual(1, code, err)
+        self.assertEqual(1, err.count("dynamic dispatch is off"), err)
+        self.assertIn("hand out 4 tests one at a time", err)
+        record = planrecord.find_record(self.stored(out))
+        assert record is not None
+        self.assertEqual("static", record.dispatch)
+        self.assertEqual(4, len(read_events(out).finals()))
+        code, out, err = self.run_runner("--group-by", "none", "--history", history, "--dispatch", "dynamic")
+        self.assertNotIn("dynamic dispatch is off", err)
+        record = planrecord.find_record(self.stored(out))
+        assert record is not None
+        self.assertEqual("dynamic", record.dispatch)
+
+    def test_single_tests_the_history_prices_large_stay_dynamic(self) -> None:
+        code, out, err = self.run_runner("--group-by", "none", "--history", self.write_history(0.2))
+        self.assertEqual(1, code, err)  # the planted failure
+        self.assertNotIn("dynamic dispatch is off", err)
+        record = planrecord.find_record(self.stored(out))
+        assert record is not None
+        self.assertEqual("dynamic", record.dispatch)

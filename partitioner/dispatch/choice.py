@@ -1,0 +1,47 @@
+"""When dynamic dispatch, the default, gives way to the static plan: a queue of single small tests.
+
+Dynamic dispatch hands out one group per request. When the queue is split per test (every group holds one
+test) and the history prices those tests small, a hand-out (the request, the reply, the group's start in
+the worker, its events relayed by the lane) costs about as much as the test itself, while a static plan of
+so many small items is already balanced to within a few of them: oslo.utils (18,242 tests of ~1.6 ms) ran
+1.4-1.6 x plain stestr's wall time under dynamic dispatch (docs/real-suites.md). The rule applies only when
+nobody chose the mode (``--dispatch`` or the ``dispatch`` option win) and there is history to judge from.
+
+Pure: the caller passes the queue's group sizes and predicted costs.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+#: a test predicted shorter than this (median over the queue) is too small to hand out on its own
+SMALL_TEST_S = 0.05
+#: at least this share of the tests must be measured by the history for its prices to count
+MEASURED_SHARE = 0.5
+
+
+def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: int, has_history: bool,
+                       serial_groups: int = 0) -> str | None:
+    """Why the static plan suits this queue better than dynamic dispatch, or ``None`` when it does not.
+
+    :param sizes: the tests of each parallel group
+    :param costs: each group's predicted seconds (aligned with ``sizes``)
+    :param measured: how many of the tests the history measured
+    :param has_history: False when the costs are test counts, not seconds
+    :param serial_groups: groups that must run alone (only dynamic dispatch runs them so: it is kept)
+    """
+    tests = sum(sizes)
+    if not sizes or not has_history or serial_groups or max(sizes) != 1 or measured < MEASURED_SHARE * tests:
+        return None
+    median = statistics.median(costs)
+    if median >= SMALL_TEST_S:
+        return None
+    return (f"the queue would hand out {tests} tests one at a time and the history prices them small (median "
+            f"{median * 1000:.1f} ms, under {SMALL_TEST_S * 1000:.0f} ms): a hand-out would cost about as much as "
+            "a test, so each worker's share is fixed before the run instead")
+
+
+def forcing_hint(flag: str) -> str:
+    """How to force dynamic dispatch anyway (``flag``: the command's option, e.g. ``--dispatch dynamic``)."""
+    return f"{flag} or `dispatch = dynamic` in the [partitioner] section forces dynamic dispatch"

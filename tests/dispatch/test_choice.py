@@ -1,0 +1,47 @@
+"""Tests for partitioner.dispatch.choice: when a queue of single small tests runs the static plan instead."""
+
+from __future__ import annotations
+
+import testtools
+
+from partitioner.dispatch.choice import MEASURED_SHARE, SMALL_TEST_S, forcing_hint, small_tests_reason
+
+
+class TestSmallTestsRule(testtools.TestCase):
+    def test_single_small_measured_tests_keep_the_static_plan_and_say_why(self) -> None:
+        reason = small_tests_reason([1] * 1000, [0.0016] * 1000, measured=1000, has_history=True)
+        assert reason is not None
+        self.assertIn("1000 tests one at a time", reason)
+        self.assertIn("median 1.6 ms", reason)
+
+    def test_the_median_decides_not_a_few_long_tests(self) -> None:
+        costs = [0.002] * 99 + [30.0]
+        self.assertIsNotNone(small_tests_reason([1] * 100, costs, measured=100, has_history=True))
+
+    def test_tests_at_or_above_the_threshold_stay_dynamic(self) -> None:
+        self.assertIsNone(small_tests_reason([1] * 10, [SMALL_TEST_S] * 10, measured=10, has_history=True))
+        self.assertIsNotNone(small_tests_reason([1] * 10, [SMALL_TEST_S * 0.99] * 10, measured=10,
+                                                has_history=True))
+
+    def test_groups_of_several_tests_stay_dynamic(self) -> None:
+        self.assertIsNone(small_tests_reason([1, 1, 2], [0.001, 0.001, 0.002], measured=4, has_history=True))
+
+    def test_without_history_it_cannot_judge_and_stays_dynamic(self) -> None:
+        self.assertIsNone(small_tests_reason([1] * 10, [1.0] * 10, measured=0, has_history=False))
+
+    def test_a_history_that_measured_too_few_tests_stays_dynamic(self) -> None:
+        few = int(MEASURED_SHARE * 100) - 1
+        self.assertIsNone(small_tests_reason([1] * 100, [0.001] * 100, measured=few, has_history=True))
+        self.assertIsNotNone(small_tests_reason([1] * 100, [0.001] * 100, measured=few + 1, has_history=True))
+
+    def test_serial_groups_keep_dynamic_dispatch_which_runs_them_alone(self) -> None:
+        self.assertIsNone(small_tests_reason([1] * 10, [0.001] * 10, measured=10, has_history=True,
+                                             serial_groups=1))
+
+    def test_an_empty_queue_has_nothing_to_decide(self) -> None:
+        self.assertIsNone(small_tests_reason([], [], measured=0, has_history=True))
+
+    def test_the_hint_names_the_flag_and_the_option(self) -> None:
+        hint = forcing_hint("--dispatch dynamic")
+        self.assertIn("--dispatch dynamic", hint)
+        self.assertIn("dispatch = dynamic", hint)
