@@ -104,12 +104,12 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
 
 
 #: what --dispatch-order's choices mean, said once for every command that takes it
-DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: mono (longest predicted first "
-                       "among the groups that keep each test process in suite order; a fresh process, forked from one "
-                       "that loaded the suite, when none is left: the balance of cost, as safe as suite), suite (each "
-                       "worker runs its tests in the order plain testr/stestr would) or cost (longest predicted "
-                       "first, any order in a process: for suites whose tests do not depend on their order) "
-                       "(default: the config files' dispatch_order option, else mono)")
+DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: suite (each worker runs its tests "
+                       "in the order plain testr/stestr would, for suites whose tests depend on what ran before them), "
+                       "mono (longest predicted first among the groups that keep each test process in suite order; a "
+                       "fresh process, forked from one that loaded the suite, when none is left: no test follows a "
+                       "later one, but a fresh process may start mid-suite) or cost (longest predicted first: the "
+                       "best balance) (default: the config files' dispatch_order option, else suite)")
 
 
 def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "each worker's share is fixed before "
@@ -123,7 +123,7 @@ def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "e
     parser.add_argument("--dispatch", choices=("dynamic", "static"),
                         help=f"dynamic: {dynamic}; static: {static} (default: {default})")
     # config.DISPATCH_ORDERS (not imported here: `python -m partitioner.run` starts without the config module)
-    parser.add_argument("--dispatch-order", choices=("mono", "suite", "cost"), help=DISPATCH_ORDER_HELP)
+    parser.add_argument("--dispatch-order", choices=("suite", "mono", "cost"), help=DISPATCH_ORDER_HELP)
 
 
 def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:

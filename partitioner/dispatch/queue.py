@@ -16,10 +16,11 @@ Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
 * ``cost``: longest predicted first, ties by key (list scheduling in LPT order): the best balance, since
   the small groups come last and fill the gaps; for suites whose tests do not depend on their order.
 * ``mono``: longest predicted first among the groups that sort after the lane's last one, so each test
-  process still runs its tests in increasing suite order (as safe as ``suite``); when none is left, the
-  lane takes the longest group in a *fresh* process: its pull worker forks one from the process that
-  loaded the suite and ran nothing (:mod:`partitioner.dispatch.forks`), a few milliseconds. The balance
-  of ``cost`` with the safety of ``suite`` (:func:`pick` decides; ``docs/dispatch.md``).
+  process still runs its tests in increasing suite order; when none is left, the lane takes the longest
+  group in a *fresh* process: its pull worker forks one from the process that loaded the suite and ran
+  nothing (:mod:`partitioner.dispatch.forks`), a few milliseconds. The balance of ``cost``, and no test
+  follows a later one; but a fresh process may start mid-suite, without what earlier tests set up (some
+  of tempest's unit tests need that), so it is not the default (:func:`pick` decides; ``docs/dispatch.md``).
 """
 
 from __future__ import annotations

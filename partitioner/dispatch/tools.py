@@ -82,8 +82,8 @@ class Session:
         ``[partitioner] dispatch`` option decides)
     :param quiet: no notes and no progress line
     :param stderr: where notes go
-    :param order: the dispatch order, ``mono``, ``suite`` or ``cost`` (``None``: the ``dispatch_order`` option, else
-        mono)
+    :param order: the dispatch order, ``suite``, ``mono`` or ``cost`` (``None``: the ``dispatch_order`` option, else
+        suite)
     :param history: history sources that replace the ``history`` option and the tool's repository
     :param shard: ``K/M``, ``K`` (with ``plan_file``) or ``auto``: run only this job's shard of the suite
     :param plan_file: the plan file the split comes from (else every job splits from the pinned history)
