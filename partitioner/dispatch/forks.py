@@ -122,8 +122,9 @@ def exit_like(status: int) -> int:
     return code
 
 
-def _message(line: bytes) -> dict[str, object]:
-    """The fields the template acts on; a line it cannot read is the child's to report (as a worker does)."""
+def message_of(line: bytes) -> dict[str, object]:
+    """The fields of a control line the template acts on (``fresh``, ``stop``); a line it cannot read gives
+    none: it is the child's to report (as a worker does)."""
     with contextlib.suppress(ValueError):
         message = json.loads(line)
         if isinstance(message, dict):
@@ -151,7 +152,7 @@ def serve(control: int, first: bytes, rest: bytes, run: Callable[[int], int]) ->
             line = lines.popleft()
             if not line.strip():
                 continue
-            message = _message(line)
+            message = message_of(line)
             if message.get("stop"):
                 return exit_like(child.end()) if child is not None else 0
             if message.get("fresh") and child is not None:

@@ -52,7 +52,7 @@ from testtools import CopyStreamResult, ExtendedToStreamDecorator, StreamResult
 from testtools.testsuite import iterate_tests
 
 from partitioner.dispatch.command import RUNNERS
-from partitioner.dispatch.forks import serve
+from partitioner.dispatch.forks import message_of, serve
 
 PROG = "partitioner.dispatch.worker"
 #: the id prefix of the test unittest's loader puts in place of a module it could not import
@@ -266,16 +266,19 @@ class Control:
     def lines(self) -> Iterator[bytes]:
         """The channel's lines (newline included), until end of file."""
         while True:
-            while b"\n" not in self.buffer:
+            end = self.buffer.find(b"\n")
+            while end < 0:  # a long group line arrives in many reads: look for its end in the new bytes only
                 data = os.read(self.fd, 65536)
                 if not data:
                     if self.buffer:
                         line, self.buffer = self.buffer, b""
                         yield line
                     return
+                seen = len(self.buffer)
                 self.buffer += data
-            line, _, self.buffer = self.buffer.partition(b"\n")
-            yield line + b"\n"
+                end = self.buffer.find(b"\n", seen)
+            line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
+            yield line
 
     @staticmethod
     def groups(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
@@ -378,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = next(lines, None)
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
-    if first is not None and _fresh(first):
+    if first is not None and message_of(first).get("fresh"):
         def child(pipe: int) -> int:
             watch_parent(os.getppid())
             mine = Control(pipe, reply=control.sock)
@@ -387,12 +390,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(fd, first, control.buffer, child)
     return run_groups(itertools.chain([first] if first is not None else [], lines), control, suite, binary,
                       captured)
-
-
-def _fresh(line: bytes) -> bool:
-    with contextlib.suppress(ValueError, AttributeError):
-        return bool(json.loads(line).get("fresh"))
-    return False
 
 
 def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: IO[bytes],
