@@ -114,11 +114,15 @@ class Queue:
         items while their cost stays within 1 / (:data:`BATCH_FACTOR` x ``lanes``) of the cost still queued
         (guided self-scheduling): large batches first, single items at the tail, where balance is decided.
         An item costlier than that stays alone; the order is kept (a batch of suite-ordered items runs as a
-        stestr worker runs its share). A queue of at most :data:`BATCH_ABOVE_PER_LANE` items per lane, and
+        stestr worker runs its share). Only a per-test split is batched: a queue with any item of several
+        tests (a class, a resource group) is handed out item by item, because such costs are too coarse to
+        join on (without history a class costs its test count, and one batch of 127 tempest tests held the
+        two slow classes of the suite). A queue of at most :data:`BATCH_ABOVE_PER_LANE` items per lane, and
         the serial items, are unchanged.
         """
         left = self.total_cost
-        if lanes < 1 or len(self.items) <= BATCH_ABOVE_PER_LANE * lanes or not left > 0.0:
+        if (lanes < 1 or len(self.items) <= BATCH_ABOVE_PER_LANE * lanes or not left > 0.0
+                or any(len(item.tests) != 1 for item in self.items)):
             return self
         # ``mono``: batches of items consecutive in suite order, then picked longest first like single items
         items = sorted(self.items, key=lambda item: (item.at, item.key)) if self.order == "mono" else self.items
