@@ -65,14 +65,14 @@ __all__ = ["PROG", "NothingToRun", "Session"]
 PROG = "partitioner"
 
 
-def _small_tests(planned: Planned) -> str | None:
+def _small_tests(planned: Planned, lanes: int) -> str | None:
     """Why the static plan suits ``planned`` better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
     groups = planned.groups
     if len(groups.tests) != len(groups.keys):  # not split per test: dynamic dispatch stays
         return None
     costs = planned.model.group_costs(groups)
     return small_tests_reason(costs.n_tests, costs.cost, planned.model.measured_tests, planned.plan.has_history,
-                              len(planned.serial_groups))
+                              len(planned.serial_groups), lanes)
 
 
 class Session:
@@ -167,7 +167,7 @@ class Session:
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
                                                warn_serial=mode == "static", history=self.history, warn=self.warn)
         if mode == "dynamic" and planned is not None and not self._chosen:
-            reason = _small_tests(planned)
+            reason = _small_tests(planned, sum(1 for p in parts if p))
             if reason is not None:
                 self.note(f"dynamic dispatch is off: {reason} ({forcing_hint('--dispatch dynamic')})")
                 mode = "static"

@@ -231,7 +231,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     for warning in (*partition.warnings, *notes):
         _say(err, f"warning: {warning}")
     if dispatch == "dynamic" and settings.choose("dispatch", args.dispatch, "dynamic").where == DEFAULT:
-        small = _small_tests(partition)
+        small = _small_tests(partition, len(shares))
         if small is not None:
             from partitioner.dispatch.choice import forcing_hint
 
@@ -258,13 +258,13 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     return outcome.exit_code
 
 
-def _small_tests(partition: Shares) -> str | None:
+def _small_tests(partition: Shares, lanes: int) -> str | None:
     """Why the static plan suits this plan better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
     from partitioner.dispatch.choice import small_tests_reason
 
     groups = [group for share in partition.groups for group in share]
     return small_tests_reason([len(tests) for _, _, tests in groups], [cost for _, cost, _ in groups],
-                              partition.measured_tests, partition.has_history, len(partition.serial_groups))
+                              partition.measured_tests, partition.has_history, len(partition.serial_groups), lanes)
 
 
 def _shard(args: argparse.Namespace, test_ids: list[str], here: Path, concurrency: int,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import testtools
 
 from partitioner.dispatch.choice import MEASURED_SHARE, SMALL_TEST_S, forcing_hint, small_tests_reason
+from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE
 
 
 class TestSmallTestsRule(testtools.TestCase):
@@ -28,6 +29,22 @@ class TestSmallTestsRule(testtools.TestCase):
 
     def test_without_history_it_cannot_judge_and_stays_dynamic(self) -> None:
         self.assertIsNone(small_tests_reason([1] * 10, [1.0] * 10, measured=0, has_history=False))
+
+    def test_without_history_a_per_test_queue_of_batches_runs_static(self) -> None:
+        many = BATCH_ABOVE_PER_LANE * 2 + 1  # more than the queue hands out one by one on 2 lanes
+        reason = small_tests_reason([1] * many, [1.0] * many, measured=0, has_history=False, lanes=2)
+        assert reason is not None
+        self.assertIn(f"{many} tests", reason)
+        self.assertIn("no history", reason)
+        self.assertIsNone(small_tests_reason([1] * (many - 1), [1.0] * (many - 1), measured=0, has_history=False,
+                                             lanes=2))  # few enough to hand out one at a time: dynamic
+        self.assertIsNone(small_tests_reason([1] * many, [1.0] * many, measured=0, has_history=False, lanes=3))
+
+    def test_without_history_classes_and_serial_groups_stay_dynamic(self) -> None:
+        many = BATCH_ABOVE_PER_LANE * 4
+        self.assertIsNone(small_tests_reason([2] * many, [2.0] * many, measured=0, has_history=False, lanes=2))
+        self.assertIsNone(small_tests_reason([1] * many, [1.0] * many, measured=0, has_history=False, lanes=2,
+                                             serial_groups=1))
 
     def test_a_history_that_measured_too_few_tests_stays_dynamic(self) -> None:
         few = int(MEASURED_SHARE * 100) - 1
