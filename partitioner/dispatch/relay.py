@@ -49,6 +49,9 @@ class Relay(PacketResult):
         self.synthetic = 0
         #: called with (test id, status) before a test's ``inprogress`` or final event is passed on
         self.before: Callable[[str, str], None] | None = None
+        #: when set, called once with every (test id, status) of the packets written together, before they are
+        #: written, instead of :attr:`before` per event (a lane sends one message per batch, not one per event)
+        self.before_batch: Callable[[list[tuple[str, str]]], None] | None = None
         #: listed ids that ran as scenarios (``id(scenario)`` reported a final status)
         self.scenarios: set[str] = set()
         self._held: list[tuple[bytes, dict[str, Any]]] = []
@@ -77,20 +80,27 @@ class Relay(PacketResult):
             held, self._held = self._held, []
             if not held:
                 return
+            told: list[tuple[str, str]] | None = [] if self.before_batch is not None else None
             for _, event in held:
                 test_id, test_status = event.get("test_id"), event.get("test_status")
                 if test_id is not None and test_status is not None:
-                    self._account(test_id, test_status)
+                    self._account(test_id, test_status, told)
+            if told and self.before_batch is not None:
+                self.before_batch(told)
             self.output.packets(b"".join(data for data, _ in held), [event for _, event in held])
 
-    def _account(self, test_id: str, test_status: str) -> None:
-        """Remember a test's status; tell :attr:`before` of a start or an end (before the event is written)."""
+    def _account(self, test_id: str, test_status: str, told: list[tuple[str, str]] | None = None) -> None:
+        """Remember a test's status; tell :attr:`before` of a start or an end (before the event is written), or
+        add it to ``told`` (a batch :attr:`before_batch` is told of at once)."""
         self.last[test_id] = test_status
         self.failed = self.failed or test_status in FAILING
         if "(" in test_id and test_status in FINAL:  # testscenarios runs a listed id as id(scenario)
             self.scenarios.add(test_id.partition("(")[0])
-        if self.before is not None and (test_status == "inprogress" or test_status in FINAL):
-            self.before(test_id, test_status)
+        if test_status == "inprogress" or test_status in FINAL:
+            if told is not None:
+                told.append((test_id, test_status))
+            elif self.before is not None:
+                self.before(test_id, test_status)
 
     def finished(self, test_id: str) -> bool:
         """The test reported a final status (itself, or as scenarios: ``id(scenario)``)."""

@@ -157,6 +157,7 @@ class Lane:
             welcome = self._ask("hello", lane=self.index, pid=os.getpid())
             if welcome is not None and welcome.get("track"):
                 self.relay.before = self._progress
+                self.relay.before_batch = self._progress_batch
             if welcome is not None and self._ensure_child() is not None:
                 self._loop()
         except Gone as exc:
@@ -195,6 +196,13 @@ class Lane:
         key = "started" if status == "inprogress" else "finished"
         with contextlib.suppress(Gone):
             self._send("progress", **{key: [test_id]})
+
+    def _progress_batch(self, told: list[tuple[str, str]]) -> None:
+        """:meth:`_progress` for the events of packets written together: one message for all of them."""
+        started = [test_id for test_id, status in told if status == "inprogress"]
+        finished = [test_id for test_id, status in told if status != "inprogress"]
+        with contextlib.suppress(Gone):
+            self._send("progress", started=started, finished=finished)
 
     def _leave_reason(self) -> str:
         if self.interrupt.signum is not None:
@@ -354,7 +362,8 @@ class Lane:
                     time.monotonic() - signalled_at > self.grace or self.interrupt.repeated):
                 killed = True
                 child.signal(signal.SIGKILL)
-            time.sleep(_POLL_S)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # back as soon as it ends, not a step later
+                child.proc.wait(_POLL_S)
         child.reap()
         self.child = None
         self._fate = describe_exit(child.proc.returncode)

@@ -189,6 +189,23 @@ class TestHeldPackets(testtools.TestCase):
                          [(e[1], e[2]) for e in decoded(out.getvalue())])
         self.assertTrue(out.getvalue().startswith(PIECES[0]))
 
+    def test_a_batch_of_packets_is_told_in_one_call_before_it_is_written(self) -> None:
+        out = io.BytesIO()
+        relay = Relay(MergedOutput(out))
+        single: list[tuple[str, str]] = []
+        batches: list[tuple[list[tuple[str, str]], bytes]] = []
+        relay.before = lambda test_id, status: single.append((test_id, status))
+        relay.before_batch = lambda told: batches.append((list(told), out.getvalue()))
+        relay.packet(PIECES[0], {"test_id": "m.A.test_1", "test_status": "inprogress"})
+        relay.packet(PIECES[0], {"test_id": "m.A.test_1", "test_status": "success"})
+        relay.packet(PIECES[0], {"test_id": None, "test_status": None})  # a file attachment: nothing to tell
+        relay.idle()
+        self.assertEqual([([("m.A.test_1", "inprogress"), ("m.A.test_1", "success")], b"")], batches)
+        self.assertEqual([], single)  # not told twice
+        self.assertEqual(PIECES[0] * 3, out.getvalue())
+        relay.fail("m.Z.test_9", "the test process was killed")  # not a packet: told on its own, as before
+        self.assertEqual([("m.Z.test_9", "fail")], single)
+
 
 class TestSinks(testtools.TestCase):
     def test_a_lane_inside_the_runner_still_tags_and_routes_each_event(self) -> None:
