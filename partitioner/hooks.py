@@ -31,7 +31,7 @@ from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
-from partitioner.history.jsonfile import is_duration
+from partitioner.history.jsonfile import all_durations, is_duration
 from partitioner.history.model import History
 from partitioner.pipeline import PLAN_RUNS, Planned, load_planning_history, plan_ids
 from partitioner.strategies import DEFAULT
@@ -69,7 +69,7 @@ def _history_from(repository: object, test_ids: Sequence[str], sources: Sequence
     if get_test_times is None:
         return History()
     known = get_test_times(list(test_ids)).get("known", {})
-    if not all(map(is_duration, known.values())):
+    if not all_durations(known.values()):
         # NaN, infinities, negatives, absurdly large: no measurement; those tests are priced as unknown ones
         known = {k: seconds for k, v in known.items() if is_duration(seconds := _seconds(v))}
     # keyed by the ids exactly as given (stestr's and testr's contract): no canonical form needed

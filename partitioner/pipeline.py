@@ -122,7 +122,7 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     model = build_cost_model(table, history)
     groups, merges = merge_by_resources(table, [(r.name, r.pattern) for r in settings.resources])
     matcher = (serial_matcher(settings.serial, settings.where.get("serial", "serial")) if settings.serial
-               else default_serial(table.tests))  # tempest's serial_tests, unless `serial` says otherwise
+               else default_serial(table.tests, table.ordered))  # tempest's serial_tests unless `serial` is set
     parallel, serial = split_serial(groups, matcher)
     plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
                       warnings=notes)

@@ -57,6 +57,7 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
             "a test, so each worker's share is fixed before the run instead")
 
 
-def forcing_hint(flag: str) -> str:
-    """How to force dynamic dispatch anyway (``flag``: the command's option, e.g. ``--dispatch dynamic``)."""
-    return f"{flag} or `dispatch = dynamic` in the [partitioner] section forces dynamic dispatch"
+def off_note(reason: str) -> str:
+    """The one line that says dynamic dispatch was turned off for ``reason``, and how to force it anyway."""
+    return (f"dynamic dispatch is off: {reason} (--dispatch dynamic or `dispatch = dynamic` in the [partitioner] "
+            "section forces dynamic dispatch)")

@@ -45,7 +45,7 @@ from typing import IO, Any
 from partitioner import hooks
 from partitioner.config import DISPATCH_ORDERS
 from partitioner.dispatch import toolshard
-from partitioner.dispatch.choice import forcing_hint, small_tests_reason
+from partitioner.dispatch.choice import off_note, small_tests_reason
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
@@ -169,7 +169,7 @@ class Session:
         if mode == "dynamic" and planned is not None and not self._chosen:
             reason = _small_tests(planned, sum(1 for p in parts if p))
             if reason is not None:
-                self.note(f"dynamic dispatch is off: {reason} ({forcing_hint('--dispatch dynamic')})")
+                self.note(off_note(reason))
                 mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)

@@ -9,8 +9,10 @@ replaces that default; ``serial = none`` turns it off.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from partitioner import testids
 from partitioner.errors import ConfigError
@@ -86,12 +88,19 @@ TEMPEST_SERIAL = "tempest.serial_tests."
 NO_SERIAL = "none"
 
 
-def default_serial(test_ids: Iterable[str]) -> Callable[[str], bool] | None:
+def default_serial(test_ids: Sequence[str], ordered: bool = False) -> Callable[[str], bool] | None:
     """The ``serial`` rule when the option is not set: tempest's serial tests, when the ids include any.
 
+    :param ordered: ``test_ids`` is sorted (:attr:`GroupTable.ordered`): one bisection instead of a pass over a
+        million ids on every run
     :returns: a predicate matching the ids under :data:`TEMPEST_SERIAL`, or ``None`` (no serial phase)
     """
-    if not any(test_id.startswith(TEMPEST_SERIAL) for test_id in test_ids):
+    if ordered:
+        at = bisect_left(test_ids, TEMPEST_SERIAL)
+        found = at < len(test_ids) and test_ids[at].startswith(TEMPEST_SERIAL)
+    else:
+        found = any(map(str.startswith, test_ids, repeat(TEMPEST_SERIAL)))  # no Python frame per id
+    if not found:
         return None
     return lambda test_id: test_id.startswith(TEMPEST_SERIAL)
 

@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 from partitioner.errors import HistoryError
 from partitioner.history import cache
-from partitioner.history.jsonfile import is_duration
+from partitioner.history.jsonfile import all_durations
 from partitioner.history.model import History, Run, Samples
 from partitioner.history.repository import find_repository, numbered_streams
 from partitioner.statuses import NOT_PASSING, PASSING
@@ -103,11 +103,11 @@ def _decode(text: str) -> RunDigest | None:
         parts = []
         for name in ("passing", "not_passing", "setup", "firsts"):
             keys, values = doc[name]
-            if len(keys) != len(values) or not all(isinstance(k, str) for k in keys):
+            if len(keys) != len(values) or not {str}.issuperset(map(type, keys)):  # json.loads makes exact strs
                 return None
-            if not all(map(is_duration, values)):  # NaN, infinities, negatives, strings: damage, re-parse the run
+            if not all_durations(values):  # NaN, infinities, negatives, strings: damage, re-parse the run
                 return None
-            parts.append((tuple(keys), tuple(float(v) for v in values)))
+            parts.append((tuple(keys), tuple(map(float, values))))
         return RunDigest(parts[0], parts[1], parts[2], parts[3], int(doc["tests"]))
     except (ValueError, TypeError, KeyError):
         return None

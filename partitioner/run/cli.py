@@ -233,9 +233,9 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     if dispatch == "dynamic" and settings.choose("dispatch", args.dispatch, "dynamic").where == DEFAULT:
         small = _small_tests(partition, len(shares))
         if small is not None:
-            from partitioner.dispatch.choice import forcing_hint
+            from partitioner.dispatch.choice import off_note
 
-            note(f"dynamic dispatch is off: {small} ({forcing_hint('--dispatch dynamic')})")
+            note(off_note(small))
             dispatch = "static"
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import testtools
 
-from partitioner.dispatch.choice import MEASURED_SHARE, SMALL_TEST_S, forcing_hint, small_tests_reason
+from partitioner.dispatch.choice import MEASURED_SHARE, SMALL_TEST_S, off_note, small_tests_reason
 from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE
 
 
@@ -58,7 +58,8 @@ class TestSmallTestsRule(testtools.TestCase):
     def test_an_empty_queue_has_nothing_to_decide(self) -> None:
         self.assertIsNone(small_tests_reason([], [], measured=0, has_history=True))
 
-    def test_the_hint_names_the_flag_and_the_option(self) -> None:
-        hint = forcing_hint("--dispatch dynamic")
-        self.assertIn("--dispatch dynamic", hint)
-        self.assertIn("dispatch = dynamic", hint)
+    def test_the_note_gives_the_reason_and_names_the_flag_and_the_option(self) -> None:
+        note = off_note("the tests are small")
+        self.assertTrue(note.startswith("dynamic dispatch is off: the tests are small ("), note)
+        self.assertIn("--dispatch dynamic", note)
+        self.assertIn("dispatch = dynamic", note)

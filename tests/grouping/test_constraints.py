@@ -65,3 +65,9 @@ class TestTempestSerial(testtools.TestCase):
         matcher = default_serial(self.IDS)
         assert matcher is not None
         self.assertEqual([False, False, True, True, False], [matcher(t) for t in self.IDS])
+
+    def test_sorted_ids_are_searched_by_bisection_with_the_same_answer(self) -> None:
+        ids = sorted(self.IDS)
+        for case in (ids, ids[:2], [t for t in ids if "serial" not in t], [], ["tempest.serial_tests"],
+                       ["tempest.serial_tests.S.test_1"], ["tempest.serial_testsX.S.test_1"]):
+            self.assertEqual(default_serial(case) is None, default_serial(case, ordered=True) is None, case)

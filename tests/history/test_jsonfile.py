@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 
 from partitioner.errors import HistoryError
 from partitioner.history.jsonfile import (
+    MAX_SECONDS,
+    all_durations,
     dumps_samples,
+    is_duration,
     merge_samples,
     parse_samples,
     read_samples,
@@ -190,3 +193,39 @@ class TestValidation(testtools.TestCase):
     def test_missing_file(self) -> None:
         error = self.assertRaises(HistoryError, read_samples, "/nonexistent/times.json")
         self.assertIn("/nonexistent/times.json: no such file", str(error))
+
+
+#: values a get_test_times or a damaged digest may hold: durations, and every kind of damage next to them
+_VALUES = st.one_of(
+    st.floats(min_value=0, max_value=MAX_SECONDS),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-3, max_value=3),
+    st.integers(min_value=10**308, max_value=10**310),  # too large for a float
+    st.booleans(),
+    st.none(),
+    st.text(max_size=2),
+    st.sampled_from([float("nan"), float("inf"), float("-inf"), -0.0, MAX_SECONDS, MAX_SECONDS * 1.5]),
+)
+
+
+class TestAllDurations(testtools.TestCase):
+    """``all_durations`` (the million-value check on the planning path) says what ``is_duration`` says of each."""
+
+    @given(st.lists(_VALUES, max_size=12))
+    @settings(max_examples=400, deadline=None)
+    def test_it_agrees_with_is_duration_on_every_value(self, values: list[object]) -> None:
+        self.assertEqual(all(map(is_duration, values)), all_durations(values))
+
+    def test_one_nan_or_infinity_anywhere_among_floats_fails_the_whole(self) -> None:
+        for bad in (float("nan"), float("inf"), -1.0, MAX_SECONDS * 2):
+            for at in (0, 2, 4):
+                values: list[object] = [0.5, 1.0, 2.0, 3.0]
+                values.insert(at, bad)
+                self.assertFalse(all_durations(values), (bad, at))
+        self.assertFalse(all_durations([float("inf"), float("-inf")]))  # sums to NaN, max is inf
+
+    def test_plain_floats_and_ints_in_range_pass_and_an_empty_list_too(self) -> None:
+        self.assertTrue(all_durations([0, 0.0, 1, 2.5, MAX_SECONDS]))
+        self.assertTrue(all_durations({}.values()))
+        self.assertFalse(all_durations([0.5, True]))  # a bool is not a duration
+
