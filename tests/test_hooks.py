@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
@@ -167,6 +168,33 @@ class TestPartitionTests(testtools.TestCase):
     def test_a_huge_concurrency_gives_at_most_a_list_per_test(self) -> None:
         parts = hooks.partition_tests(["a.A.t1", "a.B.t1", "a.C.t1"], 10_000_000, None, by_class)
         self.assertEqual([["a.A.t1"], ["a.B.t1"], ["a.C.t1"]], sorted(parts))
+
+    def test_the_collector_never_scans_the_plan_and_is_left_as_found(self) -> None:
+        # 200,000 ids in 20,000 classes: the plan holds tens of thousands of containers. The collector is
+        # paused while planning and the plan is freed before it resumes, so no collection during the call
+        # finds more than a few thousand new objects (before: the first one after planning scanned the plan).
+        ids = [f"pkg.m{c // 100}.C{c}.test_{t}" for c in range(20_000) for t in range(10)]
+        pending: list[int] = []
+
+        def seen(phase: str, info: dict[str, int]) -> None:
+            if phase == "start" and info["generation"] == 0:
+                pending.append(gc.get_count()[0])
+
+        self.assertTrue(gc.isenabled())
+        gc.callbacks.append(seen)
+        try:
+            parts = hooks.partition_tests(ids, 4, TimesOnly(dict.fromkeys(ids[::2], 0.01)), by_class)
+        finally:
+            gc.callbacks.remove(seen)
+        self.assertEqual(sorted(ids), sorted(t for p in parts for t in p))
+        self.assertTrue(gc.isenabled())
+        self.assertLess(max(pending, default=0), 5_000, pending)
+        gc.disable()
+        try:
+            hooks.partition_tests(ids[:100], 2, None, by_class)
+            self.assertFalse(gc.isenabled())  # a caller's pause is kept
+        finally:
+            gc.enable()
 
 
 class TestInstall(testtools.TestCase):
