@@ -33,6 +33,7 @@ One line on stderr says what each run was planned from (:func:`partitioner.rende
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -173,6 +174,9 @@ class Session:
                 mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
+        # What lives now (the tool's modules, the listing, the plan) lives until the tool exits: the cyclic
+        # collector need not walk it again at every full collection while the run's events stream in
+        gc.freeze()
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
             # stestr hands its ids over in set order: suite order is id order, as discovery sorts
             run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups,
@@ -444,5 +448,6 @@ class Session:
         if self._progress is not None:
             self._progress.close()
             self._progress = None
+        gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
 
 

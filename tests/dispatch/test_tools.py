@@ -3,6 +3,7 @@ the account written before the tool stores its run."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 from pathlib import Path
@@ -36,6 +37,7 @@ class TestSession(testtools.TestCase):
         self.addCleanup(os.chdir, cwd)
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(Path(tmp) / "cache")))
         self.err = io.StringIO()
+        self.addCleanup(gc.unfreeze)  # a session that plans freezes what lives; uninstall (or this) thaws it
 
     def stored(self, inserter: Inserter) -> dict[str, list[tuple[str, set[str], bytes]]]:
         out: dict[str, list[tuple[str, set[str], bytes]]] = {}
@@ -43,6 +45,14 @@ class TestSession(testtools.TestCase):
             if event[0] == "status" and event[1] is not None:
                 out.setdefault(event[1], []).append((event[2], set(event[3] or ()), bytes(event[6] or b"")))
         return out
+
+    def test_what_lives_when_the_run_is_planned_is_frozen_until_the_session_ends(self) -> None:
+        gc.unfreeze()
+        session = Session("static", stderr=self.err)
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        self.assertGreater(gc.get_freeze_count(), 0)  # the run's full collections skip the tool and the plan
+        session.uninstall()
+        self.assertEqual(0, gc.get_freeze_count())
 
     def test_static_every_test_without_a_result_fails_with_why_before_the_run_is_stored(self) -> None:
         session = Session("static", stderr=self.err)
@@ -127,6 +137,7 @@ class TestShardSession(testtools.TestCase):
         cwd = os.getcwd()
         os.chdir(tmp)
         self.addCleanup(os.chdir, cwd)
+        self.addCleanup(gc.unfreeze)
         self.err = io.StringIO()
 
     def test_every_job_runs_its_share_of_the_tools_own_selection(self) -> None:
