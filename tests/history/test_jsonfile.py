@@ -228,4 +228,3 @@ class TestAllDurations(testtools.TestCase):
         self.assertTrue(all_durations([0, 0.0, 1, 2.5, MAX_SECONDS]))
         self.assertTrue(all_durations({}.values()))
         self.assertFalse(all_durations([0.5, True]))  # a bool is not a duration
-
