@@ -28,9 +28,16 @@ NO_HISTORY_SETUP = 1.0
 #: the real runs of ``shared/data``, so an order of magnitude is a cautious guess
 NO_HISTORY_HEAVY_TEST = 10.0
 
-#: the unit of a model's, a plan's and a cost table's numbers: seconds, or test counts when there is no history
+#: the unit of a model's, a plan's and a cost table's numbers: seconds, or test-count units when there is no
+#: history (a test 1, each class's setup 1 per group it is in, a test whose id says slow 10; a split per test
+#: charges no class setup, so there the numbers are test counts)
 SECONDS = "s"
 TESTS = "tests"
+#: what people read after a number in each unit (``12.5s``, ``40.0 units``)
+UNIT_SUFFIX = {SECONDS: "s", TESTS: " units"}
+#: the one-phrase definition of the no-history unit, for every output that shows such numbers
+TEST_UNITS = ("test-count units, not seconds: a test counts 1, a class's setup 1 (none when split per test), "
+              "a test whose id says slow 10")
 
 MEASURED = "measured"
 MEASURED_NOT_PASSING = "measured (skip/fail)"
@@ -172,7 +179,9 @@ class CostModel:
             t, s = self.default_test, self.default_setup
             if s.source in MEASURED_SOURCES:  # pragma: no cover - the defaults are never measured
                 raise AssertionError("default setup estimate must not be a measurement")
-            if table.singletons:  # one test and one class per group: constant columns
+            if table.per_test:  # a class setup is paid once per worker its tests land on, not once per test
+                setup, tests = [0.0] * n_groups, [t.seconds] * n_groups
+            elif table.singletons:  # one test and one class per group: constant columns
                 setup, tests = [s.seconds] * n_groups, [t.seconds] * n_groups
             else:
                 setup = [c * s.seconds for c in table.class_counts()]

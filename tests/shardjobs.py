@@ -17,7 +17,7 @@ import fixtures
 
 #: the summary line a shard job prints: ``partitioner: shard 2/3 of split <digest>: ...``
 SPLIT_LINE = re.compile(r"^partitioner: shard (?P<shard>\d+/\d+) of split (?P<digest>\w+)(?: \(plan file [^)]*\))?: "
-                        r"(?P<tests>\d+) of (?P<total>\d+) tests, predicted (?P<predicted>[\d.]+)(?P<unit>s| tests)",
+                        r"(?P<tests>\d+) of (?P<total>\d+) tests, predicted (?P<predicted>[\d.]+)(?P<unit>s| units)",
                         re.MULTILINE)
 
 

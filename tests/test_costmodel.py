@@ -34,7 +34,9 @@ class TestCostModel(testtools.TestCase):
             for g, group in enumerate(table):
                 tests = [model.test(t) for t in group.tests]
                 classes = {testids.class_key(t) for t in group.tests}
-                setups = [model.class_setup(c) for c in classes]
+                # with no history a split per test charges no class setup: its numbers are test counts
+                charged = model.has_history or spec != "none"
+                setups = [model.class_setup(c) for c in classes] if charged else []
                 expected = math.fsum(e.seconds for e in tests) + math.fsum(e.seconds for e in setups)
                 self.assertAlmostEqual(expected, costs.cost[g], places=6)
                 self.assertEqual(sum(1 for e in tests if not e.measured), costs.n_unmeasured[g])
@@ -45,6 +47,16 @@ class TestCostModel(testtools.TestCase):
             plain = build_cost_model(list(reversed(ids + extra)), history)
             self.assertEqual({t: model.test(t) for t in table.tests}, {t: plain.test(t) for t in table.tests})
             self.assertEqual(dict(model.tests), dict(plain.tests))
+
+    def test_a_split_per_test_without_history_counts_tests(self) -> None:
+        ids = [f"m.C{c}.test_{t}" for c in range(3) for t in range(4)] + ["m.D.test[slow]"]
+        table = group_tests(ids, make_grouper("none"))
+        costs = build_cost_model(table, History()).group_costs(table)
+        self.assertEqual([1.0] * 12 + [10.0], sorted(costs.cost))
+        self.assertEqual([0.0] * 13, list(costs.setup_s))
+        # grouped by class, each class's setup still counts once
+        by_class = group_tests(ids, make_grouper("class"))
+        self.assertEqual([5.0, 5.0, 5.0, 11.0], list(build_cost_model(by_class, History()).group_costs(by_class).cost))
 
     def test_derived_and_measured_sources_in_the_view(self) -> None:
         history = History(exact_times={"m.A.t1": 2.0, "m.A.t2": 4.0})

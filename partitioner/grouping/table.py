@@ -83,6 +83,12 @@ class GroupTable(Rows[Group]):
         """True when every group holds one test."""
         return len(self.tests) == len(self.keys)
 
+    @property
+    def per_test(self) -> bool:
+        """True when every group is one test keyed by its own id (a split per test, as stestr's without a
+        ``group_regex``), not a class that happens to hold one test."""
+        return self.keys is self.tests or (self.singletons and self.keys == self.tests)
+
     def sizes(self) -> list[int]:
         """Tests per group."""
         if self.singletons:

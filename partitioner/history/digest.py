@@ -285,9 +285,14 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
         unread.reverse()
         size = sum(len(d) for _, s, d in pending if str(s) in unread)
         named = ", ".join(unread) if len(unread) <= 3 else f"{unread[0]} ... {unread[-1]}"
+        times_dbm = (repo / "times.dbm").exists()
+        if len(unread) < len(streams):
+            rest = "the other runs and times.dbm" if times_dbm else "the other runs"
+        else:
+            rest = "times.dbm alone (each test's last duration)" if times_dbm else "test counts (no times.dbm)"
         warnings.append(f"{len(unread)} of {len(streams)} stored runs not read yet ({named}; "
                         f"{size / 1e6:.1f} MB, about {size / PARSE_BYTES_PER_S:.1f}s to parse, over the planning "
-                        f"budget of {budget_s:.1f}s): planned from the other runs and times.dbm; "
+                        f"budget of {budget_s:.1f}s): planned from {rest}; "
                         f"`python -m partitioner.history.digest warm {repo}` caches them")
     if not streams:
         warnings.append(f"{repo}: repository holds no runs yet; run the tests once to record timings")

@@ -22,8 +22,9 @@ def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, 
 
     ``dispatch`` is ``{"mode": "static"}``, or under dynamic dispatch the queue and its simulated timeline
     (:func:`~partitioner.render.dispatch.dispatch_to_dict`); the static partitions stay, as the fallback.
-    ``unit`` says what every ``..._s`` figure is in: ``s`` (seconds), or ``tests`` (test counts, when no timing
-    history priced the plan); ``measured_tests`` how many planned tests the history priced by their own samples.
+    ``unit`` says what every ``..._s`` figure is in: ``s`` (seconds), or ``tests`` (test-count units, when no
+    timing history priced the plan: :data:`~partitioner.costmodel.TEST_UNITS`); ``measured_tests`` how many
+    planned tests the history priced by their own samples.
     """
     return {
         "format_version": FORMAT_VERSION,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from partitioner.costmodel import SECONDS
+from partitioner.costmodel import UNIT_SUFFIX
 from partitioner.pipeline import Planned
 
 __all__ = ["history_used", "summary_line"]
@@ -23,10 +23,10 @@ def history_used(planned: Planned, cwd: Path | None = None) -> str:
     """What the plan's history was read from, paths relative to ``cwd``; ``none`` when nothing gave a timing."""
     sources = list(planned.history.sources)
     if not sources:
-        return "none (costs in test counts)"
+        return "none (costs in test-count units)"
     here = f"{cwd or Path.cwd()}/"
     text = ", ".join(s.replace(here, "") for s in sources)
-    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in test counts)"
+    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in test-count units)"
 
 
 def summary_line(planned: Planned, dispatch: str, order: str | None = None, shard: str | None = None,
@@ -39,7 +39,7 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     """
     plan = planned.plan
     tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
-    unit = "s" if plan.unit == SECONDS else " tests"
+    unit = UNIT_SUFFIX[plan.unit]
     how = f"dynamic dispatch ({order or 'suite'} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from partitioner.costmodel import SECONDS
+from partitioner.costmodel import SECONDS, TEST_UNITS, UNIT_SUFFIX
 from partitioner.grouping import Group
 from partitioner.plan import Plan
 from partitioner.render.dispatch import DispatchView, render_dispatch_table
@@ -15,8 +15,8 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
     """One row per worker (and the serial phase), then the plan's figures, merges and warnings; under dynamic
     dispatch the expected lanes and the queue instead of the workers' shares.
 
-    Every figure carries its unit: seconds, or test counts when there is no (matching) timing history."""
-    unit = "s" if plan.unit == SECONDS else " tests"
+    Every figure carries its unit: seconds, or test-count units when there is no (matching) timing history."""
+    unit = UNIT_SUFFIX[plan.unit]
     if dispatch is not None:
         render_dispatch_table(dispatch, out, unit)
         out.write(f"grouping {plan.grouping}\n")
@@ -32,7 +32,7 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
     tested = len(plan.serial) + sum(len(p.tests) for p in plan.workers)
     measured = f"measured {plan.measured_tests} of {tested} tests"
     if plan.unit != SECONDS:
-        measured += " (no timing history: costs are test counts, not seconds)"
+        measured += f" (no timing history: costs are {TEST_UNITS})"
     out.write(f"{measured}; estimated (not measured) share of cost {plan.estimated_share:.1%}; "
               f"critical group {plan.critical_group or '-'}\n")
     for merge in plan.merged:

@@ -118,7 +118,7 @@ class TimelineFromRepositoryTest(RepositoryCase):
         self.repository([timed_run(0)])
         status, out, _ = self.cli("timeline", "-o", str(self.out), "--plan", "dynamic")
         self.assertEqual(0, status)
-        self.assertIn("(dynamic plan made again, no history before it: costs in test counts)", out)
+        self.assertIn("(dynamic plan made again, no history before it: costs in test-count units)", out)
         self.assertEqual(2, len(lanes_of(self.page(), "predicted")))
 
     def test_plan_leaves_out_what_is_not_a_test(self) -> None:

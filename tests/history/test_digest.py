@@ -135,6 +135,18 @@ class TestPlanningHistory(RepositoryCase):
         again = digest.planning_history(self.repo, newest=10, budget_s=0.0)
         self.assertEqual(((), ()), (again.unread, tuple(w for w in again.warnings if "not read" in w)))
 
+    def test_when_no_run_fits_the_budget_the_warning_says_what_the_plan_rests_on(self) -> None:
+        planned = digest.planning_history(self.repo, newest=10, budget_s=0.0)
+        self.assertEqual(((), 3), (planned.digested, len(planned.unread)))
+        [warning] = [w for w in planned.warnings if "not read yet" in w]
+        self.assertIn("3 of 3 stored runs not read yet", warning)
+        self.assertIn("planned from test counts (no times.dbm)", warning)
+        self.assertNotIn("other runs", warning)
+        (self.repo / "times.dbm").write_bytes(b"")
+        [warning] = [w for w in digest.planning_history(self.repo, newest=10, budget_s=0.0).warnings
+                     if "not read yet" in w]
+        self.assertIn("planned from times.dbm alone (each test's last duration)", warning)
+
     def test_a_cached_digest_with_a_duration_that_is_none_is_parsed_again(self) -> None:
         fresh = digest.planning_history(self.repo, newest=10, budget_s=None)
         entries = sorted((self.where / "cache").rglob("*.json"))

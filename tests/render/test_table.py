@@ -22,5 +22,6 @@ class TestTable(testtools.TestCase):
         render_table(plan_for([*IDS, "m.D.t[smoke]"], 2, History()), out)
         text = out.getvalue()
         self.assertIsNone(re.search(r"\d(\.\d)?s\b", text), text)
-        self.assertIn("predicted makespan 5.0 tests, lower bound 4.5 tests", text)
-        self.assertIn("measured 0 of 5 tests (no timing history: costs are test counts, not seconds)", text)
+        self.assertIn("predicted makespan 5.0 units, lower bound 4.5 units", text)
+        self.assertIn("measured 0 of 5 tests (no timing history: costs are test-count units, not seconds: a test "
+                      "counts 1, a class's setup 1 (none when split per test), a test whose id says slow 10)", text)

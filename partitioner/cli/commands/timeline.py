@@ -251,7 +251,7 @@ def _predicted(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Con
     if args.plan is not None:
         history = chosen.before()
         console.warn(*history.warnings)
-        how = "no history before it: costs in test counts" if history.empty else "from the history before it"
+        how = "no history before it: costs in test-count units" if history.empty else "from the history before it"
         return replan(chosen.run, history, load_settings(cwd), args.plan), f"{args.plan} plan made again, {how}"
     record = _find_record(chosen.run)
     if record is None:
