@@ -14,6 +14,7 @@ from itertools import chain
 from partitioner.costmodel import SECONDS, CostModel
 from partitioner.errors import InputError, UsageError
 from partitioner.grouping import Group, GroupTable, Merge
+from partitioner.history.model import NO_RUNS_YET
 from partitioner.strategies import Strategy
 
 #: warn when the history prices fewer than 1 in this many planned tests (by their own samples or times)
@@ -138,8 +139,9 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
                      "structure as with no history; check that the history comes from this suite (the same test "
                      "path and ids)")
     elif not model.has_history:
-        notes.append("no timing history found: balanced by test count and class structure; "
-                     "pass --history or run the suite once under testr/stestr")
+        if not any(NO_RUNS_YET in w for w in warnings):  # else that warning has said it
+            notes.append("no timing history found: balanced by test count and class structure; "
+                         "pass --history or run the suite once under testr/stestr")
     elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids):
         notes.append(f"the timing history matched only {model.measured_tests} of {len(model.ids)} tests: the "
                      "others are priced from their class's, module's or suite's mean; check that the history "

@@ -5,9 +5,11 @@ from __future__ import annotations
 import testtools
 
 from partitioner.errors import InputError, UsageError
-from partitioner.grouping import Group
-from partitioner.history.model import History
-from partitioner.plan import Partition, Plan, validate
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import Group, group_tests, make_grouper
+from partitioner.history.model import NO_RUNS_YET, History
+from partitioner.plan import Partition, Plan, build_plan, validate
+from partitioner.strategies import get_strategy
 from tests.builders import IDS, plan_for
 
 
@@ -38,6 +40,13 @@ class TestFigures(testtools.TestCase):
         self.assertTrue(any("no timing history" in w for w in plan.warnings))
         self.assertEqual(1.0, plan.estimated_share)
         self.assertEqual(("tests", 0), (plan.unit, plan.measured_tests))
+
+    def test_an_empty_repository_s_warning_is_the_only_word_on_missing_history(self) -> None:
+        ids = IDS
+        warning = f".stestr: {NO_RUNS_YET}"
+        plan = build_plan(group_tests(ids, make_grouper("class")), build_cost_model(ids, History()),
+                          get_strategy("lpt"), 2, "class", warnings=[warning])
+        self.assertEqual((warning,), plan.warnings)
 
     def test_units_are_seconds_with_history(self) -> None:
         plan = plan_for(IDS, 2)

@@ -44,9 +44,8 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
     if not has_history:
         if lanes < 1 or tests <= BATCH_ABOVE_PER_LANE * lanes:
             return None
-        return (f"the queue would hand out {tests} tests one by one or in batches, with no history to price them: "
-                f"dealt out before the run, as many tests balance about as well on {lanes} workers, at less "
-                "cost; the history this run stores decides the next run")
+        return (f"{tests} tests split per test, no history to price them: they balance as well dealt out before "
+                f"the run on {lanes} workers; this run's timings decide the next")
     if measured < MEASURED_SHARE * tests:
         return None
     median = statistics.median(costs)
@@ -59,5 +58,4 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
 
 def off_note(reason: str) -> str:
     """The one line that says dynamic dispatch was turned off for ``reason``, and how to force it anyway."""
-    return (f"dynamic dispatch is off: {reason} (--dispatch dynamic or `dispatch = dynamic` in the [partitioner] "
-            "section forces dynamic dispatch)")
+    return f"dynamic dispatch is off: {reason} (`--dispatch dynamic` or `dispatch = dynamic` forces it)"

@@ -35,7 +35,7 @@ from types import MappingProxyType
 from partitioner.errors import HistoryError
 from partitioner.history import cache
 from partitioner.history.jsonfile import all_durations
-from partitioner.history.model import History, Run, Samples
+from partitioner.history.model import NO_RUNS_YET, History, Run, Samples
 from partitioner.history.repository import find_repository, numbered_streams
 from partitioner.statuses import NOT_PASSING, PASSING
 
@@ -295,7 +295,7 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
                         f"budget of {budget_s:.1f}s): planned from {rest}; "
                         f"`python -m partitioner.history.digest warm {repo}` caches them")
     if not streams:
-        warnings.append(f"{repo}: repository holds no runs yet; run the tests once to record timings")
+        warnings.append(f"{repo}: {NO_RUNS_YET}")
     ordered = [digests[n] for n, _ in streams if n in digests]
     samples, failing, firsts = combine_digests(ordered)
     times = _LazyTimes(repo / "times.dbm")

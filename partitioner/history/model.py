@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+#: what a reader warns when a repository holds no runs: the plan then says no more about the missing history
+NO_RUNS_YET = "repository holds no runs yet: balanced by test count and class structure; this run records timings"
+
 
 def _empty_mapping() -> Mapping[str, tuple[float, ...]]:
     return MappingProxyType({})

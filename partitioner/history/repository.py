@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from partitioner.errors import HistoryError
 from partitioner.history.cache import load_run
-from partitioner.history.model import Run
+from partitioner.history.model import NO_RUNS_YET, Run
 from partitioner.history.timesdbm import DBM_SUFFIXES, read_times_dbm
 
 __all__ = [
@@ -136,7 +136,7 @@ def read_repository(
         except HistoryError as error:
             warnings.append(f"{error} [run skipped; the other runs still load]")
     if not streams:
-        warnings.append(f"{repo}: repository holds no runs yet; run the tests once to record timings")
+        warnings.append(f"{repo}: {NO_RUNS_YET}")
     times: Mapping[str, float] = MappingProxyType({})
     base = repo / "times.dbm"
     if any(Path(f"{base}{suffix}").exists() for suffix in ("", *DBM_SUFFIXES)):
