@@ -18,7 +18,7 @@ from typing import IO
 
 from partitioner import testids
 from partitioner.config import Choice, Settings, load_settings
-from partitioner.costmodel import SECONDS, TESTS, UNIT_SUFFIX, CostModel, Estimate
+from partitioner.costmodel import UNIT_SUFFIX, CostModel, Estimate
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import (
@@ -298,7 +298,7 @@ class ShardRun:
 
     def describe(self) -> str:
         """``shard 2/4 of split 3f2a...: 23 of 96 tests, predicted 12.3s`` (the unit is the plan's)."""
-        unit = UNIT_SUFFIX[SECONDS if self.sharded.has_history else TESTS]
+        unit = UNIT_SUFFIX[self.sharded.unit]
         total = sum(len(s.tests) for s in self.sharded.shards)
         where = f" (plan file {self.plan_file})" if self.plan_file else ""
         return (f"shard {self.spec} of split {self.sharded.digest}{where}: {len(self.tests)} of {total} tests, "

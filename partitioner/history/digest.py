@@ -157,9 +157,9 @@ class _LazyTimes(Mapping[str, float]):
 
     def _load(self) -> Mapping[str, float]:
         if self._times is None:
-            from partitioner.history.timesdbm import DBM_SUFFIXES, read_times_dbm
+            from partitioner.history.timesdbm import read_times_dbm, times_dbm_exists
 
-            if any(Path(f"{self._base}{suffix}").exists() for suffix in ("", *DBM_SUFFIXES)):
+            if times_dbm_exists(self._base):
                 self._times, self.warnings = read_times_dbm(self._base)
             else:
                 self._times = MappingProxyType({})
@@ -285,7 +285,9 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
         unread.reverse()
         size = sum(len(d) for _, s, d in pending if str(s) in unread)
         named = ", ".join(unread) if len(unread) <= 3 else f"{unread[0]} ... {unread[-1]}"
-        times_dbm = (repo / "times.dbm").exists()
+        from partitioner.history.timesdbm import times_dbm_exists  # only on this rare path: the hook stays light
+
+        times_dbm = times_dbm_exists(repo / "times.dbm")
         if len(unread) < len(streams):
             rest = "the other runs and times.dbm" if times_dbm else "the other runs"
         else:

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from partitioner.errors import HistoryError
 from partitioner.history.cache import load_run
 from partitioner.history.model import NO_RUNS_YET, Run
-from partitioner.history.timesdbm import DBM_SUFFIXES, read_times_dbm
+from partitioner.history.timesdbm import read_times_dbm, times_dbm_exists
 
 __all__ = [
     "REPOSITORY_DIRS",
@@ -139,7 +139,7 @@ def read_repository(
         warnings.append(f"{repo}: {NO_RUNS_YET}")
     times: Mapping[str, float] = MappingProxyType({})
     base = repo / "times.dbm"
-    if any(Path(f"{base}{suffix}").exists() for suffix in ("", *DBM_SUFFIXES)):
+    if times_dbm_exists(base):
         times, dbm_warnings = read_times_dbm(base)
         warnings.extend(dbm_warnings)
     return tuple(runs), times, tuple(warnings)

@@ -20,13 +20,18 @@ from typing import Any
 from partitioner.history.jsonfile import MAX_SECONDS, is_duration
 from partitioner.testids import canonical
 
-__all__ = ["DBM_SUFFIXES", "read_times_dbm"]
+__all__ = ["DBM_SUFFIXES", "read_times_dbm", "times_dbm_exists"]
 
 #: suffixes dbm implementations add to a database's base name
 DBM_SUFFIXES = (".dat", ".dir", ".bak", ".pag", ".db")
 #: Berkeley DB magic numbers (hash, btree, queue) found at byte 12 of a database file
 _BDB_MAGICS = frozenset({0x00061561, 0x00053162, 0x00042253})
 _TIMES_FALLBACK = "per-test times will come from the stored run streams only"
+
+
+def times_dbm_exists(base: Path) -> bool:
+    """Whether a database is stored under ``base`` (``times.dbm`` itself, or the files a dbm adds a suffix to)."""
+    return any(Path(f"{base}{suffix}").exists() for suffix in ("", *DBM_SUFFIXES))
 
 
 def _dbm_base(path: Path) -> tuple[Path, str | None]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import IO
 
-from partitioner.costmodel import SECONDS, TESTS, UNIT_SUFFIX
+from partitioner.costmodel import UNIT_SUFFIX
 from partitioner.shards import ShardedPlan
 from partitioner.shards.planfile import dumps_plan_file
 
 
 def render_shards_table(sharded: ShardedPlan, out: IO[str]) -> None:
     """One row per shard (its predicted wall time, tests, groups, the serial phase), then the balance."""
-    unit = UNIT_SUFFIX[SECONDS if sharded.has_history else TESTS]
+    unit = UNIT_SUFFIX[sharded.unit]
     m = sharded.count
     out.write(f"{'shard':>7}  {'groups':>6}  {'tests':>6}  {'serial':>6}  {'predicted':>12}\n")
     for shard in sharded.shards:

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from partitioner.costmodel import CostModel
+from partitioner.costmodel import SECONDS, TESTS, CostModel
 from partitioner.errors import UsageError
 from partitioner.grouping import Group, GroupTable, Merge
 from partitioner.plan import Partition, Plan, build_plan
@@ -104,6 +104,11 @@ class ShardedPlan:
     startup_s: float = 0.0
     history: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        """What the figures are in: seconds, or test-count units when there is no timing history."""
+        return SECONDS if self.has_history else TESTS
 
     @property
     def count(self) -> int:
