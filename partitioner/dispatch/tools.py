@@ -10,7 +10,8 @@
 * where the tool starts one partition's worker (stestr: ``TestProcessorFixture._start_process``; testr:
   ``TestListingFixture.run_tests`` of a one-partition fixture): under dynamic dispatch the shell command
   becomes its lane's, ``exec python -m partitioner.dispatch.lane ... -- COMMAND``; the tool reads the lane's
-  stream as that worker's, tags it ``worker-N`` and stores it;
+  stream as that worker's, tags it ``worker-N`` and stores it; under static dispatch the tool's parser reads the
+  worker's stdout with our resynchronising reader (:mod:`partitioner.dispatch.staticstreams`);
 * where the tool stores the run (the repositories' ``get_inserter``): a tee that watches every event (which
   worker gave each test a final status), feeds the progress line, and, before the tool stores the run,
   writes a failure with the reason for every test it was given that never reported (a killed worker or
@@ -41,7 +42,7 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from partitioner import hooks
 from partitioner.config import DISPATCH_ORDERS
@@ -60,6 +61,9 @@ from partitioner.pipeline import Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
+
+if TYPE_CHECKING:
+    from partitioner.dispatch.staticstreams import WorkerStreams
 
 __all__ = ["PROG", "NothingToRun", "Session"]
 
@@ -117,6 +121,7 @@ class Session:
         self._originals: list[tuple[Any, str, Any]] = []
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
         self._chosen = False
+        self._worker_streams: WorkerStreams | None = None
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -273,16 +278,27 @@ class Session:
 
     def started(self, run: ToolRun | None, index: int | None, proc: Any) -> None:
         """The tool started the worker of partition ``index``: watched, and under static dispatch its stream
-        relayed (:mod:`partitioner.dispatch.staticrelay`) before the tool reads it, as a lane relays its worker's."""
+        parsed by our reader when the tool loads it (:mod:`partitioner.dispatch.staticstreams`), as a lane reads
+        its worker's."""
         if not isinstance(proc, subprocess.Popen):
             return
         self.children.append(proc)
         if run is not None and index is not None:
             run.procs[index] = proc
             if run.dispatcher is None:
-                from partitioner.dispatch.staticrelay import relay_stdout
+                self._static_streams().add(proc)
 
-                relay_stdout(proc, f"worker-{index}")
+    def _static_streams(self) -> WorkerStreams:
+        """The static workers' streams, our parser patched in for them on first use (undone by :meth:`uninstall`)."""
+        if self._worker_streams is None:
+            import subunit
+
+            from partitioner.dispatch.staticstreams import WorkerStreams
+
+            self._worker_streams = WorkerStreams()
+            self._originals.append((subunit, "ByteStreamToStreamResult", subunit.ByteStreamToStreamResult))
+            subunit.ByteStreamToStreamResult = self._worker_streams.parser
+        return self._worker_streams
 
     def current(self) -> ToolRun | None:
         """The run under way (partitioned, not yet stored), if any."""
@@ -444,6 +460,7 @@ class Session:
         while self._originals:
             owner, name, original = self._originals.pop()
             setattr(owner, name, original)
+        self._worker_streams = None
         self._finish_open_runs()
         if self._progress is not None:
             self._progress.close()
