@@ -30,8 +30,12 @@ _TEXT = "text/plain;charset=utf8"
 
 def worker_tag(tags: object) -> str | None:
     """The ``worker-N`` tag of an event (the highest-numbered, as the history reader takes it)."""
-    found = [t for t in tags or () if isinstance(t, str) and t.startswith("worker-")]  # type: ignore[attr-defined]
-    return max(found, key=lambda t: (len(t), t)) if found else None
+    best: str | None = None
+    for tag in tags or ():  # type: ignore[attr-defined]
+        if isinstance(tag, str) and tag.startswith("worker-") and \
+                (best is None or (len(tag), tag) > (len(best), best)):
+            best = tag
+    return best
 
 
 class Watcher(Protocol):
@@ -55,8 +59,7 @@ class ToolRun:
     procs: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
     finals: dict[str, str] = field(default_factory=dict)
     running: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    routes: dict[str, str | None] = field(default_factory=dict)
-    cond: threading.Condition = field(default_factory=threading.Condition)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     tee: Tee | None = None
     done: bool = False
 
@@ -81,8 +84,10 @@ class Tee:
         return self._inserter.startTestRun()
 
     def status(self, *args: Any, **kwargs: Any) -> None:
-        event = dict(zip(FIELDS, args, strict=False))
-        event.update(kwargs)
+        event = kwargs
+        if args:  # testtools passes keywords; a caller may pass them by position
+            event = dict(zip(FIELDS, args, strict=False))
+            event.update(kwargs)
         with self._lock:
             self._inserter.status(**event)
         self._session.observe(self._run, event)

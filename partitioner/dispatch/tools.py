@@ -314,18 +314,21 @@ class Session:
         return Tee(inserter, self, run)
 
     def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
+        """One event the tool stores: which worker ran each test, and what is running (for the account)."""
         test_id, status = event.get("test_id"), event.get("test_status")
         if test_id is None or status is None:
             return
-        worker = worker_tag(event.get("test_tags"))
-        with run.cond:
-            run.routes[test_id] = event.get("route_code")
-            if status in FINAL:
+        if status in FINAL:
+            worker = worker_tag(event.get("test_tags"))
+            with run.lock:
                 if worker is not None:
                     run.finals[test_id] = worker
                 run.running.pop(test_id, None)
-            elif status == INPROGRESS and test_id not in run.finals:
-                run.running[test_id] = (worker, event.get("route_code"))
+        elif status == INPROGRESS:
+            worker = worker_tag(event.get("test_tags"))
+            with run.lock:
+                if test_id not in run.finals:
+                    run.running[test_id] = (worker, event.get("route_code"))
         if self._progress is not None:
             self._progress.status(**event)
 
@@ -347,7 +350,7 @@ class Session:
             for test_id in (part if dispatcher is None else ()):
                 holder.setdefault(test_id, index)
         planned_ids = [t for part in run.partitions for t in part]
-        with run.cond:
+        with run.lock:
             ran = expanded(run.finals)
             left = [t for t in planned_ids if t not in run.finals and t not in ran]
             running = dict(run.running)
@@ -380,7 +383,7 @@ class Session:
         run.done = True
 
     def _record(self, run: ToolRun) -> None:
-        with run.cond:
+        with run.lock:
             placement = dict(run.finals)
         if run.dispatcher is not None and run.queue is not None:
             startup = run.planned.model.startup_s if run.planned is not None else 0.0
