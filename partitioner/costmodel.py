@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import operator
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,7 @@ from typing import NamedTuple
 
 from partitioner.grouping import Group, GroupTable
 from partitioner.strategies.protocol import CostTable, GroupCost
+from partitioner.testids import class_key
 
 #: cost of a test and of a class setup when there is no history at all (test-count units)
 NO_HISTORY_TEST = 1.0
@@ -170,8 +172,14 @@ class CostModel:
         derived = set(self.derived)
         return seconds, [k for k, i in enumerate(positions) if i is None or i in derived]
 
+    @cached_property
+    def _class_sizes(self) -> Counter[str]:
+        """How many of :attr:`ids` each class holds (a split per test spreads a class's setup over them)."""
+        return Counter(map(class_key, self.ids))
+
     def group_costs(self, table: GroupTable) -> CostTable:
-        """Every group's cost (tests + each class's setup once), in the table's order."""
+        """Every group's cost (tests + each class's setup once), in the table's order; in a split per test each
+        test carries its share of its class's setup instead."""
         keys, bounds = table.keys, table.bounds
         n_groups = len(keys)
         sizes = table.sizes()
@@ -206,7 +214,20 @@ class CostModel:
             values = list(map(seconds.__getitem__, derived))
             derived_s = list(map(math.fsum, map(values.__getitem__, map(slice, cut, islice(cut, 1, None)))))
         setup_get, default_setup = self.setup.get, self.default_setup
-        if not self.setup:  # every class costs the default: only the class counts matter
+        if table.per_test:
+            # a split per test: a class's setup is paid once per worker its tests land on, not once per test;
+            # each test carries its share (its class's setup over the class's tests in the table), so the
+            # class costs its setup once where it runs whole, as a class group would
+            classes = table.first_classes()
+            shares = Counter(classes)
+            if table.tests is not self.ids:  # a part of the suite (one group): the class's tests in the suite
+                whole = self._class_sizes
+                shares = Counter({c: max(n, whole.get(c, 0)) for c, n in shares.items()})
+            per_class = {c: setup_get(c, default_setup) for c in shares}
+            share = {c: e.seconds / shares[c] for c, e in per_class.items()}
+            setup_s = [share[c] for c in classes]
+            setup_est = [0.0 if per_class[c].source in MEASURED_SOURCES else share[c] for c in classes]
+        elif not self.setup:  # every class costs the default: only the class counts matter
             setup_s = [c * default_setup.seconds for c in table.class_counts()]
             setup_est = [0.0] * n_groups if default_setup.source in MEASURED_SOURCES else setup_s
         elif table.singletons or table.one_class:
