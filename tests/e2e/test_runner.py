@@ -62,7 +62,7 @@ def inject(suite: GeneratedSuite, n_class: int, code: str) -> str:
 class Stored:
     """A stream ``testr last --subunit`` printed, summarised per test."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, text_allowed: bool = False) -> None:
         self.finals: dict[str, list[str]] = {}
         self.tags: set[str] = set()
         self.details: dict[str, dict[str, Any]] = {}
@@ -74,7 +74,9 @@ class Stored:
 
         result = testtools.StreamToDict(on_test)
         result.startTestRun()
-        subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(result)  # no non-subunit bytes allowed
+        # no non-subunit bytes allowed, unless the caller says why
+        subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout" if text_allowed else None) \
+            .run(result)
         result.stopTestRun()
 
     def reason(self, test_id: str) -> str:
@@ -100,11 +102,11 @@ class TestTestrEndToEnd(testscenarios.WithScenarios, testtools.TestCase):
     def run_testr(self, suite: GeneratedSuite, *argv: str) -> subprocess.CompletedProcess[str]:
         return suite.run(tool("testr"), *argv, timeout=120)
 
-    def last(self, suite: GeneratedSuite) -> Stored:
+    def last(self, suite: GeneratedSuite, text_allowed: bool = False) -> Stored:
         proc = subprocess.run([tool("testr"), "last", "--subunit"], cwd=suite.path, env=suite.env(),
                               capture_output=True, check=False, timeout=60)
         self.assertNotIn(b"Traceback", proc.stderr)
-        return Stored(proc.stdout)
+        return Stored(proc.stdout, text_allowed)
 
     def assertEachOnce(self, stored: Stored, ids: set[str]) -> None:
         self.assertEqual(set(), ids - set(stored.finals), "tests missing from the stored run")
@@ -191,7 +193,9 @@ class TestTestrEndToEnd(testscenarios.WithScenarios, testtools.TestCase):
         # tests that had not started yet are in neither `testr last` nor `testr failing`: docs/runner.md)
         suite = self.make_suite(serial_s=6.0)
         self.interrupt_testr(suite, tool("testr"), "run")
-        self.assertLess(len(self.last(suite).finals), len(suite_ids(suite)))
+        # testrepository 0.0.21 (our floor) stores v1 and transcodes it for `last --subunit`; a Ctrl-C in the
+        # middle of its own write leaves a cut last line (`t`), which its transcoder prints as it is
+        self.assertLess(len(self.last(suite, text_allowed=True).finals), len(suite_ids(suite)))
 
     def test_sigint_under_partitioner_exec_stores_every_test(self) -> None:
         # issue 10 item 9: under `partitioner exec -- testr run`, testr runs in partitioner's process, which keeps
