@@ -296,8 +296,7 @@ class Session:
             from partitioner.dispatch.staticstreams import WorkerStreams
 
             self._worker_streams = WorkerStreams()
-            self._originals.append((subunit, "ByteStreamToStreamResult", subunit.ByteStreamToStreamResult))
-            subunit.ByteStreamToStreamResult = self._worker_streams.parser
+            self._patch(subunit, "ByteStreamToStreamResult", self._worker_streams.parser)
         return self._worker_streams
 
     def current(self) -> ToolRun | None:
@@ -318,16 +317,15 @@ class Session:
         test_id, status = event.get("test_id"), event.get("test_status")
         if test_id is None or status is None:
             return
-        if status in FINAL:
+        final = status in FINAL
+        if final or status == INPROGRESS:
             worker = worker_tag(event.get("test_tags"))
             with run.lock:
-                if worker is not None:
-                    run.finals[test_id] = worker
-                run.running.pop(test_id, None)
-        elif status == INPROGRESS:
-            worker = worker_tag(event.get("test_tags"))
-            with run.lock:
-                if test_id not in run.finals:
+                if final:
+                    if worker is not None:
+                        run.finals[test_id] = worker
+                    run.running.pop(test_id, None)
+                elif test_id not in run.finals:
                     run.running[test_id] = (worker, event.get("route_code"))
         if self._progress is not None:
             self._progress.status(**event)
@@ -453,10 +451,14 @@ class Session:
             except ImportError:
                 continue
             for owner, name, replacement in patches:
-                self._originals.append((owner, name, getattr(owner, name)))
-                setattr(owner, name, replacement)
+                self._patch(owner, name, replacement)
             hooked.append(tool)
         return hooked
+
+    def _patch(self, owner: Any, name: str, replacement: Any) -> None:
+        """Set ``owner.name`` to ``replacement`` until :meth:`uninstall`."""
+        self._originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, replacement)
 
     def uninstall(self) -> None:
         """Undo the patches and close what is still open."""
