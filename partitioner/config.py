@@ -283,8 +283,8 @@ def load_settings(cwd: Path) -> Settings:
             tool = next((c for c in (".testr.conf", ".stestr.conf") if (cwd / c).is_file()), None)
             if tool is not None and not runner:
                 settings["group_by"] = "none"
-                where["group_by"] = (f"{cwd / tool} (no group_regex: {'testr' if tool == '.testr.conf' else 'stestr'} "
-                                     "splits per test)")
+                where["group_by"] = (f"{cwd / tool}: no group_regex, {'testr' if tool == '.testr.conf' else 'stestr'} "
+                                     "splits per test")
     for key in ("test_command", "test_list_option", "test_id_option"):
         if f".testr.conf:{key}" in defaults:
             settings[key] = defaults[f".testr.conf:{key}"]

@@ -49,7 +49,7 @@ class TestSettings(testtools.TestCase):
         self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\n")
         settings = load_settings(self.dir)
         self.assertEqual("none", settings.group_by)
-        self.assertIn("no group_regex: stestr splits per test", settings.where["group_by"])
+        self.assertIn("no group_regex, stestr splits per test", settings.where["group_by"])
         self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n")
         self.assertIn("testr splits per test", load_settings(self.dir).where["group_by"])
         self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m partitioner.run $LISTOPT $IDOPTION -- x\n")

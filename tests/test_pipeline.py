@@ -114,5 +114,5 @@ class TestPlanningHistory(testtools.TestCase):
         (self.root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")
         planned = plan_for_directory(["m.A.t1", "m.A.t2", "m.B.t1"], 2, self.root)
         self.assertEqual("none", planned.plan.grouping)
-        self.assertIn("no group_regex: stestr splits per test", planned.grouping_from)
+        self.assertIn("no group_regex, stestr splits per test", planned.grouping_from)
         self.assertEqual("--group-by", plan_for_directory(["m.A.t1"], 1, self.root, group_by="class").grouping_from)

@@ -301,7 +301,8 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
     ordered = [digests[n] for n, _ in streams if n in digests]
     samples, failing, firsts = combine_digests(ordered)
     times = _LazyTimes(repo / "times.dbm")
-    label = f"{found_kind}:{repo} ({len(ordered)} runs digested, {len(unread)} unread; times.dbm read on demand)"
+    runs = f"{len(ordered)} run{'' if len(ordered) == 1 else 's'}"
+    label = f"{found_kind}:{repo} ({runs} digested, {len(unread)} unread; times.dbm read on demand)"
     return PlanningHistory(samples=(samples,) if ordered else (), last_times=times, sources=(label,),
                            warnings=tuple(warnings), not_passing=MappingProxyType(failing),
                            firsts=MappingProxyType(firsts),

@@ -42,6 +42,10 @@ def render_json(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     out.write("\n")
 
 
+def _tests(count: int) -> str:
+    return f"{count} test{'' if count == 1 else 's'}"
+
+
 def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
     """Five lines: the test, its group (and the plan's grouping), its worker, its estimate, its class setup (in
     seconds, or in test counts when there is no history)."""
@@ -50,17 +54,18 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     if unit_of(e) == TESTS:
         out.write(
             f"{e.test}\n"
-            f"  group     {e.group.key} ({len(e.group.tests)} tests, costs {e.cost.cost:g} in test counts incl. "
+            f"  group     {e.group.key} ({_tests(len(e.group.tests))}, costs {e.cost.cost:g} in test counts incl. "
             f"{e.cost.setup_s:g} for class setup{by})\n"
             f"  worker    {place} of {e.concurrency}\n"
             f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
             f"timed)\n"
             f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
         return
+    share = " its share of" if e.cost.setup_s < e.setup.seconds else ""  # a split per test: setup / class's tests
     out.write(
         f"{e.test}\n"
-        f"  group     {e.group.key} ({len(e.group.tests)} tests, {e.cost.cost:.2f}s incl. {e.cost.setup_s:.2f}s "
-        f"class setup{by})\n"
+        f"  group     {e.group.key} ({_tests(len(e.group.tests))}, {e.cost.cost:.3f}s incl.{share} "
+        f"{e.cost.setup_s:.3f}s class setup{by})\n"
         f"  worker    {place} of {e.concurrency}\n"
         f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"
         f"{f' ({e.estimate.samples} samples, median)' if e.estimate.samples > 1 else ''}\n"

@@ -44,7 +44,7 @@ class TestExplain(PlanCase):
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")  # no group_regex: per test
         code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
         self.assertEqual(OK, code, err)
-        self.assertIn("  group     m.A.t2 (1 tests", out)
+        self.assertIn("  group     m.A.t2 (1 test, ", out)  # one test, not "1 tests"
         self.assertIn("planned   as the run will: 4 tests from ", out)
         self.assertIn("grouping none (", out)
         code, out, err = self.cli(*self.plan_args("m.A.t2", "m\\.A\\.", "-n", "2", command="explain"))

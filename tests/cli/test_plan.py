@@ -152,7 +152,7 @@ class TestPlanAsTheRunWill(PlanCase):
         _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
         self.assertIn("planned as the run will: 3 tests from discovery of ./tpkg (.stestr.conf's test_path); "
                       "grouping none (", out)
-        self.assertIn(".stestr.conf (no group_regex: stestr splits per test))", out)
+        self.assertIn(".stestr.conf: no group_regex, stestr splits per test)", out)
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tpkg\ngroup_regex=([^\\.]*\\.)*\n")
         self.assertEqual("class", self.planned()["grouping"])
 

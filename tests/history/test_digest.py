@@ -112,6 +112,9 @@ class TestPlanningHistory(RepositoryCase):
         self.assertEqual(dict(expected.setup), dict(got.setup))
         self.assertEqual((str(self.repo / "0"), str(self.repo / "2")), (planned.digested[0], planned.digested[-1]))
         self.assertEqual(before, tree_snapshot(self.repo))
+        self.assertIn("(3 runs digested, 0 unread;", planned.sources[0])
+        newest = digest.planning_history(self.repo, newest=1, budget_s=None)
+        self.assertIn("(1 run digested, 0 unread;", newest.sources[0])
 
     def test_a_copied_repository_hits_the_cache_by_content(self) -> None:
         digest.planning_history(self.repo, newest=10, budget_s=None)
