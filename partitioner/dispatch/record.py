@@ -4,11 +4,19 @@ A static record is the plan: each worker's groups in run order, priced by the co
 start and stop times (start-up first, the serial phase after the longest worker, on ``worker-0`` where the
 runner runs it). A dynamic record is the hand-out log: each lane's groups in the order it took them, with
 the times it took and returned them. Either is keyed by where the tests actually ran (:func:`placement_key`).
+
+:func:`write_aside` writes a record from a forked child, so that the tool stores its run meanwhile: on a suite of
+18,000 tests split per test, pricing, keying and encoding the record took 0.3-0.5 s of the tool's process right
+before it stored the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.simulate import simulate
@@ -72,6 +80,55 @@ def dynamic_record(queue: Queue, outcome: Outcome, lanes: int, started_at: float
     predicted = simulate(queue, max(1, lanes), startup_s=startup_s).makespan_s
     return PlanRecord(FORMAT_VERSION, "dynamic", lanes, predicted,
                       tuple(PlannedLane(f"worker-{i}", tuple(rows.get(i, ()))) for i in range(lanes)))
+
+
+#: seconds a record-writing child may take before SIGALRM ends it (it never outlives a wedge)
+ASIDE_LIMIT_S = 120
+
+
+def write_aside(work: Callable[[], None]) -> int | None:
+    """Run ``work`` (writing a plan record) in a forked child; the parent goes on at once.
+
+    Forks only where it is safe: a platform with ``fork`` and a process with no other Python thread (no lock
+    can be held by a thread the child lacks). The child ignores SIGINT (the record of an interrupted run is
+    still written), ends by SIGALRM after :data:`ASIDE_LIMIT_S`, writes nothing to stdout or stderr and leaves
+    by ``os._exit`` (no atexit handler, no flush of the parent's buffers).
+
+    :returns: the child's pid for :func:`wait_aside`, or ``None`` when it did not fork: ``work`` has not run
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return pid
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.alarm(ASIDE_LIMIT_S)
+        work()
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def wait_aside(pid: int, timeout_s: float) -> bool:
+    """Reap the child :func:`write_aside` started, waiting at most ``timeout_s``; ``False``: still running (it is
+    left to finish on its own)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already
+            return True
+        if done:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
 
 
 def queued_groups(shares: Iterable[Iterable[str]]) -> list[Queued]:

@@ -52,7 +52,7 @@ from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.queue import queue_from_costs
-from partitioner.dispatch.record import dynamic_record, placement_key
+from partitioner.dispatch.record import dynamic_record, placement_key, wait_aside, write_aside
 from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
@@ -61,6 +61,9 @@ from partitioner.pipeline import Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
+
+#: seconds :meth:`Session.uninstall` waits for a plan record written aside before it leaves it to finish alone
+ASIDE_WAIT_S = 10.0
 
 if TYPE_CHECKING:
     from partitioner.dispatch.staticstreams import WorkerStreams
@@ -122,6 +125,10 @@ class Session:
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
         self._chosen = False
         self._worker_streams: WorkerStreams | None = None
+        #: write a static run's plan record from a forked child while the tool stores the run (``exec`` does;
+        #: :meth:`uninstall` waits for it, so the record is there when the command returns)
+        self.records_aside = False
+        self._aside: list[int] = []
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -387,11 +394,19 @@ class Session:
             startup = run.planned.model.startup_s if run.planned is not None else 0.0
             record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
                                     startup)
-        elif run.planned is not None:
-            record = plan_record(run)
-        else:
+            write_record(record, placement_key(placement))
             return
-        write_record(record, placement_key(placement))
+        if run.planned is None:
+            return
+
+        def write() -> None:
+            write_record(plan_record(run), placement_key(placement))
+
+        pid = write_aside(write) if self.records_aside else None
+        if pid is None:
+            write()
+        else:
+            self._aside.append(pid)
 
     def _close(self, run: ToolRun) -> None:
         if run.dispatcher is not None:
@@ -467,6 +482,8 @@ class Session:
             setattr(owner, name, original)
         self._worker_streams = None
         self._finish_open_runs()
+        while self._aside:  # the plan records written aside (seconds for a child that takes a fraction of one)
+            wait_aside(self._aside.pop(), ASIDE_WAIT_S)
         if self._progress is not None:
             self._progress.close()
             self._progress = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import StreamResult as Recorder
 
+from partitioner.dispatch.record import write_aside
 from partitioner.dispatch.tools import NothingToRun, Session
 from partitioner.errors import UsageError
+from partitioner.history import planrecord
 
 IDS = ["a.A.t1", "a.A.t2", "a.B.t1", "a.C.t1"]
 WORKER = "python -m subunit.run discover -t . ./tests --load-list /tmp/x"
@@ -74,6 +77,33 @@ class TestSession(testtools.TestCase):
         self.assertEqual(len(IDS) - 1, session.injected)
         self.assertIn("never reported a result: recorded as failures in the stored run", self.err.getvalue())
         session.uninstall()
+
+    def test_exec_writes_a_static_runs_plan_record_aside_and_it_is_there_once_the_session_ends(self) -> None:
+        self.useFixture(fixtures.MonkeyPatch("threading.active_count", lambda: 1))  # other tests' leftover threads
+        forked: list[int | None] = []
+
+        def spy(work: Callable[[], None]) -> int | None:
+            forked.append(write_aside(work))
+            return forked[-1]
+
+        self.useFixture(fixtures.MonkeyPatch("partitioner.dispatch.tools.write_aside", spy))
+        session = Session("static", stderr=self.err)
+        session.records_aside = True
+        parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        tee = session.inserter(Inserter())
+        tee.startTestRun()
+        for worker, part in enumerate(parts):
+            for test_id in part:
+                tee.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"})
+        tee.stopTestRun()
+        self.assertEqual(1, len(forked))
+        self.assertIsNotNone(forked[0])  # a child writes it while the tool stores the run
+        session.uninstall()  # waits for the child
+        records = list((Path.cwd() / "cache" / "plans").glob("*.json"))
+        self.assertEqual(1, len(records))
+        record = planrecord.decode(records[0].read_text())
+        assert record is not None
+        self.assertEqual(("static", sorted(IDS)), (record.dispatch, sorted(t for _, t in record.pairs())))
 
     def test_dynamic_starts_a_dispatcher_and_puts_its_key_in_the_environment(self) -> None:
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_DISPATCH_KEY"))

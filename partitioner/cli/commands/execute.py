@@ -153,6 +153,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
                       args.plan_file)
+    session.records_aside = True  # the plan record is written while the tool stores its run
     session.check_shardable(target.argv)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
