@@ -273,10 +273,11 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
              f"{platform.python_version()}, {os.cpu_count()} cores, load average "
              f"{' / '.join(f'{x:.2f}' for x in os.getloadavg())} at the end), concurrency {n}, {rounds} round(s). "
              "Wall s: median over rounds (each round's values in brackets). Ratio: partitioner / plain, of the "
-             "medians.", "",
-             "| suite | run | plain s | partitioner s | ratio | plain makespan s | partitioner makespan s | "
+             "medians. Paired: the median over rounds of partitioner / plain within a round (a round runs the "
+             "arms one after the other, so a host that drifts between rounds moves both).", "",
+             "| suite | run | plain s | partitioner s | ratio | paired | plain makespan s | partitioner makespan s | "
              "tests (plain/partitioner) | failed (plain/partitioner) |",
-             "|---|---|---:|---:|---:|---:|---:|---|---|"]
+             "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
     suites = list(dict.fromkeys(r.suite for r in results))
     verdicts = []
     for suite in suites:
@@ -289,9 +290,12 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
             failed = "/".join(",".join(sorted({str(len(r.failed)) for r in arms[a]})) for a in arms)
             each = [" / ".join(f"{r.wall_s:.1f}" for r in arms[a]) for a in arms]
             ratio = ours / plain if plain else float("nan")
+            paired = median([o.wall_s / p.wall_s for p, o in _same_rounds(arms["plain"], arms["partitioner"])
+                             if p.wall_s] or [float("nan")])
             verdicts.append((suite, run, ratio))
             lines.append(f"| {suite} | {'first' if run == 1 else 'second'} | {plain:.1f} [{each[0]}] | {ours:.1f} "
-                         f"[{each[1]}] | {ratio:.2f} | {spans[0]:.1f} | {spans[1]:.1f} | {tests} | {failed} |")
+                         f"[{each[1]}] | {ratio:.2f} | {paired:.2f} | {spans[0]:.1f} | {spans[1]:.1f} | {tests} | "
+                         f"{failed} |")
     lost = [f"{r.suite} {r.arm} round {r.round} run {r.run}" for r in results
             if r.ids != next(x.ids for x in results if x.suite == r.suite and x.arm == "plain" and x.run == 1)]
     slower = [f"{s} ({'first' if run == 1 else 'second'} run, {ratio:.2f} x)" for s, run, ratio in verdicts
@@ -333,6 +337,12 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
                      f"{med['digest_later_s']:.3f} | {med['digest_first_s']:.3f} | {med['tool_import_s']:.3f} | "
                      f"{med['hooks_import_s']:.3f} |")
     return "\n".join(lines) + "\n"
+
+
+def _same_rounds(plain: Sequence[RunResult], ours: Sequence[RunResult]) -> list[tuple[RunResult, RunResult]]:
+    """The two arms' results of each round both ran in."""
+    by_round = {r.round: r for r in plain}
+    return [(by_round[o.round], o) for o in ours if o.round in by_round]
 
 
 def _mean_durations(runs: Sequence[dict[str, float]]) -> dict[str, float]:
