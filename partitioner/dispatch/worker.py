@@ -395,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: IO[bytes],
                captured: _Capture) -> int:
     """Run the groups ``lines`` carry in this process, one unittest run; the exit status (see :func:`main`)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, interrupt_once)
     runner_ = GroupRunner(suite, binary, captured.failfast, captured.tb_locals)
     runner_.start()
     teardown = False
@@ -423,6 +425,15 @@ def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: I
         except (BrokenPipeError, ConnectionResetError):
             _gone()
     return 0
+
+
+def interrupt_once(signum: int, frame: object) -> NoReturn:
+    """SIGINT stops the run as Python's default does (``KeyboardInterrupt``), once: a Ctrl-C reaches a worker
+    twice (the terminal signals its process group, and its lane passes the signal on), and a second
+    ``KeyboardInterrupt`` could land while the first one's teardown runs, outside any handler (a traceback on
+    the tool's stderr). Later ones are ignored; a worker that does not end is the lane's to kill."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _gone() -> NoReturn:

@@ -4,6 +4,7 @@ reads like the inner runner's."""
 from __future__ import annotations
 
 import io
+import signal
 import sys
 import types
 import unittest
@@ -13,7 +14,7 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from partitioner.dispatch.worker import FAILED_IMPORT, GroupRunner, Suite, parse_args
+from partitioner.dispatch.worker import FAILED_IMPORT, GroupRunner, Suite, interrupt_once, parse_args
 from tests.dispatch.helpers import Event, drive_worker, read_events, run_inner, write_package
 
 
@@ -65,6 +66,16 @@ class FakeModules(fixtures.Fixture):
         """``m1.A.t1`` -> the full id."""
         module, cname, test = short.split(".")
         return f"{self.prefix}_{module}.{cname}.test_{test}"
+
+
+class TestInterruptOnce(testtools.TestCase):
+    def test_the_first_sigint_stops_the_run_and_a_second_cannot_break_its_teardown(self) -> None:
+        # a Ctrl-C reaches a worker twice (its process group's and its lane's): the second used to land in the
+        # first one's teardown as a traceback on the tool's stderr
+        self.addCleanup(signal.signal, signal.SIGINT, signal.getsignal(signal.SIGINT))
+        signal.signal(signal.SIGINT, interrupt_once)
+        self.assertRaises(KeyboardInterrupt, interrupt_once, signal.SIGINT, None)
+        self.assertEqual(signal.SIG_IGN, signal.getsignal(signal.SIGINT))
 
 
 class TestFixtureSemantics(testtools.TestCase):
