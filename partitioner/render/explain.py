@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import IO
 
 from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
@@ -61,7 +62,8 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
             f"timed)\n"
             f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
         return
-    share = " its share of" if e.cost.setup_s < e.setup.seconds else ""  # a split per test: setup / class's tests
+    shared = e.cost.setup_s < e.setup.seconds and not math.isclose(e.cost.setup_s, e.setup.seconds)
+    share = " its share of" if shared else ""  # a split per test: the class's setup over its tests
     out.write(
         f"{e.test}\n"
         f"  group     {e.group.key} ({_tests(len(e.group.tests))}, {e.cost.cost:.3f}s incl.{share} "

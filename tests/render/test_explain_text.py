@@ -1,0 +1,33 @@
+"""``partitioner explain``'s text lines (render/explain.py) for groups a split per test makes."""
+
+from __future__ import annotations
+
+import io
+
+import testtools
+
+from partitioner.costmodel import MEASURED, Estimate
+from partitioner.grouping.table import Group
+from partitioner.pipeline import Explanation
+from partitioner.render.explain import render_text
+from partitioner.strategies.protocol import GroupCost
+
+
+def explained(setup_share: float, class_setup: float, tests: tuple[str, ...] = ("m.A.t1",)) -> str:
+    cost = GroupCost("m.A.t1", 0.002 + setup_share, setup_share, 0.002, 0.0, len(tests), 0)
+    e = Explanation("m.A.t1", Group("m.A.t1", tests), 0, 2, Estimate(0.002, MEASURED, 1), "m.A",
+                    Estimate(class_setup, MEASURED, 1), cost)
+    out = io.StringIO()
+    render_text(e, out, "none")
+    return out.getvalue()
+
+
+class TestExplainText(testtools.TestCase):
+    def test_a_test_alone_carries_its_share_of_its_class_setup_and_says_so(self) -> None:
+        text = explained(0.027 / 40, 0.027)
+        self.assertIn("(1 test, 0.003s incl. its share of 0.001s class setup, grouping none)", text)
+        self.assertIn("class     m.A: setup 0.027s from measured", text)
+
+    def test_a_whole_class_carries_its_whole_setup(self) -> None:
+        text = explained(0.027, 0.027, ("m.A.t1", "m.A.t2"))
+        self.assertIn("(2 tests, 0.029s incl. 0.027s class setup, grouping none)", text)
