@@ -14,6 +14,7 @@ from partitioner import sortedids
 from partitioner.columns import Rows
 from partitioner.grouping.spec import Grouper
 from partitioner.sortedids import Runs
+from partitioner.testids import class_key
 
 
 class Group(NamedTuple):
@@ -114,6 +115,8 @@ class GroupTable(Rows[Group]):
         if self._class_runs is None:
             if self.ordered:
                 self._class_runs = sortedids.class_runs(self.tests)
+            elif self.singletons:  # one test per group in no order (stestr's ids, split per test): a run per test
+                self._class_runs = [(k, i, i + 1) for i, k in enumerate(map(class_key, self.tests))]
             else:
                 runs: Runs = []
                 for g in range(len(self.keys)):

@@ -6,7 +6,7 @@ import testtools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partitioner import testids
+from partitioner import sortedids, testids
 from partitioner.errors import PluginError
 from partitioner.grouping import Group, GroupTable, group_tests, make_grouper
 from tests.generators import any_ids, id_lists
@@ -39,6 +39,17 @@ class TestGroupTable(testtools.TestCase):
             self.assertEqual(classes, table.group_classes(), spec)
             self.assertEqual([len(c) for c in classes], table.class_counts(), spec)
             self.assertEqual([testids.class_key(g.tests[0]) for g in expected], table.first_classes())
+
+    @given(st.lists(any_ids, max_size=40, unique=True), st.randoms())
+    def test_class_runs_of_a_split_per_test_in_no_order_key_each_test_by_its_class(self, ids: list[str],
+                                                                                      rnd: object) -> None:
+        # stestr hands its ids over in set order; a split per test keeps that order, one test per group
+        rnd.shuffle(ids)  # type: ignore[attr-defined]
+        table = GroupTable(ids, ids, list(range(len(ids) + 1)))
+        runs = table.class_runs
+        self.assertEqual([(testids.class_key(t), i, i + 1) for i, t in enumerate(ids)], runs)
+        by_group = [r for g in range(len(ids)) for r in sortedids.class_runs(ids, g, g + 1)]
+        self.assertEqual(by_group, runs)  # what the general path gives, one group at a time
 
     def test_sequence_protocol_and_from_groups(self) -> None:
         table = group_tests(["b.B.t", "a.A.t2", "a.A.t1"], make_grouper("class"))
