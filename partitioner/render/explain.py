@@ -8,7 +8,7 @@ from typing import IO
 
 from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
 from partitioner.pipeline import Explanation
-from partitioner.render.output import FORMAT_VERSION
+from partitioner.render.output import FORMAT_VERSION, plural
 
 
 def unit_of(e: Explanation) -> str:
@@ -43,10 +43,6 @@ def render_json(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     out.write("\n")
 
 
-def _tests(count: int) -> str:
-    return f"{count} test{'' if count == 1 else 's'}"
-
-
 def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
     """Five lines: the test, its group (and the plan's grouping), its worker, its estimate, its class setup (in
     seconds, or in test counts when there is no history)."""
@@ -55,7 +51,8 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     if unit_of(e) == TESTS:
         out.write(
             f"{e.test}\n"
-            f"  group     {e.group.key} ({_tests(len(e.group.tests))}, costs {e.cost.cost:g} in test counts incl. "
+            f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, costs {e.cost.cost:g} in test counts "
+            f"incl. "
             f"{e.cost.setup_s:g} for class setup{by})\n"
             f"  worker    {place} of {e.concurrency}\n"
             f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
@@ -66,7 +63,7 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
     share = " its share of" if shared else ""  # a split per test: the class's setup over its tests
     out.write(
         f"{e.test}\n"
-        f"  group     {e.group.key} ({_tests(len(e.group.tests))}, {e.cost.cost:.3f}s incl.{share} "
+        f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, {e.cost.cost:.3f}s incl.{share} "
         f"{e.cost.setup_s:.3f}s class setup{by})\n"
         f"  worker    {place} of {e.concurrency}\n"
         f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"

@@ -10,7 +10,7 @@ from typing import IO
 
 from partitioner.races.before import OrderSuspect
 from partitioner.races.order import OrderVerdict
-from partitioner.render.output import FORMAT_VERSION
+from partitioner.render.output import FORMAT_VERSION, plural
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,6 @@ class Bisected:
     budget: str
     stopped: str | None = None
     in_order: bool = True
-
-
-def _plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else many or f'{word}s'}"
 
 
 def _worker(suspect: OrderSuspect) -> str:
@@ -45,7 +41,7 @@ def verdict_line(suspect: OrderSuspect, verdict: OrderVerdict) -> str:
         return (f"{suspect.klass} fails after {what} {ran} in the same process "
                 f"({k}/{n} reproductions); {alone}")
     if verdict.outcome == "fails alone":
-        line = f"fails alone: it failed in {failures} of {_plural(runs, 'run')} with nothing before it"
+        line = f"fails alone: it failed in {failures} of {plural(runs, 'run')} with nothing before it"
         if suspect.passed:
             shown = ", ".join(suspect.passed[-3:])
             return (f"{line}, yet passed in run{'s' if len(suspect.passed) != 1 else ''} {shown}: it may need state "
@@ -64,21 +60,21 @@ def render_table(suspects: Sequence[OrderSuspect], top: int, label: str, out: IO
     """Each failed class: where it ran, how much ran before it, the classes that never ran before it where it
     passed (``top`` of them, nearest first), and what ``--confirm`` found."""
     failed = sum(len(s.failed) for s in suspects)
-    out.write(f"{label}: {_plural(failed, 'failed test')} in {_plural(len(suspects), 'class', 'classes')}; what ran "
+    out.write(f"{label}: {plural(failed, 'failed test')} in {plural(len(suspects), 'class', 'classes')}; what ran "
               f"before each in its test process (its worker)\n")
     verdicts = {v.klass: v for v in bisected.verdicts} if bisected else {}
     for suspect in suspects:
-        out.write(f"\n{suspect.klass}  (class, {_plural(len(suspect.failed), 'failed test')})\n")
+        out.write(f"\n{suspect.klass}  (class, {plural(len(suspect.failed), 'failed test')})\n")
         if not suspect.before:
             out.write(f"  on {_worker(suspect)}, nothing ran before it\n")
         else:
-            out.write(f"  on {_worker(suspect)} after {_plural(suspect.tests, 'test')} of "
-                      f"{_plural(len(suspect.classes), 'class', 'classes')}\n")
+            out.write(f"  on {_worker(suspect)} after {plural(suspect.tests, 'test')} of "
+                      f"{plural(len(suspect.classes), 'class', 'classes')}\n")
         if not suspect.passed:
             out.write("  it passed in no other stored run\n")
         elif suspect.before:
             shown = ("..., " if len(suspect.passed) > 3 else "") + ", ".join(suspect.passed[-3:])
-            out.write(f"  it passed in {_plural(len(suspect.passed), 'stored run')} ({shown}); {len(suspect.fresh)} "
+            out.write(f"  it passed in {plural(len(suspect.passed), 'stored run')} ({shown}); {len(suspect.fresh)} "
                       f"of these classes never ran before it there")
             out.write(":\n" if suspect.fresh else "\n")
             for klass in suspect.fresh[:top]:
@@ -88,7 +84,7 @@ def render_table(suspects: Sequence[OrderSuspect], top: int, label: str, out: IO
         if suspect.klass in verdicts:
             out.write(f"  {verdict_line(suspect, verdicts[suspect.klass])}\n")
     if bisected is not None:
-        out.write(f"\n--order --confirm: {_plural(bisected.trials, 'trial')} in {bisected.seconds:.1f}s (budget "
+        out.write(f"\n--order --confirm: {plural(bisected.trials, 'trial')} in {bisected.seconds:.1f}s (budget "
                   f"{bisected.budget}){f'; stopped: {bisected.stopped}' if bisected.stopped else ''}\n")
     for note in notes:
         out.write(f"note: {note}\n")

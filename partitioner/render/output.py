@@ -52,3 +52,8 @@ def open_output(target: str | os.PathLike[str], stdout: IO[str] | None = None) -
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 test``, ``2 tests`` (``many``: the plural when it is not ``word`` + s)."""
+    return f"{count} {word if count == 1 else many or f'{word}s'}"
