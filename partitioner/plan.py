@@ -14,7 +14,7 @@ from itertools import chain
 from partitioner.costmodel import SECONDS, CostModel
 from partitioner.errors import InputError, UsageError
 from partitioner.grouping import Group, GroupTable, Merge
-from partitioner.history.model import NO_RUNS_YET
+from partitioner.history.model import BALANCED_BY_CLASS, BALANCED_PER_TEST, NO_RUNS_YET
 from partitioner.strategies import Strategy
 
 #: warn when the history prices fewer than 1 in this many planned tests (by their own samples or times)
@@ -132,15 +132,15 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
         top = max(map(cost.__getitem__, where))
         crit_group = max(keys[i] for i in where if cost[i] == top)
     serial_s = math.fsum(model.group_costs(serial_table).cost) if len(serial_table) else 0.0
-    notes = list(warnings)
+    balanced = BALANCED_PER_TEST if table.per_test else BALANCED_BY_CLASS
+    notes = [w.replace(BALANCED_BY_CLASS, balanced) for w in warnings]
     n_tests = len(table.tests) + len(serial_table.tests)
     if model.unmatched_history:
-        notes.append(f"the timing history matched none of the {n_tests} tests: balanced by test count and class "
-                     "structure as with no history; check that the history comes from this suite (the same test "
-                     "path and ids)")
+        notes.append(f"the timing history matched none of the {n_tests} tests: {balanced} as with no history; "
+                     "check that the history comes from this suite (the same test path and ids)")
     elif not model.has_history:
         if not any(NO_RUNS_YET in w for w in warnings):  # else that warning has said it
-            notes.append("no timing history found: balanced by test count and class structure; "
+            notes.append(f"no timing history found: {balanced}; "
                          "pass --history or run the suite once under testr/stestr")
     elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids):
         notes.append(f"the timing history matched only {model.measured_tests} of {len(model.ids)} tests: the "

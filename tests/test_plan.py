@@ -48,6 +48,18 @@ class TestFigures(testtools.TestCase):
                           get_strategy("lpt"), 2, "class", warnings=[warning])
         self.assertEqual((warning,), plan.warnings)
 
+    def test_no_history_wording_follows_the_grouping_in_force(self) -> None:
+        warning = f".stestr: {NO_RUNS_YET}"
+        per_test = build_plan(group_tests(IDS, make_grouper("none")), build_cost_model(IDS, History()),
+                              get_strategy("lpt"), 2, "none", warnings=[warning])
+        self.assertEqual((".stestr: repository holds no runs yet: balanced by test count (split per test); this "
+                          "run records timings",), per_test.warnings)
+        bare = build_plan(group_tests(IDS, make_grouper("none")), build_cost_model(IDS, History()),
+                          get_strategy("lpt"), 2, "none")
+        self.assertIn("no timing history found: balanced by test count (split per test); pass --history or run "
+                      "the suite once under testr/stestr", bare.warnings)
+        self.assertIn("class structure", plan_for(IDS, 2, History()).warnings[0])
+
     def test_units_are_seconds_with_history(self) -> None:
         plan = plan_for(IDS, 2)
         self.assertEqual(("s", len(IDS)), (plan.unit, plan.measured_tests))

@@ -10,8 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+#: how a plan with no timings balances, by grouping: groups of classes weigh tests and class setups; a split
+#: per test (stestr with no ``group_regex``) has no class setup to weigh
+BALANCED_BY_CLASS = "balanced by test count and class structure"
+BALANCED_PER_TEST = "balanced by test count (split per test)"
 #: what a reader warns when a repository holds no runs: the plan then says no more about the missing history
-NO_RUNS_YET = "repository holds no runs yet: balanced by test count and class structure; this run records timings"
+#: (a reader does not know the grouping: a plan split per test says :data:`BALANCED_PER_TEST` instead)
+NO_RUNS_YET = f"repository holds no runs yet: {BALANCED_BY_CLASS}; this run records timings"
 
 
 def _empty_mapping() -> Mapping[str, tuple[float, ...]]:

@@ -20,6 +20,8 @@ class TestExplain(PlanCase):
                                 str(self.dir / "ids.txt"), "--history", str(self.timings))
         self.assertIn("1.000s from measured", out)
         self.assertIn("class setup, grouping class)", out)
+        # the history read, so a sample count can be checked against the runs stored now
+        self.assertIn(f"  history   json:{self.timings.name} (3 tests)\n", out)
         code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
                                 "--group-by", "none", "--format", "json")
         self.assertEqual(("none", "m.A.t2"), (json.loads(out)["grouping"], json.loads(out)["group"]))
@@ -30,6 +32,7 @@ class TestExplain(PlanCase):
                                 "-n", "2")
         self.assertEqual(OK, code)
         self.assertIn("estimate  1 in test counts, from no history", out)
+        self.assertIn("  history   none (costs in test-count units)\n", out)
         self.assertIsNone(re.search(r"[0-9]s from", out))
         code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
                                 "-n", "2", "--format", "json")

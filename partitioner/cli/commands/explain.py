@@ -14,6 +14,7 @@ from partitioner.cli.console import Console
 from partitioner.config import default_concurrency, load_settings
 from partitioner.pipeline import plan_for_directory
 from partitioner.render import explain
+from partitioner.render.runline import history_used
 
 NAME = "explain"
 HELP = "say which group and worker a test gets, its estimate and where the estimate came from"
@@ -41,4 +42,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     explain.render_text(explanation, console.stdout, planned.plan.grouping)
     console.stdout.write(f"  planned   as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
                          f"({planned.grouping_from})\n")
+    # the runs stored now, the last one included: a run's own line (``exec``) counted those before it
+    console.stdout.write(f"  history   {history_used(planned, cwd)}\n")
     return 0
