@@ -22,8 +22,8 @@ every round):
   default ``suite`` order);
 * ``runner``: ``python -m partitioner.run -j N -- python -m subunit.run discover ...`` (dynamic, lanes in
   the runner; history: its pass-1 stream);
-* ``dynamic-mono``, ``runner-mono``, ``dynamic-cost``, ``runner-cost``: the same with ``--dispatch-order
-  mono`` or ``cost``;
+* ``dynamic-mono``, ``runner-mono``, ``dynamic-cost``, ``runner-cost``, ``dynamic-lookahead``,
+  ``runner-lookahead``: the same with ``--dispatch-order mono``, ``cost`` or ``lookahead``;
 * ``xdist-worksteal``, ``xdist-loadscope``, ``xdist-load``: ``pytest -n N --dist ...`` with pytest-xdist 3.8
   (pytest runs these unittest classes), in a venv of the bench's own (``--xdist-venv``, made on first use).
 
@@ -66,8 +66,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 BIN = Path(sys.executable).parent
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
-ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-mono", "dynamic-cost", "runner", "runner-mono",
-        "runner-cost", "xdist-worksteal", "xdist-loadscope", "xdist-load")
+ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-mono", "dynamic-cost", "dynamic-lookahead", "runner",
+        "runner-mono", "runner-cost", "runner-lookahead", "xdist-worksteal", "xdist-loadscope", "xdist-load")
 HEADING = "## Dynamic dispatch"
 XDIST = "pytest-xdist==3.8.*"
 
@@ -178,7 +178,8 @@ def _command(arm: str, lanes: int, cwd: Path, pass_: int, xdist: Path | None) ->
     if arm == "static":
         return [str(BIN / "partitioner"), "exec", "-q", "--dispatch", "static", "--", "stestr", "run",
                 "--concurrency", n]
-    order = ["--dispatch-order", arm.rsplit("-", 1)[1]] if arm.endswith(("-cost", "-suite", "-mono")) else []
+    suffix = arm.rsplit("-", 1)[1] if "-" in arm else ""
+    order = ["--dispatch-order", suffix] if suffix in ("cost", "suite", "mono", "lookahead") else []
     if arm.startswith("dynamic"):
         return [str(BIN / "partitioner"), "exec", "-q", *order, "--", "stestr", "run", "--concurrency", n]
     if arm.startswith("runner"):

@@ -4,7 +4,7 @@ A :class:`Queue` holds the parallel items (handed to whichever lane is idle, in 
 items (handed one at a time once no parallel group is running). Build it from ``(key, cost, tests)``
 triples with :func:`order_queue`, or from a grouped table and a cost model with :func:`queue_from_costs`.
 
-Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
+The orders (:data:`ORDERS`, the ``dispatch_order`` option):
 
 * ``suite`` (the default): the groups in suite order, each at its first test; suite order is id order, as
   unittest's discovery sorts modules, classes and methods (testr and stestr hand their ids over unordered).
@@ -21,6 +21,9 @@ Two orders (:data:`ORDERS`, the ``dispatch_order`` option):
   nothing (:mod:`partitioner.dispatch.forks`), a few milliseconds. The balance of ``cost``, and no test
   follows a later one; but a fresh process may start mid-suite, without what earlier tests set up (some
   of tempest's unit tests need that), so it is not the default (:func:`pick` decides; ``docs/dispatch.md``).
+* ``lookahead``: suite order, except that a lane may skip ahead to a long group that would otherwise end the
+  run alone; each test process still starts at the earliest queued group and runs in increasing suite order
+  (:mod:`partitioner.dispatch.lookahead` decides, with what the dispatcher knows of the other lanes).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class WorkItem:
 
 
 #: the dispatch orders (see the module docstring); the first is the default
-ORDERS = ("suite", "cost", "mono")
+ORDERS = ("suite", "cost", "mono", "lookahead")
 #: a queue of more than this many parallel items per lane is handed out in batches (:meth:`Queue.batched`)
 BATCH_ABOVE_PER_LANE = 64
 #: a batch holds at most 1 / (BATCH_FACTOR x lanes) of the cost still queued when it is made
@@ -185,9 +188,9 @@ def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
 
     Empty groups are left out.
 
-    :param order: ``cost`` or ``mono`` (longest first) or ``suite`` (by ``positions``: each group at its
-        first test)
-    :param positions: test id -> its place in the suite's listing (``suite`` and ``mono`` orders; an id
+    :param order: ``cost`` or ``mono`` (longest first) or ``suite``/``lookahead`` (by ``positions``: each group
+        at its first test)
+    :param positions: test id -> its place in the suite's listing (every order but ``cost``; an id
         without one sorts after those with one, by key)
     :raises InputError: a key or a test id appears twice, or a cost is negative or not a number
     """
@@ -206,7 +209,7 @@ def order_queue(parallel: Iterable[tuple[str, float, Sequence[str]]],
 
     if order not in ORDERS:
         raise InputError(f"unknown dispatch order {order!r}; choose one of: {', '.join(ORDERS)}")
-    if order == "suite":
+    if order in ("suite", "lookahead"):
         def at(item: WorkItem) -> tuple[int, str]:
             return (item.at, item.key)
 
@@ -223,7 +226,7 @@ def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable 
     :param parallel: the groups that may run side by side (resource-merged groups already joined)
     :param model: the cost model built for these ids
     :param serial: the groups that must run alone (the ``serial`` option), if any
-    :param order: ``suite``, ``cost`` or ``mono`` (see the module docstring)
+    :param order: one of :data:`ORDERS` (see the module docstring)
     :param listing: the test ids in suite order (``suite`` and ``mono`` orders; default: sorted ids, as
         discovery sorts)
     """
@@ -233,6 +236,6 @@ def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable 
             yield group.key, cost, group.tests
 
     positions = {t: n for n, t in enumerate(listing)} if listing is not None else None
-    if order in ("suite", "mono") and positions is None:
+    if order in ("suite", "mono", "lookahead") and positions is None:
         positions = {t: n for n, t in enumerate(sorted(t for g in (*parallel, *(serial or ())) for t in g.tests))}
     return order_queue(triples(parallel), triples(serial) if serial is not None else (), order, positions)

@@ -13,6 +13,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded
 from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import UsageError
 
@@ -83,7 +84,17 @@ def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float 
     last: dict[int, int] = {}
     while todo:
         at, lane = heapq.heappop(free)
-        index, fresh = pick(todo, last.get(lane), order)
+        if order == "lookahead":
+            others = [LaneView(t, last.get(o)) for t, o in free]
+            ahead = pick_ahead(todo, last.get(lane), others, at)
+            if ahead is None and not stranded(todo, others):
+                continue  # it may run nothing queued: it waits till the end, its process kept
+            if ahead is None:
+                last.pop(lane, None)  # left alone with groups it cannot reach: a fresh process
+                ahead = pick_ahead(todo, None, others, at)
+            index, fresh = (ahead if ahead is not None else 0), False
+        else:
+            index, fresh = pick(todo, last.get(lane), order)
         item = todo.pop(index)
         restart = fresh and lane in last  # a lane's first process is part of its start-up
         last[lane] = item.upto

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded
 from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import PartitionerError
 
@@ -195,6 +196,8 @@ class DispatchState:
         if self.stopping is not None:
             return Stop(self.stopping)
         if self._todo:
+            if self.queue.order == "lookahead":
+                return self._take_ahead(lane)
             return Assign(self._hand(lane, self._todo))
         if self._serial:
             if self._inflight:
@@ -315,8 +318,32 @@ class DispatchState:
             raise DispatchError(f"lane {lane} reported group {key!r} but holds {held}")
         return index
 
-    def _hand(self, lane: int, todo: deque[WorkItem]) -> Handout:
-        index, fresh = pick(todo, self._last.get(lane), self.queue.order)
+    def _take_ahead(self, lane: int) -> Assign | Wait | Idle:
+        """``lookahead`` order: the group :func:`~partitioner.dispatch.lookahead.pick_ahead` gives ``lane``; when
+        it may run none of the queued ones, it waits for them to be run by the lanes that can, or, when no other
+        lane can, ends its test process and takes the earliest in a fresh one."""
+        now = self.clock()
+        others = [self._view(o, now) for o in sorted(self.live) if o != lane]
+        index = pick_ahead(self._todo, self._last.get(lane), others, now)
+        if index is not None:
+            return Assign(self._hand(lane, self._todo, index))
+        if stranded(self._todo, others):
+            self._last.pop(lane, None)  # the lane ends its test process; its next ask starts at the earliest group
+            return Idle()
+        return Wait()
+
+    def _view(self, lane: int, now: float) -> LaneView:
+        """What ``lane`` looks like to a ``lookahead`` pick: when it will ask next, where its process is."""
+        index = self._inflight.get(lane)
+        free_at = now
+        if index is not None:
+            held = self._log[index]
+            item = self._items.get((held.serial, held.key))
+            free_at = max(now, held.handed_at + (item.cost if item is not None else 0.0))
+        return LaneView(free_at, self._last.get(lane))
+
+    def _hand(self, lane: int, todo: deque[WorkItem], at: int | None = None) -> Handout:
+        index, fresh = pick(todo, self._last.get(lane), self.queue.order) if at is None else (at, False)
         item = todo[index]
         del todo[index]
         self._last[lane] = item.upto

@@ -71,7 +71,8 @@ def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> 
     """The expected lanes, the head of the queue, and the simulated makespan, for people."""
     timeline = view.timeline
     tests = {item.key: len(item.tests) for item in view.queue.all_items()}
-    how = "longest first" if view.order == "cost" else "in suite order"
+    how = {"cost": "longest first", "mono": "longest first, each process in suite order",
+           "lookahead": "in suite order, skipping ahead to long groups"}.get(view.order, "in suite order")
     out.write(f"dynamic dispatch: {len(view.queue.items)} groups queued {how} on {view.lanes} lanes"
               f"{f', then {len(view.queue.serial)} serial groups alone' if view.queue.serial else ''}\n")
     out.write(f"{'lane':>6}  {'groups':>6}  {'tests':>6}  {'expected end':>12}\n")

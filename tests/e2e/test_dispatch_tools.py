@@ -143,6 +143,24 @@ class TestStestr(ToolCase):
     def test_a_lane_killed_with_sigkill_loses_no_test_and_stores_none_twice(self) -> None:
         self.check_killed_lane()
 
+    def test_lookahead_order_runs_every_test_once_each_worker_in_suite_order(self) -> None:
+        for _ in range(2):  # the second run is priced from the first: lanes may skip ahead to long classes
+            proc = self.suite.run(tool("partitioner"), "exec", "--dispatch-order", "lookahead", "--",
+                                  tool(self.TOOL), *self.RUN, BENCH_SCALE="0.3", PARTITIONER_CACHE_DIR=self.cache,
+                                  timeout=180)
+            self.assertEqual(0, proc.returncode, proc.stderr)
+            self.assertIn("dynamic dispatch (lookahead order)", proc.stderr)
+            stored = self.last()
+            self.assertEqual({"success"}, set(self.assertEachOnce(stored).values()))
+            ran: dict[str, list[str]] = {}
+            for event in stored.events:
+                if event.test_id is not None and event.status == "success":
+                    worker = next(t for t in event.tags if t.startswith("worker-"))
+                    ran.setdefault(worker, []).append(event.test_id)
+            self.assertEqual(3, len(ran))
+            for worker, ids in ran.items():  # each worker's one process ran its tests in suite order
+                self.assertEqual(sorted(ids), ids, worker)
+
     def test_sigint_stores_a_run_with_every_test(self) -> None:
         self.check_interrupted()
 

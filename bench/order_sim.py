@@ -1,0 +1,116 @@
+"""Dispatch orders in simulation, with history that is not the run: ``suite`` against ``lookahead`` (and ``cost``,
+the unconstrained best), on generated suites.
+
+Run by hand (seconds; no test runs)::
+
+    .venv/bin/python bench/order_sim.py [--seeds 1 2 3 4 5 6] [--lanes 4 8] [--sigma 0.3 0.1] [--draws 30]
+
+For each ``gen_suite.py`` suite (140 classes, 120 s serial, seed S) and each draw, two runs are sampled with
+gen_suite's own noise model (each test's and each class setup's sleep times a lognormal of sigma): the
+history (what the queue is priced from) and the run (what the groups really cost). The dispatcher's rule picks
+on the history's prices and what it knows at each hand-out (which lane is busy until when, predicted, and where
+each lane's test process is in the suite); groups take what the run says. Printed: per suite and N, the median
+and the worst makespan over the draws, each over the run's own lower bound max(total / N, largest class).
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded  # noqa: E402
+from partitioner.dispatch.queue import WorkItem  # noqa: E402
+
+GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
+ORDERS = ("suite", "lookahead", "cost")
+
+
+def class_costs(dataset: dict[str, list[dict[str, object]]], sigma: float, seed: int) -> list[float]:
+    """Each class's cost in one sampled run, classes in suite order."""
+    rnd = random.Random(seed)
+    costs = []
+    for c in dataset["classes"]:
+        tests = c["tests"]
+        assert isinstance(tests, dict)
+        setup = float(c["setup_class_s"])  # type: ignore[arg-type]
+        costs.append(setup * rnd.lognormvariate(0, sigma) + sum(v * rnd.lognormvariate(0, sigma)
+                                                                for v in tests.values()))
+    return costs
+
+
+def run(order: str, priced: list[float], real: list[float], lanes: int) -> float:
+    """The makespan of one simulated run under ``order``."""
+    todo = [WorkItem(str(i), (str(i),), priced[i], at=i, upto=i) for i in range(len(priced))]
+    free = [(0.0, lane) for lane in range(lanes)]
+    heapq.heapify(free)
+    last: dict[int, int] = {}
+    holding: dict[int, tuple[float, int]] = {}
+    waited: list[float] = []
+    while todo:
+        now, lane = heapq.heappop(free)
+        if order == "suite":
+            index: int | None = 0
+        elif order == "cost":
+            index = max(range(len(todo)), key=lambda i: (todo[i].cost, -i))
+        else:
+            others = [LaneView(max(now, holding[o][0] + priced[holding[o][1]]) if o in holding else now,
+                               last.get(o)) for _, o in free]
+            index = pick_ahead(todo, last.get(lane), others, now)
+            if index is None and not stranded(todo, others):
+                waited.append(now)
+                holding.pop(lane, None)
+                continue
+            if index is None:
+                last.pop(lane, None)
+                index = pick_ahead(todo, None, others, now)
+        assert index is not None
+        item = todo.pop(index)
+        group = int(item.key)
+        last[lane] = group
+        holding[lane] = (now, group)
+        heapq.heappush(free, (now + real[group], lane))
+    return max([t for t, _ in free] + waited)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
+    parser.add_argument("--lanes", type=int, nargs="+", default=[4, 8])
+    parser.add_argument("--sigma", type=float, nargs="+", default=[0.3, 0.1])
+    parser.add_argument("--draws", type=int, default=30)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="order-sim-"))
+    print("| sigma | N | suite seed | " + " | ".join(f"{o} median (worst)" for o in ORDERS) + " |")
+    print("|---:|---:|---:|" + "---:|" * len(ORDERS))
+    for sigma in args.sigma:
+        for lanes in args.lanes:
+            for seed in args.seeds:
+                where = work / f"s{seed}"
+                if not where.exists():
+                    subprocess.run([sys.executable, str(GEN_SUITE), str(where), "--classes", "140", "--serial-s",
+                                    "120", "--seed", str(seed)], check=True, capture_output=True)
+                dataset = json.loads((where / "dataset.json").read_text())
+                dataset["classes"].sort(key=lambda c: c["class"])
+                ratios: dict[str, list[float]] = {o: [] for o in ORDERS}
+                for draw in range(args.draws):
+                    priced = class_costs(dataset, sigma, 1000 + draw)
+                    real = class_costs(dataset, sigma, 5000 + draw)
+                    bound = max(sum(real) / lanes, *real)
+                    for order in ORDERS:
+                        ratios[order].append(run(order, priced, real, lanes) / bound)
+                cells = " | ".join(f"{statistics.median(v):.3f} ({max(v):.3f})" for v in ratios.values())
+                print(f"| {sigma} | {lanes} | {seed} | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
