@@ -39,6 +39,11 @@ class TestPickAhead(testtools.TestCase):
         # lane runs the eight short ones by 9
         self.assertEqual("g010", items[pick_ahead(items, 0, others, 0.0) or 0].key)
 
+    def test_a_small_predicted_gain_is_not_worth_a_skip(self) -> None:
+        items = items_of([1.0] * 10 + [6.0])[2:]
+        # skipping would end at 9 instead of 10: less than SKIP_MARGIN / 2 lanes of the 10 left
+        self.assertEqual("g002", items[pick_ahead(items, 0, [LaneView(1.0, 1)], 0.0) or 0].key)
+
     def test_it_keeps_suite_order_when_skipping_gains_nothing(self) -> None:
         items = items_of([1.0] * 12)[1:]
         self.assertEqual(0, pick_ahead(items, 0, [LaneView(1.0, 1)], 0.0))
