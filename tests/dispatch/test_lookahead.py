@@ -108,29 +108,21 @@ class TestQueueAndTimeline(testtools.TestCase):
             self.assertEqual(sorted(s.key for s in row), [s.key for s in row])
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class TestHandOuts(testtools.TestCase):
     def test_a_lane_that_skipped_ahead_waits_then_restarts_when_left_alone(self) -> None:
-        clock = Clock()
-        state = DispatchState(queue_of(LATE_LONG), 2, clock=clock)
+        now = [0.0]
+        state = DispatchState(queue_of(LATE_LONG), 2, clock=lambda: now[0])
         state.join(0)
         state.join(1)
         first = [state.take(lane) for lane in (0, 1)]
         self.assertEqual(["g000", "g001"], [r.handout.key for r in first if isinstance(r, Assign)])
-        clock.now = 1.0
+        now[0] = 1.0
         state.finish(0, "g000")
         reply = state.take(0)
         self.assertIsInstance(reply, Assign)
         assert isinstance(reply, Assign)
         self.assertEqual("g010", reply.handout.key)  # skipped ahead: lane 1 runs the short ones
-        clock.now = 9.0
+        now[0] = 9.0
         state.finish(0, "g010")
         self.assertIsInstance(state.take(0), Wait)  # nothing after g010: it waits, its process kept
         state.leave(1, "gone")  # ...until the only lane that could run g002.. leaves
