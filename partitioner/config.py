@@ -47,7 +47,7 @@ OPTIONS: Mapping[str, str] = {
 #: the values of the ``dispatch`` option (and of ``--dispatch``)
 DISPATCH_MODES = ("dynamic", "static")
 #: the values of the ``dispatch_order`` option (and of ``--dispatch-order``); the first is the default
-DISPATCH_ORDERS = ("suite", "mono", "cost", "lookahead")
+DISPATCH_ORDERS = ("lookahead", "suite", "mono", "cost")
 
 CONFIG_FILES = (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")
 #: where a value that no flag and no file gave came from

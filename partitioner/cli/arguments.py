@@ -104,14 +104,14 @@ def add_history(parser: argparse.ArgumentParser, default: str, use: str = "") ->
 
 
 #: what --dispatch-order's choices mean, said once for every command that takes it
-DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: suite (each worker runs its tests "
-                       "in the order plain testr/stestr would, for suites whose tests depend on what ran before them), "
-                       "mono (longest predicted first among the groups that keep each test process in suite order; a "
+DISPATCH_ORDER_HELP = ("under dynamic dispatch, the order groups are handed out in: lookahead (suite order, but a "
+                       "lane may skip ahead to a long group that would end the run alone; each process starts at the "
+                       "earliest queued group and runs in suite order), suite (each worker runs its tests in the "
+                       "order plain testr/stestr would, for suites whose tests depend on what ran before them), mono "
+                       "(longest predicted first among the groups that keep each test process in suite order; a "
                        "fresh process, forked from one that loaded the suite, when none is left: no test follows a "
-                       "later one, but a fresh process may start mid-suite), cost (longest predicted first: the "
-                       "best balance) or lookahead (suite order, but a lane may skip ahead to a long group that would "
-                       "end the run alone; each process still starts at the earliest queued group) (default: the "
-                       "config files' dispatch_order option, else suite)")
+                       "later one, but a fresh process may start mid-suite) or cost (longest predicted first: the "
+                       "best balance) (default: the config files' dispatch_order option, else lookahead)")
 
 
 def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "each worker's share is fixed before "
@@ -125,7 +125,7 @@ def add_dispatch(parser: argparse.ArgumentParser, dynamic: str, static: str = "e
     parser.add_argument("--dispatch", choices=("dynamic", "static"),
                         help=f"dynamic: {dynamic}; static: {static} (default: {default})")
     # config.DISPATCH_ORDERS (not imported here: `python -m partitioner.run` starts without the config module)
-    parser.add_argument("--dispatch-order", choices=("suite", "mono", "cost", "lookahead"), help=DISPATCH_ORDER_HELP)
+    parser.add_argument("--dispatch-order", choices=("lookahead", "suite", "mono", "cost"), help=DISPATCH_ORDER_HELP)
 
 
 def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:

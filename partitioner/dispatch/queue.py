@@ -6,7 +6,7 @@ triples with :func:`order_queue`, or from a grouped table and a cost model with 
 
 The orders (:data:`ORDERS`, the ``dispatch_order`` option):
 
-* ``suite`` (the default): the groups in suite order, each at its first test; suite order is id order, as
+* ``suite``: the groups in suite order, each at its first test; suite order is id order, as
   unittest's discovery sorts modules, classes and methods (testr and stestr hand their ids over unordered).
   Every lane then hands its worker groups in suite order, so each worker process runs its tests in
   the same relative order plain stestr or testr would (each of their workers runs its share in suite
@@ -21,8 +21,9 @@ The orders (:data:`ORDERS`, the ``dispatch_order`` option):
   nothing (:mod:`partitioner.dispatch.forks`), a few milliseconds. The balance of ``cost``, and no test
   follows a later one; but a fresh process may start mid-suite, without what earlier tests set up (some
   of tempest's unit tests need that), so it is not the default (:func:`pick` decides; ``docs/dispatch.md``).
-* ``lookahead``: suite order, except that a lane may skip ahead to a long group that would otherwise end the
-  run alone; each test process still starts at the earliest queued group and runs in increasing suite order
+* ``lookahead`` (the default): suite order, except that a lane may skip ahead to a long group that would
+  otherwise end the run alone; each test process still starts at the earliest queued group and runs in
+  increasing suite order, so what ``suite`` keeps for order-dependent suites still holds
   (:mod:`partitioner.dispatch.lookahead` decides, with what the dispatcher knows of the other lanes).
 """
 
@@ -57,7 +58,7 @@ class WorkItem:
 
 
 #: the dispatch orders (see the module docstring); the first is the default
-ORDERS = ("suite", "cost", "mono", "lookahead")
+ORDERS = ("lookahead", "suite", "cost", "mono")
 #: a queue of more than this many parallel items per lane is handed out in batches (:meth:`Queue.batched`)
 BATCH_ABOVE_PER_LANE = 64
 #: a batch holds at most 1 / (BATCH_FACTOR x lanes) of the cost still queued when it is made

@@ -28,14 +28,14 @@ class DispatchView:
 
     queue: Queue
     timeline: Timeline
-    order: str = "suite"
+    order: str = "lookahead"
 
     @property
     def lanes(self) -> int:
         return len(self.timeline.lanes)
 
 
-def dynamic_view(planned: Planned, concurrency: int, order: str = "suite") -> DispatchView:
+def dynamic_view(planned: Planned, concurrency: int, order: str = "lookahead") -> DispatchView:
     """The dispatch view of a plan (its groups, cost model, serial groups) on ``concurrency`` lanes (no more
     lanes than parallel groups), the queue in ``order`` (``suite``: sorted ids, as discovery sorts)."""
     queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, order)

@@ -3,7 +3,7 @@ the suite that history measured, the predicted makespan with its unit, and how w
 
 For example::
 
-    partitioner: 120 tests on 4 workers, dynamic dispatch (suite order); history: .stestr (10 runs digested,
+    partitioner: 120 tests on 4 workers, dynamic dispatch (lookahead order); history: .stestr (10 runs digested,
     0 unread; times.dbm read on demand); 118 of 120 tests measured; predicted makespan 61.2s
 
 (one line). Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
@@ -40,7 +40,7 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     plan = planned.plan
     tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
     unit = UNIT_SUFFIX[plan.unit]
-    how = f"dynamic dispatch ({order or 'suite'} order)" if dispatch == "dynamic" else "static plan"
+    how = f"dynamic dispatch ({order or 'lookahead'} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
     return (f"{prefix}{tests} tests on {plan.concurrency} workers{serial}, {how}; history: "
