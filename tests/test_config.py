@@ -140,7 +140,7 @@ class TestSettings(testtools.TestCase):
         self.write("tox.ini", "[partitioner]\ndispatch = sideways\n")
         self.assertConfigError("dispatch must be one of dynamic, static, got 'sideways' in [partitioner] in")
         self.write("tox.ini", "[partitioner]\ndispatch_order = random\n")
-        self.assertConfigError("dispatch_order must be one of suite, mono, cost, lookahead, got 'random' in "
+        self.assertConfigError("dispatch_order must be one of lookahead, suite, mono, cost, got 'random' in "
                                "[partitioner] in")
 
 

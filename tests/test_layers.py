@@ -32,7 +32,7 @@ LAYERS = {
     "partitioner.pipeline": 3,
     "partitioner.render": 4, "partitioner.hooks": 4,
     "partitioner.dispatch.queue": 1, "partitioner.dispatch.simulate": 1, "partitioner.dispatch.state": 1,
-    "partitioner.dispatch.protocol": 1, "partitioner.dispatch.command": 1,
+    "partitioner.dispatch.protocol": 1, "partitioner.dispatch.command": 1, "partitioner.dispatch.lookahead": 1,
     "partitioner.dispatch": 5,
     "partitioner.timeline.model": 1, "partitioner.timeline.predicted": 1, "partitioner.timeline": 4,
     "partitioner.shards": 1, "partitioner.shards.planfile": 2,

@@ -33,10 +33,10 @@ class TestDispatchView(testtools.TestCase):
         self.assertEqual(doc["predicted_makespan_s"], max(lane["end_s"] for lane in lanes))  # type: ignore[union-attr]
         self.assertGreaterEqual(doc["predicted_makespan_s"], doc["lower_bound_s"])  # type: ignore[operator]
 
-    def test_suite_order_is_the_default(self) -> None:
+    def test_lookahead_order_is_the_default_and_queues_in_suite_order(self) -> None:
         doc = dispatch_to_dict(dynamic_view(planned(["m.C.t1", "m.A.t1", "m.B.t1"]), 2))
         self.assertEqual(["m.A", "m.B", "m.C"], [q["group"] for q in doc["queue"]])  # type: ignore[index]
-        self.assertEqual("suite", doc["order"])
+        self.assertEqual("lookahead", doc["order"])
 
     def test_no_more_lanes_than_groups(self) -> None:
         self.assertEqual(3, dynamic_view(planned(IDS, 3), 8).lanes)
@@ -58,8 +58,9 @@ class TestDispatchView(testtools.TestCase):
         out = io.StringIO()
         render_table(plan.plan, out, plan.all_groups, dispatch=dynamic_view(plan, 2))
         text = out.getvalue()
-        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued in suite order on 2 lanes", text)
-        self.assertIn("queue, in suite order:", text)
+        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued in suite order, skipping ahead to long groups "
+                      "on 2 lanes", text)
+        self.assertIn("queue, in suite order, skipping ahead to long groups:", text)
         self.assertIn("... 3 more (--format json lists them all)", text)
         self.assertIn("(simulated)", text)
         self.assertNotIn("strategy", text)
