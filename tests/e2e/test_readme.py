@@ -36,7 +36,8 @@ class TestUseIt(testtools.TestCase):
         self.assertIn("planned as the run will: 8 of 11 tests from discovery of ./tempest_like/api (--test-path), "
                       "filters: compute", out)
         self.assertIn("partitioner: shard 1/2 of split ", done.stderr)
-        self.assertRegex(done.stderr, r"partitioner: 12 tests on 2 workers, dynamic dispatch \(lookahead order\); history")
+        self.assertRegex(done.stderr,
+                         r"partitioner: 12 tests on 2 workers, dynamic dispatch \(lookahead order\); history")
 
 
 FIRST_SCREEN = re.compile(r"^```sh\n(?P<install>.*?)\n(?P<test>.*?)\n```", re.S | re.M)
