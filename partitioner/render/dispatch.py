@@ -13,6 +13,7 @@ from typing import IO
 from partitioner.dispatch.queue import Queue, queue_from_costs
 from partitioner.dispatch.simulate import Timeline, simulate
 from partitioner.pipeline import Planned
+from partitioner.render.output import plural
 
 #: how many queue entries the table shows (JSON has them all)
 SHOWN = 10
@@ -71,8 +72,9 @@ def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> 
     """The expected lanes, the head of the queue, and the simulated makespan, for people."""
     timeline = view.timeline
     tests = {item.key: len(item.tests) for item in view.queue.all_items()}
-    how = {"cost": "longest first", "mono": "longest first, each process in suite order",
-           "lookahead": "in suite order, skipping ahead to long groups"}.get(view.order, "in suite order")
+    orders = {"cost": "longest first", "mono": "longest first, each process in suite order",
+              "lookahead": "in suite order (lanes may skip ahead to long groups)"}
+    how = orders.get(view.order, "in suite order")
     out.write(f"dynamic dispatch: {len(view.queue.items)} groups queued {how} on {view.lanes} lanes"
               f"{f', then {len(view.queue.serial)} serial groups alone' if view.queue.serial else ''}\n")
     out.write(f"{'lane':>6}  {'groups':>6}  {'tests':>6}  {'expected end':>12}\n")
@@ -81,7 +83,7 @@ def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> 
         out.write(f"{lane:>6}  {len(row):>6}  {sum(tests[s.key] for s in row):>6}  {end:>11.1f}{unit}\n")
     out.write(f"queue, {how}:\n")
     for n, item in enumerate(view.queue.items[:SHOWN], 1):
-        out.write(f"{n:>6}. {item.key} ({item.cost:.1f}{unit}, {len(item.tests)} tests)\n")
+        out.write(f"{n:>6}. {item.key} ({item.cost:.1f}{unit}, {plural(len(item.tests), 'test')})\n")
     if len(view.queue.items) > SHOWN:
         out.write(f"{'':>6}  ... {len(view.queue.items) - SHOWN} more (--format json lists them all)\n")
     out.write(f"predicted makespan {timeline.makespan_s:.1f}{unit} (simulated), lower bound "

@@ -58,9 +58,10 @@ class TestDispatchView(testtools.TestCase):
         out = io.StringIO()
         render_table(plan.plan, out, plan.all_groups, dispatch=dynamic_view(plan, 2))
         text = out.getvalue()
-        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued in suite order, skipping ahead to long groups "
-                      "on 2 lanes", text)
-        self.assertIn("queue, in suite order, skipping ahead to long groups:", text)
+        self.assertIn(f"dynamic dispatch: {SHOWN + 3} groups queued in suite order (lanes may skip ahead to long "
+                      "groups) on 2 lanes", text)
+        self.assertIn("queue, in suite order (lanes may skip ahead to long groups):", text)
+        self.assertIn(" (2.0 units, 1 test)\n", text)  # one test, not "1 tests"
         self.assertIn("... 3 more (--format json lists them all)", text)
         self.assertIn("(simulated)", text)
         self.assertNotIn("strategy", text)
