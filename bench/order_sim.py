@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded  # noqa: E402
+from partitioner.dispatch.lookahead import LaneView, next_move  # noqa: E402
 from partitioner.dispatch.queue import WorkItem  # noqa: E402
 
 GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
@@ -65,14 +65,13 @@ def run(order: str, priced: list[float], real: list[float], lanes: int) -> float
         else:
             others = [LaneView(max(now, holding[o][0] + priced[holding[o][1]]) if o in holding else now,
                                last.get(o)) for _, o in free]
-            index = pick_ahead(todo, last.get(lane), others, now)
-            if index is None and not stranded(todo, others):
+            index, restart = next_move(todo, last.get(lane), others, now)
+            if index is None:
                 waited.append(now)
                 holding.pop(lane, None)
                 continue
-            if index is None:
+            if restart:
                 last.pop(lane, None)
-                index = pick_ahead(todo, None, others, now)
         assert index is not None
         item = todo.pop(index)
         group = int(item.key)

@@ -72,7 +72,7 @@ def stranded(items: Sequence[WorkItem], others: Sequence[LaneView]) -> bool:
 
 def pick_ahead(items: Sequence[WorkItem], last: int | None, others: Sequence[LaneView], now: float) -> int | None:
     """Which of the queued ``items`` (in suite order) the asking lane takes, or ``None``: nothing it may run
-    (it waits; :func:`stranded` says when it must start a fresh process instead).
+    (it waits; :func:`next_move` says when it must start a fresh process instead).
 
     :param last: the suite position the asking lane's process reached (``None``: no process yet; it takes the
         earliest item, as under ``suite`` order)
@@ -94,22 +94,36 @@ def pick_ahead(items: Sequence[WorkItem], last: int | None, others: Sequence[Lan
     if not longest:
         return earliest
     order = sorted(range(len(items)), key=lambda i: items[i].at)
-    suite_end = _play_out(items, order, earliest, now, others)
+    positions = [items[i].at for i in order]
+    suite_end = _play_out(items, order, positions, earliest, now, others)
     margin = SKIP_MARGIN / lanes * (suite_end - now) if suite_end != float("inf") else 0.0
     best, best_end = earliest, suite_end - margin
     for index in longest[:CANDIDATES]:
-        end = _play_out(items, order, index, now, others)
+        end = _play_out(items, order, positions, index, now, others)
         if end < best_end - 1e-9:
             best, best_end = index, end
     return best
 
 
-def _play_out(items: Sequence[WorkItem], order: Sequence[int], taken: int, now: float,
-              others: Sequence[LaneView]) -> float:
+def next_move(items: Sequence[WorkItem], last: int | None, others: Sequence[LaneView],
+              now: float) -> tuple[int | None, bool]:
+    """What the asking lane does, for the dispatcher and the simulation alike: ``(index, False)``, take that
+    item in its process; ``(None, False)``, wait (other lanes will run what it cannot reach); ``(index, True)``,
+    left alone with items it cannot reach: end its test process and take the earliest in a fresh one."""
+    index = pick_ahead(items, last, others, now)
+    if index is not None:
+        return index, False
+    if stranded(items, others):
+        return pick_ahead(items, None, others, now), True
+    return None, False
+
+
+def _play_out(items: Sequence[WorkItem], order: Sequence[int], positions: Sequence[int], taken: int,
+              now: float, others: Sequence[LaneView]) -> float:
     """The predicted end of the run if the asking lane takes ``items[taken]`` now and, from then on, every lane
     takes the earliest item it may run when it frees (a lane with none is done); ``inf`` when an item is left
-    that no lane can reach. ``order``: the items' indices in suite order."""
-    positions = [items[i].at for i in order]
+    that no lane can reach. ``order``: the items' indices in suite order; ``positions``: their suite positions,
+    in that order."""
     done = [False] * len(items)
     done[order.index(taken)] = True
     start = 0  # every index before it is done

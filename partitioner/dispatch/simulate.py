@@ -13,7 +13,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded
+from partitioner.dispatch.lookahead import LaneView, next_move
 from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import UsageError
 
@@ -85,14 +85,12 @@ def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float 
     while todo:
         at, lane = heapq.heappop(free)
         if order == "lookahead":
-            others = [LaneView(t, last.get(o)) for t, o in free]
-            ahead = pick_ahead(todo, last.get(lane), others, at)
-            if ahead is None and not stranded(todo, others):
-                continue  # it may run nothing queued: it waits till the end, its process kept
+            ahead, restart = next_move(todo, last.get(lane), [LaneView(t, last.get(o)) for t, o in free], at)
             if ahead is None:
+                continue  # it may run nothing queued: it waits till the end, its process kept
+            if restart:
                 last.pop(lane, None)  # left alone with groups it cannot reach: a fresh process
-                ahead = pick_ahead(todo, None, others, at)
-            index, fresh = (ahead if ahead is not None else 0), False
+            index, fresh = ahead, False
         else:
             index, fresh = pick(todo, last.get(lane), order)
         item = todo.pop(index)

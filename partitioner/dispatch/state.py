@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from partitioner.dispatch.lookahead import LaneView, pick_ahead, stranded
+from partitioner.dispatch.lookahead import LaneView, next_move
 from partitioner.dispatch.queue import Queue, WorkItem, pick
 from partitioner.errors import PartitionerError
 
@@ -324,13 +324,13 @@ class DispatchState:
         lane can, ends its test process and takes the earliest in a fresh one."""
         now = self.clock()
         others = [self._view(o, now) for o in sorted(self.live) if o != lane]
-        index = pick_ahead(self._todo, self._last.get(lane), others, now)
-        if index is not None:
-            return Assign(self._hand(lane, self._todo, index))
-        if stranded(self._todo, others):
+        index, restart = next_move(self._todo, self._last.get(lane), others, now)
+        if restart:
             self._last.pop(lane, None)  # the lane ends its test process; its next ask starts at the earliest group
             return Idle()
-        return Wait()
+        if index is None:
+            return Wait()
+        return Assign(self._hand(lane, self._todo, index))
 
     def _view(self, lane: int, now: float) -> LaneView:
         """What ``lane`` looks like to a ``lookahead`` pick: when it will ask next, where its process is."""

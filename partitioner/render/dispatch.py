@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
-from partitioner.dispatch.queue import Queue, queue_from_costs
+from partitioner.dispatch.queue import ORDERS, Queue, queue_from_costs
 from partitioner.dispatch.simulate import Timeline, simulate
 from partitioner.pipeline import Planned
 from partitioner.render.output import plural
@@ -29,14 +29,14 @@ class DispatchView:
 
     queue: Queue
     timeline: Timeline
-    order: str = "lookahead"
+    order: str = ORDERS[0]
 
     @property
     def lanes(self) -> int:
         return len(self.timeline.lanes)
 
 
-def dynamic_view(planned: Planned, concurrency: int, order: str = "lookahead") -> DispatchView:
+def dynamic_view(planned: Planned, concurrency: int, order: str = ORDERS[0]) -> DispatchView:
     """The dispatch view of a plan (its groups, cost model, serial groups) on ``concurrency`` lanes (no more
     lanes than parallel groups), the queue in ``order`` (``suite``: sorted ids, as discovery sorts)."""
     queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, order)

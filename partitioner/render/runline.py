@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from partitioner.costmodel import UNIT_SUFFIX
+from partitioner.dispatch.queue import ORDERS
 from partitioner.pipeline import Planned
 
 __all__ = ["history_used", "summary_line"]
@@ -40,7 +41,7 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     plan = planned.plan
     tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
     unit = UNIT_SUFFIX[plan.unit]
-    how = f"dynamic dispatch ({order or 'lookahead'} order)" if dispatch == "dynamic" else "static plan"
+    how = f"dynamic dispatch ({order or ORDERS[0]} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
     return (f"{prefix}{tests} tests on {plan.concurrency} workers{serial}, {how}; history: "

@@ -315,7 +315,7 @@ def _progress(err: IO[str], quiet: bool, partition: Shares, total: int, workers:
     return line
 
 
-def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str = "lookahead",
+def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], order: str,
               listing: Sequence[str] = ()) -> tuple[Queue, int]:
     """The dispatch queue (and its parallel item count) for the planned groups, in ``order`` (``suite``: by
     the place of each group's first test in ``listing``); consecutive tests of one class form a group when
