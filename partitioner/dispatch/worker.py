@@ -361,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     (:mod:`partitioner.dispatch.forks`) and ends as its last child ended.
     """
     fd, runner, args = parse_args(sys.argv[1:] if argv is None else argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, interrupt_once)  # a Ctrl-C while the suite loads: see the end of this file
     # what subunit.run's main does: an unbuffered binary stdout, with sys.stdout a text wrapper on it
     binary = open(sys.stdout.fileno(), "wb", 0)  # noqa: SIM115  # lives as long as the process
     sys.stdout = io.TextIOWrapper(binary, encoding=sys.stdout.encoding)
@@ -394,9 +396,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: IO[bytes],
                captured: _Capture) -> int:
-    """Run the groups ``lines`` carry in this process, one unittest run; the exit status (see :func:`main`)."""
+    """Run the groups ``lines`` carry in this process, one unittest run; the exit status (see :func:`main`).
+
+    The first SIGINT ends it with 130 wherever it lands: in a test, between groups, or as the teardown
+    begins (the lane passes a Ctrl-C on just after it ended the queue, so the loop may have ended normally);
+    :func:`interrupt_once` ignores later ones, so the handler here cannot be interrupted in turn.
+    """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, interrupt_once)
+    try:
+        return _run_groups(lines, control, suite, binary, captured)
+    except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+        return 128 + signal.SIGINT
+
+
+def _run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: IO[bytes],
+                captured: _Capture) -> int:
     runner_ = GroupRunner(suite, binary, captured.failfast, captured.tb_locals)
     runner_.start()
     teardown = False
@@ -409,19 +426,16 @@ def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: I
                 break
             control.send(done=key)
         teardown = True
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
     except (BrokenPipeError, ConnectionResetError):
         _gone()
     except LoadError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         teardown = True
         return 1
-    finally:
+    finally:  # interrupted or not: stopTestRun (the stream's end); tear down only after a normal end
         try:
-            with contextlib.suppress(KeyboardInterrupt):
-                runner_.finish(teardown)
-                sys.stdout.flush()
+            runner_.finish(teardown)
+            sys.stdout.flush()
         except (BrokenPipeError, ConnectionResetError):
             _gone()
     return 0
@@ -446,4 +460,7 @@ def _gone() -> NoReturn:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # while loading (run_groups handles its own): 130 as documented, no traceback
+        sys.exit(128 + signal.SIGINT)

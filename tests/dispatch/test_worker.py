@@ -4,6 +4,8 @@ reads like the inner runner's."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import signal
 import sys
 import types
@@ -14,7 +16,16 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from partitioner.dispatch.worker import FAILED_IMPORT, GroupRunner, Suite, interrupt_once, parse_args
+from partitioner.dispatch.worker import (
+    FAILED_IMPORT,
+    Control,
+    GroupRunner,
+    Suite,
+    _Capture,
+    interrupt_once,
+    parse_args,
+    run_groups,
+)
 from tests.dispatch.helpers import Event, drive_worker, read_events, run_inner, write_package
 
 
@@ -76,6 +87,36 @@ class TestInterruptOnce(testtools.TestCase):
         signal.signal(signal.SIGINT, interrupt_once)
         self.assertRaises(KeyboardInterrupt, interrupt_once, signal.SIGINT, None)
         self.assertEqual(signal.SIG_IGN, signal.getsignal(signal.SIGINT))
+
+
+    def run_interrupted(self, where: str) -> tuple[int, list[str]]:
+        """run_groups over one group of FakeModules' with a KeyboardInterrupt raised in GroupRunner.``where``."""
+        self.addCleanup(signal.signal, signal.SIGINT, signal.getsignal(signal.SIGINT))
+        fake = self.useFixture(FakeModules())
+        read, write = os.pipe()
+        self.addCleanup(os.close, write)
+        control = Control(read)
+        self.addCleanup(os.close, read)
+        real = getattr(GroupRunner, where)
+
+        def interrupted(runner: GroupRunner, *args: object) -> None:
+            real(runner, *args)
+            raise KeyboardInterrupt
+
+        self.useFixture(fixtures.MonkeyPatch(f"partitioner.dispatch.worker.GroupRunner.{where}", interrupted))
+        line = json.dumps({"group": "A", "tests": [fake.test_id("m1.A.t1")]}).encode() + b"\n"
+        status = run_groups([line], control, Suite.of(fake.suite()), io.BytesIO(), _Capture())
+        return status, fake.log
+
+    def test_a_sigint_as_the_run_starts_ends_it_with_130_not_a_traceback(self) -> None:
+        status, log = self.run_interrupted("start")
+        self.assertEqual((130, []), (status, log))
+
+    def test_a_sigint_as_the_teardown_begins_ends_it_with_130(self) -> None:
+        # seen in CI: the lane ends the queue and passes the Ctrl-C on, which lands after the loop ended
+        status, log = self.run_interrupted("finish")
+        self.assertEqual(130, status)
+        self.assertIn("run A.t1", log)
 
 
 class TestFixtureSemantics(testtools.TestCase):
