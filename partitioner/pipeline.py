@@ -62,16 +62,25 @@ class Planned:
         """Parallel and serial groups together."""
         return (*self.groups, *self.serial_groups)
 
-    def explain(self, test_id: str) -> Explanation:
+    def explain(self, test_id: str, listed_from: str = "") -> Explanation:
         """Where ``test_id`` goes and why.
 
+        :param listed_from: what the test list is and where it came from (the CLI's
+            :meth:`partitioner.cli.selection.Selection.describe`), for the error when the id is not in it
         :raises InputError: when the test is not in the plan (close ids are suggested)
         """
         planned_ids = {t for g in self.all_groups for t in g.tests}
         if test_id not in planned_ids:
             near = sorted(t for t in planned_ids if t.startswith(testids.parse(test_id).base))[:3]
-            hint = f"; did you mean {', '.join(near)}?" if near else "; check the id against the test list"
-            raise InputError(f"{test_id!r} is not in the test list{hint}")
+            which = f" ({listed_from})" if listed_from else ""
+            if near:
+                hint = f"; did you mean {', '.join(near)}?"
+            elif listed_from:  # a list other than the run's is the usual cause: say how to list the same tests
+                hint = ("; check the id, or list the tests as the run does (--test-path DIR or --tests FILE, "
+                        "and the same filters)")
+            else:
+                hint = "; check the id against the test list"
+            raise InputError(f"{test_id!r} is not in the test list{which}{hint}")
         group = next(g for g in self.all_groups if test_id in g.tests)
         klass = testids.class_key(test_id)
         return Explanation(test_id, group, self.plan.worker_of(test_id), self.plan.concurrency,

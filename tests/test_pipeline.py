@@ -43,6 +43,16 @@ class TestPlanIds(testtools.TestCase):
         self.assertIn("did you mean m.A.t1, m.A.t2?", str(error))
         self.assertNotIn("--", str(self.assertRaises(InputError, planned.explain, "x.Y.z")))
 
+    def test_an_unknown_id_names_the_list_it_was_looked_for_in(self) -> None:
+        planned = plan_ids(IDS, 2, History(samples=(SAMPLES,)), make_grouper("class"))
+        listed = "4 tests from discovery of ./t (--test-path)"
+        error = str(self.assertRaises(InputError, planned.explain, "x.Y.z", listed))
+        self.assertIn(f"'x.Y.z' is not in the test list ({listed}); ", error)
+        self.assertIn("list the tests as the run does", error)
+        near = str(self.assertRaises(InputError, planned.explain, "m.A.t", listed))
+        self.assertIn(f"is not in the test list ({listed}); did you mean m.A.t1, m.A.t2?", near)
+        self.assertEqual(1, len(error.splitlines()))
+
 
 class TestChoices(testtools.TestCase):
     """Flags over the config files over the defaults, for grouping, history and strategy."""

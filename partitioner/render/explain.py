@@ -6,6 +6,7 @@ import json
 import math
 from typing import IO
 
+from partitioner.config import DEFAULT
 from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
 from partitioner.pipeline import Explanation
 from partitioner.render.output import FORMAT_VERSION, plural
@@ -16,8 +17,19 @@ def unit_of(e: Explanation) -> str:
     return TESTS if e.estimate.source in (NO_HISTORY, NO_HISTORY_HEAVY) else SECONDS
 
 
-def explanation_to_dict(e: Explanation, grouping: str | None = None) -> dict[str, object]:
-    """The JSON document (``format_version`` as every output); ``grouping`` is the plan's grouping spec."""
+def workers_from(where: str) -> str:
+    """Where the worker count came from, in words (``where`` as :meth:`partitioner.config.Settings.choose` says
+    it): the default is this machine's CPU count, which a run with ``--concurrency N`` does not use."""
+    if where == DEFAULT:
+        return ("this machine's CPU count, stestr's and testr's default too; pass -n N to match a run with "
+                "--concurrency N")
+    return where if where.startswith("-") else f"concurrency from {where}"
+
+
+def explanation_to_dict(e: Explanation, grouping: str | None = None,
+                        concurrency_from: str | None = None) -> dict[str, object]:
+    """The JSON document (``format_version`` as every output); ``grouping`` is the plan's grouping spec,
+    ``concurrency_from`` where its worker count came from (a flag, a config file, or ``the default``)."""
     return {
         "format_version": FORMAT_VERSION,
         "unit": unit_of(e),
@@ -27,6 +39,8 @@ def explanation_to_dict(e: Explanation, grouping: str | None = None) -> dict[str
         "group_tests": len(e.group.tests),
         "group_cost_s": round(e.cost.cost, 3),
         "worker": e.worker,
+        "concurrency": e.concurrency,
+        "concurrency_from": concurrency_from,
         "serial": e.worker is None,
         "estimate_s": round(e.estimate.seconds, 3),
         "estimate_source": e.estimate.source,
@@ -37,24 +51,27 @@ def explanation_to_dict(e: Explanation, grouping: str | None = None) -> dict[str
     }
 
 
-def render_json(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
+def render_json(e: Explanation, out: IO[str], grouping: str | None = None,
+                concurrency_from: str | None = None) -> None:
     """Write :func:`explanation_to_dict` as indented JSON."""
-    json.dump(explanation_to_dict(e, grouping), out, indent=1)
+    json.dump(explanation_to_dict(e, grouping, concurrency_from), out, indent=1)
     out.write("\n")
 
 
-def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> None:
-    """Five lines: the test, its group (and the plan's grouping), its worker, its estimate, its class setup (in
-    seconds, or in test counts when there is no history)."""
+def render_text(e: Explanation, out: IO[str], grouping: str | None = None, concurrency_from: str = "") -> None:
+    """Five lines: the test, its group (and the plan's grouping), its worker (of how many, and where that count
+    came from: :func:`workers_from`), its estimate, its class setup (in seconds, or in test counts when there is
+    no history)."""
     place = "the serial phase" if e.worker is None else f"worker {e.worker}"
     by = f", grouping {grouping}" if grouping else ""
+    of = f"of {plural(e.concurrency, 'worker')}{f' ({workers_from(concurrency_from)})' if concurrency_from else ''}"
     if unit_of(e) == TESTS:
         out.write(
             f"{e.test}\n"
             f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, costs {e.cost.cost:g} in test counts "
             f"incl. "
             f"{e.cost.setup_s:g} for class setup{by})\n"
-            f"  worker    {place} of {e.concurrency}\n"
+            f"  worker    {place} {of}\n"
             f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
             f"timed)\n"
             f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
@@ -65,7 +82,7 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None) -> No
         f"{e.test}\n"
         f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, {e.cost.cost:.3f}s incl.{share} "
         f"{e.cost.setup_s:.3f}s class setup{by})\n"
-        f"  worker    {place} of {e.concurrency}\n"
+        f"  worker    {place} {of}\n"
         f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"
         f"{f' ({e.estimate.samples} samples, median)' if e.estimate.samples > 1 else ''}\n"
         f"  class     {e.klass}: setup {e.setup.seconds:.3f}s from {e.setup.source}"

@@ -43,6 +43,32 @@ class TestExplain(PlanCase):
                                 ERROR, "is not in the test list")
         self.assertOneLineError(self.plan_args("m.A.t", command="explain"), ERROR, "did you mean m.A.t1, m.A.t2?")
 
+    def test_unknown_id_says_which_list_was_searched(self) -> None:
+        # a new user's explain listed other tests than the run did: the error says which list it searched
+        self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt")],
+                                ERROR, f"'x.Y.z' is not in the test list (4 tests from {self.dir / 'ids.txt'}); ")
+        self.assertOneLineError(self.plan_args("m.A.t", "m\\.A\\.", command="explain"), ERROR,
+                                f"is not in the test list (2 of 4 tests from {self.dir / 'ids.txt'}, filters: "
+                                "m\\.A\\.); did you mean m.A.t1, m.A.t2?")
+
+    def test_it_says_where_the_worker_count_came_from(self) -> None:
+        # without -n the CPU count is used, which may not be what the run used: the text says so
+        code, out, err = self.cli(*self.plan_args("m.A.t2", command="explain"))
+        self.assertEqual(OK, code, err)
+        self.assertRegex(out, r"  worker    worker \d+ of \d+ workers? \(this machine's CPU count, stestr's and "
+                              r"testr's default too; pass -n N to match a run with --concurrency N\)\n")
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
+        self.assertIn(" of 2 workers (--concurrency)\n", out)
+        self.assertEqual("--concurrency", json.loads(self.cli(*self.plan_args("m.A.t2", "-n", "2", "--format", "json",
+                                                                               command="explain"))[1])
+                         ["concurrency_from"])
+        (self.dir / "tox.ini").write_text("[partitioner]\nconcurrency = 3\n")
+        code, out, err = self.cli(*self.plan_args("m.A.t2", command="explain"))
+        self.assertIn(f" of 3 workers (concurrency from [partitioner] in {self.dir / 'tox.ini'})\n", out)
+        code, out, err = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"))
+        self.assertIn(" of 3 workers (concurrency from [partitioner] in ", out)  # the branch in test counts says it too
+        self.assertIn("in test counts", out)
+
     def test_it_explains_the_plan_the_run_will_use_and_says_which(self) -> None:
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")  # no group_regex: per test
         code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))

@@ -31,15 +31,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     cwd = project_dir(args)
     settings = load_settings(cwd)
     chosen = selection.select(args, cwd, settings, console)
-    concurrency = settings.choose("concurrency", args.concurrency, default_concurrency()).value
-    planned = plan_for_directory(chosen.ids, concurrency, cwd, args.history, args.group_by, args.strategy,
+    concurrency = settings.choose("concurrency", args.concurrency, default_concurrency())
+    planned = plan_for_directory(chosen.ids, concurrency.value, cwd, args.history, args.group_by, args.strategy,
                                  console.stdin, settings)
-    explanation = planned.explain(args.test_id)
+    explanation = planned.explain(args.test_id, chosen.describe())
     # the grouping the plan used is shown, so a plan that groups unlike the run (issue 9) is visible
     if args.format == "json":
-        explain.render_json(explanation, console.stdout, planned.plan.grouping)
+        explain.render_json(explanation, console.stdout, planned.plan.grouping, concurrency.where)
         return 0
-    explain.render_text(explanation, console.stdout, planned.plan.grouping)
+    # the worker count says where it came from: the CPU count by default, which a run's --concurrency may not be
+    explain.render_text(explanation, console.stdout, planned.plan.grouping, concurrency.where)
     console.stdout.write(f"  planned   as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
                          f"({planned.grouping_from})\n")
     # the runs stored now, the last one included: a run's own line (``exec``) counted those before it
