@@ -37,6 +37,7 @@ from partitioner.history import cache
 from partitioner.history.jsonfile import all_durations
 from partitioner.history.model import NO_RUNS_YET, History, Run, Samples
 from partitioner.history.repository import find_repository, numbered_streams
+from partitioner.history.timesdbm import times_dbm_exists  # loaded by repository already: a few stats, no dbm open
 from partitioner.statuses import NOT_PASSING, PASSING
 
 __all__ = ["PARSE_BYTES_PER_S", "PlanningHistory", "RunDigest", "digest_run", "merge_planning", "planning_history",
@@ -256,6 +257,7 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
     warnings: list[str] = []
     digests: dict[int, RunDigest] = {}
     pending: list[tuple[int, Path, bytes]] = []
+    times_dbm = times_dbm_exists(repo / "times.dbm")
     for number, stream in streams:
         try:
             data = stream.read_bytes()
@@ -285,9 +287,6 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
         unread.reverse()
         size = sum(len(d) for _, s, d in pending if str(s) in unread)
         named = ", ".join(unread) if len(unread) <= 3 else f"{unread[0]} ... {unread[-1]}"
-        from partitioner.history.timesdbm import times_dbm_exists  # only on this rare path: the hook stays light
-
-        times_dbm = times_dbm_exists(repo / "times.dbm")
         if len(unread) < len(streams):
             rest = "the other runs and times.dbm" if times_dbm else "the other runs"
         else:
@@ -301,12 +300,26 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
     ordered = [digests[n] for n, _ in streams if n in digests]
     samples, failing, firsts = combine_digests(ordered)
     times = _LazyTimes(repo / "times.dbm")
-    runs = f"{len(ordered)} run{'' if len(ordered) == 1 else 's'}"
-    label = f"{found_kind}:{repo} ({runs} digested, {len(unread)} unread; times.dbm read on demand)"
+    label = f"{found_kind}:{repo} ({_what_was_read(len(streams), len(ordered), len(unread), times_dbm)})"
     return PlanningHistory(samples=(samples,) if ordered else (), last_times=times, sources=(label,),
                            warnings=tuple(warnings), not_passing=MappingProxyType(failing),
                            firsts=MappingProxyType(firsts),
                            digested=tuple(str(s) for n, s in streams if n in digests), unread=tuple(unread))
+
+
+def _what_was_read(stored: int, read: int, unread: int, times_dbm: bool) -> str:
+    """A repository's history in plain words: ``3 runs read``, ``1 run read, 2 not read within the planning
+    budget``, ``no runs stored yet``; ``times.dbm`` only when there is one (its times price what no run read
+    covers)."""
+    if not stored:
+        said = "no runs stored yet"
+    else:
+        said = f"{read} run{'' if read == 1 else 's'} read"
+        if unread:
+            said += f", {unread} not read within the planning budget"
+    if times_dbm:
+        said += "; times.dbm for tests the runs miss" if read else "; times.dbm for each test's last duration"
+    return said
 
 
 def merge_planning(parts: Sequence[History]) -> History:

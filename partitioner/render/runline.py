@@ -3,8 +3,8 @@ the suite that history measured, the predicted makespan with its unit, and how w
 
 For example::
 
-    partitioner: 120 tests on 4 workers, dynamic dispatch (lookahead order); history: .stestr (10 runs digested,
-    0 unread; times.dbm read on demand); 118 of 120 tests measured; predicted makespan 61.2s
+    partitioner: 120 tests on 4 workers, dynamic dispatch (lookahead order); history: stestr:.stestr (10 runs
+    read; times.dbm for tests the runs miss); 118 of 120 tests measured; predicted makespan 61.2s
 
 (one line). Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
 """

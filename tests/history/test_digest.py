@@ -112,9 +112,23 @@ class TestPlanningHistory(RepositoryCase):
         self.assertEqual(dict(expected.setup), dict(got.setup))
         self.assertEqual((str(self.repo / "0"), str(self.repo / "2")), (planned.digested[0], planned.digested[-1]))
         self.assertEqual(before, tree_snapshot(self.repo))
-        self.assertIn("(3 runs digested, 0 unread;", planned.sources[0])
+        self.assertEqual(f"stestr:{self.repo} (3 runs read)", planned.sources[0])
         newest = digest.planning_history(self.repo, newest=1, budget_s=None)
-        self.assertIn("(1 run digested, 0 unread;", newest.sources[0])
+        self.assertEqual(f"stestr:{self.repo} (1 run read)", newest.sources[0])
+
+    def test_the_label_says_in_plain_words_what_was_read(self) -> None:
+        # a new user read "3 runs digested, 0 unread; times.dbm read on demand" as jargon
+        size = (self.repo / "2").stat().st_size
+        partly = digest.planning_history(self.repo, newest=10, budget_s=1.5 * size / digest.PARSE_BYTES_PER_S)
+        self.assertEqual(f"stestr:{self.repo} (1 run read, 2 not read within the planning budget)",
+                         partly.sources[0])
+        (self.repo / "times.dbm.dat").write_bytes(b"")  # stestr's dbm.dumb: no file named times.dbm itself
+        self.assertEqual(f"stestr:{self.repo} (3 runs read; times.dbm for tests the runs miss)",
+                         digest.planning_history(self.repo, newest=10, budget_s=None).sources[0])
+        empty = self.where / "empty" / ".stestr"
+        empty.mkdir(parents=True)
+        (empty / "format").write_text("1\n")
+        self.assertEqual(f"stestr:{empty} (no runs stored yet)", digest.planning_history(empty, newest=10).sources[0])
 
     def test_a_copied_repository_hits_the_cache_by_content(self) -> None:
         digest.planning_history(self.repo, newest=10, budget_s=None)
