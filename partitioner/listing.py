@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -118,18 +119,76 @@ def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool =
     return ids_from_lines(io.StringIO(decode_ids(data, what), newline=None))
 
 
-def _run(command: str | list[str], cwd: Path, what: str) -> bytes:
+#: an interpreter's file name: python, python3.11, pypy3
+_PYTHON_NAME = re.compile(r"(python|pypy)[0-9.]*$")
+#: pip's launcher when the interpreter's path is too long for a ``#!`` line: ``#!/bin/sh`` then this line
+_SH_EXEC = re.compile(r"""^'''exec' (?:"([^"]+)"|(\S+)) """)
+
+
+def script_python(path: str) -> str | None:
+    """The interpreter a Python console script runs under (the ``#!`` line pip or setuptools wrote), or
+    ``None`` when ``path`` is not such a script."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1024).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    if not head or not head[0].startswith("#!"):
+        return None
+    words = head[0][2:].split()
+    if words and os.path.basename(words[0]) == "sh" and len(head) > 1:
+        match = _SH_EXEC.match(head[1])
+        words = [match.group(1) or match.group(2)] if match else []
+    elif words and os.path.basename(words[0]) == "env":
+        found = shutil.which(words[1]) if len(words) > 1 else None
+        words = [found] if found else []
+    if not words or not _PYTHON_NAME.match(os.path.basename(words[0])):
+        return None
+    return words[0]
+
+
+def suite_python(tool: str | None = None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The interpreter the suite's test processes run under, and where that came from.
+
+    ``$PYTHON`` when set (testr's and stestr's commands use it); else, when ``tool`` (``stestr``, ``testr``)
+    first on PATH is a console script of another Python environment (a venv's ``bin`` first on PATH, with
+    partitioner installed elsewhere), that environment's interpreter: the tool run there would load the
+    tests with it; else this interpreter.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("PYTHON"):
+        return env["PYTHON"], "$PYTHON"
+    found = shutil.which(tool, path=env.get("PATH")) if tool else None
+    python = other_python(found) if found else None
+    if python:
+        return python, f"the interpreter of {found}, the first {tool} on PATH"
+    return sys.executable, "partitioner's own interpreter"
+
+
+def other_python(script: str) -> str | None:
+    """The interpreter of the Python console script ``script`` when it is another environment's than this
+    one (its ``bin`` directory is not this interpreter's), else ``None``."""
+    python = script_python(script)
+    if python and os.path.dirname(os.path.abspath(python)) != os.path.dirname(os.path.abspath(sys.executable)):
+        return python
+    return None
+
+
+def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str]) -> bytes:
+    """Run a listing command with ``$PYTHON`` set to ``python`` (the interpreter and where it came from)."""
     env = dict(os.environ)
-    env.setdefault("PYTHON", sys.executable)
+    env["PYTHON"] = python[0]
     try:
         proc = subprocess.run(command, cwd=cwd, shell=isinstance(command, str), env=env,
                               capture_output=True, stdin=subprocess.DEVNULL, check=False)
     except OSError as exc:
         raise InputError(f"cannot run {what}: {exc.strerror}; pass --tests FILE instead") from exc
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no error output"]
-        raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd}: {tail[0]}; "
-                         "fix it or pass --tests FILE")
+        said = [line for output in (proc.stderr, proc.stdout)  # a runner's import errors may be on stdout
+                for line in output.decode("utf-8", "replace").strip().splitlines()[-1:] if line.strip()]
+        raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
+                         f"({python[1]}): {said[0] if said else 'no output'}; fix it, set PYTHON to the suite's "
+                         "interpreter, or pass --tests FILE")
     return proc.stdout
 
 
@@ -139,7 +198,7 @@ def list_testr(cwd: Path, settings: Settings) -> list[str]:
     command = command.replace("$LISTOPT", settings.test_list_option or "--list")
     for var in ("$IDOPTION", "$IDFILE", "$IDLIST"):
         command = command.replace(var, "")
-    data = _run(command, cwd, f"test_command from {cwd / '.testr.conf'}")
+    data = _run(command, cwd, f"test_command from {cwd / '.testr.conf'}", suite_python("testr"))
     return ids_from_listing_stream(data)
 
 
@@ -152,9 +211,10 @@ def list_stestr(cwd: Path, settings: Settings) -> list[str]:
     if not settings.test_path:
         raise InputError(f"{cwd / '.stestr.conf'} has no test_path; add test_path=./tests under [DEFAULT] "
                          "or pass --tests FILE")
-    command = [sys.executable, "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
-               settings.test_path, "--list"]
-    return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}"))
+    python = suite_python("stestr")
+    command = [python[0], "-m", "subunit.run", "discover", "-t", settings.top_dir or "./", settings.test_path,
+               "--list"]
+    return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python))
 
 
 def default_ids(cwd: Path, settings: Settings) -> list[str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import fixtures
 import testtools
 
+from partitioner.config import load_settings
 from partitioner.errors import InputError
-from partitioner.listing import parse_listing, read_id_file
+from partitioner.listing import default_ids, other_python, parse_listing, read_id_file, script_python, suite_python
 
 
 class TestListing(testtools.TestCase):
@@ -67,3 +69,62 @@ class TestReadIdFile(testtools.TestCase):
 
     def test_a_text_listing_that_is_not_utf8_is_an_error(self) -> None:
         self.assertRaises(InputError, parse_listing, b"a.b\nc\xe9\n")
+
+
+def _script(directory: Path, name: str, text: str) -> str:
+    path = directory / name
+    path.write_text(text)
+    path.chmod(0o755)
+    return str(path)
+
+
+class TestSuitePython(testtools.TestCase):
+    """Which interpreter the suite's tests load with: $PYTHON, the tool's on PATH, or ours."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bin = Path(self.useFixture(fixtures.TempDir()).path) / "venv" / "bin"
+        self.bin.mkdir(parents=True)
+        self.python = str(self.bin / "python3.11")
+
+    def test_the_interpreter_of_a_console_script_in_each_form_pip_writes(self) -> None:
+        direct = _script(self.bin, "a", f"#!{self.python}\nimport sys\n")
+        long_path = _script(self.bin, "b", f"#!/bin/sh\n'''exec' \"{self.python}\" \"$0\" \"$@\"\n' '''\n")
+        shell = _script(self.bin, "c", "#!/bin/sh\nexec true\n")
+        plain = _script(self.bin, "d", "no interpreter line\n")
+        self.assertEqual([self.python, self.python, None, None, None],
+                         [script_python(p) for p in (direct, long_path, shell, plain, str(self.bin / "gone"))])
+
+    def test_env_lines_name_the_interpreter_on_path(self) -> None:
+        found = script_python(_script(self.bin, "e", "#!/usr/bin/env python3\n"))
+        self.assertIsNotNone(found)
+        self.assertTrue(Path(str(found)).name.startswith("python3"))
+
+    def test_pythons_own_setting_wins_then_the_tool_on_path_then_ours(self) -> None:
+        _script(self.bin, "stestr", f"#!{self.python}\n")
+        path = f"{self.bin}:/usr/bin:/bin"
+        self.assertEqual(("/x/python", "$PYTHON"), suite_python("stestr", {"PYTHON": "/x/python", "PATH": path}))
+        python, where = suite_python("stestr", {"PATH": path})
+        self.assertEqual(self.python, python)
+        self.assertIn(f"{self.bin / 'stestr'}, the first stestr on PATH", where)
+        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": "/nonexistent"})[0])
+
+    def test_a_tool_of_this_environment_keeps_this_interpreter(self) -> None:
+        ours = Path(sys.executable).parent
+        _script(self.bin, "stestr", f"#!{ours / 'python3'}\n")
+        self.assertIsNone(other_python(str(self.bin / "stestr")))
+        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": str(self.bin)})[0])
+
+
+class TestListingFailure(testtools.TestCase):
+    def test_the_error_names_the_interpreter_and_shows_what_the_runner_printed_on_stdout(self) -> None:
+        # stestr's discovery prints import errors on stdout; stderr stays empty: the line used to say
+        # "no error output"
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        python = _script(work, "python3", "#!/bin/sh\necho \"ImportError: No module named 'oslo_concurrency'\"\n"
+                                          "exit 2\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", python))
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tests\n")
+        error = self.assertRaises(InputError, default_ids, work, load_settings(work))
+        self.assertIn(f"under {python} ($PYTHON): ImportError: No module named 'oslo_concurrency'", str(error))
+        self.assertIn("set PYTHON to the suite's interpreter", str(error))

@@ -44,6 +44,7 @@ from partitioner.dispatch.queue import Queue, WorkItem
 from partitioner.errors import ConfigError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
+from partitioner.listing import suite_python
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
@@ -60,11 +61,6 @@ STARTUP_S = 1.0
 _COMPOUND = re.compile(r"[;&|<>`()]|\$\(")
 #: how a test_command names the interpreter: ${PYTHON:-python}, ${PYTHON}, $PYTHON
 _PYTHON_VARIABLE = re.compile(r"\$\{PYTHON(?::-[^}]*)?\}|\$PYTHON\b")
-
-
-def suite_python() -> str:
-    """The suite's interpreter: ``$PYTHON`` (as testr's and stestr's commands use it), else this one."""
-    return os.environ.get("PYTHON") or sys.executable
 
 
 def project_tool(cwd: Path, repository: str | None = None) -> Tool:
@@ -109,7 +105,7 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
             option = (settings.test_id_option or "--load-list $IDFILE").replace("$IDFILE", '"$1"')
             option = option.replace("$IDLIST", '$(cat "$1")')
             script = line.replace("$LISTOPT", "").replace("$IDOPTION", option)
-        python = shlex.quote(sys.executable)
+        python = shlex.quote(suite_python("testr")[0])
         if not _COMPOUND.search(script):  # one simple command: exec it, so the worker process is the test runner
             script = f"exec {script.strip()}"
         script = f': "${{PYTHON:={python}}}"; export PYTHON; {script}'
@@ -123,7 +119,8 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
 
 def _discovery(settings: Settings) -> tuple[str, ...]:
     """stestr's discovery as python-subunit's runner runs it."""
-    return (suite_python(), "-m", "subunit.run", "discover", "-t", settings.top_dir or "./", settings.test_path or ".")
+    return (suite_python("stestr")[0], "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
+            settings.test_path or ".")
 
 
 def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
@@ -137,7 +134,7 @@ def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
         if "partitioner.run" in line and " -- " in line:
             line = line.split(" -- ", 1)[1]
         line = line.replace("$LISTOPT", "").replace("$IDOPTION", "")
-        line = _PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python()), line)
+        line = _PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python("testr")[0]), line)
         return None if "$" in line else recognise_shell(line)
     return recognise(_discovery(settings)) if stestr else None
 

@@ -129,6 +129,9 @@ class Session:
         #: :meth:`uninstall` waits for it, so the record is there when the command returns)
         self.records_aside = False
         self._aside: list[int] = []
+        #: why this session's runs keep the static plan whatever else allows dynamic dispatch (``exec`` sets it
+        #: when the tests' interpreter cannot run partitioner's worker), or None
+        self.why_static: str | None = None
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -160,6 +163,7 @@ class Session:
         if choice.value == "static":
             return "static"
         asked = "" if choice.where == DEFAULT else f" (asked for by {choice.where})"
+        why_static = why_static or self.why_static
         if why_static is not None:
             self.note(f"dynamic dispatch{asked} is off for {why_static}: each worker's share is fixed before "
                       "the run")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+from partitioner import __version__
 from partitioner.cli.main import USAGE
 from tests.cli.harness import CLICase
 
@@ -55,3 +58,55 @@ class TestResolve(CLICase):
         self.assertEqual("script", resolve("py-wrapper", []).kind)
         self.assertEqual("program", resolve("shell-wrapper", []).kind)
         self.assertEqual("program", resolve("binary", []).kind)
+
+
+class TestAnotherEnvironmentFirstOnPath(CLICase):
+    """A user's venv first on PATH (tempest's, with its stestr), partitioner installed elsewhere: the tests
+    load with that venv's interpreter, and dynamic dispatch only where partitioner's worker can run there."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        import fixtures
+
+        self.bin = Path(self.useFixture(fixtures.TempDir()).path) / "bin"
+        self.bin.mkdir()
+
+    def fake_python(self, body: str) -> str:
+        """A ``python`` in the other venv, a shell script that answers the probe with ``body``."""
+        python = self.bin / "python"
+        python.write_text(f"#!/bin/sh\n{body}\n")
+        python.chmod(0o755)
+        stestr = self.bin / "stestr"
+        stestr.write_text(f"#!{python}\nfrom stestr.cli import main\n")
+        stestr.chmod(0o755)
+        return str(python)
+
+    def test_python_follows_the_tool_on_path_and_the_note_says_so(self) -> None:
+        from partitioner.cli.commands.execute import follow_path_python
+
+        python = self.fake_python(f"echo {__version__}")
+        environ = {"PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}"}
+        followed = follow_path_python("stestr", environ)
+        assert followed is not None
+        self.assertEqual(python, environ["PYTHON"])
+        self.assertIn(f"{self.bin / 'stestr'}, the first stestr on PATH, belongs to another Python environment: "
+                      f"the tests load with its interpreter, {python}", followed[0])
+        self.assertIsNone(followed[1])
+
+    def test_nothing_changes_when_python_is_set_or_the_tool_is_ours(self) -> None:
+        from partitioner.cli.commands.execute import follow_path_python
+
+        self.fake_python("exit 0")
+        other = f"{self.bin}{os.pathsep}{os.environ['PATH']}"
+        self.assertIsNone(follow_path_python("stestr", {"PATH": other, "PYTHON": "/x/python"}))
+        self.assertIsNone(follow_path_python("stestr", {"PATH": os.environ["PATH"]}))
+
+    def test_dynamic_dispatch_is_off_where_the_worker_cannot_run(self) -> None:
+        from partitioner.cli.commands.execute import worker_problem
+
+        self.assertIsNone(worker_problem(sys.executable))
+        missing = worker_problem(self.fake_python("exit 1"))
+        self.assertIn("cannot import partitioner (its workers would run there; ", str(missing))
+        older = worker_problem(self.fake_python("echo 0.0.1"))
+        self.assertIn(f"whose partitioner 0.0.1 is not this one ({__version__}", str(older))
+        self.assertIn("could not be started", str(worker_problem(str(self.bin / "no-such-python"))))

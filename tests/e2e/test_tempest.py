@@ -98,15 +98,21 @@ class TestTempestUnitSuite(testtools.TestCase):
                     "PARTITIONER_CACHE_DIR": str(path / "cache")}
         self.env.pop("VIRTUAL_ENV", None)
 
-    def run_suite(self, *prefix: str) -> dict[str, str]:
-        """Run tempest's unit tests in a fresh copy of the sdist; returns test id -> stored final status."""
+    def run_suite(self, *prefix: str, program: str | None = None,
+                  env: dict[str, str] | None = None) -> dict[str, str]:
+        """Run tempest's unit tests in a fresh copy of the sdist; returns test id -> stored final status.
+
+        :param program: how the command names stestr (default: this environment's, by its path)
+        :param env: the command's environment (default :attr:`env`)
+        """
         copy = Path(self.useFixture(fixtures.TempDir()).path) / "tempest"
         shutil.copytree(self.tempest.sdist, copy, ignore=shutil.ignore_patterns(".stestr"))
         stestr = tool("stestr")
         subprocess.run([stestr, "init"], cwd=copy, env=self.env, capture_output=True, check=True, timeout=60)
-        proc = subprocess.run([*prefix, stestr, "--test-path", "./tempest/tests", "run", "--concurrency",
-                               CONCURRENCY], cwd=copy, env=self.env, capture_output=True, text=True, check=False,
-                              timeout=900, stdin=subprocess.DEVNULL)
+        proc = subprocess.run([*prefix, program or stestr, "--test-path", "./tempest/tests", "run", "--concurrency",
+                               CONCURRENCY], cwd=copy, env=env or self.env, capture_output=True, text=True,
+                              check=False, timeout=900, stdin=subprocess.DEVNULL)
+        self.stderr = proc.stderr
         self.assertNotIn("Traceback (most recent call last):\n  File \"" + str(REPO), proc.stderr)
         last = subprocess.run([stestr, "last", "--subunit"], cwd=copy, env=self.env, capture_output=True,
                               check=False, timeout=120)
@@ -117,6 +123,11 @@ class TestTempestUnitSuite(testtools.TestCase):
     def test_the_same_results_through_partitioner_exec(self) -> None:
         plain = self.run_suite()
         self.assertGreater(len(plain), 2000, "tempest's unit suite did not run")
-        ours = self.run_suite(tool("partitioner"), "exec", "--")
+        # as a user with tempest's venv first on PATH runs it, partitioner installed elsewhere and no PYTHON:
+        # `stestr` is tempest's, so the tests must load with tempest's interpreter, not partitioner's
+        bare = {k: v for k, v in self.env.items() if k != "PYTHON"}
+        ours = self.run_suite(tool("partitioner"), "exec", "--", program="stestr", env=bare)
+        self.assertIn("the first stestr on PATH, belongs to another Python environment", self.stderr)
+        self.assertNotIn("dynamic dispatch is off", self.stderr)
         self.assertEqual((set(), set()), (set(plain) - set(ours), set(ours) - set(plain)))
         self.assertEqual({}, {t: (s, ours[t]) for t, s in plain.items() if ours[t] != s})

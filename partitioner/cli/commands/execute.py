@@ -21,10 +21,12 @@ import runpy
 import shutil
 import subprocess
 import sys
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
+from partitioner import __version__
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import UsageError
@@ -102,6 +104,48 @@ def resolve(program: str, argv: list[str]) -> _Target:
     return _Target("program", path, tuple(argv))
 
 
+def worker_problem(python: str) -> str | None:
+    """Why the dynamic workers cannot run under ``python`` (they are ``python -m partitioner.dispatch.worker``
+    and talk to this process), or ``None`` when they can."""
+    probe = "import partitioner, partitioner.dispatch.worker; print(partitioner.__version__)"
+    try:
+        done = subprocess.run([python, "-c", probe], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"tests under {python}, which could not be started ({exc}); set PYTHON to the suite's interpreter"
+    if done.returncode != 0:
+        return (f"tests under {python}, which cannot import partitioner (its workers would run there; "
+                f"`{python} -m pip install testr-partitioner` lets the run dispatch dynamically)")
+    theirs = done.stdout.decode("utf-8", "replace").strip()
+    if theirs != __version__:
+        return (f"tests under {python}, whose partitioner {theirs} is not this one ({__version__}, under "
+                f"{sys.executable}); install one version in both")
+    return None
+
+
+def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
+    """When ``program`` first on PATH is a console script of another Python environment (that venv's ``bin``
+    first on PATH, partitioner installed elsewhere), its tests must load with that environment's interpreter:
+    set ``PYTHON`` to it (testr's and stestr's commands use it), as the tool run there would.
+
+    :returns: ``None`` when nothing changed (``PYTHON`` set, or the tool is this environment's); else the
+        note to print and why dynamic dispatch cannot run (:func:`worker_problem`)
+    """
+    from partitioner.listing import other_python  # only here: exec's own start stays light
+
+    found = shutil.which(program, path=environ.get("PATH"))
+    if environ.get("PYTHON") or found is None:
+        return None
+    python = other_python(found)
+    if python is None:
+        return None
+    environ["PYTHON"] = python
+    note = (f"{found}, the first {Path(program).name} on PATH, belongs to another Python environment: the tests "
+            f"load with its interpreter, {python} (set PYTHON to choose another); "
+            f"{Path(program).name} itself runs under {sys.executable} with partitioner's hooks")
+    return note, worker_problem(python)
+
+
 def _exit_status(code: object, console: Console) -> int:
     """The exit status a console script's return value or ``SystemExit`` code means (a message means 1)."""
     if code is None:
@@ -153,6 +197,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
                       args.plan_file)
+    followed = follow_path_python(program, os.environ)
+    if followed is not None:
+        session.note(followed[0])
+        session.why_static = followed[1]
     session.records_aside = True  # the plan record is written while the tool stores its run
     session.check_shardable(target.argv)
     saved_argv = sys.argv
