@@ -31,7 +31,7 @@ from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
 from partitioner.history.jsonfile import all_durations, is_duration
-from partitioner.history.model import History
+from partitioner.history.model import History, is_note
 from partitioner.pipeline import PLAN_RUNS, Planned, load_planning_history, plan_ids
 from partitioner.strategies import DEFAULT
 
@@ -149,10 +149,16 @@ def _warn(line: str) -> None:
         sys.stderr.write(f"partitioner: warning: {line}\n")
 
 
+def _note(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(f"partitioner: note: {line}\n")
+
+
 def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: object = None,
                     group_callback: Callable[[str], object] | None = None, randomize: bool = False,
                     seed: int | None = None, warn_serial: bool = True, history: Sequence[str] = (),
-                    warn: Callable[[str], None] | None = _warn) -> tuple[list[list[str]], Planned | None]:
+                    warn: Callable[[str], None] | None = _warn,
+                    note: Callable[[str], None] | None = _note) -> tuple[list[list[str]], Planned | None]:
     """:func:`partition_tests`, with the plan it rests on (``None`` when there was nothing to plan): what
     ``partitioner exec`` needs to queue the same groups for dynamic dispatch and to record the plan.
 
@@ -161,6 +167,9 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
         ``--history``)
     :param warn: where the plan's warnings go, one line each (no history, runs left unread, ...); ``None``
         keeps them in the plan only
+    :param note: where those that are only notes go (:func:`partitioner.history.model.is_note`: a first run's
+        empty repository), by default a ``partitioner: note:`` line on stderr (none when ``warn`` is ``None``);
+        ``None`` keeps them in the plan only
     """
     global LAST_SEED
     lists = min(concurrency, max(1, len(test_ids)))
@@ -181,9 +190,12 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
     with _collector_paused():
         planned = replace(plan_ids(list(test_ids), concurrency, loaded, grouper, strategy, settings),
                           grouping_from=grouping_from)
-    if warn is not None:
-        for line in planned.plan.warnings:
-            warn(line)
+    if warn is None and note is _note:  # silenced: the notes too, unless asked for
+        note = None
+    for line in planned.plan.warnings:
+        say = note if is_note(line) else warn
+        if say is not None:
+            say(line)
     parts = [list(p.tests) for p in planned.plan.workers]
     parts += [[] for _ in range(lists - len(parts))]
     if planned.plan.serial:

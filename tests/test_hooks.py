@@ -136,6 +136,25 @@ class TestPartitionTests(testtools.TestCase):
         assert planned is not None
         self.assertEqual(("none", "the default"), (planned.plan.grouping, planned.grouping_from))
 
+    def test_a_first_run_s_empty_repository_is_a_note_not_a_warning(self) -> None:
+        repo = Path(".stestr")
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        self.useFixture(fixtures.MonkeyPatch("partitioner.hooks._WARMING", {str(repo)}))  # no warming process
+
+        class OnDisk:
+            base = str(repo)
+
+        said: list[str] = []
+        noted: list[str] = []
+        hooks.plan_partitions(["a.A.t1", "a.B.t1"], 2, OnDisk(), by_class, warn=said.append, note=noted.append)
+        self.assertEqual(([], 1), (said, len([n for n in noted if "holds no runs yet" in n])))
+        err = self.useFixture(fixtures.StringStream("stderr"))
+        self.useFixture(fixtures.MonkeyPatch("sys.stderr", err.stream))
+        hooks.plan_partitions(["a.A.t1", "a.B.t1"], 2, OnDisk(), by_class)  # the defaults: stderr lines
+        err.stream.flush()
+        self.assertIn("partitioner: note: .stestr: repository holds no runs yet", err.getDetails()["stderr"].as_text())
+
     def test_a_repository_on_disk_is_digested_in_the_background_at_exit_once(self) -> None:
         registered: list[tuple[object, ...]] = []
         self.useFixture(fixtures.MonkeyPatch("atexit.register", lambda *a: registered.append(a)))

@@ -7,7 +7,7 @@ import testtools
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import Group, group_tests, make_grouper
-from partitioner.history.model import NO_RUNS_YET, History
+from partitioner.history.model import NO_RUNS_YET, History, is_note
 from partitioner.plan import Partition, Plan, build_plan, validate
 from partitioner.strategies import get_strategy
 from tests.builders import IDS, plan_for
@@ -47,6 +47,15 @@ class TestFigures(testtools.TestCase):
         plan = build_plan(group_tests(ids, make_grouper("class")), build_cost_model(ids, History()),
                           get_strategy("lpt"), 2, "class", warnings=[warning])
         self.assertEqual((warning,), plan.warnings)
+
+    def test_a_first_run_s_empty_repository_is_a_note_in_either_wording(self) -> None:
+        # nothing is wrong on a first run: printers label it note, not warning (is_note)
+        per_test = build_plan(group_tests(IDS, make_grouper("none")), build_cost_model(IDS, History()),
+                              get_strategy("lpt"), 2, "none", warnings=[f".stestr: {NO_RUNS_YET}"])
+        self.assertEqual([True, True], [is_note(NO_RUNS_YET), is_note(per_test.warnings[0])])
+        bare = build_plan(group_tests(IDS, make_grouper("none")), build_cost_model(IDS, History()),
+                          get_strategy("lpt"), 2, "none")
+        self.assertEqual([False], [is_note(w) for w in bare.warnings])  # no history passed: worth a warning
 
     def test_no_history_wording_follows_the_grouping_in_force(self) -> None:
         warning = f".stestr: {NO_RUNS_YET}"

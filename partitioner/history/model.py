@@ -17,6 +17,14 @@ BALANCED_PER_TEST = "balanced by test count (split per test)"
 #: what a reader warns when a repository holds no runs: the plan then says no more about the missing history
 #: (a reader does not know the grouping: a plan split per test says :data:`BALANCED_PER_TEST` instead)
 NO_RUNS_YET = f"repository holds no runs yet: {BALANCED_BY_CLASS}; this run records timings"
+#: the part of :data:`NO_RUNS_YET` every wording keeps (a plan split per test rewords what follows the colon)
+_NO_RUNS_MARK = NO_RUNS_YET.partition(":")[0]
+
+
+def is_note(message: str) -> bool:
+    """Whether a history or plan warning is only a note: nothing is wrong on a first run, whose repository holds no
+    runs yet (:data:`NO_RUNS_YET` in either wording). Printers label it ``note:``; JSON keeps it in ``warnings``."""
+    return _NO_RUNS_MARK in message
 
 
 def _empty_mapping() -> Mapping[str, tuple[float, ...]]:

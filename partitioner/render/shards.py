@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import IO
 
 from partitioner.costmodel import UNIT_SUFFIX
+from partitioner.history.model import is_note
 from partitioner.shards import ShardedPlan
 from partitioner.shards.planfile import dumps_plan_file
 
@@ -26,8 +27,8 @@ def render_shards_table(sharded: ShardedPlan, out: IO[str]) -> None:
               f"efficiency {sharded.efficiency:.1%}; split {sharded.digest}\n")
     if sharded.history:
         out.write(f"history: {', '.join(sharded.history)}\n")
-    for warning in sharded.warnings:
-        out.write(f"warning: {warning}\n")
+    for warning in sharded.warnings:  # a first run's empty repository is a note: nothing is wrong
+        out.write(f"{'note' if is_note(warning) else 'warning'}: {warning}\n")
 
 
 def render_shards_file(sharded: ShardedPlan, out: IO[str]) -> None:

@@ -7,6 +7,7 @@ from typing import IO
 
 from partitioner.costmodel import SECONDS, TEST_UNITS, UNIT_SUFFIX
 from partitioner.grouping import Group
+from partitioner.history.model import is_note
 from partitioner.plan import Plan
 from partitioner.render.dispatch import DispatchView, render_dispatch_table
 
@@ -38,5 +39,5 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
     for merge in plan.merged:
         out.write(f"resource group {merge.key} (worker {plan.worker_of_group(merge.key)}) joins: "
                   f"{', '.join(merge.members)}\n")
-    for warning in plan.warnings:
-        out.write(f"warning: {warning}\n")
+    for warning in plan.warnings:  # a first run's empty repository is a note: nothing is wrong
+        out.write(f"{'note' if is_note(warning) else 'warning'}: {warning}\n")

@@ -228,8 +228,13 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     partition = planner(test_ids, workers, cwd=here, history=tuple(args.history), group_by=args.group_by,
                         strategy=args.strategy)
     shares, serial, notes = complete(partition, test_ids)
+    from partitioner.history.model import is_note  # here: the runner starts without the planner
+
     for warning in (*partition.warnings, *notes):
-        _say(err, f"warning: {warning}")
+        if is_note(warning):  # a first run's empty repository: nothing is wrong
+            note(warning)
+        else:
+            _say(err, f"warning: {warning}")
     if dispatch == "dynamic" and settings.choose("dispatch", args.dispatch, "dynamic").where == DEFAULT:
         small = _small_tests(partition, len(shares))
         if small is not None:

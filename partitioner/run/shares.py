@@ -21,7 +21,8 @@ class Shares:
 
     :ivar workers: one tuple of ids per parallel worker (some may be empty)
     :ivar serial: ids to run in one worker after every parallel worker finished
-    :ivar warnings: lines to print as ``partitioner.run: warning: ...``
+    :ivar warnings: lines to print as ``partitioner.run: warning: ...`` (``note:`` for those
+        :func:`partitioner.history.model.is_note` calls notes)
     :ivar groups: per worker, its groups in run order (what dynamic dispatch queues, and the plan record);
         empty when the planner gives none (consecutive tests of a class then make a group)
     :ivar serial_groups: the serial phase's groups

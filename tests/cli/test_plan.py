@@ -249,3 +249,21 @@ class TestShards(PlanCase):
             ids.write("m.New.t1\n")
         self.assertOneLineError(self.plan_args("--plan", str(target), "--shard", "1"), ERROR,
                                 "1 listed tests are in no shard (e.g. m.New.t1)")
+
+
+class TestFirstRun(PlanCase):
+    def test_an_empty_repository_is_a_note_not_a_warning(self) -> None:
+        # a first run: nothing is wrong, so the message is labelled note (stderr, and the table's own lines)
+        repo = self.dir / ".testrepository"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        args = ["plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "-n", "2"]
+        code, out, err = self.cli(*args, "--format", "json")
+        self.assertEqual(OK, code, err)
+        self.assertIn("partitioner: note: ", err)
+        self.assertIn("holds no runs yet", err)
+        self.assertNotIn("warning:", err)
+        self.assertEqual(1, len([w for w in json.loads(out)["warnings"] if "holds no runs yet" in w]))
+        code, out, err = self.cli(*args, "--dispatch", "static")
+        self.assertIn("\nnote: ", out)
+        self.assertNotIn("warning:", out + err)

@@ -109,6 +109,7 @@ class TestTestrRunner(ExampleTestCase):
         self.assertIn("PASSED (id=0)", first.stdout)
         self.assertIn(f"Ran {self.TESTS} tests", first.stdout)
         self.assertIn("repository holds no runs yet: balanced by test count and class structure", first.stderr)
+        self.assertIn("partitioner.run: note: ", first.stderr)  # a first run: nothing is wrong, no warning
         second = self.sh(cwd, testr, "run")
         self.assertIn("PASSED (id=1)", second.stdout)
         self.assertNotIn("no timing history", second.stderr)

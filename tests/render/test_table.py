@@ -7,8 +7,12 @@ import re
 
 import testtools
 
-from partitioner.history.model import History
+from partitioner.estimate import build_cost_model
+from partitioner.grouping import group_tests, make_grouper
+from partitioner.history.model import NO_RUNS_YET, History
+from partitioner.plan import build_plan
 from partitioner.render import render_table
+from partitioner.strategies import get_strategy
 from tests.builders import IDS, plan_for
 from tests.render.gold import compare_gold, rendered
 
@@ -25,3 +29,11 @@ class TestTable(testtools.TestCase):
         self.assertIn("predicted makespan 5.0 units, lower bound 4.5 units", text)
         self.assertIn("measured 0 of 5 tests (no timing history: costs are test-count units, not seconds: a test "
                       "counts 1, a class's setup 1 (none when split per test), a test whose id says slow 10)", text)
+
+    def test_a_first_run_s_empty_repository_is_a_note_not_a_warning(self) -> None:
+        plan = build_plan(group_tests(IDS, make_grouper("class")), build_cost_model(IDS, History()),
+                          get_strategy("lpt"), 2, "class", warnings=[f".stestr: {NO_RUNS_YET}", "something off"])
+        text = io.StringIO()
+        render_table(plan, text)
+        self.assertIn(f"\nnote: .stestr: {NO_RUNS_YET}\n", text.getvalue())
+        self.assertIn("\nwarning: something off\n", text.getvalue())

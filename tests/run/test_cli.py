@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 import fixtures
 
+from partitioner.history.model import NO_RUNS_YET
 from partitioner.run import Shares, complete, default_planner
 from tests.run.harness import Events, RunnerTestCase
 
@@ -144,6 +146,15 @@ class TestCommandLine(RunnerTestCase):
                               text=True, check=False)
         self.assertEqual(2, proc.returncode)
         self.assertEqual(1, len(proc.stderr.splitlines()), proc.stderr)
+
+    def test_a_first_run_s_empty_repository_is_a_note_not_a_warning(self) -> None:
+        def planner(test_ids: Sequence[str], concurrency: int, **_: object) -> Shares:
+            return Shares((tuple(test_ids),), warnings=(f".testrepository: {NO_RUNS_YET}", "something off"))
+
+        status, _, err = self.main("--load-list", self.load_list(["a.ok"]), "--dispatch", "static", planner=planner)
+        self.assertEqual(0, status, err)
+        self.assertIn(f"partitioner.run: note: .testrepository: {NO_RUNS_YET}\n", err)
+        self.assertIn("partitioner.run: warning: something off\n", err)
 
     def test_plan_that_drops_or_repeats_ids_is_repaired(self) -> None:
         partition = Shares((("a", "b"), ("b",)), serial=("a",))
