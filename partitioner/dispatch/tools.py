@@ -182,7 +182,8 @@ class Session:
         self._finish_open_runs()
         mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
-                                               warn_serial=mode == "static", history=self.history, warn=self.warn)
+                                               warn_serial=mode == "static", history=self.history, warn=self.warn,
+                                               note=self.note)
         if mode == "dynamic" and planned is not None and not self._chosen:
             reason = _small_tests(planned, sum(1 for p in parts if p))
             if reason is not None:

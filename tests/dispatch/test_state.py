@@ -182,7 +182,7 @@ class TestEveryIdHasOneFate(testtools.TestCase):
         holding: dict[int, tuple[str, tuple[str, ...]]] = {}
         live = set(range(lanes))
         written: Counter[str] = Counter()  # what lanes wrote as results or failures
-        stalled: set[int] = set()  # lanes told to wait or idle since the last hand-out, with nothing running
+        stalled: set[int] = set()  # lanes told to wait since the last hand-out, with nothing running
         for _ in itertools.count():
             if not live:
                 break
@@ -218,8 +218,13 @@ class TestEveryIdHasOneFate(testtools.TestCase):
                 written.update(t for t, _ in state.leave(lane).items)
                 live.discard(lane)
             elif not (set(holding) & live):  # Wait/Idle with nobody running: someone must be able to go on
-                stalled.add(lane)  # (lookahead: a lane that skipped ahead waits while others run the rest)
-                if stalled >= live and isinstance(reply, Wait):
+                # (lookahead: a lane that skipped ahead waits while others run the rest; a lane told Idle
+                # restarts its process and may then take any group, so it is not stalled)
+                if isinstance(reply, Wait):
+                    stalled.add(lane)
+                else:
+                    stalled.discard(lane)
+                if stalled >= live:
                     self.fail(f"every lane was told to wait while no group runs (the last: lane {lane})")
                 continue
             stalled.clear()
