@@ -17,11 +17,13 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from partitioner.dispatch.queue import Queue
-from partitioner.dispatch.simulate import simulate
-from partitioner.dispatch.state import Outcome
 from partitioner.history.planrecord import FORMAT_VERSION, PlannedGroup, PlannedLane, PlanRecord, run_key
+
+if TYPE_CHECKING:  # a static run (most runs of exec) needs neither the queue nor the dispatcher's state
+    from partitioner.dispatch.queue import Queue
+    from partitioner.dispatch.state import Outcome
 
 #: a group as the plan prices it: (key, predicted seconds, test ids)
 Queued = tuple[str, float, tuple[str, ...]]
@@ -77,6 +79,8 @@ def dynamic_record(queue: Queue, outcome: Outcome, lanes: int, started_at: float
         rows.setdefault(handout.lane, []).append(PlannedGroup(
             handout.key, handout.tests, cost.get((handout.serial, handout.key), 0.0),
             handout.handed_at - started_at, stop))
+    from partitioner.dispatch.simulate import simulate
+
     predicted = simulate(queue, max(1, lanes), startup_s=startup_s).makespan_s
     return PlanRecord(FORMAT_VERSION, "dynamic", lanes, predicted,
                       tuple(PlannedLane(f"worker-{i}", tuple(rows.get(i, ()))) for i in range(lanes)))

@@ -47,13 +47,10 @@ from typing import IO, TYPE_CHECKING, Any
 from partitioner import hooks
 from partitioner.config import DISPATCH_ORDERS
 from partitioner.dispatch import toolshard
-from partitioner.dispatch.choice import off_note, small_tests_reason
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
-from partitioner.dispatch.queue import queue_from_costs
 from partitioner.dispatch.record import dynamic_record, placement_key, wait_aside, write_aside
-from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.history.planrecord import write_record
@@ -75,6 +72,8 @@ PROG = "partitioner"
 
 def _small_tests(planned: Planned, lanes: int) -> str | None:
     """Why the static plan suits ``planned`` better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
+    from partitioner.dispatch.choice import small_tests_reason
+
     groups = planned.groups
     if len(groups.tests) != len(groups.keys):  # not split per test: dynamic dispatch stays
         return None
@@ -187,6 +186,8 @@ class Session:
         if mode == "dynamic" and planned is not None and not self._chosen:
             reason = _small_tests(planned, sum(1 for p in parts if p))
             if reason is not None:
+                from partitioner.dispatch.choice import off_note
+
                 self.note(off_note(reason))
                 mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
@@ -195,6 +196,9 @@ class Session:
         # collector need not walk it again at every full collection while the run's events stream in
         gc.freeze()
         if mode == "dynamic" and planned is not None and len(run.partitions) > 0:
+            from partitioner.dispatch.queue import queue_from_costs  # a static run's process needs neither
+            from partitioner.dispatch.server import Dispatcher
+
             # stestr hands its ids over in set order: suite order is id order, as discovery sorts
             run.queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups,
                                          self.order or DISPATCH_ORDERS[0])
