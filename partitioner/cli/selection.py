@@ -58,8 +58,9 @@ class Selection:
     exclude: str | None = None
 
     def describe(self) -> str:
-        """E.g. ``40 of 120 tests of discovery of ./tests (--test-path), filters: smoke``."""
-        what = f"{len(self.ids)} of {self.listed} tests" if len(self.ids) != self.listed else f"{self.listed} tests"
+        """E.g. ``40 of 1,200 tests from discovery of ./tests (--test-path), filters: smoke``."""
+        listed = f"{self.listed:,} tests"
+        what = f"{len(self.ids):,} of {listed}" if len(self.ids) != self.listed else listed
         picked = f", filters: {' '.join(self.filters)}" if self.filters else ""
         dropped = f", excluding {self.exclude}" if self.exclude else ""
         return f"{what} from {self.source}{picked}{dropped}"

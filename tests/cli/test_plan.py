@@ -267,3 +267,14 @@ class TestFirstRun(PlanCase):
         code, out, err = self.cli(*args, "--dispatch", "static")
         self.assertIn("\nnote: ", out)
         self.assertNotIn("warning:", out + err)
+
+
+class TestSelectionWords(PlanCase):
+    def test_counts_read_as_people_write_them(self) -> None:
+        from partitioner.cli.selection import Selection
+
+        ids = [f"m.C.test_{i}" for i in range(2498)]
+        self.assertEqual("2,498 tests from discovery of ./tempest/tests (--test-path)",
+                         Selection(ids, 2498, "discovery of ./tempest/tests (--test-path)").describe())
+        self.assertEqual("12 of 1,200 tests from ids.txt, filters: smoke, excluding slow",
+                         Selection(ids[:12], 1200, "ids.txt", ("smoke",), "slow").describe())
