@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -141,10 +142,19 @@ def script_python(path: str) -> str | None:
         words = [match.group(1) or match.group(2)] if match else []
     elif words and os.path.basename(words[0]) == "env":
         found = shutil.which(words[1]) if len(words) > 1 else None
-        words = [found] if found else []
+        words = [found] if found and not _is_script(found) else []  # a pyenv shim says nothing of the env
     if not words or not _PYTHON_NAME.match(os.path.basename(words[0])):
         return None
     return words[0]
+
+
+def _is_script(path: str) -> bool:
+    """A file that starts with ``#!`` (a shell wrapper such as a pyenv shim), not an interpreter binary."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return False
 
 
 def suite_python(tool: str | None = None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
@@ -175,21 +185,55 @@ def other_python(script: str) -> str | None:
 
 
 def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str]) -> bytes:
-    """Run a listing command with ``$PYTHON`` set to ``python`` (the interpreter and where it came from)."""
+    """Run a listing command with ``$PYTHON`` set to ``python`` (the interpreter and where it came from).
+
+    :raises InputError: one line: the interpreter, and why the listing failed (:func:`_why_listing_failed`)
+    """
     env = dict(os.environ)
     env["PYTHON"] = python[0]
     try:
         proc = subprocess.run(command, cwd=cwd, shell=isinstance(command, str), env=env,
                               capture_output=True, stdin=subprocess.DEVNULL, check=False)
     except OSError as exc:
-        raise InputError(f"cannot run {what}: {exc.strerror}; pass --tests FILE instead") from exc
+        raise InputError(f"cannot run {what}: {python[0]} ({python[1]}): {exc.strerror}; set PYTHON to the "
+                         "suite's interpreter, or pass --tests FILE") from exc
     if proc.returncode != 0:
-        said = [line for output in (proc.stderr, proc.stdout)  # a runner's import errors may be on stdout
-                for line in output.decode("utf-8", "replace").strip().splitlines()[-1:] if line.strip()]
         raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
-                         f"({python[1]}): {said[0] if said else 'no output'}; fix it, set PYTHON to the suite's "
-                         "interpreter, or pass --tests FILE")
+                         f"({python[1]}): {_why_listing_failed(proc.stdout, proc.stderr, python[0], cwd)}; fix it, "
+                         "set PYTHON to the suite's interpreter, or pass --tests FILE")
     return proc.stdout
+
+
+#: how unittest names a module it could not import, in a listing
+_FAILED_IMPORT = "unittest.loader._FailedTest."
+
+
+def _why_listing_failed(stdout: bytes, stderr: bytes, python: str, cwd: Path) -> str:
+    """What a failed listing says, in a few words: the modules discovery could not import (a listing carries
+    them as ``unittest.loader._FailedTest.MODULE`` ids, without the error: importing the first one again
+    says why), else the last line of text it printed (stdout is a subunit stream: its text parts only)."""
+    try:
+        sink = _collect(stdout)
+        ids, text = list(sink.ids), b"".join(sink.text)
+    except Exception:  # not a stream at all: its bytes as text
+        ids, text = [], stdout
+    failed = [i[len(_FAILED_IMPORT):] for i in ids if i.startswith(_FAILED_IMPORT)]
+    if failed:
+        named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        why = ""
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            probe = subprocess.run([python, "-c", f"import {failed[0]}"], cwd=cwd, capture_output=True,
+                                   stdin=subprocess.DEVNULL, timeout=60, check=False)
+            said = _last_line(probe.stderr)
+            if probe.returncode != 0 and said:
+                why = f" (importing {failed[0]}: {said})"
+        return f"{len(failed)} test module(s) could not be imported: {named}{why}"
+    return _last_line(stderr) or _last_line(text) or "no output"
+
+
+def _last_line(data: bytes) -> str:
+    lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def list_testr(cwd: Path, settings: Settings) -> list[str]:

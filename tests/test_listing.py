@@ -95,10 +95,15 @@ class TestSuitePython(testtools.TestCase):
         self.assertEqual([self.python, self.python, None, None, None],
                          [script_python(p) for p in (direct, long_path, shell, plain, str(self.bin / "gone"))])
 
-    def test_env_lines_name_the_interpreter_on_path(self) -> None:
-        found = script_python(_script(self.bin, "e", "#!/usr/bin/env python3\n"))
-        self.assertIsNotNone(found)
-        self.assertTrue(Path(str(found)).name.startswith("python3"))
+    def test_env_lines_name_the_interpreter_on_path_unless_it_is_a_shim(self) -> None:
+        script = _script(self.bin, "e", "#!/usr/bin/env python3\n")
+        python3 = self.bin / "python3"
+        python3.symlink_to(sys.executable)
+        self.useFixture(fixtures.EnvironmentVariable("PATH", f"{self.bin}:/usr/bin:/bin"))
+        self.assertEqual(str(python3), script_python(script))
+        python3.unlink()
+        _script(self.bin, "python3", '#!/usr/bin/env bash\nexec "$(pyenv which python3)" "$@"\n')  # pyenv's
+        self.assertIsNone(script_python(script))
 
     def test_pythons_own_setting_wins_then_the_tool_on_path_then_ours(self) -> None:
         _script(self.bin, "stestr", f"#!{self.python}\n")
@@ -128,3 +133,27 @@ class TestListingFailure(testtools.TestCase):
         error = self.assertRaises(InputError, default_ids, work, load_settings(work))
         self.assertIn(f"under {python} ($PYTHON): ImportError: No module named 'oslo_concurrency'", str(error))
         self.assertIn("set PYTHON to the suite's interpreter", str(error))
+
+    def test_modules_discovery_could_not_import_are_named_with_the_import_error(self) -> None:
+        # the listing is a subunit stream naming them `unittest.loader._FailedTest.MODULE`: its bytes as text
+        # were the message once ("E\ufffd")
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_ok.py").write_text("import unittest\nclass T(unittest.TestCase):\n"
+                                                 "    def test_a(self):\n        pass\n")
+        (work / "pkg" / "test_bad.py").write_text("import no_such_module_for_this_test\n")
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+        error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
+        self.assertIn("1 test module(s) could not be imported: pkg.test_bad (importing pkg.test_bad: "
+                      "ModuleNotFoundError: No module named 'no_such_module_for_this_test')", error)
+        self.assertNotIn("\ufffd", error)
+
+    def test_an_interpreter_that_cannot_start_is_named(self) -> None:
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tests\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", "/nonexistent/python"))
+        error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
+        self.assertIn("/nonexistent/python ($PYTHON): No such file or directory; set PYTHON to the suite's "
+                      "interpreter", error)

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fixtures
+
 from partitioner import __version__
-from partitioner.cli.main import USAGE
+from partitioner.cli.main import ERROR, USAGE
 from tests.cli.harness import CLICase
 
 
@@ -23,6 +25,12 @@ class TestExec(CLICase):
     def test_unknown_program_is_a_usage_error(self) -> None:
         self.assertOneLineError(["exec", "python-no-such-program"], USAGE,
                                 "'python-no-such-program' is neither a Python console script nor a program on PATH")
+
+    def test_a_missing_program_names_only_what_is_required(self) -> None:
+        # argparse counts an empty REMAINDER (ARGS) and a `*` positional (explain's FILTER) as required
+        self.assertOneLineError(["exec"], USAGE, "the following arguments are required: PROGRAM; see")
+        self.assertOneLineError(["exec", "--"], USAGE, "the following arguments are required: PROGRAM; see")
+        self.assertOneLineError(["explain"], USAGE, "the following arguments are required: TEST_ID; see")
 
     def test_shard_options_that_cannot_work_are_usage_errors(self) -> None:
         self.assertOneLineError(["exec", "--plan", "p.json", "--", "stestr", "run"], USAGE, "--plan FILE needs --shard")
@@ -66,8 +74,6 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
 
     def setUp(self) -> None:
         super().setUp()
-        import fixtures
-
         self.bin = Path(self.useFixture(fixtures.TempDir()).path) / "bin"
         self.bin.mkdir()
 
@@ -110,3 +116,32 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
         older = worker_problem(self.fake_python("echo 0.0.1"))
         self.assertIn(f"whose partitioner 0.0.1 is not this one ({__version__}", str(older))
         self.assertIn("could not be started", str(worker_problem(str(self.bin / "no-such-python"))))
+
+    def test_a_tool_found_only_in_another_environment_runs_there_as_a_subprocess(self) -> None:
+        # once it ran in this interpreter, which lacked its modules: a ModuleNotFoundError traceback
+        from partitioner.cli.commands.execute import resolve
+
+        self.fake_python("exit 0")
+        tool = self.bin / "their-tool"
+        tool.write_text(f"#!{self.bin / 'python'}\nimport their_tool\n")
+        tool.chmod(0o755)
+        self.useFixture(fixtures.EnvironmentVariable("PATH", f"{self.bin}{os.pathsep}{os.environ['PATH']}"))
+        target = resolve("their-tool", ["run"])
+        self.assertEqual(("program", str(tool), True), (target.kind, target.name, target.elsewhere))
+        code, out, err = self.cli("exec", "--", "their-tool", "run")
+        self.assertEqual((0, ""), (code, out))
+        self.assertIn(f"partitioner: warning: {tool} belongs to another Python environment and their-tool is not "
+                      f"installed in partitioner's ({sys.executable}): it runs as a subprocess", err)
+        self.assertNotIn("Traceback", err)
+
+    def test_the_install_hint_names_something_pip_can_install(self) -> None:
+        from partitioner.cli.commands.execute import worker_problem
+
+        root = Path(__file__).resolve().parents[2]  # this checkout (testr-partitioner is not on PyPI)
+        self.assertIn(f"-m pip install {root}` lets the run dispatch dynamically",
+                      str(worker_problem(self.fake_python("exit 1"))))
+
+    def test_a_python_that_cannot_start_is_one_line_before_the_tool_runs(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", "/nonexistent/python"))
+        self.assertOneLineError(["exec", "--", "stestr", "run"], ERROR,
+                                "PYTHON=/nonexistent/python is not an interpreter that can be started")

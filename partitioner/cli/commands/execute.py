@@ -29,7 +29,7 @@ from pathlib import Path
 from partitioner import __version__
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
-from partitioner.errors import UsageError
+from partitioner.errors import InputError, UsageError
 
 NAME = "exec"
 HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
@@ -55,8 +55,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", metavar="FILE", dest="plan_file",
                         help="with --shard: take the split from the plan file `partitioner plan --shards M -o FILE` "
                              "wrote (the same file in every job)")
-    parser.add_argument("program", metavar="PROGRAM", help="a console script, e.g. testr or stestr")
-    parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
+    parser.add_argument("program", metavar="PROGRAM",
+                        help="a console script, e.g. testr or stestr; its tests load with $PYTHON, else with the "
+                             "interpreter of the PROGRAM first on PATH (another venv's: dynamic dispatch needs "
+                             "partitioner installed there too), else with partitioner's")
+    rest = parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
+    rest.required = False  # argparse counts a REMAINDER as required: "required: PROGRAM, ARGS" misled
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class _Target:
     name: str
     argv: tuple[str, ...]
     entry: EntryPoint | None = None
+    #: a program that is a console script of another Python environment (its tool is not installed here)
+    elsewhere: bool = False
 
 
 def _is_python_script(path: str) -> bool:
@@ -100,6 +106,10 @@ def resolve(program: str, argv: list[str]) -> _Target:
     if not os.access(path, os.R_OK):
         raise UsageError(f"cannot read {path}; check its permissions")
     if _is_python_script(path):
+        from partitioner.listing import other_python
+
+        if other_python(path) is not None:  # its modules are that environment's: they cannot load in this one
+            return _Target("program", path, tuple(argv), elsewhere=True)
         return _Target("script", path, tuple(argv))
     return _Target("program", path, tuple(argv))
 
@@ -115,12 +125,37 @@ def worker_problem(python: str) -> str | None:
         return f"tests under {python}, which could not be started ({exc}); set PYTHON to the suite's interpreter"
     if done.returncode != 0:
         return (f"tests under {python}, which cannot import partitioner (its workers would run there; "
-                f"`{python} -m pip install testr-partitioner` lets the run dispatch dynamically)")
+                f"`{python} -m pip install {_install_source()}` lets the run dispatch dynamically)")
     theirs = done.stdout.decode("utf-8", "replace").strip()
     if theirs != __version__:
         return (f"tests under {python}, whose partitioner {theirs} is not this one ({__version__}, under "
-                f"{sys.executable}); install one version in both")
+                f"{sys.executable}); `{python} -m pip install {_install_source()}` installs this one there")
     return None
+
+
+def _install_source() -> str:
+    """What to ``pip install`` for this partitioner: the checkout it runs from, else its name and version."""
+    import partitioner
+
+    root = Path(partitioner.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():
+        return str(root)
+    return f"testr-partitioner=={__version__}"
+
+
+def check_python(environ: MutableMapping[str, str]) -> None:
+    """``$PYTHON``, when set, must be an interpreter the tool can start: else one line now, not the shell's
+    ``not found`` from inside the tool's run.
+
+    :raises InputError: naming it
+    """
+    python = environ.get("PYTHON")
+    if not python:
+        return
+    found = shutil.which(python, path=environ.get("PATH"))
+    if found is None:
+        raise InputError(f"PYTHON={python} is not an interpreter that can be started (not found, or not "
+                         "executable); set PYTHON to the suite's interpreter, or unset it")
 
 
 def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
@@ -183,8 +218,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"--shard needs testr or stestr installed in this environment: {Path(target.name).name} runs "
                          "as a subprocess, where partitioner cannot choose its tests")
     if target.kind == "program":
-        if not args.quiet:
-            console.stderr.write(f"partitioner: note: {Path(target.name).name} is not a Python console script of "
+        name = Path(target.name).name
+        if target.elsewhere:
+            console.stderr.write(f"partitioner: warning: {target.name} belongs to another Python environment and "
+                                 f"{name} is not installed in partitioner's ({sys.executable}): it runs as a "
+                                 f"subprocess, without partitioner's plans (`{sys.executable} -m pip install "
+                                 f"{name}` puts them in its run)\n")
+        elif not args.quiet:
+            console.stderr.write(f"partitioner: note: {name} is not a Python console script of "
                                  "this environment: it runs as a subprocess, where partitioner's hooks cannot "
                                  "reach (install the tool into this environment to use them)\n")
         try:
@@ -197,6 +238,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
                       args.plan_file)
+    check_python(os.environ)
     followed = follow_path_python(program, os.environ)
     if followed is not None:
         session.note(followed[0])
