@@ -27,7 +27,7 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     add_discovery(parser)
     parser.add_argument("--exclude-regex", metavar="REGEX",
                         help="drop the tests REGEX finds, as `stestr run --exclude-regex`")
-    parser.add_argument("filters", nargs="*", metavar="FILTER",
+    parser.add_argument("filters", nargs="*", default=[], metavar="FILTER",  # a default: not "required"
                         help="only the tests one of these regexes finds (re.search), as `stestr run FILTER...` and "
                              "`testr run FILTER...` select them")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from partitioner.costmodel import UNIT_SUFFIX
+from partitioner.costmodel import TEST_UNITS, UNIT_SUFFIX
 from partitioner.dispatch.queue import ORDERS
 from partitioner.pipeline import Planned
 
@@ -24,10 +24,10 @@ def history_used(planned: Planned, cwd: Path | None = None) -> str:
     """What the plan's history was read from, paths relative to ``cwd``; ``none`` when nothing gave a timing."""
     sources = list(planned.history.sources)
     if not sources:
-        return "none (costs in test-count units)"
+        return f"none (costs in {TEST_UNITS})"
     here = f"{cwd or Path.cwd()}/"
     text = ", ".join(s.replace(here, "") for s in sources)
-    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in test-count units)"
+    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in {TEST_UNITS})"
 
 
 def summary_line(planned: Planned, dispatch: str, order: str | None = None, shard: str | None = None,
@@ -44,6 +44,6 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     how = f"dynamic dispatch ({order or ORDERS[0]} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
-    return (f"{prefix}{tests} tests on {plan.concurrency} workers{serial}, {how}; history: "
-            f"{history_used(planned, cwd)}; {plan.measured_tests} of {tests} tests measured; predicted makespan "
+    return (f"{prefix}{tests:,} tests on {plan.concurrency} workers{serial}, {how}; history: "
+            f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} tests measured; predicted makespan "
             f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}")

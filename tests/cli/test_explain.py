@@ -32,7 +32,8 @@ class TestExplain(PlanCase):
                                 "-n", "2")
         self.assertEqual(OK, code)
         self.assertIn("estimate  1 in test counts, from no history", out)
-        self.assertIn("  history   none (costs in test-count units)\n", out)
+        self.assertIn("  history   none (costs in test-count units, not seconds: a test counts 1, a class's setup 1",
+                      out)
         self.assertIsNone(re.search(r"[0-9]s from", out))
         code, out, _ = self.cli("explain", "m.A.t2", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"),
                                 "-n", "2", "--format", "json")

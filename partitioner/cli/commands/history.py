@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     "this machine before) or a JSON timing file. One line per run: `stored as run N`, or `already "
                     "stored as run N` (the same run pushed again, by this job or another, is stored once).")
     push.add_argument("--to", required=True, metavar="URL", help=f"where to push: {_STORE}")
-    push.add_argument("sources", nargs="*", metavar="SOURCE",
+    push.add_argument("sources", nargs="*", default=[], metavar="SOURCE",
                       help=f"subunit stream files (gzip ok), - for stdin, repositories, JSON timing files; default: "
                            f"the {_HERE}")
     push.add_argument("--label", action="append", default=[], type=label, metavar="KEY=VALUE",
