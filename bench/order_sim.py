@@ -4,14 +4,12 @@ the unconstrained best), on generated suites.
 Run by hand (seconds; no test runs)::
 
     .venv/bin/python bench/order_sim.py [--seeds 1 2 3 4 5 6] [--lanes 4 8] [--sigma 0.3 0.1] [--draws 30]
-                                        [--restart-s 0.5]
 
 For each ``gen_suite.py`` suite (140 classes, 120 s serial, seed S) and each draw, two runs are sampled with
 gen_suite's own noise model (each test's and each class setup's sleep times a lognormal of sigma): the
 history (what the queue is priced from) and the run (what the groups really cost). The dispatcher's rule picks
 on the history's prices and what it knows at each hand-out (which lane is busy until when, predicted, and where
-each lane's test process is in the suite); groups take what the run says, and a lane's fresh test process
-(a ``lookahead`` restart) ``--restart-s`` before its first group. Printed: per suite and N, the median
+each lane's test process is in the suite); groups take what the run says. Printed: per suite and N, the median
 and the worst makespan over the draws, each over the run's own lower bound max(total / N, largest class).
 """
 
@@ -35,8 +33,6 @@ from partitioner.dispatch.queue import WorkItem  # noqa: E402
 
 GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 ORDERS = ("suite", "lookahead", "cost")
-#: what a fresh test process costs before its first group (a ``lookahead`` restart); ``--restart-s``
-RESTART_S = 0.5
 
 
 def class_costs(dataset: dict[str, list[dict[str, object]]], sigma: float, seed: int) -> list[float]:
@@ -52,7 +48,7 @@ def class_costs(dataset: dict[str, list[dict[str, object]]], sigma: float, seed:
     return costs
 
 
-def run(order: str, priced: list[float], real: list[float], lanes: int, restart_s: float = RESTART_S) -> float:
+def run(order: str, priced: list[float], real: list[float], lanes: int) -> float:
     """The makespan of one simulated run under ``order``."""
     todo = [WorkItem(str(i), (str(i),), priced[i], at=i, upto=i) for i in range(len(priced))]
     free = [(0.0, lane) for lane in range(lanes)]
@@ -69,14 +65,13 @@ def run(order: str, priced: list[float], real: list[float], lanes: int, restart_
         else:
             others = [LaneView(max(now, holding[o][0] + priced[holding[o][1]]) if o in holding else now,
                                last.get(o)) for _, o in free]
-            index, restart = next_move(todo, last.get(lane), others, now, restart_s)
+            index, restart = next_move(todo, last.get(lane), others, now)
             if index is None:
                 waited.append(now)
                 holding.pop(lane, None)
                 continue
             if restart:
                 last.pop(lane, None)
-                now += restart_s
         assert index is not None
         item = todo.pop(index)
         group = int(item.key)
@@ -92,8 +87,6 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, nargs="+", default=[4, 8])
     parser.add_argument("--sigma", type=float, nargs="+", default=[0.3, 0.1])
     parser.add_argument("--draws", type=int, default=30)
-    parser.add_argument("--restart-s", type=float, default=RESTART_S,
-                        help="what a lane's fresh test process costs before its first group (a lookahead restart)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="order-sim-"))
     print("| sigma | N | suite seed | " + " | ".join(f"{o} median (worst)" for o in ORDERS) + " |")
@@ -113,7 +106,7 @@ def main() -> None:
                     real = class_costs(dataset, sigma, 5000 + draw)
                     bound = max(sum(real) / lanes, *real)
                     for order in ORDERS:
-                        ratios[order].append(run(order, priced, real, lanes, args.restart_s) / bound)
+                        ratios[order].append(run(order, priced, real, lanes) / bound)
                 cells = " | ".join(f"{statistics.median(v):.3f} ({max(v):.3f})" for v in ratios.values())
                 print(f"| {sigma} | {lanes} | {seed} | {cells} |", flush=True)
 

@@ -30,7 +30,7 @@ The orders (:data:`ORDERS`, the ``dispatch_order`` option):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from partitioner.costmodel import CostModel
 from partitioner.errors import InputError
@@ -76,13 +76,11 @@ class Queue:
     :ivar items: parallel groups in hand-out order (see :data:`ORDERS`)
     :ivar serial: serial groups in key order; they run after every parallel group, one at a time
     :ivar order: the order the items were put in; ``mono`` makes each lane :func:`pick` among them
-    :ivar startup_s: a test process's predicted start-up (what a ``lookahead`` restart costs)
     """
 
     items: tuple[WorkItem, ...]
     serial: tuple[WorkItem, ...] = ()
     order: str = "cost"
-    startup_s: float = 0.0
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -241,5 +239,4 @@ def queue_from_costs(parallel: GroupTable, model: CostModel, serial: GroupTable 
     positions = {t: n for n, t in enumerate(listing)} if listing is not None else None
     if order in ("suite", "mono", "lookahead") and positions is None:
         positions = {t: n for n, t in enumerate(sorted(t for g in (*parallel, *(serial or ())) for t in g.tests))}
-    queue = order_queue(triples(parallel), triples(serial) if serial is not None else (), order, positions)
-    return replace(queue, startup_s=model.startup_s)
+    return order_queue(triples(parallel), triples(serial) if serial is not None else (), order, positions)

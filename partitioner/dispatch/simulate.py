@@ -29,14 +29,12 @@ class Slot:
     :ivar start_s: expected start, seconds after the run began
     :ivar end_s: expected end
     :ivar serial: True for a serial item
-    :ivar fresh: True when its lane starts a new test process for it (not the lane's first)
     """
 
     key: str
     start_s: float
     end_s: float
     serial: bool = False
-    fresh: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,25 +84,20 @@ def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float 
     last: dict[int, int] = {}
     while todo:
         at, lane = heapq.heappop(free)
-        anew = False
         if order == "lookahead":
-            ahead, restart = next_move(todo, last.get(lane), [LaneView(t, last.get(o)) for t, o in free], at,
-                                       startup_s)
+            ahead, restart = next_move(todo, last.get(lane), [LaneView(t, last.get(o)) for t, o in free], at)
             if ahead is None:
                 continue  # it may run nothing queued: it waits till the end, its process kept
-            if restart and lane in last:
-                last.pop(lane)  # a fresh process, which starts up first
-                at += startup_s
-                anew = True
+            if restart:
+                last.pop(lane, None)  # left alone with groups it cannot reach: a fresh process
             index, fresh = ahead, False
         else:
             index, fresh = pick(todo, last.get(lane), order)
         item = todo.pop(index)
         restart = fresh and lane in last  # a lane's first process is part of its start-up
-        anew = anew or restart
         last[lane] = item.upto
         end = at + overhead_s + (fork_s if restart else 0.0) + item.cost
-        rows[lane].append(Slot(item.key, at, end, fresh=anew))
+        rows[lane].append(Slot(item.key, at, end))
         heapq.heappush(free, (end, lane))
     parallel_end = max(at for at, _ in free) if items else (startup_s if serial else 0.0)
     # the serial phase starts when every lane is idle; it runs on the lane that freed first

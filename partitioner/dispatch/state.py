@@ -324,7 +324,7 @@ class DispatchState:
         lane can, ends its test process and takes the earliest in a fresh one."""
         now = self.clock()
         others = [self._view(o, now) for o in sorted(self.live) if o != lane]
-        index, restart = next_move(self._todo, self._last.get(lane), others, now, self.queue.startup_s)
+        index, restart = next_move(self._todo, self._last.get(lane), others, now)
         if restart:
             self._last.pop(lane, None)  # the lane ends its test process; its next ask starts at the earliest group
             return Idle()

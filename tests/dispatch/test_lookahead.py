@@ -3,8 +3,6 @@ pick, its hand-outs (waiting, and a fresh process when left alone) and its expec
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,20 +29,19 @@ LATE_LONG = [1.0] * 10 + [8.0]
 
 
 class TestPickAhead(testtools.TestCase):
-    def test_a_process_may_start_at_a_late_long_group(self) -> None:
-        # as a stestr worker's share may start anywhere in the suite: what matters is the increasing order after
-        self.assertEqual(10, pick_ahead(items_of(LATE_LONG), None, [LaneView(0.0, None)], 0.0))
+    def test_a_process_starts_at_the_earliest_group_even_when_a_long_one_waits_late(self) -> None:
+        self.assertEqual(0, pick_ahead(items_of(LATE_LONG), None, [LaneView(0.0, None)], 0.0))
 
     def test_it_skips_ahead_to_a_late_long_group_when_the_run_ends_sooner(self) -> None:
-        items = items_of([1.0] * 10 + [6.0])[2:]  # g000 ran on this lane (last 0); the other holds g001 until 1.0
+        items = items_of(LATE_LONG)[2:]  # g000 ran on this lane (last 0); the other lane holds g001 until 1.0
         others = [LaneView(1.0, 1)]
-        # suite order would start g010 at about 5, and with its overrun charged (OVERRUN: twice its price)
-        # end at 16; taken now it may end at 12, the other lane running the eight short ones by 9
+        # suite order would start g010 last, at about 4.5, and end at 12.5; taken now it ends at 8, and the other
+        # lane runs the eight short ones by 9
         self.assertEqual("g010", items[pick_ahead(items, 0, others, 0.0) or 0].key)
 
     def test_a_small_predicted_gain_is_not_worth_a_skip(self) -> None:
-        items = items_of([1.0] * 10 + [3.0])[2:]
-        # taken now or at about 5, g010 and its overrun end by 10 either way: suite order stays
+        items = items_of([1.0] * 10 + [6.0])[2:]
+        # skipping would end at 9 instead of 10: less than SKIP_MARGIN / 2 lanes of the 10 left
         self.assertEqual("g002", items[pick_ahead(items, 0, [LaneView(1.0, 1)], 0.0) or 0].key)
 
     def test_it_keeps_suite_order_when_skipping_gains_nothing(self) -> None:
@@ -98,64 +95,38 @@ class TestQueueAndTimeline(testtools.TestCase):
         ahead, suite = simulate(queue_of(LATE_LONG), 2), simulate(queue_of(LATE_LONG, "suite"), 2)
         self.assertEqual((9.0, 13.0), (ahead.makespan_s, suite.makespan_s))
         long_slot = next(s for row in ahead.lanes for s in row if s.key == "g010")
-        self.assertEqual(0.0, long_slot.start_s)  # a process's first group
+        self.assertEqual(1.0, long_slot.start_s)  # its lane's second group: each process starts at the earliest
 
-    def test_a_restart_costs_a_start_up_in_the_timeline(self) -> None:
-        # g010 goes second on lane 0; after it that lane may run nothing queued (all before g010): with free
-        # start-ups a fresh process takes the rest, with 1 s ones the 2 s left per lane are not worth one
-        free = simulate(queue_of([1.0] * 10 + [4.0]), 2)
-        dear = simulate(queue_of([1.0] * 10 + [4.0]), 2, startup_s=1.0)
-        self.assertEqual(([[False, False, True, False], [False] * 7], 7.0),
-                         ([[s.fresh for s in row] for row in free.lanes], free.makespan_s))
-        self.assertEqual(([2, 9], 10.0), ([len(row) for row in dear.lanes], dear.makespan_s))
-
-    @given(st.lists(st.floats(0.0, 20.0), min_size=1, max_size=40), st.integers(1, 6), st.floats(0.0, 2.0))
+    @given(st.lists(st.floats(0.0, 20.0), min_size=1, max_size=40), st.integers(1, 6))
     @settings(max_examples=100, deadline=None)
-    def test_every_group_runs_once_and_each_process_runs_them_in_suite_order(self, costs: list[float],
-                                                                              lanes: int, startup: float) -> None:
-        timeline = simulate(queue_of(costs), lanes, startup_s=startup)
+    def test_every_group_runs_once_and_each_lane_runs_them_in_suite_order(self, costs: list[float],
+                                                                          lanes: int) -> None:
+        timeline = simulate(queue_of(costs), lanes)
         keys = [s.key for row in timeline.lanes for s in row]
         self.assertEqual(sorted(f"g{n:03d}" for n in range(len(costs))), sorted(keys))
-        for row in timeline.lanes:  # a lane's processes: a new one starts at each fresh slot
-            processes: list[list[str]] = []
-            for slot in row:
-                if slot.fresh or not processes:
-                    processes.append([])
-                processes[-1].append(slot.key)
-            for keys_run in processes:
-                self.assertEqual(sorted(keys_run), keys_run)
+        for row in timeline.lanes:  # no lane is ever left alone with groups it cannot reach here: no restart
+            self.assertEqual(sorted(s.key for s in row), [s.key for s in row])
 
 
 class TestHandOuts(testtools.TestCase):
-    def hand_out_late_long(self, startup_s: float) -> tuple[DispatchState, list[float]]:
-        """Lane 0 takes g010 (long, last in the suite), lane 1 g000; at 8 lane 0 is back, g002.. queued."""
+    def test_a_lane_that_skipped_ahead_waits_then_restarts_when_left_alone(self) -> None:
         now = [0.0]
-        state = DispatchState(replace(queue_of(LATE_LONG), startup_s=startup_s), 2, clock=lambda: now[0])
+        state = DispatchState(queue_of(LATE_LONG), 2, clock=lambda: now[0])
         state.join(0)
         state.join(1)
         first = [state.take(lane) for lane in (0, 1)]
-        self.assertEqual(["g010", "g000"], [r.handout.key for r in first if isinstance(r, Assign)])
+        self.assertEqual(["g000", "g001"], [r.handout.key for r in first if isinstance(r, Assign)])
         now[0] = 1.0
-        state.finish(1, "g000")
-        self.assertEqual("g001", assign(state.take(1)).handout.key)
-        now[0] = 8.0
+        state.finish(0, "g000")
+        reply = state.take(0)
+        self.assertIsInstance(reply, Assign)
+        assert isinstance(reply, Assign)
+        self.assertEqual("g010", reply.handout.key)  # skipped ahead: lane 1 runs the short ones
+        now[0] = 9.0
         state.finish(0, "g010")
-        return state, now
-
-    def test_a_lane_that_skipped_ahead_starts_a_fresh_process_when_the_work_left_is_worth_it(self) -> None:
-        state, _ = self.hand_out_late_long(startup_s=0.5)  # 8 s queued for 2 lanes: worth a 0.5 s start-up
-        self.assertIsInstance(state.take(0), Idle)  # it ends its process
-        self.assertEqual("g002", assign(state.take(0)).handout.key)  # and starts a fresh one at the earliest
-
-    def test_a_lane_that_skipped_ahead_waits_when_a_start_up_costs_too_much_then_restarts_when_left_alone(
-            self) -> None:
-        state, _ = self.hand_out_late_long(startup_s=5.0)
         self.assertIsInstance(state.take(0), Wait)  # nothing after g010: it waits, its process kept
         state.leave(1, "gone")  # ...until the only lane that could run g002.. leaves
-        self.assertIsInstance(state.take(0), Idle)
-        self.assertEqual("g002", assign(state.take(0)).handout.key)  # lane 1's g001 failed with it
-
-
-def assign(reply: object) -> Assign:
-    assert isinstance(reply, Assign), reply
-    return reply
+        self.assertIsInstance(state.take(0), Idle)  # it ends its process
+        reply = state.take(0)
+        assert isinstance(reply, Assign)
+        self.assertEqual("g002", reply.handout.key)  # and starts a fresh one at the earliest group
