@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+import fixtures
+
 from partitioner.cli.main import ERROR, OK
-from tests.cli.harness import PlanCase
+from tests.cli.harness import CLICase, PlanCase
 
 
 class TestExplain(PlanCase):
@@ -79,3 +81,15 @@ class TestExplain(PlanCase):
         self.assertIn("grouping none (", out)
         code, out, err = self.cli(*self.plan_args("m.A.t2", "m\\.A\\.", "-n", "2", command="explain"))
         self.assertIn("2 of 4 tests from", out)
+
+
+class TestExplainSaysWhatThePlanWarns(CLICase):
+    def test_fewer_workers_than_asked_is_said_as_plan_says_it(self) -> None:
+        # `explain -n 4` on 3 tests once said "worker 0 of 3 workers (--concurrency)" and nothing more
+        work = self.useFixture(fixtures.TempDir()).path
+        with open(f"{work}/ids.txt", "w") as out:
+            out.write("m.A.t1\nm.A.t2\nm.B.t1\n")
+        code, out, err = self.cli("explain", "m.A.t1", "-n", "4", "-C", work, "--tests", f"{work}/ids.txt")
+        self.assertEqual(0, code, err)
+        self.assertIn("of 3 workers (--concurrency)", out)
+        self.assertIn("partitioner: warning: 4 workers asked for, but there are only 3 tests: planned for 3\n", err)

@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     planned = plan_for_directory(chosen.ids, concurrency.value, cwd, args.history, args.group_by, args.strategy,
                                  console.stdin, settings)
     explanation = planned.explain(args.test_id, chosen.describe())
+    console.warn(*planned.plan.warnings)  # as `plan` says them: fewer workers than asked, no history...
     # the grouping the plan used is shown, so a plan that groups unlike the run (issue 9) is visible
     if args.format == "json":
         explain.render_json(explanation, console.stdout, planned.plan.grouping, concurrency.where)
