@@ -59,4 +59,6 @@ class TestFirstScreen(testtools.TestCase):
         self.assertNotIn("error", done.stderr)
         workers = re.findall(r"^\s+(\d+)\s+\d+\s+\d+\s+[\d.]+s$", done.stdout, re.M)
         self.assertEqual(["0", "1", "2", "3"], workers, done.stdout)
-        self.assertIn("planned as the run will: 121 tests from examples/demo/tests.txt", done.stdout)
+        # -C: the example's own settings (none: the defaults), not the checkout's dogfood .testr.conf
+        self.assertIn("planned as the run will: 121 tests from examples/demo/tests.txt; grouping class (the default)",
+                      done.stdout)
