@@ -161,18 +161,38 @@ def suite_python(tool: str | None = None, environ: Mapping[str, str] | None = No
     """The interpreter the suite's test processes run under, and where that came from.
 
     ``$PYTHON`` when set (testr's and stestr's commands use it); else, when ``tool`` (``stestr``, ``testr``)
-    first on PATH is a console script of another Python environment (a venv's ``bin`` first on PATH, with
-    partitioner installed elsewhere), that environment's interpreter: the tool run there would load the
-    tests with it; else this interpreter.
+    first on PATH is a console script of an activated environment other than partitioner's
+    (:func:`activated_tool`: tempest's venv activated, partitioner installed elsewhere), that environment's
+    interpreter, as the tool run there would load the tests; else this interpreter.
     """
     env = os.environ if environ is None else environ
     if env.get("PYTHON"):
         return env["PYTHON"], "$PYTHON"
-    found = shutil.which(tool, path=env.get("PATH")) if tool else None
-    python = other_python(found) if found else None
-    if python:
-        return python, f"the interpreter of {found}, the first {tool} on PATH"
+    activated = activated_tool(tool, env) if tool else None
+    if activated:
+        return activated[0], f"the interpreter of {activated[1]}, the first {tool} on PATH"
     return sys.executable, "partitioner's own interpreter"
+
+
+#: what an activated environment sets: a venv's ``activate`` and tox (``VIRTUAL_ENV``), conda (``CONDA_PREFIX``)
+_ACTIVATED = ("VIRTUAL_ENV", "CONDA_PREFIX")
+
+
+def activated_tool(tool: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(its interpreter, its path)`` when ``tool`` first on PATH is a console script of the activated
+    environment (``$VIRTUAL_ENV``/``$CONDA_PREFIX``'s ``bin``) and that is not partitioner's; else ``None``:
+    a tool found elsewhere (a system package's ``/usr/bin/stestr`` while partitioner's venv runs it) says
+    nothing of the suite's interpreter."""
+    found = shutil.which(tool, path=environ.get("PATH"))
+    python = other_python(found) if found else None
+    if found is None or python is None:
+        return None
+    where = os.path.realpath(os.path.dirname(found))
+    for name in _ACTIVATED:
+        prefix = environ.get(name)
+        if prefix and os.path.realpath(os.path.join(prefix, "bin")) == where:
+            return python, found
+    return None
 
 
 def other_python(script: str) -> str | None:

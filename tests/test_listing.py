@@ -105,14 +105,25 @@ class TestSuitePython(testtools.TestCase):
         _script(self.bin, "python3", '#!/usr/bin/env bash\nexec "$(pyenv which python3)" "$@"\n')  # pyenv's
         self.assertIsNone(script_python(script))
 
-    def test_pythons_own_setting_wins_then_the_tool_on_path_then_ours(self) -> None:
+    def test_pythons_own_setting_wins_then_the_activated_environment_s_tool_then_ours(self) -> None:
         _script(self.bin, "stestr", f"#!{self.python}\n")
         path = f"{self.bin}:/usr/bin:/bin"
-        self.assertEqual(("/x/python", "$PYTHON"), suite_python("stestr", {"PYTHON": "/x/python", "PATH": path}))
-        python, where = suite_python("stestr", {"PATH": path})
+        venv = str(self.bin.parent)
+        self.assertEqual(("/x/python", "$PYTHON"),
+                         suite_python("stestr", {"PYTHON": "/x/python", "PATH": path, "VIRTUAL_ENV": venv}))
+        python, where = suite_python("stestr", {"PATH": path, "VIRTUAL_ENV": venv})
         self.assertEqual(self.python, python)
         self.assertIn(f"{self.bin / 'stestr'}, the first stestr on PATH", where)
-        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": "/nonexistent"})[0])
+        self.assertEqual(self.python, suite_python("stestr", {"PATH": path, "CONDA_PREFIX": venv})[0])
+        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": "/nonexistent", "VIRTUAL_ENV": venv})[0])
+
+    def test_a_tool_on_path_outside_the_activated_environment_says_nothing_of_the_suite(self) -> None:
+        # a system package's /usr/bin/stestr while partitioner's venv runs `exec -- stestr` unactivated: the
+        # tests keep loading with partitioner's interpreter, as its own stestr would load them
+        _script(self.bin, "stestr", f"#!{self.python}\n")
+        path = f"{self.bin}:/usr/bin:/bin"
+        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": path})[0])
+        self.assertEqual(sys.executable, suite_python("stestr", {"PATH": path, "VIRTUAL_ENV": "/elsewhere"})[0])
 
     def test_a_tool_of_this_environment_keeps_this_interpreter(self) -> None:
         ours = Path(sys.executable).parent

@@ -91,21 +91,23 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
         from partitioner.cli.commands.execute import follow_path_python
 
         python = self.fake_python(f"echo {__version__}")
-        environ = {"PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}"}
+        environ = {"PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(self.bin.parent)}
         followed = follow_path_python("stestr", environ)
         assert followed is not None
         self.assertEqual(python, environ["PYTHON"])
-        self.assertIn(f"{self.bin / 'stestr'}, the first stestr on PATH, belongs to another Python environment: "
-                      f"the tests load with its interpreter, {python}", followed[0])
+        self.assertIn(f"{self.bin / 'stestr'}, the first stestr on PATH, belongs to the activated Python "
+                      f"environment: the tests load with its interpreter, {python}", followed[0])
         self.assertIsNone(followed[1])
 
-    def test_nothing_changes_when_python_is_set_or_the_tool_is_ours(self) -> None:
+    def test_nothing_changes_when_python_is_set_the_tool_is_ours_or_no_environment_is_activated(self) -> None:
         from partitioner.cli.commands.execute import follow_path_python
 
         self.fake_python("exit 0")
         other = f"{self.bin}{os.pathsep}{os.environ['PATH']}"
-        self.assertIsNone(follow_path_python("stestr", {"PATH": other, "PYTHON": "/x/python"}))
-        self.assertIsNone(follow_path_python("stestr", {"PATH": os.environ["PATH"]}))
+        venv = str(self.bin.parent)
+        self.assertIsNone(follow_path_python("stestr", {"PATH": other, "PYTHON": "/x/python", "VIRTUAL_ENV": venv}))
+        self.assertIsNone(follow_path_python("stestr", {"PATH": os.environ["PATH"], "VIRTUAL_ENV": venv}))
+        self.assertIsNone(follow_path_python("stestr", {"PATH": other}))  # not activated: not the suite's
 
     def test_dynamic_dispatch_is_off_where_the_worker_cannot_run(self) -> None:
         from partitioner.cli.commands.execute import worker_problem

@@ -56,9 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --shard: take the split from the plan file `partitioner plan --shards M -o FILE` "
                              "wrote (the same file in every job)")
     parser.add_argument("program", metavar="PROGRAM",
-                        help="a console script, e.g. testr or stestr; its tests load with $PYTHON, else with the "
-                             "interpreter of the PROGRAM first on PATH (another venv's: dynamic dispatch needs "
-                             "partitioner installed there too), else with partitioner's")
+                        help="a console script, e.g. testr or stestr; its tests load with $PYTHON, else, when "
+                             "the PROGRAM first on PATH is the activated venv's ($VIRTUAL_ENV, $CONDA_PREFIX), with "
+                             "that venv's interpreter (dynamic dispatch needs partitioner installed there too), "
+                             "else with partitioner's")
     rest = parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
     rest.required = False  # argparse counts a REMAINDER as required: "required: PROGRAM, ARGS" misled
 
@@ -159,24 +160,25 @@ def check_python(environ: MutableMapping[str, str]) -> None:
 
 
 def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
-    """When ``program`` first on PATH is a console script of another Python environment (that venv's ``bin``
-    first on PATH, partitioner installed elsewhere), its tests must load with that environment's interpreter:
-    set ``PYTHON`` to it (testr's and stestr's commands use it), as the tool run there would.
+    """When ``program`` first on PATH is a console script of the activated environment and that is not
+    partitioner's (tempest's venv activated, partitioner installed elsewhere), its tests must load with that
+    environment's interpreter: set ``PYTHON`` to it (testr's and stestr's commands use it), as the tool run
+    there would.
 
-    :returns: ``None`` when nothing changed (``PYTHON`` set, or the tool is this environment's); else the
-        note to print and why dynamic dispatch cannot run (:func:`worker_problem`)
+    :returns: ``None`` when nothing changed (``PYTHON`` set, or no such tool); else the note to print and why
+        dynamic dispatch cannot run (:func:`worker_problem`)
     """
-    from partitioner.listing import other_python  # only here: exec's own start stays light
+    from partitioner.listing import activated_tool  # only here: exec's own start stays light
 
-    found = shutil.which(program, path=environ.get("PATH"))
-    if environ.get("PYTHON") or found is None:
+    if environ.get("PYTHON"):
         return None
-    python = other_python(found)
-    if python is None:
+    activated = activated_tool(program, environ)
+    if activated is None:
         return None
+    python, found = activated
     environ["PYTHON"] = python
-    note = (f"{found}, the first {Path(program).name} on PATH, belongs to another Python environment: the tests "
-            f"load with its interpreter, {python} (set PYTHON to choose another); "
+    note = (f"{found}, the first {Path(program).name} on PATH, belongs to the activated Python environment: the "
+            f"tests load with its interpreter, {python} (set PYTHON to choose another); "
             f"{Path(program).name} itself runs under {sys.executable} with partitioner's hooks")
     return note, worker_problem(python)
 
