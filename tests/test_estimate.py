@@ -47,6 +47,14 @@ class TestCostModel(testtools.TestCase):
         self.assertEqual(estimate.Estimate(0.0, estimate.MEASURED_NOT_PASSING, 2), model.tests["m.A.skipper"])
         self.assertEqual(300.0, model.tests["m.A.timeout"].seconds)
 
+    def test_a_test_that_never_ran_is_priced_as_unseen_not_at_zero(self) -> None:
+        # a failure written at one instant (a dead worker's lost test): its siblings' mean, not "measured 0 s"
+        runs = tuple(Run(f"r{i}", (TestRecord("m.A.lost", "fail", 60.0, 60.0, "worker-1"),
+                                   TestRecord("m.A.ok", "success", 0.0, 20.0, "worker-0")), order=i) for i in range(2))
+        model = estimate.build_cost_model(["m.A.lost", "m.A.ok"], History(runs=runs))
+        self.assertEqual(estimate.Estimate(20.0, estimate.SIBLING_CLASS), model.tests["m.A.lost"])
+        self.assertEqual(1, model.measured_tests)
+
     def test_attrs_stripped_ids_match(self) -> None:
         history = History(runs=(Run("r", (TestRecord("m.A.t1[smoke]", "success", 0.0, 4.0),)),))
         model = estimate.build_cost_model(["m.A.t1"], history)

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from partitioner import testids
 from partitioner.history.model import History, Run, Samples, TestRecord
-from partitioner.statuses import FINAL, NOT_PASSING, PASSING
+from partitioner.statuses import FAIL, FINAL, NOT_PASSING, PASSING
 
 
 def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
@@ -64,6 +64,14 @@ class LaneGap:
         return self.stop - self.start
 
 
+def never_ran(record: TestRecord) -> bool:
+    """A failure that started and stopped at the same instant: a test that never ran, written as failed by
+    whoever noticed (a lane whose worker died, ``partitioner exec``'s account of tests never reported, an id
+    the worker could not find). It is no timing sample (priced at 0 s, such tests piled up on one worker in
+    the next plan) and no mark on its worker's lane (the gap before it is the time until it was noticed)."""
+    return record.status == FAIL and record.start is not None and record.start == record.stop
+
+
 def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:
     """The class-change gaps of one lane (records in start order, as :func:`worker_lanes` gives them).
 
@@ -75,7 +83,7 @@ def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:
     gaps: list[LaneGap] = []
     previous: TestRecord | None = None
     for record in lane:
-        if testids.parse(record.test_id).fixture:
+        if testids.parse(record.test_id).fixture or never_ran(record):
             continue
         if previous is not None and record.status in FINAL:
             before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
@@ -101,7 +109,7 @@ def first_offsets(run: Run) -> list[tuple[str, float]]:
     """
     firsts = []
     for _, lane in worker_lanes(run):
-        head = next((r for r in lane if not testids.parse(r.test_id).fixture), None)
+        head = next((r for r in lane if not testids.parse(r.test_id).fixture and not never_ran(r)), None)
         if head is not None and head.start is not None:
             firsts.append((head.start, head.test_id))
     if len(firsts) < 2:
@@ -111,12 +119,13 @@ def first_offsets(run: Run) -> list[tuple[str, float]]:
 
 
 def durations(history: History, statuses: frozenset[str]) -> dict[str, list[float]]:
-    """The durations of the results with one of ``statuses``, by canonical id, runs oldest first."""
+    """The durations of the results with one of ``statuses``, by canonical id, runs oldest first (a test
+    that :func:`never_ran` gives none)."""
     found: dict[str, list[float]] = defaultdict(list)
     for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
         for record in run.records:
             duration = record.duration
-            if record.status in statuses and duration is not None:
+            if record.status in statuses and duration is not None and not never_ran(record):
                 found[testids.canonical(record.test_id)].append(duration)
     return found
 
