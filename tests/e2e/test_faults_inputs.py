@@ -18,7 +18,7 @@ import testtools
 
 from tests.builders import A, B, rec, stream
 from tests.faults import assert_one_line_error, partitioner, permissions_bind
-from tests.suites import tool_env, tree_snapshot
+from tests.suites import tool, tool_env, tree_snapshot
 
 IDS = f"{A}.test_1\n{A}.test_2\n{B}.test_1\n"
 
@@ -128,3 +128,22 @@ class TestUsage(InputCase):
                               cwd=self.dir, env=tool_env(), capture_output=True, text=True, check=False, timeout=60,
                               stdin=subprocess.DEVNULL)
         assert_one_line_error(self, proc, 1, "the --load-list file no\\nsuch")
+
+
+class TestSuiteThatCannotLoad(testtools.TestCase):
+    def test_exec_says_which_python_loaded_it_when_the_tool_fails_before_a_plan(self) -> None:
+        # a new user without the suite's venv activated: stestr's discovery fails (exit 100) and partitioner
+        # said nothing at all; `plan` in the same place already named the interpreter
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_x.py").write_text("import module_of_another_environment\n")
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        subprocess.run([tool("stestr"), "init"], cwd=work, env=tool_env(), capture_output=True, check=True)
+        proc = partitioner("exec", "--", tool("stestr"), "run", cwd=work,
+                           PARTITIONER_CACHE_DIR=str(work / "cache"))
+        self.assertNotEqual(0, proc.returncode)
+        self.assertIn(f"exited with status {proc.returncode} before it asked for a plan (its test listing "
+                      f"failed?); its tests load with {Path(tool('stestr')).parent}", proc.stderr)
+        self.assertIn("activate it or set PYTHON", proc.stderr)
+        self.assertNotIn("Traceback (most recent call last):\n  File \"/", proc.stderr.split("partitioner:")[-1])

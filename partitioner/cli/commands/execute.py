@@ -269,6 +269,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         sys.argv = saved_argv
     if session.signum is not None:
         return 128 + session.signum
+    if code != 0 and not session.runs and "run" in target.argv and not args.quiet:  # it failed before a plan
+        python = os.environ.get("PYTHON") or sys.executable
+        where = "$PYTHON" if os.environ.get("PYTHON") else "partitioner's own interpreter"
+        console.stderr.write(f"partitioner: note: {program} exited with status {code} before it asked for a plan "
+                             f"(its test listing failed?); its tests load with {python} ({where}): if the suite's "
+                             "dependencies are in another environment, activate it or set PYTHON\n")
     if args.shard and session.shard_run is None and code == 0:
         console.stderr.write(f"partitioner: error: {program} ran without listing its tests where partitioner could "
                              "choose this shard's: every test may have run; run `stestr run` or `testr run`\n")
