@@ -11,7 +11,8 @@ import testtools
 
 from partitioner.config import load_settings
 from partitioner.errors import InputError
-from partitioner.listing import default_ids, other_python, parse_listing, read_id_file, script_python, suite_python
+from partitioner.interpreters import other_python, script_python, suite_python
+from partitioner.listing import default_ids, parse_listing, read_id_file
 
 
 class TestListing(testtools.TestCase):

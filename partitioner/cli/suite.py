@@ -44,7 +44,7 @@ from partitioner.dispatch.queue import Queue, WorkItem
 from partitioner.errors import ConfigError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
-from partitioner.listing import suite_python
+from partitioner.interpreters import suite_python
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import re
 import runpy
 import shutil
 import subprocess
@@ -30,10 +29,10 @@ from partitioner import __version__
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import InputError, UsageError
+from partitioner.interpreters import PYTHON_NAME, activated_tool, other_python, suite_python
 
 NAME = "exec"
 HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
-_PYTHON = re.compile(r"(python|pypy)[0-9.]*$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,7 +86,7 @@ def _is_python_script(path: str) -> bool:
         return False
     if not first.startswith(b"#!"):
         return False
-    return any(_PYTHON.match(os.path.basename(word)) for word in first[2:].decode("latin-1").split())
+    return any(PYTHON_NAME.match(os.path.basename(word)) for word in first[2:].decode("latin-1").split())
 
 
 def resolve(program: str, argv: list[str]) -> _Target:
@@ -102,13 +101,11 @@ def resolve(program: str, argv: list[str]) -> _Target:
     if path is None:
         raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
                          "install it in this environment (e.g. pip install stestr)")
-    if _PYTHON.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
+    if PYTHON_NAME.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
         return _Target("module", argv[1], tuple(argv[2:]))
     if not os.access(path, os.R_OK):
         raise UsageError(f"cannot read {path}; check its permissions")
     if _is_python_script(path):
-        from partitioner.listing import other_python
-
         if other_python(path) is not None:  # its modules are that environment's: they cannot load in this one
             return _Target("program", path, tuple(argv), elsewhere=True)
         return _Target("script", path, tuple(argv))
@@ -168,8 +165,6 @@ def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple
     :returns: ``None`` when nothing changed (``PYTHON`` set, or no such tool); else the note to print and why
         dynamic dispatch cannot run (:func:`worker_problem`)
     """
-    from partitioner.listing import activated_tool  # only here: exec's own start stays light
-
     if environ.get("PYTHON"):
         return None
     activated = activated_tool(program, environ)
@@ -270,8 +265,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if session.signum is not None:
         return 128 + session.signum
     if code != 0 and not session.runs and "run" in target.argv and not args.quiet:  # it failed before a plan
-        python = os.environ.get("PYTHON") or sys.executable
-        where = "$PYTHON" if os.environ.get("PYTHON") else "partitioner's own interpreter"
+        python, where = suite_python()
         console.stderr.write(f"partitioner: note: {program} exited with status {code} before it asked for a plan "
                              f"(its test listing failed?); its tests load with {python} ({where}): if the suite's "
                              "dependencies are in another environment, activate it or set PYTHON\n")
