@@ -147,3 +147,13 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", "/nonexistent/python"))
         self.assertOneLineError(["exec", "--", "stestr", "run"], ERROR,
                                 "PYTHON=/nonexistent/python is not an interpreter that can be started")
+
+    def test_a_python_the_user_set_gets_the_same_check_as_one_followed(self) -> None:
+        # PYTHON set to tempest's interpreter, which cannot import partitioner: every test failed, its workers
+        # unable to start; now the run keeps the static plan and says why
+        from partitioner.cli.commands.execute import python_problem
+
+        python = self.fake_python("exit 1")
+        self.assertIn(f"tests under {python}, which cannot import partitioner", str(python_problem({"PYTHON": python})))
+        self.assertIsNone(python_problem({"PYTHON": sys.executable}))
+        self.assertIsNone(python_problem({}))

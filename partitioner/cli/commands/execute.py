@@ -156,6 +156,19 @@ def check_python(environ: MutableMapping[str, str]) -> None:
                          "executable); set PYTHON to the suite's interpreter, or unset it")
 
 
+def python_problem(environ: MutableMapping[str, str]) -> str | None:
+    """Why the dynamic workers cannot run under a ``$PYTHON`` the user set to another environment's
+    interpreter (:func:`worker_problem`), or ``None``: such a run once failed every test, its workers
+    unable to import partitioner there."""
+    python = environ.get("PYTHON")
+    if not python:
+        return None
+    found = shutil.which(python, path=environ.get("PATH")) or python
+    if os.path.dirname(os.path.abspath(found)) == os.path.dirname(os.path.abspath(sys.executable)):
+        return None
+    return worker_problem(found)
+
+
 def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
     """When ``program`` first on PATH is a console script of the activated environment and that is not
     partitioner's (tempest's venv activated, partitioner installed elsewhere), its tests must load with that
@@ -240,6 +253,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if followed is not None:
         session.note(followed[0])
         session.why_static = followed[1]
+    else:
+        session.why_static = python_problem(os.environ)
     session.records_aside = True  # the plan record is written while the tool stores its run
     session.check_shardable(target.argv)
     saved_argv = sys.argv
