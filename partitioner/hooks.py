@@ -29,6 +29,7 @@ from typing import Any
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
+from partitioner.history import prefetch
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
 from partitioner.history.jsonfile import all_durations, is_duration
 from partitioner.history.model import History, is_note
@@ -63,7 +64,8 @@ def _history_from(repository: object, test_ids: Sequence[str], sources: Sequence
         return load_planning_history(Path.cwd(), sources, budget_s=DEFAULT_BUDGET_S)
     if on_disk:
         assert isinstance(base, str)
-        return planning_history(base, PLAN_RUNS)
+        prefetched = prefetch.take(base, PLAN_RUNS)  # read while the tool listed its tests (exec)
+        return prefetched if prefetched is not None else planning_history(base, PLAN_RUNS)
     get_test_times = getattr(repository, "get_test_times", None)
     if get_test_times is None:
         return History()

@@ -2,10 +2,10 @@
 :class:`~partitioner.dispatch.tools.Session` (see :mod:`partitioner.dispatch.tools` for what each does).
 
 stestr: ``scheduler.partition_tests``, ``TestProcessorFixture.run_tests`` (which shows the worker command),
-``_start_process`` (one partition's worker), ``setUp`` (shards) and the repositories' ``get_inserter``. testr:
-``TestListingFixture.partition_tests``, ``run_tests`` (of a one-partition fixture: its worker), ``setUp`` and
-``get_inserter``. A static run's workers are started with our ``preexec_fn`` chained onto the tool's own
-(:func:`_static_workers_die_with_us`).
+``_start_process`` (one partition's worker), ``setUp`` (shards), ``list_tests`` (the history read meanwhile) and the
+repositories' ``get_inserter``. testr: ``TestListingFixture.partition_tests``, ``run_tests`` (of a one-partition
+fixture: its worker), ``setUp``, ``list_tests`` and ``get_inserter``. A static run's workers are started with our
+``preexec_fn`` chained onto the tool's own (:func:`_static_workers_die_with_us`).
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
             (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
-            (abstract.AbstractRepository, "get_inserter", inserter)]
+            (abstract.AbstractRepository, "get_inserter", inserter),
+            (TestProcessorFixture, "list_tests", _listing(session, TestProcessorFixture.list_tests))]
 
 
 @contextlib.contextmanager
@@ -111,6 +112,17 @@ def _common(session: Session, current: list[Any], get_inserter: Callable[..., An
         return _restricting(session, self, set_up)
 
     return inserter, fixture_set_up
+
+
+def _listing(session: Session, list_tests: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The fixture's ``list_tests``: the tool waits for its listing subprocess; the session reads the history the
+    plan will need meanwhile (:meth:`Session.listing`)."""
+
+    def listing(self: Any) -> Any:
+        session.listing(getattr(self, "repository", None))
+        return list_tests(self)
+
+    return listing
 
 
 def _fail(exc: PartitionerError, code: int) -> NoReturn:
@@ -169,4 +181,5 @@ def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
                                                                         fixture_run_tests),
-            (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter)]
+            (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter),
+            (TestListingFixture, "list_tests", _listing(session, TestListingFixture.list_tests))]

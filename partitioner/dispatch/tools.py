@@ -53,8 +53,9 @@ from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.record import dynamic_record, placement_key, wait_aside, write_aside
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
+from partitioner.history import prefetch
 from partitioner.history.planrecord import write_record
-from partitioner.pipeline import Planned, ShardRun
+from partitioner.pipeline import PLAN_RUNS, Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -208,6 +209,13 @@ class Session:
             self.summary(planned, "dynamic" if run.dispatcher is not None else "static")
         self._start_progress(run, planned)
         return parts
+
+    def listing(self, repository: object) -> None:
+        """The tool starts listing its tests: read the repository's history for the plan meanwhile
+        (:mod:`partitioner.history.prefetch`), unless the plan will come from exec's ``--history``."""
+        base = getattr(repository, "base", None)
+        if isinstance(base, str) and not self.history:
+            prefetch.start(base, PLAN_RUNS)
 
     def summary(self, planned: Planned, mode: str) -> None:
         """The one line about a run's plan (:func:`partitioner.render.runline.summary_line`), unless quiet."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import io
 import os
+import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,14 @@ import fixtures
 import testtools
 from testtools.testresult.doubles import StreamResult as Recorder
 
+from partitioner import hooks
 from partitioner.dispatch.record import write_aside
 from partitioner.dispatch.tools import NothingToRun, Session
 from partitioner.errors import UsageError
-from partitioner.history import planrecord
+from partitioner.history import planrecord, prefetch
+from partitioner.history.model import TestRecord
+from partitioner.pipeline import PLAN_RUNS
+from tests.builders import stream
 
 IDS = ["a.A.t1", "a.A.t2", "a.B.t1", "a.C.t1"]
 WORKER = "python -m subunit.run discover -t . ./tests --load-list /tmp/x"
@@ -129,6 +135,35 @@ class TestSession(testtools.TestCase):
             self.assertIsNone(run.dispatcher)
         self.assertEqual(1, self.err.getvalue().count("dynamic dispatch needs a worker command"))
         session.uninstall()
+
+    def test_the_history_read_while_the_tool_lists_is_the_one_the_plan_uses(self) -> None:
+        repo = Path.cwd() / ".stestr"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "0").write_bytes(stream([TestRecord(t, "success", 0.0, 2.0 if t == "a.C.t1" else 0.5, "worker-0",
+                                                    frozenset({"worker-0"})) for t in IDS]))
+        tool_repo = types.SimpleNamespace(base=str(repo))
+        read: list[str] = []
+        real = prefetch.planning_history
+
+        def counting(path: object, *args: Any, **kwargs: Any) -> Any:
+            read.append(threading.current_thread().name)
+            return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        self.patch(prefetch, "planning_history", counting)
+        self.patch(hooks, "planning_history", counting)
+        session = Session("static", stderr=self.err)
+        session.listing(tool_repo)
+        parts = session.partition(IDS, 2, tool_repo, lambda t: t.rsplit(".", 1)[0], WORKER)
+        self.assertEqual(["partitioner-prefetch"], read)  # read once, beside the listing, not again in the hook
+        self.assertEqual([["a.A.t1", "a.A.t2", "a.B.t1"], ["a.C.t1"]], sorted(parts))  # planned from it
+        session.partition(IDS, 2, tool_repo, lambda t: t.rsplit(".", 1)[0], WORKER)  # no listing: the hook reads
+        self.assertEqual(["partitioner-prefetch", "MainThread"], read)
+        session.uninstall()
+        pinned = Session("static", stderr=self.err, history=[str(repo)])
+        pinned.listing(tool_repo)  # the plan comes from --history: nothing read from the tool's repository
+        self.assertIsNone(prefetch.take(str(repo), PLAN_RUNS))
+        pinned.uninstall()
 
 
 class Fixture:

@@ -1,0 +1,50 @@
+"""The history read while the tool lists its tests (history/prefetch.py): the same history the hook would read,
+taken once, and never one from before a run was stored."""
+
+from __future__ import annotations
+
+from partitioner.estimate import build_cost_model
+from partitioner.history import digest, prefetch
+from partitioner.history.model import TestRecord
+from tests.builders import stream
+from tests.history.test_digest import RepositoryCase
+
+IDS = ["m.A.t1", "m.B.t1", "m.C.t1", "m.D.new"]
+
+
+class TestPrefetch(RepositoryCase):
+    def prices(self, history: object) -> list[object]:
+        model = build_cost_model(IDS, history)  # type: ignore[arg-type]
+        return [[model.test(t) for t in IDS], dict(model.setup)]
+
+    def test_the_history_read_ahead_is_the_one_the_hook_would_read_and_is_taken_once(self) -> None:
+        prefetch.start(str(self.repo), 10)
+        taken = prefetch.take(str(self.repo.parent / ".stestr" / ".." / ".stestr"), 10)  # the same directory
+        self.assertIsNotNone(taken)
+        direct = digest.planning_history(self.repo, 10)
+        self.assertEqual(self.prices(direct), self.prices(taken))
+        self.assertEqual((direct.sources, direct.digested, direct.warnings),
+                         (taken.sources, taken.digested, taken.warnings))  # type: ignore[union-attr]
+        self.assertIsNone(prefetch.take(str(self.repo), 10))  # taken: the next plan reads for itself
+
+    def test_nothing_started_or_another_newest_or_a_read_that_failed_leaves_the_hook_to_read(self) -> None:
+        self.assertIsNone(prefetch.take(str(self.repo), 10))
+        prefetch.start(str(self.repo), 3)
+        self.addCleanup(prefetch.take, str(self.repo), 3)
+        self.assertIsNone(prefetch.take(str(self.repo), 10))
+        not_a_repo = self.where / "project"  # planning_history raises HistoryError on it: the hook reports it
+        (self.repo / "format").unlink()
+        prefetch.start(str(not_a_repo), 10)
+        self.assertIsNone(prefetch.take(str(not_a_repo), 10))
+        prefetch.start(str(self.where / "missing"), 10)  # not a directory: nothing started
+        self.assertIsNone(prefetch.take(str(self.where / "missing"), 10))
+
+    def test_a_second_listing_reads_again_so_a_run_stored_between_is_in(self) -> None:
+        # testr run --until-failure lists before every run; a read never taken must not outlive a stored run
+        prefetch.start(str(self.repo), 10)
+        (self.repo / "3").write_bytes(stream([
+            TestRecord("m.D.new", "success", 0.0, 4.0, "worker-0", frozenset({"worker-0"}))]))
+        prefetch.start(str(self.repo), 10)
+        taken = prefetch.take(str(self.repo), 10)
+        self.assertEqual(self.prices(digest.planning_history(self.repo, 10)), self.prices(taken))
+        self.assertEqual(4, len(taken.digested))  # type: ignore[union-attr]
