@@ -26,14 +26,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from partitioner import interpreters
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
-from partitioner.history import prefetch
+from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
 from partitioner.history.jsonfile import all_durations, is_duration
 from partitioner.history.model import History, is_note
-from partitioner.pipeline import PLAN_RUNS, Planned, load_planning_history, plan_ids
+from partitioner.pipeline import Planned, load_planning_history, plan_ids
 from partitioner.strategies import DEFAULT
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
@@ -41,6 +42,8 @@ LAST_SEED: int | None = None
 _ORIGINALS: dict[str, Any] = {}
 #: the repositories whose runs are digested in the background when this process exits (once each)
 _WARMING: set[str] = set()
+#: the tools a console script drives (``partitioner exec`` hooks only those)
+TOOLS_OF = interpreters.TOOLS_OF
 #: where the tool's own group_regex callback is said to come from
 TOOL_GROUPING = "the tool's group_regex"
 
@@ -228,10 +231,6 @@ def _stestr_partition_tests(test_ids: Sequence[str], concurrency: int, repositor
     except PartitionerError as exc:
         sys.stderr.write(f"partitioner: error: {exc}\n")
         raise SystemExit(1) from None
-
-
-#: the tools a console script drives, where it is not both (``partitioner exec`` hooks only those)
-TOOLS_OF = {"testr": ("testr",), "stestr": ("stestr",), "tempest": ("stestr",), "ostestr": ("stestr",)}
 
 
 def _patch_point(tool: str) -> tuple[Any, Callable[..., list[list[str]]]]:

@@ -32,6 +32,7 @@ from partitioner.grouping import (
     split_serial,
 )
 from partitioner.grouping.constraints import default_serial
+from partitioner.history import PLAN_RUNS  # its home is the history package (exec reads it early)
 from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
 from partitioner.shards import Shard, ShardedPlan, ShardSpec, parse_shard, split_shards
@@ -105,12 +106,6 @@ class Explanation:
     klass: str
     setup: Estimate
     cost: GroupCost
-
-
-#: how many of a repository's newest runs planning reads: enough for RECENT samples of a test that is
-#: sometimes filtered out or failing, while the time to plan stays flat as a repository grows (python-subunit
-#: parses about 20,000 events a second); older runs are still read by ``races`` and ``history``
-PLAN_RUNS = 10
 
 
 def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, grouper: Grouper,

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from partitioner.dispatch.record import Queued, static_record
 from partitioner.history.planrecord import PlanRecord
-from partitioner.pipeline import Planned
 from partitioner.statuses import INPROGRESS
 
 if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does not import them
     from partitioner.dispatch.queue import Queue
     from partitioner.dispatch.server import Dispatcher
+    from partitioner.pipeline import Planned  # (nor the planner, until the tool lists its tests)
 
 #: what StreamResult.status takes, in order (a call may pass them by position)
 FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",

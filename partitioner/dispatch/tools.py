@@ -44,8 +44,6 @@ import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner import hooks
-from partitioner.config import DISPATCH_ORDERS
 from partitioner.dispatch import toolshard
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
@@ -53,9 +51,8 @@ from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.record import dynamic_record, placement_key, wait_aside, write_aside
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
-from partitioner.history import prefetch
+from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.history.planrecord import write_record
-from partitioner.pipeline import PLAN_RUNS, Planned, ShardRun
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -65,6 +62,10 @@ ASIDE_WAIT_S = 10.0
 
 if TYPE_CHECKING:
     from partitioner.dispatch.staticstreams import WorkerStreams
+    from partitioner.pipeline import Planned, ShardRun
+
+#: what planning a run imports: loaded while the tool lists its tests (:meth:`Session.listing`), not before
+PLANNER = ("partitioner.hooks", "partitioner.dispatch.choice", "partitioner.render.runline")
 
 __all__ = ["PROG", "NothingToRun", "Session"]
 
@@ -154,7 +155,7 @@ class Session:
         """``dynamic`` or ``static`` for a run whose worker command is ``command``."""
         from pathlib import Path
 
-        from partitioner.config import DEFAULT, load_settings
+        from partitioner.config import DEFAULT, DISPATCH_ORDERS, load_settings
 
         settings = load_settings(Path.cwd())
         self.order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0]).value
@@ -179,6 +180,9 @@ class Session:
                   group_callback: Callable[[str], object] | None, command: str | None,
                   why_static: str | None = None) -> list[list[str]]:
         """The tool's partitions; under dynamic dispatch also the dispatcher its lanes will ask."""
+        from partitioner import hooks
+        from partitioner.config import DISPATCH_ORDERS
+
         self._finish_open_runs()
         mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
@@ -211,11 +215,11 @@ class Session:
         return parts
 
     def listing(self, repository: object) -> None:
-        """The tool starts listing its tests: read the repository's history for the plan meanwhile
-        (:mod:`partitioner.history.prefetch`), unless the plan will come from exec's ``--history``."""
+        """The tool starts listing its tests: load the planner and read the repository's history for the plan
+        meanwhile (:mod:`partitioner.history.prefetch`; not the history when the plan will come from exec's
+        ``--history``)."""
         base = getattr(repository, "base", None)
-        if isinstance(base, str) and not self.history:
-            prefetch.start(base, PLAN_RUNS)
+        prefetch.start(base if isinstance(base, str) and not self.history else None, PLAN_RUNS, PLANNER)
 
     def summary(self, planned: Planned, mode: str) -> None:
         """The one line about a run's plan (:func:`partitioner.render.runline.summary_line`), unless quiet."""

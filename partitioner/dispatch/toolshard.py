@@ -13,10 +13,12 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partitioner.errors import UsageError
-from partitioner.pipeline import ShardRun
+
+if TYPE_CHECKING:
+    from partitioner.pipeline import ShardRun
 
 #: run options that do not go through the tool's test list (so a shard could not restrict them)
 UNSHARDABLE = ("--no-discover", "--pdb", "--isolated", "--analyze-isolation")

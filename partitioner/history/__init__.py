@@ -23,6 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from partitioner import lazy
 
+#: how many of a repository's newest runs planning reads: enough for RECENT samples of a test that is
+#: sometimes filtered out or failing, while the time to plan stays flat as a repository grows (python-subunit
+#: parses about 20,000 events a second); older runs are still read by ``races`` and ``history``
+PLAN_RUNS = 10
+
 if TYPE_CHECKING:
     from partitioner.history.jsonfile import merge_samples as merge_samples
     from partitioner.history.jsonfile import parse_samples as parse_samples

@@ -1,25 +1,30 @@
-"""Read the planning history while the tool lists its tests: planning off the critical path.
+"""Load the planner and read the planning history while the tool lists its tests: planning off the critical path.
 
 testr and stestr list the suite in a subprocess (``python -m subunit.run ... --list``: 0.5 s on testtools' 2,651
 tests, minutes on a large suite) and only then ask for a plan; their own process waits meanwhile. ``partitioner
-exec`` starts :func:`start` as the listing starts (:mod:`partitioner.dispatch.patches`), and a thread reads the
-repository's digests (:func:`partitioner.history.digest.planning_history`) in that wait; the hook then
-:func:`take` s the result instead of reading them itself. The thread holds the interpreter only while the tool's
-process has nothing else to do, so what it reads costs the run no time (about 0.04 s on 10 stored runs of
-testtools' suite, a tenth of a second on a 15,000-test suite).
+exec`` calls :func:`start` as the listing starts (:mod:`partitioner.dispatch.patches`), and a thread imports the
+planner's modules and reads the repository's digests (:func:`partitioner.history.digest.planning_history`) in
+that wait; the hook then :func:`take` s the history instead of reading it itself. The thread holds the
+interpreter only while the tool's process has nothing else to do, so this costs the run no time (on 10 stored
+runs of testtools' suite: 0.04 s of importing and 0.04 s of reading that were on the critical path before).
 
-The result is the one :func:`~partitioner.history.digest.planning_history` returns for the same arguments: the
+The history is the one :func:`~partitioner.history.digest.planning_history` returns for the same arguments: the
 repository holds the same runs until the tool stores this one, after the plan. Anything that goes wrong in the
-thread (a repository that cannot be read, a digest that fails) leaves no result: the hook reads the history
-itself, so its error and warnings are exactly those it would give without the prefetch.
+thread (a module that does not import, a repository that cannot be read) leaves no result: the tool's own
+thread imports and reads again, so its errors and warnings are exactly those it would give without this.
+This module imports only the standard library until its thread runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from partitioner.history.digest import DEFAULT_BUDGET_S, PlanningHistory, planning_history
+if TYPE_CHECKING:
+    from partitioner.history.digest import PlanningHistory
 
 __all__ = ["start", "take"]
 
@@ -29,16 +34,22 @@ _PENDING: dict[tuple[str, int], _Read] = {}
 
 
 class _Read:
-    """One repository's history, read in a daemon thread."""
+    """Imports, then one repository's history, in a daemon thread."""
 
-    def __init__(self, base: str, newest: int) -> None:
+    def __init__(self, base: str | None, newest: int, imports: Sequence[str]) -> None:
         self.result: PlanningHistory | None = None
-        self._thread = threading.Thread(target=self._read, args=(base, newest), name="partitioner-prefetch",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(base, newest, tuple(imports)),
+                                        name="partitioner-prefetch", daemon=True)
         self._thread.start()
 
-    def _read(self, base: str, newest: int) -> None:
+    def _run(self, base: str | None, newest: int, imports: tuple[str, ...]) -> None:
         try:
+            for module in imports:
+                importlib.import_module(module)
+            if base is None:
+                return
+            from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history
+
             self.result = planning_history(base, newest, budget_s=DEFAULT_BUDGET_S)
         except Exception:
             self.result = None
@@ -52,18 +63,22 @@ def _key(base: str, newest: int) -> tuple[str, int]:
     return os.path.realpath(base), newest
 
 
-def start(base: str, newest: int) -> None:
-    """Start reading ``base``'s planning history in the background; a read started before for it and never taken
-    is dropped (a run may have been stored since: ``testr run --until-failure`` lists before every run).
+def start(base: str | None, newest: int, imports: Sequence[str] = ()) -> None:
+    """Import ``imports`` and read ``base``'s planning history in the background; a read started before for it
+    and never taken is dropped (a run may have been stored since: ``testr run --until-failure`` lists before
+    every run).
 
-    :param base: a ``.stestr``/``.testrepository`` directory (nothing is started when it is not one on disk)
+    :param base: a ``.stestr``/``.testrepository`` directory; ``None`` (or not a directory): only the imports
     :param newest: how many of the newest runs to read (as :func:`take` will be asked)
+    :param imports: modules to import first, so that the tool's thread finds them loaded
     """
-    if not os.path.isdir(base):
+    if base is None or not os.path.isdir(base):
+        if imports:
+            _Read(None, newest, imports)
         return
     key = _key(base, newest)
     with _LOCK:
-        _PENDING[key] = _Read(base, newest)
+        _PENDING[key] = _Read(base, newest, imports)
 
 
 def take(base: str, newest: int) -> PlanningHistory | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import io
 import os
+import subprocess
+import sys
 import threading
 import types
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from partitioner import hooks
 from partitioner.dispatch.record import write_aside
 from partitioner.dispatch.tools import NothingToRun, Session
 from partitioner.errors import UsageError
-from partitioner.history import planrecord, prefetch
+from partitioner.history import digest, planrecord, prefetch
 from partitioner.history.model import TestRecord
 from partitioner.pipeline import PLAN_RUNS
 from tests.builders import stream
@@ -144,13 +146,13 @@ class TestSession(testtools.TestCase):
                                                     frozenset({"worker-0"})) for t in IDS]))
         tool_repo = types.SimpleNamespace(base=str(repo))
         read: list[str] = []
-        real = prefetch.planning_history
+        real = digest.planning_history
 
         def counting(path: object, *args: Any, **kwargs: Any) -> Any:
             read.append(threading.current_thread().name)
             return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-        self.patch(prefetch, "planning_history", counting)
+        self.patch(digest, "planning_history", counting)  # the prefetch thread imports it when it runs
         self.patch(hooks, "planning_history", counting)
         session = Session("static", stderr=self.err)
         session.listing(tool_repo)
@@ -164,6 +166,17 @@ class TestSession(testtools.TestCase):
         pinned.listing(tool_repo)  # the plan comes from --history: nothing read from the tool's repository
         self.assertIsNone(prefetch.take(str(repo), PLAN_RUNS))
         pinned.uninstall()
+
+    def test_the_planner_loads_while_the_tool_lists_not_before(self) -> None:
+        # what exec imports before the tool starts its listing is on the run's critical path; the planner is not
+        code = ("import sys; from partitioner.dispatch.tools import PLANNER, Session; s = Session('static'); "
+                "s.install(); before = [m for m in PLANNER + ('partitioner.pipeline', 'partitioner.config', "
+                "'partitioner.history.digest') if m in sys.modules]; "
+                "from partitioner.history import prefetch; import types, os; "
+                "s.listing(types.SimpleNamespace(base=os.getcwd())); prefetch.take(os.getcwd(), 10); "
+                "print(before, all(m in sys.modules for m in PLANNER)); s.uninstall()")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+        self.assertEqual("[] True", proc.stdout.strip(), proc.stderr)
 
 
 class Fixture:

@@ -3,6 +3,10 @@ taken once, and never one from before a run was stored."""
 
 from __future__ import annotations
 
+import sys
+
+import fixtures
+
 from partitioner.estimate import build_cost_model
 from partitioner.history import digest, prefetch
 from partitioner.history.model import TestRecord
@@ -38,6 +42,20 @@ class TestPrefetch(RepositoryCase):
         self.assertIsNone(prefetch.take(str(not_a_repo), 10))
         prefetch.start(str(self.where / "missing"), 10)  # not a directory: nothing started
         self.assertIsNone(prefetch.take(str(self.where / "missing"), 10))
+
+    def test_the_modules_asked_for_are_imported_first_and_one_that_fails_leaves_no_result(self) -> None:
+        modules = self.where / "modules"
+        modules.mkdir()
+        (modules / "prefetch_probe_ok.py").write_text("LOADED = True\n")
+        (modules / "prefetch_probe_bad.py").write_text("raise ImportError('not here')\n")
+        self.useFixture(fixtures.MonkeyPatch("sys.path", [str(modules), *sys.path]))
+        for name in ("prefetch_probe_ok", "prefetch_probe_bad"):
+            self.addCleanup(sys.modules.pop, name, None)
+        prefetch.start(str(self.repo), 10, ("prefetch_probe_ok",))
+        self.assertIsNotNone(prefetch.take(str(self.repo), 10))
+        self.assertTrue(sys.modules["prefetch_probe_ok"].LOADED)
+        prefetch.start(str(self.repo), 10, ("prefetch_probe_bad",))
+        self.assertIsNone(prefetch.take(str(self.repo), 10))  # the tool's thread imports it and meets the error
 
     def test_a_second_listing_reads_again_so_a_run_stored_between_is_in(self) -> None:
         # testr run --until-failure lists before every run; a read never taken must not outlive a stored run

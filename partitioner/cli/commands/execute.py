@@ -29,7 +29,7 @@ from partitioner import __version__
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import InputError, UsageError
-from partitioner.interpreters import PYTHON_NAME, activated_tool, other_python, suite_python
+from partitioner.interpreters import PYTHON_NAME, TOOLS_OF, activated_tool, other_python, suite_python
 
 NAME = "exec"
 HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
@@ -243,8 +243,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         except OSError as exc:
             raise UsageError(f"cannot run {target.name}: {exc.strerror or exc}") from None
         return 128 - code if code < 0 else code
-    from partitioner import hooks
-    from partitioner.dispatch.tools import NothingToRun, Session
+    from partitioner.dispatch.tools import NothingToRun, Session  # the planner itself loads while the tool lists
 
     session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
                       args.plan_file)
@@ -259,7 +258,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     session.check_shardable(target.argv)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
-    hooked = session.install(hooks.TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
+    hooked = session.install(TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
     if not hooked:
         if args.shard:
             session.uninstall()
