@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from partitioner.dispatch.record import Queued, static_record
-from partitioner.history.planrecord import PlanRecord
 from partitioner.statuses import INPROGRESS
 
 if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does not import them
     from partitioner.dispatch.queue import Queue
+    from partitioner.dispatch.record import Queued
     from partitioner.dispatch.server import Dispatcher
+    from partitioner.history.planrecord import PlanRecord
     from partitioner.pipeline import Planned  # (nor the planner, until the tool lists its tests)
 
 #: what StreamResult.status takes, in order (a call may pass them by position)
@@ -118,6 +118,8 @@ class Tee:
 
 def plan_record(run: ToolRun) -> PlanRecord:
     """The plan record of a static run: each partition's planned groups, in plan order."""
+    from partitioner.dispatch.record import static_record  # loaded with the planner (dispatch.tools.PLANNER)
+
     planned = run.planned
     assert planned is not None
     model = planned.model

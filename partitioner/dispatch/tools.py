@@ -48,11 +48,9 @@ from partitioner.dispatch import toolshard
 from partitioner.dispatch.command import RUNNERS, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
-from partitioner.dispatch.record import dynamic_record, placement_key, wait_aside, write_aside
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.history import PLAN_RUNS, prefetch
-from partitioner.history.planrecord import write_record
 from partitioner.run.signals import describe_exit
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -65,7 +63,8 @@ if TYPE_CHECKING:
     from partitioner.pipeline import Planned, ShardRun
 
 #: what planning a run imports: loaded while the tool lists its tests (:meth:`Session.listing`), not before
-PLANNER = ("partitioner.hooks", "partitioner.dispatch.choice", "partitioner.render.runline")
+PLANNER = ("partitioner.hooks", "partitioner.dispatch.choice", "partitioner.render.runline",
+           "partitioner.dispatch.record")
 
 __all__ = ["PROG", "NothingToRun", "Session"]
 
@@ -409,6 +408,9 @@ class Session:
         run.done = True
 
     def _record(self, run: ToolRun) -> None:
+        from partitioner.dispatch.record import dynamic_record, placement_key, write_aside
+        from partitioner.history.planrecord import write_record
+
         with run.lock:
             placement = dict(run.finals)
         if run.dispatcher is not None and run.queue is not None:
@@ -503,8 +505,11 @@ class Session:
             setattr(owner, name, original)
         self._worker_streams = None
         self._finish_open_runs()
-        while self._aside:  # the plan records written aside (seconds for a child that takes a fraction of one)
-            wait_aside(self._aside.pop(), ASIDE_WAIT_S)
+        if self._aside:  # the plan records written aside (seconds for a child that takes a fraction of one)
+            from partitioner.dispatch.record import wait_aside
+
+            while self._aside:
+                wait_aside(self._aside.pop(), ASIDE_WAIT_S)
         if self._progress is not None:
             self._progress.close()
             self._progress = None

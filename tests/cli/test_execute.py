@@ -43,6 +43,26 @@ class TestExec(CLICase):
 class TestResolve(CLICase):
     """Issue 10 item 2: what exec does with each kind of PROGRAM (the runs themselves: tests/e2e)."""
 
+    def test_a_console_script_beside_the_interpreter_is_read_not_looked_up(self) -> None:
+        from partitioner.cli.commands.execute import _own_script, resolve
+
+        bindir = self.useFixture(fixtures.TempDir()).path
+        scripts = {
+            "pip-24": "#!/venv/bin/python\nimport sys\nfrom stestr.cli import main\nif __name__ == '__main__':\n"
+                      "    sys.argv[0] = sys.argv[0].removesuffix('.exe')\n    sys.exit(main())\n",
+            "pip-old": "#!/venv/bin/python3\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n"
+                       "from testrepository.commands import main\nif __name__ == '__main__':\n"
+                       "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n",
+            "attribute-path": "#!/venv/bin/python\nimport sys\nfrom tool.cli import app\nsys.exit(app.run())\n",
+            "shell": "#!/bin/sh\nexec stestr \"$@\"\n",
+        }
+        for name, text in scripts.items():
+            Path(bindir, name).write_text(text)
+        self.assertEqual([("stestr.cli", "main"), ("testrepository.commands", "main"), None, None, None, None],
+                         [_own_script(n, bindir) for n in (*scripts, "missing", f"{bindir}/pip-24")])
+        # this environment's own scripts resolve to the same entry points importlib.metadata names
+        self.assertEqual(("stestr.cli", "main"), resolve("stestr", ["run"]).entry)
+
     def test_console_scripts_modules_scripts_and_other_programs(self) -> None:
         import os
         import stat

@@ -94,7 +94,7 @@ class TestSession(testtools.TestCase):
             forked.append(write_aside(work))
             return forked[-1]
 
-        self.useFixture(fixtures.MonkeyPatch("partitioner.dispatch.tools.write_aside", spy))
+        self.useFixture(fixtures.MonkeyPatch("partitioner.dispatch.record.write_aside", spy))  # imported when used
         session = Session("static", stderr=self.err)
         session.records_aside = True
         parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
@@ -171,7 +171,8 @@ class TestSession(testtools.TestCase):
         # what exec imports before the tool starts its listing is on the run's critical path; the planner is not
         code = ("import sys; from partitioner.dispatch.tools import PLANNER, Session; s = Session('static'); "
                 "s.install(); before = [m for m in PLANNER + ('partitioner.pipeline', 'partitioner.config', "
-                "'partitioner.history.digest') if m in sys.modules]; "
+                "'partitioner.history.digest', 'partitioner.history.planrecord', 'partitioner.history.model') "
+                "if m in sys.modules]; "
                 "from partitioner.history import prefetch; import types, os; "
                 "s.listing(types.SimpleNamespace(base=os.getcwd())); prefetch.take(os.getcwd(), 10); "
                 "print(before, all(m in sys.modules for m in PLANNER)); s.uninstall()")

@@ -14,16 +14,18 @@ on stderr says what each run was planned from (``--quiet`` silences it).
 from __future__ import annotations
 
 import argparse
+import importlib
 import inspect
 import os
+import re
 import runpy
 import shutil
 import subprocess
 import sys
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import Any
 
 from partitioner import __version__
 from partitioner.cli.arguments import add_dispatch
@@ -70,7 +72,8 @@ class _Target:
     kind: str
     name: str
     argv: tuple[str, ...]
-    entry: EntryPoint | None = None
+    #: an entry point's module and attribute (``kind == "entry"``)
+    entry: tuple[str, str] | None = None
     #: a program that is a console script of another Python environment (its tool is not installed here)
     elsewhere: bool = False
 
@@ -89,14 +92,41 @@ def _is_python_script(path: str) -> bool:
     return any(PYTHON_NAME.match(os.path.basename(word)) for word in first[2:].decode("latin-1").split())
 
 
+#: the two lines of a console script as pip and uv write it that name its entry point
+_SCRIPT_FROM = re.compile(r"^from ([\w.]+) import (\w+)$", re.MULTILINE)
+
+
+def _own_script(program: str, bindir: str | None = None) -> tuple[str, str] | None:
+    """``(module, function)`` when ``program`` is a console script pip or uv wrote beside this interpreter
+    (``from MODULE import FUNC`` ... ``sys.exit(FUNC())``): read from the script, since importing
+    ``importlib.metadata`` to ask for the entry point costs ~15 ms before the tool can start; ``None`` for
+    anything else (the entry points are asked then)."""
+    if os.path.basename(program) != program:
+        return None
+    try:
+        with open(os.path.join(bindir or os.path.dirname(sys.executable), program), encoding="utf-8") as handle:
+            text = handle.read(4096)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    found = _SCRIPT_FROM.search(text)
+    if not text.startswith("#!") or found is None or f"sys.exit({found.group(2)}())" not in text:
+        return None
+    return found.group(1), found.group(2)
+
+
 def resolve(program: str, argv: list[str]) -> _Target:
     """How to run ``program``.
 
     :raises UsageError: it is neither a console script nor a program on PATH
     """
+    own = _own_script(program)
+    if own is not None:
+        return _Target("entry", program, tuple(argv), own)
+    from importlib.metadata import entry_points
+
     found = [ep for ep in entry_points(group="console_scripts") if ep.name == program]
     if found:
-        return _Target("entry", program, tuple(argv), found[0])
+        return _Target("entry", program, tuple(argv), (found[0].module, found[0].attr))
     path = shutil.which(program)
     if path is None:
         raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
@@ -205,7 +235,10 @@ def _call(target: _Target, program: str) -> object:
     """Run a Python target in this process; returns what it returned (or raises SystemExit)."""
     if target.kind == "entry":
         assert target.entry is not None
-        func = target.entry.load()
+        module, attribute = target.entry
+        func: Any = importlib.import_module(module)
+        for name in attribute.split("."):
+            func = getattr(func, name)
         params = list(inspect.signature(func).parameters.values())
         takes_argv = bool(params) and params[0].name in ("argv", "args")
         return func(list(target.argv)) if takes_argv else func()
