@@ -3,7 +3,10 @@ planning parses within its budget (issue 9: planning off the critical path)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import fixtures
@@ -209,10 +212,19 @@ class TestPlanningHistory(RepositoryCase):
         out.stream.flush()
         self.assertEqual(["digested 3 runs", "digested 0 runs"], out.getDetails()["stdout"].as_text().split("\n")[:2])
 
+    def test_warm_in_the_background_yields_the_cpu_to_the_next_run(self) -> None:
+        # a digest at normal priority took a core for half a second of a run started right after the last one
+        code = ("import os, sys; from partitioner.history.digest import main; "
+                "main(['warm', sys.argv[1]] + sys.argv[2:]); print(os.nice(0))")
+        niceness = [subprocess.run([sys.executable, "-c", code, str(self.repo), *extra], capture_output=True,
+                                   text=True, check=True).stdout.split()[-1] for extra in ((), ("--background",))]
+        self.assertEqual([str(os.nice(0)), "19"], niceness)
+
     def test_warm_in_background_digests_for_the_next_plan(self) -> None:
         process = digest.warm_in_background(self.repo)
         self.assertIsNotNone(process)
         assert process is not None
+        self.assertIn("--background", process.args)  # type: ignore[operator]
         self.assertEqual(0, process.wait(timeout=120))
         planned = digest.planning_history(self.repo, newest=10, budget_s=0.0)
         self.assertEqual(((), 3), (planned.unread, len(planned.digested)))
