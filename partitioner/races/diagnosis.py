@@ -190,6 +190,17 @@ def workers(run: Run) -> tuple[str, ...]:
     return tuple(sorted(run.workers))
 
 
+def ran_no_tests(run: Run, name: str) -> str | None:
+    """The message for a run that holds no test's result (only the tool's ``process-returncode``, or nothing:
+    its tests never loaded), or ``None``: such a run is neither serial nor parallel."""
+    if any(r.test_id not in PSEUDO_TESTS for r in run.records):
+        return None
+    held = f" (only {', '.join(sorted({r.test_id for r in run.records}))})" if run.records else ""
+    return (f"{name} holds no test results{held}: its tests never ran, so nothing overlapped; `testr last` or "
+            "`stestr last` shows why (an import or listing failure?), then diagnose a parallel run in which tests "
+            "failed")
+
+
 def check_parallel(run: Run, label: str | None = None) -> None:
     """Refuse a run whose overlaps cannot be told.
 
@@ -197,6 +208,9 @@ def check_parallel(run: Run, label: str | None = None) -> None:
     :raises HistoryError: when the run has no timestamps or ran on fewer than two workers
     """
     name = label or f"run {run.run_id}"
+    no_tests = ran_no_tests(run, name)
+    if no_tests is not None:
+        raise HistoryError(no_tests)
     timed = any(r.start is not None and r.stop is not None for r in run.records)
     seen = workers(run)
     if not timed and not seen:

@@ -87,6 +87,16 @@ class TestRacesCommand(RepositoryCase):
         status, _, err = self.cli("races", "3")
         self.assertIn("run 3 of .testrepository ran on one worker (worker-0)", err)
 
+    def test_a_latest_run_in_which_no_test_ran_says_so_not_serial(self) -> None:
+        broken = run(rec("process-returncode", None, 5.0, 5.0, "fail"))
+        self.repository([*racing_runs()[:3], broken])
+        for argv in (("races",), ("races", "--order")):
+            status, _, err = self.cli(*argv)
+            self.assertEqual(1, status)
+            self.assertIn("run 3 of .testrepository holds no test results (only process-returncode): "
+                          "its tests never ran", err)
+            self.assertNotIn("serial", err)
+
     def test_stream_without_worker_tags(self) -> None:
         (self.dir / "serial.subunit").write_bytes(stream([rec(f"{A}.test_1", None, 0, 1, "fail")]))
         status, _, err = self.cli("races", str(self.dir / "serial.subunit"))

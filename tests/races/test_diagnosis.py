@@ -185,6 +185,16 @@ class TestBadRuns(testtools.TestCase):
         error = self.assertRaises(HistoryError, diagnose, bad, label="run 3")
         self.assertIn("run 3 ran on one worker (worker-0), so nothing overlapped", str(error))
 
+    def test_a_run_in_which_no_test_ran_is_said_to_be_one(self) -> None:
+        # it used to be "has no worker tags: it ran serially", which sent a user looking for a serial run
+        returncode = run(rec("process-returncode", None, 0.0, 0.0, "fail"))
+        error = self.assertRaises(HistoryError, diagnose, returncode, label="run 3")
+        self.assertEqual("run 3 holds no test results (only process-returncode): its tests never ran, so nothing "
+                         "overlapped; `testr last` or `stestr last` shows why (an import or listing failure?), then "
+                         "diagnose a parallel run in which tests failed", str(error))
+        error = self.assertRaises(HistoryError, diagnose, run(), label="run 4")
+        self.assertIn("run 4 holds no test results: its tests never ran", str(error))
+
     def test_neither(self) -> None:
         error = self.assertRaises(HistoryError, diagnose, run(rec(f"{A}.test_1", None, None, None, "fail")))
         self.assertIn("has neither timestamps nor worker tags", str(error))

@@ -21,6 +21,7 @@ from partitioner.history import Repository, Run, is_parallel, load_history_for, 
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
+from partitioner.races.diagnosis import ran_no_tests
 from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
 from partitioner.races.shortlist import candidates, class_seconds
 from partitioner.render import races as render
@@ -183,6 +184,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
     if serial is not None and is_parallel(serial):
         console.warn(f"--serial {serial_label} ran on {len(workers(serial))} workers; its failures may be races too")
+    no_tests = ran_no_tests(run_, label)
+    if no_tests is not None:
+        raise HistoryError(no_tests)
     if args.order:
         return _order(cwd, tool, run_, label, serial, repo, args, console)
     if args.run is None and repo is not None and not is_parallel(run_):
