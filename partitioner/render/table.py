@@ -29,13 +29,15 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
             out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  {plan.serial_s:>11.1f}{unit}\n")
         out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
         out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound "
-                  f"{plan.lower_bound_s:.1f}{unit}, efficiency {plan.efficiency:.1%}\n")
+                  f"{plan.lower_bound_s:.1f}{unit} (no split beats it: the total over {len(plan.workers)} workers "
+                  f"or the costliest group, the larger), efficiency {plan.efficiency:.1%}\n")
     tested = len(plan.serial) + sum(len(p.tests) for p in plan.workers)
     measured = f"measured {plan.measured_tests} of {tested} tests"
     if plan.unit != SECONDS:
         measured += f" (no timing history: costs are {TEST_UNITS})"
-    out.write(f"{measured}; estimated (not measured) share of cost {plan.estimated_share:.1%}; "
-              f"critical group {plan.critical_group or '-'}\n")
+    out.write(f"{measured}; {plan.estimated_share:.1%} of the predicted cost estimated, not measured (tests and "
+              f"class setups the history does not time); costliest group on the slowest worker: "
+              f"{plan.critical_group or '-'}\n")
     for merge in plan.merged:
         out.write(f"resource group {merge.key} (worker {plan.worker_of_group(merge.key)}) joins: "
                   f"{', '.join(merge.members)}\n")
