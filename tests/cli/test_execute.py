@@ -40,6 +40,43 @@ class TestExec(CLICase):
                                 "--shard cannot split a run with --pdb")
 
 
+class TestLend(CLICase):
+    """The tests' interpreter lacks partitioner: exec lends its own package on PYTHONPATH (a real foreign venv,
+    tempest's: tests/e2e/test_tempest.py)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.cache = Path(self.useFixture(fixtures.TempDir()).path) / "cache"
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.cache)))
+
+    def test_the_lent_directory_holds_only_a_link_to_this_package_and_is_made_once(self) -> None:
+        import partitioner
+        from partitioner.cli.commands.execute import _lent_directory
+
+        where = _lent_directory()
+        assert where is not None
+        self.assertEqual(self.cache / "lent", where.parent)
+        self.assertEqual(["partitioner"], [p.name for p in where.iterdir()])
+        self.assertEqual(Path(partitioner.__file__).resolve().parent, (where / "partitioner").resolve())
+        self.assertEqual(where, _lent_directory())  # a second exec finds it made
+        (where / "partitioner").unlink()
+        (where / "partitioner").symlink_to(self.cache)  # pointing elsewhere: not used
+        self.assertIsNone(_lent_directory())
+
+    def test_lent_first_on_pythonpath_only_when_it_lets_the_workers_start(self) -> None:
+        from partitioner.cli.commands.execute import lend_package
+
+        environ = {"PYTHONPATH": "/elsewhere", "PATH": os.environ.get("PATH", "")}
+        note = lend_package(sys.executable, environ)
+        assert note is not None
+        first, rest = environ["PYTHONPATH"].split(os.pathsep)
+        self.assertEqual((str(self.cache / "lent"), "/elsewhere"), (str(Path(first).parent), rest))
+        self.assertIn(f"its dynamic workers import this one from {first} on PYTHONPATH", note)
+        environ = {"PATH": os.environ.get("PATH", "")}
+        self.assertIsNone(lend_package("/bin/false", environ))  # cannot run the workers, lent or not
+        self.assertEqual({"PATH": os.environ.get("PATH", "")}, environ)
+
+
 class TestResolve(CLICase):
     """Issue 10 item 2: what exec does with each kind of PROGRAM (the runs themselves: tests/e2e)."""
 

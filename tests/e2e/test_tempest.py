@@ -125,10 +125,13 @@ class TestTempestUnitSuite(testtools.TestCase):
         self.assertGreater(len(plain), 2000, "tempest's unit suite did not run")
         # as a user with tempest's venv activated runs it, partitioner installed elsewhere and no PYTHON:
         # `stestr` is tempest's, so the tests must load with tempest's interpreter, not partitioner's
-        bare = {k: v for k, v in self.env.items() if k != "PYTHON"}
+        # and with nothing of partitioner's in tempest's venv: exec lends its own package to the workers
+        bare = {k: v for k, v in self.env.items() if k not in ("PYTHON", "PYTHONPATH")}
         bare["VIRTUAL_ENV"] = str(self.tempest.venv)  # what `source .../bin/activate` sets
         ours = self.run_suite(tool("partitioner"), "exec", "--", program="stestr", env=bare)
         self.assertIn("the first stestr on PATH, belongs to the activated Python environment", self.stderr)
+        self.assertIn("its dynamic workers import this one from", self.stderr)
+        self.assertIn("dynamic dispatch (lookahead order)", self.stderr)
         self.assertNotIn("dynamic dispatch is off", self.stderr)
         self.assertEqual((set(), set()), (set(plain) - set(ours), set(ours) - set(plain)))
         self.assertEqual({}, {t: (s, ours[t]) for t, s in plain.items() if ours[t] != s})

@@ -14,6 +14,8 @@ on stderr says what each run was planned from (``--quiet`` silences it).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import importlib
 import inspect
 import os
@@ -22,7 +24,8 @@ import runpy
 import shutil
 import subprocess
 import sys
-from collections.abc import MutableMapping
+import tempfile
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,8 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("program", metavar="PROGRAM",
                         help="a console script, e.g. testr or stestr; its tests load with $PYTHON, else, when "
                              "the PROGRAM first on PATH is the activated venv's ($VIRTUAL_ENV, $CONDA_PREFIX), with "
-                             "that venv's interpreter (dynamic dispatch needs partitioner installed there too), "
-                             "else with partitioner's")
+                             "that venv's interpreter (dynamic dispatch's workers there get this partitioner "
+                             "through PYTHONPATH), else with partitioner's")
     rest = parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="its arguments")
     rest.required = False  # argparse counts a REMAINDER as required: "required: PROGRAM, ARGS" misled
 
@@ -142,13 +145,16 @@ def resolve(program: str, argv: list[str]) -> _Target:
     return _Target("program", path, tuple(argv))
 
 
-def worker_problem(python: str) -> str | None:
+def worker_problem(python: str, environ: Mapping[str, str] | None = None) -> str | None:
     """Why the dynamic workers cannot run under ``python`` (they are ``python -m partitioner.dispatch.worker``
-    and talk to this process), or ``None`` when they can."""
+    and talk to this process), or ``None`` when they can.
+
+    :param environ: the environment they would run in (default this process's)
+    """
     probe = "import partitioner, partitioner.dispatch.worker; print(partitioner.__version__)"
     try:
         done = subprocess.run([python, "-c", probe], capture_output=True, stdin=subprocess.DEVNULL, timeout=60,
-                              check=False)
+                              check=False, env=None if environ is None else dict(environ))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"tests under {python}, which could not be started ({exc}); set PYTHON to the suite's interpreter"
     if done.returncode != 0:
@@ -159,6 +165,48 @@ def worker_problem(python: str) -> str | None:
         return (f"tests under {python}, whose partitioner {theirs} is not this one ({__version__}, under "
                 f"{sys.executable}); `{python} -m pip install {_install_source()}` installs this one there")
     return None
+
+
+def _lent_directory() -> Path | None:
+    """A directory that holds only ``partitioner``, a link to this package (made once per package, in the cache
+    directory, else a temporary one), or ``None`` when none can be made."""
+    import partitioner
+
+    package = Path(partitioner.__file__).resolve().parent
+    from partitioner.history.cache import cache_dir
+
+    cache = cache_dir()
+    tag = hashlib.sha256(str(package).encode()).hexdigest()[:12]
+    try:
+        if cache is not None:
+            where = cache / "lent" / f"{__version__}-{tag}"
+            where.mkdir(parents=True, exist_ok=True)
+        else:
+            where = Path(tempfile.mkdtemp(prefix="partitioner-lent-"))
+        link = where / "partitioner"
+        with contextlib.suppress(FileExistsError):  # another exec made it: the same link
+            link.symlink_to(package, target_is_directory=True)
+        return where if link.resolve() == package else None
+    except OSError:
+        return None
+
+
+def lend_package(python: str, environ: MutableMapping[str, str]) -> str | None:
+    """When the tests' interpreter cannot run partitioner's workers (:func:`worker_problem`): put this partitioner
+    package, and nothing else of its environment, first on their ``PYTHONPATH``, if that lets them.
+
+    :returns: the note saying so (``PYTHONPATH`` is then set in ``environ``), or ``None`` (nothing changed)
+    """
+    where = _lent_directory()
+    if where is None:
+        return None
+    path = os.pathsep.join(p for p in (str(where), environ.get("PYTHONPATH", "")) if p)
+    if worker_problem(python, {**environ, "PYTHONPATH": path}) is not None:
+        return None
+    environ["PYTHONPATH"] = path
+    return (f"{python} has no partitioner {__version__}: its dynamic workers import this one from {where} on "
+            f"PYTHONPATH, a directory that holds only partitioner (`{python} -m pip install {_install_source()}` "
+            "makes it unnecessary)")
 
 
 def _install_source() -> str:
@@ -287,6 +335,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         session.why_static = followed[1]
     else:
         session.why_static = python_problem(os.environ)
+    if session.why_static is not None and args.dispatch != "static":
+        lent = lend_package(shutil.which(os.environ["PYTHON"]) or os.environ["PYTHON"], os.environ)
+        if lent is not None:
+            session.note(lent)
+            session.why_static = None
     session.records_aside = True  # the plan record is written while the tool stores its run
     session.check_shardable(target.argv)
     saved_argv = sys.argv
