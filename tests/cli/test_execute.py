@@ -63,6 +63,16 @@ class TestLend(CLICase):
         (where / "partitioner").symlink_to(self.cache)  # pointing elsewhere: not used
         self.assertIsNone(_lent_directory())
 
+    def test_nothing_is_lent_to_a_run_that_asked_for_static_dispatch(self) -> None:
+        from partitioner.cli.commands.execute import wants_dynamic
+
+        where = Path(self.useFixture(fixtures.TempDir()).path)
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(where)
+        self.assertEqual([True, False], [wants_dynamic(None), wants_dynamic("static")])
+        (where / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tests\n\n[partitioner]\ndispatch = static\n")
+        self.assertEqual([False, True], [wants_dynamic(None), wants_dynamic("dynamic")])
+
     def test_lent_first_on_pythonpath_only_when_it_lets_the_workers_start(self) -> None:
         from partitioner.cli.commands.execute import lend_package
 

@@ -191,6 +191,14 @@ def _lent_directory() -> Path | None:
         return None
 
 
+def wants_dynamic(flag: str | None) -> bool:
+    """Whether dynamic dispatch may run: neither ``--dispatch static`` nor the ``dispatch`` option says static
+    (then nothing needs lending)."""
+    from partitioner.config import load_settings
+
+    return bool(load_settings(Path.cwd()).choose("dispatch", flag, "dynamic").value != "static")
+
+
 def lend_package(python: str, environ: MutableMapping[str, str]) -> str | None:
     """When the tests' interpreter cannot run partitioner's workers (:func:`worker_problem`): put this partitioner
     package, and nothing else of its environment, first on their ``PYTHONPATH``, if that lets them.
@@ -335,7 +343,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         session.why_static = followed[1]
     else:
         session.why_static = python_problem(os.environ)
-    if session.why_static is not None and args.dispatch != "static":
+    if session.why_static is not None and wants_dynamic(args.dispatch):
         lent = lend_package(shutil.which(os.environ["PYTHON"]) or os.environ["PYTHON"], os.environ)
         if lent is not None:
             session.note(lent)
