@@ -63,12 +63,12 @@ def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
             session.started(session.current(), index, proc)
         return proc
 
-    inserter, fixture_set_up = _common(session, current, get_inserter, set_up)
+    inserter, fixture_set_up, listing = _common(session, current, get_inserter, set_up,
+                                                TestProcessorFixture.list_tests)
 
     return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
             (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
-            (abstract.AbstractRepository, "get_inserter", inserter),
-            (TestProcessorFixture, "list_tests", _listing(session, TestProcessorFixture.list_tests))]
+            (abstract.AbstractRepository, "get_inserter", inserter), (TestProcessorFixture, "list_tests", listing)]
 
 
 @contextlib.contextmanager
@@ -98,10 +98,12 @@ def _static_workers_die_with_us(session: Session, owner: Any) -> Iterator[None]:
             owner._clear_SIGPIPE = own
 
 
-def _common(session: Session, current: list[Any], get_inserter: Callable[..., Any],
-            set_up: Callable[[Any], Any]) -> tuple[Callable[..., Any], Callable[[Any], Any]]:
-    """The two patches both tools get alike: the repository's ``get_inserter`` (watched by the session) and the
-    top-level fixture's ``setUp`` (restricted to this job's shard; ``current`` holds the fixtures running)."""
+def _common(session: Session, current: list[Any], get_inserter: Callable[..., Any], set_up: Callable[[Any], Any],
+            list_tests: Callable[[Any], Any]) -> tuple[Callable[..., Any], Callable[[Any], Any], Callable[[Any], Any]]:
+    """The three patches both tools get alike: the repository's ``get_inserter`` (watched by the session), the
+    top-level fixture's ``setUp`` (restricted to this job's shard; ``current`` holds the fixtures running) and
+    its ``list_tests`` (the tool waits for its listing subprocess; the session loads the planner and reads the
+    history meanwhile: :meth:`Session.listing`)."""
 
     def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
         return session.inserter(get_inserter(self, *args, **kwargs))
@@ -111,18 +113,11 @@ def _common(session: Session, current: list[Any], get_inserter: Callable[..., An
             return set_up(self)
         return _restricting(session, self, set_up)
 
-    return inserter, fixture_set_up
-
-
-def _listing(session: Session, list_tests: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """The fixture's ``list_tests``: the tool waits for its listing subprocess; the session reads the history the
-    plan will need meanwhile (:meth:`Session.listing`)."""
-
     def listing(self: Any) -> Any:
         session.listing(getattr(self, "repository", None))
         return list_tests(self)
 
-    return listing
+    return inserter, fixture_set_up, listing
 
 
 def _fail(exc: PartitionerError, code: int) -> NoReturn:
@@ -177,9 +172,10 @@ def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
             session.started(run, index, procs[0])
         return procs
 
-    inserter, fixture_set_up = _common(session, current, get_inserter, set_up)
+    inserter, fixture_set_up, listing = _common(session, current, get_inserter, set_up,
+                                                TestListingFixture.list_tests)
 
     return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
                                                                         fixture_run_tests),
             (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter),
-            (TestListingFixture, "list_tests", _listing(session, TestListingFixture.list_tests))]
+            (TestListingFixture, "list_tests", listing)]

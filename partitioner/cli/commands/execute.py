@@ -242,17 +242,23 @@ def check_python(environ: MutableMapping[str, str]) -> None:
                          "executable); set PYTHON to the suite's interpreter, or unset it")
 
 
-def python_problem(environ: MutableMapping[str, str]) -> str | None:
-    """Why the dynamic workers cannot run under a ``$PYTHON`` the user set to another environment's
-    interpreter (:func:`worker_problem`), or ``None``: such a run once failed every test, its workers
-    unable to import partitioner there."""
+def _other_python(environ: Mapping[str, str]) -> str | None:
+    """``$PYTHON`` as found on PATH, when it is set and not partitioner's own interpreter's environment."""
     python = environ.get("PYTHON")
     if not python:
         return None
     found = shutil.which(python, path=environ.get("PATH")) or python
     if os.path.dirname(os.path.abspath(found)) == os.path.dirname(os.path.abspath(sys.executable)):
         return None
-    return worker_problem(found)
+    return found
+
+
+def python_problem(environ: MutableMapping[str, str]) -> str | None:
+    """Why the dynamic workers cannot run under a ``$PYTHON`` the user set to another environment's
+    interpreter (:func:`worker_problem`), or ``None``: such a run once failed every test, its workers
+    unable to import partitioner there."""
+    python = _other_python(environ)
+    return worker_problem(python) if python is not None else None
 
 
 def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
@@ -343,8 +349,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         session.why_static = followed[1]
     else:
         session.why_static = python_problem(os.environ)
-    if session.why_static is not None and wants_dynamic(args.dispatch):
-        lent = lend_package(shutil.which(os.environ["PYTHON"]) or os.environ["PYTHON"], os.environ)
+    other = _other_python(os.environ)  # PYTHON is set whenever the workers cannot run
+    if session.why_static is not None and other is not None and wants_dynamic(args.dispatch):
+        lent = lend_package(other, os.environ)
         if lent is not None:
             session.note(lent)
             session.why_static = None
