@@ -7,12 +7,14 @@ planner's modules and reads the repository's digests (:func:`partitioner.history
 that wait; the hook then :func:`take` s the history instead of reading it itself. The thread holds the
 interpreter only while the tool's process has nothing else to do, so this costs the run no time (on 10 stored
 runs of testtools' suite: 0.04 s of importing and 0.04 s of reading that were on the critical path before).
+While the listing lasts, a run not digested yet is parsed beyond the hook's budget (each parse predicted at
+most ``IDLE_PARSE_MAX_S``): the first ``exec`` after plain stestr runs used to plan from ``times.dbm`` alone.
 
-The history is the one :func:`~partitioner.history.digest.planning_history` returns for the same arguments: the
-repository holds the same runs until the tool stores this one, after the plan. Anything that goes wrong in the
-thread (a module that does not import, a repository that cannot be read) leaves no result: the tool's own
-thread imports and reads again, so its errors and warnings are exactly those it would give without this.
-This module imports only the standard library until its thread runs.
+The history is the one :func:`~partitioner.history.digest.planning_history` returns for the same arguments, or
+one with more runs read: the repository holds the same runs until the tool stores this one, after the plan.
+Anything that goes wrong in the thread (a module that does not import, a repository that cannot be read) leaves
+no result: the tool's own thread imports and reads again, so its errors and warnings are exactly those it would
+give without this. This module imports only the standard library until its thread runs.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class _Read:
 
     def __init__(self, base: str | None, newest: int, imports: Sequence[str]) -> None:
         self.result: PlanningHistory | None = None
+        #: set once the plan is asked for: no more parsing beyond the budget
+        self.wanted = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(base, newest, tuple(imports)),
                                         name="partitioner-prefetch", daemon=True)
         self._thread.start()
@@ -50,11 +54,13 @@ class _Read:
                 return
             from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history
 
-            self.result = planning_history(base, newest, budget_s=DEFAULT_BUDGET_S)
+            self.result = planning_history(base, newest, budget_s=DEFAULT_BUDGET_S,
+                                           idle=lambda: not self.wanted.is_set())
         except Exception:
             self.result = None
 
     def join(self) -> PlanningHistory | None:
+        self.wanted.set()
         self._thread.join()
         return self.result
 

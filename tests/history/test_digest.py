@@ -167,6 +167,27 @@ class TestPlanningHistory(RepositoryCase):
                      if "not read yet" in w]
         self.assertIn("planned from times.dbm alone (each test's last duration)", warning)
 
+    def test_while_nobody_waits_for_the_plan_runs_over_the_budget_are_parsed_too(self) -> None:
+        asked: list[bool] = []
+
+        def listing() -> bool:  # the tool still lists its tests for the first two streams
+            asked.append(True)
+            return len(asked) <= 2
+
+        planned = digest.planning_history(self.repo, newest=10, budget_s=0.0, idle=listing)
+        self.assertEqual(((str(self.repo / "1"), str(self.repo / "2")), (str(self.repo / "0"),)),
+                         (planned.digested, planned.unread))
+        self.useFixture(fixtures.MonkeyPatch("partitioner.history.digest.IDLE_PARSE_MAX_S", 0.0))  # too large
+        self.assertEqual((str(self.repo / "0"),), digest.planning_history(self.repo, newest=10, budget_s=0.0,
+                                                                         idle=lambda: True).unread)
+
+    def test_the_warning_names_the_interpreter_that_can_warm_the_cache(self) -> None:
+        # `python -m partitioner.history.digest warm` failed for a user whose `python` was tempest's venv's
+        [warning] = [w for w in digest.planning_history(self.repo, newest=10, budget_s=0.0).warnings
+                     if "not read yet" in w]
+        self.assertIn(f"`{sys.executable} -m partitioner.history.digest warm {self.repo}` caches them", warning)
+        self.assertRegex(warning, r"about \d\.\d\ds to parse, over the planning budget of 0\.00s")
+
     def test_a_cached_digest_with_a_duration_that_is_none_is_parsed_again(self) -> None:
         fresh = digest.planning_history(self.repo, newest=10, budget_s=None)
         entries = sorted((self.where / "cache").rglob("*.json"))

@@ -31,6 +31,16 @@ class TestPrefetch(RepositoryCase):
                          (taken.sources, taken.digested, taken.warnings))  # type: ignore[union-attr]
         self.assertIsNone(prefetch.take(str(self.repo), 10))  # taken: the next plan reads for itself
 
+    def test_runs_not_digested_are_read_beyond_the_budget_while_the_tool_lists(self) -> None:
+        # the first exec after plain stestr runs planned from times.dbm alone: its one run was over the budget
+        self.useFixture(fixtures.MonkeyPatch("partitioner.history.digest.DEFAULT_BUDGET_S", 0.0))
+        prefetch.start(str(self.repo), 10)
+        prefetch._PENDING[prefetch._key(str(self.repo), 10)]._thread.join()  # the listing outlasts the reading
+        taken = prefetch.take(str(self.repo), 10)
+        assert taken is not None
+        self.assertEqual((3, ()), (len(taken.digested), taken.unread))
+        self.assertEqual(3, len(digest.planning_history(self.repo, 10, budget_s=0.0).digested))  # now cached
+
     def test_nothing_started_or_another_newest_or_a_read_that_failed_leaves_the_hook_to_read(self) -> None:
         self.assertIsNone(prefetch.take(str(self.repo), 10))
         prefetch.start(str(self.repo), 3)
