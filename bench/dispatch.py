@@ -24,6 +24,8 @@ every round):
   the runner; history: its pass-1 stream);
 * ``dynamic-mono``, ``runner-mono``, ``dynamic-cost``, ``runner-cost``, ``dynamic-lookahead``,
   ``runner-lookahead``: the same with ``--dispatch-order mono``, ``cost`` or ``lookahead``;
+* ``dynamic-nopreload``, ``runner-nopreload``: the default order with ``PARTITIONER_PRELOAD=0``: each lane's
+  worker loads the suite itself instead of being forked from one preloaded process;
 * ``xdist-worksteal``, ``xdist-loadscope``, ``xdist-load``: ``pytest -n N --dist ...`` with pytest-xdist 3.8
   (pytest runs these unittest classes), in a venv of the bench's own (``--xdist-venv``, made on first use).
 
@@ -67,7 +69,8 @@ GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 BIN = Path(sys.executable).parent
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
 ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-mono", "dynamic-cost", "dynamic-lookahead", "runner",
-        "runner-mono", "runner-cost", "runner-lookahead", "xdist-worksteal", "xdist-loadscope", "xdist-load")
+        "runner-mono", "runner-cost", "runner-lookahead", "dynamic-nopreload", "runner-nopreload", "xdist-worksteal",
+        "xdist-loadscope", "xdist-load")
 HEADING = "## Dynamic dispatch"
 XDIST = "pytest-xdist==3.8.*"
 
@@ -233,6 +236,8 @@ def walltime(args: argparse.Namespace, log: Callable[[str], None]) -> dict[Key, 
                                "BENCH_RUN": str(10 * round_ + pass_), "BENCH_LOCKDIR": str(cwd / "locks"),
                                "PATH": f"{BIN}:/usr/bin:/bin", "PYTHON": sys.executable, "HOME": str(cwd),
                                "PARTITIONER_CACHE_DIR": str(cwd / ".cache")}
+                        if arm.endswith("-nopreload"):
+                            env["PARTITIONER_PRELOAD"] = "0"
                         if pass_ == 1 and not arm.startswith(("runner", "xdist")):
                             tool = "testr" if arm == "testr" else "stestr"
                             subprocess.run([str(BIN / tool), "init"], cwd=cwd, env=env, check=True,

@@ -8,7 +8,6 @@ import os
 import select
 import signal
 import socket
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 
 from partitioner.dispatch.command import WorkerCommand
 from partitioner.dispatch.relay import Relay
-from partitioner.dispatch.spawn import Spawned, spawn_worker
+from partitioner.dispatch.spawn import Spawned, WorkerProcess, spawn_worker
 from partitioner.run.stream import read_worker_stream
 
 #: seconds the worker's stdout may stay open after it exited (something it started holds it) before SIGKILL
@@ -29,19 +28,21 @@ _POLL_S = 0.05
 class Child:
     """One pull worker process, its end of the control socket and its stdout reader."""
 
-    proc: subprocess.Popen[bytes]
+    proc: WorkerProcess
     control: socket.socket
     reader: threading.Thread
     buffer: bytes = b""
     messages: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, command: WorkerCommand, relay: Relay, lane: int, cwd: Path | None = None) -> Child:
-        """Start a worker and read its stdout into ``relay``.
+    def start(cls, command: WorkerCommand, relay: Relay, lane: int, cwd: Path | None = None,
+              preload: str | None = None) -> Child:
+        """Start a worker (forked by the preloader at ``preload``, when there is one) and read its stdout into
+        ``relay``.
 
         :raises OSError: it cannot be started
         """
-        return cls.adopt(spawn_worker(command, cwd), relay, lane)
+        return cls.adopt(spawn_worker(command, cwd, preload), relay, lane)
 
     @classmethod
     def adopt(cls, spawned: Spawned, relay: Relay, lane: int) -> Child:

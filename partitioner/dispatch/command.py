@@ -56,6 +56,12 @@ class WorkerCommand:
         return [self.python, *self.python_options, "-m", WORKER_MODULE, "--control-fd", str(control_fd),
                 self.runner, *self.args]
 
+    def serve_argv(self, listen_fd: int) -> list[str]:
+        """The preloader's command line: a pull worker that loads the suite once and forks a worker for each lane
+        that connects to the listening socket ``listen_fd`` (:mod:`partitioner.dispatch.preload`)."""
+        return [self.python, *self.python_options, "-m", WORKER_MODULE, "--serve", str(listen_fd), self.runner,
+                *self.args]
+
     def environ(self, base: dict[str, str] | os._Environ[str]) -> dict[str, str]:
         """``base`` with the command's ``NAME=value`` assignments applied."""
         env = dict(base)

@@ -16,6 +16,7 @@ dispatcher's reason when it has one (``not run: ...``), on the stream of the lan
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -25,11 +26,11 @@ from multiprocessing.connection import Client
 from pathlib import Path
 from typing import IO, Any
 
-from partitioner.dispatch import protocol
+from partitioner.dispatch import preload, protocol
 from partitioner.dispatch.command import WorkerCommand
 from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.server import Dispatcher
-from partitioner.dispatch.spawn import spawn_worker
+from partitioner.dispatch.spawn import spawn_worker, wanted
 from partitioner.dispatch.state import Outcome
 from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
@@ -111,16 +112,24 @@ def run_lanes(queue: Queue, command: WorkerCommand, lanes: int, output: MergedOu
         outcome.started_at = time.monotonic()
         if on_dispatcher is not None:
             on_dispatcher(dispatcher)
+        preloader = None
+        if lanes > 1 and wanted(os.environ):  # one suite load forks every lane's worker
+            preloader = preload.start(command, dispatcher.preload_path, None if cwd is None else str(cwd))
         threads = []
         for index in range(lanes):
             if interrupt.signum is not None:
                 break
             thread = threading.Thread(target=_lane, name=f"partitioner-lane-{index}", daemon=True,
                                       args=(index, command, _Tagged(streams[index], output), stderr, interrupt,
-                                            grace, prog, cwd, dispatcher, outcome))
+                                            grace, prog, cwd, dispatcher, outcome,
+                                            preloader.path if preloader is not None else "0"))
             thread.start()
             threads.append(thread)
-        _wait(threads, interrupt, output, stderr, prog)
+        try:
+            _wait(threads, interrupt, output, stderr, prog)
+        finally:
+            if preloader is not None:
+                preloader.stop()
         if interrupt.signum is not None:  # what no lane took is reported as not run, and why
             dispatcher.interrupt(f"the run was interrupted ({signal.Signals(interrupt.signum).name})")
         outcome.dispatch = dispatcher.outcome()
@@ -131,12 +140,16 @@ def run_lanes(queue: Queue, command: WorkerCommand, lanes: int, output: MergedOu
 
 
 def _lane(index: int, command: WorkerCommand, sink: _Tagged, stderr: IO[str], interrupt: Interrupt, grace: float,
-          prog: str, cwd: Path | None, dispatcher: Dispatcher, outcome: HostOutcome) -> None:
-    """One lane's thread: start its worker, connect, run; a lane that fails says why and ends its worker."""
-    lane = Lane(index, command, sink, stderr, interrupt, grace, name=f"{prog}: lane {index}", cwd=cwd)
+          prog: str, cwd: Path | None, dispatcher: Dispatcher, outcome: HostOutcome, preload: str) -> None:
+    """One lane's thread: start its worker, connect, run; a lane that fails says why and ends its worker.
+
+    :param preload: the preloader's socket path, or ``"0"``: the lane starts its workers itself
+    """
+    lane = Lane(index, command, sink, stderr, interrupt, grace, name=f"{prog}: lane {index}", cwd=cwd,
+                preload=preload)
     try:
         with contextlib.suppress(OSError):  # the lane says why when it needs the worker
-            lane.adopt(spawn_worker(command, cwd))
+            lane.adopt(spawn_worker(command, cwd, preload))
         with Client(dispatcher.address, family=protocol.FAMILY, authkey=dispatcher.authkey) as conn:
             outcome.lanes[index] = lane.run(conn)
     except Exception as exc:  # a bug: the dispatcher retries its group, the accounting fails what is left

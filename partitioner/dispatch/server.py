@@ -48,6 +48,8 @@ class Dispatcher:
         self.authkey = os.urandom(32)
         self._dir = tempfile.mkdtemp(prefix="partitioner-dispatch-")  # mode 0700: only we can connect
         self.address = os.path.join(self._dir, "socket")
+        #: where a preloader of the lanes' workers listens (:mod:`partitioner.dispatch.preload`), if one starts
+        self.preload_path = os.path.join(self._dir, "preload")
         self._cond = threading.Condition()
         self._listener: Listener | None = None
         self._threads: list[threading.Thread] = []

@@ -45,10 +45,13 @@ class Lane:
     :param output: where the lane's events go
     :param name: how its lines on stderr start (default ``partitioner.dispatch.lane N``)
     :param cwd: the workers' working directory (default: ours)
+    :param preload: the preloader's socket path (:mod:`partitioner.dispatch.preload`; default: the one the
+        environment names, if any)
     """
 
     def __init__(self, index: int, command: WorkerCommand, output: Sink, stderr: IO[str], interrupt: Interrupt,
-                 grace: float = GRACE_S, name: str | None = None, cwd: Path | None = None) -> None:
+                 grace: float = GRACE_S, name: str | None = None, cwd: Path | None = None,
+                 preload: str | None = None) -> None:
         from partitioner.dispatch.relay import Relay
 
         self.index = index
@@ -59,6 +62,8 @@ class Lane:
         self.grace = grace
         self.name = name or f"{LANE_MODULE} {index}"
         self.cwd = cwd
+        #: the preloader's socket path (None: the environment's ``PARTITIONER_PRELOAD``, if any)
+        self.preload = preload
         self.conn: Connection | None = None
         self.child: Child | None = None
         self._ready = False
@@ -255,7 +260,7 @@ class Lane:
             self._reap("between groups")
         if self.child is None:
             try:
-                self.child = Child.start(self.command, self.relay, self.index, self.cwd)
+                self.child = Child.start(self.command, self.relay, self.index, self.cwd, self.preload)
             except OSError as exc:
                 self._broken(f"cannot start the test process `{self.command.describe()}`: "
                              f"{exc.strerror or exc}")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from partitioner.statuses import INPROGRESS
 
 if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does not import them
+    from partitioner.dispatch.preload import Started
     from partitioner.dispatch.queue import Queue
     from partitioner.dispatch.record import Queued
     from partitioner.dispatch.server import Dispatcher
@@ -55,6 +56,8 @@ class ToolRun:
     partitions: list[tuple[str, ...]]
     planned: Planned | None
     dispatcher: Dispatcher | None = None
+    #: the process that loads the suite once and forks the lanes' workers, while they run
+    preloader: Started | None = None
     queue: Queue | None = None
     started_at: float = field(default_factory=time.monotonic)
     index: dict[str, int] = field(default_factory=dict)

@@ -208,6 +208,7 @@ class Session:
                                          self.order or DISPATCH_ORDERS[0])
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
+            self._preload(run, command)
         if planned is not None:
             self.summary(planned, "dynamic" if run.dispatcher is not None else "static")
         self._start_progress(run, planned)
@@ -431,7 +432,26 @@ class Session:
         else:
             self._aside.append(pid)
 
+    def _preload(self, run: ToolRun, command: str | None) -> None:
+        """Start one process that loads the suite and forks each lane's worker (:mod:`~partitioner.dispatch.preload`):
+        N loads of the suite at once on the run's cores made the lanes' first tests start up to a second apart."""
+        from partitioner.dispatch.spawn import PRELOAD_ENV, wanted
+
+        if run.dispatcher is None or command is None or len(run.partitions) < 2 or not wanted(os.environ):
+            return
+        from partitioner.dispatch.preload import start_shell
+
+        run.preloader = start_shell(command, sys.executable, run.dispatcher.preload_path)
+        if run.preloader is not None:
+            os.environ[PRELOAD_ENV] = run.preloader.path
+
     def _close(self, run: ToolRun) -> None:
+        if run.preloader is not None:
+            from partitioner.dispatch.spawn import PRELOAD_ENV
+
+            run.preloader.stop()
+            run.preloader = None
+            os.environ.pop(PRELOAD_ENV, None)
         if run.dispatcher is not None:
             run.dispatcher.close()
             os.environ.pop(KEY_ENV, None)

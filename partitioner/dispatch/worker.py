@@ -42,7 +42,7 @@ import stat
 import sys
 import threading
 import unittest
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
@@ -307,20 +307,35 @@ class Control:
 
 #: bound once, at import: the tests this process runs may patch ``os`` and ``time`` (``mock.patch("time.sleep")``
 #: is common), and the watch thread must neither see their fakes nor show up in their call records
-_getppid, _getpgrp, _getpid, _killpg, _exit = os.getppid, os.getpgrp, os.getpid, os.killpg, os._exit
+_getppid, _getpgrp, _getpid, _killpg, _kill, _exit = os.getppid, os.getpgrp, os.getpid, os.killpg, os.kill, os._exit
 
 
-def watch_parent(parent: int, poll_s: float = 0.2) -> None:
+def _alive(pid: int) -> bool:
+    """``pid`` still runs (a process of another user counts as running)."""
+    try:
+        _kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch_parent(parent: int, poll_s: float = 0.2, alive: Callable[[int], bool] | None = None) -> None:
     """Start a daemon thread that ends this process (and its process group, when it leads one) once its
     parent is gone, so a lane killed with SIGKILL leaves no test process behind, even a hung one.
 
     It waits on an event of its own (not ``time.sleep``) and calls functions bound at import, so tests that
     patch ``time`` or ``os`` neither break it nor see its calls.
+
+    :param alive: how to tell ``parent`` still runs (default: it is still our parent); a worker the preloader
+        forked watches its lane, which is not its parent
     """
     pause = threading.Event()
+    check = alive if alive is not None else (lambda pid: _getppid() == pid)
 
     def watch() -> None:
-        while _getppid() == parent:
+        while check(parent):
             pause.wait(poll_s)
         if _getpgrp() == _getpid():
             _killpg(_getpid(), signal.SIGKILL)
@@ -335,21 +350,27 @@ def _usage(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def parse_args(argv: Sequence[str]) -> tuple[int, str, list[str]]:
-    """``(control fd, runner, runner args)`` from the command line (exits 2 on bad usage)."""
+def parse_args(argv: Sequence[str]) -> tuple[int, str, list[str], int | None]:
+    """``(control fd, runner, runner args, the preloader's listening socket or None)`` from the command line
+    (exits 2 on bad usage)."""
     words = list(argv)
     fd = 0
+    serve: int | None = None
     if words[:1] == ["--control-fd"]:
         if len(words) < 2 or not words[1].isdigit():
             _usage("--control-fd wants a file descriptor number")
         fd, words = int(words[1]), words[2:]
+    elif words[:1] == ["--serve"]:
+        if len(words) < 2 or not words[1].isdigit():
+            _usage("--serve wants the file descriptor of a listening socket")
+        serve, words = int(words[1]), words[2:]
     if not words or words[0] not in RUNNERS:
         _usage(f"the first argument must name the runner, got {words[0] if words else 'nothing'!r}")
     runner, args = words[0], words[1:]
     for word in args:
         if word in ("--list", "-l") or word.startswith("--load-list"):
             _usage(f"{word} selects tests, but the dispatcher hands out the groups; drop it")
-    return fd, runner, args
+    return fd, runner, args, serve
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -358,14 +379,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 when the run ended normally (failed tests do not change it: ``subunit.run`` exits 0 too),
     2 when the suite could not be loaded, 130 when interrupted by SIGINT. When the first group is marked
     ``fresh`` (``mono`` order), this process only loads: it forks a child per chain of groups
-    (:mod:`partitioner.dispatch.forks`) and ends as its last child ended.
+    (:mod:`partitioner.dispatch.forks`) and ends as its last child ended. With ``--serve FD`` it is the
+    preloader: it loads the suite once and forks the worker of each lane that connects to the listening
+    socket FD (:mod:`partitioner.dispatch.preload`).
     """
-    fd, runner, args = parse_args(sys.argv[1:] if argv is None else argv)
+    fd, runner, args, serve = parse_args(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, interrupt_once)  # a Ctrl-C while the suite loads: see the end of this file
     # what subunit.run's main does: an unbuffered binary stdout, with sys.stdout a text wrapper on it
     binary = open(sys.stdout.fileno(), "wb", 0)  # noqa: SIM115  # lives as long as the process
     sys.stdout = io.TextIOWrapper(binary, encoding=sys.stdout.encoding)
+    if serve is not None:
+        return _preload(serve, runner, args, binary)
     if os.getppid() != 1:
         watch_parent(os.getppid())
     control = Control(fd)
@@ -376,7 +401,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         control.send(error=str(exc))
         return LOAD_FAILED
     assert captured.test is not None
+    return _serve_lane(fd, control, Suite.of(captured.test), binary, captured)
+
+
+def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]) -> int:
+    """Be the preloader: load the suite once, then fork a worker for each lane that asks."""
+    from partitioner.dispatch.preload import Preloader, held_stderr
+
+    parent = os.getppid()
+    preloader = Preloader.adopt(listen_fd)
+    try:
+        with held_stderr() as keep:
+            captured = load(runner, args, sys.stdout)
+            keep[0] = True
+    except (LoadError, KeyboardInterrupt):
+        preloader.close()  # the lanes start workers of their own, which report the error
+        return LOAD_FAILED
+    assert captured.test is not None
     suite = Suite.of(captured.test)
+
+    def child(fd: int, lane: int) -> int:
+        watch_parent(lane, alive=_alive)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, interrupt_once)
+        return _serve_lane(fd, Control(fd), suite, binary, captured)
+
+    return preloader.serve(child, parent)
+
+
+def _serve_lane(fd: int, control: Control, suite: Suite, binary: IO[bytes], captured: _Capture) -> int:
+    """Tell the lane the suite is loaded, then run its groups (forking per chain when the first is fresh)."""
     control.send(ready=len(suite.cases), import_errors=sorted(suite.import_errors))
     lines = control.lines()
     try:

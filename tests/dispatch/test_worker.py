@@ -368,14 +368,18 @@ class TestAgainstTheInnerRunners(testtools.TestCase):
 class TestUsage(testtools.TestCase):
     def test_selection_options_are_refused(self) -> None:
         for argv in (["subunit.run", "discover", "--load-list", "x"], ["subunit.run", "--list"], ["pytest"], [],
-                     ["--control-fd", "x", "subunit.run"]):
+                     ["--control-fd", "x", "subunit.run"], ["--serve", "path", "subunit.run"]):
             stderr = self.useFixture(fixtures.StringStream("stderr")).stream
             self.useFixture(fixtures.MonkeyPatch("sys.stderr", stderr))
             error = self.assertRaises(SystemExit, parse_args, argv)
             self.assertEqual(2, error.code)
 
     def test_control_fd_and_runner(self) -> None:
-        self.assertEqual((7, "subunit.run", ["discover"]), parse_args(["--control-fd", "7", "subunit.run", "discover"]))
+        self.assertEqual((7, "subunit.run", ["discover"], None),
+                         parse_args(["--control-fd", "7", "subunit.run", "discover"]))
+
+    def test_serve_takes_a_listening_socket(self) -> None:
+        self.assertEqual((0, "subunit.run", ["discover"], 5), parse_args(["--serve", "5", "subunit.run", "discover"]))
 
 
 PATCHING = '''

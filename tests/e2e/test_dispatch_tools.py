@@ -22,12 +22,21 @@ from tests.e2e.test_dispatch import processes, wait_for_file
 from tests.e2e.test_runner import inject, kill_group, suite_ids
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
 
-#: a test that SIGKILLs its lane half a second in: its parent, or under mono order (where the test runs in a
-#: child the pull worker forked) its grandparent
-KILL_LANE = ("import os, signal, time; time.sleep(0.5); pid = os.getppid(); "
-             "mine = b'partitioner.dispatch.lane' in open(f'/proc/{pid}/cmdline', 'rb').read(); "
-             "pid = pid if mine else int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1]); "
-             "os.kill(pid, signal.SIGKILL)")
+#: a test that SIGKILLs its lane half a second in: the lane process that reads this test process's stdout
+#: (its parent when the lane started its worker; not when the preloader forked it, or under mono order)
+_KILL_LANE = """
+import os, signal, time
+time.sleep(0.5)
+me = os.readlink('/proc/self/fd/1')
+for pid in (p for p in os.listdir('/proc') if p.isdigit()):
+    try:
+        if b'partitioner.dispatch.lane' in open(f'/proc/{pid}/cmdline', 'rb').read() and \\
+                me in [os.readlink(f'/proc/{pid}/fd/{fd}') for fd in os.listdir(f'/proc/{pid}/fd')]:
+            os.kill(int(pid), signal.SIGKILL)
+    except OSError:
+        pass
+"""
+KILL_LANE = f"exec({_KILL_LANE!r}, {{}})"
 
 
 class ToolCase(testtools.TestCase):
