@@ -13,7 +13,7 @@ from pathlib import Path
 import testtools
 
 from tests.dispatch.helpers import Events, read_events
-from tests.e2e.test_runner import inject, kill_group, suite_ids
+from tests.e2e.test_runner import inject, kill_group, log_imports, suite_ids
 from tests.suites import GEN_SUITE, GeneratedSuite
 
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
@@ -90,6 +90,26 @@ class TestDynamicRun(testtools.TestCase):
         self.assertEqual("fail", dynamic[planted])
         tags = {t for e in events.events for t in e.tags if t.startswith("worker-")}
         self.assertEqual({"worker-0", "worker-1", "worker-2"}, tags)
+
+    def test_the_suite_loads_once_and_every_lane_s_worker_is_forked_from_it(self) -> None:
+        suite = self.make_suite()
+        imports = log_imports(suite)
+        # the runner lists the suite (one load), then one preloader forks the 3 lanes' workers: 2 loads in all;
+        # with PARTITIONER_PRELOAD=0 each lane's worker loads it: 4
+        for preload, loads in (("", 2), ("0", 4)):
+            imports.unlink(missing_ok=True)
+            proc = subprocess.Popen([sys.executable, "-m", "partitioner.run", "--dispatch", "dynamic", "-j", "3",
+                                     "--", *INNER], cwd=suite.path,
+                                    env=suite.env(BENCH_SCALE="0.1", PARTITIONER_PRELOAD=preload),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True)
+            self.addCleanup(kill_group, proc)
+            events, err = self.finish(suite, proc)
+            self.assertEqual(0, proc.returncode, err)
+            self.assertEachOnce(events, suite_ids(suite))
+            self.assertEqual({"worker-0", "worker-1", "worker-2"},
+                             {t for e in events.events for t in e.tags if t.startswith("worker-")})
+            self.assertEqual(loads, len(imports.read_text().split()), f"PARTITIONER_PRELOAD={preload!r}")
 
     def test_kill_9_of_a_worker_mid_group_fails_its_running_test_and_the_queue_goes_on(self) -> None:
         suite = self.make_suite()

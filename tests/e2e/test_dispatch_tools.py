@@ -19,7 +19,7 @@ from partitioner.history import planrecord
 from partitioner.history.repository import read_repository
 from tests.dispatch.helpers import Events, read_events
 from tests.e2e.test_dispatch import processes, wait_for_file
-from tests.e2e.test_runner import inject, kill_group, suite_ids
+from tests.e2e.test_runner import inject, kill_group, log_imports, suite_ids
 from tests.suites import GEN_SUITE, GeneratedSuite, tool
 
 #: a test that SIGKILLs its lane half a second in: the lane process that reads this test process's stdout
@@ -116,6 +116,19 @@ class ToolCase(testtools.TestCase):
         self.assertEqual({"success"}, {s for t, s in finals.items() if t != victim})
         self.assertEqual([], processes(self.suite.path, b"partitioner.dispatch"))
 
+    def check_loads_once(self) -> None:
+        # the tool's listing loads the suite, then one preloader forks the 3 lanes' workers: 2 loads, not 4
+        imports = log_imports(self.suite)
+        for preload, loads in (("", 2), ("0", 4)):
+            imports.unlink(missing_ok=True)
+            proc = self.suite.run(tool("partitioner"), "exec", "--", tool(self.TOOL), *self.RUN, BENCH_SCALE="0.1",
+                                  PARTITIONER_CACHE_DIR=self.cache, PARTITIONER_PRELOAD=preload, timeout=180)
+            self.assertEqual(0, proc.returncode, proc.stderr)
+            self.assertIn("dynamic dispatch", proc.stderr)
+            self.assertEqual({"success"}, set(self.assertEachOnce(self.last()).values()))
+            self.assertEqual(loads, len(imports.read_text().split()), f"PARTITIONER_PRELOAD={preload!r}")
+            self.assertEqual([], processes(self.suite.path, b"partitioner.dispatch"))
+
     def check_interrupted(self) -> None:
         pidfile = self.suite.path / "hung.pid"
         hung = inject(self.suite, 0, f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); "
@@ -148,6 +161,9 @@ class ToolCase(testtools.TestCase):
 class TestStestr(ToolCase):
     def test_stestr_runs_lanes_and_stores_a_normal_run(self) -> None:
         self.check_tool()
+
+    def test_the_lanes_workers_are_forked_from_one_load_of_the_suite(self) -> None:
+        self.check_loads_once()
 
     def test_a_lane_killed_with_sigkill_loses_no_test_and_stores_none_twice(self) -> None:
         self.check_killed_lane()
@@ -214,6 +230,9 @@ class TestTestr(ToolCase):
 
     def test_testr_runs_lanes_and_stores_a_normal_run(self) -> None:
         self.check_tool()
+
+    def test_the_lanes_workers_are_forked_from_one_load_of_the_suite(self) -> None:
+        self.check_loads_once()
 
     def test_a_lane_killed_with_sigkill_loses_no_test_and_stores_none_twice(self) -> None:
         self.check_killed_lane()

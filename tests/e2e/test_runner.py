@@ -59,6 +59,15 @@ def inject(suite: GeneratedSuite, n_class: int, code: str) -> str:
     return str(test_id)
 
 
+def log_imports(suite: GeneratedSuite) -> Path:
+    """Make one module of the suite append its process's pid to ``imports.log`` (in the run's directory) each
+    time it is imported; returns that file."""
+    module = sorted(suite.path.joinpath("suite").rglob("test_*.py"))[0]
+    head = "import os as _os\nwith open('imports.log', 'a') as _log:\n    _log.write('%d\\n' % _os.getpid())\n"
+    module.write_text(head + module.read_text())
+    return suite.path / "imports.log"
+
+
 class Stored:
     """A stream ``testr last --subunit`` printed, summarised per test."""
 
