@@ -33,6 +33,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 #: seconds between checks of a child that cannot be watched through a pidfd
 _POLL_S = 0.05
@@ -87,28 +88,37 @@ def fork(run: Callable[[int], int]) -> _Child:
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; its behaviour is tested through its stream and exit status
-        status = 1
-        try:
+        def body() -> int:
             os.close(write)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            status = run(read)
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:  # a child must never return into the template's code
-            with contextlib.suppress(Exception):
-                import traceback
+            return run(read)
 
-                traceback.print_exc()
-        finally:
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
-            os._exit(status)
+        child_exit(body)
     os.close(read)
     pidfd: int | None = None
     with contextlib.suppress(AttributeError, OSError):  # Linux 5.3+; else the child is polled
         pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined,unused-ignore]
     return _Child(pid, write, pidfd)
+
+
+def child_exit(body: Callable[[], int]) -> NoReturn:
+    """In a forked child: run ``body`` and end the process with its status, whatever happens; a child must
+    never return into the code of the process it was forked from (a traceback, then status 1)."""
+    status = 1
+    try:
+        status = body()
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        with contextlib.suppress(Exception):
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
 
 
 def exit_like(status: int) -> int:

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from partitioner.dispatch.command import WorkerCommand, recognise
+from partitioner.dispatch.forks import child_exit
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.spawn import PRELOAD_ENV
 
@@ -333,8 +334,7 @@ class Preloader:
                 stream.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; tested through the streams of the workers it becomes
-            status = 1
-            try:
+            def body() -> int:
                 os.setsid()
                 self.listener.close()
                 for kid in self.kids.values():
@@ -354,19 +354,9 @@ class Preloader:
                 os.environ.update({str(k): str(v) for k, v in env.items()})
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                status = child(control, lane)
-            except SystemExit as exc:
-                status = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    import traceback
+                return child(control, lane)
 
-                    traceback.print_exc()
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
-                os._exit(status)
+            child_exit(body)
         for fd in fds:
             os.close(fd)
         pidfd: int | None = None
