@@ -200,11 +200,15 @@ class Matrix:
             (runner,) = [pid for pid, argv in processes_in(self.suite.path, (b"partitioner.run",)).items()
                          if " -m partitioner.run " in argv and not argv.startswith(("/bin/sh", "sh "))]
             return runner
-        parent = int(Path(f"/proc/{worker}/stat").read_text().split(") ", 1)[1].split()[1])
-        cmdline = Path(f"/proc/{parent}/cmdline").read_bytes()
-        if b"partitioner.dispatch.lane" not in cmdline:
+        # the lane reads the worker's stdout: its parent when the lane started it, not when the preloader forked it
+        stream = os.readlink(f"/proc/{worker}/fd/1")
+        lanes = [pid for pid, argv in processes_in(self.suite.path, (b"partitioner.dispatch.lane",)).items()
+                 if not argv.startswith(("/bin/sh", "sh ")) and stream in _fds(pid)]
+        if not lanes:
+            self.assertEqual("static", self.DISPATCH, "no lane reads the worker's stream under dynamic dispatch")
             self.skipTest("no lane between the tool and its workers under static dispatch")
-        return parent
+        (lane,) = lanes
+        return lane
 
     # -- the promises -----------------------------------------------------------------------------------------
 
@@ -306,6 +310,16 @@ class Matrix:
     @slow
     def test_sigkill_to_the_worker(self) -> None:
         self.check_signal("worker", signal.SIGKILL)
+
+
+def _fds(pid: int) -> set[str]:
+    """What the open file descriptors of process ``pid`` point to (``pipe:[N]``, paths...)."""
+    found = set()
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                found.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+    return found
 
 
 def expected(chain: str, dispatch: str, target: str, signum: signal.Signals) -> str:
