@@ -87,8 +87,8 @@ class _Tagged:
 
 def run_lanes(queue: Queue, command: WorkerCommand, lanes: int, output: MergedOutput, stderr: IO[str], *,
               interrupt: Interrupt, cwd: Path | None = None, grace: float = GRACE_S,
-              prog: str = "partitioner.run",
-              on_dispatcher: Callable[[Dispatcher], None] | None = None) -> HostOutcome:
+              prog: str = "partitioner.run", on_dispatcher: Callable[[Dispatcher], None] | None = None,
+              preloader: preload.Started | None = None) -> HostOutcome:
     """Run ``queue`` on ``lanes`` lanes of pull workers standing in for ``command``, into ``output``.
 
     :param queue: what to run
@@ -101,6 +101,8 @@ def run_lanes(queue: Queue, command: WorkerCommand, lanes: int, output: MergedOu
     :param grace: seconds a signalled worker gets before SIGKILL
     :param prog: how lines on stderr start
     :param on_dispatcher: called with the dispatcher once it serves (a progress line asks it what is left)
+    :param preloader: the preloader of ``command``'s workers, started before the run was planned (else one
+        starts here when there are lanes to share it); stopped when the lanes are done
     """
     streams = [WorkerStream(i, output) for i in range(lanes)]
     outcome = HostOutcome(lanes=[None] * lanes)
@@ -112,8 +114,10 @@ def run_lanes(queue: Queue, command: WorkerCommand, lanes: int, output: MergedOu
         outcome.started_at = time.monotonic()
         if on_dispatcher is not None:
             on_dispatcher(dispatcher)
-        preloader = None
-        if lanes > 1 and wanted(os.environ):  # one suite load forks every lane's worker
+        if lanes < 2 and preloader is not None:
+            preloader.stop()
+            preloader = None
+        elif preloader is None and lanes > 1 and wanted(os.environ):  # one suite load forks every lane's worker
             preloader = preload.start(command, dispatcher.preload_path, None if cwd is None else str(cwd))
         threads = []
         for index in range(lanes):

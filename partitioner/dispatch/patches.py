@@ -114,7 +114,7 @@ def _common(session: Session, current: list[Any], get_inserter: Callable[..., An
         return _restricting(session, self, set_up)
 
     def listing(self: Any) -> Any:
-        session.listing(getattr(self, "repository", None))
+        session.listing(getattr(self, "repository", None), self)
         return list_tests(self)
 
     return inserter, fixture_set_up, listing

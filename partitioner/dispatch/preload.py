@@ -36,6 +36,7 @@ import json
 import os
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -414,6 +415,8 @@ class Started:
 
     path: str
     proc: subprocess.Popen[bytes]
+    #: a directory of its own that holds ``path`` (removed by :meth:`stop`), or None when the dispatcher's holds it
+    owned: str | None = None
 
     def stop(self) -> None:
         """End it (the lanes are done with it); children it forked are their lanes' to end."""
@@ -424,6 +427,8 @@ class Started:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if self.owned is not None:
+            shutil.rmtree(self.owned, ignore_errors=True)
 
 
 def listen(path: str) -> socket.socket:
@@ -438,32 +443,55 @@ def listen(path: str) -> socket.socket:
     return listener
 
 
-def start(command: WorkerCommand, path: str, cwd: str | None = None,
+def start(command: WorkerCommand, path: str | None, cwd: str | None = None,
           environ: Mapping[str, str] | None = None) -> Started | None:
-    """Start the preloader for ``command``'s pull workers at ``path`` (the runner's lanes); ``None`` when it cannot
-    be started (the lanes start their own workers)."""
+    """Start the preloader for ``command``'s pull workers at ``path`` (the runner's lanes; ``None``: a socket in a
+    directory of its own); ``None`` when it cannot be started (the lanes start their own workers)."""
     base = os.environ if environ is None else environ
-    try:
-        with listen(path) as listener:
-            proc = subprocess.Popen(command.serve_argv(listener.fileno()), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, env=worker_env(command, base), cwd=cwd,
-                                    start_new_session=True, pass_fds=(listener.fileno(),))
-    except OSError:
-        return None
-    return Started(path, proc)
+
+    def at(where: str) -> Started | None:
+        try:
+            with listen(where) as listener:
+                proc = subprocess.Popen(command.serve_argv(listener.fileno()), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, env=worker_env(command, base), cwd=cwd,
+                                        start_new_session=True, pass_fds=(listener.fileno(),))
+        except OSError:
+            return None
+        return Started(where, proc)
+
+    return _bound(at, path)
 
 
-def start_shell(shell_command: str, python: str, path: str) -> Started | None:
+def start_shell(shell_command: str, python: str, path: str | None) -> Started | None:
     """Start the preloader for a tool's worker command line (testr's or stestr's, run by the shell, as the
-    tool runs it, so ``${PYTHON:-python}`` and the like expand alike); ``None`` when it cannot be started."""
-    try:
-        with listen(path) as listener:
-            line = f"exec {shlex.quote(python)} -m {__name__} --listen-fd {listener.fileno()} -- {shell_command}"
-            proc = subprocess.Popen(line, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    start_new_session=True, pass_fds=(listener.fileno(),))
-    except OSError:
+    tool runs it, so ``${PYTHON:-python}`` and the like expand alike) at ``path`` (``None``: a socket in a
+    directory of its own); ``None`` when it cannot be started."""
+
+    def at(where: str) -> Started | None:
+        try:
+            with listen(where) as listener:
+                line = f"exec {shlex.quote(python)} -m {__name__} --listen-fd {listener.fileno()} -- {shell_command}"
+                proc = subprocess.Popen(line, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        start_new_session=True, pass_fds=(listener.fileno(),))
+        except OSError:
+            return None
+        return Started(where, proc)
+
+    return _bound(at, path)
+
+
+def _bound(at: Callable[[str], Started | None], path: str | None) -> Started | None:
+    """``at(path)``; for ``path=None``, at a socket in a new 0700 directory that :meth:`Started.stop` removes (a
+    preloader started before its dispatcher exists: while the tool lists its tests, or the runner plans)."""
+    if path is not None:
+        return at(path)
+    where = tempfile.mkdtemp(prefix="partitioner-preload-")
+    started = at(os.path.join(where, "socket"))
+    if started is None:
+        shutil.rmtree(where, ignore_errors=True)
         return None
-    return Started(path, proc)
+    started.owned = where
+    return started
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from partitioner.config import Settings
     from partitioner.dispatch.command import WorkerCommand
     from partitioner.dispatch.host import HostOutcome
+    from partitioner.dispatch.preload import Started
     from partitioner.dispatch.queue import Queue
     from partitioner.run.phases import RunOutcome
     from partitioner.run.stream import MergedOutput
@@ -225,6 +226,44 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
             _say(err, f"warning: {workers} workers asked for ({asked.where}), but there are only {distinct} tests: "
                       f"running {distinct}")
         workers = distinct
+    early = _preload(dispatch, workers, inner, settings, args.group_by)
+    try:
+        return _plan_and_run(args, test_ids, workers, dispatch, settings, inner, command, planner, output, err,
+                             here, interrupt, early)
+    finally:
+        if early is not None:  # a static run's; the lanes' host stopped it when they ran
+            early.stop()
+
+
+def _preload(dispatch: str, workers: int, inner: Sequence[str], settings: Settings,
+             group_by: str | None) -> Started | None:
+    """The preloader of a dynamic run's workers (:mod:`partitioner.dispatch.preload`), started before the run is
+    planned, so the suite loads while the planner imports and reads the history (the lanes used to wait for
+    both); not for a split per test, which the plan may keep static (:mod:`partitioner.dispatch.choice`)."""
+    if dispatch != "dynamic" or workers < 2 or settings.choose("group_by", group_by, "class").value == "none":
+        return None
+    from partitioner.dispatch.command import recognise
+    from partitioner.dispatch.spawn import wanted
+
+    worker = recognise(inner)
+    if worker is None or not wanted(os.environ):
+        return None
+    from partitioner.dispatch.preload import start
+
+    return start(worker, None)
+
+
+def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, dispatch: str, settings: Settings,
+                  inner: list[str], command: InnerCommand, planner: Planner, output: MergedOutput, err: IO[str],
+                  here: Path, interrupt: Interrupt, early: Started | None) -> int:
+    """Plan ``test_ids`` onto ``workers`` and run them (dynamic, with the ``early`` preloader, or static)."""
+
+    def note(line: str) -> None:
+        if not args.quiet:
+            _say(err, f"note: {line}")
+
+    from partitioner.config import DEFAULT
+
     partition = planner(test_ids, workers, cwd=here, history=tuple(args.history), group_by=args.group_by,
                         strategy=args.strategy)
     shares, serial, notes = complete(partition, test_ids)
@@ -250,7 +289,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
 
             order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
-                                                             interrupt, progress, order, sorted(test_ids))
+                                                             interrupt, progress, order, sorted(test_ids), early)
         else:
             from partitioner.run.phases import run_phases
 
@@ -342,7 +381,7 @@ def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequen
 
 def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], inner: list[str],
                  output: MergedOutput, err: IO[str], interrupt: Interrupt, progress: ProgressLine | None,
-                 order: str, listing: Sequence[str]) -> HostOutcome:
+                 order: str, listing: Sequence[str], preloader: Started | None = None) -> HostOutcome:
     from partitioner.dispatch.command import recognise
     from partitioner.dispatch.host import run_lanes
     from partitioner.dispatch.record import dynamic_record, placement_key
@@ -355,7 +394,8 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
     if progress is not None:
         progress.workers = lanes
     outcome = run_lanes(queue, worker, lanes, output, err, interrupt=interrupt, prog=PROG,
-                        on_dispatcher=(lambda d: setattr(progress, "queue_left", d.left)) if progress else None)
+                        on_dispatcher=(lambda d: setattr(progress, "queue_left", d.left)) if progress else None,
+                        preloader=preloader)
     if outcome.dispatch is not None:
         write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s),
                      placement_key(outcome.placement))

@@ -29,6 +29,9 @@ from tests.builders import stream
 
 IDS = ["a.A.t1", "a.A.t2", "a.B.t1", "a.C.t1"]
 WORKER = "python -m subunit.run discover -t . ./tests --load-list /tmp/x"
+#: the listing command of a suite in ./tests, after the interpreter, and its workers' (the preloader's tests)
+LISTING = "-m subunit.run discover -t . ./tests --list"
+RUN_WORKER = "-m subunit.run discover -t . ./tests --load-list /tmp/x"
 
 
 class Inserter(Recorder):
@@ -166,6 +169,97 @@ class TestSession(testtools.TestCase):
         pinned.listing(tool_repo)  # the plan comes from --history: nothing read from the tool's repository
         self.assertIsNone(prefetch.take(str(repo), PLAN_RUNS))
         pinned.uninstall()
+
+    def listing_fixture(self, concurrency: int = 2, grouped: bool = True, **more: Any) -> types.SimpleNamespace:
+        """A tool's top-level fixture as it lists its tests (stestr's and testr's name their listing ``list_cmd``)."""
+        Path("tests").mkdir(exist_ok=True)
+        return types.SimpleNamespace(concurrency=concurrency, list_cmd=f"{sys.executable} {LISTING}",
+                                     _group_callback=(lambda t: t.rsplit(".", 1)[0]) if grouped else None, **more)
+
+    def test_the_preloader_starts_while_the_tool_lists_and_the_run_takes_it(self) -> None:
+        session = Session(None, stderr=self.err)
+        session.preload_early = True
+        session.listing(None, self.listing_fixture())
+        early = session._early
+        assert early is not None
+        early._thread.join()
+        started = early.started
+        assert started is not None and started.owned is not None
+        self.assertIsNone(started.proc.poll())  # loading the suite while the tool lists it
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], f"{sys.executable} {RUN_WORKER}")
+        run = session.current()
+        assert run is not None and run.dispatcher is not None
+        self.assertIs(started, run.preloader)  # the run's lanes connect to it: no second load
+        self.assertEqual(started.path, os.environ["PARTITIONER_PRELOAD"])
+        session.uninstall()
+        self.assertIsNotNone(started.proc.poll())
+        self.assertFalse(os.path.exists(started.owned))
+
+    def test_a_preloader_started_for_another_command_or_a_static_run_is_stopped(self) -> None:
+        for dispatch, command in ((None, f"{sys.executable} -m testtools.run discover --load-list /tmp/x"),
+                                  (None, "./run-tests.sh $IDFILE")):
+            session = Session(dispatch, stderr=self.err)
+            session.preload_early = True
+            session.listing(None, self.listing_fixture())
+            early = session._early
+            assert early is not None
+            early._thread.join()
+            started = early.started
+            assert started is not None and started.owned is not None
+            session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], command)
+            self.assertIsNotNone(started.proc.poll(), command)  # stopped as the run was planned
+            self.assertFalse(os.path.exists(started.owned))
+            run = session.current()
+            assert run is not None
+            self.assertIsNot(started, run.preloader)
+            session.uninstall()
+
+    def test_a_listing_without_a_plan_leaves_no_preloader(self) -> None:
+        session = Session(None, stderr=self.err)
+        session.preload_early = True
+        session.listing(None, self.listing_fixture())
+        early = session._early
+        assert early is not None
+        early._thread.join()
+        started = early.started
+        assert started is not None
+        session.uninstall()  # the listing failed, or `stestr list`: the tool never asked for a plan
+        self.assertIsNotNone(started.proc.poll())
+        self.assertIsNone(session._early)
+
+    def test_no_preloader_before_the_plan_where_the_run_will_not_be_dynamic(self) -> None:
+        cases: list[tuple[str, str | None, bool, dict[str, Any]]] = [
+            ("one worker", None, True, {"concurrency": 1}),
+            ("--dispatch static", "static", True, {}),
+            ("split per test: the plan may keep it static", None, False, {}),
+            ("--random", None, True, {"randomize": True}),
+            ("--worker-file", None, True, {"worker_path": "workers.yaml"}),
+            ("instance_execute", None, True, {"_instance_source": object()}),
+            ("PARTITIONER_PRELOAD=0", None, True, {}),
+        ]
+        for label, dispatch, grouped, more in cases:
+            env = "0" if label.startswith("PARTITIONER_PRELOAD") else None
+            with fixtures.EnvironmentVariable("PARTITIONER_PRELOAD", env):
+                session = Session(dispatch, stderr=self.err)
+                session.preload_early = True
+                concurrency = more.pop("concurrency", 2)
+                session.listing(None, self.listing_fixture(concurrency, grouped, **more))
+                self.assertIsNone(session._early, label)
+                session.uninstall()
+        for asked, started in (("static", False), ("dynamic", True)):  # the option, read beside the listing
+            Path(".testr.conf").write_text(f"[DEFAULT]\ntest_command=true\n[partitioner]\ndispatch = {asked}\n")
+            session = Session(None, stderr=self.err)
+            session.preload_early = True
+            session.listing(None, self.listing_fixture())
+            early = session._early
+            assert early is not None
+            early._thread.join()
+            self.assertEqual(started, early.started is not None, asked)
+            session.uninstall()
+        session = Session(None, stderr=self.err)  # exec sets it only for a command that runs tests
+        session.listing(None, self.listing_fixture())
+        self.assertIsNone(session._early)
+        session.uninstall()
 
     def test_the_planner_loads_while_the_tool_lists_not_before(self) -> None:
         # what exec imports before the tool starts its listing is on the run's critical path; the planner is not

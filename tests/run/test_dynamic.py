@@ -7,6 +7,7 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import fixtures
 import testtools
@@ -85,6 +86,42 @@ class TestDynamicRunner(testtools.TestCase):
                 assert group.start_s is not None and group.stop_s is not None
                 self.assertLessEqual(group.start_s, group.stop_s)
         self.assertIsNotNone(record.predicted_makespan_s)
+
+    def test_the_preloader_starts_before_the_plan_and_ends_with_the_run(self) -> None:
+        from partitioner.dispatch import preload
+        from partitioner.run import default_planner
+
+        started: list[preload.Started] = []
+        real = preload.start
+
+        def recording(*args: Any, **kwargs: Any) -> preload.Started | None:
+            one = real(*args, **kwargs)
+            if one is not None:
+                started.append(one)
+            return one
+
+        self.useFixture(fixtures.MonkeyPatch("partitioner.dispatch.preload.start", recording))
+        alive_when_planned: list[bool] = []
+
+        def planner(*args: Any, **kwargs: Any) -> Any:
+            alive_when_planned.append(len(started) == 1 and started[0].proc.poll() is None)
+            return default_planner(*args, **kwargs)
+
+        out, err = io.BytesIO(), io.StringIO()
+        code = main(["-j", "2", "--", sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./pkg"],
+                    stdout=out, stderr=err, cwd=self.root, planner=planner)
+        self.assertEqual(1, code, err.getvalue())  # the planted failure
+        self.assertEqual([True], alive_when_planned)  # loading the suite while the run was planned
+        self.assertEqual(1, len(started))  # and the lanes' workers forked from it: no second one
+        self.assertEqual(4, len(read_events(out.getvalue()).finals()))
+        self.assertIsNotNone(started[0].proc.poll())
+        assert started[0].owned is not None
+        self.assertFalse(os.path.exists(started[0].owned))
+        for options in (["--dispatch", "static"], ["--group-by", "none"]):  # none before the plan of a run that
+            del started[:]                                                 # may be static
+            code, _, err_text = self.run_runner(*options)
+            self.assertEqual(1, code, err_text)
+            self.assertEqual([], [one for one in started if one.owned is not None], options)
 
     def test_static_when_asked_and_its_record_is_the_plan(self) -> None:
         code, out, err = self.run_runner("--dispatch", "static")

@@ -356,6 +356,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             session.note(lent)
             session.why_static = None
     session.records_aside = True  # the plan record is written while the tool stores its run
+    session.preload_early = "run" in target.argv  # `stestr list` lists too, and runs no worker
     session.check_shardable(target.argv)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
