@@ -24,6 +24,8 @@ every round):
   the runner; history: its pass-1 stream);
 * ``dynamic-mono``, ``runner-mono``, ``dynamic-cost``, ``runner-cost``, ``dynamic-lookahead``,
   ``runner-lookahead``: the same with ``--dispatch-order mono``, ``cost`` or ``lookahead``;
+* ``dynamic-baseline``, ``runner-baseline``: ``dynamic`` and ``runner`` with the partitioner of ``--baseline DIR``
+  (a checkout of another commit, first on ``PYTHONPATH``): a change against the commit before it, in one run;
 * ``dynamic-nopreload``, ``runner-nopreload``: the default order with ``PARTITIONER_PRELOAD=0``: each lane's
   worker loads the suite itself instead of being forked from one preloaded process;
 * ``xdist-worksteal``, ``xdist-loadscope``, ``xdist-load``: ``pytest -n N --dist ...`` with pytest-xdist 3.8
@@ -69,8 +71,8 @@ GEN_SUITE = ROOT.parent / "shared" / "bench" / "gen_suite.py"
 BIN = Path(sys.executable).parent
 INNER = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./suite"]
 ARMS = ("testr", "stestr", "static", "dynamic", "dynamic-mono", "dynamic-cost", "dynamic-lookahead", "runner",
-        "runner-mono", "runner-cost", "runner-lookahead", "dynamic-nopreload", "runner-nopreload", "xdist-worksteal",
-        "xdist-loadscope", "xdist-load")
+        "runner-mono", "runner-cost", "runner-lookahead", "dynamic-nopreload", "runner-nopreload", "dynamic-baseline",
+        "runner-baseline", "xdist-worksteal", "xdist-loadscope", "xdist-load")
 HEADING = "## Dynamic dispatch"
 XDIST = "pytest-xdist==3.8.*"
 
@@ -238,6 +240,8 @@ def walltime(args: argparse.Namespace, log: Callable[[str], None]) -> dict[Key, 
                                "PARTITIONER_CACHE_DIR": str(cwd / ".cache")}
                         if arm.endswith("-nopreload"):
                             env["PARTITIONER_PRELOAD"] = "0"
+                        if arm.endswith("-baseline"):  # another commit's partitioner, first on the path
+                            env["PYTHONPATH"] = str(args.baseline)
                         if pass_ == 1 and not arm.startswith(("runner", "xdist")):
                             tool = "testr" if arm == "testr" else "stestr"
                             subprocess.run([str(BIN / tool), "init"], cwd=cwd, env=env, check=True,
@@ -305,6 +309,8 @@ def main() -> None:
     wall.add_argument("--arms", default=",".join(ARMS), help=f"comma-separated subset of {','.join(ARMS)}")
     wall.add_argument("--xdist-venv", type=Path, default=Path.home() / ".cache" / "partitioner" / "bench-xdist",
                       help="the venv with pytest-xdist 3.8 (made on first use)")
+    wall.add_argument("--baseline", type=Path, help="a checkout of another commit (e.g. `git worktree add DIR REV`): "
+                      "the -baseline arms run its partitioner, the others this one")
     wall.add_argument("--workdir", help="keep the suites and repositories here (default: a temp dir)")
     wall.add_argument("--out", type=Path, help=f"write the '{HEADING}' section's generated block into this file")
     args = parser.parse_args()
@@ -314,6 +320,11 @@ def main() -> None:
     unknown = set(args.arms.split(",")) - set(ARMS)
     if unknown:
         parser.error(f"unknown arms: {', '.join(sorted(unknown))}; choose from {', '.join(ARMS)}")
+    if args.baseline is None and any(a.endswith("-baseline") for a in args.arms.split(",")):
+        parser.error("the -baseline arms need --baseline DIR, a checkout of the commit to compare with")
+    if args.baseline is not None and not (args.baseline / "partitioner" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no partitioner package there; make one with "
+                     "`git worktree add DIR REV`")
     started = time.monotonic()
     results = walltime(args, lambda line: print(line, flush=True))
     table = summary(results, args)
