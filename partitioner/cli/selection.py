@@ -5,7 +5,8 @@ A tox env runs ``stestr --test-path ./tempest/tests run --concurrency 4 FILTER..
 does, ``FILTER...`` keeps the tests one of the regexes finds (``re.search``, their union: what ``stestr run``
 and ``testr run`` do with theirs), ``--exclude-regex`` drops those it finds (stestr's ``-E``). Without them the
 list is ``--tests FILE``, else the project's own listing (:func:`partitioner.listing.default_ids`).
-:meth:`Selection.describe` says which, in the words of one line.
+:meth:`Selection.describe` says which, in the words of one line; :func:`run_dispatch` says how the run deals the
+plan's groups out.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import argparse
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from partitioner.cli.arguments import add_discovery
 from partitioner.cli.console import Console
 from partitioner.cli.inputs import test_ids
 from partitioner.config import Settings
 from partitioner.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from partitioner.pipeline import Planned
 
 
 def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,3 +104,48 @@ def select(args: argparse.Namespace, cwd: Path, settings: Settings, console: Con
         raise InputError(f"no tests to plan: none of the {selection.listed} tests from {selection.source} is "
                          "selected by the filters; check the FILTER and --exclude-regex regexes")
     return selection
+
+
+def run_dispatch(settings: Settings, planned: Planned) -> tuple[str, str] | None:
+    """How the project's run deals this plan out when it is given no ``--dispatch``: ``(dynamic or static, why)``,
+    as ``partitioner exec`` (and ``python -m partitioner.run`` as testr's test_command) decide it; None when the
+    plan has no project command to judge by (a ``--tests`` list in a directory without ``.testr.conf`` or
+    ``.stestr.conf``). Under dynamic dispatch the workers a static plan names are not the run's: an idle worker
+    takes the next group of the queue.
+    """
+    import itertools
+    import shlex
+
+    from partitioner.config import DEFAULT
+    from partitioner.dispatch.choice import planned_reason
+    from partitioner.dispatch.command import recognise, recognise_shell
+
+    choice = settings.choose("dispatch", None, "dynamic")
+    if choice.where != DEFAULT:
+        return choice.value, f"the dispatch option in {choice.where}"
+    command = settings.test_command
+    foreign = "is not `python -m RUNNER ...`, which a pull worker stands in for"
+    if command and "partitioner.run" in command:  # our runner: its own --dispatch, else dynamic for its inner command
+        try:
+            words = shlex.split(command)
+        except ValueError:
+            words = []
+        cut = words.index("--") if "--" in words else len(words)
+        options, inner = words[:cut], words[cut + 1:]
+        if "--dispatch=static" in options or any(a == "--dispatch" and b == "static"
+                                                 for a, b in itertools.pairwise(options)):
+            return "static", "--dispatch static in .testr.conf's test_command"
+        if recognise(inner) is None:
+            return "static", f"the runner's inner command {foreign}"
+    elif command and recognise_shell(command) is None:
+        return "static", f".testr.conf's test_command {foreign}"
+    elif not command and not settings.stestr:
+        return None
+    lanes = len(planned.plan.workers)
+    if lanes < 2:
+        return "static", "one worker"
+    reason = planned_reason(planned, lanes)
+    if reason is not None:
+        return "static", reason
+    return "dynamic", ("the runner's default" if command and "partitioner.run" in command else
+                       "partitioner exec's default: a pull worker stands in for the project's test command")

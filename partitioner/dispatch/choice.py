@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE
+
+if TYPE_CHECKING:
+    from partitioner.pipeline import Planned
 
 #: a test predicted shorter than this (median over the queue) is too small to hand out on its own
 SMALL_TEST_S = 0.05
@@ -54,6 +58,16 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
     return (f"the queue would hand out {tests} tests one at a time and the history prices them small (median "
             f"{median * 1000:.1f} ms, under {SMALL_TEST_S * 1000:.0f} ms): a hand-out would cost about as much as "
             "a test, so each worker's share is fixed before the run instead")
+
+
+def planned_reason(planned: Planned, lanes: int) -> str | None:
+    """:func:`small_tests_reason` for a plan's parallel groups on ``lanes`` workers (None unless split per test)."""
+    groups = planned.groups
+    if len(groups.tests) != len(groups.keys):  # not split per test: dynamic dispatch stays
+        return None
+    costs = planned.model.group_costs(groups)
+    return small_tests_reason(costs.n_tests, costs.cost, planned.model.measured_tests, planned.plan.has_history,
+                              len(planned.serial_groups), lanes)
 
 
 def off_note(reason: str) -> str:

@@ -73,18 +73,6 @@ __all__ = ["PROG", "NothingToRun", "Session"]
 PROG = "partitioner"
 
 
-def _small_tests(planned: Planned, lanes: int) -> str | None:
-    """Why the static plan suits ``planned`` better than dynamic dispatch (:mod:`partitioner.dispatch.choice`)."""
-    from partitioner.dispatch.choice import small_tests_reason
-
-    groups = planned.groups
-    if len(groups.tests) != len(groups.keys):  # not split per test: dynamic dispatch stays
-        return None
-    costs = planned.model.group_costs(groups)
-    return small_tests_reason(costs.n_tests, costs.cost, planned.model.measured_tests, planned.plan.has_history,
-                              len(planned.serial_groups), lanes)
-
-
 class EarlyPreload:
     """The preloader (:mod:`partitioner.dispatch.preload`) of a parallel run's workers, started as the tool starts
     listing its tests, so that the suite loads beside the listing rather than after the plan, when the lanes
@@ -273,9 +261,10 @@ class Session:
                                                warn_serial=mode == "static", history=self.history, warn=self.warn,
                                                note=self.note)
         if mode == "dynamic" and planned is not None and not self._chosen:
-            reason = _small_tests(planned, sum(1 for p in parts if p))
+            from partitioner.dispatch.choice import off_note, planned_reason
+
+            reason = planned_reason(planned, sum(1 for p in parts if p))
             if reason is not None:
-                from partitioner.dispatch.choice import off_note
 
                 self.note(off_note(reason))
                 mode = "static"

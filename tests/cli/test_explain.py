@@ -83,6 +83,19 @@ class TestExplain(PlanCase):
         self.assertIn("2 of 4 tests from", out)
 
 
+    def test_it_says_the_worker_it_names_is_the_static_plan_s_when_the_run_is_dynamic(self) -> None:
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
+        self.assertEqual(OK, code, err)
+        self.assertNotIn("dispatch", out)  # a plain list: no project command to judge the run by
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\ngroup_regex=([^\\.]*\\.)*\n")
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
+        self.assertIn("  dispatch  dynamic in the run (partitioner exec's default: a pull worker stands in for the "
+                      "project's test command): the worker above is the static plan's", out)
+        (self.dir / "tox.ini").write_text("[partitioner]\ndispatch = static\n")
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
+        self.assertIn("  dispatch  static in the run (the dispatch option in ", out)
+
+
 class TestExplainSaysWhatThePlanWarns(CLICase):
     def test_fewer_workers_than_asked_is_said_as_plan_says_it(self) -> None:
         # `explain -n 4` on 3 tests once said "worker 0 of 3 workers (--concurrency)" and nothing more

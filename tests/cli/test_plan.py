@@ -172,6 +172,31 @@ class TestPlanAsTheRunWill(PlanCase):
         self.assertIn("planned as the run will: 1 of 3 tests from discovery of ./other (--test-path), filters: "
                       "smoke;", out)
 
+    def test_the_table_says_how_the_run_deals_the_groups_out(self) -> None:
+        self.stestr_project("([^\\.]*\\.)*")  # stestr, classes: exec deals them out dynamically by default
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("dispatch: the shares above are the static plan; the run deals the groups out dynamically "
+                      "(partitioner exec's default: a pull worker stands in for the project's test command)", out)
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--dispatch", "dynamic")
+        self.assertIn("dispatch dynamic, as the run's (partitioner exec's default", out)
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "1")
+        self.assertIn("dispatch static, as the run's (one worker)", out)
+        (self.dir / "tox.ini").write_text("[partitioner]\ndispatch = static\n")
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("dispatch static, as the run's (the dispatch option in ", out)
+        (self.dir / "tox.ini").unlink()
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=./run-tests.sh $LISTOPT $IDOPTION\n"
+                                              "test_list_option=--list\ntest_id_option=--load-list $IDFILE\n"
+                                              "group_regex=([^\\.]*\\.)*\n")
+        _, out, _ = self.cli(*self.plan_args("-n", "2"))
+        self.assertIn("dispatch static, as the run's (.testr.conf's test_command is not `python -m RUNNER ...`", out)
+
+    def test_a_plain_list_without_a_project_says_nothing_of_the_run(self) -> None:
+        code, out, err = self.cli(*self.plan_args("-n", "2"))
+        self.assertEqual(OK, code, err)
+        self.assertIn("planned as the run will", out)
+        self.assertNotIn("dispatch", out)
+
     def test_bad_filters_and_conflicts_are_one_line(self) -> None:
         self.assertOneLineError(self.plan_args("("), USAGE, "FILTER '(' is not a regular expression")
         self.assertOneLineError(self.plan_args("no-such-test"), ERROR, "none of the 4 tests from")

@@ -46,4 +46,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
                          f"({planned.grouping_from})\n")
     # the runs stored now, the last one included: a run's own line (``exec``) counted those before it
     console.stdout.write(f"  history   {history_used(planned, cwd)}\n")
+    run = selection.run_dispatch(settings, planned)
+    if run is not None and run[0] == "dynamic" and explanation.worker is not None:
+        console.stdout.write(f"  dispatch  dynamic in the run ({run[1]}): the worker above is the static plan's; "
+                             "the run hands the group to whichever worker is idle when its turn in the queue comes "
+                             "(`plan --dispatch dynamic` shows the expected order)\n")
+    elif run is not None:
+        console.stdout.write(f"  dispatch  {run[0]} in the run ({run[1]})\n")
     return 0

@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--shards, the plan file every shard job reads")
     add_dispatch(parser, "show the queue (longest first) and the per-lane timeline the dispatcher is expected to "
                          "give, with its predicted makespan (table, json and html; the JSON's dispatch member)",
-                 static="show each worker's share", default="the config files' dispatch option, else static")
+                 static="show each worker's share",
+                 default="the config files' dispatch option, else static; the table's last line says how the run "
+                         "deals the groups out")
     shards = parser.add_argument_group("shards", "a suite split over M CI jobs (docs/history-store.md)")
     shards.add_argument("--shards", type=positive_int, metavar="M",
                         help="split the suite into M shards of N workers each, balanced by predicted time: a table "
@@ -98,14 +100,30 @@ def run(args: argparse.Namespace, console: Console) -> int:
         ids, fallback = list(shard.tests), shard.sharded.concurrency
     planned = plan_for_directory(ids, _concurrency(args, settings, fallback), cwd, args.history, args.group_by,
                                  args.strategy, console.stdin, settings)
-    _render(args, console, settings, planned)
+    shown = _render(args, console, settings, planned)
     if args.format == "table":
         console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
                              f"({planned.grouping_from})\n")
+        run = selection.run_dispatch(settings, planned)
+        if run is not None:
+            console.stdout.write(_dispatch_line(shown, *run))
     return 0
 
 
-def _render(args: argparse.Namespace, console: Console, settings: Settings, planned: Planned) -> None:
+def _dispatch_line(shown: str, mode: str, why: str) -> str:
+    """What the table showed against how the run deals the groups out (:func:`selection.run_dispatch`)."""
+    if mode == shown:
+        return f"dispatch {mode}, as the run's ({why})\n"
+    if mode == "dynamic":
+        return (f"dispatch: the shares above are the static plan; the run deals the groups out dynamically ({why}): "
+                "an idle worker takes the next group, so which worker runs a group is decided during the run; "
+                "`--dispatch dynamic` shows the queue and the expected timeline\n")
+    return (f"dispatch: the queue above is what dynamic dispatch would do; the run keeps the static plan ({why}): "
+            "`--dispatch static` shows each worker's share\n")
+
+
+def _render(args: argparse.Namespace, console: Console, settings: Settings, planned: Planned) -> str:
+    """Write the plan in ``args.format``; returns how it was shown (``dynamic`` or ``static``)."""
     dispatch = settings.choose("dispatch", args.dispatch, "static")
     drawn = (*DISPATCH_RENDERERS, "html")
     if dispatch.value == "dynamic" and args.format not in drawn:
@@ -132,6 +150,7 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
             RENDERERS[args.format](plan, out, planned.all_groups)
     if args.format != "table":  # the table shows them itself
         console.warn(*plan.warnings)
+    return "dynamic" if dispatch.value == "dynamic" else "static"
 
 
 def _split(args: argparse.Namespace, console: Console, cwd: Path, settings: Settings,
