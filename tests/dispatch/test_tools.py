@@ -19,6 +19,7 @@ import testtools
 from testtools.testresult.doubles import StreamResult as Recorder
 
 from partitioner import hooks
+from partitioner.dispatch.preload import Started
 from partitioner.dispatch.record import write_aside
 from partitioner.dispatch.tools import NothingToRun, Session
 from partitioner.errors import UsageError
@@ -176,15 +177,24 @@ class TestSession(testtools.TestCase):
         return types.SimpleNamespace(concurrency=concurrency, list_cmd=f"{sys.executable} {LISTING}",
                                      _group_callback=(lambda t: t.rsplit(".", 1)[0]) if grouped else None, **more)
 
-    def test_the_preloader_starts_while_the_tool_lists_and_the_run_takes_it(self) -> None:
-        session = Session(None, stderr=self.err)
+    def listing_started(self, dispatch: str | None = None) -> tuple[Session, Started | None]:
+        """A session whose tool started listing its tests, and the preloader that started meanwhile, if any."""
+        session = Session(dispatch, stderr=self.err)
         session.preload_early = True
         session.listing(None, self.listing_fixture())
         early = session._early
         assert early is not None
         early._thread.join()
-        started = early.started
+        return session, early.started
+
+    def listed(self, dispatch: str | None = None) -> tuple[Session, Started]:
+        """:meth:`listing_started`, where a preloader must have started."""
+        session, started = self.listing_started(dispatch)
         assert started is not None and started.owned is not None
+        return session, started
+
+    def test_the_preloader_starts_while_the_tool_lists_and_the_run_takes_it(self) -> None:
+        session, started = self.listed()
         self.assertIsNone(started.proc.poll())  # loading the suite while the tool lists it
         session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], f"{sys.executable} {RUN_WORKER}")
         run = session.current()
@@ -198,14 +208,7 @@ class TestSession(testtools.TestCase):
     def test_a_preloader_started_for_another_command_or_a_static_run_is_stopped(self) -> None:
         for dispatch, command in ((None, f"{sys.executable} -m testtools.run discover --load-list /tmp/x"),
                                   (None, "./run-tests.sh $IDFILE")):
-            session = Session(dispatch, stderr=self.err)
-            session.preload_early = True
-            session.listing(None, self.listing_fixture())
-            early = session._early
-            assert early is not None
-            early._thread.join()
-            started = early.started
-            assert started is not None and started.owned is not None
+            session, started = self.listed(dispatch)
             session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], command)
             self.assertIsNotNone(started.proc.poll(), command)  # stopped as the run was planned
             self.assertFalse(os.path.exists(started.owned))
@@ -215,14 +218,7 @@ class TestSession(testtools.TestCase):
             session.uninstall()
 
     def test_a_listing_without_a_plan_leaves_no_preloader(self) -> None:
-        session = Session(None, stderr=self.err)
-        session.preload_early = True
-        session.listing(None, self.listing_fixture())
-        early = session._early
-        assert early is not None
-        early._thread.join()
-        started = early.started
-        assert started is not None
+        session, started = self.listed()
         session.uninstall()  # the listing failed, or `stestr list`: the tool never asked for a plan
         self.assertIsNotNone(started.proc.poll())
         self.assertIsNone(session._early)
@@ -248,13 +244,8 @@ class TestSession(testtools.TestCase):
                 session.uninstall()
         for asked, started in (("static", False), ("dynamic", True)):  # the option, read beside the listing
             Path(".testr.conf").write_text(f"[DEFAULT]\ntest_command=true\n[partitioner]\ndispatch = {asked}\n")
-            session = Session(None, stderr=self.err)
-            session.preload_early = True
-            session.listing(None, self.listing_fixture())
-            early = session._early
-            assert early is not None
-            early._thread.join()
-            self.assertEqual(started, early.started is not None, asked)
+            session, early = self.listing_started()
+            self.assertEqual(started, early is not None, asked)
             session.uninstall()
         session = Session(None, stderr=self.err)  # exec sets it only for a command that runs tests
         session.listing(None, self.listing_fixture())
