@@ -16,10 +16,12 @@ pip, except tempest's, which is given):
 
 Every round runs, for each suite, two arms in fresh copies of the sdist: ``plain`` (the tool) and
 ``partitioner`` (``python -m partitioner exec -- TOOL ...`` with this checkout on ``PYTHONPATH``, so the suite's
-venv needs nothing installed). Pass 1 starts from no repository (the first run), pass 2 runs again in the
-same copy (the second run, planned from the first). Arms alternate order round by round; wall time is
-``time.monotonic()`` around the subprocess. Each run's stored stream gives its test count, its failures and
-its makespan (the longest worker's first start to last stop); a run that lost a test is flagged.
+venv needs nothing installed); with ``--baseline DIR`` a third, ``baseline``, runs the same with the checkout DIR
+(another commit) on ``PYTHONPATH``, and a last table compares the two. Pass 1 starts from no repository (the
+first run), pass 2 runs again in the same copy (the second run, planned from the first). Arms rotate their
+order from round to round; wall time is ``time.monotonic()`` around the subprocess. Each run's stored stream
+gives its test count, its failures and its makespan (the longest worker's first start to last stop); a run that
+lost a test is flagged.
 
 After pass 2 of the ``partitioner`` arm, in the suite's venv and in its copy (planning overhead, in process):
 the tool's own ``partition_tests`` on the suite's ids with that repository, ``partitioner.hooks.partition_tests``
@@ -165,9 +167,12 @@ def stream_figures(copy: Path, tool: str) -> tuple[int, tuple[str, ...], float, 
 
 
 def run_arm(suite: Suite, sdist: Path, venv: Path, copy: Path, arm: str, n: int, run: int, round_: int,
-            log: Callable[[str], None]) -> RunResult:
+            log: Callable[[str], None], baseline: Path | None = None) -> RunResult:
+    """One run of ``arm``: ``plain`` (the tool), ``partitioner`` (this checkout's exec) or ``baseline`` (the exec of
+    the checkout ``baseline``)."""
+    code = baseline if arm == "baseline" and baseline is not None else ROOT
     env = dict(os.environ, PYTHON=str(venv / "bin" / "python"), PATH=f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
-               PYTHONPATH=str(ROOT), PARTITIONER_CACHE_DIR=str(copy.parent / f"cache-{arm}"))
+               PYTHONPATH=str(code), PARTITIONER_CACHE_DIR=str(copy.parent / f"cache-{arm}"))
     env.pop("VIRTUAL_ENV", None)
     if run == 1:
         shutil.rmtree(copy, ignore_errors=True)
@@ -336,6 +341,19 @@ def report(results: Sequence[RunResult], overheads: dict[str, list[dict[str, flo
         lines.append(f"| {suite} | {tests} | {med['tool_partition_s']:.3f} | {med['hook_today_s']:.3f} | "
                      f"{med['digest_later_s']:.3f} | {med['digest_first_s']:.3f} | {med['tool_import_s']:.3f} | "
                      f"{med['hooks_import_s']:.3f} |")
+    if any(r.arm == "baseline" for r in results):
+        lines += ["", "This checkout against `--baseline` (another commit's partitioner, the same exec command), "
+                  "wall s (median over rounds) and the median of the paired ratio:", "",
+                  "| suite | run | baseline s | partitioner s | paired partitioner / baseline |",
+                  "|---|---|---:|---:|---:|"]
+        for suite in suites:
+            for run in (1, 2):
+                base = [r for r in results if r.suite == suite and r.run == run and r.arm == "baseline"]
+                ours = [r for r in results if r.suite == suite and r.run == run and r.arm == "partitioner"]
+                paired = median([o.wall_s / b.wall_s for b, o in _same_rounds(base, ours) if b.wall_s])
+                walls = [median([r.wall_s for r in arm]) for arm in (base, ours)]
+                lines.append(f"| {suite} | {'first' if run == 1 else 'second'} | {walls[0]:.1f} | {walls[1]:.1f} | "
+                             f"{paired:.3f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -368,8 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep sdists and venvs here (reused); default: a temp dir")
     parser.add_argument("--tempest-sdist", default=str(TEMPEST_CACHE / "tempest-47.0.0"))
     parser.add_argument("--tempest-venv", default=str(TEMPEST_CACHE / "venv-tempest-47.0.0"))
+    parser.add_argument("--baseline", type=Path, help="a checkout of another commit (`git worktree add DIR REV`): a "
+                        "third arm, baseline, runs its exec, and a table compares this checkout with it")
     parser.add_argument("--out", type=Path, help=f"write the section '{HEADING}' into this markdown file")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "partitioner" / "__init__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no partitioner package there; make one with `git worktree add DIR "
+                     "REV`")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -381,19 +404,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a pip install byte-compiles a package, and the tools' own modules in each venv were; this checkout on
     # PYTHONPATH under PYTHONDONTWRITEBYTECODE=1 would be compiled again on every start: compile it once
     for venv in {str(venv) for _, venv in prepared.values()}:
-        sh([Path(venv) / "bin" / "python", "-m", "compileall", "-q", ROOT / "partitioner"], cwd=ROOT)
+        for code in (ROOT, *([args.baseline.resolve()] if args.baseline else [])):
+            sh([Path(venv) / "bin" / "python", "-m", "compileall", "-q", code / "partitioner"], cwd=code)
     results: list[RunResult] = []
     overheads: dict[str, list[dict[str, float]]] = {}
     try:
         for round_ in range(args.rounds):
             for suite in chosen:
                 sdist, venv = prepared[suite.name]
-                arms = ["plain", "partitioner"] if round_ % 2 == 0 else ["partitioner", "plain"]
+                every = ["plain", "partitioner", *(["baseline"] if args.baseline else [])]
+                arms = every[round_ % len(every):] + every[:round_ % len(every)]
                 base = work / "runs" / f"round{round_}" / suite.name
                 for run in (1, 2):
                     for arm in arms:
                         results.append(run_arm(suite, sdist, venv, base / arm / "suite", arm, args.concurrency, run,
-                                               round_, log))
+                                               round_, log, args.baseline.resolve() if args.baseline else None))
                 ids = next(r.ids for r in reversed(results) if r.suite == suite.name and r.arm == "partitioner")
                 if not ids:
                     log(f"  round {round_} {suite.name}: no stored run, no overhead figures (see the arms' logs)")
