@@ -26,10 +26,12 @@ def workers_from(where: str) -> str:
     return where if where.startswith("-") else f"concurrency from {where}"
 
 
-def explanation_to_dict(e: Explanation, grouping: str | None = None,
-                        concurrency_from: str | None = None) -> dict[str, object]:
+def explanation_to_dict(e: Explanation, grouping: str | None = None, concurrency_from: str | None = None,
+                        run: tuple[str, str] | None = None) -> dict[str, object]:
     """The JSON document (``format_version`` as every output); ``grouping`` is the plan's grouping spec,
-    ``concurrency_from`` where its worker count came from (a flag, a config file, or ``the default``)."""
+    ``concurrency_from`` where its worker count came from (a flag, a config file, or ``the default``), ``run``
+    how the project's run deals the groups out (``run_dispatch``: under dynamic dispatch ``worker`` is the static
+    plan's, not necessarily the run's)."""
     return {
         "format_version": FORMAT_VERSION,
         "unit": unit_of(e),
@@ -48,13 +50,14 @@ def explanation_to_dict(e: Explanation, grouping: str | None = None,
         "class": e.klass,
         "class_setup_s": round(e.setup.seconds, 3),
         "class_setup_source": e.setup.source,
+        "run_dispatch": None if run is None else {"mode": run[0], "why": run[1]},
     }
 
 
 def render_json(e: Explanation, out: IO[str], grouping: str | None = None,
-                concurrency_from: str | None = None) -> None:
+                concurrency_from: str | None = None, run: tuple[str, str] | None = None) -> None:
     """Write :func:`explanation_to_dict` as indented JSON."""
-    json.dump(explanation_to_dict(e, grouping, concurrency_from), out, indent=1)
+    json.dump(explanation_to_dict(e, grouping, concurrency_from, run), out, indent=1)
     out.write("\n")
 
 

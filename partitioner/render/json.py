@@ -17,14 +17,17 @@ def _r(value: float) -> float:
     return round(value, 3)
 
 
-def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, object]:
+def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None,
+                 run: tuple[str, str] | None = None) -> dict[str, object]:
     """The JSON document for a plan (``format_version`` :data:`~partitioner.render.output.FORMAT_VERSION`).
 
     ``dispatch`` is ``{"mode": "static"}``, or under dynamic dispatch the queue and its simulated timeline
     (:func:`~partitioner.render.dispatch.dispatch_to_dict`); the static partitions stay, as the fallback.
     ``unit`` says what every ``..._s`` figure is in: ``s`` (seconds), or ``tests`` (test-count units, when no
     timing history priced the plan: :data:`~partitioner.costmodel.TEST_UNITS`); ``measured_tests`` how many
-    planned tests the history priced by their own samples.
+    planned tests the history priced by their own samples. ``run_dispatch`` is how the project's run deals the
+    groups out, ``{"mode": "dynamic" or "static", "why": ...}`` (:func:`partitioner.cli.selection.run_dispatch`), or
+    null when the plan has no project command to judge by.
     """
     return {
         "format_version": FORMAT_VERSION,
@@ -50,10 +53,12 @@ def plan_to_dict(plan: Plan, dispatch: DispatchView | None = None) -> dict[str, 
                           for m in plan.merged],
         "warnings": list(plan.warnings),
         "dispatch": dispatch_to_dict(dispatch),
+        "run_dispatch": None if run is None else {"mode": run[0], "why": run[1]},
     }
 
 
-def render_json(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:
+def render_json(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None,
+                run: tuple[str, str] | None = None) -> None:
     """Write :func:`plan_to_dict` as indented JSON."""
-    json.dump(plan_to_dict(plan, dispatch), out, indent=1, ensure_ascii=False)
+    json.dump(plan_to_dict(plan, dispatch, run), out, indent=1, ensure_ascii=False)
     out.write("\n")

@@ -87,10 +87,14 @@ class TestExplain(PlanCase):
         code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
         self.assertEqual(OK, code, err)
         self.assertNotIn("dispatch", out)  # a plain list: no project command to judge the run by
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", "--format", "json", command="explain"))
+        self.assertIsNone(json.loads(out)["run_dispatch"])
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\ngroup_regex=([^\\.]*\\.)*\n")
         code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
         self.assertIn("  dispatch  dynamic in the run (partitioner exec's default: a pull worker stands in for the "
                       "project's test command): the worker above is the static plan's", out)
+        code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", "--format", "json", command="explain"))
+        self.assertEqual("dynamic", json.loads(out)["run_dispatch"]["mode"])
         (self.dir / "tox.ini").write_text("[partitioner]\ndispatch = static\n")
         code, out, err = self.cli(*self.plan_args("m.A.t2", "-n", "2", command="explain"))
         self.assertIn("  dispatch  static in the run (the dispatch option in ", out)

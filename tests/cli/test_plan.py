@@ -179,6 +179,10 @@ class TestPlanAsTheRunWill(PlanCase):
                       "(partitioner exec's default: a pull worker stands in for the project's test command)", out)
         _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--dispatch", "dynamic")
         self.assertIn("dispatch dynamic, as the run's (partitioner exec's default", out)
+        run = self.planned()["run_dispatch"]  # and the JSON of either view
+        self.assertEqual("dynamic", run["mode"])  # type: ignore[index]
+        self.assertIn("a pull worker stands in", run["why"])  # type: ignore[index]
+        self.assertEqual(run, self.planned("--dispatch", "dynamic")["run_dispatch"])
         _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "1")
         self.assertIn("dispatch static, as the run's (one worker)", out)
         (self.dir / "tox.ini").write_text("[partitioner]\ndispatch = static\n")
@@ -196,6 +200,7 @@ class TestPlanAsTheRunWill(PlanCase):
         self.assertEqual(OK, code, err)
         self.assertIn("planned as the run will", out)
         self.assertNotIn("dispatch", out)
+        self.assertIsNone(self.plan_json("-n", "2")["run_dispatch"])
 
     def test_bad_filters_and_conflicts_are_one_line(self) -> None:
         self.assertOneLineError(self.plan_args("("), USAGE, "FILTER '(' is not a regular expression")

@@ -36,9 +36,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                  console.stdin, settings)
     explanation = planned.explain(args.test_id, chosen.describe())
     console.warn(*planned.plan.warnings)  # as `plan` says them: fewer workers than asked, no history...
+    run = selection.run_dispatch(settings, planned)
     # the grouping the plan used is shown, so a plan that groups unlike the run (issue 9) is visible
     if args.format == "json":
-        explain.render_json(explanation, console.stdout, planned.plan.grouping, concurrency.where)
+        explain.render_json(explanation, console.stdout, planned.plan.grouping, concurrency.where, run)
         return 0
     # the worker count says where it came from: the CPU count by default, which a run's --concurrency may not be
     explain.render_text(explanation, console.stdout, planned.plan.grouping, concurrency.where)
@@ -46,7 +47,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
                          f"({planned.grouping_from})\n")
     # the runs stored now, the last one included: a run's own line (``exec``) counted those before it
     console.stdout.write(f"  history   {history_used(planned, cwd)}\n")
-    run = selection.run_dispatch(settings, planned)
     if run is not None and run[0] == "dynamic" and explanation.worker is not None:
         console.stdout.write(f"  dispatch  dynamic in the run ({run[1]}): the worker above is the static plan's; "
                              "the run hands the group to whichever worker is idle when its turn in the queue comes "

@@ -44,8 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dispatch(parser, "show the queue (longest first) and the per-lane timeline the dispatcher is expected to "
                          "give, with its predicted makespan (table, json and html; the JSON's dispatch member)",
                  static="show each worker's share",
-                 default="the config files' dispatch option, else static; the table's last line says how the run "
-                         "deals the groups out")
+                 default="the config files' dispatch option, else static; the table's last line and the JSON's "
+                         "run_dispatch say how the run deals the groups out")
     shards = parser.add_argument_group("shards", "a suite split over M CI jobs (docs/history-store.md)")
     shards.add_argument("--shards", type=positive_int, metavar="M",
                         help="split the suite into M shards of N workers each, balanced by predicted time: a table "
@@ -100,11 +100,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         ids, fallback = list(shard.tests), shard.sharded.concurrency
     planned = plan_for_directory(ids, _concurrency(args, settings, fallback), cwd, args.history, args.group_by,
                                  args.strategy, console.stdin, settings)
-    shown = _render(args, console, settings, planned)
+    run = selection.run_dispatch(settings, planned)
+    shown = _render(args, console, settings, planned, run)
     if args.format == "table":
         console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
                              f"({planned.grouping_from})\n")
-        run = selection.run_dispatch(settings, planned)
         if run is not None:
             console.stdout.write(_dispatch_line(shown, *run))
     return 0
@@ -122,8 +122,10 @@ def _dispatch_line(shown: str, mode: str, why: str) -> str:
             "`--dispatch static` shows each worker's share\n")
 
 
-def _render(args: argparse.Namespace, console: Console, settings: Settings, planned: Planned) -> str:
-    """Write the plan in ``args.format``; returns how it was shown (``dynamic`` or ``static``)."""
+def _render(args: argparse.Namespace, console: Console, settings: Settings, planned: Planned,
+            run: tuple[str, str] | None = None) -> str:
+    """Write the plan in ``args.format`` (JSON with ``run``: how the run deals it out); returns how it was shown
+    (``dynamic`` or ``static``)."""
     dispatch = settings.choose("dispatch", args.dispatch, "static")
     drawn = (*DISPATCH_RENDERERS, "html")
     if dispatch.value == "dynamic" and args.format not in drawn:
@@ -144,7 +146,13 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
         view = dynamic_view(planned, plan.concurrency, settings.choose("dispatch_order", args.dispatch_order,
                                                                        DISPATCH_ORDERS[0]).value)
         with open_output(args.output or "-", console.stdout) as out:
-            (render_json if args.format == "json" else render_table)(plan, out, planned.all_groups, dispatch=view)
+            if args.format == "json":
+                render_json(plan, out, planned.all_groups, dispatch=view, run=run)
+            else:
+                render_table(plan, out, planned.all_groups, dispatch=view)
+    elif args.format == "json":
+        with open_output(args.output or "-", console.stdout) as out:
+            render_json(plan, out, planned.all_groups, run=run)
     else:
         with open_output(args.output or "-", console.stdout) as out:
             RENDERERS[args.format](plan, out, planned.all_groups)
