@@ -543,20 +543,27 @@ class Session:
     @contextlib.contextmanager
     def signals(self) -> Iterator[None]:
         """While the tool runs: SIGINT/SIGTERM are passed on to the workers and lanes, and the tool keeps
-        reading their streams, so that it stores every result; the third signal stops the tool."""
+        reading their streams, so that it stores every result; the third signal stops the tool, and so does the
+        first one that comes before the tool planned a run (it would otherwise go on to run every test)."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
         previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 
+        ours = os.getpid()
+
         def handle(signum: int, frame: types.FrameType | None) -> None:
+            if os.getpid() != ours:  # a child the tool forks, between its fork and its exec: the signal is not ours
+                return
             self._signals += 1
-            if self._signals >= 3:
+            if self.signum is None:
+                self.signum = signum
+            if self._signals >= 3 or (not self.runs and not self.children):
+                # the third signal; or one before the tool planned a run (it starts up or lists its tests):
+                # nothing of ours runs yet to stop and store, so the tool stops now, as it would without us
                 for s, handler in previous.items():
                     signal.signal(s, handler)
                 raise KeyboardInterrupt
-            if self.signum is None:
-                self.signum = signum
             run = self.current()
             if run is not None and run.dispatcher is not None:
                 run.dispatcher.interrupt(f"the run was interrupted ({signal.Signals(signum).name})")

@@ -44,6 +44,8 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     how = f"dynamic dispatch ({order or ORDERS[0]} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
+    # the static plan's: simulating the queue (what `plan --dispatch dynamic` shows) is not worth the run's start
+    whose = " (the static plan's)" if dispatch == "dynamic" else ""
     return (f"{prefix}{tests:,} tests on {plan.concurrency} workers{serial}, {how}; history: "
             f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} tests measured; predicted makespan "
-            f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}")
+            f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}{whose}")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import gc
 import io
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -129,8 +131,28 @@ class TestSession(testtools.TestCase):
         self.assertTrue(command.startswith("exec "), command)
         self.assertIn("-m partitioner.dispatch.lane", command)
         self.assertIn("--lane 1", command)
+        # the plan's makespan is the static split's; the run's is the queue's (plan --dispatch dynamic simulates it)
+        self.assertRegex(self.err.getvalue(), r"dynamic dispatch \(lookahead order\); .* predicted makespan "
+                                              r"[\d.]+ units \(the static plan's\)\n")
         session.uninstall()
         self.assertNotIn("PARTITIONER_DISPATCH_KEY", os.environ)
+
+    def test_a_signal_before_the_tool_planned_a_run_stops_it_and_later_ones_are_passed_on(self) -> None:
+        def signalled(session: Session) -> None:
+            with session.signals():
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(100):  # the handler runs between bytecodes of this thread
+                    time.sleep(0.01)
+
+        session = Session("static", stderr=self.err)
+        self.assertRaises(KeyboardInterrupt, signalled, session)  # starting up or listing: it would run them all
+        self.assertEqual(signal.SIGTERM, session.signum)
+        session.uninstall()
+        session = Session("static", stderr=self.err)
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        signalled(session)  # a run is planned: the tool goes on, reads what its workers wrote and stores it
+        self.assertEqual(signal.SIGTERM, session.signum)
+        session.uninstall()
 
     def test_a_command_no_pull_worker_can_stand_in_for_stays_static_and_says_so_once(self) -> None:
         session = Session(None, stderr=self.err)

@@ -375,6 +375,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 code = _exit_status(exc.code, console)
             except NothingToRun:
                 return 0
+            except KeyboardInterrupt:  # a signal stopped the tool (before it planned a run, or the third)
+                if session.signum is None:
+                    raise
+                console.stderr.write("partitioner: interrupted\n")
     finally:
         session.uninstall()
         sys.argv = saved_argv
