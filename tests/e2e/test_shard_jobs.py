@@ -97,7 +97,9 @@ class ShardJobs(testtools.TestCase if TYPE_CHECKING else object):
         pin = self.cli("history", "head", "--history", self.url).strip()
         self.assertEqual(str(SHARDS), pin)
         predicted = self.round(2, [f"{self.url}?upto={pin}"])
-        self.assertLess(max(predicted) / min(predicted), 1.05, predicted)  # the issue asks for 5%
+        # the issue asks for 5%; the jobs' lines show tenths of a second (shards of ~1.1 s here: 1.1 and 1.2 can
+        # be 1.15 and 1.15), so each figure may be 0.05 off; plan --shards below checks the unrounded ones
+        self.assertLess((max(predicted) - 0.05) / (min(predicted) + 0.05), 1.05, predicted)
         # the next round's plan reads the store (all 6 runs now): its shards are within 5% of each other
         split = json.loads(self.cli("plan", "--shards", str(SHARDS), "-n", str(WORKERS), "--history", self.url,
                                     "--format", "json"))
