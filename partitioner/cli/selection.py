@@ -113,30 +113,31 @@ def run_dispatch(settings: Settings, planned: Planned) -> tuple[str, str] | None
     ``.stestr.conf``). Under dynamic dispatch the workers a static plan names are not the run's: an idle worker
     takes the next group of the queue.
     """
-    import itertools
     import shlex
 
     from partitioner.config import DEFAULT
     from partitioner.dispatch.choice import planned_reason
-    from partitioner.dispatch.command import recognise, recognise_shell
+    from partitioner.dispatch.command import recognise_shell
 
     choice = settings.choose("dispatch", None, "dynamic")
     if choice.where != DEFAULT:
         return choice.value, f"the dispatch option in {choice.where}"
     command = settings.test_command
     foreign = "is not `python -m RUNNER ...`, which a pull worker stands in for"
-    if command and "partitioner.run" in command:  # our runner: its own --dispatch, else dynamic for its inner command
+    if command and "partitioner.run" in command:  # our runner decides by its own options and inner command
+        from partitioner.errors import UsageError
+        from partitioner.run.cli import choose_dispatch, parse_args
+
         try:
             words = shlex.split(command)
-        except ValueError:
-            words = []
-        cut = words.index("--") if "--" in words else len(words)
-        options, inner = words[:cut], words[cut + 1:]
-        if "--dispatch=static" in options or any(a == "--dispatch" and b == "static"
-                                                 for a, b in itertools.pairwise(options)):
-            return "static", "--dispatch static in .testr.conf's test_command"
-        if recognise(inner) is None:
-            return "static", f"the runner's inner command {foreign}"
+            ours = [w for w in words[words.index("partitioner.run") + 1:] if not w.startswith("$")]
+            args, inner = parse_args(ours)
+        except (ValueError, UsageError):
+            return "static", f"the runner's command line in .testr.conf's test_command {foreign}"
+        mode, _ = choose_dispatch(args.dispatch, settings, inner)
+        if mode == "static":
+            return "static", ("--dispatch static in .testr.conf's test_command" if args.dispatch == "static" else
+                              f"the runner's inner command {foreign}")
     elif command and recognise_shell(command) is None:
         return "static", f".testr.conf's test_command {foreign}"
     elif not command and not settings.stestr:
