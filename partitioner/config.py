@@ -213,6 +213,13 @@ def _lines(value: object) -> tuple[str, ...]:
     return tuple(v.strip() for v in str(value).splitlines() if v.strip())
 
 
+def listing_tool(settings: Settings) -> str | None:
+    """The tool whose listing a plan of the project follows (:func:`partitioner.listing.default_ids`): testr when
+    ``.testr.conf`` gives a test_command (it wins when both config files are there), stestr for ``.stestr.conf``,
+    else ``None``."""
+    return "testr" if settings.test_command else "stestr" if settings.stestr else None
+
+
 def load_settings(cwd: Path) -> Settings:
     """Read every config file present in ``cwd``.
 

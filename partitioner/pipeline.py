@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from partitioner import testids
-from partitioner.config import Choice, Settings, load_settings
+from partitioner.config import Choice, Settings, listing_tool, load_settings
 from partitioner.costmodel import UNIT_SUFFIX, CostModel, Estimate
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
@@ -213,8 +213,20 @@ def resolve(cwd: Path, settings: Settings, history: Sequence[str] = (), group_by
     Every stored run is read (and its digest cached, so that the hooks of the next run find it).
     """
     grouper, _ = grouping_for(settings, group_by)
-    sources = settings.choose("history", tuple(history), ())
-    return load_planning_history(cwd, sources.value, stdin=stdin), grouper
+    return project_history(cwd, settings, history, stdin), grouper
+
+
+def project_history(cwd: Path, settings: Settings, history: Sequence[str] = (), stdin: IO[bytes] | None = None,
+                    tool: str | None = None) -> History:
+    """The history a plan of the project in ``cwd`` reads: ``history`` (the flags), else the ``history`` option's
+    sources, else the repository of ``tool`` (default: :func:`listing_tool`'s) found in ``cwd``, or both
+    repositories when neither tool's is there."""
+    sources = settings.choose("history", tuple(history), ()).value
+    if sources:
+        return load_planning_history(cwd, sources, stdin=stdin)
+    repositories, note = own_repositories(cwd, tool or listing_tool(settings))
+    loaded = load_planning_history(cwd, (), repositories=repositories, discover=False)
+    return loaded if note is None else replace(loaded, warnings=(*loaded.warnings, note))
 
 
 def grouping_for(settings: Settings, group_by: str | None = None) -> tuple[Grouper, Choice[str]]:
@@ -224,17 +236,41 @@ def grouping_for(settings: Settings, group_by: str | None = None) -> tuple[Group
     return make_grouper(grouping.value, grouping.where), grouping
 
 
+#: the repository each tool stores its runs in
+TOOL_REPOSITORIES: Mapping[str, str] = {"stestr": ".stestr", "testr": ".testrepository"}
+
+
+def own_repositories(cwd: Path, tool: str | None) -> tuple[list[str], str | None]:
+    """The repositories in ``cwd`` that a run of ``tool`` reads, and a note when another one is left unread.
+
+    A project that moved from testr to stestr keeps its old ``.testrepository``; ``partitioner exec -- stestr``
+    plans from ``.stestr`` alone (the repository stestr hands the hooks), so ``plan`` must not mix the two.
+    """
+    from partitioner.history.repository import discover
+
+    found = discover(cwd)
+    if len(found) < 2 or tool not in TOOL_REPOSITORIES:
+        return found, None
+    assert tool is not None
+    mine = [path for path in found if Path(path).name == TOOL_REPOSITORIES[tool]]
+    other_tool, other = next((t, name) for t, name in TOOL_REPOSITORIES.items() if t != tool)
+    return mine, (f"{other} not read: this project lists its tests with {tool}, whose runs are in "
+                  f"{TOOL_REPOSITORIES[tool]} (what `partitioner exec -- {tool} ...` reads); pass --history {other} "
+                  f"to plan from {other_tool}'s runs")
+
+
 def plan_for_directory(test_ids: Sequence[str], concurrency: int, cwd: Path, history: Sequence[str] = (),
                        group_by: str | None = None, strategy: str | None = None,
-                       stdin: IO[bytes] | None = None, settings: Settings | None = None) -> Planned:
+                       stdin: IO[bytes] | None = None, settings: Settings | None = None,
+                       tool: str | None = None) -> Planned:
     """Plan ``test_ids`` the way a run in ``cwd`` would: its config files, its repositories.
 
-    Flags given here override the config files; ``settings`` saves reading them again.
+    Flags given here override the config files; ``settings`` saves reading them again. Without history sources
+    the plan reads the repository of ``tool`` (default: :func:`listing_tool`'s) where ``cwd`` holds both.
     """
     settings = settings or load_settings(cwd)
     grouper, grouping = grouping_for(settings, group_by)
-    sources = settings.choose("history", tuple(history), ())
-    loaded = load_planning_history(cwd, sources.value, stdin=stdin)
+    loaded = project_history(cwd, settings, history, stdin, tool)
     chosen = settings.choose("strategy", strategy, DEFAULT).value
     return replace(plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings), grouping_from=grouping.where)
 

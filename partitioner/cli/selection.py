@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from partitioner.cli.arguments import add_discovery
 from partitioner.cli.console import Console
 from partitioner.cli.inputs import test_ids
-from partitioner.config import Settings
+from partitioner.config import Settings, listing_tool
 from partitioner.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ class Selection:
     :ivar source: where the list came from
     :ivar filters: the FILTER regexes (none: every listed test)
     :ivar exclude: the exclude regex, if any
+    :ivar tool: the tool whose listing the run follows (``stestr``/``testr``; ``None``: neither config file), whose
+        repository the plan reads (:func:`partitioner.pipeline.own_repositories`)
     """
 
     ids: list[str]
@@ -61,6 +63,7 @@ class Selection:
     source: str
     filters: tuple[str, ...] = ()
     exclude: str | None = None
+    tool: str | None = None
 
     def describe(self) -> str:
         """E.g. ``40 of 1,200 tests from discovery of ./tests (--test-path), filters: smoke``."""
@@ -99,7 +102,8 @@ def select(args: argparse.Namespace, cwd: Path, settings: Settings, console: Con
     ids = test_ids(args, cwd, listing, console)
     chosen = [t for t in ids if (not patterns or any(p.search(t) for p in patterns))
               and (exclude is None or not exclude.search(t))]
-    selection = Selection(chosen, len(ids), _source(args, listing), tuple(args.filters), args.exclude_regex)
+    selection = Selection(chosen, len(ids), _source(args, listing), tuple(args.filters), args.exclude_regex,
+                          listing_tool(listing))
     if not chosen:
         raise InputError(f"no tests to plan: none of the {selection.listed} tests from {selection.source} is "
                          "selected by the filters; check the FILTER and --exclude-regex regexes")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sys
 
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import Samples
 from tests.cli.harness import IDS, PlanCase
+from tests.suites import subunit_v2
 
 
 class TestPlan(PlanCase):
@@ -194,6 +197,42 @@ class TestPlanAsTheRunWill(PlanCase):
                                               "group_regex=([^\\.]*\\.)*\n")
         _, out, _ = self.cli(*self.plan_args("-n", "2"))
         self.assertIn("dispatch static, as the run's (.testr.conf's test_command is not `python -m RUNNER ...`", out)
+
+    def repository(self, name: str, seconds: float) -> None:
+        """``name`` in the project, holding one run in which tpkg.test_a.A.test_2 took ``seconds``."""
+        repo = self.dir / name
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "next-stream").write_text("1\n")
+        (repo / "0").write_bytes(subunit_v2([("tpkg.test_a.A.test_2", "success", 10.0, 10.0 + seconds, "worker-0")]))
+
+    def test_a_project_with_both_repositories_plans_from_its_own_tools(self) -> None:
+        # a project that moved from testr to stestr keeps its .testrepository; exec -- stestr reads .stestr only
+        self.stestr_project("([^\\.]*\\.)*")
+        self.repository(".stestr", 1.0)
+        self.repository(".testrepository", 50.0)
+        doc = self.planned()
+        self.assertLess(doc["total_s"], 10.0)  # type: ignore[operator]
+        self.assertIn(".testrepository not read: this project lists its tests with stestr, whose runs are in "
+                      ".stestr (what `partitioner exec -- stestr ...` reads); pass --history .testrepository to "
+                      "plan from testr's runs", doc["warnings"])
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("\nhistory: stestr:.stestr (1 run read", out)
+        _, out, _ = self.cli("explain", "-C", str(self.dir), "-n", "2", "tpkg.test_a.A.test_2")
+        self.assertIn("  history   stestr:.stestr (1 run read", out)
+        self.assertGreater(self.planned("--history", ".testrepository")["total_s"], 50.0)
+        # a .testr.conf's test_command lists the suite (it wins over .stestr.conf): testr's runs are the ones
+        (self.dir / ".testr.conf").write_text(
+            f"[DEFAULT]\ntest_command={sys.executable} -m subunit.run discover -t ./ ./tpkg $LISTOPT $IDOPTION\n"
+            "test_list_option=--list\ntest_id_option=--load-list $IDFILE\ngroup_regex=([^\\.]*\\.)*\n")
+        doc = self.planned()
+        self.assertGreater(doc["total_s"], 50.0)  # type: ignore[operator]
+        self.assertIn(".stestr not read", " ".join(doc["warnings"]))  # type: ignore[arg-type]
+        # with one repository there is nothing to choose: it is read, whichever tool lists
+        shutil.rmtree(self.dir / ".testrepository")
+        doc = self.planned()
+        self.assertLess(doc["total_s"], 10.0)  # type: ignore[operator]
+        self.assertNotIn("not read", " ".join(doc["warnings"]))  # type: ignore[arg-type]
 
     def test_a_plain_list_without_a_project_says_nothing_of_the_run(self) -> None:
         code, out, err = self.cli(*self.plan_args("-n", "2"))

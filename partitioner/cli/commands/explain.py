@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     chosen = selection.select(args, cwd, settings, console)
     concurrency = settings.choose("concurrency", args.concurrency, default_concurrency())
     planned = plan_for_directory(chosen.ids, concurrency.value, cwd, args.history, args.group_by, args.strategy,
-                                 console.stdin, settings)
+                                 console.stdin, settings, chosen.tool)
     explanation = planned.explain(args.test_id, chosen.describe())
     console.warn(*planned.plan.warnings)  # as `plan` says them: fewer workers than asked, no history...
     run = selection.run_dispatch(settings, planned)

@@ -25,6 +25,7 @@ from partitioner.render import (
     render_table,
     write_load_lists,
 )
+from partitioner.render.runline import history_used
 
 NAME = "plan"
 HELP = "plan N partitions of the test ids and show them"
@@ -99,12 +100,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             return 0
         ids, fallback = list(shard.tests), shard.sharded.concurrency
     planned = plan_for_directory(ids, _concurrency(args, settings, fallback), cwd, args.history, args.group_by,
-                                 args.strategy, console.stdin, settings)
+                                 args.strategy, console.stdin, settings, chosen.tool)
     run = selection.run_dispatch(settings, planned)
     shown = _render(args, console, settings, planned, run)
     if args.format == "table":
         console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
                              f"({planned.grouping_from})\n")
+        console.stdout.write(f"history: {history_used(planned, cwd)}\n")
         if run is not None:
             console.stdout.write(_dispatch_line(shown, *run))
     return 0
