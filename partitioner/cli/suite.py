@@ -22,9 +22,9 @@ import io
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -36,6 +36,7 @@ from typing import Any
 import subunit
 import testtools
 
+from partitioner import scratch
 from partitioner.cli.durations import spell
 from partitioner.config import Settings
 from partitioner.dispatch.command import WorkerCommand, recognise, recognise_shell
@@ -174,17 +175,18 @@ class Trials:
         self.startup = STARTUP_S
         self.count = 0
         self.spent = 0.0
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        #: the trials' scratch directory, while in the ``with`` block
+        self.where: str | None = None
 
     def __enter__(self) -> Trials:
-        self._tmp = tempfile.TemporaryDirectory(prefix="partitioner-confirm-")
+        self.where = scratch.make("confirm")
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
+        if self.where is not None:
+            shutil.rmtree(self.where, ignore_errors=True)
+            self.where = None
 
     def estimate(self, classes: Sequence[str], delays: Sequence[float] = ()) -> float:
         """Seconds a trial of ``classes`` (started ``delays`` apart) should take: start-up, then the class
@@ -200,9 +202,9 @@ class Trials:
         (seconds each class starts after the trial began) each class is a :func:`run_phases` of its own,
         started that late.
         """
-        assert self._tmp is not None, "use Trials as a context manager"
+        assert self.where is not None, "use Trials as a context manager"
         self.count += 1
-        streams = [Path(self._tmp.name) / f"trial-{self.count}-{i}.subunit" for i in range(len(classes))]
+        streams = [Path(self.where) / f"trial-{self.count}-{i}.subunit" for i in range(len(classes))]
         expired = threading.Event()
         began = time.monotonic()
         with Interrupt() as interrupt, self._quiet():
@@ -246,9 +248,9 @@ class Trials:
         :param expected: the seconds the tests should take, start-up aside (to learn the start-up)
         :raises RunnerError: when the test process ran nothing at all (it could not start)
         """
-        assert self._tmp is not None, "use Trials as a context manager"
+        assert self.where is not None, "use Trials as a context manager"
         self.count += 1
-        path = Path(self._tmp.name) / f"trial-{self.count}.subunit"
+        path = Path(self.where) / f"trial-{self.count}.subunit"
         errors = io.StringIO()
         expired = threading.Event()
         ids = [t for group in groups for t in group]
@@ -296,11 +298,11 @@ class Trials:
     def _quiet(self) -> Iterator[None]:
         """Point file descriptor 2 at a file while a trial's test processes run (they inherit it): a suite's own
         logging would drown the progress lines. Its tail is kept for a test process that ran nothing."""
-        assert self._tmp is not None
+        assert self.where is not None
         sys.stderr.flush()
         saved = os.dup(2)
         try:
-            with (Path(self._tmp.name) / "stderr").open("wb") as sink:
+            with (Path(self.where) / "stderr").open("wb") as sink:
                 os.dup2(sink.fileno(), 2)
                 try:
                     yield
@@ -311,8 +313,8 @@ class Trials:
 
     def _said(self) -> str:
         """What the last trial's test processes wrote to stderr."""
-        assert self._tmp is not None
-        path = Path(self._tmp.name) / "stderr"
+        assert self.where is not None
+        path = Path(self.where) / "stderr"
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def _staggered(self, classes: Sequence[str], delays: Sequence[float], streams: Sequence[Path],

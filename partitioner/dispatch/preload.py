@@ -1,4 +1,4 @@
-"""One preloaded suite that forks every lane's pull worker; stdlib only (plus the pure command module).
+"""One preloaded suite that forks every lane's pull worker; stdlib only (plus the pure command and scratch modules).
 
 Without it each lane starts an interpreter that loads the whole suite: N loads at once on the run's cores,
 before any test starts (8 loads of a 140-module suite take 1.4 s of wall time on 2 cores, one takes 0.3 s).
@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
+from partitioner import scratch
 from partitioner.dispatch.command import WorkerCommand, recognise
 from partitioner.dispatch.forks import child_exit
 from partitioner.dispatch.protocol import KEY_ENV
@@ -485,7 +486,7 @@ def _bound(at: Callable[[str], Started | None], path: str | None) -> Started | N
     preloader started before its dispatcher exists: while the tool lists its tests, or the runner plans)."""
     if path is not None:
         return at(path)
-    where = tempfile.mkdtemp(prefix="partitioner-preload-")
+    where = scratch.make("preload")
     started = at(os.path.join(where, "socket"))
     if started is None:
         shutil.rmtree(where, ignore_errors=True)

@@ -13,7 +13,6 @@ import contextlib
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +20,7 @@ from multiprocessing.connection import Client, Connection, Listener
 from types import TracebackType
 from typing import Any
 
+from partitioner import scratch
 from partitioner.dispatch import protocol
 from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.state import Assign, DispatchError, DispatchState, Idle, Outcome, Report, Stop, Wait
@@ -46,7 +46,7 @@ class Dispatcher:
         self.state = DispatchState(queue, lanes, clock=clock, max_kills=max_kills, reported=reported)
         self.track = track
         self.authkey = os.urandom(32)
-        self._dir = tempfile.mkdtemp(prefix="partitioner-dispatch-")  # mode 0700: only we can connect
+        self._dir = scratch.make("dispatch")  # mode 0700: only we can connect
         self.address = os.path.join(self._dir, "socket")
         #: where a preloader of the lanes' workers listens (:mod:`partitioner.dispatch.preload`), if one starts
         self.preload_path = os.path.join(self._dir, "preload")

@@ -21,7 +21,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from partitioner import scratch
 from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
@@ -109,7 +109,7 @@ def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand,
     output = stdout if isinstance(stdout, MergedOutput) else MergedOutput(stdout)
     outcome = RunOutcome()
     guard = Interrupt() if interrupt is None else contextlib.nullcontext(interrupt)
-    with tempfile.TemporaryDirectory(prefix="partitioner-run-") as tmp, guard as intr:
+    with scratch.directory("run") as tmp, guard as intr:
         for number, shares in enumerate(phases):
             workers = _start_phase(number, shares, command, output=output, tmp=Path(tmp), cwd=cwd,
                                    interrupt=intr)

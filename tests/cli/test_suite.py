@@ -142,7 +142,7 @@ class TestTrials(SuiteCase):
         began = time.monotonic()
         with Trials(self.dir, command, IDS, {}) as trials:
             outcome = trials.run((SLOW, OK), 2.0)
-            tmp = Path(trials._tmp.name) if trials._tmp else None
+            tmp = Path(trials.where) if trials.where else None
         self.assertLess(time.monotonic() - began, 15.0)
         self.assertTrue(outcome.timed_out)
         self.assertEqual(frozenset({SLOW}), outcome.failed)  # its test never reported: failed

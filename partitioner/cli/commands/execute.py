@@ -24,13 +24,12 @@ import runpy
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from partitioner import __version__
+from partitioner import __version__, scratch
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import InputError, UsageError
@@ -182,7 +181,7 @@ def _lent_directory() -> Path | None:
             where = cache / "lent" / f"{__version__}-{tag}"
             where.mkdir(parents=True, exist_ok=True)
         else:
-            where = Path(tempfile.mkdtemp(prefix="partitioner-lent-"))
+            where = Path(scratch.make("lent"))  # removed by the next run once this one has ended
         link = where / "partitioner"
         with contextlib.suppress(FileExistsError):  # another exec made it: the same link
             link.symlink_to(package, target_is_directory=True)
