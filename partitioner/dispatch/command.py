@@ -22,6 +22,8 @@ RUNNERS = {
 }
 WORKER_MODULE = "partitioner.dispatch.worker"
 LANE_MODULE = "partitioner.dispatch.lane"
+#: what a lane's shell runs first when it holds SIGINT off the lane's start-up (:func:`lane_shell_command`)
+TRAP_SIGINT = "trap '' INT; "
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 #: interpreter options that take a value (``-W ignore``), and ones that do not
 _PY_VALUE_OPTS = frozenset({"-W", "-X", "-Q"})
@@ -130,18 +132,25 @@ def recognise_shell(command: str) -> WorkerCommand | None:
     return recognise(words)
 
 
-def lane_argv(python: str, address: str, lane: int, inner: Sequence[str]) -> list[str]:
-    """The lane supervisor's command line for one lane in front of ``inner``."""
-    return [python, "-m", LANE_MODULE, "--connect", address, "--lane", str(lane), "--", *inner]
+def lane_argv(python: str, address: str, lane: int, inner: Sequence[str], sigint: bool = False) -> list[str]:
+    """The lane supervisor's command line for one lane in front of ``inner`` (``sigint``: it starts with SIGINT
+    ignored, and handles it from its first line on: ``--sigint``)."""
+    held = ["--sigint"] if sigint else []
+    return [python, "-m", LANE_MODULE, "--connect", address, "--lane", str(lane), *held, "--", *inner]
 
 
-def lane_shell_command(command: str, python: str, address: str, lane: int) -> str | None:
+def lane_shell_command(command: str, python: str, address: str, lane: int, hold_sigint: bool = False) -> str | None:
     """A testr/stestr worker command rewritten to run the lane supervisor in front of it.
 
     The shell still expands the original words (``${PYTHON}``, ``$IDFILE``), so they reach the lane as
     its inner command. ``None`` when :func:`recognise_shell` does not recognise ``command``.
+
+    :param hold_sigint: the lane's interpreter starts with SIGINT ignored (``trap '' INT``), so that a Ctrl-C
+        while it imports prints no traceback (Python's own handler would raise KeyboardInterrupt in the middle of
+        ``site``); the lane handles SIGINT from its first line on. For a tool that handles SIGINT itself: one
+        that ignores it (``nohup``, a background job) starts its lanes ignoring it anyway.
     """
     if recognise_shell(command) is None:
         return None
-    head = shlex.join(lane_argv(python, address, lane, []))
-    return f"exec {head} {command}"
+    head = shlex.join(lane_argv(python, address, lane, [], sigint=hold_sigint))
+    return f"{TRAP_SIGINT}exec {head} {command}" if hold_sigint else f"exec {head} {command}"

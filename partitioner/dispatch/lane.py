@@ -2,9 +2,11 @@
 
 ::
 
-    python -m partitioner.dispatch.lane --connect ADDRESS --lane N [--grace S] -- INNER COMMAND ...
+    python -m partitioner.dispatch.lane --connect ADDRESS --lane N [--grace S] [--sigint] -- INNER COMMAND ...
 
-(the dispatcher's key in ``PARTITIONER_DISPATCH_KEY``). It starts a pull worker derived from the inner
+(the dispatcher's key in ``PARTITIONER_DISPATCH_KEY``; ``--sigint``: the shell started it with SIGINT ignored, so
+that a Ctrl-C while the interpreter starts prints no traceback, and the lane handles SIGINT from its first line:
+:func:`partitioner.dispatch.command.lane_shell_command`). It starts a pull worker derived from the inner
 command (:mod:`partitioner.dispatch.command`), asks the dispatcher for a group whenever that worker is
 idle, hands it on over a socketpair, and relays the worker's subunit v2 stream to its own stdout
 unchanged (the host tags it ``worker-N``), remembering each test's last status.
@@ -31,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import signal
 import sys
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, NoReturn
@@ -47,19 +48,21 @@ if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads
     from partitioner.dispatch.relay import Sink
 
 PROG = "partitioner.dispatch.lane"
-USAGE = f"python -m {PROG} --connect ADDRESS --lane N [--grace S] -- INNER ..."
+USAGE = f"python -m {PROG} --connect ADDRESS --lane N [--grace S] [--sigint] -- INNER ..."
 
 
-def parse_args(words: Sequence[str]) -> tuple[str, int, float, list[str]]:
-    """``(address, lane, grace, inner command)`` from the command line.
+def parse_args(words: Sequence[str]) -> tuple[str, int, float, list[str], bool]:
+    """``(address, lane, grace, inner command, --sigint given)`` from the command line.
 
-    Parsed by hand (argparse costs the lane start-up time for four options).
+    Parsed by hand (argparse costs the lane start-up time for five options).
 
     :raises UsageError: a missing or bad option
     """
     cut = list(words).index("--") if "--" in words else len(words)
     options, inner = list(words[:cut]), list(words[cut + 1:])
     values: dict[str, str] = {}
+    sigint = "--sigint" in options
+    options = [o for o in options if o != "--sigint"]
     while options:
         name = options.pop(0)
         if name in ("-h", "--help"):
@@ -74,7 +77,7 @@ def parse_args(words: Sequence[str]) -> tuple[str, int, float, list[str]]:
         lane, grace = int(values["--lane"]), float(values.get("--grace", GRACE_S))
     except ValueError as exc:
         raise UsageError(f"--lane wants a whole number and --grace seconds ({exc}); usage: {USAGE}") from None
-    return values["--connect"], lane, grace, inner
+    return values["--connect"], lane, grace, inner, sigint
 
 
 def _fail_share(command: WorkerCommand, output: Sink, reason: str) -> int:
@@ -105,7 +108,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
     err = stderr if stderr is not None else sys.stderr
     out = stdout if stdout is not None else sys.stdout.buffer
     try:
-        address, index, grace, inner = parse_args(list(sys.argv[1:] if argv is None else argv))
+        address, index, grace, inner, sigint = parse_args(list(sys.argv[1:] if argv is None else argv))
         command = recognise(inner)
         if command is None:
             raise UsageError(f"cannot stand in for `{shlex.join(inner) or '(no inner command)'}`: a pull worker "
@@ -116,29 +119,33 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return exc.exit_code
+    # from here on a signal is recorded, not raised (its worker, started next, gets the default handlers back)
+    with Interrupt(take_ignored=sigint) as interrupt:
+        return _serve(command, address, index, grace, key, out, err, interrupt)
+
+
+def _serve(command: WorkerCommand, address: str, index: int, grace: float, key: str, out: IO[bytes],
+           err: IO[str], interrupt: Interrupt) -> int:
+    """Start the worker, reach the dispatcher, and run the lane's life on the connection."""
     try:
         spawned: Spawned | None = spawn_worker(command)
     except OSError:
         spawned = None  # the lane says why when it needs the worker
-    try:
-        from multiprocessing.connection import Client
+    from multiprocessing.connection import Client
 
-        output = _merged_output(out)
-        try:
-            conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
-        except (OSError, EOFError, ValueError) as exc:
-            if spawned is not None:
-                spawned.kill()
-            reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
-            failed = _fail_share(command, output, reason)
-            err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
-                      f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
-            return 1
-    except KeyboardInterrupt:  # Ctrl-C while the lane still imports: it holds no test yet; the dispatcher
-        if spawned is not None:  # accounts for what nobody took
+    output = _merged_output(out)
+    try:
+        conn = Client(address, family=protocol.FAMILY, authkey=bytes.fromhex(key))
+    except (OSError, EOFError, ValueError) as exc:
+        if spawned is not None:
             spawned.kill()
-        return 128 + signal.SIGINT
-    with Interrupt() as interrupt, conn:
+        reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
+        failed = _fail_share(command, output, reason)
+        err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
+                  f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
+        return 1
+    # a signal that came while the lane started is in ``interrupt``: the lane asks for nothing, and leaves
+    with conn:
         lane = Lane(index, command, output, err, interrupt, grace)
         if spawned is not None:
             lane.adopt(spawned)

@@ -375,7 +375,9 @@ class Session:
         if index is None:
             return command, None
         if run.dispatcher is not None:
-            return lane_shell_command(command, sys.executable, run.dispatcher.address, index) or command, index
+            # the lanes take SIGINT as this process does: held off their start-up when we handle it
+            hold = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+            return lane_shell_command(command, sys.executable, run.dispatcher.address, index, hold) or command, index
         if recognise_shell(command) is not None:
             return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
         return command, index

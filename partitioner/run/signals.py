@@ -28,7 +28,8 @@ def exit_status_for_signal(signum: int) -> int:
 class Interrupt:
     """Context manager that records SIGINT/SIGTERM instead of raising, and restores the old handlers.
 
-    A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored.
+    A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored, unless
+    ``take_ignored`` (a lane whose shell ignored SIGINT only while its interpreter started).
 
     :ivar signum: the first signal received, or ``None``
     :ivar count: how many signals arrived
@@ -39,7 +40,8 @@ class Interrupt:
     #: the terminal and passed on by its parent), not as the second that asks to stop at once
     SAME_S = 0.5
 
-    def __init__(self) -> None:
+    def __init__(self, take_ignored: bool = False) -> None:
+        self.take_ignored = take_ignored
         self.signum: int | None = None
         self.count = 0
         self._first_at: float | None = None
@@ -50,7 +52,7 @@ class Interrupt:
         if threading.current_thread() is threading.main_thread():
             for signum in self.SIGNALS:
                 # A signal ignored by whoever started us (nohup, a background job) stays ignored.
-                if signal.getsignal(signum) is not signal.SIG_IGN:
+                if self.take_ignored or signal.getsignal(signum) is not signal.SIG_IGN:
                     self._previous[signum] = signal.signal(signum, self._handle)
         return self
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -262,6 +263,41 @@ class TestDispatcherGone(LaneCase):
         self.assertLess(time.monotonic() - began, GRACE_S)  # not the 30 s import, not the grace period
         self.assertNotIn("Traceback", err.decode())
         self.assertNotEqual(0, proc.returncode)
+        self.assertEqual([], processes_in(self.root))
+
+
+    def test_a_ctrl_c_while_a_lane_starts_prints_no_traceback(self) -> None:
+        # The tool starts each lane through a shell: Ctrl-C reaches the whole process group, the lane's
+        # interpreter included while it imports `site` and its modules (Python's own handler then printed
+        # "Fatal Python error: init_import_site" or a KeyboardInterrupt traceback). Its shell holds SIGINT off
+        # until the lane handles it; a lane interrupted before it asked for work leaves with 130.
+        import signal
+        import subprocess
+        import time
+
+        from partitioner.dispatch.command import lane_shell_command
+        from partitioner.dispatch.server import Dispatcher
+
+        ids = self.ids("P", "1", "2")
+        for attempt in range(3):
+            dispatcher = Dispatcher(order_queue([("pkg.test_k.P", 1.0, ids)]), 1).start()
+            self.addCleanup(dispatcher.close)
+            inner = " ".join(self.inner)
+            shell = lane_shell_command(inner, sys.executable, dispatcher.address, 0, hold_sigint=True)
+            assert shell is not None
+            self.assertTrue(shell.startswith("trap '' INT; exec "), shell)
+            proc = subprocess.Popen(shell, shell=True, cwd=self.root, env={**os.environ, **dispatcher.lane_env()},
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            began = time.monotonic()
+            while proc.poll() is None and time.monotonic() - began < 1.0:  # from its first moment on
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGINT)
+                time.sleep(0.003 * (attempt + 1))
+            out, err = proc.communicate(timeout=30)
+            self.assertNotIn("Traceback", err.decode())
+            self.assertNotIn("Fatal Python error", err.decode())
+            self.assertEqual(128 + signal.SIGINT, proc.returncode, err.decode())
+            self.assertEqual({}, {t: s for t, s in read_events(out).finals().items() if s != ["fail"]})
         self.assertEqual([], processes_in(self.root))
 
 

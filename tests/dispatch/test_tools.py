@@ -3,6 +3,7 @@ the account written before the tool stores its run."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,9 +129,14 @@ class TestSession(testtools.TestCase):
         self.assertIn("PARTITIONER_DISPATCH_KEY", os.environ)
         command, index = session.worker_command(run, list(run.partitions[1]), WORKER)
         self.assertEqual(1, index)
-        self.assertTrue(command.startswith("exec "), command)
+        # its shell holds SIGINT off the lane's start, as we handle SIGINT: a Ctrl-C then prints no traceback
+        self.assertTrue(command.startswith("trap '' INT; exec "), command)
         self.assertIn("-m partitioner.dispatch.lane", command)
-        self.assertIn("--lane 1", command)
+        self.assertIn("--lane 1 --sigint --", command)
+        with patched_signal(signal.SIGINT, signal.SIG_IGN):  # under nohup: the lanes ignore it as we do
+            command, _ = session.worker_command(run, list(run.partitions[1]), WORKER)
+        self.assertTrue(command.startswith("exec "), command)
+        self.assertNotIn("--sigint", command)
         # the plan's makespan is the static split's; the run's is the queue's (plan --dispatch dynamic simulates it)
         self.assertRegex(self.err.getvalue(), r"dynamic dispatch \(lookahead order\); .* predicted makespan "
                                               r"[\d.]+ units \(the static plan's\)\n")
@@ -361,3 +367,12 @@ class TestShardSession(testtools.TestCase):
         Session("static", quiet=True, stderr=quiet).partition(IDS, 2, None, None, WORKER)
         self.assertNotIn("tests on 2 workers", quiet.getvalue())
         session.uninstall()
+
+
+@contextlib.contextmanager
+def patched_signal(signum: int, handler: Any) -> Iterator[None]:
+    previous = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
