@@ -9,7 +9,8 @@ queued one, and its later groups sort after the one it ran last, as a stestr wor
 is which later group: when a lane asks, :func:`pick_ahead` compares taking the earliest group it may run with
 taking one of the few longest it may run, by playing each choice out on the predicted costs (every lane then
 taking its earliest reachable group, the ``suite`` rule) and keeping the one with the earliest predicted end,
-when it beats the earliest group's by a margin (:data:`SKIP_MARGIN`).
+when it beats the earliest group's by a margin (:data:`SKIP_MARGIN`), or at all when the group alone outlasts
+the work left per lane (it bounds the run).
 A lane that skipped ahead cannot go back: once nothing after its last group is queued it waits (its process
 keeps its state) while other lanes run the earlier groups; a skip is only taken when another lane can still
 reach every queued group, and a lane left alone with groups it cannot reach starts a fresh test process, as a
@@ -97,10 +98,13 @@ def pick_ahead(items: Sequence[WorkItem], last: int | None, others: Sequence[Lan
     positions = [items[i].at for i in order]
     suite_end = _play_out(items, order, positions, earliest, now, others)
     margin = SKIP_MARGIN / lanes * (suite_end - now) if suite_end != float("inf") else 0.0
-    best, best_end = earliest, suite_end - margin
+    best, best_end = earliest, suite_end
     for index in longest[:CANDIDATES]:
         end = _play_out(items, order, positions, index, now, others)
-        if end < best_end - 1e-9:
+        # a group that alone outlasts the work left per lane bounds the run: every second it starts later is a
+        # second on the makespan, so any predicted gain takes it (the margin is for skips that only rebalance)
+        wanted = best_end - (0.0 if items[index].cost >= left / lanes else margin)
+        if end < wanted - 1e-9:
             best, best_end = index, end
     return best
 

@@ -44,6 +44,15 @@ class TestPickAhead(testtools.TestCase):
         # skipping would end at 9 instead of 10: less than SKIP_MARGIN / 2 lanes of the 10 left
         self.assertEqual("g002", items[pick_ahead(items, 0, [LaneView(1.0, 1)], 0.0) or 0].key)
 
+    def test_a_group_that_bounds_the_run_is_taken_for_any_gain(self) -> None:
+        # a new user's suite: 99 small classes, then one of 12 s that sorts last (oslo.config with one slow class,
+        # N=2). Suite order starts it once both lanes have run the rest, about 1 s in: every second it waits is on
+        # the makespan, since it alone outlasts the work left per lane. The gain (1 s of 13) is under the margin
+        # that guards skips which only rebalance, so it was not taken, and the run took 16.3 s against 13.8 s.
+        items = items_of([0.02] * 99 + [12.0])[2:]
+        self.assertEqual("g099", items[pick_ahead(items, 0, [LaneView(0.02, 1)], 0.0) or 0].key)
+        self.assertLess(simulate(queue_of([0.02] * 99 + [12.0]), 2).makespan_s, 12.1)  # the whole run: LB 12
+
     def test_it_keeps_suite_order_when_skipping_gains_nothing(self) -> None:
         items = items_of([1.0] * 12)[1:]
         self.assertEqual(0, pick_ahead(items, 0, [LaneView(1.0, 1)], 0.0))
