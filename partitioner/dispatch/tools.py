@@ -172,6 +172,8 @@ class Session:
         #: this job's shard, once the tool's test list was restricted to it
         self.shard_run: ShardRun | None = None
         self.runs: list[ToolRun] = []
+        #: the tool asked its repository for an inserter: it stored a run (ours, or one it ran without a plan)
+        self.stored = False
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
         #: the first signal while the tool ran, or None
@@ -413,6 +415,7 @@ class Session:
 
     def inserter(self, inserter: Any) -> Any:
         """The tool's inserter, watched (when a run of ours is under way)."""
+        self.stored = True
         run = self.current()
         if run is None or run.tee is not None:
             return inserter

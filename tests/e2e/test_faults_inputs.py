@@ -147,3 +147,11 @@ class TestSuiteThatCannotLoad(testtools.TestCase):
                       f"failed?); its tests load with {Path(tool('stestr')).parent}", proc.stderr)
         self.assertIn("activate it or set PYTHON", proc.stderr)
         self.assertNotIn("Traceback (most recent call last):\n  File \"/", proc.stderr.split("partitioner:")[-1])
+        # a serial run that ran and stored its tests never asks for a plan: a failing test is no reason for the note
+        (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
+                                                "    def test_fails(self):\n        self.fail('red')\n")
+        proc = partitioner("exec", "--", tool("stestr"), "run", "--serial", cwd=work,
+                           PARTITIONER_CACHE_DIR=str(work / "cache"))
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        self.assertIn("Failed: 1", proc.stdout)
+        self.assertNotIn("before it asked for a plan", proc.stderr)
