@@ -154,13 +154,19 @@ BUILTIN: Mapping[str, Grouper] = {
 }
 
 
+def _bad_value(where: str) -> type[UsageError] | type[ConfigError]:
+    """How a bad spec fails: a usage error (exit 2) when a flag gave it, a config error (exit 1) from a file."""
+    return UsageError if where.startswith("-") else ConfigError
+
+
 def regex_grouper(regex: str, where: str = "--group-by") -> RegexGrouper:
-    """A grouper from a ``group_regex``; an invalid regex raises :class:`ConfigError` naming ``where``."""
+    """A grouper from a ``group_regex``; an invalid regex raises :class:`UsageError` when ``where`` is a flag,
+    else :class:`ConfigError`, naming ``where``."""
     try:
         return RegexGrouper(f"regex:{regex}", re.compile(regex))
     except re.error as exc:
-        raise ConfigError(f"invalid group regex {regex!r} in {where}: {exc}; "
-                          "fix the regular expression (Python re syntax)") from exc
+        raise _bad_value(where)(f"invalid group regex {regex!r} in {where}: {exc}; "
+                                "fix the regular expression (Python re syntax)") from exc
 
 
 def callback_grouper(target: str) -> CallbackGrouper:
@@ -182,8 +188,8 @@ def callback_grouper(target: str) -> CallbackGrouper:
 def make_grouper(spec: str, where: str = "--group-by") -> Grouper:
     """Build a grouper from its spec (see the module docstring).
 
-    :raises UsageError: unknown spec
-    :raises ConfigError: invalid regex
+    :raises UsageError: unknown spec or invalid regex, given by a flag (``where`` starts with ``-``)
+    :raises ConfigError: the same, given by a config file
     :raises PluginError: callback not importable
     """
     if spec in BUILTIN:
@@ -194,6 +200,6 @@ def make_grouper(spec: str, where: str = "--group-by") -> Grouper:
         return callback_grouper(spec[len("callback:"):])
     if ":" in spec and re.fullmatch(r"[\w.]+:\w+", spec):
         return callback_grouper(spec)
-    raise UsageError(f"unknown grouping {spec!r} in {where}; choose one of: class, module, none, "
-                     "regex:RE, callback:package.module:function")
+    raise _bad_value(where)(f"unknown grouping {spec!r} in {where}; choose one of: class, module, none, "
+                            "regex:RE, callback:package.module:function")
 

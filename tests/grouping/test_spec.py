@@ -64,8 +64,11 @@ class TestGroupers(testtools.TestCase):
 
     def test_bad_specs(self) -> None:
         self.assertRaises(UsageError, make_grouper, "klass")
-        err = self.assertRaises(ConfigError, make_grouper, "regex:([a-")
+        err = self.assertRaises(UsageError, make_grouper, "regex:([a-")  # from --group-by: usage, exit 2
         self.assertIn("invalid group regex", str(err))
+        err = self.assertRaises(ConfigError, make_grouper, "regex:([a-", "group_by in tox.ini")  # a file: exit 1
+        self.assertIn("in group_by in tox.ini", str(err))
+        self.assertRaises(ConfigError, make_grouper, "klass", ".testr.conf")
         self.assertRaises(PluginError, make_grouper, "callback:no_such_module_xyz:f")
         self.assertRaises(PluginError, make_grouper, "callback:tests.grouping.test_spec:nothing_here")
 
