@@ -383,6 +383,15 @@ class Lane:
             return
         if self.interrupt.signum is not None:
             name = signal.Signals(self.interrupt.signum).name
+            unstarted = [t for t in missing if self.relay.last.get(t) in (None, "exists")]
+            missing = [t for t in missing if self.relay.last.get(t) not in (None, "exists")]
+            for test_id in unstarted:  # as the queue's: these were handed to the lane, and never began
+                self.relay.fail(test_id, f"not run: the run was interrupted ({name}) before this test started; "
+                                         f"lane {self.index} held it, and its test process {self._fate}")
+            if unstarted:
+                self.say(f"{len(unstarted)} test(s) it held never started and are recorded as failures (not run)")
+            if not missing:
+                return
             why = (f"interrupted: lane {self.index} received {name}, and its test process {self._fate} before "
                    "this test reported a result")
         elif self.gone:

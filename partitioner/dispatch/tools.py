@@ -469,6 +469,9 @@ class Session:
                 why = f"lane {index} {fate} while this test was running"  # a lane killed under the tool
             elif test_id in reasons:
                 why = reasons[test_id]
+            elif self.signum is not None and test_id not in running:  # as the queue's are under dynamic dispatch
+                why = (f"not run: the run was interrupted ({signal.Signals(self.signum).name}) before this test "
+                       f"started; worker-{index} {fate}")
             elif self.signum is not None:
                 why = (f"interrupted: partitioner exec received {signal.Signals(self.signum).name}, and worker-"
                        f"{index} {fate} before this test reported a result")

@@ -33,7 +33,7 @@ from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
 from partitioner.run.stream import MergedOutput, WorkerStream, expanded, read_worker_stream
-from partitioner.statuses import FINAL
+from partitioner.statuses import FINAL, INPROGRESS
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
 GRACE_S = 3.0
@@ -209,12 +209,14 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
                 _say(stderr, f"{tag} {fate} after all its tests reported")
             continue
         outcome.failed = True
-        if signum is not None:
-            why = (f"interrupted: the runner received {signal.Signals(signum).name}, and {tag} {fate} "
-                   "before this test reported a result")
-        else:
-            why = f"{tag} {fate}, and this test never reported a result"
+        name = signal.Signals(signum).name if signum is not None else ""
         for test_id in unreported:
+            if signum is None:
+                why = f"{tag} {fate}, and this test never reported a result"
+            elif worker.stream.last.get(test_id) == INPROGRESS:
+                why = f"interrupted: the runner received {name}, and {tag} {fate} before this test reported a result"
+            else:  # the worker never reached it
+                why = f"not run: the run was interrupted ({name}) before this test started; {tag} {fate}"
             worker.stream.fail_unreported(test_id, why)
             outcome.placement[test_id] = worker.index
         outcome.unreported.extend(unreported)

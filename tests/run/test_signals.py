@@ -51,7 +51,11 @@ class TestSignals(RunnerTestCase):
         self.assertEqual(["success"], events.finals("a.ok"))
         for test_id in ("c.slow", "d.slow", "e.ok", "f.ok"):
             self.assertEqual(["fail"], events.finals(test_id))
+        for test_id in ("c.slow", "d.slow"):  # running: cut short
             self.assertIn("interrupted: the runner received SIGINT", events.attachment(test_id, "reason").decode())
+        for test_id in ("e.ok", "f.ok"):  # their workers never reached them
+            self.assertIn("not run: the run was interrupted (SIGINT) before this test started; worker-",
+                          events.attachment(test_id, "reason").decode())
         self.assertIn("(interrupted)", err)
         self.assertWorkersGone(marks)
 
