@@ -341,8 +341,12 @@ class ShardRun:
         unit = UNIT_SUFFIX[self.sharded.unit]
         total = sum(len(s.tests) for s in self.sharded.shards)
         where = f" (plan file {self.plan_file})" if self.plan_file else ""
+        # a split by test counts: say why, since the run's own plan below may read this checkout's repository
+        why = (" (split by test counts: the jobs share no timing history; a checkout's own .stestr/.testrepository "
+               "is not read for the split, each job's differs; pin a store with --history or hand every job one "
+               "plan file)" if not self.sharded.has_history and not self.sharded.history else "")
         return (f"shard {self.spec} of split {self.sharded.digest}{where}: {len(self.tests)} of {total} tests, "
-                f"predicted {self.shard.predicted_s:.1f}{unit}")
+                f"predicted {self.shard.predicted_s:.1f}{unit}{why}")
 
 
 def select_shard(test_ids: Sequence[str], shard: str, cwd: Path, env: Mapping[str, str], *,

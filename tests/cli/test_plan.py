@@ -283,6 +283,18 @@ class TestShards(PlanCase):
         code, out, _ = self.cli(*self.plan_args("-n", "2", "--shards", "3", "--format", "json"))
         self.assertEqual(target.read_text(), out)
 
+    def test_one_shard_says_it_is_one_and_why_its_split_has_no_seconds(self) -> None:
+        # a new user's trial: `plan --shard 1/2` said "planned as the run will: 12 tests" for a shard of 6, and a
+        # split by test counts (the checkout's own repository is not read for it) said nothing of why
+        args = ["plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "-n", "2", "--shard", "1/2"]
+        code, out, err = self.cli(*args)
+        self.assertEqual(OK, code, err)
+        self.assertRegex(err, r"shard 1/2 of split \w+: \d+ of 12 tests, predicted [\d.]+ units \(split by test "
+                              r"counts: the jobs share no timing history")
+        self.assertRegex(out, r"planned as the run will: 12 tests from .*; shard 1/2: \d+ of them; grouping")
+        _, _, err = self.cli(*args, "--history", str(self.timings))
+        self.assertNotIn("split by test counts", err)
+
     def test_one_shard_from_the_file_or_made_here_agree(self) -> None:
         target = self.dir / "plan.json"
         self.cli(*self.plan_args("-n", "2", "--shards", "3", "-o", str(target)))

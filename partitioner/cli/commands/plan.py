@@ -86,7 +86,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     chosen = selection.select(args, cwd, settings, console)
     if args.shards:
         return _split(args, console, cwd, settings, chosen)
-    ids, fallback = chosen.ids, None
+    ids, fallback, part = chosen.ids, None, ""
     if args.shard:
         shard = select_shard(chosen.ids, args.shard, cwd, os.environ, plan_file=args.plan_file,
                              concurrency=_concurrency(args, settings), history=args.history, group_by=args.group_by,
@@ -99,12 +99,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.stderr.write(f"partitioner: shard {shard.spec} has nothing to run\n")
             return 0
         ids, fallback = list(shard.tests), shard.sharded.concurrency
+        part = f"; shard {shard.spec}: {len(ids):,} of them"
     planned = plan_for_directory(ids, _concurrency(args, settings, fallback), cwd, args.history, args.group_by,
                                  args.strategy, console.stdin, settings, chosen.tool)
     run = selection.run_dispatch(settings, planned)
     shown = _render(args, console, settings, planned, run)
     if args.format == "table":
-        console.stdout.write(f"planned as the run will: {chosen.describe()}; grouping {planned.plan.grouping} "
+        console.stdout.write(f"planned as the run will: {chosen.describe()}{part}; grouping {planned.plan.grouping} "
                              f"({planned.grouping_from})\n")
         console.stdout.write(f"history: {history_used(planned, cwd)}\n")
         if run is not None:
