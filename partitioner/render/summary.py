@@ -115,14 +115,20 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
     runs = summary.parallel + summary.serial
     failing = [r for r in rows if r.parallel_failures or r.serial_failures]
     only = sum(1 for r in rows if r.only_parallel)
+    # without a serial run nothing tells a race from a test that always fails: say so instead of counting races
+    only_words = "only in parallel" if summary.serial else "in parallel, never run serially"
     out.write(f"{len(rows)} tests in {runs} runs ({summary.parallel} parallel, {summary.serial} serial); "
-              f"{len(failing)} failed at least once, {only} only in parallel\n")
+              f"{len(failing)} failed at least once, {only} {only_words}\n")
     if summary.broken:
         shown = ", ".join(summary.broken[:SHOWN_RUNS]) + (", ..." if len(summary.broken) > SHOWN_RUNS else "")
         out.write(f"left out: {len(summary.broken)} run{'s' if len(summary.broken) != 1 else ''} in which (nearly) "
                   f"every class failed ({shown}): no race, something broke the whole run (configuration, "
                   f"credentials, a service down)\n")
-    if summary.parallel:
+    if summary.parallel and not summary.serial:
+        out.write(f"parallel runs that failed: {summary.parallel_failed} of {summary.parallel} "
+                  f"({_share(summary.parallel_failed, summary.parallel)}); how many of them races made, no serial run "
+                  f"can tell\n")
+    elif summary.parallel:
         out.write(f"parallel runs that failed: {summary.parallel_failed} of {summary.parallel} "
                   f"({_share(summary.parallel_failed, summary.parallel)}); failed only in tests that never fail "
                   f"serially: {summary.race_only} ({_share(summary.race_only, summary.parallel)} of parallel runs "
