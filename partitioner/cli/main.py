@@ -89,7 +89,15 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stder
     console = Console(stdin if stdin is not None else sys.stdin.buffer,
                       stdout if stdout is not None else sys.stdout,
                       stderr if stderr is not None else sys.stderr)
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv), console)
+    except KeyboardInterrupt:  # also while the command's modules load: a Ctrl-C right after the command starts
+        console.stderr.write("partitioner: interrupted\n")
+        return INTERRUPTED
+
+
+def _run(arguments: list[str], console: Console) -> int:
+    """Parse ``arguments`` and run the command (:func:`main` answers a KeyboardInterrupt)."""
     parser = build_parser(only=arguments[0] if arguments else None)
     try:
         args = parser.parse_args(arguments)
@@ -104,8 +112,5 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stder
     except PartitionerError as exc:
         console.stderr.write(f"partitioner: error: {one_line(str(exc))}\n")
         return exc.exit_code
-    except KeyboardInterrupt:
-        console.stderr.write("partitioner: interrupted\n")
-        return INTERRUPTED
     except BrokenPipeError:
         return ERROR

@@ -55,12 +55,18 @@ def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     def start_process(self: Any, cmd: str) -> Any:
         index = None
         worker = cmd == getattr(self, "cmd", None) and getattr(self, "concurrency", 1) == 1  # not the listing
+        held = False
         if worker:
             cmd, index = session.worker_command(session.current(), self.test_ids, cmd)
+        elif cmd == getattr(self, "list_cmd", None):
+            listing = session.listing_command(cmd)
+            cmd, held = listing, listing != cmd
         with _static_workers_die_with_us(session, self if worker else None):
             proc = start(self, cmd)
         if worker:
             session.started(session.current(), index, proc)
+        elif held:
+            session.listing_started(proc)
         return proc
 
     inserter, fixture_set_up, listing = _common(session, current, get_inserter, set_up,

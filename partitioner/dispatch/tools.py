@@ -46,7 +46,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from partitioner.dispatch import toolshard
-from partitioner.dispatch.command import RUNNERS, WorkerCommand, lane_shell_command, recognise_shell
+from partitioner.dispatch.command import (
+    RUNNERS,
+    TRAP_SIGINT,
+    WorkerCommand,
+    lane_shell_command,
+    recognise_shell,
+)
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
@@ -182,6 +188,8 @@ class Session:
         self._noted: set[str] = set()
         #: every worker process the tool started (signals are passed on to them)
         self.children: list[subprocess.Popen[bytes]] = []
+        #: the tool's listing processes started with SIGINT held off (:meth:`listing_command`): ended at a signal
+        self.listings: list[subprocess.Popen[bytes]] = []
         self._progress: Any = None
         self._originals: list[tuple[Any, str, Any]] = []
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
@@ -243,7 +251,14 @@ class Session:
     def partition(self, test_ids: Sequence[str], concurrency: int, repository: object,
                   group_callback: Callable[[str], object] | None, command: str | None,
                   why_static: str | None = None) -> list[list[str]]:
-        """The tool's partitions; under dynamic dispatch also the dispatcher its lanes will ask."""
+        """The tool's partitions; under dynamic dispatch also the dispatcher its lanes will ask.
+
+        :raises KeyboardInterrupt: a signal came before this first plan: :meth:`signals` raised it where it landed,
+            which may have swallowed it (inside an import's lock callback Python prints it as ignored), so the
+            tool stops here instead of running every test
+        """
+        if self.signum is not None and not self.runs:
+            raise KeyboardInterrupt
         self._finish_open_runs()
         early, self._early = self._early, None
         try:
@@ -383,6 +398,20 @@ class Session:
         if recognise_shell(command) is not None:
             return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
         return command, index
+
+    def listing_command(self, command: str) -> str:
+        """The shell command that lists the tool's tests: started with SIGINT ignored (``trap '' INT``) when we
+        handle SIGINT, so that a Ctrl-C while it imports the suite prints no KeyboardInterrupt traceback of its
+        own; :meth:`signals` ends it with SIGKILL instead (it lists, and runs no test). A command it cannot
+        stand in for (a compound one) is left as it is."""
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN or recognise_shell(command) is None:
+            return command
+        return f"{TRAP_SIGINT}exec {command}"
+
+    def listing_started(self, proc: Any) -> None:
+        """The tool started its listing with :meth:`listing_command`'s command: a signal ends it."""
+        if isinstance(proc, subprocess.Popen):
+            self.listings.append(proc)
 
     def started(self, run: ToolRun | None, index: int | None, proc: Any) -> None:
         """The tool started the worker of partition ``index``: watched, and under static dispatch its stream
@@ -566,6 +595,10 @@ class Session:
             self._signals += 1
             if self.signum is None:
                 self.signum = signum
+            for proc in self.listings:  # it ignores the signal (held off its imports): it lists, it runs no test
+                if proc.poll() is None:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.kill(proc.pid, signal.SIGKILL)
             if self._signals >= 3 or (not self.runs and not self.children):
                 # the third signal; or one before the tool planned a run (it starts up or lists its tests):
                 # nothing of ours runs yet to stop and store, so the tool stops now, as it would without us

@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import fixtures
 import testtools
 
-from partitioner.cli.main import ERROR, USAGE, build_parser
+from partitioner.cli.main import ERROR, INTERRUPTED, USAGE, build_parser
 from tests.cli.harness import PlanCase
 
 
@@ -50,6 +51,14 @@ class TestErrorBoundary(PlanCase):
         code, _, err = self.cli("plan", "--strategy", "a\rb", *self.plan_args()[1:])
         self.assertEqual((USAGE, 1), (code, len(err.splitlines())), err)
         self.assertIn("a\\rb", err)
+
+    def test_a_ctrl_c_while_the_command_loads_is_one_line(self) -> None:
+        # a Ctrl-C right after `partitioner exec` starts lands while its command's modules import
+        def interrupted(only: str | None = None) -> None:
+            raise KeyboardInterrupt
+
+        self.useFixture(fixtures.MonkeyPatch("partitioner.cli.main.build_parser", interrupted))
+        self.assertEqual((INTERRUPTED, "", "partitioner: interrupted\n"), self.cli("plan"))
 
     def test_errors_exit_1(self) -> None:
         self.assertOneLineError(["plan", "-C", str(self.dir), "--tests", str(self.dir / "nope")], ERROR,

@@ -159,6 +159,34 @@ class ToolCase(testtools.TestCase):
 
 
 class TestStestr(ToolCase):
+    def test_ctrl_c_while_stestr_lists_its_tests_prints_no_traceback(self) -> None:
+        # a Ctrl-C while stestr's listing subprocess starts: its interpreter took the KeyboardInterrupt in `site`
+        # (a new user's trial, and plain stestr alike: "Fatal Python error: init_import_site" and a traceback).
+        # A sitecustomize holds the listing there; its shell holds SIGINT off, and exec ends it instead
+        site = Path(self.useFixture(fixtures.TempDir()).path)
+        marker = site / "listing.pid"
+        (site / "sitecustomize.py").write_text(
+            "import os, sys, time\n"
+            "if '--list' in sys.argv:\n"
+            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(60)\n")
+        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
+        env = self.suite.env(BENCH_SCALE="0.1", PARTITIONER_CACHE_DIR=self.cache)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
+        proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--", tool(self.TOOL),
+                                 *self.RUN], cwd=self.suite.path, env=env, start_new_session=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(kill_group, proc)
+        listing = int(wait_for_file(marker, proc))
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the tool, exec and the listing get it
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(130, proc.returncode, err.decode())
+        self.assertNotIn(b"Traceback", err)
+        self.assertNotIn(b"Fatal Python error", err)
+        self.assertIn(b"partitioner: interrupted", err)
+        self.assertRaises(ProcessLookupError, os.kill, listing, 0)  # ended, not left to sleep on
+
     def test_stestr_runs_lanes_and_stores_a_normal_run(self) -> None:
         self.check_tool()
 

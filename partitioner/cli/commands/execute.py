@@ -366,6 +366,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             sys.argv = saved_argv
             raise UsageError("--shard needs testr or stestr importable in this environment; install the tool here")
         console.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
+    stopped = False
     try:
         with session.signals():
             try:
@@ -377,11 +378,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             except KeyboardInterrupt:  # a signal stopped the tool (before it planned a run, or the third)
                 if session.signum is None:
                     raise
-                console.stderr.write("partitioner: interrupted\n")
+                stopped = True
     finally:
         session.uninstall()
         sys.argv = saved_argv
     if session.signum is not None:
+        if stopped or not session.runs:  # stopped before a plan (the tool may catch the KeyboardInterrupt itself)
+            console.stderr.write("partitioner: interrupted\n")
         return 128 + session.signum
     # it failed before a plan and stored nothing (a serial run stores one without asking for a plan)
     if code != 0 and not session.runs and not session.stored and "run" in target.argv and not args.quiet:
