@@ -89,6 +89,14 @@ def processes_in(root: Path) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    """Process ``pid``'s command line (empty once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class LaneCase(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -288,8 +296,12 @@ class TestDispatcherGone(LaneCase):
             self.assertTrue(shell.startswith("trap '' INT; exec "), shell)
             proc = subprocess.Popen(shell, shell=True, cwd=self.root, env={**os.environ, **dispatcher.lane_env()},
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            # from the moment its shell has exec'd the lane's interpreter (before that, a signal ends the shell
+            # itself, as it would any command the tool starts: a millisecond's window, not the one this is about)
+            while proc.poll() is None and _cmdline(proc.pid).split(b"\0")[0] != os.fsencode(sys.executable):
+                time.sleep(0.0005)
             began = time.monotonic()
-            while proc.poll() is None and time.monotonic() - began < 1.0:  # from its first moment on
+            while proc.poll() is None and time.monotonic() - began < 1.0:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGINT)
                 time.sleep(0.003 * (attempt + 1))
