@@ -15,6 +15,8 @@ from collections.abc import Mapping
 
 #: an interpreter's file name: python, python3.11, pypy3
 PYTHON_NAME = re.compile(r"(python|pypy)[0-9.]*$")
+#: how a test_command names the interpreter: ${PYTHON:-python}, ${PYTHON}, $PYTHON
+PYTHON_VARIABLE = re.compile(r"\$\{PYTHON(?::-[^}]*)?\}|\$PYTHON\b")
 #: the tools a console script drives, where it is not both (``partitioner exec`` hooks only those)
 TOOLS_OF = {"testr": ("testr",), "stestr": ("stestr",), "tempest": ("stestr",), "ostestr": ("stestr",)}
 #: pip's launcher when the interpreter's path is too long for a ``#!`` line: ``#!/bin/sh`` then this line

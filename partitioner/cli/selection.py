@@ -130,10 +130,11 @@ def run_dispatch(settings: Settings, planned: Planned) -> tuple[str, str] | None
     foreign = "is not `python -m RUNNER ...`, which a pull worker stands in for"
     if command and "partitioner.run" in command:  # our runner decides by its own options and inner command
         from partitioner.errors import UsageError
+        from partitioner.interpreters import PYTHON_VARIABLE
         from partitioner.run.cli import choose_dispatch, parse_args
 
-        try:
-            words = shlex.split(command)
+        try:  # the shell testr runs it with expands ${PYTHON:-python}; $LISTOPT and $IDOPTION are testr's
+            words = shlex.split(PYTHON_VARIABLE.sub("python", command))
             ours = [w for w in words[words.index("partitioner.run") + 1:] if not w.startswith("$")]
             args, inner = parse_args(ours)
         except (ValueError, UsageError):

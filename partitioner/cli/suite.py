@@ -45,7 +45,7 @@ from partitioner.dispatch.queue import Queue, WorkItem
 from partitioner.errors import ConfigError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
-from partitioner.interpreters import suite_python
+from partitioner.interpreters import PYTHON_VARIABLE, suite_python
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
@@ -60,8 +60,6 @@ TRIAL_SLACK_S = 30.0
 STARTUP_S = 1.0
 #: what makes a shell command line more than one simple command
 _COMPOUND = re.compile(r"[;&|<>`()]|\$\(")
-#: how a test_command names the interpreter: ${PYTHON:-python}, ${PYTHON}, $PYTHON
-_PYTHON_VARIABLE = re.compile(r"\$\{PYTHON(?::-[^}]*)?\}|\$PYTHON\b")
 
 
 def project_tool(cwd: Path, repository: str | None = None) -> Tool:
@@ -135,7 +133,7 @@ def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
         if "partitioner.run" in line and " -- " in line:
             line = line.split(" -- ", 1)[1]
         line = line.replace("$LISTOPT", "").replace("$IDOPTION", "")
-        line = _PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python("testr")[0]), line)
+        line = PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python("testr")[0]), line)
         return None if "$" in line else recognise_shell(line)
     return recognise(_discovery(settings)) if stestr else None
 

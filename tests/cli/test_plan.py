@@ -197,6 +197,15 @@ class TestPlanAsTheRunWill(PlanCase):
                                               "group_regex=([^\\.]*\\.)*\n")
         _, out, _ = self.cli(*self.plan_args("-n", "2"))
         self.assertIn("dispatch static, as the run's (.testr.conf's test_command is not `python -m RUNNER ...`", out)
+        # docs/runner.md's line: the shell testr runs it with expands ${PYTHON:-python} in the inner command (a new
+        # user's trial: plan said static while the run dealt the groups out dynamically)
+        (self.dir / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m partitioner.run --concurrency 2 $LISTOPT $IDOPTION -- "
+            "${PYTHON:-python} -m subunit.run discover -t . ./tpkg\ntest_list_option=--list\n"
+            "test_id_option=--load-list $IDFILE\ngroup_regex=([^\\.]*\\.)*\n")
+        _, out, _ = self.cli(*self.plan_args("-n", "2"))
+        self.assertIn("dispatch: the shares above are the static plan; the run deals the groups out dynamically "
+                      "(the runner's default)", out)
 
     def repository(self, name: str, seconds: float) -> None:
         """``name`` in the project, holding one run in which tpkg.test_a.A.test_2 took ``seconds``."""
