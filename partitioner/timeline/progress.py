@@ -184,11 +184,14 @@ class ProgressLine(testtools.StreamResult):
         return " \u00b7 ".join(parts)
 
     def _width(self) -> int:
+        """The terminal's columns; 80 where it does not say (a pseudo-terminal of size 0x0, as ``script`` and some
+        CI runners make, reports 0 columns: the line was cut to 20 characters there)."""
         try:
             assert self.stream is not None
-            return max(20, os.get_terminal_size(self.stream.fileno()).columns)
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AssertionError, OSError, ValueError):
             return 80
+        return max(20, columns) if columns > 0 else 80
 
     def _draw(self, force: bool = False) -> None:
         """Redraw (with the lock held) unless closed, disabled, or drawn less than ``interval`` ago."""

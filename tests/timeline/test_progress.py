@@ -157,6 +157,16 @@ class PseudoTerminalTest(testtools.TestCase):
         self.assertGreaterEqual(len(drawn), 8, "one redraw per event")
         self.assertTrue(all(len(d) <= 59 and "\n" not in d for d in drawn), "never wider than the terminal")
 
+    def test_a_terminal_that_reports_no_size_gets_a_whole_line(self) -> None:
+        # `script -qc ...` and some CI runners make a pseudo-terminal of size 0x0: the line was cut to 20 characters
+        tty = self.useFixture(Terminal(columns=0))
+        clock = FakeClock()
+        line = ProgressLine(tty.stream, total=4, workers=2, clock=clock, interval=0)
+        events(line, clock)
+        line.close()
+        drawn = [d for d in tty.read().split(ERASE) if d]
+        self.assertIn("partitioner: 4/4 tests \u00b7 1 failed \u00b7 0/2 workers busy", drawn[-1])
+
     def test_quiet_draws_nothing_on_a_terminal(self) -> None:
         tty = self.useFixture(Terminal())
         line = ProgressLine(tty.stream, total=4, workers=2, quiet=True, interval=0)
