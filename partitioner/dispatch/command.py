@@ -153,4 +153,11 @@ def lane_shell_command(command: str, python: str, address: str, lane: int, hold_
     if recognise_shell(command) is None:
         return None
     head = shlex.join(lane_argv(python, address, lane, [], sigint=hold_sigint))
-    return f"{TRAP_SIGINT}exec {head} {command}" if hold_sigint else f"exec {head} {command}"
+    return held_sigint(f"{head} {command}") if hold_sigint else f"exec {head} {command}"
+
+
+def held_sigint(command: str) -> str:
+    """``command`` (one simple command) run by its shell with SIGINT ignored: ``trap '' INT; exec COMMAND``. The
+    interpreter it starts cannot take a Ctrl-C in the middle of its imports; whoever starts it ends it, or it
+    handles SIGINT itself once it can (a lane's ``--sigint``)."""
+    return f"{TRAP_SIGINT}exec {command}"

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import LANE_MODULE, WorkerCommand
 from partitioner.dispatch.spawn import Spawned
-from partitioner.run.signals import Interrupt, describe_exit
+from partitioner.run.signals import Interrupt, describe_exit, not_started
 
 if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
     from multiprocessing.connection import Connection
@@ -386,8 +386,8 @@ class Lane:
             unstarted = [t for t in missing if self.relay.last.get(t) in (None, "exists")]
             missing = [t for t in missing if self.relay.last.get(t) not in (None, "exists")]
             for test_id in unstarted:  # as the queue's: these were handed to the lane, and never began
-                self.relay.fail(test_id, f"not run: the run was interrupted ({name}) before this test started; "
-                                         f"lane {self.index} held it, and its test process {self._fate}")
+                self.relay.fail(test_id, not_started(self.interrupt.signum,
+                                                     f"lane {self.index} held it, and its test process {self._fate}"))
             if unstarted:
                 self.say(f"{len(unstarted)} test(s) it held never started and are recorded as failures (not run)")
             if not missing:

@@ -46,19 +46,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from partitioner.dispatch import toolshard
-from partitioner.dispatch.command import (
-    RUNNERS,
-    TRAP_SIGINT,
-    WorkerCommand,
-    lane_shell_command,
-    recognise_shell,
-)
+from partitioner.dispatch.command import RUNNERS, WorkerCommand, held_sigint, lane_shell_command, recognise_shell
 from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.history import PLAN_RUNS, prefetch
-from partitioner.run.signals import describe_exit
+from partitioner.run.signals import describe_exit, not_started
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
 
@@ -392,9 +386,8 @@ class Session:
         if index is None:
             return command, None
         if run.dispatcher is not None:
-            # the lanes take SIGINT as this process does: held off their start-up when we handle it
-            hold = signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
-            return lane_shell_command(command, sys.executable, run.dispatcher.address, index, hold) or command, index
+            lane = lane_shell_command(command, sys.executable, run.dispatcher.address, index, _handling_sigint())
+            return lane or command, index
         if recognise_shell(command) is not None:
             return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
         return command, index
@@ -404,9 +397,9 @@ class Session:
         handle SIGINT, so that a Ctrl-C while it imports the suite prints no KeyboardInterrupt traceback of its
         own; :meth:`signals` ends it with SIGKILL instead (it lists, and runs no test). A command it cannot
         stand in for (a compound one) is left as it is."""
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN or recognise_shell(command) is None:
+        if not _handling_sigint() or recognise_shell(command) is None:
             return command
-        return f"{TRAP_SIGINT}exec {command}"
+        return held_sigint(command)
 
     def listing_started(self, proc: Any) -> None:
         """The tool started its listing with :meth:`listing_command`'s command: a signal ends it."""
@@ -499,8 +492,7 @@ class Session:
             elif test_id in reasons:
                 why = reasons[test_id]
             elif self.signum is not None and test_id not in running:  # as the queue's are under dynamic dispatch
-                why = (f"not run: the run was interrupted ({signal.Signals(self.signum).name}) before this test "
-                       f"started; worker-{index} {fate}")
+                why = not_started(self.signum, f"worker-{index} {fate}")
             elif self.signum is not None:
                 why = (f"interrupted: partitioner exec received {signal.Signals(self.signum).name}, and worker-"
                        f"{index} {fate} before this test reported a result")
@@ -665,3 +657,7 @@ class Session:
         gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
 
 
+def _handling_sigint() -> bool:
+    """Whether this process handles SIGINT (it is not ignored, as under ``nohup``): then the commands it has the
+    tool start hold SIGINT off their start (:func:`~partitioner.dispatch.command.held_sigint`)."""
+    return signal.getsignal(signal.SIGINT) is not signal.SIG_IGN

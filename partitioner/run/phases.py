@@ -31,7 +31,7 @@ from typing import IO
 from partitioner import scratch
 from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
-from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal
+from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal, not_started
 from partitioner.run.stream import MergedOutput, WorkerStream, expanded, read_worker_stream
 from partitioner.statuses import FINAL, INPROGRESS
 
@@ -216,7 +216,7 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
             elif worker.stream.last.get(test_id) == INPROGRESS:
                 why = f"interrupted: the runner received {name}, and {tag} {fate} before this test reported a result"
             else:  # the worker never reached it
-                why = f"not run: the run was interrupted ({name}) before this test started; {tag} {fate}"
+                why = not_started(signum, f"{tag} {fate}")
             worker.stream.fail_unreported(test_id, why)
             outcome.placement[test_id] = worker.index
         outcome.unreported.extend(unreported)

@@ -85,6 +85,12 @@ class Interrupt:
             raise Interrupted(self.signum)
 
 
+def not_started(signum: int, holder: str) -> str:
+    """The reason a test its worker or lane had but never reached fails with after ``signum``; ``holder`` says
+    who had it and what became of it (``worker-0 was killed by SIGTERM (signal 15)``)."""
+    return f"not run: the run was interrupted ({signal.Signals(signum).name}) before this test started; {holder}"
+
+
 def describe_exit(returncode: int | None) -> str:
     """``exited with status 3`` / ``was killed by SIGKILL (signal 9)``."""
     if returncode is None:
