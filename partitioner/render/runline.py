@@ -25,7 +25,7 @@ def history_used(planned: Planned, cwd: Path | None = None) -> str:
     sources = list(planned.history.sources)
     if not sources:
         return f"none (costs in {TEST_UNITS})"
-    here = f"{cwd or Path.cwd()}/"
+    here = f"{(cwd or Path.cwd()).resolve()}/"  # a relative -C DIR would cut a wrong prefix
     text = ", ".join(s.replace(here, "") for s in sources)
     return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in {TEST_UNITS})"
 

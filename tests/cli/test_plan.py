@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 
@@ -242,6 +243,15 @@ class TestPlanAsTheRunWill(PlanCase):
         doc = self.planned()
         self.assertLess(doc["total_s"], 10.0)  # type: ignore[operator]
         self.assertNotIn("not read", " ".join(doc["warnings"]))  # type: ignore[arg-type]
+
+    def test_the_history_line_names_the_source_under_a_relative_project_dir(self) -> None:
+        # README's first command plans with -C examples/demo: the line showed <cwd>/last-run.subunit, a file that
+        # does not exist, by cutting the relative -C prefix out of the source's absolute path
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir.parent)
+        _, out, _ = self.cli("plan", "-C", self.dir.name, "--tests", str(self.dir / "ids.txt"), "--history",
+                             str(self.timings), "-n", "2")
+        self.assertIn("\nhistory: json:t.json", out)
 
     def test_a_plain_list_without_a_project_says_nothing_of_the_run(self) -> None:
         code, out, err = self.cli(*self.plan_args("-n", "2"))
