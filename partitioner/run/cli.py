@@ -283,22 +283,25 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
             dispatch = "static"
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     output.observer = progress
+    # what the run says on stderr while the line shows (a worker's fate, a lane's trouble) erases it first
+    said = progress.beside() if progress is not None else err
     try:
         if dispatch == "dynamic":
             from partitioner.config import DISPATCH_ORDERS
 
             order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value
-            outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, err,
+            outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, said,
                                                              interrupt, progress, order, sorted(test_ids), early)
         else:
             from partitioner.run.phases import run_phases
 
             phases = [shares, [serial]] if serial else [shares]
-            outcome = run_phases(phases, command, output, err, interrupt=interrupt)
+            outcome = run_phases(phases, command, output, said, interrupt=interrupt)
             _record_static(partition, shares, serial, outcome.placement)
     finally:
         if progress is not None:
             progress.close()
+            said.close()
     return outcome.exit_code
 
 

@@ -6,6 +6,10 @@ in place (``\\r`` + erase-line), at most every ``interval`` seconds, and erased 
 is left as it was. It draws only when its stream is a terminal and not standard output (the subunit stream
 goes there), and never when ``quiet``: under CI, with stderr in a log file, it is silent.
 
+Lines meant for the same terminal while the line shows (the runner's warnings, a worker's fate) go through
+:meth:`ProgressLine.beside`, a text stream that erases the line before each of them and redraws it after:
+written straight to the terminal, a warning would start in the middle of the line's row.
+
 The ETA comes from predicted seconds per test (:func:`partitioner.timeline.model.lane_costs` derives them
 from predicted lanes, class setups included): with the plan's lanes known it is the longest lane's predicted
 remainder, else the remainder spread over the workers; a running test counts what is left of its prediction.
@@ -17,13 +21,14 @@ Imports stay light (stdlib and testtools): the runner imports this before its wo
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import IO
+from typing import IO, TextIO
 
 import testtools
 
@@ -209,6 +214,33 @@ class ProgressLine(testtools.StreamResult):
         except (OSError, ValueError):
             self.enabled = False
 
+    @property
+    def showing(self) -> bool:
+        """Whether the line is (or will be) drawn: enabled and not closed."""
+        return self.enabled and not self._closed
+
+    def write_lines(self, text: str) -> None:
+        """Write ``text`` (whole lines) to the line's stream without sharing a row with the line: erase it
+        first, redraw it after (once closed or disabled, ``text`` is written as it is)."""
+        with self._lock:
+            if self.stream is None:
+                return
+            showing = self.showing
+            try:
+                if showing and self._shown:
+                    self.stream.write(ERASE)
+                self.stream.write(text)
+                self.stream.flush()
+            except (OSError, ValueError):
+                return
+            if showing:
+                self._draw(force=True)
+
+    def beside(self) -> TextIO:
+        """A text stream for what else goes to this terminal while the line shows: each complete line written to
+        it goes through :meth:`write_lines` (a partial line waits for its end, or for :meth:`close`)."""
+        return _Beside(self)
+
     def tick(self) -> None:
         """Redraw now (the ETA moves while a long test runs); the runner's poll loop may call it."""
         with self._lock:
@@ -241,6 +273,50 @@ class ProgressLine(testtools.StreamResult):
                     self.stream.flush()
                 except (OSError, ValueError):
                     pass
+
+
+class _Beside(io.TextIOBase, TextIO):
+    """:meth:`ProgressLine.beside`'s stream: whole lines to :meth:`ProgressLine.write_lines`."""
+
+    def __init__(self, progress: ProgressLine) -> None:
+        super().__init__()
+        self._progress = progress
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            whole, newline, self._pending = (self._pending + text).rpartition("\n")
+        if newline:
+            self._progress.write_lines(whole + newline)
+        return len(text)
+
+    def flush(self) -> None:
+        """Write a partial line only once the progress line is gone (drawn after it, the line would erase it)."""
+        if self._progress.showing:
+            return
+        with self._lock:
+            pending, self._pending = self._pending, ""
+        if pending:
+            self._progress.write_lines(pending)
+
+    def close(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, ""
+        if pending:
+            self._progress.write_lines(pending)
+        super().close()
+
+    def fileno(self) -> int:
+        if self._progress.stream is None:
+            raise io.UnsupportedOperation("no stream")
+        return self._progress.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self._progress.stream is not None and self._progress.stream.isatty()
 
 
 def _worker(tags: set[str] | None, route_code: str | None) -> str:

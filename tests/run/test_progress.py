@@ -15,14 +15,14 @@ IDS = ["a.A.t1.nap", "a.A.t2.nap", "a.B.t1.nap", "a.C.t1.nap"]
 
 
 class TestProgressLine(RunnerTestCase):
-    def run_runner(self, *extra: str, tty: bool = True) -> tuple[bytes, str]:
+    def run_runner(self, *extra: str, tty: bool = True, ids: list[str] = IDS, status: int = 0) -> tuple[bytes, str]:
         terminal = self.useFixture(Terminal())
         argv = [sys.executable, "-m", "partitioner.run", "--dispatch", "static", "-j", "1", *extra,
-                "--load-list", self.load_list(IDS), "--", *self.inner]
+                "--load-list", self.load_list(ids), "--", *self.inner]
         env = {**os.environ, "PYTHONHASHSEED": "0"}  # tag sets are written in hash order
         proc = subprocess.run(argv, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
                               stderr=terminal.slave if tty else subprocess.PIPE, check=False, timeout=60)
-        self.assertEqual(0, proc.returncode)
+        self.assertEqual(status, proc.returncode)
         return proc.stdout, terminal.read() if tty else proc.stderr.decode()
 
     def test_on_a_terminal_it_appears_and_ends_cleanly(self) -> None:
@@ -44,3 +44,16 @@ class TestProgressLine(RunnerTestCase):
         self.assertIn(ERASE, screen)
         self.assertEqual(plain, shown)
         self.assertNotIn(b"partitioner.run:", shown)
+
+    def test_a_warning_while_the_line_shows_gets_a_row_of_its_own(self) -> None:
+        # the worker's fate used to be written after the line's text, on its row: "...workers busypartitioner.run:
+        # worker-0 exited with status 3; ..."
+        _, screen = self.run_runner(ids=["a.A.t1.nap", "a.A.t2.nap", "a.B.t1.crash", "a.C.t1.nap"], status=1)
+        warning = "partitioner.run: worker-0 exited with status 3"
+        self.assertIn(warning, screen)
+        before, after = screen.split(warning, 1)
+        self.assertIn("tests", before, "the line was drawn before the worker ended")
+        self.assertTrue(before.endswith(ERASE), f"the line is erased before the warning: {before[-60:]!r}")
+        self.assertNotIn(ERASE, after.split("\n", 1)[0], "the warning is one whole line")
+        self.assertTrue(after.split("\n", 1)[1].startswith(f"{ERASE}partitioner.run: "), "then the line is back")
+        self.assertTrue(screen.endswith(ERASE), "and erased at the end")

@@ -182,6 +182,31 @@ class PseudoTerminalTest(testtools.TestCase):
         line.close()
         self.assertEqual(2, tty.read().count(ERASE), "the first draw and the final erase only")
 
+    def test_lines_beside_it_erase_it_first_and_redraw_it_after(self) -> None:
+        tty = self.useFixture(Terminal())
+        clock = FakeClock()
+        line = ProgressLine(tty.stream, total=4, workers=2, clock=clock, interval=10)
+        line.startTestRun()
+        said = line.beside()
+        said.write("partitioner.run: warning: ")  # a partial line waits for its end: the redraw would erase it
+        self.assertEqual(f"{ERASE}partitioner: 0/4 tests \u00b7 no failures \u00b7 0/2 workers busy", tty.read())
+        said.write("one\npartitioner.run: two\n")
+        drawn = f"{ERASE}partitioner: 0/4 tests \u00b7 no failures \u00b7 0/2 workers busy"
+        self.assertEqual(f"{ERASE}partitioner.run: warning: one\npartitioner.run: two\n{drawn}", tty.read(),
+                         "redrawn at once, whatever the interval")
+        said.write("three")
+        said.flush()  # still showing: a partial line still waits
+        line.close()
+        said.flush()
+        self.assertEqual(f"{ERASE}three", tty.read(), "after the line is gone, written as it is")
+
+    def test_lines_beside_a_line_that_is_not_drawn_pass_straight_through(self) -> None:
+        stream = io.StringIO()
+        line = ProgressLine(stream, total=4)
+        said = line.beside()
+        said.write("partitioner.run: note: x\n")
+        self.assertEqual("partitioner.run: note: x\n", stream.getvalue())
+
     def test_ticker_moves_the_line_while_nothing_happens(self) -> None:
         tty = self.useFixture(Terminal())
         line = ProgressLine(tty.stream, total=4, costs={"a.B.t": 30.0}, workers=1)
