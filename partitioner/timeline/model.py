@@ -20,7 +20,9 @@ worker start-up plus the first class's setup.
 
 **Idle tail**: from a lane's last stop to the end of the timeline (the latest stop of any lane).
 
-Predicted lanes (a plan's, or a dispatch order's) are built by :mod:`partitioner.timeline.predicted`.
+Predicted lanes (a plan's, or a dispatch order's) are built by :mod:`partitioner.timeline.predicted`. Their
+times are seconds, or test-count units when the plan had no timing history (:attr:`Lane.unit`); a run's
+lanes are always seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from partitioner import testids
+from partitioner.costmodel import SECONDS, TESTS
 from partitioner.history.model import Run, TestRecord
 from partitioner.history.samples import lane_gaps, worker_lanes
 from partitioner.races import Diagnosis
@@ -130,6 +133,9 @@ class Lane:
     :ivar idle: seconds from ``finish`` to the end of the timeline's lanes of the same kind (and section)
     :ivar section: which set of lanes it belongs to, when a page shows several under headings (a static
         plan and its simulated dispatch, or one suite planned by several schedulers); ``""``: the only set
+    :ivar unit: what its times are in: :data:`~partitioner.costmodel.SECONDS`, or
+        :data:`~partitioner.costmodel.TESTS` (test-count units) for a predicted lane of a plan made without
+        timing history
     """
 
     worker: str
@@ -139,6 +145,7 @@ class Lane:
     finish: float
     idle: float
     section: str = ""
+    unit: str = SECONDS
 
     @property
     def busy(self) -> float:
@@ -197,6 +204,12 @@ class Timeline:
     def bars(self) -> int:
         """How many bars the actual lanes hold."""
         return sum(len(lane.bars) for lane in self.lanes)
+
+    @property
+    def predicted_unit(self) -> str:
+        """What the predicted lanes' figures are in: :data:`~partitioner.costmodel.TESTS` when one of them is in
+        test-count units, else :data:`~partitioner.costmodel.SECONDS`."""
+        return TESTS if any(lane.unit == TESTS for lane in self.predicted) else SECONDS
 
     @property
     def sections(self) -> tuple[str, ...]:

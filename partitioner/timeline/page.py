@@ -8,7 +8,9 @@ plain HTML, readable without the script.
 
 The JSON (``format_version`` 1) is column-oriented to stay small: times in integer microseconds from the
 origin, class keys in one shared table (a bar keeps the rest of its id), statuses as indexes. Every ``/``
-and ``<`` in it is escaped, so no string from a test id can close the element or read as a URL.
+and ``<`` in it is escaped, so no string from a test id can close the element or read as a URL. Each lane
+says its ``unit``: ``s``, or ``tests`` for a plan's predicted lane priced without timing history, whose
+figures the page then gives in test-count units (:func:`amount`), never as seconds.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
+from partitioner.costmodel import SECONDS, TEST_UNITS, TESTS
 from partitioner.plan import Plan
 from partitioner.timeline.model import Bar, Lane, Timeline
 from partitioner.timeline.predicted import SERIAL_LANE, Costs, plan_timeline
 
-__all__ = ["FORMAT_VERSION", "render_plan", "render_timeline", "timeline_data"]
+__all__ = ["FORMAT_VERSION", "amount", "render_plan", "render_timeline", "timeline_data"]
 
 FORMAT_VERSION = 1
 #: bar flags in the JSON (bits)
@@ -92,6 +95,7 @@ def _lane(lane: Lane, classes: _Table, statuses: _Table) -> dict[str, Any]:
         "worker": lane.worker,
         "kind": lane.kind,
         "section": lane.section,
+        "unit": lane.unit,
         "finish": _us(lane.finish),
         "idle": _us(lane.idle),
         "summary": _summary(lane),
@@ -161,6 +165,13 @@ def _seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms"
 
 
+def amount(value: float, unit: str) -> str:
+    """A figure in its unit: seconds (``16.1 s``, ``350 ms``), or test-count units (``22.0 units``)."""
+    if unit == TESTS:
+        return f"{value:,.0f} units" if value >= 100 else f"{value:.1f} units"
+    return _seconds(value)
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole > 0 else "-"
 
@@ -180,7 +191,7 @@ def _section_facts(timeline: Timeline) -> list[tuple[str, str]]:
              ("tests", f"{sum(1 for x in first for b in x.bars if not b.pseudo):,}")]
     for name, end in ends.items():
         behind = f" (+{end / best - 1:.0%})" if best > 0 and end > best * 1.005 else ""
-        facts.append((name, f"{_seconds(end)}{behind}"))
+        facts.append((name, f"{amount(end, lanes[name][0].unit)}{behind}"))
     return facts
 
 
@@ -193,7 +204,8 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
     end = max((lane.finish for lane in lanes), default=0.0)
     worker_time = end * len(lanes)
     tests = sum(1 for lane in lanes for b in lane.bars if not b.pseudo)
-    facts.append(("wall time" if timeline.lanes else "predicted makespan", _seconds(end)))
+    facts.append(("wall time" if timeline.lanes else "predicted makespan",
+                  amount(end, SECONDS if timeline.lanes else timeline.predicted_unit)))
     facts.append(("workers", str(_workers(lanes))))
     facts.append(("tests", f"{tests:,}"))
     if timeline.lanes:
@@ -206,8 +218,10 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
     facts.append(("idle", _share(idle, worker_time)))
     if timeline.lanes and timeline.predicted:
         predicted = max(lane.finish for lane in timeline.predicted)
-        delta = f" ({(end - predicted) / predicted:+.0%})" if predicted > 0 else ""
-        facts.append(("predicted", f"{_seconds(predicted)}{delta}"))
+        unit = timeline.predicted_unit
+        # seconds against test counts would be a meaningless percentage
+        delta = f" ({(end - predicted) / predicted:+.0%})" if predicted > 0 and unit != TESTS else ""
+        facts.append(("predicted", f"{amount(predicted, unit)}{delta}"))
     if timeline.unplaced:
         facts.append(("not drawn", f"{len(timeline.unplaced):,}"))
     return facts
@@ -229,10 +243,10 @@ def _lane_table(timeline: Timeline) -> str:
         cells = [lane.worker, f"{sum(1 for b in lane.bars if not b.pseudo):,}"]
         if actual:
             cells += [f"{lane.count('fail', 'uxsuccess'):,}", f"{lane.count('skip'):,}"]
-        cells += [_seconds(lane.busy), _seconds(lane.setup + lane.lead_in), _seconds(lane.finish),
-                  _seconds(lane.idle)]
+        cells += [amount(lane.busy, lane.unit), amount(lane.setup + lane.lead_in, lane.unit),
+                  amount(lane.finish, lane.unit), amount(lane.idle, lane.unit)]
         if actual and predicted:
-            cells.append(_seconds(plan.finish) if plan else "-")
+            cells.append(amount(plan.finish, plan.unit) if plan else "-")
         rows.append("<tr class=\"lane-row\">" + "".join(f"<td>{_text(c)}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{_text(h)}</th>" for h in heads)
     return f"<table class=\"lanes\">\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + \
@@ -265,12 +279,18 @@ def _legend(timeline: Timeline) -> str:
 
 
 def _when(timeline: Timeline) -> str:
+    """The line under the title: when the run started (or that it is a plan), and what predicted figures are
+    in when they are not seconds."""
     if timeline.subtitle:
-        return timeline.subtitle
-    if timeline.origin is None:
-        return "predicted, before it runs"
-    stamp = datetime.datetime.fromtimestamp(timeline.origin, tz=datetime.timezone.utc)
-    return f"started {stamp:%Y-%m-%d %H:%M:%S} UTC"
+        when = timeline.subtitle
+    elif timeline.origin is None:
+        when = "predicted, before it runs"
+    else:
+        stamp = datetime.datetime.fromtimestamp(timeline.origin, tz=datetime.timezone.utc)
+        when = f"started {stamp:%Y-%m-%d %H:%M:%S} UTC"
+    if timeline.predicted and timeline.predicted_unit == TESTS:
+        when += f"; no timing history for the plan, so its predictions are in {TEST_UNITS}"
+    return when
 
 
 def _unplaced(timeline: Timeline) -> str:

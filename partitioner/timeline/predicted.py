@@ -8,14 +8,19 @@ dispatch's expected timeline (:func:`partitioner.dispatch.simulate.simulate`) is
 moment each group is handed out (:func:`simulated_lanes`), and a plan recorded beside a run
 (:func:`recorded_lanes`) is drawn one bar per group. The lanes are
 :class:`~partitioner.timeline.model.Lane` values of kind ``predicted``, drawn by the same page as a run's.
+
+A cost model without timing history prices in test-count units, not seconds (its ``unit``); the lanes it
+prices carry that unit, so the page and the command's summary say "units" where they would say seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from partitioner import testids
+from partitioner.costmodel import SECONDS
 from partitioner.dispatch.queue import Queue
 from partitioner.dispatch.simulate import Timeline as Expected
 from partitioner.plan import Plan
@@ -35,6 +40,7 @@ __all__ = [
     "recorded_lanes",
     "reidle",
     "simulated_lanes",
+    "unit_of",
 ]
 
 #: the name of the predicted lane of a plan's serial phase (it starts when the parallel phase ends)
@@ -55,6 +61,14 @@ class Costs(Protocol):
     def test(self, test_id: str) -> _HasSeconds: ...
 
     def class_setup(self, klass: str) -> _HasSeconds: ...
+
+
+def unit_of(costs: object) -> str:
+    """What ``costs`` (a cost model, a recorded plan) prices in: its ``unit`` (a
+    :class:`~partitioner.estimate.CostModel`'s is test-count units when it has no history), seconds for a
+    double that has none."""
+    unit = getattr(costs, "unit", SECONDS)
+    return unit if isinstance(unit, str) else SECONDS
 
 
 #: one lane's work: ``(hand-out time or None, test ids)`` per segment; ``None`` continues where the lane is
@@ -96,10 +110,12 @@ def _priced(worker: str, segments: _Segments, costs: Costs, origin: float, start
     return worker, tuple(bars), tuple(gaps), clock
 
 
-def _lanes(built: Sequence[tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]], section: str) -> tuple[Lane, ...]:
+def _lanes(built: Sequence[tuple[str, tuple[Bar, ...], tuple[Gap, ...], float]], section: str,
+           unit: str) -> tuple[Lane, ...]:
     """Lanes of kind ``predicted``, each idle tail measured to the latest finish among them."""
     end = max((finish for *_, finish in built), default=0.0)
-    return tuple(Lane(w, "predicted", bars, gaps, finish, end - finish, section) for w, bars, gaps, finish in built)
+    return tuple(Lane(w, "predicted", bars, gaps, finish, end - finish, section, unit)
+                 for w, bars, gaps, finish in built)
 
 
 def predicted_lanes(assignment: Iterable[tuple[str, Sequence[str]]], costs: Costs,
@@ -112,12 +128,12 @@ def predicted_lanes(assignment: Iterable[tuple[str, Sequence[str]]], costs: Cost
     :param offsets: seconds from the origin at which a lane starts (default 0; a serial phase starts when
         the parallel one ends)
     :param section: the lanes' section (see :attr:`~partitioner.timeline.model.Lane.section`)
-    :returns: one predicted lane per entry, in the given order; each lane's ``idle`` is measured to the
-        latest predicted finish
+    :returns: one predicted lane per entry, in the given order, in the cost model's unit
+        (:func:`unit_of`); each lane's ``idle`` is measured to the latest predicted finish
     """
     built = [_priced(worker, [(None, tests)], costs, (offsets or {}).get(worker, 0.0), costs.startup_s)
              for worker, tests in assignment]
-    return _lanes(built, section)
+    return _lanes(built, section, unit_of(costs))
 
 
 def simulated_lanes(expected: Expected, queue: Queue, costs: Costs, section: str = "") -> tuple[Lane, ...]:
@@ -141,7 +157,7 @@ def simulated_lanes(expected: Expected, queue: Queue, costs: Costs, section: str
     if serial:
         serial.sort(key=lambda segment: segment[0] or 0.0)
         built.append(_priced(SERIAL_LANE, serial, costs, serial[0][0] or 0.0, 0.0))
-    return _lanes(built, section)
+    return _lanes(built, section, unit_of(costs))
 
 
 class RecordedGroup(Protocol):
@@ -189,21 +205,27 @@ def _group_label(group: RecordedGroup) -> str:
     return group.tests[0] if len(group.tests) == 1 else f"{group.key} ({len(group.tests)} tests)"
 
 
-def recorded_lanes(record: RecordedPlan, section: str = "") -> tuple[Lane, ...]:
+def recorded_lanes(record: RecordedPlan, section: str = "", unit: str | None = None) -> tuple[Lane, ...]:
     """A recorded plan's lanes, one bar per group (a record keeps each group's prediction, not each test's).
 
     A static plan's group is drawn where the plan put it (its ``start_s``/``stop_s``), else after the group
     before it for its predicted seconds. A dynamic run's lane is drawn as the cost model priced what the lane
     was handed: from the first hand-out, each group for its predicted seconds, one after the other -- so the
-    drawn finish is the lane's predicted finish, beside its actual one.
+    drawn finish is the lane's predicted finish, beside its actual one. In test-count units a dynamic lane
+    starts at 0: its hand-out times are seconds, which do not add to units.
+
+    :param unit: what the record's predictions are in (default: the record's ``unit``, if it says, else
+        seconds); test-count units when the plan had no timing history
     """
+    unit = unit or unit_of(record)
     built = []
     for lane in record.workers:
         bars: list[Bar] = []
         clock = 0.0
         for index, group in enumerate(lane.groups):
             planned = record.dispatch == "static" and group.start_s is not None
-            start = group.start_s if (planned or index == 0) and group.start_s is not None else clock
+            handed = index == 0 and unit == SECONDS
+            start = group.start_s if (planned or handed) and group.start_s is not None else clock
             stop = start + max(0.0, group.predicted_s)
             if planned and group.stop_s is not None:
                 stop = max(start, group.stop_s)
@@ -214,7 +236,7 @@ def recorded_lanes(record: RecordedPlan, section: str = "") -> tuple[Lane, ...]:
             gaps = (Gap("lead-in", lane.groups[0].key, "", 0.0, bars[0].start),)
         built.append((lane.worker, tuple(bars), gaps, clock))
     built.sort(key=lambda item: worker_order(item[0]))
-    return _lanes(built, section)
+    return _lanes(built, section, unit)
 
 
 def plan_assignment(plan: Plan) -> list[tuple[str, Sequence[str]]]:
@@ -265,8 +287,7 @@ def plan_timeline(plan: Plan, costs: Costs, title: str | None = None) -> Timelin
 def reidle(lanes: Sequence[Lane]) -> tuple[Lane, ...]:
     """``lanes`` with each idle tail measured to their common end."""
     end = max((lane.finish for lane in lanes), default=0.0)
-    return tuple(Lane(lane.worker, lane.kind, lane.bars, lane.gaps, lane.finish, end - lane.finish, lane.section)
-                 for lane in lanes)
+    return tuple(replace(lane, idle=end - lane.finish) for lane in lanes)
 
 
 def lane_costs(lanes: Iterable[Lane]) -> tuple[dict[str, float], dict[str, str]]:

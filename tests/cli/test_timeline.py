@@ -172,11 +172,11 @@ class RecordedPlanTest(RepositoryCase):
                              Lane("worker-1", (Group(B, (f"{B}.test_1",), 1.0, 0.2, 1.2),
                                                Group(C, (f"{C}.test_1",), 1.5, None, None))))
         seen = self.install_record(record)
-        self.repository([timed_run(0)])
+        self.repository([timed_run(0), timed_run(1)])  # a run before it: its plan had history (seconds)
         out_path = self.dir / "p.html"
         status, out, err = self.cli("timeline", "-o", str(out_path))
         self.assertEqual((0, ""), (status, err))
-        self.assertEqual([sorted(r.test_id for r in timed_run(0).records)],
+        self.assertEqual([sorted(r.test_id for r in timed_run(1).records)],
                          [sorted(r.test_id for r in found.records) for found in seen], "looked up by the drawn run")
         self.assertIn("; predicted 3.5 s (the static plan recorded beside the run)", out)
         self.assertEqual([("worker-0", 1), ("worker-1", 2)], lanes_of(out_path.read_text(), "predicted"))

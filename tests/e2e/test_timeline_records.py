@@ -49,12 +49,22 @@ class TestRecordedPlanOnTheTimeline(testtools.TestCase):
         self.assertEqual(workers, len(predicted))
         self.assertEqual(groups, sum(len(lane["bars"]["s"]) for lane in predicted))  # a bar per group recorded
 
+    def assertUnit(self, data: dict[str, object], unit: str) -> None:
+        lanes = data["lanes"]
+        assert isinstance(lanes, list)
+        self.assertEqual({unit}, {lane["unit"] for lane in lanes if lane["kind"] == "predicted"})
+
     def test_exec_dynamic_and_static_runs_are_drawn_with_their_recorded_plans(self) -> None:
         for mode in ("dynamic", "static"):
             self.sh(tool("partitioner"), "exec", "--dispatch", mode, "--", tool("stestr"), "run", "--concurrency", "2")
             out, data = self.timeline()
-            self.assertIn("predicted ", out)
-            self.assertIn(f"(the {mode} plan recorded beside the run)", out)
+            if mode == "dynamic":  # the first run: planned without history, in test-count units
+                self.assertRegex(out, r"predicted [\d.]+ units \(the dynamic plan recorded beside the run, made "
+                                      r"without timing history: costs in test-count units\)")
+                self.assertUnit(data, "tests")
+            else:
+                self.assertRegex(out, r"predicted [\d.]+ s \(the static plan recorded beside the run\)")
+                self.assertUnit(data, "s")
             self.assertPredictedLanes(data, 2, 8)
 
     def test_a_runner_run_under_testr_is_drawn_with_its_recorded_plan(self) -> None:
@@ -65,5 +75,11 @@ class TestRecordedPlanOnTheTimeline(testtools.TestCase):
         (run,), _, _ = read_repository(self.suite.path / ".testrepository")
         self.assertEqual({"worker-0", "worker-1"}, {r.worker for r in run.records if r.worker})
         out, data = self.timeline()
-        self.assertIn("(the dynamic plan recorded beside the run)", out)
+        self.assertIn("units (the dynamic plan recorded beside the run, made without timing history", out)
+        self.assertUnit(data, "tests")
+        self.assertPredictedLanes(data, 2, 8)
+        self.sh(tool("testr"), "run")  # planned from the first run's timings: seconds
+        out, data = self.timeline()
+        self.assertRegex(out, r"predicted [\d.]+ s \(the dynamic plan recorded beside the run\)")
+        self.assertUnit(data, "s")
         self.assertPredictedLanes(data, 2, 8)

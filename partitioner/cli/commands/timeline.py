@@ -5,6 +5,11 @@ or ``--history``: another repository, or a history store URL), by number, the ne
 subunit stream file (``-`` for stdin). Predicted lanes are drawn beside the actual ones when the runner or
 the hooks recorded the run's plan (found by the run's content), or with ``--plan``: the plan the run would
 have had, made again from the history before it. ``--races`` marks what ran beside each failure.
+
+Predicted figures are seconds, or test-count units when the plan had no timing history: a plan made again
+knows which; a recorded plan says so when its record does, and otherwise is taken to be in units exactly when
+it cannot have had any history (:func:`planned_blind`: its repository's first run, with no other history the
+project names).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,14 +25,16 @@ from partitioner import testids
 from partitioner.cli.arguments import add_directory, project_dir
 from partitioner.cli.console import Console
 from partitioner.config import Settings, load_settings
-from partitioner.errors import HistoryError, UsageError
+from partitioner.costmodel import TESTS
+from partitioner.errors import HistoryError, PartitionerError, UsageError
 from partitioner.history import Repository, read_stream, read_stream_file
 from partitioner.history.model import History, Run, is_parallel
+from partitioner.history.repository import discover
 from partitioner.history.store import is_store_url, open_store
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 from partitioner.timeline.model import Lane, Timeline, build_timeline
 from partitioner.timeline.page import render_timeline
-from partitioner.timeline.predicted import RecordedPlan, plan_lanes, recorded_lanes, simulated_lanes
+from partitioner.timeline.predicted import RecordedPlan, plan_lanes, recorded_lanes, simulated_lanes, unit_of
 
 if TYPE_CHECKING:
     from partitioner.history.store.store import Store
@@ -72,6 +79,7 @@ class Chosen:
     :ivar before: the history the run's plan would have been made from (for ``--plan``)
     :ivar beside: stored runs for the race diagnosis's cross-run counts (for ``--races``)
     :ivar close: releases what was opened to read them (a store's connections)
+    :ivar blind: whether the plan the run ran with cannot have had timing history (:func:`planned_blind`)
     """
 
     run: Run
@@ -79,6 +87,7 @@ class Chosen:
     before: Callable[[], History]
     beside: Callable[[], Sequence[Run]]
     close: Callable[[], None] = lambda: None
+    blind: Callable[[], bool] = lambda: False
 
 
 def _started(run: Run) -> float:
@@ -96,11 +105,29 @@ def _repository_runs(repo: Repository, run: Run) -> Chosen:
 
 def _from_repository(spec: str | None, repo: Repository) -> Chosen:
     run = repo.latest() if spec is None else repo.run(int(spec))
-    return _with_label(_repository_runs(repo, run), f"run {run.order} of {repo.name}")
+    chosen = _with_label(_repository_runs(repo, run), f"run {run.order} of {repo.name}")
+    return replace(chosen, blind=lambda: planned_blind(repo, run))
+
+
+def planned_blind(repo: Repository, run: Run) -> bool:
+    """Whether the plan ``run`` of ``repo`` ran with cannot have had timing history: no run of the repository
+    started before it, no other repository sits beside it, and the project's config names no history (no
+    ``history`` option, no ``--history`` in its test_command). The runner and the hooks then plan from that
+    repository alone, in test-count units. A ``--history`` given to ``partitioner exec`` is not seen."""
+    if any(_started(r) < _started(run) for r in repo.runs if r.records != run.records):
+        return False
+    project = repo.path.parent
+    if len(discover(project)) > 1:
+        return False
+    try:
+        settings = load_settings(project)
+    except PartitionerError:
+        return False
+    return not settings.choose("history", (), ()).value and "--history" not in (settings.test_command or "")
 
 
 def _with_label(chosen: Chosen, label: str) -> Chosen:
-    return Chosen(chosen.run, label, chosen.before, chosen.beside, chosen.close)
+    return replace(chosen, label=label)
 
 
 def _run_id(run: Run) -> int:
@@ -251,12 +278,22 @@ def _predicted(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Con
     if args.plan is not None:
         history = chosen.before()
         console.warn(*history.warnings)
-        how = "no history before it: costs in test-count units" if history.empty else "from the history before it"
-        return replan(chosen.run, history, load_settings(cwd), args.plan), f"{args.plan} plan made again, {how}"
+        lanes = replan(chosen.run, history, load_settings(cwd), args.plan)
+        if any(lane.unit == TESTS for lane in lanes):
+            how = f"{'no history before it' if history.empty else 'nothing before it timed these tests'}: costs " \
+                  "in test-count units"
+        else:
+            how = "from the history before it"
+        return lanes, f"{args.plan} plan made again, {how}"
     record = _find_record(chosen.run)
     if record is None:
         return (), ""
-    return recorded_lanes(record), f"the {record.dispatch} plan recorded beside the run"
+    source = f"the {record.dispatch} plan recorded beside the run"
+    if hasattr(record, "unit"):  # a record that says what its predictions are in
+        return recorded_lanes(record, unit=unit_of(record)), source
+    if chosen.blind():
+        return recorded_lanes(record, unit=TESTS), f"{source}, made without timing history: costs in test-count units"
+    return recorded_lanes(record), source
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -305,5 +342,6 @@ def _summary(timeline: Timeline, label: str, plan_source: str) -> str:
     line = (f"{label}: {len(timeline.lanes)} workers, {tests} tests ({failed} failed), wall time {wall:.1f} s")
     if timeline.predicted:
         predicted = max(lane.finish for lane in timeline.predicted)
-        line += f"; predicted {predicted:.1f} s ({plan_source})"
+        unit = "units" if timeline.predicted_unit == TESTS else "s"
+        line += f"; predicted {predicted:.1f} {unit} ({plan_source})"
     return line

@@ -40,6 +40,9 @@
      heading above their first row. */
   var lanes = data.lanes;
   var hasActual = lanes.some(function (l) { return l.kind === "actual"; });
+  /* a plan priced without timing history is in test-count units, not seconds: so are its figures, and the
+     axis of a page that shows nothing else */
+  var axisUnits = !hasActual && lanes.length > 0 && lanes.every(function (l) { return l.unit === "tests"; });
   var rows = [], rowOf = {};
   lanes.forEach(function (lane, index) {
     var key = (lane.section || "") + "\u0000" + lane.worker;
@@ -111,6 +114,16 @@
     if (s >= 100) { return s.toFixed(0) + " s"; }
     if (s >= 1) { return s.toFixed(2) + " s"; }
     return (s * 1000).toFixed(s >= 0.01 ? 0 : 2) + " ms";
+  }
+  /* a lane's figure in its unit: seconds, or test-count units */
+  function amount(us, lane) {
+    if (lane.unit !== "tests") { return seconds(us); }
+    var v = us / 1e6;
+    return (v >= 100 ? v.toFixed(0) : v.toFixed(1)) + " units";
+  }
+  function unitsLabel(us) {
+    var v = us / 1e6;
+    return (v % 1 ? v.toFixed(1) : v.toFixed(0)) + " units";
   }
   function clockLabel(us, step, span) {
     var s = us / 1e6;
@@ -186,7 +199,7 @@
       ctx.strokeStyle = C.line; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(x, AXIS_H - 6); ctx.lineTo(x, height - PAD_BOTTOM); ctx.stroke();
       ctx.fillStyle = C.muted;
-      ctx.fillText(clockLabel(t, step, span), x, AXIS_H / 2 - 1);
+      ctx.fillText(axisUnits ? unitsLabel(t) : clockLabel(t, step, span), x, AXIS_H / 2 - 1);
     }
   }
 
@@ -210,7 +223,7 @@
       ctx.fillRect(x, yy + 3, w, h - 6);
       if (w > 70 && !lane.thin) {
         ctx.fillStyle = C.muted; ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "center";
-        ctx.fillText("idle " + seconds(lane.idle), x + w / 2, yy + h / 2 + 0.5);
+        ctx.fillText("idle " + amount(lane.idle, lane), x + w / 2, yy + h / 2 + 0.5);
       }
     }
     var prevClass = -1, shade = false, px = -1, markX = -Infinity;
@@ -297,11 +310,12 @@
       }
       if (row.predicted && row.actual) {
         ctx.fillStyle = C.muted; ctx.font = "italic 10.5px system-ui, sans-serif";
-        ctx.fillText("plan " + seconds(row.predicted.finish), 112, row.predicted.y + row.predicted.h / 2);
+        ctx.fillText("plan " + amount(row.predicted.finish, row.predicted), 112,
+                     row.predicted.y + row.predicted.h / 2);
       } else if (row.predicted && !row.actual) {
         ctx.fillStyle = C.muted; ctx.font = "11px system-ui, sans-serif";
         ctx.textAlign = "right";
-        ctx.fillText(seconds(row.predicted.finish), LABEL_W - 14, main.y + main.h / 2);
+        ctx.fillText(amount(row.predicted.finish, row.predicted), LABEL_W - 14, main.y + main.h / 2);
         ctx.textAlign = "left";
       }
     });
@@ -403,7 +417,7 @@
       var b = lane.bars, i = target.index, status = data.statuses[b.st[i]];
       parts.push(el("div", "id", testId(lane, i)));
       if (predicted) {
-        parts.push(row("predicted", seconds(b.d[i]), C.plan));
+        parts.push(row("predicted", amount(b.d[i], lane), C.plan));
       } else {
         parts.push(row("status", status + ((b.f[i] & PSEUDO) ? " (runner pseudo-test)" : "") +
           ((b.f[i] & FIXTURE) ? " (class or module fixture)" : ""), STATUS_COLOR[status]));
@@ -411,7 +425,7 @@
       }
       parts.push(row("worker", lane.worker + (predicted ? " (plan)" : "")));
       if (lane.section) { parts.push(row("plan", lane.section)); }
-      parts.push(row("start", "+" + seconds(b.s[i]) + ", stop +" + seconds(b.s[i] + b.d[i])));
+      parts.push(row("start", "+" + amount(b.s[i], lane) + ", stop +" + amount(b.s[i] + b.d[i], lane)));
       var flags = lane.flagged[i] || {};
       if (flags.partners) {
         parts.push(el("div", "row k", "ran beside it on other workers, most suspicious first:"));
@@ -430,13 +444,13 @@
         parts.push(row("setUpClass of", data.classes[g.c[k]]));
         parts.push(row("after tearDownClass of", data.classes[g.p[k]]));
       }
-      parts.push(row("duration", seconds(g.d[k]), g.k[k] ? C.lead : C.setup));
+      parts.push(row("duration", amount(g.d[k], lane), g.k[k] ? C.lead : C.setup));
       parts.push(row("worker", lane.worker + (predicted ? " (plan)" : "")));
     } else {
       parts.push(el("div", "id", "idle tail"));
-      parts.push(row("idle", seconds(lane.idle), C.idle));
+      parts.push(row("idle", amount(lane.idle, lane), C.idle));
       parts.push(row("worker", lane.worker + (predicted ? " (plan)" : "")));
-      parts.push(row("finished", "+" + seconds(lane.finish) + " of " + seconds(end)));
+      parts.push(row("finished", "+" + amount(lane.finish, lane) + " of " + amount(end, lane)));
     }
     return parts;
   }
@@ -558,7 +572,7 @@
     data: data,
     lanes: function () {
       return lanes.map(function (l) {
-        return { worker: l.worker, kind: l.kind, section: l.section || "", bars: l.bars.s.length,
+        return { worker: l.worker, kind: l.kind, section: l.section || "", unit: l.unit, bars: l.bars.s.length,
                  gaps: l.gaps.s.length, finish: l.finish, idle: l.idle };
       });
     },
