@@ -3,14 +3,16 @@ and which configured pairs the evidence no longer supports; pure.
 
 Each rule keeps a failed class and its top partner class on one worker (``resources``), so the next plan
 cannot run them at the same time. The partner is :meth:`~partitioner.races.diagnosis.Suspect.top`: the
-same ranking the table and the JSON show, ties broken the same way (by id) and named in a comment.
+same ranking the table and the JSON show. When other partner classes tie with it at the top score, the ranking
+cannot tell which one the failure raced with (one run ties every class that was running), so the rule is only a
+suggestion, written commented out with the tie, and ``--confirm`` is the way to decide.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from partitioner.history.model import Run, is_parallel
 from partitioner.history.summary import broken_run, run_name
@@ -27,9 +29,10 @@ class Rule:
     :ivar suspect: the suspect it comes from, as shown (a test id or a class key)
     :ivar partner: the partner's class key
     :ivar score: the partner's score
-    :ivar tied: other partner classes with the same score (the tie went to the smaller id)
+    :ivar tied: other partner classes with the same score (the suggestion names the smallest id)
     :ivar confirmed: how ``--confirm`` reproduced it (``"3 of 3 tries"``), or ``None``
-    :ivar unconfirmed: why it is only a suggestion after ``--confirm`` (then it is written commented out)
+    :ivar unconfirmed: why it is only a suggestion, written commented out: its partner ties with others at the
+        top (:func:`tie`), or ``--confirm`` did not reproduce it
     """
 
     pair: tuple[str, str]
@@ -51,10 +54,20 @@ def pair_regex(a: str, b: str) -> str:
     return f"^(?:{re.escape(a)}|{re.escape(b)})\\."
 
 
+def tie(rule: Rule, of: str = "") -> str:
+    """What ties at the top for ``rule``, said alike by every output: ``2 partner classes tie at the top score
+    0.733: A, B`` (``2 partner classes of S tie ...`` with ``of``)."""
+    names = (rule.partner, *rule.tied)
+    whose = f" of {of}" if of else ""
+    return f"{len(names)} partner classes{whose} tie at the top score {rule.score:.3f}: {', '.join(names)}"
+
+
 def suggest(suspects: Iterable[Suspect]) -> tuple[Rule, ...]:
     """One rule per failed class: its best top partner (:meth:`Suspect.top`) over the suspects standing for it.
 
-    Suspects that are no race (:attr:`Suspect.not_race`) get none. A pair is suggested once.
+    Suspects that are no race (:attr:`Suspect.not_race`) get none. A pair is suggested once. A partner that ties
+    with others at the top score gives only a suggestion (:attr:`Rule.unconfirmed` says the tie): taking the
+    smallest id would accuse a bystander as often as not.
     """
     best: dict[str, Rule] = {}
     for suspect in suspects:
@@ -66,7 +79,11 @@ def suggest(suspects: Iterable[Suspect]) -> tuple[Rule, ...]:
         held = best.get(mine)
         if held is None or partner.score > held.score:
             a, b = sorted((mine, theirs))
-            best[mine] = Rule((a, b), suspect.test, theirs, partner.score, tied)
+            rule = Rule((a, b), suspect.test, theirs, partner.score, tied)
+            if tied:
+                rule = replace(rule, unconfirmed=f"{tie(rule, suspect.test)}; the line takes the smallest id, and "
+                                                 f"`partitioner races --confirm` runs the pairs to tell them apart")
+            best[mine] = rule
     rules: list[Rule] = []
     for _, rule in sorted(best.items()):
         if rule.pair not in {r.pair for r in rules}:
@@ -79,9 +96,6 @@ def _comment(rule: Rule) -> str | None:
         return f"not confirmed ({rule.unconfirmed}): uncomment the next line to keep it anyway"
     if rule.confirmed is not None:
         return f"{rule.suspect} with {rule.partner}: confirmed, reproduced in {rule.confirmed}"
-    if rule.tied:
-        return (f"{rule.suspect} with {rule.partner} (score {rule.score:.3f}), tied with {', '.join(rule.tied)}: "
-                f"the tie went to the smaller id; `partitioner races --confirm` tells them apart")
     return None
 
 
@@ -127,7 +141,8 @@ def resource_rules(suspects: Iterable[Suspect], existing: Sequence[tuple[str, st
     worker, ready to append to ``.testr.conf`` (or ``.stestr.conf``, ``tox.ini``, ``setup.cfg``).
 
     One ``raceN: ^(?:A|B)\\.`` line per distinct pair (``A``, ``B`` escaped class keys, sorted); a test-view
-    suspect is taken as its class, with the best-scoring partner of another class among its tests.
+    suspect is taken as its class, with the best-scoring partner of another class among its tests. A pair whose
+    partner ties with others at the top is written commented out, with the tie (:func:`suggest`).
 
     :param existing: ``(name, regex)`` resource lines already configured; they are kept first (an appended
         section's ``resources`` replaces the earlier value) and their names are not reused

@@ -13,7 +13,7 @@ from typing import IO
 
 from partitioner.races import OVERLAP_WEIGHT, Diagnosis, Suspect
 from partitioner.races.confirm import Confirmation
-from partitioner.races.rules import Rule, suggest
+from partitioner.races.rules import Rule, suggest, tie
 from partitioner.render.output import FORMAT_VERSION
 from partitioner.render.summary import Tool
 
@@ -117,6 +117,11 @@ def _first_rules(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> di
     return found
 
 
+def _tied(rule: Rule) -> str:
+    """Why a suspect whose top partners tie gets no rule without ``--confirm``, and how to decide."""
+    return f"{tie(rule)}; add --confirm to run the pairs and tell them apart"
+
+
 def _tries(count: int) -> str:
     return f"{count} tr{'ies' if count != 1 else 'y'}"
 
@@ -188,14 +193,12 @@ def render_table(diagnosis: Diagnosis, suspects: Sequence[Suspect], top: int, la
         elif suspect.klass in verdicts:
             for line in _verdict_lines(verdicts[suspect.klass]):
                 out.write(f"  {line}\n")
-        top_pair = suspect.top()
         rule = rules.get(suspect.test)
         if rule is not None and rule.active:
             out.write(f"  rule: keep {rule.partner} with it on one worker"
                       f"{' (confirmed)' if rule.confirmed else ''}\n")
-        if top_pair is not None and top_pair[2] and not suspect.not_race and confirmed is None:
-            out.write(f"  tied: {top_pair[1]} has the same score as {', '.join(top_pair[2])}; the rule takes the "
-                      f"smallest id; add --confirm to tell them apart by running them\n")
+        elif rule is not None and confirmed is None:
+            out.write(f"  no rule: {_tied(rule)}\n")
     if doubts:
         out.write("\ndoubtful configured resources (the evidence no longer supports them):\n")
         for doubt in doubts:
@@ -280,9 +283,14 @@ def no_rule_notes(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> l
     """One line per suspect that gets no rule, and why (for the config output's stderr)."""
     lines: list[str] = []
     verdicts = {v.klass: v for v in confirmed.verdicts} if confirmed else {}
+    rules = _first_rules(suspects, confirmed)
     for s in suspects:
         verdict = verdicts.get(s.klass)
-        if s.not_race:
+        rule = rules.get(s.test)
+        if confirmed is None and rule is not None and not rule.active:
+            lines.append(f"{s.test}: {tie(rule)}; no rule, only the first by id as a commented-out suggestion; add "
+                         f"--confirm to run the pairs and tell them apart")
+        elif s.not_race:
             lines.append(f"{s.test}: no race ({s.not_race}); no rule")
         elif verdict is not None and verdict.verdict == "fails alone":
             lines.append(f"{s.test}: fails alone ({verdict.alone[0]} of {verdict.alone[1]} runs): not a race; "

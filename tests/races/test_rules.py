@@ -11,7 +11,7 @@ import testtools
 from partitioner.config import load_settings
 from partitioner.grouping import BUILTIN, group_tests, merge_by_resources
 from partitioner.races import Partner, Suspect, diagnose, resource_rules
-from partitioner.races.rules import merge_into
+from partitioner.races.rules import merge_into, suggest, tie
 from tests.builders import A, B, C, D, racing_runs
 
 
@@ -46,6 +46,26 @@ class TestResourceRules(testtools.TestCase):
         text = resource_rules(self.suspects()[:1], existing=[("race1", "^db\\."), ("net", "network")])
         self.assertEqual("[partitioner]\nresources =\n    race1: ^db\\.\n    net: network\n"
                          "    race2: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n", text)
+
+    def test_a_tie_at_the_top_is_only_a_commented_out_suggestion(self) -> None:
+        tied = Suspect(A, (Partner(B, 0.7, 1.0, 1), Partner(C, 0.7, 0.5, 1), Partner(D, 0.5, 1.0, 1)), "class",
+                       (f"{A}.test_1",))
+        (rule,) = suggest([tied])
+        self.assertEqual(((A, B), (C,), False), (rule.pair, rule.tied, rule.active))
+        self.assertEqual(f"2 partner classes tie at the top score 0.700: {B}, {C}", tie(rule))
+        self.assertEqual(
+            "[partitioner]\nresources =\n"
+            f"    # not confirmed (2 partner classes of {A} tie at the top score 0.700: {B}, {C}; the line takes the "
+            "smallest id, and `partitioner races --confirm` runs the pairs to tell them apart): uncomment the next "
+            "line to keep it anyway\n"
+            "    # race1: ^(?:pkg\\.mod_a\\.ATest|pkg\\.mod_b\\.BTest)\\.\n", resource_rules([tied]))
+        untied = Suspect(A, (Partner(B, 0.7, 1.0, 1), Partner(C, 0.6, 0.5, 1)), "class", (f"{A}.test_1",))
+        self.assertEqual([True], [r.active for r in suggest([untied])])
+
+    def test_a_tie_within_the_partner_class_is_no_tie(self) -> None:
+        # test view: two tests of the same class share the top score; the rule's class is the same either way
+        suspect = Suspect(f"{A}.test_1", (Partner(f"{B}.test_1", 0.7, 1.0, 1), Partner(f"{B}.test_2", 0.7, 1.0, 1)))
+        self.assertEqual([((A, B), True)], [(r.pair, r.active) for r in suggest([suspect])])
 
     def test_nothing_to_separate(self) -> None:
         self.assertEqual("", resource_rules([Suspect(A, (), "class")]))
