@@ -39,6 +39,7 @@ DEFAULTS = Bounds()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    durations.take_signed_values(parser)  # --budget -5s: say it is not > 0, not "expected one argument"
     parser.add_argument("run", nargs="?", metavar="RUN",
                         help="a run id of the .testrepository/.stestr in the directory, or a subunit stream file "
                              "(- for stdin); default: the latest stored run")
