@@ -18,6 +18,8 @@ from partitioner.cli.suite import Trials, project_tool, run_search, trial_comman
 from partitioner.config import CONFIG_FILES, Settings, load_settings
 from partitioner.errors import HistoryError, InputError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
+from partitioner.history.repository import REPOSITORY_DIRS, discover, numbered_streams, repository_kind
+from partitioner.history.sources import is_url
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
@@ -139,6 +141,46 @@ def _merge(path: Path, text: str) -> None:
                           f"drop --into and copy the printed lines by hand") from None
 
 
+def _repository(cwd: Path, history: Sequence[str]) -> Repository | None:
+    """The repository a run number (or the latest run) is taken from: the one ``--history`` names, or whose
+    stored run it names (``.testrepository/6``), or that a project directory it names holds, when it names one
+    (of several, the one written to last); else the one in ``cwd`` (:meth:`Repository.in_directory`).
+
+    An explicit ``--history .testrepository`` wins over a ``.stestr`` in the same directory: a project that moved
+    from testr to stestr keeps both, and diagnosing one while counting over the other mixes two histories.
+    """
+    named: dict[Path, Path] = {}
+    for spec in history:
+        kind, target = next(((k, spec[len(k) + 1:]) for k in REPOSITORY_DIRS if spec.startswith(f"{k}:")),
+                            (None, spec))
+        if target == "-" or is_url(target):
+            continue
+        path = Path(target) if Path(target).is_absolute() else cwd / target
+        try:
+            directory = path.is_dir()
+            stored_run = path.name.isdigit() and path.is_file() and repository_kind(path.parent) is not None
+        except OSError:  # a name the system refuses: loading the history says why
+            continue
+        if directory and repository_kind(path) is not None:
+            found = [path]
+        elif directory:  # a project directory: its repository of that kind, else each it holds (both are read)
+            found = [Path(p) for p in discover(path) if kind is None or Path(p).name == REPOSITORY_DIRS[kind]]
+        elif stored_run:
+            found = [path.parent]
+        else:
+            continue  # a stream or timing file: RUN still comes from the repository in cwd
+        for repo in found:
+            named.setdefault(repo.resolve(), repo)
+    if not named:
+        return Repository.in_directory(cwd)
+    return Repository.read(max(named.values(), key=_written))
+
+
+def _written(repo: Path) -> float:
+    """When ``repo`` last stored a run (0 when it holds none)."""
+    return max((path.stat().st_mtime for _, path in numbered_streams(repo)), default=0.0)
+
+
 def _pick(spec: str | None, cwd: Path, repo: Repository | None, console: Console, what: str,
           tool: Tool) -> tuple[Run, str]:
     """The run ``spec`` names (a run number, a stream file, ``-``, or ``None`` for the latest), and its label."""
@@ -179,7 +221,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if given and not args.confirm:
         raise UsageError(f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} with --confirm; add "
                          f"--confirm or leave {'them' if len(given) > 1 else 'it'} out")
-    repo = Repository.in_directory(cwd)
+    repo = _repository(cwd, args.history)
     tool = project_tool(cwd, repo.name if repo is not None else None)
     run_, label = _pick(args.run, cwd, repo, console, "the latest run", tool)
     serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
