@@ -169,7 +169,8 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
             try:
                 if args.list:
                     return passthrough_list(command, out, interrupt)
-                return _run(args, inner, command, planner or default_planner, out, err, here, interrupt)
+                return _run(args, inner, command, planner or default_planner, out, err, here, interrupt,
+                            as_program=stdout is None)
             except Interrupted as stop:
                 _say(err, f"interrupted by {stop}: no tests were run")
                 return exit_status_for_signal(stop.signum)
@@ -183,8 +184,11 @@ def main(argv: Sequence[str] | None = None, *, planner: Planner | None = None,
 
 
 def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, planner: Planner, out: IO[bytes],
-         err: IO[str], here: Path, interrupt: Interrupt) -> int:
-    """List or read the ids, plan, run (dynamic or static), record the plan; returns the exit status."""
+         err: IO[str], here: Path, interrupt: Interrupt, as_program: bool = False) -> int:
+    """List or read the ids, plan, run (dynamic or static), record the plan; returns the exit status.
+
+    :param as_program: run as ``python -m partitioner.run`` (not called in-process): testr may have started it
+    """
     from partitioner.run.stream import MergedOutput
 
     def note(line: str) -> None:
@@ -194,6 +198,8 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     if args.load_list is not None:
         test_ids = read_id_file(args.load_list, load_list=True)
         source = f"the --load-list file {args.load_list}"
+        if as_program:  # called in-process (tests, partitioner's own callers), nothing above is testr's
+            _warn_if_nested(err)
     else:
         test_ids = list_tests(command, interrupt)
         source = f"the listing of `{command.describe()}`"
@@ -233,6 +239,16 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
     finally:
         if early is not None:  # a static run's; the lanes' host stopped it when they ran
             early.stop()
+
+
+def _warn_if_nested(err: IO[str]) -> None:
+    """Warn when testr's own partitioning wraps ours (``testr run --parallel``; :mod:`partitioner.run.nesting`):
+    once, from the first of testr's runners."""
+    from partitioner.run.nesting import WARNING, first_of_its_runners, nested_under_testr
+
+    testr = nested_under_testr()
+    if testr is not None and first_of_its_runners(testr):
+        _say(err, f"warning: {WARNING.format(pid=testr)}")
 
 
 def _preload(dispatch: str, workers: int, inner: Sequence[str], settings: Settings,

@@ -31,6 +31,7 @@ from partitioner.history import Repository, read_stream, read_stream_file
 from partitioner.history.model import History, Run, is_parallel
 from partitioner.history.repository import discover
 from partitioner.history.store import is_store_url, open_store
+from partitioner.run.advice import PARALLEL, runs_the_runner
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 from partitioner.timeline.model import Lane, Timeline, build_timeline
 from partitioner.timeline.page import render_timeline
@@ -45,7 +46,17 @@ HELP = "draw a stored run as one self-contained HTML page: a lane per worker, it
 PLAN_RUNS = 10
 #: how many stored runs ``--races`` reads for its cross-run counts from a history store
 RACE_RUNS = 20
-_RUN_HINT = "run the tests first (testr run --parallel, or stestr run), or pass a subunit stream file"
+
+
+def _run_hint(cwd: Path) -> str:
+    """What to run first when there is no run to draw: ``testr run`` where .testr.conf's test_command is the
+    runner (``--parallel`` would nest testr's partitioning around the runner's), else the tools' usual."""
+    try:
+        runner = runs_the_runner(load_settings(cwd).test_command)
+    except PartitionerError:  # a broken config file: the error is about the missing run, not about it
+        runner = False
+    tools = PARALLEL if runner else "testr run --parallel, or stestr run"
+    return f"run the tests first ({tools}), or pass a subunit stream file"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -223,7 +234,7 @@ def choose(args: argparse.Namespace, cwd: Path, console: Console) -> Chosen:
         if spec is not None and _path(spec, cwd).is_file():
             return _from_stream(spec, cwd, console, history)
         wanted = f"run {spec}" if spec is not None else "the newest run"
-        raise HistoryError(f"no .testrepository or .stestr in {cwd} to take {wanted} from; {_RUN_HINT}, or name "
+        raise HistoryError(f"no .testrepository or .stestr in {cwd} to take {wanted} from; {_run_hint(cwd)}, or name "
                            f"where runs are stored with --history")
     if spec != "-" and not _path(spec, cwd).exists():
         raise UsageError(f"RUN {spec!r}: no such file, and not a run number; pass a run number of the history or "
