@@ -22,6 +22,7 @@ RUNNERS = {
 }
 WORKER_MODULE = "partitioner.dispatch.worker"
 LANE_MODULE = "partitioner.dispatch.lane"
+DIRECT_MODULE = "partitioner.dispatch.direct"
 #: what a lane's shell runs first when it holds SIGINT off the lane's start-up (:func:`lane_shell_command`)
 TRAP_SIGINT = "trap '' INT; "
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -153,6 +154,20 @@ def lane_shell_command(command: str, python: str, address: str, lane: int, hold_
     if recognise_shell(command) is None:
         return None
     head = shlex.join(lane_argv(python, address, lane, [], sigint=hold_sigint))
+    return held_sigint(f"{head} {command}") if hold_sigint else f"exec {head} {command}"
+
+
+def direct_shell_command(command: str, python: str, hold_sigint: bool = False) -> str | None:
+    """A testr/stestr static worker command rewritten to fork its worker from the preloaded suite
+    (:mod:`partitioner.dispatch.direct`); the shell still expands the original words, ``$IDFILE`` included.
+    ``None`` when :func:`recognise_shell` does not recognise ``command`` or it names no ``--load-list``.
+
+    :param hold_sigint: as for :func:`lane_shell_command`
+    """
+    worker = recognise_shell(command)
+    if worker is None or worker.load_list is None:
+        return None
+    head = shlex.join([python, "-m", DIRECT_MODULE, *(["--sigint"] if hold_sigint else []), "--"])
     return held_sigint(f"{head} {command}") if hold_sigint else f"exec {head} {command}"
 
 

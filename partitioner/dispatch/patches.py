@@ -140,6 +140,14 @@ def _restricting(session: Session, fixture: Any, set_up: Callable[[Any], Any]) -
         _fail(exc, exc.exit_code)
 
 
+def per_instance(fixture: Any) -> bool:
+    """testr runs each worker on an instance of its own (``instance_execute``): testr always has an instance source
+    (the test command itself), so only the configuration tells."""
+    parser = getattr(fixture, "_parser", None)
+    return getattr(fixture, "_instance_source", None) is not None and parser is not None and \
+        parser.has_option("DEFAULT", "instance_execute")
+
+
 def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     """``(owner, name, replacement)`` for each of testr's patch points (:raises ImportError: no testrepository)."""
     from testrepository import repository
@@ -149,11 +157,6 @@ def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     set_up = TestListingFixture.setUp
     get_inserter = repository.AbstractRepository.get_inserter
     current: list[Any] = []
-
-    def per_instance(fixture: Any) -> bool:
-        parser = getattr(fixture, "_parser", None)
-        return fixture._instance_source is not None and parser is not None and \
-            parser.has_option("DEFAULT", "instance_execute")
 
     def partition_tests(self: Any, test_ids: Sequence[str], concurrency: int) -> list[list[str]]:
         why = "instance_execute (testr's per-instance commands)" if per_instance(self) else None

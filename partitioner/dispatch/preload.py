@@ -83,7 +83,7 @@ class ForkedProc:
     it died), :attr:`fallback` starts the lane's own worker on them, and this object stands for that one.
     """
 
-    def __init__(self, conn: socket.socket, stdout: IO[bytes], held: list[int],
+    def __init__(self, conn: socket.socket, stdout: IO[bytes] | None, held: list[int],
                  fallback: Callable[[list[int]], subprocess.Popen[bytes]]) -> None:
         self.stdout: IO[bytes] | None = stdout
         self.returncode: int | None = None
@@ -113,6 +113,11 @@ class ForkedProc:
     def forked(self) -> bool:
         """The preloader forked the worker (False: the lane started its own, or it is not known yet)."""
         return self._pid is not None
+
+    def settled(self, timeout: float) -> bool:
+        """Whether the worker exists (the preloader forked it, or this process started its own), waiting at most
+        ``timeout`` seconds to learn it."""
+        return self._settle(timeout)
 
     def poll(self) -> int | None:
         """Its return code when it has ended (``-N``: killed by signal N), else ``None``."""
@@ -224,19 +229,23 @@ class ForkedProc:
 
 
 def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None = None,
-            environ: Mapping[str, str] | None = None) -> ForkedProc:
+            environ: Mapping[str, str] | None = None, output_fd: int | None = None) -> ForkedProc:
     """Ask the preloader at ``path`` for a worker whose stream this lane reads; the returned process's stdout is
     that stream, and ``control_fd`` (the worker's end of the control socket) is handed over.
 
     ``control_fd`` stays open in this process until the preloader replied (or this process started its own
     worker on it); the caller closes its own copy as after starting a worker.
 
+    :param output_fd: the worker writes its stream to this fd instead (a copy is handed over), and the returned
+        process has no ``stdout``: a static worker's stream goes straight to the tool
+        (:mod:`partitioner.dispatch.direct`)
+
     :raises OSError: the preloader cannot be reached (the caller starts its own worker)
     """
     env = worker_env(command, os.environ if environ is None else environ)
     directory = cwd if cwd is not None else os.getcwd()
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    read, write = os.pipe()
+    read, write = os.pipe() if output_fd is None else (None, os.dup(output_fd))
     control = os.dup(control_fd)
     try:
         conn.connect(path)
@@ -246,7 +255,8 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
     except BaseException:
         conn.close()
         for fd in (read, write, control):
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
         raise
 
     def fallback(held: list[int]) -> subprocess.Popen[bytes]:
@@ -254,7 +264,8 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
         return subprocess.Popen(command.worker_argv(theirs), stdin=subprocess.DEVNULL, stdout=out, env=env,
                                 cwd=directory, start_new_session=True, pass_fds=(theirs,))
 
-    return ForkedProc(conn, open(read, "rb"), [write, control], fallback)  # Popen's stdout too
+    stdout = None if read is None else open(read, "rb")  # noqa: SIM115  # Popen's stdout too
+    return ForkedProc(conn, stdout, [write, control], fallback)
 
 
 # -- the preloader's side ----------------------------------------------------------------------------

@@ -46,8 +46,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from partitioner.dispatch import toolshard
-from partitioner.dispatch.command import RUNNERS, WorkerCommand, held_sigint, lane_shell_command, recognise_shell
-from partitioner.dispatch.patches import stestr_patches, testr_patches
+from partitioner.dispatch.command import (
+    RUNNERS,
+    WorkerCommand,
+    direct_shell_command,
+    held_sigint,
+    lane_shell_command,
+    recognise_shell,
+)
+from partitioner.dispatch.patches import per_instance, stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
@@ -97,18 +104,16 @@ class EarlyPreload:
     def start(cls, fixture: object, dispatch: str | None, why_static: str | None) -> EarlyPreload | None:
         """One for the run ``fixture`` (stestr's or testr's top-level fixture, as it lists) is about to partition,
         or None when the run will not be dealt out dynamically by its look (one worker, ``--random``,
-        ``--worker-file``, testr's ``instance_execute``, a command no pull worker stands in for, or a split per
-        test, which the plan may keep static: :mod:`partitioner.dispatch.choice`)."""
+        ``--worker-file``, testr's ``instance_execute``, a command no pull worker stands in for). A split per
+        test, which the plan may keep static (:mod:`partitioner.dispatch.choice`), gets one too: its static
+        workers are forked from it (:mod:`partitioner.dispatch.direct`)."""
         from partitioner.dispatch.spawn import wanted
 
         concurrency = getattr(fixture, "concurrency", None)
         command = getattr(fixture, "list_cmd", None)
         if dispatch == "static" or why_static is not None or not wanted(os.environ) or \
                 not isinstance(concurrency, int) or concurrency < 2 or not isinstance(command, str) or \
-                getattr(fixture, "randomize", False) or getattr(fixture, "worker_path", None) or \
-                getattr(fixture, "_instance_source", None) is not None:
-            return None
-        if getattr(fixture, "_group_callback", None) is None and dispatch != "dynamic":
+                getattr(fixture, "randomize", False) or getattr(fixture, "worker_path", None) or per_instance(fixture):
             return None
         worker = recognise_shell(command)
         return None if worker is None else cls(command, worker, dispatch)
@@ -281,6 +286,9 @@ class Session:
                 mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)
+        if mode == "static" and early is not None and command is not None and len(run.partitions) > 1 and \
+                self._chosen is False and self.why_static is None and why_static is None:
+            self._preload_static(run, command, early)
         # What lives now (the tool's modules, the listing, the plan) lives until the tool exits: the cyclic
         # collector need not walk it again at every full collection while the run's events stream in
         gc.freeze()
@@ -388,6 +396,10 @@ class Session:
         if run.dispatcher is not None:
             lane = lane_shell_command(command, sys.executable, run.dispatcher.address, index, _handling_sigint())
             return lane or command, index
+        if run.preloader is not None:
+            direct = direct_shell_command(command, sys.executable, _handling_sigint())
+            if direct is not None:
+                return direct, index
         if recognise_shell(command) is not None:
             return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
         return command, index
@@ -549,6 +561,16 @@ class Session:
 
         taken = early.take(command) if early is not None else None
         run.preloader = taken or start_shell(command, sys.executable, run.dispatcher.preload_path)
+        if run.preloader is not None:
+            os.environ[PRELOAD_ENV] = run.preloader.path
+
+    def _preload_static(self, run: ToolRun, command: str, early: EarlyPreload) -> None:
+        """A static plan that :mod:`partitioner.dispatch.choice` kept (nobody chose it): each worker is forked from
+        the suite the preloader loaded while the tool listed it (:mod:`partitioner.dispatch.direct`), instead of
+        loading the suite itself after the listing, when the preloader runs this worker command."""
+        from partitioner.dispatch.spawn import PRELOAD_ENV
+
+        run.preloader = early.take(command)
         if run.preloader is not None:
             os.environ[PRELOAD_ENV] = run.preloader.path
 

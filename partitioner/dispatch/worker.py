@@ -453,14 +453,19 @@ def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: I
     """Run the groups ``lines`` carry in this process, one unittest run; the exit status (see :func:`main`).
 
     The first SIGINT ends it with 130 wherever it lands: in a test, between groups, or as the teardown
-    begins (the lane passes a Ctrl-C on just after it ended the queue, so the loop may have ended normally);
-    :func:`interrupt_once` ignores later ones, so the handler here cannot be interrupted in turn.
+    begins (the lane passes a Ctrl-C on just after it ended the queue, so the loop may have ended normally).
+    While tests run, SIGINT has Python's own handler, as under the runner itself: code under test looks at it
+    (Twisted's reactor installs a handler of its own only over ``signal.default_int_handler``, and testtools'
+    own tests send SIGINT to themselves through it). The worker leads a session of its own, so a Ctrl-C reaches
+    it once, passed on by its lane; later ones are ignored from the moment the first one surfaces here.
     """
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, interrupt_once)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return _run_groups(lines, control, suite, binary, captured)
     except KeyboardInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         with contextlib.suppress(OSError):
             sys.stdout.flush()
         return 128 + signal.SIGINT

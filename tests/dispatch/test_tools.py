@@ -3,6 +3,7 @@ the account written before the tool stores its run."""
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import gc
 import io
@@ -256,13 +257,14 @@ class TestSession(testtools.TestCase):
         self.assertIsNone(session._early)
 
     def test_no_preloader_before_the_plan_where_the_run_will_not_be_dynamic(self) -> None:
+        instance_execute = configparser.ConfigParser()
+        instance_execute.read_string("[DEFAULT]\ninstance_execute = run-on $INSTANCE_ID $COMMAND\n")
         cases: list[tuple[str, str | None, bool, dict[str, Any]]] = [
             ("one worker", None, True, {"concurrency": 1}),
             ("--dispatch static", "static", True, {}),
-            ("split per test: the plan may keep it static", None, False, {}),
             ("--random", None, True, {"randomize": True}),
             ("--worker-file", None, True, {"worker_path": "workers.yaml"}),
-            ("instance_execute", None, True, {"_instance_source": object()}),
+            ("instance_execute", None, True, {"_instance_source": object(), "_parser": instance_execute}),
             ("PARTITIONER_PRELOAD=0", None, True, {}),
         ]
         for label, dispatch, grouped, more in cases:
@@ -283,6 +285,24 @@ class TestSession(testtools.TestCase):
         session.listing(None, self.listing_fixture())
         self.assertIsNone(session._early)
         session.uninstall()
+
+    def test_a_preloader_starts_for_a_split_per_test_and_testrs_instance_source(self) -> None:
+        # a split per test may keep the static plan, whose workers are forked from the preloader too
+        # (partitioner.dispatch.direct); testr always has an instance source (the test command itself), and
+        # only instance_execute in its configuration makes workers run elsewhere
+        plain = configparser.ConfigParser()
+        plain.read_string("[DEFAULT]\ntest_command=true\n")
+        for label, more in (("split per test", {}), ("testr's own instance source", {"_instance_source": object(),
+                                                                                     "_parser": plain})):
+            session = Session(None, stderr=self.err)
+            session.preload_early = True
+            session.listing(None, self.listing_fixture(2, grouped=bool(more), **more))
+            early = session._early
+            self.assertIsNotNone(early, label)
+            assert early is not None
+            early._thread.join()
+            self.assertIsNotNone(early.started, label)
+            session.uninstall()
 
     def test_the_planner_loads_while_the_tool_lists_not_before(self) -> None:
         # what exec imports before the tool starts its listing is on the run's critical path; the planner is not

@@ -366,3 +366,53 @@ class TestSmallPerTestSuites(testtools.TestCase):
         optioned = self.exec_stestr()
         self.assertNotIn("dynamic dispatch is off", optioned.stderr)
         self.assertRegex(optioned.stderr, r"24 tests on 2 workers, dynamic dispatch")
+
+    def test_the_static_plans_workers_are_forked_from_the_preloaded_suite(self) -> None:
+        # the static plan kept for small tests: each worker forked from the suite loaded beside the listing
+        # (partitioner.dispatch.direct), with the same results; `--dispatch static` keeps the tool's own workers
+        (self.root / "pkg" / "test_where.py").write_text(WHERE_TESTS)
+        (self.root / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t ./ ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        subprocess.run([tool("testr"), "init"], cwd=self.root, env=self.env, check=True, capture_output=True)
+        for name, argv in (("stestr", [tool("stestr"), "run", "--concurrency", "2"]),
+                           ("testr", [tool("testr"), "run", "--parallel", "--concurrency", "2"])):
+            for round_ in range(3):  # a first run (dynamic, 24 + 12 tests), then two static runs
+                for log in ("imports.log", "ran.log"):
+                    (self.root / log).unlink(missing_ok=True)
+                flags = ["--dispatch", "static"] if round_ == 2 else []
+                proc = subprocess.run([tool("partitioner"), "exec", *flags, "--", *argv], cwd=self.root,
+                                      env=self.env, capture_output=True, text=True, check=False, timeout=180,
+                                      stdin=subprocess.DEVNULL)
+                self.assertEqual(0, proc.returncode, proc.stderr)
+                self.assertNotIn("Traceback", proc.stderr)
+                ran = [line.split(" ", 1) for line in (self.root / "ran.log").read_text().splitlines()]
+                self.assertEqual(12, len(ran), (name, round_))
+                parents = {parent for _, parent in ran}
+                if round_ == 1:
+                    self.assertIn("static plan", proc.stderr, name)
+                    self.assertEqual({"preloader"}, parents, (name, proc.stderr))
+                    imports = (self.root / "imports.log").read_text().split()
+                    self.assertEqual(2, len(imports), f"{name}: the listing's load and the preloader's: {imports}")
+                    self.assertEqual(2, len({pid for pid, _ in ran}), name)
+                elif round_ == 2:
+                    self.assertEqual({"other"}, parents, name)
+                    self.assertEqual(3, len((self.root / "imports.log").read_text().split()), name)
+
+
+WHERE_TESTS = '''
+import os
+import unittest
+
+with open("imports.log", "a") as f:
+    f.write("%d\\n" % os.getpid())
+
+
+def _parent():
+    with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
+        return "preloader" if b"--serve" in f.read() else "other"
+
+
+class W(unittest.TestCase):
+''' + "".join(f"    def test_{n}(self):\n        with open('ran.log', 'a') as f:\n"
+              f"            f.write('%d %s\\n' % (os.getpid(), _parent()))\n\n" for n in range(12))

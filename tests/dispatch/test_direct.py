@@ -1,0 +1,171 @@
+"""A static plan's worker forked from the preloaded suite (partitioner.dispatch.direct): its stream is the one
+the runner writes for the same --load-list, straight on its own stdout; without a preloader it becomes the
+runner; a signal reaches the forked worker, and a test that sends itself SIGINT sees the runner's handler."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import fixtures
+import testtools
+
+from partitioner.dispatch import direct, preload
+from partitioner.dispatch.command import direct_shell_command, recognise
+from partitioner.dispatch.spawn import PRELOAD_ENV
+from tests.dispatch.helpers import read_events, run_inner, write_package
+
+SUITE = '''
+import os
+import signal
+import time
+import unittest
+
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "imports.log"), "a") as f:
+    f.write("%d\\n" % os.getpid())
+
+
+class A(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open("setup.log", "a") as f:
+            f.write("A\\n")
+
+    def test_b(self):
+        with open("ran.log", "a") as f:
+            f.write("%d %s\\n" % (os.getpid(), self.id()))
+
+    def test_a(self):
+        self.assertEqual(os.environ.get("LANE_MARK"), "mine")
+
+    def test_fails(self):
+        self.fail("as it should")
+
+
+class Own(unittest.TestCase):
+    def test_own_sigint_handler(self):
+        # Twisted's reactor and testtools' own tests look at SIGINT's handler: it must be the runner's
+        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
+        self.assertRaises(KeyboardInterrupt, os.kill, os.getpid(), signal.SIGINT)
+
+    def test_sleep(self):
+        with open("sleeping", "w") as f:
+            f.write("%d" % os.getpid())
+        time.sleep(60)
+
+    def test_z_after(self):
+        pass
+'''
+
+ARGS = ["subunit.run", "discover", "-t", ".", "./pkg"]
+
+
+class TestDirect(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.root = Path(self.useFixture(fixtures.TempDir()).path)
+        write_package(self.root, {"test_d": SUITE})
+        self.useFixture(fixtures.EnvironmentVariable(PRELOAD_ENV))
+        self.useFixture(fixtures.EnvironmentVariable("LANE_MARK", "mine"))
+
+    @contextmanager
+    def preloader(self) -> Iterator[str]:
+        command = recognise([sys.executable, "-m", *ARGS])
+        assert command is not None
+        directory = tempfile.mkdtemp(prefix="partitioner-test-direct-")
+        path = os.path.join(directory, "preload")
+        started = preload.start(command, path, str(self.root))
+        assert started is not None
+        try:
+            yield path
+        finally:
+            started.stop()
+            os.unlink(path)
+            os.rmdir(directory)
+
+    def share(self, ids: list[str]) -> str:
+        path = self.root / "share.list"
+        path.write_text("".join(f"{t}\n" for t in ids))
+        return str(path)
+
+    def start(self, ids: list[str], preload_path: str | None) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        if preload_path is not None:
+            env[PRELOAD_ENV] = preload_path
+        argv = [sys.executable, "-m", direct.PROG, "--", "LANE_MARK=mine", sys.executable, "-m", *ARGS,
+                "--load-list", self.share(ids)]
+        return subprocess.Popen(argv, cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+
+    def imports(self) -> list[str]:
+        return (self.root / "imports.log").read_text().split()
+
+    def test_the_forked_worker_writes_what_the_runner_writes_for_the_same_load_list(self) -> None:
+        ids = ["pkg.test_d.A.test_b", "pkg.test_d.A.test_a", "pkg.test_d.A.test_fails",
+               "pkg.test_d.Own.test_own_sigint_handler", "pkg.test_d.Nope.test_missing"]
+        plain = run_inner(self.root, ["-m", *ARGS][1:], ids)  # python -m subunit.run ... --load-list
+        (self.root / "imports.log").unlink()
+        with self.preloader() as path:
+            time.sleep(0.5)  # let it load first, as it does while the tool lists the tests
+            proc = self.start(ids, path)
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual(0, proc.returncode, err.decode())
+        ours = read_events(out)
+        finals = ours.finals()
+        missing = finals.pop("pkg.test_d.Nope.test_missing")  # the runner drops an id it does not have
+        self.assertEqual((["fail"], None), (missing, plain.finals().get("pkg.test_d.Nope.test_missing")))
+        self.assertEqual(plain.finals(), finals)
+        self.assertEqual("success", ours.finals()["pkg.test_d.Own.test_own_sigint_handler"][-1])
+        self.assertEqual(["success"], ours.finals()["pkg.test_d.A.test_a"], "it runs in the lane's environment")
+        started = [e.test_id for e in ours.events if e.status == "inprogress"]
+        self.assertEqual([e.test_id for e in plain.events if e.status == "inprogress"],
+                         [t for t in started if t != "pkg.test_d.Nope.test_missing"], "suite order, as the runner's")
+        self.assertEqual(1, len(self.imports()), "the suite loaded once, in the preloader")
+        ran_in = {line.split()[0] for line in (self.root / "ran.log").read_text().splitlines()}
+        self.assertNotIn(self.imports()[0], ran_in, "the tests ran in a child forked from the preloader")
+        self.assertEqual(["A", "A"], (self.root / "setup.log").read_text().split())  # plain's run, then ours
+
+    def test_without_a_preloader_it_becomes_the_runner(self) -> None:
+        for preload_path in (None, "0", str(self.root / "nobody-listens")):
+            (self.root / "imports.log").unlink(missing_ok=True)
+            proc = self.start(["pkg.test_d.A.test_b"], preload_path)
+            out, err = proc.communicate(timeout=60)
+            self.assertEqual(0, proc.returncode, err.decode())
+            self.assertEqual({"pkg.test_d.A.test_b": ["success"]}, read_events(out).finals(), preload_path)
+            self.assertEqual(1, len(self.imports()), preload_path)
+
+    def test_a_signal_is_passed_on_to_the_forked_worker(self) -> None:
+        with self.preloader() as path:
+            proc = self.start(["pkg.test_d.Own.test_sleep", "pkg.test_d.Own.test_z_after"], path)
+            deadline = time.monotonic() + 30
+            while not (self.root / "sleeping").exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            worker = int((self.root / "sleeping").read_text())
+            proc.send_signal(signal.SIGINT)
+            out, _ = proc.communicate(timeout=30)
+        self.assertEqual(128 + signal.SIGINT, proc.returncode)
+        events = read_events(out)
+        self.assertIn("pkg.test_d.Own.test_sleep", {e.test_id for e in events.events})
+        self.assertNotIn("pkg.test_d.Own.test_z_after", events.finals(), "the test after it never started")
+        self.assertRaises(ProcessLookupError, os.kill, worker, 0)
+
+    def test_bad_usage_is_one_line_and_2(self) -> None:
+        proc = subprocess.run([sys.executable, "-m", direct.PROG, "python"], capture_output=True, text=True,
+                              check=False)
+        self.assertEqual((2, 1), (proc.returncode, len(proc.stderr.splitlines())), proc.stderr)
+        self.assertIn("usage:", proc.stderr)
+
+    def test_the_shell_command(self) -> None:
+        command = "${PYTHON:-python} -m subunit.run --load-list $IDFILE tests.test_suite"
+        self.assertEqual(f"exec /py -m {direct.PROG} -- {command}", direct_shell_command(command, "/py"))
+        self.assertEqual(f"trap '' INT; exec /py -m {direct.PROG} --sigint -- {command}",
+                         direct_shell_command(command, "/py", hold_sigint=True))
+        self.assertIsNone(direct_shell_command("${PYTHON:-python} -m subunit.run tests.test_suite", "/py"))
+        self.assertIsNone(direct_shell_command("make check --load-list $IDFILE", "/py"))
