@@ -58,6 +58,7 @@ from partitioner.dispatch.patches import per_instance, stestr_patches, testr_pat
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
+from partitioner.errors import HistoryError, PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.run.signals import describe_exit, not_started
 from partitioner.run.stream import expanded
@@ -148,6 +149,30 @@ class EarlyPreload:
             self.started = None
 
 
+def _check_times(repository: object) -> None:
+    """Open the repository's timings file as the tool does before a run of ours starts.
+
+    The tool writes every run's timings into ``times.dbm`` as it stores the run. Plain stestr and testr open it
+    at their start too, to partition; our plan need not (the stored runs price the suite), so a file they cannot
+    open would fail the store only after the whole run, its results lost. The tool's own ``get_test_times``
+    opens it here, with the tool's own recovery (stestr replaces a file ``dbm`` reports damaged).
+
+    :raises HistoryError: it cannot be opened: one line, what to do
+    """
+    get_times, base = getattr(repository, "get_test_times", None), getattr(repository, "base", None)
+    if get_times is None or not isinstance(base, str):
+        return
+    try:
+        get_times([])
+    except Exception as exc:  # whatever the dbm module raises for a damaged file (dumb dbm: ValueError, SyntaxError)
+        path = os.path.join(base, "times.dbm")
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        raise HistoryError(f"{path} cannot be opened ({type(exc).__name__}{': ' + text if text else ''}): the tool "
+                           "would fail to store the run after every test ran, so none was started; move the damaged "
+                           f"file aside (`mv {path}* /tmp/`: it holds only test timings, and a new one is made) and "
+                           "run again") from None
+
+
 class Session:
     """What ``partitioner exec`` adds to one tool's process (see the module docstring).
 
@@ -179,6 +204,8 @@ class Session:
         self.runs: list[ToolRun] = []
         #: the tool asked its repository for an inserter: it stored a run (ours, or one it ran without a plan)
         self.stored = False
+        #: the tool asked for a plan, and we refused with an error of our own (it said what is wrong)
+        self.refused = False
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
         #: the first signal while the tool ran, or None
@@ -258,6 +285,12 @@ class Session:
         """
         if self.signum is not None and not self.runs:
             raise KeyboardInterrupt
+        if not self.runs:
+            try:
+                _check_times(repository)
+            except PartitionerError:
+                self.refused = True
+                raise
         self._finish_open_runs()
         early, self._early = self._early, None
         try:

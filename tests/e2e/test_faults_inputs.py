@@ -155,3 +155,41 @@ class TestSuiteThatCannotLoad(testtools.TestCase):
         self.assertEqual(1, proc.returncode, proc.stderr)
         self.assertIn("Failed: 1", proc.stdout)
         self.assertNotIn("before it asked for a plan", proc.stderr)
+
+
+class TestDamagedTimings(testtools.TestCase):
+    def test_exec_stops_before_the_run_when_the_tool_could_not_store_it(self) -> None:
+        # the tool writes the run's timings into times.dbm as it stores the run; plain stestr/testr open it at
+        # their start to partition, our plan need not, and a damaged file failed the store after every test ran
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_x.py").write_text(
+            "import unittest\n\nclass T(unittest.TestCase):\n    def test_a(self):\n"
+            "        open('ran.log', 'a').write('a')\n\n    def test_b(self):\n        pass\n")
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        (work / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t ./ ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"))
+        for name, repo, run in (("stestr", ".stestr", ["run", "--concurrency", "2"]),
+                                ("testr", ".testrepository", ["run", "--parallel", "--concurrency", "2"])):
+            subprocess.run([tool(name), "init"], cwd=work, env=env, capture_output=True, check=True)
+            subprocess.run([tool(name), "run"], cwd=work, env=env, capture_output=True, check=True)
+            damaged = sorted((work / repo).glob("times.dbm*"))
+            self.assertNotEqual([], damaged, name)
+            for path in damaged:
+                path.write_text("garbage\n")
+            (work / "ran.log").unlink()
+            before = tree_snapshot(work / repo)
+            proc = subprocess.run([tool("partitioner"), "exec", "--", tool(name), *run], cwd=work, env=env,
+                                  capture_output=True, text=True, check=False, timeout=120)
+            self.assertEqual(1, proc.returncode, proc.stderr)
+            self.assertNotIn("Traceback", proc.stderr)
+            errors = [line for line in proc.stderr.splitlines() if line.startswith("partitioner: error: ")]
+            self.assertEqual(1, len(errors), proc.stderr)
+            self.assertIn(f"{work / repo / 'times.dbm'} cannot be opened (ValueError", errors[0])
+            self.assertIn("move the damaged file aside", errors[0])
+            self.assertNotIn("before it asked for a plan", proc.stderr)
+            self.assertFalse((work / "ran.log").exists(), f"{name}: a test ran")
+            self.assertEqual(before, tree_snapshot(work / repo), f"{name}: its repository changed")

@@ -387,7 +387,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.stderr.write("partitioner: interrupted\n")
         return 128 + session.signum
     # it failed before a plan and stored nothing (a serial run stores one without asking for a plan)
-    if code != 0 and not session.runs and not session.stored and "run" in target.argv and not args.quiet:
+    if code != 0 and not session.runs and not session.stored and not session.refused and "run" in target.argv and \
+            not args.quiet:
         python, where = suite_python()
         console.stderr.write(f"partitioner: note: {program} exited with status {code} before it asked for a plan "
                              f"(its test listing failed?); its tests load with {python} ({where}): if the suite's "
