@@ -385,6 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     fd, runner, args, serve = parse_args(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
+        _inherit_sigint()
         signal.signal(signal.SIGINT, interrupt_once)  # a Ctrl-C while the suite loads: see the end of this file
     # what subunit.run's main does: an unbuffered binary stdout, with sys.stdout a text wrapper on it
     binary = open(sys.stdout.fileno(), "wb", 0)  # noqa: SIM115  # lives as long as the process
@@ -454,13 +455,14 @@ def run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: I
 
     The first SIGINT ends it with 130 wherever it lands: in a test, between groups, or as the teardown
     begins (the lane passes a Ctrl-C on just after it ended the queue, so the loop may have ended normally).
-    While tests run, SIGINT has Python's own handler, as under the runner itself: code under test looks at it
-    (Twisted's reactor installs a handler of its own only over ``signal.default_int_handler``, and testtools'
-    own tests send SIGINT to themselves through it). The worker leads a session of its own, so a Ctrl-C reaches
-    it once, passed on by its lane; later ones are ignored from the moment the first one surfaces here.
+    While tests run, SIGINT is handled as under the runner itself (:func:`_inherit_sigint`): code under test
+    looks at it (Twisted's reactor installs a handler of its own only over ``signal.default_int_handler``, and
+    testtools' own tests send SIGINT to themselves through it). The worker leads a session of its own, so a
+    Ctrl-C reaches it once, passed on by its lane; later ones are ignored from the moment the first one
+    surfaces here.
     """
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _TESTS_SIGINT[0])
     try:
         return _run_groups(lines, control, suite, binary, captured)
     except KeyboardInterrupt:
@@ -498,6 +500,18 @@ def _run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: 
         except (BrokenPipeError, ConnectionResetError):
             _gone()
     return 0
+
+
+#: SIGINT's handler while tests run: the runner's (Python's ``default_int_handler``), or ``SIG_IGN`` when this
+#: process started with SIGINT ignored (``nohup``, a background job), as a worker the tool started would run them
+_TESTS_SIGINT: list[Any] = [signal.default_int_handler]
+
+
+def _inherit_sigint() -> None:
+    """Note how the tests' SIGINT is to be handled: as this process inherited it (a forked child inherits the note
+    from the preloader, started as the tool starts its workers)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        _TESTS_SIGINT[0] = signal.SIG_IGN
 
 
 def interrupt_once(signum: int, frame: object) -> NoReturn:

@@ -52,8 +52,12 @@ class A(unittest.TestCase):
 class Own(unittest.TestCase):
     def test_own_sigint_handler(self):
         # Twisted's reactor and testtools' own tests look at SIGINT's handler: it must be the runner's
-        self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
-        self.assertRaises(KeyboardInterrupt, os.kill, os.getpid(), signal.SIGINT)
+        handler = signal.getsignal(signal.SIGINT)
+        with open("handler.log", "a") as f:
+            f.write("default\\n" if handler is signal.default_int_handler else
+                    "ignored\\n" if handler is signal.SIG_IGN else "other\\n")
+        if handler is signal.default_int_handler:
+            self.assertRaises(KeyboardInterrupt, os.kill, os.getpid(), signal.SIGINT)
 
     def test_sleep(self):
         with open("sleeping", "w") as f:
@@ -110,7 +114,9 @@ class TestDirect(testtools.TestCase):
     def test_the_forked_worker_writes_what_the_runner_writes_for_the_same_load_list(self) -> None:
         ids = ["pkg.test_d.A.test_b", "pkg.test_d.A.test_a", "pkg.test_d.A.test_fails",
                "pkg.test_d.Own.test_own_sigint_handler", "pkg.test_d.Nope.test_missing"]
-        plain = run_inner(self.root, ["-m", *ARGS][1:], ids)  # python -m subunit.run ... --load-list
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+        self.addCleanup(signal.signal, signal.SIGINT, previous)
+        plain = run_inner(self.root, ARGS, ids)  # python -m subunit.run ... --load-list
         (self.root / "imports.log").unlink()
         with self.preloader() as path:
             time.sleep(0.5)  # let it load first, as it does while the tool lists the tests
@@ -132,6 +138,23 @@ class TestDirect(testtools.TestCase):
         self.assertNotIn(self.imports()[0], ran_in, "the tests ran in a child forked from the preloader")
         self.assertEqual(["A", "A"], (self.root / "setup.log").read_text().split())  # plain's run, then ours
 
+    def test_the_tests_sigint_is_what_the_runner_would_have_had(self) -> None:
+        # under nohup (SIGINT ignored) the tool's own workers run their tests with SIGINT ignored, and so must ours
+        ids = ["pkg.test_d.Own.test_own_sigint_handler"]
+        for handler, seen in ((signal.default_int_handler, "default"), (signal.SIG_IGN, "ignored")):
+            previous = signal.signal(signal.SIGINT, handler)
+            try:
+                (self.root / "handler.log").unlink(missing_ok=True)
+                plain = run_inner(self.root, ARGS, ids)
+                with self.preloader() as path:
+                    proc = self.start(ids, path)
+                    out, err = proc.communicate(timeout=60)
+            finally:
+                signal.signal(signal.SIGINT, previous)
+            self.assertEqual(0, proc.returncode, err.decode())
+            self.assertEqual(plain.finals(), read_events(out).finals())
+            self.assertEqual([seen, seen], (self.root / "handler.log").read_text().split(), "plain's, then ours")
+
     def test_without_a_preloader_it_becomes_the_runner(self) -> None:
         for preload_path in (None, "0", str(self.root / "nobody-listens")):
             (self.root / "imports.log").unlink(missing_ok=True)
@@ -142,6 +165,8 @@ class TestDirect(testtools.TestCase):
             self.assertEqual(1, len(self.imports()), preload_path)
 
     def test_a_signal_is_passed_on_to_the_forked_worker(self) -> None:
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+        self.addCleanup(signal.signal, signal.SIGINT, previous)
         with self.preloader() as path:
             proc = self.start(["pkg.test_d.Own.test_sleep", "pkg.test_d.Own.test_z_after"], path)
             deadline = time.monotonic() + 30
