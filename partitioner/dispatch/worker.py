@@ -205,16 +205,20 @@ class GroupRunner:
             else:
                 self._fail(test_id, self.suite.why_missing(test_id))
         chosen.sort(key=lambda pair: pair[0])
-        cases = [case for _, case in chosen]
-        for case in cases:  # what the runner writes first when it runs a --load-list
-            self.writer.status(test_id=case.id(), test_status="exists")
-        unittest.TestSuite(cases).run(self.result)
-        for case in cases:  # unittest skips a class whose setUpClass failed without a word: say so
-            if case.id() not in self._started.ids and case.id() not in self._started.scenarios:
-                self._fail(case.id(), self._why_not_run(case))
+        group = unittest.TestSuite(case for _, case in chosen)
+        # the ids and classes only: the suite lets go of each test once it ran (unittest's _cleanup), as the
+        # runner's does, so a long group's finished tests, with their fixtures and details, do not pile up on
+        # the heap every garbage collection walks (a share of 9,000 oslo.utils tests ran 1 s slower that way)
+        ran = [(case.id(), type(case)) for _, case in chosen]
+        del chosen
+        for test_id, _ in ran:  # what the runner writes first when it runs a --load-list
+            self.writer.status(test_id=test_id, test_status="exists")
+        group.run(self.result)
+        for test_id, klass in ran:  # unittest skips a class whose setUpClass failed without a word: say so
+            if test_id not in self._started.ids and test_id not in self._started.scenarios:
+                self._fail(test_id, self._why_not_run(klass))
 
-    def _why_not_run(self, case: unittest.TestCase) -> str:
-        klass = type(case)
+    def _why_not_run(self, klass: type) -> str:
         if getattr(klass, "_classSetupFailed", False):
             return (f"not run: setUpClass of {klass.__module__}.{klass.__qualname__} failed (its error is "
                     f"reported as 'setUpClass ({klass.__module__}.{klass.__qualname__})')")

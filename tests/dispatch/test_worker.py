@@ -3,6 +3,7 @@ reads like the inner runner's."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import signal
 import sys
 import types
 import unittest
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -278,6 +280,33 @@ class T(unittest.TestCase):
     def test_a(self):
         pass
 '''
+
+
+class TestFinishedTestsAreLetGo(testtools.TestCase):
+    def test_a_groups_finished_tests_are_freed_as_the_runner_frees_them(self) -> None:
+        # unittest's suite drops each test once it ran; a group that held them all kept every finished test (its
+        # fixtures, its details) on the heap until the group ended, and a static share is one group of thousands
+        seen: list[weakref.ref[unittest.TestCase]] = []
+        alive: list[int] = []
+
+        class Heavy(unittest.TestCase):
+            def test_a(self) -> None:
+                seen.append(weakref.ref(self))
+
+            def test_b(self) -> None:
+                seen.append(weakref.ref(self))
+
+            def test_c(self) -> None:
+                gc.collect()
+                alive.append(sum(1 for ref in seen if ref() is not None))
+
+        loaded = unittest.defaultTestLoader.loadTestsFromTestCase(Heavy)
+        runner = GroupRunner(Suite.of(loaded), io.BytesIO())
+        del loaded
+        runner.start()
+        runner.run_group([case.id() for case in _cases(unittest.defaultTestLoader.loadTestsFromTestCase(Heavy))])
+        runner.finish()
+        self.assertEqual([0], alive, "tests that had run were still referenced while the group ran")
 
 
 class TestAgainstTheInnerRunners(testtools.TestCase):
