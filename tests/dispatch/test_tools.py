@@ -73,6 +73,26 @@ class TestSession(testtools.TestCase):
         session.uninstall()
         self.assertEqual(0, gc.get_freeze_count())
 
+    def test_a_worker_command_that_runs_partitioners_runner_is_said_to_nest(self) -> None:
+        # `partitioner exec -- testr run --parallel` where .testr.conf's test_command is the runner's line
+        runner = f"{sys.executable} -m partitioner.run -j 4 -- python -m subunit.run discover --load-list /tmp/x"
+        session = Session(None, stderr=self.err)
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], runner)
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], runner)
+        warnings = [line for line in self.err.getvalue().splitlines() if "partitioner's runner" in line]
+        self.assertEqual(1, len(warnings), self.err.getvalue())
+        self.assertIn("partitioner: warning: ", warnings[0])
+        self.assertIn("each of the tool's 2 workers runs the runner", warnings[0])
+        self.assertIn("not --parallel", warnings[0])
+        self.assertNotIn("dynamic dispatch needs", self.err.getvalue())  # the warning says it all
+        session.uninstall()
+        quiet = io.StringIO()
+        session = Session(None, stderr=quiet)
+        session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)  # the runner's own workers
+        session.partition(IDS, 1, None, lambda t: t.rsplit(".", 1)[0], runner)  # `testr run`: one runner
+        self.assertNotIn("partitioner's runner", quiet.getvalue())
+        session.uninstall()
+
     def test_static_every_test_without_a_result_fails_with_why_before_the_run_is_stored(self) -> None:
         session = Session("static", stderr=self.err)
         parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
