@@ -35,12 +35,14 @@ def placement_key(placement: Mapping[str, int | str]) -> str:
 
 
 def static_record(lanes: Sequence[Sequence[Queued]], serial: Sequence[Queued] = (), startup_s: float = 0.0,
-                  serial_worker: int = 0) -> PlanRecord:
+                  serial_worker: int = 0, unit: str | None = None) -> PlanRecord:
     """The record of a static plan: per worker its groups with predicted start and stop.
 
     :param lanes: per worker, its groups in run order
     :param serial: the serial phase's groups (they run after every worker, on ``serial_worker``)
     :param startup_s: each worker's predicted start-up before its first group
+    :param unit: what the costs are in (the cost model's ``unit``: seconds, or test-count units without
+        history); ``None`` leaves it to the reader to infer
     """
     rows: list[list[PlannedGroup]] = []
     ends = []
@@ -62,15 +64,16 @@ def static_record(lanes: Sequence[Sequence[Queued]], serial: Sequence[Queued] = 
             clock += cost
     makespan = clock if serial else max(ends, default=0.0)
     return PlanRecord(FORMAT_VERSION, "static", len(lanes), makespan,
-                      tuple(PlannedLane(f"worker-{i}", tuple(row)) for i, row in enumerate(rows)))
+                      tuple(PlannedLane(f"worker-{i}", tuple(row)) for i, row in enumerate(rows)), unit)
 
 
 def dynamic_record(queue: Queue, outcome: Outcome, lanes: int, started_at: float,
-                   startup_s: float = 0.0) -> PlanRecord:
+                   startup_s: float = 0.0, unit: str | None = None) -> PlanRecord:
     """The record of a dynamic run: per lane the groups it took, in order, with hand-out and return times.
 
     :param started_at: the dispatcher clock when the run started (times are seconds after it)
     :param startup_s: the cost model's start-up, for the simulated (predicted) makespan
+    :param unit: what the queue's costs are in (the cost model's ``unit``); ``None`` leaves it to the reader
     """
     cost = {(item.serial, item.key): item.cost for item in queue.all_items()}
     rows: dict[int, list[PlannedGroup]] = {}
@@ -83,7 +86,7 @@ def dynamic_record(queue: Queue, outcome: Outcome, lanes: int, started_at: float
 
     predicted = simulate(queue, max(1, lanes), startup_s=startup_s).makespan_s
     return PlanRecord(FORMAT_VERSION, "dynamic", lanes, predicted,
-                      tuple(PlannedLane(f"worker-{i}", tuple(rows.get(i, ()))) for i in range(lanes)))
+                      tuple(PlannedLane(f"worker-{i}", tuple(rows.get(i, ()))) for i in range(lanes)), unit)
 
 
 #: seconds a record-writing child may take before SIGALRM ends it (it never outlives a wedge)

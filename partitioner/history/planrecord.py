@@ -6,6 +6,10 @@ distinct lines ``f"{worker}\\t{test_id}\\n"`` over the run's *keyed* tests (:fun
 them in advance for a static plan (worker i runs its partition) and at the end of a dynamic run (lane i ran
 these tests); the reader computes the same key from any stored run (:func:`key_of_run`).
 
+A record says what its predictions are in (``unit``: seconds, or test-count units for a plan made without
+timing history). Records written before it said so have no ``unit``: they decode with ``unit=None``, and a
+reader infers it as it always did (``partitioner timeline``'s ``planned_blind``).
+
 A test is keyed when its record has a final status and a ``worker-N`` tag, and its id is a real test: not a
 pseudo-test a tool invents (testr's ``process-returncode``, python-subunit's ``subunit.parser``) and not a
 fixture error unittest reports under ``setUpClass (module.Class)`` and the like. Neither side can know those
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from partitioner.costmodel import SECONDS, TESTS
 from partitioner.history.cachefiles import write_entry
 from partitioner.history.model import Run
 from partitioner.statuses import FINAL, PSEUDO_TESTS, SUBUNIT_PARSER
@@ -42,6 +47,8 @@ _OFF = frozenset({"0", "no", "off", "false"})
 #: ids unittest reports fixture errors under: not tests of the plan
 _FIXTURE_ERROR = re.compile(r"^(setUpClass|tearDownClass|setUpModule|tearDownModule) \(")
 _NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
+#: what a record's predictions may be in (:mod:`partitioner.costmodel`'s units)
+UNITS = frozenset({SECONDS, TESTS})
 
 Dispatch = Literal["static", "dynamic"]
 
@@ -52,7 +59,7 @@ class PlannedGroup:
 
     :ivar key: the group key (a class by default)
     :ivar tests: its test ids
-    :ivar predicted_s: the cost model's seconds for it
+    :ivar predicted_s: the cost model's figure for it: seconds, or test-count units (the record's ``unit``)
     :ivar start_s: seconds from the run's start: predicted for a static plan, the hand-out time for a
         dynamic run; ``None`` when unknown
     :ivar stop_s: likewise, the predicted end or the time its lane reported it done
@@ -85,6 +92,9 @@ class PlanRecord:
     :ivar concurrency: workers (lanes) run at once
     :ivar predicted_makespan_s: the plan's (or the simulated queue's) predicted makespan, if known
     :ivar workers: one lane per worker
+    :ivar unit: what the predictions are in: :data:`~partitioner.costmodel.SECONDS`, or
+        :data:`~partitioner.costmodel.TESTS` (test-count units) when the plan had no timing history; ``None``
+        when the writer did not say (a record written before records said it)
     """
 
     format_version: int
@@ -92,6 +102,7 @@ class PlanRecord:
     concurrency: int
     predicted_makespan_s: float | None
     workers: tuple[PlannedLane, ...]
+    unit: str | None = None
 
     def pairs(self) -> list[tuple[str, str]]:
         """``(worker, test_id)`` for every test of the record (what :func:`run_key` takes)."""
@@ -139,10 +150,12 @@ def encode(record: PlanRecord) -> str:
                 "groups": [{"key": g.key, "tests": list(g.tests), "predicted_s": _number(g.predicted_s) or 0.0,
                             "start_s": _number(g.start_s), "stop_s": _number(g.stop_s)} for g in lane.groups]}
                for lane in record.workers]
-    return json.dumps({"format_version": record.format_version, "dispatch": record.dispatch,
-                       "concurrency": record.concurrency,
-                       "predicted_makespan_s": _number(record.predicted_makespan_s), "workers": workers},
-                      separators=(",", ":"))
+    doc: dict[str, Any] = {"format_version": record.format_version, "dispatch": record.dispatch,
+                           "concurrency": record.concurrency,
+                           "predicted_makespan_s": _number(record.predicted_makespan_s), "workers": workers}
+    if record.unit is not None:
+        doc["unit"] = record.unit
+    return json.dumps(doc, separators=(",", ":"))
 
 
 def _optional(value: Any) -> float | None:
@@ -163,6 +176,9 @@ def decode(text: str) -> PlanRecord | None:
         concurrency = doc["concurrency"]
         if dispatch not in ("static", "dynamic") or isinstance(concurrency, bool) or not isinstance(concurrency, int):
             return None
+        unit = doc.get("unit")
+        if unit is not None and unit not in UNITS:
+            return None
         lanes = []
         for lane in doc["workers"]:
             groups = []
@@ -177,7 +193,7 @@ def decode(text: str) -> PlanRecord | None:
                 return None
             lanes.append(PlannedLane(lane["worker"], tuple(groups)))
         return PlanRecord(FORMAT_VERSION, dispatch, concurrency, _optional(doc.get("predicted_makespan_s")),
-                          tuple(lanes))
+                          tuple(lanes), unit)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 

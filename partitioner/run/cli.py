@@ -416,8 +416,8 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
                         on_dispatcher=(lambda d: setattr(progress, "queue_left", d.left)) if progress else None,
                         preloader=preloader)
     if outcome.dispatch is not None:
-        write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s),
-                     placement_key(outcome.placement))
+        write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s,
+                                    _unit(partition)), placement_key(outcome.placement))
     return outcome
 
 
@@ -430,7 +430,15 @@ def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: S
     serial_groups: Sequence[Queued] = partition.serial_groups
     if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
         lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
-    write_record(static_record(lanes, serial_groups, partition.startup_s), placement_key(placement))
+    write_record(static_record(lanes, serial_groups, partition.startup_s, unit=_unit(partition)),
+                 placement_key(placement))
+
+
+def _unit(partition: Shares) -> str:
+    """What the plan's costs are in, for its record: seconds from a history, else test-count units."""
+    from partitioner.costmodel import SECONDS, TESTS
+
+    return SECONDS if partition.has_history else TESTS
 
 
 def _say(err: IO[str], line: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -73,6 +74,21 @@ class TestStore(testtools.TestCase):
         run = Run("r", tuple(TestRecord(t, "success", 0.0, 1.0, w) for w, t in record().pairs()))
         self.assertEqual(record("dynamic"), planrecord.find_record(run))
 
+    def test_a_record_keeps_the_unit_its_plan_priced_in(self) -> None:
+        for unit in ("s", "tests"):
+            written = dataclasses.replace(record(), unit=unit)
+            planrecord.write_record(written, self.key)
+            self.assertEqual(unit, planrecord.read_record(self.key).unit)  # type: ignore[union-attr]
+            self.assertEqual(written, planrecord.read_record(self.key))
+
+    def test_a_record_written_before_records_said_their_unit_reads_without_one(self) -> None:
+        (self.base / "plans").mkdir(parents=True)
+        old = planrecord.encode(record())
+        self.assertNotIn('"unit"', old)  # a record that does not say writes no unit, as records always did
+        (self.base / "plans" / f"{self.key}.json").write_text(old)
+        self.assertEqual(record(), planrecord.read_record(self.key))
+        self.assertIsNone(planrecord.read_record(self.key).unit)  # type: ignore[union-attr]
+
     def test_damaged_foreign_and_missing_entries_are_misses(self) -> None:
         self.assertIsNone(planrecord.read_record(self.key))
         (self.base / "plans").mkdir(parents=True)
@@ -81,7 +97,9 @@ class TestStore(testtools.TestCase):
         for bad in (text[:-5], "[]", text.replace('"format_version":1', '"format_version":2'),
                     text.replace('"dispatch":"static"', '"dispatch":"sideways"'),
                     text.replace('"tests":["a.B.t1"]', '"tests":[7]'),
-                    text.replace('"concurrency":2', '"concurrency":true')):
+                    text.replace('"concurrency":2', '"concurrency":true'),
+                    text.replace('"concurrency":2', '"concurrency":2,"unit":"minutes"'),
+                    text.replace('"concurrency":2', '"concurrency":2,"unit":["s"]')):
             entry.write_text(bad)
             self.assertIsNone(planrecord.read_record(self.key), bad)
         entry.write_bytes(b"\xff\xfe")

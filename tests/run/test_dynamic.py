@@ -157,6 +157,16 @@ class TestDynamicRunner(testtools.TestCase):
         assert record is not None
         self.assertEqual("dynamic", record.dispatch)
 
+    def test_its_record_says_the_unit_the_plan_priced_in(self) -> None:
+        history = self.write_history(0.2)
+        for options, unit in (((), "tests"), (("--dispatch", "static"), "tests"),  # no history: test counts
+                              (("--history", history), "s"), (("--history", history, "--dispatch", "static"), "s")):
+            code, out, err = self.run_runner(*options)
+            self.assertEqual(1, code, err)  # the planted failure
+            record = planrecord.find_record(self.stored(out))
+            assert record is not None
+            self.assertEqual(unit, record.unit, options)
+
     def test_single_tests_the_history_prices_large_stay_dynamic(self) -> None:
         code, out, err = self.run_runner("--group-by", "none", "--history", self.write_history(0.2))
         self.assertEqual(1, code, err)  # the planted failure

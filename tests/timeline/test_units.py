@@ -114,7 +114,8 @@ class TimelineCommandUnitTest(RepositoryCase):
         record = plan_record("static", Lane("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.0, 3.0),)),
                              Lane("worker-1", (Group(B, (f"{B}.test_1",), 2.0, 0.0, 2.0),
                                                Group(C, (f"{C}.test_1",), 2.0, 2.0, 4.0))))
-        self.patch(planrecord, "find_record", lambda run: record)
+        self.patch(planrecord, "find_record", lambda run: self.record)
+        self.record = record
         self.out = self.dir / "t.html"
 
     def test_the_first_runs_recorded_plan_is_in_units(self) -> None:
@@ -147,6 +148,23 @@ class TimelineCommandUnitTest(RepositoryCase):
         status, out, _ = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
         self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+
+    def test_a_record_that_says_seconds_is_in_seconds_on_a_first_run(self) -> None:
+        self.record = dataclasses.replace(self.record, unit=SECONDS)  # e.g. exec --history on the first run
+        self.repository([timed_run(0)])
+        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        self.assertEqual(0, status)
+        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+        self.assertEqual("4.0 s", facts(self.out.read_text(encoding="utf-8"))["predicted"].split(" (")[0])
+
+    def test_a_record_that_says_units_is_in_units_on_a_later_run(self) -> None:
+        self.record = dataclasses.replace(self.record, unit=TESTS)  # e.g. a history that timed none of its tests
+        self.repository([timed_run(0), timed_run(1)])
+        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        self.assertEqual(0, status)
+        self.assertIn("; predicted 4.0 units (the static plan recorded beside the run, made without timing history: "
+                      "costs in test-count units)", out)
+        self.assertEqual("4.0 units", facts(self.out.read_text(encoding="utf-8"))["predicted"])
 
     def test_a_plan_made_again_without_history_is_in_units(self) -> None:
         self.repository([timed_run(0)])

@@ -7,9 +7,9 @@ the hooks recorded the run's plan (found by the run's content), or with ``--plan
 have had, made again from the history before it. ``--races`` marks what ran beside each failure.
 
 Predicted figures are seconds, or test-count units when the plan had no timing history: a plan made again
-knows which; a recorded plan says so when its record does, and otherwise is taken to be in units exactly when
-it cannot have had any history (:func:`planned_blind`: its repository's first run, with no other history the
-project names).
+knows which; a recorded plan says so in its record (``unit``), and a record written before records said it is
+taken to be in units exactly when it cannot have had any history (:func:`planned_blind`: its repository's first
+run, with no other history the project names).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from partitioner import testids
 from partitioner.cli.arguments import add_directory, project_dir
 from partitioner.cli.console import Console
 from partitioner.config import Settings, load_settings
-from partitioner.costmodel import TESTS
+from partitioner.costmodel import SECONDS, TESTS
 from partitioner.errors import HistoryError, PartitionerError, UsageError
 from partitioner.history import Repository, read_stream, read_stream_file
 from partitioner.history.model import History, Run, is_parallel
@@ -300,11 +300,11 @@ def _predicted(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Con
     if record is None:
         return (), ""
     source = f"the {record.dispatch} plan recorded beside the run"
-    if hasattr(record, "unit"):  # a record that says what its predictions are in
-        return recorded_lanes(record, unit=unit_of(record)), source
-    if chosen.blind():
+    said = getattr(record, "unit", None)  # what the record says its predictions are in; older ones do not say
+    unit = unit_of(record) if said is not None else TESTS if chosen.blind() else SECONDS
+    if unit == TESTS:
         return recorded_lanes(record, unit=TESTS), f"{source}, made without timing history: costs in test-count units"
-    return recorded_lanes(record), source
+    return recorded_lanes(record, unit=SECONDS), source
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
