@@ -136,4 +136,4 @@ def plan_record(run: ToolRun) -> PlanRecord:
             lanes.append([])
             continue
         lanes.append([(k, costs.get(k, 0.0), tests[k]) for k in plan_part.groups])
-    return static_record(lanes, (), model.startup_s)
+    return static_record(lanes, (), model.startup_s, unit=model.unit)

@@ -622,8 +622,9 @@ class Session:
             placement = dict(run.finals)
         if run.dispatcher is not None and run.queue is not None:
             startup = run.planned.model.startup_s if run.planned is not None else 0.0
+            unit = run.planned.model.unit if run.planned is not None else None
             record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
-                                    startup)
+                                    startup, unit)
             write_record(record, placement_key(placement))
             return
         if run.planned is None:

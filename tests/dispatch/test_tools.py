@@ -140,6 +140,7 @@ class TestSession(testtools.TestCase):
         record = planrecord.decode(records[0].read_text())
         assert record is not None
         self.assertEqual(("static", sorted(IDS)), (record.dispatch, sorted(t for _, t in record.pairs())))
+        self.assertEqual("tests", record.unit)  # no history: its figures are test counts, and it says so
 
     def test_dynamic_starts_a_dispatcher_and_puts_its_key_in_the_environment(self) -> None:
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_DISPATCH_KEY"))

@@ -94,7 +94,7 @@ class ToolCase(testtools.TestCase):
         self.assertLessEqual({planted, killed}, set(self.failing()))
         record = self.record()
         assert record is not None, "no plan record beside the stored run"
-        self.assertEqual("dynamic", record.dispatch)
+        self.assertEqual(("dynamic", "tests"), (record.dispatch, record.unit))  # a first run: test counts
         self.assertEqual({"worker-0", "worker-1", "worker-2"}, {lane.worker for lane in record.workers
                                                                 if lane.groups})
         # a --failing rerun goes through the dispatcher too, and reruns exactly those
