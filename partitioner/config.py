@@ -300,3 +300,16 @@ def load_settings(cwd: Path) -> Settings:
             settings[key] = defaults[f".stestr.conf:{key}"].strip()
     settings["stestr"] = (cwd / ".stestr.conf").is_file()
     return Settings(where=where, **settings)  # type: ignore[arg-type]
+
+
+def project_runs_the_runner(cwd: Path) -> bool:
+    """Whether the project in ``cwd`` runs partitioner's runner from testr (``.testr.conf``'s test_command is
+    ``python -m partitioner.run ...``), so that advice names the commands true for it
+    (:mod:`partitioner.run.advice`). Config files that do not load count as no: the advice is then the
+    tools' usual, and the error about them is another command's to give."""
+    from partitioner.run.advice import runs_the_runner
+
+    try:
+        return runs_the_runner(load_settings(cwd).test_command)
+    except ConfigError:
+        return False

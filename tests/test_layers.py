@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-0 foundation   errors, statuses, testids, sortedids, columns, lazy, interpreters
+0 foundation   errors, statuses, testids, sortedids, columns, lazy, interpreters, run.advice
 1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, shards/ (split, spec), and history's
                pure part (model, samples, summary)
 2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, cachefiles, the package), config,
@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "partitioner"
 #: module name prefix -> layer (the longest matching prefix wins)
 LAYERS = {
     "partitioner.errors": 0, "partitioner.statuses": 0, "partitioner.testids": 0, "partitioner.sortedids": 0,
-    "partitioner.columns": 0, "partitioner.lazy": 0, "partitioner.interpreters": 0,
+    "partitioner.columns": 0, "partitioner.lazy": 0, "partitioner.interpreters": 0, "partitioner.run.advice": 0,
     "partitioner.grouping": 1, "partitioner.strategies": 1, "partitioner.costmodel": 1, "partitioner.estimate": 1,
     "partitioner.plan": 1, "partitioner.races": 1, "partitioner.history.model": 1, "partitioner.history.samples": 1,
     "partitioner.history.summary": 1,

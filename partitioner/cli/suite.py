@@ -38,7 +38,7 @@ import testtools
 
 from partitioner import scratch
 from partitioner.cli.durations import spell
-from partitioner.config import Settings
+from partitioner.config import Settings, project_runs_the_runner
 from partitioner.dispatch.command import WorkerCommand, recognise, recognise_shell
 from partitioner.dispatch.host import run_lanes
 from partitioner.dispatch.queue import Queue, WorkItem
@@ -67,15 +67,19 @@ def project_tool(cwd: Path, repository: str | None = None) -> Tool:
 
     :param repository: the kind (``stestr``/``testrepository``) or directory name of the repository in use
     :returns: the repository's tool; else the only repository's in ``cwd``; else the only config file's
-        (``.stestr.conf`` or ``.testr.conf``); else an unknown tool (advice names both)
+        (``.stestr.conf`` or ``.testr.conf``); else an unknown tool (advice names both). Unless it is stestr,
+        it notes whether ``.testr.conf``'s test_command is partitioner's runner (advice then says ``testr run``)
     """
     kinds = [repository] if repository else [repository_kind(Path(p)) for p in discover(cwd)]
     names = {"stestr": "stestr", ".stestr": "stestr", "testrepository": "testr", ".testrepository": "testr"}
     found = {names[k] for k in kinds if k in names}
     if len(found) == 1:
-        return Tool(found.pop())
-    configs = [tool for tool, name in (("testr", ".testr.conf"), ("stestr", ".stestr.conf")) if (cwd / name).is_file()]
-    return Tool(configs[0] if len(configs) == 1 else None)
+        name: str | None = found.pop()
+    else:
+        configs = [tool for tool, conf in (("testr", ".testr.conf"), ("stestr", ".stestr.conf"))
+                   if (cwd / conf).is_file()]
+        name = configs[0] if len(configs) == 1 else None
+    return Tool(name, runner=name != "stestr" and project_runs_the_runner(cwd))
 
 
 def _file_word(template: str) -> str:

@@ -229,7 +229,17 @@ class Repository:
             stored = len(numbered_streams(self.path))
             damaged = f" ({stored} damaged runs skipped)" if stored else ""
             raise HistoryError(f"{self.path} holds no readable runs{damaged}; run the tests first "
-                               f"(testr run --parallel, or stestr run)")
+                               f"({self._run_command()})")
+
+    def _run_command(self) -> str:
+        """What stores a run here: ``testr run`` alone when the project's testr runs partitioner's runner
+        (``--parallel`` would nest testr's partitioning around it), else the tools' usual."""
+        from partitioner.config import project_runs_the_runner
+        from partitioner.run.advice import PARALLEL
+
+        if repository_kind(self.path) == "testrepository" and project_runs_the_runner(self.path.parent):
+            return PARALLEL
+        return "testr run --parallel, or stestr run"
 
 
 def _newest_run_mtime(repo: Path) -> float:

@@ -49,6 +49,7 @@ from partitioner.errors import HistoryError
 from partitioner.history.model import Run, is_parallel
 from partitioner.history.summary import broken_run
 from partitioner.races.windows import Level, Timeline
+from partitioner.run import advice
 from partitioner.statuses import FAILING, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
 
@@ -201,10 +202,18 @@ def ran_no_tests(run: Run, name: str) -> str | None:
             "failed")
 
 
-def check_parallel(run: Run, label: str | None = None) -> None:
+def recorded_by(runner: bool = False) -> str:
+    """What records a run whose overlaps can be told: the tools' parallel runs, or, for a project whose testr
+    runs partitioner's runner (``runner``), a plain ``testr run`` (:mod:`partitioner.run.advice`)."""
+    return advice.PARALLEL if runner else "`testr run --parallel` or `stestr run`"
+
+
+def check_parallel(run: Run, label: str | None = None, runner: bool = False) -> None:
     """Refuse a run whose overlaps cannot be told.
 
     :param label: how to name the run in messages (default its ``run_id``)
+    :param runner: the project's testr test_command is partitioner's runner: the messages name ``testr run``
+        (the runner's workers), not ``testr run --parallel`` (which would nest testr's partitioning around it)
     :raises HistoryError: when the run has no timestamps or ran on fewer than two workers
     """
     name = label or f"run {run.run_id}"
@@ -215,16 +224,19 @@ def check_parallel(run: Run, label: str | None = None) -> None:
     seen = workers(run)
     if not timed and not seen:
         raise HistoryError(f"{name} has neither timestamps nor worker tags, so nothing can be said about what "
-                           f"overlapped; pass a run recorded by `testr run --parallel` or `stestr run`")
+                           f"overlapped; pass a run recorded by {recorded_by(runner)}")
     if not timed:
+        writers = f"{advice.PARALLEL}, with an inner command that writes them such as `python -m subunit.run`" \
+            if runner else "`testr run --parallel`, `stestr run`, `python -m subunit.run`"
         raise HistoryError(f"{name} has no timestamps, so overlaps cannot be computed; re-record it with a runner "
-                           f"that writes them (`testr run --parallel`, `stestr run`, `python -m subunit.run`)")
+                           f"that writes them ({writers})")
     if not seen:
         raise HistoryError(f"{name} has no worker tags: it ran serially, so nothing overlapped; pass a parallel "
-                           f"run (testr run --parallel)")
+                           f"run ({advice.PARALLEL if runner else 'testr run --parallel'})")
     if len(seen) == 1:
+        more = advice.PARALLEL_WORKERS if runner else "testr run --parallel --concurrency 2 or more"
         raise HistoryError(f"{name} ran on one worker ({seen[0]}), so nothing overlapped; pass a parallel run "
-                           f"(testr run --parallel --concurrency 2 or more)")
+                           f"({more})")
 
 
 def _ratio(part: int, whole: int) -> float:
@@ -300,8 +312,8 @@ def _same_run(a: Run, b: Run) -> bool:
     return a is b or a.records == b.records
 
 
-def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), label: str | None = None
-             ) -> Diagnosis:
+def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), label: str | None = None,
+             runner: bool = False) -> Diagnosis:
     """Rank, for each test (and class) that failed in ``run`` and not in ``serial``, what ran beside it.
 
     :param run: the parallel run to diagnose
@@ -309,10 +321,11 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
     :param history: every stored run (``run`` itself may be among them); parallel ones feed the cross-run
         counts (but those in which nearly everything failed), serial ones ``Suspect.serial_failures``
     :param label: how to name ``run`` in error messages (default ``run <run_id>``)
+    :param runner: the project's testr runs partitioner's runner (advice in the messages; :func:`check_parallel`)
     :returns: the test view and the class view; both empty when nothing failed
     :raises HistoryError: when ``run`` has no timestamps or fewer than two workers (see :func:`check_parallel`)
     """
-    check_parallel(run, label)
+    check_parallel(run, label, runner)
     ignore = frozenset(canonical(r.test_id) for r in (serial.records if serial else ())
                        if r.status in FAILING)
     target = Timeline(run, ignore)

@@ -1,5 +1,6 @@
 """The outputs of ``partitioner history summary``: failing tests and their trend for people, every test as
-versioned JSON; and :class:`Tool`, how to phrase advice for the project's own tool (testr or stestr)."""
+versioned JSON; and :class:`Tool`, how to phrase advice for the project's own tool (testr or stestr, and testr
+running partitioner's runner)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import IO
 
 from partitioner.history.summary import RanBefore, Summary, TestSummary, Window
 from partitioner.render.output import FORMAT_VERSION
+from partitioner.run import advice
 
 #: run names shown per test in the text output (JSON lists them all)
 SHOWN_RUNS = 6
@@ -17,21 +19,27 @@ SHOWN_RUNS = 6
 
 @dataclass(frozen=True)
 class Tool:
-    """The tool a project runs its tests with, for advice: ``testr``, ``stestr``, or ``None`` (unknown)."""
+    """The tool a project runs its tests with, for advice: ``testr``, ``stestr``, or ``None`` (unknown).
+
+    :ivar runner: testr's test_command is partitioner's runner (:mod:`partitioner.run.advice`): ``testr run``
+        then runs the runner's workers, and ``testr run --parallel`` would nest testr's partitioning around it
+    """
 
     name: str | None = None
+    runner: bool = False
 
     @property
     def parallel(self) -> str:
         """The command that runs the suite in parallel."""
-        return {"testr": "testr run --parallel", "stestr": "stestr run"}.get(self.name or "",
-                                                                              "testr run --parallel, or stestr run")
+        testr = advice.PARALLEL if self.runner else "testr run --parallel"
+        return {"testr": testr, "stestr": "stestr run"}.get(self.name or "", f"{testr}, or stestr run")
 
     @property
     def serial(self) -> str:
         """The command that runs the suite serially."""
-        return {"testr": "testr run", "stestr": "stestr run --serial"}.get(self.name or "",
-                                                                            "testr run, or stestr run --serial")
+        testr = advice.SERIAL if self.runner else "testr run"
+        return {"testr": testr, "stestr": "stestr run --serial"}.get(self.name or "",
+                                                                    f"{testr}, or stestr run --serial")
 
     @property
     def failing(self) -> str:

@@ -6,6 +6,7 @@ import json
 
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.model import Run
+from partitioner.run.advice import SERIAL
 from tests.builders import A, B, C, racing_runs, rec, run
 from tests.cli.harness import PlanCase, RepositoryCase
 
@@ -104,6 +105,14 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertNotIn("fail because of them", out)
         self.assertIn("`stestr failing` lists", out)
         self.assertIn("run the tests once serially (stestr run --serial)", out)
+
+    def test_advice_for_a_project_whose_testr_runs_the_runner(self) -> None:
+        (self.dir / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=python -m partitioner.run $LISTOPT $IDOPTION -- python -m subunit.run discover\n")
+        self.repository(self.hourly())
+        _, out, _ = self.cli("history", "summary")
+        self.assertIn(f"run the tests once serially ({SERIAL}) to", out)
+        self.assertIn("`testr failing` lists", out)
 
     def test_no_runs(self) -> None:
         status, _, err = self.cli("history", "summary")

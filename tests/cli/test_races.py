@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import sys
+import time
 
 import fixtures
 
 from partitioner.config import load_settings
 from partitioner.history.model import Run
+from partitioner.run.advice import PARALLEL, PARALLEL_WORKERS
 from tests.builders import A, B, C, D, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
 from tests.suites import tree_snapshot
+
+RUNNER_CONF = ("[DEFAULT]\ntest_command=python -m partitioner.run -j 4 $LISTOPT $IDOPTION -- python -m subunit.run "
+               "discover\ntest_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
 
 
 class TestRacesCommand(RepositoryCase):
@@ -135,6 +141,36 @@ class TestRacesCommand(RepositoryCase):
         status, _, err = self.cli("races")
         self.assertEqual(1, status)
         self.assertIn(f"no .testrepository or .stestr in {self.dir} to take the latest run from", err)
+
+    def test_a_project_whose_testr_runs_the_runner_is_told_testr_run(self) -> None:
+        (self.dir / ".testr.conf").write_text(RUNNER_CONF)
+        repo = self.repository([])
+        status, _, err = self.cli("races")
+        self.assertEqual((1, f"partitioner: error: .testrepository in {self.dir} holds no runs yet; run the tests "
+                             f"in parallel first ({PARALLEL})\n"), (status, err))
+        (repo / "0").write_bytes(stream([rec(f"{A}.test_1", "worker-0", 0, 1, "fail"),
+                                         rec(f"{B}.test_1", "worker-0", 1, 2)]))
+        status, _, err = self.cli("races")
+        self.assertIn(f"ran on one worker (worker-0), so nothing overlapped; pass a parallel run ({PARALLEL_WORKERS})",
+                      err)
+        (self.dir / "par.subunit").write_bytes(stream([rec(f"{C}.test_1", "worker-1", None, None, "fail"),
+                                                        rec(f"{A}.test_1", "worker-0", 0.0, 1.0),
+                                                        rec(f"{B}.test_1", "worker-1", 0.0, 1.0)]))
+        status, _, err = self.cli("races", "par.subunit")
+        self.assertIn(f"have no timestamps or no worker tag, so what ran beside them is unknown; pass a run recorded "
+                      f"by {PARALLEL}\n", err)
+        self.repository([racing_runs()[0]], name=".stestr")  # its run is the latest: stestr's advice
+        os.utime(self.dir / ".stestr" / "0", (time.time() + 60, time.time() + 60))
+        status, out, _ = self.cli("races")
+        self.assertEqual(0, status)
+        self.assertIn("run the tests in parallel a few more times (stestr run)", out)
+
+    def test_one_run_of_a_runner_project_asks_for_more_runs_with_testr_run(self) -> None:
+        (self.dir / ".testr.conf").write_text(RUNNER_CONF)
+        self.repository(racing_runs()[:1])
+        status, out, _ = self.cli("races")
+        self.assertEqual(0, status)
+        self.assertIn(f"run the tests in parallel a few more times ({PARALLEL})", out)
 
 
 class TestOneRankingOneRule(RepositoryCase):

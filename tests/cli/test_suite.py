@@ -18,6 +18,7 @@ from partitioner.errors import ConfigError
 from partitioner.races.confirm import Search
 from partitioner.races.shortlist import Candidates
 from partitioner.run import Interrupt
+from partitioner.run.advice import PARALLEL, SERIAL
 
 SUITE = '''
 import os, time, unittest
@@ -80,6 +81,23 @@ class TestTool(SuiteCase):
         (self.dir / ".testrepository" / "format").write_text("1\n")
         self.assertEqual("testr run --parallel", project_tool(self.dir).parallel)
         self.assertEqual("stestr", project_tool(self.dir, ".stestr").name)
+
+    def test_a_testr_that_runs_the_runner_is_told_testr_run_not_parallel(self) -> None:
+        self.write_testr_conf("python -m partitioner.run -j 4 $LISTOPT $IDOPTION -- python -m subunit.run discover")
+        tool = project_tool(self.dir)
+        self.assertEqual(("testr", True), (tool.name, tool.runner))
+        self.assertEqual((PARALLEL, SERIAL), (tool.parallel, tool.serial))
+        self.assertEqual("testr failing", tool.failing)
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\n")  # both: testr's half is the runner's
+        self.assertEqual((f"{PARALLEL}, or stestr run", f"{SERIAL}, or stestr run --serial"),
+                         (project_tool(self.dir).parallel, project_tool(self.dir).serial))
+        self.assertEqual(("stestr run", False), (project_tool(self.dir, ".stestr").parallel,
+                                                 project_tool(self.dir, ".stestr").runner))
+
+    def test_a_broken_config_file_gives_the_tools_usual_advice(self) -> None:
+        self.write_testr_conf("python -m partitioner.run -- python -m subunit.run discover")
+        (self.dir / "tox.ini").write_text("[partitioner\n")
+        self.assertEqual("testr run --parallel", project_tool(self.dir).parallel)
 
 
 class TestTrialCommand(SuiteCase):

@@ -104,7 +104,19 @@ class TestRepositoryObject(testtools.TestCase):
     def test_no_readable_run(self) -> None:
         repo = make_repo(self, runs=0)
         error = self.assertRaises(HistoryError, Repository.read(repo).latest)
-        self.assertIn("holds no readable runs; run the tests first", str(error))
+        self.assertIn("holds no readable runs; run the tests first (testr run --parallel, or stestr run)", str(error))
+
+    def test_no_readable_run_where_testr_runs_the_runner_says_testr_run(self) -> None:
+        repo = make_repo(self, ".testrepository", runs=0)
+        (repo.parent / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=python -m partitioner.run $LISTOPT $IDOPTION -- python -m subunit.run discover\n")
+        error = self.assertRaises(HistoryError, Repository.read(repo).latest)
+        self.assertIn("holds no readable runs; run the tests first (testr run (the runner in .testr.conf's "
+                      "test_command runs the workers; not --parallel))", str(error))
+        stestr = make_repo(self, ".stestr", runs=0)  # stestr's own repository: stestr's advice stays
+        (stestr.parent / ".testr.conf").write_text((repo.parent / ".testr.conf").read_text())
+        error = self.assertRaises(HistoryError, Repository.read(stestr).latest)
+        self.assertIn("(testr run --parallel, or stestr run)", str(error))
 
     def test_in_directory_takes_the_one_written_last(self) -> None:
         stestr = make_repo(self, ".stestr", runs=1)

@@ -200,6 +200,22 @@ class TestBadRuns(testtools.TestCase):
         self.assertIn("has neither timestamps nor worker tags", str(error))
         self.assertNotIn("\n", str(error))
 
+    def test_a_project_whose_testr_runs_the_runner_is_never_told_testr_run_parallel(self) -> None:
+        bad = {"neither": run(rec(f"{A}.test_1", None, None, None, "fail")),
+               "untimed": run(rec(f"{A}.test_1", "worker-0", None, None, "fail"), rec(f"{B}.test_1", "worker-1", None,
+                                                                                      None)),
+               "serial": run(rec(f"{A}.test_1", None, 0.0, 1.0, "fail")),
+               "one worker": run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"))}
+        for case, given in bad.items():
+            plain = str(self.assertRaises(HistoryError, diagnose, given, label="run 3"))
+            told = str(self.assertRaises(HistoryError, diagnose, given, label="run 3", runner=True))
+            self.assertIn("testr run --parallel", plain, case)
+            self.assertNotIn("--parallel", told.replace("not --parallel", ""), case)
+            self.assertIn("testr run (the runner in .testr.conf's test_command runs the workers; not --parallel)"
+                          if case != "one worker" else "testr run with --concurrency 2 or more among the runner's "
+                          "options in .testr.conf's test_command (not --parallel)", told, case)
+            self.assertEqual(plain.partition(";")[0], told.partition(";")[0], case)  # what is wrong: as before
+
 
 
 

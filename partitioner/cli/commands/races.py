@@ -23,7 +23,7 @@ from partitioner.history.sources import is_url
 from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
-from partitioner.races.diagnosis import ran_no_tests
+from partitioner.races.diagnosis import ran_no_tests, recorded_by
 from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
 from partitioner.races.shortlist import candidates, class_seconds
 from partitioner.render import races as render
@@ -246,12 +246,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         history = repo.runs if repo is not None else ()
     if not any(r.status in FAILING and r.test_id not in PSEUDO_TESTS for r in run_.records):
         if not is_parallel(run_):  # say what is wrong with the run before saying nothing failed
-            diagnose(run_, label=label)
+            diagnose(run_, label=label, runner=tool.runner)
         return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, serial_label, tool))
-    diagnosis = diagnose(run_, serial, history, label=label)
+    diagnosis = diagnose(run_, serial, history, label=label, runner=tool.runner)
     if not diagnosis.tests and not diagnosis.excluded:
         raise HistoryError(f"the failed tests of {label} have no timestamps or no worker tag, so what ran beside "
-                           f"them is unknown; pass a run recorded by `testr run --parallel` or `stestr run`")
+                           f"them is unknown; pass a run recorded by {recorded_by(tool.runner)}")
     if not diagnosis.tests:
         return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool))
     if diagnosis.broken is not None:

@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING
 from partitioner import testids
 from partitioner.cli.arguments import add_directory, project_dir
 from partitioner.cli.console import Console
-from partitioner.config import Settings, load_settings
+from partitioner.config import Settings, load_settings, project_runs_the_runner
 from partitioner.costmodel import SECONDS, TESTS
 from partitioner.errors import HistoryError, PartitionerError, UsageError
 from partitioner.history import Repository, read_stream, read_stream_file
 from partitioner.history.model import History, Run, is_parallel
 from partitioner.history.repository import discover
 from partitioner.history.store import is_store_url, open_store
-from partitioner.run.advice import PARALLEL, runs_the_runner
+from partitioner.run.advice import PARALLEL
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 from partitioner.timeline.model import Lane, Timeline, build_timeline
 from partitioner.timeline.page import render_timeline
@@ -51,11 +51,7 @@ RACE_RUNS = 20
 def _run_hint(cwd: Path) -> str:
     """What to run first when there is no run to draw: ``testr run`` where .testr.conf's test_command is the
     runner (``--parallel`` would nest testr's partitioning around the runner's), else the tools' usual."""
-    try:
-        runner = runs_the_runner(load_settings(cwd).test_command)
-    except PartitionerError:  # a broken config file: the error is about the missing run, not about it
-        runner = False
-    tools = PARALLEL if runner else "testr run --parallel, or stestr run"
+    tools = PARALLEL if project_runs_the_runner(cwd) else "testr run --parallel, or stestr run"
     return f"run the tests first ({tools}), or pass a subunit stream file"
 
 
@@ -331,7 +327,8 @@ def _timeline(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Cons
         if is_parallel(chosen.run):
             from partitioner.races import diagnose
 
-            races = diagnose(chosen.run, history=chosen.beside(), label=chosen.label)
+            races = diagnose(chosen.run, history=chosen.beside(), label=chosen.label,
+                             runner=project_runs_the_runner(cwd))
         else:
             console.warn(f"{chosen.label} ran on one worker: nothing ran beside its failures, so no race marks")
     timeline = build_timeline(chosen.run, predicted, races, args.title or chosen.label)
