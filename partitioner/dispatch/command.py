@@ -171,6 +171,16 @@ def direct_shell_command(command: str, python: str, hold_sigint: bool = False) -
     return held_sigint(f"{head} {command}") if hold_sigint else f"exec {head} {command}"
 
 
+def direct_argv(python: str, inner: Sequence[str]) -> list[str] | None:
+    """``inner`` (a static worker's argv, its share in ``--load-list``) run through
+    :mod:`partitioner.dispatch.direct`, forked from the preloaded suite; ``None`` when no pull worker stands in for
+    it or it names no ``--load-list``."""
+    worker = recognise(inner)
+    if worker is None or worker.load_list is None:
+        return None
+    return [python, "-m", DIRECT_MODULE, "--", *inner]
+
+
 def held_sigint(command: str) -> str:
     """``command`` (one simple command) run by its shell with SIGINT ignored: ``trap '' INT; exec COMMAND``. The
     interpreter it starts cannot take a Ctrl-C in the middle of its imports; whoever starts it ends it, or it

@@ -232,7 +232,7 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
             _say(err, f"warning: {workers} workers asked for ({asked.where}), but there are only {distinct} tests: "
                       f"running {distinct}")
         workers = distinct
-    early = _preload(dispatch, workers, inner, settings, args.group_by)
+    early = _preload(dispatch, workers, inner)
     try:
         return _plan_and_run(args, test_ids, workers, dispatch, settings, inner, command, planner, output, err,
                              here, interrupt, early)
@@ -251,12 +251,12 @@ def _warn_if_nested(err: IO[str]) -> None:
         _say(err, f"warning: {WARNING.format(pid=testr)}")
 
 
-def _preload(dispatch: str, workers: int, inner: Sequence[str], settings: Settings,
-             group_by: str | None) -> Started | None:
+def _preload(dispatch: str, workers: int, inner: Sequence[str]) -> Started | None:
     """The preloader of a dynamic run's workers (:mod:`partitioner.dispatch.preload`), started before the run is
     planned, so the suite loads while the planner imports and reads the history (the lanes used to wait for
-    both); not for a split per test, which the plan may keep static (:mod:`partitioner.dispatch.choice`)."""
-    if dispatch != "dynamic" or workers < 2 or settings.choose("group_by", group_by, "class").value == "none":
+    both). A split per test that the plan keeps static (:mod:`partitioner.dispatch.choice`) forks its static
+    workers from it (:mod:`partitioner.dispatch.direct`)."""
+    if dispatch != "dynamic" or workers < 2:
         return None
     from partitioner.dispatch.command import recognise
     from partitioner.dispatch.spawn import wanted
@@ -312,7 +312,9 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
             from partitioner.run.phases import run_phases
 
             phases = [shares, [serial]] if serial else [shares]
-            outcome = run_phases(phases, command, output, said, interrupt=interrupt)
+            # the static plan dynamic dispatch gave way to: its workers forked from the suite loaded meanwhile
+            outcome = run_phases(phases, command, output, said, interrupt=interrupt,
+                                 preload=early.path if early is not None else None)
             _record_static(partition, shares, serial, outcome.placement)
     finally:
         if progress is not None:

@@ -63,13 +63,14 @@ class InnerCommand:
         return shlex.join(self.argv)
 
 
-def spawn(argv: Sequence[str], cwd: Path | None, *, group: bool) -> subprocess.Popen[bytes]:
+def spawn(argv: Sequence[str], cwd: Path | None, *, group: bool,
+          env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``argv`` with its stdout piped (in a new session of its own when ``group``), SIGKILLed by the kernel
     if the runner dies first (:mod:`partitioner.run.parentdeath`: a worker leading its own group is out of reach
-    of a signal to the runner's)."""
+    of a signal to the runner's); ``env``: its environment (default: ours)."""
     # the preexec_fn runs no Python that takes a lock a reader thread might hold (parentdeath says why)
     try:
-        return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=cwd,
+        return subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=cwd, env=env,
                                 start_new_session=group, preexec_fn=dying_with_us())  # noqa: PLW1509
     except OSError as exc:
         raise RunnerError(f"cannot start the inner command `{shlex.join(argv)}`: {exc.strerror or exc}; "

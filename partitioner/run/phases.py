@@ -21,6 +21,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import IO
 
 from partitioner import scratch
+from partitioner.dispatch.command import direct_argv
+from partitioner.dispatch.spawn import PRELOAD_ENV
 from partitioner.errors import RunnerError
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal, not_started
@@ -95,7 +98,8 @@ class RunOutcome:
 
 
 def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand, stdout: IO[bytes] | MergedOutput,
-               stderr: IO[str], *, interrupt: Interrupt | None = None, cwd: Path | None = None) -> RunOutcome:
+               stderr: IO[str], *, interrupt: Interrupt | None = None, cwd: Path | None = None,
+               preload: str | None = None) -> RunOutcome:
     """Run each phase's worker shares at once, phases in order, into one merged stream on ``stdout``.
 
     :param phases: ``phases[p][i]`` are the ids worker ``i`` (tag ``worker-i``) of phase ``p`` runs;
@@ -105,6 +109,8 @@ def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand,
     :param stderr: where summary lines go (the workers' own stderr is inherited)
     :param interrupt: the signal recorder; a fresh one (installing handlers) when ``None``
     :param cwd: the workers' working directory (default: ours)
+    :param preload: the socket of a preloader that loaded the suite (:mod:`partitioner.dispatch.preload`): each
+        worker is then forked from it (:mod:`partitioner.dispatch.direct`) instead of loading the suite itself
     """
     output = stdout if isinstance(stdout, MergedOutput) else MergedOutput(stdout)
     outcome = RunOutcome()
@@ -112,7 +118,7 @@ def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand,
     with scratch.directory("run") as tmp, guard as intr:
         for number, shares in enumerate(phases):
             workers = _start_phase(number, shares, command, output=output, tmp=Path(tmp), cwd=cwd,
-                                   interrupt=intr)
+                                   interrupt=intr, preload=preload)
             _wait(workers, intr, output, stderr)
             _account(workers, intr.signum, outcome, stderr)
             outcome.signum = intr.signum
@@ -121,8 +127,10 @@ def run_phases(phases: Sequence[Sequence[Sequence[str]]], command: InnerCommand,
 
 
 def _start_phase(number: int, shares: Sequence[Sequence[str]], command: InnerCommand, *,
-                 output: MergedOutput, tmp: Path, cwd: Path | None, interrupt: Interrupt) -> list[Worker]:
-    """A worker per non-empty share, started unless a signal has arrived (then left unstarted)."""
+                 output: MergedOutput, tmp: Path, cwd: Path | None, interrupt: Interrupt,
+                 preload: str | None = None) -> list[Worker]:
+    """A worker per non-empty share, started unless a signal has arrived (then left unstarted); forked from the
+    ``preload`` er's suite when there is one and a pull worker stands in for the command."""
     workers = [Worker(index, tuple(share), WorkerStream(index, output))
                for index, share in enumerate(shares) if share]
     try:
@@ -131,7 +139,11 @@ def _start_phase(number: int, shares: Sequence[Sequence[str]], command: InnerCom
                 break
             id_file = tmp / f"phase{number}-worker{worker.index}.list"
             id_file.write_text("".join(f"{test_id}\n" for test_id in worker.share), encoding="utf-8")
-            worker.proc = spawn(command.run_argv(id_file), cwd, group=True)
+            argv, env = command.run_argv(id_file), None
+            forked = direct_argv(sys.executable, argv) if preload is not None else None
+            if forked is not None:
+                argv, env = forked, {**os.environ, PRELOAD_ENV: str(preload)}
+            worker.proc = spawn(argv, cwd, group=True, env=env)
             worker.thread = threading.Thread(target=worker.read, name=f"partitioner-{worker.stream.tag}",
                                              daemon=True)
             worker.thread.start()

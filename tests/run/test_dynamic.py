@@ -40,6 +40,27 @@ class C(unittest.TestCase):
 '''
 
 
+WHERE = '''
+import os
+import unittest
+
+
+def _parent():
+    with open("/proc/%d/cmdline" % os.getppid(), "rb") as f:
+        return "preloader" if b"--serve" in f.read() else "other"
+
+
+class W(unittest.TestCase):
+    def test_1(self):
+        with open("ran.log", "a") as f:
+            f.write("%d %s\\n" % (os.getpid(), _parent()))
+
+    def test_2(self):
+        with open("ran.log", "a") as f:
+            f.write("%d %s\\n" % (os.getpid(), _parent()))
+'''
+
+
 class TestDynamicRunner(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -117,11 +138,15 @@ class TestDynamicRunner(testtools.TestCase):
         self.assertIsNotNone(started[0].proc.poll())
         assert started[0].owned is not None
         self.assertFalse(os.path.exists(started[0].owned))
-        for options in (["--dispatch", "static"], ["--group-by", "none"]):  # none before the plan of a run that
-            del started[:]                                                 # may be static
-            code, _, err_text = self.run_runner(*options)
-            self.assertEqual(1, code, err_text)
-            self.assertEqual([], [one for one in started if one.owned is not None], options)
+        del started[:]  # none before the plan of a run asked to be static
+        code, _, err_text = self.run_runner("--dispatch", "static")
+        self.assertEqual(1, code, err_text)
+        self.assertEqual([], started)
+        del started[:]  # a split per test starts one too: the static plan it may keep forks its workers from it
+        code, _, err_text = self.run_runner("--group-by", "none")
+        self.assertEqual(1, code, err_text)
+        self.assertEqual(1, len(started))
+        self.assertIsNotNone(started[0].proc.poll())  # and it ends with the run
 
     def test_static_when_asked_and_its_record_is_the_plan(self) -> None:
         code, out, err = self.run_runner("--dispatch", "static")
@@ -156,6 +181,21 @@ class TestDynamicRunner(testtools.TestCase):
         record = planrecord.find_record(self.stored(out))
         assert record is not None
         self.assertEqual("dynamic", record.dispatch)
+
+    def test_the_static_plan_it_keeps_forks_its_workers_from_the_preloaded_suite(self) -> None:
+        # the static plan kept for small tests: each worker is a fork of the suite the preloader loaded while
+        # the run was planned (partitioner.dispatch.direct), not a process loading it again
+        (self.root / "pkg" / "test_where.py").write_text(WHERE)
+        history = self.write_history(0.002)
+        for preload, parent in (("", "preloader"), ("0", "other")):
+            self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_PRELOAD", preload or None))
+            (self.root / "ran.log").unlink(missing_ok=True)
+            code, out, err = self.run_runner("--group-by", "none", "--history", history)
+            self.assertEqual(1, code, err)  # the planted failure
+            self.assertIn("dynamic dispatch is off", err)
+            self.assertEqual(6, len(read_events(out).finals()), err)
+            ran = [line.split() for line in (self.root / "ran.log").read_text().splitlines()]
+            self.assertEqual([parent, parent], [p for _, p in ran], preload)
 
     def test_its_record_says_the_unit_the_plan_priced_in(self) -> None:
         history = self.write_history(0.2)
