@@ -39,10 +39,12 @@ OPTIONS: Mapping[str, str] = {
     "serial": "a regex over test ids, or [attr] for a test attribute: those groups run alone",
     "dispatch": "dynamic (the default where the test command allows it: a queue handed out as the run goes) "
                 "or static (every worker's share fixed before the run)",
-    "dispatch_order": "suite (default: groups handed out in suite order, so each worker runs its tests in the "
-                      "order stestr/testr would), mono (longest predicted first among the groups that keep each "
-                      "test process in suite order, forking a fresh process when none is left) or cost (longest "
-                      "predicted first: the best balance, for suites whose tests do not depend on their order)",
+    "dispatch_order": "lookahead (default: suite order in every process, but a lane may skip ahead to a long "
+                      "group that would end the run alone), suite (groups handed out in suite order, so each worker "
+                      "runs its tests in the order stestr/testr would), mono (longest predicted first among the "
+                      "groups that keep each test process in suite order, forking a fresh process when none is left) "
+                      "or cost (longest predicted first: the best balance, for suites whose tests do not depend on "
+                      "their order)",
 }
 #: the values of the ``dispatch`` option (and of ``--dispatch``)
 DISPATCH_MODES = ("dynamic", "static")

@@ -1,7 +1,7 @@
 """A plan under dynamic dispatch: the queue order and the expected per-lane timeline (``plan --dispatch dynamic``).
 
 :class:`DispatchView` is what the table and JSON renderings show besides the plan: the groups in the order
-the dispatcher hands them out (longest predicted first, serial groups after), and the timeline
+the dispatcher hands them out (its dispatch order, ``lookahead`` by default; serial groups after), and the timeline
 :func:`partitioner.dispatch.simulate.simulate` expects (each group to the lane that frees first).
 """
 

@@ -10,8 +10,10 @@ import sys
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import Samples
+from partitioner.render.html import DYNAMIC_SECTION
 from tests.cli.harness import IDS, PlanCase
 from tests.suites import subunit_v2
+from tests.timeline.test_page import page_data
 
 
 class TestPlan(PlanCase):
@@ -277,6 +279,37 @@ class TestHtml(PlanCase):
                                                   str(target)))
         self.assertEqual((OK, ""), (code, out), err)
         self.assertTrue("dynamic dispatch &#40;expected)" in target.read_text())
+
+    def test_the_page_hands_out_the_queue_in_the_order_plan_dispatch_dynamic_shows(self) -> None:
+        # eight classes, dearer further down the suite: suite order and longest-first part ways
+        ids = [f"m.K{c}.t{t}" for c in range(8) for t in range(2)]
+        (self.dir / "ids.txt").write_text("".join(f"{t}\n" for t in ids))
+        self.timings.write_text(dumps_samples(Samples(tests={t: (0.5 + int(t[3]) ** 2,) for t in ids})))
+        shown = {}
+        for flags in ((), ("--dispatch-order", "cost"), ("--dispatch-order", "suite")):
+            code, out, err = self.cli(*self.plan_args("-n", "3", "--dispatch", "dynamic", "--format", "json", *flags))
+            self.assertEqual(OK, code, err)
+            shown[flags] = [[g["group"] for g in lane["groups"]] for lane in json.loads(out)["dispatch"]["timeline"]]
+            code, page, err = self.cli(*self.plan_args("-n", "3", "--dispatch", "dynamic", "--format", "html", *flags))
+            self.assertEqual(OK, code, err)
+            self.assertEqual(shown[flags], dynamic_lanes(page), flags)
+        self.assertNotEqual(shown[()], shown[("--dispatch-order", "cost")])  # lookahead, the default, is not cost
+        (self.dir / "tox.ini").write_text("[partitioner]\ndispatch_order = cost\n")
+        _, page, _ = self.cli(*self.plan_args("-n", "3", "--dispatch", "dynamic", "--format", "html"))
+        self.assertEqual(shown[("--dispatch-order", "cost")], dynamic_lanes(page))
+
+
+def dynamic_lanes(page: str) -> list[list[str]]:
+    """The classes each lane of a plan page's expected dispatch runs, in order."""
+    data = page_data(page)
+    classes = data["classes"]
+    assert isinstance(classes, list)
+    out = []
+    for lane in data["lanes"]:  # type: ignore[attr-defined]
+        if lane["section"] == DYNAMIC_SECTION:
+            keys = [classes[c] for c in lane["bars"]["c"]]
+            out.append([k for n, k in enumerate(keys) if n == 0 or keys[n - 1] != k])
+    return out
 
 
 class TestShards(PlanCase):

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import os
 
+from partitioner.cli.commands.timeline import replan
+from partitioner.config import DISPATCH_ORDERS, Settings
+from partitioner.grouping import BUILTIN
 from partitioner.history import planrecord
-from partitioner.history.model import Run
+from partitioner.history.model import History, Run
 from partitioner.history.planrecord import PlannedGroup as Group
 from partitioner.history.planrecord import PlannedLane as Lane
 from partitioner.history.store import open_store
+from partitioner.pipeline import plan_ids
+from partitioner.render.dispatch import dynamic_view
 from tests.builders import A, B, C, plan_record, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
+from tests.render.test_html import classes
 from tests.timeline.test_page import external_references, ids_in, page_data
 
 HOUR = 3600.0
@@ -120,6 +126,27 @@ class TimelineFromRepositoryTest(RepositoryCase):
         self.assertEqual(0, status)
         self.assertIn("(dynamic plan made again, no history before it: costs in test-count units)", out)
         self.assertEqual(2, len(lanes_of(self.page(), "predicted")))
+
+    def test_a_dynamic_plan_made_again_hands_out_the_queue_in_the_projects_dispatch_order(self) -> None:
+        # eight classes on three workers, dearer further down the suite: suite order and longest-first part ways
+        def one(order: int) -> Run:
+            took = [0.5 + c * c for c in range(8)]  # each of class c's two tests, one after the other
+            return run(*(rec(f"m.K{c}.t{t}", f"worker-{c % 3}", order * HOUR + 100 * c + t * took[c],
+                             order * HOUR + 100 * c + (t + 1) * took[c]) for c in range(8) for t in range(2)),
+                       run_id=f"r{order}", order=order)
+
+        drawn, history = one(1), History(runs=(one(0),))
+        ids = sorted({r.test_id for r in drawn.records})
+        shown = {}
+        for order in (None, *DISPATCH_ORDERS):
+            settings = Settings(dispatch_order=order)
+            view = dynamic_view(plan_ids(ids, 3, history, BUILTIN["class"], settings=settings), 3,
+                                order or DISPATCH_ORDERS[0])  # what `plan --dispatch dynamic` shows
+            shown[order] = [[slot.key for slot in lane] for lane in view.timeline.lanes]
+            lanes = replan(drawn, history, settings, "dynamic")
+            self.assertEqual(shown[order], [classes(lane) for lane in lanes], order)
+        self.assertEqual(shown["lookahead"], shown[None])  # the default, as the run's
+        self.assertNotEqual(shown["lookahead"], shown["cost"])
 
     def test_plan_leaves_out_what_is_not_a_test(self) -> None:
         extra = (rec(f"setUpClass ({C})", "worker-1", 2.0, 2.5, "fail"), rec("process-returncode", "worker-1", 4.2, 4.2,

@@ -8,12 +8,15 @@ import io
 import testtools
 
 from partitioner.config import Settings
-from partitioner.dispatch.queue import queue_from_costs
+from partitioner.dispatch.queue import ORDERS, queue_from_costs
 from partitioner.dispatch.simulate import simulate
 from partitioner.grouping import BUILTIN
 from partitioner.history.model import History, Run
 from partitioner.pipeline import Planned, plan_ids
+from partitioner.render.dispatch import dynamic_view
 from partitioner.render.html import DYNAMIC_SECTION, planned_timeline, render_html, static_section
+from partitioner.testids import class_key
+from partitioner.timeline.model import Lane
 from partitioner.timeline.predicted import SERIAL_LANE
 from tests.timeline.test_page import external_references, ids_in, page_data, record
 
@@ -30,6 +33,12 @@ def planned(serial: str | None = None) -> Planned:
             clock += 0.5 + (i + 1) * 0.1
     settings = Settings(serial=serial) if serial else Settings()
     return plan_ids(ids, 3, History(runs=(Run("h", tuple(records)),)), BUILTIN["class"], settings=settings)
+
+
+def classes(lane: Lane) -> list[str]:
+    """The groups (classes) of a drawn lane, in the order it runs them."""
+    keys = [class_key(bar.test_id) for bar in lane.bars]
+    return [k for n, k in enumerate(keys) if n == 0 or keys[n - 1] != k]
 
 
 class RenderHtmlTest(testtools.TestCase):
@@ -57,7 +66,7 @@ class RenderHtmlTest(testtools.TestCase):
         self.assertEqual(len(every), len(set(every)))
         for lanes in (dynamic, static):
             self.assertEqual(every, sorted(b.test_id for x in lanes for b in x.bars), "each test once per section")
-        queue = queue_from_costs(made.groups, made.model, made.serial_groups)
+        queue = queue_from_costs(made.groups, made.model, made.serial_groups, "lookahead")  # the run's default
         expected = simulate(queue, 3, startup_s=made.model.startup_s)
         self.assertAlmostEqual(expected.makespan_s, max(x.finish for x in dynamic))
         self.assertAlmostEqual(made.plan.predicted_makespan_s, max(x.finish for x in static))
@@ -65,6 +74,18 @@ class RenderHtmlTest(testtools.TestCase):
         render_html(made, out, "dynamic")
         self.assertEqual([], external_references(out.getvalue()))
         self.assertIn("dynamic dispatch", page_data(out.getvalue())["title"])  # type: ignore[operator]
+
+    def test_the_expected_dispatch_hands_out_the_queue_in_the_order_plan_dispatch_dynamic_shows(self) -> None:
+        made = planned()
+        shown = {order: [[slot.key for slot in lane] for lane in dynamic_view(made, 3, order).timeline.lanes]
+                 for order in ORDERS}
+        self.assertNotEqual(shown["lookahead"], shown["cost"])  # the orders differ on this plan
+        for order in ORDERS:
+            drawn = [x for x in planned_timeline(made, "dynamic", order=order).predicted
+                     if x.section == DYNAMIC_SECTION]
+            self.assertEqual(shown[order], [classes(x) for x in drawn], order)
+        default = [x for x in planned_timeline(made, "dynamic").predicted if x.section == DYNAMIC_SECTION]
+        self.assertEqual(shown[ORDERS[0]], [classes(x) for x in default], "the run's default order, lookahead")
 
     def test_the_serial_phase_has_its_own_lane_in_both_sections(self) -> None:
         made = planned(serial="Klass0[05]")

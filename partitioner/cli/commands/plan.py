@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="PATH",
                         help="write here instead of stdout; for load-lists, the directory (default plan-lists); with "
                              "--shards, the plan file every shard job reads")
-    add_dispatch(parser, "show the queue (longest first) and the per-lane timeline the dispatcher is expected to "
+    add_dispatch(parser, "show the queue (in --dispatch-order) and the per-lane timeline the dispatcher is expected to "
                          "give, with its predicted makespan (table, json and html; the JSON's dispatch member)",
                  static="show each worker's share",
                  default="the config files' dispatch option, else static; the table's last line and the JSON's "
@@ -137,6 +137,7 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
                              f"in {' or '.join(sorted(drawn))}")
         dispatch = Choice("static", dispatch.where)
     plan = planned.plan
+    order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value  # as the run's queue
     if args.format == "load-lists":
         for path in write_load_lists(plan, Path(args.output or "plan-lists")):
             console.stdout.write(f"{path}\n")
@@ -144,10 +145,9 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
         from partitioner.render.html import render_html  # the page's code: only when drawn
 
         with open_output(args.output or "-", console.stdout) as out:
-            render_html(planned, out, dispatch="dynamic" if dispatch.value == "dynamic" else "static")
+            render_html(planned, out, dispatch="dynamic" if dispatch.value == "dynamic" else "static", order=order)
     elif dispatch.value == "dynamic":
-        view = dynamic_view(planned, plan.concurrency, settings.choose("dispatch_order", args.dispatch_order,
-                                                                       DISPATCH_ORDERS[0]).value)
+        view = dynamic_view(planned, plan.concurrency, order)
         with open_output(args.output or "-", console.stdout) as out:
             if args.format == "json":
                 render_json(plan, out, planned.all_groups, dispatch=view, run=run)

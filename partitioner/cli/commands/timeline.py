@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from partitioner import testids
 from partitioner.cli.arguments import add_directory, project_dir
 from partitioner.cli.console import Console
-from partitioner.config import Settings, load_settings, project_runs_the_runner
+from partitioner.config import DISPATCH_ORDERS, Settings, load_settings, project_runs_the_runner
 from partitioner.costmodel import SECONDS, TESTS
 from partitioner.errors import HistoryError, PartitionerError, UsageError
 from partitioner.history import Repository, read_stream, read_stream_file
@@ -259,7 +259,8 @@ def _plannable(run: Run) -> list[str]:
 
 def replan(run: Run, history: History, settings: Settings, dispatch: str) -> tuple[Lane, ...]:
     """The lanes of the plan ``run`` would have had: its tests on its workers, from ``history``, with the
-    project's grouping, strategy, resources and serial tests."""
+    project's grouping, strategy, resources and serial tests; ``dynamic``: what dispatch is expected to do
+    with its queue in the project's ``dispatch_order`` (as ``plan --dispatch dynamic`` shows it)."""
     from partitioner.dispatch.queue import queue_from_costs
     from partitioner.dispatch.simulate import simulate
     from partitioner.grouping import make_grouper
@@ -275,7 +276,8 @@ def replan(run: Run, history: History, settings: Settings, dispatch: str) -> tup
     planned = plan_ids(ids, workers, history, make_grouper(grouping.value, grouping.where), strategy, settings)
     if dispatch == "static":
         return plan_lanes(planned.plan, planned.model)
-    queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups)
+    order = settings.choose("dispatch_order", None, DISPATCH_ORDERS[0]).value  # the run's (and `plan`'s) order
+    queue = queue_from_costs(planned.groups, planned.model, planned.serial_groups, order)
     expected = simulate(queue, workers, startup_s=planned.model.startup_s)
     return simulated_lanes(expected, queue, planned.model)
 
