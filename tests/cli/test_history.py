@@ -114,6 +114,25 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertIn(f"run the tests once serially ({SERIAL}) to", out)
         self.assertIn("`testr failing` lists", out)
 
+    def test_a_window_not_above_zero_is_a_one_line_usage_error(self) -> None:
+        self.repository(self.hourly())
+        for given in ("-5s", "-5", "-1h30m", "0", "-0.5m"):
+            for argv in (("--window", given), (f"--window={given}",)):
+                self.assertOneLineError(["history", "summary", *argv, "-C", str(self.dir)], USAGE,
+                                        f"partitioner history summary: error: argument --window: expected a duration "
+                                        f"> 0 (such as 90s, 10m or 1h), got {given!r}")
+
+    def test_a_since_that_is_a_negative_duration_says_what_since_takes(self) -> None:
+        self.repository(self.hourly())
+        self.assertOneLineError(["history", "summary", "--since", "-7d", "-C", str(self.dir)], USAGE,
+                                "argument --since: expected a date (2024-05-01), a date-time (2024-05-01T12:00) or a "
+                                "duration ago (7d, 12h), got '-7d'")
+
+    def test_an_option_after_window_is_still_an_option(self) -> None:
+        self.repository(self.hourly())
+        self.assertOneLineError(["history", "summary", "--window", "--last", "3", "-C", str(self.dir)], USAGE,
+                                "argument --window: expected one argument")
+
     def test_no_runs(self) -> None:
         status, _, err = self.cli("history", "summary")
         self.assertEqual(1, status)

@@ -75,6 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     "tags) and in serial ones, and the runs it failed in; tests failing only in parallel (likely "
                     "races) come first. Per time window: parallel runs, those that failed, and those that failed "
                     "only in such tests. Runs in which (nearly) every class failed are left out.")
+    durations.take_signed_values(summary_)  # --window -5s, --since -7d: say what is wrong, not "expected one argument"
     add_history(summary_, _HERE)
     add_directory(summary_)
     summary_.add_argument("--format", choices=("text", "json"), default="text",
