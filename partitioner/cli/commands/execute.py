@@ -40,9 +40,9 @@ HELP = "run a console script (testr, stestr, tempest, ostestr...) with partition
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_dispatch(parser, "the tool's workers become lanes that take whole groups from a queue, longest first, as "
-                         "they go idle (the default where the tool's worker command is `python -m subunit.run|"
-                         "stestr.subunit_runner.run|testtools.run ...`)")
+    add_dispatch(parser, "the tool's workers become lanes that take whole groups from a queue, in the "
+                         "--dispatch-order, as they go idle (the default where the tool's worker command is `python "
+                         "-m subunit.run|stestr.subunit_runner.run|testtools.run ...`)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no notes, no summary line and no progress line on stderr")
     parser.add_argument("--history", action="append", default=[], metavar="SOURCE",
