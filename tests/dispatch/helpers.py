@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import textwrap
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import subunit
 import testtools
+
+from partitioner.dispatch.command import WorkerCommand
 
 
 @dataclass(frozen=True)
@@ -122,3 +125,24 @@ def run_inner(root: Path, argv: list[str], ids: list[str] | None = None, timeout
                           stdin=subprocess.DEVNULL, check=False)
     Path(listing.name).unlink()
     return read_events(proc.stdout)
+
+
+@contextmanager
+def running_preloader(command: WorkerCommand, root: Path) -> Iterator[str]:
+    """A preloader of ``command``'s pull workers for the suite in ``root``, listening at the path it yields; stopped
+    and its socket removed after."""
+    import os
+    import tempfile
+
+    from partitioner.dispatch import preload
+
+    directory = tempfile.mkdtemp(prefix="partitioner-test-preload-")
+    path = os.path.join(directory, "preload")
+    started = preload.start(command, path, str(root))
+    assert started is not None
+    try:
+        yield path
+    finally:
+        started.stop()
+        os.unlink(path)
+        os.rmdir(directory)

@@ -8,19 +8,17 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import fixtures
 import testtools
 
-from partitioner.dispatch import direct, preload
+from partitioner.dispatch import direct
 from partitioner.dispatch.command import direct_shell_command, recognise
 from partitioner.dispatch.spawn import PRELOAD_ENV
-from tests.dispatch.helpers import read_events, run_inner, write_package
+from tests.dispatch.helpers import read_events, run_inner, running_preloader, write_package
 
 SUITE = '''
 import os
@@ -79,20 +77,10 @@ class TestDirect(testtools.TestCase):
         self.useFixture(fixtures.EnvironmentVariable(PRELOAD_ENV))
         self.useFixture(fixtures.EnvironmentVariable("LANE_MARK", "mine"))
 
-    @contextmanager
-    def preloader(self) -> Iterator[str]:
+    def preloader(self) -> AbstractContextManager[str]:
         command = recognise([sys.executable, "-m", *ARGS])
         assert command is not None
-        directory = tempfile.mkdtemp(prefix="partitioner-test-direct-")
-        path = os.path.join(directory, "preload")
-        started = preload.start(command, path, str(self.root))
-        assert started is not None
-        try:
-            yield path
-        finally:
-            started.stop()
-            os.unlink(path)
-            os.rmdir(directory)
+        return running_preloader(command, self.root)
 
     def share(self, ids: list[str]) -> str:
         path = self.root / "share.list"

@@ -10,10 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import fixtures
@@ -22,7 +20,7 @@ import testtools
 from partitioner.dispatch import preload
 from partitioner.dispatch.command import WorkerCommand, recognise
 from partitioner.dispatch.spawn import PRELOAD_ENV, Spawned, spawn_worker
-from tests.dispatch.helpers import Events, read_events, write_package
+from tests.dispatch.helpers import Events, read_events, running_preloader, write_package
 
 SUITE = '''
 import os
@@ -79,18 +77,8 @@ class TestPreload(testtools.TestCase):
         self.useFixture(fixtures.EnvironmentVariable(PRELOAD_ENV))
         self.useFixture(fixtures.EnvironmentVariable("LANE_MARK"))
 
-    @contextmanager
-    def preloader(self, command: WorkerCommand | None = None) -> Iterator[str]:
-        directory = tempfile.mkdtemp(prefix="partitioner-test-preload-")
-        path = os.path.join(directory, "preload")
-        started = preload.start(command or self.command, path, str(self.root))
-        assert started is not None
-        try:
-            yield path
-        finally:
-            started.stop()
-            os.unlink(path)
-            os.rmdir(directory)
+    def preloader(self, command: WorkerCommand | None = None) -> AbstractContextManager[str]:
+        return running_preloader(command or self.command, self.root)
 
     def imports(self) -> list[str]:
         return (self.root / "imports.log").read_text().split()
