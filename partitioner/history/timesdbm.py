@@ -105,7 +105,7 @@ def read_times_dbm(path: str | Path) -> tuple[Mapping[str, float], tuple[str, ..
                 value = _seconds(db[key])
                 if value is None:
                     bad.append(name)
-                else:
+                elif value > 0.0:  # exactly 0: a test the tool stored with no run time, not a measurement
                     raw[name] = value
         finally:
             db.close()
