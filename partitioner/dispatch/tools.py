@@ -325,6 +325,9 @@ class Session:
         early, self._early = self._early, None
         try:
             return self._partition(test_ids, concurrency, repository, group_callback, command, why_static, early)
+        except PartitionerError:
+            self.refused = True  # the tool stops with our error line: no note blaming its listing
+            raise
         finally:
             if early is not None and (not self.runs or self.runs[-1].preloader is not early.started):
                 early.stop()  # the run took another (or none)

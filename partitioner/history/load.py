@@ -116,6 +116,21 @@ def given_here(spec: str) -> str:
     return f"{prefix}{path.absolute()}"
 
 
+def check_sources(specs: Sequence[str], base: Path) -> None:
+    """Check that every local file or directory among ``specs`` exists and can be read (relative paths from
+    ``base``), before a command that reads them later starts anything; URLs, stores and stdin are left to the
+    load.
+
+    :raises HistoryError: for an unknown kind prefix, or a path that is missing or unreadable (one line)
+    """
+    for spec in specs:
+        kind, target = _split(spec)
+        if target == STDIN or is_url(target) or is_store_url(target) or kind in ("store", "remote"):
+            continue
+        path = Path(target)
+        _check_readable(path if path.is_absolute() else base / path, target)
+
+
 def _exists(path: Path) -> bool:
     """Whether ``path`` exists, for a guess (a name holding a colon, a path relative to here): a name the system
     refuses (too long, a NUL byte) is "no"; reading it later says why."""

@@ -32,6 +32,15 @@ class TestExec(CLICase):
         self.assertOneLineError(["exec", "--"], USAGE, "the following arguments are required: PROGRAM; see")
         self.assertOneLineError(["explain"], USAGE, "the following arguments are required: TEST_ID; see")
 
+    def test_a_missing_history_source_is_said_before_the_tool_starts(self) -> None:
+        # the tool used to list its tests first, and exec then blamed its listing and the environment
+        marker = Path(self.useFixture(fixtures.TempDir()).path) / "ran"
+        command = ["exec", "--history", "no/such/history.subunit", "--", sys.executable, "-c",
+                   f"open({str(marker)!r}, 'w').close()"]
+        self.assertOneLineError(command, ERROR, "no such file or directory: no/such/history.subunit")
+        self.assertFalse(marker.exists(), "the tool ran")
+        self.assertOneLineError(["exec", "--history", "nokind:x", "--", "true"], ERROR, "unknown history kind")
+
     def test_shard_options_that_cannot_work_are_usage_errors(self) -> None:
         self.assertOneLineError(["exec", "--plan", "p.json", "--", "stestr", "run"], USAGE, "--plan FILE needs --shard")
         self.assertOneLineError(["exec", "--shard", "1/2", "--", "sh", "-c", "true"], USAGE,

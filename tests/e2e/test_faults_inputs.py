@@ -193,3 +193,25 @@ class TestDamagedTimings(testtools.TestCase):
             self.assertNotIn("before it asked for a plan", proc.stderr)
             self.assertFalse((work / "ran.log").exists(), f"{name}: a test ran")
             self.assertEqual(before, tree_snapshot(work / repo), f"{name}: its repository changed")
+
+    def test_a_history_that_cannot_be_read_stops_the_tool_with_our_line_alone(self) -> None:
+        # a source that exists but is no history fails as the tool asks for a plan: exec added a note blaming
+        # the tool's listing and the environment
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
+                                                "    def test_a(self):\n        pass\n\n    def test_b(self):\n"
+                                                "        pass\n")
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        (work / "garbage.subunit").write_bytes(b"\x00\x01 not a history\n")
+        env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"))
+        subprocess.run([tool("stestr"), "init"], cwd=work, env=env, capture_output=True, check=True)
+        proc = subprocess.run([tool("partitioner"), "exec", "--history", "garbage.subunit", "--", tool("stestr"), "run",
+                               "--concurrency", "2"], cwd=work, env=env, capture_output=True, text=True, check=False,
+                              timeout=120)
+        self.assertEqual(1, proc.returncode, proc.stderr)
+        self.assertEqual(1, len([line for line in proc.stderr.splitlines() if ": error: " in line]), proc.stderr)
+        self.assertIn("garbage.subunit", proc.stderr)
+        self.assertNotIn("before it asked for a plan", proc.stderr)
+        self.assertNotIn("Traceback", proc.stderr)

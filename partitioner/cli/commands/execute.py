@@ -318,6 +318,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.plan_file and not args.shard:
         raise UsageError("--plan FILE needs --shard K: which of its shards this job runs")
     target = resolve(program, argv)
+    if args.history:  # a missing source is said now, not after the tool has listed its tests
+        from partitioner.history.load import check_sources
+
+        check_sources(args.history, Path.cwd())
     if target.kind == "program" and args.shard:
         raise UsageError(f"--shard needs testr or stestr installed in this environment: {Path(target.name).name} runs "
                          "as a subprocess, where partitioner cannot choose its tests")
