@@ -55,6 +55,18 @@ class TestCostModel(testtools.TestCase):
         self.assertEqual(estimate.Estimate(20.0, estimate.SIBLING_CLASS), model.tests["m.A.lost"])
         self.assertEqual(1, model.measured_tests)
 
+    def test_a_listed_id_the_run_expanded_into_scenarios_costs_their_sum(self) -> None:
+        # testscenarios: the listing says m.A.t1, the run stores m.A.t1(thread) and m.A.t1(green[x]); running the
+        # listed id runs both (futurist: 13 of 73 listed ids matched, and the plan predicted 19 s of 57)
+        runs = tuple(Run(f"r{i}", (TestRecord("m.A.t1(thread)", "success", 0.0, 3.0),
+                                   TestRecord("m.A.t1(green[x])", "success", 3.0, 8.0),
+                                   TestRecord("m.A.t2", "success", 8.0, 9.0)), order=i) for i in range(2))
+        model = estimate.build_cost_model(["m.A.t1", "m.A.t2", "m.A.t1(thread)"], History(runs=tuple(runs)))
+        self.assertEqual(estimate.Estimate(8.0, estimate.MEASURED, 2), model.tests["m.A.t1"])
+        self.assertEqual(3.0, model.tests["m.A.t1(thread)"].seconds)  # a listed scenario id keeps its own
+        self.assertEqual(1.0, model.tests["m.A.t2"].seconds)
+        self.assertEqual(3, model.measured_tests)
+
     def test_attrs_stripped_ids_match(self) -> None:
         history = History(runs=(Run("r", (TestRecord("m.A.t1[smoke]", "success", 0.0, 4.0),)),))
         model = estimate.build_cost_model(["m.A.t1"], history)
