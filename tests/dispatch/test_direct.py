@@ -58,8 +58,9 @@ class Own(unittest.TestCase):
             self.assertRaises(KeyboardInterrupt, os.kill, os.getpid(), signal.SIGINT)
 
     def test_sleep(self):
-        with open("sleeping", "w") as f:
+        with open("sleeping.tmp", "w") as f:
             f.write("%d" % os.getpid())
+        os.rename("sleeping.tmp", "sleeping")  # whole, for the test that reads it
         time.sleep(60)
 
     def test_z_after(self):
