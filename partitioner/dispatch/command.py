@@ -77,8 +77,9 @@ class WorkerCommand:
         return shlex.join([*words, self.python, *self.python_options, "-m", self.runner, *self.args])
 
 
-def recognise(argv: Sequence[str]) -> WorkerCommand | None:
-    """Take an inner command's argv apart, or ``None`` when a pull worker cannot stand in for it."""
+def split_assignments(argv: Sequence[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """``(NAME=value assignments, the command)`` of a shell command's words, as the shell runs them (a leading
+    ``exec`` dropped)."""
     words = list(argv)
     env: list[tuple[str, str]] = []
     while words and _ASSIGNMENT.match(words[0]):
@@ -86,6 +87,12 @@ def recognise(argv: Sequence[str]) -> WorkerCommand | None:
         env.append((name, value))
     if words and words[0] == "exec":
         words.pop(0)
+    return env, words
+
+
+def recognise(argv: Sequence[str]) -> WorkerCommand | None:
+    """Take an inner command's argv apart, or ``None`` when a pull worker cannot stand in for it."""
+    env, words = split_assignments(argv)
     if len(words) < 3 or not _PYTHON_WORD.match(words[0]):
         return None
     python, rest = words[0], words[1:]

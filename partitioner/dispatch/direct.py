@@ -44,7 +44,7 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-from partitioner.dispatch.command import DIRECT_MODULE, WorkerCommand, recognise
+from partitioner.dispatch.command import DIRECT_MODULE, WorkerCommand, recognise, split_assignments
 from partitioner.dispatch.spawn import PRELOAD_ENV, wanted
 from partitioner.run.signals import Interrupt
 
@@ -75,14 +75,10 @@ def read_share(path: str) -> list[str]:
 def become(inner: Sequence[str]) -> NoReturn:
     """Replace this process with the inner command, as the tool's shell would have run it (its leading
     ``NAME=value`` words set in the environment), with SIGINT back at its default."""
-    words = list(inner)
+    assignments, words = split_assignments(inner)
     env = dict(os.environ)
     env.pop(PRELOAD_ENV, None)
-    while words and "=" in words[0] and words[0].split("=", 1)[0].isidentifier():
-        name, _, value = words.pop(0).partition("=")
-        env[name] = value
-    if words and words[0] == "exec":
-        words.pop(0)
+    env.update(assignments)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

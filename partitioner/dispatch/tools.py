@@ -267,7 +267,12 @@ class Session:
                 self.stderr.write(f"{PROG}: note: {line}\n")
                 self.stderr.flush()
 
-    def warn(self, line: str) -> None:
+    def warn(self, line: str, once: bool = False) -> None:
+        """One ``partitioner: warning: ...`` line (``once``: not again for the same text)."""
+        if once:
+            if line in self._noted:
+                return
+            self._noted.add(line)
         with contextlib.suppress(OSError, ValueError):
             self.stderr.write(f"{PROG}: warning: {line}\n")
             self.stderr.flush()
@@ -292,11 +297,6 @@ class Session:
             self.note(f"dynamic dispatch{asked} is off for {why_static}: each worker's share is fixed before "
                       "the run")
             return "static"
-        if command is not None and recognise_shell(command) is None and "partitioner.run" in command:
-            from partitioner.run.advice import runs_the_runner
-
-            if runs_the_runner(command):  # said once, as a warning (_nested_runner)
-                return "static"
         if command is None or recognise_shell(command) is None:
             self.note(f"dynamic dispatch{asked} needs a worker command `python -m RUNNER ...` with RUNNER one "
                       f"of {', '.join(RUNNERS)}; `{command}` is not one, so each worker's share is fixed before "
@@ -338,9 +338,8 @@ class Session:
         from partitioner import hooks
         from partitioner.config import DISPATCH_ORDERS
 
-        if concurrency > 1 and command is not None:
-            self._nested_runner(command, concurrency)
-        mode = self._mode(command, why_static) if concurrency > 1 and test_ids else "static"
+        nested = concurrency > 1 and command is not None and self._nested_runner(command, concurrency)
+        mode = self._mode(command, why_static) if concurrency > 1 and test_ids and not nested else "static"
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
                                                warn_serial=mode == "static", history=self.history, warn=self.warn,
                                                note=self.note)
@@ -386,19 +385,19 @@ class Session:
         if fixture is not None and self.preload_early and not self.runs and self._early is None:
             self._early = EarlyPreload.start(fixture, self.dispatch, self.why_static)
 
-    def _nested_runner(self, command: str, concurrency: int) -> None:
-        """Warn once when the tool's worker command is partitioner's runner (``python -m partitioner.run``): the runner
-        plans and runs its own workers, so a tool that partitions around it (``testr run --parallel``) runs
-        ``concurrency`` runners at once, each on its share, each with its own workers (docs/runner.md)."""
+    def _nested_runner(self, command: str, concurrency: int) -> bool:
+        """Whether the tool's worker command is partitioner's runner (``python -m partitioner.run``), which plans and
+        runs its own workers: a tool that partitions around it (``testr run --parallel``) runs ``concurrency``
+        runners at once, each on its share, each with its own workers (docs/runner.md). Warned once; the run keeps
+        the tool's static split (no pull worker stands in for the runner)."""
         from partitioner.run.advice import PARALLEL, runs_the_runner
 
-        if runs_the_runner(command):
-            line = (f"the test command runs partitioner's runner (python -m partitioner.run), which runs its own "
-                    f"workers: partitioned {concurrency} ways around it, each of the tool's {concurrency} workers "
-                    f"runs the runner on its share with that many workers again; run {PARALLEL}")
-            if line not in self._noted:
-                self._noted.add(line)
-                self.warn(line)
+        if not runs_the_runner(command):
+            return False
+        self.warn(f"the test command runs partitioner's runner (python -m partitioner.run), which runs its own "
+                  f"workers: partitioned {concurrency} ways around it, each of the tool's {concurrency} workers "
+                  f"runs the runner on its share with that many workers again; run {PARALLEL}", once=True)
+        return True
 
     def _times_checked(self, repository: object) -> None:
         """:func:`_check_times` for ``repository``: its outcome from beside the listing, or now."""
