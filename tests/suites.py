@@ -98,8 +98,11 @@ class GeneratedSuite(fixtures.Fixture):
         )
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The environment to run this suite's tests in (locks kept inside the temp dir)."""
-        return tool_env(BENCH_LOCKDIR=str(self.lockdir), **extra)
+        """The environment to run this suite's tests in: locks, and the temporary files of the tools it runs
+        (the load lists of a tool that a test kills are never removed), kept inside the temp dir."""
+        tmp = self.path / "tmp"
+        tmp.mkdir(exist_ok=True)
+        return tool_env(BENCH_LOCKDIR=str(self.lockdir), TMPDIR=str(tmp), **extra)
 
     def run(self, *argv: str, check: bool = False, timeout: float = 300,
             **env: str) -> subprocess.CompletedProcess[str]:

@@ -131,7 +131,7 @@ class Matrix:
         # stderr to a file, so that a process outliving the tool cannot hold up the wait for the tool
         reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                  "os.execvp(sys.argv[1], sys.argv[1:])")
-        self.stderr_path = self.suite.path.parent / f"{self.suite.path.name}.stderr"
+        self.stderr_path = Path(self.useFixture(fixtures.TempDir()).path) / "stderr"
         with self.stderr_path.open("wb") as stderr:
             return subprocess.Popen([sys.executable, "-c", reset, *self.command()], cwd=self.suite.path,
                                     env=self.suite.env(BENCH_SCALE="0.2", PARTITIONER_CACHE_DIR=self.cache),
