@@ -136,6 +136,17 @@ class Suite:
                 errors[test_id[len(FAILED_IMPORT):]] = str(getattr(case, "_exception", "")) or test_id
         return cls(cases, errors)
 
+    @classmethod
+    def take(cls, captured: _Capture) -> Suite:
+        """Index the suite ``captured`` loaded, and let go of the loaded tree: the index is then the only holder
+        of each test, so a test can be freed once it ran (:meth:`GroupRunner.run_group`), as the runner's own
+        suite frees it. The tree held every test of the worker's whole run, finished or not, on the heap each
+        full garbage collection walks."""
+        assert captured.test is not None
+        suite = cls.of(captured.test)
+        captured.test = None
+        return suite
+
     def why_missing(self, test_id: str) -> str:
         """The reason an id the suite does not have is reported as failed."""
         for module, error in self.import_errors.items():
@@ -405,8 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         control.send(error=str(exc))
         return LOAD_FAILED
-    assert captured.test is not None
-    return _serve_lane(fd, control, Suite.of(captured.test), binary, captured)
+    return _serve_lane(fd, control, Suite.take(captured), binary, captured)
 
 
 def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]) -> int:
@@ -422,8 +432,7 @@ def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]
     except (LoadError, KeyboardInterrupt):
         preloader.close()  # the lanes start workers of their own, which report the error
         return LOAD_FAILED
-    assert captured.test is not None
-    suite = Suite.of(captured.test)
+    suite = Suite.take(captured)
 
     def child(fd: int, lane: int) -> int:
         watch_parent(lane, alive=_alive)

@@ -308,6 +308,42 @@ class TestFinishedTestsAreLetGo(testtools.TestCase):
         runner.finish()
         self.assertEqual([0], alive, "tests that had run were still referenced while the group ran")
 
+    def test_the_worker_process_frees_tests_that_ran_in_earlier_groups(self) -> None:
+        # the whole path a lane's worker takes (load as the runner does, index, run groups): the loaded suite's
+        # tree held every test for the whole run, so the finished ones were never freed
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        write_package(root, {"test_heap": HEAP})
+        run = drive_worker(root, ["subunit.run", "discover", "-t", ".", "./pkg"],
+                           [("pkg.test_heap.A", ["pkg.test_heap.A.test_1", "pkg.test_heap.A.test_2"]),
+                            ("pkg.test_heap.B", ["pkg.test_heap.B.test_alive"])])
+        self.assertEqual({"pkg.test_heap.A.test_1": ["success"], "pkg.test_heap.A.test_2": ["success"],
+                          "pkg.test_heap.B.test_alive": ["success"]}, run.events.finals(), run.stderr)
+
+
+#: two tests that leave a weak reference to themselves, and a later one that fails while either is still alive
+HEAP = """\
+    import gc
+    import unittest
+    import weakref
+
+    SEEN = []
+
+
+    class A(unittest.TestCase):
+        def test_1(self):
+            SEEN.append(weakref.ref(self))
+
+        def test_2(self):
+            SEEN.append(weakref.ref(self))
+
+
+    class B(unittest.TestCase):
+        def test_alive(self):
+            gc.collect()
+            self.assertEqual(2, len(SEEN))
+            self.assertEqual([], [ref() for ref in SEEN if ref() is not None])
+"""
+
 
 class TestAgainstTheInnerRunners(testtools.TestCase):
     """The worker process, fed one group, writes what the inner runner writes for that --load-list."""
