@@ -206,6 +206,31 @@ class Timeline:
         return sum(len(lane.bars) for lane in self.lanes)
 
     @property
+    def unfinished(self) -> int:
+        """How many tests of the run the stream ended inside (drawn to its end, status ``inprogress``)."""
+        return sum(1 for lane in self.lanes for b in lane.bars if b.status == "inprogress")
+
+    @property
+    def wall(self) -> float | None:
+        """The run's wall time, from its first start to its last stop; ``None`` when its timestamps cannot tell
+        it (:attr:`wall_unknown` says why), or for a plan. With :attr:`unfinished` tests it is a lower bound."""
+        return None if self.wall_unknown else max(lane.finish for lane in self.lanes)
+
+    @property
+    def wall_unknown(self) -> str:
+        """Why the run's timestamps cannot give its wall time (``""`` when they can): no test finished (the
+        stream ended inside every one), or every result has one timestamp (a stream that stamped the time once,
+        not per test: every bar is 0 s long, which is no measurement)."""
+        if not self.lanes:
+            return "nothing ran: no timestamped result"
+        bars = [b for lane in self.lanes for b in lane.bars]
+        if all(b.status == "inprogress" for b in bars):
+            return "no test finished: the stream ended inside every one"
+        if all(b.start == 0.0 and b.stop == 0.0 for b in bars):
+            return "every result has the same timestamp: the stream did not time its tests"
+        return ""
+
+    @property
     def predicted_unit(self) -> str:
         """What the predicted lanes' figures are in: :data:`~partitioner.costmodel.TESTS` when one of them is in
         test-count units, else :data:`~partitioner.costmodel.SECONDS`."""

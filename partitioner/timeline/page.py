@@ -172,6 +172,19 @@ def amount(value: float, unit: str) -> str:
     return _seconds(value)
 
 
+def wall_time(timeline: Timeline) -> str:
+    """A run's wall time as the page and ``partitioner timeline``'s line give it: ``16.1 s``; ``at least 16.1 s
+    (2 tests unfinished)`` when the stream ended inside tests; ``unknown (why)`` when its timestamps cannot
+    tell it (:attr:`~partitioner.timeline.model.Timeline.wall_unknown`), never a made-up 0."""
+    wall = timeline.wall
+    if wall is None:
+        return f"unknown ({timeline.wall_unknown})"
+    if timeline.unfinished:
+        n = timeline.unfinished
+        return f"at least {amount(wall, SECONDS)} ({n} test{'' if n == 1 else 's'} unfinished)"
+    return amount(wall, SECONDS)
+
+
 def _share(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole > 0 else "-"
 
@@ -204,8 +217,8 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
     end = max((lane.finish for lane in lanes), default=0.0)
     worker_time = end * len(lanes)
     tests = sum(1 for lane in lanes for b in lane.bars if not b.pseudo)
-    facts.append(("wall time" if timeline.lanes else "predicted makespan",
-                  amount(end, SECONDS if timeline.lanes else timeline.predicted_unit)))
+    facts.append(("wall time", wall_time(timeline)) if timeline.lanes else
+                 ("predicted makespan", amount(end, timeline.predicted_unit)))
     facts.append(("workers", str(_workers(lanes))))
     facts.append(("tests", f"{tests:,}"))
     if timeline.lanes:
@@ -220,7 +233,9 @@ def _facts(timeline: Timeline) -> list[tuple[str, str]]:
         predicted = max(lane.finish for lane in timeline.predicted)
         unit = timeline.predicted_unit
         # seconds against test counts would be a meaningless percentage
-        delta = f" ({(end - predicted) / predicted:+.0%})" if predicted > 0 and unit != TESTS else ""
+        # and a run whose wall time is unknown is no figure to compare
+        known = timeline.wall is not None
+        delta = f" ({(end - predicted) / predicted:+.0%})" if predicted > 0 and unit != TESTS and known else ""
         facts.append(("predicted", f"{amount(predicted, unit)}{delta}"))
     if timeline.unplaced:
         facts.append(("not drawn", f"{len(timeline.unplaced):,}"))

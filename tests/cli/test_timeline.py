@@ -3,13 +3,15 @@ writes, predicted lanes (a recorded plan, or ``--plan``), race marks, and one-li
 
 from __future__ import annotations
 
+import html
 import os
+import re
 
 from partitioner.cli.commands.timeline import replan
 from partitioner.config import DISPATCH_ORDERS, Settings
 from partitioner.grouping import BUILTIN
 from partitioner.history import planrecord
-from partitioner.history.model import History, Run
+from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.planrecord import PlannedGroup as Group
 from partitioner.history.planrecord import PlannedLane as Lane
 from partitioner.history.store import open_store
@@ -21,6 +23,11 @@ from tests.render.test_html import classes
 from tests.timeline.test_page import external_references, ids_in, page_data
 
 HOUR = 3600.0
+
+
+def facts(page: str) -> dict[str, str]:
+    """The page's headline figures: label -> value."""
+    return {k: html.unescape(v) for k, v in re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", page)}
 
 
 def timed_run(order: int, a_seconds: float = 1.0, status: str = "success") -> Run:
@@ -241,6 +248,44 @@ class TimelineFromStreamsTest(RepositoryCase):
         status, out, _ = self.cli("timeline", "later.subunit", "-o", str(self.dir / "p.html"), "--plan")
         self.assertEqual(0, status)
         self.assertIn("from the history before it", out)
+
+
+class TimelineWallTimeTest(RepositoryCase):
+    """The line and the page's headline give a run's wall time as it is: milliseconds for a short run, never a
+    0.0 s made of rounding or of timestamps that measure nothing."""
+
+    def draw(self, records: list[TestRecord]) -> tuple[str, dict[str, str]]:
+        (self.dir / "run.subunit").write_bytes(stream(records))
+        out_path = self.dir / "p.html"
+        status, out, err = self.cli("timeline", "run.subunit", "-o", str(out_path))
+        self.assertEqual(0, status, err)
+        return out, facts(out_path.read_text())
+
+    def test_a_short_run_says_its_milliseconds(self) -> None:
+        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 0.01),
+                                   rec(f"{B}.test_1", "worker-1", 0.0, 0.03)])
+        self.assertNotIn("0.0 s", out)
+        said = re.search(r"wall time (\d+) ms", out)
+        assert said is not None, out
+        self.assertEqual(30, int(said.group(1)))
+        self.assertEqual(f"{said.group(1)} ms", headline["wall time"])
+
+    def test_one_timestamp_for_every_result_is_an_unknown_wall_time(self) -> None:
+        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 2.0, 2.0),
+                                   rec(f"{B}.test_1", "worker-1", 2.0, 2.0)])
+        self.assertIn("wall time unknown (every result has the same timestamp", out)
+        self.assertTrue(headline["wall time"].startswith("unknown"), headline)
+
+    def test_a_stream_that_ended_inside_every_test_has_an_unknown_wall_time(self) -> None:
+        out, _ = self.draw([rec(f"{A}.test_1", "worker-0", 1.0, None, "inprogress"),
+                            rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
+        self.assertIn("wall time unknown (no test finished", out)
+
+    def test_unfinished_tests_make_the_wall_time_a_lower_bound(self) -> None:
+        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 2.5),
+                                   rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
+        self.assertIn("wall time at least 2.5 s (1 test unfinished)", out)
+        self.assertEqual("at least 2.5 s (1 test unfinished)", headline["wall time"])
 
 
 class TimelineFromStoreTest(RepositoryCase):

@@ -108,6 +108,32 @@ class BuildTimelineTest(testtools.TestCase):
         timeline = build_timeline(run)
         self.assertEqual((None, (), 2), (timeline.origin, timeline.lanes, len(timeline.unplaced)))
 
+    def test_wall_time_of_a_short_run_is_its_span(self) -> None:
+        run = Run("r", (rec(f"{A}.test_1", "worker-0", 0.0, 0.01), rec(f"{B}.test_1", "worker-1", 0.005, 0.03)))
+        timeline = build_timeline(run)
+        self.assertAlmostEqual(0.03, timeline.wall or 0.0)
+        self.assertEqual(("", 0), (timeline.wall_unknown, timeline.unfinished))
+
+    def test_wall_time_is_unknown_when_every_result_has_one_timestamp(self) -> None:
+        # a stream that stamped the time once, not per test: every bar 0 s long is no measurement of the run
+        run = Run("r", (rec(f"{A}.test_1", "worker-0", 5.0, 5.0), rec(f"{B}.test_1", "worker-1", 5.0, 5.0)))
+        timeline = build_timeline(run)
+        self.assertIsNone(timeline.wall)
+        self.assertIn("same timestamp", timeline.wall_unknown)
+
+    def test_wall_time_is_unknown_when_no_test_finished(self) -> None:
+        run = Run("r", (rec(f"{A}.test_1", "worker-0", 0.0, None, "inprogress"),
+                        rec(f"{B}.test_1", "worker-1", 0.0, None, "inprogress")))
+        timeline = build_timeline(run)
+        self.assertIsNone(timeline.wall)
+        self.assertIn("no test finished", timeline.wall_unknown)
+
+    def test_wall_time_with_unfinished_tests_is_a_lower_bound(self) -> None:
+        run = Run("r", (rec(f"{A}.test_1", "worker-0", 0.0, 2.0),
+                        rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")))
+        timeline = build_timeline(run)
+        self.assertEqual((2.0, 1), (timeline.wall, timeline.unfinished))
+
     def test_workers_sort_by_number(self) -> None:
         run = Run("r", tuple(rec(f"{A}.test_{i}", f"worker-{i}", 0.0, 1.0) for i in (10, 2, 1)))
         self.assertEqual(["worker-1", "worker-2", "worker-10"], [x.worker for x in build_timeline(run).lanes])

@@ -34,7 +34,7 @@ from partitioner.history.store import is_store_url, open_store
 from partitioner.run.advice import PARALLEL
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 from partitioner.timeline.model import Lane, Timeline, build_timeline
-from partitioner.timeline.page import render_timeline
+from partitioner.timeline.page import amount, render_timeline, wall_time
 from partitioner.timeline.predicted import RecordedPlan, plan_lanes, recorded_lanes, simulated_lanes, unit_of
 
 if TYPE_CHECKING:
@@ -348,10 +348,8 @@ def _summary(timeline: Timeline, label: str, plan_source: str) -> str:
     """One line: what the page draws."""
     tests = sum(1 for lane in timeline.lanes for b in lane.bars if not b.pseudo)
     failed = sum(lane.count("fail", "uxsuccess") for lane in timeline.lanes)
-    wall = max(lane.finish for lane in timeline.lanes)
-    line = (f"{label}: {len(timeline.lanes)} workers, {tests} tests ({failed} failed), wall time {wall:.1f} s")
+    line = f"{label}: {len(timeline.lanes)} workers, {tests} tests ({failed} failed), wall time {wall_time(timeline)}"
     if timeline.predicted:
         predicted = max(lane.finish for lane in timeline.predicted)
-        unit = "units" if timeline.predicted_unit == TESTS else "s"
-        line += f"; predicted {predicted:.1f} {unit} ({plan_source})"
+        line += f"; predicted {amount(predicted, timeline.predicted_unit)} ({plan_source})"
     return line
