@@ -49,6 +49,14 @@ if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads
 
 PROG = "partitioner.dispatch.lane"
 USAGE = f"python -m {PROG} --connect ADDRESS --lane N [--grace S] [--sigint] -- INNER ..."
+#: how a lane's lines on stderr start: as every line of ``partitioner exec`` does (``partitioner: ...``), the
+#: lane named as the user knows it, not by its module (``partitioner: lane 0: ...``)
+SAID_AS = "partitioner: lane"
+
+
+def said_as(index: int | None) -> str:
+    """The start of lane ``index``'s lines on stderr (``None``: before its number is known)."""
+    return SAID_AS if index is None else f"{SAID_AS} {index}"
 
 
 def parse_args(words: Sequence[str]) -> tuple[str, int, float, list[str], bool]:
@@ -117,7 +125,7 @@ def main(argv: Sequence[str] | None = None, stdout: IO[bytes] | None = None,
         if not key:
             raise UsageError(f"{protocol.KEY_ENV} is not set: the dispatcher passes its key in the environment")
     except UsageError as exc:
-        err.write(f"{PROG}: error: {exc}\n")
+        err.write(f"{said_as(None)}: error: {exc}\n")
         return exc.exit_code
     # from here on a signal is recorded, not raised (its worker, started next, gets the default handlers back)
     with Interrupt(take_ignored=sigint) as interrupt:
@@ -141,12 +149,12 @@ def _serve(command: WorkerCommand, address: str, index: int, grace: float, key: 
             spawned.kill()
         reason = f"not run: lane {index} could not reach the dispatcher at {address} ({exc})"
         failed = _fail_share(command, output, reason)
-        err.write(f"{PROG} {index}: error: cannot reach the dispatcher at {address}: {exc}"
+        err.write(f"{said_as(index)}: error: cannot reach the dispatcher at {address}: {exc}"
                   f"{f'; its {failed} tests are recorded as failures' if failed else ''}\n")
         return 1
     # a signal that came while the lane started is in ``interrupt``: the lane asks for nothing, and leaves
     with conn:
-        lane = Lane(index, command, output, err, interrupt, grace)
+        lane = Lane(index, command, output, err, interrupt, grace, name=said_as(index))
         if spawned is not None:
             lane.adopt(spawned)
         try:

@@ -313,6 +313,28 @@ class TestDispatcherGone(LaneCase):
         self.assertEqual([], processes_in(self.root))
 
 
+class TestLaneProcessMessages(LaneCase):
+    def test_a_lane_process_says_its_lines_as_partitioner_does(self) -> None:
+        # under `partitioner exec` every other line reads `partitioner: ...`: a lane is named as the user knows it
+        # (lane N), not by its module
+        import subprocess
+
+        from partitioner.dispatch.command import lane_argv
+        from partitioner.dispatch.server import Dispatcher
+
+        k = self.ids("K", "1", "2", "3")
+        dispatcher = Dispatcher(order_queue([("pkg.test_k.K", 3.0, k)]), 1).start()
+        self.addCleanup(dispatcher.close)
+        proc = subprocess.run(lane_argv(sys.executable, dispatcher.address, 2, self.inner), check=False, cwd=self.root,
+                              env={**os.environ, **dispatcher.lane_env()}, capture_output=True, timeout=60)
+        said = [line for line in proc.stderr.decode().splitlines() if "killed by SIGKILL" in line]
+        self.assertTrue(said, proc.stderr.decode())
+        for line in said:
+            self.assertTrue(line.startswith("partitioner: lane 2: "), line)
+        self.assertNotIn("partitioner.dispatch.lane", proc.stderr.decode())
+        self.assertEqual([], processes_in(self.root))
+
+
 class TestLaneCommandLine(testtools.TestCase):
     def call(self, argv: list[str], env: dict[str, str] | None = None) -> tuple[int, bytes, str]:
         out, err = io.BytesIO(), io.StringIO()
@@ -325,6 +347,7 @@ class TestLaneCommandLine(testtools.TestCase):
                                  {protocol.KEY_ENV: "00"})
         self.assertEqual(2, code)
         self.assertIn("cannot stand in for `pytest -q`", err)
+        self.assertTrue(err.startswith("partitioner: lane: error: "), err)
 
     def test_without_the_key_it_says_where_the_key_comes_from(self) -> None:
         code, _, err = self.call(["--connect", "/x", "--lane", "0", "--", "python", "-m", "subunit.run"])
@@ -341,6 +364,7 @@ class TestLaneCommandLine(testtools.TestCase):
         self.assertEqual({"a.B.test_1": ["fail"], "a.B.test_2": ["fail"]}, events.finals())
         self.assertIn("lane 3 could not reach the dispatcher", events.attachment("a.B.test_1", "reason"))
         self.assertIn("its 2 tests are recorded as failures", err)
+        self.assertTrue(err.startswith("partitioner: lane 3: error: cannot reach the dispatcher"), err)
 
     def test_a_lane_process_loads_no_fixtures_and_still_writes_its_failures(self) -> None:
         # a lane runs no test: testtools is told that the optional fixtures (unittest.mock, asyncio) is absent
