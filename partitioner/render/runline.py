@@ -4,7 +4,8 @@ the suite that history measured, the predicted makespan with its unit, and how w
 For example::
 
     partitioner: 120 tests on 4 workers, dynamic dispatch (lookahead order); history: stestr:.stestr (10 runs
-    read; times.dbm for tests the runs miss); 118 of 120 tests measured; predicted makespan 61.2s
+    read; times.dbm for tests the runs miss); 118 of 120 tests measured; predicted makespan 61.2s for the
+    static plan, not the dynamic queue (`partitioner plan --dispatch dynamic` simulates the queue)
 
 (one line). Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
 """
@@ -17,7 +18,11 @@ from partitioner.costmodel import TEST_UNITS, UNIT_SUFFIX
 from partitioner.dispatch.queue import ORDERS
 from partitioner.pipeline import Planned
 
-__all__ = ["history_used", "summary_line"]
+__all__ = ["NOT_THE_QUEUE", "history_used", "summary_line"]
+
+#: what the predicted makespan of a dynamic run's line is, and where the queue's own prediction is
+NOT_THE_QUEUE = ("for the static plan, not the dynamic queue (`partitioner plan --dispatch dynamic` simulates the "
+                 "queue)")
 
 
 def history_used(planned: Planned, cwd: Path | None = None) -> str:
@@ -44,8 +49,10 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     how = f"dynamic dispatch ({order or ORDERS[0]} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
-    # the static plan's: simulating the queue (what `plan --dispatch dynamic` shows) is not worth the run's start
-    whose = " (the static plan's)" if dispatch == "dynamic" else ""
+    # under dynamic dispatch the figure is the static plan's, and the line says so in words: simulating the queue
+    # in its order (what `plan --dispatch dynamic` shows) costs the run's start up to a second (the lookahead
+    # order's play-outs), and the dispatcher plays them again as it hands the groups out
+    whose = f" {NOT_THE_QUEUE}" if dispatch == "dynamic" else ""
     return (f"{prefix}{tests:,} tests on {plan.concurrency} workers{serial}, {how}; history: "
             f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} tests measured; predicted makespan "
             f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}{whose}")
