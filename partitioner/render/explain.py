@@ -12,6 +12,16 @@ from partitioner.pipeline import Explanation
 from partitioner.render.output import FORMAT_VERSION, plural
 
 
+def seconds(value: float) -> str:
+    """A figure in seconds to the millisecond (``0.027s``), and one under 10 ms to two significant digits
+    (``0.00068s``, not ``0.001s``), so that a test's share of a cheap class setup is never a rounded ``0.000s``;
+    a true zero stays ``0.000s``."""
+    if value == 0.0 or not math.isfinite(value) or abs(value) >= 0.01:
+        return f"{value:.3f}s"
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return f"{value:.{digits}f}".rstrip("0") + "s"
+
+
 def unit_of(e: Explanation) -> str:
     """What the explanation's numbers are in: test counts when the plan had no (matching) history."""
     return TESTS if e.estimate.source in (NO_HISTORY, NO_HISTORY_HEAVY) else SECONDS
@@ -80,13 +90,14 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None, concu
             f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
         return
     shared = e.cost.setup_s < e.setup.seconds and not math.isclose(e.cost.setup_s, e.setup.seconds)
-    share = " its share of" if shared else ""  # a split per test: the class's setup over its tests
+    # a split per test: each test carries its share of its class's setup (the setup over the class's tests)
+    share = f": its share of the class's {seconds(e.setup.seconds)}" if shared else ""
     out.write(
         f"{e.test}\n"
-        f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, {e.cost.cost:.3f}s incl.{share} "
-        f"{e.cost.setup_s:.3f}s class setup{by})\n"
+        f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, {seconds(e.cost.cost)} incl. "
+        f"{seconds(e.cost.setup_s)} class setup{share}{by})\n"
         f"  worker    {place} {of}\n"
-        f"  estimate  {e.estimate.seconds:.3f}s from {e.estimate.source}"
+        f"  estimate  {seconds(e.estimate.seconds)} from {e.estimate.source}"
         f"{f' ({e.estimate.samples} samples, median)' if e.estimate.samples > 1 else ''}\n"
-        f"  class     {e.klass}: setup {e.setup.seconds:.3f}s from {e.setup.source}"
+        f"  class     {e.klass}: setup {seconds(e.setup.seconds)} from {e.setup.source}"
         f"{f' ({e.setup.samples} gaps, median)' if e.setup.samples > 1 else ''}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import testtools
 
@@ -25,8 +26,25 @@ def explained(setup_share: float, class_setup: float, tests: tuple[str, ...] = (
 class TestExplainText(testtools.TestCase):
     def test_a_test_alone_carries_its_share_of_its_class_setup_and_says_so(self) -> None:
         text = explained(0.027 / 40, 0.027)
-        self.assertIn("(1 test, 0.003s incl. its share of 0.001s class setup, grouping none)", text)
+        self.assertIn("(1 test, 0.0027s incl. 0.00068s class setup: its share of the class's 0.027s, grouping none)",
+                      text)
         self.assertIn("class     m.A: setup 0.027s from measured", text)
+
+    def test_a_share_too_small_for_milliseconds_is_still_a_figure(self) -> None:
+        # a cheap class setup split over many tests: each test's share is well under a millisecond, which
+        # rounded to the millisecond read "its share of 0.000s class setup"
+        share = 0.004 / 14
+        text = explained(share, 0.004)
+        self.assertNotIn("0.000s", text)
+        said = re.search(r"incl\. ([\d.e-]+)s class setup: its share of the class's ([\d.]+)s", text)
+        assert said is not None, text
+        self.assertAlmostEqual(share, float(said.group(1)), delta=share * 0.05)
+        self.assertEqual(0.004, float(said.group(2)))
+
+    def test_a_class_without_setup_says_zero_and_no_share(self) -> None:
+        text = explained(0.0, 0.0)
+        self.assertIn("incl. 0.000s class setup, grouping none", text)
+        self.assertNotIn("share", text)
 
     def test_a_whole_class_carries_its_whole_setup(self) -> None:
         text = explained(0.027, 0.027, ("m.A.t1", "m.A.t2"))
