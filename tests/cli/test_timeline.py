@@ -3,14 +3,18 @@ writes, predicted lanes (a recorded plan, or ``--plan``), race marks, and one-li
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import os
 import re
 
+import fixtures
+
 from partitioner.cli.commands.timeline import replan
 from partitioner.config import DISPATCH_ORDERS, Settings
+from partitioner.costmodel import SECONDS, TESTS
 from partitioner.grouping import BUILTIN
-from partitioner.history import planrecord
+from partitioner.history import Repository, planrecord
 from partitioner.history.model import History, Run, TestRecord
 from partitioner.history.planrecord import PlannedGroup as Group
 from partitioner.history.planrecord import PlannedLane as Lane
@@ -248,6 +252,60 @@ class TimelineFromStreamsTest(RepositoryCase):
         status, out, _ = self.cli("timeline", "later.subunit", "-o", str(self.dir / "p.html"), "--plan")
         self.assertEqual(0, status)
         self.assertIn("from the history before it", out)
+
+
+class RecordOfAnotherRunTest(RepositoryCase):
+    """A record is keyed by a run's tests and workers alone: runs with the same ones share it. It is written when
+    its run ends, so one written before the drawn run started, or after the next run started, is not the drawn
+    run's plan (a first run's plan in units drawn on a later run with history, or the other way round)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", None))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.dir / "cache")))
+        # run 0 and run 1 ran the same tests on the same workers (an hour apart): one key for both
+        self.repository([timed_run(0), timed_run(1)])
+        self.runs = Repository.read(self.dir / ".testrepository").runs  # their times as stored
+        self.assertEqual(planrecord.key_of_run(self.runs[0]), planrecord.key_of_run(self.runs[1]))
+
+    def write(self, unit: str, written: float) -> None:
+        """The record of a static plan on the runs' workers, in ``unit``, its file written at ``written``."""
+        record = dataclasses.replace(plan_record(
+            "static", Lane("worker-0", (Group(A, (f"{A}.test_1", f"{A}.test_2"), 3.0, 0.0, 3.0),)),
+            Lane("worker-1", (Group(B, (f"{B}.test_1",), 2.0, 0.0, 2.0), Group(C, (f"{C}.test_1",), 2.0, 2.0, 4.0)))),
+            unit=unit)
+        key = planrecord.key_of_run(self.runs[0])
+        planrecord.write_record(record, key)
+        where = planrecord.plans_dir()
+        assert where is not None
+        os.utime(where / f"{key}.json", (written, written))
+
+    def draw(self, number: int) -> tuple[str, str]:
+        status, out, err = self.cli("timeline", str(number), "-o", str(self.dir / "p.html"))
+        self.assertEqual(0, status, err)
+        return out, err
+
+    def ended(self, number: int) -> float:
+        return max(r.stop for r in self.runs[number].records if r.stop is not None)
+
+    def test_a_first_runs_plan_in_units_is_not_a_later_runs(self) -> None:
+        self.write(TESTS, self.ended(0) + 1.0)  # written as run 0 ended; run 1, with history, wrote none
+        out, err = self.draw(0)
+        self.assertIn("predicted 4.0 units (the static plan recorded beside the run, made without timing history", out)
+        out, err = self.draw(1)
+        self.assertNotIn("predicted", out)
+        self.assertNotIn("units", out)
+        self.assertIn("the plan recorded for the tests and workers of run 1 of .testrepository is not drawn: it was "
+                      "written before the run started", err)
+
+    def test_a_later_runs_plan_in_seconds_is_not_the_first_runs(self) -> None:
+        self.write(SECONDS, self.ended(1) + 1.0)  # run 1's record replaced run 0's (same key)
+        out, _ = self.draw(1)
+        self.assertIn("predicted 4.0 s (the static plan recorded beside the run)", out)
+        out, err = self.draw(0)
+        self.assertNotIn("predicted", out)
+        self.assertIn("it was written after the next run started", err)
+        self.assertIn("pass --plan", err)
 
 
 class TimelineWallTimeTest(RepositoryCase):

@@ -162,9 +162,18 @@ class TimelineCommandUnitTest(RepositoryCase):
         self.repository([timed_run(0), timed_run(1)])
         status, out, _ = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
-        self.assertIn("; predicted 4.0 units (the static plan recorded beside the run, made without timing history: "
-                      "costs in test-count units)", out)
+        # the plan had a history (run 0), which timed none of its tests: not "made without timing history"
+        self.assertIn("; predicted 4.0 units (the static plan recorded beside the run, nothing before it timed these "
+                      "tests: costs in test-count units)", out)
         self.assertEqual("4.0 units", facts(self.out.read_text(encoding="utf-8"))["predicted"])
+
+    def test_a_record_that_says_units_on_a_first_run_was_made_without_history(self) -> None:
+        self.record = dataclasses.replace(self.record, unit=TESTS)
+        self.repository([timed_run(0), timed_run(1)])
+        status, out, _ = self.cli("timeline", "0", "-o", str(self.out))
+        self.assertEqual(0, status)
+        self.assertIn("(the static plan recorded beside the run, made without timing history: costs in test-count "
+                      "units)", out)
 
     def test_a_plan_made_again_without_history_is_in_units(self) -> None:
         self.repository([timed_run(0)])

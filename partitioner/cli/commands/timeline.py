@@ -9,7 +9,9 @@ have had, made again from the history before it. ``--races`` marks what ran besi
 Predicted figures are seconds, or test-count units when the plan had no timing history: a plan made again
 knows which; a recorded plan says so in its record (``unit``), and a record written before records said it is
 taken to be in units exactly when it cannot have had any history (:func:`planned_blind`: its repository's first
-run, with no other history the project names).
+run, with no other history the project names). Runs with the same tests on the same workers share one record; one
+written before the run started or after the next run started is another run's, and is not drawn
+(:func:`_someone_elses`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ HELP = "draw a stored run as one self-contained HTML page: a lane per worker, it
 PLAN_RUNS = 10
 #: how many stored runs ``--races`` reads for its cross-run counts from a history store
 RACE_RUNS = 20
+#: seconds a record's file time may read before its run's first start (the file system's coarser clock)
+RECORD_SLACK_S = 0.05
 
 
 def _run_hint(cwd: Path) -> str:
@@ -87,6 +91,7 @@ class Chosen:
     :ivar beside: stored runs for the race diagnosis's cross-run counts (for ``--races``)
     :ivar close: releases what was opened to read them (a store's connections)
     :ivar blind: whether the plan the run ran with cannot have had timing history (:func:`planned_blind`)
+    :ivar next_start: when the next run of the same history started (epoch seconds; ``None``: none, or unknown)
     """
 
     run: Run
@@ -95,6 +100,7 @@ class Chosen:
     beside: Callable[[], Sequence[Run]]
     close: Callable[[], None] = lambda: None
     blind: Callable[[], bool] = lambda: False
+    next_start: Callable[[], float | None] = lambda: None
 
 
 def _started(run: Run) -> float:
@@ -107,7 +113,12 @@ def _repository_runs(repo: Repository, run: Run) -> Chosen:
         earlier = [r for r in repo.runs if _started(r) < _started(run) and r.records != run.records]
         return History(runs=tuple(earlier[-PLAN_RUNS:]))
 
-    return Chosen(run, "", before, lambda: repo.runs)
+    def next_start() -> float | None:
+        started = _started(run)
+        later = [_started(r) for r in repo.runs if _started(r) > started and r.records != run.records]
+        return min(later, default=None)
+
+    return Chosen(run, "", before, lambda: repo.runs, next_start=next_start)
 
 
 def _from_repository(spec: str | None, repo: Repository) -> Chosen:
@@ -248,6 +259,41 @@ def _find_record(run: Run) -> RecordedPlan | None:
     return found
 
 
+def _record_written(run: Run) -> float | None:
+    """When the record found for ``run`` was written (its file's mtime, epoch seconds), ``None`` when unknown."""
+    try:
+        from partitioner.history.planrecord import key_of_run, plans_dir
+    except ImportError:
+        return None
+    where = plans_dir()
+    if where is None:
+        return None
+    try:
+        return (where / f"{key_of_run(run)}.json").stat().st_mtime
+    except OSError:
+        return None
+
+
+def _someone_elses(chosen: Chosen) -> str:
+    """Why the record found for the chosen run is another run's (``""`` when it may be its own).
+
+    A record is keyed by the run's tests and workers alone, so runs with the same tests on the same workers
+    share one: the newest run's record replaces the others', and a run that wrote none finds an earlier one's.
+    The runner and ``partitioner exec`` write a run's record when it ends: one written before the run started
+    is an earlier run's, one written after the next run of the history started is a later one's (or that next
+    run's).
+    """
+    written = _record_written(chosen.run)
+    if written is None:
+        return ""
+    if written < _started(chosen.run) - RECORD_SLACK_S:
+        return "it was written before the run started: an earlier run's with the same tests on the same workers"
+    later = chosen.next_start()
+    if later is not None and written > later:
+        return "it was written after the next run started: a later run's with the same tests on the same workers"
+    return ""
+
+
 def _plannable(run: Run) -> list[str]:
     """The ids of the run's tests, as a plan lists them (no runner pseudo-tests, no fixture records)."""
     tagged = any(r.worker is not None for r in run.records)
@@ -297,11 +343,18 @@ def _predicted(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Con
     record = _find_record(chosen.run)
     if record is None:
         return (), ""
+    elsewhere = _someone_elses(chosen)
+    if elsewhere:
+        console.warn(f"the plan recorded for the tests and workers of {chosen.label} is not drawn: {elsewhere}; "
+                     f"pass --plan to draw the plan made again")
+        return (), ""
     source = f"the {record.dispatch} plan recorded beside the run"
     said = getattr(record, "unit", None)  # what the record says its predictions are in; older ones do not say
     unit = unit_of(record) if said is not None else TESTS if chosen.blind() else SECONDS
     if unit == TESTS:
-        return recorded_lanes(record, unit=TESTS), f"{source}, made without timing history: costs in test-count units"
+        # in units: it had no history, or one that timed none of its tests (as a plan made again says it)
+        how = "made without timing history" if chosen.before().empty else "nothing before it timed these tests"
+        return recorded_lanes(record, unit=TESTS), f"{source}, {how}: costs in test-count units"
     return recorded_lanes(record, unit=SECONDS), source
 
 
