@@ -11,6 +11,7 @@ and documented once, in ``docs/configuration.md``.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import re
 import sys
@@ -128,10 +129,56 @@ def _read_ini(path: Path) -> configparser.RawConfigParser:
     parser = _parser()
     try:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
-    except (configparser.Error, UnicodeDecodeError, OSError) as exc:
+    except configparser.Error as exc:
+        raise ConfigError(f"cannot parse {path}: {ini_problem(exc)}") from exc
+    except (UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot parse {path}: {first}; fix the INI syntax") from exc
     return parser
+
+
+def _quoted_line(text: str) -> str:
+    """A line of the file as the parser quoted it (``ParsingError`` keeps its ``repr``), shown as ``'text'``."""
+    import ast
+
+    with contextlib.suppress(ValueError, SyntaxError):
+        value = ast.literal_eval(text)
+        if isinstance(value, str):
+            text = value
+    return repr(text.strip())
+
+
+def ini_problem(exc: configparser.Error) -> str:
+    """What is wrong in an INI file, and how to fix it, for the error ``configparser`` raised reading it (testr's
+    and stestr's parser, or ours): one line holding the line number and the parser's own words.
+
+    >>> import configparser
+    >>> try:
+    ...     configparser.ConfigParser().read_string("[DEFAULT\\ntest_path=./tests\\n")
+    ... except configparser.Error as exc:
+    ...     print(ini_problem(exc))
+    line 1 '[DEFAULT': File contains no section headers; close the section header with ']': [DEFAULT]
+    """
+    if isinstance(exc, configparser.MissingSectionHeaderError):
+        line = exc.line.strip()
+        fix = (f"close the section header with ']': {line}]" if line.startswith("[") and "]" not in line else
+               "start the file with a section header such as [DEFAULT]")
+        return f"line {exc.lineno} {line!r}: File contains no section headers; {fix}"
+    if isinstance(exc, configparser.ParsingError) and exc.errors:
+        number, text = exc.errors[0]
+        return (f"line {number} {_quoted_line(str(text))}: parsing error: it is neither a [section] header nor a "
+                "`name = value` option; write it as name = value, indent it to continue the value above, or "
+                "start it with # to make it a comment")
+    if isinstance(exc, configparser.DuplicateOptionError):
+        return (f"line {exc.lineno}: option {exc.option!r} in section [{exc.section}] already exists (the tools "
+                "read the file strictly); keep one of the two")
+    if isinstance(exc, configparser.DuplicateSectionError):
+        return (f"line {exc.lineno}: section [{exc.section}] already exists (the tools read the file strictly); "
+                "merge the two sections")
+    if isinstance(exc, configparser.InterpolationError):
+        return (f"option {exc.option!r} in section [{exc.section}]: {_first_line(exc)}; the tools expand "
+                "%(name)s in values: write a literal % as %%")
+    return f"{_first_line(exc)}; fix the INI syntax"
 
 
 def _read_toml(path: Path) -> Mapping[str, object]:

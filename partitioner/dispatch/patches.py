@@ -6,15 +6,23 @@ stestr: ``scheduler.partition_tests``, ``TestProcessorFixture.run_tests`` (which
 repositories' ``get_inserter``. testr: ``TestListingFixture.partition_tests``, ``run_tests`` (of a one-partition
 fixture: its worker), ``setUp``, ``list_tests`` and ``get_inserter``. A static run's workers are started with our
 ``preexec_fn`` chained onto the tool's own (:func:`_static_workers_die_with_us`).
+
+Where each tool reads its own config file (stestr: ``TestrConf.__init__`` and ``get_run_command``, with the
+command line's ``--test-path`` seen in ``StestrCLI.prepare_to_run_command``; testr: ``TestCommand.get_parser``
+and ``get_run_command``), a file it cannot run from is one error line and exit 1 (:mod:`partitioner.dispatch.toolconf`).
 """
 
 from __future__ import annotations
 
+import configparser
 import contextlib
+import inspect
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from partitioner.dispatch import toolconf
 from partitioner.errors import PartitionerError, one_line
 from partitioner.run.parentdeath import dying_with_us
 
@@ -74,7 +82,80 @@ def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     return [(scheduler, "partition_tests", partition_tests), (TestProcessorFixture, "run_tests", fixture_run_tests),
             (TestProcessorFixture, "_start_process", start_process), (TestProcessorFixture, "setUp", fixture_set_up),
-            (abstract.AbstractRepository, "get_inserter", inserter), (TestProcessorFixture, "list_tests", listing)]
+            (abstract.AbstractRepository, "get_inserter", inserter), (TestProcessorFixture, "list_tests", listing),
+            *_stestr_config_patches(session)]
+
+
+def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
+    """stestr's config file, checked as stestr reads it (:mod:`partitioner.dispatch.toolconf`): a file its parser
+    rejects, and a run or listing without test_path (none in the file, none given with ``--test-path``)."""
+    from stestr import cli
+    from stestr.config_file import TestrConf
+
+    conf_init = TestrConf.__init__
+    get_run_command = TestrConf.get_run_command
+    prepare = cli.StestrCLI.prepare_to_run_command
+    #: the command stestr's CLI runs: its global options (``--test-path``), and whether it needs a test_path
+    command: list[tuple[Any, bool]] = []
+
+    def prepare_to_run_command(self: Any, cmd: Any) -> Any:
+        command[:] = [(getattr(cmd, "app_args", None), type(cmd).__name__ in ("Run", "List"))]
+        return prepare(self, cmd)
+
+    def init(self: Any, config_file: Any, section: str = "DEFAULT") -> None:
+        try:
+            conf_init(self, config_file, section)
+        except (configparser.Error, ValueError) as exc:  # not FileNotFoundError or KeyError: load_from_file's to take
+            _refuse(session, toolconf.read_error(str(config_file), exc))
+        # load_from_file returns the first file that loads: this one. Both commands that read it need a test_path.
+        app_args, needs = command[-1] if command else (None, False)
+        if needs and app_args is not None and not getattr(app_args, "test_path", None) and not self.test_path:
+            _refuse(session, toolconf.stestr_without_test_path(self.config_file, self.section))
+
+    def run_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            test_path = inspect.signature(get_run_command).bind(self, *args, **kwargs).arguments.get("test_path")
+        except TypeError:  # stestr raises its own
+            test_path = "?"
+        if not test_path and not self.test_path:  # stestr would exit with its own message
+            _refuse(session, toolconf.stestr_without_test_path(self.config_file, self.section))
+        return get_run_command(self, *args, **kwargs)
+
+    return [(cli.StestrCLI, "prepare_to_run_command", prepare_to_run_command), (TestrConf, "__init__", init),
+            (TestrConf, "get_run_command", run_command)]
+
+
+def _testr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
+    """testr's ``.testr.conf``, checked as testr reads it (:mod:`partitioner.dispatch.toolconf`): a file its
+    parser rejects, no file, and no test_command (or no option for its ``$IDOPTION``/``$LISTOPT``)."""
+    from testrepository.testcommand import TestCommand
+
+    get_parser = TestCommand.get_parser
+    get_run_command = TestCommand.get_run_command
+
+    def parser(self: Any) -> Any:
+        path = os.path.join(str(getattr(self.ui, "here", ".")), ".testr.conf")
+        if session.refused:  # testr's cleanup reads it again as it exits: said once
+            return configparser.ConfigParser()
+        try:
+            return get_parser(self)
+        except configparser.Error as exc:
+            _refuse(session, toolconf.read_error(path, exc))
+        except ValueError as exc:  # UnicodeDecodeError, or testr's "No .testr.conf config file"
+            if isinstance(exc, UnicodeDecodeError):
+                _refuse(session, toolconf.read_error(path, exc))
+            if not os.path.isfile(path):
+                _refuse(session, toolconf.testr_missing(path))
+            raise
+
+    def run_command(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._instances is not None and getattr(self.ui, "here", None) != "memory:":  # else testr raises
+            problem = toolconf.testr_problem(self.get_parser(), os.path.join(self.ui.here, ".testr.conf"))
+            if problem is not None:
+                _refuse(session, problem)
+        return get_run_command(self, *args, **kwargs)
+
+    return [(TestCommand, "get_parser", parser), (TestCommand, "get_run_command", run_command)]
 
 
 @contextlib.contextmanager
@@ -124,6 +205,12 @@ def _common(session: Session, current: list[Any], get_inserter: Callable[..., An
         return list_tests(self)
 
     return inserter, fixture_set_up, listing
+
+
+def _refuse(session: Session, exc: PartitionerError) -> NoReturn:
+    """Inside the tool: our error line for its input, and the tool exits 1 (with no note blaming its listing)."""
+    session.refused = True
+    _fail(exc, 1)
 
 
 def _fail(exc: PartitionerError, code: int) -> NoReturn:
@@ -187,4 +274,4 @@ def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
     return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
                                                                         fixture_run_tests),
             (TestListingFixture, "setUp", fixture_set_up), (repository.AbstractRepository, "get_inserter", inserter),
-            (TestListingFixture, "list_tests", listing)]
+            (TestListingFixture, "list_tests", listing), *_testr_config_patches(session)]

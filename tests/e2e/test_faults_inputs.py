@@ -215,3 +215,74 @@ class TestDamagedTimings(testtools.TestCase):
         self.assertIn("garbage.subunit", proc.stderr)
         self.assertNotIn("before it asked for a plan", proc.stderr)
         self.assertNotIn("Traceback", proc.stderr)
+
+
+class TestToolConfigUnderExec(testtools.TestCase):
+    """The tool's own config file, broken, under ``partitioner exec``: stestr showed configparser's traceback and
+    testr its three-line message, then exec added a note blaming the tool's test listing and the environment."""
+
+    STESTR = "[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n"
+    TESTR = ("[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t ./ ./pkg $LISTOPT $IDOPTION\n"
+             "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.work = Path(self.useFixture(fixtures.TempDir()).path)
+        (self.work / "pkg").mkdir()
+        (self.work / "pkg" / "__init__.py").write_text("")
+        (self.work / "pkg" / "test_x.py").write_text(
+            "import unittest\n\nclass T(unittest.TestCase):\n    def test_a(self):\n"
+            "        open('ran.log', 'a').write('a')\n\n    def test_b(self):\n        pass\n")
+        self.env = tool_env(PARTITIONER_CACHE_DIR=str(self.work / "cache"))
+
+    def exec_fails(self, name: str, conf: str, text: str, fragment: str, *run: str) -> None:
+        (self.work / conf).write_text(text)
+        repo = self.work / (".stestr" if name == "stestr" else ".testrepository")
+        before = tree_snapshot(repo) if repo.exists() else None
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool(name), *run], cwd=self.work, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=120, stdin=subprocess.DEVNULL)
+        line = assert_one_line_error(self, proc, 1, fragment)
+        self.assertIn(str(self.work / conf), line)
+        self.assertNotIn("before it asked for a plan", proc.stderr)
+        self.assertFalse((self.work / "ran.log").exists(), f"{name}: a test ran")
+        self.assertEqual(before, tree_snapshot(repo) if repo.exists() else None, f"{name}: its repository changed")
+
+    def test_a_malformed_or_incomplete_stestr_conf(self) -> None:
+        run = ("run", "--concurrency", "2")
+        # no repository yet: stestr creates one only after reading its config, and none is made
+        self.exec_fails("stestr", ".stestr.conf", "[DEFAULT\ntest_path=./pkg\n",
+                        "line 1 '[DEFAULT': File contains no section headers; close the section header", *run)
+        subprocess.run([tool("stestr"), "init"], cwd=self.work, env=self.env, capture_output=True, check=True)
+        self.exec_fails("stestr", ".stestr.conf", "[DEFAULT\ntest_path=./pkg\n", "File contains no section headers",
+                        *run)
+        self.exec_fails("stestr", ".stestr.conf", self.STESTR + "oops\n",
+                        "line 4 'oops': parsing error: it is neither a [section] header nor", *run)
+        self.exec_fails("stestr", ".stestr.conf", self.STESTR + "top_dir=./\n", "line 4: option 'top_dir'", *run)
+        self.exec_fails("stestr", ".stestr.conf", "[DEFAULT]\ntop_dir=./\n",
+                        "sets no test_path in [DEFAULT] and no --test-path was given", *run)
+        self.exec_fails("stestr", ".stestr.conf", "[DEFAULT]\ntop_dir=./\n", "sets no test_path", "list")
+        # what stestr accepts is run: the test path given on its command line
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("stestr"), "--test-path", "./pkg", *run],
+                              cwd=self.work, env=self.env, capture_output=True, text=True, check=False, timeout=120)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        # plan says the same file and line
+        (self.work / ".stestr.conf").write_text("[DEFAULT\ntest_path=./pkg\n")
+        proc = subprocess.run([tool("partitioner"), "plan", "-n", "2"], cwd=self.work, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=120)
+        assert_one_line_error(self, proc, 1, "line 1 '[DEFAULT': File contains no section headers")
+
+    def test_a_malformed_or_incomplete_testr_conf(self) -> None:
+        run = ("run", "--parallel", "--concurrency", "2")
+        subprocess.run([tool("testr"), "init"], cwd=self.work, env=self.env, capture_output=True, check=True)
+        self.exec_fails("testr", ".testr.conf", "[DEFAULT\n" + self.TESTR.split("\n", 1)[1],
+                        "line 1 '[DEFAULT': File contains no section headers; close the section header", *run)
+        self.exec_fails("testr", ".testr.conf", "[DEFAULT]\ntest_id_option=--load-list $IDFILE\n",
+                        "sets no test_command in [DEFAULT]", *run)
+        self.exec_fails("testr", ".testr.conf", self.TESTR.replace("test_list_option=--list\n", ""),
+                        "sets no test_list_option in [DEFAULT] (its test_command uses $LISTOPT)", *run)
+        (self.work / ".testr.conf").unlink()
+        before = tree_snapshot(self.work / ".testrepository")
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("testr"), *run], cwd=self.work, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=120, stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, f"no {self.work / '.testr.conf'}: testr reads its test_command there")
+        self.assertEqual(before, tree_snapshot(self.work / ".testrepository"))
