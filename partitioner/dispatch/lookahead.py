@@ -18,14 +18,14 @@ lane whose worker died does.
 
 Choices are only played out when one is long enough to matter (:data:`LONG_SHARE` of the predicted work per lane)
 and the queue is short enough to replay cheaply (:data:`PLAYOUT_MAX` groups): otherwise the earliest group, as
-``suite`` order.
+``suite`` order; above :data:`PLAYOUT_MAX`, the first queued group the lane may run (:func:`first_reachable`).
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from partitioner.dispatch.queue import WorkItem
@@ -63,6 +63,20 @@ def reachable(items: Sequence[WorkItem], last: int | None) -> list[int]:
     return [i for i, item in enumerate(items) if item.at > last]
 
 
+def first_reachable(items: Iterable[WorkItem], last: int | None) -> int | None:
+    """The index of the first of the ``items`` (in queue order) a lane whose process reached ``last`` may run.
+
+    What a long queue is handed out by, where :func:`pick_ahead` plays nothing out: the queue is in suite order
+    (a retried group goes back in front), so the first item after ``last`` is, but for a retry, the earliest, and
+    finding it looks only at the items before it (a lane's process is rarely past the front of a long queue).
+    A pick that scanned the whole queue made every hand-out cost the queue's length: a plan of 20,000 classes
+    took 26 s to simulate."""
+    for index, item in enumerate(items):
+        if last is None or item.at > last:
+            return index
+    return None
+
+
 def stranded(items: Sequence[WorkItem], others: Sequence[LaneView]) -> bool:
     """True when none of ``others`` can ever run the earliest queued item (so the asking lane must)."""
     if not items:
@@ -80,13 +94,13 @@ def pick_ahead(items: Sequence[WorkItem], last: int | None, others: Sequence[Lan
     :param others: every other live lane
     :param now: the dispatcher's clock (the same clock as :attr:`LaneView.free_at`)
     """
+    if len(items) > PLAYOUT_MAX:
+        return first_reachable(items, last)
     mine = reachable(items, last)
     if not mine:
         return None
     earliest = min(mine, key=lambda i: (items[i].at, i))  # a retry is queued in front, at its own position
     if last is None:
-        return earliest
-    if len(items) > PLAYOUT_MAX:
         return earliest
     left = sum(item.cost for item in items) + sum(max(o.free_at - now, 0.0) for o in others)
     lanes = len(others) + 1

@@ -10,6 +10,7 @@ at most 4/3 of the optimum. Serial items run after every lane is idle, one after
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -80,7 +81,7 @@ def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float 
     rows: list[list[Slot]] = [[] for _ in range(lanes)]
     free = [(startup_s, lane) for lane in range(lanes)]
     heapq.heapify(free)
-    todo = list(items)
+    todo = deque(items)  # taken from near the front: a list's pop would move the rest of a long queue each time
     last: dict[int, int] = {}
     while todo:
         at, lane = heapq.heappop(free)
@@ -93,7 +94,8 @@ def simulate(queue: Queue | Sequence[WorkItem], lanes: int, *, startup_s: float 
             index, fresh = ahead, False
         else:
             index, fresh = pick(todo, last.get(lane), order)
-        item = todo.pop(index)
+        item = todo[index]
+        del todo[index]
         restart = fresh and lane in last  # a lane's first process is part of its start-up
         last[lane] = item.upto
         end = at + overhead_s + (fork_s if restart else 0.0) + item.cost

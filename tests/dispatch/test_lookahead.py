@@ -3,11 +3,13 @@ pick, its hand-outs (waiting, and a fresh process when left alone) and its expec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partitioner.dispatch.lookahead import LaneView, pick_ahead, reachable, stranded
+from partitioner.dispatch.lookahead import PLAYOUT_MAX, LaneView, first_reachable, pick_ahead, reachable, stranded
 from partitioner.dispatch.queue import Queue, WorkItem, order_queue
 from partitioner.dispatch.simulate import simulate
 from partitioner.dispatch.state import Assign, DispatchState, Idle, Wait
@@ -26,6 +28,46 @@ def queue_of(costs: list[float], order: str = "lookahead") -> Queue:
 
 #: ten short groups and, last in suite order, one as long as most of them together
 LATE_LONG = [1.0] * 10 + [8.0]
+
+
+class Watched(list[WorkItem]):
+    """A queue that counts how many of its items a pick looked at."""
+
+    looked = 0
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        for item in super().__iter__():
+            self.looked += 1
+            yield item
+
+
+class TestLongQueue(testtools.TestCase):
+    """Above PLAYOUT_MAX groups nothing is played out: the first group the lane may run, found from the front."""
+
+    def test_the_first_group_after_the_lanes_process_is_taken_looking_only_at_those_before_it(self) -> None:
+        items = Watched(items_of([1.0] * (PLAYOUT_MAX * 5)))
+        self.assertEqual(3, pick_ahead(items, 2, [LaneView(0.0, 1)], 0.0))
+        self.assertEqual(4, items.looked)  # a pick over the whole queue made 2,000 hand-outs cost 2,000 x 2,000
+
+    def test_a_lane_without_a_process_takes_the_front_and_a_retry_goes_first(self) -> None:
+        items = items_of([1.0] * (PLAYOUT_MAX + 10))
+        retried = [items[50], *items[:50], *items[51:]]  # a retry goes back in front of the queue
+        self.assertEqual(0, pick_ahead(retried, None, [LaneView(0.0, None)], 0.0))
+        self.assertEqual(0, pick_ahead(retried, 10, [LaneView(0.0, None)], 0.0))  # g050, before g011
+        self.assertEqual("g051", retried[pick_ahead(retried, 50, [LaneView(0.0, None)], 0.0) or 0].key)
+
+    def test_none_when_the_lanes_process_is_past_every_queued_group(self) -> None:
+        self.assertIsNone(first_reachable(items_of([1.0] * 5), 4))
+
+    @given(st.lists(st.floats(0.1, 5.0), min_size=PLAYOUT_MAX + 1, max_size=PLAYOUT_MAX + 40),
+           st.integers(-1, PLAYOUT_MAX + 40))
+    @settings(max_examples=25, deadline=None)
+    def test_in_a_queue_in_suite_order_it_is_the_earliest_group_the_lane_may_run(self, costs: list[float],
+                                                                              last: int) -> None:
+        items = items_of(costs)
+        mine = reachable(items, last)
+        expected = min(mine, key=lambda i: items[i].at) if mine else None
+        self.assertEqual(expected, pick_ahead(items, last, [LaneView(0.0, None)], 0.0))
 
 
 class TestPickAhead(testtools.TestCase):
