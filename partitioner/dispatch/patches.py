@@ -186,11 +186,13 @@ def _static_workers_die_with_us(session: Session, owner: Any) -> Iterator[None]:
 
 
 def _common(session: Session, current: list[Any], get_inserter: Callable[..., Any], set_up: Callable[[Any], Any],
-            list_tests: Callable[[Any], Any]) -> tuple[Callable[..., Any], Callable[[Any], Any], Callable[[Any], Any]]:
+            list_tests: Callable[[Any], Any],
+            hold_listing: bool = False) -> tuple[Callable[..., Any], Callable[[Any], Any], Callable[[Any], Any]]:
     """The three patches both tools get alike: the repository's ``get_inserter`` (watched by the session), the
     top-level fixture's ``setUp`` (restricted to this job's shard; ``current`` holds the fixtures running) and
     its ``list_tests`` (the tool waits for its listing subprocess; the session loads the planner and reads the
-    history meanwhile: :meth:`Session.listing`)."""
+    history meanwhile: :meth:`Session.listing`; ``hold_listing``: testr's listing starts as
+    :func:`_held_listing` says)."""
 
     def inserter(self: Any, *args: Any, **kwargs: Any) -> Any:
         return session.inserter(get_inserter(self, *args, **kwargs))
@@ -202,9 +204,47 @@ def _common(session: Session, current: list[Any], get_inserter: Callable[..., An
 
     def listing(self: Any) -> Any:
         session.listing(getattr(self, "repository", None), self)
-        return list_tests(self)
+        with _held_listing(session, self) if hold_listing else contextlib.nullcontext():
+            return list_tests(self)
 
     return inserter, fixture_set_up, listing
+
+
+@contextlib.contextmanager
+def _held_listing(session: Session, fixture: Any) -> Iterator[None]:
+    """While testr lists its tests: its listing command is :meth:`Session.listing_command`'s (SIGINT held off the
+    interpreter's imports, ended by the session at a signal), as stestr's is in ``_start_process``. testr starts
+    it itself, through its UI's ``subprocess_Popen``, which is watched meanwhile for the listing's process. A
+    Ctrl-C there printed the listing's ``KeyboardInterrupt`` traceback under ``exec`` (plain testr prints it
+    too, and its own); an instance-provisioned listing (``instance_execute``) is left as it is."""
+    command, ui = getattr(fixture, "list_cmd", None), getattr(fixture, "ui", None)
+    held = session.listing_command(command) if isinstance(command, str) and not per_instance(fixture) else command
+    if held == command or ui is None:
+        yield
+        return
+    popen = ui.subprocess_Popen
+    own = ui.__dict__.get("subprocess_Popen") if hasattr(ui, "__dict__") else None
+
+    def started(*args: Any, **kwargs: Any) -> Any:
+        proc = popen(*args, **kwargs)
+        if (args[0] if args else kwargs.get("args")) == held:
+            session.listing_started(proc)
+        return proc
+
+    try:
+        ui.subprocess_Popen = started
+    except AttributeError:  # a slotted UI: the listing runs as testr starts it
+        yield
+        return
+    fixture.list_cmd = held
+    try:
+        yield
+    finally:
+        fixture.list_cmd = command
+        if own is None:
+            del ui.subprocess_Popen
+        else:
+            ui.subprocess_Popen = own
 
 
 def _refuse(session: Session, exc: PartitionerError) -> NoReturn:
@@ -269,7 +309,7 @@ def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
         return procs
 
     inserter, fixture_set_up, listing = _common(session, current, get_inserter, set_up,
-                                                TestListingFixture.list_tests)
+                                                TestListingFixture.list_tests, hold_listing=True)
 
     return [(TestListingFixture, "partition_tests", partition_tests), (TestListingFixture, "run_tests",
                                                                         fixture_run_tests),

@@ -41,7 +41,7 @@ import testtools
 from tests.dispatch.helpers import Events, read_events
 from tests.e2e.test_runner import inject, suite_ids, use_runner
 from tests.faults import kill_all, processes_in, survivors
-from tests.suites import GEN_SUITE, GeneratedSuite, subunit_v2, tool, tree_snapshot
+from tests.suites import GEN_SUITE, GeneratedSuite, subunit_v2, tool, tool_env, tree_snapshot
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -591,3 +591,81 @@ def _reap(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
         os.waitpid(pid, 0)
+
+
+#: a test module whose listing (and only it) waits in ``load_tests``, outside the loader's catch of import errors,
+#: after writing its pid: a SIGINT there is a ``KeyboardInterrupt`` traceback unless the listing holds SIGINT off
+SLOW_LISTING = '''import os, sys, time, unittest
+
+
+class T(unittest.TestCase):
+    def test_a(self):
+        pass
+
+    def test_b(self):
+        pass
+
+
+def load_tests(loader, tests, pattern):
+    if "--list" in sys.argv:
+        with open("listing.tmp", "w") as out:
+            out.write(str(os.getpid()))
+        os.rename("listing.tmp", "listing.pid")
+        time.sleep(60)
+    return tests
+'''
+
+
+class TestCtrlCWhileTheToolLists(testtools.TestCase):
+    """A Ctrl-C (SIGINT to the process group) while ``partitioner exec`` waits for the tool's test listing: exit
+    130, ``partitioner: interrupted``, no traceback (testr's listing printed its ``KeyboardInterrupt``: stestr's
+    was held off already), nothing stored, no process left."""
+
+    def check(self, name: str, *run: str) -> None:
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        self.addCleanup(kill_all, work)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_x.py").write_text(SLOW_LISTING)
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        (work / ".testr.conf").write_text(
+            "[DEFAULT]\ntest_command=${PYTHON:-python} -m subunit.run discover -t ./ ./pkg $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"), TMPDIR=str(work))
+        subprocess.run([tool(name), "init"], cwd=work, env=env, capture_output=True, check=True)
+        repo = work / (".stestr" if name == "stestr" else ".testrepository")
+        before = tree_snapshot(repo)
+        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
+        with (work / "stderr").open("wb") as stderr:
+            proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--", tool(name), *run],
+                                    cwd=work, env=env, start_new_session=True, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not (work / "listing.pid").exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise AssertionError(f"the listing never started (exit {proc.wait()}): {(work / 'stderr').read_text()}")
+            time.sleep(0.05)
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            code = proc.wait(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("exec did not end after the SIGINT") from None
+        self.assertEqual({}, survivors(work), "processes outlived the run")
+        err = (work / "stderr").read_text()  # read after the listing is gone: it wrote there too
+        self.assertEqual(130, code, err)
+        self.assertNotIn("Traceback", err)
+        self.assertEqual(["partitioner: interrupted"], err.strip().splitlines())
+        # nothing stored (times.dbm may now exist, empty: the tool's own get_test_times made it, opened beside the
+        # listing as the tool opens it before a run; its mtime moves the directory's)
+        after = {k: v for k, v in tree_snapshot(repo).items() if not k.startswith("times.dbm") and k != "."}
+        self.assertEqual({k: v for k, v in before.items() if k != "."}, after, "the repository changed")
+
+    def test_testr(self) -> None:
+        self.check("testr", "run", "--parallel", "--concurrency", "2")
+
+    def test_stestr(self) -> None:
+        self.check("stestr", "run", "--concurrency", "2")
