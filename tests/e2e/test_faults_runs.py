@@ -669,3 +669,115 @@ class TestCtrlCWhileTheToolLists(testtools.TestCase):
 
     def test_stestr(self) -> None:
         self.check("stestr", "run", "--concurrency", "2")
+
+
+#: ``sitecustomize`` for ``partitioner exec`` alone (its workers and lanes load it too, and do nothing): a slow
+#: moment after the tests ran, marked by a file, for a signal to land in. ``storing``: stestr stores the run (its
+#: stream renamed into place, times.dbm written); ``closing``: after the tool returned, exec closes its session
+#: (``Session.uninstall``: the dispatcher, the preloader, the plan record's wait); ``exit``: Python's finalization,
+#: after exec returned its status, when the interpreter has reset SIGINT and SIGTERM to their default actions
+SLOW_AFTER_THE_TOOL = '''import os, sys, time
+
+if os.path.basename(sys.argv[0]) == "partitioner" and "exec" in sys.argv:
+    def mark(name, _open=open, _join=os.path.join, _where=os.environ["EXEC_MARKERS"]):
+        with _open(_join(_where, name), "w"):
+            pass
+
+    if os.environ["EXEC_SLOW"] == "storing":
+        from stestr.repository import file
+
+        store = file._SafeInserter.stopTestRun
+
+        def slow_store(self):
+            mark("slow")
+            time.sleep(2)
+            store(self)
+
+        file._SafeInserter.stopTestRun = slow_store
+    elif os.environ["EXEC_SLOW"] == "closing":
+        from partitioner.dispatch import tools
+
+        uninstall = tools.Session.uninstall
+
+        def slow_uninstall(self):
+            mark("slow")
+            time.sleep(2)
+            uninstall(self)
+            mark("closed")
+
+        tools.Session.uninstall = slow_uninstall
+    else:
+        class _Last:
+            def __del__(self, _sleep=time.sleep, _mark=mark):
+                _mark("slow")
+                _sleep(2)
+
+        _last = _Last()
+'''
+
+
+class TestSignalAfterTheTests(testtools.TestCase):
+    """SIGINT to ``partitioner exec`` once the tool has run every test and stored the run: exec was seen to end
+    with status -2 (killed by SIGINT in Python's finalization), and a signal while it closed its session cut the
+    closing short with a ``KeyboardInterrupt``. The stored run is whole in either case."""
+
+    def run_signalled(self, when: str) -> tuple[int, str, Path]:
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        self.addCleanup(kill_all, work)
+        (work / "pkg").mkdir()
+        (work / "pkg" / "__init__.py").write_text("")
+        (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
+                                                "    def test_a(self):\n        pass\n\n"
+                                                "    def test_b(self):\n        pass\n")
+        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        site = work / "site"
+        site.mkdir()
+        (site / "sitecustomize.py").write_text(SLOW_AFTER_THE_TOOL)
+        markers = work / "markers"
+        markers.mkdir()
+        env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"), TMPDIR=str(work), PYTHONPATH=str(site),
+                       EXEC_MARKERS=str(markers), EXEC_SLOW=when)
+        subprocess.run([tool("stestr"), "init"], cwd=work, env=env, capture_output=True, check=True)
+        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "os.execvp(sys.argv[1], sys.argv[1:])")
+        with (work / "stderr").open("wb") as stderr:
+            proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--", tool("stestr"),
+                                     "run", "--concurrency", "2"], cwd=work, env=env, start_new_session=True,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while not (markers / "slow").exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise AssertionError(f"exec never reached the slow moment (exit {proc.wait()}): "
+                                     f"{(work / 'stderr').read_text()}")
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)  # a Ctrl-C
+        try:
+            code = proc.wait(timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("exec did not end after the SIGINT") from None
+        self.assertEqual({}, survivors(work), "processes outlived the run")
+        last = subprocess.run([tool("stestr"), "last", "--subunit"], cwd=work, env=tool_env(), capture_output=True,
+                              check=False, timeout=60)
+        finals = read_events(last.stdout).finals()
+        self.assertEqual({"pkg.test_x.T.test_a": ["success"], "pkg.test_x.T.test_b": ["success"]},
+                         {t: s for t, s in finals.items() if t != "process-returncode"}, "the stored run")
+        return code, (work / "stderr").read_text(), markers
+
+    def test_while_the_tool_stores_the_run(self) -> None:
+        code, err, _ = self.run_signalled("storing")
+        self.assertEqual(130, code, err)
+        self.assertNotIn("Traceback", err)
+
+    def test_while_exec_closes_its_session(self) -> None:
+        code, err, markers = self.run_signalled("closing")
+        self.assertEqual(130, code, err)
+        self.assertNotIn("Traceback", err)
+        self.assertTrue((markers / "closed").exists(), "the session's closing was cut short")
+
+    def test_while_python_finalizes(self) -> None:
+        # exec had its status (0: every test passed): the signal is ignored; it was a death by SIGINT (-2)
+        code, err, _ = self.run_signalled("exit")
+        self.assertEqual(0, code, err)
+        self.assertNotIn("Traceback", err)

@@ -22,18 +22,24 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, MutableMapping
+import threading
+import types
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partitioner import __version__, scratch
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
 from partitioner.errors import InputError, UsageError
 from partitioner.interpreters import PYTHON_NAME, TOOLS_OF, activated_tool, other_python, suite_python
+
+if TYPE_CHECKING:
+    from partitioner.dispatch.tools import Session
 
 NAME = "exec"
 HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
@@ -311,6 +317,53 @@ def _call(target: _Target, program: str) -> object:
     return 0
 
 
+@contextlib.contextmanager
+def _recorded(session: Session) -> Iterator[None]:
+    """From the moment the tool returned until exec has its exit status: SIGINT and SIGTERM are recorded as the
+    session's signal (exec exits 128+N), not raised. The tool has stored its run by then (a signal while it
+    stored or printed its summary reached :meth:`Session.signals`, which recorded it too); a
+    ``KeyboardInterrupt`` here cut short the closing (the dispatcher, the preloader, the plan record's wait)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def record(signum: int, frame: types.FrameType | None) -> None:
+        if session.signum is None:
+            session.signum = signum
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(s, record)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+_AT_EXIT: list[bool] = []
+
+
+def _ignore_signals_at_exit() -> None:
+    """At the interpreter's exit (its ``atexit`` callbacks run first), SIGINT and SIGTERM are ignored: exec has
+    its exit status by then and the tool has stored its run. Python's finalization resets the handlers of both
+    to the default action before it collects the heap and unloads the modules (~0.1 s after a large run), and a
+    Ctrl-C in that time killed exec by SIGINT: status -2 to a parent that waits for it, not an exit code."""
+    if _AT_EXIT:
+        return
+    import atexit
+
+    def ignore() -> None:
+        if threading.current_thread() is threading.main_thread():
+            for s in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(s) is not None:  # a handler Python set (None: one it did not, left as it is)
+                    signal.signal(s, signal.SIG_IGN)
+
+    atexit.register(ignore)
+    _AT_EXIT.append(True)
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     program, argv = args.program, list(args.args)
     if argv[:1] == ["--"]:
@@ -370,22 +423,31 @@ def run(args: argparse.Namespace, console: Console) -> int:
             sys.argv = saved_argv
             raise UsageError("--shard needs testr or stestr importable in this environment; install the tool here")
         console.warn("neither stestr nor testrepository is importable: nothing to hook, running as is")
-    stopped = False
-    try:
-        with session.signals():
-            try:
-                code = _exit_status(_call(target, program), console)
-            except SystemExit as exc:
-                code = _exit_status(exc.code, console)
-            except NothingToRun:
-                return 0
-            except KeyboardInterrupt:  # a signal stopped the tool (before it planned a run, or the third)
-                if session.signum is None:
-                    raise
-                stopped = True
-    finally:
-        session.uninstall()
-        sys.argv = saved_argv
+    stopped, code = False, 1  # the code of a tool a signal stopped is the signal's (:func:`_explained`)
+    _ignore_signals_at_exit()
+    with contextlib.ExitStack() as closing:
+        try:
+            with session.signals():
+                try:
+                    code = _exit_status(_call(target, program), console)
+                except SystemExit as exc:
+                    code = _exit_status(exc.code, console)
+                except NothingToRun:
+                    return 0
+                except KeyboardInterrupt:  # a signal stopped the tool (before it planned a run, or the third)
+                    if session.signum is None:
+                        raise
+                    stopped = True
+        finally:  # the tool returned: a signal from here on is recorded, not raised (:func:`_recorded`)
+            closing.enter_context(_recorded(session))
+            session.uninstall()
+            sys.argv = saved_argv
+        return _explained(session, code, stopped, program, target, args, console)
+
+
+def _explained(session: Session, code: int, stopped: bool, program: str, target: _Target, args: argparse.Namespace,
+               console: Console) -> int:
+    """Exec's exit status once the tool returned, and the line that explains it, if any."""
     if session.signum is not None:
         if stopped or not session.runs:  # stopped before a plan (the tool may catch the KeyboardInterrupt itself)
             console.stderr.write("partitioner: interrupted\n")
