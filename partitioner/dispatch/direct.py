@@ -94,7 +94,7 @@ def _converse(control: socket.socket, tests: list[str]) -> None:
     """Hand the share over as one group, end the channel, and read the worker's replies until it closes its
     end (they say nothing this process needs: the tool reads the outcome from the stream)."""
     with contextlib.suppress(OSError):
-        control.sendall(json.dumps({"group": "static", "tests": tests}).encode() + b"\n")
+        control.sendall(json.dumps({"group": "static", "tests": tests, "last": True}).encode() + b"\n")
         control.shutdown(socket.SHUT_WR)
         while control.recv(65536):
             pass

@@ -10,7 +10,8 @@ RUNNER is ``subunit.run``, ``stestr.subunit_runner.run`` or ``testtools.run``: t
 failures are exactly its own), and a stand-in for its test runner keeps the suite instead of running it.
 
 Control channel (``FD``, default 0): JSON lines. In: ``{"group": KEY, "tests": [ID, ...]}`` per group
-(``"fresh": true``: run it in a process that has run nothing: see :mod:`partitioner.dispatch.forks`);
+(``"fresh": true``: run it in a process that has run nothing: see :mod:`partitioner.dispatch.forks`;
+``"last": true``: no group follows, so the rest of the suite is let go first: :meth:`GroupRunner.run_group`);
 end of file or ``{"stop": true}`` ends the run. Out, when ``FD`` is a socket: ``{"ready": N,
 "import_errors": [...]}`` once the suite is loaded (or ``{"error": TEXT}`` when it cannot be), and
 ``{"done": KEY}`` after each group (``"stop": "failfast"`` too when ``--failfast`` stopped the run).
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import io
 import itertools
 import json
@@ -203,8 +205,13 @@ class GroupRunner:
         # suite a nested one, so fixtures carry over between groups as between classes of one suite
         self.result._testRunEntered = True
 
-    def run_group(self, test_ids: Sequence[str]) -> None:
-        """Run one group's tests (in suite order); ids the suite lacks are reported as failed."""
+    def run_group(self, test_ids: Sequence[str], last: bool = False) -> None:
+        """Run one group's tests (in suite order); ids the suite lacks are reported as failed.
+
+        :param last: no group follows (a static share handed over whole): the rest of the suite is let go before
+            the group runs, as the runner's own ``--load-list`` filter drops the tests it will not run, so the
+            heap every full garbage collection walks holds this share alone, not the whole suite
+        """
         chosen: list[tuple[int, unittest.TestCase]] = []
         for test_id in dict.fromkeys(test_ids):
             found = self.suite.cases.pop(test_id, None)
@@ -215,6 +222,9 @@ class GroupRunner:
                 self._fail(test_id, "not run again: this test process already ran it in an earlier group")
             else:
                 self._fail(test_id, self.suite.why_missing(test_id))
+        if last and self.suite.cases:
+            self.suite.cases.clear()
+            gc.collect()  # held in cycles (a testtools case refers to itself): a full collection frees them
         chosen.sort(key=lambda pair: pair[0])
         group = unittest.TestSuite(case for _, case in chosen)
         # the ids and classes only: the suite lets go of each test once it ran (unittest's _cleanup), as the
@@ -277,6 +287,8 @@ class Control:
         self._reply = reply if reply is not None else self.sock
         #: bytes read past the last line :meth:`lines` gave
         self.buffer = b""
+        #: the last group :meth:`groups` gave was marked as the last one
+        self.last = False
 
     def lines(self) -> Iterator[bytes]:
         """The channel's lines (newline included), until end of file."""
@@ -295,9 +307,9 @@ class Control:
             line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
             yield line
 
-    @staticmethod
-    def groups(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
-        """``(key, ids)`` per group line until the lines end or a stop message."""
+    def groups(self, lines: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
+        """``(key, ids)`` per group line until the lines end or a stop message; :attr:`last` says whether the
+        group just given was marked ``"last": true`` (no other follows)."""
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -306,6 +318,7 @@ class Control:
                 if message.get("stop"):
                     return
                 key, tests = str(message["group"]), message["tests"]
+                self.last = message.get("last") is True
                 if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
                     raise TypeError("tests is not a list of strings")
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -493,7 +506,7 @@ def _run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: 
     teardown = False
     try:
         for key, tests in control.groups(lines):
-            runner_.run_group(tests)
+            runner_.run_group(tests, last=control.last)
             sys.stdout.flush()
             if runner_.should_stop:
                 control.send(done=key, stop="failfast")

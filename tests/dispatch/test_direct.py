@@ -69,6 +69,27 @@ class Own(unittest.TestCase):
 
 ARGS = ["subunit.run", "discover", "-t", ".", "./pkg"]
 
+#: a test that fails while any test of another class of the suite is still alive in its process
+ALONE = """
+import gc
+import unittest
+
+
+class Other(unittest.TestCase):
+    def test_1(self):
+        pass
+
+    def test_2(self):
+        pass
+
+
+class Alone(unittest.TestCase):
+    def test_the_rest_of_the_suite_was_let_go(self):
+        gc.collect()
+        self.assertEqual([], [type(o).__name__ for o in gc.get_objects()
+                              if isinstance(o, unittest.TestCase) and type(o) is not Alone])
+"""
+
 
 class TestDirect(testtools.TestCase):
     def setUp(self) -> None:
@@ -126,6 +147,16 @@ class TestDirect(testtools.TestCase):
         ran_in = {line.split()[0] for line in (self.root / "ran.log").read_text().splitlines()}
         self.assertNotIn(self.imports()[0], ran_in, "the tests ran in a child forked from the preloader")
         self.assertEqual(["A", "A"], (self.root / "setup.log").read_text().split())  # plain's run, then ours
+
+    def test_the_forked_worker_keeps_its_share_alone_as_the_runner_keeps_its_load_list(self) -> None:
+        # the preloader loaded the whole suite; a static share is all its worker will run, so the rest is let go,
+        # as the runner's --load-list filter drops it (the heap every full garbage collection walks)
+        write_package(self.root, {"test_d": SUITE, "test_alone": ALONE})
+        with self.preloader() as path:
+            proc = self.start(["pkg.test_alone.Alone.test_the_rest_of_the_suite_was_let_go"], path)
+            out, err = proc.communicate(timeout=60)
+        self.assertEqual({"pkg.test_alone.Alone.test_the_rest_of_the_suite_was_let_go": ["success"]},
+                         read_events(out).finals(), err.decode())
 
     def test_the_tests_sigint_is_what_the_runner_would_have_had(self) -> None:
         # under nohup (SIGINT ignored) the tool's own workers run their tests with SIGINT ignored, and so must ours

@@ -320,6 +320,32 @@ class TestFinishedTestsAreLetGo(testtools.TestCase):
                           "pkg.test_heap.B.test_alive": ["success"]}, run.events.finals(), run.stderr)
 
 
+    def test_a_last_group_lets_go_of_the_rest_of_the_suite_and_another_keeps_it(self) -> None:
+        class Pair(unittest.TestCase):
+            def test_a(self) -> None:
+                pass
+
+            def test_b(self) -> None:
+                pass
+
+        loaded = unittest.defaultTestLoader.loadTestsFromTestCase(Pair)
+        first, second = (case.id() for case in _cases(loaded))
+        runner = GroupRunner(Suite.of(loaded), io.BytesIO())
+        runner.start()
+        runner.run_group([first])
+        self.assertEqual({second}, set(runner.suite.cases))
+        runner.run_group([first], last=True)  # ran already: reported, and the rest let go
+        self.assertEqual({}, runner.suite.cases)
+        runner.finish()
+
+    def test_the_control_channel_says_which_group_is_the_last(self) -> None:
+        control = Control.__new__(Control)
+        control.last = False
+        lines = [b'{"group": "a", "tests": ["x"]}\n', b'{"group": "b", "tests": ["y"], "last": true}\n']
+        seen = [(key, control.last) for key, _ in control.groups(lines)]
+        self.assertEqual([("a", False), ("b", True)], seen)
+
+
 #: two tests that leave a weak reference to themselves, and a later one that fails while either is still alive
 HEAP = """\
     import gc
