@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 import types
+from collections.abc import Callable
 from typing import Any
 
 #: seconds between two looks at a running child (and at whether a signal arrived)
@@ -29,7 +30,8 @@ class Interrupt:
     """Context manager that records SIGINT/SIGTERM instead of raising, and restores the old handlers.
 
     A signal that is ignored on entry (``SIG_IGN``, as for a shell's background jobs) stays ignored, unless
-    ``take_ignored`` (a lane whose shell ignored SIGINT only while its interpreter started).
+    ``take_ignored`` (a lane whose shell ignored SIGINT only while its interpreter started). ``then``, if given,
+    is called with each signal once it is recorded.
 
     :ivar signum: the first signal received, or ``None``
     :ivar count: how many signals arrived
@@ -40,8 +42,9 @@ class Interrupt:
     #: the terminal and passed on by its parent), not as the second that asks to stop at once
     SAME_S = 0.5
 
-    def __init__(self, take_ignored: bool = False) -> None:
+    def __init__(self, take_ignored: bool = False, then: Callable[[int], None] | None = None) -> None:
         self.take_ignored = take_ignored
+        self.then = then
         self.signum: int | None = None
         self.count = 0
         self._first_at: float | None = None
@@ -69,6 +72,8 @@ class Interrupt:
             self._first_at = now
         elif self._first_at is not None and now - self._first_at >= self.SAME_S:
             self._repeated = True
+        if self.then is not None:
+            self.then(signum)
 
     @property
     def repeated(self) -> bool:

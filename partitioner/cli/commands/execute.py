@@ -26,8 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
-import types
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +39,7 @@ from partitioner.interpreters import PYTHON_NAME, TOOLS_OF, activated_tool, othe
 
 if TYPE_CHECKING:
     from partitioner.dispatch.tools import Session
+    from partitioner.run.signals import Interrupt
 
 NAME = "exec"
 HELP = "run a console script (testr, stestr, tempest, ostestr...) with partitioner's plans and dynamic dispatch"
@@ -317,29 +317,18 @@ def _call(target: _Target, program: str) -> object:
     return 0
 
 
-@contextlib.contextmanager
-def _recorded(session: Session) -> Iterator[None]:
+def _recorded(session: Session) -> Interrupt:
     """From the moment the tool returned until exec has its exit status: SIGINT and SIGTERM are recorded as the
     session's signal (exec exits 128+N), not raised. The tool has stored its run by then (a signal while it
     stored or printed its summary reached :meth:`Session.signals`, which recorded it too); a
     ``KeyboardInterrupt`` here cut short the closing (the dispatcher, the preloader, the plan record's wait)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    from partitioner.run.signals import Interrupt
 
-    def record(signum: int, frame: types.FrameType | None) -> None:
+    def record(signum: int) -> None:
         if session.signum is None:
             session.signum = signum
 
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s, handler in previous.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(s, record)
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return Interrupt(then=record)
 
 
 _AT_EXIT: list[bool] = []
