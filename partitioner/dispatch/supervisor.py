@@ -43,7 +43,8 @@ class Lane:
     :param index: the lane's number (its ``worker-N``)
     :param command: the inner command the workers stand in for
     :param output: where the lane's events go
-    :param name: how its lines on stderr start (default ``partitioner.dispatch.lane N``)
+    :param name: how its lines on stderr start (default ``partitioner.dispatch.lane N``; the lane process passes
+        ``partitioner: lane N``, the runner ``partitioner.run: lane N``)
     :param cwd: the workers' working directory (default: ours)
     :param preload: the preloader's socket path (:mod:`partitioner.dispatch.preload`; default: the one the
         environment names, if any)
@@ -325,8 +326,8 @@ class Lane:
             self.relay.fail(test_id, f"{why} while this test was running")
         self._hand_back(key, tests, unstarted, why)
         self.trouble = True
-        self.say(f"{why} during group {key}: {len(running)} running test(s) recorded as failures, "
-                 f"{len(unstarted)} not started handed back to the dispatcher")
+        self.say(f"its test process {self._fate} during group {key}: {len(running)} running test(s) recorded as "
+                 f"failures, {len(unstarted)} not started handed back to the dispatcher")
 
     def _hand_back(self, key: str, tests: list[str], unstarted: list[str], why: str) -> None:
         for test_id in tests:

@@ -132,7 +132,7 @@ class TestCrashes(LaneCase):
         self.assertIn(("pkg.test_k.K", CRASHED, tuple(k), 1), handouts)
         self.assertIn(("pkg.test_k.K", DONE, (k[2],), 2), handouts)
         self.assertEqual(1, outcome.exit_code)
-        self.assertRegex(err, r"partitioner.run: lane \d: the test process of lane \d was killed by SIGKILL")
+        self.assertRegex(err, r"partitioner.run: lane \d: its test process was killed by SIGKILL")
         self.assertRegex(err, r"lane \d ended in trouble")
 
     def test_a_group_that_kills_two_workers_is_reported_not_handed_out_again(self) -> None:
