@@ -76,13 +76,22 @@ class ToolRun:
 
 
 class Tee:
-    """The tool's inserter, watched: every event goes on unchanged, and the session sees it too."""
+    """The tool's inserter, watched: every event goes on unchanged, and the session sees it too.
+
+    What :meth:`inject` writes goes through the tool's whole result (:attr:`outer`, when :func:`find_outer`
+    found it), so the tool's console reports those tests as the stored run has them; written to the inserter
+    alone, the console counted fewer tests than the stored run and called a test cut off by a Ctrl-C one that
+    "likely segfaulted or crashed Python".
+    """
 
     def __init__(self, inserter: Any, session: Watcher, run: ToolRun) -> None:
         self._inserter = inserter
         self._session = session
         self._run = run
         self._lock = threading.RLock()
+        #: the tool's result that copies each event to this inserter and to the tool's console
+        #: (``testtools.CopyStreamResult([inserter, output])``, stestr's and testr's alike), once it started
+        self.outer: Any = None
         run.tee = self
 
     def startTestRun(self) -> Any:
@@ -107,8 +116,9 @@ class Tee:
         events.append({"test_id": test_id, "test_status": "fail", "test_tags": {worker}, "route_code": route,
                        "file_name": "reason", "file_bytes": reason.encode(), "mime_type": _TEXT, "eof": True,
                        "timestamp": now})
+        target = self.outer if self.outer is not None else self  # the console counts them too, as stored
         for event in events:
-            self.status(**event)
+            target.status(**event)
 
     def stopTestRun(self) -> Any:
         with contextlib.suppress(Exception):  # the account must never keep the tool from storing the run
@@ -117,6 +127,19 @@ class Tee:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inserter, name)
+
+
+def find_outer(start_test_run: Any) -> Any:
+    """``testtools.CopyStreamResult.startTestRun``, made to tell a :class:`Tee` among its targets that it is the
+    tool's whole result (:attr:`Tee.outer`)."""
+
+    def started(copy: Any, *args: Any, **kwargs: Any) -> Any:
+        for target in getattr(copy, "targets", ()):
+            if isinstance(target, Tee) and target.outer is None:
+                target.outer = copy
+        return start_test_run(copy, *args, **kwargs)
+
+    return started
 
 
 def plan_record(run: ToolRun) -> PlanRecord:

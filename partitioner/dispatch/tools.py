@@ -57,7 +57,7 @@ from partitioner.dispatch.command import (
 )
 from partitioner.dispatch.patches import per_instance, stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
-from partitioner.dispatch.toolrun import Tee, ToolRun, plan_record, worker_tag
+from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
@@ -249,6 +249,8 @@ class Session:
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
         self._chosen = False
         self._worker_streams: WorkerStreams | None = None
+        #: testtools.CopyStreamResult.startTestRun is patched to find the tool's whole result (Tee.outer)
+        self._outer_watched = False
         #: write a static run's plan record from a forked child while the tool stores the run (``exec`` does;
         #: :meth:`uninstall` waits for it, so the record is there when the command returns)
         self.records_aside = False
@@ -547,6 +549,11 @@ class Session:
         run = self.current()
         if run is None or run.tee is not None:
             return inserter
+        if not self._outer_watched:
+            import testtools
+
+            self._outer_watched = True
+            self._patch(testtools.CopyStreamResult, "startTestRun", find_outer(testtools.CopyStreamResult.startTestRun))
         return Tee(inserter, self, run)
 
     def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
@@ -611,7 +618,8 @@ class Session:
             missing += 1
         if missing:
             self.injected += missing
-            self.warn(f"{missing} test(s) never reported a result: recorded as failures in the stored run")
+            why = f"the run was interrupted ({signal.Signals(self.signum).name}): " if self.signum is not None else ""
+            self.warn(f"{why}{missing} test(s) never reported a result: recorded as failures in the stored run")
         if self._progress is not None:
             self._progress.close()
             self._progress = None
@@ -759,6 +767,7 @@ class Session:
             owner, name, original = self._originals.pop()
             setattr(owner, name, original)
         self._worker_streams = None
+        self._outer_watched = False
         if self._early is not None:  # the tool listed its tests and never asked for a plan
             self._early.stop()
             self._early = None

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -131,11 +132,12 @@ class Matrix:
         # stderr to a file, so that a process outliving the tool cannot hold up the wait for the tool
         reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                  "os.execvp(sys.argv[1], sys.argv[1:])")
-        self.stderr_path = Path(self.useFixture(fixtures.TempDir()).path) / "stderr"
-        with self.stderr_path.open("wb") as stderr:
+        outputs = Path(self.useFixture(fixtures.TempDir()).path)
+        self.stderr_path, self.stdout_path = outputs / "stderr", outputs / "stdout"
+        with self.stderr_path.open("wb") as stderr, self.stdout_path.open("wb") as stdout:
             return subprocess.Popen([sys.executable, "-c", reset, *self.command()], cwd=self.suite.path,
                                     env=self.suite.env(BENCH_SCALE="0.2", PARTITIONER_CACHE_DIR=self.cache),
-                                    start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    start_new_session=True, stdin=subprocess.DEVNULL, stdout=stdout,
                                     stderr=stderr)
 
     def finish(self, proc: subprocess.Popen[bytes], started: float) -> Outcome:
@@ -425,6 +427,20 @@ class TestExecStestrStatic(Matrix, testtools.TestCase):
 
     def test_fast_os_exit_in_a_test(self) -> None:
         self.check_planted("import os; os._exit(3)")
+
+    def test_fast_sigint_the_console_counts_the_tests_the_stored_run_has(self) -> None:
+        # the tests a Ctrl-C left unreported were written as failures to the stored run alone: stestr's console
+        # counted fewer tests, and called the one cut off "likely segfaulted or crashed Python"
+        victim, outcome = self.run_signalled("group", signal.SIGINT)
+        self.check(outcome, victim, "complete", victim_status="")  # the hung test's status is its runner's word
+        assert outcome.stored is not None
+        console = self.stdout_path.read_text(errors="replace")
+        ran = re.search(r"Ran: (\d+) tests", console)
+        assert ran is not None, console[-2000:]
+        stored = {t for t in outcome.stored.finals() if t != "process-returncode"}
+        self.assertEqual(len(stored), int(ran.group(1)), console[-2000:])
+        self.assertNotIn("segfaulted", console)
+        self.assertIn("the run was interrupted (SIGINT)", outcome.stderr)
 
     @slow
     def test_sigkill_to_the_tool(self) -> None:
