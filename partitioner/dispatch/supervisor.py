@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -406,5 +407,8 @@ class Lane:
     def _write_reports(self, items: Sequence[Sequence[str]]) -> None:
         for test_id, reason in items:
             self.relay.fail(str(test_id), str(reason))
-        if items:
-            self.say(f"{len(items)} test(s) the dispatcher could not run are recorded as failures")
+        if items:  # the queue's, not this lane's: their reason says why (an interrupted run, a group that kills)
+            reasons = Counter((str(reason).splitlines() or [""])[0] for _, reason in items)
+            reason, _ = reasons.most_common(1)[0]
+            more = f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""
+            self.say(f"{len(items)} queued test(s) recorded as failures: {reason}{more}")

@@ -137,8 +137,8 @@ class TestCrashes(LaneCase):
 
     def test_a_group_that_kills_two_workers_is_reported_not_handed_out_again(self) -> None:
         doomed, p = self.ids("Doomed", "a", "b"), self.ids("P", "1", "2")
-        outcome, events, _ = self.run_queue(order_queue([("pkg.test_k.Doomed", 3.0, doomed),
-                                                         ("pkg.test_k.P", 1.0, p)]))
+        outcome, events, err = self.run_queue(order_queue([("pkg.test_k.Doomed", 3.0, doomed),
+                                                           ("pkg.test_k.P", 1.0, p)]))
         self.assertEqual({doomed[0]: ["fail"], doomed[1]: ["fail"], p[0]: ["success"], p[1]: ["success"]},
                          events.finals())
         reason = events.attachment(doomed[0], "reason")
@@ -146,6 +146,8 @@ class TestCrashes(LaneCase):
         self.assertIn("exited with status 3", reason)
         assert outcome.dispatch is not None
         self.assertEqual(2, sum(1 for h in outcome.dispatch.handouts if h.key == "pkg.test_k.Doomed"))
+        # said as the queue's tests, with their reason (it read as an error of the lane that wrote them)
+        self.assertRegex(err, r"lane \d: 2 queued test\(s\) recorded as failures: .*handed out 2 times")
 
     def test_workers_that_cannot_load_the_suite_leave_every_test_failed_with_the_reason(self) -> None:
         inner = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./nowhere"]
