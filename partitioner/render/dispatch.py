@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
+from partitioner.costmodel import SECONDS, UNIT_SUFFIX
 from partitioner.dispatch.queue import ORDERS, Queue, queue_from_costs
 from partitioner.dispatch.simulate import Timeline, simulate
 from partitioner.pipeline import Planned
+from partitioner.render.figures import figure, number
 from partitioner.render.output import plural
 
 #: how many queue entries the table shows (JSON has them all)
@@ -68,8 +70,12 @@ def dispatch_to_dict(view: DispatchView | None) -> dict[str, object]:
     }
 
 
-def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> None:
-    """The expected lanes, the head of the queue, and the simulated makespan, for people."""
+def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = SECONDS) -> None:
+    """The expected lanes, the head of the queue, and the simulated makespan, for people.
+
+    :param unit: what the figures are in, :data:`~partitioner.costmodel.SECONDS` or test counts (the plan's)
+    """
+    suffix = UNIT_SUFFIX[unit]
     timeline = view.timeline
     tests = {item.key: len(item.tests) for item in view.queue.all_items()}
     orders = {"cost": "longest first", "mono": "longest first, each process in suite order",
@@ -80,11 +86,12 @@ def render_dispatch_table(view: DispatchView, out: IO[str], unit: str = "s") -> 
     out.write(f"{'lane':>6}  {'groups':>6}  {'tests':>6}  {'expected end':>12}\n")
     for lane, row in enumerate(timeline.lanes):
         end = row[-1].end_s if row else 0.0
-        out.write(f"{lane:>6}  {len(row):>6}  {sum(tests[s.key] for s in row):>6}  {end:>11.1f}{unit}\n")
+        out.write(f"{lane:>6}  {len(row):>6}  {sum(tests[s.key] for s in row):>6}  "
+                  f"{number(end, unit):>11}{suffix}\n")
     out.write(f"queue, {how}:\n")
     for n, item in enumerate(view.queue.items[:SHOWN], 1):
-        out.write(f"{n:>6}. {item.key} ({item.cost:.1f}{unit}, {plural(len(item.tests), 'test')})\n")
+        out.write(f"{n:>6}. {item.key} ({figure(item.cost, unit)}, {plural(len(item.tests), 'test')})\n")
     if len(view.queue.items) > SHOWN:
         out.write(f"{'':>6}  ... {len(view.queue.items) - SHOWN} more (--format json lists them all)\n")
-    out.write(f"predicted makespan {timeline.makespan_s:.1f}{unit} (simulated), lower bound "
-              f"{timeline.lower_bound_s:.1f}{unit}\n")
+    out.write(f"predicted makespan {figure(timeline.makespan_s, unit)} (simulated), lower bound "
+              f"{figure(timeline.lower_bound_s, unit)}\n")

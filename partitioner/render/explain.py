@@ -9,17 +9,8 @@ from typing import IO
 from partitioner.config import DEFAULT
 from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
 from partitioner.pipeline import Explanation
+from partitioner.render.figures import seconds
 from partitioner.render.output import FORMAT_VERSION, plural
-
-
-def seconds(value: float) -> str:
-    """A figure in seconds to the millisecond (``0.027s``), and one under 10 ms to two significant digits
-    (``0.00068s``, not ``0.001s``), so that a test's share of a cheap class setup is never a rounded ``0.000s``;
-    a true zero stays ``0.000s``."""
-    if value == 0.0 or not math.isfinite(value) or abs(value) >= 0.01:
-        return f"{value:.3f}s"
-    digits = 1 - math.floor(math.log10(abs(value)))
-    return f"{value:.{digits}f}".rstrip("0") + "s"
 
 
 def unit_of(e: Explanation) -> str:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from partitioner.costmodel import TEST_UNITS, UNIT_SUFFIX
+from partitioner.costmodel import TEST_UNITS
 from partitioner.dispatch.queue import ORDERS
 from partitioner.pipeline import Planned
+from partitioner.render.figures import figure
 
 __all__ = ["NOT_THE_QUEUE", "history_used", "summary_line"]
 
@@ -45,7 +46,6 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     """
     plan = planned.plan
     tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
-    unit = UNIT_SUFFIX[plan.unit]
     how = f"dynamic dispatch ({order or ORDERS[0]} order)" if dispatch == "dynamic" else "static plan"
     serial = f" + {len(plan.serial)} serial" if plan.serial else ""
     prefix = f"{shard}; " if shard else ""
@@ -55,4 +55,4 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     whose = f" {NOT_THE_QUEUE}" if dispatch == "dynamic" else ""
     return (f"{prefix}{tests:,} tests on {plan.concurrency} workers{serial}, {how}; history: "
             f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} tests measured; predicted makespan "
-            f"{plan.predicted_makespan_s + plan.serial_s:.1f}{unit}{whose}")
+            f"{figure(plan.predicted_makespan_s + plan.serial_s, plan.unit)}{whose}")

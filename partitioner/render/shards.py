@@ -9,6 +9,7 @@ from typing import IO
 
 from partitioner.costmodel import UNIT_SUFFIX
 from partitioner.history.model import is_note
+from partitioner.render.figures import figure, number
 from partitioner.shards import ShardedPlan
 from partitioner.shards.planfile import dumps_plan_file
 
@@ -21,9 +22,10 @@ def render_shards_table(sharded: ShardedPlan, out: IO[str]) -> None:
     for shard in sharded.shards:
         label = f"{shard.index}/{m}"
         out.write(f"{label:>7}  {len(shard.groups):>6}  {len(shard.tests):>6}  {len(shard.plan.serial):>6}  "
-                  f"{shard.predicted_s:>11.1f}{unit}\n")
+                  f"{number(shard.predicted_s, sharded.unit):>11}{unit}\n")
     out.write(f"{m} shards x {sharded.concurrency} workers, strategy {sharded.strategy}, grouping {sharded.grouping}\n")
-    out.write(f"largest shard {sharded.predicted_makespan_s:.1f}{unit}, lower bound {sharded.lower_bound_s:.1f}{unit}, "
+    out.write(f"largest shard {figure(sharded.predicted_makespan_s, sharded.unit)}, lower bound "
+              f"{figure(sharded.lower_bound_s, sharded.unit)}, "
               f"efficiency {sharded.efficiency:.1%}; split {sharded.digest}\n")
     if sharded.history:
         out.write(f"history: {', '.join(sharded.history)}\n")

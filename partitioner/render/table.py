@@ -10,6 +10,7 @@ from partitioner.grouping import Group
 from partitioner.history.model import is_note
 from partitioner.plan import Plan
 from partitioner.render.dispatch import DispatchView, render_dispatch_table
+from partitioner.render.figures import figure, number
 
 
 def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:
@@ -19,18 +20,20 @@ def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatc
     Every figure carries its unit: seconds, or test-count units when there is no (matching) timing history."""
     unit = UNIT_SUFFIX[plan.unit]
     if dispatch is not None:
-        render_dispatch_table(dispatch, out, unit)
+        render_dispatch_table(dispatch, out, plan.unit)
         out.write(f"grouping {plan.grouping}\n")
     else:
         out.write(f"{'worker':>6}  {'groups':>6}  {'tests':>6}  {'predicted':>12}\n")
         for p in plan.workers:
-            out.write(f"{p.worker:>6}  {len(p.groups):>6}  {len(p.tests):>6}  {p.predicted_s:>11.1f}{unit}\n")
+            out.write(f"{p.worker:>6}  {len(p.groups):>6}  {len(p.tests):>6}  "
+                      f"{number(p.predicted_s, plan.unit):>11}{unit}\n")
         if plan.serial:
-            out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  {plan.serial_s:>11.1f}{unit}\n")
+            out.write(f"{'serial':>6}  {'':>6}  {len(plan.serial):>6}  "
+                      f"{number(plan.serial_s, plan.unit):>11}{unit}\n")
         out.write(f"strategy {plan.strategy}, grouping {plan.grouping}\n")
-        out.write(f"predicted makespan {plan.predicted_makespan_s:.1f}{unit}, lower bound "
-                  f"{plan.lower_bound_s:.1f}{unit} (no split beats it: the total over {len(plan.workers)} workers "
-                  f"or the costliest group, the larger), efficiency {plan.efficiency:.1%}\n")
+        out.write(f"predicted makespan {figure(plan.predicted_makespan_s, plan.unit)}, lower bound "
+                  f"{figure(plan.lower_bound_s, plan.unit)} (no split beats it: the total over {len(plan.workers)} "
+                  f"workers or the costliest group, the larger), efficiency {plan.efficiency:.1%}\n")
     tested = len(plan.serial) + sum(len(p.tests) for p in plan.workers)
     measured = f"measured {plan.measured_tests} of {tested} tests"
     if plan.unit != SECONDS:

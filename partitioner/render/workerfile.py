@@ -8,6 +8,7 @@ from typing import IO
 
 from partitioner.grouping import Group
 from partitioner.plan import Plan
+from partitioner.render.figures import figure
 
 
 def _yaml_quote(text: str) -> str:
@@ -38,7 +39,7 @@ def render_worker_file(plan: Plan, out: IO[str], groups: Sequence[Group] = ()) -
     by_key = {g.key: g for g in groups}
     all_ids = [t for p in plan.workers for t in p.tests] + list(plan.serial)
     out.write(f"# partitioner plan: {plan.concurrency} workers, predicted makespan "
-              f"{plan.predicted_makespan_s:.1f}s, lower bound {plan.lower_bound_s:.1f}s\n")
+              f"{figure(plan.predicted_makespan_s, plan.unit)}, lower bound {figure(plan.lower_bound_s, plan.unit)}\n")
     for p in plan.workers:
         if not p.groups:
             out.write("# (empty worker omitted: stestr skips workers with no tests)\n")
