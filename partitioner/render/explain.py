@@ -70,15 +70,24 @@ def render_text(e: Explanation, out: IO[str], grouping: str | None = None, concu
     by = f", grouping {grouping}" if grouping else ""
     of = f"of {plural(e.concurrency, 'worker')}{f' ({workers_from(concurrency_from)})' if concurrency_from else ''}"
     if unit_of(e) == TESTS:
+        # without history a group counts each of its classes' setup (1), except in a split per test, which
+        # counts none (the setup is paid once per worker the class's tests land on): the only way a group
+        # holding the test's class counts no setup, so both lines say what the group's cost counted
+        if e.cost.setup_s == 0.0 and e.setup.seconds > 0.0:
+            included = ", no class setup (split per test)"
+            setup = (f"setup not counted in a split per test (paid once per worker the class's tests land on; "
+                     f"{e.setup.seconds:g} in test counts for each group holding the class otherwise)")
+        else:
+            included = f" incl. {e.cost.setup_s:g} for class setup"
+            setup = f"setup {e.setup.seconds:g} in test counts"
         out.write(
             f"{e.test}\n"
-            f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, costs {e.cost.cost:g} in test counts "
-            f"incl. "
-            f"{e.cost.setup_s:g} for class setup{by})\n"
+            f"  group     {e.group.key} ({plural(len(e.group.tests), 'test')}, costs {e.cost.cost:g} in test counts"
+            f"{included}{by})\n"
             f"  worker    {place} {of}\n"
             f"  estimate  {e.estimate.seconds:g} in test counts, from {e.estimate.source} (tests are counted, not "
             f"timed)\n"
-            f"  class     {e.klass}: setup {e.setup.seconds:g} in test counts, from {e.setup.source}\n")
+            f"  class     {e.klass}: {setup}, from {e.setup.source}\n")
         return
     shared = e.cost.setup_s < e.setup.seconds and not math.isclose(e.cost.setup_s, e.setup.seconds)
     # a split per test: each test carries its share of its class's setup (the setup over the class's tests)
