@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from partitioner.errors import ConfigError
+from partitioner.errors import ConfigError, exception_words
 from partitioner.grouping.spec import CLASS_REGEXES
 
 if sys.version_info >= (3, 11):
@@ -176,16 +176,16 @@ def ini_problem(exc: configparser.Error) -> str:
         return (f"line {exc.lineno}: section [{exc.section}] already exists (the tools read the file strictly); "
                 "merge the two sections")
     if isinstance(exc, configparser.InterpolationError):
-        return (f"option {exc.option!r} in section [{exc.section}]: {_first_line(exc)}; the tools expand "
+        return (f"option {exc.option!r} in section [{exc.section}]: {exception_words(exc)}; the tools expand "
                 "%(name)s in values: write a literal % as %%")
-    return f"{_first_line(exc)}; fix the INI syntax"
+    return f"{exception_words(exc)}; fix the INI syntax"
 
 
 def _read_toml(path: Path) -> Mapping[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"cannot parse {path}: {_first_line(exc)}; fix the TOML syntax") from exc
+        raise ConfigError(f"cannot parse {path}: {exception_words(exc)}; fix the TOML syntax") from exc
     except RecursionError:  # tomllib recurses once per nested array or inline table
         raise ConfigError(f"cannot parse {path}: arrays or tables nested too deeply; fix the TOML") from None
     tool = data.get("tool", {})
@@ -196,10 +196,6 @@ def _read_toml(path: Path) -> Mapping[str, object]:
     where = f"[tool.partitioner] in {path}"
     return {key: _from_toml(key, value, where) for key, value in section.items()}
 
-
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def _toml_type(value: object) -> str:

@@ -18,6 +18,12 @@ def one_line(message: str) -> str:
     return message.strip().translate(_ESCAPES)
 
 
+def exception_words(exc: BaseException) -> str:
+    """An exception's message on one line (every run of whitespace, line breaks included, one space), or its type's
+    name when it has none: the words a parser's error gives, quoted inside one of our lines."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 class PartitionerError(Exception):
     """Base of every error partitioner raises on purpose."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import configparser
 import os
 
-from partitioner.errors import ConfigError
+from partitioner.errors import ConfigError, exception_words
 
 #: what each of testr's options is for, and an example value (``.testr.conf``'s ``[DEFAULT]``)
 TESTR_OPTIONS = {
@@ -24,10 +24,6 @@ TESTR_OPTIONS = {
     "test_list_option": ("its test_command uses $LISTOPT", "--list"),
 }
 
-
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def read_error(path: str, exc: Exception) -> ConfigError:
@@ -44,9 +40,9 @@ def read_error(path: str, exc: Exception) -> ConfigError:
         return ConfigError(f"cannot read {where}: byte 0x{exc.object[exc.start]:02x} at offset {exc.start} is not "
                            f"{exc.encoding} text; save the file as UTF-8")
     if where.endswith(".toml"):
-        return ConfigError(f"cannot parse {where}: {_first_line(exc)}; fix the TOML syntax (stestr reads its "
+        return ConfigError(f"cannot parse {where}: {exception_words(exc)}; fix the TOML syntax (stestr reads its "
                            "[tool.stestr] table there)")
-    return ConfigError(f"{where}: {_first_line(exc)}; fix the value (a boolean option takes true or false)")
+    return ConfigError(f"{where}: {exception_words(exc)}; fix the value (a boolean option takes true or false)")
 
 
 def stestr_without_test_path(config_file: str, section: str) -> ConfigError:

@@ -287,8 +287,6 @@ class Control:
         self._reply = reply if reply is not None else self.sock
         #: bytes read past the last line :meth:`lines` gave
         self.buffer = b""
-        #: the last group :meth:`groups` gave was marked as the last one
-        self.last = False
 
     def lines(self) -> Iterator[bytes]:
         """The channel's lines (newline included), until end of file."""
@@ -307,9 +305,10 @@ class Control:
             line, self.buffer = self.buffer[:end + 1], self.buffer[end + 1:]
             yield line
 
-    def groups(self, lines: Iterable[bytes]) -> Iterator[tuple[str, list[str]]]:
-        """``(key, ids)`` per group line until the lines end or a stop message; :attr:`last` says whether the
-        group just given was marked ``"last": true`` (no other follows)."""
+    @staticmethod
+    def groups(lines: Iterable[bytes]) -> Iterator[tuple[str, list[str], bool]]:
+        """``(key, ids, last)`` per group line until the lines end or a stop message; ``last``: the group was
+        marked ``"last": true`` (no other follows)."""
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -317,14 +316,13 @@ class Control:
                 message = json.loads(line)
                 if message.get("stop"):
                     return
-                key, tests = str(message["group"]), message["tests"]
-                self.last = message.get("last") is True
+                key, tests, last = str(message["group"]), message["tests"], message.get("last") is True
                 if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
                     raise TypeError("tests is not a list of strings")
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise LoadError(f"control message {number} is not a group ({exc}): {line[:200]!r}; "
                                 'send {"group": KEY, "tests": [ID, ...]} per line') from None
-            yield key, tests
+            yield key, tests, last
 
     def send(self, **message: object) -> None:
         """Write one JSON line back, if the channel can carry it (a lost lane is ignored here)."""
@@ -505,8 +503,8 @@ def _run_groups(lines: Iterable[bytes], control: Control, suite: Suite, binary: 
     runner_.start()
     teardown = False
     try:
-        for key, tests in control.groups(lines):
-            runner_.run_group(tests, last=control.last)
+        for key, tests, last in control.groups(lines):
+            runner_.run_group(tests, last=last)
             sys.stdout.flush()
             if runner_.should_stop:
                 control.send(done=key, stop="failfast")

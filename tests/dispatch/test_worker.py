@@ -339,10 +339,8 @@ class TestFinishedTestsAreLetGo(testtools.TestCase):
         runner.finish()
 
     def test_the_control_channel_says_which_group_is_the_last(self) -> None:
-        control = Control.__new__(Control)
-        control.last = False
         lines = [b'{"group": "a", "tests": ["x"]}\n', b'{"group": "b", "tests": ["y"], "last": true}\n']
-        seen = [(key, control.last) for key, _ in control.groups(lines)]
+        seen = [(key, last) for key, _, last in Control.groups(lines)]
         self.assertEqual([("a", False), ("b", True)], seen)
 
 

@@ -261,10 +261,8 @@ def _find_record(run: Run) -> RecordedPlan | None:
 
 def _record_written(run: Run) -> float | None:
     """When the record found for ``run`` was written (its file's mtime, epoch seconds), ``None`` when unknown."""
-    try:
-        from partitioner.history.planrecord import key_of_run, plans_dir
-    except ImportError:
-        return None
+    from partitioner.history.planrecord import key_of_run, plans_dir
+
     where = plans_dir()
     if where is None:
         return None
