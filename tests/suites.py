@@ -111,6 +111,17 @@ class GeneratedSuite(fixtures.Fixture):
                               text=True, check=check, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
+def two_test_project(root: Path) -> None:
+    """A stestr project in ``root``: package ``pkg`` with one module, ``pkg.test_x.T.test_a`` and ``test_b`` (both
+    pass), and ``.stestr.conf`` pointing at it."""
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
+                                            "    def test_a(self):\n        pass\n\n"
+                                            "    def test_b(self):\n        pass\n")
+    (root / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+
+
 def subunit_v2(tests: list[tuple[str, str, float | None, float | None, str | None]]) -> bytes:
     """A subunit v2 stream written by python-subunit: per ``(test_id, status, start, stop, worker)`` an
     ``inprogress`` event at ``start`` and a final ``status`` event at ``stop`` (epoch seconds; ``None``

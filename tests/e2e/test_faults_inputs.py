@@ -18,7 +18,7 @@ import testtools
 
 from tests.builders import A, B, rec, stream
 from tests.faults import assert_one_line_error, partitioner, permissions_bind
-from tests.suites import tool, tool_env, tree_snapshot
+from tests.suites import tool, tool_env, tree_snapshot, two_test_project
 
 IDS = f"{A}.test_1\n{A}.test_2\n{B}.test_1\n"
 
@@ -198,12 +198,7 @@ class TestDamagedTimings(testtools.TestCase):
         # a source that exists but is no history fails as the tool asks for a plan: exec added a note blaming
         # the tool's listing and the environment
         work = Path(self.useFixture(fixtures.TempDir()).path)
-        (work / "pkg").mkdir()
-        (work / "pkg" / "__init__.py").write_text("")
-        (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
-                                                "    def test_a(self):\n        pass\n\n    def test_b(self):\n"
-                                                "        pass\n")
-        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        two_test_project(work)
         (work / "garbage.subunit").write_bytes(b"\x00\x01 not a history\n")
         env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"))
         subprocess.run([tool("stestr"), "init"], cwd=work, env=env, capture_output=True, check=True)

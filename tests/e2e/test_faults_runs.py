@@ -42,7 +42,7 @@ import testtools
 from tests.dispatch.helpers import Events, read_events
 from tests.e2e.test_runner import inject, suite_ids, use_runner
 from tests.faults import kill_all, processes_in, survivors
-from tests.suites import GEN_SUITE, GeneratedSuite, subunit_v2, tool, tool_env, tree_snapshot
+from tests.suites import GEN_SUITE, GeneratedSuite, subunit_v2, tool, tool_env, tree_snapshot, two_test_project
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -740,12 +740,7 @@ class TestSignalAfterTheTests(testtools.TestCase):
     def run_signalled(self, when: str) -> tuple[int, str, Path]:
         work = Path(self.useFixture(fixtures.TempDir()).path)
         self.addCleanup(kill_all, work)
-        (work / "pkg").mkdir()
-        (work / "pkg" / "__init__.py").write_text("")
-        (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
-                                                "    def test_a(self):\n        pass\n\n"
-                                                "    def test_b(self):\n        pass\n")
-        (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        two_test_project(work)
         site = work / "site"
         site.mkdir()
         (site / "sitecustomize.py").write_text(SLOW_AFTER_THE_TOOL)
