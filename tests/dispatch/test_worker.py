@@ -8,7 +8,10 @@ import io
 import json
 import os
 import signal
+import socket
+import subprocess
 import sys
+import time
 import types
 import unittest
 import weakref
@@ -342,6 +345,52 @@ class TestFinishedTestsAreLetGo(testtools.TestCase):
         lines = [b'{"group": "a", "tests": ["x"]}\n', b'{"group": "b", "tests": ["y"], "last": true}\n']
         seen = [(key, last) for key, _, last in Control.groups(lines)]
         self.assertEqual([("a", False), ("b", True)], seen)
+
+
+class TestWritesAhead(testtools.TestCase):
+    """The worker runs its tests while the tool is still reading the ``exists`` records before them."""
+
+    def test_a_large_share_starts_its_first_test_before_its_reader_reads(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        marker = root / "started"
+        # a class whose 6,000 tests' exists records (about 240 KB) do not fit the 64 KiB a pipe is given
+        write_package(root, {"test_a": f"""\
+            import unittest
+
+
+            class First(unittest.TestCase):
+                def test_marks(self):
+                    open({str(marker)!r}, "w").close()
+            """, "test_b": """\
+            import unittest
+
+
+            class Many(unittest.TestCase):
+                pass
+
+
+            for i in range(6000):
+                setattr(Many, f"test_{i:04d}", lambda self: None)
+            """})
+        ids = ["pkg.test_a.First.test_marks", *(f"pkg.test_b.Many.test_{i:04d}" for i in range(6000))]
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "partitioner.dispatch.worker", "--control-fd", str(theirs.fileno()),
+             "subunit.run", "discover", "-t", ".", "./pkg"], cwd=root, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),))
+        self.addCleanup(proc.kill)
+        theirs.close()
+        ours.sendall(json.dumps({"group": "all", "tests": ids, "last": True}).encode() + b"\n")
+        ours.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)  # nobody reads the worker's stdout yet
+        self.assertTrue(marker.exists(), "the first test waited for the tool to read the exists records")
+        out, _ = proc.communicate(timeout=60)
+        finals = read_events(out).finals()
+        self.assertEqual(6001, len(finals))
+        self.assertEqual({"success"}, {status for statuses in finals.values() for status in statuses})
 
 
 #: two tests that leave a weak reference to themselves, and a later one that fails while either is still alive
