@@ -54,6 +54,17 @@ def open_output(target: str | os.PathLike[str], stdout: IO[str] | None = None) -
         raise
 
 
+def say_written(target: str | os.PathLike[str], what: str, stream: IO[str]) -> None:
+    """Tell the user what a command wrote to a file: one line ``TARGET: WHAT`` (as ``timeline`` says which run its
+    page draws); nothing for ``-``, where the rendering itself is the output.
+
+    :param what: what the file holds, in a few words (``the static plan of 4 tests on 2 workers, drawn as a page``)
+    :param stream: where the line goes
+    """
+    if os.fspath(target) != "-":
+        stream.write(f"{os.fspath(target)}: {what}\n")
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 test``, ``2 tests`` (``many``: the plural when it is not ``word`` + s)."""
     return f"{count} {word if count == 1 else many or f'{word}s'}"

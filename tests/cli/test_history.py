@@ -148,6 +148,24 @@ class TestExportAndMerge(PlanCase):
         self.assertEqual(ERROR, code)
         self.assertIn("no timing history", err)
 
+    def test_a_file_written_is_named_on_stderr(self) -> None:
+        merged = self.dir / "merged.json"
+        code, out, err = self.cli("history", "merge", str(self.timings), str(self.timings), "-o", str(merged))
+        self.assertEqual((OK, ""), (code, out), err)
+        self.assertEqual(f"{merged}: timing samples of 3 tests, merged from 2 files\n", err)
+        self.assertEqual([3.0, 3.0], json.loads(merged.read_text())["tests"]["m.A.t1"])
+        exported = self.dir / "exported.json"
+        code, out, err = self.cli("history", "export", "-C", str(self.dir), "--history", str(self.timings), "-o",
+                                  str(exported))
+        self.assertEqual((OK, ""), (code, out), err)
+        self.assertEqual(f"{exported}: timing samples of 3 tests\n", err)
+        self.assertIn("m.B.t1", json.loads(exported.read_text())["tests"])
+
+    def test_to_stdout_nothing_is_said(self) -> None:
+        code, out, err = self.cli("history", "export", "-C", str(self.dir), "--history", str(self.timings))
+        self.assertEqual((OK, ""), (code, err))
+        self.assertIn("m.B.t1", json.loads(out)["tests"])
+
     def test_unwritable_output_is_one_error(self) -> None:
         target = self.dir / "no" / "t.json"
         self.assertOneLineError(["history", "merge", str(self.timings), "-o", str(target)], ERROR,

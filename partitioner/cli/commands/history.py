@@ -18,6 +18,7 @@ from partitioner.history.jsonfile import merge_samples, read_samples, write_samp
 from partitioner.history.samples import collect_samples
 from partitioner.history.summary import auto_window, select_runs, summarize
 from partitioner.render import open_output, summary
+from partitioner.render.output import plural, say_written
 
 NAME = "history"
 HELP = "push runs to a history store, print its pin, export or merge timing files, summarise stored runs"
@@ -159,6 +160,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         samples = merge_samples([read_samples(Path(f)) for f in args.files], keep=args.keep)
         with open_output(args.output, console.stdout) as out:
             write_samples(out, samples)
+        say_written(args.output, f"timing samples of {plural(len(samples.tests), 'test')}, merged from "
+                    f"{plural(len(args.files), 'file')}", console.stderr)
         return 0
     cwd = project_dir(args)
     # export writes samples (a store's aggregated ones do); summary needs every result of every run
@@ -169,8 +172,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise HistoryError(f"no timing history in {args.directory}: no .stestr or .testrepository found; "
                                "pass --history PATH")
         console.warn(*history.warnings)
+        samples = collect_samples(history)
         with open_output(args.output, console.stdout) as out:
-            write_samples(out, collect_samples(history))
+            write_samples(out, samples)
+        say_written(args.output, f"timing samples of {plural(len(samples.tests), 'test')}", console.stderr)
         return 0
     console.warn(*history.warnings)
     if not history.runs:

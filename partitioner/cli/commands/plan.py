@@ -25,6 +25,7 @@ from partitioner.render import (
     render_table,
     write_load_lists,
 )
+from partitioner.render.output import plural, say_written
 from partitioner.render.runline import history_used
 
 NAME = "plan"
@@ -146,6 +147,10 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
 
         with open_output(args.output or "-", console.stdout) as out:
             render_html(planned, out, dispatch="dynamic" if dispatch.value == "dynamic" else "static", order=order)
+        tests = sum(len(p.tests) for p in plan.workers) + len(plan.serial)
+        how = f"dynamic dispatch ({order} order)" if dispatch.value == "dynamic" else "static plan"
+        say_written(args.output or "-", f"{plural(tests, 'test')} on {plural(plan.concurrency, 'worker')}, {how}, "
+                    "drawn as a timeline page", console.stderr)
     elif dispatch.value == "dynamic":
         view = dynamic_view(planned, plan.concurrency, order)
         with open_output(args.output or "-", console.stdout) as out:

@@ -363,12 +363,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
         timeline, plan_source = _timeline(chosen, args, cwd, console)
     finally:
         chosen.close()
-    from partitioner.render import open_output
+    from partitioner.render.output import open_output, say_written
 
     with open_output(args.output, console.stdout) as out:
         out.write(render_timeline(timeline))
-    if args.output != "-":
-        console.stdout.write(f"{args.output}: {_summary(timeline, chosen.label, plan_source)}\n")
+    say_written(args.output, _summary(timeline, chosen.label, plan_source), console.stdout)
     return 0
 
 
