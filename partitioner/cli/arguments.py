@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from partitioner.errors import UsageError
 
@@ -34,6 +34,21 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise BadArguments(message, self)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """argparse's check of a choice (a subcommand's name, a ``choices=`` option's value), naming the choice
+        a typo was close to: ``invalid choice: 'paln', did you mean 'plan'? (choose from 'plan', ...)``."""
+        choices = action.choices
+        if choices is not None and isinstance(value, str) and value not in choices:
+            import difflib  # only for a command line that is already wrong: the runner's start stays light
+
+            names = [str(c) for c in choices]
+            close = difflib.get_close_matches(value, names, n=1)
+            if close:
+                listed = ", ".join(repr(name) for name in names)
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r}, did you mean {close[0]!r}? "
+                                                     f"(choose from {listed})")
+        super()._check_value(action, value)
 
 
 def positive_int(text: str) -> int:

@@ -44,6 +44,22 @@ class TestErrorBoundary(PlanCase):
         self.assertTrue(err.startswith("partitioner history: error: argument ACTION: invalid choice: 'nope' "), err)
         self.assertTrue(err.endswith("; see `partitioner history --help`\n") and err.count("\n") == 1, err)
 
+    def test_a_misspelled_command_gets_the_one_it_was_close_to(self) -> None:
+        commands = "'plan', 'explain', 'history', 'exec', 'concurrency', 'races', 'timeline'"
+        self.assertEqual((USAGE, "", f"partitioner: error: argument COMMAND: invalid choice: 'paln', did you mean "
+                                     f"'plan'? (choose from {commands}); see `partitioner --help`\n"),
+                         self.cli("paln", "-n", "2"))
+        code, out, err = self.cli("history", "exprot", "-o", "t.json")
+        self.assertEqual((USAGE, ""), (code, out))
+        self.assertTrue(err.startswith("partitioner history: error: argument ACTION: invalid choice: 'exprot', did "
+                                       "you mean 'export'? (choose from "), err)
+        self.assertEqual(1, err.count("\n"), err)
+        self.assertOneLineError(self.plan_args("--format", "jsn"), USAGE, "invalid choice: 'jsn', did you mean 'json'?")
+        code, _, err = self.cli("zzz")  # nothing close: argparse's list alone
+        self.assertEqual(USAGE, code)
+        self.assertNotIn("did you mean", err)
+        self.assertIn(f"invalid choice: 'zzz' (choose from {commands})", err)
+
     def test_a_message_holding_what_the_user_typed_stays_one_line(self) -> None:
         # found by tests/test_properties.py: -C $'x\\ny' printed the error over two lines
         self.assertEqual((USAGE, "", "partitioner: error: no such directory: x\\ny\\u2028z; pass an existing project "
