@@ -128,7 +128,12 @@ def _parser() -> configparser.RawConfigParser:
 def _read_ini(path: Path) -> configparser.RawConfigParser:
     parser = _parser()
     try:
-        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+        text = path.read_text(encoding="utf-8")
+        # First as the tools read it (testr, stestr, tox and setuptools: configparser, strict, [DEFAULT] the
+        # defaults), so a file they refuse -- a repeated option or section -- is refused here too, with the same
+        # line; a repeated [DEFAULT] header they merge. Then ours, for the values.
+        configparser.RawConfigParser(interpolation=None).read_string(text, source=str(path))
+        parser.read_string(text, source=str(path))
     except configparser.Error as exc:
         raise ConfigError(f"cannot parse {path}: {ini_problem(exc)}") from exc
     except (UnicodeDecodeError, OSError) as exc:

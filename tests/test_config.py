@@ -93,6 +93,28 @@ class TestSettings(testtools.TestCase):
         self.assertIn(fragment, str(err))
         self.assertEqual(1, len(str(err).splitlines()), str(err))
 
+    def test_a_repeated_option_or_section_is_refused_as_the_tools_refuse_it(self) -> None:
+        # testr and stestr read with configparser, strict: plan must not show a plan for a file they reject
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path = ./tests\ntop_dir = ./\ntest_path = ./other\n")
+        self.assertConfigError(f"cannot parse {self.dir / '.stestr.conf'}: line 4: option 'test_path' in section "
+                               "[DEFAULT] already exists (the tools read the file strictly); keep one of the two")
+        (self.dir / ".stestr.conf").unlink()
+        self.write(".testr.conf", "[DEFAULT]\ntest_command = python -m subunit.run $LISTOPT\n"
+                                  "Test_Command = python -m subunit.run\n")
+        self.assertConfigError("line 3: option 'test_command' in section [DEFAULT] already exists")
+        (self.dir / ".testr.conf").unlink()
+        self.write("setup.cfg", "[metadata]\nname = x\n\n[partitioner]\nstrategy = lpt\n[metadata]\nversion = 1\n")
+        self.assertConfigError(f"cannot parse {self.dir / 'setup.cfg'}: line 6: section [metadata] already exists "
+                               "(the tools read the file strictly); merge the two sections")
+        self.write("setup.cfg", "[partitioner]\nstrategy = lpt\nstrategy = roundrobin\n")
+        self.assertConfigError("line 3: option 'strategy' in section [partitioner] already exists")
+
+    def test_a_repeated_default_header_is_merged_as_the_tools_merge_it(self) -> None:
+        # configparser keeps [DEFAULT] apart: a second header adds to it (a repeated option in it is still refused)
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path = ./tests\n[DEFAULT]\ntop_dir = ./src\n")
+        settings = load_settings(self.dir)
+        self.assertEqual(("./tests", "./src"), (settings.test_path, settings.top_dir))
+
     def test_deeply_nested_toml_is_an_error_not_a_recursion(self) -> None:
         # issue 10 item 2: 500 nested arrays raised RecursionError out of tomllib
         self.write("pyproject.toml", f"[tool.partitioner]\nconcurrency = {'[' * 500}{']' * 500}\n")

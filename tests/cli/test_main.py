@@ -60,6 +60,12 @@ class TestErrorBoundary(PlanCase):
         self.assertNotIn("did you mean", err)
         self.assertIn(f"invalid choice: 'zzz' (choose from {commands})", err)
 
+    def test_a_config_file_the_tools_refuse_is_refused_by_plan(self) -> None:
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path = ./tests\ntest_path = ./t\n")
+        self.assertOneLineError(self.plan_args(), ERROR, f"partitioner: error: cannot parse {self.dir / '.stestr.conf'}"
+                                                         ": line 3: option 'test_path' in section [DEFAULT] already "
+                                                         "exists")
+
     def test_a_message_holding_what_the_user_typed_stays_one_line(self) -> None:
         # found by tests/test_properties.py: -C $'x\\ny' printed the error over two lines
         self.assertEqual((USAGE, "", "partitioner: error: no such directory: x\\ny\\u2028z; pass an existing project "
