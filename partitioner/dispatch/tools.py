@@ -238,6 +238,8 @@ class Session:
         self.injected = 0
         #: the first signal while the tool ran, or None
         self.signum: int | None = None
+        #: a warning already said the signal cut the run short (tests it was given never reported)
+        self.interrupt_said = False
         self._signals = 0
         self._noted: set[str] = set()
         #: every worker process the tool started (signals are passed on to them)
@@ -619,6 +621,7 @@ class Session:
         if missing:
             self.injected += missing
             why = f"the run was interrupted ({signal.Signals(self.signum).name}): " if self.signum is not None else ""
+            self.interrupt_said = self.interrupt_said or self.signum is not None
             self.warn(f"{why}{missing} test(s) never reported a result: recorded as failures in the stored run")
         if self._progress is not None:
             self._progress.close()

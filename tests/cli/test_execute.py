@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import fixtures
+import testtools
 
 from partitioner import __version__
+from partitioner.cli.commands.execute import _interruption
 from partitioner.cli.main import ERROR, USAGE
+from partitioner.dispatch.toolrun import ToolRun
+from partitioner.dispatch.tools import Session
 from tests.cli.harness import CLICase
 
 
@@ -233,3 +239,39 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
         self.assertIn(f"tests under {python}, which cannot import partitioner", str(python_problem({"PYTHON": python})))
         self.assertIsNone(python_problem({"PYTHON": sys.executable}))
         self.assertIsNone(python_problem({}))
+
+
+class TestInterruption(testtools.TestCase):
+    """The line that says why exec exits 128+N after a signal (a real SIGINT: tests/e2e/test_exec_interrupt_line.py)."""
+
+    def session(self, signum: int, *runs: ToolRun) -> Session:
+        session = Session(stderr=io.StringIO())
+        session.signum = signum
+        session.runs.extend(runs)
+        return session
+
+    def stored(self) -> ToolRun:
+        return ToolRun([("a",), ("b",)], None, done=True)
+
+    def test_after_every_test_reported_the_run_is_said_to_be_stored_complete(self) -> None:
+        self.assertEqual("SIGINT arrived after every test had reported: the run is stored complete, and exec exits "
+                         "130 because it was interrupted", _interruption(self.session(signal.SIGINT, self.stored()),
+                                                                         stopped=False))
+        self.assertIn("exec exits 143 because", _interruption(self.session(signal.SIGTERM, self.stored()), False))
+
+    def test_a_run_the_signal_cut_short_was_told_by_its_account_and_gets_no_second_line(self) -> None:
+        session = self.session(signal.SIGINT, self.stored())
+        session.injected, session.interrupt_said = 3, True
+        self.assertIsNone(_interruption(session, stopped=False))
+
+    def test_tests_failed_for_another_reason_are_not_called_reported(self) -> None:
+        session = self.session(signal.SIGINT, self.stored())
+        session.injected = 1  # a worker died before the signal came; the account said so, without the signal
+        self.assertEqual("SIGINT arrived after the run was stored: exec exits 130 because it was interrupted",
+                         _interruption(session, stopped=False))
+
+    def test_before_a_run_was_stored_it_is_interrupted(self) -> None:
+        self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT), stopped=False))
+        self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT, self.stored()), stopped=True))
+        unstored = ToolRun([("a",)], None)
+        self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT, unstored), stopped=False))

@@ -331,6 +331,24 @@ def _recorded(session: Session) -> Interrupt:
     return Interrupt(then=record)
 
 
+def _interruption(session: Session, stopped: bool) -> str | None:
+    """Why exec exits 128+N for the session's signal, or ``None`` where the account of the run said it already
+    (tests it was given never reported: :meth:`Session.account` warned).
+
+    A signal after every test had reported leaves a whole, often green, run behind: without a line the exit
+    status alone said something went wrong."""
+    assert session.signum is not None
+    if stopped or not session.runs or not all(run.done for run in session.runs):
+        return "interrupted"  # before a plan, or before a run was stored (the tool may catch the KeyboardInterrupt)
+    if session.interrupt_said:
+        return None
+    name, status = signal.Signals(session.signum).name, 128 + session.signum
+    if session.injected:  # the tests the account failed were not the signal's: it came after the run was stored
+        return f"{name} arrived after the run was stored: exec exits {status} because it was interrupted"
+    return (f"{name} arrived after every test had reported: the run is stored complete, and exec exits {status} "
+            "because it was interrupted")
+
+
 _AT_EXIT: list[bool] = []
 
 
@@ -438,8 +456,9 @@ def _explained(session: Session, code: int, stopped: bool, program: str, target:
                console: Console) -> int:
     """Exec's exit status once the tool returned, and the line that explains it, if any."""
     if session.signum is not None:
-        if stopped or not session.runs:  # stopped before a plan (the tool may catch the KeyboardInterrupt itself)
-            console.stderr.write("partitioner: interrupted\n")
+        said = _interruption(session, stopped)
+        if said is not None:
+            console.stderr.write(f"partitioner: {said}\n")
         return 128 + session.signum
     # it failed before a plan and stored nothing (a serial run stores one without asking for a plan)
     if code != 0 and not session.runs and not session.stored and not session.refused and "run" in target.argv and \
