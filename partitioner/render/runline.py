@@ -3,11 +3,13 @@ the suite that history measured, the predicted makespan with its unit, and how w
 
 For example::
 
-    partitioner: 120 tests on 4 workers, dynamic dispatch (lookahead order); history: stestr:.stestr (10 runs
-    read; times.dbm for tests the runs miss); 118 of 120 tests measured; predicted makespan 61.2s for the
-    static plan, not the dynamic queue (`partitioner plan --dispatch dynamic` simulates the queue)
+    partitioner: 120 listed test ids on 4 workers, dynamic dispatch (lookahead order); history: stestr:.stestr
+    (10 runs read; times.dbm for tests the runs miss); 118 of 120 ids measured; predicted makespan 61.2s for
+    the static plan, not the dynamic queue (`partitioner plan --dispatch dynamic` simulates the queue)
 
-(one line). Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
+(one line). It counts the ids the tool listed and gave to the plan, not the results the tool counts after the
+run: a testscenarios test is one listed id that runs (and is counted by stestr) once per scenario, so stestr's
+``Ran: N tests`` may say more. Not a stable interface: the JSON plan (``partitioner plan --format json``) is.
 """
 
 from __future__ import annotations
@@ -53,6 +55,6 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     # in its order (what `plan --dispatch dynamic` shows) costs the run's start up to a second (the lookahead
     # order's play-outs), and the dispatcher plays them again as it hands the groups out
     whose = f" {NOT_THE_QUEUE}" if dispatch == "dynamic" else ""
-    return (f"{prefix}{tests:,} tests on {plan.concurrency} workers{serial}, {how}; history: "
-            f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} tests measured; predicted makespan "
+    return (f"{prefix}{tests:,} listed test ids on {plan.concurrency} workers{serial}, {how}; history: "
+            f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} ids measured; predicted makespan "
             f"{figure(plan.predicted_makespan_s + plan.serial_s, plan.unit)}{whose}")

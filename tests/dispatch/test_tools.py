@@ -406,15 +406,15 @@ class TestShardSession(testtools.TestCase):
         session.restrict(fixture, Fixture.setUp)
         assert fixture.test_ids is not None
         session.partition(fixture.test_ids, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
-        [line] = [line for line in self.err.getvalue().splitlines() if "tests on 2 workers" in line]
+        [line] = [line for line in self.err.getvalue().splitlines() if "listed test ids on 2 workers" in line]
         self.assertRegex(line, r"^partitioner: shard 1/2 of split \w+: 6 of 12 tests, predicted [\d.]+ units "
                                r"\(split by test counts: the jobs share no timing history; .*\); "
-                               r"6 tests on 2 workers, static plan; history: none \(costs in test-count units, "
-                               r"not seconds: a test counts 1, .*\); "
-                               r"0 of 6 tests measured; predicted makespan [\d.]+ units$")
+                               r"6 listed test ids on 2 workers, static plan; history: none \(costs in test-count "
+                               r"units, not seconds: a test counts 1, .*\); "
+                               r"0 of 6 ids measured; predicted makespan [\d.]+ units$")
         quiet = io.StringIO()
         Session("static", quiet=True, stderr=quiet).partition(IDS, 2, None, None, WORKER)
-        self.assertNotIn("tests on 2 workers", quiet.getvalue())
+        self.assertNotIn("test ids on 2 workers", quiet.getvalue())
         session.uninstall()
 
 

@@ -356,16 +356,16 @@ class TestSmallPerTestSuites(testtools.TestCase):
         self.assertEqual(1, len(notes), second.stderr)
         self.assertIn("24 tests one at a time", notes[0])
         self.assertIn("--dispatch dynamic", notes[0])
-        self.assertRegex(second.stderr, r"24 tests on 2 workers, static plan")
+        self.assertRegex(second.stderr, r"24 listed test ids on 2 workers, static plan")
         self.stored_once()
         forced = self.exec_stestr("--dispatch", "dynamic")
         self.assertNotIn("dynamic dispatch is off", forced.stderr)
-        self.assertRegex(forced.stderr, r"24 tests on 2 workers, dynamic dispatch")
+        self.assertRegex(forced.stderr, r"24 listed test ids on 2 workers, dynamic dispatch")
         self.stored_once()
         (self.root / "setup.cfg").write_text("[partitioner]\ndispatch = dynamic\n")
         optioned = self.exec_stestr()
         self.assertNotIn("dynamic dispatch is off", optioned.stderr)
-        self.assertRegex(optioned.stderr, r"24 tests on 2 workers, dynamic dispatch")
+        self.assertRegex(optioned.stderr, r"24 listed test ids on 2 workers, dynamic dispatch")
 
     def test_the_static_plans_workers_are_forked_from_the_preloaded_suite(self) -> None:
         # the static plan kept for small tests: each worker forked from the suite loaded beside the listing

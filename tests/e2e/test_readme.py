@@ -37,7 +37,7 @@ class TestUseIt(testtools.TestCase):
                       "filters: compute", out)
         self.assertIn("partitioner: shard 1/2 of split ", done.stderr)
         self.assertRegex(done.stderr,
-                         r"partitioner: 12 tests on 2 workers, dynamic dispatch \(lookahead order\); history")
+                         r"partitioner: 12 listed test ids on 2 workers, dynamic dispatch \(lookahead order\); history")
 
 
 FIRST_SCREEN = re.compile(r"^```sh\n(?P<install>.*?)\n(?P<test>.*?)\n```", re.S | re.M)
