@@ -11,6 +11,7 @@ Shards (one CI job each): :func:`plan_shards` splits a suite into M shards from 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import IO
 
 from partitioner import testids
 from partitioner.config import Choice, Settings, listing_tool, load_settings
-from partitioner.costmodel import UNIT_SUFFIX, CostModel, Estimate
+from partitioner.costmodel import SECONDS, UNIT_SUFFIX, CostModel, Estimate
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import (
@@ -37,6 +38,37 @@ from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
 from partitioner.shards import Shard, ShardedPlan, ShardSpec, parse_shard, split_shards
 from partitioner.strategies import DEFAULT, GroupCost, get_strategy
+
+# How a plan's figures print (render.figures, which every text output imports, re-exports them and documents the
+# rule). They live here, the lowest layer that prints a figure: the shard line and the resource-group warning.
+
+
+def _small(value: float) -> str:
+    """A figure under a second: to the millisecond, and under 10 ms to two significant digits."""
+    if abs(value) >= 0.01:
+        return f"{value:.3f}"
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return f"{value:.{digits}f}".rstrip("0")
+
+
+def number(value: float, unit: str = SECONDS) -> str:
+    """``value`` without its unit suffix, for a table column (:func:`partitioner.render.figures.number`)."""
+    if unit == SECONDS and value != 0.0 and math.isfinite(value) and abs(value) < 1.0:
+        return _small(value)
+    return f"{value:.1f}"
+
+
+def figure(value: float, unit: str = SECONDS) -> str:
+    """``value`` with its unit (``3.1s``, ``0.034s``, ``5.0 units``) (:func:`partitioner.render.figures.figure`)."""
+    return number(value, unit) + UNIT_SUFFIX[unit]
+
+
+def seconds(value: float) -> str:
+    """Seconds always to the millisecond (``0.027s``), under 10 ms to two significant digits
+    (:func:`partitioner.render.figures.seconds`)."""
+    if value == 0.0 or not math.isfinite(value) or abs(value) >= 0.01:
+        return f"{value:.3f}s"
+    return _small(value) + "s"
 
 
 @dataclass(frozen=True)
@@ -136,8 +168,8 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
         merged_keys = {m.key for m in merges}
         merged = GroupTable.from_groups([g for g in parallel if g.key in merged_keys])
         costs = dict(zip(merged.keys, model.group_costs(merged).cost, strict=True))
-        extra = [f"resource group {m.key} ({len(m.members)} groups, {costs.get(m.key, 0.0):.1f}s) is larger "
-                 f"than the balanced share {share:.1f}s: it bounds the makespan"
+        extra = [f"resource group {m.key} ({len(m.members)} groups, {figure(costs.get(m.key, 0.0), plan.unit)}) is "
+                 f"larger than the balanced share {figure(share, plan.unit)}: it bounds the makespan"
                  for m in merges if costs.get(m.key, 0.0) > share]
         if extra:
             plan = replace(plan, warnings=plan.warnings + tuple(extra))
@@ -338,7 +370,6 @@ class ShardRun:
 
     def describe(self) -> str:
         """``shard 2/4 of split 3f2a...: 23 of 96 tests, predicted 12.3s`` (the unit is the plan's)."""
-        unit = UNIT_SUFFIX[self.sharded.unit]
         total = sum(len(s.tests) for s in self.sharded.shards)
         where = f" (plan file {self.plan_file})" if self.plan_file else ""
         # a split by test counts: say why, since the run's own plan below may read this checkout's repository
@@ -346,7 +377,7 @@ class ShardRun:
                "is not read for the split, each job's differs; pin a store with --history or hand every job one "
                "plan file)" if not self.sharded.has_history and not self.sharded.history else "")
         return (f"shard {self.spec} of split {self.sharded.digest}{where}: {len(self.tests)} of {total} tests, "
-                f"predicted {self.shard.predicted_s:.1f}{unit}{why}")
+                f"predicted {figure(self.shard.predicted_s, self.sharded.unit)}{why}")
 
 
 def select_shard(test_ids: Sequence[str], shard: str, cwd: Path, env: Mapping[str, str], *,

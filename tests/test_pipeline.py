@@ -14,8 +14,11 @@ from partitioner.grouping import make_grouper
 from partitioner.history.digest import PlanningHistory
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import History, Samples, TestRecord
-from partitioner.pipeline import load_planning_history, plan_for_directory, plan_ids, resolve
+from partitioner.pipeline import load_planning_history, plan_for_directory, plan_ids, resolve, select_shard
 from tests.builders import IDS, SAMPLES, stream
+
+#: a suite of a few tens of milliseconds (as tests/render/test_figures.py's)
+FAST = Samples(tests={"m.A.t1": (0.012,), "m.A.t2": (0.008,), "m.B.t1": (0.011,), "m.C.t1": (0.004,)})
 
 
 class TestPlanIds(testtools.TestCase):
@@ -32,6 +35,24 @@ class TestPlanIds(testtools.TestCase):
         self.assertEqual(("m.C.t1",), planned.plan.serial)
         self.assertEqual(("m.A", "m.B"), planned.plan.merged[0].members)
         self.assertTrue(any("is larger than the balanced share" in w for w in planned.plan.warnings))
+
+    def test_the_resource_warning_prints_figures_as_every_text_output_does(self) -> None:
+        # a fast suite: its resource group and share were both "0.0s" (.1f) where the table shows milliseconds
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / "tox.ini").write_text("[partitioner]\nresources =\n  db: m\\.(A|B)\\.\n")
+        planned = plan_ids(IDS, 2, History(samples=(FAST,)), make_grouper("class"), settings=load_settings(root))
+        self.assertIn("resource group resource:db (2 groups, 0.031s) is larger than the balanced share 0.018s: it "
+                      "bounds the makespan", planned.plan.warnings)
+        blind = plan_ids(IDS, 2, History(), make_grouper("class"), settings=load_settings(root))
+        self.assertIn("resource group resource:db (2 groups, 5.0 units) is larger than the balanced share 3.5 units: "
+                      "it bounds the makespan", blind.plan.warnings)
+
+    def test_the_shard_line_prints_its_figure_as_every_text_output_does(self) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        (root / "t.json").write_text(dumps_samples(FAST))
+        shard = select_shard(IDS, "1/2", root, {}, concurrency=1, history=[str(root / "t.json")])
+        self.assertTrue(shard.describe().endswith(f"{len(shard.tests)} of 4 tests, predicted 0.020s"),
+                        shard.describe())
 
     def test_explain_names_group_worker_and_estimates(self) -> None:
         planned = plan_ids(IDS, 2, History(samples=(SAMPLES,)), make_grouper("class"))
