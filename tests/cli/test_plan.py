@@ -165,6 +165,16 @@ class TestPlanAsTheRunWill(PlanCase):
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tpkg\ngroup_regex=([^\\.]*\\.)*\n")
         self.assertEqual("class", self.planned()["grouping"])
 
+    def test_the_config_file_is_named_by_its_absolute_path_as_exec_names_it(self) -> None:
+        # run where the project is (and with a relative -C): `.stestr.conf` in plan, /abs/.stestr.conf in exec
+        self.stestr_project()
+        conf = self.dir.resolve() / ".stestr.conf"
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir)
+        for argv in ((), ("-C", ".")):
+            _, out, _ = self.cli("plan", *argv, "-n", "2")
+            self.assertIn(f"grouping none ({conf}: no group_regex, stestr splits per test)", out)
+
     def test_test_path_and_filters_as_a_tox_env_passes_them(self) -> None:
         self.stestr_project()
         self.assertEqual(["tpkg.test_a.A.test_2", "tpkg.test_a.A.test_3", "tpkg.test_a.A.test_smoke"],
