@@ -11,7 +11,6 @@ Shards (one CI job each): :func:`plan_shards` splits a suite into M shards from 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,9 +18,10 @@ from typing import IO
 
 from partitioner import testids
 from partitioner.config import Choice, Settings, listing_tool, load_settings
-from partitioner.costmodel import SECONDS, UNIT_SUFFIX, CostModel, Estimate
+from partitioner.costmodel import CostModel, Estimate
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
+from partitioner.figures import figure
 from partitioner.grouping import (
     Group,
     Grouper,
@@ -38,37 +38,6 @@ from partitioner.history.model import History
 from partitioner.plan import Plan, build_plan
 from partitioner.shards import Shard, ShardedPlan, ShardSpec, parse_shard, split_shards
 from partitioner.strategies import DEFAULT, GroupCost, get_strategy
-
-# How a plan's figures print (render.figures, which every text output imports, re-exports them and documents the
-# rule). They live here, the lowest layer that prints a figure: the shard line and the resource-group warning.
-
-
-def _small(value: float) -> str:
-    """A figure under a second: to the millisecond, and under 10 ms to two significant digits."""
-    if abs(value) >= 0.01:
-        return f"{value:.3f}"
-    digits = 1 - math.floor(math.log10(abs(value)))
-    return f"{value:.{digits}f}".rstrip("0")
-
-
-def number(value: float, unit: str = SECONDS) -> str:
-    """``value`` without its unit suffix, for a table column (:func:`partitioner.render.figures.number`)."""
-    if unit == SECONDS and value != 0.0 and math.isfinite(value) and abs(value) < 1.0:
-        return _small(value)
-    return f"{value:.1f}"
-
-
-def figure(value: float, unit: str = SECONDS) -> str:
-    """``value`` with its unit (``3.1s``, ``0.034s``, ``5.0 units``) (:func:`partitioner.render.figures.figure`)."""
-    return number(value, unit) + UNIT_SUFFIX[unit]
-
-
-def seconds(value: float) -> str:
-    """Seconds always to the millisecond (``0.027s``), under 10 ms to two significant digits
-    (:func:`partitioner.render.figures.seconds`)."""
-    if value == 0.0 or not math.isfinite(value) or abs(value) >= 0.01:
-        return f"{value:.3f}s"
-    return _small(value) + "s"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Layers, lowest first (a module may import its own layer and the ones below):
 
 0 foundation   errors, statuses, testids, sortedids, columns, lazy, interpreters, run.advice
-1 pure core    grouping/, strategies/, costmodel, estimate, plan, races/, shards/ (split, spec), and history's
+1 pure core    grouping/, strategies/, costmodel, figures, estimate, plan, races/, shards/ (split, spec), and history's
                pure part (model, samples, summary)
 2 edges        history/ readers (load, repository, timesdbm, subunit, jsonfile, cache, cachefiles, the package), config,
                listing, shards.planfile
@@ -26,8 +26,8 @@ LAYERS = {
     "partitioner.errors": 0, "partitioner.statuses": 0, "partitioner.testids": 0, "partitioner.sortedids": 0,
     "partitioner.columns": 0, "partitioner.lazy": 0, "partitioner.interpreters": 0, "partitioner.run.advice": 0,
     "partitioner.grouping": 1, "partitioner.strategies": 1, "partitioner.costmodel": 1, "partitioner.estimate": 1,
-    "partitioner.plan": 1, "partitioner.races": 1, "partitioner.history.model": 1, "partitioner.history.samples": 1,
-    "partitioner.history.summary": 1,
+    "partitioner.plan": 1, "partitioner.figures": 1, "partitioner.races": 1, "partitioner.history.model": 1,
+    "partitioner.history.samples": 1, "partitioner.history.summary": 1,
     "partitioner.history": 2, "partitioner.config": 2, "partitioner.listing": 2,
     "partitioner.pipeline": 3,
     "partitioner.render": 4, "partitioner.hooks": 4,

@@ -13,8 +13,8 @@ from typing import IO
 from partitioner.costmodel import SECONDS, UNIT_SUFFIX
 from partitioner.dispatch.queue import ORDERS, Queue, queue_from_costs
 from partitioner.dispatch.simulate import Timeline, simulate
+from partitioner.figures import figure, number
 from partitioner.pipeline import Planned
-from partitioner.render.figures import figure, number
 from partitioner.render.output import plural
 
 #: how many queue entries the table shows (JSON has them all)

@@ -8,8 +8,8 @@ from typing import IO
 
 from partitioner.config import DEFAULT
 from partitioner.costmodel import NO_HISTORY, NO_HISTORY_HEAVY, SECONDS, TESTS
+from partitioner.figures import seconds
 from partitioner.pipeline import Explanation
-from partitioner.render.figures import seconds
 from partitioner.render.output import FORMAT_VERSION, plural
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from partitioner.costmodel import TEST_UNITS
 from partitioner.dispatch.queue import ORDERS
+from partitioner.figures import figure
 from partitioner.pipeline import Planned
-from partitioner.render.figures import figure
 
 __all__ = ["NOT_THE_QUEUE", "history_used", "summary_line"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import IO
 
 from partitioner.costmodel import UNIT_SUFFIX
+from partitioner.figures import figure, number
 from partitioner.history.model import is_note
-from partitioner.render.figures import figure, number
 from partitioner.shards import ShardedPlan
 from partitioner.shards.planfile import dumps_plan_file
 

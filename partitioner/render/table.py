@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import IO
 
 from partitioner.costmodel import SECONDS, TEST_UNITS, UNIT_SUFFIX
+from partitioner.figures import figure, number
 from partitioner.grouping import Group
 from partitioner.history.model import is_note
 from partitioner.plan import Plan
 from partitioner.render.dispatch import DispatchView, render_dispatch_table
-from partitioner.render.figures import figure, number
 
 
 def render_table(plan: Plan, out: IO[str], groups: Sequence[Group] = (), dispatch: DispatchView | None = None) -> None:

@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 from typing import IO
 
+from partitioner.figures import figure
 from partitioner.grouping import Group
 from partitioner.plan import Plan
-from partitioner.render.figures import figure
 
 
 def _yaml_quote(text: str) -> str:

@@ -1,5 +1,5 @@
 """A fast suite's plan in every text output: figures under a second are never a rounded ``0.0s``
-(render/figures.py, used by the table, ``exec``'s line, the worker file's header, the queue and the shards)."""
+(partitioner/figures.py, used by the table, ``exec``'s line, the worker file's header, the queue and the shards)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import re
 import testtools
 
 from partitioner.costmodel import SECONDS, TESTS
+from partitioner.figures import figure, number, seconds
 from partitioner.grouping import make_grouper
 from partitioner.history.model import History, Samples
 from partitioner.pipeline import plan_ids
 from partitioner.render import render_table, render_worker_file
-from partitioner.render.figures import figure, number, seconds
 from partitioner.render.runline import summary_line
 from tests.builders import IDS, plan_for
 
