@@ -3,7 +3,8 @@
 A static record is the plan: each worker's groups in run order, priced by the cost model, with predicted
 start and stop times (start-up first, the serial phase after the longest worker, on ``worker-0`` where the
 runner runs it). A dynamic record is the hand-out log: each lane's groups in the order it took them, with
-the times it took and returned them. Either is keyed by where the tests actually ran (:func:`placement_key`).
+the times it took and returned them. Either is keyed by where the tests actually ran and when the first of them
+started (:func:`placement_key`; the first start from the events streamed by, :class:`FirstStarts`).
 
 :func:`write_aside` writes a record from a forked child, so that the tool stores its run meanwhile: on a suite of
 18,000 tests split per test, pricing, keying and encoding the record took 0.3-0.5 s of the tool's process right
@@ -12,6 +13,7 @@ before it stored the run.
 
 from __future__ import annotations
 
+import datetime
 import os
 import signal
 import threading
@@ -19,7 +21,17 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from partitioner.history.planrecord import FORMAT_VERSION, PlannedGroup, PlannedLane, PlanRecord, run_key
+import testtools
+
+from partitioner.history.planrecord import (
+    FORMAT_VERSION,
+    PlannedGroup,
+    PlannedLane,
+    PlanRecord,
+    keyed,
+    run_key,
+    stamp_us,
+)
 
 if TYPE_CHECKING:  # a static run (most runs of exec) needs neither the queue nor the dispatcher's state
     from partitioner.dispatch.queue import Queue
@@ -29,9 +41,38 @@ if TYPE_CHECKING:  # a static run (most runs of exec) needs neither the queue no
 Queued = tuple[str, float, tuple[str, ...]]
 
 
-def placement_key(placement: Mapping[str, int | str]) -> str:
-    """The run key of tests placed on workers (test id -> worker index, or its ``worker-N`` tag)."""
-    return run_key(((w if isinstance(w, str) else f"worker-{w}"), t) for t, w in placement.items())
+def placement_key(placement: Mapping[str, int | str], first_start: int | None = None) -> str:
+    """The run key of tests placed on workers (test id -> worker index, or its ``worker-N`` tag) whose first
+    started at ``first_start`` (epoch microseconds, :meth:`FirstStarts.of`; ``None``: the placement's key alone,
+    for a stream without timestamps)."""
+    return run_key((((w if isinstance(w, str) else f"worker-{w}"), t) for t, w in placement.items()), first_start)
+
+
+class FirstStarts(testtools.StreamResult):
+    """The first timestamp of each test id in the stream the tool stores, as it goes by: the writer's side of a
+    run's first start (the history reader takes a record's start from its first event's timestamp)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._first: dict[str, datetime.datetime] = {}
+
+    def note(self, test_id: str | None, timestamp: datetime.datetime | None) -> None:
+        """One event's test id and timestamp (either may be ``None``)."""
+        if test_id is not None and timestamp is not None:
+            self._first.setdefault(test_id, timestamp)  # one call: reader threads may call at once
+
+    def status(self, test_id: str | None = None, test_status: str | None = None,
+               test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
+               file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
+               route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
+        self.note(test_id, timestamp)
+
+    def of(self, placed: Iterable[str]) -> int | None:
+        """The first start of the keyed tests among ``placed`` (the ids a run placed on workers), in epoch
+        microseconds, for :func:`placement_key`; ``None`` when none of them carried a timestamp."""
+        first = self._first
+        stamps = [stamp_us(first[t]) for t in placed if t in first and keyed(t)]
+        return min(stamps, default=None)
 
 
 def static_record(lanes: Sequence[Sequence[Queued]], serial: Sequence[Queued] = (), startup_s: float = 0.0,

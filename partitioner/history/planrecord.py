@@ -1,10 +1,21 @@
 """The plan recorded beside a run: what the runner or the hooks predicted (static) or handed out (dynamic).
 
 testr and stestr own their repositories (we never write into ``.stestr/`` or ``.testrepository/``) and
-assign the run number themselves, so a record is keyed by the run's own content: the sha256 of the sorted,
-distinct lines ``f"{worker}\\t{test_id}\\n"`` over the run's *keyed* tests (:func:`run_key`). The writer knows
-them in advance for a static plan (worker i runs its partition) and at the end of a dynamic run (lane i ran
-these tests); the reader computes the same key from any stored run (:func:`key_of_run`).
+assign the run number themselves, so a record is keyed by the run's own content (:func:`run_key`): the sha256 of
+the line ``first start {us}`` and the sorted, distinct lines ``f"{worker}\\t{test_id}\\n"`` over the run's
+*keyed* tests. The first start is the earliest start of those tests, in integer epoch microseconds (as subunit
+stores timestamps): the placement alone is the same for every run of a static plan on an unchanged suite, and
+such runs shared one record, the newest run's. The writer knows the placement in advance for a static plan
+(worker i runs its partition) and at the end of a dynamic run (lane i ran these tests), and the first start
+from the events it streams (:func:`stamp_us`: each test's first timestamp, as the reader takes a record's
+start); the reader computes the same key from any stored run (:func:`own_key`).
+
+A run whose tests carry no timestamp has no first start: its key is the placement's alone, as every key was
+before keys had a first start. :func:`find_record` looks under a run's own key first and, when no record is
+there, under its placement-only key: that finds a record written before keys had a first start, and one a
+writer wrote that did not know the first start (such a record may be another run's with the same tests on the
+same workers: ``partitioner timeline`` checks its file's time against the run's). An old record of a timed run
+that a newer run with the same placement replaced is another run's, and is not found any more.
 
 A record says what its predictions are in (``unit``: seconds, or test-count units for a plan made without
 timing history). Records written before it said so have no ``unit``: they decode with ``unit=None``, and a
@@ -24,6 +35,7 @@ damaged or foreign file is a miss. Stdlib only.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import math
@@ -31,6 +43,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +62,9 @@ _FIXTURE_ERROR = re.compile(r"^(setUpClass|tearDownClass|setUpModule|tearDownMod
 _NOT_TESTS = PSEUDO_TESTS | {SUBUNIT_PARSER}
 #: what a record's predictions may be in (:mod:`partitioner.costmodel`'s units)
 UNITS = frozenset({SECONDS, TESTS})
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_MICROSECOND = datetime.timedelta(microseconds=1)
 
 Dispatch = Literal["static", "dynamic"]
 
@@ -114,19 +130,71 @@ def keyed(test_id: str) -> bool:
     return test_id not in _NOT_TESTS and not _FIXTURE_ERROR.match(test_id)
 
 
-def run_key(pairs: Iterable[tuple[str, str]]) -> str:
-    """The key of a run whose tests ran as ``(worker, test_id)``: sha256 of the sorted distinct lines
-    ``worker\\ttest_id\\n``, over the keyed ids (see :func:`keyed`)."""
+def run_key(pairs: Iterable[tuple[str, str]], first_start: int | None = None) -> str:
+    """The key of a run whose tests ran as ``(worker, test_id)``: sha256 of the line ``first start {us}`` (left
+    out when ``first_start`` is ``None``) and the sorted distinct lines ``worker\\ttest_id\\n``, over the keyed
+    ids (see :func:`keyed`).
+
+    :param first_start: the earliest start of the keyed tests, in epoch microseconds (:func:`stamp_us`)
+    """
     lines = sorted({f"{worker}\t{test_id}\n" for worker, test_id in pairs if keyed(test_id)})
     digest = hashlib.sha256()
+    if first_start is not None:  # no tab: never one of the pair lines
+        digest.update(f"first start {first_start}\n".encode("ascii"))
     for line in lines:
         digest.update(line.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
+def stamp_us(stamp: datetime.datetime) -> int:
+    """A stream timestamp as integer epoch microseconds (a naive one taken as UTC, as the history reader takes it):
+    what the writer passes as :func:`run_key`'s ``first_start``."""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return (stamp - _EPOCH) // _MICROSECOND
+
+
+def _keyed_tests(run: Run) -> list[tuple[str, str, float | None]]:
+    """``(worker, test_id, start)`` of the records that take part in a stored run's key: a keyed id
+    (:func:`keyed`), a final status and a worker tag."""
+    return [(worker, r.test_id, r.start) for r in run.records
+            if (worker := r.worker) is not None and r.status in FINAL and keyed(r.test_id)]
+
+
+def first_start(run: Run) -> int | None:
+    """The earliest start of a stored run's keyed tests, in epoch microseconds; ``None`` when none has one.
+
+    A record's ``start`` is :func:`stamp_us`'s figure in seconds, rounded to the nearest float; the float's exact
+    value scaled back and rounded is the same integer until the year 2242 (a float's step stays under a
+    microsecond), which ``round(start * 1e6)`` is only until 2041. The history store keeps integer microseconds.
+    """
+    return _first_start(_keyed_tests(run))
+
+
+def _first_start(tests: list[tuple[str, str, float | None]]) -> int | None:
+    starts = [start for _, _, start in tests if start is not None]
+    return round(Fraction(min(starts)) * 1_000_000) if starts else None
+
+
+def own_key(run: Run) -> str:
+    """The key a stored run's record is written under: its placement and its first start."""
+    tests = _keyed_tests(run)
+    return run_key(((worker, test_id) for worker, test_id, _ in tests), _first_start(tests))
+
+
+def placement_key_of_run(run: Run) -> str:
+    """A stored run's placement-only key: what every key was before keys had a first start."""
+    return run_key((worker, test_id) for worker, test_id, _ in _keyed_tests(run))
+
+
 def key_of_run(run: Run) -> str:
-    """The key of a stored run: its tests with a final status and a worker tag."""
-    return run_key((r.worker, r.test_id) for r in run.records if r.worker is not None and r.status in FINAL)
+    """The key :func:`find_record` reads ``run``'s record under: its own (:func:`own_key`) when a record is stored
+    there, else its placement-only key (:func:`placement_key_of_run`; see the module docstring)."""
+    own = own_key(run)
+    where = plans_dir()
+    if where is None or (where / f"{own}.json").is_file():
+        return own
+    return placement_key_of_run(run)
 
 
 def plans_dir() -> Path | None:
@@ -221,5 +289,5 @@ def read_record(key: str) -> PlanRecord | None:
 
 
 def find_record(run: Run) -> PlanRecord | None:
-    """The record written for ``run``, or ``None``."""
+    """The record written for ``run`` (under its own key, else under its placement-only key), or ``None``."""
     return read_record(key_of_run(run))

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from partitioner.dispatch.host import HostOutcome
     from partitioner.dispatch.preload import Started
     from partitioner.dispatch.queue import Queue
+    from partitioner.dispatch.record import FirstStarts
     from partitioner.run.phases import RunOutcome
     from partitioner.run.stream import MergedOutput
     from partitioner.timeline.progress import ProgressLine
@@ -298,7 +299,7 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
             note(off_note(small))
             dispatch = "static"
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
-    output.observer = progress
+    starts = _watch_starts(output, progress)
     # what the run says on stderr while the line shows (a worker's fate, a lane's trouble) erases it first
     said = progress.beside() if progress is not None else err
     try:
@@ -307,7 +308,8 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
 
             order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, said,
-                                                             interrupt, progress, order, sorted(test_ids), early)
+                                                             interrupt, progress, order, sorted(test_ids), starts,
+                                                             early)
         else:
             from partitioner.run.phases import run_phases
 
@@ -315,12 +317,24 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
             # the static plan dynamic dispatch gave way to: its workers forked from the suite loaded meanwhile
             outcome = run_phases(phases, command, output, said, interrupt=interrupt,
                                  preload=early.path if early is not None else None)
-            _record_static(partition, shares, serial, outcome.placement)
+            _record_static(partition, shares, serial, outcome.placement, starts)
     finally:
         if progress is not None:
             progress.close()
             said.close()
     return outcome.exit_code
+
+
+def _watch_starts(output: MergedOutput, progress: ProgressLine | None) -> FirstStarts:
+    """Have the merged output tell each event to the plan record's :class:`FirstStarts` (the run's first start is
+    in the record's key), and to the progress line, if any."""
+    import testtools  # loaded with the merged output
+
+    from partitioner.dispatch.record import FirstStarts
+
+    starts = FirstStarts()
+    output.observer = starts if progress is None else testtools.CopyStreamResult([starts, progress])
+    return starts
 
 
 def _small_tests(partition: Shares, lanes: int) -> str | None:
@@ -402,7 +416,8 @@ def _queue_of(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequen
 
 def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str], inner: list[str],
                  output: MergedOutput, err: IO[str], interrupt: Interrupt, progress: ProgressLine | None,
-                 order: str, listing: Sequence[str], preloader: Started | None = None) -> HostOutcome:
+                 order: str, listing: Sequence[str], starts: FirstStarts,
+                 preloader: Started | None = None) -> HostOutcome:
     from partitioner.dispatch.command import recognise
     from partitioner.dispatch.host import run_lanes
     from partitioner.dispatch.record import dynamic_record, placement_key
@@ -419,12 +434,13 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
                         preloader=preloader)
     if outcome.dispatch is not None:
         write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s,
-                                    _unit(partition)), placement_key(outcome.placement))
+                                    _unit(partition)),
+                     placement_key(outcome.placement, starts.of(outcome.placement)))
     return outcome
 
 
 def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str],
-                   placement: Mapping[str, int]) -> None:
+                   placement: Mapping[str, int], starts: FirstStarts) -> None:
     from partitioner.dispatch.record import placement_key, queued_groups, static_record
     from partitioner.history.planrecord import write_record
 
@@ -433,7 +449,7 @@ def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: S
     if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
         lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
     write_record(static_record(lanes, serial_groups, partition.startup_s, unit=_unit(partition)),
-                 placement_key(placement))
+                 placement_key(placement, starts.of(placement)))
 
 
 def _unit(partition: Shares) -> str:

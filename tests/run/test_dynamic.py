@@ -13,7 +13,8 @@ import fixtures
 import testtools
 
 from partitioner.history import planrecord
-from partitioner.history.model import Run, TestRecord
+from partitioner.history.model import Run
+from partitioner.history.subunit import read_stream
 from partitioner.run import main
 from tests.dispatch.helpers import read_events, write_package
 
@@ -80,14 +81,9 @@ class TestDynamicRunner(testtools.TestCase):
         return code, out.getvalue(), err.getvalue()
 
     def stored(self, data: bytes) -> Run:
-        """The run as the history reader would see it (worker tags as testr stores them)."""
-        events = read_events(data)
-        records = []
-        for test_id, statuses in events.finals().items():
-            tags = {t for e in events.events if e.test_id == test_id for t in e.tags}
-            workers = sorted(t for t in tags if t.startswith("worker-"))
-            records.append(TestRecord(test_id, statuses[-1], 0.0, 1.0, workers[-1] if workers else None))
-        return Run("r", tuple(records))
+        """The run as the history reader reads it: testr stores the runner's stream as the runner wrote it (its
+        timestamps too: a record's key holds the run's first start)."""
+        return read_stream(data, "r")
 
     def test_dynamic_by_default_and_its_record_matches_the_run(self) -> None:
         code, out, err = self.run_runner()
