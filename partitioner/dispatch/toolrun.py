@@ -1,7 +1,7 @@
 """One run of the tool under ``partitioner exec``, as :class:`partitioner.dispatch.tools.Session` keeps it: its
 partitions, workers and dispatcher (:class:`ToolRun`), the tool's inserter watched (:class:`Tee`: every event goes
 on unchanged, the session sees it, and before the tool stores the run the session accounts for every test), and the
-plan record of a static run (:func:`plan_record`).
+plan record of a static run (:func:`plan_record`) and the run's first start in its key (:meth:`ToolRun.first_start`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import datetime
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,7 +20,7 @@ from partitioner.statuses import INPROGRESS
 if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does not import them
     from partitioner.dispatch.preload import Started
     from partitioner.dispatch.queue import Queue
-    from partitioner.dispatch.record import Queued
+    from partitioner.dispatch.record import FirstStarts, Queued
     from partitioner.dispatch.server import Dispatcher
     from partitioner.history.planrecord import PlanRecord
     from partitioner.pipeline import Planned  # (nor the planner, until the tool lists its tests)
@@ -66,6 +66,8 @@ class ToolRun:
     running: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     tee: Tee | None = None
+    #: each test's first timestamp in the stream the tool stores (its :class:`Tee` notes them)
+    starts: FirstStarts | None = None
     done: bool = False
 
     def __post_init__(self) -> None:
@@ -73,6 +75,11 @@ class ToolRun:
 
     def lane_of(self, test_ids: Sequence[str] | None) -> int | None:
         return self.index.get(min(test_ids)) if test_ids else None
+
+    def first_start(self, placement: Iterable[str]) -> int | None:
+        """The run's first start for its plan record's key (``dispatch.record.placement_key``): the earliest
+        timestamp of the keyed tests in ``placement``, epoch microseconds; ``None`` when none carried one."""
+        return self.starts.of(placement) if self.starts is not None else None
 
 
 class Tee:
@@ -93,6 +100,9 @@ class Tee:
         #: (``testtools.CopyStreamResult([inserter, output])``, stestr's and testr's alike), once it started
         self.outer: Any = None
         run.tee = self
+        from partitioner.dispatch.record import FirstStarts  # loaded with the planner, before the tool stores
+
+        self._starts = run.starts = FirstStarts()
 
     def startTestRun(self) -> Any:
         return self._inserter.startTestRun()
@@ -104,6 +114,7 @@ class Tee:
             event.update(kwargs)
         with self._lock:
             self._inserter.status(**event)
+            self._starts.note(event.get("test_id"), event.get("timestamp"))
         self._session.observe(self._run, event)
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:
