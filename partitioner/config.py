@@ -271,10 +271,13 @@ def listing_tool(settings: Settings) -> str | None:
 
 
 def load_settings(cwd: Path) -> Settings:
-    """Read every config file present in ``cwd``.
+    """Read every config file present in ``cwd``; the files are named by their absolute paths wherever the settings
+    name them (one name for the same file in every command, whatever ``-C`` and the shell's directory were, and
+    one that still holds in a CI log read elsewhere).
 
     :raises ConfigError: a file that does not parse, an unknown option, a bad value
     """
+    cwd = cwd.resolve()
     values: dict[str, object] = {}
     where: dict[str, str] = {}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import fixtures
@@ -81,6 +82,14 @@ class TestExplain(PlanCase):
         self.assertIn("grouping none (", out)
         code, out, err = self.cli(*self.plan_args("m.A.t2", "m\\.A\\.", "-n", "2", command="explain"))
         self.assertIn("2 of 4 tests from", out)
+
+    def test_it_names_the_config_file_by_its_absolute_path_as_plan_and_exec_do(self) -> None:
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir)
+        code, out, err = self.cli("explain", "m.A.t2", "-C", ".", "-n", "2", "--tests", "ids.txt")
+        self.assertEqual(OK, code, err)
+        self.assertIn(f"({self.dir.resolve() / '.stestr.conf'}: no group_regex", out)
 
 
     def test_it_says_the_worker_it_names_is_the_static_plan_s_when_the_run_is_dynamic(self) -> None:

@@ -11,6 +11,7 @@ import time
 import fixtures
 
 from partitioner.config import load_settings
+from partitioner.errors import ConfigError
 from partitioner.history.model import Run
 from partitioner.run.advice import PARALLEL, PARALLEL_WORKERS
 from tests.builders import A, B, C, D, racing_runs, rec, run, stream
@@ -48,15 +49,21 @@ class TestRacesCommand(RepositoryCase):
         _, out, _ = self.cli("races", "0", "--format", "json", "--by", "test")
         self.assertEqual([f"{A}.test_1", f"{A}.test_2"], [s["test"] for s in json.loads(out)["suspects"]])
 
-    def test_config_appends_cleanly(self) -> None:
+    def test_config_merges_into_an_existing_section_and_a_second_section_is_refused(self) -> None:
         self.repository(racing_runs())
-        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=true\n[partitioner]\n"
-                                               "resources =\n    db: ^pkg\\.db\\.\n")
+        original = "[DEFAULT]\ntest_command=true\n[partitioner]\nresources =\n    db: ^pkg\\.db\\.\n"
+        (self.dir / ".testr.conf").write_text(original)
         status, out, _ = self.cli("races", "2", "--format", "config")
         self.assertEqual(0, status)
         self.assertIn("    db: ^pkg\\.db\\.\n    race1: ", out)
+        # appended by hand, it is a second [partitioner] section, which testr and stestr refuse: so do we
         with (self.dir / ".testr.conf").open("a") as conf:
             conf.write(out)
+        error = self.assertRaises(ConfigError, load_settings, self.dir)
+        self.assertIn("section [partitioner] already exists", str(error))
+        (self.dir / ".testr.conf").write_text(original)
+        status, _, err = self.cli("races", "2", "--format", "config", "--into")
+        self.assertEqual(0, status, err)
         self.assertEqual(["db", "race1"], [r.name for r in load_settings(self.dir).resources])
 
     def test_one_run_says_the_score_rests_on_it(self) -> None:

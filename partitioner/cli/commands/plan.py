@@ -83,9 +83,7 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     _check(args)
     cwd = project_dir(args)
-    # the config files named by their absolute paths, as exec names them (it reads them from its working
-    # directory): one name for the same file in both, and one that holds in a log read from elsewhere
-    settings = load_settings(cwd.resolve())
+    settings = load_settings(cwd)
     chosen = selection.select(args, cwd, settings, console)
     if args.shards:
         return _split(args, console, cwd, settings, chosen)
