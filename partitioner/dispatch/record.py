@@ -32,6 +32,7 @@ from partitioner.history.planrecord import (
     run_key,
     stamp_us,
 )
+from partitioner.statuses import FINAL, INPROGRESS
 
 if TYPE_CHECKING:  # a static run (most runs of exec) needs neither the queue nor the dispatcher's state
     from partitioner.dispatch.queue import Queue
@@ -49,23 +50,36 @@ def placement_key(placement: Mapping[str, int | str], first_start: int | None = 
 
 
 class FirstStarts(testtools.StreamResult):
-    """The first timestamp of each test id in the stream the tool stores, as it goes by: the writer's side of a
-    run's first start (the history reader takes a record's start from its first event's timestamp)."""
+    """Each test's start in the stream the tool stores, as it goes by: the writer's side of a run's first start.
+
+    The history reader (testtools' ``StreamToDict``) makes a record of the events of one ``(test id, route)``
+    up to a status other than ``inprogress``, and takes its start from the first of them: an ``exists`` event
+    a worker sends before it runs the test is a record of its own, not the start. The same here: a test's start
+    is the first timestamp of its first record that ends in a final status.
+    """
 
     def __init__(self) -> None:
         super().__init__()
+        self._open: dict[tuple[str, str | None], datetime.datetime | None] = {}
         self._first: dict[str, datetime.datetime] = {}
 
-    def note(self, test_id: str | None, timestamp: datetime.datetime | None) -> None:
-        """One event's test id and timestamp (either may be ``None``)."""
-        if test_id is not None and timestamp is not None:
-            self._first.setdefault(test_id, timestamp)  # one call: reader threads may call at once
+    def note(self, test_id: str | None, test_status: str | None, route_code: str | None,
+             timestamp: datetime.datetime | None) -> None:
+        """One event's test id, status, route and timestamp (any may be ``None``)."""
+        if test_id is None:
+            return
+        key = (test_id, route_code)
+        began = self._open.setdefault(key, timestamp)  # one call each: reader threads may call at once
+        if test_status is not None and test_status != INPROGRESS:
+            self._open.pop(key, None)
+            if test_status in FINAL and began is not None:
+                self._first.setdefault(test_id, began)
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
                file_bytes: bytes | None = None, eof: bool = False, mime_type: str | None = None,
                route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
-        self.note(test_id, timestamp)
+        self.note(test_id, test_status, route_code, timestamp)
 
     def of(self, placed: Iterable[str]) -> int | None:
         """The first start of the keyed tests among ``placed`` (the ids a run placed on workers), in epoch

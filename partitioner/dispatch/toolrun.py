@@ -114,7 +114,8 @@ class Tee:
             event.update(kwargs)
         with self._lock:
             self._inserter.status(**event)
-            self._starts.note(event.get("test_id"), event.get("timestamp"))
+            self._starts.note(event.get("test_id"), event.get("test_status"), event.get("route_code"),
+                              event.get("timestamp"))
         self._session.observe(self._run, event)
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:

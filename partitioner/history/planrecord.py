@@ -7,8 +7,8 @@ the line ``first start {us}`` and the sorted, distinct lines ``f"{worker}\\t{tes
 stores timestamps): the placement alone is the same for every run of a static plan on an unchanged suite, and
 such runs shared one record, the newest run's. The writer knows the placement in advance for a static plan
 (worker i runs its partition) and at the end of a dynamic run (lane i ran these tests), and the first start
-from the events it streams (:func:`stamp_us`: each test's first timestamp, as the reader takes a record's
-start); the reader computes the same key from any stored run (:func:`own_key`).
+from the events it streams (each test's start as the reader takes a record's, :func:`stamp_us` of its
+timestamp); the reader computes the same key from any stored run (:func:`own_key`).
 
 A run whose tests carry no timestamp has no first start: its key is the placement's alone, as every key was
 before keys had a first start. :func:`find_record` looks under a run's own key first and, when no record is

@@ -33,14 +33,15 @@ class Session:
 
 class TestFirstStart(testtools.TestCase):
     def test_the_tees_first_start_keys_the_record_as_the_stored_run_finds_it(self) -> None:
-        data = subunit_v2([("setUpClass (a.D)", "fail", 0.5, 0.5, "worker-1"),  # not keyed: not in the start
+        data = subunit_v2([("a.B.t1", "exists", 0.25, 0.25, "worker-1"),  # a lane's announcement: not its start
+                           ("setUpClass (a.D)", "fail", 0.5, 0.5, "worker-1"),  # not keyed: not in the start
                            ("a.B.t1", "success", 1.25, 2.0, "worker-1"), ("a.A.t1", "fail", 1.5, 2.0, "worker-0"),
                            ("a.C.t1", "success", 2.0, 3.0, "worker-1")])
         run = ToolRun([("a.A.t1",), ("a.B.t1", "a.C.t1")], None)
         stored = RecordingStreamResult()
         tee = Tee(stored, Session(), run)
         subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(tee)
-        self.assertEqual(8, len(stored._events))  # every event went on to the tool's inserter
+        self.assertEqual(10, len(stored._events))  # every event went on to the tool's inserter
         self.assertEqual(1_250_000, run.first_start(run.finals))
         self.assertEqual(planrecord.own_key(read_stream(data, "run")),
                          placement_key(dict(run.finals), run.first_start(run.finals)))
