@@ -641,13 +641,13 @@ class Session:
             unit = run.planned.model.unit if run.planned is not None else None
             record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
                                     startup, unit)
-            write_record(record, placement_key(placement))
+            write_record(record, placement_key(placement, run.first_start(placement)))
             return
         if run.planned is None:
             return
 
         def write() -> None:
-            write_record(plan_record(run), placement_key(placement))
+            write_record(plan_record(run), placement_key(placement, run.first_start(placement)))
 
         pid = write_aside(write) if self.records_aside else None
         if pid is None:

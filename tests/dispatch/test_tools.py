@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import datetime
 import gc
 import io
 import os
@@ -128,9 +129,12 @@ class TestSession(testtools.TestCase):
         parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
         tee = session.inserter(Inserter())
         tee.startTestRun()
+        began = datetime.datetime(2026, 12, 5, 1, 2, 3, 456789, tzinfo=datetime.timezone.utc)
         for worker, part in enumerate(parts):
-            for test_id in part:
-                tee.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"})
+            for n, test_id in enumerate(part):
+                at = began + datetime.timedelta(seconds=worker + n)
+                tee.status(test_id=test_id, test_status="inprogress", test_tags={f"worker-{worker}"}, timestamp=at)
+                tee.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"}, timestamp=at)
         tee.stopTestRun()
         self.assertEqual(1, len(forked))
         self.assertIsNotNone(forked[0])  # a child writes it while the tool stores the run
@@ -141,6 +145,9 @@ class TestSession(testtools.TestCase):
         assert record is not None
         self.assertEqual(("static", sorted(IDS)), (record.dispatch, sorted(t for _, t in record.pairs())))
         self.assertEqual("tests", record.unit)  # no history: its figures are test counts, and it says so
+        # keyed by the run's first start too, so the next run with the same tests on the same workers keeps its own
+        pairs = [(f"worker-{worker}", test_id) for worker, part in enumerate(parts) for test_id in part]
+        self.assertEqual(planrecord.run_key(pairs, planrecord.stamp_us(began)), records[0].stem)
 
     def test_dynamic_starts_a_dispatcher_and_puts_its_key_in_the_environment(self) -> None:
         self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_DISPATCH_KEY"))

@@ -275,8 +275,9 @@ def _record_written(run: Run) -> float | None:
 def _someone_elses(chosen: Chosen) -> str:
     """Why the record found for the chosen run is another run's (``""`` when it may be its own).
 
-    A record is keyed by the run's tests and workers alone, so runs with the same tests on the same workers
-    share one: the newest run's record replaces the others', and a run that wrote none finds an earlier one's.
+    A record found under the run's tests and workers alone (written before records were keyed by the run's
+    first start too, or for a stream without timestamps) may be another run's with the same tests on the same
+    workers: the newest such run's record replaced the others', and a run that wrote none finds an earlier one's.
     The runner and ``partitioner exec`` write a run's record when it ends: one written before the run started
     is an earlier run's, one written after the next run of the history started is a later one's (or that next
     run's).
