@@ -178,6 +178,38 @@ class _Started(StreamResult):
                 self.scenarios.add(test_id.partition("(")[0])
 
 
+#: the most room a worker asks for in its stdout pipe (Linux gives a pipe 64 KiB; an unprivileged process may
+#: ask for up to ``/proc/sys/fs/pipe-max-size``, 1 MiB by default)
+PIPE_MAX_BYTES = 1 << 20
+_PIPE_DEFAULT_BYTES = 1 << 16
+
+
+def make_room(stdout: IO[bytes], size: int) -> None:
+    """Let the worker write ``size`` bytes ahead of the tool that reads its stream: grow its stdout pipe to the
+    power of two that holds them (at most :data:`PIPE_MAX_BYTES`).
+
+    A group's run begins with an ``exists`` record for each of its tests, about 80 bytes each: a static share of
+    9,000 oslo.utils tests writes 730 KB of them before its first test. In a pipe of 64 KiB the worker waited on
+    the tool, which parses every record of every worker on one core, and its first test started 0.4-0.9 s
+    later; with the room it goes on at once (60 ms). The bytes stay in the kernel, so a worker that dies loses
+    none of what it wrote. The room follows the group: a class's few records need none, so the pipe memory a
+    run asks for is about 80 bytes per test of the suite, whatever the number of workers, and stays far from
+    the user's pipe quota (``fs.pipe-user-pages-soft``, 64 MiB by default, past which the kernel gives every new
+    pipe of the user 8 KiB). Where the pipe cannot grow (not a pipe, not Linux, the quota reached) it stays as
+    it is.
+    """
+    grow, size_of = getattr(fcntl, "F_SETPIPE_SZ", None), getattr(fcntl, "F_GETPIPE_SZ", None)
+    if grow is None or size_of is None or size <= _PIPE_DEFAULT_BYTES:
+        return
+    wanted = min(PIPE_MAX_BYTES, 1 << (size - 1).bit_length())
+    try:
+        if fcntl.fcntl(stdout.fileno(), size_of) < wanted:
+            fcntl.fcntl(stdout.fileno(), grow, wanted)
+    except OSError as exc:
+        if exc.errno not in (errno.EBADF, errno.EINVAL, errno.EPERM, errno.EBUSY, errno.ENOMEM):
+            raise
+
+
 class GroupRunner:
     """Runs groups in one persistent unittest run that writes one subunit v2 stream.
 
@@ -190,6 +222,7 @@ class GroupRunner:
     def __init__(self, suite: Suite, stream: IO[bytes], failfast: bool | None = None,
                  tb_locals: bool = False) -> None:
         self.suite = suite
+        self.stream = stream
         self.writer = StreamResultToBytes(stream)
         self._started = _Started()
         self.result = AutoTimingTestResultDecorator(
@@ -234,12 +267,24 @@ class GroupRunner:
         # the heap every garbage collection walks (a share of 9,000 oslo.utils tests ran 1 s slower that way)
         ran = [(case.id(), type(case)) for _, case in chosen]
         del chosen
-        for test_id, _ in ran:  # what the runner writes first when it runs a --load-list
-            self.writer.status(test_id=test_id, test_status="exists")
+        self._exists(test_id for test_id, _ in ran)
         group.run(self.result)
         for test_id, klass in ran:  # unittest skips a class whose setUpClass failed without a word: say so
             if test_id not in self._started.ids and test_id not in self._started.scenarios:
                 self._fail(test_id, self._why_not_run(klass))
+
+    def _exists(self, test_ids: Iterable[str]) -> None:
+        """What the runner writes first when it runs a ``--load-list``: an ``exists`` record per test, here in one
+        write, into a pipe with room for all of them (:func:`make_room`)."""
+        batch = io.BytesIO()
+        writer = StreamResultToBytes(batch)
+        for test_id in test_ids:
+            writer.status(test_id=test_id, test_status="exists")
+        data = memoryview(batch.getbuffer())
+        make_room(self.stream, len(data))
+        while data:
+            written = self.stream.write(data)
+            data = data[written or 0:]
 
     def _why_not_run(self, klass: type) -> str:
         if getattr(klass, "_classSetupFailed", False):
@@ -456,35 +501,8 @@ def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]
     return preloader.serve(child, parent)
 
 
-#: the room this worker asks for in its stdout pipe (Linux gives a pipe 64 KiB; an unprivileged process may ask
-#: for up to ``/proc/sys/fs/pipe-max-size``, 1 MiB by default)
-STDOUT_PIPE_BYTES = 1 << 20
-
-
-def roomy_stdout(stdout: IO[bytes], size: int = STDOUT_PIPE_BYTES) -> None:
-    """Let the worker write ahead of the tool that reads its stream: give its stdout pipe ``size`` bytes.
-
-    A group's run begins with an ``exists`` record for each of its tests (as the runner's ``--load-list``
-    run), about 80 bytes each: a static share of 9,000 oslo.utils tests writes 730 KB of them before its first
-    test. With 64 KiB the worker waited on the tool, which parses every record of every worker on one core,
-    and its first test started 0.4-0.9 s later; with 1 MiB it goes on at once (measured: 60 ms). The bytes stay in
-    the kernel, so a worker that dies loses none of what it wrote. Where the pipe cannot grow (not a pipe, not
-    Linux, the user's pipe quota ``fs.pipe-user-pages-soft`` reached) it stays as it is.
-    """
-    grow, size_of = getattr(fcntl, "F_SETPIPE_SZ", None), getattr(fcntl, "F_GETPIPE_SZ", None)
-    if grow is None or size_of is None:
-        return
-    try:
-        if fcntl.fcntl(stdout.fileno(), size_of) < size:
-            fcntl.fcntl(stdout.fileno(), grow, size)
-    except OSError as exc:
-        if exc.errno not in (errno.EBADF, errno.EINVAL, errno.EPERM, errno.EBUSY, errno.ENOMEM):
-            raise
-
-
 def _serve_lane(fd: int, control: Control, suite: Suite, binary: IO[bytes], captured: _Capture) -> int:
     """Tell the lane the suite is loaded, then run its groups (forking per chain when the first is fresh)."""
-    roomy_stdout(binary)
     control.send(ready=len(suite.cases), import_errors=sorted(suite.import_errors))
     lines = control.lines()
     try:

@@ -3,6 +3,7 @@ reads like the inner runner's."""
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import io
 import json
@@ -23,11 +24,13 @@ import testtools
 
 from partitioner.dispatch.worker import (
     FAILED_IMPORT,
+    PIPE_MAX_BYTES,
     Control,
     GroupRunner,
     Suite,
     _Capture,
     interrupt_once,
+    make_room,
     parse_args,
     run_groups,
 )
@@ -391,6 +394,25 @@ class TestWritesAhead(testtools.TestCase):
         finals = read_events(out).finals()
         self.assertEqual(6001, len(finals))
         self.assertEqual({"success"}, {status for statuses in finals.values() for status in statuses})
+
+
+    def test_the_room_follows_the_group(self) -> None:
+        # a class's few records need no more than the 64 KiB a pipe has; a share's thousands get room for all
+        if not hasattr(fcntl, "F_GETPIPE_SZ"):
+            self.skipTest("pipes of a fixed size here")
+        if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < PIPE_MAX_BYTES:
+            self.skipTest("this host's fs.pipe-max-size is below what a worker asks for")
+        read_end, write_end = os.pipe()
+        self.addCleanup(os.close, read_end)
+        stream = os.fdopen(write_end, "wb", 0)
+        self.addCleanup(stream.close)
+        default = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+        make_room(stream, 40 * 80)
+        self.assertEqual(default, fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ))
+        make_room(stream, 3000 * 80)
+        self.assertEqual(256 * 1024, fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ))
+        make_room(stream, 100_000 * 80)  # never past the most a worker asks for
+        self.assertEqual(PIPE_MAX_BYTES, fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ))
 
 
 #: two tests that leave a weak reference to themselves, and a later one that fails while either is still alive

@@ -149,3 +149,30 @@ class RunnerTestCase(testtools.TestCase):
     def assertAccounted(self, events: Events, ids: Sequence[str]) -> None:
         for test_id in ids:
             self.assertEqual(1, len(events.finals(test_id)), f"{test_id}: {events.finals(test_id)}")
+
+
+class RealProject(fixtures.Fixture):
+    """A real suite for the runner: package ``pkg`` with ``modules`` (name -> source) in a temp dir, which is the
+    current directory while the test runs (the workers run there, as under testr), and the plan records' cache in
+    a temp dir of its own.
+
+    :ivar root: the project directory (resolved)
+    :ivar cache: ``PARTITIONER_CACHE_DIR``
+    """
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        super().__init__()
+        self.modules = modules
+
+    def _setUp(self) -> None:
+        import os
+
+        from tests.dispatch.helpers import write_package
+
+        self.root = Path(self.useFixture(fixtures.TempDir()).path).resolve()
+        write_package(self.root, self.modules)
+        self.cache = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.cache)))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.root)

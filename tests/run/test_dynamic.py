@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import fixtures
@@ -16,7 +15,8 @@ from partitioner.history import planrecord
 from partitioner.history.model import Run
 from partitioner.history.subunit import read_stream
 from partitioner.run import main
-from tests.dispatch.helpers import read_events, write_package
+from tests.dispatch.helpers import read_events
+from tests.run.harness import RealProject
 
 SUITE = '''
 import unittest
@@ -65,14 +65,8 @@ class W(unittest.TestCase):
 class TestDynamicRunner(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.root = Path(self.useFixture(fixtures.TempDir()).path).resolve()
-        write_package(self.root, {"test_s": SUITE})
-        self.cache = Path(self.useFixture(fixtures.TempDir()).path)
-        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.cache)))
-        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
-        cwd = Path.cwd()
-        self.addCleanup(os.chdir, cwd)
-        os.chdir(self.root)  # the workers run in the current directory, as under testr
+        project = self.useFixture(RealProject({"test_s": SUITE}))
+        self.root, self.cache = project.root, project.cache
 
     def run_runner(self, *options: str) -> tuple[int, bytes, str]:
         out, err = io.BytesIO(), io.StringIO()

@@ -4,12 +4,10 @@ same tests on the same workers (every second run of a static plan on an unchange
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import fixtures
 import testtools
 
 from partitioner.costmodel import SECONDS, TESTS
@@ -17,7 +15,7 @@ from partitioner.history import planrecord
 from partitioner.history.model import Run
 from partitioner.history.subunit import read_stream
 from partitioner.run import Shares, main
-from tests.dispatch.helpers import write_package
+from tests.run.harness import RealProject
 
 SUITE = '''
 import unittest
@@ -49,14 +47,8 @@ def planner(has_history: bool) -> object:
 class TestRecordsOfRepeatedRuns(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
-        self.root = Path(self.useFixture(fixtures.TempDir()).path).resolve()
-        write_package(self.root, {"test_s": SUITE})
-        self.cache = Path(self.useFixture(fixtures.TempDir()).path)
-        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE_DIR", str(self.cache)))
-        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE"))
-        cwd = Path.cwd()
-        self.addCleanup(os.chdir, cwd)
-        os.chdir(self.root)  # the workers run in the current directory, as under testr
+        project = self.useFixture(RealProject({"test_s": SUITE}))
+        self.root, self.cache = project.root, project.cache
 
     def run_runner(self, has_history: bool, order: int) -> Run:
         out, err = io.BytesIO(), io.StringIO()
