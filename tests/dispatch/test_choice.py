@@ -46,6 +46,14 @@ class TestSmallTestsRule(testtools.TestCase):
         self.assertIsNone(small_tests_reason([1] * many, [1.0] * many, measured=0, has_history=False, lanes=2,
                                              serial_groups=1))
 
+    def test_new_tests_the_history_never_saw_keep_dynamic_dispatch(self) -> None:
+        # a new user's debtcollector: 54 measured tests of 0.2 ms, 10 new ones of a second each (priced at the
+        # suite's mean, so the static plan put all ten on one worker)
+        costs = [0.0002] * 54 + [0.0002] * 10
+        self.assertIsNone(small_tests_reason([1] * 64, costs, measured=54, has_history=True))
+        # a change under review in a large suite: a few new tests among thousands keep the static plan
+        self.assertIsNotNone(small_tests_reason([1] * 18242, [0.0016] * 18242, measured=18237, has_history=True))
+
     def test_a_history_that_measured_too_few_tests_stays_dynamic(self) -> None:
         few = int(MEASURED_SHARE * 100) - 1
         self.assertIsNone(small_tests_reason([1] * 100, [0.001] * 100, measured=few, has_history=True))
