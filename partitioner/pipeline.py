@@ -121,7 +121,8 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     if len(table.tests) != len(test_ids):
         notes.append(f"{len(test_ids) - len(table.tests)} duplicate test ids ignored: each id is planned once")
     if concurrency > max(1, len(table.tests)):  # more workers than tests: the rest would only cost memory
-        notes.append(f"{concurrency} workers asked for, but there are only {len(table.tests)} tests: "
+        notes.append(f"{concurrency} workers asked for, but there {'is' if len(table.tests) == 1 else 'are'} only "
+                     f"{len(table.tests)} test{'' if len(table.tests) == 1 else 's'}: "
                      f"planned for {max(1, len(table.tests))}")
         concurrency = max(1, len(table.tests))
     model = build_cost_model(table, history)

@@ -147,3 +147,9 @@ class TestPlanningHistory(testtools.TestCase):
         self.assertEqual("none", planned.plan.grouping)
         self.assertIn("no group_regex, stestr splits per test", planned.grouping_from)
         self.assertEqual("--group-by", plan_for_directory(["m.A.t1"], 1, self.root, group_by="class").grouping_from)
+
+
+class TestFewerTestsThanWorkers(testtools.TestCase):
+    def test_one_test_reads_in_the_singular(self) -> None:
+        planned = plan_ids(["m.A.test_1"], 2, History(), make_grouper("none"))
+        self.assertIn("2 workers asked for, but there is only 1 test: planned for 1", planned.plan.warnings)

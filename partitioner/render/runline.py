@@ -20,6 +20,7 @@ from partitioner.costmodel import TEST_UNITS
 from partitioner.dispatch.queue import ORDERS
 from partitioner.figures import figure
 from partitioner.pipeline import Planned
+from partitioner.render.output import plural
 
 __all__ = ["NOT_THE_QUEUE", "history_used", "summary_line"]
 
@@ -55,6 +56,7 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     # in its order (what `plan --dispatch dynamic` shows) costs the run's start up to a second (the lookahead
     # order's play-outs), and the dispatcher plays them again as it hands the groups out
     whose = f" {NOT_THE_QUEUE}" if dispatch == "dynamic" else ""
-    return (f"{prefix}{tests:,} listed test ids on {plan.concurrency} workers{serial}, {how}; history: "
+    ids = "listed test id" if tests == 1 else "listed test ids"
+    return (f"{prefix}{tests:,} {ids} on {plural(plan.concurrency, 'worker')}{serial}, {how}; history: "
             f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} ids measured; predicted makespan "
             f"{figure(plan.predicted_makespan_s + plan.serial_s, plan.unit)}{whose}")

@@ -19,3 +19,7 @@ class TestSummaryLine(testtools.TestCase):
         line = summary_line(plan_ids(IDS, 2, history, make_grouper("none")), "static")
         self.assertTrue(line.startswith("2 listed test ids on 2 workers, static plan; history: "), line)
         self.assertIn("; 1 of 2 ids measured; predicted makespan ", line)
+
+    def test_one_id_on_one_worker_reads_in_the_singular(self) -> None:
+        line = summary_line(plan_ids(IDS[:1], 1, History(), make_grouper("none")), "static")
+        self.assertTrue(line.startswith("1 listed test id on 1 worker, static plan; history: "), line)

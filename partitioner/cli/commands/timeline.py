@@ -397,9 +397,12 @@ def _timeline(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Cons
 
 def _summary(timeline: Timeline, label: str, plan_source: str) -> str:
     """One line: what the page draws."""
+    from partitioner.render.output import plural
+
     tests = sum(1 for lane in timeline.lanes for b in lane.bars if not b.pseudo)
     failed = sum(lane.count("fail", "uxsuccess") for lane in timeline.lanes)
-    line = f"{label}: {len(timeline.lanes)} workers, {tests} tests ({failed} failed), wall time {wall_time(timeline)}"
+    line = (f"{label}: {plural(len(timeline.lanes), 'worker')}, {plural(tests, 'test')} ({failed} failed), wall time "
+            f"{wall_time(timeline)}")
     if timeline.predicted:
         predicted = max(lane.finish for lane in timeline.predicted)
         line += f"; predicted {amount(predicted, timeline.predicted_unit)} ({plan_source})"
