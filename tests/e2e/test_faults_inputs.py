@@ -155,6 +155,11 @@ class TestSuiteThatCannotLoad(testtools.TestCase):
         self.assertEqual(1, proc.returncode, proc.stderr)
         self.assertIn("Failed: 1", proc.stdout)
         self.assertNotIn("before it asked for a plan", proc.stderr)
+        # the tool's own usage error (exit 2) is the tool's to explain: no note blaming its listing
+        proc = partitioner("exec", "--", tool("stestr"), "run", "--concurrency", "x", cwd=work,
+                           PARTITIONER_CACHE_DIR=str(work / "cache"))
+        self.assertEqual(2, proc.returncode, proc.stderr)
+        self.assertNotIn("before it asked for a plan", proc.stderr)
 
 
 class TestDamagedTimings(testtools.TestCase):

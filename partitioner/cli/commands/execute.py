@@ -460,9 +460,10 @@ def _explained(session: Session, code: int, stopped: bool, program: str, target:
         if said is not None:
             console.stderr.write(f"partitioner: {said}\n")
         return 128 + session.signum
-    # it failed before a plan and stored nothing (a serial run stores one without asking for a plan)
-    if code != 0 and not session.runs and not session.stored and not session.refused and "run" in target.argv and \
-            not args.quiet:
+    # it failed before a plan and stored nothing (a serial run stores one without asking for a plan); status 2 is
+    # the tool's own usage error (stestr's and testr's option parsers), which it explained itself
+    if code not in (0, 2) and not session.runs and not session.stored and not session.refused and \
+            "run" in target.argv and not args.quiet:
         python, where = suite_python()
         console.stderr.write(f"partitioner: note: {program} exited with status {code} before it asked for a plan "
                              f"(its test listing failed?); its tests load with {python} ({where}): if the suite's "
