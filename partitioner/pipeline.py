@@ -34,7 +34,7 @@ from partitioner.grouping import (
 )
 from partitioner.grouping.constraints import default_serial
 from partitioner.history import PLAN_RUNS  # its home is the history package (exec reads it early)
-from partitioner.history.model import History
+from partitioner.history.model import FEWER_TESTS_MARK, History
 from partitioner.plan import Plan, build_plan
 from partitioner.shards import Shard, ShardedPlan, ShardSpec, parse_shard, split_shards
 from partitioner.strategies import DEFAULT, GroupCost, get_strategy
@@ -121,7 +121,7 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
     if len(table.tests) != len(test_ids):
         notes.append(f"{len(test_ids) - len(table.tests)} duplicate test ids ignored: each id is planned once")
     if concurrency > max(1, len(table.tests)):  # more workers than tests: the rest would only cost memory
-        notes.append(f"{concurrency} workers asked for, but there {'is' if len(table.tests) == 1 else 'are'} only "
+        notes.append(f"{concurrency} {FEWER_TESTS_MARK} {'is' if len(table.tests) == 1 else 'are'} only "
                      f"{len(table.tests)} test{'' if len(table.tests) == 1 else 's'}: "
                      f"planned for {max(1, len(table.tests))}")
         concurrency = max(1, len(table.tests))

@@ -21,10 +21,16 @@ NO_RUNS_YET = f"repository holds no runs yet: {BALANCED_BY_CLASS}; this run reco
 _NO_RUNS_MARK = NO_RUNS_YET.partition(":")[0]
 
 
+#: what a plan says when it has fewer tests than workers (``--failing`` reruns say it every time): it plans for
+#: one worker per test, and nothing is wrong
+FEWER_TESTS_MARK = "workers asked for, but there"
+
+
 def is_note(message: str) -> bool:
     """Whether a history or plan warning is only a note: nothing is wrong on a first run, whose repository holds no
-    runs yet (:data:`NO_RUNS_YET` in either wording). Printers label it ``note:``; JSON keeps it in ``warnings``."""
-    return _NO_RUNS_MARK in message
+    runs yet (:data:`NO_RUNS_YET` in either wording), nor when there are fewer tests than workers
+    (:data:`FEWER_TESTS_MARK`). Printers label it ``note:``; JSON keeps it in ``warnings``."""
+    return _NO_RUNS_MARK in message or FEWER_TESTS_MARK in message
 
 
 def _empty_mapping() -> Mapping[str, tuple[float, ...]]:

@@ -118,4 +118,4 @@ class TestExplainSaysWhatThePlanWarns(CLICase):
         code, out, err = self.cli("explain", "m.A.t1", "-n", "4", "-C", work, "--tests", f"{work}/ids.txt")
         self.assertEqual(0, code, err)
         self.assertIn("of 3 workers (--concurrency)", out)
-        self.assertIn("partitioner: warning: 4 workers asked for, but there are only 3 tests: planned for 3\n", err)
+        self.assertIn("partitioner: note: 4 workers asked for, but there are only 3 tests: planned for 3\n", err)
