@@ -148,10 +148,11 @@ class TestDynamicRunner(testtools.TestCase):
         planned = {g.key: lane.worker for lane in record.workers for g in lane.groups}
         self.assertEqual({"pkg.test_s.A", "pkg.test_s.B", "pkg.test_s.C"}, set(planned))
 
-    def write_history(self, seconds: float) -> str:
+    def write_history(self, seconds: float, *more: str) -> str:
+        """A history that measured the suite's tests (and the ids ``more``) at ``seconds`` each."""
         import json
 
-        ids = ["pkg.test_s.A.test_1", "pkg.test_s.A.test_2", "pkg.test_s.B.test_1", "pkg.test_s.C.test_1"]
+        ids = ["pkg.test_s.A.test_1", "pkg.test_s.A.test_2", "pkg.test_s.B.test_1", "pkg.test_s.C.test_1", *more]
         path = self.root / "times.json"
         path.write_text(json.dumps({"format_version": 1, "tests": {t: [seconds] for t in ids}}))
         return str(path)
@@ -176,7 +177,7 @@ class TestDynamicRunner(testtools.TestCase):
         # the static plan kept for small tests: each worker is a fork of the suite the preloader loaded while
         # the run was planned (partitioner.dispatch.direct), not a process loading it again
         (self.root / "pkg" / "test_where.py").write_text(WHERE)
-        history = self.write_history(0.002)
+        history = self.write_history(0.002, "pkg.test_where.W.test_1", "pkg.test_where.W.test_2")
         for preload, parent in (("", "preloader"), ("0", "other")):
             self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_PRELOAD", preload or None))
             (self.root / "ran.log").unlink(missing_ok=True)
