@@ -119,27 +119,38 @@ class Settings:
         return Choice(default, DEFAULT)
 
 
-def _parser() -> configparser.RawConfigParser:
-    # Raw: testr's values carry $LISTOPT and ${PYTHON:-python}, which interpolation would mangle.
-    # DEFAULT as an ordinary section: testr's keys there must not leak into [partitioner].
-    return configparser.RawConfigParser(interpolation=None, strict=False, default_section="\x00none")
+@dataclass(frozen=True)
+class _Ini:
+    """What :func:`load_settings` takes from an INI file: testr's and stestr's options in ``[DEFAULT]``, and the
+    ``[partitioner]`` section's own options (``None`` when the file has no such section)."""
+
+    defaults: Mapping[str, str]
+    partitioner: Mapping[str, str] | None
 
 
-def _read_ini(path: Path) -> configparser.RawConfigParser:
-    parser = _parser()
+def _read_ini(path: Path) -> _Ini:
+    """Read ``path`` as the tools read it (testr, stestr, tox and setuptools: configparser, strict, ``[DEFAULT]``
+    the defaults), so a file they refuse -- a repeated option or section -- is refused here too, with the same line,
+    and a repeated ``[DEFAULT]`` header is merged as they merge it.
+
+    Raw: testr's values carry ``$LISTOPT`` and ``${PYTHON:-python}``, which interpolation would mangle.
+
+    :raises ConfigError: the file does not read or does not parse, in one line naming the file and the line
+    """
+    parser = configparser.RawConfigParser(interpolation=None)
     try:
-        text = path.read_text(encoding="utf-8")
-        # First as the tools read it (testr, stestr, tox and setuptools: configparser, strict, [DEFAULT] the
-        # defaults), so a file they refuse -- a repeated option or section -- is refused here too, with the same
-        # line; a repeated [DEFAULT] header they merge. Then ours, for the values.
-        configparser.RawConfigParser(interpolation=None).read_string(text, source=str(path))
-        parser.read_string(text, source=str(path))
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
     except configparser.Error as exc:
         raise ConfigError(f"cannot parse {path}: {ini_problem(exc)}") from exc
     except (UnicodeDecodeError, OSError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot parse {path}: {first}; fix the INI syntax") from exc
-    return parser
+    defaults = dict(parser.defaults())
+    # configparser shows [DEFAULT]'s keys in every section; testr's there must not leak into [partitioner]
+    for key in defaults:
+        parser.remove_option(parser.default_section, key)
+    own = dict(parser.items("partitioner", raw=True)) if parser.has_section("partitioner") else None
+    return _Ini(defaults, own)
 
 
 def _quoted_line(text: str) -> str:
@@ -296,11 +307,11 @@ def load_settings(cwd: Path) -> Settings:
         path = cwd / name
         if not path.is_file():
             continue
-        parser = _read_ini(path)
-        if parser.has_section("partitioner"):
-            take(dict(parser.items("partitioner", raw=True)), f"[partitioner] in {path}")
+        ini = _read_ini(path)
+        if ini.partitioner is not None:
+            take(ini.partitioner, f"[partitioner] in {path}")
         if name in (".testr.conf", ".stestr.conf"):
-            for key, value in (parser.items("DEFAULT") if parser.has_section("DEFAULT") else []):
+            for key, value in ini.defaults.items():
                 defaults.setdefault(f"{name}:{key}", value)
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
