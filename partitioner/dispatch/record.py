@@ -4,7 +4,7 @@ A static record is the plan: each worker's groups in run order, priced by the co
 start and stop times (start-up first, the serial phase after the longest worker, on ``worker-0`` where the
 runner runs it). A dynamic record is the hand-out log: each lane's groups in the order it took them, with
 the times it took and returned them. Either is keyed by where the tests actually ran and when the first of them
-started (:func:`placement_key`; the first start from the events streamed by, :class:`FirstStarts`).
+started (:func:`placement_key`; :meth:`FirstStarts.key` takes the first start from the events streamed by).
 
 :func:`write_aside` writes a record from a forked child, so that the tool stores its run meanwhile: on a suite of
 18,000 tests split per test, pricing, keying and encoding the record took 0.3-0.5 s of the tool's process right
@@ -45,7 +45,7 @@ Queued = tuple[str, float, tuple[str, ...]]
 def placement_key(placement: Mapping[str, int | str], first_start: int | None = None) -> str:
     """The run key of tests placed on workers (test id -> worker index, or its ``worker-N`` tag) whose first
     started at ``first_start`` (epoch microseconds, :meth:`FirstStarts.of`; ``None``: the placement's key alone,
-    for a stream without timestamps)."""
+    for a stream without timestamps). A writer keys its record with :meth:`FirstStarts.key`."""
     return run_key((((w if isinstance(w, str) else f"worker-{w}"), t) for t, w in placement.items()), first_start)
 
 
@@ -87,6 +87,13 @@ class FirstStarts(testtools.StreamResult):
         first = self._first
         stamps = [stamp_us(first[t]) for t in placed if t in first and keyed(t)]
         return min(stamps, default=None)
+
+    def key(self, placement: Mapping[str, int | str]) -> str:
+        """The key a run's plan record is written under: where its tests ran (test id -> worker index, or its
+        ``worker-N`` tag) and when the first of them started (:meth:`of`); the placement's key alone when none of
+        them carried a timestamp. The reader computes the same from the stored run
+        (:func:`partitioner.history.planrecord.own_key`)."""
+        return placement_key(placement, self.of(placement))
 
 
 def static_record(lanes: Sequence[Sequence[Queued]], serial: Sequence[Queued] = (), startup_s: float = 0.0,

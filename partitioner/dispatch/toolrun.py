@@ -1,7 +1,8 @@
 """One run of the tool under ``partitioner exec``, as :class:`partitioner.dispatch.tools.Session` keeps it: its
 partitions, workers and dispatcher (:class:`ToolRun`), the tool's inserter watched (:class:`Tee`: every event goes
-on unchanged, the session sees it, and before the tool stores the run the session accounts for every test), and the
-plan record of a static run (:func:`plan_record`) and the run's first start in its key (:meth:`ToolRun.first_start`).
+on unchanged, the session sees it, notes each test's start for the plan record's key (:attr:`ToolRun.starts`,
+``dispatch.record.FirstStarts.key``), and before the tool stores the run the session accounts for every test), and
+the plan record of a static run (:func:`plan_record`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -75,11 +76,6 @@ class ToolRun:
 
     def lane_of(self, test_ids: Sequence[str] | None) -> int | None:
         return self.index.get(min(test_ids)) if test_ids else None
-
-    def first_start(self, placement: Iterable[str]) -> int | None:
-        """The run's first start for its plan record's key (``dispatch.record.placement_key``): the earliest
-        timestamp of the keyed tests in ``placement``, epoch microseconds; ``None`` when none carried one."""
-        return self.starts.of(placement) if self.starts is not None else None
 
 
 class Tee:

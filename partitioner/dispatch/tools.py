@@ -631,23 +631,24 @@ class Session:
         run.done = True
 
     def _record(self, run: ToolRun) -> None:
-        from partitioner.dispatch.record import dynamic_record, placement_key, write_aside
+        from partitioner.dispatch.record import FirstStarts, dynamic_record, write_aside
         from partitioner.history.planrecord import write_record
 
         with run.lock:
             placement = dict(run.finals)
+        starts = run.starts if run.starts is not None else FirstStarts()  # no tee: the placement's key alone
         if run.dispatcher is not None and run.queue is not None:
             startup = run.planned.model.startup_s if run.planned is not None else 0.0
             unit = run.planned.model.unit if run.planned is not None else None
             record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
                                     startup, unit)
-            write_record(record, placement_key(placement, run.first_start(placement)))
+            write_record(record, starts.key(placement))
             return
         if run.planned is None:
             return
 
         def write() -> None:
-            write_record(plan_record(run), placement_key(placement, run.first_start(placement)))
+            write_record(plan_record(run), starts.key(placement))
 
         pid = write_aside(write) if self.records_aside else None
         if pid is None:

@@ -162,24 +162,20 @@ def _keyed_tests(run: Run) -> list[tuple[str, str, float | None]]:
 
 
 def first_start(run: Run) -> int | None:
-    """The earliest start of a stored run's keyed tests, in epoch microseconds; ``None`` when none has one.
+    """The earliest start of a stored run's keyed tests, in epoch microseconds; ``None`` when none has one: the
+    first start in the run's own key (:func:`own_key`).
 
     A record's ``start`` is :func:`stamp_us`'s figure in seconds, rounded to the nearest float; the float's exact
     value scaled back and rounded is the same integer until the year 2242 (a float's step stays under a
     microsecond), which ``round(start * 1e6)`` is only until 2041. The history store keeps integer microseconds.
     """
-    return _first_start(_keyed_tests(run))
-
-
-def _first_start(tests: list[tuple[str, str, float | None]]) -> int | None:
-    starts = [start for _, _, start in tests if start is not None]
+    starts = [start for _, _, start in _keyed_tests(run) if start is not None]
     return round(Fraction(min(starts)) * 1_000_000) if starts else None
 
 
 def own_key(run: Run) -> str:
-    """The key a stored run's record is written under: its placement and its first start."""
-    tests = _keyed_tests(run)
-    return run_key(((worker, test_id) for worker, test_id, _ in tests), _first_start(tests))
+    """The key a stored run's record is written under: its placement and its first start (:func:`first_start`)."""
+    return run_key(((worker, test_id) for worker, test_id, _ in _keyed_tests(run)), first_start(run))
 
 
 def placement_key_of_run(run: Run) -> str:

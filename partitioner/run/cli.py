@@ -420,7 +420,7 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
                  preloader: Started | None = None) -> HostOutcome:
     from partitioner.dispatch.command import recognise
     from partitioner.dispatch.host import run_lanes
-    from partitioner.dispatch.record import dynamic_record, placement_key
+    from partitioner.dispatch.record import dynamic_record
     from partitioner.history.planrecord import write_record
 
     worker: WorkerCommand | None = recognise(inner)
@@ -435,13 +435,13 @@ def _run_dynamic(partition: Shares, shares: Sequence[Sequence[str]], serial: Seq
     if outcome.dispatch is not None:
         write_record(dynamic_record(queue, outcome.dispatch, lanes, outcome.started_at, partition.startup_s,
                                     _unit(partition)),
-                     placement_key(outcome.placement, starts.of(outcome.placement)))
+                     starts.key(outcome.placement))
     return outcome
 
 
 def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: Sequence[str],
                    placement: Mapping[str, int], starts: FirstStarts) -> None:
-    from partitioner.dispatch.record import placement_key, queued_groups, static_record
+    from partitioner.dispatch.record import queued_groups, static_record
     from partitioner.history.planrecord import write_record
 
     lanes: Sequence[Sequence[Queued]] = partition.groups
@@ -449,7 +449,7 @@ def _record_static(partition: Shares, shares: Sequence[Sequence[str]], serial: S
     if [t for lane in lanes for _, _, ts in lane for t in ts] != [t for s in shares for t in s]:
         lanes, serial_groups = [queued_groups([s]) for s in shares], queued_groups([serial])
     write_record(static_record(lanes, serial_groups, partition.startup_s, unit=_unit(partition)),
-                 placement_key(placement, starts.of(placement)))
+                 starts.key(placement))
 
 
 def _unit(partition: Shares) -> str:

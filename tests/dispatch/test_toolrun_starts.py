@@ -42,9 +42,19 @@ class TestFirstStart(testtools.TestCase):
         tee = Tee(stored, Session(), run)
         subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(tee)
         self.assertEqual(10, len(stored._events))  # every event went on to the tool's inserter
-        self.assertEqual(1_250_000, run.first_start(run.finals))
-        self.assertEqual(planrecord.own_key(read_stream(data, "run")),
-                         placement_key(dict(run.finals), run.first_start(run.finals)))
+        assert run.starts is not None
+        self.assertEqual(1_250_000, run.starts.of(run.finals))
+        self.assertEqual(planrecord.own_key(read_stream(data, "run")), run.starts.key(dict(run.finals)))
 
     def test_no_tee_no_first_start(self) -> None:
-        self.assertIsNone(ToolRun([("a.A.t1",)], None).first_start(["a.A.t1"]))
+        self.assertIsNone(ToolRun([("a.A.t1",)], None).starts)
+
+    def test_without_timestamps_the_key_is_the_placements_alone(self) -> None:
+        data = subunit_v2([("a.A.t1", "success", None, None, "worker-0"), ("a.B.t1", "fail", None, None, "worker-1")])
+        run = ToolRun([("a.A.t1",), ("a.B.t1",)], None)
+        Tee(RecordingStreamResult(), Session(), run)
+        assert run.tee is not None and run.starts is not None
+        subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(run.tee)
+        self.assertIsNone(run.starts.of(run.finals))
+        self.assertEqual(placement_key(run.finals), run.starts.key(run.finals))
+        self.assertEqual(planrecord.placement_key_of_run(read_stream(data, "run")), run.starts.key(run.finals))

@@ -14,7 +14,7 @@ import testtools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partitioner.dispatch.record import FirstStarts, placement_key
+from partitioner.dispatch.record import FirstStarts
 from partitioner.history import planrecord
 from partitioner.history.model import Run, TestRecord
 from partitioner.history.planrecord import PlannedGroup, PlannedLane, PlanRecord
@@ -62,7 +62,7 @@ class TestKey(testtools.TestCase):
         self.assertEqual(1_250_000, starts.of([*placement, "process-returncode", "setUpClass (a.D)"]))
         run = read_stream(data, "run")
         self.assertEqual(1_250_000, planrecord.first_start(run))
-        self.assertEqual(placement_key(placement, starts.of(placement)), planrecord.own_key(run))
+        self.assertEqual(starts.key(placement), planrecord.own_key(run))
 
     def test_the_same_placement_started_at_another_time_is_another_key(self) -> None:
         pairs = record().pairs()
