@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                           cwd=suite, env=tool_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"partitioner timeline failed: {done.stderr.strip()}")
-    print(done.stdout.strip(), file=sys.stderr)
+    print(done.stderr.strip(), file=sys.stderr)  # its line on what it drew, and any warning
     profile = Path(tempfile.mkdtemp(prefix="timeline-shot-profile-"))
     browser = Chromium(executable, profile)
     try:

@@ -59,7 +59,8 @@ def say_written(target: str | os.PathLike[str], what: str, stream: IO[str]) -> N
     page draws); nothing for ``-``, where the rendering itself is the output.
 
     :param what: what the file holds, in a few words (``the static plan of 4 tests on 2 workers, drawn as a page``)
-    :param stream: where the line goes
+    :param stream: where the line goes: the command's stderr (``plan -o``, ``history export -o``, ``timeline``),
+        so that stdout holds nothing but renderings
     """
     if os.fspath(target) != "-":
         stream.write(f"{os.fspath(target)}: {what}\n")

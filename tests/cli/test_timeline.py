@@ -65,6 +65,14 @@ def lanes_of(page: str, kind: str = "actual") -> list[tuple[str, int]]:
             if x["kind"] == kind]
 
 
+def said(err: str, target: object) -> str:
+    """timeline's one line on what it wrote to ``target``: on stderr, after any warning, as ``plan -o`` and
+    ``history export -o`` say theirs (stdout holds nothing but a page sent to ``-``)."""
+    lines = [line for line in err.splitlines() if line.startswith(f"{target}: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
 class TimelineFromRepositoryTest(RepositoryCase):
     def setUp(self) -> None:
         super().setUp()
@@ -76,9 +84,9 @@ class TimelineFromRepositoryTest(RepositoryCase):
     def test_the_newest_run_by_default_and_one_summary_line(self) -> None:
         self.repository([timed_run(0), timed_run(1, 5.0, "fail")])
         status, out, err = self.cli("timeline", "-o", str(self.out))
-        self.assertEqual((0, ""), (status, err))
+        self.assertEqual((0, ""), (status, out))
         self.assertEqual(f"{self.out}: run 1 of .testrepository: 2 workers, 4 tests (1 failed), wall time 6.3 s\n",
-                         out)
+                         err)
         page = self.page()
         self.assertEqual([("worker-0", 2), ("worker-1", 2)], lanes_of(page))
         self.assertEqual("run 1 of .testrepository", page_data(page)["title"])
@@ -86,8 +94,9 @@ class TimelineFromRepositoryTest(RepositoryCase):
 
     def test_a_run_number_and_a_title(self) -> None:
         self.repository([timed_run(0), timed_run(1)])
-        status, _, err = self.cli("timeline", "0", "-o", str(self.out), "--title", "nightly <run>")
-        self.assertEqual((0, ""), (status, err))
+        status, out, err = self.cli("timeline", "0", "-o", str(self.out), "--title", "nightly <run>")
+        self.assertEqual((0, "", f"{self.out}: run 0 of .testrepository: 2 workers, 4 tests (0 failed), wall time "
+                                 "4.0 s\n"), (status, out, err))
         self.assertEqual("nightly <run>", page_data(self.page())["title"])
         self.assertIn("<h1>nightly &lt;run&gt;</h1>", self.page())
 
@@ -96,9 +105,9 @@ class TimelineFromRepositoryTest(RepositoryCase):
         here = os.getcwd()
         os.chdir(self.dir)
         self.addCleanup(os.chdir, here)
-        status, out, _ = self.cli("timeline")
-        self.assertEqual(0, status)
-        self.assertTrue(out.startswith("timeline.html: run 0 of .testrepository"))
+        status, out, err = self.cli("timeline")
+        self.assertEqual((0, ""), (status, out))
+        self.assertTrue(err.startswith("timeline.html: run 0 of .testrepository"))
         self.assertTrue((self.dir / "timeline.html").is_file())
 
     def test_dash_writes_the_page_to_stdout_and_nothing_else(self) -> None:
@@ -120,9 +129,10 @@ class TimelineFromRepositoryTest(RepositoryCase):
         # run 0: A's first test took 4 s; run 1 (drawn): 1 s; run 2 (after it): 9 s
         self.repository([timed_run(0, 4.0), timed_run(1, 1.0), timed_run(2, 9.0)])
         status, out, err = self.cli("timeline", "1", "-o", str(self.out), "--plan")
-        self.assertEqual((0, ""), (status, err))
-        self.assertIn("; predicted ", out)
-        self.assertIn("(static plan made again, from the history before it)", out)
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("; predicted ", said(err, self.out))
+        self.assertIn("(static plan made again, from the history before it)", err)
+        self.assertEqual(1, len(err.splitlines()), err)
         data = page_data(self.page())
         predicted = [x for x in data["lanes"] if x["kind"] == "predicted"]  # type: ignore[attr-defined]
         self.assertEqual(2, len(predicted))
@@ -133,9 +143,10 @@ class TimelineFromRepositoryTest(RepositoryCase):
 
     def test_plan_without_earlier_runs_plans_by_test_counts(self) -> None:
         self.repository([timed_run(0)])
-        status, out, _ = self.cli("timeline", "-o", str(self.out), "--plan", "dynamic")
+        status, _, err = self.cli("timeline", "-o", str(self.out), "--plan", "dynamic")
         self.assertEqual(0, status)
-        self.assertIn("(dynamic plan made again, no history before it: costs in test-count units)", out)
+        self.assertIn("(dynamic plan made again, no history before it: costs in test-count units)",
+                      said(err, self.out))
         self.assertEqual(2, len(lanes_of(self.page(), "predicted")))
 
     def test_a_dynamic_plan_made_again_hands_out_the_queue_in_the_projects_dispatch_order(self) -> None:
@@ -171,8 +182,9 @@ class TimelineFromRepositoryTest(RepositoryCase):
 
     def test_races_mark_what_ran_beside_a_failure(self) -> None:
         self.repository(racing_runs())
-        status, _, err = self.cli("timeline", "2", "-o", str(self.out), "--races")
-        self.assertEqual((0, ""), (status, err))
+        status, out, err = self.cli("timeline", "2", "-o", str(self.out), "--races")
+        self.assertEqual((0, ""), (status, out))
+        self.assertEqual([said(err, self.out)], err.splitlines())
         marked = sorted(test for test, (_, flags) in bars_of(self.page()).items() if flags & 4)
         self.assertEqual([f"{B}.test_1", f"{C}.test_1"], marked, "B and C ran beside A's failures")
 
@@ -213,33 +225,35 @@ class RecordedPlanTest(RepositoryCase):
         self.repository([timed_run(0), timed_run(1)])  # a run before it: its plan had history (seconds)
         out_path = self.dir / "p.html"
         status, out, err = self.cli("timeline", "-o", str(out_path))
-        self.assertEqual((0, ""), (status, err))
+        self.assertEqual((0, ""), (status, out))
         self.assertEqual([sorted(r.test_id for r in timed_run(1).records)],
                          [sorted(r.test_id for r in found.records) for found in seen], "looked up by the drawn run")
-        self.assertIn("; predicted 3.5 s (the static plan recorded beside the run)", out)
+        self.assertEqual([said(err, out_path)], err.splitlines())
+        self.assertIn("; predicted 3.5 s (the static plan recorded beside the run)", err)
         self.assertEqual([("worker-0", 1), ("worker-1", 2)], lanes_of(out_path.read_text(), "predicted"))
 
     def test_no_record_means_no_predicted_lanes(self) -> None:
         self.install_record(None)
         self.repository([timed_run(0)])
-        status, out, _ = self.cli("timeline", "-o", str(self.dir / "p.html"))
+        status, _, err = self.cli("timeline", "-o", str(self.dir / "p.html"))
         self.assertEqual(0, status)
-        self.assertNotIn("predicted", out)
+        self.assertNotIn("predicted", err)
 
     def test_plan_replaces_the_record(self) -> None:
         self.install_record(plan_record("static", Lane("worker-0", (Group(A, (f"{A}.test_1",), 99.0),))))
         self.repository([timed_run(0)])
-        status, out, _ = self.cli("timeline", "-o", str(self.dir / "p.html"), "--plan")
+        status, _, err = self.cli("timeline", "-o", str(self.dir / "p.html"), "--plan")
         self.assertEqual(0, status)
-        self.assertIn("static plan made again", out)
+        self.assertIn("static plan made again", said(err, self.dir / "p.html"))
 
 
 class TimelineFromStreamsTest(RepositoryCase):
     def test_a_stream_file_relative_to_the_directory(self) -> None:
         (self.dir / "run.subunit").write_bytes(stream(list(timed_run(0).records)))
         status, out, err = self.cli("timeline", "run.subunit", "-o", str(self.dir / "p.html"))
-        self.assertEqual((0, ""), (status, err))
-        self.assertIn("run.subunit: 2 workers, 4 tests", out)
+        self.assertEqual((0, ""), (status, out))
+        self.assertEqual([said(err, self.dir / "p.html")], err.splitlines())
+        self.assertIn("run.subunit: 2 workers, 4 tests", err)
 
     def test_stdin(self) -> None:
         status, out, err = self.cli("timeline", "-", "-o", "-", stdin=stream(list(timed_run(0).records)))
@@ -249,9 +263,9 @@ class TimelineFromStreamsTest(RepositoryCase):
     def test_a_stream_is_planned_from_the_repository_runs_before_it(self) -> None:
         self.repository([timed_run(0, 4.0)])
         (self.dir / "later.subunit").write_bytes(stream(list(timed_run(1).records)))
-        status, out, _ = self.cli("timeline", "later.subunit", "-o", str(self.dir / "p.html"), "--plan")
+        status, _, err = self.cli("timeline", "later.subunit", "-o", str(self.dir / "p.html"), "--plan")
         self.assertEqual(0, status)
-        self.assertIn("from the history before it", out)
+        self.assertIn("from the history before it", said(err, self.dir / "p.html"))
 
 
 class RecordOfAnotherRunTest(RepositoryCase):
@@ -281,29 +295,30 @@ class RecordOfAnotherRunTest(RepositoryCase):
         os.utime(where / f"{key}.json", (written, written))
 
     def draw(self, number: int) -> tuple[str, str]:
+        """The line on what the page draws, and the whole of stderr (the line after any warning)."""
         status, out, err = self.cli("timeline", str(number), "-o", str(self.dir / "p.html"))
-        self.assertEqual(0, status, err)
-        return out, err
+        self.assertEqual((0, ""), (status, out), err)
+        return said(err, self.dir / "p.html"), err
 
     def ended(self, number: int) -> float:
         return max(r.stop for r in self.runs[number].records if r.stop is not None)
 
     def test_a_first_runs_plan_in_units_is_not_a_later_runs(self) -> None:
         self.write(TESTS, self.ended(0) + 1.0)  # written as run 0 ended; run 1, with history, wrote none
-        out, err = self.draw(0)
-        self.assertIn("predicted 4.0 units (the static plan recorded beside the run, made without timing history", out)
-        out, err = self.draw(1)
-        self.assertNotIn("predicted", out)
-        self.assertNotIn("units", out)
+        line, err = self.draw(0)
+        self.assertIn("predicted 4.0 units (the static plan recorded beside the run, made without timing history", line)
+        line, err = self.draw(1)
+        self.assertNotIn("predicted", line)
+        self.assertNotIn("units", line)
         self.assertIn("the plan recorded for the tests and workers of run 1 of .testrepository is not drawn: it was "
                       "written before the run started", err)
 
     def test_a_later_runs_plan_in_seconds_is_not_the_first_runs(self) -> None:
         self.write(SECONDS, self.ended(1) + 1.0)  # run 1's record replaced run 0's (same key)
-        out, _ = self.draw(1)
-        self.assertIn("predicted 4.0 s (the static plan recorded beside the run)", out)
-        out, err = self.draw(0)
-        self.assertNotIn("predicted", out)
+        line, _ = self.draw(1)
+        self.assertIn("predicted 4.0 s (the static plan recorded beside the run)", line)
+        line, err = self.draw(0)
+        self.assertNotIn("predicted", line)
         self.assertIn("it was written after the next run started", err)
         self.assertIn("pass --plan", err)
 
@@ -316,33 +331,33 @@ class TimelineWallTimeTest(RepositoryCase):
         (self.dir / "run.subunit").write_bytes(stream(records))
         out_path = self.dir / "p.html"
         status, out, err = self.cli("timeline", "run.subunit", "-o", str(out_path))
-        self.assertEqual(0, status, err)
-        return out, facts(out_path.read_text())
+        self.assertEqual((0, ""), (status, out), err)
+        return said(err, out_path), facts(out_path.read_text())
 
     def test_a_short_run_says_its_milliseconds(self) -> None:
-        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 0.01),
-                                   rec(f"{B}.test_1", "worker-1", 0.0, 0.03)])
-        self.assertNotIn("0.0 s", out)
-        said = re.search(r"wall time (\d+) ms", out)
-        assert said is not None, out
-        self.assertEqual(30, int(said.group(1)))
-        self.assertEqual(f"{said.group(1)} ms", headline["wall time"])
+        line, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 0.01),
+                                    rec(f"{B}.test_1", "worker-1", 0.0, 0.03)])
+        self.assertNotIn("0.0 s", line)
+        shown = re.search(r"wall time (\d+) ms", line)
+        assert shown is not None, line
+        self.assertEqual(30, int(shown.group(1)))
+        self.assertEqual(f"{shown.group(1)} ms", headline["wall time"])
 
     def test_one_timestamp_for_every_result_is_an_unknown_wall_time(self) -> None:
-        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 2.0, 2.0),
-                                   rec(f"{B}.test_1", "worker-1", 2.0, 2.0)])
-        self.assertIn("wall time unknown (every result has the same timestamp", out)
+        line, headline = self.draw([rec(f"{A}.test_1", "worker-0", 2.0, 2.0),
+                                    rec(f"{B}.test_1", "worker-1", 2.0, 2.0)])
+        self.assertIn("wall time unknown (every result has the same timestamp", line)
         self.assertTrue(headline["wall time"].startswith("unknown"), headline)
 
     def test_a_stream_that_ended_inside_every_test_has_an_unknown_wall_time(self) -> None:
-        out, _ = self.draw([rec(f"{A}.test_1", "worker-0", 1.0, None, "inprogress"),
-                            rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
-        self.assertIn("wall time unknown (no test finished", out)
+        line, _ = self.draw([rec(f"{A}.test_1", "worker-0", 1.0, None, "inprogress"),
+                             rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
+        self.assertIn("wall time unknown (no test finished", line)
 
     def test_unfinished_tests_make_the_wall_time_a_lower_bound(self) -> None:
-        out, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 2.5),
-                                   rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
-        self.assertIn("wall time at least 2.5 s (1 test unfinished)", out)
+        line, headline = self.draw([rec(f"{A}.test_1", "worker-0", 0.0, 2.5),
+                                    rec(f"{B}.test_1", "worker-1", 1.0, None, "inprogress")])
+        self.assertIn("wall time at least 2.5 s (1 test unfinished)", line)
         self.assertEqual("at least 2.5 s (1 test unfinished)", headline["wall time"])
 
 
@@ -357,14 +372,15 @@ class TimelineFromStoreTest(RepositoryCase):
     def test_the_newest_run_and_a_run_by_id(self) -> None:
         out_path = self.dir / "p.html"
         status, out, err = self.cli("timeline", "--history", self.url, "-o", str(out_path))
-        self.assertEqual((0, ""), (status, err), out)
-        self.assertIn(f"run {self.ids[2]} of sqlite:///", out)
-        self.assertIn("wall time 10.3 s", out)
-        status, out, _ = self.cli("timeline", str(self.ids[1]), "--history", self.url, "-o", str(out_path),
+        self.assertEqual((0, ""), (status, out), err)
+        self.assertEqual([said(err, out_path)], err.splitlines())
+        self.assertIn(f"run {self.ids[2]} of sqlite:///", err)
+        self.assertIn("wall time 10.3 s", err)
+        status, _, err = self.cli("timeline", str(self.ids[1]), "--history", self.url, "-o", str(out_path),
                                   "--plan")
         self.assertEqual(0, status)
-        self.assertIn(f"run {self.ids[1]} of sqlite:///", out)
-        self.assertIn("wall time 4.0 s", out)
+        self.assertIn(f"run {self.ids[1]} of sqlite:///", said(err, out_path))
+        self.assertIn("wall time 4.0 s", err)
         self.assertEqual(4.0, bars_of(out_path.read_text(), "predicted")[f"{A}.test_1"][0],
                          "planned from the run pushed before it")
 

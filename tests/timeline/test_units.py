@@ -121,65 +121,65 @@ class TimelineCommandUnitTest(RepositoryCase):
     def test_the_first_runs_recorded_plan_is_in_units(self) -> None:
         self.repository([timed_run(0)])
         status, out, err = self.cli("timeline", "-o", str(self.out))
-        self.assertEqual((0, ""), (status, err))
+        self.assertEqual((0, ""), (status, out))
         self.assertIn("; predicted 4.0 units (the static plan recorded beside the run, made without timing history: "
-                      "costs in test-count units)", out)
+                      "costs in test-count units)", err)
         self.assertEqual("4.0 units", facts(self.out.read_text(encoding="utf-8"))["predicted"])
 
     def test_a_later_runs_recorded_plan_is_in_seconds(self) -> None:
         self.repository([timed_run(0), timed_run(1)])
-        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
-        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", err)
 
     def test_a_first_run_that_a_configured_history_planned_is_in_seconds(self) -> None:
         self.repository([timed_run(0)])
         (self.dir / "times.json").write_text('{"tests": {}}')
         (self.dir / ".testr.conf").write_text("[partitioner]\nhistory = times.json\n")
-        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
-        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", err)
 
     def test_a_first_run_whose_runner_line_names_a_history_is_in_seconds(self) -> None:
         self.repository([timed_run(0)])
         (self.dir / ".testr.conf").write_text(
             "[DEFAULT]\ntest_command=python -m partitioner.run --history sqlite:///h.db $LISTOPT $IDOPTION -- "
             "python -m subunit.run discover\ntest_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
-        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
-        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", err)
 
     def test_a_record_that_says_seconds_is_in_seconds_on_a_first_run(self) -> None:
         self.record = dataclasses.replace(self.record, unit=SECONDS)  # e.g. exec --history on the first run
         self.repository([timed_run(0)])
-        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
-        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", out)
+        self.assertIn("; predicted 4.0 s (the static plan recorded beside the run)", err)
         self.assertEqual("4.0 s", facts(self.out.read_text(encoding="utf-8"))["predicted"].split(" (")[0])
 
     def test_a_record_that_says_units_is_in_units_on_a_later_run(self) -> None:
         self.record = dataclasses.replace(self.record, unit=TESTS)  # e.g. a history that timed none of its tests
         self.repository([timed_run(0), timed_run(1)])
-        status, out, _ = self.cli("timeline", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "-o", str(self.out))
         self.assertEqual(0, status)
         # the plan had a history (run 0), which timed none of its tests: not "made without timing history"
         self.assertIn("; predicted 4.0 units (the static plan recorded beside the run, nothing before it timed these "
-                      "tests: costs in test-count units)", out)
+                      "tests: costs in test-count units)", err)
         self.assertEqual("4.0 units", facts(self.out.read_text(encoding="utf-8"))["predicted"])
 
     def test_a_record_that_says_units_on_a_first_run_was_made_without_history(self) -> None:
         self.record = dataclasses.replace(self.record, unit=TESTS)
         self.repository([timed_run(0), timed_run(1)])
-        status, out, _ = self.cli("timeline", "0", "-o", str(self.out))
+        status, _, err = self.cli("timeline", "0", "-o", str(self.out))
         self.assertEqual(0, status)
         self.assertIn("(the static plan recorded beside the run, made without timing history: costs in test-count "
-                      "units)", out)
+                      "units)", err)
 
     def test_a_plan_made_again_without_history_is_in_units(self) -> None:
         self.repository([timed_run(0)])
-        status, out, _ = self.cli("timeline", "-o", str(self.out), "--plan")
+        status, _, err = self.cli("timeline", "-o", str(self.out), "--plan")
         self.assertEqual(0, status)
-        self.assertRegex(out, r"; predicted [\d.]+ units \(static plan made again, no history before it: costs in "
+        self.assertRegex(err, r"; predicted [\d.]+ units \(static plan made again, no history before it: costs in "
                               r"test-count units\)")
 
 

@@ -368,7 +368,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     with open_output(args.output, console.stdout) as out:
         out.write(render_timeline(timeline))
-    say_written(args.output, _summary(timeline, chosen.label, plan_source), console.stdout)
+    say_written(args.output, _summary(timeline, chosen.label, plan_source), console.stderr)  # as plan -o's
     return 0
 
 
