@@ -3,17 +3,26 @@
 Import from the modules (this package re-exports nothing, so that each lane and each pull worker, which
 start once per worker of every run, import only what they use). From the bottom up:
 
-* :mod:`~partitioner.dispatch.queue` and :mod:`~partitioner.dispatch.simulate` (pure): the queue and the
-  expected timeline;
-* :mod:`~partitioner.dispatch.state` (pure): the dispatcher's bookkeeping; every id ends ran, failed,
-  interrupted, reported or pending;
-* :mod:`~partitioner.dispatch.server`: the dispatcher thread serving lanes over an AF_UNIX socket
-  (:mod:`~partitioner.dispatch.protocol`: the messages);
-* :mod:`~partitioner.dispatch.worker`: the pull worker (``python -m partitioner.dispatch.worker``);
-* :mod:`~partitioner.dispatch.lane` and :mod:`~partitioner.dispatch.child`: the lane supervisor
-  (``python -m partitioner.dispatch.lane``) and its worker process;
-* :mod:`~partitioner.dispatch.command`: which inner commands a pull worker can stand in for;
-* :mod:`~partitioner.dispatch.host`: a dispatcher and N lanes merged into one stream, as the runner merges.
+* pure, no I/O: :mod:`~partitioner.dispatch.queue` (the queue and its orders),
+  :mod:`~partitioner.dispatch.lookahead` (the default order's picks), :mod:`~partitioner.dispatch.simulate`
+  (the expected timeline), :mod:`~partitioner.dispatch.state` (the dispatcher's bookkeeping; every id ends
+  ran, failed, interrupted, reported or pending), :mod:`~partitioner.dispatch.protocol` (the lane wire's
+  messages), :mod:`~partitioner.dispatch.command` (which inner commands a pull worker can stand in for),
+  :mod:`~partitioner.dispatch.choice` (when a queue of small single tests keeps the static plan);
+* the test processes: :mod:`~partitioner.dispatch.worker` (the pull worker), :mod:`~partitioner.dispatch.preload`
+  (loads the suite once and forks every lane's worker), :mod:`~partitioner.dispatch.forks` (``mono`` order's
+  fresh processes), :mod:`~partitioner.dispatch.direct` (a static share's worker, writing into the tool's pipe);
+* a lane: :mod:`~partitioner.dispatch.lane` (``python -m partitioner.dispatch.lane``: its command line and
+  start), :mod:`~partitioner.dispatch.supervisor` (its life on the connection), :mod:`~partitioner.dispatch.child`
+  and :mod:`~partitioner.dispatch.spawn` (its worker process), :mod:`~partitioner.dispatch.relay` (the worker's
+  events passed on, each test's last status kept for the lane's account);
+* the dispatcher's side: :mod:`~partitioner.dispatch.server` (the thread serving lanes over an AF_UNIX socket),
+  :mod:`~partitioner.dispatch.host` (the runner's N lanes merged into one stream),
+  :mod:`~partitioner.dispatch.tools` (``partitioner exec``'s session inside testr/stestr), with
+  :mod:`~partitioner.dispatch.toolrun`, :mod:`~partitioner.dispatch.toolshard`,
+  :mod:`~partitioner.dispatch.toolconf`, :mod:`~partitioner.dispatch.patches` (the patch points in the tools),
+  :mod:`~partitioner.dispatch.staticstreams` (static workers' streams, read for the tool) and
+  :mod:`~partitioner.dispatch.record` (the plan records a run leaves for ``timeline`` and ``explain``).
 
 See docs/dispatch.md.
 """
