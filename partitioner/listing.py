@@ -182,15 +182,56 @@ def list_testr(cwd: Path, settings: Settings) -> list[str]:
     return ids_from_listing_stream(data)
 
 
+#: what in a test_path the shell stestr runs discovery in may change inside its double quotes, or end them
+_SHELL_SYNTAX = re.compile(r'[$`"\\]')
+
+
+def missing_test_path(test_path: str, cwd: Path, where: str, alternative: str = "") -> str | None:
+    """Why stestr's test discovery cannot start at ``test_path``, in one line; ``None`` when it may.
+
+    stestr runs ``discover -t TOP_DIR TEST_PATH`` from ``cwd``. unittest starts at a directory, or at a dotted module
+    name it imports (``pkg.tests``), and fails with "Start directory is not importable" otherwise. A value holding a
+    path separator is no module name, so it must be a directory; a value without one may be a module name, and one
+    with shell syntax (``$HOME/tests``: stestr's command line expands it inside its double quotes) may become a
+    directory: those two are left to the tool, so a value it accepts is never refused.
+
+    ``plan`` checks its listing's test_path with this (:func:`list_stestr`), ``exec`` the one stestr runs with
+    (:mod:`partitioner.dispatch.toolconf`).
+
+    :param where: where the value was set: ``[DEFAULT] in /p/.stestr.conf``, ``--test-path``
+    :param alternative: another way out, said after pointing test_path at the tests (``pass --tests FILE``)
+    """
+    separators = [sep for sep in ("/", os.sep, os.altsep) if sep]
+    if not any(sep in test_path for sep in separators) or _SHELL_SYNTAX.search(test_path):
+        return None
+    path = cwd / test_path  # an absolute value stays itself
+    try:
+        if path.is_dir():
+            return None
+        what = "is not a directory" if path.exists() else "does not exist"
+    except OSError:  # cannot tell (a directory on the way that cannot be searched): the tool will say
+        return None
+    also = f", or {alternative}" if alternative else ""
+    return (f"test_path {test_path} ({where}) names {os.path.abspath(path)}, which {what}: stestr discovers the "
+            f"tests from there; point it at the directory holding the tests{also}")
+
+
 def list_stestr(cwd: Path, settings: Settings) -> list[str]:
     """List what ``stestr list`` would, without needing (or creating) a ``.stestr`` repository.
 
     stestr lists by running subunit discovery over ``test_path`` from ``top_dir``; so do we, since
     ``stestr list`` itself refuses to run before ``stestr init``.
+
+    :raises InputError: no test_path, one that names no directory (:func:`missing_test_path`: the same line as
+        ``exec`` says), or a listing that failed
     """
     if not settings.test_path:
         raise InputError(f"{cwd / '.stestr.conf'} has no test_path; add test_path=./tests under [DEFAULT] "
                          "or pass --tests FILE")
+    where = settings.where.get("test_path", f"[DEFAULT] in {cwd.resolve() / '.stestr.conf'}")  # or --test-path
+    problem = missing_test_path(settings.test_path, cwd, where, "pass --tests FILE")
+    if problem is not None:
+        raise InputError(problem)
     python = suite_python("stestr")
     command = [python[0], "-m", "subunit.run", "discover", "-t", settings.top_dir or "./", settings.test_path,
                "--list"]

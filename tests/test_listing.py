@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import fixtures
@@ -12,7 +13,7 @@ import testtools
 from partitioner.config import load_settings
 from partitioner.errors import InputError
 from partitioner.interpreters import other_python, script_python, suite_python
-from partitioner.listing import default_ids, parse_listing, read_id_file
+from partitioner.listing import default_ids, missing_test_path, parse_listing, read_id_file
 
 
 class TestListing(testtools.TestCase):
@@ -141,6 +142,7 @@ class TestListingFailure(testtools.TestCase):
         python = _script(work, "python3", "#!/bin/sh\necho \"ImportError: No module named 'oslo_concurrency'\"\n"
                                           "exit 2\n")
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", python))
+        (work / "tests").mkdir()
         (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tests\n")
         error = self.assertRaises(InputError, default_ids, work, load_settings(work))
         self.assertIn(f"under {python} ($PYTHON): ImportError: No module named 'oslo_concurrency'", str(error))
@@ -164,8 +166,54 @@ class TestListingFailure(testtools.TestCase):
 
     def test_an_interpreter_that_cannot_start_is_named(self) -> None:
         work = Path(self.useFixture(fixtures.TempDir()).path)
+        (work / "tests").mkdir()
         (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./tests\n")
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", "/nonexistent/python"))
         error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
         self.assertIn("/nonexistent/python ($PYTHON): No such file or directory; set PYTHON to the suite's "
                       "interpreter", error)
+
+
+class TestMissingTestPath(testtools.TestCase):
+    """stestr's discovery starts at test_path from the directory it runs in: a path that names no directory fails
+    there with unittest's "Start directory is not importable"; plan and exec say so in one line, by one rule."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.work = Path(self.useFixture(fixtures.TempDir()).path)
+        (self.work / "tests").mkdir()
+        (self.work / "tests" / "test_a.py").write_text("")
+
+    def problem(self, test_path: str, alternative: str = "") -> str | None:
+        return missing_test_path(test_path, self.work, "[DEFAULT] in .stestr.conf", alternative)
+
+    def test_a_directory_is_fine(self) -> None:
+        for test_path in ("./tests", "tests/", str(self.work / "tests"), ".", "./tests/../tests"):
+            self.assertIsNone(self.problem(test_path), test_path)
+
+    def test_a_path_that_does_not_exist_or_is_a_file(self) -> None:
+        self.assertEqual(f"test_path ./nosuch ([DEFAULT] in .stestr.conf) names {self.work / 'nosuch'}, which does "
+                         "not exist: stestr discovers the tests from there; point it at the directory holding the "
+                         "tests, or pass --tests FILE", self.problem("./nosuch", "pass --tests FILE"))
+        self.assertIn(f"names {self.work / 'tests' / 'test_a.py'}, which is not a directory: ",
+                      self.problem("./tests/test_a.py") or "")
+        self.assertIn("names /nonexistent/tests, which does not exist", self.problem("/nonexistent/tests") or "")
+        self.assertIn(f"names {self.work / 'gone'}, which", self.problem("./tests/../gone") or "")
+        self.assertTrue((self.problem("./nosuch") or "").endswith("the directory holding the tests"))
+
+    def test_what_may_be_a_module_name_or_become_a_directory_is_left_to_the_tool(self) -> None:
+        # unittest imports a start that is no directory: `pkg.tests` discovers (it must lie under top_dir); stestr's
+        # shell expands $VAR inside its double quotes
+        for test_path in ("nosuch", "pkg.tests", "$HOME/tests", "${TESTS}/unit", "`pwd`/t", 'a"b/c', "a\\b/c"):
+            self.assertIsNone(self.problem(test_path), test_path)
+
+    def test_plan_names_the_file_or_the_flag(self) -> None:
+        (self.work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./nosuch\n")
+        settings = load_settings(self.work)
+        error = str(self.assertRaises(InputError, default_ids, self.work, settings))
+        self.assertEqual(f"test_path ./nosuch ([DEFAULT] in {self.work.resolve() / '.stestr.conf'}) names "
+                         f"{self.work / 'nosuch'}, which does not exist: stestr discovers the tests from there; point "
+                         "it at the directory holding the tests, or pass --tests FILE", error)
+        flag = replace(settings, test_path="./gone", where={**settings.where, "test_path": "--test-path"})
+        error = str(self.assertRaises(InputError, default_ids, self.work, flag))
+        self.assertTrue(error.startswith(f"test_path ./gone (--test-path) names {self.work / 'gone'}, "), error)

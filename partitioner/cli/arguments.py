@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -155,6 +156,12 @@ def add_discovery(parser: argparse.ArgumentParser, when: str = "") -> None:
     parser.add_argument("--top-dir", metavar="DIR",
                         help=f"{when}the top directory of that discovery, as stestr's --top-dir (default: "
                              f".stestr.conf's top_dir, else ./)")
+
+
+def discovery_where(args: argparse.Namespace, where: Mapping[str, str]) -> Mapping[str, str]:
+    """A settings' ``where`` with test_path named as the command line's when ``--test-path`` gave it, so that a
+    listing that cannot start names the flag, not .stestr.conf (:func:`partitioner.listing.missing_test_path`)."""
+    return {**where, "test_path": "--test-path"} if getattr(args, "test_path", None) else where
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser, concurrency: bool = True) -> None:

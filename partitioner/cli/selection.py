@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from partitioner.cli.arguments import add_discovery
+from partitioner.cli.arguments import add_discovery, discovery_where
 from partitioner.cli.console import Console
 from partitioner.cli.inputs import test_ids
 from partitioner.config import Settings, listing_tool
@@ -98,7 +98,7 @@ def select(args: argparse.Namespace, cwd: Path, settings: Settings, console: Con
     listing = settings
     if args.test_path or args.top_dir:  # stestr's discovery, as `stestr --test-path DIR run` lists
         listing = replace(settings, test_command=None, stestr=True, test_path=args.test_path or settings.test_path,
-                          top_dir=args.top_dir or settings.top_dir)
+                          top_dir=args.top_dir or settings.top_dir, where=discovery_where(args, settings.where))
     ids = test_ids(args, cwd, listing, console)
     chosen = [t for t in ids if (not patterns or any(p.search(t) for p in patterns))
               and (exclude is None or not exclude.search(t))]

@@ -116,9 +116,16 @@ def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
         try:
             test_path = inspect.signature(get_run_command).bind(self, *args, **kwargs).arguments.get("test_path")
         except TypeError:  # stestr raises its own
-            test_path = "?"
-        if not test_path and not _conf_test_path(self):  # stestr would exit with its own message
+            return get_run_command(self, *args, **kwargs)
+        configured = _conf_test_path(self)
+        if not test_path and not configured:  # stestr would exit with its own message
             _refuse(session, toolconf.stestr_without_test_path(self.config_file, self.section))
+        # the discovery stestr is about to list with would fail with unittest's traceback (after stestr 4.2 made a
+        # missing repository, as 4.0 makes one before reading its config at all)
+        problem = toolconf.stestr_missing_test_path(self.config_file, self.section, str(test_path or configured),
+                                                    given=bool(test_path))
+        if problem is not None:
+            _refuse(session, problem)
         return get_run_command(self, *args, **kwargs)
 
     return [(cli.StestrCLI, "prepare_to_run_command", prepare_to_run_command), (TestrConf, "__init__", init),

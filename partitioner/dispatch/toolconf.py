@@ -6,13 +6,16 @@ Plain stestr shows configparser's traceback for a malformed file and testr its t
 ``exec`` either also ended in a note that blamed the tool's test listing. The patch points
 (:mod:`partitioner.dispatch.patches`) call these where the tool reads its file, before it lists or runs a test
 or creates its repository; they raise only where the tool itself would fail, so a file the tool accepts is
-never refused.
+never refused. A stestr ``test_path`` that names no directory is checked as stestr builds its listing command
+(a repository stestr makes before that, it has made as it would), by the rule ``plan`` follows
+(:func:`partitioner.listing.missing_test_path`), where stestr showed unittest's traceback.
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+from pathlib import Path
 
 from partitioner.errors import ConfigError, exception_words
 
@@ -65,6 +68,25 @@ def stestr_without_test_path(config_file: str, section: str) -> ConfigError:
     table = "[tool.stestr]" if where.endswith(".toml") else f"[{section}]"
     return ConfigError(f"{where} sets no test_path in {table} and no --test-path was given: stestr cannot find the "
                        f"tests; add test_path = ./DIR (the directory holding the tests) under {table}, {how}")
+
+
+def stestr_missing_test_path(config_file: str, section: str, test_path: str, given: bool) -> ConfigError | None:
+    """The error for a stestr run whose test_path names no directory, or ``None``: the rule and the words ``plan``
+    uses for its own listing (:func:`partitioner.listing.missing_test_path`), from the directory stestr runs in.
+
+    :param config_file: the file stestr read, as it names it
+    :param section: the section it read (``DEFAULT``, ``stestr`` in tox.ini)
+    :param test_path: the value the run discovers from
+    :param given: ``test_path`` is the command line's ``--test-path`` (stestr prefers it to the file's)
+    """
+    from partitioner.listing import missing_test_path  # a check, on the way to every run: only the rule's module
+
+    where = os.path.abspath(config_file)
+    table = "[tool.stestr]" if where.endswith(".toml") else f"[{section}]"
+    problem = (missing_test_path(test_path, Path.cwd(), "--test-path") if given else
+               missing_test_path(test_path, Path.cwd(), f"{table} in {where}",
+                                 "pass one as `stestr --test-path DIR run`"))
+    return ConfigError(problem) if problem is not None else None
 
 
 def testr_missing(path: str) -> ConfigError:

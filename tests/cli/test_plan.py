@@ -188,6 +188,21 @@ class TestPlanAsTheRunWill(PlanCase):
         self.assertIn("planned as the run will: 1 of 3 tests from discovery of ./other (--test-path), filters: "
                       "smoke;", out)
 
+    def test_a_test_path_that_names_no_directory_is_one_line_naming_the_file_or_the_flag(self) -> None:
+        # discovery failed with unittest's "Start directory is not importable" inside the listing line; exec says
+        # the same line (partitioner.listing.missing_test_path)
+        self.stestr_project()
+        conf = self.dir.resolve() / ".stestr.conf"
+        conf.write_text("[DEFAULT]\ntest_path=./tpkgs\ntop_dir=./\n")
+        self.assertOneLineError(["plan", "-C", str(self.dir), "-n", "2"], ERROR,
+                                f"partitioner: error: test_path ./tpkgs ([DEFAULT] in {conf}) names "
+                                f"{self.dir / 'tpkgs'}, which does not exist: stestr discovers the tests from there; "
+                                "point it at the directory holding the tests, or pass --tests FILE")
+        self.assertEqual(["other.test_a.A.test_smoke"], self.ids_of(self.planned("--test-path", "./other", "smoke")))
+        self.assertOneLineError(["plan", "-C", str(self.dir), "-n", "2", "--test-path", "./tpkg/test_a.py"], ERROR,
+                                f"partitioner: error: test_path ./tpkg/test_a.py (--test-path) names "
+                                f"{self.dir / 'tpkg' / 'test_a.py'}, which is not a directory: ")
+
     def test_the_table_says_how_the_run_deals_the_groups_out(self) -> None:
         self.stestr_project("([^\\.]*\\.)*")  # stestr, classes: exec deals them out dynamically by default
         _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")

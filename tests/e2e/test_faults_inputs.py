@@ -9,6 +9,7 @@ These run the real entry points as users start them (a console script, ``python 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -217,6 +218,11 @@ class TestDamagedTimings(testtools.TestCase):
         self.assertNotIn("Traceback", proc.stderr)
 
 
+def _contents(root: Path) -> dict[str, bytes | None] | None:
+    """What a tree holds, without its times (``None``: no tree)."""
+    return {name: data for name, (data, _) in tree_snapshot(root).items()} if root.exists() else None
+
+
 class TestToolConfigUnderExec(testtools.TestCase):
     """The tool's own config file, broken, under ``partitioner exec``: stestr showed configparser's traceback and
     testr its three-line message, then exec added a note blaming the tool's test listing and the environment."""
@@ -270,6 +276,52 @@ class TestToolConfigUnderExec(testtools.TestCase):
         proc = subprocess.run([tool("partitioner"), "plan", "-n", "2"], cwd=self.work, env=self.env,
                               capture_output=True, text=True, check=False, timeout=120)
         assert_one_line_error(self, proc, 1, "line 1 '[DEFAULT': File contains no section headers")
+
+    def test_a_stestr_test_path_that_names_no_directory(self) -> None:
+        # stestr's discovery failed with unittest's ImportError traceback ("Start directory is not importable"), and
+        # exec's note blamed the listing; plan said one line: exec says the same, before a test is listed or run
+        conf = self.work / ".stestr.conf"
+        text = "[DEFAULT]\ntest_path=./pkgs\ntop_dir=./\n"
+        said = (f"test_path ./pkgs ([DEFAULT] in {conf}) names {self.work / 'pkgs'}, which does not exist: stestr "
+                "discovers the tests from there; point it at the directory holding the tests")
+        run = ("run", "--concurrency", "2")
+        # no repository yet: stestr 4.2 makes one after reading its config, before it lists (4.0 before reading its
+        # config at all), then fails; under exec it makes the same one and nothing more
+        twin = Path(self.useFixture(fixtures.TempDir()).path)
+        shutil.copytree(self.work / "pkg", twin / "pkg")
+        (twin / ".stestr.conf").write_text(text)
+        plain = subprocess.run([tool("stestr"), *run], cwd=twin, env=self.env, capture_output=True, text=True,
+                               check=False, timeout=120, stdin=subprocess.DEVNULL)
+        self.assertNotEqual(0, plain.returncode)
+        self.assertIn("Start directory is not importable", plain.stdout + plain.stderr)
+        conf.write_text(text)
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("stestr"), *run], cwd=self.work, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=120, stdin=subprocess.DEVNULL)
+        self.assertEqual(f"partitioner: error: {said}, or pass one as `stestr --test-path DIR run`",
+                         assert_one_line_error(self, proc, 1))
+        self.assertNotIn("before it asked for a plan", proc.stderr)
+        self.assertFalse((self.work / "ran.log").exists(), "a test ran")
+        self.assertEqual(_contents(twin / ".stestr"), _contents(self.work / ".stestr"), "not what plain stestr left")
+        # a repository: left as it is, for a run and for a listing
+        subprocess.run([tool("stestr"), "init"], cwd=self.work, env=self.env, capture_output=True, check=False)
+        self.exec_fails("stestr", ".stestr.conf", text, said, *run)
+        self.exec_fails("stestr", ".stestr.conf", text, said, "list")
+        # the command line's --test-path is what stestr discovers from: named when it is the one missing, and the
+        # file's is then no matter
+        before = tree_snapshot(self.work / ".stestr")
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("stestr"), "--test-path", "./pkg/test_x.py",
+                               *run], cwd=self.work, env=self.env, capture_output=True, text=True, check=False,
+                              timeout=120, stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, f"test_path ./pkg/test_x.py (--test-path) names "
+                                             f"{self.work / 'pkg' / 'test_x.py'}, which is not a directory: ")
+        self.assertEqual(before, tree_snapshot(self.work / ".stestr"))
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("stestr"), "--test-path", "./pkg", *run],
+                              cwd=self.work, env=self.env, capture_output=True, text=True, check=False, timeout=120)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        # plan says the same line, with its own way out
+        proc = subprocess.run([tool("partitioner"), "plan", "-n", "2"], cwd=self.work, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=120)
+        self.assertEqual(f"partitioner: error: {said}, or pass --tests FILE", assert_one_line_error(self, proc, 1))
 
     def test_a_malformed_or_incomplete_testr_conf(self) -> None:
         run = ("run", "--parallel", "--concurrency", "2")

@@ -12,7 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from partitioner.cli import durations, order
-from partitioner.cli.arguments import add_directory, add_discovery, add_history, positive_int, project_dir
+from partitioner.cli.arguments import (
+    add_directory,
+    add_discovery,
+    add_history,
+    discovery_where,
+    positive_int,
+    project_dir,
+)
 from partitioner.cli.console import Console
 from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
 from partitioner.config import CONFIG_FILES, Settings, load_settings
@@ -94,7 +101,8 @@ def _settings(cwd: Path, args: argparse.Namespace) -> Settings:
     settings = load_settings(cwd)
     if args.test_path or args.top_dir:
         settings = replace(settings, test_path=args.test_path or settings.test_path,
-                           top_dir=args.top_dir or settings.top_dir, stestr=True)
+                           top_dir=args.top_dir or settings.top_dir, stestr=True,
+                           where=discovery_where(args, settings.where))
     return settings
 
 
