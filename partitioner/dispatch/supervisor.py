@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import LANE_MODULE, WorkerCommand
 from partitioner.dispatch.spawn import Spawned
+from partitioner.render.output import plural
 from partitioner.run.signals import Interrupt, describe_exit, not_started
 
 if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
@@ -327,8 +328,9 @@ class Lane:
             self.relay.fail(test_id, f"{why} while this test was running")
         self._hand_back(key, tests, unstarted, why)
         self.trouble = True
-        self.say(f"its test process {self._fate} during group {key}: {len(running)} running test(s) recorded as "
-                 f"failures, {len(unstarted)} not started handed back to the dispatcher")
+        self.say(f"its test process {self._fate} during group {key}: {plural(len(running), 'running test')} "
+                 f"recorded as {'a failure' if len(running) == 1 else 'failures'}, {len(unstarted)} not started "
+                 "handed back to the dispatcher")
 
     def _hand_back(self, key: str, tests: list[str], unstarted: list[str], why: str) -> None:
         for test_id in tests:
@@ -391,7 +393,8 @@ class Lane:
                 self.relay.fail(test_id, not_started(self.interrupt.signum,
                                                      f"lane {self.index} held it, and its test process {self._fate}"))
             if unstarted:
-                self.say(f"{len(unstarted)} test(s) it held never started and are recorded as failures (not run)")
+                recorded = "is recorded as a failure" if len(unstarted) == 1 else "are recorded as failures"
+                self.say(f"{plural(len(unstarted), 'test')} it held never started and {recorded} (not run)")
             if not missing:
                 return
             why = (f"interrupted: lane {self.index} received {name}, and its test process {self._fate} before "
@@ -402,7 +405,8 @@ class Lane:
             why = f"the test process of lane {self.index} {self._fate}, and this test never reported a result"
         for test_id in missing:
             self.relay.fail(test_id, why)
-        self.say(f"{len(missing)} test(s) it held never reported and are recorded as failures ({why})")
+        recorded = "is recorded as a failure" if len(missing) == 1 else "are recorded as failures"
+        self.say(f"{plural(len(missing), 'test')} it held never reported and {recorded} ({why})")
 
     def _write_reports(self, items: Sequence[Sequence[str]]) -> None:
         for test_id, reason in items:
@@ -410,5 +414,6 @@ class Lane:
         if items:  # the queue's, not this lane's: their reason says why (an interrupted run, a group that kills)
             reasons = Counter((str(reason).splitlines() or [""])[0] for _, reason in items)
             reason, _ = reasons.most_common(1)[0]
-            more = f" (and {len(reasons) - 1} other reason(s))" if len(reasons) > 1 else ""
-            self.say(f"{len(items)} queued test(s) recorded as failures: {reason}{more}")
+            more = f" (and {plural(len(reasons) - 1, 'other reason')})" if len(reasons) > 1 else ""
+            recorded = "a failure" if len(items) == 1 else "failures"
+            self.say(f"{plural(len(items), 'queued test')} recorded as {recorded}: {reason}{more}")

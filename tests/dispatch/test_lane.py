@@ -17,7 +17,7 @@ from partitioner.dispatch.command import recognise
 from partitioner.dispatch.host import HostOutcome, run_lanes
 from partitioner.dispatch.queue import Queue, order_queue
 from partitioner.dispatch.state import CRASHED, DONE
-from partitioner.dispatch.supervisor import GRACE_S
+from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.run.signals import Interrupt
 from partitioner.run.stream import MergedOutput
 from tests.dispatch.helpers import Events, read_events, write_package
@@ -147,7 +147,7 @@ class TestCrashes(LaneCase):
         assert outcome.dispatch is not None
         self.assertEqual(2, sum(1 for h in outcome.dispatch.handouts if h.key == "pkg.test_k.Doomed"))
         # said as the queue's tests, with their reason (it read as an error of the lane that wrote them)
-        self.assertRegex(err, r"lane \d: 2 queued test\(s\) recorded as failures: .*handed out 2 times")
+        self.assertRegex(err, r"lane \d: 2 queued tests recorded as failures: .*handed out 2 times")
 
     def test_workers_that_cannot_load_the_suite_leave_every_test_failed_with_the_reason(self) -> None:
         inner = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./nowhere"]
@@ -408,3 +408,45 @@ class TestLaneCommandLine(testtools.TestCase):
                  "print(type(output).__name__, sys.modules.get('fixtures') is not None)\n")
         proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
         self.assertEqual(("MergedOutput True", 0), (proc.stdout.strip(), proc.returncode), proc.stderr)
+
+
+class TestHostAccount(testtools.TestCase):
+    """What the host says of queued tests no lane reported (dispatch/host.py ``_account``)."""
+
+    def account(self, ids: list[str]) -> str:
+        from partitioner.dispatch.host import _account
+        from partitioner.run.stream import WorkerStream
+
+        err = io.StringIO()
+        outcome = HostOutcome(lanes=[0])
+        _account(order_queue([("a.A", 1.0, ids)]), [WorkerStream(0, MergedOutput(io.BytesIO()))], outcome, err,
+                 "partitioner.run")
+        self.assertEqual(ids, outcome.unreported)
+        return err.getvalue()
+
+    def test_one_test_reads_in_the_singular(self) -> None:
+        self.assertEqual("partitioner.run: 1 test never reported a result and is recorded as a failure\n",
+                         self.account(["a.A.t1"]))
+
+    def test_more_read_in_the_plural(self) -> None:
+        self.assertEqual("partitioner.run: 2 tests never reported a result and are recorded as failures\n",
+                         self.account(["a.A.t1", "a.A.t2"]))
+
+
+class TestLaneLines(testtools.TestCase):
+    """A lane's lines about the tests it writes as failed read in the singular for one."""
+
+    def lane(self) -> tuple[Lane, io.StringIO]:
+        command = recognise([sys.executable, "-m", "subunit.run", "discover"])
+        assert command is not None
+        err = io.StringIO()
+        return Lane(0, command, MergedOutput(io.BytesIO()), err, Interrupt(), name="lane 0"), err
+
+    def test_one_queued_test_with_one_other_reason(self) -> None:
+        lane, err = self.lane()
+        lane._write_reports([("a.A.t1", "not run: the run was interrupted")])
+        self.assertEqual("lane 0: 1 queued test recorded as a failure: not run: the run was interrupted\n",
+                         err.getvalue())
+        lane, err = self.lane()
+        lane._write_reports([("a.A.t1", "why"), ("a.A.t2", "why"), ("a.A.t3", "another")])
+        self.assertEqual("lane 0: 3 queued tests recorded as failures: why (and 1 other reason)\n", err.getvalue())
