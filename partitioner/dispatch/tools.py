@@ -61,6 +61,7 @@ from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, plan_record, 
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
+from partitioner.render.output import plural
 from partitioner.run.signals import describe_exit, not_started
 from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
@@ -622,7 +623,13 @@ class Session:
             self.injected += missing
             why = f"the run was interrupted ({signal.Signals(self.signum).name}): " if self.signum is not None else ""
             self.interrupt_said = self.interrupt_said or self.signum is not None
-            self.warn(f"{why}{missing} test(s) never reported a result: recorded as failures in the stored run")
+            one = missing == 1
+            # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
+            # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
+            counted = f" (the tool's failure count includes {'it' if one else 'them'})" \
+                if run.tee is not None and run.tee.outer is not None else ""
+            self.warn(f"{why}{plural(missing, 'test')} never reported a result: recorded as "
+                      f"{'a failure' if one else 'failures'} in the stored run{counted}")
         if self._progress is not None:
             self._progress.close()
             self._progress = None

@@ -112,7 +112,30 @@ class TestSession(testtools.TestCase):
             self.assertIn(b"was never started, and this test never reported a result", b"".join(
                 e[2] for e in stored[test_id]))
         self.assertEqual(len(IDS) - 1, session.injected)
-        self.assertIn("never reported a result: recorded as failures in the stored run", self.err.getvalue())
+        # the tee alone, not the tool's whole result: the tool's console never saw them, and the line says no more
+        self.assertIn(f"{len(IDS) - 1} tests never reported a result: recorded as failures in the stored run\n",
+                      self.err.getvalue())
+        session.uninstall()
+
+    def test_the_tools_failure_count_includes_the_tests_that_never_reported(self) -> None:
+        # after a Ctrl-C stestr says "Failed: M", M counting ours: our line says so, in the singular for one
+        session = Session("static", stderr=self.err)
+        parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        inserter = Inserter()
+        summary = testtools.StreamSummary()
+        outer = testtools.CopyStreamResult([session.inserter(inserter), summary])  # the tool's whole result
+        outer.startTestRun()
+        left = parts[1][-1]
+        for worker, part in enumerate(parts):
+            for test_id in part:
+                if test_id != left:
+                    outer.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"},
+                                 route_code=str(worker))
+        outer.stopTestRun()
+        self.assertEqual("fail", self.stored(inserter)[left][-1][0])
+        self.assertEqual(1, len(summary.errors) + len(summary.failures))  # the tool counted it a failure
+        self.assertIn("1 test never reported a result: recorded as a failure in the stored run (the tool's "
+                      "failure count includes it)\n", self.err.getvalue())
         session.uninstall()
 
     def test_exec_writes_a_static_runs_plan_record_aside_and_it_is_there_once_the_session_ends(self) -> None:
