@@ -163,7 +163,8 @@ def _why_listing_failed(stdout: bytes, stderr: bytes, python: str, cwd: Path) ->
             said = _last_line(probe.stderr)
             if probe.returncode != 0 and said:
                 why = f" (importing {failed[0]}: {said})"
-        return f"{len(failed)} test module(s) could not be imported: {named}{why}"
+        modules = "1 test module" if len(failed) == 1 else f"{len(failed)} test modules"
+        return f"{modules} could not be imported: {named}{why}"
     return _last_line(stderr) or _last_line(text) or "no output"
 
 
@@ -233,8 +234,13 @@ def list_stestr(cwd: Path, settings: Settings) -> list[str]:
     if problem is not None:
         raise InputError(problem)
     python = suite_python("stestr")
-    command = [python[0], "-m", "subunit.run", "discover", "-t", settings.top_dir or "./", settings.test_path,
-               "--list"]
+    top_dir = settings.top_dir or "./"
+    command: str | list[str] = [python[0], "-m", "subunit.run", "discover", "-t", top_dir, settings.test_path,
+                                "--list"]
+    if _SHELL_SYNTAX.search(top_dir) or _SHELL_SYNTAX.search(settings.test_path):
+        # stestr puts both in double quotes on a shell command line, so the shell expands them there
+        # (python-novaclient's test_path is ${OS_TEST_PATH:-./novaclient/tests/unit}): so do we
+        command = f'"$PYTHON" -m subunit.run discover -t "{top_dir}" "{settings.test_path}" --list'
     return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python))
 
 

@@ -160,7 +160,7 @@ class TestListingFailure(testtools.TestCase):
         (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
         error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
-        self.assertIn("1 test module(s) could not be imported: pkg.test_bad (importing pkg.test_bad: "
+        self.assertIn("1 test module could not be imported: pkg.test_bad (importing pkg.test_bad: "
                       "ModuleNotFoundError: No module named 'no_such_module_for_this_test')", error)
         self.assertNotIn("\ufffd", error)
 
@@ -172,6 +172,31 @@ class TestListingFailure(testtools.TestCase):
         error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
         self.assertIn("/nonexistent/python ($PYTHON): No such file or directory; set PYTHON to the suite's "
                       "interpreter", error)
+
+
+class TestShellSyntaxInTestPath(testtools.TestCase):
+    """stestr puts test_path and top_dir in double quotes on its shell command line, so ``${OS_TEST_PATH:-./x}``
+    (python-novaclient's test_path) is the shell's to expand: plan's listing expands it the same way."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.work = Path(self.useFixture(fixtures.TempDir()).path)
+        for name in ("unit", "functional"):
+            (self.work / "pkg" / name).mkdir(parents=True)
+            (self.work / "pkg" / name / "__init__.py").write_text("")
+            (self.work / "pkg" / name / "test_x.py").write_text(
+                f"import unittest\nclass T(unittest.TestCase):\n    def test_{name}(self):\n        pass\n")
+        (self.work / "pkg" / "__init__.py").write_text("")
+        (self.work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-./pkg/unit}\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+
+    def test_the_default_of_an_unset_variable(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        self.assertEqual(["pkg.unit.test_x.T.test_unit"], default_ids(self.work, load_settings(self.work)))
+
+    def test_the_variable_the_environment_sets(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./pkg/functional"))
+        self.assertEqual(["pkg.functional.test_x.T.test_functional"], default_ids(self.work, load_settings(self.work)))
 
 
 class TestMissingTestPath(testtools.TestCase):
