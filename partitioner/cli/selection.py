@@ -121,7 +121,7 @@ def run_dispatch(settings: Settings, planned: Planned) -> tuple[str, str] | None
 
     from partitioner.config import DEFAULT
     from partitioner.dispatch.choice import planned_reason
-    from partitioner.dispatch.command import recognise_shell
+    from partitioner.dispatch.command import joined_lines, recognise_shell
 
     choice = settings.choose("dispatch", None, "dynamic")
     if choice.where != DEFAULT:
@@ -134,7 +134,7 @@ def run_dispatch(settings: Settings, planned: Planned) -> tuple[str, str] | None
         from partitioner.run.cli import choose_dispatch, parse_args
 
         try:  # the shell testr runs it with expands ${PYTHON:-python}; $LISTOPT and $IDOPTION are testr's
-            words = shlex.split(PYTHON_VARIABLE.sub("python", command))
+            words = shlex.split(PYTHON_VARIABLE.sub("python", joined_lines(command)))
             ours = [w for w in words[words.index("partitioner.run") + 1:] if not w.startswith("$")]
             args, inner = parse_args(ours)
         except (ValueError, UsageError):

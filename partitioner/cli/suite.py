@@ -39,7 +39,7 @@ import testtools
 from partitioner import scratch
 from partitioner.cli.durations import spell
 from partitioner.config import Settings, project_runs_the_runner
-from partitioner.dispatch.command import WorkerCommand, recognise, recognise_shell
+from partitioner.dispatch.command import WorkerCommand, exec_line, joined_lines, recognise, recognise_shell
 from partitioner.dispatch.host import run_lanes
 from partitioner.dispatch.queue import Queue, WorkItem
 from partitioner.errors import ConfigError, RunnerError
@@ -94,7 +94,7 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
     """
     stestr = settings.stestr and settings.test_path
     if settings.test_command and not (tool.name == "stestr" and stestr):
-        line = settings.test_command.replace("\n", " ")
+        line = joined_lines(settings.test_command).replace("\n", " ")
         words = shlex.split(line)
         if "partitioner.run" in words and "--" in words:
             # the runner in front: the trials are the runner's own workers, so run its inner command
@@ -110,7 +110,7 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
             script = line.replace("$LISTOPT", "").replace("$IDOPTION", option)
         python = shlex.quote(suite_python("testr")[0])
         if not _COMPOUND.search(script):  # one simple command: exec it, so the worker process is the test runner
-            script = f"exec {script.strip()}"
+            script = exec_line(script.strip())
         script = f': "${{PYTHON:={python}}}"; export PYTHON; {script}'
         return (InnerCommand(("/bin/sh", "-c", script, "partitioner-confirm"), id_option=("{file}",)),
                 f"test_command in {cwd / '.testr.conf'}")
@@ -133,7 +133,7 @@ def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
     """
     stestr = settings.stestr and settings.test_path
     if settings.test_command and not (tool.name == "stestr" and stestr):
-        line = settings.test_command.replace("\n", " ")
+        line = joined_lines(settings.test_command).replace("\n", " ")
         if "partitioner.run" in line and " -- " in line:
             line = line.split(" -- ", 1)[1]
         line = line.replace("$LISTOPT", "").replace("$IDOPTION", "")

@@ -125,17 +125,30 @@ def recognise(argv: Sequence[str]) -> WorkerCommand | None:
     return WorkerCommand(tuple(env), python, tuple(options), runner, tuple(args), load_list)
 
 
+def joined_lines(command: str) -> str:
+    """``command`` with its backslash-newline continuations joined, as the shell joins them.
+
+    A ``test_command`` written over several lines of ``.testr.conf`` (pbr-era projects: ``OS_STDOUT_CAPTURE=1 \\``
+    then the next assignment on the next line) reaches the shell with each line's backslash and newline, which the
+    shell drops; ``shlex.split`` would keep the newline in a word instead."""
+    return command.replace("\\\n", "")
+
+
 def recognise_shell(command: str) -> WorkerCommand | None:
     """:func:`recognise` for a shell command line (testr's and stestr's worker commands, ``shell=True``).
 
-    ``None`` for anything with shell operators, substitutions or quoting we cannot split; variables
+    ``None`` for anything with shell operators, substitutions or quoting we cannot split, or for more than one
+    line once continuations are joined (:func:`joined_lines`: the shell runs each line as a command); variables
     such as ``${PYTHON:-python}`` are left for the shell to expand.
     """
+    line = joined_lines(command)
+    if "\n" in line.strip():
+        return None
     try:
-        words = shlex.split(command)
+        words = shlex.split(line)
     except ValueError:
         return None
-    if any(w in _SHELL_OPERATORS for w in words) or _SHELL_META.search(command.replace("$IDFILE", "")):
+    if any(w in _SHELL_OPERATORS for w in words) or _SHELL_META.search(line.replace("$IDFILE", "")):
         return None
     return recognise(words)
 
@@ -188,8 +201,21 @@ def direct_argv(python: str, inner: Sequence[str]) -> list[str] | None:
     return [python, "-m", DIRECT_MODULE, "--", *inner]
 
 
+def exec_line(command: str) -> str:
+    """``command`` (one simple command) as the shell's last act: ``exec COMMAND``, so the program it starts is the
+    process its starter watches and signals.
+
+    A command that starts with ``NAME=value`` words (``OS_STDOUT_CAPTURE=1 ${PYTHON:-python} -m subunit.run ...``,
+    common in OpenStack's ``.testr.conf``) cannot follow ``exec`` as it is: the shell would look for a program
+    named ``OS_STDOUT_CAPTURE=1``. It goes through ``env``, which sets them and replaces itself with the program,
+    in the same process."""
+    if _ASSIGNMENT.match(command.lstrip()):
+        return f"exec env {command.lstrip()}"
+    return f"exec {command}"
+
+
 def held_sigint(command: str) -> str:
-    """``command`` (one simple command) run by its shell with SIGINT ignored: ``trap '' INT; exec COMMAND``. The
-    interpreter it starts cannot take a Ctrl-C in the middle of its imports; whoever starts it ends it, or it
-    handles SIGINT itself once it can (a lane's ``--sigint``)."""
-    return f"{TRAP_SIGINT}exec {command}"
+    """``command`` (one simple command) run by its shell with SIGINT ignored: ``trap '' INT; exec COMMAND``
+    (:func:`exec_line`). The interpreter it starts cannot take a Ctrl-C in the middle of its imports; whoever
+    starts it ends it, or it handles SIGINT itself once it can (a lane's ``--sigint``)."""
+    return f"{TRAP_SIGINT}{exec_line(command)}"

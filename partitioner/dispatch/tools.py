@@ -51,6 +51,7 @@ from partitioner.dispatch.command import (
     RUNNERS,
     WorkerCommand,
     direct_shell_command,
+    exec_line,
     held_sigint,
     lane_shell_command,
     recognise_shell,
@@ -500,7 +501,7 @@ class Session:
             if direct is not None:
                 return direct, index
         if recognise_shell(command) is not None:
-            return f"exec {command}", index  # a signal passed on reaches the worker, not only its shell
+            return exec_line(command), index  # a signal passed on reaches the worker, not only its shell
         return command, index
 
     def listing_command(self, command: str) -> str:

@@ -49,6 +49,31 @@ class TestRecognise(testtools.TestCase):
             self.assertIsNone(recognise_shell(line), line)
 
 
+    def test_a_command_continued_over_lines_is_one_command(self) -> None:
+        # pbr-era .testr.conf (oslo.i18n 3.17.0): configparser keeps each line's backslash and newline, and the
+        # shell joins them; a newline without a backslash starts another command
+        pbr = ("OS_STDOUT_CAPTURE=${OS_STDOUT_CAPTURE:-1} \\\nOS_STDERR_CAPTURE=${OS_STDERR_CAPTURE:-1} \\\n"
+               "OS_TEST_TIMEOUT=${OS_TEST_TIMEOUT:-60} \\\n${PYTHON:-python} -m subunit.run discover -t ./ . "
+               "--load-list /tmp/x")
+        command = recognise_shell(pbr)
+        assert command is not None
+        self.assertEqual((("OS_STDOUT_CAPTURE", "${OS_STDOUT_CAPTURE:-1}"),
+                          ("OS_STDERR_CAPTURE", "${OS_STDERR_CAPTURE:-1}"),
+                          ("OS_TEST_TIMEOUT", "${OS_TEST_TIMEOUT:-60}")), command.env)
+        self.assertEqual(("subunit.run", ("discover", "-t", "./", "."), "/tmp/x"),
+                         (command.runner, command.args, command.load_list))
+        self.assertIsNone(recognise_shell("true\npython -m subunit.run discover"))
+        line = lane_shell_command(pbr, "/usr/bin/python3", "/tmp/d/socket", 0)
+        assert line is not None
+        probe = line.replace("exec /usr/bin/python3 -m partitioner.dispatch.lane",
+                             f"exec {shlex.quote(sys.executable)} -c 'import sys; print(sys.argv[1:])'")
+        out = subprocess.run(["sh", "-c", probe], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                             check=True).stdout
+        self.assertEqual(str(["--connect", "/tmp/d/socket", "--lane", "0", "--", "OS_STDOUT_CAPTURE=1",
+                              "OS_STDERR_CAPTURE=1", "OS_TEST_TIMEOUT=60", "python", "-m", "subunit.run", "discover",
+                              "-t", "./", ".", "--load-list", "/tmp/x"]), out.strip())
+
+
 class TestLaneCommands(testtools.TestCase):
     def test_the_shell_rewrite_hands_the_expanded_words_to_the_lane(self) -> None:
         original = 'OS_X=1 ${PYTHON:-python} -m subunit.run discover -t ./ "./my tests" --load-list $IDFILE'
