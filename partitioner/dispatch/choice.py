@@ -53,14 +53,14 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
     if not has_history:
         if lanes < 1 or tests <= BATCH_ABOVE_PER_LANE * lanes:
             return None
-        return (f"{tests} tests split per test, no history to price them: they balance as well dealt out before "
+        return (f"{tests:,} tests split per test, no history to price them: they balance as well dealt out before "
                 f"the run on {lanes} workers; this run's timings decide the next")
     if measured < MEASURED_SHARE * tests:
         return None
     median = statistics.median(costs)
     if median >= SMALL_TEST_S:
         return None
-    return (f"the queue would hand out {tests} tests one at a time and the history prices them small (median "
+    return (f"the queue would hand out {tests:,} tests one at a time and the history prices them small (median "
             f"{median * 1000:.1f} ms, under {SMALL_TEST_S * 1000:.0f} ms): a hand-out would cost about as much as "
             "a test, so each worker's share is fixed before the run instead")
 

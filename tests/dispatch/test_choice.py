@@ -12,7 +12,7 @@ class TestSmallTestsRule(testtools.TestCase):
     def test_single_small_measured_tests_keep_the_static_plan_and_say_why(self) -> None:
         reason = small_tests_reason([1] * 1000, [0.0016] * 1000, measured=1000, has_history=True)
         assert reason is not None
-        self.assertIn("1000 tests one at a time", reason)
+        self.assertIn("1,000 tests one at a time", reason)
         self.assertIn("median 1.6 ms", reason)
 
     def test_the_median_decides_not_a_few_long_tests(self) -> None:
