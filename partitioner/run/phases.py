@@ -232,5 +232,7 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
             worker.stream.fail_unreported(test_id, why)
             outcome.placement[test_id] = worker.index
         outcome.unreported.extend(unreported)
-        _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {len(unreported)} of "
-                     f"its {len(worker.share)} tests never reported and are recorded as failures")
+        held = "its test" if len(worker.share) == 1 else f"{len(unreported)} of its {len(worker.share)} tests"
+        verb = "is recorded as a failure" if len(unreported) == 1 else "are recorded as failures"
+        _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {held} never reported and "
+                     f"{verb}")

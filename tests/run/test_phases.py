@@ -94,7 +94,14 @@ class TestNeverLoseATest(RunnerTestCase):
         self.assertAccounted(events, ids)
         self.assertUnreported(events, "b.sigkill", "worker-1", "SIGKILL")
         self.assertUnreported(events, "d.ok", "worker-1", "SIGKILL")
-        self.assertIn("worker-1 was killed by SIGKILL (signal 9); 2 of its 2 tests", err)
+        self.assertIn("worker-1 was killed by SIGKILL (signal 9); 2 of its 2 tests never reported and are recorded "
+                      "as failures", err)
+
+    def test_one_test_is_said_in_the_singular(self) -> None:
+        status, _, err = self.run_ids(["a.ok", "b.sigkill"])
+        self.assertEqual(1, status)
+        self.assertIn("worker-1 was killed by SIGKILL (signal 9); its test never reported and is recorded as a "
+                      "failure", err)
 
     def test_worker_exiting_without_output(self) -> None:
         for exit_status in ("0", "2"):
