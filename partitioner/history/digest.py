@@ -57,6 +57,9 @@ DEFAULT_BUDGET_S = 0.2
 #: suite, 0.9 MB, is 0.2 s)
 IDLE_PARSE_MAX_S = 1.0
 
+#: how a source that stored no run yet reads in a plan's history (``stestr:.stestr (no runs stored yet)``)
+NO_RUNS_STORED = "no runs stored yet"
+
 
 @dataclass(frozen=True)
 class RunDigest:
@@ -323,7 +326,7 @@ def _what_was_read(stored: int, read: int, unread: int, times_dbm: bool) -> str:
     budget``, ``no runs stored yet``; ``times.dbm`` only when there is one (its times price what no run read
     covers)."""
     if not stored:
-        said = "no runs stored yet"
+        said = NO_RUNS_STORED
     else:
         said = f"{read} run{'' if read == 1 else 's'} read"
         if unread:

@@ -19,6 +19,7 @@ from pathlib import Path
 from partitioner.costmodel import TEST_UNITS
 from partitioner.dispatch.queue import ORDERS
 from partitioner.figures import figure
+from partitioner.history.digest import NO_RUNS_STORED
 from partitioner.pipeline import Planned
 from partitioner.render.output import plural
 
@@ -29,14 +30,27 @@ NOT_THE_QUEUE = ("for the static plan, not the dynamic queue (`partitioner plan 
                  "queue)")
 
 
-def history_used(planned: Planned, cwd: Path | None = None) -> str:
-    """What the plan's history was read from, paths relative to ``cwd``; ``none`` when nothing gave a timing."""
+#: the unit's name where a line is short of room (:data:`TEST_UNITS` defines it: ``plan`` and ``explain`` say it)
+BRIEF_UNITS = TEST_UNITS.partition(",")[0]
+
+
+def history_used(planned: Planned, cwd: Path | None = None, brief: bool = False) -> str:
+    """What the plan's history was read from, paths relative to ``cwd``; ``none`` when nothing gave a timing.
+
+    :param brief: name the no-history unit without defining it, and say nothing more of a history that stored no
+        run yet (the run line, which follows the reader's note that the repository holds no runs)
+    """
     sources = list(planned.history.sources)
+    units = BRIEF_UNITS if brief else TEST_UNITS
     if not sources:
-        return f"none (costs in {TEST_UNITS})"
+        return f"none (costs in {units})"
     here = f"{(cwd or Path.cwd()).resolve()}/"  # a relative -C DIR would cut a wrong prefix
     text = ", ".join(s.replace(here, "") for s in sources)
-    return text if planned.plan.has_history else f"{text}; nothing in it timed these tests (costs in {TEST_UNITS})"
+    if planned.plan.has_history:
+        return text
+    if brief and all(s.endswith(f"({NO_RUNS_STORED})") for s in sources):
+        return f"{text}; costs in {units}"
+    return f"{text}; nothing in it timed these tests (costs in {units})"
 
 
 def summary_line(planned: Planned, dispatch: str, order: str | None = None, shard: str | None = None,
@@ -58,5 +72,6 @@ def summary_line(planned: Planned, dispatch: str, order: str | None = None, shar
     whose = f" {NOT_THE_QUEUE}" if dispatch == "dynamic" else ""
     ids = "listed test id" if tests == 1 else "listed test ids"
     return (f"{prefix}{tests:,} {ids} on {plural(plan.concurrency, 'worker')}{serial}, {how}; history: "
-            f"{history_used(planned, cwd)}; {plan.measured_tests:,} of {tests:,} ids measured; predicted makespan "
+            f"{history_used(planned, cwd, brief=True)}; {plan.measured_tests:,} of {tests:,} ids measured; "
+            f"predicted makespan "
             f"{figure(plan.predicted_makespan_s + plan.serial_s, plan.unit)}{whose}")
