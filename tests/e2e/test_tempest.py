@@ -1,6 +1,8 @@
 """Slow, end to end: tempest's own unit suite (the tempest sdist from PyPI, run as its tox ``py3`` env runs it,
 ``stestr --test-path ./tempest/tests run``) gives the same results through ``partitioner exec -- stestr ...``
-(dynamic dispatch) as through plain stestr: the same test ids, each with the same status.
+(dynamic dispatch) as through plain stestr: the same test ids, each with the same status; and ``partitioner exec --
+tempest run`` with a ``--combine --serial`` phase after it, as tempest's integrated tox envs run, stores what plain
+``tempest run`` stores.
 
 It runs only when ``PARTITIONER_SLOW_TESTS=1`` (``.ci/run`` sets it and selects the ``slow`` marker; the
 default pytest run leaves it out). It needs the tempest sdist and a virtualenv with tempest and its
@@ -135,3 +137,63 @@ class TestTempestUnitSuite(testtools.TestCase):
         self.assertNotIn("dynamic dispatch is off", self.stderr)
         self.assertEqual((set(), set()), (set(plain) - set(ours), set(ours) - set(plain)))
         self.assertEqual({}, {t: (s, ours[t]) for t, s in plain.items() if ours[t] != s})
+
+
+#: the part of tempest's unit suite `tempest run` runs here (its own .stestr.conf discovers the API tests, which
+#: need a cloud): the compute service clients' tests, 375 at tempest 47.0.0
+SUBSET = "./tempest/tests/lib/services/compute"
+
+
+class TestTempestRun(testtools.TestCase):
+    """``partitioner exec -- tempest run`` (tempest runs stestr's commands in its own process) gives plain ``tempest
+    run``'s results, and ``--combine --serial`` (tempest's integrated envs run their serial phase so) adds to the
+    stored run as it does without partitioner: partitioner installed in tempest's environment, as a user has it."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        if os.environ.get("PARTITIONER_SLOW_TESTS") != "1":
+            self.skipTest("slow: set PARTITIONER_SLOW_TESTS=1 (CI does)")
+        self.tempest = self.useFixture(Tempest())
+        path = Path(self.useFixture(fixtures.TempDir()).path)
+        (path / "partitioner").symlink_to(REPO / "partitioner")  # partitioner importable in tempest's interpreter
+        self.bin = self.tempest.venv / "bin"
+        self.env = {**os.environ, "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+                    "PYTHONPATH": str(path), "PARTITIONER_CACHE_DIR": str(path / "cache"),
+                    "VIRTUAL_ENV": str(self.tempest.venv)}
+        self.env.pop("PYTHON", None)
+
+    def workspace(self) -> Path:
+        """A copy of the sdist whose .stestr.conf (what `tempest run` reads for local execution) finds SUBSET."""
+        copy = Path(self.useFixture(fixtures.TempDir()).path) / "tempest"
+        shutil.copytree(self.tempest.sdist, copy, ignore=shutil.ignore_patterns(".stestr"))
+        (copy / ".stestr.conf").write_text(f"[DEFAULT]\ntest_path={SUBSET}\ntop_dir=./\ngroup_regex=([^\\.]*\\.)*\n")
+        return copy
+
+    def tempest_run(self, where: Path, *args: str, exec_: bool) -> subprocess.CompletedProcess[str]:
+        prefix = [str(self.bin / "python"), "-m", "partitioner", "exec", "--"] if exec_ else []
+        proc = subprocess.run([*prefix, str(self.bin / "tempest"), "run", *args], cwd=where, env=self.env,
+                              capture_output=True, text=True, check=False, timeout=600, stdin=subprocess.DEVNULL)
+        self.assertEqual(0, proc.returncode, proc.stderr[-3000:])
+        self.assertNotIn("Traceback", proc.stderr)
+        return proc
+
+    def stored(self, where: Path) -> dict[str, list[str]]:
+        last = subprocess.run([str(self.bin / "stestr"), "last", "--subunit"], cwd=where, env=self.env,
+                              capture_output=True, check=False, timeout=120)
+        return {t: s for t, s in read_events(last.stdout).finals().items() if t != "process-returncode"}
+
+    def test_tempest_run_and_its_combined_serial_phase(self) -> None:
+        runs = {}
+        for exec_ in (False, True):
+            where = self.workspace()
+            first = self.tempest_run(where, "--concurrency", CONCURRENCY, "--regex", r"\.test_[a-m]\w*$", exec_=exec_)
+            if exec_:
+                self.assertIn("dynamic dispatch (lookahead order)", first.stderr)
+            self.tempest_run(where, "--combine", "--serial", "--regex", r"\.test_[n-z]\w*$", exec_=exec_)
+            runs[exec_] = self.stored(where)
+            self.assertEqual(["0"], sorted(p.name for p in (where / ".stestr").iterdir() if p.name.isdigit()),
+                             "--combine adds to the run it follows")
+        plain, ours = runs[False], runs[True]
+        self.assertGreater(len(plain), 300, "tempest's compute client tests did not run")
+        self.assertEqual({}, {t: s for t, s in ours.items() if len(s) != 1}, "a test was stored twice")
+        self.assertEqual(plain, ours)
