@@ -60,7 +60,8 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
     median = statistics.median(costs)
     if median >= SMALL_TEST_S:
         return None
-    return (f"the queue would hand out {tests:,} tests one at a time and the history prices them small (median "
+    many = "1 test" if tests == 1 else f"{tests:,} tests"
+    return (f"the queue would hand out {many} one at a time and the history prices them small (median "
             f"{median * 1000:.1f} ms, under {SMALL_TEST_S * 1000:.0f} ms): a hand-out would cost about as much as "
             "a test, so each worker's share is fixed before the run instead")
 

@@ -67,5 +67,5 @@ def say_written(target: str | os.PathLike[str], what: str, stream: IO[str]) -> N
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 test``, ``2 tests`` (``many``: the plural when it is not ``word`` + s)."""
-    return f"{count} {word if count == 1 else many or f'{word}s'}"
+    """``1 test``, ``2 tests``, ``1,593 tests`` (``many``: the plural when it is not ``word`` + s)."""
+    return f"{count:,} {word if count == 1 else many or f'{word}s'}"

@@ -15,6 +15,11 @@ class TestSmallTestsRule(testtools.TestCase):
         self.assertIn("1,000 tests one at a time", reason)
         self.assertIn("median 1.6 ms", reason)
 
+    def test_one_test_reads_in_the_singular(self) -> None:
+        # `stestr run --failing` with one failing test, as a sweep of OpenStack suites saw it ("1 tests")
+        reason = small_tests_reason([1], [0.001], measured=1, has_history=True)
+        self.assertIn("hand out 1 test one at a time", reason or "")
+
     def test_the_median_decides_not_a_few_long_tests(self) -> None:
         costs = [0.002] * 99 + [30.0]
         self.assertIsNotNone(small_tests_reason([1] * 100, costs, measured=100, has_history=True))

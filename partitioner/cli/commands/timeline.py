@@ -401,7 +401,7 @@ def _summary(timeline: Timeline, label: str, plan_source: str) -> str:
 
     tests = sum(1 for lane in timeline.lanes for b in lane.bars if not b.pseudo)
     failed = sum(lane.count("fail", "uxsuccess") for lane in timeline.lanes)
-    line = (f"{label}: {plural(len(timeline.lanes), 'worker')}, {plural(tests, 'test')} ({failed} failed), wall time "
+    line = (f"{label}: {plural(len(timeline.lanes), 'worker')}, {plural(tests, 'test')} ({failed:,} failed), wall time "
             f"{wall_time(timeline)}")
     if timeline.predicted:
         predicted = max(lane.finish for lane in timeline.predicted)
