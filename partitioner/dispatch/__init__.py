@@ -11,7 +11,8 @@ start once per worker of every run, import only what they use). From the bottom 
   :mod:`~partitioner.dispatch.choice` (when a queue of small single tests keeps the static plan);
 * the test processes: :mod:`~partitioner.dispatch.worker` (the pull worker), :mod:`~partitioner.dispatch.preload`
   (loads the suite once and forks every lane's worker), :mod:`~partitioner.dispatch.forks` (``mono`` order's
-  fresh processes), :mod:`~partitioner.dispatch.direct` (a static share's worker, writing into the tool's pipe);
+  fresh processes), :mod:`~partitioner.dispatch.direct` (a static share's worker, writing into the tool's pipe),
+  :mod:`~partitioner.dispatch.monkeypatch` (a suite that patched the standard library is forked from by none);
 * a lane: :mod:`~partitioner.dispatch.lane` (``python -m partitioner.dispatch.lane``: its command line and
   start), :mod:`~partitioner.dispatch.supervisor` (its life on the connection), :mod:`~partitioner.dispatch.child`
   and :mod:`~partitioner.dispatch.spawn` (its worker process), :mod:`~partitioner.dispatch.relay` (the worker's

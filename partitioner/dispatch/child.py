@@ -26,13 +26,20 @@ _POLL_S = 0.05
 
 @dataclass
 class Child:
-    """One pull worker process, its end of the control socket and its stdout reader."""
+    """One pull worker process, its end of the control socket and its stdout reader.
+
+    :ivar forks: it can fork a fresh process (its ``ready`` did not say ``"forks": false``: the suite patched the
+        standard library, :mod:`partitioner.dispatch.monkeypatch`)
+    :ivar groups: how many groups it was handed
+    """
 
     proc: WorkerProcess
     control: socket.socket
     reader: threading.Thread
     buffer: bytes = b""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    forks: bool = True
+    groups: int = 0
 
     @classmethod
     def start(cls, command: WorkerCommand, relay: Relay, lane: int, cwd: Path | None = None,

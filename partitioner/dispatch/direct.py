@@ -15,10 +15,10 @@ as one group, and waits for it. The worker runs the share as the runner runs a `
 suite order, one unittest run, a subunit v2 stream written by python-subunit; no lane reads it on the way,
 so the tool parses the same bytes a worker of its own would have written.
 
-Nothing depends on it: without a preloader (``PARTITIONER_PRELOAD`` unset or ``0``), or when it cannot be
-reached, this process becomes the inner command (``exec``), exactly the worker the tool asked for; when the
-preloader could not load the suite, a pull worker of this process's own loads it
-(:class:`~partitioner.dispatch.preload.ForkedProc`'s fallback).
+Nothing depends on it: without a preloader (``PARTITIONER_PRELOAD`` unset or ``0``), when it cannot be
+reached, when it could not load the suite, or when it declined to fork from it (the suite patched the standard
+library as it loaded: :mod:`partitioner.dispatch.monkeypatch`), this process becomes the inner command
+(``exec``), exactly the worker the tool asked for. This process loads no suite itself.
 
 Signals: SIGINT/SIGTERM are passed on to the worker's process group (it leads a session of its own, away
 from the terminal's Ctrl-C), which ends its run as a worker does (the test under way is left unreported:
@@ -119,7 +119,7 @@ def run(command: WorkerCommand, path: str, interrupt: Interrupt, inner: Sequence
         become(inner)  # the runner reports the file as it would
     ours, theirs = socket.socketpair()
     try:
-        proc = request(path, command, theirs.fileno(), output_fd=sys.stdout.fileno())
+        proc = request(path, command, theirs.fileno(), output_fd=sys.stdout.fileno(), own_worker=False)
     except OSError:
         ours.close()
         become(inner)
@@ -129,6 +129,9 @@ def run(command: WorkerCommand, path: str, interrupt: Interrupt, inner: Sequence
         if interrupt.signum is not None:
             ours.close()  # the worker, once forked, finds no group and ends its run at once
             return 128 + interrupt.signum
+    if proc.declined:  # it could not load the suite, or the suite patched the standard library
+        ours.close()
+        become(inner)
     talker = threading.Thread(target=_converse, args=(ours, tests), name="partitioner-direct", daemon=True)
     talker.start()
     passed_at: float | None = None

@@ -14,6 +14,10 @@ socket); the template reads the control channel and passes each group line on th
 next fresh group it closes that pipe (the child tears its last class and module down and exits) and forks
 the next child. The stdout stream is one subunit v2 stream: each child's packets follow the last one's.
 
+A worker whose suite patched the standard library as it loaded (eventlet, gevent) is never a template: its
+children would share the patching library's hub (:mod:`partitioner.dispatch.monkeypatch`). It runs its first
+chain itself, a process that has run nothing, and its lane starts a new worker for each later one.
+
 The lane sees one process, as before: the template ends with its child's exit status, and dies of the
 same signal when its child was killed (a test that SIGKILLs its own process is a crash of the group, as
 without forks). SIGINT reaches both (the lane signals the process group); the template ignores it and ends
@@ -37,6 +41,10 @@ from typing import NoReturn
 
 #: seconds between checks of a child that cannot be watched through a pidfd
 _POLL_S = 0.05
+#: bound at import, before the worker loads the suite: a worker whose suite patched the standard library forks
+#: nothing (:mod:`partitioner.dispatch.monkeypatch`), and should a patch escape that check, the template still
+#: never waits on the patching library's hub
+_fork, _waitpid, _read, _write, _pipe, _select = os.fork, os.waitpid, os.read, os.write, os.pipe, select.select
 
 
 @dataclass
@@ -52,7 +60,7 @@ class _Child:
         """Pass one control line on; False when the child is gone (its pipe has no reader)."""
         assert self.pipe is not None
         try:
-            os.write(self.pipe, line)  # blocks until the child reads a long line: it reads one line per group
+            _write(self.pipe, line)  # blocks until the child reads a long line: it reads one line per group
             return True
         except BrokenPipeError:
             return False
@@ -60,7 +68,7 @@ class _Child:
     def exited(self) -> bool:
         """Reap the child if it has exited (without waiting)."""
         if self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            pid, status = _waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.status = status
         return self.status is not None
@@ -71,7 +79,7 @@ class _Child:
             os.close(self.pipe)
             self.pipe = None
         if self.status is None:
-            _, self.status = os.waitpid(self.pid, 0)
+            _, self.status = _waitpid(self.pid, 0)
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
@@ -80,13 +88,13 @@ class _Child:
 
 def fork(run: Callable[[int], int]) -> _Child:
     """Fork a child that calls ``run(fd)`` (``fd``: the read end of its group pipe) and exits with its result."""
-    read, write = os.pipe()
+    read, write = _pipe()
     for stream in (sys.stdout, sys.stderr):  # nothing buffered twice
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     with warnings.catch_warnings():  # 3.12+ warns when other threads exist: ours is the parent watch only
         warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+        pid = _fork()
     if pid == 0:  # pragma: no cover - the child; its behaviour is tested through its stream and exit status
         def body() -> int:
             os.close(write)
@@ -178,14 +186,14 @@ def serve(control: int, first: bytes, rest: bytes, run: Callable[[int], int]) ->
         if child is not None and child.pidfd is not None:
             watched.append(child.pidfd)
         try:
-            ready = select.select(watched, [], [], None if child is None or child.pidfd is not None else _POLL_S)[0]
+            ready = _select(watched, [], [], None if child is None or child.pidfd is not None else _POLL_S)[0]
         except InterruptedError:  # pragma: no cover - PEP 475 retries select; kept for older kernels' quirks
             continue
         if child is not None and (child.pidfd in ready or child.pidfd is None) and child.exited():
             return exit_like(child.end())  # it ended on its own: a crash, or --failfast stopped the run
         if control in ready:
             try:
-                data = os.read(control, 65536)
+                data = _read(control, 65536)
             except OSError:
                 data = b""
             if not data:  # the lane closed the channel: the end of the groups

@@ -24,9 +24,16 @@ the lane sees a :class:`ForkedProc` with ``subprocess.Popen``'s face: ``pid``, `
 Nothing depends on it: a lane that cannot reach the preloader, or whose preloader could not load the suite
 (it closes its socket and exits; the lanes' own workers then report the error as before), starts its own
 worker on the same pipe and socket. ``PARTITIONER_PRELOAD=0`` in the environment turns it off (each lane
-loads the suite itself, as before). What the child cannot share with a worker of its own: imports happened
-once, in the preloader, with the dispatcher's environment (the child gets the lane's environment before its
-first test; under testr and stestr the two differ only in what the shell between them sets).
+loads the suite itself, as before). A suite that patches the standard library as it loads (eventlet's
+``monkey_patch()``, gevent's ``patch_all()``) makes it decline the same way, without a word: children forked
+from there would share one hub of the patching library (:mod:`partitioner.dispatch.monkeypatch` says what went
+wrong), so each lane's worker loads the suite itself, as plain stestr's do. The serve loop uses ``select``,
+``socket``, ``os.waitpid`` and ``os.fork`` as bound at import, before the suite loaded, and notices within
+0.2 s that its parent (the dispatcher's process) is gone.
+
+What the child cannot share with a worker of its own: imports happened once, in the preloader, with the
+dispatcher's environment (the child gets the lane's environment before its first test; under testr and stestr
+the two differ only in what the shell between them sets).
 """
 
 from __future__ import annotations
@@ -61,6 +68,10 @@ REPLY_S = 120.0
 #: seconds the preloader gives a connecting lane to send its request
 REQUEST_S = 5.0
 _POLL_S = 0.05
+#: bound at import, before the preloader loads the suite: a suite that patches the standard library as it loads
+#: (eventlet, gevent) makes the preloader decline (:mod:`partitioner.dispatch.monkeypatch`), and should a patch
+#: escape that check, the serve loop still never waits on the patching library's hub
+_select, _waitpid, _getppid, _os_fork, _socket = select.select, os.waitpid, os.getppid, os.fork, socket.socket
 
 
 def worker_env(command: WorkerCommand, environ: Mapping[str, str]) -> dict[str, str]:
@@ -84,10 +95,12 @@ class ForkedProc:
     """
 
     def __init__(self, conn: socket.socket, stdout: IO[bytes] | None, held: list[int],
-                 fallback: Callable[[list[int]], subprocess.Popen[bytes]]) -> None:
+                 fallback: Callable[[list[int]], subprocess.Popen[bytes]] | None) -> None:
         self.stdout: IO[bytes] | None = stdout
         self.returncode: int | None = None
         self.args = "(forked by the preloader)"
+        #: the preloader forked no worker and there is no fallback (``fallback`` None): the caller starts one
+        self.declined = False
         self._conn: socket.socket | None = conn
         self._held = held
         self._fallback = fallback
@@ -150,7 +163,7 @@ class ForkedProc:
             self._settling.release()
 
     def _settle_locked(self, timeout: float) -> bool:
-        if self._pid is not None or self._popen is not None:
+        if self._pid is not None or self._popen is not None or self.declined:
             return True
         message = self._receive(timeout)
         if message is None:
@@ -162,7 +175,10 @@ class ForkedProc:
             self._pid = pid
         else:
             self._close_conn()
-            self._popen = self._fallback(self._held)
+            if self._fallback is None:
+                self.declined = True
+            else:
+                self._popen = self._fallback(self._held)
         for fd in self._held:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -229,7 +245,8 @@ class ForkedProc:
 
 
 def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None = None,
-            environ: Mapping[str, str] | None = None, output_fd: int | None = None) -> ForkedProc:
+            environ: Mapping[str, str] | None = None, output_fd: int | None = None,
+            own_worker: bool = True) -> ForkedProc:
     """Ask the preloader at ``path`` for a worker whose stream this lane reads; the returned process's stdout is
     that stream, and ``control_fd`` (the worker's end of the control socket) is handed over.
 
@@ -239,6 +256,8 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
     :param output_fd: the worker writes its stream to this fd instead (a copy is handed over), and the returned
         process has no ``stdout``: a static worker's stream goes straight to the tool
         (:mod:`partitioner.dispatch.direct`)
+    :param own_worker: when the preloader forks none (it could not load the suite, or declined), start a pull
+        worker here; False: the returned process is :attr:`~ForkedProc.declined`, for the caller to start one
 
     :raises OSError: the preloader cannot be reached (the caller starts its own worker)
     """
@@ -265,7 +284,7 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
                                 cwd=directory, start_new_session=True, pass_fds=(theirs,))
 
     stdout = None if read is None else open(read, "rb")  # noqa: SIM115  # Popen's stdout too
-    return ForkedProc(conn, stdout, [write, control], fallback)
+    return ForkedProc(conn, stdout, [write, control], fallback if own_worker else None)
 
 
 # -- the preloader's side ----------------------------------------------------------------------------
@@ -291,8 +310,9 @@ class Preloader:
     def adopt(cls, fd: int) -> Preloader:
         """Serve on the listening socket ``fd`` that the dispatcher's side bound (so that lanes which connect
         before this process has started wait in its backlog, rather than finding no socket)."""
-        listener = socket.socket(fileno=fd)
+        listener = _socket(fileno=fd)
         listener.set_inheritable(False)
+        listener.setblocking(False)  # a connection that is gone by the time it is accepted never blocks the loop
         return cls(listener)
 
     def close(self) -> None:
@@ -306,22 +326,27 @@ class Preloader:
         """
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the lanes' to pass on to their workers
         try:
-            while os.getppid() == parent:
+            while _getppid() == parent:
                 watched: list[int | socket.socket] = [self.listener]
                 watched.extend(k.pidfd for k in self.kids.values() if k.pidfd is not None)
                 polled = any(k.pidfd is None for k in self.kids.values())
                 try:
-                    ready = select.select(watched, [], [], _POLL_S if polled else 0.2)[0]
+                    ready = _select(watched, [], [], _POLL_S if polled else 0.2)[0]
                 except InterruptedError:  # pragma: no cover - PEP 475 retries select
                     continue
                 if self.listener in ready:
-                    with contextlib.suppress(OSError):
-                        conn, _ = self.listener.accept()
-                        self._fork(conn, child)
+                    with contextlib.suppress(OSError):  # BlockingIOError: the lane gave up meanwhile
+                        self._fork(self._accept(), child)
                 self._reap()
         finally:
             self.close()
         return 0
+
+    def _accept(self) -> socket.socket:
+        """The next connection, as a socket of the class bound at import (``accept()`` makes one of the class
+        ``socket.socket`` names now, which a patching suite replaced)."""
+        fd, _ = self.listener._accept()  # type: ignore[attr-defined]
+        return _socket(self.listener.family, self.listener.type, self.listener.proto, fileno=fd)
 
     def _fork(self, conn: socket.socket, child: Callable[[int, int], int]) -> None:
         conn.settimeout(REQUEST_S)
@@ -345,7 +370,7 @@ class Preloader:
         for stream in (sys.stdout, sys.stderr):  # nothing buffered twice
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
-        pid = os.fork()
+        pid = _os_fork()
         if pid == 0:  # pragma: no cover - the child; tested through the streams of the workers it becomes
             def body() -> int:
                 os.setsid()
@@ -382,7 +407,7 @@ class Preloader:
     def _reap(self) -> None:
         for pid in list(self.kids):
             try:
-                done, status = os.waitpid(pid, os.WNOHANG)
+                done, status = _waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 done, status = pid, 0
             if not done:

@@ -262,6 +262,7 @@ class Lane:
         if self.child is not None and not self.child.alive() and self._ready:  # it died between groups
             self._reap("between groups")
         if self.child is None:
+            self._ready = False  # a new worker loads the suite: until it says ready, a signal ends it outright
             try:
                 self.child = Child.start(self.command, self.relay, self.index, self.cwd, self.preload)
             except OSError as exc:
@@ -273,6 +274,7 @@ class Lane:
             message = child.poll_message(_POLL_S)
             if message is not None and "ready" in message:
                 self._ready = True
+                child.forks = message.get("forks") is not False
                 return child
             if message is not None or not child.alive():
                 self.child = None
@@ -290,13 +292,20 @@ class Lane:
 
     def _run_group(self, key: str, tests: list[str], fresh: bool = False) -> str:
         """Run one group (in a fresh test process: ``fresh``); returns done, failfast, crashed, broken or
-        interrupted."""
+        interrupted.
+
+        A worker that cannot fork a fresh process (its suite patched the standard library) and has run a group
+        is ended first (its last class and module torn down), and a new one runs the group.
+        """
+        if fresh and self.child is not None and self._ready and not self.child.forks and self.child.groups:
+            self._end_child()
         child = self._ensure_child()
         if child is None:
             self._hand_back(key, tests, tests, f"lane {self.index} {self.broken}")
             return "broken"
         if self.interrupt.signum is not None:
             return "interrupted"
+        child.groups += 1
         if child.send(group=key, tests=tests, **({"fresh": True} if fresh else {})):
             while True:
                 message = child.poll_message(_POLL_S)

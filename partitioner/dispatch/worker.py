@@ -13,8 +13,10 @@ Control channel (``FD``, default 0): JSON lines. In: ``{"group": KEY, "tests": [
 (``"fresh": true``: run it in a process that has run nothing: see :mod:`partitioner.dispatch.forks`;
 ``"last": true``: no group follows, so the rest of the suite is let go first: :meth:`GroupRunner.run_group`);
 end of file or ``{"stop": true}`` ends the run. Out, when ``FD`` is a socket: ``{"ready": N,
-"import_errors": [...]}`` once the suite is loaded (or ``{"error": TEXT}`` when it cannot be), and
-``{"done": KEY}`` after each group (``"stop": "failfast"`` too when ``--failfast`` stopped the run).
+"import_errors": [...]}`` once the suite is loaded (``"forks": false`` too when the suite patched the standard
+library as it loaded: this process forks no fresh one, see :mod:`partitioner.dispatch.monkeypatch`; or
+``{"error": TEXT}`` when it cannot be loaded), and ``{"done": KEY}`` after each group (``"stop": "failfast"`` too
+when ``--failfast`` stopped the run).
 
 stdout carries one subunit v2 stream for the whole process, written by the same python-subunit/testtools
 chain ``subunit.run`` and stestr's runner use (``AutoTimingTestResultDecorator`` over
@@ -55,6 +57,7 @@ from subunit.test_results import AutoTimingTestResultDecorator
 from testtools import CopyStreamResult, ExtendedToStreamDecorator, StreamResult
 from testtools.testsuite import iterate_tests
 
+from partitioner.dispatch import monkeypatch
 from partitioner.dispatch.command import RUNNERS
 from partitioner.dispatch.forks import message_of, serve
 
@@ -330,7 +333,7 @@ class Control:
         self.fd = fd
         self.sock: socket.socket | None = None
         if stat.S_ISSOCK(os.fstat(fd).st_mode):
-            self.sock = socket.socket(fileno=fd)
+            self.sock = _socket(fileno=fd)
         self._reply = reply if reply is not None else self.sock
         #: bytes read past the last line :meth:`lines` gave
         self.buffer = b""
@@ -340,7 +343,7 @@ class Control:
         while True:
             end = self.buffer.find(b"\n")
             while end < 0:  # a long group line arrives in many reads: look for its end in the new bytes only
-                data = os.read(self.fd, 65536)
+                data = _read(self.fd, 65536)
                 if not data:
                     if self.buffer:
                         line, self.buffer = self.buffer, b""
@@ -379,8 +382,11 @@ class Control:
 
 
 #: bound once, at import: the tests this process runs may patch ``os`` and ``time`` (``mock.patch("time.sleep")``
-#: is common), and the watch thread must neither see their fakes nor show up in their call records
+#: is common), and the watch thread must neither see their fakes nor show up in their call records; the suite may
+#: patch the standard library as it loads (eventlet, gevent: :mod:`partitioner.dispatch.monkeypatch`), and the
+#: control channel and the watch must not wait on its hub
 _getppid, _getpgrp, _getpid, _killpg, _kill, _exit = os.getppid, os.getpgrp, os.getpid, os.killpg, os.kill, os._exit
+_read, _socket = os.read, socket.socket
 
 
 def _alive(pid: int) -> bool:
@@ -452,9 +458,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 when the run ended normally (failed tests do not change it: ``subunit.run`` exits 0 too),
     2 when the suite could not be loaded, 130 when interrupted by SIGINT. When the first group is marked
     ``fresh`` (``mono`` order), this process only loads: it forks a child per chain of groups
-    (:mod:`partitioner.dispatch.forks`) and ends as its last child ended. With ``--serve FD`` it is the
-    preloader: it loads the suite once and forks the worker of each lane that connects to the listening
-    socket FD (:mod:`partitioner.dispatch.preload`).
+    (:mod:`partitioner.dispatch.forks`) and ends as its last child ended, unless the suite patched the standard
+    library as it loaded (:mod:`partitioner.dispatch.monkeypatch`: it runs the groups itself and its ``ready``
+    says ``"forks": false``, so that its lane starts a new worker for the next fresh process). With ``--serve FD``
+    it is the preloader: it loads the suite once and forks the worker of each lane that connects to the listening
+    socket FD (:mod:`partitioner.dispatch.preload`), or exits at once when the suite patched the standard library.
     """
     fd, runner, args, serve = parse_args(sys.argv[1:] if argv is None else argv)
     if threading.current_thread() is threading.main_thread():
@@ -468,28 +476,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.getppid() != 1:
         watch_parent(os.getppid())
     control = Control(fd)
+    before = monkeypatch.taken()
     try:
         captured = load(runner, args, sys.stdout)
     except LoadError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         control.send(error=str(exc))
         return LOAD_FAILED
-    return _serve_lane(fd, control, Suite.take(captured), binary, captured)
+    forks = not monkeypatch.patched(before)
+    return _serve_lane(fd, control, Suite.take(captured), binary, captured, forks)
+
+
+#: the preloader's exit status when it declined to fork from the suite it loaded (the suite patched the standard
+#: library: :mod:`partitioner.dispatch.monkeypatch`)
+DECLINED = 3
 
 
 def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]) -> int:
-    """Be the preloader: load the suite once, then fork a worker for each lane that asks."""
+    """Be the preloader: load the suite once, then fork a worker for each lane that asks; decline (close the socket,
+    exit :data:`DECLINED`) when the suite patched the standard library as it loaded."""
     from partitioner.dispatch.preload import Preloader, held_stderr
 
     parent = os.getppid()
     preloader = Preloader.adopt(listen_fd)
+    before = monkeypatch.taken()
     try:
         with held_stderr() as keep:
             captured = load(runner, args, sys.stdout)
-            keep[0] = True
+            # what it printed is said again by each worker that loads the suite itself
+            keep[0] = not monkeypatch.patched(before)
     except (LoadError, KeyboardInterrupt):
         preloader.close()  # the lanes start workers of their own, which report the error
         return LOAD_FAILED
+    if not keep[0]:  # its children would share the patching library's hub: each lane loads the suite itself
+        preloader.close()
+        return DECLINED
     suite = Suite.take(captured)
 
     def child(fd: int, lane: int) -> int:
@@ -501,15 +522,21 @@ def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]
     return preloader.serve(child, parent)
 
 
-def _serve_lane(fd: int, control: Control, suite: Suite, binary: IO[bytes], captured: _Capture) -> int:
-    """Tell the lane the suite is loaded, then run its groups (forking per chain when the first is fresh)."""
-    control.send(ready=len(suite.cases), import_errors=sorted(suite.import_errors))
+def _serve_lane(fd: int, control: Control, suite: Suite, binary: IO[bytes], captured: _Capture,
+                forks: bool = True) -> int:
+    """Tell the lane the suite is loaded, then run its groups (forking per chain when the first is fresh, unless
+    ``forks`` is False: the suite patched the standard library, and this process, which has run nothing yet, is
+    the fresh one; its lane starts a new worker for the next)."""
+    ready: dict[str, object] = {"ready": len(suite.cases), "import_errors": sorted(suite.import_errors)}
+    if not forks:
+        ready["forks"] = False
+    control.send(**ready)
     lines = control.lines()
     try:
         first = next(lines, None)
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
-    if first is not None and message_of(first).get("fresh"):
+    if forks and first is not None and message_of(first).get("fresh"):
         def child(pipe: int) -> int:
             watch_parent(os.getppid())
             mine = Control(pipe, reply=control.sock)

@@ -66,13 +66,31 @@ def read_events(data: bytes) -> Events:
     return events
 
 
-def write_package(root: Path, modules: dict[str, str], package: str = "pkg") -> None:
-    """Write ``root/package/<name>.py`` for each module source (dedented), with ``__init__.py``."""
+def write_package(root: Path, modules: dict[str, str], package: str = "pkg", init: str = "") -> None:
+    """Write ``root/package/<name>.py`` for each module source (dedented), with ``__init__.py`` (``init``)."""
     where = root / package
     where.mkdir(parents=True, exist_ok=True)
-    (where / "__init__.py").write_text("")
+    (where / "__init__.py").write_text(textwrap.dedent(init))
     for name, source in modules.items():
         (where / f"{name}.py").write_text(textwrap.dedent(source))
+
+
+#: a package ``__init__`` that patches the standard library as it is imported, as ``eventlet.monkey_patch()`` does
+#: (functions of its own in the place of ``select.select``, ``os.waitpid`` and ``time.sleep``), and writes the pid
+#: of each process that imports it to ``imports.log`` beside the package
+PATCHES_STDLIB = """
+import os
+import select
+import time
+
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "imports.log"), "a") as f:
+    f.write("%d\\n" % os.getpid())
+
+_select, _waitpid, _sleep = select.select, os.waitpid, time.sleep
+select.select = lambda *args: _select(*args)
+os.waitpid = lambda *args: _waitpid(*args)
+time.sleep = lambda seconds: _sleep(seconds)
+"""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import testtools
 from partitioner.dispatch import direct
 from partitioner.dispatch.command import direct_shell_command, recognise
 from partitioner.dispatch.spawn import PRELOAD_ENV
-from tests.dispatch.helpers import read_events, run_inner, running_preloader, write_package
+from tests.dispatch.helpers import PATCHES_STDLIB, read_events, run_inner, running_preloader, write_package
 
 SUITE = '''
 import os
@@ -88,6 +88,17 @@ class Alone(unittest.TestCase):
         gc.collect()
         self.assertEqual([], [type(o).__name__ for o in gc.get_objects()
                               if isinstance(o, unittest.TestCase) and type(o) is not Alone])
+"""
+
+#: a test that writes its process's command line
+CMDLINE = """
+import unittest
+
+
+class C(unittest.TestCase):
+    def test_c(self):
+        with open("/proc/self/cmdline", "rb") as mine, open("cmdline.log", "wb") as log:
+            log.write(mine.read())
 """
 
 
@@ -183,6 +194,26 @@ class TestDirect(testtools.TestCase):
             self.assertEqual(0, proc.returncode, err.decode())
             self.assertEqual({"pkg.test_d.A.test_b": ["success"]}, read_events(out).finals(), preload_path)
             self.assertEqual(1, len(self.imports()), preload_path)
+
+    def test_a_suite_that_patches_the_standard_library_is_run_by_the_runner_itself(self) -> None:
+        # the preloader declines to fork from it (eventlet's hub would be shared): the share runs in the runner the
+        # tool asked for, whether it asked while the suite loaded (in the backlog) or after the preloader left
+        write_package(self.root, {"test_d": SUITE, "test_slow": "import time\ntime.sleep(1.0)\n",
+                                  "test_cmd": CMDLINE}, init=PATCHES_STDLIB)
+        ids = ["pkg.test_d.A.test_b", "pkg.test_d.A.test_a", "pkg.test_d.A.test_fails", "pkg.test_cmd.C.test_c"]
+        plain = run_inner(self.root, ARGS, ids)
+        with self.preloader() as path:
+            for _ in ("while it loads", "after it declined"):
+                (self.root / "imports.log").unlink(missing_ok=True)
+                (self.root / "ran.log").unlink(missing_ok=True)
+                proc = self.start(ids, path)
+                out, err = proc.communicate(timeout=60)
+                self.assertEqual(0, proc.returncode, err.decode())
+                self.assertEqual(plain.finals(), read_events(out).finals())
+                ran = (self.root / "ran.log").read_text().split()[0]
+                self.assertIn(ran, self.imports(), "the test ran in a process that loaded the suite itself")
+                cmdline = (self.root / "cmdline.log").read_bytes().split(b"\0")
+                self.assertEqual([b"-m", b"subunit.run"], cmdline[1:3], "the runner, as the tool asked for it")
 
     def test_a_signal_is_passed_on_to_the_forked_worker(self) -> None:
         previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal

@@ -9,7 +9,7 @@ from pathlib import Path
 import fixtures
 import testtools
 
-from tests.dispatch.helpers import drive_worker, write_package
+from tests.dispatch.helpers import PATCHES_STDLIB, drive_worker, write_package
 
 STATEFUL = '''
 import os
@@ -105,3 +105,16 @@ class TestFreshProcesses(testtools.TestCase):
         self.assertEqual(1, run.returncode)
         self.assertIn("control message 2 is not a group", run.stderr)
         self.assertNotIn("Traceback", run.stderr)
+
+    def test_a_worker_whose_suite_patched_the_standard_library_forks_nothing(self) -> None:
+        # eventlet's patching leaves one hub that forked children would share: the worker runs the chain itself,
+        # as the process that has run nothing, and says so; its lane starts a new worker for the next fresh group
+        write_package(self.root, {"test_state": STATEFUL}, init=PATCHES_STDLIB)
+        run = drive_worker(self.root, ARGS, [A, B], fresh={A[0], B[0]})
+        self.assertEqual(0, run.returncode, run.stderr)
+        self.assertEqual([{"ready": 3, "import_errors": [], "forks": False}, {"done": A[0]}, {"done": B[0]}],
+                         run.replies)
+        loaded = (self.root / "imports.log").read_text().split()
+        pids = {line.rsplit(" ", 1)[0]: line.rsplit(" ", 1)[1] for line in self.log()}
+        self.assertEqual((loaded, loaded), ([pids["ran A"]], [pids["ran B"]]), "both ran in the worker itself")
+        self.assertEqual(["fail"], run.events.finals()["pkg.test_state.B.test_b"])

@@ -20,7 +20,7 @@ from partitioner.dispatch.state import CRASHED, DONE
 from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.run.signals import Interrupt
 from partitioner.run.stream import MergedOutput
-from tests.dispatch.helpers import Events, read_events, write_package
+from tests.dispatch.helpers import PATCHES_STDLIB, Events, read_events, write_package
 
 KILLER = '''
 import os
@@ -165,6 +165,54 @@ class TestCrashes(LaneCase):
         self.assertEqual(1, outcome.exit_code)
         self.assertEqual({"worker-0", "worker-1", "worker-2"} & {t for e in events.events for t in e.tags},
                          {t for e in events.events for t in e.tags if t.startswith("worker-")})
+
+
+ORDERED = '''
+import os
+import unittest
+
+RAN = []
+
+
+def ran(name):
+    with open("ran.log", "a") as f:
+        f.write("%s %d\\n" % (name, os.getpid()))
+    RAN.append(name)
+
+
+class A(unittest.TestCase):
+    def test_1(self):
+        self.assertEqual([], RAN, "a test ran in this process before")
+        ran("A")
+
+
+class B(unittest.TestCase):
+    def test_1(self):
+        ran("B")
+
+
+class C(unittest.TestCase):
+    def test_1(self):
+        ran("C")
+'''
+
+
+class TestMonoWithoutForks(LaneCase):
+    def test_a_worker_that_cannot_fork_is_replaced_for_each_later_fresh_process(self) -> None:
+        # mono order: the longest groups (B, C) first, then A, which sorts before both: a fresh process. The suite
+        # patched the standard library as it loaded, so the preloader declines and no worker forks: the lane
+        # starts a new worker, which loads the suite itself
+        write_package(self.root, {"test_o": ORDERED}, init=PATCHES_STDLIB)
+        groups = [(f"pkg.test_o.{name}", cost, [f"pkg.test_o.{name}.test_1"]) for name, cost in
+                  (("A", 1.0), ("B", 5.0), ("C", 3.0))]
+        positions = {tests[0]: n for n, (_, _, tests) in enumerate(groups)}
+        outcome, events, err = self.run_queue(order_queue(groups, order="mono", positions=positions))
+        self.assertEqual({t: ["success"] for _, _, (t,) in groups}, events.finals(), err)
+        self.assertEqual(0, outcome.exit_code, err)
+        where = dict(line.split() for line in (self.root / "ran.log").read_text().splitlines())
+        loaded = set((self.root / "imports.log").read_text().split())
+        self.assertLessEqual(set(where.values()), loaded, "each test ran in a worker that loaded the suite")
+        self.assertNotIn(where["A"], (where["B"], where["C"]))
 
 
 HUNG = '''

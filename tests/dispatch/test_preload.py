@@ -20,7 +20,8 @@ import testtools
 from partitioner.dispatch import preload
 from partitioner.dispatch.command import WorkerCommand, recognise
 from partitioner.dispatch.spawn import PRELOAD_ENV, Spawned, spawn_worker
-from tests.dispatch.helpers import Events, read_events, running_preloader, write_package
+from partitioner.dispatch.worker import DECLINED
+from tests.dispatch.helpers import PATCHES_STDLIB, Events, read_events, running_preloader, write_package
 
 SUITE = '''
 import os
@@ -179,6 +180,65 @@ class TestPreload(testtools.TestCase):
             drive(spawned, [])
             drive(forked, [])
         self.assertEqual(2, len(self.imports()))
+
+    def test_a_suite_that_patches_the_standard_library_as_it_loads_is_not_forked_from(self) -> None:
+        # eventlet's monkey_patch() at import: children forked from there would share its hub (one epoll instance),
+        # so the preloader declines once it has loaded the suite, and each lane's worker loads the suite itself
+        write_package(self.root, {"test_p": SUITE}, init=PATCHES_STDLIB)
+        (self.root / "imports.log").unlink(missing_ok=True)
+        started = preload.start(self.command, str(self.root / "socket"), str(self.root))
+        assert started is not None
+        try:
+            self.assertEqual(DECLINED, started.proc.wait(30))
+            workers = [spawn_worker(self.command, self.root, started.path) for _ in range(2)]
+            runs = [drive(worker, [A]) for worker in workers]
+        finally:
+            started.stop()
+        for events, replies, code in runs:
+            self.assertEqual((0, {"pkg.test_p.A.test_where": ["success"]}), (code, events.finals()))
+            self.assertEqual({"ready": 3, "import_errors": [], "forks": False}, replies[0])
+        loaded = list(dict.fromkeys(self.imports()))  # the package and the module each say it
+        self.assertEqual(3, len(loaded), "the preloader's load, then each worker's own")
+        ran = [line.split()[0] for line in (self.root / "where.log").read_text().splitlines()]
+        self.assertEqual(set(loaded[1:]), set(ran), "each test ran in the worker that loaded the suite")
+
+    def test_a_lane_that_came_while_it_loaded_gets_a_worker_of_its_own(self) -> None:
+        write_package(self.root, {"test_p": SUITE, "test_slow": "import time\ntime.sleep(1.0)\n"},
+                      init=PATCHES_STDLIB)
+        with self.preloader() as path:
+            spawned = spawn_worker(self.command, self.root, path)  # waits in the backlog while the suite loads
+            self.assertIsInstance(spawned.proc, preload.ForkedProc)
+            events, replies, code = drive(spawned, [A])
+        self.assertEqual((0, {"pkg.test_p.A.test_where": ["success"]}), (code, events.finals()))
+        self.assertFalse(spawned.proc.forked)  # type: ignore[attr-defined]
+        self.assertEqual({"ready": 3, "import_errors": [], "forks": False}, replies[0])
+
+    def test_the_preloader_ends_when_its_parent_is_gone(self) -> None:
+        script = (
+            "import sys\n"
+            "from partitioner.dispatch import preload\n"
+            "from partitioner.dispatch.command import recognise\n"
+            f"command = recognise({[sys.executable, '-m', 'subunit.run', 'discover', '-t', '.', './pkg']!r})\n"
+            "started = preload.start(command, sys.argv[1])\n"
+            "print(started.proc.pid, flush=True)\n"
+            "sys.stdin.read()\n")
+        parent = subprocess.Popen([sys.executable, "-c", script, str(self.root / "socket")], cwd=self.root,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert parent.stdout is not None and parent.stdin is not None
+        preloader = int(parent.stdout.readline())
+        deadline = time.monotonic() + 30
+        while not (self.root / "imports.log").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # it serves
+        self.assertTrue(_alive(preloader))
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        parent.stdin.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(preloader):
+            time.sleep(0.05)
+        self.assertFalse(_alive(preloader), "the preloader outlived the process that started it")
 
 
 def _alive(pid: int) -> bool:
