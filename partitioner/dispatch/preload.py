@@ -33,7 +33,8 @@ wrong), so each lane's worker loads the suite itself, as plain stestr's do. The 
 
 What the child cannot share with a worker of its own: imports happened once, in the preloader, with the
 dispatcher's environment (the child gets the lane's environment before its first test; under testr and stestr
-the two differ only in what the shell between them sets).
+the two differ only in what the shell between them sets). Its ``sys.argv`` is what the runner's process has
+(:func:`partitioner.dispatch.worker.runner_argv`, with the share's ``--load-list`` for a static worker).
 """
 
 from __future__ import annotations
@@ -251,7 +252,8 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
     that stream, and ``control_fd`` (the worker's end of the control socket) is handed over.
 
     ``control_fd`` stays open in this process until the preloader replied (or this process started its own
-    worker on it); the caller closes its own copy as after starting a worker.
+    worker on it); the caller closes its own copy as after starting a worker. The worker's ``sys.argv`` is the
+    runner's, with ``command``'s ``--load-list`` when it has one.
 
     :param output_fd: the worker writes its stream to this fd instead (a copy is handed over), and the returned
         process has no ``stdout``: a static worker's stream goes straight to the tool
@@ -268,7 +270,8 @@ def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None 
     control = os.dup(control_fd)
     try:
         conn.connect(path)
-        payload = json.dumps({"cwd": directory, "env": env, "lane": os.getpid()}).encode() + b"\n"
+        message = {"cwd": directory, "env": env, "lane": os.getpid(), "load_list": command.load_list}
+        payload = json.dumps(message).encode() + b"\n"
         socket.send_fds(conn, [b"F"], [write, control, 2])
         conn.sendall(payload)
     except BaseException:
@@ -362,6 +365,7 @@ class Preloader:
             message = json.loads(line)
             out, control, err = fds
             cwd, env, lane = str(message["cwd"]), dict(message["env"]), int(message["lane"])
+            load_list = message.get("load_list")
         except (OSError, ValueError, KeyError, TypeError):
             conn.close()
             for fd in fds:
@@ -390,6 +394,8 @@ class Preloader:
                     os.chdir(cwd)
                 os.environ.clear()
                 os.environ.update({str(k): str(v) for k, v in env.items()})
+                if isinstance(load_list, str):  # the runner's arguments as the tool gave them (a static share)
+                    sys.argv = [*sys.argv, "--load-list", load_list]
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 return child(control, lane)

@@ -18,6 +18,8 @@ library as it loaded: this process forks no fresh one, see :mod:`partitioner.dis
 ``{"error": TEXT}`` when it cannot be loaded), and ``{"done": KEY}`` after each group (``"stop": "failfast"`` too
 when ``--failfast`` stopped the run).
 
+The tests see the runner's ``sys.argv`` (:func:`runner_argv`), as under ``python -m RUNNER ARGS``.
+
 stdout carries one subunit v2 stream for the whole process, written by the same python-subunit/testtools
 chain ``subunit.run`` and stestr's runner use (``AutoTimingTestResultDecorator`` over
 ``ExtendedToStreamDecorator`` over ``StreamResultToBytes``). Each group is run like that runner run with
@@ -38,6 +40,7 @@ import datetime
 import errno
 import fcntl
 import gc
+import importlib.util
 import io
 import itertools
 import json
@@ -452,6 +455,19 @@ def parse_args(argv: Sequence[str]) -> tuple[int, str, list[str], int | None]:
     return fd, runner, args, serve
 
 
+def runner_argv(runner: str, args: Sequence[str]) -> list[str]:
+    """``sys.argv`` as ``python -m RUNNER ARGS`` sets it: the runner module's file, then the runner's arguments.
+
+    The tests see the runner's command line, not this worker's: keystoneauth1's user agent is the basename of
+    ``sys.argv[0]`` (``run.py`` under stestr), and its test expects the one its process has.
+    """
+    try:
+        spec = importlib.util.find_spec(runner)
+    except (ImportError, ValueError):
+        spec = None
+    return [spec.origin if spec is not None and spec.origin else runner, *args]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Load, then run groups until the control channel ends; returns the exit status.
 
@@ -463,8 +479,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     says ``"forks": false``, so that its lane starts a new worker for the next fresh process). With ``--serve FD``
     it is the preloader: it loads the suite once and forks the worker of each lane that connects to the listening
     socket FD (:mod:`partitioner.dispatch.preload`), or exits at once when the suite patched the standard library.
+
+    ``sys.argv`` is the runner's (:func:`runner_argv`) from before the suite loads.
     """
     fd, runner, args, serve = parse_args(sys.argv[1:] if argv is None else argv)
+    sys.argv = runner_argv(runner, args)
     if threading.current_thread() is threading.main_thread():
         _inherit_sigint()
         signal.signal(signal.SIGINT, interrupt_once)  # a Ctrl-C while the suite loads: see the end of this file

@@ -4,6 +4,7 @@ the lane with a worker of its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ from partitioner.dispatch import preload
 from partitioner.dispatch.command import WorkerCommand, recognise
 from partitioner.dispatch.spawn import PRELOAD_ENV, Spawned, spawn_worker
 from partitioner.dispatch.worker import DECLINED
-from tests.dispatch.helpers import PATCHES_STDLIB, Events, read_events, running_preloader, write_package
+from tests.dispatch.helpers import PATCHES_STDLIB, Events, read_events, run_inner, running_preloader, write_package
 
 SUITE = '''
 import os
@@ -239,6 +240,41 @@ class TestPreload(testtools.TestCase):
         while time.monotonic() < deadline and _alive(preloader):
             time.sleep(0.05)
         self.assertFalse(_alive(preloader), "the preloader outlived the process that started it")
+
+    def test_a_forked_worker_s_sys_argv_is_the_runner_s(self) -> None:
+        write_package(self.root, {"test_p": SUITE, "test_argv": ARGV})
+        plain = run_inner(self.root, ["subunit.run", "discover", "-t", ".", "./pkg"], [ARGV_TEST])
+        runner = json.loads((self.root / "argv.log").read_text())
+        (self.root / "argv.log").unlink()
+        self.assertEqual(["success"], plain.finals()[ARGV_TEST])
+        with self.preloader() as path:
+            drive(spawn_worker(self.command, self.root, path), [("pkg.test_argv.V", [ARGV_TEST])])
+            lane = json.loads((self.root / "argv.log").read_text())
+            listed = dataclasses.replace(self.command, load_list="/the/share")
+            (self.root / "argv.log").unlink()
+            ours, theirs = socket.socketpair()
+            forked = preload.request(path, listed, theirs.fileno(), str(self.root))
+            theirs.close()
+            drive(Spawned(forked, ours), [("pkg.test_argv.V", [ARGV_TEST])])
+            static = json.loads((self.root / "argv.log").read_text())
+        self.assertEqual("--load-list", runner[-2])
+        self.assertEqual(runner[:-2], lane, "the runner's, without the --load-list a lane's worker does not have")
+        self.assertEqual([*runner[:-1], "/the/share"], static)
+
+
+ARGV_TEST = "pkg.test_argv.V.test_argv"
+ARGV = '''
+import dataclasses
+import json
+import sys
+import unittest
+
+
+class V(unittest.TestCase):
+    def test_argv(self):
+        with open("argv.log", "w") as f:
+            json.dump(sys.argv, f)
+'''
 
 
 def _alive(pid: int) -> bool:

@@ -33,6 +33,7 @@ from partitioner.dispatch.worker import (
     make_room,
     parse_args,
     run_groups,
+    runner_argv,
 )
 from tests.dispatch.helpers import Event, drive_worker, read_events, run_inner, write_package
 
@@ -523,6 +524,50 @@ class TestAgainstTheInnerRunners(testtools.TestCase):
         self.assertIn("error", run.replies[0])
         self.assertIn("partitioner.dispatch.worker: error:", run.stderr)
         self.assertNotIn("Traceback", run.stderr)
+
+
+PROCESS = '''
+import json
+import sys
+import unittest
+
+
+class R(unittest.TestCase):
+    def test_process(self):
+        with open("process.log", "w") as f:
+            json.dump({"argv": sys.argv}, f)
+'''
+
+
+class TestTheRunnersProcess(testtools.TestCase):
+    """What a test sees of its process is what it sees under the runner: ``sys.argv`` (keystoneauth1's user agent
+    is its ``argv[0]``'s basename)."""
+
+    def check_runner(self, runner: str) -> None:
+        root = Path(self.useFixture(fixtures.TempDir()).path)
+        write_package(root, {"test_r": PROCESS})
+        args = [runner, "discover", "-t", ".", "./pkg"]
+        test_id = "pkg.test_r.R.test_process"
+        self.assertEqual({test_id: ["success"]}, run_inner(root, args, [test_id]).finals())
+        plain = json.loads((root / "process.log").read_text())
+        worker = drive_worker(root, args, [("all", [test_id])])
+        self.assertEqual({test_id: ["success"]}, worker.events.finals(), worker.stderr)
+        ours = json.loads((root / "process.log").read_text())
+        self.assertEqual("--load-list", plain["argv"][-2])
+        self.assertEqual(plain["argv"][:-2], ours["argv"], "the runner's, without the --load-list it has not")
+
+    def test_as_under_subunit_run(self) -> None:
+        self.check_runner("subunit.run")
+
+    def test_as_under_stestr_s_runner(self) -> None:
+        self.check_runner("stestr.subunit_runner.run")
+
+    def test_argv_zero_is_the_runner_module_s_file(self) -> None:
+        import subunit.run
+
+        self.assertEqual([subunit.run.__file__, "discover", "-t", "."],
+                         runner_argv("subunit.run", ["discover", "-t", "."]))
+        self.assertEqual(["no.such.runner"], runner_argv("no.such.runner", []))
 
 
 class TestUsage(testtools.TestCase):

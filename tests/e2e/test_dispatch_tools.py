@@ -5,6 +5,7 @@ leaves a stored run in which every test ran, failed or is marked not run. Skips 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -342,11 +343,11 @@ class TestSmallPerTestSuites(testtools.TestCase):
         self.assertNotIn("Traceback", proc.stderr)
         return proc
 
-    def stored_once(self) -> None:
+    def stored_once(self, count: int = 24) -> None:
         proc = subprocess.run([tool("stestr"), "last", "--subunit"], cwd=self.root, env=self.env,
                               capture_output=True, check=False, timeout=60)
         finals = {t: s for t, s in read_events(proc.stdout).finals().items() if t != "process-returncode"}
-        self.assertEqual(24, len(finals))
+        self.assertEqual(count, len(finals))
         self.assertEqual({("success",)}, {tuple(s) for s in finals.values()})
 
     def test_small_tests_with_history_keep_the_static_plan_unless_dynamic_is_asked_for(self) -> None:
@@ -400,6 +401,53 @@ class TestSmallPerTestSuites(testtools.TestCase):
                 elif round_ == 2:
                     self.assertEqual({"other"}, parents, name)
                     self.assertEqual(3, len((self.root / "imports.log").read_text().split()), name)
+
+    def test_the_tests_see_the_runner_s_sys_argv(self) -> None:
+        # keystoneauth1's user agent is basename(sys.argv[0]): 'run.py' under stestr, and so it must be whether
+        # the test runs in a lane's worker, in one forked from the preloader, or in a static share's
+        (self.root / "pkg" / "test_argv.py").write_text(ARGV_TESTS)
+        plain = subprocess.run([tool("stestr"), "run", "--concurrency", "2"], cwd=self.root, env=self.env,
+                               capture_output=True, text=True, check=False, timeout=180, stdin=subprocess.DEVNULL)
+        self.assertEqual(0, plain.returncode, plain.stderr)
+        expected = {_without_load_list(json.loads(line)) for line in (self.root / "argv.log").read_text().split("\n")
+                    if line}
+        self.assertEqual(1, len(expected), expected)
+        self.env["EXPECT_ARGV0"] = os.path.basename(next(iter(expected))[0])
+        for flags, preload in (([], ""), (["--dispatch", "dynamic"], ""), (["--dispatch", "dynamic"], "0")):
+            (self.root / "argv.log").unlink()
+            self.env["PARTITIONER_PRELOAD"] = preload
+            proc = self.exec_stestr(*flags)
+            self.assertIn("static plan" if not flags else "dynamic dispatch", proc.stderr)
+            self.stored_once(26)
+            seen = {_without_load_list(json.loads(line)) for line in (self.root / "argv.log").read_text().split("\n")
+                    if line}
+            self.assertEqual(expected, seen, (flags, preload))
+
+
+def _without_load_list(argv: list[str]) -> tuple[str, ...]:
+    if "--load-list" in argv:
+        at = argv.index("--load-list")
+        argv = argv[:at] + argv[at + 2:]
+    return tuple(argv)
+
+
+ARGV_TESTS = '''
+import json
+import os
+import sys
+import unittest
+
+
+class V(unittest.TestCase):
+    def test_argv(self):
+        with open("argv.log", "a") as f:
+            f.write(json.dumps(sys.argv) + "\\n")
+        self.assertEqual(os.environ.get("EXPECT_ARGV0", os.path.basename(sys.argv[0])), os.path.basename(sys.argv[0]))
+
+    def test_other(self):
+        with open("argv.log", "a") as f:
+            f.write(json.dumps(sys.argv) + "\\n")
+'''
 
 
 WHERE_TESTS = '''
