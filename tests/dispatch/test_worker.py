@@ -529,19 +529,21 @@ class TestAgainstTheInnerRunners(testtools.TestCase):
 PROCESS = '''
 import json
 import sys
+import threading
 import unittest
 
 
 class R(unittest.TestCase):
     def test_process(self):
         with open("process.log", "w") as f:
-            json.dump({"argv": sys.argv}, f)
+            json.dump({"argv": sys.argv, "threads": threading.active_count(),
+                       "names": [t.name for t in threading.enumerate()]}, f)
 '''
 
 
 class TestTheRunnersProcess(testtools.TestCase):
     """What a test sees of its process is what it sees under the runner: ``sys.argv`` (keystoneauth1's user agent
-    is its ``argv[0]``'s basename)."""
+    is its ``argv[0]``'s basename), and no thread of ours in ``threading.enumerate()``."""
 
     def check_runner(self, runner: str) -> None:
         root = Path(self.useFixture(fixtures.TempDir()).path)
@@ -555,6 +557,7 @@ class TestTheRunnersProcess(testtools.TestCase):
         ours = json.loads((root / "process.log").read_text())
         self.assertEqual("--load-list", plain["argv"][-2])
         self.assertEqual(plain["argv"][:-2], ours["argv"], "the runner's, without the --load-list it has not")
+        self.assertEqual((plain["threads"], plain["names"]), (ours["threads"], ours["names"]))
 
     def test_as_under_subunit_run(self) -> None:
         self.check_runner("subunit.run")
