@@ -392,8 +392,7 @@ class Preloader:
                     os.close(fd)
                 with contextlib.suppress(OSError):
                     os.chdir(cwd)
-                os.environ.clear()
-                os.environ.update({str(k): str(v) for k, v in env.items()})
+                adopt_environ({str(k): str(v) for k, v in env.items()})
                 if isinstance(load_list, str):  # the runner's arguments as the tool gave them (a static share)
                     sys.argv = [*sys.argv, "--load-list", load_list]
                 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -472,6 +471,21 @@ class Started:
             self.proc.wait()
         if self.owned is not None:
             shutil.rmtree(self.owned, ignore_errors=True)
+
+
+
+def adopt_environ(wanted: Mapping[str, str]) -> None:
+    """Make ``os.environ`` (and the C ``environ`` under it) ``wanted``, changing only what differs.
+
+    Not ``clear()`` then ``update()``: emptied, the C ``environ`` array is rebuilt out of new strings, and a test
+    that asks setproctitle for the process title (neutron-lib's worker tests) got ``''``, since setproctitle
+    finds the memory of ``argv`` through the ``environ`` strings that follow it. A lane's environment is the
+    preloader's but for what the shell between them set, so the original strings mostly stay."""
+    for key in [k for k in os.environ if k not in wanted]:
+        del os.environ[key]
+    for key, value in wanted.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def listen(path: str) -> socket.socket:
