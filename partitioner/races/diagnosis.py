@@ -38,6 +38,16 @@ something else, typically of two different races) counts against it. Serial runs
 take no part. With a single parallel run ``coincidences / failures`` is 1 for every partner, ``split``
 prefers the partners that passed, and ``share`` ranks the rest; more runs separate true partners from
 bystanders. Partners are ranked by score (best first), ties by id.
+
+**Deterministic failures** are left out before any of this. A failed test that failed in every run that ran it
+(the diagnosed run, the parallel runs of the history and its serial runs, those in which nearly everything failed
+aside; at least :data:`DETERMINISTIC_RUNS` of them), while no class ran beside its class's onset window at every
+one of those failures (a serial failure had nothing beside it), fails whatever runs beside it: an environment or
+an ordinary bug, no race (``Diagnosis.deterministic``); left in, it would get a rule pairing it with whichever
+class happened to be beside it in the diagnosed run. Where one class was beside it at every failure, a race it loses
+every time (testr's plan puts the classes in the same places run after run) cannot be told from a bug, so it stays
+a suspect; so does a test that passed once. Like ``--serial``'s failures, such a test counts as passed wherever it
+is a partner: its failure says nothing about who won a race.
 """
 from __future__ import annotations
 
@@ -50,13 +60,18 @@ from partitioner.history.model import Run, is_parallel
 from partitioner.history.summary import broken_run
 from partitioner.races.windows import Level, Timeline
 from partitioner.run import advice
-from partitioner.statuses import FAILING, PSEUDO_TESTS
+from partitioner.statuses import FAILING, PASSING, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
 
 #: weight of the overlap share in the score; the rest goes to the cross-run evidence
 OVERLAP_WEIGHT = 0.2
 #: score digits kept, so equal scores tie (and fall back to ids) whatever the float noise
 _DIGITS = 9
+#: the fewest runs that ran a test, each a failure, for it to be left out as a deterministic failure: one run (the
+#: diagnosed one alone) says nothing, since every failure failed in every run; two runs with a different class
+#: beside each failure (or none) already say that what overlapped it does not matter: a race with one partner class
+#: has that partner beside it at each failure, and a failure with a new partner each time is none a rule can fix.
+DETERMINISTIC_RUNS = 2
 
 By = Literal["auto", "test", "class"]
 
@@ -161,6 +176,8 @@ class Diagnosis:
     :ivar broken: ``(failed classes, classes)`` of the diagnosed run when (nearly) all of it failed -- no race,
         something broke the whole run -- else ``None``
     :ivar broken_runs: parallel runs of the history left out of the counts because (nearly) all of them failed
+    :ivar deterministic: failed tests left out because they failed in every run that ran them, whatever ran beside
+        them (see the module docstring), each with the number of those runs; sorted by id
     """
 
     run_id: str
@@ -171,6 +188,7 @@ class Diagnosis:
     untimed: int = 0
     broken: tuple[int, int] | None = None
     broken_runs: int = 0
+    deterministic: tuple[tuple[str, int], ...] = ()
 
     def view(self, by: By = "auto") -> tuple[Suspect, ...]:
         """The suspects to show: ``test``, ``class``, or ``auto`` -- a class where several tests failed as
@@ -307,6 +325,51 @@ def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, ot
     return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures, lone)
 
 
+def _outcomes(run: Run) -> dict[str, bool]:
+    """canonical id -> whether it failed, for each test that ran in ``run`` (failed or passed; a skip did not run)."""
+    found: dict[str, bool] = {}
+    for record in run.records:
+        if record.test_id in PSEUDO_TESTS:
+            continue
+        if record.status in FAILING:
+            found[canonical(record.test_id)] = True
+        elif record.status in PASSING:
+            found.setdefault(canonical(record.test_id), False)
+    return found
+
+
+def _deterministic(target: Timeline, others: Sequence[Timeline], serial: Sequence[Run]) -> dict[str, int]:
+    """The failed tests of ``target`` that fail whatever runs beside them (see the module docstring): canonical id
+    -> the runs that ran it (``target``, the parallel runs ``others`` and the ``serial`` ones), each a failure."""
+    parallel = [(timeline, _outcomes(timeline.run)) for timeline in others]
+    serials = [_outcomes(r) for r in serial]
+    near: dict[tuple[int, str], frozenset[str]] = {}
+
+    def beside(index: int, timeline: Timeline, klass: str) -> frozenset[str]:
+        """The classes beside ``klass``'s onset window on another worker in one run (memoised per class)."""
+        if (index, klass) not in near:
+            found = timeline.beside(timeline.window(klass, "class", frozenset()), "class")
+            found.pop(klass, None)
+            near[index, klass] = frozenset(found)
+        return near[index, klass]
+
+    found: dict[str, int] = {}
+    for test in sorted(target.failed_tests):
+        ran = [o[test] for _, o in parallel if test in o] + [o[test] for o in serials if test in o]
+        if not all(ran) or 1 + len(ran) < DETERMINISTIC_RUNS:
+            continue
+        klass = class_key(test)
+        always = frozenset() if any(test in o for o in serials) else beside(-1, target, klass)
+        for index, (timeline, outcomes) in enumerate(parallel):
+            if not always:
+                break
+            if test in outcomes and timeline.has(klass, "class"):
+                always &= beside(index, timeline, klass)
+        if not always:
+            found[test] = 1 + len(ran)
+    return found
+
+
 def _same_run(a: Run, b: Run) -> bool:
     """Whether two loaded runs are one stored run (read twice, perhaps under two names)."""
     return a is b or a.records == b.records
@@ -319,7 +382,8 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
     :param run: the parallel run to diagnose
     :param serial: a serial run of the same tests; its failures are not races and are left out
     :param history: every stored run (``run`` itself may be among them); parallel ones feed the cross-run
-        counts (but those in which nearly everything failed), serial ones ``Suspect.serial_failures``
+        counts (but those in which nearly everything failed), serial ones ``Suspect.serial_failures``; a test that
+        failed in every one of them that ran it, whatever ran beside it, is left out (``Diagnosis.deterministic``)
     :param label: how to name ``run`` in error messages (default ``run <run_id>``)
     :param runner: the project's testr runs partitioner's runner (advice in the messages; :func:`check_parallel`)
     :returns: the test view and the class view; both empty when nothing failed
@@ -333,14 +397,21 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
     parallel = [r for r in stored if is_parallel(r)]
     kept = [r for r in parallel if broken_run(r) is None]
     others = [Timeline(r, ignore) for r in kept]
+    serial_runs = [r for r in stored if not is_parallel(r) and broken_run(r) is None]
     serial_failed: dict[str, int] = {}
-    for r in stored:
-        if not is_parallel(r) and broken_run(r) is None:
-            for key in {canonical(x.test_id) for x in r.records if x.status in FAILING}:
-                serial_failed[key] = serial_failed.get(key, 0) + 1
+    for r in serial_runs:
+        for key in {canonical(x.test_id) for x in r.records if x.status in FAILING}:
+            serial_failed[key] = serial_failed.get(key, 0) + 1
     all_failed = {canonical(r.test_id) for r in run.records
                   if r.status in FAILING and r.test_id not in PSEUDO_TESTS}
     excluded = tuple(sorted(target.raw_ids.get(t, t) for t in all_failed & ignore))
+    given = [serial] if serial is not None and not any(_same_run(serial, r) for r in stored) else []
+    always = {} if broken_run(run) is not None else _deterministic(target, others, [*serial_runs, *given])
+    if always:  # judged with them left out, as --serial's failures are
+        ignore |= frozenset(always)
+        target = Timeline(run, ignore)
+        others = [Timeline(r, ignore) for r in kept]
+    deterministic = tuple(sorted((target.raw_ids.get(t, t), n) for t, n in always.items()))
     tests = tuple(sorted((_suspect(t, "test", frozenset({t}), target, others, serial_failed.get(t, 0))
                           for t in target.failed_tests), key=lambda s: s.test))
     classes: list[Suspect] = []
@@ -349,7 +420,7 @@ def diagnose(run: Run, serial: Run | None = None, history: Sequence[Run] = (), l
         worst = max((serial_failed.get(t, 0) for t in focus), default=0)
         classes.append(_suspect(klass, "class", focus, target, others, worst))
     return Diagnosis(run.run_id, tests, tuple(classes), 1 + len(others), excluded, target.untimed, broken_run(run),
-                     len(parallel) - len(kept))
+                     len(parallel) - len(kept), deterministic)
 
 
 def find_suspects(run: Run, serial: Run | None = None, history: Sequence[Run] = ()) -> tuple[Suspect, ...]:

@@ -64,6 +64,14 @@ def notes(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool
         shown = ", ".join(diagnosis.excluded[:3]) + (", ..." if len(diagnosis.excluded) > 3 else "")
         notes.append(f"{len(diagnosis.excluded)} failed tests also failed in {serial_label} and are left out "
                      f"(not races): {shown}")
+    if diagnosis.deterministic:
+        count = len(diagnosis.deterministic)
+        named = ", ".join(t for t, _ in diagnosis.deterministic[:3]) + (", ..." if count > 3 else "")
+        one = count == 1
+        why = ("a deterministic failure, not a race; fix it as an ordinary failure" if one
+               else "deterministic failures, not races; fix them as ordinary failures")
+        notes.append(f"{count} failed test{'' if one else 's'} {_every_run(diagnosis)}, and {'is' if one else 'are'} "
+                     f"left out ({why}): {named}")
     if diagnosis.untimed:
         notes.append(f"{diagnosis.untimed} records of {label} have no timestamps or no worker tag and are left out")
     if diagnosis.broken_runs:
@@ -71,6 +79,15 @@ def notes(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool
                      f"which (nearly) every class failed {'are' if diagnosis.broken_runs != 1 else 'is'} left out "
                      f"of the counts: no race, something broke the whole run")
     return notes
+
+
+def _every_run(diagnosis: Diagnosis) -> str:
+    """``failed in every run that ran them (4 runs), whatever ran beside them``: why the tests of
+    ``Diagnosis.deterministic`` are no races (``it`` for one)."""
+    runs = sorted({n for _, n in diagnosis.deterministic})
+    them = "it" if len(diagnosis.deterministic) == 1 else "them"
+    span = f"{runs[0]} runs" if len(runs) == 1 else f"{runs[0]} to {runs[-1]} runs"
+    return f"failed in every run that ran {them} ({span}), whatever ran beside {them}"
 
 
 def broken(diagnosis: Diagnosis, label: str) -> str:
@@ -257,6 +274,8 @@ def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed
                           "budget": confirmed.budget, "stopped": confirmed.stopped}
     if diagnosis is not None and diagnosis.broken is not None:
         doc["broken"] = {"failed_classes": diagnosis.broken[0], "classes": diagnosis.broken[1]}
+    if diagnosis is not None and diagnosis.deterministic:
+        doc["deterministic"] = [{"test": test, "runs": runs} for test, runs in diagnosis.deterministic]
     return doc
 
 
@@ -302,6 +321,17 @@ def no_rule_notes(suspects: Sequence[Suspect], confirmed: Confirmed | None) -> l
 
 def no_failures(diagnosis: Diagnosis, label: str, serial_label: str | None, tool: Tool = UNKNOWN) -> str:
     """The one line saying there is nothing to diagnose (and why)."""
+    always = len(diagnosis.deterministic)
+    if diagnosis.excluded and always:
+        return (f"all {len(diagnosis.excluded) + always} failed tests of {label} are no races: "
+                f"{len(diagnosis.excluded)} also failed in {serial_label}, {always} {_every_run(diagnosis)}; fix "
+                f"them as ordinary failures")
+    if always == 1:
+        return (f"the 1 failed test of {label} {_every_run(diagnosis)}: a deterministic failure, not a race; fix it "
+                f"as an ordinary failure")
+    if always:
+        return (f"all {always} failed tests of {label} {_every_run(diagnosis)}: deterministic failures, not races; "
+                f"fix them as ordinary failures")
     if diagnosis.excluded:
         return (f"all {len(diagnosis.excluded)} failed tests of {label} also failed in {serial_label}: they are "
                 f"not races; fix them as ordinary failures")

@@ -14,7 +14,7 @@ from partitioner.config import load_settings
 from partitioner.errors import ConfigError
 from partitioner.history.model import Run
 from partitioner.run.advice import PARALLEL, PARALLEL_WORKERS
-from tests.builders import A, B, C, D, racing_runs, rec, run, stream
+from tests.builders import A, B, C, D, E, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
 from tests.suites import tree_snapshot
 
@@ -251,6 +251,58 @@ class TestOneRankingOneRule(RepositoryCase):
         status, out, err = self.cli("races", "2", "--format", "config")
         self.assertEqual((0, ""), (status, out))
         self.assertIn(f"partitioner: {A}: no race (it also failed in 1 serial run); no rule\n", err)
+
+    def test_a_test_failing_in_every_run_is_left_out_and_the_output_says_so(self) -> None:
+        # D.test_1 fails in each run, after a filler on worker-3, with nothing or B beside it: whatever ran there
+        runs = [run(*r.records, rec(f"{E}.test_1", "worker-3", 0.0, 2.0), rec(f"{D}.test_1", "worker-3", 2.0, 3.0,
+                                                                                "fail"),
+                    run_id=r.run_id, order=r.order) for r in racing_runs()]
+        self.repository(runs)
+        status, out, err = self.cli("races", "2")
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("run 2 of .testrepository: 2 failed tests in 1 class;", out)
+        self.assertNotIn(D, out.split("\nnote: ")[0])
+        self.assertIn(f"  rule: keep {B} with it on one worker\n", out)
+        self.assertIn(f"note: 1 failed test failed in every run that ran it (4 runs), whatever ran beside it, and is "
+                      f"left out (a deterministic failure, not a race; fix it as an ordinary failure): {D}.test_1\n",
+                      out)
+        _, out, err = self.cli("races", "2", "--format", "json")
+        doc = json.loads(out)
+        self.assertEqual(([A], [{"test": f"{D}.test_1", "runs": 4}]),
+                         ([s["test"] for s in doc["suspects"]], doc["deterministic"]))
+        self.assertIn("partitioner: warning: 1 failed test failed in every run that ran it", err)
+        _, out, err = self.cli("races", "2", "--format", "config")
+        self.assertNotIn("mod_d", out)
+        self.assertIn("partitioner: warning: 1 failed test failed in every run that ran it", err)
+
+    def test_a_run_whose_failures_all_fail_in_every_run_has_nothing_to_diagnose(self) -> None:
+        # D.test_1 fails in each run beside another class (A, then B, then C); it used to get a rule with C
+        self.repository([run(rec(f"{partner}.test_1", "worker-0", 0.0, 1.0), rec(f"{D}.test_1", "worker-1", 0.0, 1.0,
+                                                                                "fail"))
+                         for partner in (A, B, C)])
+        status, out, err = self.cli("races")
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual("the 1 failed test of run 2 of .testrepository failed in every run that ran it (3 runs), "
+                         "whatever ran beside it: a deterministic failure, not a race; fix it as an ordinary "
+                         "failure\n", out)
+        status, out, err = self.cli("races", "--format", "json")
+        self.assertEqual({"format_version": 1, "suspects": [], "deterministic": [{"test": f"{D}.test_1", "runs": 3}]},
+                         json.loads(out))
+        status, out, err = self.cli("races", "--format", "config")
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("a deterministic failure, not a race", err)
+
+    def test_failures_left_out_for_both_reasons_are_said_in_one_line(self) -> None:
+        self.repository([run(rec(f"{partner}.test_1", "worker-0", 0.0, 1.0), rec(f"{D}.test_1", "worker-1", 0.0, 1.0,
+                                                                                "fail"),
+                             rec(f"{E}.test_1", "worker-1", 1.0, 2.0, "fail" if partner == C else "success"))
+                         for partner in (A, B, C)])
+        (self.dir / "ser.subunit").write_bytes(stream([rec(f"{E}.test_1", None, 0, 1, "fail")]))
+        status, out, _ = self.cli("races", "--serial", "ser.subunit")
+        self.assertEqual(0, status)
+        self.assertEqual("all 2 failed tests of run 2 of .testrepository are no races: 1 also failed in ser.subunit, 1 "
+                         "failed in every run that ran it (3 runs), whatever ran beside it; fix them as ordinary "
+                         "failures\n", out)
 
     def test_a_run_where_everything_failed_is_no_race(self) -> None:
         everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 4}", 0.0, 1.0, "fail") for i in range(8)),

@@ -275,3 +275,97 @@ class TestTop(testtools.TestCase):
         self.assertEqual((f"{B}.test_1", B, ()), (top[0].test, top[1], top[2]))
         self.assertIsNone(diagnose(run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail"),
                                        rec(f"{A}.test_2", "worker-1", 0.0, 1.0))).tests[0].top())
+
+
+def rotating_runs(passes: tuple[int, ...] = ()) -> list[Run]:
+    """Three runs on two workers: D.test_1 (worker-1) fails in each, beside another class each time (A, then B,
+    then C on worker-0), but in the runs listed in ``passes``, where it passed."""
+    return [run(rec(f"{partner}.test_1", "worker-0", 0.0, 1.0),
+                rec(f"{D}.test_1", "worker-1", 0.0, 1.0, "success" if order in passes else "fail"),
+                run_id=f"r{order}", order=order)
+            for order, partner in enumerate((A, B, C))]
+
+
+class TestDeterministic(testtools.TestCase):
+    def test_a_test_failing_in_every_run_whatever_ran_beside_it_is_left_out(self) -> None:
+        # it used to get a rule with the class that happened to be beside it last (C: coincided 1/3)
+        runs = rotating_runs()
+        diagnosis = diagnose(runs[2], history=runs)
+        self.assertEqual(((), ()), (diagnosis.tests, diagnosis.classes))
+        self.assertEqual(((f"{D}.test_1", 3),), diagnosis.deterministic)
+        self.assertEqual((), diagnosis.excluded)  # those are --serial's
+        self.assertEqual(3, diagnosis.runs)
+
+    def test_a_test_that_passed_once_is_a_suspect_as_before(self) -> None:
+        runs = rotating_runs(passes=(1,))
+        diagnosis = diagnose(runs[2], history=runs)
+        self.assertEqual((), diagnosis.deterministic)
+        (suspect,) = diagnosis.tests
+        self.assertEqual((f"{D}.test_1", 2), (suspect.test, suspect.failures))
+        self.assertEqual([f"{C}.test_1"], [p.test for p in suspect.partners])
+
+    def test_one_run_is_not_enough(self) -> None:
+        (only,) = rotating_runs()[2:]
+        diagnosis = diagnose(only, history=[only])
+        self.assertEqual(((), 1), (diagnosis.deterministic, len(diagnosis.tests)))
+
+    def test_a_race_lost_every_time_beside_the_same_class_is_still_a_suspect(self) -> None:
+        # testr's plan puts the classes in the same places run after run: A can lose its race with B every time
+        runs = racing_runs()
+        both = [runs[0], runs[2]]
+        diagnosis = diagnose(runs[2], history=both)
+        self.assertEqual((), diagnosis.deterministic)
+        (klass,) = diagnosis.classes
+        self.assertEqual((A, 2, B), (klass.test, klass.failures, klass.partners[0].test))
+
+    def test_a_serial_run_counts_as_a_run_that_ran_it(self) -> None:
+        parallel = rotating_runs()[0]
+        failed = run(rec(f"{D}.test_1", "worker-0", 0.0, 1.0, "fail"), run_id="s", order=5)
+        passed = run(rec(f"{D}.test_1", "worker-0", 0.0, 1.0), run_id="s", order=5)
+        # it failed serially too: in both runs that ran it, the serial one with nothing beside it
+        self.assertEqual(((f"{D}.test_1", 2),), diagnose(parallel, history=[parallel, failed]).deterministic)
+        # it passed serially: the failure needs something beside it, as before
+        diagnosis = diagnose(parallel, history=[*rotating_runs(), passed])
+        self.assertEqual(((), [f"{D}.test_1"]), (diagnosis.deterministic, [s.test for s in diagnosis.tests]))
+        diagnosis = diagnose(parallel, passed, history=rotating_runs())  # so does a --serial run it passed in
+        self.assertEqual(((), [f"{D}.test_1"]), (diagnosis.deterministic, [s.test for s in diagnosis.tests]))
+
+    def test_a_class_keeps_its_failures_that_depend_on_what_ran_beside_it(self) -> None:
+        # D.test_1 fails in every run, whoever ran beside it; D.test_2 only in run 2, beside C
+        runs = [run(*r.records, rec(f"{D}.test_2", "worker-1", 1.0, 2.0, "fail" if r.order == 2 else "success"),
+                    rec(f"{partner}.test_2", "worker-0", 1.0, 2.0), run_id=r.run_id, order=r.order)
+                for r, partner in zip(rotating_runs(), (A, B, C), strict=True)]
+        diagnosis = diagnose(runs[2], history=runs)
+        self.assertEqual(((f"{D}.test_1", 3),), diagnosis.deterministic)
+        (klass,) = diagnosis.classes
+        self.assertEqual((D, (f"{D}.test_2",), 1), (klass.test, klass.failed, klass.failures))
+        self.assertEqual([C], [p.test for p in klass.partners])
+
+    def test_runs_where_nearly_everything_failed_do_not_count(self) -> None:
+        runs = rotating_runs()
+        everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 2}", 0.0, 1.0, "fail") for i in range(4)),
+                         rec(f"{D}.test_1", "worker-1", 1.0, 2.0, "fail"), run_id="r9", order=9)
+        self.assertEqual(((f"{D}.test_1", 3),), diagnose(runs[2], history=[*runs, everything]).deterministic)
+        self.assertEqual((), diagnose(runs[2], history=[runs[2], everything]).deterministic)
+        # and a broken diagnosed run stays broken: it is said as a whole, not test by test
+        self.assertEqual(((), (5, 5)), (diagnose(everything, history=[everything, *runs]).deterministic,
+                                        diagnose(everything, history=[everything, *runs]).broken))
+
+    def test_beside_a_flaky_test_a_deterministic_failure_is_no_winner_of_a_race(self) -> None:
+        # D fails in every run; A fails only in run 2. D was beside A in the five runs A passed: counted as a
+        # failure, D looked like the winner of the race each time and ranked above C, beside A's one failure
+        def one(order: int) -> Run:
+            if order == 3:  # D beside B only: A runs after B on worker-0
+                return run(rec(f"{B}.test_1", "worker-0", 0.0, 1.0), rec(f"{A}.test_1", "worker-0", 1.0, 2.0),
+                           rec(f"{D}.test_1", "worker-1", 0.0, 1.0, "fail"), run_id=f"r{order}", order=order)
+            return run(rec(f"{A}.test_1", "worker-0", 0.0, 1.0, "fail" if order == 2 else "success"),
+                       rec(f"{D}.test_1", "worker-1", 0.0, 1.0, "fail"),
+                       *([rec(f"{C}.test_1", "worker-2", 0.0, 1.0)] if order == 2 else []),
+                       run_id=f"r{order}", order=order)
+        runs = [one(order) for order in range(7)]
+        diagnosis = diagnose(runs[2], history=runs)
+        self.assertEqual(((f"{D}.test_1", 7),), diagnosis.deterministic)
+        (suspect,) = diagnosis.tests
+        self.assertEqual([f"{C}.test_1", f"{D}.test_1"], [p.test for p in suspect.partners])
+        d = suspect.partners[1]
+        self.assertEqual((1, 6, 5, 0), (d.coincidences, d.overlapped, d.harmless, d.together))

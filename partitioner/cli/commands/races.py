@@ -257,11 +257,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
             diagnose(run_, label=label, runner=tool.runner)
         return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, serial_label, tool))
     diagnosis = diagnose(run_, serial, history, label=label, runner=tool.runner)
-    if not diagnosis.tests and not diagnosis.excluded:
+    if not diagnosis.tests and not diagnosis.excluded and not diagnosis.deterministic:
         raise HistoryError(f"the failed tests of {label} have no timestamps or no worker tag, so what ran beside "
                            f"them is unknown; pass a run recorded by {recorded_by(tool.runner)}")
     if not diagnosis.tests:
-        return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool))
+        return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool), diagnosis)
     if diagnosis.broken is not None:
         return _say(console, args.format, render.broken(diagnosis, label), diagnosis)
     notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
@@ -282,7 +282,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     where = settings.where.get("resources", "the [partitioner] section")
     found = render.doubt_values(doubtful, configured, configured_pairs(existing, runs), where)
     if args.format == "json":
-        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found)
+        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found, diagnosis=diagnosis)
         console.warn(*notes)
         return code
     render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
