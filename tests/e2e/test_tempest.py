@@ -85,15 +85,23 @@ class Tempest(fixtures.Fixture):
         return venv
 
 
-class TestTempestUnitSuite(testtools.TestCase):
+class TempestCase(testtools.TestCase):
+    """Skips unless slow tests are asked for; :attr:`tempest` is the sdist and its venv, :attr:`lent` a directory
+    that makes this checkout's partitioner (and nothing else) importable in tempest's interpreter."""
+
     def setUp(self) -> None:
         super().setUp()
         if os.environ.get("PARTITIONER_SLOW_TESTS") != "1":
             self.skipTest("slow: set PARTITIONER_SLOW_TESTS=1 (CI does)")
         self.tempest = self.useFixture(Tempest())
-        # the pull workers run in tempest's interpreter: it imports partitioner (and nothing else) from here
-        path = Path(self.useFixture(fixtures.TempDir()).path)
-        (path / "partitioner").symlink_to(REPO / "partitioner")
+        self.lent = Path(self.useFixture(fixtures.TempDir()).path)
+        (self.lent / "partitioner").symlink_to(REPO / "partitioner")
+
+
+class TestTempestUnitSuite(TempestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        path = self.lent  # the pull workers run in tempest's interpreter and import partitioner from here
         bin_dir = self.tempest.venv / "bin"
         self.env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
                     "PYTHON": str(bin_dir / "python"), "PYTHONPATH": str(path),
@@ -144,18 +152,14 @@ class TestTempestUnitSuite(testtools.TestCase):
 SUBSET = "./tempest/tests/lib/services/compute"
 
 
-class TestTempestRun(testtools.TestCase):
+class TestTempestRun(TempestCase):
     """``partitioner exec -- tempest run`` (tempest runs stestr's commands in its own process) gives plain ``tempest
     run``'s results, and ``--combine --serial`` (tempest's integrated envs run their serial phase so) adds to the
     stored run as it does without partitioner: partitioner installed in tempest's environment, as a user has it."""
 
     def setUp(self) -> None:
         super().setUp()
-        if os.environ.get("PARTITIONER_SLOW_TESTS") != "1":
-            self.skipTest("slow: set PARTITIONER_SLOW_TESTS=1 (CI does)")
-        self.tempest = self.useFixture(Tempest())
-        path = Path(self.useFixture(fixtures.TempDir()).path)
-        (path / "partitioner").symlink_to(REPO / "partitioner")  # partitioner importable in tempest's interpreter
+        path = self.lent
         self.bin = self.tempest.venv / "bin"
         self.env = {**os.environ, "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
                     "PYTHONPATH": str(path), "PARTITIONER_CACHE_DIR": str(path / "cache"),
