@@ -142,9 +142,14 @@ def _read_ini(path: Path) -> _Ini:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
     except configparser.Error as exc:
         raise ConfigError(f"cannot parse {path}: {ini_problem(exc)}") from exc
-    except (UnicodeDecodeError, OSError) as exc:
+    except UnicodeDecodeError as exc:
+        before = bytes(exc.object[:exc.start])
+        line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError(f"cannot read {path}: line {line} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                          f"column {column}); save the file as UTF-8") from exc
+    except OSError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot parse {path}: {first}; fix the INI syntax") from exc
+        raise ConfigError(f"cannot read {path}: {first}") from exc
     defaults = dict(parser.defaults())
     # configparser shows [DEFAULT]'s keys in every section; testr's there must not leak into [partitioner]
     for key in defaults:

@@ -88,6 +88,11 @@ class TestSettings(testtools.TestCase):
         self.assertIn("cannot parse", str(err))
         self.assertEqual(1, len(str(err).splitlines()))
 
+    def test_a_file_that_is_not_utf8_says_where_and_to_save_it_so(self) -> None:
+        (self.dir / ".stestr.conf").write_bytes(b"[DEFAULT]\ntest_path=./t\xe9sts\n")
+        self.assertConfigError(f"cannot read {self.dir / '.stestr.conf'}: line 2 is not UTF-8 text (byte 0xe9 at "
+                               "column 14); save the file as UTF-8")
+
     def assertConfigError(self, fragment: str) -> None:
         err = self.assertRaises(ConfigError, load_settings, self.dir)
         self.assertIn(fragment, str(err))
