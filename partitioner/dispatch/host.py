@@ -33,7 +33,7 @@ from partitioner.dispatch.server import Dispatcher
 from partitioner.dispatch.spawn import spawn_worker, wanted
 from partitioner.dispatch.state import Outcome
 from partitioner.dispatch.supervisor import GRACE_S, Lane
-from partitioner.render.output import plural
+from partitioner.render.output import plural, recorded_as_failures
 from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
 from partitioner.run.stream import MergedOutput, WorkerStream, expanded
 from partitioner.statuses import FINAL
@@ -208,5 +208,5 @@ def _account(queue: Queue, streams: Sequence[WorkerStream], outcome: HostOutcome
         streams[lane].fail_unreported(test_id, why)
         outcome.placement[test_id] = lane
     outcome.unreported.extend(missing)
-    recorded = "is recorded as a failure" if len(missing) == 1 else "are recorded as failures"
+    recorded = recorded_as_failures(len(missing))
     _say(stderr, prog, f"{plural(len(missing), 'test')} never reported a result and {recorded}")

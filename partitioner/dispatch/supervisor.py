@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from partitioner.dispatch import protocol
 from partitioner.dispatch.command import LANE_MODULE, WorkerCommand
 from partitioner.dispatch.spawn import Spawned
-from partitioner.render.output import plural
+from partitioner.render.output import plural, recorded_as_failures
 from partitioner.run.signals import Interrupt, describe_exit, not_started
 
 if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
@@ -402,7 +402,7 @@ class Lane:
                 self.relay.fail(test_id, not_started(self.interrupt.signum,
                                                      f"lane {self.index} held it, and its test process {self._fate}"))
             if unstarted:
-                recorded = "is recorded as a failure" if len(unstarted) == 1 else "are recorded as failures"
+                recorded = recorded_as_failures(len(unstarted))
                 self.say(f"{plural(len(unstarted), 'test')} it held never started and {recorded} (not run)")
             if not missing:
                 return
@@ -414,7 +414,7 @@ class Lane:
             why = f"the test process of lane {self.index} {self._fate}, and this test never reported a result"
         for test_id in missing:
             self.relay.fail(test_id, why)
-        recorded = "is recorded as a failure" if len(missing) == 1 else "are recorded as failures"
+        recorded = recorded_as_failures(len(missing))
         self.say(f"{plural(len(missing), 'test')} it held never reported and {recorded} ({why})")
 
     def _write_reports(self, items: Sequence[Sequence[str]]) -> None:

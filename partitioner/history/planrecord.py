@@ -169,13 +169,19 @@ def first_start(run: Run) -> int | None:
     value scaled back and rounded is the same integer until the year 2242 (a float's step stays under a
     microsecond), which ``round(start * 1e6)`` is only until 2041. The history store keeps integer microseconds.
     """
-    starts = [start for _, _, start in _keyed_tests(run) if start is not None]
+    return _earliest(_keyed_tests(run))
+
+
+def _earliest(tests: list[tuple[str, str, float | None]]) -> int | None:
+    starts = [start for _, _, start in tests if start is not None]
     return round(Fraction(min(starts)) * 1_000_000) if starts else None
 
 
 def own_key(run: Run) -> str:
-    """The key a stored run's record is written under: its placement and its first start (:func:`first_start`)."""
-    return run_key(((worker, test_id) for worker, test_id, _ in _keyed_tests(run)), first_start(run))
+    """The key a stored run's record is written under: its placement and its first start (:func:`first_start`),
+    from one walk over the run's records."""
+    tests = _keyed_tests(run)
+    return run_key(((worker, test_id) for worker, test_id, _ in tests), _earliest(tests))
 
 
 def placement_key_of_run(run: Run) -> str:

@@ -69,3 +69,9 @@ def say_written(target: str | os.PathLike[str], what: str, stream: IO[str]) -> N
 def plural(count: int, word: str, many: str | None = None) -> str:
     """``1 test``, ``2 tests``, ``1,593 tests`` (``many``: the plural when it is not ``word`` + s)."""
     return f"{count:,} {word if count == 1 else many or f'{word}s'}"
+
+
+def recorded_as_failures(count: int) -> str:
+    """The verb for ``count`` tests an account records as failures: ``is recorded as a failure`` for one,
+    ``are recorded as failures`` for more (follows :func:`plural`'s count)."""
+    return "is recorded as a failure" if count == 1 else "are recorded as failures"

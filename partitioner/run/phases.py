@@ -33,6 +33,7 @@ from partitioner import scratch
 from partitioner.dispatch.command import direct_argv
 from partitioner.dispatch.spawn import PRELOAD_ENV
 from partitioner.errors import RunnerError
+from partitioner.render.output import recorded_as_failures
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal, not_started
 from partitioner.run.stream import MergedOutput, WorkerStream, expanded, read_worker_stream
@@ -233,6 +234,6 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
             outcome.placement[test_id] = worker.index
         outcome.unreported.extend(unreported)
         held = "its test" if len(worker.share) == 1 else f"{len(unreported)} of its {len(worker.share)} tests"
-        verb = "is recorded as a failure" if len(unreported) == 1 else "are recorded as failures"
+        verb = recorded_as_failures(len(unreported))
         _say(stderr, f"{tag} {fate}{' (interrupted)' if signum is not None else ''}; {held} never reported and "
                      f"{verb}")
