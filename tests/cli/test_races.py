@@ -96,9 +96,18 @@ class TestRacesCommand(RepositoryCase):
         status, _, err = self.cli("races")
         self.assertEqual(1, status)
         self.assertIn("run 3 of .testrepository, the latest, ran serially, so nothing overlapped; pass a parallel "
-                      "run: the latest is 2 (`partitioner races 2`)", err)
+                      "run: the latest parallel run is run 2 (`partitioner races 2`)", err)
         status, _, err = self.cli("races", "3")
         self.assertIn("run 3 of .testrepository ran on one worker (worker-0)", err)
+
+    def test_a_serial_failing_rerun_after_the_first_run_names_run_0_as_the_parallel_one(self) -> None:
+        # `testr run --failing` reruns the failures serially: the parallel run before it is run 0
+        serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"))
+        self.repository([racing_runs()[0], serial])
+        status, _, err = self.cli("races")
+        self.assertEqual(1, status)
+        self.assertIn("run 1 of .testrepository, the latest, ran serially, so nothing overlapped; pass a parallel "
+                      "run: the latest parallel run is run 0 (`partitioner races 0`)\n", err)
 
     def test_a_latest_run_in_which_no_test_ran_says_so_not_serial(self) -> None:
         broken = run(rec("process-returncode", None, 5.0, 5.0, "fail"))

@@ -245,7 +245,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if parallel:
             newest = max(parallel, key=lambda r: r.order).order
             raise HistoryError(f"{label}, the latest, ran serially, so nothing overlapped; pass a parallel run: "
-                               f"the latest is {newest} (`partitioner races {newest}`)")
+                               f"the latest parallel run is run {newest} (`partitioner races {newest}`)")
     if args.history:
         loaded = load_history_for(cwd, args.history, console.stdin)
         console.warn(*loaded.warnings)
