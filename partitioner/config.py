@@ -128,6 +128,35 @@ class _Ini:
     partitioner: Mapping[str, str] | None
 
 
+#: what each tool's own config file holds, for the line that says the file is missing or not a file
+TOOL_FILES: Mapping[str, tuple[str, str]] = {
+    ".testr.conf": ("testr", "test_command = ${PYTHON:-python} -m subunit.run discover -t ./ ./tests $LISTOPT "
+                             "$IDOPTION"),
+    ".stestr.conf": ("stestr", "test_path = ./DIR (the directory holding the tests)"),
+}
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why the tool's config file ``path`` (``.testr.conf`` or ``.stestr.conf``) cannot be read although something
+    of that name is there -- a directory, a dangling symlink, a FIFO or another special file -- in one line that
+    says how to fix it; ``None`` when it is a regular file or nothing at all is there (that is the caller's case).
+
+    testr and stestr look for a file only: they pass over anything else, as if the project had no configuration,
+    so left unsaid the name in the listing reads as a file that is there and ignored.
+    """
+    if path.is_file() or not os.path.lexists(path):
+        return None
+    tool, example = TOOL_FILES.get(path.name, ("the tool", "its options"))
+    if path.is_symlink() and not path.exists():
+        what = f"a symlink to {os.readlink(path)}, which does not exist"
+        fix = "point the link at an existing file, or replace it with"
+    else:
+        what = "a directory, not a file" if path.is_dir() else "not a regular file"
+        fix = f"{'move the directory' if path.is_dir() else 'move it'} away and create"
+    return (f"{path} is {what}: {tool} reads its configuration from a file of that name; {fix} a file with "
+            f"[DEFAULT] and {example}")
+
+
 def _read_ini(path: Path) -> _Ini:
     """Read ``path`` as the tools read it (testr, stestr, tox and setuptools: configparser, strict, ``[DEFAULT]``
     the defaults), so a file they refuse -- a repeated option or section -- is refused here too, with the same line,
@@ -147,9 +176,9 @@ def _read_ini(path: Path) -> _Ini:
         line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
         raise ConfigError(f"cannot read {path}: line {line} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
                           f"column {column}); save the file as UTF-8") from exc
-    except OSError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot read {path}: {first}") from exc
+    except OSError as exc:  # permissions, or a file that vanished or broke between the listing and the read
+        first = exc.strerror or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise ConfigError(f"cannot read {path}: {first}; check its permissions (the tools read it too)") from exc
     defaults = dict(parser.defaults())
     # configparser shows [DEFAULT]'s keys in every section; testr's there must not leak into [partitioner]
     for key in defaults:
@@ -310,6 +339,10 @@ def load_settings(cwd: Path) -> Settings:
     defaults: dict[str, str] = {}
     for name in CONFIG_FILES:
         path = cwd / name
+        if name in TOOL_FILES:
+            problem = not_a_file(path)
+            if problem is not None:
+                raise ConfigError(problem)
         if not path.is_file():
             continue
         ini = _read_ini(path)

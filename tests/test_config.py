@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from unittest import mock
 
 import fixtures
 import testtools
 
-from partitioner.config import DEFAULT, Choice, Settings, default_concurrency, load_settings
+from partitioner.config import DEFAULT, Choice, Settings, default_concurrency, load_settings, not_a_file
 from partitioner.errors import ConfigError
 from partitioner.grouping import CLASS_REGEXES
 
@@ -92,6 +94,33 @@ class TestSettings(testtools.TestCase):
         (self.dir / ".stestr.conf").write_bytes(b"[DEFAULT]\ntest_path=./t\xe9sts\n")
         self.assertConfigError(f"cannot read {self.dir / '.stestr.conf'}: line 2 is not UTF-8 text (byte 0xe9 at "
                                "column 14); save the file as UTF-8")
+
+    def test_a_tool_config_that_is_not_a_file_says_what_it_is_and_how_to_fix_it(self) -> None:
+        # a directory read as "neither .testr.conf nor .stestr.conf": the tools pass over what is not a file
+        (self.dir / ".stestr.conf").mkdir()
+        self.assertConfigError(f"{self.dir / '.stestr.conf'} is a directory, not a file: stestr reads its "
+                               "configuration from a file of that name; move the directory away and create a file "
+                               "with [DEFAULT] and test_path = ./DIR")
+        (self.dir / ".stestr.conf").rmdir()
+        (self.dir / ".testr.conf").symlink_to(self.dir / "gone.conf")
+        self.assertConfigError(f"{self.dir / '.testr.conf'} is a symlink to {self.dir / 'gone.conf'}, which does not "
+                               "exist: testr reads its configuration from a file of that name; point the link at an "
+                               "existing file, or replace it with a file with [DEFAULT] and test_command = ")
+        (self.dir / ".testr.conf").unlink()
+        os.mkfifo(self.dir / ".testr.conf")  # read, it would block
+        self.assertConfigError(f"{self.dir / '.testr.conf'} is not a regular file: testr reads")
+        (self.dir / ".testr.conf").unlink()
+        (self.dir / "real.conf").write_text("[DEFAULT]\ntest_path=./t\n")
+        (self.dir / ".stestr.conf").symlink_to(self.dir / "real.conf")  # a link to a file is the file
+        self.assertTrue(load_settings(self.dir).stestr)
+        self.assertIsNone(not_a_file(self.dir / "absent.conf"))
+
+    def test_a_config_file_that_cannot_be_read_says_so_in_one_line(self) -> None:
+        # permission bits do not bind root: the read itself is made to fail as it does for another user
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\n")
+        denied = PermissionError(13, "Permission denied", str(self.dir / ".stestr.conf"))
+        self.useFixture(fixtures.MonkeyPatch("pathlib.Path.read_text", mock.Mock(side_effect=denied)))
+        self.assertConfigError(f"cannot read {self.dir / '.stestr.conf'}: Permission denied; check its permissions")
 
     def assertConfigError(self, fragment: str) -> None:
         err = self.assertRaises(ConfigError, load_settings, self.dir)

@@ -59,6 +59,9 @@ def stestr_without_test_path(config_file: str, section: str) -> ConfigError:
     where = os.path.abspath(config_file)
     how = "or pass the directory holding the tests as `stestr --test-path DIR run`"
     if not os.path.isfile(where):
+        problem = _not_a_file(os.path.join(os.path.dirname(where), ".stestr.conf"))
+        if problem is not None:  # stestr passed over it as if it were not there
+            return problem
         if os.path.basename(where) == "tox.ini" and section == "stestr":
             return ConfigError(f"no stestr configuration in {os.path.dirname(where)}: neither .stestr.conf, nor "
                                "[tool.stestr] in pyproject.toml, nor [stestr] in tox.ini; create .stestr.conf with "
@@ -92,6 +95,9 @@ def stestr_missing_test_path(config_file: str, section: str, test_path: str, giv
 def testr_missing(path: str) -> ConfigError:
     """The error for a testr project without its ``.testr.conf`` (``path``)."""
     where = os.path.abspath(path)
+    problem = _not_a_file(where)
+    if problem is not None:
+        return problem
     return ConfigError(f"no {where}: testr reads its test_command there; create it with [DEFAULT] and test_command = "
                        f"{TESTR_OPTIONS['test_command'][1]} (`testr help run` lists the options), or run stestr in "
                        "a project that has .stestr.conf")
@@ -114,6 +120,15 @@ def testr_problem(parser: configparser.ConfigParser, path: str) -> ConfigError |
     except configparser.Error as exc:  # a value testr cannot expand (a lone %)
         return read_error(path, exc)
     return None
+
+
+def _not_a_file(path: str) -> ConfigError | None:
+    """The error for a tool's config file ``path`` that is there but no file (a directory, a dangling symlink), or
+    ``None`` (:func:`partitioner.config.not_a_file`: the line ``plan`` says)."""
+    from partitioner.config import not_a_file  # only for an error: not on the way to every run's listing
+
+    problem = not_a_file(Path(path))
+    return ConfigError(problem) if problem is not None else None
 
 
 def _testr_option(where: str, option: str) -> ConfigError:

@@ -338,3 +338,23 @@ class TestToolConfigUnderExec(testtools.TestCase):
                               capture_output=True, text=True, check=False, timeout=120, stdin=subprocess.DEVNULL)
         assert_one_line_error(self, proc, 1, f"no {self.work / '.testr.conf'}: testr reads its test_command there")
         self.assertEqual(before, tree_snapshot(self.work / ".testrepository"))
+
+    def test_a_tool_config_that_is_a_directory(self) -> None:
+        # read as "neither .testr.conf nor .stestr.conf" (plan) and "no stestr configuration" (exec): the tools pass
+        # over a name that is no file, so both now say what the name is and how to fix it
+        for name, conf, run in (("stestr", ".stestr.conf", ("run", "--concurrency", "2")),
+                                ("testr", ".testr.conf", ("run", "--parallel", "--concurrency", "2"))):
+            (self.work / conf).mkdir()
+            said = (f"{self.work / conf} is a directory, not a file: {name} reads its configuration from a file of "
+                    "that name; move the directory away and create a file with [DEFAULT] and ")
+            if name == "testr":
+                subprocess.run([tool("testr"), "init"], cwd=self.work, env=self.env, capture_output=True, check=True)
+            proc = subprocess.run([tool("partitioner"), "exec", "--", tool(name), *run], cwd=self.work, env=self.env,
+                                  capture_output=True, text=True, check=False, timeout=120, stdin=subprocess.DEVNULL)
+            assert_one_line_error(self, proc, 1, said)
+            self.assertNotIn("before it asked for a plan", proc.stderr)
+            self.assertFalse((self.work / "ran.log").exists(), f"{name}: a test ran")
+            proc = subprocess.run([tool("partitioner"), "plan", "-n", "2"], cwd=self.work, env=self.env,
+                                  capture_output=True, text=True, check=False, timeout=120)
+            assert_one_line_error(self, proc, 1, said)
+            (self.work / conf).rmdir()
