@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -120,8 +121,10 @@ def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool =
     return ids_from_lines(io.StringIO(decode_ids(data, what), newline=None))
 
 
-def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str]) -> bytes:
+def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str], top_dir: str = ".") -> bytes:
     """Run a listing command with ``$PYTHON`` set to ``python`` (the interpreter and where it came from).
+
+    :param top_dir: where discovery imports the test modules from (stestr's ``top_dir``, relative to ``cwd``)
 
     :raises InputError: one line: the interpreter, and why the listing failed (:func:`_why_listing_failed`)
     """
@@ -134,38 +137,177 @@ def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str]
         raise InputError(f"cannot run {what}: {python[0]} ({python[1]}): {exc.strerror}; set PYTHON to the "
                          "suite's interpreter, or pass --tests FILE") from exc
     if proc.returncode != 0:
+        why, fix = _why_listing_failed(proc.stdout, proc.stderr, python[0], cwd, top_dir)
         raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
-                         f"({python[1]}): {_why_listing_failed(proc.stdout, proc.stderr, python[0], cwd)}; fix it, "
-                         "set PYTHON to the suite's interpreter, or pass --tests FILE")
+                         f"({python[1]}): {why}; {fix}, or pass --tests FILE")
     return proc.stdout
 
 
 #: how unittest names a module it could not import, in a listing
 _FAILED_IMPORT = "unittest.loader._FailedTest."
+#: the way out of a failed listing when nothing says it is the suite's own code: it may be the environment
+_FIX_ANY = "fix it, set PYTHON to the suite's interpreter"
+#: a traceback's frame line, and the module a ModuleNotFoundError names
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_NO_MODULE = re.compile(r"^ModuleNotFoundError: No module named '(?P<module>[^']+)'")
+#: the seconds a probe of another interpreter may take (it only starts Python and looks a name up)
+_PROBE_S = 20
 
 
-def _why_listing_failed(stdout: bytes, stderr: bytes, python: str, cwd: Path) -> str:
-    """What a failed listing says, in a few words: the modules discovery could not import (a listing carries
-    them as ``unittest.loader._FailedTest.MODULE`` ids, without the error: importing the first one again
-    says why), else the last line of text it printed (stdout is a subunit stream: its text parts only)."""
+def _why_listing_failed(stdout: bytes, stderr: bytes, python: str, cwd: Path,
+                        top_dir: str = ".") -> tuple[str, str]:
+    """What a failed listing says, in a few words, and the way out to suggest (the caller adds ``--tests``).
+
+    The modules discovery could not import (a listing carries them as ``unittest.loader._FailedTest.MODULE``
+    ids, without the error: importing the first one again says why, and where), else the last line of text it
+    printed (stdout is a subunit stream: its text parts only). The environment is suggested only where it may
+    be the cause (:func:`_import_fix`): a failed import in the suite's own code (a typo, a module it lacks, a
+    syntax error) is the suite's to fix, whichever interpreter runs it.
+    """
     try:
         sink = _collect(stdout)
         ids, text = list(sink.ids), b"".join(sink.text)
     except Exception:  # not a stream at all: its bytes as text
         ids, text = [], stdout
     failed = [i[len(_FAILED_IMPORT):] for i in ids if i.startswith(_FAILED_IMPORT)]
-    if failed:
-        named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
-        why = ""
-        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-            probe = subprocess.run([python, "-c", f"import {failed[0]}"], cwd=cwd, capture_output=True,
-                                   stdin=subprocess.DEVNULL, timeout=60, check=False)
-            said = _last_line(probe.stderr)
-            if probe.returncode != 0 and said:
-                why = f" (importing {failed[0]}: {said})"
-        modules = "1 test module" if len(failed) == 1 else f"{len(failed)} test modules"
-        return f"{modules} could not be imported: {named}{why}"
-    return _last_line(stderr) or _last_line(text) or "no output"
+    if not failed:
+        return _last_line(stderr) or _last_line(text) or "no output", _FIX_ANY
+    named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+    modules = "1 test module" if len(failed) == 1 else f"{len(failed)} test modules"
+    said, fix = "", _FIX_ANY
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        probe = subprocess.run([python, "-c", f"import {failed[0]}"], cwd=cwd / top_dir, capture_output=True,
+                               stdin=subprocess.DEVNULL, timeout=60, check=False)
+        if probe.returncode != 0 and _last_line(probe.stderr):
+            said, fix = _import_fix(failed[0], probe.stderr.decode("utf-8", "replace"), python, cwd)
+    return f"{modules} could not be imported: {named}{f' ({said})' if said else ''}", fix
+
+
+def _import_fix(module: str, traceback: str, python: str, cwd: Path) -> tuple[str, str]:
+    """Why importing the test module ``module`` under ``python`` failed (``traceback``, its stderr), with the
+    file and line where it failed, and the way out.
+
+    The environment is the way out only when it plausibly is the cause: the module the import names is
+    installed for another interpreter found here (:func:`_other_pythons`), or it is the suite's own package (the
+    test module's top package, or a package in the project directory or its ``src``), which the interpreter
+    has not installed. Else -- a module no Python here has, a syntax error, any other exception -- the suite's
+    own code is to fix, where it failed.
+    """
+    error = _last_line(traceback.encode())
+    frames = [(m.group("file"), m.group("line")) for m in map(_FRAME.match, traceback.splitlines()) if m]
+    ours = [f for f in frames if _inside(f[0], cwd)]
+    where = ""
+    if ours or frames:
+        file, line = (ours or frames)[-1]
+        where = f"{_shown(file, cwd)}, line {line}: "
+    said = f"importing {module}: {where}{error}"
+    missing = _NO_MODULE.match(error)
+    if missing is None:
+        if error.startswith("ImportError"):  # a name missing from an installed module: perhaps its version
+            return said, _FIX_ANY
+        return said, "fix the error there"
+    name = missing.group("module")
+    top = name.partition(".")[0]
+    # a dotted name: its package imported, a module in it did not (a namespace package's part may be installed apart)
+    if "." not in name and (top == module.partition(".")[0] or any(
+            (cwd / base / top).is_dir() or (cwd / base / f"{top}.py").is_file() for base in (".", "src"))):
+        return said, (f"{top} is the suite's own package, which {python} does not have: install it ({python} -m "
+                      "pip install -e .), or activate the environment that has it (or set PYTHON to its python)")
+    for other in _other_pythons(python, cwd):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # from /: the project's files are not theirs
+            found = subprocess.run([other, "-c", "import importlib.util, sys\n"
+                                    "sys.exit(importlib.util.find_spec(sys.argv[1]) is None)", name], cwd=os.sep,
+                                   capture_output=True, stdin=subprocess.DEVNULL, timeout=_PROBE_S, check=False)
+            if found.returncode == 0:
+                return said, f"{name} is installed for {other}: activate its environment or set PYTHON to it"
+    declared = _declared(name, cwd)
+    if declared is not None:
+        return said, (f"{name} is a requirement the project declares ({declared}) that {python} does not have: "
+                      "install the requirements for it, or activate the environment that has them (or set PYTHON "
+                      "to its python)")
+    return said, (f"no Python found here has {name}, and the project declares no such requirement: fix the import "
+                  f"there (a typo?), or install {name} for {python}")
+
+
+#: a requirement line's distribution name (requirements files, setup.cfg's install_requires, pyproject's lists)
+_REQUIREMENT = re.compile(r"""^\s*["']?([A-Za-z0-9][A-Za-z0-9._-]*)""")
+
+
+def _declared(module: str, cwd: Path) -> str | None:
+    """The project file (its name) that declares a requirement whose distribution name is the module ``module``
+    (``oslo.concurrency`` for ``oslo_concurrency`` or ``oslo.concurrency``, ``python-subunit`` for ``subunit``), or
+    ``None``."""
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    wanted = norm(module)
+    with contextlib.suppress(OSError):
+        files = [*sorted(cwd.glob("*requirements*.txt")), cwd / "setup.cfg", cwd / "pyproject.toml"]
+        for path in files:
+            if not path.is_file():
+                continue
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                found = _REQUIREMENT.match(line)
+                if found and wanted in (norm(found.group(1)), norm(found.group(1)).removeprefix("python_")):
+                    return path.name
+    return None
+
+
+def _inside(path: str, cwd: Path) -> bool:
+    """Whether ``path`` (a traceback's file) is in the project directory ``cwd``, not in an environment there."""
+    try:
+        relative = Path(path).resolve().relative_to(cwd.resolve())
+    except (OSError, ValueError):
+        return False
+    return not any(part in ("site-packages", "dist-packages") for part in relative.parts)
+
+
+def _shown(path: str, cwd: Path) -> str:
+    """A traceback's file as the user finds it: relative to the project directory when inside it."""
+    return str(Path(path).resolve().relative_to(cwd.resolve())) if _inside(path, cwd) else path
+
+
+def _other_pythons(python: str, cwd: Path) -> list[str]:
+    """Interpreters found here other than ``python``, one per environment (a ``bin`` directory): partitioner's
+    own, the activated environment's (``$VIRTUAL_ENV``, ``$CONDA_PREFIX``), those of the first ``stestr``,
+    ``testr`` and ``python3`` on PATH, and the project's own environments (``.venv``, ``venv``, ``.tox/*``)."""
+    from partitioner.interpreters import script_python
+
+    found: list[str] = [sys.executable]
+    for variable in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        prefix = os.environ.get(variable)
+        if prefix:
+            found.append(os.path.join(os.path.abspath(prefix), "bin", "python"))
+    for tool in ("stestr", "testr"):
+        script = shutil.which(tool)
+        interpreter = script_python(script) if script else None
+        if interpreter:
+            found.append(interpreter)
+    python3 = shutil.which("python3")
+    if python3:
+        found.append(python3)
+    with contextlib.suppress(OSError):
+        tox = sorted((cwd / ".tox").iterdir()) if (cwd / ".tox").is_dir() else []
+        found.extend(str(env.absolute() / "bin" / "python") for env in (cwd / ".venv", cwd / "venv", *tox))
+
+    def home(path: str) -> str:
+        return os.path.realpath(os.path.dirname(os.path.abspath(path)))
+
+    def binary(path: str) -> bool:  # an interpreter, not a wrapper script (a pyenv shim says nothing of the env)
+        try:
+            with open(path, "rb") as handle:
+                return handle.read(2) != b"#!" and os.access(path, os.X_OK)
+        except OSError:
+            return False
+
+    seen = {home(python)}
+    others: list[str] = []
+    for candidate in found:
+        if home(candidate) not in seen and binary(candidate):
+            seen.add(home(candidate))
+            others.append(candidate)
+    return others[:8]
 
 
 def _last_line(data: bytes) -> str:
@@ -241,7 +383,8 @@ def list_stestr(cwd: Path, settings: Settings) -> list[str]:
         # stestr puts both in double quotes on a shell command line, so the shell expands them there
         # (python-novaclient's test_path is ${OS_TEST_PATH:-./novaclient/tests/unit}): so do we
         command = f'"$PYTHON" -m subunit.run discover -t "{top_dir}" "{settings.test_path}" --list'
-    return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python))
+    return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python,
+                                        top_dir if not _SHELL_SYNTAX.search(top_dir) else "."))
 
 
 def default_ids(cwd: Path, settings: Settings) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -135,6 +136,14 @@ class TestSuitePython(testtools.TestCase):
 
 
 class TestListingFailure(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        #: a stestr project whose one test module :meth:`failed_listing` writes
+        self.work = Path(self.useFixture(fixtures.TempDir()).path)
+        (self.work / "pkg").mkdir()
+        (self.work / "pkg" / "__init__.py").write_text("")
+        (self.work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+
     def test_the_error_names_the_interpreter_and_shows_what_the_runner_printed_on_stdout(self) -> None:
         # stestr's discovery prints import errors on stdout; stderr stays empty: the line used to say
         # "no error output"
@@ -160,9 +169,61 @@ class TestListingFailure(testtools.TestCase):
         (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
         self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
         error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
-        self.assertIn("1 test module could not be imported: pkg.test_bad (importing pkg.test_bad: "
-                      "ModuleNotFoundError: No module named 'no_such_module_for_this_test')", error)
+        self.assertIn("1 test module could not be imported: pkg.test_bad (importing pkg.test_bad: pkg/test_bad.py, "
+                      "line 1: ModuleNotFoundError: No module named 'no_such_module_for_this_test')", error)
         self.assertNotIn("\ufffd", error)
+
+    def test_an_import_no_python_here_satisfies_is_the_suites_to_fix_not_the_environments(self) -> None:
+        # a typo in the suite's own import was met with "set PYTHON to the suite's interpreter"
+        error = self.failed_listing("import unittest\nimport no_such_module_for_this_test\n")
+        self.assertIn("(importing pkg.test_x: pkg/test_x.py, line 2: ModuleNotFoundError: No module named "
+                      "'no_such_module_for_this_test'); no Python found here has no_such_module_for_this_test, and the "
+                      "project declares no such requirement: fix the import there (a typo?), or install "
+                      f"no_such_module_for_this_test for {sys.executable}, or pass --tests FILE", error)
+        self.assertNotIn("set PYTHON", error)
+        self.assertNotIn("activate", error)
+
+    def test_a_module_missing_from_the_suites_own_package_is_the_suites_to_fix(self) -> None:
+        error = self.failed_listing("import pkg.no_such_helper\n")
+        self.assertIn("No module named 'pkg.no_such_helper'); no Python found here has pkg.no_such_helper, and the "
+                      "project declares no such requirement: fix the import there (a typo?)", error)
+
+    def test_any_other_error_in_a_test_module_is_said_where_it_is(self) -> None:
+        error = self.failed_listing("import unittest\n\n\ndef broken(:\n")
+        self.assertIn("(importing pkg.test_x: pkg/test_x.py, line 4: SyntaxError: invalid syntax); fix the error "
+                      "there, or pass --tests FILE", error)
+        self.assertNotIn("set PYTHON", error)
+
+    def test_a_module_another_environment_here_has_suggests_that_environment(self) -> None:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(self.work / ".venv")], check=True,
+                       capture_output=True)
+        site = next((self.work / ".venv" / "lib").glob("python3*/site-packages"))
+        (site / "only_in_the_other_venv.py").write_text("")
+        error = self.failed_listing("import only_in_the_other_venv\n")
+        self.assertIn(f"No module named 'only_in_the_other_venv'); only_in_the_other_venv is installed for "
+                      f"{self.work / '.venv' / 'bin' / 'python'}: activate its environment or set PYTHON to it, or "
+                      "pass --tests FILE", error)
+
+    def test_a_declared_requirement_or_the_suites_own_package_suggests_the_environment(self) -> None:
+        (self.work / "requirements.txt").write_text("pbr>=2.0\noslo.no_such_lib_here>=1.0  # Apache-2.0\n")
+        error = self.failed_listing("import oslo_no_such_lib_here\n")
+        self.assertIn(f"oslo_no_such_lib_here is a requirement the project declares (requirements.txt) that "
+                      f"{sys.executable} does not have: install the requirements for it, or activate the environment "
+                      "that has them (or set PYTHON to its python), or pass --tests FILE", error)
+        (self.work / "src" / "mylib_not_installed").mkdir(parents=True)
+        (self.work / "src" / "mylib_not_installed" / "__init__.py").write_text("")
+        error = self.failed_listing("import mylib_not_installed\n")
+        self.assertIn(f"mylib_not_installed is the suite's own package, which {sys.executable} does not have: "
+                      f"install it ({sys.executable} -m pip install -e .), or activate the environment that has it",
+                      error)
+
+    def failed_listing(self, module: str) -> str:
+        """The error of a listing in ``self.work`` whose one test module is ``module``'s text."""
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+        (self.work / "pkg" / "test_x.py").write_text(module)
+        error = str(self.assertRaises(InputError, default_ids, self.work, load_settings(self.work)))
+        self.assertEqual(1, len(error.splitlines()), error)
+        return error
 
     def test_an_interpreter_that_cannot_start_is_named(self) -> None:
         work = Path(self.useFixture(fixtures.TempDir()).path)
