@@ -15,6 +15,12 @@ parallel run it failed in, and which of those classes never ran before it where 
 configured, bad credentials, a service down). :func:`broken_run` names such runs; the summary counts them
 apart and leaves them out of every test's counts, so they never make a test look "parallel only".
 
+**Failures in every run.** A test that failed in every run that ran it, whatever ran beside it, is no race but an
+ordinary failure (an environment, a bug): ``partitioner races`` leaves such tests out by its rule
+(:func:`partitioner.races.always_failing`, which the caller passes in as ``deterministic``), and so does the
+summary: such a test is :attr:`TestSummary.every_run`, never :attr:`~TestSummary.only_parallel`, and a run that
+failed in it failed for no race.
+
 **The cost of the races.** Of the parallel runs, those in which a test failed that never fails serially
 (:attr:`Summary.race_failed`), and those in which *only* such tests failed (:attr:`Summary.race_only`): the
 latter would have passed but for the races, so ``race_only / parallel`` estimates how often a parallel run
@@ -23,7 +29,7 @@ fails because of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -221,6 +227,8 @@ class TestSummary:
         runs, serial failures, serial runs)``
     :ivar before: for a test failing only in parallel, what ran before its class in its test process in the
         newest parallel run it failed in (:class:`RanBefore`); else ``None``
+    :ivar every_run: it failed in every run that ran it, whatever ran beside it (the ``deterministic`` tests given
+        to :func:`summarize`): an ordinary failure, not a race
     """
 
     __test__ = False  # not a test case, despite the name
@@ -234,11 +242,13 @@ class TestSummary:
     failed_in: tuple[str, ...] = ()
     windows: tuple[tuple[int, int, int, int], ...] = ()
     before: RanBefore | None = None
+    every_run: bool = False
 
     @property
     def only_parallel(self) -> bool:
-        """Failed in some parallel run and in no serial run: the signature of a race."""
-        return self.parallel_failures > 0 and self.serial_failures == 0
+        """Failed in some parallel run and in no serial run, and not in every run whatever ran beside it: the
+        signature of a race."""
+        return self.parallel_failures > 0 and self.serial_failures == 0 and not self.every_run
 
 
 @dataclass(frozen=True)
@@ -301,7 +311,8 @@ def _outcomes(run: Run) -> dict[str, tuple[bool, str]]:
 
 
 def _rank(s: TestSummary) -> tuple[int, int, int, str]:
-    kind = 0 if s.only_parallel else 1 if s.parallel_failures else 2 if s.serial_failures else 3
+    kind = (0 if s.only_parallel else 1 if s.every_run else 2 if s.parallel_failures else 3 if s.serial_failures
+            else 4)
     return (kind, -s.parallel_failures, -s.serial_failures, s.test)
 
 
@@ -330,12 +341,15 @@ def auto_window(runs: Sequence[Run], most: int = 12) -> float:
     return next((w for w in WINDOWS if span / w < most), WINDOWS[-1])
 
 
-def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
+def summarize(runs: Sequence[Run], window_s: float | None = None, deterministic: Collection[str] = ()) -> Summary:
     """Per test and per time window: failures in parallel runs and in serial runs.
 
     :param runs: the runs to count, oldest first (see :func:`select_runs`)
     :param window_s: the width of a time window in seconds; ``None`` for one window over every run
+    :param deterministic: canonical ids of the tests that failed in every run, whatever ran beside them
+        (:func:`partitioner.races.always_failing` over ``runs``): counted apart, not as failing only in parallel
     """
+    always = frozenset(deterministic)
     counted: list[tuple[Run, dict[str, tuple[bool, str]], bool, float | None]] = []
     broken: list[str] = []
     for run in runs:
@@ -375,10 +389,10 @@ def summarize(runs: Sequence[Run], window_s: float | None = None) -> Summary:
                 cells[slot][0 if parallel else 2] += failed
                 cells[slot][1 if parallel else 3] += 1
     empty = tuple((0, 0, 0, 0) for _ in range(slots))
-    befores = _befores(counted, {k for k, row in rows.items() if row[1] and not row[2]})
+    befores = _befores(counted, {k for k, row in rows.items() if row[1] and not row[2] and k not in always})
     tests = tuple(sorted((TestSummary(names[k], row[0], row[1], row[2], row[3], row[4], tuple(failed_in.get(k, ())),
                                       tuple((c[0], c[1], c[2], c[3]) for c in trend[k]) if k in trend else empty,
-                                      befores.get(k))
+                                      befores.get(k), k in always)
                           for k, row in rows.items()), key=_rank))
     only = {canonical(t.test) for t in tests if t.only_parallel}
     windows = [[0] * 6 for _ in range(slots)]
@@ -425,11 +439,11 @@ def _befores(counted: Sequence[tuple[Run, Mapping[str, tuple[bool, str]], bool, 
     return found
 
 
-def history_summary(runs: Iterable[Run]) -> tuple[TestSummary, ...]:
+def history_summary(runs: Iterable[Run], deterministic: Collection[str] = ()) -> tuple[TestSummary, ...]:
     """Per test: runs, failures in parallel runs, failures in serial runs (broken runs left out).
 
     A run with one worker tag or none counts as serial. Sorted so that tests failing only in parallel come
-    first (most parallel failures first), then tests failing in both, then only serially, then never;
-    ties by id.
+    first (most parallel failures first), then those failing in every run (``deterministic``, as for
+    :func:`summarize`), then tests failing in both, then only serially, then never; ties by id.
     """
-    return summarize(select_runs(runs)).tests
+    return summarize(select_runs(runs), deterministic=deterministic).tests

@@ -24,6 +24,7 @@ from partitioner.races.diagnosis import OVERLAP_WEIGHT as OVERLAP_WEIGHT
 from partitioner.races.diagnosis import Diagnosis as Diagnosis
 from partitioner.races.diagnosis import Partner as Partner
 from partitioner.races.diagnosis import Suspect as Suspect
+from partitioner.races.diagnosis import always_failing as always_failing
 from partitioner.races.diagnosis import check_parallel as check_parallel
 from partitioner.races.diagnosis import diagnose as diagnose
 from partitioner.races.diagnosis import find_suspects as find_suspects
@@ -60,6 +61,7 @@ __all__ = [
     "Suspect",
     "TestSummary",
     "Trial",
+    "always_failing",
     "candidates",
     "check_parallel",
     "diagnose",

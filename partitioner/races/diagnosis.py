@@ -51,7 +51,7 @@ is a partner: its failure says nothing about who won a race.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -341,8 +341,20 @@ def _outcomes(run: Run) -> dict[str, bool]:
 def _deterministic(target: Timeline, others: Sequence[Timeline], serial: Sequence[Run]) -> dict[str, int]:
     """The failed tests of ``target`` that fail whatever runs beside them (see the module docstring): canonical id
     -> the runs that ran it (``target``, the parallel runs ``others`` and the ``serial`` ones), each a failure."""
-    parallel = [(timeline, _outcomes(timeline.run)) for timeline in others]
-    serials = [_outcomes(r) for r in serial]
+    parallel = [(timeline, _outcomes(timeline.run)) for timeline in (target, *others)]
+    return _whatever_beside(target.failed_tests, parallel, [_outcomes(r) for r in serial])
+
+
+def _whatever_beside(tests: Iterable[str], parallel: Sequence[tuple[Timeline, Mapping[str, bool]]],
+                     serials: Sequence[Mapping[str, bool]]) -> dict[str, int]:
+    """Of ``tests``, those that failed in every run that ran them, at least :data:`DETERMINISTIC_RUNS`, with no
+    class beside their class's onset window at every parallel failure (a serial failure had none): canonical id
+    -> those runs. A test that failed in no timed parallel run and no serial one is not judged (nothing says what
+    was beside it).
+
+    :param parallel: each parallel run's timeline with its outcomes (:func:`_outcomes`)
+    :param serials: each serial run's outcomes
+    """
     near: dict[tuple[int, str], frozenset[str]] = {}
 
     def beside(index: int, timeline: Timeline, klass: str) -> frozenset[str]:
@@ -354,20 +366,43 @@ def _deterministic(target: Timeline, others: Sequence[Timeline], serial: Sequenc
         return near[index, klass]
 
     found: dict[str, int] = {}
-    for test in sorted(target.failed_tests):
+    for test in sorted(tests):
         ran = [o[test] for _, o in parallel if test in o] + [o[test] for o in serials if test in o]
-        if not all(ran) or 1 + len(ran) < DETERMINISTIC_RUNS:
+        if not all(ran) or len(ran) < DETERMINISTIC_RUNS:
             continue
         klass = class_key(test)
-        always = frozenset() if any(test in o for o in serials) else beside(-1, target, klass)
+        always: frozenset[str] | None = frozenset() if any(test in o for o in serials) else None
         for index, (timeline, outcomes) in enumerate(parallel):
-            if not always:
+            if always is not None and not always:
                 break
             if test in outcomes and timeline.has(klass, "class"):
-                always &= beside(index, timeline, klass)
-        if not always:
-            found[test] = 1 + len(ran)
+                here = beside(index, timeline, klass)
+                always = here if always is None else always & here
+        if always is not None and not always:
+            found[test] = len(ran)
     return found
+
+
+def always_failing(runs: Sequence[Run]) -> dict[str, int]:
+    """The tests that failed in every one of ``runs`` that ran them, whatever ran beside them: the rule
+    :func:`diagnose` leaves deterministic failures out by (see the module docstring), over stored runs alone
+    (``partitioner history summary`` counts them apart from the tests failing only in parallel).
+
+    :param runs: parallel and serial runs; those in which (nearly) everything failed are left out
+    :returns: canonical id -> the runs that ran it, each a failure
+    """
+    kept = [r for r in runs if broken_run(r) is None]
+    outcomes = [(r, _outcomes(r)) for r in kept]
+    seen: dict[str, list[bool]] = {}
+    for _, found in outcomes:
+        for test, failed in found.items():
+            seen.setdefault(test, []).append(failed)
+    tests = [t for t, ran in seen.items() if len(ran) >= DETERMINISTIC_RUNS and all(ran)]
+    if not tests:  # the timelines are built only when there is something to judge
+        return {}
+    parallel = [(Timeline(r, frozenset()), found) for r, found in outcomes if is_parallel(r)]
+    serials = [found for r, found in outcomes if not is_parallel(r)]
+    return _whatever_beside(tests, parallel, serials)
 
 
 def _same_run(a: Run, b: Run) -> bool:

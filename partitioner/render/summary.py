@@ -74,6 +74,7 @@ def summary_to_dict(summary: Summary) -> dict[str, object]:
         "tests": [{"test": r.test, "runs": r.runs, "parallel_runs": r.parallel_runs,
                    "parallel_failures": r.parallel_failures, "serial_runs": r.serial_runs,
                    "serial_failures": r.serial_failures, "only_parallel": r.only_parallel,
+                   "every_run": r.every_run,
                    "failed_in": list(r.failed_in),
                    "windows": [{"parallel_failures": pf, "parallel_runs": pr, "serial_failures": sf, "serial_runs": sr}
                                for pf, pr, sf, sr in r.windows],
@@ -123,10 +124,12 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
     runs = summary.parallel + summary.serial
     failing = [r for r in rows if r.parallel_failures or r.serial_failures]
     only = sum(1 for r in rows if r.only_parallel)
+    always = sum(1 for r in rows if r.every_run)
     # without a serial run nothing tells a race from a test that always fails: say so instead of counting races
     only_words = "only in parallel" if summary.serial else "in parallel, never run serially"
+    always_words = f", {always} in every run that ran {'them' if always != 1 else 'it'}" if always else ""
     out.write(f"{len(rows)} tests in {runs} runs ({summary.parallel} parallel, {summary.serial} serial); "
-              f"{len(failing)} failed at least once, {only} {only_words}\n")
+              f"{len(failing)} failed at least once, {only} {only_words}{always_words}\n")
     if summary.broken:
         shown = ", ".join(summary.broken[:SHOWN_RUNS]) + (", ..." if len(summary.broken) > SHOWN_RUNS else "")
         out.write(f"left out: {len(summary.broken)} run{'s' if len(summary.broken) != 1 else ''} in which (nearly) "
@@ -150,7 +153,9 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
     if failing:
         out.write(f"\n{'parallel':>9}  {'serial':>9}  test\n{'fail/runs':>9}  {'fail/runs':>9}\n")
     for r in failing:
-        mark = ("" if not r.only_parallel else "  <- passes serially: a race, or an order dependence?" if r.serial_runs
+        mark = ("  <- fails in every run, whatever ran beside it: no race; fix it as an ordinary failure"
+                if r.every_run else "" if not r.only_parallel else
+                "  <- passes serially: a race, or an order dependence?" if r.serial_runs
                 else "  <- fails in parallel, never run serially")
         out.write(f"{f'{r.parallel_failures}/{r.parallel_runs}':>9}  {f'{r.serial_failures}/{r.serial_runs}':>9}  "
                   f"{r.test}{mark}\n")

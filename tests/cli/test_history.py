@@ -7,7 +7,7 @@ import json
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.model import Run
 from partitioner.run.advice import SERIAL
-from tests.builders import A, B, C, racing_runs, rec, run
+from tests.builders import A, B, C, D, racing_runs, rec, run
 from tests.cli.harness import PlanCase, RepositoryCase
 
 
@@ -36,12 +36,39 @@ class TestHistorySummaryCommand(RepositoryCase):
                                            doc["race_only_rate"]))
         first = doc["tests"][0]
         self.assertEqual({"test": f"{A}.test_1", "runs": 5, "parallel_runs": 4, "parallel_failures": 2,
-                          "serial_runs": 1, "serial_failures": 0, "only_parallel": True, "failed_in": ["0", "2"],
+                          "serial_runs": 1, "serial_failures": 0, "only_parallel": True, "every_run": False,
+                          "failed_in": ["0", "2"],
                           "windows": [{"parallel_failures": 2, "parallel_runs": 4, "serial_failures": 0,
                                        "serial_runs": 1}],
                           "before": {"run": "2", "worker": "worker-0", "tests": 0, "classes": 0, "passed_runs": 3,
                                      "fresh": []}}, first)
         self.assertIsNone(doc["tests"][-1]["before"])  # a test that never failed
+
+    def test_a_test_failing_in_every_run_is_said_apart_not_as_failing_in_parallel(self) -> None:
+        # tempest 36.0.0's TestTempestBaseTestClass fails in every run, plain stestr too: `races` leaves it out, and
+        # the summary listed it as "fails in parallel, never run serially", each run failing "because of races"
+        runs = [run(rec(f"{partner}.test_1", "worker-0", 0, 1, "fail" if order == 1 and partner == A else "success"),
+                    rec(f"{D}.test_1", "worker-1", 0, 1, "fail"), run_id=f"r{order}", order=order)
+                for order, partner in enumerate((A, A, C))]
+        self.repository(runs)
+        status, out, _ = self.cli("history", "summary")
+        self.assertEqual(0, status)
+        lines = out.splitlines()
+        self.assertEqual("3 tests in 3 runs (3 parallel, 0 serial); 2 failed at least once, 1 in parallel, never run "
+                         "serially, 1 in every run that ran it", lines[0])
+        self.assertIn(f"{A}.test_1  <- fails in parallel, never run serially", out)
+        self.assertIn(f"      3/3        0/0  {D}.test_1  <- fails in every run, whatever ran beside it: no race; "
+                      "fix it as an ordinary failure\n", out)
+        doc = json.loads(self.cli("history", "summary", "--format", "json")[1])
+        rows = {t["test"]: t for t in doc["tests"]}
+        self.assertEqual((True, False), (rows[f"{D}.test_1"]["every_run"], rows[f"{D}.test_1"]["only_parallel"]))
+        self.assertEqual((3, 1, 0), (doc["parallel_failed"], doc["race_failed"], doc["race_only"]))
+        # it passed once: a race suspect again, as `races` has it
+        self.repository([*runs, run(rec(f"{B}.test_1", "worker-0", 0, 1), rec(f"{D}.test_1", "worker-1", 0, 1),
+                                    run_id="r3", order=3)], name=".stestr")
+        status, out, _ = self.cli("history", "summary", "--history", ".stestr")
+        self.assertIn(f"{D}.test_1  <- fails in parallel, never run serially", out)
+        self.assertNotIn("in every run", out)
 
     def test_what_ran_before_a_test_that_fails_only_in_parallel(self) -> None:
         # C fails after A on worker-0; where it passed (run 0 and the serial run 2) A never ran before it

@@ -38,6 +38,31 @@ class TestHistorySummary(testtools.TestCase):
         self.assertEqual((1, 1), (row.runs, row.parallel_failures))
 
 
+class TestFailuresInEveryRun(testtools.TestCase):
+    def runs(self) -> list[Run]:
+        """Three parallel runs: D fails in each (beside A, B, then C); A fails in run 1 alone."""
+        return [run(rec(f"{partner}.test_1", "worker-0", 0, 1, "fail" if order == 1 and partner == A else "success"),
+                    rec(f"{D}.test_1", "worker-1", 0, 1, "fail"), rec(f"{B}.test_2", "worker-0", 1, 2),
+                    run_id=f"r{order}", order=order)
+                for order, partner in enumerate((A, A, C))]
+
+    def test_a_test_failing_in_every_run_is_no_race_signature(self) -> None:
+        # tempest's TestTempestBaseTestClass: fails in every run, plain stestr too; it was listed "only in parallel"
+        # and made every run it failed in one that "failed because of races"
+        summary = summarize(self.runs(), deterministic={f"{D}.test_1"})
+        rows = {s.test: s for s in summary.tests}
+        self.assertEqual((True, False, None), (rows[f"{D}.test_1"].every_run, rows[f"{D}.test_1"].only_parallel,
+                                               rows[f"{D}.test_1"].before))
+        self.assertTrue(rows[f"{A}.test_1"].only_parallel)
+        self.assertEqual([f"{A}.test_1", f"{D}.test_1"], [s.test for s in summary.tests[:2]])  # races first
+        # every parallel run failed; run 1 failed in A (a race) and D, so no run failed *only* because of races
+        self.assertEqual((3, 1, 0), (summary.parallel_failed, summary.race_failed, summary.race_only))
+        unjudged = summarize(self.runs())  # without the rule's answer: counted as before
+        self.assertEqual((3, 3), (unjudged.race_failed, unjudged.race_only))
+        self.assertEqual([f"{D}.test_1"], [s.test for s in history_summary(self.runs(), {f"{D}.test_1"})
+                                           if s.every_run])
+
+
 class TestBrokenRuns(testtools.TestCase):
     def test_a_run_where_nearly_every_class_failed_is_broken(self) -> None:
         everything = run(*(rec(f"pkg.m.K{i}Test.test_1", f"worker-{i % 2}", i, i + 1, "fail") for i in range(9)),

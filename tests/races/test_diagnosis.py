@@ -7,7 +7,7 @@ import testtools
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run
-from partitioner.races import OVERLAP_WEIGHT, diagnose, find_suspects, is_parallel
+from partitioner.races import OVERLAP_WEIGHT, always_failing, diagnose, find_suspects, is_parallel
 from tests.builders import A, B, C, D, E, racing_runs, rec, run
 
 
@@ -340,6 +340,21 @@ class TestDeterministic(testtools.TestCase):
         (klass,) = diagnosis.classes
         self.assertEqual((D, (f"{D}.test_2",), 1), (klass.test, klass.failed, klass.failures))
         self.assertEqual([C], [p.test for p in klass.partners])
+
+    def test_always_failing_is_the_same_rule_over_stored_runs_alone(self) -> None:
+        # what `partitioner history summary` counts apart: the tests diagnose leaves out, without a diagnosed run
+        self.assertEqual({f"{D}.test_1": 3}, always_failing(rotating_runs()))
+        self.assertEqual({}, always_failing(rotating_runs(passes=(1,))))
+        self.assertEqual({}, always_failing(rotating_runs()[:1]))  # one run is not enough
+        runs = racing_runs()  # A lost its race with B in both runs that failed: the same class beside it each time
+        self.assertEqual({}, always_failing([runs[0], runs[2]]))
+        serial = run(rec(f"{D}.test_1", "worker-0", 0.0, 1.0, "fail"), run_id="s", order=5)
+        self.assertEqual({f"{D}.test_1": 2}, always_failing([rotating_runs()[0], serial]))
+        untimed = run(rec(f"{D}.test_1", "worker-1", None, None, "fail"), rec(f"{A}.test_1", "worker-0", None, None),
+                      run_id="u", order=6)
+        self.assertEqual({}, always_failing([untimed, run(*untimed.records, run_id="v", order=7)]))  # nothing known
+        for diagnosed in rotating_runs():  # the same answer as diagnose gives for each run
+            self.assertEqual(((f"{D}.test_1", 3),), diagnose(diagnosed, history=rotating_runs()).deterministic)
 
     def test_runs_where_nearly_everything_failed_do_not_count(self) -> None:
         runs = rotating_runs()

@@ -74,8 +74,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "summary", help="per test and per time window: failures in parallel runs and in serial runs",
         description="Per test: how many stored runs it was in, how often it failed in parallel runs (2+ worker "
                     "tags) and in serial ones, and the runs it failed in; tests failing only in parallel (likely "
-                    "races) come first. Per time window: parallel runs, those that failed, and those that failed "
-                    "only in such tests. Runs in which (nearly) every class failed are left out.")
+                    "races) come first, then those failing in every run that ran them, whatever ran beside them "
+                    "(ordinary failures, not races: `partitioner races` leaves them out too). Per time window: "
+                    "parallel runs, those that failed, and those that failed only in tests failing only in parallel. "
+                    "Runs in which (nearly) every class failed are left out.")
     durations.take_signed_values(summary_)  # --window -5s, --since -7d: say what is wrong, not "expected one argument"
     add_history(summary_, _HERE)
     add_directory(summary_)
@@ -187,8 +189,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         when = datetime.datetime.fromtimestamp(args.since, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         raise HistoryError(f"none of the {len(history.runs)} stored runs began at or after {when} (--since); "
                            f"pass an earlier --since")
+    from partitioner.races.diagnosis import always_failing  # the races' rule: one left out there is one here
+
     width = args.window or auto_window(runs)
-    found = summarize(runs, width)
+    found = summarize(runs, width, always_failing(runs))
     if args.format == "json":
         summary.render_json(found, console.stdout)
     else:
