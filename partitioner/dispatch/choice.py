@@ -9,7 +9,9 @@ a queue split per test that would be handed out in batches (more than
 :data:`~partitioner.dispatch.queue.BATCH_ABOVE_PER_LANE` tests per lane) runs the static plan too: so many
 unpriced tests balance about as well dealt out before the run as stestr deals them (oslo.utils' first run:
 1.10 x plain stestr dynamic; testtools': 1.30 x), and the run stores the history that decides the next one.
-The rule applies only when nobody chose the mode (``--dispatch`` or the ``dispatch`` option win).
+The rule applies only when nobody chose the mode (``--dispatch`` or the ``dispatch`` option win). A dispatch order
+the user chose (``--dispatch-order``, ``dispatch_order``) orders the queue alone: the note (:func:`off_note`) says
+it does not apply to the static plan kept.
 
 Pure: the caller passes the queue's group sizes and predicted costs.
 """
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE
 
 if TYPE_CHECKING:
+    from partitioner.config import Choice
     from partitioner.pipeline import Planned
 
 #: a test predicted shorter than this (median over the queue) is too small to hand out on its own
@@ -76,6 +79,18 @@ def planned_reason(planned: Planned, lanes: int) -> str | None:
                               len(planned.serial_groups), lanes)
 
 
-def off_note(reason: str) -> str:
-    """The one line that says dynamic dispatch was turned off for ``reason``, and how to force it anyway."""
-    return f"dynamic dispatch is off: {reason} (`--dispatch dynamic` or `dispatch = dynamic` forces it)"
+def off_note(reason: str, order: Choice[str] | None = None) -> str:
+    """The one line that says dynamic dispatch was turned off for ``reason``, and how to force it anyway.
+
+    :param order: the dispatch order as ``Settings.choose("dispatch_order", ...)`` resolved it; when the user chose
+        it (``--dispatch-order`` or the ``dispatch_order`` option, not the default), the line also says it does
+        not apply: it orders dynamic dispatch's queue, and a static plan has none (left unsaid, the order the user
+        asked for was silently ignored)
+    """
+    from partitioner.config import DEFAULT  # the config module only for the note: not on every run's way
+
+    if order is None or order.where == DEFAULT:
+        return f"dynamic dispatch is off: {reason} (`--dispatch dynamic` or `dispatch = dynamic` forces it)"
+    return (f"dynamic dispatch is off: {reason}; so the dispatch order {order.value} ({order.where}) does not "
+            "apply, as it orders dynamic dispatch's queue (`--dispatch dynamic` or `dispatch = dynamic` forces "
+            "dynamic dispatch, and the order with it)")

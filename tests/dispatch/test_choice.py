@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import testtools
 
+from partitioner.config import DEFAULT, Choice
 from partitioner.dispatch.choice import MEASURED_SHARE, SMALL_TEST_S, off_note, small_tests_reason
 from partitioner.dispatch.queue import BATCH_ABOVE_PER_LANE
 
@@ -76,3 +77,13 @@ class TestSmallTestsRule(testtools.TestCase):
         self.assertTrue(note.startswith("dynamic dispatch is off: the tests are small ("), note)
         self.assertIn("--dispatch dynamic", note)
         self.assertIn("dispatch = dynamic", note)
+
+    def test_an_order_the_user_chose_is_said_not_to_apply_to_the_static_plan(self) -> None:
+        # `--dispatch-order cost` was silently ignored when a queue of small single tests kept the static plan
+        for where in ("--dispatch-order", "[partitioner] in /p/tox.ini"):
+            note = off_note("the tests are small", Choice("cost", where))
+            self.assertEqual(f"dynamic dispatch is off: the tests are small; so the dispatch order cost ({where}) "
+                             "does not apply, as it orders dynamic dispatch's queue (`--dispatch dynamic` or "
+                             "`dispatch = dynamic` forces dynamic dispatch, and the order with it)", note)
+        # the default order was nobody's choice: nothing to say about it
+        self.assertEqual(off_note("the tests are small"), off_note("the tests are small", Choice("lookahead", DEFAULT)))
