@@ -194,28 +194,21 @@ class ForkedProc:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self.returncode = self._popen.wait(timeout) if timeout > 0 else self._popen.poll()
             return
-        message = self._receive(timeout)
-        if message is None:
-            return
-        status = message.get("status")
+        wait = _POLL_S if timeout is None else min(timeout, _POLL_S)
+        message = self._receive(wait)
+        status = message.get("status") if message else None
         if isinstance(status, int):
             self.returncode = os.waitstatus_to_exitcode(status)
             self._close_conn()
-        elif self._gone():  # the preloader went away without a word: the child is reaped by someone else
-            self.returncode = 1
-            self._close_conn()
-        elif timeout is None or timeout > 0:
-            time.sleep(min(_POLL_S, timeout or _POLL_S))
-
-    def _gone(self) -> bool:
+            return
+        # no word from the preloader (yet): it may be gone, or stuck, and the child a zombie nobody reaps
         assert self._pid is not None
-        try:
-            os.kill(self._pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+        ended, status = process_ended(self._pid)
+        if ended and (status is not None or self._conn is None):  # gone with no status: the preloader's, if any
+            self.returncode = os.waitstatus_to_exitcode(status) if status is not None else 1
+            self._close_conn()
+        elif message is not None and wait > 0:  # the connection closed: nothing to wait on but time
+            time.sleep(wait)
 
     def _receive(self, timeout: float | None) -> dict[str, object] | None:
         """The next reply line; ``{}`` when the preloader closed the connection; ``None`` on timeout."""
@@ -243,6 +236,43 @@ class ForkedProc:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def process_ended(pid: int) -> tuple[bool, int | None]:
+    """Whether process ``pid`` has ended, and its wait status when that is known.
+
+    ``kill(pid, 0)`` alone says a zombie runs: it succeeds until the zombie is reaped, and a worker the preloader
+    forked is not our child, so it is reaped by the preloader or, once that is gone, by whoever adopted it: an
+    init that does not reap (a container's PID 1 that is not an init, this sandbox's) leaves it a zombie for
+    good, and a lane or static worker waiting for it waited forever. So: ``waitpid(pid, WNOHANG)`` first, which
+    reaps it when it is ours after all (we adopted it as a subreaper) and raises ``ChildProcessError`` when it
+    is not (it never reaps another's child); then ``kill(pid, 0)`` (``ESRCH``: gone, status unknown); then its
+    state in ``/proc``, where a zombie is ``Z`` and still holds the status its parent would read (field 52,
+    ``exit_code``, Linux 3.5+).
+    """
+    try:
+        done, status = _waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    except OSError:
+        return False, None
+    else:
+        return (True, status) if done else (False, None)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True, None
+    except PermissionError:
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return False, None  # no /proc: taken as running, as before
+    if not fields or fields[0] not in (b"Z", b"X"):
+        return False, None
+    exit_code = fields[49] if len(fields) > 49 else b""  # field 52 of stat(5); fields[0] is field 3
+    return True, int(exit_code) if exit_code.isdigit() else None
 
 
 def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None = None,
