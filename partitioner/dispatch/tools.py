@@ -17,8 +17,8 @@
   writes a failure with the reason for every test it was given that never reported (a killed worker or
   lane, an interrupted run), then writes the plan record beside the run;
 * SIGINT and SIGTERM while the tool runs (:meth:`Session.signals`): passed on to the workers instead of
-  stopping the tool, so that the tool reads their streams to the end and stores the run; a third signal
-  stops the tool.
+  stopping the tool, so that the tool reads their streams to the end and stores the run; a worker still
+  running a grace later, or at a second signal, is killed; a third signal stops the tool.
 
 Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's
 ``instance_execute``, a randomized order, and worker commands a pull worker cannot stand in for (said once).
@@ -38,10 +38,12 @@ import dataclasses
 import gc
 import glob
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -584,13 +586,19 @@ class Session:
         dispatcher = run.dispatcher
         reasons: dict[str, str] = {}
         holder: dict[str, int] = {}
+        #: the lanes wrote failures for tests the signal cut short or kept from starting (each said how many)
+        lanes_cut = False
         if dispatcher is not None:
+            from partitioner.dispatch.state import INTERRUPTED
+
             if self.signum is not None:
                 dispatcher.interrupt(f"the run was interrupted ({signal.Signals(self.signum).name})")
             outcome = dispatcher.outcome()
             reasons = dict(outcome.pending)
             for handout in outcome.handouts:
                 holder.update(dict.fromkeys(handout.tests, handout.lane))
+            lanes_cut = self.signum is not None and (bool(outcome.reported) or
+                                                     any(h.outcome == INTERRUPTED for h in outcome.handouts))
         missing = 0
         for index, part in enumerate(run.partitions):
             for test_id in (part if dispatcher is None else ()):
@@ -631,6 +639,11 @@ class Session:
                 if run.tee is not None and run.tee.outer is not None else ""
             self.warn(f"{why}{plural(missing, 'test')} never reported a result: recorded as "
                       f"{'a failure' if one else 'failures'} in the stored run{counted}")
+        elif lanes_cut:
+            assert self.signum is not None
+            self.interrupt_said = True
+            self.warn(f"the run was interrupted ({signal.Signals(self.signum).name}): the tests it cut short or "
+                      "kept from starting are recorded as failures in the stored run (each lane said how many)")
         if self._progress is not None:
             self._progress.close()
             self._progress = None
@@ -709,18 +722,29 @@ class Session:
     @contextlib.contextmanager
     def signals(self) -> Iterator[None]:
         """While the tool runs: SIGINT/SIGTERM are passed on to the workers and lanes, and the tool keeps
-        reading their streams, so that it stores every result; the third signal stops the tool, and so does the
-        first one that comes before the tool planned a run (it would otherwise go on to run every test)."""
+        reading their streams, so that it stores every result; what still runs a grace after the first signal, or
+        at a second one, is killed (:class:`~partitioner.run.signals.PassedOn`), so one signal ends the run
+        however a test hangs. The third signal stops the tool, and so does the first one that comes before the
+        tool planned a run (it would otherwise go on to run every test). Signals closer together than
+        :attr:`Interrupt.SAME_S <partitioner.run.signals.Interrupt.SAME_S>` count as one (``timeout`` sends its
+        SIGTERM to exec and then to exec's whole process group)."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
+        from partitioner.run.signals import Interrupt, PassedOn
+
         previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 
         ours = os.getpid()
+        last_at: list[float] = []
 
         def handle(signum: int, frame: types.FrameType | None) -> None:
             if os.getpid() != ours:  # a child the tool forks, between its fork and its exec: the signal is not ours
                 return
+            now = time.monotonic()
+            if last_at and now - last_at[0] < Interrupt.SAME_S:
+                return  # the same signal, come twice (to exec, and to its process group)
+            last_at[:] = [now]
             self._signals += 1
             if self.signum is None:
                 self.signum = signum
@@ -737,19 +761,18 @@ class Session:
             run = self.current()
             if run is not None and run.dispatcher is not None:
                 run.dispatcher.interrupt(f"the run was interrupted ({signal.Signals(signum).name})")
-            for proc in self.children:  # a Ctrl-C reached them too: they count signals that close as one
-                if proc.poll() is None:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(proc.pid, signum)
+            # a Ctrl-C reached them too: ours count signals that close as one
+            passed.pass_on(list(self.children), signum, repeated=self._signals > 1)
 
-        for s, handler in previous.items():
-            if handler is not signal.SIG_IGN:
-                signal.signal(s, handle)
-        try:
-            yield
-        finally:
+        with PassedOn(ours=_supervises) as passed:
             for s, handler in previous.items():
-                signal.signal(s, handler)
+                if handler is not signal.SIG_IGN:
+                    signal.signal(s, handle)
+            try:
+                yield
+            finally:
+                for s, handler in previous.items():
+                    signal.signal(s, handler)
 
     # -- patching --------------------------------------------------------------------------------
 
@@ -793,6 +816,17 @@ class Session:
             self._progress.close()
             self._progress = None
         gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
+
+
+#: a worker command that runs a process of ours in front of the test runner, which ends its own worker after a grace
+#: of its own and then writes failures for what it held: a lane, a static worker forked from the preloaded suite,
+#: the runner (testr's test_command)
+_OURS = re.compile(r"-m\s+partitioner\.(run|dispatch\.lane|dispatch\.direct)(\s|$)")
+
+
+def _supervises(proc: Any) -> bool:
+    """Whether the process the tool started runs one of ours in front of its test runner (:data:`_OURS`)."""
+    return isinstance(proc.args, str) and _OURS.search(proc.args) is not None
 
 
 def _handling_sigint() -> bool:
