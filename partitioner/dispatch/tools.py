@@ -608,10 +608,12 @@ class Session:
             ran = expanded(run.finals)
             left = [t for t in planned_ids if t not in run.finals and t not in ran]
             running = dict(run.running)
+        fates: dict[int, str] = {}
         for test_id in left:
             index = holder.get(test_id, 0)
-            proc = run.procs.get(index)
-            fate = "was never started" if proc is None else describe_exit(proc.poll())
+            if index not in fates:
+                fates[index] = _fate(run.procs.get(index))
+            fate = fates[index]
             if test_id in reasons and reasons[test_id].endswith("while this test was running"):
                 why = f"lane {index} {fate} while this test was running"  # a lane killed under the tool
             elif test_id in reasons:
@@ -816,6 +818,24 @@ class Session:
             self._progress.close()
             self._progress = None
         gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
+
+
+#: seconds the account waits for a worker whose stream has ended to be reapable, to say how it ended
+EXIT_WAIT_S = 2.0
+
+
+def _fate(proc: subprocess.Popen[bytes] | None) -> str:
+    """How the worker of a partition ended (``was killed by SIGKILL (signal 9)``), for the reason of a test it
+    never reported. Its stream has ended by the time the tool stores the run, but a process closes its files
+    before it becomes reapable (a SIGKILLed one too), and another thread may be reaping it that moment: asked
+    at once, a worker killed after the grace read ``did not exit``."""
+    if proc is None:
+        return "was never started"
+    code = proc.poll()
+    if code is None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = proc.wait(EXIT_WAIT_S)
+    return describe_exit(code)
 
 
 #: a worker command that runs a process of ours in front of the test runner, which ends its own worker after a grace
