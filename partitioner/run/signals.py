@@ -234,22 +234,25 @@ class PassedOn:
         if self._first_at is None:
             self._first_at = time.monotonic()
         for proc in procs:
-            if proc.poll() is not None:
-                continue
+            known = self._known(proc)
+            if proc.poll() is not None and not any(_running(p) for p in known):
+                continue  # ended, and so did what it ran (a shell the first signal ended leaves its program)
+            programs = [*known, *(p for p in shell_programs(proc.pid) if p not in known)]
             if repeated and not self.ours(proc):
-                self._kill(proc, self._programs(proc))
+                self._kill(proc, programs)
                 continue
-            programs = shell_programs(proc.pid)
-            for pid, _ in programs:
-                _send(pid, signum)
+            for program in programs:
+                if _running(program):
+                    _send(program[0], signum)
             with contextlib.suppress(OSError):
-                proc.send_signal(signum)
+                if proc.poll() is None:
+                    proc.send_signal(signum)
             self._targets.append((proc, programs))
         self._poke()
 
-    def _programs(self, proc: Stoppable) -> list[tuple[int, int]]:
-        known = [programs for p, programs in self._targets if p is proc]
-        return [*(known[0] if known else []), *shell_programs(proc.pid)]
+    def _known(self, proc: Stoppable) -> list[tuple[int, int]]:
+        """The programs of ``proc`` a signal was passed on to before."""
+        return [program for p, programs in self._targets if p is proc for program in programs]
 
     def _poke(self) -> None:
         if self._wake is not None:

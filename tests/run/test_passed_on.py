@@ -106,6 +106,8 @@ class TestPassedOn(testtools.TestCase):
         proc, pid = self.start("ignore")
         with PassedOn(ours=lambda proc: False, kill_after=3 * BOUND_S) as passed:
             passed.pass_on([proc], signal.SIGTERM, repeated=False)
+            proc.wait(BOUND_S)  # the shell ended; the program it ran ignores SIGTERM and runs on
+            self.assertFalse(self.ended(pid))
             passed.pass_on([proc], signal.SIGTERM, repeated=True)
             self.wait_ended(proc, pid)
 
