@@ -73,6 +73,7 @@ from partitioner.statuses import FINAL, INPROGRESS
 ASIDE_WAIT_S = 10.0
 
 if TYPE_CHECKING:
+    from partitioner.config import Choice
     from partitioner.dispatch.preload import Started
     from partitioner.dispatch.staticstreams import WorkerStreams
     from partitioner.pipeline import Planned, ShardRun
@@ -254,6 +255,9 @@ class Session:
         self._originals: list[tuple[Any, str, Any]] = []
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
         self._chosen = False
+        #: the dispatch order and where it came from, once :meth:`_mode` resolved it (the note of a kept static plan
+        #: says an order the user chose does not apply)
+        self._order: Choice[str] | None = None
         self._worker_streams: WorkerStreams | None = None
         #: testtools.CopyStreamResult.startTestRun is patched to find the tool's whole result (Tee.outer)
         self._outer_watched = False
@@ -297,7 +301,8 @@ class Session:
         from partitioner.config import DEFAULT, DISPATCH_ORDERS, load_settings
 
         settings = load_settings(Path.cwd())
-        self.order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0]).value
+        self._order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0])
+        self.order = self._order.value
         choice = settings.choose("dispatch", self.dispatch, "dynamic")
         self._chosen = choice.where != DEFAULT
         if choice.value == "static":
@@ -360,7 +365,7 @@ class Session:
             reason = planned_reason(planned, sum(1 for p in parts if p))
             if reason is not None:
 
-                self.note(off_note(reason))
+                self.note(off_note(reason, self._order))
                 mode = "static"
         run = ToolRun([tuple(p) for p in parts if p], planned)
         self.runs.append(run)

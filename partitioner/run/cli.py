@@ -291,12 +291,15 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
             note(warning)
         else:
             _say(err, f"warning: {warning}")
+    from partitioner.config import DISPATCH_ORDERS
+
+    order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0])
     if dispatch == "dynamic" and settings.choose("dispatch", args.dispatch, "dynamic").where == DEFAULT:
         small = _small_tests(partition, len(shares))
         if small is not None:
             from partitioner.dispatch.choice import off_note
 
-            note(off_note(small))
+            note(off_note(small, order))  # says an order the user chose does not apply to the static plan
             dispatch = "static"
     progress = _progress(err, args.quiet, partition, len(test_ids), len(shares), dispatch)
     starts = _watch_starts(output, progress)
@@ -304,11 +307,8 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
     said = progress.beside() if progress is not None else err
     try:
         if dispatch == "dynamic":
-            from partitioner.config import DISPATCH_ORDERS
-
-            order = settings.choose("dispatch_order", args.dispatch_order, DISPATCH_ORDERS[0]).value
             outcome: RunOutcome | HostOutcome = _run_dynamic(partition, shares, serial, inner, output, said,
-                                                             interrupt, progress, order, sorted(test_ids), starts,
+                                                             interrupt, progress, order.value, sorted(test_ids), starts,
                                                              early)
         else:
             from partitioner.run.phases import run_phases

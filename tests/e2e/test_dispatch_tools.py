@@ -360,6 +360,12 @@ class TestSmallPerTestSuites(testtools.TestCase):
         self.assertIn("24 tests one at a time", notes[0])
         self.assertIn("--dispatch dynamic", notes[0])
         self.assertRegex(second.stderr, r"24 listed test ids on 2 workers, static plan")
+        self.assertNotIn("does not apply", notes[0])  # the default order: nothing to say of it
+        self.stored_once()
+        ordered = self.exec_stestr("--dispatch-order", "cost")  # an order the user chose is not silently dropped
+        notes = [line for line in ordered.stderr.splitlines() if "dynamic dispatch is off" in line]
+        self.assertEqual(1, len(notes), ordered.stderr)
+        self.assertIn("the dispatch order cost (--dispatch-order) does not apply", notes[0])
         self.stored_once()
         forced = self.exec_stestr("--dispatch", "dynamic")
         self.assertNotIn("dynamic dispatch is off", forced.stderr)

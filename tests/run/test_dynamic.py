@@ -167,6 +167,10 @@ class TestDynamicRunner(testtools.TestCase):
         assert record is not None
         self.assertEqual("static", record.dispatch)
         self.assertEqual(4, len(read_events(out).finals()))
+        self.assertNotIn("does not apply", err)
+        code, out, err = self.run_runner("--group-by", "none", "--history", history, "--dispatch-order", "mono")
+        self.assertEqual(1, err.count("dynamic dispatch is off"), err)
+        self.assertIn("the dispatch order mono (--dispatch-order) does not apply", err)
         code, out, err = self.run_runner("--group-by", "none", "--history", history, "--dispatch", "dynamic")
         self.assertNotIn("dynamic dispatch is off", err)
         record = planrecord.find_record(self.stored(out))
