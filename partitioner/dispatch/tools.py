@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import glob
 import os
 import re
 import signal
@@ -60,9 +59,10 @@ from partitioner.dispatch.command import (
 )
 from partitioner.dispatch.patches import per_instance, stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
+from partitioner.dispatch.timescheck import TimesCheck, checked
 from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, plan_record, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
-from partitioner.errors import HistoryError, PartitionerError
+from partitioner.errors import PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.render.output import plural
 from partitioner.run.signals import describe_exit, not_started
@@ -155,55 +155,6 @@ class EarlyPreload:
             self.started = None
 
 
-def _check_times(repository: object) -> None:
-    """Open the repository's timings file as the tool does before a run of ours starts.
-
-    The tool writes every run's timings into ``times.dbm`` as it stores the run. Plain stestr and testr open it
-    at their start too, to partition; our plan need not (the stored runs price the suite), so a file they cannot
-    open would fail the store only after the whole run, its results lost. The tool's own ``get_test_times``
-    opens it here, with the tool's own recovery (stestr replaces a file ``dbm`` reports damaged).
-
-    :raises HistoryError: it cannot be opened: one line, what to do
-    """
-    get_times, base = getattr(repository, "get_test_times", None), getattr(repository, "base", None)
-    if get_times is None or not isinstance(base, str):
-        return
-    if not glob.glob(os.path.join(glob.escape(base), "times.dbm*")):
-        return  # none yet (the tool makes one as it stores the run): opening it would create an empty one now
-    try:
-        get_times([])
-    except Exception as exc:  # whatever the dbm module raises for a damaged file (dumb dbm: ValueError, SyntaxError)
-        path = os.path.join(base, "times.dbm")
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        raise HistoryError(f"{path} cannot be opened ({type(exc).__name__}{': ' + text if text else ''}): the tool "
-                           "would fail to store the run after every test ran, so none was started; move the damaged "
-                           f"file aside (`mv {path}* /tmp/`: it holds only test timings, and a new one is made) and "
-                           "run again") from None
-
-
-class _TimesCheck:
-    """:func:`_check_times` in a thread while the tool lists its tests (a dumb-dbm ``times.dbm`` of 18,000 tests
-    takes 0.15 s to open), so that the run's start does not wait for it."""
-
-    def __init__(self, repository: object) -> None:
-        self.repository = repository
-        self._error: PartitionerError | None = None
-        self._thread = threading.Thread(target=self._run, name="partitioner-times-check", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            _check_times(self.repository)
-        except PartitionerError as exc:
-            self._error = exc
-
-    def result(self) -> None:
-        """Wait for the check; :raises HistoryError: the file cannot be opened."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 class Session:
     """What ``partitioner exec`` adds to one tool's process (see the module docstring).
 
@@ -237,8 +188,8 @@ class Session:
         self.stored = False
         #: the tool asked for a plan, and we refused with an error of our own (it said what is wrong)
         self.refused = False
-        #: the repository's times.dbm opened beside the tool's listing (:func:`_check_times`)
-        self._times_check: _TimesCheck | None = None
+        #: the repository's times.dbm opened beside the tool's listing (:mod:`partitioner.dispatch.timescheck`)
+        self._times_check: TimesCheck | None = None
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
         #: the first signal while the tool ran, or None
@@ -332,8 +283,9 @@ class Session:
         if self.signum is not None and not self.runs:
             raise KeyboardInterrupt
         if not self.runs:
+            check, self._times_check = self._times_check, None
             try:
-                self._times_checked(repository)
+                checked(check, repository)
             except PartitionerError:
                 self.refused = True
                 raise
@@ -397,7 +349,7 @@ class Session:
         base = getattr(repository, "base", None)
         prefetch.start(base if isinstance(base, str) and not self.history else None, PLAN_RUNS, PLANNER)
         if self._times_check is None and repository is not None:
-            self._times_check = _TimesCheck(repository)
+            self._times_check = TimesCheck(repository)
         if fixture is not None and self.preload_early and not self.runs and self._early is None:
             self._early = EarlyPreload.start(fixture, self.dispatch, self.why_static)
 
@@ -414,14 +366,6 @@ class Session:
                   f"workers: partitioned {concurrency} ways around it, each of the tool's {concurrency} workers "
                   f"runs the runner on its share with that many workers again; run {PARALLEL}", once=True)
         return True
-
-    def _times_checked(self, repository: object) -> None:
-        """:func:`_check_times` for ``repository``: its outcome from beside the listing, or now."""
-        check, self._times_check = self._times_check, None
-        if check is not None and check.repository is repository:
-            check.result()
-        else:
-            _check_times(repository)
 
     def summary(self, planned: Planned, mode: str) -> None:
         """The one line about a run's plan (:func:`partitioner.render.runline.summary_line`), unless quiet."""
