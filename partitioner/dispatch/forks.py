@@ -45,6 +45,7 @@ _POLL_S = 0.05
 #: nothing (:mod:`partitioner.dispatch.monkeypatch`), and should a patch escape that check, the template still
 #: never waits on the patching library's hub
 _fork, _waitpid, _read, _write, _pipe, _select = os.fork, os.waitpid, os.read, os.write, os.pipe, select.select
+_open = open
 
 
 @dataclass
@@ -138,6 +139,25 @@ def exit_like(status: int) -> int:
         os.kill(os.getpid(), -code)
         return 128 - code  # only if the signal did not end us
     return code
+
+
+def zombie(pid: int) -> tuple[bool, int | None]:
+    """Whether ``pid`` has exited and waits to be reaped (a zombie, ``Z`` in ``/proc/PID/stat``), and the exit code
+    it holds for its parent (field 52, ``exit_code``, Linux 3.5+; ``None`` where unknown).
+
+    ``kill(pid, 0)`` succeeds on a zombie, and only its parent can reap it: a process watched by another than its
+    parent (a forked worker's lane, a worker the preloader forked) reads its state here. No ``/proc``: not a
+    zombie, as far as can be told.
+    """
+    try:
+        with _open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return False, None
+    if not fields or fields[0] not in (b"Z", b"X"):
+        return False, None
+    exit_code = fields[49] if len(fields) > 49 else b""  # field 52 of stat(5); fields[0] is field 3
+    return True, int(exit_code) if exit_code.isdigit() else None
 
 
 def message_of(line: bytes) -> dict[str, object]:

@@ -58,7 +58,7 @@ from typing import IO
 
 from partitioner import scratch
 from partitioner.dispatch.command import WorkerCommand, recognise
-from partitioner.dispatch.forks import child_exit
+from partitioner.dispatch.forks import child_exit, zombie
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.spawn import PRELOAD_ENV
 
@@ -264,15 +264,7 @@ def process_ended(pid: int) -> tuple[bool, int | None]:
         return True, None
     except PermissionError:
         pass
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return False, None  # no /proc: taken as running, as before
-    if not fields or fields[0] not in (b"Z", b"X"):
-        return False, None
-    exit_code = fields[49] if len(fields) > 49 else b""  # field 52 of stat(5); fields[0] is field 3
-    return True, int(exit_code) if exit_code.isdigit() else None
+    return zombie(pid)  # no /proc: taken as running, as before
 
 
 def request(path: str, command: WorkerCommand, control_fd: int, cwd: str | None = None,

@@ -63,7 +63,7 @@ from testtools.testsuite import iterate_tests
 
 from partitioner.dispatch import monkeypatch
 from partitioner.dispatch.command import RUNNERS
-from partitioner.dispatch.forks import message_of, serve
+from partitioner.dispatch.forks import message_of, serve, zombie
 
 PROG = "partitioner.dispatch.worker"
 #: the id prefix of the test unittest's loader puts in place of a module it could not import
@@ -395,14 +395,15 @@ _start_thread, _allocate_lock = _thread.start_new_thread, _thread.allocate_lock
 
 
 def _alive(pid: int) -> bool:
-    """``pid`` still runs (a process of another user counts as running)."""
+    """``pid`` still runs (a process of another user counts as running; a zombie does not: a lane killed with its
+    tool is adopted by an init that may never reap it, and its worker must still end)."""
     try:
         _kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not zombie(pid)[0]
 
 
 def watch_parent(parent: int, poll_s: float = 0.2, alive: Callable[[int], bool] | None = None) -> None:

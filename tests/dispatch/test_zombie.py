@@ -112,6 +112,43 @@ class TestProcessEnded(testtools.TestCase):
         self.assertEqual((True, None), preload.process_ended(pid))
 
 
+class TestLaneWatch(testtools.TestCase):
+    """A worker the preloader forked watches its lane, which is not its parent: a lane killed with its tool is
+    adopted by an init that may never reap it, and the worker must end all the same, not serve a zombie."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        if not Path("/proc/self/stat").exists():
+            self.skipTest("no /proc: a zombie cannot be told from a running process")
+
+    def test_a_zombie_lane_is_not_alive(self) -> None:
+        from partitioner.dispatch.worker import _alive
+
+        with zombie(0) as pid:
+            self.assertFalse(_alive(pid))
+        self.assertTrue(_alive(os.getppid()))
+
+    def test_the_watch_ends_a_worker_whose_lane_is_a_zombie(self) -> None:
+        from partitioner.dispatch.worker import _alive, watch_parent
+
+        with zombie(0) as lane:
+            worker = os.fork()
+            if worker == 0:  # pragma: no cover - the watched worker: the watch ends it, else it exits 7
+                watch_parent(lane, poll_s=0.01, alive=_alive)
+                time.sleep(HANG_S)
+                os._exit(7)
+            deadline = time.monotonic() + HANG_S
+            done = 0
+            while not done and time.monotonic() < deadline:
+                done, status = os.waitpid(worker, os.WNOHANG)
+                time.sleep(0.01)
+            if not done:
+                os.kill(worker, signal.SIGKILL)
+                os.waitpid(worker, 0)
+            self.assertTrue(done, "the worker served a zombie lane")
+            self.assertEqual(1, os.waitstatus_to_exitcode(status))
+
+
 class _StuckPreloader:
     """A preloader that forks nothing itself: it answers each request with the pid it is given, then never sends
     the status (stuck, as a preloader whose loop an eventlet hub held was) or closes the connection (gone)."""
