@@ -34,7 +34,6 @@ One line on stderr says what each run was planned from (:func:`partitioner.rende
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import os
 import re
@@ -47,17 +46,16 @@ import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner.dispatch import toolshard
+from partitioner.dispatch import toolpreload, toolshard
 from partitioner.dispatch.command import (
     RUNNERS,
-    WorkerCommand,
     direct_shell_command,
     exec_line,
     held_sigint,
     lane_shell_command,
     recognise_shell,
 )
-from partitioner.dispatch.patches import per_instance, stestr_patches, testr_patches
+from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.timescheck import TimesCheck, checked
 from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, plan_record, worker_tag
@@ -74,7 +72,6 @@ ASIDE_WAIT_S = 10.0
 
 if TYPE_CHECKING:
     from partitioner.config import Choice
-    from partitioner.dispatch.preload import Started
     from partitioner.dispatch.staticstreams import WorkerStreams
     from partitioner.pipeline import Planned, ShardRun
 
@@ -85,74 +82,6 @@ PLANNER = ("partitioner.hooks", "partitioner.dispatch.choice", "partitioner.rend
 __all__ = ["PROG", "NothingToRun", "Session"]
 
 PROG = "partitioner"
-
-
-class EarlyPreload:
-    """The preloader (:mod:`partitioner.dispatch.preload`) of a parallel run's workers, started as the tool starts
-    listing its tests, so that the suite loads beside the listing rather than after the plan, when the lanes
-    wait for it (about 0.3 s of the bench suite's start, 1.2 s of tempest's unit suite).
-
-    Its command is the listing's: the tool's test command with ``$LISTOPT`` and no ids, which a pull worker
-    takes apart to the same runner and arguments as the workers' (``--list`` and ``--load-list`` dropped). A
-    thread checks the ``dispatch`` option and starts it, so the listing does not wait. The plan :meth:`take` s it
-    when its worker command is the same; otherwise, or for a static run, it is stopped: a suite load on a spare
-    core, no more.
-    """
-
-    def __init__(self, command: str, worker: WorkerCommand, dispatch: str | None) -> None:
-        self.command = command
-        self.worker = worker
-        self.started: Started | None = None
-        self._thread = threading.Thread(target=self._start, args=(dispatch,), name="partitioner-preload",
-                                        daemon=True)
-        self._thread.start()
-
-    @classmethod
-    def start(cls, fixture: object, dispatch: str | None, why_static: str | None) -> EarlyPreload | None:
-        """One for the run ``fixture`` (stestr's or testr's top-level fixture, as it lists) is about to partition,
-        or None when the run will not be dealt out dynamically by its look (one worker, ``--random``,
-        ``--worker-file``, testr's ``instance_execute``, a command no pull worker stands in for). A split per
-        test, which the plan may keep static (:mod:`partitioner.dispatch.choice`), gets one too: its static
-        workers are forked from it (:mod:`partitioner.dispatch.direct`)."""
-        from partitioner.dispatch.spawn import wanted
-
-        concurrency = getattr(fixture, "concurrency", None)
-        command = getattr(fixture, "list_cmd", None)
-        if dispatch == "static" or why_static is not None or not wanted(os.environ) or \
-                not isinstance(concurrency, int) or concurrency < 2 or not isinstance(command, str) or \
-                getattr(fixture, "randomize", False) or getattr(fixture, "worker_path", None) or per_instance(fixture):
-            return None
-        worker = recognise_shell(command)
-        return None if worker is None else cls(command, worker, dispatch)
-
-    def _start(self, dispatch: str | None) -> None:
-        try:
-            from pathlib import Path
-
-            from partitioner.config import load_settings
-            from partitioner.dispatch.preload import start_shell
-
-            if load_settings(Path.cwd()).choose("dispatch", dispatch, "dynamic").value == "static":
-                return
-            self.started = start_shell(self.command, sys.executable, None)
-        except Exception:  # a bad configuration is the plan's to report; without a preloader lanes load their own
-            self.started = None
-
-    def take(self, command: str) -> Started | None:
-        """The preloader, when it runs the workers of the tool's worker ``command`` (else None: :meth:`stop` it)."""
-        self._thread.join()
-        worker = recognise_shell(command)
-        if self.started is None or worker is None or \
-                dataclasses.replace(worker, load_list=None) != dataclasses.replace(self.worker, load_list=None):
-            return None
-        return self.started
-
-    def stop(self) -> None:
-        """End it, if it started."""
-        self._thread.join()
-        if self.started is not None:
-            self.started.stop()
-            self.started = None
 
 
 class Session:
@@ -221,7 +150,7 @@ class Session:
         self.why_static: str | None = None
         #: start the preloader while the tool lists its tests (``exec`` sets it for a command that runs tests)
         self.preload_early = False
-        self._early: EarlyPreload | None = None
+        self._early: toolpreload.EarlyPreload | None = None
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -302,7 +231,7 @@ class Session:
 
     def _partition(self, test_ids: Sequence[str], concurrency: int, repository: object,
                    group_callback: Callable[[str], object] | None, command: str | None, why_static: str | None,
-                   early: EarlyPreload | None) -> list[list[str]]:
+                   early: toolpreload.EarlyPreload | None) -> list[list[str]]:
         from partitioner import hooks
         from partitioner.config import DISPATCH_ORDERS
 
@@ -323,7 +252,7 @@ class Session:
         self.runs.append(run)
         if mode == "static" and early is not None and command is not None and len(run.partitions) > 1 and \
                 self._chosen is False and self.why_static is None and why_static is None:
-            self._preload_static(run, command, early)
+            toolpreload.for_static(run, command, early)
         # What lives now (the tool's modules, the listing, the plan) lives until the tool exits: the cyclic
         # collector need not walk it again at every full collection while the run's events stream in
         gc.freeze()
@@ -336,7 +265,7 @@ class Session:
                                          self.order or DISPATCH_ORDERS[0])
             run.dispatcher = Dispatcher(run.queue, len(run.partitions), track=True).start()
             os.environ.update(run.dispatcher.lane_env())  # the workers the tool starts inherit it
-            self._preload(run, command, early)
+            toolpreload.for_lanes(run, command, early)
         if planned is not None:
             self.summary(planned, "dynamic" if run.dispatcher is not None else "static")
         self._start_progress(run, planned)
@@ -345,13 +274,14 @@ class Session:
     def listing(self, repository: object, fixture: object = None) -> None:
         """The tool starts listing its tests: load the planner and read the repository's history for the plan
         meanwhile (:mod:`partitioner.history.prefetch`; not the history when the plan will come from exec's
-        ``--history``), and start the preloader of a parallel run's workers (:class:`EarlyPreload`)."""
+        ``--history``), open its times.dbm (:mod:`~partitioner.dispatch.timescheck`), and start the preloader of a
+        parallel run's workers (:class:`~partitioner.dispatch.toolpreload.EarlyPreload`)."""
         base = getattr(repository, "base", None)
         prefetch.start(base if isinstance(base, str) and not self.history else None, PLAN_RUNS, PLANNER)
         if self._times_check is None and repository is not None:
             self._times_check = TimesCheck(repository)
         if fixture is not None and self.preload_early and not self.runs and self._early is None:
-            self._early = EarlyPreload.start(fixture, self.dispatch, self.why_static)
+            self._early = toolpreload.EarlyPreload.start(fixture, self.dispatch, self.why_static)
 
     def _nested_runner(self, command: str, concurrency: int) -> bool:
         """Whether the tool's worker command is partitioner's runner (``python -m partitioner.run``), which plans and
@@ -627,31 +557,6 @@ class Session:
             write()
         else:
             self._aside.append(pid)
-
-    def _preload(self, run: ToolRun, command: str | None, early: EarlyPreload | None = None) -> None:
-        """Start one process that loads the suite and forks each lane's worker (:mod:`~partitioner.dispatch.preload`):
-        N loads of the suite at once on the run's cores made the lanes' first tests start up to a second apart.
-        The one started while the tool listed its tests (``early``) serves when it runs this worker command."""
-        from partitioner.dispatch.spawn import PRELOAD_ENV, wanted
-
-        if run.dispatcher is None or command is None or len(run.partitions) < 2 or not wanted(os.environ):
-            return
-        from partitioner.dispatch.preload import start_shell
-
-        taken = early.take(command) if early is not None else None
-        run.preloader = taken or start_shell(command, sys.executable, run.dispatcher.preload_path)
-        if run.preloader is not None:
-            os.environ[PRELOAD_ENV] = run.preloader.path
-
-    def _preload_static(self, run: ToolRun, command: str, early: EarlyPreload) -> None:
-        """A static plan that :mod:`partitioner.dispatch.choice` kept (nobody chose it): each worker is forked from
-        the suite the preloader loaded while the tool listed it (:mod:`partitioner.dispatch.direct`), instead of
-        loading the suite itself after the listing, when the preloader runs this worker command."""
-        from partitioner.dispatch.spawn import PRELOAD_ENV
-
-        run.preloader = early.take(command)
-        if run.preloader is not None:
-            os.environ[PRELOAD_ENV] = run.preloader.path
 
     def _close(self, run: ToolRun) -> None:
         if run.preloader is not None:
