@@ -24,6 +24,8 @@ start once per worker of every run, import only what they use). From the bottom 
   :mod:`~partitioner.dispatch.toolconf`, :mod:`~partitioner.dispatch.patches` (the patch points in the tools),
   :mod:`~partitioner.dispatch.staticstreams` (static workers' streams, read for the tool),
   :mod:`~partitioner.dispatch.toolpreload` (the preloader started as the tool lists, handed to the run),
+  :mod:`~partitioner.dispatch.toolaccount` (as the tool stores a run: every test that never reported, the plan
+  record),
   :mod:`~partitioner.dispatch.timescheck` (the tool's times.dbm opened before a run starts) and
   :mod:`~partitioner.dispatch.record` (the plan records a run leaves for ``timeline`` and ``explain``).
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import subprocess
 import threading
 import time
@@ -76,6 +77,21 @@ class ToolRun:
 
     def lane_of(self, test_ids: Sequence[str] | None) -> int | None:
         return self.index.get(min(test_ids)) if test_ids else None
+
+    def close(self) -> None:
+        """Stop the run's preloader and its dispatcher, if it has them, and take their variables out of
+        ``os.environ`` (the next run's workers must not find them)."""
+        if self.preloader is not None:
+            from partitioner.dispatch.spawn import PRELOAD_ENV
+
+            self.preloader.stop()
+            self.preloader = None
+            os.environ.pop(PRELOAD_ENV, None)
+        if self.dispatcher is not None:
+            from partitioner.dispatch.protocol import KEY_ENV
+
+            self.dispatcher.close()
+            os.environ.pop(KEY_ENV, None)
 
 
 class Tee:

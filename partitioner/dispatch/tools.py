@@ -46,7 +46,7 @@ import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner.dispatch import toolpreload, toolshard
+from partitioner.dispatch import toolaccount, toolpreload, toolshard
 from partitioner.dispatch.command import (
     RUNNERS,
     direct_shell_command,
@@ -56,19 +56,12 @@ from partitioner.dispatch.command import (
     recognise_shell,
 )
 from partitioner.dispatch.patches import stestr_patches, testr_patches
-from partitioner.dispatch.protocol import KEY_ENV
 from partitioner.dispatch.timescheck import TimesCheck, checked
-from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, plan_record, worker_tag
+from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
 from partitioner.errors import PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
-from partitioner.render.output import plural
-from partitioner.run.signals import describe_exit, not_started
-from partitioner.run.stream import expanded
 from partitioner.statuses import FINAL, INPROGRESS
-
-#: seconds :meth:`Session.uninstall` waits for a plan record written aside before it leaves it to finish alone
-ASIDE_WAIT_S = 10.0
 
 if TYPE_CHECKING:
     from partitioner.config import Choice
@@ -461,117 +454,26 @@ class Session:
 
     def account(self, run: ToolRun) -> None:
         """Before the tool stores the run: every test it was given that never reported fails, with the reason;
-        then the plan record is written beside the run."""
-        dispatcher = run.dispatcher
-        reasons: dict[str, str] = {}
-        holder: dict[str, int] = {}
-        #: the lanes wrote failures for tests the signal cut short or kept from starting (each said how many)
-        lanes_cut = False
-        if dispatcher is not None:
-            from partitioner.dispatch.state import INTERRUPTED
-
-            if self.signum is not None:
-                dispatcher.interrupt(f"the run was interrupted ({signal.Signals(self.signum).name})")
-            outcome = dispatcher.outcome()
-            reasons = dict(outcome.pending)
-            for handout in outcome.handouts:
-                holder.update(dict.fromkeys(handout.tests, handout.lane))
-            lanes_cut = self.signum is not None and (bool(outcome.reported) or
-                                                     any(h.outcome == INTERRUPTED for h in outcome.handouts))
-        missing = 0
-        for index, part in enumerate(run.partitions):
-            for test_id in (part if dispatcher is None else ()):
-                holder.setdefault(test_id, index)
-        planned_ids = [t for part in run.partitions for t in part]
-        with run.lock:
-            ran = expanded(run.finals)
-            left = [t for t in planned_ids if t not in run.finals and t not in ran]
-            running = dict(run.running)
-        fates: dict[int, str] = {}
-        for test_id in left:
-            index = holder.get(test_id, 0)
-            if index not in fates:
-                fates[index] = _fate(run.procs.get(index))
-            fate = fates[index]
-            if test_id in reasons and reasons[test_id].endswith("while this test was running"):
-                why = f"lane {index} {fate} while this test was running"  # a lane killed under the tool
-            elif test_id in reasons:
-                why = reasons[test_id]
-            elif self.signum is not None and test_id not in running:  # as the queue's are under dynamic dispatch
-                why = not_started(self.signum, f"worker-{index} {fate}")
-            elif self.signum is not None:
-                why = (f"interrupted: partitioner exec received {signal.Signals(self.signum).name}, and worker-"
-                       f"{index} {fate} before this test reported a result")
-            else:
-                why = f"worker-{index} {fate}, and this test never reported a result"
-            worker, route = running.get(test_id, (None, None))
-            started = test_id in running
-            assert run.tee is not None
-            run.tee.inject(test_id, worker or f"worker-{index}", route if started else str(index), why, started)
-            missing += 1
-        if missing:
-            self.injected += missing
-            why = f"the run was interrupted ({signal.Signals(self.signum).name}): " if self.signum is not None else ""
-            self.interrupt_said = self.interrupt_said or self.signum is not None
-            one = missing == 1
-            # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
-            # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
-            counted = f" (the tool's failure count includes {'it' if one else 'them'})" \
-                if run.tee is not None and run.tee.outer is not None else ""
-            self.warn(f"{why}{plural(missing, 'test')} never reported a result: recorded as "
-                      f"{'a failure' if one else 'failures'} in the stored run{counted}")
-        elif lanes_cut:
-            assert self.signum is not None
+        then the plan record is written beside the run (:mod:`partitioner.dispatch.toolaccount`)."""
+        missing, lanes_cut = toolaccount.write_unreported(run, self.signum)
+        self.injected += missing
+        if self.signum is not None and (missing or lanes_cut):
             self.interrupt_said = True
-            self.warn(f"the run was interrupted ({signal.Signals(self.signum).name}): the tests it cut short or "
-                      "kept from starting are recorded as failures in the stored run (each lane said how many)")
+        line = toolaccount.warning(run, missing, lanes_cut, self.signum)
+        if line is not None:
+            self.warn(line)
         if self._progress is not None:
             self._progress.close()
             self._progress = None
-        self._record(run)
-        self._close(run)
-        run.done = True
-
-    def _record(self, run: ToolRun) -> None:
-        from partitioner.dispatch.record import FirstStarts, dynamic_record, write_aside
-        from partitioner.history.planrecord import write_record
-
-        with run.lock:
-            placement = dict(run.finals)
-        starts = run.starts if run.starts is not None else FirstStarts()  # no tee: the placement's key alone
-        if run.dispatcher is not None and run.queue is not None:
-            startup = run.planned.model.startup_s if run.planned is not None else 0.0
-            unit = run.planned.model.unit if run.planned is not None else None
-            record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
-                                    startup, unit)
-            write_record(record, starts.key(placement))
-            return
-        if run.planned is None:
-            return
-
-        def write() -> None:
-            write_record(plan_record(run), starts.key(placement))
-
-        pid = write_aside(write) if self.records_aside else None
-        if pid is None:
-            write()
-        else:
+        pid = toolaccount.write_record(run, self.records_aside)
+        if pid is not None:
             self._aside.append(pid)
-
-    def _close(self, run: ToolRun) -> None:
-        if run.preloader is not None:
-            from partitioner.dispatch.spawn import PRELOAD_ENV
-
-            run.preloader.stop()
-            run.preloader = None
-            os.environ.pop(PRELOAD_ENV, None)
-        if run.dispatcher is not None:
-            run.dispatcher.close()
-            os.environ.pop(KEY_ENV, None)
+        run.close()
+        run.done = True
 
     def _finish_open_runs(self) -> None:
         for run in self.runs:
-            self._close(run)
+            run.close()
 
     # -- signals ---------------------------------------------------------------------------------
 
@@ -663,33 +565,12 @@ class Session:
             self._early.stop()
             self._early = None
         self._finish_open_runs()
-        if self._aside:  # the plan records written aside (seconds for a child that takes a fraction of one)
-            from partitioner.dispatch.record import wait_aside
-
-            while self._aside:
-                wait_aside(self._aside.pop(), ASIDE_WAIT_S)
+        if self._aside:  # the plan records written aside
+            toolaccount.wait_aside(self._aside)
         if self._progress is not None:
             self._progress.close()
             self._progress = None
         gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
-
-
-#: seconds the account waits for a worker whose stream has ended to be reapable, to say how it ended
-EXIT_WAIT_S = 2.0
-
-
-def _fate(proc: subprocess.Popen[bytes] | None) -> str:
-    """How the worker of a partition ended (``was killed by SIGKILL (signal 9)``), for the reason of a test it
-    never reported. Its stream has ended by the time the tool stores the run, but a process closes its files
-    before it becomes reapable (a SIGKILLed one too), and another thread may be reaping it that moment: asked
-    at once, a worker killed after the grace read ``did not exit``."""
-    if proc is None:
-        return "was never started"
-    code = proc.poll()
-    if code is None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            code = proc.wait(EXIT_WAIT_S)
-    return describe_exit(code)
 
 
 #: a worker command that runs a process of ours in front of the test runner, which ends its own worker after a grace

@@ -1,0 +1,155 @@
+"""The account of a tool's run under ``partitioner exec``, given as the tool stores it: a failure with the reason
+for every test the run was given that never reported (:func:`write_unreported`, said in one warning:
+:func:`warning`), then the plan record beside the run (:func:`write_record`).
+
+:meth:`partitioner.dispatch.tools.Session.account` calls them when the tool's inserter is told the run is over
+(:class:`~partitioner.dispatch.toolrun.Tee`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+
+from partitioner.dispatch.toolrun import ToolRun, plan_record
+from partitioner.render.output import plural
+from partitioner.run.signals import describe_exit, not_started
+from partitioner.run.stream import expanded
+
+#: seconds the account waits for a worker whose stream has ended to be reapable, to say how it ended
+EXIT_WAIT_S = 2.0
+
+#: seconds :meth:`~partitioner.dispatch.tools.Session.uninstall` waits for a plan record written aside before it
+#: leaves it to finish alone
+ASIDE_WAIT_S = 10.0
+
+
+def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
+    """Write a failure, with the reason, through the run's :class:`~partitioner.dispatch.toolrun.Tee` for every test
+    the run was given that never reported; under dynamic dispatch the dispatcher is told of the signal first.
+
+    :param signum: the first signal while the tool ran, or None
+    :returns: how many tests were written, and whether the lanes wrote failures of their own for tests the signal
+        cut short or kept from starting (each lane said how many)
+    """
+    dispatcher = run.dispatcher
+    reasons: dict[str, str] = {}
+    holder: dict[str, int] = {}
+    lanes_cut = False
+    if dispatcher is not None:
+        from partitioner.dispatch.state import INTERRUPTED
+
+        if signum is not None:
+            dispatcher.interrupt(f"the run was interrupted ({signal.Signals(signum).name})")
+        outcome = dispatcher.outcome()
+        reasons = dict(outcome.pending)
+        for handout in outcome.handouts:
+            holder.update(dict.fromkeys(handout.tests, handout.lane))
+        lanes_cut = signum is not None and (bool(outcome.reported) or
+                                            any(h.outcome == INTERRUPTED for h in outcome.handouts))
+    missing = 0
+    for index, part in enumerate(run.partitions):
+        for test_id in (part if dispatcher is None else ()):
+            holder.setdefault(test_id, index)
+    planned_ids = [t for part in run.partitions for t in part]
+    with run.lock:
+        ran = expanded(run.finals)
+        left = [t for t in planned_ids if t not in run.finals and t not in ran]
+        running = dict(run.running)
+    fates: dict[int, str] = {}
+    for test_id in left:
+        index = holder.get(test_id, 0)
+        if index not in fates:
+            fates[index] = fate(run.procs.get(index))
+        how = fates[index]
+        if test_id in reasons and reasons[test_id].endswith("while this test was running"):
+            why = f"lane {index} {how} while this test was running"  # a lane killed under the tool
+        elif test_id in reasons:
+            why = reasons[test_id]
+        elif signum is not None and test_id not in running:  # as the queue's are under dynamic dispatch
+            why = not_started(signum, f"worker-{index} {how}")
+        elif signum is not None:
+            why = (f"interrupted: partitioner exec received {signal.Signals(signum).name}, and worker-"
+                   f"{index} {how} before this test reported a result")
+        else:
+            why = f"worker-{index} {how}, and this test never reported a result"
+        worker, route = running.get(test_id, (None, None))
+        started = test_id in running
+        assert run.tee is not None
+        run.tee.inject(test_id, worker or f"worker-{index}", route if started else str(index), why, started)
+        missing += 1
+    return missing, lanes_cut
+
+
+def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None) -> str | None:
+    """The one warning about what :func:`write_unreported` wrote (``missing``, ``lanes_cut``), or None."""
+    if missing:
+        why = f"the run was interrupted ({signal.Signals(signum).name}): " if signum is not None else ""
+        one = missing == 1
+        # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
+        # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
+        counted = f" (the tool's failure count includes {'it' if one else 'them'})" \
+            if run.tee is not None and run.tee.outer is not None else ""
+        return (f"{why}{plural(missing, 'test')} never reported a result: recorded as "
+                f"{'a failure' if one else 'failures'} in the stored run{counted}")
+    if lanes_cut:
+        assert signum is not None
+        return (f"the run was interrupted ({signal.Signals(signum).name}): the tests it cut short or kept from "
+                "starting are recorded as failures in the stored run (each lane said how many)")
+    return None
+
+
+def fate(proc: subprocess.Popen[bytes] | None) -> str:
+    """How the worker of a partition ended (``was killed by SIGKILL (signal 9)``), for the reason of a test it
+    never reported. Its stream has ended by the time the tool stores the run, but a process closes its files
+    before it becomes reapable (a SIGKILLed one too), and another thread may be reaping it that moment: asked
+    at once, a worker killed after the grace read ``did not exit``."""
+    if proc is None:
+        return "was never started"
+    code = proc.poll()
+    if code is None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = proc.wait(EXIT_WAIT_S)
+    return describe_exit(code)
+
+
+def write_record(run: ToolRun, aside: bool) -> int | None:
+    """Write the run's plan record beside the stored run (a dynamic run's from its queue and dispatcher, a static
+    run's from its plan; none for a run the tool made without a plan of ours).
+
+    :param aside: write a static run's record from a forked child while the tool stores the run
+    :returns: that child's pid, for :func:`wait_aside`, or None when the record was written here
+    """
+    from partitioner.dispatch.record import FirstStarts, dynamic_record, write_aside
+    from partitioner.history.planrecord import write_record as write
+
+    with run.lock:
+        placement = dict(run.finals)
+    starts = run.starts if run.starts is not None else FirstStarts()  # no tee: the placement's key alone
+    if run.dispatcher is not None and run.queue is not None:
+        startup = run.planned.model.startup_s if run.planned is not None else 0.0
+        unit = run.planned.model.unit if run.planned is not None else None
+        record = dynamic_record(run.queue, run.dispatcher.outcome(), len(run.partitions), run.started_at,
+                                startup, unit)
+        write(record, starts.key(placement))
+        return None
+    if run.planned is None:
+        return None
+
+    def write_static() -> None:
+        write(plan_record(run), starts.key(placement))
+
+    pid = write_aside(write_static) if aside else None
+    if pid is None:
+        write_static()
+    return pid
+
+
+def wait_aside(pids: list[int]) -> None:
+    """Wait for the plan records written aside (:func:`write_record`), each up to :data:`ASIDE_WAIT_S` (seconds
+    for a child that takes a fraction of one); ``pids`` is emptied."""
+    from partitioner.dispatch.record import wait_aside as wait
+
+    while pids:
+        wait(pids.pop(), ASIDE_WAIT_S)
