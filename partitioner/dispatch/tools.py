@@ -36,17 +36,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
-import time
-import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner.dispatch import toolaccount, toolpreload, toolshard
+from partitioner.dispatch import toolaccount, toolpreload, toolshard, toolsignals
 from partitioner.dispatch.command import (
     RUNNERS,
     direct_shell_command,
@@ -59,6 +54,7 @@ from partitioner.dispatch.patches import stestr_patches, testr_patches
 from partitioner.dispatch.timescheck import TimesCheck, checked
 from partitioner.dispatch.toolrun import Tee, ToolRun, find_outer, worker_tag
 from partitioner.dispatch.toolshard import NothingToRun
+from partitioner.dispatch.toolsignals import handling_sigint
 from partitioner.errors import PartitionerError
 from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.statuses import FINAL, INPROGRESS
@@ -118,7 +114,6 @@ class Session:
         self.signum: int | None = None
         #: a warning already said the signal cut the run short (tests it was given never reported)
         self.interrupt_said = False
-        self._signals = 0
         self._noted: set[str] = set()
         #: every worker process the tool started (signals are passed on to them)
         self.children: list[subprocess.Popen[bytes]] = []
@@ -368,10 +363,10 @@ class Session:
         if index is None:
             return command, None
         if run.dispatcher is not None:
-            lane = lane_shell_command(command, sys.executable, run.dispatcher.address, index, _handling_sigint())
+            lane = lane_shell_command(command, sys.executable, run.dispatcher.address, index, handling_sigint())
             return lane or command, index
         if run.preloader is not None:
-            direct = direct_shell_command(command, sys.executable, _handling_sigint())
+            direct = direct_shell_command(command, sys.executable, handling_sigint())
             if direct is not None:
                 return direct, index
         if recognise_shell(command) is not None:
@@ -383,7 +378,7 @@ class Session:
         handle SIGINT, so that a Ctrl-C while it imports the suite prints no KeyboardInterrupt traceback of its
         own; :meth:`signals` ends it with SIGKILL instead (it lists, and runs no test). A command it cannot
         stand in for (a compound one) is left as it is."""
-        if not _handling_sigint() or recognise_shell(command) is None:
+        if not handling_sigint() or recognise_shell(command) is None:
             return command
         return held_sigint(command)
 
@@ -477,60 +472,11 @@ class Session:
 
     # -- signals ---------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def signals(self) -> Iterator[None]:
-        """While the tool runs: SIGINT/SIGTERM are passed on to the workers and lanes, and the tool keeps
-        reading their streams, so that it stores every result; what still runs a grace after the first signal, or
-        at a second one, is killed (:class:`~partitioner.run.signals.PassedOn`), so one signal ends the run
-        however a test hangs. The third signal stops the tool, and so does the first one that comes before the
-        tool planned a run (it would otherwise go on to run every test). Signals closer together than
-        :attr:`Interrupt.SAME_S <partitioner.run.signals.Interrupt.SAME_S>` count as one (``timeout`` sends its
-        SIGTERM to exec and then to exec's whole process group)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        from partitioner.run.signals import Interrupt, PassedOn
-
-        previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-
-        ours = os.getpid()
-        last_at: list[float] = []
-
-        def handle(signum: int, frame: types.FrameType | None) -> None:
-            if os.getpid() != ours:  # a child the tool forks, between its fork and its exec: the signal is not ours
-                return
-            now = time.monotonic()
-            if last_at and now - last_at[0] < Interrupt.SAME_S:
-                return  # the same signal, come twice (to exec, and to its process group)
-            last_at[:] = [now]
-            self._signals += 1
-            if self.signum is None:
-                self.signum = signum
-            for proc in self.listings:  # it ignores the signal (held off its imports): it lists, it runs no test
-                if proc.poll() is None:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(proc.pid, signal.SIGKILL)
-            if self._signals >= 3 or (not self.runs and not self.children):
-                # the third signal; or one before the tool planned a run (it starts up or lists its tests):
-                # nothing of ours runs yet to stop and store, so the tool stops now, as it would without us
-                for s, handler in previous.items():
-                    signal.signal(s, handler)
-                raise KeyboardInterrupt
-            run = self.current()
-            if run is not None and run.dispatcher is not None:
-                run.dispatcher.interrupt(f"the run was interrupted ({signal.Signals(signum).name})")
-            # a Ctrl-C reached them too: ours count signals that close as one
-            passed.pass_on(list(self.children), signum, repeated=self._signals > 1)
-
-        with PassedOn(ours=_supervises) as passed:
-            for s, handler in previous.items():
-                if handler is not signal.SIG_IGN:
-                    signal.signal(s, handle)
-            try:
-                yield
-            finally:
-                for s, handler in previous.items():
-                    signal.signal(s, handler)
+    def signals(self) -> contextlib.AbstractContextManager[None]:
+        """While the tool runs: SIGINT/SIGTERM are passed on to the workers and lanes instead of stopping the tool,
+        which stores every result; a third signal, or one before the tool planned a run, stops it
+        (:func:`partitioner.dispatch.toolsignals.passed_on`)."""
+        return toolsignals.passed_on(self)
 
     # -- patching --------------------------------------------------------------------------------
 
@@ -571,20 +517,3 @@ class Session:
             self._progress.close()
             self._progress = None
         gc.unfreeze()  # what the run's plan froze is the collector's again (a host that goes on living)
-
-
-#: a worker command that runs a process of ours in front of the test runner, which ends its own worker after a grace
-#: of its own and then writes failures for what it held: a lane, a static worker forked from the preloaded suite,
-#: the runner (testr's test_command)
-_OURS = re.compile(r"-m\s+partitioner\.(run|dispatch\.lane|dispatch\.direct)(\s|$)")
-
-
-def _supervises(proc: Any) -> bool:
-    """Whether the process the tool started runs one of ours in front of its test runner (:data:`_OURS`)."""
-    return isinstance(proc.args, str) and _OURS.search(proc.args) is not None
-
-
-def _handling_sigint() -> bool:
-    """Whether this process handles SIGINT (it is not ignored, as under ``nohup``): then the commands it has the
-    tool start hold SIGINT off their start (:func:`~partitioner.dispatch.command.held_sigint`)."""
-    return signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
