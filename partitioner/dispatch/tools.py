@@ -41,9 +41,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner.dispatch import toolaccount, toolpreload, toolshard, toolsignals
+from partitioner.dispatch import toolaccount, toolmode, toolpreload, toolshard, toolsignals
 from partitioner.dispatch.command import (
-    RUNNERS,
     direct_shell_command,
     exec_line,
     held_sigint,
@@ -123,8 +122,8 @@ class Session:
         self._originals: list[tuple[Any, str, Any]] = []
         #: the dispatch mode was chosen (--dispatch or the dispatch option), not left to the default
         self._chosen = False
-        #: the dispatch order and where it came from, once :meth:`_mode` resolved it (the note of a kept static plan
-        #: says an order the user chose does not apply)
+        #: the dispatch order and where it came from, once :func:`~partitioner.dispatch.toolmode.choose` resolved it
+        #: (the note of a kept static plan says an order the user chose does not apply)
         self._order: Choice[str] | None = None
         self._worker_streams: WorkerStreams | None = None
         #: testtools.CopyStreamResult.startTestRun is patched to find the tool's whole result (Tee.outer)
@@ -162,32 +161,6 @@ class Session:
 
     # -- planning --------------------------------------------------------------------------------
 
-    def _mode(self, command: str | None, why_static: str | None) -> str:
-        """``dynamic`` or ``static`` for a run whose worker command is ``command``."""
-        from pathlib import Path
-
-        from partitioner.config import DEFAULT, DISPATCH_ORDERS, load_settings
-
-        settings = load_settings(Path.cwd())
-        self._order = settings.choose("dispatch_order", self.order, DISPATCH_ORDERS[0])
-        self.order = self._order.value
-        choice = settings.choose("dispatch", self.dispatch, "dynamic")
-        self._chosen = choice.where != DEFAULT
-        if choice.value == "static":
-            return "static"
-        asked = "" if choice.where == DEFAULT else f" (asked for by {choice.where})"
-        why_static = why_static or self.why_static
-        if why_static is not None:
-            self.note(f"dynamic dispatch{asked} is off for {why_static}: each worker's share is fixed before "
-                      "the run")
-            return "static"
-        if command is None or recognise_shell(command) is None:
-            self.note(f"dynamic dispatch{asked} needs a worker command `python -m RUNNER ...` with RUNNER one "
-                      f"of {', '.join(RUNNERS)}; `{command}` is not one, so each worker's share is fixed before "
-                      "the run (--dispatch static silences this note)")
-            return "static"
-        return "dynamic"
-
     def partition(self, test_ids: Sequence[str], concurrency: int, repository: object,
                   group_callback: Callable[[str], object] | None, command: str | None,
                   why_static: str | None = None) -> list[list[str]]:
@@ -223,8 +196,15 @@ class Session:
         from partitioner import hooks
         from partitioner.config import DISPATCH_ORDERS
 
-        nested = concurrency > 1 and command is not None and self._nested_runner(command, concurrency)
-        mode = self._mode(command, why_static) if concurrency > 1 and test_ids and not nested else "static"
+        nested = toolmode.nested_runner(command, concurrency) if concurrency > 1 and command is not None else None
+        if nested is not None:
+            self.warn(nested, once=True)
+        mode = "static"
+        if concurrency > 1 and test_ids and nested is None:
+            chosen = toolmode.choose(self.dispatch, self.order, command, why_static or self.why_static)
+            self._order, self.order, self._chosen, mode = chosen.order, chosen.order.value, chosen.chosen, chosen.value
+            if chosen.note is not None:
+                self.note(chosen.note)
         parts, planned = hooks.plan_partitions(test_ids, concurrency, repository, group_callback,
                                                warn_serial=mode == "static", history=self.history, warn=self.warn,
                                                note=self.note)
@@ -270,20 +250,6 @@ class Session:
             self._times_check = TimesCheck(repository)
         if fixture is not None and self.preload_early and not self.runs and self._early is None:
             self._early = toolpreload.EarlyPreload.start(fixture, self.dispatch, self.why_static)
-
-    def _nested_runner(self, command: str, concurrency: int) -> bool:
-        """Whether the tool's worker command is partitioner's runner (``python -m partitioner.run``), which plans and
-        runs its own workers: a tool that partitions around it (``testr run --parallel``) runs ``concurrency``
-        runners at once, each on its share, each with its own workers (docs/runner.md). Warned once; the run keeps
-        the tool's static split (no pull worker stands in for the runner)."""
-        from partitioner.run.advice import PARALLEL, runs_the_runner
-
-        if not runs_the_runner(command):
-            return False
-        self.warn(f"the test command runs partitioner's runner (python -m partitioner.run), which runs its own "
-                  f"workers: partitioned {concurrency} ways around it, each of the tool's {concurrency} workers "
-                  f"runs the runner on its share with that many workers again; run {PARALLEL}", once=True)
-        return True
 
     def summary(self, planned: Planned, mode: str) -> None:
         """The one line about a run's plan (:func:`partitioner.render.runline.summary_line`), unless quiet."""
