@@ -27,6 +27,7 @@ start once per worker of every run, import only what they use). From the bottom 
   :mod:`~partitioner.dispatch.toolaccount` (as the tool stores a run: every test that never reported, the plan
   record), :mod:`~partitioner.dispatch.toolsignals` (SIGINT/SIGTERM passed on to the tool's workers),
   :mod:`~partitioner.dispatch.toolmode` (a run's dispatch mode and the note when it is static),
+  :mod:`~partitioner.dispatch.toolprogress` (the run's progress line),
   :mod:`~partitioner.dispatch.timescheck` (the tool's times.dbm opened before a run starts) and
   :mod:`~partitioner.dispatch.record` (the plan records a run leaves for ``timeline`` and ``explain``).
 

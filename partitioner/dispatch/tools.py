@@ -41,7 +41,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from partitioner.dispatch import toolaccount, toolmode, toolpreload, toolshard, toolsignals
+from partitioner.dispatch import toolaccount, toolmode, toolpreload, toolprogress, toolshard, toolsignals
 from partitioner.dispatch.command import (
     direct_shell_command,
     exec_line,
@@ -236,7 +236,8 @@ class Session:
             toolpreload.for_lanes(run, command, early)
         if planned is not None:
             self.summary(planned, "dynamic" if run.dispatcher is not None else "static")
-        self._start_progress(run, planned)
+        if self._progress is None and not self.quiet:
+            self._progress = toolprogress.start(self.stderr, run, planned, PROG)
         return parts
 
     def listing(self, repository: object, fixture: object = None) -> None:
@@ -291,32 +292,6 @@ class Session:
             if concurrency <= 1:  # the tool will not partition: no plan of ours, so the shard is the summary
                 self.say(f"{self.shard_run.describe()}; 1 worker: the tool runs them as it would")
         return toolshard.restrict(fixture, setup, self.shard_run)
-
-    def _start_progress(self, run: ToolRun, planned: Planned | None) -> None:
-        from partitioner.timeline.progress import ProgressLine
-
-        if self._progress is not None or self.quiet or not ProgressLine(self.stderr).enabled:
-            return
-        try:
-            drawing = not os.isatty(sys.stdout.fileno())
-        except (AttributeError, OSError, ValueError):
-            drawing = True
-        if not drawing:  # the tool prints its results on the same terminal: a progress line would garble them
-            return
-        costs: Mapping[str, float] = {}
-        lanes: Mapping[str, str] = {}
-        if planned is not None and planned.plan.has_history:
-            from partitioner.timeline.predicted import lane_costs, plan_assignment, predicted_lanes
-
-            costs, lanes = lane_costs(predicted_lanes(plan_assignment(planned.plan), planned.model))
-        dispatcher = run.dispatcher
-        same_workers = planned is not None and len(run.partitions) == len(planned.plan.workers)
-        self._progress = ProgressLine(self.stderr, total=sum(map(len, run.partitions)), costs=costs,
-                                      workers=max(1, len(run.partitions)),
-                                      lanes=lanes if dispatcher is None and same_workers else None,
-                                      queue_left=dispatcher.left if dispatcher is not None else None, label=PROG)
-        self._progress.startTestRun()
-        self._progress.start_ticker()
 
     # -- workers ---------------------------------------------------------------------------------
 
