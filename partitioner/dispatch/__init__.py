@@ -19,17 +19,17 @@ start once per worker of every run, import only what they use). From the bottom 
   events passed on, each test's last status kept for the lane's account);
 * the dispatcher's side: :mod:`~partitioner.dispatch.server` (the thread serving lanes over an AF_UNIX socket),
   :mod:`~partitioner.dispatch.host` (the runner's N lanes merged into one stream),
-  :mod:`~partitioner.dispatch.tools` (``partitioner exec``'s session inside testr/stestr), with
-  :mod:`~partitioner.dispatch.toolrun`, :mod:`~partitioner.dispatch.toolshard`,
-  :mod:`~partitioner.dispatch.toolconf`, :mod:`~partitioner.dispatch.patches` (the patch points in the tools),
-  :mod:`~partitioner.dispatch.staticstreams` (static workers' streams, read for the tool),
-  :mod:`~partitioner.dispatch.toolpreload` (the preloader started as the tool lists, handed to the run),
+  :mod:`~partitioner.dispatch.record` (the plan records a run leaves for ``timeline`` and ``explain``);
+* ``partitioner exec`` inside testr/stestr: :mod:`~partitioner.dispatch.tools` (its session, which the patch
+  points of :mod:`~partitioner.dispatch.patches` call) hands each job on: :mod:`~partitioner.dispatch.toolmode`
+  (a run's dispatch mode), :mod:`~partitioner.dispatch.toolpreload` (the preloader started as the tool lists,
+  handed to the run), :mod:`~partitioner.dispatch.timescheck` (the tool's times.dbm opened before a run starts),
   :mod:`~partitioner.dispatch.toolaccount` (as the tool stores a run: every test that never reported, the plan
   record), :mod:`~partitioner.dispatch.toolsignals` (SIGINT/SIGTERM passed on to the tool's workers),
-  :mod:`~partitioner.dispatch.toolmode` (a run's dispatch mode and the note when it is static),
-  :mod:`~partitioner.dispatch.toolprogress` (the run's progress line),
-  :mod:`~partitioner.dispatch.timescheck` (the tool's times.dbm opened before a run starts) and
-  :mod:`~partitioner.dispatch.record` (the plan records a run leaves for ``timeline`` and ``explain``).
+  :mod:`~partitioner.dispatch.toolprogress` (the progress line); with :mod:`~partitioner.dispatch.toolrun`
+  (one run of the tool, its inserter watched), :mod:`~partitioner.dispatch.toolshard` (``--shard``),
+  :mod:`~partitioner.dispatch.toolconf` (the tool's config file) and :mod:`~partitioner.dispatch.staticstreams`
+  (static workers' streams, read for the tool).
 
 See docs/dispatch.md.
 """

@@ -2,8 +2,10 @@
 tool's worker command, else static, with one note saying why (:func:`choose`); a worker command that is
 partitioner's own runner keeps the tool's static split, with a warning (:func:`nested_runner`).
 
-When nobody chose the mode, a queue of small single tests keeps the static plan too, once the run is planned
-(:mod:`partitioner.dispatch.choice`).
+Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's ``instance_execute``, a
+randomized order (the patch points pass the reason as ``why_static``), and worker commands a pull worker cannot
+stand in for. When nobody chose the mode, a queue of small single tests keeps the static plan too, once the run
+is planned (:mod:`partitioner.dispatch.choice`).
 """
 
 from __future__ import annotations

@@ -1,34 +1,30 @@
-"""``partitioner exec``'s hooks into testr and stestr: our plans, dynamic dispatch, and an account of every test.
+"""``partitioner exec``'s :class:`Session`: the one object the patch points in testr and stestr call
+(:mod:`partitioner.dispatch.patches`, installed by :meth:`Session.install`), and the session's bookkeeping.
 
-:func:`install` patches, in the one process where the tool runs (each for whichever tool is importable):
+In the one process where the tool runs, the patch points call back (each tool where importable):
 
-* where the tool partitions (stestr: ``scheduler.partition_tests``, reached through
-  ``TestProcessorFixture.run_tests``, which shows the worker command; testr:
-  ``TestListingFixture.partition_tests``): the plan of :func:`partitioner.hooks.plan_partitions`; under
-  dynamic dispatch also a :class:`~partitioner.dispatch.server.Dispatcher` serving the same groups from a
-  queue, its key in ``os.environ`` for the workers the tool starts;
-* where the tool starts one partition's worker (stestr: ``TestProcessorFixture._start_process``; testr:
-  ``TestListingFixture.run_tests`` of a one-partition fixture): under dynamic dispatch the shell command
-  becomes its lane's, ``exec python -m partitioner.dispatch.lane ... -- COMMAND``; the tool reads the lane's
-  stream as that worker's, tags it ``worker-N`` and stores it; under static dispatch the tool's parser reads the
-  worker's stdout with our resynchronising reader (:mod:`partitioner.dispatch.staticstreams`);
-* where the tool stores the run (the repositories' ``get_inserter``): a tee that watches every event (which
-  worker gave each test a final status), feeds the progress line, and, before the tool stores the run,
-  writes a failure with the reason for every test it was given that never reported (a killed worker or
-  lane, an interrupted run), then writes the plan record beside the run;
-* SIGINT and SIGTERM while the tool runs (:meth:`Session.signals`): passed on to the workers instead of
-  stopping the tool, so that the tool reads their streams to the end and stores the run; a worker still
-  running a grace later, or at a second signal, is killed; a third signal stops the tool.
+* as the tool lists its tests, :meth:`~Session.listing`: the planner loads and the history is read meanwhile;
+  the tool's ``times.dbm`` is opened (:mod:`~partitioner.dispatch.timescheck`), and the preloader of a parallel
+  run's workers starts (:mod:`~partitioner.dispatch.toolpreload`);
+* where the tool partitions, :meth:`~Session.partition`: the plan of :func:`partitioner.hooks.plan_partitions`,
+  in the mode :mod:`~partitioner.dispatch.toolmode` chooses; under dynamic dispatch also a
+  :class:`~partitioner.dispatch.server.Dispatcher` serving the same groups from a queue, its key in
+  ``os.environ`` for the workers the tool starts;
+* where the tool starts one partition's worker, :meth:`~Session.worker_command` and :meth:`~Session.started`:
+  under dynamic dispatch the shell command becomes its lane's (``exec python -m partitioner.dispatch.lane ... --
+  COMMAND``), whose stream the tool tags ``worker-N`` and stores as that worker's; under static dispatch the
+  tool's parser reads the worker's stdout with our resynchronising reader
+  (:mod:`~partitioner.dispatch.staticstreams`);
+* where the tool stores the run, :meth:`~Session.inserter`: a tee (:class:`~partitioner.dispatch.toolrun.Tee`)
+  that shows the session every event (:meth:`~Session.observe`: which worker gave each test a final status;
+  the progress line, :mod:`~partitioner.dispatch.toolprogress`), and before the tool stores the run has
+  :meth:`~Session.account` write a failure with the reason for every test that never reported, then the plan
+  record (:mod:`~partitioner.dispatch.toolaccount`).
 
-Static stays static: ``--worker-file`` (stestr does not partition), ``--serial``, testr's
-``instance_execute``, a randomized order, and worker commands a pull worker cannot stand in for (said once).
-When nobody chose the mode, a queue of single tests the history prices small runs the static plan too
-(:mod:`partitioner.dispatch.choice`, said once).
-
-Shards (``exec --shard K/M``): the tool runs only this job's shard of its own selection
-(:mod:`partitioner.dispatch.toolshard`).
-
-One line on stderr says what each run was planned from (:func:`partitioner.render.runline.summary_line`).
+While the tool runs, :meth:`Session.signals` passes SIGINT and SIGTERM on to the workers
+(:mod:`~partitioner.dispatch.toolsignals`). Shards (``exec --shard K/M``): the tool runs only this job's shard
+of its own selection (:mod:`~partitioner.dispatch.toolshard`). One line on stderr says what each run was
+planned from (:func:`partitioner.render.runline.summary_line`).
 """
 
 from __future__ import annotations
