@@ -65,7 +65,34 @@ def imports(path: Path) -> set[str]:
     return found
 
 
+def runtime_imports(path: Path) -> set[str]:
+    """The partitioner modules ``path`` imports outside ``if TYPE_CHECKING:`` blocks (what it loads when run)."""
+    found: set[str] = set()
+    pending: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            pending.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("partitioner"))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("partitioner"):
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+            found.add(node.module)
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
 MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+#: partitioner exec's session (dispatch.tools) and the modules it hands its jobs to: they import the session only
+#: for typing (it calls them, never the reverse), so each is read, and tested, without it
+SESSION = "partitioner.dispatch.tools"
+SESSION_PIECES = ("partitioner.dispatch.toolmode", "partitioner.dispatch.toolpreload",
+                  "partitioner.dispatch.timescheck", "partitioner.dispatch.toolaccount",
+                  "partitioner.dispatch.toolsignals", "partitioner.dispatch.toolprogress",
+                  "partitioner.dispatch.toolrun", "partitioner.dispatch.toolshard", "partitioner.dispatch.toolconf",
+                  "partitioner.dispatch.patches", "partitioner.dispatch.staticstreams")
 
 
 class TestLayers(testtools.TestCase):
@@ -77,6 +104,11 @@ class TestLayers(testtools.TestCase):
                   for m, path in MODULES.items() for target in sorted(imports(path))
                   if (layer(target) or 0) > (layer(m) or 0)]
         self.assertEqual([], upward)
+
+    def test_the_sessions_pieces_do_not_import_the_session_when_run(self) -> None:
+        self.assertEqual([], [m for m in SESSION_PIECES if m not in MODULES], "a piece was renamed: update the list")
+        self.assertEqual([], [m for m in SESSION_PIECES if SESSION in runtime_imports(MODULES[m])])
+        self.assertIn(SESSION, imports(MODULES["partitioner.dispatch.toolsignals"]))  # for typing: the checker sees it
 
     def test_commands_import_neither_the_cli_wiring_nor_each_other(self) -> None:
         found = []
