@@ -75,6 +75,20 @@ _POLL_S = 0.05
 _select, _waitpid, _getppid, _os_fork, _socket = select.select, os.waitpid, os.getppid, os.fork, socket.socket
 
 
+#: the pid of the process that started the preloader, which the preloader watches (set by :func:`start` and
+#: :func:`start_shell`): read once the preloader's interpreter is up, ``getppid()`` is 1 when that process was
+#: killed meanwhile (a second SIGTERM from ``timeout`` while the tool listed its tests), and a preloader that
+#: took 1 for its parent served nobody, for good
+PARENT_ENV = "PARTITIONER_PRELOAD_PARENT"
+
+
+def expected_parent(environ: dict[str, str] | os._Environ[str]) -> int:
+    """The preloader's parent as its starter named it (removed from ``environ``: the tests have no business with
+    it), else ``getppid()``."""
+    named = environ.pop(PARENT_ENV, "")
+    return int(named) if named.isdigit() else os.getppid()
+
+
 def worker_env(command: WorkerCommand, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment a pull worker gets: ``environ`` with the command's assignments, without the dispatcher's
     key and the preloader's address (the tests have no business with either)."""
@@ -531,8 +545,9 @@ def start(command: WorkerCommand, path: str | None, cwd: str | None = None,
     def at(where: str) -> Started | None:
         try:
             with listen(where) as listener:
+                env = {**worker_env(command, base), PARENT_ENV: str(os.getpid())}
                 proc = subprocess.Popen(command.serve_argv(listener.fileno()), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, env=worker_env(command, base), cwd=cwd,
+                                        stdout=subprocess.DEVNULL, env=env, cwd=cwd,
                                         start_new_session=True, pass_fds=(listener.fileno(),))
         except OSError:
             return None
@@ -551,6 +566,7 @@ def start_shell(shell_command: str, python: str, path: str | None) -> Started | 
             with listen(where) as listener:
                 line = f"exec {shlex.quote(python)} -m {__name__} --listen-fd {listener.fileno()} -- {shell_command}"
                 proc = subprocess.Popen(line, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        env={**os.environ, PARENT_ENV: str(os.getpid())},
                                         start_new_session=True, pass_fds=(listener.fileno(),))
         except OSError:
             return None

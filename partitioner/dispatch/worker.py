@@ -521,9 +521,9 @@ DECLINED = 3
 def _preload(listen_fd: int, runner: str, args: Sequence[str], binary: IO[bytes]) -> int:
     """Be the preloader: load the suite once, then fork a worker for each lane that asks; decline (close the socket,
     exit :data:`DECLINED`) when the suite patched the standard library as it loaded."""
-    from partitioner.dispatch.preload import Preloader, held_stderr
+    from partitioner.dispatch.preload import Preloader, expected_parent, held_stderr
 
-    parent = os.getppid()
+    parent = expected_parent(os.environ)  # gone already: getppid() differs, and serve() returns at once
     preloader = Preloader.adopt(listen_fd)
     before = monkeypatch.taken()
     try:

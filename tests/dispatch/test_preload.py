@@ -241,6 +241,34 @@ class TestPreload(testtools.TestCase):
             time.sleep(0.05)
         self.assertFalse(_alive(preloader), "the preloader outlived the process that started it")
 
+    def test_a_preloader_whose_parent_died_before_it_started_ends(self) -> None:
+        # `timeout`'s second SIGTERM can kill exec while its preloader's interpreter starts: getppid() is then
+        # init's, and a preloader that took that for its parent served nobody, for good
+        inner = [sys.executable, "-m", "subunit.run", "discover", "-t", ".", "./pkg"]
+        for how in ("start", "start_shell"):
+            script = (
+                "import os, shlex, sys\n"
+                "from partitioner.dispatch import preload\n"
+                "from partitioner.dispatch.command import recognise\n"
+                f"inner = {inner!r}\n"
+                f"if {how!r} == 'start':\n"
+                "    started = preload.start(recognise(inner), sys.argv[1])\n"
+                "else:\n"
+                "    started = preload.start_shell(shlex.join(inner), sys.executable, sys.argv[1])\n"
+                "print(started.proc.pid, flush=True)\n"
+                "os._exit(0)\n")  # gone before the preloader's interpreter asks for its parent
+            (self.root / "socket").unlink(missing_ok=True)
+            parent = subprocess.run([sys.executable, "-c", script, str(self.root / "socket")], cwd=self.root,
+                                    capture_output=True, text=True, check=True, timeout=60)
+            preloader = int(parent.stdout)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not preload.process_ended(preloader)[0]:
+                time.sleep(0.05)
+            ended = preload.process_ended(preloader)[0]
+            if not ended:
+                os.kill(preloader, signal.SIGKILL)
+            self.assertTrue(ended, f"{how}: the preloader outlived a parent that died before it started")
+
     def test_a_forked_worker_s_sys_argv_is_the_runner_s(self) -> None:
         write_package(self.root, {"test_p": SUITE, "test_argv": ARGV})
         plain = run_inner(self.root, ["subunit.run", "discover", "-t", ".", "./pkg"], [ARGV_TEST])
