@@ -3,8 +3,10 @@
 A static record is the plan: each worker's groups in run order, priced by the cost model, with predicted
 start and stop times (start-up first, the serial phase after the longest worker, on ``worker-0`` where the
 runner runs it). A dynamic record is the hand-out log: each lane's groups in the order it took them, with
-the times it took and returned them. Either is keyed by where the tests actually ran and when the first of them
-started (:func:`placement_key`; :meth:`FirstStarts.key` takes the first start from the events streamed by).
+the times it took and returned them, each priced as the queued items it held (:func:`handout_costs`: a batch
+of a suite split per test costs the sum of its tests). Either is keyed by where the tests actually ran and
+when the first of them started (:func:`placement_key`; :meth:`FirstStarts.key` takes the first start from the
+events streamed by).
 
 :func:`write_aside` writes a record from a forked child, so that the tool stores its run meanwhile: on a suite of
 18,000 tests split per test, pricing, keying and encoding the record took 0.3-0.5 s of the tool's process right
@@ -133,22 +135,52 @@ def dynamic_record(queue: Queue, outcome: Outcome, lanes: int, started_at: float
                    startup_s: float = 0.0, unit: str | None = None) -> PlanRecord:
     """The record of a dynamic run: per lane the groups it took, in order, with hand-out and return times.
 
+    Each hand-out is priced by :func:`handout_costs` (a batch by the sum of its items), so a lane's groups add up
+    to what the cost model predicted for the work it was handed.
+
+    :param queue: the queue as planned (not :meth:`~partitioner.dispatch.queue.Queue.batched`: the dispatcher
+        batches it itself)
+
     :param started_at: the dispatcher clock when the run started (times are seconds after it)
     :param startup_s: the cost model's start-up, for the simulated (predicted) makespan
     :param unit: what the queue's costs are in (the cost model's ``unit``); ``None`` leaves it to the reader
     """
-    cost = {(item.serial, item.key): item.cost for item in queue.all_items()}
+    cost = handout_costs(queue)
     rows: dict[int, list[PlannedGroup]] = {}
     for handout in outcome.handouts:
         stop = None if handout.ended_at is None else handout.ended_at - started_at
         rows.setdefault(handout.lane, []).append(PlannedGroup(
-            handout.key, handout.tests, cost.get((handout.serial, handout.key), 0.0),
-            handout.handed_at - started_at, stop))
+            handout.key, handout.tests, cost(handout.tests), handout.handed_at - started_at, stop))
     from partitioner.dispatch.simulate import simulate
 
     predicted = simulate(queue, max(1, lanes), startup_s=startup_s).makespan_s
     return PlanRecord(FORMAT_VERSION, "dynamic", lanes, predicted,
                       tuple(PlannedLane(f"worker-{i}", tuple(rows.get(i, ()))) for i in range(lanes)), unit)
+
+
+def handout_costs(queue: Queue) -> Callable[[Sequence[str]], float]:
+    """What a hand-out of ``queue`` was predicted to cost, from the ids it held: the summed cost of the queued
+    items it holds tests of.
+
+    The dispatcher does not hand out ``queue``'s items one by one: a suite split per test is handed out in
+    batches of consecutive items (:meth:`~partitioner.dispatch.queue.Queue.batched`), keyed ``"X (+311 groups)"``,
+    which no item of ``queue`` is; a retry holds only the tests of its item that had not started. Every id
+    belongs to one item, so a hand-out's ids name the items it is made of: a batch costs the sum of its items,
+    an item (or its retry) its own cost. Ids the queue does not hold cost nothing.
+    """
+    item_of: dict[str, tuple[bool, str]] = {}
+    costs: dict[tuple[bool, str], float] = {}
+    for item in queue.all_items():
+        slot = (item.serial, item.key)
+        costs[slot] = item.cost
+        for test_id in item.tests:
+            item_of[test_id] = slot
+
+    def cost(tests: Sequence[str]) -> float:
+        slots = dict.fromkeys(item_of[t] for t in tests if t in item_of)  # in order: the same sum every time
+        return sum(costs[slot] for slot in slots)
+
+    return cost
 
 
 #: seconds a record-writing child may take before SIGALRM ends it (it never outlives a wedge)

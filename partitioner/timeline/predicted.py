@@ -15,6 +15,7 @@ prices carry that unit, so the page and the command's summary say "units" where 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -41,6 +42,7 @@ __all__ = [
     "reidle",
     "simulated_lanes",
     "unit_of",
+    "unpriced_batches",
 ]
 
 #: the name of the predicted lane of a plan's serial phase (it starts when the parallel phase ends)
@@ -203,6 +205,23 @@ class RecordedPlan(Protocol):
 def _group_label(group: RecordedGroup) -> str:
     """A group bar's id: the test itself for a one-test group, else the key and how many tests it holds."""
     return group.tests[0] if len(group.tests) == 1 else f"{group.key} ({len(group.tests)} tests)"
+
+
+#: the key the dispatcher gives a batch of a suite split per test (``Queue.batched``: first item, how many more)
+_BATCH_KEY = re.compile(r" \(\+\d+ groups\)$")
+
+
+def unpriced_batches(record: RecordedPlan) -> int:
+    """How many hand-outs of a dynamic record are batches priced at nothing: a record written before records
+    priced batches (a suite split per test is handed out in batches keyed ``"X (+311 groups)"``, and each got
+    ``predicted_s`` 0). Such a record's lanes would show a fraction of the prediction (1.2 s for 24.7 s); its
+    batches' costs are not in it, so it cannot be drawn. 0 for a static record and for one whose batches are
+    priced.
+    """
+    if record.dispatch != "dynamic":
+        return 0
+    return sum(1 for lane in record.workers for group in lane.groups
+               if len(group.tests) > 1 and _BATCH_KEY.search(group.key) and not group.predicted_s > 0.0)
 
 
 def recorded_lanes(record: RecordedPlan, section: str = "", unit: str | None = None) -> tuple[Lane, ...]:

@@ -246,6 +246,23 @@ class RecordedPlanTest(RepositoryCase):
         self.assertEqual(0, status)
         self.assertIn("static plan made again", said(err, self.dir / "p.html"))
 
+    def test_a_dynamic_record_with_unpriced_batches_is_not_drawn(self) -> None:
+        # written before records priced the batches a suite split per test is handed out in: each batch 0.0,
+        # only the tail's single tests priced; drawn, it would predict a fraction of the run
+        self.install_record(plan_record(
+            "dynamic", Lane("worker-0", (Group(f"{A}.test_1 (+1 groups)", (f"{A}.test_1", f"{A}.test_2"), 0.0, 0.5,
+                                               3.0),)),
+            Lane("worker-1", (Group(f"{B}.test_1", (f"{B}.test_1",), 1.0, 0.2, 1.2),
+                              Group(f"{C}.test_1", (f"{C}.test_1",), 1.0, 1.2, 4.2))), makespan_s=4.0))
+        self.repository([timed_run(0), timed_run(1)])
+        status, out, err = self.cli("timeline", "-o", str(self.dir / "p.html"))
+        self.assertEqual((0, ""), (status, out))
+        self.assertNotIn("predicted", said(err, self.dir / "p.html"))
+        self.assertIn("the dynamic plan recorded beside run 1 of .testrepository is not drawn: an older partitioner "
+                      "wrote it and priced each batch of tests it handed out at nothing (1 batch)", err)
+        self.assertIn("pass --plan dynamic", err)
+        self.assertEqual([], lanes_of((self.dir / "p.html").read_text(), "predicted"))
+
 
 class TimelineFromStreamsTest(RepositoryCase):
     def test_a_stream_file_relative_to_the_directory(self) -> None:

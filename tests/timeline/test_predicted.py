@@ -25,6 +25,7 @@ from partitioner.timeline.predicted import (
     predicted_lanes,
     recorded_lanes,
     simulated_lanes,
+    unpriced_batches,
 )
 from tests.builders import plan_record
 from tests.timeline.test_model import A, B, C, two_workers
@@ -161,6 +162,22 @@ class RecordedLanesTest(testtools.TestCase):
         (lane,) = recorded_lanes(record)
         self.assertEqual([(1.0, 3.0), (3.0, 4.0)], [(b.start, b.stop) for b in lane.bars])
         self.assertEqual(4.0, lane.finish)
+
+    def test_a_record_whose_batches_were_priced_at_nothing_is_recognised(self) -> None:
+        # written before records priced batches: every batch 0.0, the single tests at the tail priced
+        batch = (f"{A}.test_1", f"{A}.test_2", f"{A}.test_3")
+        old = plan_record("dynamic", Worker("worker-0", (Group(f"{A}.test_1 (+2 groups)", batch, 0.0, 0.5, 3.5),
+                                                          Group(f"{B}.test_1", (f"{B}.test_1",), 0.4, 3.5, 4.0))),
+                          Worker("worker-1", (Group(f"{C}.test_1 (+1 groups)", (f"{C}.test_1", f"{C}.test_2"), 0.0,
+                                                    0.5, 3.0),)), makespan_s=4.2)
+        self.assertEqual(2, unpriced_batches(old))
+        priced = plan_record("dynamic", Worker("worker-0", (Group(f"{A}.test_1 (+2 groups)", batch, 3.0, 0.5, 3.5),)))
+        self.assertEqual(0, unpriced_batches(priced))
+        # a class whose name happens to look like a batch, handed out whole, is not one; nor is a static plan
+        self.assertEqual(0, unpriced_batches(plan_record("dynamic", Worker("worker-0", (
+            Group(f"{A}.test_1 (+2 groups)", (f"{A}.test_1",), 0.0),)))))
+        self.assertEqual(0, unpriced_batches(plan_record("static", Worker("worker-0", (
+            Group(f"{A}.test_1 (+2 groups)", batch, 0.0),)))))
 
     def test_an_empty_lane_and_unknown_times(self) -> None:
         record = plan_record("static", Worker("worker-0", (Group(A, (f"{A}.test_1",), 2.0),)), Worker("worker-1", ()))

@@ -37,7 +37,14 @@ from partitioner.run.advice import PARALLEL
 from partitioner.statuses import PSEUDO_TESTS, SUBUNIT_PARSER
 from partitioner.timeline.model import Lane, Timeline, build_timeline
 from partitioner.timeline.page import amount, render_timeline, wall_time
-from partitioner.timeline.predicted import RecordedPlan, plan_lanes, recorded_lanes, simulated_lanes, unit_of
+from partitioner.timeline.predicted import (
+    RecordedPlan,
+    plan_lanes,
+    recorded_lanes,
+    simulated_lanes,
+    unit_of,
+    unpriced_batches,
+)
 
 if TYPE_CHECKING:
     from partitioner.history.store.store import Store
@@ -346,6 +353,15 @@ def _predicted(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Con
     if elsewhere:
         console.warn(f"the plan recorded for the tests and workers of {chosen.label} is not drawn: {elsewhere}; "
                      f"pass --plan to draw the plan made again")
+        return (), ""
+    unpriced = unpriced_batches(record)
+    if unpriced:
+        from partitioner.render.output import plural
+
+        console.warn(f"the dynamic plan recorded beside {chosen.label} is not drawn: an older partitioner wrote it "
+                     f"and priced each batch of tests it handed out at nothing "
+                     f"({plural(unpriced, 'batch', 'batches')}), so its lanes would show a fraction of the "
+                     f"prediction; pass --plan dynamic to draw the plan made again")
         return (), ""
     source = f"the {record.dispatch} plan recorded beside the run"
     said = getattr(record, "unit", None)  # what the record says its predictions are in; older ones do not say
