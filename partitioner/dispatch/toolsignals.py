@@ -65,11 +65,15 @@ def passed_on(session: Session) -> Iterator[None]:
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(proc.pid, signal.SIGKILL)
-        if count[0] >= 3 or (not session.runs and not session.children):
-            # the third signal; or one before the tool planned a run (it starts up or lists its tests):
-            # nothing of ours runs yet to stop and store, so the tool stops now, as it would without us
+        if count[0] >= 3:  # the third signal: the tool stops, and a fourth meets the handler it had before
             for s, handler in previous.items():
                 signal.signal(s, handler)
+            raise KeyboardInterrupt
+        if not session.runs and not session.children:
+            # one before the tool planned a run (it starts up or lists its tests): nothing of ours runs yet to stop
+            # and store, so the tool stops now, as it would without us. This handler stays while the tool unwinds:
+            # the copy of the signal that follows (``timeout``'s, to the group) is the same signal, not the
+            # default handler's to kill exec before it cleaned up (its preloader was left serving nobody)
             raise KeyboardInterrupt
         run = session.current()
         if run is not None and run.dispatcher is not None:

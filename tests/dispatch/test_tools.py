@@ -219,6 +219,29 @@ class TestSession(testtools.TestCase):
         self.assertEqual(signal.SIGTERM, session.signum)
         session.uninstall()
 
+    def test_timeouts_second_signal_before_a_run_is_planned_does_not_kill_exec(self) -> None:
+        # `timeout` signals exec, then exec's process group: the second, while the first's KeyboardInterrupt
+        # unwinds the tool, must not meet the default handler (exec died with no clean-up: its preloader, started
+        # while the tool listed its tests, was never stopped)
+        session = Session("static", stderr=self.err)
+        raised = 0
+        try:
+            with session.signals():
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(100):  # the handler runs between bytecodes of this thread
+                        time.sleep(0.01)
+                except KeyboardInterrupt:
+                    raised += 1
+                    os.kill(os.getpid(), signal.SIGTERM)  # the group's copy: counted as the same signal
+                    for _ in range(20):
+                        time.sleep(0.01)
+        finally:
+            session.uninstall()
+        self.assertEqual(1, raised)
+        self.assertEqual(signal.SIGTERM, session.signum)
+        self.assertEqual(signal.SIG_DFL, signal.getsignal(signal.SIGTERM))  # put back once the tool is done
+
     def test_a_command_no_pull_worker_can_stand_in_for_stays_static_and_says_so_once(self) -> None:
         session = Session(None, stderr=self.err)
         for _ in range(2):
