@@ -115,6 +115,8 @@ class CostModel:
         the no-history one (test counts), and the plan says why
     :ivar has_history: False when no source gave any timing: costs are then in test-count units (:attr:`unit`);
         ``seconds`` is then empty, or holds each test's count weight when an id says a test is long-running
+    :ivar untimed_tests: how many of the ids have no estimate of their own although the history's runs name
+        them, with no timing (the tests an interrupted run did not run): the history is this suite's
     """
 
     ids: Sequence[str]
@@ -129,6 +131,7 @@ class CostModel:
     derived: Sequence[int] = ()
     derived_sources: Sequence[str] = ()
     unmatched_history: bool = False
+    untimed_tests: int = 0
 
     @property
     def measured_tests(self) -> int:

@@ -57,7 +57,7 @@ from partitioner.costmodel import (
 )
 from partitioner.grouping import BUILTIN, GroupTable, group_tests
 from partitioner.history.model import History, Samples
-from partitioner.history.samples import collect_samples, first_offsets, not_passing_samples
+from partitioner.history.samples import collect_samples, first_offsets, not_passing_samples, untimed
 from partitioner.sortedids import Runs
 
 __all__ = [
@@ -110,14 +110,16 @@ def build_cost_model(test_ids: Iterable[str] | GroupTable, history: History, rec
         return _no_history(ids)
     samples = collect_samples(history)
     tests = _test_estimates(ids, history, samples, recent)
+    untimed = _untimed_count(ids, tests.missing, history)
     if ids and len(tests.missing) == len(ids):
         # nothing in the history is one of these tests (another suite, another test path, renamed ids): its
         # means would price every test alike in seconds of other tests; count tests instead, and say so
-        return replace(_no_history(ids), unmatched_history=True)
+        return replace(_no_history(ids), unmatched_history=True, untimed_tests=untimed)
     derived_sources = _sibling_means(tests, table.class_runs)
     setup, default_setup = _class_setups(table.class_runs, history, samples, recent)
     return CostModel(ids, tests.seconds, tests.sources, tests.samples, setup, _startup(samples, recent), True,
-                     default_setup=default_setup, derived=tests.missing, derived_sources=derived_sources)
+                     default_setup=default_setup, derived=tests.missing, derived_sources=derived_sources,
+                     untimed_tests=untimed)
 
 
 def heavy_by_id(test_id: str) -> bool:
@@ -248,6 +250,18 @@ def _not_passing(history: History) -> Mapping[str, Sequence[float]]:
     if digested is not None and not history.runs:
         return digested
     return not_passing_samples(history)
+
+
+def _untimed_count(ids: Sequence[str], missing: Sequence[int], history: History) -> int:
+    """How many of the ``missing`` positions of ``ids`` (no estimate of their own) the history's runs name
+    without a timing (:func:`~partitioner.history.samples.untimed`; a digested history keeps them as
+    ``untimed``): tests an interrupted run did not run, not tests of another suite."""
+    if not missing:
+        return 0
+    named: frozenset[str] = getattr(history, "untimed", frozenset()) | untimed(history)
+    if not named:
+        return 0
+    return sum(1 for t in _canonical_ids([ids[i] for i in missing]) if t in named)
 
 
 def _canonical_ids(ids: Sequence[str]) -> list[str]:

@@ -19,6 +19,8 @@ from partitioner.strategies import Strategy
 
 #: warn when the history prices fewer than 1 in this many planned tests (by their own samples or times)
 LITTLE_HISTORY_SHARE_INVERSE = 2
+#: why stored runs name tests without timing them (the plan's warning when they explain its little history)
+NOT_TIMED = "an interrupted run stores the tests it did not reach as failures, 'not run', with no timing"
 
 
 @dataclass(frozen=True)
@@ -135,13 +137,24 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
     balanced = BALANCED_PER_TEST if table.per_test else BALANCED_BY_CLASS
     notes = [w.replace(BALANCED_BY_CLASS, balanced) for w in warnings]
     n_tests = len(table.tests) + len(serial_table.tests)
-    if model.unmatched_history:
+    if model.unmatched_history and model.untimed_tests * LITTLE_HISTORY_SHARE_INVERSE >= len(model.ids):
+        # the runs name most tests but timed none: an interrupted run, not another suite's history
+        notes.append(f"the timing history timed none of the {n_tests} tests: its stored runs name "
+                     f"{model.untimed_tests} of them without timing them ({NOT_TIMED}): {balanced} as with no "
+                     "history; a complete run records their timings")
+    elif model.unmatched_history:
         notes.append(f"the timing history matched none of the {n_tests} tests: {balanced} as with no history; "
                      "check that the history comes from this suite (the same test path and ids)")
     elif not model.has_history:
         if not any(NO_RUNS_YET in w for w in warnings):  # else that warning has said it
             notes.append(f"no timing history found: {balanced}; "
                          "pass --history or run the suite once under testr/stestr")
+    elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids) and \
+            (model.measured_tests + model.untimed_tests) * LITTLE_HISTORY_SHARE_INVERSE >= len(model.ids):
+        # the runs name most tests but timed few: an interrupted run, not another suite's history
+        notes.append(f"the timing history timed only {model.measured_tests} of {len(model.ids)} tests: its stored "
+                     f"runs name {model.untimed_tests} more without timing them ({NOT_TIMED}); the others are "
+                     "priced from their class's, module's or suite's mean; a complete run records their timings")
     elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids):
         notes.append(f"the timing history matched only {model.measured_tests} of {len(model.ids)} tests: the "
                      "others are priced from their class's, module's or suite's mean; check that the history "

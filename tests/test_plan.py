@@ -7,10 +7,11 @@ import testtools
 from partitioner.errors import InputError, UsageError
 from partitioner.estimate import build_cost_model
 from partitioner.grouping import Group, group_tests, make_grouper
-from partitioner.history.model import NO_RUNS_YET, History, is_note
+from partitioner.history.digest import merge_planning
+from partitioner.history.model import NO_RUNS_YET, History, TestRecord, is_note
 from partitioner.plan import Partition, Plan, build_plan, validate
 from partitioner.strategies import get_strategy
-from tests.builders import IDS, plan_for
+from tests.builders import IDS, plan_for, rec, run
 
 
 class TestFigures(testtools.TestCase):
@@ -85,6 +86,45 @@ class TestFigures(testtools.TestCase):
         self.assertEqual("s", plan.unit)
         self.assertTrue(any(f"matched only {len(IDS)} of {2 * len(IDS) + 1} tests" in w for w in plan.warnings),
                         plan.warnings)
+
+    def test_an_interrupted_run_is_not_taken_for_another_suites_history(self) -> None:
+        # the only stored run was interrupted: the tests it did not reach are failures of no duration
+        # ("not run: interrupted"), the history is this suite's all the same
+        ids = [f"m.K{k}.test_{i}" for k in range(4) for i in range(10)]
+        ran = [rec(t, "worker-0", n, n + 0.5) for n, t in enumerate(ids[:3])]
+        unrun = [rec(t, "worker-0", 9.0, 9.0, "fail") for t in ids[3:]]
+        def of_runs(*records: TestRecord) -> History:
+            return History(runs=(run(*records),))
+
+        def of_digests(*records: TestRecord) -> History:  # what planning reads of a repository
+            return merge_planning([History(runs=(run(*records),)), History()])
+
+        for how, history_of in (("runs", of_runs), ("digests", of_digests)):
+            plan = plan_for(ids, 2, history_of(*ran, *unrun))
+            [warning] = [w for w in plan.warnings if "timing history" in w]
+            self.assertIn("the timing history timed only 3 of 40 tests: its stored runs name 37 more without "
+                          "timing them (an interrupted run stores the tests it did not reach as failures, 'not "
+                          "run', with no timing)", warning, how)
+            self.assertNotIn("comes from this suite", warning, how)
+            self.assertIn("a complete run records their timings", warning, how)
+            # interrupted before any test finished: nothing timed, still this suite's
+            none = plan_for(ids, 2, history_of(*(rec(t, "worker-0", 9.0, 9.0, "fail") for t in ids)))
+            [warning] = [w for w in none.warnings if "timing history" in w]
+            self.assertEqual("tests", none.unit, how)
+            self.assertIn("the timing history timed none of the 40 tests: its stored runs name 40 of them without "
+                          "timing them", warning, how)
+            self.assertNotIn("comes from this suite", warning, how)
+
+    def test_a_few_unrun_tests_do_not_explain_a_history_that_matches_little(self) -> None:
+        ids = [f"m.K{k}.test_{i}" for k in range(4) for i in range(10)]
+        history = History(runs=(run(*(rec(t, "worker-0", n, n + 0.5) for n, t in enumerate(ids[:3])),
+                                    *(rec(t, "worker-0", 9.0, 9.0, "fail") for t in ids[3:6])),))
+        [warning] = [w for w in plan_for(ids, 2, history).warnings if "timing history" in w]
+        self.assertIn("matched only 3 of 40 tests", warning)  # 34 tests the history never names
+        self.assertIn("check that the history comes from this suite", warning)
+        history = History(runs=(run(*(rec(t, "worker-0", 9.0, 9.0, "fail") for t in ids[:6])),))
+        [warning] = [w for w in plan_for(ids, 2, history).warnings if "timing history" in w]
+        self.assertIn("matched none of the 40 tests", warning)
 
     def test_bad_concurrency_and_empty_lists(self) -> None:
         err = self.assertRaises(UsageError, plan_for, IDS, 0)

@@ -2,10 +2,11 @@
 
 Planning needs four things of a run, never its records: each test's passing durations, its skip/fail
 durations, the class-setup gaps and the first-class offsets (:mod:`partitioner.history.samples` says how each
-is found). :func:`digest_run` keeps exactly these, in columns; :func:`planning_history` loads a repository's
-newest runs as digests into a :class:`PlanningHistory`, which the estimator reads as it reads the runs
-themselves (the same estimates, bit for bit) at a fraction of the cost: on 10 runs of a 15,000-test suite,
-about 0.1 s instead of 1 s from the run cache and 8 s from the streams.
+is found); and, for its warnings, the ids the run names without timing them (the tests an interrupted run did
+not reach: the history is this suite's, it only timed few of them). :func:`digest_run` keeps exactly these, in
+columns; :func:`planning_history` loads a repository's newest runs as digests into a :class:`PlanningHistory`,
+which the estimator reads as it reads the runs themselves (the same estimates, bit for bit) at a fraction of the
+cost: on 10 runs of a 15,000-test suite, about 0.1 s instead of 1 s from the run cache and 8 s from the streams.
 
 Digests are cached under the SHA-256 of the stream's bytes (``$PARTITIONER_CACHE_DIR``, see
 :mod:`partitioner.history.cache`): a copied or moved repository, or a stream touched but not changed, still
@@ -71,6 +72,8 @@ class RunDigest:
     :ivar setup: ``(class key, gap seconds)`` of every class change on a worker lane
     :ivar firsts: ``(class key, offset seconds)`` of each lane's first class but the earliest
     :ivar tests: how many records the run holds
+    :ivar untimed: canonical ids of results with no timing (:func:`~partitioner.history.samples.untimed`: the
+        tests an interrupted run did not run), sorted; a digest cached before digests kept them has none
     """
 
     passing: tuple[tuple[str, ...], tuple[float, ...]]
@@ -78,6 +81,7 @@ class RunDigest:
     setup: tuple[tuple[str, ...], tuple[float, ...]]
     firsts: tuple[tuple[str, ...], tuple[float, ...]]
     tests: int
+    untimed: tuple[str, ...] = ()
 
 
 def _columns(pairs: Iterator[tuple[str, float]] | Sequence[tuple[str, float]]
@@ -88,13 +92,13 @@ def _columns(pairs: Iterator[tuple[str, float]] | Sequence[tuple[str, float]]
 
 def digest_run(run: Run) -> RunDigest:
     """What planning needs of ``run`` (the rules of :mod:`partitioner.history.samples`, applied to one run)."""
-    from partitioner.history.samples import durations, first_offsets, setup_gaps
+    from partitioner.history.samples import durations, first_offsets, setup_gaps, untimed
 
     alone = History(runs=(run,))
     passing = [(k, v) for k, values in durations(alone, PASSING).items() for v in values]
     failing = [(k, v) for k, values in durations(alone, NOT_PASSING).items() for v in values]
     return RunDigest(_columns(passing), _columns(failing), _columns(setup_gaps(run)), _columns(first_offsets(run)),
-                     len(run.records))
+                     len(run.records), tuple(sorted(untimed(alone))))
 
 
 def _encode(digest: RunDigest) -> str:
@@ -102,6 +106,8 @@ def _encode(digest: RunDigest) -> str:
     for name in ("passing", "not_passing", "setup", "firsts"):
         keys, values = getattr(digest, name)
         doc[name] = [list(keys), list(values)]
+    if digest.untimed:  # optional: a digest without it reads as before (no version bump, no re-parse)
+        doc["untimed"] = list(digest.untimed)
     return json.dumps(doc, separators=(",", ":"))
 
 
@@ -118,7 +124,10 @@ def _decode(text: str) -> RunDigest | None:
             if not all_durations(values):  # NaN, infinities, negatives, strings: damage, re-parse the run
                 return None
             parts.append((tuple(keys), tuple(map(float, values))))
-        return RunDigest(parts[0], parts[1], parts[2], parts[3], int(doc["tests"]))
+        untimed = doc.get("untimed", [])
+        if not isinstance(untimed, list) or not {str}.issuperset(map(type, untimed)):
+            return None
+        return RunDigest(parts[0], parts[1], parts[2], parts[3], int(doc["tests"]), tuple(untimed))
     except (ValueError, TypeError, KeyError):
         return None
 
@@ -217,12 +226,14 @@ class PlanningHistory(History):
     :ivar firsts: first-class offsets by class key, runs oldest first
     :ivar digested: the run files the history was built from (``.stestr/7``), oldest first
     :ivar unread: run files left out because parsing them did not fit the time budget
+    :ivar untimed: canonical ids the digested runs name without timing them (:attr:`RunDigest.untimed`)
     """
 
     not_passing: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: MappingProxyType({}))
     firsts: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: MappingProxyType({}))
     digested: tuple[str, ...] = ()
     unread: tuple[str, ...] = ()
+    untimed: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
@@ -318,7 +329,8 @@ def planning_history(path: str | Path, newest: int, kind: str | None = None,
     return PlanningHistory(samples=(samples,) if ordered else (), last_times=times, sources=(label,),
                            warnings=tuple(warnings), not_passing=MappingProxyType(failing),
                            firsts=MappingProxyType(firsts),
-                           digested=tuple(str(s) for n, s in streams if n in digests), unread=tuple(unread))
+                           digested=tuple(str(s) for n, s in streams if n in digests), unread=tuple(unread),
+                           untimed=frozenset(t for digest in ordered for t in digest.untimed))
 
 
 def _what_was_read(stored: int, read: int, unread: int, times_dbm: bool) -> str:
@@ -353,15 +365,19 @@ def merge_planning(parts: Sequence[History]) -> History:
     exact: dict[str, float] = {}
     digested: list[str] = []
     unread: list[str] = []
+    untimed: set[str] = set()
     for part in parts:
         samples.extend(part.samples)
         if isinstance(part, PlanningHistory):
             extra_failing, extra_firsts = part.not_passing, part.firsts
             digested.extend(part.digested)
             unread.extend(part.unread)
+            untimed.update(part.untimed)
         else:
             runs = sorted(part.runs, key=lambda run: run.order)
-            own, extra_failing, extra_firsts = combine_digests([digest_run(run) for run in runs])
+            own_digests = [digest_run(run) for run in runs]
+            own, extra_failing, extra_firsts = combine_digests(own_digests)
+            untimed.update(t for digest in own_digests for t in digest.untimed)
             if runs:
                 samples.append(own)
                 digested.extend(run.run_id for run in runs)
@@ -375,7 +391,7 @@ def merge_planning(parts: Sequence[History]) -> History:
                            warnings=tuple(w for p in parts for w in p.warnings),
                            not_passing=MappingProxyType({k: tuple(v) for k, v in failing.items()}),
                            firsts=MappingProxyType({k: tuple(v) for k, v in firsts.items()}),
-                           digested=tuple(digested), unread=tuple(unread))
+                           digested=tuple(digested), unread=tuple(unread), untimed=frozenset(untimed))
 
 
 def warm(path: str | Path, newest: int | None = None, kind: str | None = None) -> list[str]:

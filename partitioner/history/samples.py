@@ -130,6 +130,14 @@ def durations(history: History, statuses: frozenset[str]) -> dict[str, list[floa
     return found
 
 
+def untimed(history: History) -> frozenset[str]:
+    """The canonical ids of the runs' results that carry no timing: tests that :func:`never_ran` (an interrupted
+    run stores each test it did not run as a failure of no duration, ``not run: ...``) and results without
+    timestamps. Planning cannot price them from these runs, but the runs name them: they are this suite's."""
+    return frozenset(testids.canonical(record.test_id) for run in history.runs for record in run.records
+                     if record.duration is None or never_ran(record))
+
+
 def not_passing_samples(history: History) -> dict[str, list[float]]:
     """Durations of skipped and failed results (what a test that never passes costs), by canonical id."""
     return durations(history, NOT_PASSING)

@@ -44,9 +44,11 @@ def runs(draw: st.DrawFn) -> tuple[Run, ...]:
 
 
 def planning_of(history: History) -> digest.PlanningHistory:
-    samples, failing, firsts = digest.combine_digests([digest.digest_run(r) for r in history.runs])
+    digests = [digest.digest_run(r) for r in history.runs]
+    samples, failing, firsts = digest.combine_digests(digests)
     return digest.PlanningHistory(samples=(samples,), not_passing=failing, firsts=firsts,
-                                  digested=tuple(r.run_id for r in history.runs))
+                                  digested=tuple(r.run_id for r in history.runs),
+                                  untimed=frozenset(t for d in digests for t in d.untimed))
 
 
 class TestSameEstimates(testtools.TestCase):
@@ -61,6 +63,7 @@ class TestSameEstimates(testtools.TestCase):
             self.assertEqual(expected.test(test_id), got.test(test_id), test_id)
         self.assertEqual(dict(expected.setup), dict(got.setup))
         self.assertEqual((expected.default_setup, expected.has_history), (got.default_setup, got.has_history))
+        self.assertEqual(expected.untimed_tests, got.untimed_tests)
 
 
 class TestMerge(testtools.TestCase):
@@ -207,6 +210,33 @@ class TestPlanningHistory(RepositoryCase):
             got = build_cost_model(ids, planned)
             self.assertEqual([expected.test(t) for t in ids], [got.test(t) for t in ids], bad)
             self.assertNotIn(bad, "".join(e.read_text() for e in entries))  # stored again, parsed from the run
+
+    def test_the_tests_an_interrupted_run_did_not_reach_are_kept_as_named_but_untimed(self) -> None:
+        # run 3 was interrupted after m.A.t1: the rest are stored as failures of no duration ("not run")
+        (self.repo / "3").write_bytes(stream([
+            TestRecord("m.A.t1", "success", 0.0, 1.0, "worker-0", frozenset({"worker-0"})),
+            *(TestRecord(t, "fail", 5.0, 5.0, "worker-0", frozenset({"worker-0"})) for t in ("m.D.t1", "m.D.t2")),
+            TestRecord("m.E.t1[smoke]", "fail", None, None, None, frozenset())]))
+        ids = ["m.A.t1", "m.D.t1", "m.D.t2", "m.E.t1", "m.F.never"]
+        for attempt in ("parsed", "cached"):
+            planned = digest.planning_history(self.repo, newest=10, budget_s=None)
+            self.assertEqual(frozenset({"m.D.t1", "m.D.t2", "m.E.t1"}), planned.untimed, attempt)
+            self.assertEqual(3, build_cost_model(ids, planned).untimed_tests, attempt)  # not m.F.never
+            self.assertEqual(3, build_cost_model(ids, load_history([str(self.repo)])).untimed_tests, attempt)
+        merged = digest.merge_planning([planned, History(runs=(Run("s", (
+            TestRecord("m.F.never", "fail", 1.0, 1.0, "worker-0"),), 9),))])
+        self.assertEqual(4, build_cost_model(ids, merged).untimed_tests)
+
+    def test_a_digest_cached_before_digests_kept_untimed_tests_still_reads(self) -> None:
+        (self.repo / "3").write_bytes(stream([TestRecord("m.D.t1", "fail", 5.0, 5.0, "worker-0",
+                                                         frozenset({"worker-0"}))]))
+        digest.planning_history(self.repo, newest=10, budget_s=None)
+        for entry in (self.where / "cache").rglob("*.json"):  # as an older partitioner wrote them
+            text = entry.read_text()
+            entry.write_text(text.replace(',"untimed":["m.D.t1"]', ""))
+        self.assertNotIn("untimed", "".join(e.read_text() for e in (self.where / "cache").rglob("*.json")))
+        planned = digest.planning_history(self.repo, newest=10, budget_s=None)
+        self.assertEqual((4, frozenset()), (len(planned.digested), planned.untimed))  # read, not parsed again
 
     def test_times_dbm_is_read_only_when_a_test_needs_it(self) -> None:
         planned = digest.planning_history(self.repo, newest=10, budget_s=None)
