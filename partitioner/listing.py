@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import os
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -25,12 +29,14 @@ if TYPE_CHECKING:  # the runner reads listings before it needs any setting
 
 
 class _Collect(StreamResult):
-    """Collect a listing's ids (``exists`` events, in order, once each) and the bytes that were not subunit."""
+    """Collect a listing's ids (``exists`` events, in order, once each), the bytes that were not subunit, and
+    the runner's ``import errors`` attachment (the tracebacks of the test modules it could not import)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.ids: dict[str, None] = {}
         self.text: list[bytes] = []
+        self.import_errors: list[bytes] = []
 
     def status(self, test_id: str | None = None, test_status: str | None = None,  # type: ignore[override]
                file_name: str | None = None, file_bytes: bytes | None = None, **_: object) -> None:
@@ -38,6 +44,8 @@ class _Collect(StreamResult):
             self.ids[test_id] = None
         elif test_id is None and file_name == "stdout" and file_bytes:
             self.text.append(file_bytes)
+        elif test_id is None and file_name == "import errors" and file_bytes:
+            self.import_errors.append(bytes(file_bytes))
 
 
 #: bytes no test id holds: C0 controls but tab and the line ends, and DEL (a binary file has them; no byte of a
@@ -121,26 +129,67 @@ def read_id_file(path: str, stdin: IO[bytes] | None = None, *, load_list: bool =
     return ids_from_lines(io.StringIO(decode_ids(data, what), newline=None))
 
 
-def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str], top_dir: str = ".") -> bytes:
+#: the seconds a listing may take before it counts as hung and is stopped: nova's 17,000 tests list in about
+#: 20 s; a runner that waits forever (python-subunit's under eventlet, :func:`stestr_runner`) writes nothing at all
+LISTING_S = 300.0
+#: the seconds a stopped listing's output pipes may take to close (a process that left its group holds them)
+_DRAIN_S = 5.0
+
+
+def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str], top_dir: str = ".",
+         timeout: float = LISTING_S, lister: str = "stestr list") -> bytes:
     """Run a listing command with ``$PYTHON`` set to ``python`` (the interpreter and where it came from).
 
     :param top_dir: where discovery imports the test modules from (stestr's ``top_dir``, relative to ``cwd``)
+    :param timeout: the seconds it may take; then its process group is killed (:func:`_hung`)
+    :param lister: the tool's own listing command, for the way out of a hung listing
 
-    :raises InputError: one line: the interpreter, and why the listing failed (:func:`_why_listing_failed`)
+    :raises InputError: one line: the interpreter, and why the listing failed (:func:`_why_listing_failed`), or
+        that it did not finish in time
     """
     env = dict(os.environ)
     env["PYTHON"] = python[0]
-    try:
-        proc = subprocess.run(command, cwd=cwd, shell=isinstance(command, str), env=env,
-                              capture_output=True, stdin=subprocess.DEVNULL, check=False)
+    try:  # a session of its own: a hung listing is stopped with everything it started (the shell's children)
+        proc = subprocess.Popen(command, cwd=cwd, shell=isinstance(command, str), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
     except OSError as exc:
         raise InputError(f"cannot run {what}: {python[0]} ({python[1]}): {exc.strerror}; set PYTHON to the "
                          "suite's interpreter, or pass --tests FILE") from exc
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        try:
+            stdout, _ = proc.communicate(timeout=_DRAIN_S)
+        except subprocess.TimeoutExpired:  # a process that left the group holds them: what came is lost
+            stdout = b""
+        raise InputError(_hung(command, cwd, what, python, timeout, stdout, lister)) from None
+    finally:
+        if proc.returncode is None:  # interrupted (Ctrl-C): leave nothing running
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     if proc.returncode != 0:
-        why, fix = _why_listing_failed(proc.stdout, proc.stderr, python[0], cwd, top_dir)
+        why, fix = _why_listing_failed(stdout, stderr, python[0], cwd, top_dir)
         raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
                          f"({python[1]}): {why}; {fix}, or pass --tests FILE")
-    return proc.stdout
+    return stdout
+
+
+def _hung(command: str | list[str], cwd: Path, what: str, python: tuple[str, str], timeout: float, stdout: bytes,
+          lister: str) -> str:
+    """The one line for a listing stopped after ``timeout`` seconds: what ran, where, what it wrote, the way out."""
+    shown = command if isinstance(command, str) else shlex.join(command)
+    wrote = f"{len(stdout):,} bytes" if stdout else "nothing"
+    why = ""
+    if SUBUNIT_RUNNER in shown.split() and not stdout:
+        way = f"install stestr for {python[0]}" if lister.startswith("stestr") else "list with it in test_command"
+        why = (" (once eventlet has monkey-patched a suite, python-subunit's runner waits forever to write into a "
+               f"pipe; stestr's runner, {STESTR_RUNNER}, does not: {way})")
+    return (f"{what} did not finish within {timeout:g}s in {cwd} under {python[0]} ({python[1]}) and was stopped: "
+            f"`{shown}` wrote {wrote} to its stdout{why}; pass --tests FILE (one test id per line, e.g. from "
+            f"`{lister} > FILE`)")
 
 
 #: how unittest names a module it could not import, in a listing
@@ -158,29 +207,45 @@ def _why_listing_failed(stdout: bytes, stderr: bytes, python: str, cwd: Path,
                         top_dir: str = ".") -> tuple[str, str]:
     """What a failed listing says, in a few words, and the way out to suggest (the caller adds ``--tests``).
 
-    The modules discovery could not import (a listing carries them as ``unittest.loader._FailedTest.MODULE``
-    ids, without the error: importing the first one again says why, and where), else the last line of text it
+    The modules discovery could not import (python-subunit's runner lists them as
+    ``unittest.loader._FailedTest.MODULE`` ids, without the error: importing the first one again says why, and
+    where; stestr's attaches each traceback as ``import errors``, which says it at once), else the last line of text it
     printed (stdout is a subunit stream: its text parts only). The environment is suggested only where it may
     be the cause (:func:`_import_fix`): a failed import in the suite's own code (a typo, a module it lacks, a
     syntax error) is the suite's to fix, whichever interpreter runs it.
     """
     try:
         sink = _collect(stdout)
-        ids, text = list(sink.ids), b"".join(sink.text)
+        ids, text, reported = list(sink.ids), b"".join(sink.text), b"".join(sink.import_errors)
     except Exception:  # not a stream at all: its bytes as text
-        ids, text = [], stdout
-    failed = [i[len(_FAILED_IMPORT):] for i in ids if i.startswith(_FAILED_IMPORT)]
+        ids, text, reported = [], stdout, b""
+    tracebacks = _import_errors(reported.decode("utf-8", "replace"))
+    failed = [i[len(_FAILED_IMPORT):] for i in ids if i.startswith(_FAILED_IMPORT)] or list(tracebacks)
     if not failed:
         return _last_line(stderr) or _last_line(text) or "no output", _FIX_ANY
     named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
     modules = "1 test module" if len(failed) == 1 else f"{len(failed)} test modules"
     said, fix = "", _FIX_ANY
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        probe = subprocess.run([python, "-c", f"import {failed[0]}"], cwd=cwd / top_dir, capture_output=True,
-                               stdin=subprocess.DEVNULL, timeout=60, check=False)
-        if probe.returncode != 0 and _last_line(probe.stderr):
-            said, fix = _import_fix(failed[0], probe.stderr.decode("utf-8", "replace"), python, cwd)
+    if tracebacks.get(failed[0]):  # stestr's runner attaches each traceback: no need to import it again
+        said, fix = _import_fix(failed[0], tracebacks[failed[0]], python, cwd)
+    else:
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            probe = subprocess.run([python, "-c", f"import {failed[0]}"], cwd=cwd / top_dir, capture_output=True,
+                                   stdin=subprocess.DEVNULL, timeout=60, check=False)
+            if probe.returncode != 0 and _last_line(probe.stderr):
+                said, fix = _import_fix(failed[0], probe.stderr.decode("utf-8", "replace"), python, cwd)
     return f"{modules} could not be imported: {named}{f' ({said})' if said else ''}", fix
+
+
+#: how a runner's ``import errors`` attachment opens each module's traceback (unittest's loader says it)
+_FAILED_MODULE = re.compile(r"^Failed to import test module: (?P<module>\S+)\s*$", re.MULTILINE)
+
+
+def _import_errors(text: str) -> dict[str, str]:
+    """The test modules a runner's ``import errors`` text names, in order, each with its traceback."""
+    found = list(_FAILED_MODULE.finditer(text))
+    return {m.group("module"): text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)].strip()
+            for i, m in enumerate(found)}
 
 
 def _import_fix(module: str, traceback: str, python: str, cwd: Path) -> tuple[str, str]:
@@ -315,13 +380,17 @@ def _last_line(data: bytes) -> str:
     return lines[-1] if lines else ""
 
 
-def list_testr(cwd: Path, settings: Settings) -> list[str]:
-    """List through ``.testr.conf``'s test_command with ``$LISTOPT`` (what ``testr list-tests`` does)."""
+def list_testr(cwd: Path, settings: Settings, timeout: float = LISTING_S) -> list[str]:
+    """List through ``.testr.conf``'s test_command with ``$LISTOPT`` (what ``testr list-tests`` does).
+
+    :param timeout: the seconds the listing may take (:func:`_run`)
+    """
     command = settings.test_command or ""
     command = command.replace("$LISTOPT", settings.test_list_option or "--list")
     for var in ("$IDOPTION", "$IDFILE", "$IDLIST"):
         command = command.replace(var, "")
-    data = _run(command, cwd, f"test_command from {cwd / '.testr.conf'}", suite_python("testr"))
+    data = _run(command, cwd, f"test_command from {cwd / '.testr.conf'}", suite_python("testr"), timeout=timeout,
+                lister="testr list-tests")
     return ids_from_listing_stream(data)
 
 
@@ -359,14 +428,45 @@ def missing_test_path(test_path: str, cwd: Path, where: str, alternative: str = 
             f"tests from there; point it at the directory holding the tests{also}")
 
 
-def list_stestr(cwd: Path, settings: Settings) -> list[str]:
+#: the runner stestr itself lists and runs with (its config_file.py), and python-subunit's
+STESTR_RUNNER = "stestr.subunit_runner.run"
+SUBUNIT_RUNNER = "subunit.run"
+
+
+@lru_cache(maxsize=8)
+def stestr_runner(python: str) -> str:
+    """The runner module a stestr project's tests are listed and run with under ``python``: stestr's own
+    (:data:`STESTR_RUNNER`, as ``stestr list`` and ``stestr run`` do) when ``python`` can import stestr, else
+    python-subunit's (:data:`SUBUNIT_RUNNER`).
+
+    They differ where it matters: ``subunit.run`` reopens its stdout with ``os.fdopen`` after the test modules
+    are imported, and then probes whether it is a text stream with ``read(0)``. A suite that calls
+    ``eventlet.monkey_patch()`` as it is imported (oslo.messaging's tests package) has made ``os.fdopen`` return
+    eventlet's green pipe, whose ``read`` first waits for the descriptor to be readable unless it is a regular
+    file: stdout a pipe's write end never is, so the listing waits forever without writing a byte. stestr's
+    runner writes to ``sys.stdout`` as Python opened it at start-up, which monkey-patching leaves alone: not a
+    guard against eventlet, but it never reopens the descriptor, so it never meets the green pipe.
+    """
+    if python == sys.executable:
+        return STESTR_RUNNER if importlib.util.find_spec("stestr") is not None else SUBUNIT_RUNNER
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # from /: the project's files are not stestr
+        found = subprocess.run([python, "-c", "import importlib.util, sys\n"
+                                "sys.exit(importlib.util.find_spec('stestr') is None)"], cwd=os.sep,
+                               capture_output=True, stdin=subprocess.DEVNULL, timeout=_PROBE_S, check=False)
+        if found.returncode == 0:
+            return STESTR_RUNNER
+    return SUBUNIT_RUNNER
+
+
+def list_stestr(cwd: Path, settings: Settings, timeout: float = LISTING_S) -> list[str]:
     """List what ``stestr list`` would, without needing (or creating) a ``.stestr`` repository.
 
-    stestr lists by running subunit discovery over ``test_path`` from ``top_dir``; so do we, since
-    ``stestr list`` itself refuses to run before ``stestr init``.
+    stestr lists by running its runner's discovery over ``test_path`` from ``top_dir``; so do we
+    (:func:`stestr_runner`), since ``stestr list`` itself refuses to run before ``stestr init``.
 
+    :param timeout: the seconds the listing may take (:func:`_run`)
     :raises InputError: no test_path, one that names no directory (:func:`missing_test_path`: the same line as
-        ``exec`` says), or a listing that failed
+        ``exec`` says), or a listing that failed or did not finish in time
     """
     if not settings.test_path:
         raise InputError(f"{cwd / '.stestr.conf'} has no test_path; add test_path=./tests under [DEFAULT] "
@@ -376,22 +476,26 @@ def list_stestr(cwd: Path, settings: Settings) -> list[str]:
     if problem is not None:
         raise InputError(problem)
     python = suite_python("stestr")
+    runner = stestr_runner(python[0])
     top_dir = settings.top_dir or "./"
-    command: str | list[str] = [python[0], "-m", "subunit.run", "discover", "-t", top_dir, settings.test_path,
-                                "--list"]
+    command: str | list[str] = [python[0], "-m", runner, "discover", "-t", top_dir, settings.test_path, "--list"]
     if _SHELL_SYNTAX.search(top_dir) or _SHELL_SYNTAX.search(settings.test_path):
         # stestr puts both in double quotes on a shell command line, so the shell expands them there
         # (python-novaclient's test_path is ${OS_TEST_PATH:-./novaclient/tests/unit}): so do we
-        command = f'"$PYTHON" -m subunit.run discover -t "{top_dir}" "{settings.test_path}" --list'
+        command = f'"$PYTHON" -m {runner} discover -t "{top_dir}" "{settings.test_path}" --list'
     return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python,
-                                        top_dir if not _SHELL_SYNTAX.search(top_dir) else "."))
+                                        top_dir if not _SHELL_SYNTAX.search(top_dir) else ".", timeout))
 
 
-def default_ids(cwd: Path, settings: Settings) -> list[str]:
-    """The suite's ids when no ``--tests`` is given: testr's listing, else stestr's discovery."""
+def default_ids(cwd: Path, settings: Settings, timeout: float = LISTING_S) -> list[str]:
+    """The suite's ids when no ``--tests`` is given: testr's listing, else stestr's discovery.
+
+    :param timeout: the seconds the listing may take; a listing still running then is stopped, and is an
+        :class:`InputError` saying what hung, where, and to pass ``--tests FILE``
+    """
     if settings.test_command:
-        return list_testr(cwd, settings)
+        return list_testr(cwd, settings, timeout)
     if settings.stestr:
-        return list_stestr(cwd, settings)
+        return list_stestr(cwd, settings, timeout)
     raise InputError(f"no test list: {cwd} has neither .testr.conf (with test_command) nor .stestr.conf; "
                      "pass --tests FILE (one id per line) or --tests - for stdin")

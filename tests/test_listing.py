@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +17,15 @@ import testtools
 from partitioner.config import load_settings
 from partitioner.errors import InputError
 from partitioner.interpreters import other_python, script_python, suite_python
-from partitioner.listing import default_ids, missing_test_path, parse_listing, read_id_file
+from partitioner.listing import (
+    STESTR_RUNNER,
+    SUBUNIT_RUNNER,
+    default_ids,
+    missing_test_path,
+    parse_listing,
+    read_id_file,
+    stestr_runner,
+)
 
 
 class TestListing(testtools.TestCase):
@@ -173,6 +184,14 @@ class TestListingFailure(testtools.TestCase):
                       "line 1: ModuleNotFoundError: No module named 'no_such_module_for_this_test')", error)
         self.assertNotIn("\ufffd", error)
 
+    def test_python_subunits_runner_is_read_too_where_stestr_is_not_installed(self) -> None:
+        # stestr's runner attaches each traceback; python-subunit's lists `_FailedTest` ids: importing again says why
+        self.useFixture(fixtures.MonkeyPatch("partitioner.listing.stestr_runner", lambda python: SUBUNIT_RUNNER))
+        error = self.failed_listing("import unittest\nimport no_such_module_for_this_test\n")
+        self.assertIn("1 test module could not be imported: pkg.test_x (importing pkg.test_x: pkg/test_x.py, line 2: "
+                      "ModuleNotFoundError: No module named 'no_such_module_for_this_test'); no Python found here",
+                      error)
+
     def test_an_import_no_python_here_satisfies_is_the_suites_to_fix_not_the_environments(self) -> None:
         # a typo in the suite's own import was met with "set PYTHON to the suite's interpreter"
         error = self.failed_listing("import unittest\nimport no_such_module_for_this_test\n")
@@ -233,6 +252,70 @@ class TestListingFailure(testtools.TestCase):
         error = str(self.assertRaises(InputError, default_ids, work, load_settings(work)))
         self.assertIn("/nonexistent/python ($PYTHON): No such file or directory; set PYTHON to the suite's "
                       "interpreter", error)
+
+
+class TestStestrRunner(testtools.TestCase):
+    """A stestr project lists with stestr's runner, as ``stestr list`` does, where stestr is installed: python-subunit's
+    waits forever to write into a pipe once eventlet has patched the suite (oslo.messaging)."""
+
+    def test_stestrs_runner_where_the_interpreter_has_stestr_else_python_subunits(self) -> None:
+        self.assertEqual(STESTR_RUNNER, stestr_runner(sys.executable))
+        work = Path(self.useFixture(fixtures.TempDir()).path)
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(work / "venv")], check=True,
+                       capture_output=True)
+        self.assertEqual(SUBUNIT_RUNNER, stestr_runner(str(work / "venv" / "bin" / "python")))
+        self.assertEqual(SUBUNIT_RUNNER, stestr_runner(str(work / "no-such-python")))
+
+
+class TestHungListing(testtools.TestCase):
+    """A listing that never ends is stopped, with all it started, and is one line saying what hung, where, and the
+    way round it: ``plan`` used to wait forever, silent."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.work = Path(self.useFixture(fixtures.TempDir()).path)
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON", sys.executable))
+
+    def test_a_listing_past_its_time_is_stopped_with_its_children_and_named(self) -> None:
+        sleeper = "import os, time; open('pid', 'w').write(str(os.getpid())); time.sleep(60)"
+        (self.work / ".testr.conf").write_text(f'[DEFAULT]\ntest_command=$PYTHON -c "{sleeper}" $LISTOPT; true\n')
+        began = time.monotonic()
+        error = str(self.assertRaises(InputError, default_ids, self.work, load_settings(self.work), timeout=1))
+        self.assertLess(time.monotonic() - began, 20)
+        self.assertEqual(1, len(error.splitlines()), error)
+        self.assertIn(f"test_command from {self.work / '.testr.conf'} did not finish within 1s in {self.work} under "
+                      f"{sys.executable} ($PYTHON) and was stopped: ", error)
+        self.assertIn("wrote nothing to its stdout; pass --tests FILE (one test id per line, e.g. from "
+                      "`testr list-tests > FILE`)", error)
+        pid = int((self.work / "pid").read_text())
+        for _ in range(100):  # the shell's child, in the listing's process group: gone (or a zombie being reaped)
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+            except OSError:
+                break
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, 9)
+            self.fail(f"the listing's process {pid} outlived it")
+
+    def test_python_subunits_runner_under_eventlet_is_named_as_the_likely_cause(self) -> None:
+        if importlib.util.find_spec("eventlet") is None:
+            self.skipTest("eventlet is not installed (the test extra has it)")
+        (self.work / "pkg").mkdir()
+        (self.work / "pkg" / "__init__.py").write_text("import eventlet\n\neventlet.monkey_patch()\n")
+        (self.work / "pkg" / "test_a.py").write_text("import unittest\nclass T(unittest.TestCase):\n"
+                                                     "    def test_a(self):\n        pass\n")
+        (self.work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
+        self.assertEqual(["pkg.test_a.T.test_a"], default_ids(self.work, load_settings(self.work), timeout=30))
+        self.useFixture(fixtures.MonkeyPatch("partitioner.listing.stestr_runner", lambda python: SUBUNIT_RUNNER))
+        error = str(self.assertRaises(InputError, default_ids, self.work, load_settings(self.work), timeout=3))
+        self.assertIn(f"`{sys.executable} -m subunit.run discover -t ./ ./pkg --list` wrote nothing to its stdout "
+                      "(once eventlet has monkey-patched a suite, python-subunit's runner waits forever to write into "
+                      "a pipe; stestr's runner, stestr.subunit_runner.run, does not: install stestr for "
+                      f"{sys.executable}); pass --tests FILE (one test id per line, e.g. from `stestr list > FILE`)",
+                      error)
 
 
 class TestShellSyntaxInTestPath(testtools.TestCase):

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from partitioner.cli import durations
 from partitioner.cli.console import Console
-from partitioner.cli.suite import TRIAL_SLACK_S, SearchEnd, Trials, sequence_command, trial_command
+from partitioner.cli.suite import TRIAL_SLACK_S, SearchEnd, Trials, listed_within, sequence_command, trial_command
 from partitioner.config import Settings
-from partitioner.errors import HistoryError, InputError
+from partitioner.errors import HistoryError
 from partitioner.history.model import Run
-from partitioner.listing import default_ids
 from partitioner.races.before import OrderSuspect, order_suspects
 from partitioner.races.order import Bisect, OrderBounds, OrderTrial, Unit
 from partitioner.render import order as render
@@ -52,10 +51,7 @@ def confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[OrderS
     """Replay and bisect; returns what was found and the exit status (128 + a signal that stopped it)."""
     command, source = trial_command(cwd, settings, tool)
     worker = sequence_command(settings, tool)
-    try:
-        listed = default_ids(cwd, settings)
-    except InputError as error:
-        raise InputError(f"--order --confirm needs the suite's test list, and listing it failed: {error}") from None
+    listed, spent = listed_within(cwd, settings, budget, "--order --confirm")
     spelt = {canonical(t): t for t in listed}
     by_class = class_ids(listed)
     runnable = [s for s in suspects if s.klass in by_class]
@@ -80,17 +76,18 @@ def confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[OrderS
         console.stderr.flush()
 
     with Interrupt() as session, Trials(cwd, command, by_class, {}, worker) as trials:
-        end = run_bisect(bisect, trials, ids, budget, session, progress)
+        end = run_bisect(bisect, trials, ids, budget, session, progress, spent)
     found = render.Bisected(bisect.verdicts(), trials.count, trials.spent, durations.spell(budget), end.stopped,
                             worker is not None)
     return found, (128 + end.signum if end.signum is not None else 0)
 
 
 def run_bisect(bisect: Bisect, trials: Trials, ids: Callable[[Unit], list[str]], budget: float, session: Interrupt,
-               progress: Callable[[str], None]) -> SearchEnd:
+               progress: Callable[[str], None], spent: float = 0.0) -> SearchEnd:
     """Run ``bisect``'s trials until it is done, the budget is spent, or a signal arrives (as
-    :func:`partitioner.cli.suite.run_search` does for ``--confirm``)."""
-    began = time.monotonic()
+    :func:`partitioner.cli.suite.run_search` does for ``--confirm``; ``spent``: the budget's seconds spent
+    before the trials)."""
+    began = time.monotonic() - spent
     spelt = durations.spell(budget)
     while (trial := bisect.next_trial()) is not None:
         if session.signum is not None:

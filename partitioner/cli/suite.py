@@ -11,8 +11,9 @@ afterwards: nothing is stored in ``.testrepository`` or ``.stestr``, and no proc
 
 The command: ``.testr.conf``'s ``test_command`` (``$LISTOPT`` dropped, ``$IDOPTION`` given an id file; with
 ``python -m partitioner.run`` in front, the inner command after its ``--``), or for stestr the discovery
-``partitioner`` lists with (``$PYTHON -m subunit.run discover -t TOP_DIR TEST_PATH``, ``$PYTHON`` defaulting to
-this interpreter, as stestr's own command uses ``${PYTHON:-python}``).
+``partitioner`` lists with (``$PYTHON -m stestr.subunit_runner.run discover -t TOP_DIR TEST_PATH``, python-subunit's
+``subunit.run`` where stestr is not installed; ``$PYTHON`` defaulting to this interpreter, as stestr's own command
+uses ``${PYTHON:-python}``).
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ from partitioner.config import Settings, project_runs_the_runner
 from partitioner.dispatch.command import WorkerCommand, exec_line, joined_lines, recognise, recognise_shell
 from partitioner.dispatch.host import run_lanes
 from partitioner.dispatch.queue import Queue, WorkItem
-from partitioner.errors import ConfigError, RunnerError
+from partitioner.errors import ConfigError, InputError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
 from partitioner.interpreters import PYTHON_VARIABLE, suite_python
+from partitioner.listing import LISTING_S, default_ids, stestr_runner
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
@@ -120,9 +122,31 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
                       f"or .stestr.conf with test_path; add one, or drop --confirm")
 
 
+#: the seconds a listing may take however small the budget: one cut shorter would only leave nothing tried
+LISTING_FLOOR_S = 30.0
+
+
+def listed_within(cwd: Path, settings: Settings, budget: float, flag: str) -> tuple[list[str], float]:
+    """The suite's test list for ``flag``'s trials (``--confirm``), and the seconds listing it took: the budget
+    covers the listing too (the trials get what it leaves, :func:`run_search`'s ``spent``), and a listing still
+    running when the budget is spent (at least :data:`LISTING_FLOOR_S`, at most
+    :data:`partitioner.listing.LISTING_S`) is stopped: a hung one is one line, not a wait forever.
+
+    :raises InputError: the listing failed, or did not finish in time
+    """
+    began = time.monotonic()
+    try:
+        listed = default_ids(cwd, settings, timeout=min(max(budget, LISTING_FLOOR_S), LISTING_S))
+    except InputError as error:
+        raise InputError(f"{flag} needs the suite's test list, and listing it failed: {error}") from None
+    return listed, time.monotonic() - began
+
+
 def _discovery(settings: Settings) -> tuple[str, ...]:
-    """stestr's discovery as python-subunit's runner runs it."""
-    return (suite_python("stestr")[0], "-m", "subunit.run", "discover", "-t", settings.top_dir or "./",
+    """stestr's discovery as its runner runs it, or python-subunit's where stestr is not installed
+    (:func:`partitioner.listing.stestr_runner`: python-subunit's hangs under a suite that eventlet patches)."""
+    python = suite_python("stestr")[0]
+    return (python, "-m", stestr_runner(python), "discover", "-t", settings.top_dir or "./",
             settings.test_path or ".")
 
 
@@ -355,15 +379,16 @@ class SearchEnd:
 
 
 def run_search(search: Search, trials: Trials, budget: float, session: Interrupt,
-               progress: Callable[[str], None]) -> SearchEnd:
+               progress: Callable[[str], None], spent: float = 0.0) -> SearchEnd:
     """Run ``search``'s trials until it is done, the budget is spent, or a signal arrives.
 
     A trial whose estimate no longer fits the budget is not started; one the budget cuts short is stopped and
     its outcome dropped. Each finished trial is reported to ``progress`` in one line.
 
     :param session: the interrupt recorder around the whole search (a signal between trials)
+    :param spent: the seconds of the budget spent before the trials (listing the suite: :func:`listed_within`)
     """
-    began = time.monotonic()
+    began = time.monotonic() - spent
     spelt = spell(budget)
     while (trial := search.next_trial()) is not None:
         if session.signum is not None:

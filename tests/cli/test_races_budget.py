@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import fixtures
+
 from tests.builders import racing_runs
 from tests.cli.harness import RepositoryCase
 
@@ -25,3 +29,25 @@ class TestBudget(RepositoryCase):
         self.repository(racing_runs())
         self.assertOneLineError(["races", "--confirm", "--budget", "--top", "3", "-C", str(self.dir)], 2,
                                 "argument --budget: expected one argument")
+
+
+class TestBudgetCoversTheListing(RepositoryCase):
+    """``--confirm`` lists the suite before its trials: the budget bounds that listing too, so one that hangs (the
+    suite's runner under eventlet) is one line when the budget is spent, not a wait forever before any trial."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.useFixture(fixtures.MonkeyPatch("partitioner.cli.suite.LISTING_FLOOR_S", 1.0))
+
+    def test_a_listing_that_outlasts_the_budget_is_stopped_and_said(self) -> None:
+        self.repository(racing_runs())
+        (self.dir / ".testr.conf").write_text("[DEFAULT]\ntest_command=${PYTHON:-python} -c 'import time; "
+                                              "time.sleep(60)' $LISTOPT $IDOPTION\n"
+                                              "test_id_option=--load-list $IDFILE\n")
+        for flags, what in ((["--confirm"], "--confirm"), (["--order", "--confirm"], "--order --confirm")):
+            began = time.monotonic()
+            self.assertOneLineError(["races", *flags, "--budget", "2s"], 1,
+                                    f"partitioner: error: {what} needs the suite's test list, and listing it failed: "
+                                    f"test_command from {self.dir / '.testr.conf'} did not finish within 2s in "
+                                    f"{self.dir} under ")
+            self.assertLess(time.monotonic() - began, 20, flags)

@@ -144,7 +144,9 @@ class TestSequenceCommand(SuiteCase):
 
     def test_stestr_discovery(self) -> None:
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\n")
-        self.assertEqual((sys.executable, "subunit.run", "discover", "-t", "./", "./pkg"), self.worker("stestr"))
+        # stestr's own runner, as stestr lists and runs with (python-subunit's hangs under eventlet)
+        self.assertEqual((sys.executable, "stestr.subunit_runner.run", "discover", "-t", "./", "./pkg"),
+                         self.worker("stestr"))
 
     def test_what_a_pull_worker_cannot_stand_in_for(self) -> None:
         for command in ("cd . && python -m subunit.run discover $LISTOPT $IDOPTION",

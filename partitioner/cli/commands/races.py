@@ -21,13 +21,12 @@ from partitioner.cli.arguments import (
     project_dir,
 )
 from partitioner.cli.console import Console
-from partitioner.cli.suite import Trials, project_tool, run_search, trial_command
+from partitioner.cli.suite import Trials, listed_within, project_tool, run_search, trial_command
 from partitioner.config import CONFIG_FILES, Settings, load_settings
-from partitioner.errors import HistoryError, InputError, OutputError, UsageError
+from partitioner.errors import HistoryError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.history.repository import REPOSITORY_DIRS, discover, numbered_streams, repository_kind
 from partitioner.history.sources import is_url
-from partitioner.listing import default_ids
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
 from partitioner.races.diagnosis import ran_no_tests, recorded_by
@@ -76,8 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(outside testr/stestr: nothing is stored); --format config then writes rules only for "
                              "the pairs that reproduced a failure")
     parser.add_argument("--budget", type=durations.seconds, metavar="DURATION",
-                        help=f"with --confirm: the most time all trials may take (90s, 10m, 1h; default "
-                             f"{durations.spell(BUDGET_S)}); what was not tried is said")
+                        help=f"with --confirm: the most time the suite's listing and all trials may take (90s, "
+                             f"10m, 1h; default {durations.spell(BUDGET_S)}); what was not tried is said")
     parser.add_argument("--tries", type=positive_int, metavar="N",
                         help=f"with --confirm: the most tries beside each candidate partner (default "
                              f"{DEFAULTS.tries}); with --order --confirm: how often the result is run to count "
@@ -345,10 +344,8 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
              console: Console) -> tuple[render.Confirmed, int]:
     """Run the trials; returns what they found, and the exit status (128 + a signal that stopped them)."""
     command, source = trial_command(cwd, settings, tool)
-    try:
-        listed = default_ids(cwd, settings)
-    except InputError as error:
-        raise InputError(f"--confirm needs the suite's test list, and listing it failed: {error}") from None
+    budget = args.budget or BUDGET_S
+    listed, spent = listed_within(cwd, settings, budget, "--confirm")
     ids: dict[str, list[str]] = {}
     for test_id in listed:
         ids.setdefault(class_key(test_id), []).append(test_id)
@@ -365,7 +362,6 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
     wanted = tuple(replace(w, partners=tuple(p for p in w.partners if p in ids), unlisted=w.klass not in ids,
                            first=sum(1 for p in w.best if p in ids)) for w in wanted)
     search = Search(wanted, bounds)
-    budget = args.budget or BUDGET_S
     console.stderr.write(f"partitioner: --confirm: trials with {source}, budget {durations.spell(budget)}\n")
 
     def progress(line: str) -> None:
@@ -373,7 +369,7 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
         console.stderr.flush()
 
     with Interrupt() as session, Trials(cwd, command, ids, class_seconds(runs)) as trials:
-        end = run_search(search, trials, budget, session, progress)
+        end = run_search(search, trials, budget, session, progress, spent)
     found = render.Confirmed(search.verdicts(), trials.count, trials.spent, durations.spell(budget), end.stopped,
                              search.pairs())
     return found, (128 + end.signum if end.signum is not None else 0)
