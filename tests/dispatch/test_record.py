@@ -14,15 +14,7 @@ from partitioner.dispatch.queue import Queue, order_queue
 from partitioner.dispatch.record import dynamic_record, wait_aside, write_aside
 from partitioner.dispatch.simulate import simulate
 from partitioner.dispatch.state import Assign, DispatchState
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
+from tests.dispatch.test_state import Clock
 
 
 def per_test_queue(n: int = 400) -> tuple[dict[str, float], Queue]:

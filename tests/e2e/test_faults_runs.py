@@ -175,15 +175,7 @@ class Matrix:
         self.old_run = tree_snapshot(self.repo)["0"][0]
         started = time.monotonic()
         proc = self.start()
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while not (pidfile.exists() and pidfile.read_text().strip()):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise AssertionError(f"the planted hang never started (exit {proc.poll()}): "
-                                     f"{proc.communicate()[1].decode()[-2000:]}")
-            time.sleep(0.05)
-        time.sleep(0.5)
-        worker = int(pidfile.read_text())
+        worker = self.await_hang(proc, pidfile, started)
         if target == "group":
             os.killpg(proc.pid, signum)
         else:
@@ -195,6 +187,19 @@ class Matrix:
             self.assertEqual(None, proc.poll(), "testr ended by itself: the limit is gone, update the docs")
             os.kill(self.middle(worker), signal.SIGINT)
         return victim, self.finish(proc, started)
+
+    def await_hang(self, proc: subprocess.Popen[bytes], pidfile: Path, started: float) -> int:
+        """Wait for the planted hang to start (the test writes its pid into ``pidfile``), and a moment more; its
+        pid. A run that ends first, or never gets there, fails the test with the tool's stderr."""
+        deadline = started + RUN_TIMEOUT_S
+        while not (pidfile.exists() and pidfile.read_text().strip()):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise AssertionError(f"the planted hang never started (exit {proc.wait()}): "
+                                     f"{self.stderr_path.read_text()[-2000:]}")
+            time.sleep(0.05)
+        time.sleep(0.5)
+        return int(pidfile.read_text())
 
     def middle(self, worker: int) -> int:
         """The process between the tool and the hung worker: the runner, or the worker's lane."""

@@ -24,7 +24,7 @@ import time
 
 import testtools
 
-from tests.e2e.test_faults_runs import HANG_S, RUN_TIMEOUT_S, VICTIM_CLASS, Matrix, Outcome, slow
+from tests.e2e.test_faults_runs import HANG_S, VICTIM_CLASS, Matrix, Outcome, slow
 from tests.e2e.test_runner import inject, suite_ids
 from tests.suites import tool, tree_snapshot
 
@@ -57,14 +57,7 @@ class Hung(Matrix):
         self.old_run = tree_snapshot(self.repo)["0"][0]
         started = time.monotonic()
         proc = self.start()
-        deadline = started + RUN_TIMEOUT_S
-        while not (pidfile.exists() and pidfile.read_text().strip()):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise AssertionError(f"the planted hang never started (exit {proc.wait()}): "
-                                     f"{self.stderr_path.read_text()[-2000:]}")
-            time.sleep(0.05)
-        time.sleep(0.5)
+        self.await_hang(proc, pidfile, started)
         if target == "group":
             os.killpg(proc.pid, signal.SIGTERM)
         else:
