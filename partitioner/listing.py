@@ -172,9 +172,38 @@ def _run(command: str | list[str], cwd: Path, what: str, python: tuple[str, str]
             proc.wait()
     if proc.returncode != 0:
         why, fix = _why_listing_failed(stdout, stderr, python[0], cwd, top_dir)
-        raise InputError(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
-                         f"({python[1]}): {why}; {fix}, or pass --tests FILE")
+        raise ListingFailed(f"{what} failed with exit status {proc.returncode} in {cwd} under {python[0]} "
+                            f"({python[1]}): {why}; {fix}, or pass --tests FILE", why, fix, python)
     return stdout
+
+
+class ListingFailed(InputError):
+    """A listing that ran and exited with an error.
+
+    :ivar why: what it said, in a few words (the modules it could not import, where, and the error)
+    :ivar fix: the way out (:func:`_why_listing_failed`): the environment only where it may be the cause
+    :ivar python: the interpreter it ran under, and where that came from
+    """
+
+    def __init__(self, message: str, why: str, fix: str, python: tuple[str, str]) -> None:
+        super().__init__(message)
+        self.why = why
+        self.fix = fix
+        self.python = python
+
+
+def why_listing_fails(cwd: Path, settings: Settings, timeout: float = 60.0) -> ListingFailed | InputError | None:
+    """List the suite in ``cwd`` as ``plan`` does, to say why a tool's own listing failed (``exec``'s note).
+
+    :returns: the :class:`ListingFailed` (what failed and the way out), another :class:`InputError` when the
+        listing could not be run or judged (no test_path, it hung), or ``None`` when it lists: then the listing
+        is not what failed
+    """
+    try:
+        default_ids(cwd, settings, timeout)
+    except InputError as error:
+        return error
+    return None
 
 
 def _hung(command: str | list[str], cwd: Path, what: str, python: tuple[str, str], timeout: float, stdout: bytes,

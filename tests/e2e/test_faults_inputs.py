@@ -141,13 +141,37 @@ class TestSuiteThatCannotLoad(testtools.TestCase):
         (work / "pkg" / "test_x.py").write_text("import module_of_another_environment\n")
         (work / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
         subprocess.run([tool("stestr"), "init"], cwd=work, env=tool_env(), capture_output=True, check=True)
+        # a dependency the project declares: the environment may be the cause, and the note says so
+        (work / "requirements.txt").write_text("module-of-another-environment>=1.0\n")
         proc = partitioner("exec", "--", tool("stestr"), "run", cwd=work,
                            PARTITIONER_CACHE_DIR=str(work / "cache"))
         self.assertNotEqual(0, proc.returncode)
-        self.assertIn(f"exited with status {proc.returncode} before it asked for a plan (its test listing "
-                      f"failed?); its tests load with {Path(tool('stestr')).parent}", proc.stderr)
-        self.assertIn("activate it or set PYTHON", proc.stderr)
+        python = Path(tool("stestr")).parent
+        self.assertIn(f"partitioner: note: {tool('stestr')} exited with status {proc.returncode} before it asked for a "
+                      f"plan: its test listing fails under {python}", proc.stderr)
+        self.assertIn("1 test module could not be imported: pkg.test_x (importing pkg.test_x: pkg/test_x.py, line 1: "
+                      "ModuleNotFoundError: No module named 'module_of_another_environment'); "
+                      "module_of_another_environment is a requirement the project declares (requirements.txt) that ",
+                      proc.stderr)
+        self.assertIn("install the requirements for it, or activate the environment that has them", proc.stderr)
+        self.assertEqual(1, len(proc.stderr.split("partitioner: note:")[-1].strip().splitlines()), proc.stderr)
         self.assertNotIn("Traceback (most recent call last):\n  File \"/", proc.stderr.split("partitioner:")[-1])
+        # a module nothing here has and nothing declares, or an error in the suite's own code: the note names what
+        # failed and where, and suggests no other environment (it said "activate it or set PYTHON" to all)
+        (work / "requirements.txt").unlink()
+        for text, said in (("import module_of_another_environment\n", "fix the import there (a typo?)"),
+                           ("import unittest\n\n\ndef broken(:\n", "SyntaxError: invalid syntax); fix the error "
+                                                                   "there")):
+            (work / "pkg" / "test_x.py").write_text(text)
+            proc = partitioner("exec", "--", tool("stestr"), "run", cwd=work,
+                               PARTITIONER_CACHE_DIR=str(work / "cache"))
+            self.assertNotEqual(0, proc.returncode)
+            note = proc.stderr.split("partitioner: note:")[-1]
+            self.assertIn("its test listing fails under", note)
+            self.assertIn("could not be imported: pkg.test_x (importing pkg.test_x: pkg/test_x.py, line ", note)
+            self.assertIn(said, note)
+            self.assertNotIn("activate", note)
+            self.assertNotIn("set PYTHON", note)
         # a serial run that ran and stored its tests never asks for a plan: a failing test is no reason for the note
         (work / "pkg" / "test_x.py").write_text("import unittest\n\nclass T(unittest.TestCase):\n"
                                                 "    def test_fails(self):\n        self.fail('red')\n")

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from partitioner import __version__, scratch
 from partitioner.cli.arguments import add_dispatch
 from partitioner.cli.console import Console
-from partitioner.errors import InputError, UsageError
+from partitioner.errors import InputError, PartitionerError, UsageError
 from partitioner.interpreters import PYTHON_NAME, TOOLS_OF, activated_tool, other_python, suite_python
 
 if TYPE_CHECKING:
@@ -452,6 +452,34 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return _explained(session, code, stopped, program, target, args, console)
 
 
+def _listing_note(program: str, code: int) -> str | None:
+    """Why ``program`` exited with ``code`` before it asked for a plan, when its test listing is what failed.
+
+    The suite is listed again as ``plan`` lists it (:func:`partitioner.listing.why_listing_fails`), so the note
+    says what failed to import, where, and the way out -- the environment only where it may be the cause (a
+    dependency the project declares, or that another environment here has), not for a module nothing here has
+    or an error in the suite's own code. ``None`` when that listing works: the listing is not what failed, and
+    the tool said what did. Where it cannot tell (no config to list with), the environment stays the guess.
+    """
+    from partitioner.config import load_settings
+    from partitioner.listing import ListingFailed, why_listing_fails
+
+    python, where = suite_python()
+    guess = (f"{program} exited with status {code} before it asked for a plan (its test listing failed?); its tests "
+             f"load with {python} ({where}): if the suite's dependencies are in another environment, activate it or "
+             "set PYTHON")
+    try:
+        failed = why_listing_fails(Path.cwd(), load_settings(Path.cwd()))
+    except PartitionerError:
+        return guess
+    if failed is None:
+        return None
+    if not isinstance(failed, ListingFailed):
+        return guess
+    return (f"{program} exited with status {code} before it asked for a plan: its test listing fails under "
+            f"{failed.python[0]} ({failed.python[1]}): {failed.why}; {failed.fix}")
+
+
 def _explained(session: Session, code: int, stopped: bool, program: str, target: _Target, args: argparse.Namespace,
                console: Console) -> int:
     """Exec's exit status once the tool returned, and the line that explains it, if any."""
@@ -464,10 +492,9 @@ def _explained(session: Session, code: int, stopped: bool, program: str, target:
     # the tool's own usage error (stestr's and testr's option parsers), which it explained itself
     if code not in (0, 2) and not session.runs and not session.stored and not session.refused and \
             "run" in target.argv and not args.quiet:
-        python, where = suite_python()
-        console.stderr.write(f"partitioner: note: {program} exited with status {code} before it asked for a plan "
-                             f"(its test listing failed?); its tests load with {python} ({where}): if the suite's "
-                             "dependencies are in another environment, activate it or set PYTHON\n")
+        note = _listing_note(program, code)
+        if note is not None:
+            console.stderr.write(f"partitioner: note: {note}\n")
     if args.shard and session.shard_run is None and code == 0:
         console.stderr.write(f"partitioner: error: {program} ran without listing its tests where partitioner could "
                              "choose this shard's: every test may have run; run `stestr run` or `testr run`\n")
