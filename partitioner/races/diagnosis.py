@@ -114,6 +114,7 @@ class Suspect:
     :ivar serial_failures: stored serial runs in which it failed too (then it is no race)
     :ivar lone: parallel runs (the diagnosed one included) in which it failed with nothing beside it on
         another worker (then it is no race either)
+    :ivar passed: parallel runs that ran it in which it passed (see :attr:`order_dependent`)
     """
 
     test: str
@@ -123,6 +124,7 @@ class Suspect:
     failures: int = 1
     serial_failures: int = 0
     lone: int = 0
+    passed: int = 0
 
     @property
     def klass(self) -> str:
@@ -139,6 +141,14 @@ class Suspect:
             reasons.append(f"in {self.lone} parallel run{'s' if self.lone != 1 else ''} with nothing beside it "
                            f"on another worker")
         return f"it also failed {' and '.join(reasons)}" if reasons else None
+
+    @property
+    def order_dependent(self) -> bool:
+        """Whether its failure may hang on what ran before it in its test process: no race (it failed with
+        nothing beside it), yet it passed in another parallel run, so what it fails with is not the code alone
+        (oslo.middleware's ``test_factory_creates_middleware`` fails only after ``test_init_idempotent`` has run in
+        the same process). ``races --order`` ranks what ran before it, and with ``--confirm`` bisects it."""
+        return self.not_race is not None and self.passed > 0
 
     def ranked(self) -> tuple[tuple[Partner, str], ...]:
         """The partners of another class, best first, each with its class: what rules are made of."""
@@ -285,13 +295,14 @@ def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, ot
     if level == "class":
         beside.pop(key, None)  # the class's own tests on another worker say nothing about a partner class
     own_length = sum(s.length for s in window)
-    failures = lone = 0
+    failures = lone = passed = 0
     tally = {partner: _Tally() for partner in beside}
     for timeline in (target, *others):
         if not timeline.has(key, level):
             continue
         failed = timeline.failed(key, level)
         failures += failed
+        passed += not failed
         if timeline is target:
             near = beside
         else:
@@ -322,7 +333,7 @@ def _suspect(key: str, level: Level, focus: frozenset[str], target: Timeline, ot
     failed_ids = tuple(sorted(target.raw_ids.get(t, t) for t in target.failed_tests
                               if (t if level == "test" else class_key(t)) == key))
     name = target.raw_ids.get(key, key) if level == "test" else key
-    return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures, lone)
+    return Suspect(name, tuple(partners), level, failed_ids, failures, serial_failures, lone, passed)
 
 
 def _outcomes(run: Run) -> dict[str, bool]:

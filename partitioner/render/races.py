@@ -205,7 +205,11 @@ def render_table(diagnosis: Diagnosis, suspects: Sequence[Suspect], top: int, la
                           f"{f'{p.coincidences}/{p.failures}':>9}  {f'{split}/{p.overlapped}':>7}  {p.test}\n")
             if len(suspect.partners) > top:
                 out.write(f"  ... {len(suspect.partners) - top} more (--top)\n")
-        if suspect.not_race:
+        if suspect.order_dependent:
+            runs = f"{suspect.passed} parallel run{'s' if suspect.passed != 1 else ''}"
+            out.write(f"  no race: {suspect.not_race}, yet passed in {runs}: if it fails only after an earlier test "
+                      f"in its process, --order --confirm finds which; else fix it as an ordinary failure; no rule\n")
+        elif suspect.not_race:
             out.write(f"  no race: {suspect.not_race}; fix it as an ordinary failure; no rule\n")
         elif suspect.klass in verdicts:
             for line in _verdict_lines(verdicts[suspect.klass]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -255,11 +256,35 @@ class TestOneRankingOneRule(RepositoryCase):
         self.repository([*racing_runs()[:3], serial])
         status, out, _ = self.cli("races", "2")
         self.assertEqual(0, status)
-        self.assertIn("  no race: it also failed in 1 serial run; fix it as an ordinary failure; no rule\n", out)
+        # it passed in a parallel run: it may fail only after an earlier test in its process (what --order looks at)
+        self.assertIn("  no race: it also failed in 1 serial run, yet passed in 1 parallel run: if it fails only after "
+                      "an earlier test in its process, --order --confirm finds which; else fix it as an ordinary "
+                      "failure; no rule\n", out)
         self.assertNotIn("rule: keep", out)
         status, out, err = self.cli("races", "2", "--format", "config")
         self.assertEqual((0, ""), (status, out))
         self.assertIn(f"partitioner: {A}: no race (it also failed in 1 serial run); no rule\n", err)
+
+    def test_a_lone_failure_points_to_order_confirm_only_where_it_passed_in_another_parallel_run(self) -> None:
+        # oslo.middleware: test_factory_creates_middleware fails only after test_init_idempotent ran earlier in its
+        # process: nothing beside it on another worker, so no race, and "fix it as an ordinary failure" hid that
+        # --order looks for exactly that
+        def parallel(order: int, status: str) -> Run:
+            return run(rec(f"{C}.test_1", "worker-0", 0.0, 1.0), rec(f"{A}.test_1", "worker-0", 1.0, 2.0, status),
+                       rec(f"{B}.test_1", "worker-1", 0.0, 0.5), run_id=str(order), order=order)
+
+        self.repository([parallel(0, "fail")])
+        _, out, _ = self.cli("races", "0")
+        self.assertIn("  no race: it also failed in 1 parallel run with nothing beside it on another worker; fix it as "
+                      "an ordinary failure; no rule\n", out)  # it never passed: nothing says order matters
+        self.assertNotIn("--order", out)
+        shutil.rmtree(self.dir / ".testrepository")
+        self.repository([parallel(0, "success"), parallel(1, "fail")])
+        _, out, _ = self.cli("races", "1")
+        self.assertIn("  no race: it also failed in 1 parallel run with nothing beside it on another worker, yet "
+                      "passed in 1 parallel run: if it fails only after an earlier test in its process, --order "
+                      "--confirm finds which; else fix it as an ordinary failure; no rule\n", out)
+        self.assertEqual(1, len([line for line in out.splitlines() if "--order --confirm" in line]))
 
     def test_a_test_failing_in_every_run_is_left_out_and_the_output_says_so(self) -> None:
         # D.test_1 fails in each run, after a filler on worker-3, with nothing or B beside it: whatever ran there

@@ -384,3 +384,20 @@ class TestDeterministic(testtools.TestCase):
         self.assertEqual([f"{C}.test_1", f"{D}.test_1"], [p.test for p in suspect.partners])
         d = suspect.partners[1]
         self.assertEqual((1, 6, 5, 0), (d.coincidences, d.overlapped, d.harmless, d.together))
+
+
+class TestOrderDependent(testtools.TestCase):
+    """A lone failure is no race; one that passed in another parallel run may hang on the order (``--order``)."""
+
+    def test_a_lone_failure_that_passed_in_another_parallel_run_may_be_order_dependent(self) -> None:
+        def parallel(order: int, status: str) -> Run:
+            return run(rec(f"{C}.test_1", "worker-0", 0.0, 1.0), rec(f"{A}.test_1", "worker-0", 1.0, 2.0, status),
+                       rec(f"{B}.test_1", "worker-1", 0.0, 0.5), run_id=str(order), order=order)
+
+        (alone,) = diagnose(parallel(0, "fail")).tests
+        self.assertEqual((1, 0, False), (alone.lone, alone.passed, alone.order_dependent))
+        passed, failed = parallel(0, "success"), parallel(1, "fail")
+        (suspect,) = diagnose(failed, history=[passed, failed]).tests
+        self.assertEqual((1, 1, True), (suspect.lone, suspect.passed, suspect.order_dependent))
+        (raced,) = diagnose(racing_runs()[2], history=racing_runs()).tests[:1]  # passed too, but a race
+        self.assertEqual((None, False), (raced.not_race, raced.order_dependent))
