@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from partitioner import testids
 from partitioner.history.model import History, Run, Samples, TestRecord
-from partitioner.statuses import FAIL, FINAL, NOT_PASSING, PASSING
+from partitioner.statuses import FAIL, FINAL, NOT_PASSING, PASSING, PSEUDO_TESTS
 
 
 def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
@@ -70,6 +70,15 @@ def never_ran(record: TestRecord) -> bool:
     the worker could not find). It is no timing sample (priced at 0 s, such tests piled up on one worker in
     the next plan) and no mark on its worker's lane (the gap before it is the time until it was noticed)."""
     return record.status == FAIL and record.start is not None and record.start == record.stop
+
+
+def without_never_ran(run: Run) -> Run:
+    """``run`` without the failures that :func:`never_ran` (``run`` itself when it has none): for what judges
+    failures (``races``, ``history summary``), an interrupted run's tests it never reached did not fail, and a
+    run that stored them all as failures is no run of 279 failed tests that raced each other. The tool's own
+    pseudo-tests (testr's ``process-returncode``) stay: they say how the run ended."""
+    kept = tuple(r for r in run.records if r.test_id in PSEUDO_TESTS or not never_ran(r))
+    return run if len(kept) == len(run.records) else replace(run, records=kept)
 
 
 def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:

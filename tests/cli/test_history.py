@@ -70,6 +70,23 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertIn(f"{D}.test_1  <- fails in parallel, never run serially", out)
         self.assertNotIn("in every run", out)
 
+    def test_the_tests_an_interrupted_run_never_reached_are_no_failures(self) -> None:
+        # exec's account stores each test a signal stopped before it started as a failure of no duration
+        # ("not run: the run was interrupted"): they failed nothing and raced nothing
+        runs = racing_runs()
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-1", 3, 3, "fail"),
+                          rec(f"{B}.test_1", "worker-0", 3, 3, "fail"), rec(f"{C}.test_1", "worker-1", 0, 1),
+                          run_id="r4", order=4)
+        self.repository([*runs, interrupted])
+        status, out, _ = self.cli("history", "summary")
+        self.assertEqual(0, status)
+        self.assertEqual("4 tests in 5 runs (5 parallel, 0 serial); 3 failed at least once, 3 in parallel, never run "
+                         "serially", out.splitlines()[0])
+        doc = json.loads(self.cli("history", "summary", "--format", "json")[1])
+        rows = {t["test"]: t for t in doc["tests"]}
+        self.assertEqual((4, 2), (rows[f"{A}.test_2"]["parallel_runs"], rows[f"{A}.test_2"]["parallel_failures"]))
+        self.assertEqual((4, 1), (rows[f"{B}.test_1"]["parallel_runs"], rows[f"{B}.test_1"]["parallel_failures"]))
+
     def test_what_ran_before_a_test_that_fails_only_in_parallel(self) -> None:
         # C fails after A on worker-0; where it passed (run 0 and the serial run 2) A never ran before it
         failing = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2),

@@ -91,6 +91,23 @@ class TestRacesCommand(RepositoryCase):
         self.assertEqual((0, {"format_version": 1, "suspects": []}), (status, json.loads(out)))
         self.assertIn("has no failures", err)
 
+    def test_the_tests_an_interrupted_run_never_reached_are_no_suspects(self) -> None:
+        # exec's account stores each test a signal stopped before it started as a failure of no duration
+        runs = racing_runs()[:3]
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2, "fail"),
+                          rec(f"{B}.test_1", "worker-1", 0.5, 1.5), rec(f"{C}.test_1", "worker-1", 2, 2, "fail"),
+                          run_id="r3", order=3)
+        self.repository([*runs, interrupted])
+        status, out, _ = self.cli("races", "--format", "json", "--by", "test")
+        self.assertEqual(0, status)
+        self.assertEqual([f"{A}.test_2"], [s["test"] for s in json.loads(out)["suspects"]])
+        only = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{B}.test_1", "worker-1", 0, 1),
+                   rec(f"{C}.test_1", "worker-1", 2, 2, "fail"), run_id="r4", order=4)
+        self.repository([*runs, only], name=".stestr")
+        status, out, _ = self.cli("races", "--history", ".stestr", "3")
+        self.assertEqual(0, status)
+        self.assertIn("has no failures: nothing to diagnose", out)
+
     def test_latest_run_serial_points_at_the_latest_parallel_one(self) -> None:
         serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-0", 1, 2))
         self.repository([*racing_runs()[:3], serial])

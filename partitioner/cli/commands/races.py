@@ -26,6 +26,7 @@ from partitioner.config import CONFIG_FILES, Settings, load_settings
 from partitioner.errors import HistoryError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.history.repository import REPOSITORY_DIRS, discover, numbered_streams, repository_kind
+from partitioner.history.samples import without_never_ran
 from partitioner.history.sources import is_url
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
@@ -231,7 +232,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     repo = _repository(cwd, args.history)
     tool = project_tool(cwd, repo.name if repo is not None else None)
     run_, label = _pick(args.run, cwd, repo, console, "the latest run", tool)
+    run_ = without_never_ran(run_)  # an interrupted run's tests it never reached did not fail
     serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
+    serial = None if serial is None else without_never_ran(serial)
     if serial is not None and is_parallel(serial):
         console.warn(f"--serial {serial_label} ran on {len(workers(serial))} workers; its failures may be races too")
     no_tests = ran_no_tests(run_, label)
@@ -251,6 +254,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         history = loaded.runs
     else:
         history = repo.runs if repo is not None else ()
+    history = tuple(without_never_ran(r) for r in history)
     if not any(r.status in FAILING and r.test_id not in PSEUDO_TESTS for r in run_.records):
         if not is_parallel(run_):  # say what is wrong with the run before saying nothing failed
             diagnose(run_, label=label, runner=tool.runner)
