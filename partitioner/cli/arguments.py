@@ -192,5 +192,7 @@ def project_dir(args: argparse.Namespace) -> Path:
     except OSError:  # a name too long, a loop of symbolic links
         found = False
     if not found:
+        if cwd.exists():
+            raise UsageError(f"{cwd} is not a directory; pass the project's directory with -C")
         raise UsageError(f"no such directory: {cwd}; pass an existing project directory with -C")
     return cwd

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import fixtures
 import testtools
@@ -31,6 +32,14 @@ class TestExec(CLICase):
     def test_unknown_program_is_a_usage_error(self) -> None:
         self.assertOneLineError(["exec", "python-no-such-program"], USAGE,
                                 "'python-no-such-program' is neither a Python console script nor a program on PATH")
+
+    def test_a_missing_tool_names_the_package_it_comes_with(self) -> None:
+        # testr comes with testrepository: "pip install stestr" sent a testr user the wrong way
+        with fixtures.EnvironmentVariable("PATH", str(self.dir)), \
+                mock.patch("importlib.metadata.entry_points", return_value=[]), \
+                mock.patch("partitioner.cli.commands.execute._own_script", return_value=None):
+            self.assertOneLineError(["exec", "--", "testr", "run"], USAGE, "(pip install testrepository)")
+            self.assertOneLineError(["exec", "--", "stestr", "run"], USAGE, "(pip install stestr)")
 
     def test_a_missing_program_names_only_what_is_required(self) -> None:
         # argparse counts an empty REMAINDER (ARGS) and a `*` positional (explain's FILTER) as required

@@ -74,6 +74,12 @@ class TestErrorBoundary(PlanCase):
         self.assertEqual((USAGE, 1), (code, len(err.splitlines())), err)
         self.assertIn("a\\rb", err)
 
+    def test_a_directory_that_is_a_file_says_so(self) -> None:
+        (self.dir / "plan.json").write_text("{}")
+        path = self.dir / "plan.json"
+        self.assertEqual((USAGE, "", f"partitioner: error: {path} is not a directory; pass the project's directory "
+                                     "with -C\n"), self.cli("plan", "-C", str(path)))
+
     def test_a_ctrl_c_while_the_command_loads_is_one_line(self) -> None:
         # a Ctrl-C right after `partitioner exec` starts lands while its command's modules import
         def interrupted(only: str | None = None) -> None:

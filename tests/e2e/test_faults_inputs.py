@@ -185,6 +185,13 @@ class TestSuiteThatCannotLoad(testtools.TestCase):
                            PARTITIONER_CACHE_DIR=str(work / "cache"))
         self.assertEqual(2, proc.returncode, proc.stderr)
         self.assertNotIn("before it asked for a plan", proc.stderr)
+        # no configuration to list with: testr says what it missed, and the note would only blame the environment
+        empty = work / "empty"
+        empty.mkdir()
+        proc = partitioner("exec", "--", tool("testr"), "run", cwd=empty, PARTITIONER_CACHE_DIR=str(work / "cache"))
+        self.assertNotIn(proc.returncode, (0, 2), proc.stderr)
+        self.assertIn("No repository found", proc.stdout + proc.stderr)
+        self.assertNotIn("before it asked for a plan", proc.stderr)
 
 
 class TestDamagedTimings(testtools.TestCase):

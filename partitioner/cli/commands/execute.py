@@ -137,8 +137,11 @@ def resolve(program: str, argv: list[str]) -> _Target:
         return _Target("entry", program, tuple(argv), (found[0].module, found[0].attr))
     path = shutil.which(program)
     if path is None:
+        name = os.path.basename(program)
+        how = {"stestr": "pip install stestr", "testr": "pip install testrepository",
+               "tempest": "pip install tempest"}.get(name, "e.g. pip install stestr")
         raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
-                         "install it in this environment (e.g. pip install stestr)")
+                         f"install it in this environment ({how})")
     if PYTHON_NAME.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
         return _Target("module", argv[1], tuple(argv[2:]))
     if not os.access(path, os.R_OK):
@@ -468,6 +471,8 @@ def _listing_note(program: str, code: int) -> str | None:
     guess = (f"{program} exited with status {code} before it asked for a plan (its test listing failed?); its tests "
              f"load with {python} ({where}): if the suite's dependencies are in another environment, activate it or "
              "set PYTHON")
+    if not any((Path.cwd() / name).exists() for name in (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")):
+        return None  # no configuration to list with: the tool said what it missed ("No repository found", ...)
     try:
         failed = why_listing_fails(Path.cwd(), load_settings(Path.cwd()))
     except PartitionerError:
