@@ -126,7 +126,7 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
     only = sum(1 for r in rows if r.only_parallel)
     always = sum(1 for r in rows if r.every_run)
     # without a serial run nothing tells a race from a test that always fails: say so instead of counting races
-    only_words = "only in parallel" if summary.serial else "in parallel, never run serially"
+    only_words = "only in parallel" if summary.serial else "only in parallel (no serial run to compare)"
     always_words = f", {always} in every run that ran {'them' if always != 1 else 'it'}" if always else ""
     out.write(f"{len(rows)} tests in {runs} runs ({summary.parallel} parallel, {summary.serial} serial); "
               f"{len(failing)} failed at least once, {only} {only_words}{always_words}\n")

@@ -54,8 +54,8 @@ class TestHistorySummaryCommand(RepositoryCase):
         status, out, _ = self.cli("history", "summary")
         self.assertEqual(0, status)
         lines = out.splitlines()
-        self.assertEqual("3 tests in 3 runs (3 parallel, 0 serial); 2 failed at least once, 1 in parallel, never run "
-                         "serially, 1 in every run that ran it", lines[0])
+        self.assertEqual("3 tests in 3 runs (3 parallel, 0 serial); 2 failed at least once, 1 only in parallel "
+                         "(no serial run to compare), 1 in every run that ran it", lines[0])
         self.assertIn(f"{A}.test_1  <- fails in parallel, never run serially", out)
         self.assertIn(f"      3/3        0/0  {D}.test_1  <- fails in every run, whatever ran beside it: no race; "
                       "fix it as an ordinary failure\n", out)
@@ -80,8 +80,8 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.repository([*runs, interrupted])
         status, out, _ = self.cli("history", "summary")
         self.assertEqual(0, status)
-        self.assertEqual("4 tests in 5 runs (5 parallel, 0 serial); 3 failed at least once, 3 in parallel, never run "
-                         "serially", out.splitlines()[0])
+        self.assertEqual("4 tests in 5 runs (5 parallel, 0 serial); 3 failed at least once, 3 only in parallel "
+                         "(no serial run to compare)", out.splitlines()[0])
         doc = json.loads(self.cli("history", "summary", "--format", "json")[1])
         rows = {t["test"]: t for t in doc["tests"]}
         self.assertEqual((4, 2), (rows[f"{A}.test_2"]["parallel_runs"], rows[f"{A}.test_2"]["parallel_failures"]))
@@ -144,7 +144,8 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertIn("left out: 1 run in which (nearly) every class failed (6): no race", out)
         # no serial run: nothing tells a race from a plain failure (a new user's trial read "100% of parallel runs
         # fail because of them" for tests that had never run serially)
-        self.assertIn("6 runs (6 parallel, 0 serial); 1 failed at least once, 1 in parallel, never run serially", out)
+        self.assertIn("6 runs (6 parallel, 0 serial); 1 failed at least once, 1 only in parallel (no serial run to "
+                      "compare)", out)
         self.assertIn("; how many of them races made, no serial run can tell\n", out)
         self.assertNotIn("fail because of them", out)
         self.assertIn("`stestr failing` lists", out)
