@@ -90,6 +90,16 @@ class TestPlan(PlanCase):
         self.assertEqual(4, sum(len(w["tests"]) for w in json.loads(out)["workers"]))
         self.assertIn("duplicate test ids ignored", err)
 
+    def test_a_table_written_to_a_file_still_warns_on_the_terminal(self) -> None:
+        # the table carries its warnings, but in a file the user never saw them (a store that does not exist)
+        target = self.dir / "plan.txt"
+        code, _, err = self.cli(*self.plan_args("-n", "2", "--history", "sqlite:///nope.db", "-o", str(target)))
+        self.assertEqual(OK, code)
+        self.assertIn("partitioner: warning: sqlite:///nope.db: no such store file", err)
+        self.assertIn("warning: sqlite:///nope.db: no such store file", target.read_text())
+        code, _, err = self.cli(*self.plan_args("-n", "2", "--history", "sqlite:///nope.db"))
+        self.assertNotIn("partitioner: warning", err)  # on the terminal the table shows them once
+
     def test_output_file_is_written_whole_and_an_unwritable_one_is_one_error(self) -> None:
         target = self.dir / "plan.json"
         code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json", "-o", str(target)))

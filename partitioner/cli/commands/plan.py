@@ -164,7 +164,7 @@ def _render(args: argparse.Namespace, console: Console, settings: Settings, plan
     else:
         with open_output(args.output or "-", console.stdout) as out:
             RENDERERS[args.format](plan, out, planned.all_groups)
-    if args.format != "table":  # the table shows them itself
+    if args.format != "table" or args.output:  # the table shows them itself, but not on the terminal when in a file
         console.warn(*plan.warnings)
     return "dynamic" if dispatch.value == "dynamic" else "static"
 
