@@ -280,7 +280,8 @@ class TestInterruption(testtools.TestCase):
                          _interruption(session, stopped=False))
 
     def test_before_a_run_was_stored_it_is_interrupted(self) -> None:
-        self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT), stopped=False))
+        self.assertEqual("interrupted before the tool asked for a plan (as it started or listed its tests, or ran "
+                         "them unsplit)", _interruption(self.session(signal.SIGINT), stopped=False))
         self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT, self.stored()), stopped=True))
         unstored = ToolRun([("a",)], None)
         self.assertEqual("interrupted", _interruption(self.session(signal.SIGINT, unstored), stopped=False))

@@ -679,7 +679,8 @@ class TestCtrlCWhileTheToolLists(testtools.TestCase):
         err = (work / "stderr").read_text()  # read after the listing is gone: it wrote there too
         self.assertEqual(130, code, err)
         self.assertNotIn("Traceback", err)
-        self.assertEqual(["partitioner: interrupted"], err.strip().splitlines())
+        self.assertEqual(["partitioner: interrupted before the tool asked for a plan (as it started or listed its "
+                          "tests, or ran them unsplit)"], err.strip().splitlines())
         # nothing stored (times.dbm may now exist, empty: the tool's own get_test_times made it, opened beside the
         # listing as the tool opens it before a run; its mtime moves the directory's)
         after = {k: v for k, v in tree_snapshot(repo).items() if not k.startswith("times.dbm") and k != "."}

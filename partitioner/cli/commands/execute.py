@@ -341,8 +341,10 @@ def _interruption(session: Session, stopped: bool) -> str | None:
     A signal after every test had reported leaves a whole, often green, run behind: without a line the exit
     status alone said something went wrong."""
     assert session.signum is not None
-    if stopped or not session.runs or not all(run.done for run in session.runs):
-        return "interrupted"  # before a plan, or before a run was stored (the tool may catch the KeyboardInterrupt)
+    if not session.runs:  # a new user read a bare "interrupted" here as "what of my run?"
+        return "interrupted before the tool asked for a plan (as it started or listed its tests, or ran them unsplit)"
+    if stopped or not all(run.done for run in session.runs):
+        return "interrupted"  # before a run was stored (the tool may catch the KeyboardInterrupt)
     if session.interrupt_said:
         return None
     name, status = signal.Signals(session.signum).name, 128 + session.signum
