@@ -167,15 +167,21 @@ class Matrix:
         started = time.monotonic()
         return victim, self.finish(self.start(), started)
 
-    def run_signalled(self, target: str, signum: signal.Signals) -> tuple[str, Outcome]:
-        """Run the suite with a hang planted in the victim test; once it hangs, send ``signum`` to ``target``."""
+    def start_hung(self, prefix: str = "", victim_class: int = VICTIM_CLASS) -> tuple[str, subprocess.Popen[bytes],
+                                                                                   float, int]:
+        """Start the suite with a hang (``prefix`` first) planted in the first test of ``victim_class``, and wait
+        until it hangs: the victim's id, the tool's process, when it started, the hung test process's pid."""
         pidfile = self.suite.path / "hung.pid"
-        hang = f"import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep({HANG_S})"
-        victim = inject(self.suite, VICTIM_CLASS, hang)
+        hang = f"{prefix}import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep({HANG_S})"
+        victim = inject(self.suite, victim_class, hang)
         self.old_run = tree_snapshot(self.repo)["0"][0]
         started = time.monotonic()
         proc = self.start()
-        worker = self.await_hang(proc, pidfile, started)
+        return victim, proc, started, self.await_hang(proc, pidfile, started)
+
+    def run_signalled(self, target: str, signum: signal.Signals) -> tuple[str, Outcome]:
+        """Run the suite with a hang planted in the victim test; once it hangs, send ``signum`` to ``target``."""
+        victim, proc, started, worker = self.start_hung()
         if target == "group":
             os.killpg(proc.pid, signum)
         else:

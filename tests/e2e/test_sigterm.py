@@ -20,13 +20,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import testtools
 
-from tests.e2e.test_faults_runs import HANG_S, VICTIM_CLASS, Matrix, Outcome, slow
-from tests.e2e.test_runner import inject, suite_ids
-from tests.suites import tool, tree_snapshot
+from tests.e2e.test_faults_runs import VICTIM_CLASS, Matrix, Outcome, slow
+from tests.e2e.test_runner import suite_ids
+from tests.suites import tool
 
 #: a hang that SIGTERM does not end: the test ignores it (as some test fixtures and services do)
 IGNORES_SIGTERM = "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
@@ -51,13 +50,7 @@ class Hung(Matrix):
     def run_hung(self, target: str, prefix: str = "", victim_class: int = VICTIM_CLASS) -> tuple[str, Outcome]:
         """Run with a hang (``prefix`` first) planted in the first test of ``victim_class``; SIGTERM to
         ``target`` (``tool``: exec alone; ``group``: its process group) once it hangs."""
-        pidfile = self.suite.path / "hung.pid"
-        hang = f"{prefix}import os, time; open({str(pidfile)!r}, 'w').write(str(os.getpid())); time.sleep({HANG_S})"
-        victim = inject(self.suite, victim_class, hang)
-        self.old_run = tree_snapshot(self.repo)["0"][0]
-        started = time.monotonic()
-        proc = self.start()
-        self.await_hang(proc, pidfile, started)
+        victim, proc, started, _ = self.start_hung(prefix, victim_class)
         if target == "group":
             os.killpg(proc.pid, signal.SIGTERM)
         else:
