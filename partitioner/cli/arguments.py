@@ -188,11 +188,11 @@ def project_dir(args: argparse.Namespace) -> Path:
     """
     cwd = Path(args.directory)
     try:
-        found = cwd.is_dir()
+        found, other = cwd.is_dir(), cwd.exists()
     except OSError:  # a name too long, a loop of symbolic links
-        found = False
+        found = other = False
     if not found:
-        if cwd.exists():
+        if other:
             raise UsageError(f"{cwd} is not a directory; pass the project's directory with -C")
         raise UsageError(f"no such directory: {cwd}; pass an existing project directory with -C")
     return cwd
