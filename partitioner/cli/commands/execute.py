@@ -466,14 +466,14 @@ def _listing_note(program: str, code: int) -> str | None:
     or an error in the suite's own code. ``None`` when that listing works: the listing is not what failed, and
     the tool said what did. Where it cannot tell (no config to list with), the environment stays the guess.
     """
-    from partitioner.config import load_settings
+    from partitioner.config import CONFIG_FILES, load_settings
     from partitioner.listing import ListingFailed, why_listing_fails
 
     python, where = suite_python()
     guess = (f"{program} exited with status {code} before it asked for a plan (its test listing failed?); its tests "
              f"load with {python} ({where}): if the suite's dependencies are in another environment, activate it or "
              "set PYTHON")
-    if not any((Path.cwd() / name).exists() for name in (".testr.conf", ".stestr.conf", "tox.ini", "setup.cfg")):
+    if not any((Path.cwd() / name).exists() for name in CONFIG_FILES):
         return None  # no configuration to list with: the tool said what it missed ("No repository found", ...)
     try:
         failed = why_listing_fails(Path.cwd(), load_settings(Path.cwd()))
