@@ -501,19 +501,50 @@ def list_stestr(cwd: Path, settings: Settings, timeout: float = LISTING_S) -> li
         raise InputError(f"{cwd / '.stestr.conf'} has no test_path; add test_path=./tests under [DEFAULT] "
                          "or pass --tests FILE")
     where = settings.where.get("test_path", f"[DEFAULT] in {cwd.resolve() / '.stestr.conf'}")  # or --test-path
-    problem = missing_test_path(settings.test_path, cwd, where, "pass --tests FILE")
+    python = suite_python("stestr")
+    test_path, top_dir = discovery_paths(cwd, settings, python[0])
+    if test_path != settings.test_path:
+        where = f"expanded from {settings.test_path}, {where}"
+    problem = missing_test_path(test_path, cwd, where, "pass --tests FILE")
     if problem is not None:
         raise InputError(problem)
-    python = suite_python("stestr")
     runner = stestr_runner(python[0])
-    top_dir = settings.top_dir or "./"
-    command: str | list[str] = [python[0], "-m", runner, "discover", "-t", top_dir, settings.test_path, "--list"]
-    if _SHELL_SYNTAX.search(top_dir) or _SHELL_SYNTAX.search(settings.test_path):
-        # stestr puts both in double quotes on a shell command line, so the shell expands them there
-        # (python-novaclient's test_path is ${OS_TEST_PATH:-./novaclient/tests/unit}): so do we
-        command = f'"$PYTHON" -m {runner} discover -t "{top_dir}" "{settings.test_path}" --list'
+    command: str | list[str] = [python[0], "-m", runner, "discover", "-t", top_dir, test_path, "--list"]
+    if _SHELL_SYNTAX.search(top_dir) or _SHELL_SYNTAX.search(test_path):  # the shell refused to expand them:
+        command = f'"$PYTHON" -m {runner} discover -t "{top_dir}" "{test_path}" --list'  # let it say why
     return ids_from_listing_stream(_run(command, cwd, f"test discovery for {cwd / '.stestr.conf'}", python,
                                         top_dir if not _SHELL_SYNTAX.search(top_dir) else ".", timeout))
+
+
+def expand_shell_word(value: str, cwd: Path, python: str) -> str:
+    """``value`` as the shell makes it inside double quotes, from ``cwd`` with ``$PYTHON`` set to ``python``:
+    stestr puts its test_path and top_dir in double quotes on the shell command line it discovers with, so
+    python-novaclient's ``${OS_TEST_PATH:-./novaclient/tests/unit}`` is ``./novaclient/tests/unit`` unless
+    ``OS_TEST_PATH`` is set. A value without shell syntax is itself; so is one the shell refuses (an unbalanced
+    quote, ``${X:?unset}``): the listing then runs it through the shell, which says why.
+    """
+    if not _SHELL_SYNTAX.search(value):
+        return value
+    env = dict(os.environ)
+    env["PYTHON"] = python
+    try:
+        done = subprocess.run(["/bin/sh", "-c", f'printf "%s" "{value}"'], cwd=cwd, env=env, capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=_PROBE_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return value
+    return os.fsdecode(done.stdout) if done.returncode == 0 else value
+
+
+def discovery_paths(cwd: Path, settings: Settings, python: str | None = None) -> tuple[str, str]:
+    """The test_path and top_dir stestr's discovery really starts from: expanded as its shell does
+    (:func:`expand_shell_word`); top_dir ``./`` when none is set. ``plan`` and ``explain`` show these, and list
+    with them.
+
+    :param python: the suite's interpreter (``$PYTHON`` for the expansion); default: :func:`suite_python`'s
+    """
+    python = python or suite_python("stestr")[0]
+    return (expand_shell_word(settings.test_path or "", cwd, python),
+            expand_shell_word(settings.top_dir or "./", cwd, python))
 
 
 def default_ids(cwd: Path, settings: Settings, timeout: float = LISTING_S) -> list[str]:

@@ -21,6 +21,8 @@ from partitioner.listing import (
     STESTR_RUNNER,
     SUBUNIT_RUNNER,
     default_ids,
+    discovery_paths,
+    expand_shell_word,
     missing_test_path,
     parse_listing,
     read_id_file,
@@ -341,6 +343,28 @@ class TestShellSyntaxInTestPath(testtools.TestCase):
     def test_the_variable_the_environment_sets(self) -> None:
         self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./pkg/functional"))
         self.assertEqual(["pkg.functional.test_x.T.test_functional"], default_ids(self.work, load_settings(self.work)))
+
+    def test_the_paths_discovery_starts_from_are_the_expanded_ones(self) -> None:
+        # plan and explain show these, not the value as written (a new user read `discovery of
+        # ${OS_TEST_PATH:-./pkg/unit}` and could not tell which directory was listed)
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        self.assertEqual(("./pkg/unit", "./"), discovery_paths(self.work, load_settings(self.work)))
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./pkg/functional"))
+        settings = replace(load_settings(self.work), top_dir="${TOP:-.}")
+        self.assertEqual(("./pkg/functional", "."), discovery_paths(self.work, settings))
+        for plain in ("./pkg/unit", "pkg.unit"):  # no shell syntax: itself, with no shell started
+            self.assertEqual(plain, expand_shell_word(plain, Path("/nonexistent"), sys.executable))
+        for refused in ('${OS_TEST_PATH:?unset}x"', "${NO_SUCH_VARIABLE_HERE:?unset}"):  # the listing's shell says why
+            self.useFixture(fixtures.EnvironmentVariable("NO_SUCH_VARIABLE_HERE"))
+            self.assertEqual(refused, expand_shell_word(refused, self.work, sys.executable))
+
+    def test_a_variable_naming_no_directory_is_the_one_line_naming_the_value_as_written(self) -> None:
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./pkg/gone"))
+        error = str(self.assertRaises(InputError, default_ids, self.work, load_settings(self.work)))
+        self.assertEqual(f"test_path ./pkg/gone (expanded from ${{OS_TEST_PATH:-./pkg/unit}}, [DEFAULT] in "
+                         f"{self.work.resolve() / '.stestr.conf'}) names {self.work / 'pkg' / 'gone'}, which does not "
+                         "exist: stestr discovers the tests from there; point it at the directory holding the tests, "
+                         "or pass --tests FILE", error)
 
 
 class TestMissingTestPath(testtools.TestCase):

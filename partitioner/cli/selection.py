@@ -22,6 +22,7 @@ from partitioner.cli.console import Console
 from partitioner.cli.inputs import test_ids
 from partitioner.config import Settings, listing_tool
 from partitioner.errors import InputError, UsageError
+from partitioner.listing import discovery_paths
 
 if TYPE_CHECKING:
     from partitioner.pipeline import Planned
@@ -74,15 +75,17 @@ class Selection:
         return f"{what} from {self.source}{picked}{dropped}"
 
 
-def _source(args: argparse.Namespace, settings: Settings) -> str:
+def _source(args: argparse.Namespace, cwd: Path, settings: Settings) -> str:
+    """Where the list came from; a discovery names the directory it really started at, as stestr's shell expands
+    the test path (python-novaclient's ``${OS_TEST_PATH:-./novaclient/tests/unit}``), and the value it came from."""
     if args.tests:
         return "stdin" if args.tests == "-" else args.tests
-    if args.test_path or args.top_dir:
-        where = "--test-path" if args.test_path else ".stestr.conf"
-        return f"discovery of {args.test_path or settings.test_path} ({where})"
-    if settings.test_command:
+    if settings.test_command and not (args.test_path or args.top_dir):
         return "the listing of .testr.conf's test_command"
-    return f"discovery of {settings.test_path} (.stestr.conf's test_path)"
+    where = "--test-path" if args.test_path else ".stestr.conf's test_path"
+    test_path, _ = discovery_paths(cwd, settings)
+    written = f" {settings.test_path}" if test_path != settings.test_path else ""
+    return f"discovery of {test_path} ({where}{written})"
 
 
 def select(args: argparse.Namespace, cwd: Path, settings: Settings, console: Console) -> Selection:
@@ -102,7 +105,7 @@ def select(args: argparse.Namespace, cwd: Path, settings: Settings, console: Con
     ids = test_ids(args, cwd, listing, console)
     chosen = [t for t in ids if (not patterns or any(p.search(t) for p in patterns))
               and (exclude is None or not exclude.search(t))]
-    selection = Selection(chosen, len(ids), _source(args, listing), tuple(args.filters), args.exclude_regex,
+    selection = Selection(chosen, len(ids), _source(args, cwd, listing), tuple(args.filters), args.exclude_regex,
                           listing_tool(listing))
     if not chosen:
         raise InputError(f"no tests to plan: none of the {selection.listed} tests from {selection.source} is "

@@ -47,7 +47,7 @@ from partitioner.errors import ConfigError, InputError, RunnerError
 from partitioner.history.repository import discover, repository_kind
 from partitioner.history.subunit import read_stream_file
 from partitioner.interpreters import PYTHON_VARIABLE, suite_python
-from partitioner.listing import LISTING_S, default_ids, stestr_runner
+from partitioner.listing import LISTING_S, default_ids, discovery_paths, stestr_runner
 from partitioner.races.confirm import Search, Trial
 from partitioner.render.summary import Tool
 from partitioner.run import InnerCommand, Interrupt, run_phases
@@ -117,7 +117,7 @@ def trial_command(cwd: Path, settings: Settings, tool: Tool) -> tuple[InnerComma
         return (InnerCommand(("/bin/sh", "-c", script, "partitioner-confirm"), id_option=("{file}",)),
                 f"test_command in {cwd / '.testr.conf'}")
     if stestr:
-        return InnerCommand(_discovery(settings)), f"test discovery for {cwd / '.stestr.conf'}"
+        return InnerCommand(_discovery(settings, cwd)), f"test discovery for {cwd / '.stestr.conf'}"
     raise ConfigError(f"no test command to run trials with in {cwd}: --confirm needs .testr.conf with test_command "
                       f"or .stestr.conf with test_path; add one, or drop --confirm")
 
@@ -142,18 +142,21 @@ def listed_within(cwd: Path, settings: Settings, budget: float, flag: str) -> tu
     return listed, time.monotonic() - began
 
 
-def _discovery(settings: Settings) -> tuple[str, ...]:
+def _discovery(settings: Settings, cwd: Path) -> tuple[str, ...]:
     """stestr's discovery as its runner runs it, or python-subunit's where stestr is not installed
-    (:func:`partitioner.listing.stestr_runner`: python-subunit's hangs under a suite that eventlet patches)."""
+    (:func:`partitioner.listing.stestr_runner`: python-subunit's hangs under a suite that eventlet patches), from
+    the test path and top dir as stestr's shell expands them (:func:`partitioner.listing.discovery_paths`)."""
     python = suite_python("stestr")[0]
-    return (python, "-m", stestr_runner(python), "discover", "-t", settings.top_dir or "./",
-            settings.test_path or ".")
+    test_path, top_dir = discovery_paths(cwd, settings, python)
+    return (python, "-m", stestr_runner(python), "discover", "-t", top_dir, test_path or ".")
 
 
-def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
+def sequence_command(settings: Settings, tool: Tool, cwd: Path | None = None) -> WorkerCommand | None:
     """The suite's own command taken apart for a pull worker, which runs groups in the order it is handed them
     (:meth:`Trials.sequence`); ``None`` when the command is not one of the Python runners a pull worker can
     stand in for (:func:`partitioner.dispatch.command.recognise`): then a sequence runs in the suite's order.
+
+    :param cwd: the project's directory, where stestr's shell would expand its test path (default: this process's)
     """
     stestr = settings.stestr and settings.test_path
     if settings.test_command and not (tool.name == "stestr" and stestr):
@@ -163,7 +166,7 @@ def sequence_command(settings: Settings, tool: Tool) -> WorkerCommand | None:
         line = line.replace("$LISTOPT", "").replace("$IDOPTION", "")
         line = PYTHON_VARIABLE.sub(lambda _: shlex.quote(suite_python("testr")[0]), line)
         return None if "$" in line else recognise_shell(line)
-    return recognise(_discovery(settings)) if stestr else None
+    return recognise(_discovery(settings, cwd or Path.cwd())) if stestr else None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,24 @@ class TestExplain(PlanCase):
                                 f"is not in the test list (2 of 4 tests from {self.dir / 'ids.txt'}, filters: "
                                 "m\\.A\\.); did you mean m.A.t1, m.A.t2?")
 
+    def test_a_test_path_the_shell_expands_is_named_as_the_directory_searched(self) -> None:
+        # python-novaclient's test_path=${OS_TEST_PATH:-./novaclient/tests/unit}: the error named the value as written
+        (self.dir / "t").mkdir()
+        (self.dir / "t" / "__init__.py").write_text("")
+        (self.dir / "t" / "test_a.py").write_text("import unittest\nclass A(unittest.TestCase):\n"
+                                                  "    def test_1(self):\n        pass\n")
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-./t}\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        self.assertOneLineError(["explain", "x.Y.z", "-C", str(self.dir)], ERROR,
+                                "'x.Y.z' is not in the test list (1 tests from discovery of ./t (.stestr.conf's "
+                                "test_path ${OS_TEST_PATH:-./t})); ")
+        code, out, err = self.cli("explain", "t.test_a.A.test_1", "-C", str(self.dir), "-n", "1")
+        self.assertEqual(OK, code, err)
+        self.assertIn("planned   as the run will: 1 tests from discovery of ./t (", out)
+        self.assertOneLineError(["explain", "t.test_a.A.test_1", "nomatch", "-C", str(self.dir)], ERROR,
+                                "none of the 1 tests from discovery of ./t (.stestr.conf's test_path "
+                                "${OS_TEST_PATH:-./t}) is selected by the filters")
+
     def test_it_says_where_the_worker_count_came_from(self) -> None:
         # without -n the CPU count is used, which may not be what the run used: the text says so
         code, out, err = self.cli(*self.plan_args("m.A.t2", command="explain"))

@@ -7,6 +7,8 @@ import os
 import shutil
 import sys
 
+import fixtures
+
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.jsonfile import dumps_samples
 from partitioner.history.model import Samples
@@ -212,6 +214,22 @@ class TestPlanAsTheRunWill(PlanCase):
         self.assertOneLineError(["plan", "-C", str(self.dir), "-n", "2", "--test-path", "./tpkg/test_a.py"], ERROR,
                                 f"partitioner: error: test_path ./tpkg/test_a.py (--test-path) names "
                                 f"{self.dir / 'tpkg' / 'test_a.py'}, which is not a directory: ")
+
+    def test_a_test_path_the_shell_expands_is_shown_as_the_directory_listed(self) -> None:
+        # python-novaclient's test_path=${OS_TEST_PATH:-./novaclient/tests/unit}: the footer printed the value as
+        # written, which does not say which directory was listed
+        self.stestr_project()
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-./tpkg}\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("planned as the run will: 3 tests from discovery of ./tpkg (.stestr.conf's test_path "
+                      "${OS_TEST_PATH:-./tpkg}); ", out)
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./other"))
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2")
+        self.assertIn("planned as the run will: 3 tests from discovery of ./other (.stestr.conf's test_path "
+                      "${OS_TEST_PATH:-./tpkg}); ", out)
+        _, out, _ = self.cli("plan", "-C", str(self.dir), "-n", "2", "--test-path", "${OS_TEST_PATH}")
+        self.assertIn("discovery of ./other (--test-path ${OS_TEST_PATH}); ", out)
 
     def test_the_table_says_how_the_run_deals_the_groups_out(self) -> None:
         self.stestr_project("([^\\.]*\\.)*")  # stestr, classes: exec deals them out dynamically by default

@@ -123,6 +123,15 @@ class TestTrialCommand(SuiteCase):
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\ntop_dir=./\n")
         self.assertEqual(frozenset({BAD}), self.run_ids("stestr"))
 
+    def test_stestr_discovery_from_a_test_path_the_shell_expands(self) -> None:
+        # python-novaclient's test_path=${OS_TEST_PATH:-./novaclient/tests/unit}: stestr's shell expands it, so the
+        # trials do too (they discovered from a directory named `${OS_TEST_PATH:-./pkg}`, which is none)
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-./pkg}\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        command, _ = trial_command(self.dir, load_settings(self.dir), project_tool(self.dir, "stestr"))
+        self.assertEqual(("discover", "-t", "./", "./pkg"), command.argv[-4:])
+        self.assertEqual(frozenset({BAD}), self.run_ids("stestr"))
+
     def test_no_command(self) -> None:
         error = self.assertRaises(ConfigError, trial_command, self.dir, load_settings(self.dir), project_tool(self.dir))
         self.assertIn("--confirm needs .testr.conf with test_command or .stestr.conf with test_path", str(error))
@@ -146,6 +155,12 @@ class TestSequenceCommand(SuiteCase):
         (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=./pkg\n")
         # stestr's own runner, as stestr lists and runs with (python-subunit's hangs under eventlet)
         self.assertEqual((sys.executable, "stestr.subunit_runner.run", "discover", "-t", "./", "./pkg"),
+                         self.worker("stestr"))
+
+    def test_stestr_discovery_from_a_test_path_the_shell_expands(self) -> None:
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-./pkg}\n")
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH", "./pkg/sub"))
+        self.assertEqual((sys.executable, "stestr.subunit_runner.run", "discover", "-t", "./", "./pkg/sub"),
                          self.worker("stestr"))
 
     def test_what_a_pull_worker_cannot_stand_in_for(self) -> None:
