@@ -131,7 +131,7 @@ def plan_ids(test_ids: Sequence[str], concurrency: int, history: History, groupe
                else default_serial(table.tests, table.ordered))  # tempest's serial_tests unless `serial` is set
     parallel, serial = split_serial(groups, matcher)
     plan = build_plan(parallel, model, get_strategy(strategy), concurrency, grouper.spec, serial=serial,
-                      warnings=notes)
+                      warnings=notes, history=history)
     if merges:
         plan = replace(plan, merged=merges)
         share = plan.total_s / max(1, concurrency)

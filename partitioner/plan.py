@@ -14,7 +14,7 @@ from itertools import chain
 from partitioner.costmodel import SECONDS, CostModel
 from partitioner.errors import InputError, UsageError
 from partitioner.grouping import Group, GroupTable, Merge
-from partitioner.history.model import BALANCED_BY_CLASS, BALANCED_PER_TEST, NO_RUNS_YET
+from partitioner.history.model import BALANCED_BY_CLASS, BALANCED_PER_TEST, NO_RUNS_YET, History
 from partitioner.strategies import Strategy
 
 #: warn when the history prices fewer than 1 in this many planned tests (by their own samples or times)
@@ -96,13 +96,16 @@ class Plan:
 
 
 def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, concurrency: int,
-               grouping: str, serial: Sequence[Group] = (), warnings: Sequence[str] = ()) -> Plan:
+               grouping: str, serial: Sequence[Group] = (), warnings: Sequence[str] = (),
+               history: History | None = None) -> Plan:
     """Assign ``groups`` to ``concurrency`` workers with ``strategy``.
 
     :param groups: groups sorted by key (a :class:`~partitioner.grouping.GroupTable`, as
         :func:`partitioner.grouping.group_tests` returns, or any sequence of groups)
     :param model: estimates for every test in ``groups`` and ``serial``
     :param serial: groups to run alone after the parallel phase (not partitioned)
+    :param history: the history the model was built from: when it names sources yet times none of the tests,
+        the note says so (and nothing when its own warnings have said why), never to go and find a history
     :raises UsageError: concurrency < 1
     :raises InputError: nothing to plan
     """
@@ -146,7 +149,12 @@ def build_plan(groups: Sequence[Group], model: CostModel, strategy: Strategy, co
         notes.append(f"the timing history matched none of the {n_tests} tests: {balanced} as with no history; "
                      "check that the history comes from this suite (the same test path and ids)")
     elif not model.has_history:
-        if not any(NO_RUNS_YET in w for w in warnings):  # else that warning has said it
+        if any(NO_RUNS_YET in w for w in warnings) or (history is not None and history.warnings):
+            pass  # that warning has said it (a store that cannot be read, a repository without runs)
+        elif history is not None and history.sources:  # the history was given: telling to give one helps nobody
+            notes.append(f"no timing history: {', '.join(history.sources)} timed none of these tests: {balanced}; "
+                         "give the history of a run of this suite")
+        else:
             notes.append(f"no timing history found: {balanced}; "
                          "pass --history or run the suite once under testr/stestr")
     elif model.measured_tests * LITTLE_HISTORY_SHARE_INVERSE < len(model.ids) and \

@@ -70,6 +70,20 @@ class TestFigures(testtools.TestCase):
                       "the suite once under testr/stestr", bare.warnings)
         self.assertIn("class structure", plan_for(IDS, 2, History()).warnings[0])
 
+    def test_a_history_given_that_times_nothing_is_not_told_to_give_one(self) -> None:
+        # `plan --history X` where X timed nothing said "pass --history": the user just had
+        def notes(history: History) -> tuple[str, ...]:
+            return build_plan(group_tests(IDS, make_grouper("none")), build_cost_model(IDS, history),
+                              get_strategy("lpt"), 2, "none", warnings=history.warnings, history=history).warnings
+
+        empty = History(sources=("json:/p/times.json (0 tests)",))
+        self.assertEqual(("no timing history: json:/p/times.json (0 tests) timed none of these tests: balanced by "
+                          "test count (split per test); give the history of a run of this suite",), notes(empty))
+        unreadable = History(sources=("store:sqlite:///none.db (unreadable)",),
+                             warnings=("sqlite:///none.db: no such store file; planning without it",))
+        self.assertEqual(unreadable.warnings, notes(unreadable))  # its warning has said why: one line
+        self.assertIn("pass --history", notes(History())[0])  # none given: say where one comes from
+
     def test_units_are_seconds_with_history(self) -> None:
         plan = plan_for(IDS, 2)
         self.assertEqual(("s", len(IDS)), (plan.unit, plan.measured_tests))

@@ -20,7 +20,9 @@ balanced, so an unreachable log server or database must not fail the CI job it w
 source is *required* (its failure is an error) when:
 
 * the URL itself is malformed (a typo to fix, found before anything is fetched);
-* it is a local path (a missing file on the planning machine is a mistake, not an outage);
+* it is a local path (a missing file on the planning machine is a mistake, not an outage), or a SQLite store
+  file that is there but cannot be read as a store (not a SQLite database: a mistake too; a missing store file
+  is still optional, as the first job sees it before any push);
 * the read is for ``purpose="runs"`` (the command's whole job is to read it);
 * the store URL is pinned (``?upto=N``): a pin exists so that several jobs plan from the same history, and a
   job that planned without it would disagree with the others;
@@ -31,6 +33,7 @@ A password in any URL is never shown: messages, warnings and source names carry 
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import math
 import os
@@ -175,10 +178,38 @@ def _load_one(kind: str | None, request: Request) -> list[History]:
     for source in SOURCES.values():
         if source.detect(request):
             return [source.load(request)]
-    raise HistoryError(
-        f"{redact(request.target)}: not a history source partitioner can read; accepted: {_ACCEPTED}; "
-        f"force a kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})"
-    )
+    raise HistoryError(_not_a_history(request.target, path))
+
+
+#: how a SQLite database file starts (its header string)
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _not_a_history(target: str, path: Path) -> str:
+    """The one line for a local path no source kind recognized: what it is, and what to give instead."""
+    instead = (f"give a .stestr/ or .testrepository/ directory (or the project directory holding one), a subunit "
+               f"stream (`stestr last --subunit > FILE`), a JSON timing file or a history store URL, or force a "
+               f"kind with a prefix ({', '.join(f'{k}:' for k in SOURCES)})")
+    if path.is_dir():
+        return (f"{target}: a directory holding no test runs (no .stestr/ or .testrepository/ in it, nor the 'format' "
+                f"file of one: a project that never ran its tests has none yet), so no history; {instead}")
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(64)
+    except OSError as error:  # it was readable a moment ago (_check_readable): say what changed
+        return f"cannot read {target}: {error.strerror or error}; {instead}"
+    if not head:
+        return f"{target}: an empty file, so no history; {instead}"
+    if head.startswith(_SQLITE_HEADER):
+        url = f"sqlite:///{quote(str(path.absolute()))}"
+        return (f"{target}: a SQLite database file, which is read as a history store only through its URL; give "
+                f"{url} (a store `partitioner history push --to {url}` filled), or another history")
+    try:  # incremental: a character the 64 bytes cut in two is no reason to call it binary
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+        what = "a text file that is neither a subunit v1 stream nor a JSON timing file"
+    except UnicodeDecodeError:
+        what = f"a binary file that is not a subunit stream (it starts with {head[:16]!r})"
+    return f"{target}: {what}, so no history; {instead}"
 
 
 def _check_readable(path: Path, target: str) -> None:

@@ -61,6 +61,10 @@ def discover(cwd: Path) -> list[str]:
     return [str(cwd / dirname) for dirname in REPOSITORY_DIRS.values() if repository_kind(cwd / dirname)]
 
 
+#: where a repository comes from, for a path that holds none (never "pass --history": it was just passed)
+_NEVER_RAN = "a project that never ran its tests has none yet: `stestr run`, or `testr init` and `testr run`, makes it"
+
+
 def find_repository(path: str | Path, kind: str | None = None) -> tuple[Path, str]:
     """Locate the repository directory ``path`` names: the repository itself or a project containing one.
 
@@ -71,9 +75,8 @@ def find_repository(path: str | Path, kind: str | None = None) -> tuple[Path, st
     """
     where = Path(path)
     if not where.exists():
-        raise HistoryError(
-            f"no such directory: {path}; run `testr init`/`stestr init` and a run first, or pass --history FILE"
-        )
+        raise HistoryError(f"no such directory: {path}; name an existing .stestr/ or .testrepository/ directory, or "
+                           f"the project directory holding one ({_NEVER_RAN})")
     if not where.is_dir():
         raise HistoryError(
             f"{path}: not a directory; pass a .stestr/.testrepository directory or a project directory containing one"
@@ -95,8 +98,8 @@ def find_repository(path: str | Path, kind: str | None = None) -> tuple[Path, st
         )
     wanted = REPOSITORY_DIRS.get(kind or "", ".stestr/ or .testrepository/")
     raise HistoryError(
-        f"{path}: not a stestr/testr repository (no 'format' file and no {wanted} inside); "
-        f"run `testr init`/`stestr init` and a run first, or pass --history FILE"
+        f"{path}: not a stestr/testr repository (no 'format' file and no {wanted} inside); name the repository "
+        f"directory itself, or the project directory holding it ({_NEVER_RAN})"
     )
 
 

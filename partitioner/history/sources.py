@@ -15,7 +15,7 @@ In detection order (:data:`SOURCES`):
 A source gets a :class:`Request` (the target text, not a ``Path``: ``Path("sqlite:///x")`` would drop a slash)
 and returns a partial :class:`~partitioner.history.model.History`. A store or URL that cannot be read returns
 a warning instead of raising when the request allows it (:attr:`Request.optional`, and for a store only when
-it is not pinned); the rules are in :mod:`partitioner.history.load`.
+it is not pinned and not a SQLite file that is here); the rules are in :mod:`partitioner.history.load`.
 """
 
 from __future__ import annotations
@@ -213,7 +213,8 @@ class StoreSource:
                 runs = store.runs(newest=request.newest)
                 return History(runs=runs, sources=(f"store:{url.display} ({len(runs)} runs)",))
         except HistoryError as error:
-            if not request.optional or url.upto is not None:
+            # a SQLite file that is here but unreadable (not a database) is a mistake to fix, as any local path
+            if not request.optional or url.upto is not None or (url.path is not None and _exists(url.path)):
                 raise
             return History(sources=(f"store:{url.display} (unreadable)",),
                            warnings=(url.redact(f"{error}; {_SKIPPED}"),))
@@ -243,6 +244,13 @@ class RemoteSource:
                 raise
             shown = redact(request.target)
             return History(sources=(f"remote:{shown} (unreadable)",), warnings=(redact(f"{error}; {_SKIPPED}"),))
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name the system refuses: as good as missing
+        return False
 
 
 def _head(path: Path, size: int) -> bytes:

@@ -102,6 +102,49 @@ class TestPlan(PlanCase):
         code, _, err = self.cli(*self.plan_args("-n", "2", "--history", "sqlite:///nope.db"))
         self.assertNotIn("partitioner: warning", err)  # on the terminal the table shows them once
 
+    def test_a_history_given_that_cannot_be_read_is_one_line_that_never_says_pass_history(self) -> None:
+        # each kind of unreadable --history said what partitioner accepts, or warned and then told the user to
+        # "pass --history", which they had just done
+        (self.dir / "emptydir").mkdir()
+        (self.dir / "junk.txt").write_text("not a history\n")
+        (self.dir / "empty").write_bytes(b"")
+        (self.dir / "corrupt.db").write_bytes(b"SQLite format 3\x00" + b"garbage" * 20)
+        corrupt = self.dir / "corrupt.db"
+        cases = {
+            str(self.dir / "emptydir"): "emptydir: a directory holding no test runs (no .stestr/ or .testrepository/ "
+                                        "in it, nor the 'format' file of one: a project that never ran its tests "
+                                        "has none yet), so no history; give a .stestr/",
+            f"stestr:{self.dir / 'emptydir'}": "emptydir: not a stestr/testr repository (no 'format' file and no "
+                                               ".stestr inside); name the repository directory itself, or the project "
+                                               "directory holding it",
+            str(self.dir / "junk.txt"): "junk.txt: a text file that is neither a subunit v1 stream nor a JSON timing "
+                                        "file, so no history; give ",
+            str(self.dir / "empty"): "empty: an empty file, so no history; give ",
+            str(corrupt): f"corrupt.db: a SQLite database file, which is read as a history store only through its "
+                          f"URL; give sqlite:///{corrupt} ",
+            f"sqlite:///{corrupt}": f"sqlite:///{corrupt}: reading the planning history failed (file is not a "
+                                    f"database); the file is not a SQLite database; point the URL at a store file",
+        }
+        for given, said in cases.items():
+            argv = ["plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "--history", given]
+            self.assertOneLineError(argv, ERROR, said)
+            self.assertNotIn("--history", self.cli(*argv)[2], given)
+        # a store file not made yet is optional (the first CI job plans before any push): one warning, no advice
+        # to pass --history
+        code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "--history",
+                                  "sqlite:///nope.db", "-n", "2", "--format", "json")
+        self.assertEqual(OK, code, err)
+        self.assertEqual(1, len(json.loads(out)["warnings"]), out)
+        self.assertIn("no such store file", json.loads(out)["warnings"][0])
+        self.assertNotIn("--history", err)
+        (self.dir / "t0.json").write_text('{"format_version": 1, "tests": {}}')
+        code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "--history",
+                                  str(self.dir / "t0.json"), "-n", "2")
+        self.assertEqual(OK, code, err)
+        self.assertIn(f"warning: no timing history: json:{self.dir / 't0.json'} (0 tests) timed none of these tests",
+                      out)
+        self.assertNotIn("--history", out)
+
     def test_output_file_is_written_whole_and_an_unwritable_one_is_one_error(self) -> None:
         target = self.dir / "plan.json"
         code, out, _ = self.cli(*self.plan_args("-n", "2", "--format", "json", "-o", str(target)))

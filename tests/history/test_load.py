@@ -207,11 +207,28 @@ class TestPrefixes(LoadCase):
         self.assertHistoryError([str(self.dir / "nope")], f"no such file or directory: {self.dir / 'nope'}")
         self.assertHistoryError([f"stestr:{self.dir / 'nope'}"], "no such file or directory")
 
-    def test_path_of_no_kind(self) -> None:
+    def test_path_of_no_kind_says_what_it_is_and_what_to_give(self) -> None:
+        # the error listed every kind it accepts but never said what the given path was instead
         junk = self.write("junk.txt", b"hello\n")
-        message = self.assertHistoryError([str(junk)], f"{junk}: not a history source", "accepted:")
-        self.assertIn("subunit:", message)
-        self.assertHistoryError([str(self.dir)], f"{self.dir}: not a history source")
+        message = self.assertHistoryError([str(junk)], f"{junk}: a text file that is neither a subunit v1 stream nor "
+                                          "a JSON timing file, so no history; give a .stestr/ or .testrepository/ "
+                                          "directory (or the project directory holding one), a subunit stream")
+        self.assertIn("subunit:", message)  # or force a kind
+        self.assertHistoryError([str(self.write("junk.bin", b"\x89\xfe\x00junk"))],
+                                "junk.bin: a binary file that is not a subunit stream (it starts with "
+                                "b'\\x89\\xfe\\x00junk'), so no history; give ")
+        self.assertHistoryError([str(self.write("empty", b""))], "empty: an empty file, so no history; give ")
+        empty = self.dir / "project"
+        empty.mkdir()
+        self.assertHistoryError([str(empty)], f"{empty}: a directory holding no test runs (no .stestr/ or "
+                                ".testrepository/ in it, nor the 'format' file of one: a project that never ran its "
+                                "tests has none yet), so no history; give ")
+        store = self.write("history.db", b"SQLite format 3\x00" + b"\x00" * 100)
+        self.assertHistoryError([str(store)], f"{store}: a SQLite database file, which is read as a history store "
+                                f"only through its URL; give sqlite:///{store} (a store `partitioner history push "
+                                f"--to sqlite:///{store}` filled), or another history")
+        for path in (junk, empty, store):
+            self.assertNotIn("--history", self.assertHistoryError([str(path)]))
 
 
 class TestStdin(LoadCase):

@@ -34,8 +34,9 @@ class TestRepositoryLayout(testtools.TestCase):
     def test_missing_directory(self) -> None:
         error = self.assertRaises(HistoryError, read_repository, "/nonexistent/.stestr")
         self.assertEqual(
-            "no such directory: /nonexistent/.stestr; run `testr init`/`stestr init` and a run first, "
-            "or pass --history FILE",
+            "no such directory: /nonexistent/.stestr; name an existing .stestr/ or .testrepository/ directory, or the "
+            "project directory holding one (a project that never ran its tests has none yet: `stestr run`, or "
+            "`testr init` and `testr run`, makes it)",
             str(error),
         )
 
@@ -43,6 +44,7 @@ class TestRepositoryLayout(testtools.TestCase):
         root = self.useFixture(fixtures.TempDir()).path
         error = self.assertRaises(HistoryError, read_repository, root)
         self.assertIn("not a stestr/testr repository", str(error))
+        self.assertNotIn("--history", str(error))  # the history it names is the one given: never "pass --history"
 
     def test_a_file_is_not_a_repository(self) -> None:
         repo = make_repo(self, )
