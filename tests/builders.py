@@ -34,11 +34,17 @@ E = "pkg.mod_e.ETest"
 
 
 def rec(test: str, worker: str | None, start: float | None, stop: float | None, status: str = "success",
-        tags: frozenset[str] | None = None) -> TestRecord:
+        tags: frozenset[str] | None = None, reason: str = "") -> TestRecord:
     """A record; its tags are its worker tag unless given."""
     if tags is None:
         tags = frozenset({worker}) if worker else frozenset()
-    return TestRecord(test, status, start, stop, worker, tags)
+    return TestRecord(test, status, start, stop, worker, tags, reason)
+
+
+def cut_short(test: str, worker: str, start: float, stop: float, signal: str = "SIGTERM") -> TestRecord:
+    """A test a signal cut short under ``partitioner exec``: a failure with the reason its lane writes."""
+    return rec(test, worker, start, stop, "fail", reason=f"interrupted: lane {worker[-1]} received {signal}, and its "
+               f"test process was killed by {signal} before this test reported a result")
 
 
 def run(*records: TestRecord, run_id: str = "r", order: int = 0) -> Run:
@@ -71,7 +77,8 @@ EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def stream(records: list[TestRecord]) -> bytes:
-    """A subunit v2 stream of ``records`` (timestamps are seconds after EPOCH)."""
+    """A subunit v2 stream of ``records`` (timestamps are seconds after EPOCH; a failure's ``reason`` attached as
+    partitioner writes it; an ``inprogress`` record is left there, as in a stream cut off mid-run)."""
     out = io.BytesIO()
     writer = subunit.StreamResultToBytes(out)
     for r in records:
@@ -79,7 +86,11 @@ def stream(records: list[TestRecord]) -> bytes:
         start = None if r.start is None else EPOCH + datetime.timedelta(seconds=r.start)
         stop = None if r.stop is None else EPOCH + datetime.timedelta(seconds=r.stop)
         writer.status(test_id=r.test_id, test_status="inprogress", test_tags=tags, timestamp=start)
-        writer.status(test_id=r.test_id, test_status=r.status, test_tags=tags, timestamp=stop)
+        if r.reason:  # as partitioner's lanes and exec's account attach it
+            writer.status(test_id=r.test_id, file_name="reason", file_bytes=r.reason.encode(),
+                          mime_type="text/plain;charset=utf8", eof=True, test_tags=tags, timestamp=stop)
+        if r.status != "inprogress":
+            writer.status(test_id=r.test_id, test_status=r.status, test_tags=tags, timestamp=stop)
     return out.getvalue()
 
 

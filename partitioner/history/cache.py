@@ -25,7 +25,7 @@ from partitioner.history.cachefiles import write_entry
 from partitioner.history.model import Run, TestRecord
 
 #: bump when the stored shape of a run changes: entries of another version are misses
-VERSION = 1
+VERSION = 2
 #: entries kept; older ones are removed when a new one is written
 MAX_ENTRIES = 2000
 _OFF = frozenset({"0", "no", "off", "false"})
@@ -53,7 +53,7 @@ def _key(stream: Path) -> str | None:
 
 
 def _encode(run: Run) -> str:
-    records = [[r.test_id, r.status, r.start, r.stop, r.worker, sorted(r.tags)] for r in run.records]
+    records = [[r.test_id, r.status, r.start, r.stop, r.worker, sorted(r.tags), r.reason] for r in run.records]
     return json.dumps({"version": VERSION, "records": records}, separators=(",", ":"))
 
 
@@ -68,14 +68,14 @@ def _decode(text: str, run_id: str, order: int) -> Run | None:
         return None
     records = []
     for item in doc["records"]:
-        if not (isinstance(item, list) and len(item) == 6):
+        if not (isinstance(item, list) and len(item) == 7):
             return None
-        test_id, status, start, stop, worker, tags = item
+        test_id, status, start, stop, worker, tags, reason = item
         if not (isinstance(test_id, str) and isinstance(status, str) and _stamp(start) and _stamp(stop)
                 and (worker is None or isinstance(worker, str))
-                and isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+                and isinstance(tags, list) and all(isinstance(tag, str) for tag in tags) and isinstance(reason, str)):
             return None
-        records.append(TestRecord(test_id, status, start, stop, worker, frozenset(tags)))
+        records.append(TestRecord(test_id, status, start, stop, worker, frozenset(tags), reason))
     return Run(run_id, tuple(records), order)
 
 

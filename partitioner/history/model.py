@@ -47,6 +47,9 @@ class TestRecord:
     :ivar stop: epoch seconds of the final status event, ``None`` when unknown
     :ivar worker: the ``worker-N`` tag, ``None`` when the stream carries none
     :ivar tags: every tag on the test
+    :ivar reason: for a failure, why in one line: the first line of its ``reason`` (what partitioner's lanes, its
+        runner and ``partitioner exec`` write for a test they fail: ``interrupted: ...``, ``not run: ...``), else
+        the last line of its traceback (``KeyboardInterrupt``); ``""`` for any other result, or when none is known
     """
 
     __test__ = False  # not a test case, despite the name
@@ -57,6 +60,7 @@ class TestRecord:
     stop: float | None
     worker: str | None = None
     tags: frozenset[str] = frozenset()
+    reason: str = ""
 
     @property
     def duration(self) -> float | None:

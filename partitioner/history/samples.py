@@ -16,14 +16,16 @@ previous class's teardown; a negative gap (clock skew) is none. The estimator's 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import PurePath
 from types import MappingProxyType
 
 from partitioner import testids
 from partitioner.history.model import History, Run, Samples, TestRecord
-from partitioner.statuses import FAIL, FINAL, NOT_PASSING, PASSING, PSEUDO_TESTS
+from partitioner.statuses import FAIL, FINAL, INPROGRESS, NOT_PASSING, PASSING, PSEUDO_TESTS
 
 
 def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
@@ -79,6 +81,113 @@ def without_never_ran(run: Run) -> Run:
     pseudo-tests (testr's ``process-returncode``) stay: they say how the run ended."""
     kept = tuple(r for r in run.records if r.test_id in PSEUDO_TESTS or not never_ran(r))
     return run if len(kept) == len(run.records) else replace(run, records=kept)
+
+
+#: the reasons written for a test that a signal cut short or kept from starting, and the signal's name: partitioner's
+#: lanes (``interrupted: lane 0 received SIGTERM, ...``), ``partitioner exec``'s account (``interrupted: partitioner
+#: exec received SIGTERM, ...``), the runner (``interrupted: the runner received SIGINT, ...``), the in-process lanes
+#: (``interrupted (SIGTERM) before ...``) and everything never started (``not run: the run was interrupted (SIGTERM)
+#: before ...``, ``not run: lane 1 was interrupted by SIGTERM ...``)
+_INTERRUPTED = re.compile(r"^(?:interrupted\b|not run: [^;]*?\binterrupted\b)[^;]*?\b(SIG[A-Z0-9]+)\b")
+#: the last line of the traceback of a test that SIGINT stopped inside its own process (Python raises it there)
+_KEYBOARD_INTERRUPT = re.compile(r"^KeyboardInterrupt\b")
+
+
+def interrupted_by(record: TestRecord) -> str | None:
+    """The signal (``SIGTERM``) whose interruption of the run made this failure, else ``None``: its reason says so
+    (what partitioner writes for a test the signal cut short or kept from starting), or its traceback ends in
+    ``KeyboardInterrupt`` (SIGINT reached the test's own process mid-test). Such a failure is the run's end, not the
+    test's: it says nothing of what the test does when it runs to its end."""
+    if record.status != FAIL or not record.reason:
+        return None
+    found = _INTERRUPTED.match(record.reason)
+    if found is not None:
+        return found.group(1)
+    return "SIGINT" if _KEYBOARD_INTERRUPT.match(record.reason) else None
+
+
+def cut_short(record: TestRecord) -> bool:
+    """A test that was running when the run was interrupted: a failure the interruption made (:func:`interrupted_by`)
+    of a test that had started (not one that :func:`never_ran`), or a test still in progress where its stream ends
+    (a stream cut off mid-run)."""
+    if record.test_id in PSEUDO_TESTS:
+        return False
+    if record.status == INPROGRESS:
+        return True
+    return interrupted_by(record) is not None and not never_ran(record)
+
+
+@dataclass(frozen=True)
+class Interruption:
+    """What the interruption of a run (Ctrl-C, ``timeout``'s SIGTERM) did to its tests, as its stream tells.
+
+    :ivar run_id: the run's :attr:`~partitioner.history.model.Run.run_id`
+    :ivar signal: the signal's name (``SIGTERM``), or ``""`` when only the stream's end says so (tests in progress)
+    :ivar cut: the ids of the tests it cut short (:func:`cut_short`), in stream order
+    :ivar unreached: the failures of tests it kept from starting (:func:`never_ran`, their reason naming it)
+    """
+
+    run_id: str
+    signal: str
+    cut: tuple[str, ...]
+    unreached: int = 0
+
+    @property
+    def run(self) -> str:
+        """The run's short name (:func:`short_name`)."""
+        return short_name(self.run_id)
+
+
+def short_name(run_id: str) -> str:
+    """A run's short name: its number in a repository (``.stestr/12`` -> ``12``), else its file name."""
+    return PurePath(run_id).name or run_id
+
+
+def interruption(run: Run) -> Interruption | None:
+    """How an interruption ended ``run`` (:class:`Interruption`), or ``None`` when nothing says it was interrupted."""
+    cut: list[str] = []
+    signals: dict[str, int] = {}
+    unreached = 0
+    for record in run.records:
+        name = interrupted_by(record)
+        if name is not None:
+            signals[name] = signals.get(name, 0) + 1
+            if never_ran(record):
+                unreached += 1
+        if cut_short(record):
+            cut.append(record.test_id)
+    if not cut and not unreached:
+        return None
+    signal = max(signals, key=lambda name: (signals[name], name)) if signals else ""
+    return Interruption(run.run_id, signal, tuple(cut), unreached)
+
+
+def judged(run: Run) -> tuple[Run, Interruption | None]:
+    """``run`` as what judges failures (``races``, ``history summary``) takes it, and its :func:`interruption`.
+
+    The failures of tests it never reached are left out (:func:`without_never_ran`); a test the interruption cut
+    short (:func:`cut_short`) stays, timed where it ran, as ``inprogress``: it ran beside and after others, but
+    neither passed nor failed (a test that was running when ``timeout`` struck is no evidence of a race, and no
+    failure to fix). ``run`` itself when there is nothing to change.
+    """
+    stopped = interruption(run)
+    run = without_never_ran(run)
+    if stopped is None or not any(r.status == FAIL and cut_short(r) for r in run.records):
+        return run, stopped
+    records = tuple(replace(r, status=INPROGRESS) if r.status == FAIL and cut_short(r) else r for r in run.records)
+    return replace(run, records=records), stopped
+
+
+def judge(runs: Iterable[Run]) -> tuple[list[Run], list[Interruption]]:
+    """:func:`judged` for each of ``runs`` (in their order), and the interruptions found, in the same order."""
+    kept: list[Run] = []
+    stopped: list[Interruption] = []
+    for run in runs:
+        one, found = judged(run)
+        kept.append(one)
+        if found is not None:
+            stopped.append(found)
+    return kept, stopped
 
 
 def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:

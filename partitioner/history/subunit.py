@@ -47,7 +47,7 @@ import testtools
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run, TestRecord
-from partitioner.statuses import FAIL, SUBUNIT_PARSER
+from partitioner.statuses import FAIL, FAILING, SUBUNIT_PARSER
 
 if TYPE_CHECKING:  # TestDict is new in testtools 2.9; older ones (OpenStack pins 2.5+) pass plain dicts
     from testtools.testresult.real import TestDict
@@ -59,6 +59,8 @@ V2_SIGNATURE = 0xB3
 #: the file name non-subunit bytes inside a v2 stream are reported under
 _NON_SUBUNIT = "stdout"
 _WORKER_TAG = re.compile(r"^worker-\d+$")
+#: the most characters of a failure's reason kept (:attr:`TestRecord.reason`)
+_REASON_CHARS = 300
 _HINT = "re-record the run (e.g. `stestr last --subunit > FILE`) or leave this source out of --history"
 
 
@@ -171,8 +173,26 @@ class _Collector(testtools.StreamToDict):
                 stop=_epoch(stamps[1]),
                 worker=_worker(tags),
                 tags=tags,
+                reason=_reason(test["details"]) if test["status"] in FAILING else "",
             )
         )
+
+
+def _reason(details: Any) -> str:
+    """A failure's :attr:`~partitioner.history.model.TestRecord.reason`: the first line of its ``reason`` attachment,
+    else the last line of its ``traceback`` (the exception), else ``""``."""
+    for name, last in (("reason", False), ("traceback", True)):
+        content = details.get(name)
+        if content is None:
+            continue
+        try:
+            text = b"".join(content.iter_bytes()).decode("utf8", "replace")
+        except Exception:  # an attachment python-subunit could not give back says nothing: no reason
+            continue
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines:
+            return (lines[-1] if last else lines[0])[:_REASON_CHARS]
+    return ""
 
 
 def _decompress(data: bytes, name: str) -> bytes:

@@ -31,11 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 
 from partitioner.history.model import Run, is_parallel
-from partitioner.history.samples import worker_lanes
-from partitioner.statuses import FAILING, PASSING, PSEUDO_TESTS
+from partitioner.history.samples import short_name, worker_lanes
+from partitioner.statuses import FAILING, FINAL, PASSING, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key, parse
 
 #: a run in which at least this share of its classes failed is broken (no race: something broke it all) ...
@@ -65,7 +64,7 @@ def broken_run(run: Run) -> tuple[int, int] | None:
 
 def run_name(run: Run) -> str:
     """A run's short name: its number in a repository (``.stestr/12`` -> ``12``), else its file name."""
-    return PurePath(run.run_id).name or run.run_id
+    return short_name(run.run_id)
 
 
 def run_time(run: Run) -> float | None:
@@ -299,10 +298,11 @@ class Summary:
 
 
 def _outcomes(run: Run) -> dict[str, tuple[bool, str]]:
-    """canonical id -> (failed, the id as spelt) for the real tests of a run (a repeated test counts once)."""
+    """canonical id -> (failed, the id as spelt) for the real tests of a run (a repeated test counts once; a test with
+    no result, cut short by an interruption, did not run to an end: it neither passed nor failed)."""
     found: dict[str, tuple[bool, str]] = {}
     for record in run.records:
-        if record.test_id in PSEUDO_TESTS:
+        if record.test_id in PSEUDO_TESTS or record.status not in FINAL:
             continue
         key = canonical(record.test_id)
         failed = found.get(key, (False, ""))[0] or record.status in FAILING

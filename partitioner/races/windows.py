@@ -25,7 +25,7 @@ from typing import Literal, NamedTuple
 
 from partitioner.history.model import Run
 from partitioner.history.samples import worker_lanes
-from partitioner.statuses import FAILING, PSEUDO_TESTS
+from partitioner.statuses import FAILING, FINAL, PSEUDO_TESTS
 from partitioner.testids import canonical, class_key
 
 Level = Literal["test", "class"]
@@ -69,8 +69,9 @@ class Timeline:
         self.run = run
         lanes = [(worker, [r for r in lane if r.test_id not in PSEUDO_TESTS])
                  for worker, lane in worker_lanes(run) if worker]  # a tagged run's lanes: the serial "" has none
-        real = sum(1 for r in run.records if r.test_id not in PSEUDO_TESTS)
-        self.untimed = real - sum(len(lane) for _, lane in lanes)
+        # results only: a test still in progress where its stream ends was cut short, not left untimed
+        real = sum(1 for r in run.records if r.test_id not in PSEUDO_TESTS and r.status in FINAL)
+        self.untimed = real - sum(1 for _, lane in lanes for r in lane if r.status in FINAL)
         first = min((r.start for _, lane in lanes for r in lane if r.start is not None), default=0.0)
         last = max((r.stop for _, lane in lanes for r in lane if r.stop is not None), default=0.0)
         spans: list[Span] = []

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from partitioner.history.samples import Interruption
 from partitioner.races import OVERLAP_WEIGHT, Diagnosis, Suspect
 from partitioner.races.confirm import Confirmation
 from partitioner.races.rules import Rule, suggest, tie
 from partitioner.render.output import FORMAT_VERSION
-from partitioner.render.summary import Tool
+from partitioner.render.summary import Tool, interrupted_dicts
 
 #: advice for a project whose tool is unknown (names both)
 UNKNOWN = Tool()
@@ -246,9 +247,11 @@ def _verdict_dict(verdict: Confirmation) -> dict[str, object]:
 
 
 def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed | None = None,
-                     doubts: Sequence[Doubt] = (), diagnosis: Diagnosis | None = None) -> dict[str, object]:
+                     doubts: Sequence[Doubt] = (), diagnosis: Diagnosis | None = None,
+                     interrupted: Sequence[Interruption] = ()) -> dict[str, object]:
     """The JSON document: each suspect, its ``top`` partners, its rule and ties (and ``--confirm``'s verdict),
-    then the doubtful configured pairs (``format_version`` as every output)."""
+    then the doubtful configured pairs, and the interrupted runs whose cut-short tests were not counted as failures
+    (``format_version`` as every output)."""
     verdicts = {v.klass: v for v in confirmed.verdicts} if confirmed else {}
     rules = _first_rules(suspects, confirmed)
     found: list[dict[str, object]] = []
@@ -280,14 +283,17 @@ def suspects_to_dict(suspects: Sequence[Suspect], top: int, confirmed: Confirmed
         doc["broken"] = {"failed_classes": diagnosis.broken[0], "classes": diagnosis.broken[1]}
     if diagnosis is not None and diagnosis.deterministic:
         doc["deterministic"] = [{"test": test, "runs": runs} for test, runs in diagnosis.deterministic]
+    if interrupted:
+        doc["interrupted"] = interrupted_dicts(interrupted)
     return doc
 
 
 def render_json(suspects: Sequence[Suspect], top: int, out: IO[str], indent: int | None = 1,
                 confirmed: Confirmed | None = None, doubts: Sequence[Doubt] = (),
-                diagnosis: Diagnosis | None = None) -> None:
+                diagnosis: Diagnosis | None = None, interrupted: Sequence[Interruption] = ()) -> None:
     """Write :func:`suspects_to_dict` as JSON (indented; the empty document of a run with no race is one line)."""
-    json.dump(suspects_to_dict(suspects, top, confirmed, doubts, diagnosis), out, indent=indent, ensure_ascii=False)
+    json.dump(suspects_to_dict(suspects, top, confirmed, doubts, diagnosis, interrupted), out, indent=indent,
+              ensure_ascii=False)
     out.write("\n")
 
 

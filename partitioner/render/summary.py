@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from partitioner.history.samples import Interruption
 from partitioner.history.summary import RanBefore, Summary, TestSummary, Window
-from partitioner.render.output import FORMAT_VERSION
+from partitioner.render.output import FORMAT_VERSION, plural
 from partitioner.run import advice
 
 #: run names shown per test in the text output (JSON lists them all)
@@ -48,6 +50,34 @@ class Tool:
                                                                           "testr failing, or stestr failing")
 
 
+def interrupted_line(stopped: Sequence[Interruption], name: str | None = None) -> str:
+    """One line on the interrupted runs ``stopped`` (at least one): the tests their interruption cut short, and those
+    it kept from starting, are not counted as failures. ``name`` names a lone run (default ``run N``)."""
+    cut = sum(len(s.cut) for s in stopped)
+    unreached = sum(s.unreached for s in stopped)
+    signals = ", ".join(sorted({s.signal for s in stopped if s.signal}))
+    if len(stopped) == 1:
+        how = signals or "its stream ends with tests still running"
+        head, its, it = f"{name or f'run {stopped[0].run}'} was interrupted ({how})", "its", "it"
+    else:
+        runs = ", ".join(s.run for s in stopped[:SHOWN_RUNS]) + (", ..." if len(stopped) > SHOWN_RUNS else "")
+        head, its, it = f"{len(stopped)} runs were interrupted ({runs}{f'; {signals}' if signals else ''})", "their", \
+            "they"
+    if not cut:
+        return (f"{head}: the {plural(unreached, 'test')} {it} never reached {'is' if unreached == 1 else 'are'} not "
+                f"counted as {'a failure' if unreached == 1 else 'failures'}")
+    one = cut == 1
+    nor = f", nor the {unreached:,} {it} never reached" if unreached else ""
+    return (f"{head}: {its} {plural(cut, 'test')} cut short {'is' if one else 'are'} not counted as "
+            f"{'a failure' if one else 'failures'}{nor}")
+
+
+def interrupted_dicts(stopped: Sequence[Interruption]) -> list[dict[str, object]]:
+    """The interrupted runs in JSON: each run's short name, the signal (``null`` when only the stream's end tells),
+    the tests it cut short and how many it never reached."""
+    return [{"run": s.run, "signal": s.signal or None, "cut": list(s.cut), "unreached": s.unreached} for s in stopped]
+
+
 def _stamp(seconds: float | None) -> str | None:
     if seconds is None:
         return None
@@ -58,11 +88,13 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
-def summary_to_dict(summary: Summary) -> dict[str, object]:
-    """The JSON document: run counts, the race estimate, the time windows and every test's row."""
+def summary_to_dict(summary: Summary, interrupted: Sequence[Interruption] = ()) -> dict[str, object]:
+    """The JSON document: run counts (the interrupted runs, whose cut-short tests are not counted as failures, among
+    them), the race estimate, the time windows and every test's row."""
     return {
         "format_version": FORMAT_VERSION,
         "runs": {"parallel": summary.parallel, "serial": summary.serial, "broken": list(summary.broken),
+                 "interrupted": interrupted_dicts(interrupted),
                  "first": _stamp(summary.first), "last": _stamp(summary.last)},
         "parallel_failed": summary.parallel_failed,
         "race_failed": summary.race_failed,
@@ -99,9 +131,9 @@ def _before_line(before: RanBefore) -> str:
     return line
 
 
-def render_json(summary: Summary, out: IO[str]) -> None:
+def render_json(summary: Summary, out: IO[str], interrupted: Sequence[Interruption] = ()) -> None:
     """Write :func:`summary_to_dict` as indented JSON."""
-    json.dump(summary_to_dict(summary), out, indent=1, ensure_ascii=False)
+    json.dump(summary_to_dict(summary, interrupted), out, indent=1, ensure_ascii=False)
     out.write("\n")
 
 
@@ -114,11 +146,14 @@ def _runs(row: TestSummary) -> str:
     return ("..., " if len(row.failed_in) > SHOWN_RUNS else "") + shown
 
 
-def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> None:
+def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "",
+                interrupted: Sequence[Interruption] = ()) -> None:
     """The counts and the race estimate, the trend per time window, then the tests that failed at least once
     (those failing only in parallel first), with the runs they failed in; then advice for ``tool``.
 
     :param width: how the time window's width is spelt (``1h``), for the trend's heading
+    :param interrupted: the interrupted runs among those counted (one line says their cut-short tests are not
+        counted as failures)
     """
     rows = summary.tests
     runs = summary.parallel + summary.serial
@@ -135,6 +170,8 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "") -> 
         out.write(f"left out: {len(summary.broken)} run{'s' if len(summary.broken) != 1 else ''} in which (nearly) "
                   f"every class failed ({shown}): no race, something broke the whole run (configuration, "
                   f"credentials, a service down)\n")
+    if interrupted:
+        out.write(f"{interrupted_line(interrupted)}\n")
     if summary.parallel and not summary.serial:
         out.write(f"parallel runs that failed: {summary.parallel_failed} of {summary.parallel} "
                   f"({_share(summary.parallel_failed, summary.parallel)}); how many of them races made, no serial run "

@@ -7,7 +7,7 @@ import json
 from partitioner.cli.main import ERROR, OK, USAGE
 from partitioner.history.model import Run
 from partitioner.run.advice import SERIAL
-from tests.builders import A, B, C, D, racing_runs, rec, run
+from tests.builders import A, B, C, D, cut_short, racing_runs, rec, run
 from tests.cli.harness import PlanCase, RepositoryCase
 
 
@@ -30,7 +30,7 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertIn("`testr failing` lists the latest run's failures", out)
         status, out, _ = self.cli("history", "summary", "--format", "json")
         doc = json.loads(out)
-        self.assertEqual({"parallel": 4, "serial": 1, "broken": [], "first": "2024-01-01T00:00:00Z",
+        self.assertEqual({"parallel": 4, "serial": 1, "broken": [], "interrupted": [], "first": "2024-01-01T00:00:00Z",
                           "last": "2024-01-01T00:00:00Z"}, doc["runs"])
         self.assertEqual((3, 3, 3, 0.75), (doc["parallel_failed"], doc["race_failed"], doc["race_only"],
                                            doc["race_only_rate"]))
@@ -86,6 +86,29 @@ class TestHistorySummaryCommand(RepositoryCase):
         rows = {t["test"]: t for t in doc["tests"]}
         self.assertEqual((4, 2), (rows[f"{A}.test_2"]["parallel_runs"], rows[f"{A}.test_2"]["parallel_failures"]))
         self.assertEqual((4, 1), (rows[f"{B}.test_1"]["parallel_runs"], rows[f"{B}.test_1"]["parallel_failures"]))
+
+    def test_the_tests_an_interrupted_run_cut_short_are_no_failures_and_said_so(self) -> None:
+        # a test running when `timeout` stopped `partitioner exec` fails with "interrupted: ..." (its lane's reason):
+        # neither a pass nor a failure of it, nor a race
+        runs = racing_runs()
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1), cut_short(f"{A}.test_2", "worker-0", 1, 2),
+                          cut_short(f"{B}.test_1", "worker-1", 0.5, 2), rec(f"{C}.test_1", "worker-1", 0, 0.5),
+                          run_id="r4", order=4)
+        self.repository([*runs, interrupted])
+        status, out, _ = self.cli("history", "summary")
+        self.assertEqual(0, status)
+        lines = out.splitlines()
+        self.assertEqual("4 tests in 5 runs (5 parallel, 0 serial); 3 failed at least once, 3 only in parallel "
+                         "(no serial run to compare)", lines[0])
+        self.assertEqual("run 4 was interrupted (SIGTERM): its 2 tests cut short are not counted as failures",
+                         lines[1])
+        self.assertIn("parallel runs that failed: 3 of 5 (60%)", lines[2])
+        doc = json.loads(self.cli("history", "summary", "--format", "json")[1])
+        rows = {t["test"]: t for t in doc["tests"]}
+        self.assertEqual((4, 2), (rows[f"{A}.test_2"]["parallel_runs"], rows[f"{A}.test_2"]["parallel_failures"]))
+        self.assertEqual((4, 1), (rows[f"{B}.test_1"]["parallel_runs"], rows[f"{B}.test_1"]["parallel_failures"]))
+        self.assertEqual([{"run": "4", "signal": "SIGTERM", "cut": [f"{A}.test_2", f"{B}.test_1"], "unreached": 0}],
+                         doc["runs"]["interrupted"])
 
     def test_what_ran_before_a_test_that_fails_only_in_parallel(self) -> None:
         # C fails after A on worker-0; where it passed (run 0 and the serial run 2) A never ran before it

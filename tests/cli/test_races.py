@@ -15,7 +15,7 @@ from partitioner.config import load_settings
 from partitioner.errors import ConfigError
 from partitioner.history.model import Run
 from partitioner.run.advice import PARALLEL, PARALLEL_WORKERS
-from tests.builders import A, B, C, D, E, racing_runs, rec, run, stream
+from tests.builders import A, B, C, D, E, cut_short, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
 from tests.suites import tree_snapshot
 
@@ -107,6 +107,60 @@ class TestRacesCommand(RepositoryCase):
         status, out, _ = self.cli("races", "--history", ".stestr", "3")
         self.assertEqual(0, status)
         self.assertIn("has no failures: nothing to diagnose", out)
+
+    def test_a_test_an_interrupted_run_cut_short_is_no_suspect_and_said_so(self) -> None:
+        # new user's trial: `timeout` stopped `partitioner exec -- stestr run`, and races proposed a rule from the test
+        # that was running (its lane wrote "interrupted: ..."), beside the one running on the other worker
+        runs = racing_runs()[:3]
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1), cut_short(f"{A}.test_2", "worker-0", 1, 2),
+                          rec(f"{B}.test_1", "worker-1", 0.5, 1.5), rec(f"{C}.test_1", "worker-1", 2, 2, "fail",
+                                                                        reason="not run: the run was interrupted "
+                                                                        "(SIGTERM) before this test started"),
+                          run_id="r3", order=3)
+        self.repository([*runs, interrupted], name=".stestr")
+        status, out, err = self.cli("races")
+        self.assertEqual((0, ""), (status, err))
+        self.assertEqual(["run 3 of .stestr was interrupted (SIGTERM): its 1 test cut short is not counted as a "
+                          "failure, nor the 1 it never reached",
+                          "run 3 of .stestr has no failures: nothing to diagnose; pass a run that failed in parallel "
+                          "(see `stestr failing`), or check `partitioner history summary` for tests failing only in "
+                          "parallel"], out.splitlines())
+        status, out, err = self.cli("races", "--format", "json")
+        self.assertEqual([{"run": "3", "signal": "SIGTERM", "cut": [f"{A}.test_2"], "unreached": 1}],
+                         json.loads(out)["interrupted"])
+        self.assertEqual([], json.loads(out)["suspects"])
+        self.assertIn("partitioner: run 3 of .stestr was interrupted (SIGTERM)", err)
+        status, out, _ = self.cli("races", "--order")
+        self.assertEqual(["run 3 of .stestr was interrupted (SIGTERM): its 1 test cut short is not counted as a "
+                          "failure, nor the 1 it never reached"], out.splitlines()[:1])
+        self.assertIn("has no failures", out)
+
+    def test_a_run_interrupted_with_real_failures_is_diagnosed_without_the_cut_ones(self) -> None:
+        # the real failure is judged; the cut one is neither a suspect nor a failed partner; an interrupted stored run
+        # is said in one line
+        runs = racing_runs()[:2]
+        earlier = run(rec(f"{A}.test_1", "worker-0", 0, 1), cut_short(f"{C}.test_1", "worker-2", 0, 0.5, "SIGINT"),
+                      run_id="r2", order=2)
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-1", 0, 1),
+                          cut_short(f"{A}.test_2", "worker-0", 1, 2), cut_short(f"{C}.test_1", "worker-2", 0, 2),
+                          run_id="r3", order=3)
+        self.repository([*runs, earlier, interrupted], name=".stestr")
+        status, out, _ = self.cli("races", "--by", "test", "--format", "json")
+        self.assertEqual(0, status)
+        doc = json.loads(out)
+        (suspect,) = doc["suspects"]
+        self.assertEqual(f"{A}.test_1", suspect["test"])
+        partners = {p["test"]: p for p in suspect["partners"]}
+        self.assertEqual({f"{B}.test_1", f"{C}.test_1"}, set(partners))  # the cut test ran beside it all the same
+        self.assertEqual(0, partners[f"{C}.test_1"]["together"])  # ... but did not fail with it
+        self.assertEqual([("3", "SIGTERM", 2), ("2", "SIGINT", 1)],  # the diagnosed run's first
+                         [(i["run"], i["signal"], len(i["cut"])) for i in doc["interrupted"]])
+        status, out, _ = self.cli("races", "--by", "test")
+        notes = [line for line in out.splitlines() if line.startswith("note: ")]
+        self.assertEqual(["note: run 3 of .stestr was interrupted (SIGTERM): its 2 tests cut short are not counted "
+                          "as failures",
+                          "note: run 2 was interrupted (SIGINT): its 1 test cut short is not counted as a failure"],
+                         notes[:2])
 
     def test_latest_run_serial_points_at_the_latest_parallel_one(self) -> None:
         serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-0", 1, 2))

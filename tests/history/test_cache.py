@@ -9,9 +9,10 @@ import fixtures
 import testtools
 
 from partitioner.history import cache
-from partitioner.history.model import Run
+from partitioner.history.model import Run, TestRecord
 from partitioner.history.repository import read_repository
 from partitioner.history.subunit import read_stream_file
+from tests.builders import stream
 from tests.suites import subunit_v2, tree_snapshot
 
 
@@ -74,25 +75,40 @@ class TestRunCache(testtools.TestCase):
         reader = CountingReader()
         expected = cache.load_run(self.stream, 0, reader)
         (entry,) = self.where.glob("*.json")
-        good = '["a.B.t1", "success", 10.0, 11.5, "worker-0", ["worker-0"]]'
-        shapes = [
-            '{"version": 1, "records": [["a.B.t1", "success", "10", 11.5, "worker-0", []]]}',
-            '{"version": 1, "records": [["a.B.t1", "success", 10.0, NaN, "worker-0", []]]}',
-            '{"version": 1, "records": [["a.B.t1", "success", true, 11.5, "worker-0", []]]}',
-            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, 3, []]]}',
-            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, "worker-0", "tags"]]}',
-            '{"version": 1, "records": [["a.B.t1", "success", 10.0, 11.5, "worker-0", [1]]]}',
-            '{"version": 1, "records": [[["a"], "success", 10.0, 11.5, null, []]]}',
-            '{"version": 1, "records": [{"a": 1}]}',
-            '{"version": 1, "records": {"x": 1}}',
-            '{"version": 1, "records": "abcdef"}',
-            f'{{"version": 1, "records": [{good}, 7]}}',
-            "[" * 100000,
-        ]
+        good = '["a.B.t1", "success", 10.0, 11.5, "worker-0", ["worker-0"], ""]'
+        shapes = [f'{{"version": {cache.VERSION}, "records": {records}}}' for records in (
+            '[["a.B.t1", "success", "10", 11.5, "worker-0", [], ""]]',
+            '[["a.B.t1", "success", 10.0, NaN, "worker-0", [], ""]]',
+            '[["a.B.t1", "success", true, 11.5, "worker-0", [], ""]]',
+            '[["a.B.t1", "success", 10.0, 11.5, 3, [], ""]]',
+            '[["a.B.t1", "success", 10.0, 11.5, "worker-0", "tags", ""]]',
+            '[["a.B.t1", "success", 10.0, 11.5, "worker-0", [1], ""]]',
+            '[["a.B.t1", "success", 10.0, 11.5, "worker-0", [], null]]',
+            '[["a.B.t1", "success", 10.0, 11.5, "worker-0", []]]',  # an entry of version 1's shape
+            '[[["a"], "success", 10.0, 11.5, null, [], ""]]',
+            '[{"a": 1}]',
+            '{"x": 1}',
+            '"abcdef"',
+            f'[{good}, 7]',
+        )]
+        shapes.append("[" * 100000)
         for number, shape in enumerate(shapes, 2):
             entry.write_text(shape)
             self.assertEqual(expected, cache.load_run(self.stream, 0, reader), shape)
             self.assertEqual(number, reader.calls, shape)
+        entry.write_text(f'{{"version": {cache.VERSION}, "records": [{good}]}}')  # the right shape is a hit
+        self.assertEqual(["a.B.t1"], [r.test_id for r in cache.load_run(self.stream, 0, reader).records])
+        self.assertEqual(len(shapes) + 1, reader.calls)
+
+    def test_a_failures_reason_comes_back_from_the_cache(self) -> None:
+        # what tells a test an interruption cut short from a real failure (races, history summary)
+        why = "interrupted: lane 0 received SIGTERM, and its test process was killed by SIGTERM (signal 15)"
+        self.stream.write_bytes(stream([TestRecord("a.B.t1", "fail", 1.0, 2.0, "worker-0", frozenset({"worker-0"}),
+                                                   why)]))
+        reader = CountingReader()
+        cache.load_run(self.stream, 0, reader)
+        (record,) = cache.load_run(self.stream, 0, reader).records
+        self.assertEqual((1, why), (reader.calls, record.reason))
 
     def test_turned_off_or_unwritable_still_reads(self) -> None:
         reader = CountingReader()

@@ -4,6 +4,7 @@ collected samples."""
 from __future__ import annotations
 
 import itertools
+import signal
 
 import testtools
 from hypothesis import given, settings
@@ -157,3 +158,78 @@ class TestTestsThatNeverRan(testtools.TestCase):
         run = self.run_with_lost_tests()
         self.assertEqual([("m.B", 1.0), ("m.C", 0.0)], samples.setup_gaps(run))  # not m.D's 56.4 s "setup"
         self.assertEqual([("m.F", 0.5)], samples.first_offsets(run))  # worker-1's first test that ran
+
+
+def failed(test_id: str, worker: str, start: float, stop: float, reason: str) -> TestRecord:
+    """A failure on ``worker`` with the reason its writer gave."""
+    return TestRecord(test_id, "fail", start, stop, worker, frozenset({worker}), reason)
+
+
+class TestInterruptions(testtools.TestCase):
+    """A run stopped by Ctrl-C or ``timeout`` fails the tests it cut short with a reason that says so: no evidence of
+    a race (new user's trial: `races` proposed a rule from a test that was running when ``timeout`` struck)."""
+
+    def test_the_reasons_written_for_an_interruption_name_its_signal(self) -> None:
+        from partitioner.run.signals import not_started
+
+        written = {
+            "interrupted: lane 0 received SIGTERM, and its test process was killed by SIGTERM (signal 15) before "
+            "this test reported a result": "SIGTERM",  # a lane (dynamic dispatch)
+            "interrupted: partitioner exec received SIGINT, and worker-1 was killed by SIGINT (signal 2) before this "
+            "test reported a result": "SIGINT",  # exec's account (static dispatch)
+            "interrupted: the runner received SIGTERM, and worker-0 exited with status 1 before this test reported "
+            "a result": "SIGTERM",  # the runner
+            "interrupted (SIGHUP) before this test reported a result": "SIGHUP",  # the in-process lanes
+            "not run: the run was interrupted (SIGTERM) before this test was handed to a worker": "SIGTERM",
+            "not run: lane 1 was interrupted by SIGINT before this test was handed to a worker": "SIGINT",
+            not_started(signal.SIGTERM, "worker-0 was killed by SIGTERM (signal 15)"): "SIGTERM",
+            "KeyboardInterrupt": "SIGINT",  # SIGINT raised inside the test's own process
+        }
+        for reason, name in written.items():
+            self.assertEqual(name, samples.interrupted_by(failed("m.A.t", "worker-0", 1, 2, reason)), reason)
+
+    def test_other_failures_are_not_the_interruptions(self) -> None:
+        for reason in ("AssertionError: resource res01 was held by a concurrently running class",
+                       "the test process of lane 0 was killed by SIGSEGV (signal 11) while this test was running",
+                       "worker-0 was killed by SIGKILL (signal 9), and this test never reported a result",
+                       "not run: the run stopped at the first failure (--failfast)",
+                       "RuntimeError: interrupted by SIGTERM", ""):
+            self.assertIsNone(samples.interrupted_by(failed("m.A.t", "worker-0", 1, 2, reason)), reason)
+        skipped = TestRecord("m.A.t", "skip", 1, 2, "worker-0", frozenset(), "interrupted (SIGTERM) before ...")
+        self.assertIsNone(samples.interrupted_by(skipped))
+
+    def interrupted_run(self) -> Run:
+        cut = "interrupted: lane 0 received SIGTERM, and its test process was killed by SIGTERM (signal 15) before " \
+              "this test reported a result"
+        unreached = "not run: the run was interrupted (SIGTERM) before this test was handed to a worker"
+        return Run(".stestr/3", (
+            TestRecord("m.A.t1", "success", 0, 1, "worker-0", frozenset({"worker-0"})),
+            failed("m.B.t1", "worker-1", 0, 1, "AssertionError: a real failure before the signal"),
+            failed("m.A.t2", "worker-0", 1, 2.5, cut),
+            TestRecord("m.B.t2", "success", 1, 2, "worker-1", frozenset({"worker-1"})),
+            failed("m.C.t1", "worker-1", 2.5, 2.5, unreached),
+            failed("m.C.t2", "worker-1", 2.5, 2.5, unreached),
+            failed("m.D.t1", "worker-1", 2.5, 2.5, "not run: its module m failed to import"),  # no interruption's
+        ))
+
+    def test_a_run_interrupted_keeps_its_real_failures_and_the_cut_test_ran_but_did_not_fail(self) -> None:
+        run, stopped = samples.judged(self.interrupted_run())
+        self.assertEqual(samples.Interruption(".stestr/3", "SIGTERM", ("m.A.t2",), 2), stopped)
+        self.assertEqual("3", stopped.run if stopped else "")
+        self.assertEqual([("m.A.t1", "success"), ("m.B.t1", "fail"), ("m.A.t2", "inprogress"), ("m.B.t2", "success")],
+                         [(r.test_id, r.status) for r in run.records])
+        cut = run.records[2]
+        self.assertEqual((1, 2.5, "worker-0"), (cut.start, cut.stop, cut.worker))  # still where it ran
+        self.assertEqual([run], samples.judge([self.interrupted_run()])[0])
+
+    def test_a_stream_that_ends_with_tests_in_progress_was_cut_short(self) -> None:
+        records = (TestRecord("m.A.t1", "success", 0, 1, "worker-0"), TestRecord("m.A.t2", "inprogress", 1, None,
+                                                                                  "worker-0"))
+        stopped = samples.interruption(Run("cut.subunit", records))
+        self.assertEqual(samples.Interruption("cut.subunit", "", ("m.A.t2",), 0), stopped)
+
+    def test_a_run_not_interrupted_is_judged_as_it_is(self) -> None:
+        whole = Run("r", (failed("m.A.t1", "worker-0", 0, 1, "AssertionError"),
+                          TestRecord("process-returncode", "fail", 1, 1, "worker-0")))
+        self.assertEqual((whole, None), samples.judged(whole))
+        self.assertIs(whole, samples.judged(whole)[0])

@@ -82,6 +82,33 @@ class TestV1AndV2(testtools.TestCase):
         self.assertIsNone(run.records[1].stop)
 
 
+class TestReasons(testtools.TestCase):
+    """A failure keeps why in one line (what tells a test an interruption cut short from a real failure)."""
+
+    def test_a_failures_reason_is_read_from_v2_and_v1_alike(self) -> None:
+        import subunit
+
+        out = io.BytesIO()
+        writer = subunit.StreamResultToBytes(out)
+        traceback = "Traceback (most recent call last):\n  File \"x.py\", line 3, in test\n    time.sleep(9)\n" \
+                    "KeyboardInterrupt\n"
+        why = "interrupted: lane 0 received SIGTERM, and its test process was killed by SIGTERM (signal 15) before " \
+              "this test reported a result\nsecond line"
+        for test_id, status, name, text in (("a.B.cut", "fail", "reason", why), ("a.B.int", "fail", "traceback",
+                                                                               traceback),
+                                            ("a.B.ok", "success", "reason", "not kept for a pass"),
+                                            ("a.B.bare", "fail", None, "")):
+            writer.status(test_id=test_id, test_status="inprogress", test_tags={"worker-0"})
+            if name is not None:
+                writer.status(test_id=test_id, file_name=name, file_bytes=text.encode(), eof=True,
+                              mime_type="text/plain;charset=utf8", test_tags={"worker-0"})
+            writer.status(test_id=test_id, test_status=status, test_tags={"worker-0"})
+        v2 = out.getvalue()
+        expected = [why.splitlines()[0], "KeyboardInterrupt", "", ""]
+        self.assertEqual(expected, [r.reason for r in read_stream(v2, "t").records])
+        self.assertEqual(expected, [r.reason for r in read_stream(to_v1(v2), "t").records])  # as stestr stores it
+
+
 class TestDamagedInput(testtools.TestCase):
     """Empty, garbage, truncated and corrupt input: one-line HistoryError naming the stream."""
 

@@ -38,6 +38,16 @@ class TestHistorySummary(testtools.TestCase):
         self.assertEqual((1, 1), (row.runs, row.parallel_failures))
 
 
+    def test_a_test_with_no_result_did_not_run_to_an_end(self) -> None:
+        # cut short by an interruption (history.samples.judged), or in progress where its stream ends: neither a pass
+        # nor a failure of it
+        first = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-1", 0, 1), order=0)
+        cut = run(rec(f"{A}.test_1", "worker-0", 0, 1, "inprogress"), rec(f"{B}.test_1", "worker-1", 0, None,
+                                                                          "inprogress"), order=1)
+        rows = {r.test: (r.runs, r.parallel_runs, r.parallel_failures) for r in history_summary([first, cut])}
+        self.assertEqual({f"{A}.test_1": (1, 1, 1), f"{B}.test_1": (1, 1, 0)}, rows)
+
+
 class TestFailuresInEveryRun(testtools.TestCase):
     def runs(self) -> list[Run]:
         """Three parallel runs: D fails in each (beside A, B, then C); A fails in run 1 alone."""

@@ -15,7 +15,7 @@ from partitioner.cli.suite import project_tool
 from partitioner.errors import HistoryError, UsageError
 from partitioner.history import load_history_for
 from partitioner.history.jsonfile import merge_samples, read_samples, write_samples
-from partitioner.history.samples import collect_samples, without_never_ran
+from partitioner.history.samples import collect_samples, judge
 from partitioner.history.summary import auto_window, select_runs, summarize
 from partitioner.render import open_output, summary
 from partitioner.render.output import plural, say_written
@@ -184,8 +184,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         where = ", ".join(args.history) if args.history else f"{cwd} (no .stestr or .testrepository with runs)"
         raise HistoryError(f"no stored runs in {where}; pass --history PATH with a repository or subunit stream, "
                            f"or run the tests first")
-    # an interrupted run's tests it never reached did not fail (nor race)
-    runs = [without_never_ran(r) for r in select_runs(history.runs, args.since, args.last)]
+    # an interrupted run's tests it never reached did not fail (nor race), nor did those it cut short
+    runs, stopped = judge(select_runs(history.runs, args.since, args.last))
     if not runs:
         when = datetime.datetime.fromtimestamp(args.since, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         raise HistoryError(f"none of the {len(history.runs)} stored runs began at or after {when} (--since); "
@@ -195,7 +195,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     width = args.window or auto_window(runs)
     found = summarize(runs, width, always_failing(runs))
     if args.format == "json":
-        summary.render_json(found, console.stdout)
+        summary.render_json(found, console.stdout, stopped)
     else:
-        summary.render_text(found, project_tool(cwd), console.stdout, durations.spell(width))
+        summary.render_text(found, project_tool(cwd), console.stdout, durations.spell(width), stopped)
     return 0

@@ -8,7 +8,7 @@ import argparse
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from partitioner.cli import durations, order
@@ -26,7 +26,7 @@ from partitioner.config import CONFIG_FILES, Settings, load_settings
 from partitioner.errors import HistoryError, OutputError, UsageError
 from partitioner.history import Repository, Run, is_parallel, load_history_for, read_stream, read_stream_file
 from partitioner.history.repository import REPOSITORY_DIRS, discover, numbered_streams, repository_kind
-from partitioner.history.samples import without_never_ran
+from partitioner.history.samples import Interruption, judge, judged
 from partitioner.history.sources import is_url
 from partitioner.races import Diagnosis, Suspect, diagnose, workers
 from partitioner.races.confirm import Bounds, Search
@@ -34,7 +34,7 @@ from partitioner.races.diagnosis import ran_no_tests, recorded_by
 from partitioner.races.rules import configured_pairs, doubts, fresh, merge_into, section
 from partitioner.races.shortlist import candidates, class_seconds
 from partitioner.render import races as render
-from partitioner.render.summary import Tool
+from partitioner.render.summary import Tool, interrupted_line
 from partitioner.run import Interrupt
 from partitioner.statuses import FAILING, PSEUDO_TESTS
 from partitioner.testids import class_key
@@ -232,16 +232,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
     repo = _repository(cwd, args.history)
     tool = project_tool(cwd, repo.name if repo is not None else None)
     run_, label = _pick(args.run, cwd, repo, console, "the latest run", tool)
-    run_ = without_never_ran(run_)  # an interrupted run's tests it never reached did not fail
+    # an interrupted run's tests it never reached did not fail, nor did those it cut short: they are no evidence
+    run_, stopped = judged(run_)
     serial, serial_label = (None, None) if args.serial is None else _pick(args.serial, cwd, repo, console, "", tool)
-    serial = None if serial is None else without_never_ran(serial)
+    serial = None if serial is None else judged(serial)[0]
     if serial is not None and is_parallel(serial):
         console.warn(f"--serial {serial_label} ran on {len(workers(serial))} workers; its failures may be races too")
     no_tests = ran_no_tests(run_, label)
     if no_tests is not None:
         raise HistoryError(no_tests)
     if args.order:
-        return _order(cwd, tool, run_, label, serial, repo, args, console)
+        return _order(cwd, tool, run_, label, stopped, serial, repo, args, console)
     if args.run is None and repo is not None and not is_parallel(run_):
         parallel = [r for r in repo.runs if is_parallel(r)]
         if parallel:
@@ -251,23 +252,25 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.history:
         loaded = load_history_for(cwd, args.history, console.stdin)
         console.warn(*loaded.warnings)
-        history = loaded.runs
+        stored = loaded.runs
     else:
-        history = repo.runs if repo is not None else ()
-    history = tuple(without_never_ran(r) for r in history)
+        stored = repo.runs if repo is not None else ()
+    history, earlier = judge(stored)
+    cut = _interrupted(run_, stopped, earlier, label)
     if not any(r.status in FAILING and r.test_id not in PSEUDO_TESTS for r in run_.records):
         if not is_parallel(run_):  # say what is wrong with the run before saying nothing failed
             diagnose(run_, label=label, runner=tool.runner)
-        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, serial_label, tool))
+        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, serial_label, tool),
+                    cut=cut)
     diagnosis = diagnose(run_, serial, history, label=label, runner=tool.runner)
     if not diagnosis.tests and not diagnosis.excluded and not diagnosis.deterministic:
         raise HistoryError(f"the failed tests of {label} have no timestamps or no worker tag, so what ran beside "
                            f"them is unknown; pass a run recorded by {recorded_by(tool.runner)}")
     if not diagnosis.tests:
-        return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool), diagnosis)
+        return _say(console, args.format, render.no_failures(diagnosis, label, serial_label, tool), diagnosis, cut)
     if diagnosis.broken is not None:
-        return _say(console, args.format, render.broken(diagnosis, label), diagnosis)
-    notes = render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)
+        return _say(console, args.format, render.broken(diagnosis, label), diagnosis, cut)
+    notes = [*cut.lines, *render.notes(diagnosis, label, serial_label, tool, confirmed=args.confirm)]
     suspects = diagnosis.view(args.by or "auto")
     settings = _settings(cwd, args)
     target = _target(cwd, settings, tool, args.into) if args.into is not None else None  # before any trial
@@ -285,15 +288,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     where = settings.where.get("resources", "the [partitioner] section")
     found = render.doubt_values(doubtful, configured, configured_pairs(existing, runs), where)
     if args.format == "json":
-        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found, diagnosis=diagnosis)
+        render.render_json(suspects, args.top, console.stdout, confirmed=confirmed, doubts=found, diagnosis=diagnosis,
+                           interrupted=cut.runs)
         console.warn(*notes)
         return code
     render.render_table(diagnosis, suspects, args.top, label, notes, console.stdout, confirmed, found)
     return code
 
 
-def _order(cwd: Path, tool: Tool, run_: Run, label: str, serial: Run | None, repo: Repository | None,
-           args: argparse.Namespace, console: Console) -> int:
+def _order(cwd: Path, tool: Tool, run_: Run, label: str, stopped: Interruption | None, serial: Run | None,
+           repo: Repository | None, args: argparse.Namespace, console: Console) -> int:
     """``--order``: what ran before each failed class (and with ``--confirm`` the bisection)."""
     if args.history:
         loaded = load_history_for(cwd, args.history, console.stdin)
@@ -301,12 +305,15 @@ def _order(cwd: Path, tool: Tool, run_: Run, label: str, serial: Run | None, rep
         history = [*loaded.runs]
     else:
         history = [*(repo.runs if repo is not None else ())]
+    history, earlier = judge(history)
+    cut = _interrupted(run_, stopped, earlier, label)
     if serial is not None:
         history.append(serial)
     suspects = order.suspects_of(run_, label, history)
     if not suspects:
-        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, None, tool))
-    notes = []
+        return _say(console, args.format, render.no_failures(Diagnosis(run_.run_id, (), ()), label, None, tool),
+                    cut=cut)
+    notes = [*cut.lines]
     if not any(s.passed for s in suspects):
         notes.append(f"no failed class of {label} passed in another stored run, so none of what ran before it is "
                      f"cleared; run the tests once more ({tool.parallel} or {tool.serial}) to compare")
@@ -379,12 +386,32 @@ def _confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[Suspe
     return found, (128 + end.signum if end.signum is not None else 0)
 
 
-def _say(console: Console, fmt: str, message: str, diagnosis: Diagnosis | None = None) -> int:
-    """Nothing to diagnose or suggest: say so on stdout (table) or stderr, with a JSON document for ``json``."""
+@dataclass(frozen=True)
+class _Cut:
+    """The interrupted runs among the diagnosed one and the history (each once), and the lines that say so: the
+    diagnosed run's (``own``, said even when nothing is left to diagnose), then the other runs' in one line."""
+
+    runs: tuple[Interruption, ...] = ()
+    own: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
+def _interrupted(run_: Run, stopped: Interruption | None, earlier: Sequence[Interruption], label: str) -> _Cut:
+    """What to say of the interruptions (:class:`_Cut`)."""
+    others = [s for s in earlier if s.run_id != run_.run_id]
+    own = () if stopped is None else (interrupted_line([stopped], label),)
+    lines = (*own, interrupted_line(others)) if others else own
+    return _Cut((*(() if stopped is None else (stopped,)), *others), own, lines)
+
+
+def _say(console: Console, fmt: str, message: str, diagnosis: Diagnosis | None = None, cut: _Cut = _Cut()) -> int:
+    """Nothing to diagnose or suggest: say so on stdout (table) or stderr, with a JSON document for ``json``; the
+    interruptions first (they may be why nothing is left to diagnose)."""
     if fmt == "json":
-        render.render_json((), 0, console.stdout, indent=None, diagnosis=diagnosis)
-    if fmt == "table":
-        console.stdout.write(f"{message}\n")
-    else:
-        console.stderr.write(f"partitioner: {message}\n")
+        render.render_json((), 0, console.stdout, indent=None, diagnosis=diagnosis, interrupted=cut.runs)
+    for line in (*cut.own, message):
+        if fmt == "table":
+            console.stdout.write(f"{line}\n")
+        else:
+            console.stderr.write(f"partitioner: {line}\n")
     return 0
