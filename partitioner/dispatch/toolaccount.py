@@ -1,6 +1,7 @@
 """The account of a tool's run under ``partitioner exec``, given as the tool stores it: a failure with the reason
 for every test the run was given that never reported (:func:`write_unreported`, said in one warning:
-:func:`warning`), then the plan record beside the run (:func:`write_record`).
+:func:`warning`; after a signal, what became of every test: :func:`ended`), then the plan record beside the run
+(:func:`write_record`).
 
 :meth:`partitioner.dispatch.tools.Session.account` calls them when the tool's inserter is told the run is over
 (:class:`~partitioner.dispatch.toolrun.Tee`).
@@ -9,8 +10,16 @@ for every test the run was given that never reported (:func:`write_unreported`, 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import math
+import os
 import signal
 import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from partitioner.dispatch.toolrun import ToolRun, plan_record
 from partitioner.render.output import plural
@@ -82,22 +91,106 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
     return missing, lanes_cut
 
 
-def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None) -> str | None:
-    """The one warning about what :func:`write_unreported` wrote (``missing``, ``lanes_cut``), or None."""
+#: a failure the stored run holds: when it was written (epoch seconds), and whether its reason says the test was
+#: not run (``not run: ...``: never started)
+Failure = tuple[float, bool]
+
+
+def failure(event: Mapping[str, Any]) -> Failure:
+    """A ``fail`` event the tool stores, as :func:`ended` weighs it: its timestamp (now, when it has none) and
+    whether its ``reason`` says the test never started (the queue's, a lane's and :func:`write_unreported`'s own
+    ``not run: ...``)."""
+    stamp = event.get("timestamp")
+    when = stamp.timestamp() if isinstance(stamp, datetime.datetime) else time.time()
+    reason = event.get("file_bytes") if event.get("file_name") == "reason" else None
+    return when, bytes(reason or b"").startswith(b"not run")
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What became of the tests a run was given, once a signal cut it short.
+
+    :ivar ran: reported a result of their own (before the signal, or a pass after it)
+    :ivar cut_short: running when the signal came, and recorded as a failure: by its test process (a Ctrl-C's
+        ``KeyboardInterrupt``), its lane, or :func:`write_unreported`
+    :ivar not_started: never started, recorded as a failure saying so (``not run: ...``)
+    """
+
+    ran: int
+    cut_short: int
+    not_started: int
+
+    @property
+    def partial(self) -> bool:
+        """Whether the stored run lacks a true result for some test."""
+        return bool(self.cut_short or self.not_started)
+
+
+#: seconds before the signal in which a failure counts as its: a Ctrl-C reaches every process at once, and a test
+#: process may record its running test's ``KeyboardInterrupt`` before our handler notes the time
+SIGNAL_SLACK_S = 0.5
+
+
+def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) -> Ended:
+    """Each test of ``run`` counted by how it ended: a failure written after the signal (``signalled_at``, epoch
+    seconds, less :data:`SIGNAL_SLACK_S`) was cut short, or never started when its reason says so; any other
+    result ran.
+
+    :param failures: the run's stored failures by test id (:func:`failure`), the account's own included
+    """
+    cut = never = total = 0
+    since = signalled_at - SIGNAL_SLACK_S
+    for part in run.partitions:
+        for test_id in part:
+            total += 1
+            when, not_run = failures.get(test_id, (-math.inf, False))
+            if when >= since:
+                never += not_run
+                cut += not not_run
+    return Ended(total - cut - never, cut, never)
+
+
+def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end: Ended | None = None,
+            tool: str | None = None) -> str | None:
+    """The one warning about what :func:`write_unreported` wrote (``missing``, ``lanes_cut``), or None; after a
+    signal, with ``end`` (:func:`ended`): how many tests ran, were cut short and never started, and that the stored
+    run is partial (None when no test was cut short nor kept from starting: the run is stored complete).
+
+    :param tool: the tool that stores the run, for the command that reruns them (:func:`rerun`)
+    """
+    counted = ""
+    if run.tee is not None and run.tee.outer is not None:
+        # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
+        # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
+        counted = " (the tool's failure count includes {})"
+    if signum is not None and end is not None:
+        if not end.partial:
+            return None
+        name = signal.Signals(signum).name
+        failed = end.cut_short + end.not_started
+        return (f"the run was interrupted ({name}): of its {plural(end.ran + failed, 'test')} {end.ran} ran, "
+                f"{end.cut_short} {'was' if end.cut_short == 1 else 'were'} cut short and {end.not_started} never "
+                f"started; the stored run is partial: {'that one is' if failed == 1 else f'those {failed} are'} "
+                f"recorded as {'a failure' if failed == 1 else 'failures'}"
+                f"{counted.format('it' if failed == 1 else 'them')}, and `{rerun(tool)}` reruns "
+                f"{'it' if failed == 1 else 'them'}")
     if missing:
         why = f"the run was interrupted ({signal.Signals(signum).name}): " if signum is not None else ""
         one = missing == 1
-        # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
-        # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
-        counted = f" (the tool's failure count includes {'it' if one else 'them'})" \
-            if run.tee is not None and run.tee.outer is not None else ""
         return (f"{why}{plural(missing, 'test')} never reported a result: recorded as "
-                f"{'a failure' if one else 'failures'} in the stored run{counted}")
+                f"{'a failure' if one else 'failures'} in the stored run{counted.format('it' if one else 'them')}")
     if lanes_cut:
         assert signum is not None
         return (f"the run was interrupted ({signal.Signals(signum).name}): the tests it cut short or kept from "
                 "starting are recorded as failures in the stored run (each lane said how many)")
     return None
+
+
+def rerun(tool: str | None = None) -> str:
+    """The command that reruns a stored run's failures: ``tool``'s, else the tool's this process runs (``exec``
+    runs it here, under its own name), else either tool's."""
+    name = tool or (os.path.basename(sys.argv[0]) if sys.argv else "")
+    return f"{name} run --failing" if name in ("stestr", "testr") else "stestr run --failing` or `testr run --failing"
 
 
 def fate(proc: subprocess.Popen[bytes] | None) -> str:

@@ -34,6 +34,7 @@ import gc
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -105,8 +106,12 @@ class Session:
         self._times_check: TimesCheck | None = None
         #: tests written as failures because nothing else reported them, over all runs
         self.injected = 0
-        #: the first signal while the tool ran, or None
-        self.signum: int | None = None
+        #: the first signal while the tool ran (:attr:`signum`), and when it came (epoch seconds, as the stream's
+        #: timestamps)
+        self._signum: int | None = None
+        self.signalled_at: float | None = None
+        #: each run's stored failures by test id (:func:`toolaccount.failure`), for the account after a signal
+        self._failures: dict[int, dict[str, toolaccount.Failure]] = {}
         #: a warning already said the signal cut the run short (tests it was given never reported)
         self.interrupt_said = False
         self._noted: set[str] = set()
@@ -134,6 +139,17 @@ class Session:
         #: start the preloader while the tool lists its tests (``exec`` sets it for a command that runs tests)
         self.preload_early = False
         self._early: toolpreload.EarlyPreload | None = None
+
+    @property
+    def signum(self) -> int | None:
+        """The first signal while the tool ran, or None."""
+        return self._signum
+
+    @signum.setter
+    def signum(self, value: int | None) -> None:
+        if value is not None and self._signum is None:
+            self.signalled_at = time.time()
+        self._signum = value
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -379,6 +395,11 @@ class Session:
                     if worker is not None:
                         run.finals[test_id] = worker
                     run.running.pop(test_id, None)
+                    failures = self._failures.setdefault(id(run), {})
+                    if status == "fail":
+                        failures[test_id] = toolaccount.failure(event)
+                    else:
+                        failures.pop(test_id, None)
                 elif test_id not in run.finals:
                     run.running[test_id] = (worker, event.get("route_code"))
         if self._progress is not None:
@@ -389,9 +410,12 @@ class Session:
         then the plan record is written beside the run (:mod:`partitioner.dispatch.toolaccount`)."""
         missing, lanes_cut = toolaccount.write_unreported(run, self.signum)
         self.injected += missing
-        if self.signum is not None and (missing or lanes_cut):
+        end = None
+        if self.signum is not None and self.signalled_at is not None:  # what the signal did to each test
+            end = toolaccount.ended(run, self._failures.get(id(run), {}), self.signalled_at)
+        if self.signum is not None and (missing or lanes_cut or (end is not None and end.partial)):
             self.interrupt_said = True
-        line = toolaccount.warning(run, missing, lanes_cut, self.signum)
+        line = toolaccount.warning(run, missing, lanes_cut, self.signum, end)
         if line is not None:
             self.warn(line)
         if self._progress is not None:

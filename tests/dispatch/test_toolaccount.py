@@ -6,13 +6,15 @@ tools (tests/e2e/test_dispatch_tools.py, test_sigterm.py).
 
 from __future__ import annotations
 
+import datetime
 import signal
 import subprocess
 import sys
+import time
 
 import testtools
 
-from partitioner.dispatch.toolaccount import fate, warning
+from partitioner.dispatch.toolaccount import SIGNAL_SLACK_S, Ended, ended, failure, fate, warning
 from partitioner.dispatch.toolrun import ToolRun
 from partitioner.run.signals import describe_exit
 
@@ -31,6 +33,36 @@ class TestWarning(testtools.TestCase):
         line = warning(run, 0, True, signal.SIGTERM)
         self.assertIsNotNone(line)
         self.assertIn("(SIGTERM): the tests it cut short or kept from starting", line or "")
+
+
+class TestEnded(testtools.TestCase):
+    def test_each_test_by_how_it_ended_after_the_signal(self) -> None:
+        run = ToolRun([("a.A.t1", "a.A.t2", "a.A.t3"), ("a.B.t1", "a.B.t2")], None)
+        at = 1000.0
+        failures = {"a.A.t1": (at - 10.0, False),  # failed before the signal: it ran
+                    "a.A.t2": (at - SIGNAL_SLACK_S / 2, False),  # its process noted the Ctrl-C before we did
+                    "a.A.t3": (at + 1.0, True),  # "not run: ...": never started
+                    "a.B.t1": (at + 1.0, False)}  # a lane's "interrupted: ..."
+        self.assertEqual(Ended(2, 2, 1), ended(run, failures, at))
+        self.assertFalse(ended(run, {}, at).partial)
+
+    def test_a_failure_s_time_and_whether_it_says_not_run(self) -> None:
+        stamp = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+        self.assertEqual((stamp.timestamp(), True), failure({"test_status": "fail", "timestamp": stamp,
+                                                             "file_name": "reason", "file_bytes": b"not run: x"}))
+        self.assertEqual((stamp.timestamp(), False), failure({"timestamp": stamp, "file_name": "reason",
+                                                              "file_bytes": b"interrupted: lane 0 received SIGINT"}))
+        self.assertEqual((stamp.timestamp(), False), failure({"timestamp": stamp, "file_name": "traceback",
+                                                              "file_bytes": b"not run"}))  # no reason: its own
+        when, _ = failure({})
+        self.assertAlmostEqual(time.time(), when, delta=5.0)  # no timestamp: when it was seen
+
+    def test_the_warning_after_a_signal_counts_every_test_and_says_the_run_is_partial(self) -> None:
+        run = ToolRun([("a.A.t1", "a.A.t2")], None)
+        self.assertEqual("the run was interrupted (SIGTERM): of its 40 tests 33 ran, 1 was cut short and 6 never "
+                         "started; the stored run is partial: those 7 are recorded as failures, and `stestr run "
+                         "--failing` reruns them", warning(run, 3, True, signal.SIGTERM, Ended(33, 1, 6), "stestr"))
+        self.assertIsNone(warning(run, 0, False, signal.SIGINT, Ended(40, 0, 0)))  # complete: exec says so
 
 
 class TestFate(testtools.TestCase):

@@ -138,6 +138,51 @@ class TestSession(testtools.TestCase):
                       "failure count includes it)\n", self.err.getvalue())
         session.uninstall()
 
+    def test_after_a_signal_the_account_says_what_ran_was_cut_short_and_never_started(self) -> None:
+        # a Ctrl-C turned the running test into a failure in its own process (KeyboardInterrupt) and every other test
+        # had reported: the account said nothing, and exec then called the run "stored complete"
+        session = Session("static", stderr=self.err)
+        parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        inserter = Inserter()
+        outer = testtools.CopyStreamResult([session.inserter(inserter), testtools.StreamSummary()])
+        outer.startTestRun()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        before = now - datetime.timedelta(seconds=5)
+        cut, failed_before = parts[0][-1], parts[1][-1]
+        for worker, part in enumerate(parts):
+            for test_id in part:
+                if test_id not in (cut, failed_before):
+                    outer.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"},
+                                 route_code=str(worker), timestamp=before)
+        outer.status(test_id=failed_before, test_status="fail", test_tags={"worker-1"}, route_code="1",
+                     timestamp=before)  # a failure of its own, before the signal: it ran
+        outer.status(test_id=cut, test_status="inprogress", test_tags={"worker-0"}, route_code="0", timestamp=before)
+        session.signum = signal.SIGINT
+        outer.status(test_id=cut, test_status="fail", test_tags={"worker-0"}, route_code="0",
+                     timestamp=datetime.datetime.now(datetime.timezone.utc))
+        outer.stopTestRun()
+        self.assertEqual(0, session.injected)
+        self.assertTrue(session.interrupt_said)  # exec adds no "stored complete" line
+        self.assertIn(f"the run was interrupted (SIGINT): of its {len(IDS)} tests {len(IDS) - 1} ran, 1 was cut short "
+                      "and 0 never started; the stored run is partial: that one is recorded as a failure (the "
+                      "tool's failure count includes it), and `", self.err.getvalue())
+        session.uninstall()
+
+    def test_after_a_signal_a_run_whose_tests_all_reported_is_said_to_be_complete_elsewhere(self) -> None:
+        session = Session("static", stderr=self.err)
+        parts = session.partition(IDS, 2, None, lambda t: t.rsplit(".", 1)[0], WORKER)
+        tee = session.inserter(Inserter())
+        tee.startTestRun()
+        session.signum = signal.SIGINT
+        for worker, part in enumerate(parts):
+            for test_id in part:  # a pass after the signal ran all the same
+                tee.status(test_id=test_id, test_status="success", test_tags={f"worker-{worker}"},
+                           route_code=str(worker), timestamp=datetime.datetime.now(datetime.timezone.utc))
+        tee.stopTestRun()
+        self.assertFalse(session.interrupt_said)  # exec says "stored complete": it is
+        self.assertNotIn("interrupted", self.err.getvalue())
+        session.uninstall()
+
     def test_exec_writes_a_static_runs_plan_record_aside_and_it_is_there_once_the_session_ends(self) -> None:
         self.useFixture(fixtures.MonkeyPatch("threading.active_count", lambda: 1))  # other tests' leftover threads
         forked: list[int | None] = []
