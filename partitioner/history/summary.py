@@ -7,8 +7,9 @@ certain other tests ran in the same process (:mod:`partitioner.races.order` says
 **What ran before.** testr and stestr start one test process per worker, and partitioner's lanes keep one
 per lane (unless it crashed), so what ran before a test on its worker ran before it in its process.
 :class:`Lanes` cuts each worker's tests (in start order) into *stretches*, a class's consecutive tests;
-:attr:`TestSummary.before` says, for a test failing only in parallel, what ran before its class in the newest
-parallel run it failed in, and which of those classes never ran before it where it passed.
+:attr:`TestSummary.before` says, for a test failing only in parallel, what ran before it (its class's stretch on the
+worker that ran it: split per test, a class's tests run on several) in the newest parallel run it failed in, and
+which of those classes never ran before it where it passed.
 
 **Broken runs.** A run in which (nearly) every class failed -- :data:`BROKEN_SHARE` of its classes, at least
 :data:`BROKEN_MIN_CLASSES` of them -- tells nothing about races: something broke the whole run (no cloud
@@ -103,6 +104,8 @@ class Lanes:
         self.lanes: dict[str, tuple[Stretch, ...]] = {}
         #: class -> (passed, start, worker, index) of the stretch where it first failed, else of its first one
         self._at: dict[str, tuple[bool, float, str, int]] = {}
+        #: the same per test (canonical id; a failed fixture's class key too, as :attr:`Stretch.failed` has it)
+        self._tests: dict[str, tuple[bool, float, str, int]] = {}
         for worker, records in worker_lanes(run):
             stretches: list[Stretch] = []
             klass: str | None = None
@@ -134,16 +137,46 @@ class Lanes:
                 mark = (not stretch.failed, stretch.start, worker, index)  # where it failed first, then earliest
                 if stretch.klass not in self._at or mark < self._at[stretch.klass]:
                     self._at[stretch.klass] = mark
+                for test in dict.fromkeys((*stretch.tests, *stretch.failed)):
+                    mark = (test not in stretch.failed, stretch.start, worker, index)
+                    if test not in self._tests or mark < self._tests[test]:
+                        self._tests[test] = mark
 
     def at(self, klass: str) -> tuple[str, int] | None:
         """Where ``klass`` ran: the worker and stretch index where it first failed, else where it first ran."""
         found = self._at.get(klass)
         return None if found is None else (found[2], found[3])
 
+    def where(self, test: str) -> tuple[str, int] | None:
+        """Where one test ran (canonical id; a class key for its failed fixture, else for the class, as :meth:`at`):
+        the worker and stretch index where it first failed, else where it first ran. Split per test (no
+        ``group_regex``), a class's tests run on several workers: each test's own place is what ran before it."""
+        found = self._tests.get(test)
+        if found is None:  # a class key, or a fixture's id (``setUpClass (pkg.mod.Class)``): its class's stretch
+            parsed = parse(test)
+            return self.at(parsed.class_key if parsed.fixture else test)
+        return found[2], found[3]
+
     def before(self, klass: str) -> tuple[str, tuple[Stretch, ...], Stretch] | None:
         """What ran before ``klass`` in its test process (see :meth:`at`): its worker, the stretches before
         it in order, and its own stretch; ``None`` when it did not run (timed) in this run."""
-        found = self.at(klass)
+        return self._before(self.at(klass))
+
+    def before_test(self, test: str) -> tuple[str, tuple[Stretch, ...], Stretch] | None:
+        """:meth:`before` for one test (:meth:`where`): what ran before it in its own test process."""
+        return self._before(self.where(test))
+
+    def failed_on(self) -> dict[tuple[str, str], list[int]]:
+        """``(class, worker)`` -> the indices of the stretches on that worker in which the class failed, in order:
+        a class split over workers (per test) failed in as many test processes."""
+        found: dict[tuple[str, str], list[int]] = {}
+        for worker, lane in self.lanes.items():
+            for index, stretch in enumerate(lane):
+                if stretch.failed:
+                    found.setdefault((stretch.klass, worker), []).append(index)
+        return found
+
+    def _before(self, found: tuple[str, int] | None) -> tuple[str, tuple[Stretch, ...], Stretch] | None:
         if found is None:
             return None
         worker, index = found
@@ -169,23 +202,29 @@ def passed(run: Run, tests: Iterable[str]) -> bool:
     return seen
 
 
-def cleared(klass: str, lanes: Iterable[Lanes]) -> frozenset[str]:
-    """The classes that ran before ``klass`` in its test process in any of these runs (where it passed)."""
+def cleared(klass: str, lanes: Iterable[Lanes], tests: Collection[str] = ()) -> frozenset[str]:
+    """The classes that ran before ``klass`` in its test process in any of these runs (where it passed).
+
+    :param tests: the tests of ``klass`` to judge by (canonical ids; its failed ones), each where it ran: in one run,
+        a class is cleared when it ran before every one of them there (split per test, they may have run in
+        several processes); default: the class where it ran (:meth:`Lanes.before`)
+    """
     found: set[str] = set()
     for one in lanes:
-        before = one.before(klass)
-        if before is not None:
-            found.update(s.klass for s in before[1])
+        places = [one.before_test(t) for t in tests] if tests else [one.before(klass)]
+        seen = [frozenset(s.klass for s in place[1]) for place in places if place is not None]
+        if seen:
+            found.update(frozenset.intersection(*seen))
     found.discard(klass)
     return frozenset(found)
 
 
 @dataclass(frozen=True)
 class RanBefore:
-    """What ran before a failed test's class in its test process, in the newest parallel run it failed in.
+    """What ran before a failed test (its class's stretch) in its test process, in the newest parallel run it failed in.
 
     :ivar run: that run's name (:func:`run_name`); ``worker`` the worker it failed on
-    :ivar tests: how many tests ran before its class there; ``classes`` how many classes they belong to
+    :ivar tests: how many tests ran before its stretch there; ``classes`` how many classes they belong to
     :ivar fresh: those classes that never ran before it on its worker in a stored run where it passed,
         nearest first: the first suspects of leaving state behind that makes it fail
     :ivar passed: how many stored runs it passed in (those ``fresh`` is measured against)
@@ -199,14 +238,17 @@ class RanBefore:
     passed: int = 0
 
 
-def ran_before(klass: str, failing: Lanes, passing: Sequence[Lanes]) -> RanBefore | None:
-    """:class:`RanBefore` for ``klass`` in the run of ``failing``, measured against the runs of ``passing``."""
-    found = failing.before(klass)
+def ran_before(test: str, failing: Lanes, passing: Sequence[Lanes]) -> RanBefore | None:
+    """:class:`RanBefore` for ``test`` (a canonical id) in the run of ``failing``, where it ran (:meth:`Lanes.where`:
+    on the worker that ran it, though its class's other tests ran on another), measured against the runs of
+    ``passing``."""
+    found = failing.before_test(test)
     if found is None:
         return None
+    klass = class_key(test)
     worker, stretches, _ = found
     classes = list(dict.fromkeys(s.klass for s in reversed(stretches) if s.klass != klass))
-    known = cleared(klass, passing)
+    known = cleared(klass, passing, (test,))
     return RanBefore(run_name(failing.run), worker, sum(len(s.tests) for s in stretches), len(classes),
                      tuple(c for c in classes if c not in known), len(passing))
 
@@ -224,8 +266,8 @@ class TestSummary:
     :ivar failed_in: the names (:func:`run_name`) of the runs it failed in, oldest first
     :ivar windows: per time window of the :class:`Summary` (same order), ``(parallel failures, parallel
         runs, serial failures, serial runs)``
-    :ivar before: for a test failing only in parallel, what ran before its class in its test process in the
-        newest parallel run it failed in (:class:`RanBefore`); else ``None``
+    :ivar before: for a test failing only in parallel, what ran before it in its test process in the newest
+        parallel run it failed in (:class:`RanBefore`); else ``None``
     :ivar every_run: it failed in every run that ran it, whatever ran beside it (the ``deterministic`` tests given
         to :func:`summarize`): an ordinary failure, not a race
     """
@@ -433,7 +475,7 @@ def _befores(counted: Sequence[tuple[Run, Mapping[str, tuple[bool, str]], bool, 
         if not failing:
             continue
         passing = [of(run) for run, outcome, _, _ in counted if key in outcome and not outcome[key][0]]
-        before = ran_before(class_key(key), of(failing[-1]), passing)
+        before = ran_before(key, of(failing[-1]), passing)
         if before is not None:
             found[key] = before
     return found

@@ -3,9 +3,13 @@
 A test that passes alone and fails after certain other tests ran in the same process depends on state they
 left behind. For each class with a failed test, its worker in the diagnosed run and the stretches
 (:class:`~partitioner.history.summary.Stretch`: a class's consecutive tests) before it there, from
-:class:`~partitioner.history.summary.Lanes`. Classes that also ran before it on its worker in a stored run where
-its failed tests passed are *cleared*; the others are *fresh*, the first suspects. :mod:`partitioner.races.order`
+:class:`~partitioner.history.summary.Lanes`. Classes that also ran before its failed tests in a stored run where
+they passed are *cleared*; the others are *fresh*, the first suspects. :mod:`partitioner.races.order`
 searches them for the fewest that make it fail.
+
+A suite split per test (no ``group_regex``) runs one class's tests on several workers: each worker it failed on
+is a test process of its own, so the class is a suspect once per such worker, judged there (its failed tests on
+that worker, what ran before the first of them there).
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ class OrderSuspect:
     """A class that failed in the diagnosed run, and what ran before it in its test process.
 
     :ivar klass: the class key
-    :ivar failed: its failed tests (canonical ids; the class key for a failed fixture such as ``setUpClass``)
-    :ivar worker: the worker it failed on (``""`` in an untagged serial run)
-    :ivar before: the stretches before it on that worker, in the order they ran
-    :ivar own: its own stretch there (what a replay runs for it)
+    :ivar failed: its failed tests on ``worker`` (canonical ids; the class key for a failed fixture such as
+        ``setUpClass``)
+    :ivar worker: the worker it failed on (``""`` in an untagged serial run); a class split per test over several
+        workers is one suspect per worker it failed on
+    :ivar before: the stretches before its first failure on that worker, in the order they ran
+    :ivar own: the stretch of that first failure (what a replay runs for it)
     :ivar passed: names of the stored runs in which its failed tests ran and passed
     :ivar cleared: classes that ran before it on its worker in one of those runs
     """
@@ -55,21 +61,20 @@ class OrderSuspect:
 
 
 def order_suspects(run: Run, history: Iterable[Run] = ()) -> tuple[OrderSuspect, ...]:
-    """One :class:`OrderSuspect` per class with a failed test in ``run``, sorted by class key.
+    """One :class:`OrderSuspect` per class with a failed test in ``run`` and worker it failed on, sorted by class
+    key, then worker.
 
     :param history: stored runs (``run`` itself may be among them); those in which a suspect's failed tests
-        passed clear the classes that ran before it there (runs where nearly everything failed are left out)
+        passed clear the classes that ran before them there (runs where nearly everything failed are left out)
     """
     lanes = Lanes(run)
     others = [Lanes(r) for r in history if r is not run and r.records != run.records and broken_run(r) is None]
     found: list[OrderSuspect] = []
-    failed_classes = sorted({s.klass for lane in lanes.lanes.values() for s in lane if s.failed})
-    for klass in failed_classes:
-        where = lanes.before(klass)
-        assert where is not None  # it failed in a stretch of this run
-        worker, before, own = where
-        tests = own.failed
-        good = [o for o in others if passed(o.run, tests) and o.before(klass) is not None]
+    for (klass, worker), indices in sorted(lanes.failed_on().items()):
+        lane = lanes.lanes[worker]
+        before, own = lane[:indices[0]], lane[indices[0]]
+        tests = tuple(dict.fromkeys(t for i in indices for t in lane[i].failed))
+        good = [o for o in others if passed(o.run, tests) and any(o.where(t) is not None for t in tests)]
         found.append(OrderSuspect(klass, tests, worker, before, own, tuple(run_name(o.run) for o in good),
-                                  cleared(klass, good)))
+                                  cleared(klass, good, tests)))
     return tuple(found)

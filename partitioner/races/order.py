@@ -75,11 +75,13 @@ class OrderTrial:
 
     :ivar purpose: ``replay`` (a worker's lane as the run had it), ``alone`` (the suspect by itself),
         ``bisect`` (the suspect after a subset of what ran before it), ``check`` (after the result)
+    :ivar worker: the worker whose suspects it is about (a class split per test may be a suspect on two)
     """
 
     watch: tuple[str, ...]
     sequence: tuple[Unit, ...]
     purpose: Purpose
+    worker: str = ""
 
     @property
     def seconds(self) -> float:
@@ -113,7 +115,7 @@ class OrderBounds:
 class OrderVerdict:
     """What the search found for one suspect.
 
-    :ivar klass: the suspect class
+    :ivar klass: the suspect class; ``worker`` the worker it failed on (its :attr:`OrderSuspect.worker`)
     :ivar outcome: ``order-dependent`` (a set of earlier tests makes it fail), ``fails alone``, ``not
         reproduced`` (the replay of its worker did not fail it, or the result did not reproduce), or ``not
         tried`` (the budget ran out first)
@@ -135,6 +137,7 @@ class OrderVerdict:
     alone: tuple[int, int] = (0, 0)
     trials: int = 0
     note: str = ""
+    worker: str = ""
 
 
 @dataclass
@@ -181,7 +184,6 @@ class Bisect:
         for suspect in suspects:
             units, own = units_of(suspect)
             self._states.append(_State(suspect, units, own))
-        self._by_class = {s.suspect.klass: s for s in self._states}
         self._replays: dict[str, int] = {}
         self._known: list[tuple[tuple[bool, str], ...]] = []  # polluter sets found: (whole, label), in order
         self._search: Generator[OrderTrial, bool, None] | None = None
@@ -230,13 +232,13 @@ class Bisect:
                 continue
             last = max(states, key=lambda s: len(s.units))
             sequence = (*last.units, last.own)
-            return OrderTrial(tuple(s.suspect.klass for s in states), sequence, "replay")
+            return OrderTrial(tuple(s.suspect.klass for s in states), sequence, "replay", worker)
         return None
 
     def _run(self, state: _State) -> Generator[OrderTrial, bool, None]:
         """One suspect's search after the replay reproduced its failure (see the module docstring)."""
         for _ in range(self.bounds.alone):
-            failed = yield OrderTrial((state.suspect.klass,), (state.own,), "alone")
+            failed = yield OrderTrial((state.suspect.klass,), (state.own,), "alone", state.suspect.worker)
             state.alone[1] += 1
             if failed:
                 state.alone[0] += 1
@@ -317,7 +319,7 @@ class Bisect:
         return state.cache[key]
 
     def _trial(self, state: _State, units: Sequence[Unit], purpose: Purpose) -> OrderTrial:
-        return OrderTrial((state.suspect.klass,), (*units, state.own), purpose)
+        return OrderTrial((state.suspect.klass,), (*units, state.own), purpose, state.suspect.worker)
 
     # -- outcomes ------------------------------------------------------------------------------------------
 
@@ -327,12 +329,11 @@ class Bisect:
             raise ValueError("record the trial next_trial() gave, once")
         self._pending = None
         if trial.purpose == "replay":
-            worker = self._by_class[trial.watch[0]].suspect.worker
-            self._replays[worker] = self._replays.get(worker, 0) + 1
-            for klass in trial.watch:
-                state = self._by_class[klass]
-                state.replayed[1] += 1
-                state.replayed[0] += klass in failed
+            self._replays[trial.worker] = self._replays.get(trial.worker, 0) + 1
+            for state in self._states:
+                if state.suspect.worker == trial.worker and state.suspect.klass in trial.watch:
+                    state.replayed[1] += 1
+                    state.replayed[0] += state.suspect.klass in failed
             return
         assert self._search is not None and self._current is not None
         self._current.trials += 1
@@ -361,7 +362,7 @@ class Bisect:
                     note = f"{note}; it failed in a replay of its worker, the search was cut short".lstrip("; ")
             found.append(OrderVerdict(state.suspect.klass, outcome, tuple(u.label for u in polluters), state.level,
                                       _pair(state.checks), _pair(state.replayed), _pair(state.alone), state.trials,
-                                      note))
+                                      note, state.suspect.worker))
         return tuple(found)
 
 

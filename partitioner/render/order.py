@@ -60,11 +60,16 @@ def render_table(suspects: Sequence[OrderSuspect], top: int, label: str, out: IO
     """Each failed class: where it ran, how much ran before it, the classes that never ran before it where it
     passed (``top`` of them, nearest first), and what ``--confirm`` found."""
     failed = sum(len(s.failed) for s in suspects)
-    out.write(f"{label}: {plural(failed, 'failed test')} in {plural(len(suspects), 'class', 'classes')}; what ran "
-              f"before each in its test process (its worker)\n")
-    verdicts = {v.klass: v for v in bisected.verdicts} if bisected else {}
+    workers: dict[str, int] = {}
     for suspect in suspects:
-        out.write(f"\n{suspect.klass}  (class, {plural(len(suspect.failed), 'failed test')})\n")
+        workers[suspect.klass] = workers.get(suspect.klass, 0) + 1
+    out.write(f"{label}: {plural(failed, 'failed test')} in {plural(len(workers), 'class', 'classes')}; what ran "
+              f"before each in its test process (its worker)\n")
+    verdicts = {(v.klass, v.worker): v for v in bisected.verdicts} if bisected else {}
+    for suspect in suspects:
+        split = f" on {suspect.worker}; it failed on {workers[suspect.klass]} workers, each judged on its own" \
+            if workers[suspect.klass] > 1 else ""
+        out.write(f"\n{suspect.klass}  (class, {plural(len(suspect.failed), 'failed test')}{split})\n")
         if not suspect.before:
             out.write(f"  on {_worker(suspect)}, nothing ran before it\n")
         else:
@@ -81,8 +86,8 @@ def render_table(suspects: Sequence[OrderSuspect], top: int, label: str, out: IO
                 out.write(f"    {klass}\n")
             if len(suspect.fresh) > top:
                 out.write(f"    ... {len(suspect.fresh) - top} more (--top)\n")
-        if suspect.klass in verdicts:
-            out.write(f"  {verdict_line(suspect, verdicts[suspect.klass])}\n")
+        if (suspect.klass, suspect.worker) in verdicts:
+            out.write(f"  {verdict_line(suspect, verdicts[suspect.klass, suspect.worker])}\n")
     if bisected is not None:
         out.write(f"\n--order --confirm: {plural(bisected.trials, 'trial')} in {bisected.seconds:.1f}s (budget "
                   f"{bisected.budget}){f'; stopped: {bisected.stopped}' if bisected.stopped else ''}\n")
@@ -99,9 +104,9 @@ def _verdict_dict(verdict: OrderVerdict) -> dict[str, object]:
 
 
 def order_to_dict(suspects: Sequence[OrderSuspect], top: int, bisected: Bisected | None = None) -> dict[str, object]:
-    """The JSON document: per failed class, its worker, what ran before it, the fresh classes (``top``; all are
-    counted), the runs it passed in, and ``--confirm``'s verdict."""
-    verdicts = {v.klass: v for v in bisected.verdicts} if bisected else {}
+    """The JSON document: per failed class and worker it failed on, what ran before it there, the fresh classes
+    (``top``; all are counted), the runs it passed in, and ``--confirm``'s verdict."""
+    verdicts = {(v.klass, v.worker): v for v in bisected.verdicts} if bisected else {}
     found: list[dict[str, object]] = []
     for s in suspects:
         entry: dict[str, object] = {
@@ -109,8 +114,8 @@ def order_to_dict(suspects: Sequence[OrderSuspect], top: int, bisected: Bisected
             "before": {"tests": s.tests, "classes": len(s.classes)},
             "passed_in": list(s.passed), "fresh": list(s.fresh[:top]), "fresh_count": len(s.fresh),
         }
-        if s.klass in verdicts:
-            entry["bisect"] = _verdict_dict(verdicts[s.klass])
+        if (s.klass, s.worker) in verdicts:
+            entry["bisect"] = _verdict_dict(verdicts[s.klass, s.worker])
         found.append(entry)
     doc: dict[str, object] = {"format_version": FORMAT_VERSION, "order": found}
     if bisected is not None:

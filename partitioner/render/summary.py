@@ -122,7 +122,7 @@ def _before_dict(before: RanBefore | None) -> dict[str, object] | None:
 
 
 def _before_line(before: RanBefore) -> str:
-    """What ran before a test's class in its test process, in the newest parallel run it failed in."""
+    """What ran before a test in its test process, in the newest parallel run it failed in."""
     line = (f"after {before.tests} test{'s' if before.tests != 1 else ''} of {before.classes} "
             f"class{'es' if before.classes != 1 else ''} on {before.worker or 'its worker'} in run {before.run}")
     if before.passed and before.classes:

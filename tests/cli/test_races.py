@@ -17,6 +17,8 @@ from partitioner.history.model import Run
 from partitioner.run.advice import PARALLEL, PARALLEL_WORKERS
 from tests.builders import A, B, C, D, E, cut_short, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
+from tests.cli.test_order import ONE, THREE, OrderCase, V, Z
+from tests.cli.test_order import lane as order_lane
 from tests.suites import tree_snapshot
 
 RUNNER_CONF = ("[DEFAULT]\ntest_command=python -m partitioner.run -j 4 $LISTOPT $IDOPTION -- python -m subunit.run "
@@ -591,3 +593,38 @@ class TestConfirm(RepositoryCase):
                       "line to keep it anyway\n    # race1: ", out)
         _, out, _ = self.cli("races", "--confirm", "--budget", "0.1s")
         self.assertIn(f"  not tried (the budget (0.1s) ran out): {self.b}, {self.c}", out)
+
+
+class TestOrderSplitPerTest(OrderCase):
+    """``--order`` on a suite split per test (no group_regex, as its .stestr.conf): AVictimTest's two tests ran on
+    two workers and failed on both; each worker is a test process of its own, judged on its own (they were taken as
+    one failure on the first worker, whatever ran on the second)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        split = run(*order_lane("worker-0", [(ONE, ["test_1", "test_2"], "success"),
+                                             (Z, ["test_a", "test_b"], "success"), (V, ["test_one"], "fail")]),
+                    *order_lane("worker-1", [(THREE, ["test_1"], "success"), (Z, ["test_c"], "success"),
+                                             (V, ["test_two"], "fail")]))
+        (self.repo / "2").write_bytes(stream(list(split.records)))
+        (self.repo / "next-stream").write_text("3\n")
+
+    def test_each_worker_it_failed_on_is_one_suspect(self) -> None:
+        status, out, err = self.cli("races", "--order")
+        self.assertEqual((0, ""), (status, err))
+        self.assertIn("run 2 of .stestr: 2 failed tests in 1 class; what ran before each in its test process", out)
+        self.assertIn(f"{V}  (class, 1 failed test on worker-0; it failed on 2 workers, each judged on its own)\n"
+                      f"  on worker-0 after 4 tests of 2 classes\n", out)
+        self.assertIn(f"{V}  (class, 1 failed test on worker-1; it failed on 2 workers, each judged on its own)\n"
+                      f"  on worker-1 after 2 tests of 2 classes\n", out)
+
+    def test_confirm_replays_and_bisects_each_worker(self) -> None:
+        status, out, err = self.cli("races", "--order", "--confirm", "--tries", "1", "--format", "json")
+        self.assertEqual(0, status, err)
+        found = {(e["worker"], tuple(e["failed"])): e["bisect"] for e in json.loads(out)["order"]}
+        self.assertEqual({("worker-0", (f"{V}.test_one",)), ("worker-1", (f"{V}.test_two",))}, set(found))
+        polluted = found["worker-0", (f"{V}.test_one",)]
+        self.assertEqual(("order-dependent", [f"{Z}.test_b"]), (polluted["verdict"], polluted["polluters"]))
+        # on worker-1 nothing that pollutes ran before it: its replay passes there
+        clean = found["worker-1", (f"{V}.test_two",)]
+        self.assertEqual(("not reproduced", {"failures": 0, "runs": 2}), (clean["verdict"], clean["replayed"]))

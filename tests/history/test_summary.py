@@ -48,6 +48,22 @@ class TestHistorySummary(testtools.TestCase):
         self.assertEqual({f"{A}.test_1": (1, 1, 1), f"{B}.test_1": (1, 1, 0)}, rows)
 
 
+class TestWhatRanBefore(testtools.TestCase):
+    def test_each_test_is_judged_on_the_worker_that_ran_it(self) -> None:
+        # split per test (no group_regex): A's tests ran on two workers; each failure's line names its own worker and
+        # what ran before it there, not where its class first failed
+        failing = run(rec(f"{B}.test_1", "worker-0", 0, 1), rec(f"{A}.test_1", "worker-0", 1, 2, "fail"),
+                      rec(f"{C}.test_1", "worker-1", 0, 1), rec(f"{D}.test_1", "worker-1", 1, 2),
+                      rec(f"{D}.test_2", "worker-1", 2, 3), rec(f"{A}.test_2", "worker-1", 3, 4, "fail"), order=1)
+        passing = run(rec(f"{C}.test_1", "worker-0", 0, 1), rec(f"{A}.test_1", "worker-0", 1, 2),
+                      rec(f"{A}.test_2", "worker-1", 0, 1), rec(f"{B}.test_1", "worker-1", 1, 2), order=0)
+        rows = {s.test: s.before for s in summarize([passing, failing]).tests}
+        one, two = rows[f"{A}.test_1"], rows[f"{A}.test_2"]
+        assert one is not None and two is not None
+        self.assertEqual(("worker-0", 1, 1, (B,)), (one.worker, one.tests, one.classes, one.fresh))
+        self.assertEqual(("worker-1", 3, 2, (D, C)), (two.worker, two.tests, two.classes, two.fresh))
+
+
 class TestFailuresInEveryRun(testtools.TestCase):
     def runs(self) -> list[Run]:
         """Three parallel runs: D fails in each (beside A, B, then C); A fails in run 1 alone."""

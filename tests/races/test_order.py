@@ -105,6 +105,58 @@ class TestWhatRanBefore(testtools.TestCase):
         self.assertEqual(("worker-1", 1), Lanes(both).at(k(2)))
 
 
+def split_run() -> Run:
+    """A suite split per test (no group_regex): V's tests ran on two workers and failed on both, on worker-1 in two
+    stretches."""
+    return run(rec(f"{k(0)}.test_0", "worker-0", 0, 1), rec(f"{V}.test_0", "worker-0", 1, 2, "fail"),
+               rec(f"{V}.test_1", "worker-0", 2, 3, "fail"),
+               rec(f"{k(1)}.test_0", "worker-1", 0, 1), rec(f"{k(2)}.test_0", "worker-1", 1, 2),
+               rec(f"{V}.test_2", "worker-1", 2, 3, "fail"), rec(f"{k(3)}.test_0", "worker-1", 3, 4),
+               rec(f"{V}.test_3", "worker-1", 4, 5, "fail"), run_id=".stestr/1", order=1)
+
+
+class TestSplitPerTest(testtools.TestCase):
+    """A class whose tests ran on two workers failed in two test processes: each is judged on its own worker."""
+
+    def test_a_class_is_a_suspect_on_each_worker_it_failed_on(self) -> None:
+        on0, on1 = order_suspects(split_run())
+        self.assertEqual((V, "worker-0", (f"{V}.test_0", f"{V}.test_1"), [k(0)]),
+                         (on0.klass, on0.worker, on0.failed, [s.klass for s in on0.before]))
+        self.assertEqual((V, "worker-1", (f"{V}.test_2", f"{V}.test_3"), [k(1), k(2)]),
+                         (on1.klass, on1.worker, on1.failed, [s.klass for s in on1.before]))
+        self.assertEqual(((f"{V}.test_2",), 2, (k(2), k(1))), (on1.own.tests, on1.tests, on1.classes))
+
+    def test_a_class_is_cleared_where_it_ran_before_each_failed_test(self) -> None:
+        # run p: test_2 after K1 on one worker, test_3 after K2 on the other: neither ran before both
+        p = run(rec(f"{k(1)}.test_0", "worker-0", 0, 1), rec(f"{V}.test_2", "worker-0", 1, 2),
+                rec(f"{k(2)}.test_0", "worker-1", 0, 1), rec(f"{V}.test_3", "worker-1", 1, 2), run_id="p")
+        q = run(rec(f"{k(1)}.test_0", "worker-0", 0, 1), rec(f"{k(2)}.test_0", "worker-0", 1, 2),
+                rec(f"{V}.test_2", "worker-0", 2, 3), rec(f"{V}.test_3", "worker-0", 3, 4),
+                rec(f"{V}.test_0", "worker-1", 0, 1), run_id="q")
+        on1 = order_suspects(split_run(), [p])[1]
+        self.assertEqual((("p",), frozenset(), (k(2), k(1))), (on1.passed, on1.cleared, on1.fresh))
+        on1 = order_suspects(split_run(), [p, q])[1]
+        self.assertEqual((("p", "q"), frozenset({k(1), k(2)}), ()), (on1.passed, on1.cleared, on1.fresh))
+
+    def test_each_worker_is_replayed_and_bisected_on_its_own(self) -> None:
+        polluters = {f"{k(0)}.test_0", f"{k(2)}.test_0"}
+
+        def oracle(trial: OrderTrial) -> frozenset[str]:
+            ran: set[str] = set()
+            for unit in trial.sequence:
+                if unit.klass == V and ran & polluters:
+                    return frozenset({V})
+                ran.update(unit.tests)
+            return frozenset()
+
+        bisect, trials = search(order_suspects(split_run()), oracle)
+        replays = [t for t in trials if t.purpose == "replay"]
+        self.assertEqual([("worker-0", (V,)), ("worker-1", (V,))], [(t.worker, t.watch) for t in replays])
+        self.assertEqual([("worker-0", "order-dependent", (k(0),), (1, 1)),  # a stretch of one test: its class
+                          ("worker-1", "order-dependent", (k(2),), (1, 1))],
+                         [(v.worker, v.outcome, v.polluters, v.replayed) for v in bisect.verdicts()])
+
+
 def suspects_of(failing: Run, history: Sequence[Run] = ()) -> tuple[OrderSuspect, ...]:
     return order_suspects(failing, history)
 
