@@ -73,6 +73,10 @@ class TestInterruptedRunAccount(Matrix, testtools.TestCase):
         self.assertEqual(len(not_run), never)
         self.assertEqual(1, cut)  # the hung test, and only it: the others had ended (passed) or never started
         self.assertEqual(len([s for s in finals.values() if s == "success"]), ran)
+        # a Ctrl-C on a large suite prints one failure block per test it kept from starting (twice: as it goes, and
+        # in the summary): each block's reason stays one short line, the full account is said once on stderr
+        reasons = {outcome.stored.attachment(t, "reason") for t in not_run}
+        self.assertEqual([], [r for r in reasons if "\n" in r.strip() or len(r) > 200])
         self.assertNotIn("each lane said how many", outcome.stderr)
         self.assertNotIn("stored complete", outcome.stderr)
 
