@@ -10,14 +10,20 @@ fixture: its worker), ``setUp``, ``list_tests`` and ``get_inserter``. A static r
 Where each tool reads its own config file (stestr: ``TestrConf.__init__`` and ``get_run_command``, with the
 command line's ``--test-path`` seen in ``StestrCLI.prepare_to_run_command``; testr: ``TestCommand.get_parser``
 and ``get_run_command``), a file it cannot run from is one error line and exit 1 (:mod:`partitioner.dispatch.toolconf`).
+
+The patch points are those of every release from :data:`OLDEST` on (stestr 2.6, 3.x and 4.x; testrepository
+0.0.20 to 0.0.22, as OpenStack's stable branches pin them): an older release, or one without a patch point, is one
+error line (:func:`check_release`) before the tool starts, not a traceback or a run partitioner half hooked.
 """
 
 from __future__ import annotations
 
 import configparser
 import contextlib
+import importlib
 import inspect
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,8 +36,111 @@ if TYPE_CHECKING:
     from partitioner.dispatch.tools import Session
 
 
+#: the oldest release of each tool ``exec`` hooks: pyproject.toml's floors, on which ``.ci/run`` runs exec's tests
+#: (``tests/dispatch/test_patches.py`` keeps the two in step)
+OLDEST = {"stestr": "2.6", "testrepository": "0.0.20"}
+
+#: each tool's patch points, by module (what :func:`_require` checks is there)
+NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "stestr": {
+        "stestr.scheduler": ("partition_tests",),
+        "stestr.repository.abstract": ("AbstractRepository.get_inserter",),
+        "stestr.test_processor": tuple(f"TestProcessorFixture.{name}"
+                                       for name in ("run_tests", "_start_process", "setUp", "list_tests")),
+        "stestr.cli": ("StestrCLI.prepare_to_run_command",),
+        "stestr.config_file": ("TestrConf.__init__", "TestrConf.get_run_command"),
+    },
+    "testrepository": {
+        "testrepository.repository": ("AbstractRepository.get_inserter",),
+        "testrepository.testcommand": (*(f"TestListingFixture.{name}"
+                                         for name in ("partition_tests", "run_tests", "setUp", "list_tests")),
+                                       "TestCommand.get_parser", "TestCommand.get_run_command"),
+    },
+}
+
+
+def release(version: object) -> tuple[int, ...]:
+    """A version's leading release numbers: ``"3.2.1"`` -> ``(3, 2, 1)``, ``"4.0.0rc1"`` -> ``(4, 0, 0)``, and
+    testrepository's ``__version__`` tuples alike (``(0, 0, 20, 'final', 0)`` -> ``(0, 0, 20)``)."""
+    parts = version.split(".") if isinstance(version, str) else list(version) if isinstance(version, tuple) else []
+    numbers: list[int] = []
+    for part in parts:
+        found = re.match(r"\d+", str(part))
+        if found is None:
+            break
+        numbers.append(int(found.group()))
+        if found.end() != len(str(part)):  # "0rc1": a pre-release of 0
+            break
+    return tuple(numbers)
+
+
+def installed_version(dist: str, package: Any) -> str | None:
+    """The release of ``dist`` whose top-level module ``package`` is: its ``__version__`` (testrepository's
+    tuple, stestr 4.2's string), else the installed distribution's metadata; ``None`` when neither says (a
+    source tree on ``sys.path``)."""
+    own = getattr(package, "__version__", None)
+    if release(own):
+        return ".".join(str(n) for n in release(own))
+    from importlib.metadata import PackageNotFoundError, version  # loaded by stestr's cliff anyway
+
+    try:
+        return version(dist)
+    except (PackageNotFoundError, ValueError):
+        return None
+
+
+def check_release(dist: str, version: str | None, where: str) -> PartitionerError | None:
+    """The error for a release of ``dist`` older than ``exec`` hooks (:data:`OLDEST`), or ``None`` (also for a
+    release it cannot tell: what that lacks, :func:`_require` finds).
+
+    :param where: its package directory, named in the error
+    """
+    oldest = OLDEST[dist]
+    if version is None or not release(version) or release(version) >= release(oldest):
+        return None
+    return PartitionerError(f"{dist} {version} ({where}) is older than partitioner exec hooks ({dist} >= {oldest} is "
+                            f"needed): upgrade it, `{sys.executable} -m pip install '{dist}>={oldest}'`, or run "
+                            "the tool without partitioner exec")
+
+
+def _require(dist: str) -> None:
+    """Check that the installed ``dist`` is a release ``exec`` hooks: :func:`check_release`, and every patch point
+    of :data:`NEEDS` there.
+
+    :raises ImportError: ``dist`` is not installed (or a dependency of it is missing: the tool says which as it starts)
+    :raises PartitionerError: a release ``exec`` does not hook, in one line naming it
+    """
+    package = importlib.import_module(dist)
+    where = os.path.dirname(os.path.abspath(getattr(package, "__file__", None) or dist))
+    version = installed_version(dist, package)
+    problem = check_release(dist, version, where)
+    if problem is not None:
+        raise problem
+    for module_name, paths in NEEDS[dist].items():
+        try:
+            module: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith(f"{dist}."):
+                raise
+            raise _unhooked(dist, version, where, f"module {module_name}") from None
+        for path in paths:
+            owner = module
+            for name in path.split("."):
+                owner = getattr(owner, name, None)
+            if owner is None:
+                raise _unhooked(dist, version, where, f"{module_name}.{path}")
+
+
+def _unhooked(dist: str, version: str | None, where: str, missing: str) -> PartitionerError:
+    return PartitionerError(f"{dist} {version or '(release unknown)'} ({where}) has no {missing}, where partitioner "
+                            f"exec hooks in: install a release it hooks ({dist} >= {OLDEST[dist]}, up to the newest "
+                            "this partitioner knows), or run the tool without partitioner exec")
+
+
 def stestr_patches(session: Session) -> list[tuple[Any, str, Any]]:
-    """``(owner, name, replacement)`` for each of stestr's patch points (:raises ImportError: no stestr)."""
+    """``(owner, name, replacement)`` for each of stestr's patch points (:raises ImportError: no stestr;
+    :raises PartitionerError: a release it does not hook, :func:`_require`)."""
+    _require("stestr")
     from stestr import scheduler
     from stestr.repository import abstract
     from stestr.test_processor import TestProcessorFixture
@@ -102,15 +211,15 @@ def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
         command[:] = [(getattr(cmd, "app_args", None), type(cmd).__name__ in ("Run", "List"))]
         return prepare(self, cmd)
 
-    def init(self: Any, config_file: Any, section: str = "DEFAULT") -> None:
-        try:
-            conf_init(self, config_file, section)
+    def init(self: Any, config_file: Any, *args: Any, **kwargs: Any) -> None:
+        try:  # stestr < 3.1 takes no section
+            conf_init(self, config_file, *args, **kwargs)
         except (configparser.Error, ValueError) as exc:  # not FileNotFoundError or KeyError: load_from_file's to take
             _refuse(session, toolconf.read_error(str(config_file), exc))
         # load_from_file returns the first file that loads: this one. Both commands that read it need a test_path.
         app_args, needs = command[-1] if command else (None, False)
         if needs and app_args is not None and not getattr(app_args, "test_path", None) and not _conf_test_path(self):
-            _refuse(session, toolconf.stestr_without_test_path(self.config_file, self.section))
+            _refuse(session, toolconf.stestr_without_test_path(self.config_file, _section(self)))
 
     def run_command(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -119,10 +228,10 @@ def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
             return get_run_command(self, *args, **kwargs)
         configured = _conf_test_path(self)
         if not test_path and not configured:  # stestr would exit with its own message
-            _refuse(session, toolconf.stestr_without_test_path(self.config_file, self.section))
+            _refuse(session, toolconf.stestr_without_test_path(self.config_file, _section(self)))
         # the discovery stestr is about to list with would fail with unittest's traceback (after stestr 4.2 made a
         # missing repository, as 4.0 makes one before reading its config at all)
-        problem = toolconf.stestr_missing_test_path(self.config_file, self.section, str(test_path or configured),
+        problem = toolconf.stestr_missing_test_path(self.config_file, _section(self), str(test_path or configured),
                                                     given=bool(test_path))
         if problem is not None:
             _refuse(session, problem)
@@ -137,10 +246,16 @@ def _conf_test_path(conf: Any) -> str | None:
     only when the run starts in stestr 4.0 (the floor CI tests)."""
     if hasattr(conf, "test_path"):
         return conf.test_path  # type: ignore[no-any-return]
-    parser, section = getattr(conf, "parser", None), getattr(conf, "section", "DEFAULT")
+    parser, section = getattr(conf, "parser", None), _section(conf)
     if parser is not None and parser.has_option(section, "test_path"):
         return parser.get(section, "test_path")  # type: ignore[no-any-return]
     return None
+
+
+def _section(conf: Any) -> str:
+    """The section of its file stestr reads: ``DEFAULT``, or ``stestr`` in tox.ini (stestr < 3.1 reads only
+    ``DEFAULT`` and keeps no ``section``)."""
+    return str(getattr(conf, "section", "DEFAULT"))
 
 
 def _testr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
@@ -294,7 +409,9 @@ def per_instance(fixture: Any) -> bool:
 
 
 def testr_patches(session: Session) -> list[tuple[Any, str, Any]]:
-    """``(owner, name, replacement)`` for each of testr's patch points (:raises ImportError: no testrepository)."""
+    """``(owner, name, replacement)`` for each of testr's patch points (:raises ImportError: no testrepository;
+    :raises PartitionerError: a release it does not hook, :func:`_require`)."""
+    _require("testrepository")
     from testrepository import repository
     from testrepository.testcommand import TestListingFixture
 

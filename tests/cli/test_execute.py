@@ -64,6 +64,27 @@ class TestExec(CLICase):
                                 "--shard cannot split a run with --pdb")
 
 
+class TestOldTools(CLICase):
+    """A release of stestr or testrepository exec does not hook is one error line before the tool starts, with
+    nothing left patched (the release check itself: tests/dispatch/test_patches.py)."""
+
+    def test_a_stestr_too_old_stops_exec_in_one_line_and_leaves_stestr_as_it_was(self) -> None:
+        from stestr.test_processor import TestProcessorFixture
+
+        before, argv = TestProcessorFixture.run_tests, list(sys.argv)
+        self.useFixture(fixtures.MonkeyPatch("stestr.__version__", "2.0.0"))
+        self.assertOneLineError(["exec", "--", "stestr", "run"], ERROR, "stestr 2.0.0 (")
+        self.assertIs(before, TestProcessorFixture.run_tests)
+        self.assertEqual(argv, sys.argv)
+
+    def test_where_the_program_may_be_either_tool_the_old_one_runs_unhooked_with_a_warning(self) -> None:
+        self.useFixture(fixtures.MonkeyPatch("testrepository.__version__", (0, 0, 18, "final", 0)))
+        code, _, err = self.cli("exec", "--", os.path.basename(sys.executable), "-m", "stestr", "--version")
+        self.assertEqual(0, code, err)
+        self.assertIn("partitioner: warning: testrepository 0.0.18 (", err)
+        self.assertIn("testr runs without partitioner's hooks", err)
+        self.assertNotIn("Traceback", err)
+
 class TestLend(CLICase):
     """The tests' interpreter lacks partitioner: exec lends its own package on PYTHONPATH (a real foreign venv,
     tempest's: tests/e2e/test_tempest.py)."""

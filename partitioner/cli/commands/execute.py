@@ -291,6 +291,7 @@ def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple
     return note, worker_problem(python)
 
 
+
 def _exit_status(code: object, console: Console) -> int:
     """The exit status a console script's return value or ``SystemExit`` code means (a message means 1)."""
     if code is None:
@@ -428,7 +429,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     session.check_shardable(target.argv)
     saved_argv = sys.argv
     sys.argv = [program, *target.argv]
-    hooked = session.install(TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")))
+    try:
+        hooked = _install(session, TOOLS_OF.get(os.path.basename(program), ("stestr", "testr")), console)
+    except PartitionerError:  # a release of the tool exec does not hook: said in one line, nothing left patched
+        session.uninstall()
+        sys.argv = saved_argv
+        raise
     if not hooked:
         if args.shard:
             session.uninstall()
@@ -455,6 +461,24 @@ def run(args: argparse.Namespace, console: Console) -> int:
             session.uninstall()
             sys.argv = saved_argv
         return _explained(session, code, stopped, program, target, args, console)
+
+
+def _install(session: Session, tools: tuple[str, ...], console: Console) -> list[str]:
+    """Hook ``tools`` (:meth:`Session.install`). A release ``exec`` does not hook
+    (:func:`partitioner.dispatch.patches.check_release`) is an error where the program is that tool; where it may
+    be either (``python -m ...``, a script), the other is hooked and a warning says this one runs unhooked.
+
+    :raises PartitionerError: the tool the program is cannot be hooked
+    """
+    if len(tools) == 1:
+        return session.install(tools)
+    hooked = []
+    for tool in tools:
+        try:
+            hooked += session.install((tool,))
+        except PartitionerError as exc:
+            console.warn(f"{exc}; {tool} runs without partitioner's hooks")
+    return hooked
 
 
 def _listing_note(program: str, code: int) -> str | None:
