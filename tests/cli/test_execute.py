@@ -85,6 +85,29 @@ class TestOldTools(CLICase):
         self.assertIn("testr runs without partitioner's hooks", err)
         self.assertNotIn("Traceback", err)
 
+    def test_the_activated_environments_other_release_is_named(self) -> None:
+        # partitioner's own stestr runs in-process; the activated venv's (tempest's, pinned older) only loads
+        # the tests: its options may differ (stestr 4 dropped --black-regex), and the note says which runs
+        from importlib.metadata import version
+
+        from partitioner.cli.commands.execute import other_release, release_in
+
+        venv = Path(self.useFixture(fixtures.TempDir()).path)
+        (venv / "bin").mkdir()
+        site = venv / "lib" / "python3.11" / "site-packages"
+        (site / "stestr-3.0.1.dist-info").mkdir(parents=True)
+        (site / "stestr_extra-9.dist-info").mkdir()
+        self.assertEqual("3.0.1", release_in(venv, "stestr"))
+        self.assertIsNone(release_in(venv, "testrepository"))
+        note = other_release("stestr", str(venv / "bin" / "stestr"))
+        self.assertEqual(f"stestr {version('stestr')} of partitioner's environment runs, not the activated "
+                         f"environment's stestr 3.0.1 (an option only 3.0.1 knows is refused; "
+                         f"`{venv / 'bin' / 'python'} -m pip install ", str(note)[:str(note).index("install ") + 8])
+        (site / "stestr-3.0.1.dist-info").rename(site / f"stestr-{version('stestr')}.dist-info")
+        self.assertIsNone(other_release("stestr", str(venv / "bin" / "stestr")))
+        self.assertIsNone(other_release("testr", str(venv / "bin" / "testr")))
+
+
 class TestLend(CLICase):
     """The tests' interpreter lacks partitioner: exec lends its own package on PYTHONPATH (a real foreign venv,
     tempest's: tests/e2e/test_tempest.py)."""

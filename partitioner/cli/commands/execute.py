@@ -288,8 +288,41 @@ def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple
     note = (f"{found}, the first {Path(program).name} on PATH, belongs to the activated Python environment: the "
             f"tests load with its interpreter, {python} (set PYTHON to choose another); "
             f"{Path(program).name} itself runs under {sys.executable} with partitioner's hooks")
+    differ = other_release(program, found)
+    if differ is not None:
+        note += f": {differ}"
     return note, worker_problem(python)
 
+
+#: the distribution each tool ``exec`` hooks comes in
+DISTRIBUTIONS = {"stestr": "stestr", "testr": "testrepository"}
+
+
+def release_in(prefix: Path, dist: str) -> str | None:
+    """The release of ``dist`` installed in the Python environment at ``prefix`` (read from its ``.dist-info``
+    directory, without starting its interpreter), or ``None`` when none is found."""
+    for info in sorted(prefix.glob(f"lib/python*/site-packages/{dist}-*.dist-info")):
+        return info.name[len(dist) + 1:-len(".dist-info")]
+    return None
+
+
+def other_release(program: str, found: str) -> str | None:
+    """When the activated environment's ``program`` (``found``, its console script) is another release of the
+    tool than the one installed beside partitioner, which runs: what that means, else ``None``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for tool in TOOLS_OF.get(Path(program).name, ()):
+        dist = DISTRIBUTIONS.get(tool, tool)
+        theirs = release_in(Path(found).resolve().parent.parent, dist) or release_in(Path(found).parent.parent, dist)
+        try:
+            ours = version(dist)
+        except PackageNotFoundError:
+            continue
+        if theirs is not None and theirs != ours:
+            return (f"{dist} {ours} of partitioner's environment runs, not the activated environment's {dist} "
+                    f"{theirs} (an option only {theirs} knows is refused; `{Path(found).parent / 'python'} -m pip "
+                    f"install {_install_source()}` lets partitioner run that one)")
+    return None
 
 
 def _exit_status(code: object, console: Console) -> int:
@@ -526,6 +559,11 @@ def _explained(session: Session, code: int, stopped: bool, program: str, target:
         note = _listing_note(program, code)
         if note is not None:
             console.stderr.write(f"partitioner: note: {note}\n")
+    if code == 2 and not session.runs and not args.quiet and target.kind == "entry":
+        activated = activated_tool(os.path.basename(program), os.environ)
+        differ = other_release(program, activated[1]) if activated is not None else None
+        if differ is not None:  # its usage error may be an option the activated environment's release has
+            console.stderr.write(f"partitioner: note: {program} exited with status 2 (its usage error): {differ}\n")
     if args.shard and session.shard_run is None and code == 0:
         console.stderr.write(f"partitioner: error: {program} ran without listing its tests where partitioner could "
                              "choose this shard's: every test may have run; run `stestr run` or `testr run`\n")
