@@ -85,6 +85,16 @@ class TestOldTools(CLICase):
         self.assertIn("testr runs without partitioner's hooks", err)
         self.assertNotIn("Traceback", err)
 
+    def test_python_m_a_module_that_cannot_run_is_one_line(self) -> None:
+        # runpy's ImportError was a traceback
+        python = os.path.basename(sys.executable)
+        self.assertOneLineError(["exec", "--", python, "-m", "no_such_module_xyz"], USAGE,
+                                "no module named no_such_module_xyz in partitioner's environment")
+        self.assertOneLineError(["exec", "--", python, "-m", "no_such_package_xyz.sub"], USAGE,
+                                "no module named no_such_package_xyz.sub")
+        self.assertOneLineError(["exec", "--", python, "-m", "testrepository.commands"], USAGE,
+                                "testrepository.commands is a package without __main__")
+
     def test_the_activated_environments_other_release_is_named(self) -> None:
         # partitioner's own stestr runs in-process; the activated venv's (tempest's, pinned older) only loads
         # the tests: its options may differ (stestr 4 dropped --black-regex), and the note says which runs

@@ -143,6 +143,7 @@ def resolve(program: str, argv: list[str]) -> _Target:
         raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
                          f"install it in this environment ({how})")
     if PYTHON_NAME.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
+        _check_module(argv[1])
         return _Target("module", argv[1], tuple(argv[2:]))
     if not os.access(path, os.R_OK):
         raise UsageError(f"cannot read {path}; check its permissions")
@@ -151,6 +152,27 @@ def resolve(program: str, argv: list[str]) -> _Target:
             return _Target("program", path, tuple(argv), elsewhere=True)
         return _Target("script", path, tuple(argv))
     return _Target("program", path, tuple(argv))
+
+
+def _check_module(name: str) -> None:
+    """``python -m NAME`` can run here: runpy's ImportError for a module that cannot was a traceback.
+
+    :raises UsageError: no such module in this environment, or a package without ``__main__``
+    """
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+        runnable = spec is not None and (spec.submodule_search_locations is None or
+                                         find_spec(f"{name}.__main__") is not None)
+    except (ImportError, ValueError):  # a parent package that is not there, or no package
+        spec, runnable = None, False
+    if spec is None:
+        raise UsageError(f"no module named {name} in partitioner's environment ({sys.executable}); install it there, "
+                         "or name a console script")
+    if not runnable:
+        raise UsageError(f"{name} is a package without __main__: `python -m {name}` cannot run it; name its "
+                         "console script or the module that runs it")
 
 
 def worker_problem(python: str, environ: Mapping[str, str] | None = None) -> str | None:
