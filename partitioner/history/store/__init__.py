@@ -25,8 +25,14 @@ one indexed scan of ``5 x keys`` rows whatever the number of runs.
 ``?upto=N`` in the URL) sees exactly the runs with id <= N and the sample windows as they were then, so M
 shard jobs that share N plan from the same history even while others push.
 
-**Versions.** The schema carries a version (:data:`SCHEMA_VERSION`); an older store is upgraded when
-opened, a newer or unknown one is refused with a one-line error.
+**Reads never write.** Every read opens the store read-only (SQLite: a ``mode=ro`` URI; PostgreSQL: a
+``READ ONLY`` transaction): it never creates the file or the tables, nor upgrades a schema. Only a push
+does. A SQLite file without partitioner's tables (an empty file, another program's database) is no store,
+and reading it is an error saying what it is; a PostgreSQL database without them is a store no one pushed
+to yet (empty).
+
+**Versions.** The schema carries a version (:data:`SCHEMA_VERSION`); an older store is upgraded by the
+next push (a read refuses it), a newer or unknown one is refused with a one-line error.
 
 Importing this package does not import SQLAlchemy: only :func:`open_store` (or :class:`Store`) does.
 PostgreSQL needs the ``postgresql`` extra (psycopg 3).

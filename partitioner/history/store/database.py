@@ -6,6 +6,10 @@ order and a pin ``id <= N`` taken from a committed ``N`` never gains a run later
 (SQLite: a WAL read transaction; PostgreSQL: ``REPEATABLE READ``), so the several queries of one read
 agree with each other while others push.
 
+Reads never write: SQLite opens the file read-only (a ``mode=ro`` URI: no file is created, grown or
+switched to WAL, whatever it holds), PostgreSQL runs the read in a ``READ ONLY`` transaction. Only a
+writer creates the file, the tables or the WAL journal.
+
 Every database error leaves as a :class:`~partitioner.errors.HistoryError` subclass with one line that
 names the store (password hidden), says what was being done, what the driver said, and what to do.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -57,6 +62,11 @@ class Database:
                                                 connect_args={"timeout": busy_timeout})
             event.listen(self.engine, "connect", self._sqlite_connect)
             event.listen(self.engine, "begin", self._sqlite_begin)
+            # reads: the same file through a mode=ro URI, so a read can never create or change it
+            self.reader: Engine = create_engine("sqlite+pysqlite://", creator=self._sqlite_open_read_only,
+                                                poolclass=NullPool, hide_parameters=True)
+            event.listen(self.reader, "connect", self._sqlite_connect_read_only)
+            event.listen(self.reader, "begin", self._sqlite_begin)
         else:
             # psycopg logs what it ignores while closing a broken connection; the error itself reaches the
             # user as one line, so keep those log records off stderr (unless the application logs them)
@@ -69,22 +79,33 @@ class Database:
                 URL.create("postgresql+psycopg", username=url.username, password=url.password, host=url.host,
                            port=url.port, database=url.database, query=options),
                 poolclass=NullPool, hide_parameters=True, connect_args=connect_args)
+            self.reader = self.engine  # reads run in READ ONLY transactions (see reading)
 
     @property
     def sqlite(self) -> bool:
         return self.url.kind == "sqlite"
 
-    def _sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
+    def _sqlite_open_read_only(self) -> sqlite3.Connection:
+        assert self.url.path is not None
+        # as_uri percent-encodes what a URI cannot hold (?, #, %, spaces) in the path
+        return sqlite3.connect(f"{self.url.path.as_uri()}?mode=ro", uri=True, timeout=self.busy_timeout)
+
+    def _sqlite_connect(self, dbapi_connection: Any, _record: Any, read_only: bool = False) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun in _sqlite_begin
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                return  # switching the journal mode writes the file: a writer's job
             mode = cursor.execute("PRAGMA journal_mode").fetchone()
             if mode is not None and str(mode[0]).lower() != "wal":
                 cursor.execute("PRAGMA journal_mode = WAL")  # readers never wait for a pushing writer
         finally:
             cursor.close()
+
+    def _sqlite_connect_read_only(self, dbapi_connection: Any, record: Any) -> None:
+        self._sqlite_connect(dbapi_connection, record, read_only=True)
 
     @staticmethod
     def _sqlite_begin(conn: Connection) -> None:
@@ -115,9 +136,10 @@ class Database:
 
     @contextmanager
     def reading(self, action: str) -> Iterator[Connection]:
-        """A read-only snapshot transaction.
+        """A read-only snapshot transaction: it can neither create nor change anything (see the module
+        docstring).
 
-        :raises StoreError: for any database error
+        :raises StoreError: for any database error, and for a SQLite file that is not there
         """
         if self.sqlite:
             assert self.url.path is not None
@@ -125,9 +147,9 @@ class Database:
                 raise StoreError(f"{self.url.display}: no such store file ({self.url.path}); push a run to it "
                                  f"first (partitioner history push --to {self.url.display}) or fix the path")
         try:
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 if not self.sqlite:
-                    conn.execution_options(isolation_level="REPEATABLE READ")
+                    conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
                 with conn.begin():
                     if not self.sqlite:  # a planning read sorts ~5 rows per test in memory, not on disk
                         conn.execute(text("SET LOCAL work_mem = '64MB'"))
@@ -146,8 +168,12 @@ class Database:
             hint = "create the database (createdb) or fix its name in the URL"
         elif "database is locked" in lowered:
             hint = f"another process held the store for more than {self.busy_timeout:.0f} s; retry"
-        elif "unable to open database file" in lowered or "readonly database" in lowered:
+        elif ("unable to open database file" in lowered or "readonly database" in lowered) and writing:
             hint = "check that the file's directory exists and is writable"
+        elif "unable to open database file" in lowered or "readonly database" in lowered:
+            hint = ("check that the file is readable; SQLite reads a store (kept in WAL mode) through the -wal and "
+                    "-shm files beside it, so a reader must find them there or be allowed to create them in the "
+                    "file's directory (else copy the store somewhere it may)")
         elif "file is not a database" in lowered:
             hint = "the file is not a SQLite database; point the URL at a store file"
         elif "connection" in lowered or "timeout" in lowered or "terminat" in lowered or "server" in lowered:
@@ -159,5 +185,6 @@ class Database:
         return StoreError(f"{self.url.display}: {action} failed ({detail}); {hint}")
 
     def dispose(self) -> None:
-        """Close every connection (the engine keeps none between calls: NullPool)."""
+        """Close every connection (the engines keep none between calls: NullPool)."""
         self.engine.dispose()
+        self.reader.dispose()

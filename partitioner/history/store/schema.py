@@ -23,15 +23,17 @@ Version 1. Every table is prefixed ``partitioner_`` so a store can share a Postg
 
 Upgrade path: a change to the tables bumps :data:`SCHEMA_VERSION` and adds ``MIGRATIONS[old]``, a function
 that takes a connection inside the writing transaction (the store lock held) and turns a version ``old``
-store into version ``old + 1`` (``ALTER TABLE``, backfills). Opening an older store applies every step in
-order and records the new version in the same transaction, so an upgrade is all or nothing. A store of a
-newer version, or of a version with no migration (e.g. 0), is refused with
+store into version ``old + 1`` (``ALTER TABLE``, backfills). A push to an older store applies every step in
+order and records the new version in the same transaction, so an upgrade is all or nothing. A read never
+creates tables nor upgrades: it refuses an older store (push to it with this partitioner first). A store of
+a newer version, or of a version with no migration (e.g. 0), is refused with
 :class:`~partitioner.history.store.errors.StoreVersionError` naming both versions: upgrade partitioner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
 from sqlalchemy import (
@@ -53,7 +55,7 @@ from sqlalchemy import (
     text,
 )
 
-from partitioner.history.store.errors import StoreVersionError
+from partitioner.history.store.errors import StoreError, StoreVersionError
 
 __all__ = [
     "KEEP",
@@ -62,6 +64,7 @@ __all__ = [
     "labels",
     "metadata",
     "names",
+    "not_a_store",
     "results",
     "run_files",
     "runs",
@@ -200,6 +203,29 @@ def stored_version(conn: Connection) -> tuple[int, int] | None:
     if row is None:
         return None
     return int(row.version), int(row.keep)
+
+
+def not_a_store(conn: Connection, path: Path, display: str) -> StoreError:
+    """What a SQLite file without partitioner's tables is (an empty file, a database of no or other tables),
+    as one line that says how to fix it: a store file is what ``partitioner history push --to`` creates."""
+    elsewhere = "point the URL at the store file `partitioner history push --to` created"
+    first = f"or push a run to this one first (partitioner history push --to {display}), which makes it a store"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = -1
+    if size == 0:
+        return StoreError(f"{display}: {path} is an empty file, not a history store; {elsewhere}, {first}")
+    tables = sorted(inspect(conn).get_table_names())
+    if not tables:
+        return StoreError(f"{display}: {path} is a SQLite database with no tables, not a history store; {elsewhere}, "
+                          f"{first}")
+    if schema.name in tables:  # a push writes the table and its row in one transaction: someone emptied it
+        return StoreError(f"{display}: {path} is a damaged history store (its {schema.name} table has no row); "
+                          f"{elsewhere}, or recreate this one")
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    return StoreError(f"{display}: {path} is a SQLite database of other tables ({shown}), not a history store "
+                      f"(it has no {schema.name} table); {elsewhere}")
 
 
 def check_version(found: int, display: str, migrations: Mapping[int, Migration] | None = None) -> list[Migration]:

@@ -17,12 +17,12 @@ from partitioner.history.cache import load_run
 from partitioner.history.jsonfile import parse_samples, read_samples
 from partitioner.history.model import History, Run, Samples
 from partitioner.history.repository import find_repository
-from partitioner.history.store import read
+from partitioner.history.store import read, schema
 from partitioner.history.store.database import Database
-from partitioner.history.store.errors import StoreError
+from partitioner.history.store.errors import StoreError, StoreVersionError
 from partitioner.history.store.push import RunMeta, ensure_schema, insert_run
 from partitioner.history.store.rows import EncodedRun, encode_run, encode_samples
-from partitioner.history.store.schema import check_version, run_files, stored_version
+from partitioner.history.store.schema import check_version, not_a_store, run_files, stored_version
 from partitioner.history.store.url import StoreURL, parse_store_url, redact
 from partitioner.history.store.values import PlanHistory, PushResult, RunInfo
 from partitioner.history.subunit import read_stream, read_stream_file
@@ -78,16 +78,30 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------------------
 
-    def _read(self, action: str, body: Callable[[Connection], _T], empty: _T) -> _T:
-        """``body(conn)`` in a read snapshot; ``empty`` when the store has no tables yet. An older schema is
-        upgraded first (in a write transaction); a newer or unknown one is refused."""
+    def _read(self, action: str, body: Callable[[Connection], _T], empty: _T, pushing: bool = False) -> _T:
+        """``body(conn)`` in a read-only snapshot. A read never writes: an older schema is refused (a push
+        upgrades it), and so is a SQLite file without partitioner's tables (an empty file, another program's
+        database), which is no store; a PostgreSQL database without them is a store nobody pushed to yet:
+        ``empty``. A newer or unknown schema is refused.
+
+        :param pushing: the read is a push's (which creates and upgrades the store next): ``empty`` for a
+            file without tables, and an older schema is upgraded first, in a write transaction
+        """
         for _ in range(2):
             with self._db.reading(action) as conn:
                 found = stored_version(conn)
                 if found is None:
+                    if self.url.path is not None and not pushing:
+                        raise not_a_store(conn, self.url.path, self.url.display)
                     return empty
                 if not check_version(found[0], self.url.display):
                     return body(conn)
+                if not pushing:
+                    raise StoreVersionError(
+                        f"{self.url.display}: the store is schema version {found[0]}, older than this "
+                        f"partitioner's {schema.SCHEMA_VERSION}, and a read never upgrades it; push a run to it "
+                        f"with this partitioner (partitioner history push --to {self.url.display}), which "
+                        f"upgrades it, or read it with the partitioner that pushed to it")
             with self._db.writing(f"upgrading the store from schema version {found[0]}") as conn:
                 ensure_schema(conn, self.url.display)
         raise StoreError(f"{self.url.display}: {action} failed (the schema changed while upgrading); retry")
@@ -243,7 +257,7 @@ class Store:
             query = select(run_files.c.fingerprint).where(run_files.c.origin == origin)
             return {str(f) for f in conn.execute(query).scalars()}
 
-        return self._read("reading pushed run files", body, set())
+        return self._read("reading pushed run files", body, set(), pushing=True)
 
     def schema_version(self) -> int | None:
         """The store's schema version (``None`` when it has no partitioner tables yet)."""

@@ -248,13 +248,40 @@ class StoreContract(testtools.TestCase if TYPE_CHECKING else object):
         self.useFixture(fixtures.MonkeyPatch("partitioner.history.store.schema.SCHEMA_VERSION", 3))
         self.useFixture(fixtures.MonkeyPatch("partitioner.history.store.schema.MIGRATIONS", {1: to_2, 2: to_3}))
         upgraded = self.store()
-        self.assertEqual(1, len(upgraded.runs()))
+        # a read never upgrades: it refuses the older store in one line and leaves it as it was
+        for read in (upgraded.runs, upgraded.plan_history, upgraded.head, upgraded.run_infos):
+            error = self.assertRaises(StoreVersionError, read)
+            self.assertIn("the store is schema version 1, older than this partitioner's 3, and a read never "
+                          "upgrades it; push a run to it with this partitioner (partitioner history push --to ",
+                          str(error))
+            self.assertNotIn("\n", str(error))
+        self.assertEqual([], calls)
+        self.assertEqual(1, upgraded.schema_version())
+        upgraded.push_run(make_run(2))  # a push upgrades it, then stores its run
         self.assertEqual([2, 3], calls)
         self.assertEqual(3, upgraded.schema_version())
+        self.assertEqual(2, len(upgraded.runs()))
         with upgraded._db.reading("test") as conn:
-            self.assertEqual(["migrated"], list(conn.execute(text("SELECT note FROM partitioner_runs")).scalars()))
-        upgraded.runs()
+            self.assertEqual(["migrated", None],
+                             list(conn.execute(text("SELECT note FROM partitioner_runs ORDER BY id")).scalars()))
+        upgraded.push_run(make_run(3))
         self.assertEqual([2, 3], calls)  # once
+
+    def test_a_repository_push_upgrades_an_older_store_before_it_reads_what_was_pushed(self) -> None:
+        store = self.store()
+        store.push_run(make_run(1))
+        calls: list[int] = []
+        self.useFixture(fixtures.MonkeyPatch("partitioner.history.store.schema.SCHEMA_VERSION", 2))
+        self.useFixture(fixtures.MonkeyPatch("partitioner.history.store.schema.MIGRATIONS",
+                                             {1: lambda conn: calls.append(2)}))
+        repo = Path(self.useFixture(fixtures.TempDir()).path) / ".stestr"
+        repo.mkdir()
+        (repo / "format").write_text("1\n")
+        (repo / "0").write_bytes(subunit_v2([("a.B.test_1", "success", 1.0, 2.0, "worker-0")]))
+        self.useFixture(fixtures.EnvironmentVariable("PARTITIONER_CACHE", "0"))
+        pushed = self.store().push_repository(repo)
+        self.assertEqual(([2], [2]), (calls, [r.run_id for r in pushed.results]))
+        self.assertEqual(2, self.store().schema_version())
 
     def test_an_unreadable_stream_pushes_nothing(self) -> None:
         store = self.store()
