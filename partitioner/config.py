@@ -315,10 +315,15 @@ def listing_tool(settings: Settings) -> str | None:
     return "testr" if settings.test_command else "stestr" if settings.stestr else None
 
 
-def load_settings(cwd: Path) -> Settings:
+def load_settings(cwd: Path, tool: str | None = None) -> Settings:
     """Read every config file present in ``cwd``; the files are named by their absolute paths wherever the settings
     name them (one name for the same file in every command, whatever ``-C`` and the shell's directory were, and
     one that still holds in a CI log read elsewhere).
+
+    :param tool: ``"testr"`` or ``"stestr"`` when that tool is the one running (it asked for the plan): the
+        grouping its own config file asks for (``group_regex``, ``parallel_class``, or none: per test) is the only
+        one taken, as the tool reads no other (a project with both files may group in one and not the other);
+        ``None``: the first of ``.testr.conf`` and ``.stestr.conf`` that asks for one
 
     :raises ConfigError: a file that does not parse, an unknown option, a bad value
     """
@@ -375,8 +380,10 @@ def load_settings(cwd: Path) -> Settings:
         text = "\n".join(_lines(values["resources"]))
         settings["resources"] = parse_resources(text, where["resources"])
 
+    tool_files = {"testr": (".testr.conf",), "stestr": (".stestr.conf",)}.get(tool or "",
+                                                                            (".testr.conf", ".stestr.conf"))
     if "group_by" not in settings:
-        for conf in (".testr.conf", ".stestr.conf"):
+        for conf in tool_files:
             regex = defaults.get(f"{conf}:group_regex")
             if regex:
                 # tempest's class regex means "by class": use the attrs- and scenario-aware version
@@ -389,11 +396,11 @@ def load_settings(cwd: Path) -> Settings:
                 break
         else:  # no grouping asked of the tool: it splits per test, and so do the hooks (plan/explain must agree)
             runner = "partitioner.run" in defaults.get(".testr.conf:test_command", "")  # our runner groups by class
-            tool = next((c for c in (".testr.conf", ".stestr.conf") if (cwd / c).is_file()), None)
-            if tool is not None and not runner:
+            conf_file = next((c for c in tool_files if (cwd / c).is_file()), None)
+            if conf_file is not None and not runner:
                 settings["group_by"] = "none"
-                where["group_by"] = (f"{cwd / tool}: no group_regex, {'testr' if tool == '.testr.conf' else 'stestr'} "
-                                     "splits per test")
+                where["group_by"] = (f"{cwd / conf_file}: no group_regex, "
+                                     f"{'testr' if conf_file == '.testr.conf' else 'stestr'} splits per test")
     for key in ("test_command", "test_list_option", "test_id_option"):
         if f".testr.conf:{key}" in defaults:
             settings[key] = defaults[f".testr.conf:{key}"]

@@ -55,6 +55,13 @@ def _warm_at_exit(base: str) -> None:
         atexit.register(warm_in_background, base, PLAN_RUNS)
 
 
+def tool_of(repository: object) -> str | None:
+    """Which tool asked for the plan, by its repository's class: ``"stestr"``, ``"testr"`` (testrepository), else
+    ``None`` (a double, or no repository)."""
+    package = type(repository).__module__.split(".", 1)[0]
+    return {"stestr": "stestr", "testrepository": "testr"}.get(package)
+
+
 def _history_from(repository: object, test_ids: Sequence[str], sources: Sequence[str] = ()) -> History:
     """The history to plan from: ``sources`` when given (the ``history`` option or exec's ``--history``), else
     the repository's stored runs when it is a real one on disk, else its ``get_test_times``."""
@@ -181,7 +188,7 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
     if concurrency < 1 or not test_ids:
         return [list(test_ids)] + [[] for _ in range(max(0, lists - 1))], None
     grouper: Grouper
-    settings = load_settings(Path.cwd())
+    settings = load_settings(Path.cwd(), tool_of(repository))
     if group_callback is not None:
         grouper = grouper_for_callback(group_callback)  # stestr semantics: cb(id) or id
         grouping_from = TOOL_GROUPING

@@ -59,6 +59,24 @@ class TestSettings(testtools.TestCase):
         self.write("tox.ini", "[partitioner]\ngroup_by = module\n")
         self.assertEqual("module", load_settings(self.dir).group_by)
 
+    def test_the_running_tool_takes_the_grouping_of_its_own_file_alone(self) -> None:
+        # a project with both files, grouping in .testr.conf only: stestr reads .stestr.conf and splits per test
+        self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n"
+                                  "group_regex=([^\\.]*\\.)*\n")
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\n")
+        self.assertEqual("class", load_settings(self.dir).group_by)  # no tool: the first file that groups
+        self.assertEqual("class", load_settings(self.dir, "testr").group_by)
+        stestr = load_settings(self.dir, "stestr")
+        self.assertEqual("none", stestr.group_by)
+        self.assertIn(".stestr.conf: no group_regex, stestr splits per test", stestr.where["group_by"])
+        # and the other way round: testr with no group_regex splits per test though .stestr.conf groups
+        self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n")
+        self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\ngroup_regex=^(\\w+\\.)\n")
+        self.assertEqual("none", load_settings(self.dir, "testr").group_by)
+        self.assertEqual("regex:^(\\w+\\.)", load_settings(self.dir, "stestr").group_by)
+        self.write("tox.ini", "[partitioner]\ngroup_by = module\n")  # the user's own choice wins for either
+        self.assertEqual("module", load_settings(self.dir, "stestr").group_by)
+
     def test_partitioner_section_precedence(self) -> None:
         self.write("pyproject.toml", "[tool.partitioner]\nstrategy = 'roundrobin'\nconcurrency = 3\n")
         self.write("tox.ini", "[partitioner]\nstrategy = testr\n")

@@ -136,6 +136,30 @@ class TestPartitionTests(testtools.TestCase):
         assert planned is not None
         self.assertEqual(("none", "the default"), (planned.plan.grouping, planned.grouping_from))
 
+    def test_the_tool_that_asks_groups_as_its_own_config_file_says(self) -> None:
+        # a project with both files, group_regex in .testr.conf alone: `stestr run` (here or under exec) reads
+        # .stestr.conf and splits per test, so the plan it gets must too, whatever .testr.conf asks of testr
+        Path(".testr.conf").write_text("[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n"
+                                       "group_regex=([^\\.]*\\.)*\n")
+        Path(".stestr.conf").write_text("[DEFAULT]\ntest_path=./t\n")
+        from stestr.repository.file import RepositoryFactory as StestrRepositories
+        from testrepository.repository.file import RepositoryFactory as TestrRepositories
+
+        stestr_repo = StestrRepositories().initialise(os.getcwd())
+        self.useFixture(fixtures.MonkeyPatch("partitioner.hooks._WARMING", {stestr_repo.base}))  # no warming
+        self.assertEqual(("stestr", "testr", None),
+                         (hooks.tool_of(stestr_repo), hooks.tool_of(TestrRepositories().initialise(os.getcwd())),
+                          hooks.tool_of(None)))
+        ids = [f"a.A.t{n}" for n in range(4)]
+        _, planned = hooks.plan_partitions(ids, 2, stestr_repo, None, warn=None)
+        assert planned is not None
+        self.assertEqual("none", planned.plan.grouping)
+        self.assertIn(".stestr.conf: no group_regex, stestr splits per test", planned.grouping_from)
+        self.assertEqual([2, 2], [len(w.tests) for w in planned.plan.workers])  # one class over both workers
+        _, planned = hooks.plan_partitions(ids, 2, None, None, warn=None)  # no tool known: the first that groups
+        assert planned is not None
+        self.assertEqual("class", planned.plan.grouping)
+
     def test_a_first_run_s_empty_repository_is_a_note_not_a_warning(self) -> None:
         repo = Path(".stestr")
         repo.mkdir()
