@@ -50,7 +50,7 @@ def confirm(cwd: Path, settings: Settings, tool: Tool, suspects: Sequence[OrderS
             checks: int | None, console: Console) -> tuple[render.Bisected, int]:
     """Replay and bisect; returns what was found and the exit status (128 + a signal that stopped it)."""
     command, source = trial_command(cwd, settings, tool)
-    worker = sequence_command(settings, tool)
+    worker = sequence_command(settings, tool, cwd)  # the test path expands in the project, as stestr does there
     listed, spent = listed_within(cwd, settings, budget, "--order --confirm")
     spelt = {canonical(t): t for t in listed}
     by_class = class_ids(listed)

@@ -5,6 +5,7 @@ planted polluter: ``ZPolluterTest.test_b`` leaves a mark in a module global that
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -153,6 +154,19 @@ class TestBisect(OrderCase):
                           "reproduced": {"failures": 1, "runs": 1}, "replayed": {"failures": 1, "runs": 1},
                           "alone": {"failures": 0, "runs": 2}},
                          {k: v for k, v in entry["bisect"].items() if k not in ("trials", "note")})
+
+    def test_the_test_path_expands_in_the_project_directory_not_where_partitioner_runs(self) -> None:
+        # with -C DIR from elsewhere the pull worker's discovery expanded $PWD here: `discover ... <here>/pkg`, and
+        # every trial was "the suite's test process ran none of 9 tests (... Start directory is not importable)"
+        (self.dir / ".stestr.conf").write_text("[DEFAULT]\ntest_path=${OS_TEST_PATH:-$PWD/pkg}\ntop_dir=./\n")
+        self.useFixture(fixtures.EnvironmentVariable("OS_TEST_PATH"))
+        elsewhere = self.useFixture(fixtures.TempDir()).path
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(elsewhere)
+        status, out, err = self.cli("races", "--order", "--confirm", "--tries", "1")
+        self.assertEqual(0, status, err)
+        self.assertIn("in a pull worker handed the groups in the run's order", err)
+        self.assertIn(f"  {V} fails after {Z}.test_b ran in the same process", out)
 
     def test_a_victim_that_fails_alone(self) -> None:
         (self.dir / "pkg" / "state.py").write_text('SEEN = {"polluted"}\n')
