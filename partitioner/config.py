@@ -323,7 +323,8 @@ def load_settings(cwd: Path, tool: str | None = None) -> Settings:
     :param tool: ``"testr"`` or ``"stestr"`` when that tool is the one running (it asked for the plan): the
         grouping its own config file asks for (``group_regex``, ``parallel_class``, or none: per test) is the only
         one taken, as the tool reads no other (a project with both files may group in one and not the other);
-        ``None``: the first of ``.testr.conf`` and ``.stestr.conf`` that asks for one
+        ``None``: the tool whose listing a plan follows (:func:`listing_tool`: testr where ``.testr.conf`` gives a
+        test_command, else stestr where ``.stestr.conf`` is), else the first of the two files that asks for one
 
     :raises ConfigError: a file that does not parse, an unknown option, a bad value
     """
@@ -380,6 +381,9 @@ def load_settings(cwd: Path, tool: str | None = None) -> Settings:
         text = "\n".join(_lines(values["resources"]))
         settings["resources"] = parse_resources(text, where["resources"])
 
+    if tool is None:  # as listing_tool, before the settings exist
+        tool = ("testr" if defaults.get(".testr.conf:test_command") else
+                "stestr" if ".stestr.conf:test_path" in defaults or (cwd / ".stestr.conf").is_file() else None)
     tool_files = {"testr": (".testr.conf",), "stestr": (".stestr.conf",)}.get(tool or "",
                                                                             (".testr.conf", ".stestr.conf"))
     if "group_by" not in settings:

@@ -64,7 +64,7 @@ class TestSettings(testtools.TestCase):
         self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n"
                                   "group_regex=([^\\.]*\\.)*\n")
         self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\n")
-        self.assertEqual("class", load_settings(self.dir).group_by)  # no tool: the first file that groups
+        self.assertEqual("class", load_settings(self.dir).group_by)  # no tool: the one whose listing plans follow
         self.assertEqual("class", load_settings(self.dir, "testr").group_by)
         stestr = load_settings(self.dir, "stestr")
         self.assertEqual("none", stestr.group_by)
@@ -73,7 +73,10 @@ class TestSettings(testtools.TestCase):
         self.write(".testr.conf", "[DEFAULT]\ntest_command=python -m subunit.run $LISTOPT $IDOPTION\n")
         self.write(".stestr.conf", "[DEFAULT]\ntest_path=./t\ngroup_regex=^(\\w+\\.)\n")
         self.assertEqual("none", load_settings(self.dir, "testr").group_by)
+        self.assertEqual("none", load_settings(self.dir).group_by)  # plan lists as testr: it groups as testr
         self.assertEqual("regex:^(\\w+\\.)", load_settings(self.dir, "stestr").group_by)
+        self.write(".testr.conf", "[DEFAULT]\ngroup_regex=x\n")  # no test_command: plans list as stestr does
+        self.assertEqual("regex:^(\\w+\\.)", load_settings(self.dir).group_by)
         self.write("tox.ini", "[partitioner]\ngroup_by = module\n")  # the user's own choice wins for either
         self.assertEqual("module", load_settings(self.dir, "stestr").group_by)
 

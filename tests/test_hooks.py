@@ -156,7 +156,7 @@ class TestPartitionTests(testtools.TestCase):
         self.assertEqual("none", planned.plan.grouping)
         self.assertIn(".stestr.conf: no group_regex, stestr splits per test", planned.grouping_from)
         self.assertEqual([2, 2], [len(w.tests) for w in planned.plan.workers])  # one class over both workers
-        _, planned = hooks.plan_partitions(ids, 2, None, None, warn=None)  # no tool known: the first that groups
+        _, planned = hooks.plan_partitions(ids, 2, None, None, warn=None)  # no tool known: as plans list (testr)
         assert planned is not None
         self.assertEqual("class", planned.plan.grouping)
 
