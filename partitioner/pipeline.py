@@ -313,7 +313,8 @@ def plan_shards(test_ids: Sequence[str], shards: int, concurrency: int, cwd: Pat
                       grouping_from=grouping.where)
     sharded = split_shards(planned.groups, planned.serial_groups, planned.model, shards, concurrency,
                            get_strategy(chosen), grouper.spec, merged=planned.plan.merged,
-                           history=tuple(redact(s) for s in sources), warnings=planned.plan.warnings)
+                           history=tuple(redact(s) for s in sources), warnings=planned.plan.warnings,
+                           planned_from=planned.history)
     return sharded, planned
 
 

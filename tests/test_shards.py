@@ -134,6 +134,29 @@ class TestSplitCases(testtools.TestCase):
         back = parse_plan_file(dumps_plan_file(sharded), "p.json")
         self.assertTrue(back.shards[3].empty)
 
+    def test_each_shards_notes_name_the_history_it_was_planned_from(self) -> None:
+        # each shard's plan said "pass --history" though the split was planned from a given history
+        table = group_tests(self.IDS, make_grouper("class"))
+        model = build_cost_model(table, History())
+
+        def notes(planned_from: History | None = None, history: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+            sharded = split_shards(table, (), model, 2, 2, get_strategy(None), "class", history=history,
+                                   planned_from=planned_from)
+            return [s.plan.warnings for s in sharded.shards]
+
+        said = ("no timing history: json:t.json (0 tests) timed none of these tests: balanced by test count and "
+                "class structure; give the history of a run of this suite",)
+        self.assertEqual([said, said], notes(planned_from=History(sources=("json:t.json (0 tests)",))))
+        # the history's own warning (a store that cannot be read) has said why: nothing more per shard
+        unread = History(sources=("store:sqlite:///h.db (unreadable)",), warnings=("sqlite:///h.db: ...",))
+        self.assertEqual([(), ()], notes(planned_from=unread, history=("sqlite:///h.db",)))
+        # from the pinned sources alone (an API caller without the History)
+        pinned = notes(history=("sqlite:///h.db?upto=3",))
+        self.assertIn("no timing history: sqlite:///h.db?upto=3 timed none of these tests", pinned[0][0])
+        # nothing given: then, and only then, the advice to give one
+        self.assertTrue(all("pass --history" in n[0] for n in notes()))
+        self.assertFalse(any("pass --history" in w for n in notes(history=("t.json",)) for w in n))
+
     def test_a_serial_group_weighs_its_whole_time(self) -> None:
         seconds = {t: 4.0 if ".C0." in t else 1.0 for t in self.IDS}
         sharded, _, serial = split(self.IDS, timed(self.IDS, seconds), 2, 4, serial=r"\.C0\.")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from partitioner.costmodel import SECONDS, TESTS, CostModel
 from partitioner.errors import UsageError
 from partitioner.grouping import Group, GroupTable, Merge
+from partitioner.history.model import History
 from partitioner.plan import Partition, Plan, build_plan
 from partitioner.strategies import CostTable, LongestFirst, Strategy
 
@@ -195,7 +196,8 @@ def _empty_plan(concurrency: int, strategy: str, grouping: str, has_history: boo
 
 def split_shards(parallel: Sequence[Group], serial: Sequence[Group], model: CostModel, shards: int,
                  concurrency: int, strategy: Strategy, grouping: str, merged: Sequence[Merge] = (),
-                 history: Sequence[str] = (), warnings: Sequence[str] = ()) -> ShardedPlan:
+                 history: Sequence[str] = (), warnings: Sequence[str] = (),
+                 planned_from: History | None = None) -> ShardedPlan:
     """Split the groups into ``shards`` shards and plan each over ``concurrency`` workers.
 
     :param parallel: the parallel phase's groups (a pipeline's ``Planned.groups``)
@@ -205,12 +207,17 @@ def split_shards(parallel: Sequence[Group], serial: Sequence[Group], model: Cost
     :param merged: the resource merges, to show in the plan of the shard that holds each
     :param history: the pinned history sources, passwords hidden (recorded in the result)
     :param warnings: notes to carry (e.g. the history's warnings)
+    :param planned_from: the history ``model`` was built from (a pipeline's ``Planned.history``), so that each
+        shard's notes say what it did or did not time, and nothing where its warnings said why; default: a
+        history of the ``history`` sources. Never the advice to go and give a history that was given.
     :raises UsageError: ``shards`` or ``concurrency`` below 1
     """
     if shards < 1:
         raise UsageError(f"the number of shards must be at least 1, got {shards}; ask for one shard or more")
     if concurrency < 1:
         raise UsageError(f"concurrency must be at least 1, got {concurrency}; ask for one worker or more")
+    if planned_from is None and history:
+        planned_from = History(sources=tuple(history))
     parallel_table, serial_table = GroupTable.from_groups(parallel), GroupTable.from_groups(serial)
     keys, weights, sizes, is_serial = _weights(parallel_table, serial_table, model, concurrency)
     by_key = {g.key: g for table in (parallel_table, serial_table) for g in table}
@@ -221,7 +228,7 @@ def split_shards(parallel: Sequence[Group], serial: Sequence[Group], model: Cost
             built.append(Shard(number, _empty_plan(concurrency, strategy.name, grouping, model.has_history), ()))
             continue
         plan = build_plan([by_key[keys[i]] for i in members if not is_serial[i]], model, strategy, concurrency,
-                          grouping, serial=[by_key[keys[i]] for i in members if is_serial[i]])
+                          grouping, serial=[by_key[keys[i]] for i in members if is_serial[i]], history=planned_from)
         own = set(mine)
         held = tuple(m for m in merged if m.key in own)
         built.append(Shard(number, replace(plan, merged=held) if held else plan, tuple(mine)))

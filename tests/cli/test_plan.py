@@ -471,6 +471,27 @@ class TestShards(PlanCase):
         self.assertOneLineError(self.plan_args("--shard", "1/2", "--history", "sqlite:///h.db"), USAGE,
                                 "is not pinned")
 
+    def test_each_shards_notes_fit_the_history_given(self) -> None:
+        # every shard's plan said "no timing history found: ...; pass --history or run the suite once" though a
+        # --history had been given: the split planned each shard without it
+        empty = self.dir / "t0.json"
+        empty.write_text('{"format_version": 1, "tests": {}}')
+        cases = {str(empty): [f"no timing history: json:{empty} (0 tests) timed none of these tests: balanced by "
+                              "test count and class structure; give the history of a run of this suite"],
+                 "sqlite:///nope.db": []}  # the split's own warning says why: no such store file
+        for given, notes in cases.items():
+            code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "-n", "2",
+                                      "--shards", "2", "--history", given, "--format", "json")
+            self.assertEqual(OK, code, err)
+            doc = json.loads(out)
+            self.assertEqual([notes, notes], [s["plan"]["warnings"] for s in doc["shards"]], given)
+            self.assertNotIn("--history", out, given)
+        # with no history at all, each shard still says to give one
+        code, out, err = self.cli("plan", "-C", str(self.dir), "--tests", str(self.dir / "ids.txt"), "-n", "2",
+                                  "--shards", "2", "--format", "json")
+        self.assertEqual(OK, code, err)
+        self.assertTrue(all("pass --history" in s["plan"]["warnings"][0] for s in json.loads(out)["shards"]))
+
     def test_a_plan_file_made_from_another_list_is_refused(self) -> None:
         target = self.dir / "plan.json"
         self.cli(*self.plan_args("-n", "2", "--shards", "2", "-o", str(target)))
