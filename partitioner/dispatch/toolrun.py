@@ -3,6 +3,13 @@ partitions, workers and dispatcher (:class:`ToolRun`), the tool's inserter watch
 on unchanged, the session sees it, notes each test's start for the plan record's key (:attr:`ToolRun.starts`,
 ``dispatch.record.FirstStarts.key``), and before the tool stores the run the session accounts for every test), and
 the plan record of a static run (:func:`plan_record`).
+
+The tests partitioner records as failed because they did not run to their end (never started, cut short by a
+signal, on a worker that died, or stopped by a Ctrl-C in their own process: :func:`did_not_run`) keep the time
+the tool stored for them before: the tool's
+inserter times every test whose result has a start and an end, so a Ctrl-C that left 110 tests unstarted wrote
+0 s for each into ``times.dbm``, and plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain
+stestr stores nothing of a run it was interrupted in, and no time for a test its dead worker never ended.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,6 +38,30 @@ if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does no
 FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",
            "route_code", "timestamp")
 _TEXT = "text/plain;charset=utf8"
+
+
+#: the first words of the reasons partitioner writes for a test it records as failed because it did not run to its
+#: end: never started (``not run: ...``), cut short by a signal (``interrupted: ...``), or whose worker died or was
+#: lost first (``... and this test never reported a result``)
+_UNRUN_PREFIXES = ("not run:", "interrupted")
+_UNRUN_TAIL = "never reported a result"
+
+
+def did_not_run(text: str, traceback: bool = False) -> bool:
+    """Whether a failure's ``reason`` is one partitioner writes for a test that did not run to its end, or (with
+    ``traceback``) its traceback ends in ``KeyboardInterrupt``: a Ctrl-C reached the test's own process mid-test."""
+    if traceback:
+        lines = text.rstrip().splitlines()
+        return bool(lines) and lines[-1].startswith("KeyboardInterrupt")
+    first = text.lstrip().split("\n", 1)[0]
+    return first.startswith(_UNRUN_PREFIXES) or first.rstrip().endswith(_UNRUN_TAIL)
+
+
+def _tool_key(test_id: str) -> str:
+    """``test_id`` as stestr keys its ``times.dbm`` (``stestr.utils.cleanup_test_name``: the first ``[...]``
+    dropped); testr keys it by the id itself."""
+    start, end = test_id.find("["), test_id.find("]")
+    return test_id[:start] + test_id[end + 1:] if 0 < start < end else test_id
 
 
 def worker_tag(tags: object) -> str | None:
@@ -115,6 +146,10 @@ class Tee:
         from partitioner.dispatch.record import FirstStarts  # loaded with the planner, before the tool stores
 
         self._starts = run.starts = FirstStarts()
+        #: the tests whose failure says they did not run to their end (:func:`did_not_run`)
+        self._unrun: set[str] = set()
+        #: a test's ``reason`` and ``traceback`` attachments until its result (they may come in events before it)
+        self._texts: dict[str, dict[str, bytes]] = {}
 
     def startTestRun(self) -> Any:
         return self._inserter.startTestRun()
@@ -128,7 +163,24 @@ class Tee:
             self._inserter.status(**event)
             self._starts.note(event.get("test_id"), event.get("test_status"), event.get("route_code"),
                               event.get("timestamp"))
+            self._note_unrun(event)
         self._session.observe(self._run, event)
+
+    def _note_unrun(self, event: Mapping[str, Any]) -> None:
+        """Note a test whose failure says it did not run to its end (:func:`did_not_run`), from its attachments."""
+        test_id, name, status = event.get("test_id"), event.get("file_name"), event.get("test_status")
+        if test_id is None:
+            return
+        data = event.get("file_bytes")  # a memoryview from the tool's subunit parser
+        if name in ("reason", "traceback") and isinstance(data, (bytes, bytearray, memoryview)) and data:
+            texts = self._texts.setdefault(test_id, {})
+            texts[name] = texts.get(name, b"") + bytes(data)
+        if status is None or status in ("exists", INPROGRESS):
+            return
+        texts = self._texts.pop(test_id, {})
+        if status == "fail" and (did_not_run(texts.get("reason", b"").decode("utf-8", "replace"))
+                                 or did_not_run(texts.get("traceback", b"").decode("utf-8", "replace"), True)):
+            self._unrun.add(test_id)
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:
         """Write ``test_id`` as failed with a ``reason``, on its worker's route, as if its worker had."""
@@ -147,7 +199,39 @@ class Tee:
     def stopTestRun(self) -> Any:
         with contextlib.suppress(Exception):  # the account must never keep the tool from storing the run
             self._session.account(self._run)
-        return self._inserter.stopTestRun()
+        with self._times_kept():
+            return self._inserter.stopTestRun()
+
+    @contextlib.contextmanager
+    def _times_kept(self) -> Iterator[None]:
+        """While the tool stores the run: the tests that did not run to their end are left out of the times it
+        writes to ``times.dbm`` (see the module docstring), so that file keeps what an earlier run measured.
+
+        stestr's and testrepository's inserters (stestr 2.6-4.x, testrepository 0.0.20-0.0.22 alike) time each
+        test as it ends (``_handle_test`` into ``_times``) and write ``_times`` as they store the run; storing it
+        they also write the ``failing`` file through a second inserter of the same kind, which times the failures
+        again. So the tests are taken out of this inserter's ``_times``, and the class's ``_handle_test`` skips
+        them until the run is stored. An inserter without these stores as it would.
+        """
+        times = getattr(self._inserter, "_times", None)
+        owner = next((k for k in type(self._inserter).__mro__ if "_handle_test" in vars(k)), None)
+        if not self._unrun or not isinstance(times, dict) or owner is None:
+            yield
+            return
+        unrun = {*self._unrun, *(_tool_key(t) for t in self._unrun)}
+        with self._lock:
+            for key in unrun:
+                times.pop(key, None)
+        handle = vars(owner)["_handle_test"]
+
+        def kept(inserter: Any, test_dict: Mapping[str, Any]) -> Any:
+            return None if test_dict.get("id") in unrun else handle(inserter, test_dict)
+
+        setattr(owner, "_handle_test", kept)  # noqa: B010 - the tool's class, for this store only
+        try:
+            yield
+        finally:
+            setattr(owner, "_handle_test", handle)  # noqa: B010
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inserter, name)

@@ -49,8 +49,18 @@ class TestInterruptedRunAccount(Matrix, testtools.TestCase):
         path.write_text(f"{source[:at]}        {hang}\n{source[at:]}")
         return test_id
 
+    def times(self) -> dict[str, float]:
+        """The test times stestr keeps for the next runs' partitions (``times.dbm``), by id without ``[attrs]``."""
+        from stestr.repository.file import Repository
+
+        ids = [str(t) for c in json.loads((self.suite.path / "dataset.json").read_text())["classes"]
+               for t in c["tests"]]
+        known = Repository(str(self.repo)).get_test_times(ids)["known"]
+        return {k.split("[")[0]: float(v) for k, v in known.items()}
+
     def interrupted(self, signum: signal.Signals) -> tuple[str, Outcome]:
         victim = self.hang_last_test_of_first_class()
+        self.old_times = self.times()
         self.old_run = (self.repo / "0").read_bytes()
         started = time.monotonic()
         proc = self.start()
@@ -79,6 +89,14 @@ class TestInterruptedRunAccount(Matrix, testtools.TestCase):
         self.assertEqual([], [r for r in reasons if "\n" in r.strip() or len(r) > 200])
         self.assertNotIn("each lane said how many", outcome.stderr)
         self.assertNotIn("stored complete", outcome.stderr)
+        # the tests that did not run to their end keep the times an earlier run stored (the interrupted run wrote
+        # 0 s for each unstarted one, and plain stestr's next --failing run put nearly all of them on one worker);
+        # the tests that ran are timed as they ran
+        times = self.times()
+        unrun = {i.split("[")[0] for i in [*not_run, victim]}
+        self.assertEqual({t: self.old_times.get(t) for t in unrun}, {t: times.get(t) for t in unrun})
+        ran = [t.split("[")[0] for t, s in finals.items() if s == "success"]
+        self.assertTrue(ran and all(times.get(t, 0) > 0 for t in ran), (ran, times))
 
     def test_sigint_to_the_group_counts_the_test_its_own_process_failed(self) -> None:
         self.check_account(signal.SIGINT)

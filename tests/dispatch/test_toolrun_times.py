@@ -1,0 +1,95 @@
+"""The times the tool stores under partitioner exec (dispatch/toolrun.py ``Tee``): a test partitioner records as
+failed because it did not run to its end keeps the time an earlier run stored for it, with the real stestr and
+testrepository file repositories (their ``times.dbm`` written by the run's inserter and again by the ``failing``
+file's). A Ctrl-C that left 110 tests unstarted wrote 0 s for each, and plain ``stestr run --failing`` then put
+114 of 115 tests on one worker."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import fixtures
+import testtools
+
+from partitioner.dispatch.toolrun import Tee, ToolRun, did_not_run
+
+_T0 = datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc)
+
+
+class Session:
+    def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
+        pass
+
+    def account(self, run: ToolRun) -> None:
+        pass
+
+
+def at(seconds: float) -> datetime.datetime:
+    return _T0 + datetime.timedelta(seconds=seconds)
+
+
+def run_through(inserter: Any, tee: bool, tests: list[tuple[str, str, float, float, str, bytes]]) -> None:
+    """Store one run: for each test, inprogress at its start, then its attachment (a separate event, as testtools
+    writes details) and its result at its end."""
+    result = Tee(inserter, Session(), ToolRun([], None)) if tee else inserter
+    result.startTestRun()
+    for test_id, status, start, stop, name, text in tests:
+        result.status(test_id=test_id, test_status="inprogress", timestamp=at(start))
+        if name:
+            result.status(test_id=test_id, file_name=name, file_bytes=text, mime_type="text/plain", eof=True,
+                          timestamp=at(stop))
+        result.status(test_id=test_id, test_status=status, timestamp=at(stop))
+    result.stopTestRun()
+
+
+class TestTimesKept(testtools.TestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+
+    def check(self, repository: Any, times: Any) -> None:
+        ids = ["a.A.ran", "a.A.unstarted[smoke]", "a.A.cut", "a.A.crashed", "a.A.ctrl_c", "a.A.failed"]
+        first = [(t, "success", 0.0, 2.0, "", b"") for t in ids]
+        run_through(repository.get_inserter(), False, first)  # an earlier run: every test 2 s
+        run_through(repository.get_inserter(), True, [
+            ("a.A.ran", "success", 10.0, 13.0, "", b""),
+            ("a.A.unstarted[smoke]", "fail", 14.0, 14.0, "reason",
+             b"not run: the run was interrupted (SIGTERM) before this test started; lane 0 held it"),
+            ("a.A.cut", "fail", 10.0, 10.5, "reason",
+             b"interrupted: lane 1 received SIGTERM, and its test process was killed by SIGTERM"),
+            ("a.A.crashed", "fail", 10.0, 10.2, "reason",
+             b"the test process of lane 1 exited with status 1, and this test never reported a result"),
+            ("a.A.ctrl_c", "fail", 10.0, 10.1, "traceback",
+             b"Traceback (most recent call last):\n  ...\nKeyboardInterrupt\n"),
+            ("a.A.failed", "fail", 10.0, 11.0, "traceback",
+             b"Traceback (most recent call last):\nAssertionError: 1 != 2\n"),
+        ])
+        self.assertEqual({"a.A.ran": 3.0, "a.A.unstarted[smoke]": 2.0, "a.A.cut": 2.0, "a.A.crashed": 2.0,
+                          "a.A.ctrl_c": 2.0, "a.A.failed": 1.0}, times(ids))
+
+    def test_stestr(self) -> None:
+        from stestr.repository.file import RepositoryFactory
+
+        repository = RepositoryFactory().initialise(self.dir)
+        self.check(repository, lambda ids: {k: round(float(v), 3)
+                                            for k, v in repository.get_test_times(ids)["known"].items()})
+
+    def test_testrepository(self) -> None:
+        from testrepository.repository.file import RepositoryFactory
+
+        repository = RepositoryFactory().initialise(self.dir)
+        self.check(repository, lambda ids: {k: round(float(v), 3)
+                                            for k, v in repository.get_test_times(ids)["known"].items()})
+        self.assertTrue(Path(self.dir, ".testrepository", "failing").exists())
+
+    def test_which_failures_did_not_run(self) -> None:
+        self.assertTrue(did_not_run("not run: its module a.b failed to import in the test process:\nImportError"))
+        self.assertTrue(did_not_run("interrupted (SIGTERM) before this test reported a result"))
+        self.assertTrue(did_not_run("lane 2 lost its dispatcher, and this test never reported a result"))
+        self.assertTrue(did_not_run("Traceback (most recent call last):\n  File x\nKeyboardInterrupt\n", True))
+        self.assertFalse(did_not_run("Traceback (most recent call last):\nAssertionError: not run: x\n", True))
+        self.assertFalse(did_not_run("a skip reason the test wrote"))
+        self.assertFalse(did_not_run(""))
