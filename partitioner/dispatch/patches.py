@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from partitioner.dispatch import toolconf
-from partitioner.errors import PartitionerError, one_line
+from partitioner.errors import ConfigError, PartitionerError, one_line
 from partitioner.run.parentdeath import dying_with_us
 
 if TYPE_CHECKING:
@@ -223,9 +223,10 @@ def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
 
     def run_command(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            test_path = inspect.signature(get_run_command).bind(self, *args, **kwargs).arguments.get("test_path")
+            bound = inspect.signature(get_run_command).bind(self, *args, **kwargs).arguments
         except TypeError:  # stestr raises its own
             return get_run_command(self, *args, **kwargs)
+        test_path = bound.get("test_path")
         configured = _conf_test_path(self)
         if not test_path and not configured:  # stestr would exit with its own message
             _refuse(session, toolconf.stestr_without_test_path(self.config_file, _section(self)))
@@ -235,7 +236,13 @@ def _stestr_config_patches(session: Session) -> list[tuple[Any, str, Any]]:
                                                     given=bool(test_path))
         if problem is not None:
             _refuse(session, problem)
-        return get_run_command(self, *args, **kwargs)
+        try:
+            return get_run_command(self, *args, **kwargs)
+        except re.error as exc:  # stestr compiles the group_regex here: its traceback, under plain stestr too
+            where = ("--group-regex" if bound.get("group_regex") else
+                     f"group_regex in {os.path.abspath(self.config_file)}")
+            _refuse(session, ConfigError(f"{where}: {exc.pattern!r} is not a valid regular expression ({exc}); fix "
+                                         "it (`partitioner plan` checks it the same way)"))
 
     return [(cli.StestrCLI, "prepare_to_run_command", prepare_to_run_command), (TestrConf, "__init__", init),
             (TestrConf, "get_run_command", run_command)]

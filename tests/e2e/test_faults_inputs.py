@@ -308,6 +308,20 @@ class TestToolConfigUnderExec(testtools.TestCase):
                               capture_output=True, text=True, check=False, timeout=120)
         assert_one_line_error(self, proc, 1, "line 1 '[DEFAULT': File contains no section headers")
 
+    def test_a_stestr_group_regex_that_is_no_regex(self) -> None:
+        # stestr compiles it as it builds its run command: its re.error traceback, under plain stestr too (44 lines)
+        run = ("run", "--concurrency", "2")
+        subprocess.run([tool("stestr"), "init"], cwd=self.work, env=self.env, capture_output=True, check=True)
+        self.exec_fails("stestr", ".stestr.conf", self.STESTR + "group_regex=([unclosed\n",
+                        "'([unclosed' is not a valid regular expression (unterminated character set at position 1)",
+                        *run)
+        (self.work / ".stestr.conf").write_text(self.STESTR)
+        proc = subprocess.run([tool("partitioner"), "exec", "--", tool("stestr"), *run, "--group-regex", "(x"],
+                              cwd=self.work, env=self.env, capture_output=True, text=True, check=False, timeout=120,
+                              stdin=subprocess.DEVNULL)
+        assert_one_line_error(self, proc, 1, "--group-regex: '(x' is not a valid regular expression")
+        self.assertFalse((self.work / "ran.log").exists())
+
     def test_a_stestr_test_path_that_names_no_directory(self) -> None:
         # stestr's discovery failed with unittest's ImportError traceback ("Start directory is not importable"), and
         # exec's note blamed the listing; plan said one line: exec says the same, before a test is listed or run
