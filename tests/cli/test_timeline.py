@@ -21,7 +21,7 @@ from partitioner.history.planrecord import PlannedLane as Lane
 from partitioner.history.store import open_store
 from partitioner.pipeline import plan_ids
 from partitioner.render.dispatch import dynamic_view
-from tests.builders import A, B, C, plan_record, racing_runs, rec, run, stream
+from tests.builders import A, B, C, cut_short, plan_record, racing_runs, rec, run, stream
 from tests.cli.harness import RepositoryCase
 from tests.render.test_html import classes
 from tests.timeline.test_page import external_references, ids_in, page_data
@@ -91,6 +91,20 @@ class TimelineFromRepositoryTest(RepositoryCase):
         self.assertEqual([("worker-0", 2), ("worker-1", 2)], lanes_of(page))
         self.assertEqual("run 1 of .testrepository", page_data(page)["title"])
         self.assertEqual([], external_references(page))
+
+    def test_an_interrupted_run_says_what_its_failures_are(self) -> None:
+        # a new user's trial: races and history summary said the run was interrupted, timeline called it
+        # "117 tests (116 failed)" and nothing more
+        self.repository([run(rec(f"{A}.t1", "worker-0", 0.0, 1.0), cut_short(f"{A}.t2", "worker-0", 1.0, 1.5),
+                             rec(f"{B}.t1", "worker-1", 0.0, 1.2),
+                             # never started: start == stop, as partitioner writes it
+                             rec(f"{B}.t2", "worker-1", 1.5, 1.5, "fail", reason="not run: the run was interrupted "
+                                 "(SIGTERM) before this test started; lane 1 held it"))])
+        status, out, err = self.cli("timeline", "-o", str(self.out))
+        self.assertEqual((0, ""), (status, out))
+        self.assertIn("partitioner: warning: run 0 of .testrepository was interrupted (SIGTERM): 1 test it cut short "
+                      "and 1 it never reached are drawn as the run stored them, as failures; `partitioner races` and "
+                      "`history summary` do not count them\n", err)
 
     def test_a_run_number_and_a_title(self) -> None:
         self.repository([timed_run(0), timed_run(1)])

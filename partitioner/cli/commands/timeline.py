@@ -408,6 +408,16 @@ def _timeline(chosen: Chosen, args: argparse.Namespace, cwd: Path, console: Cons
     if timeline.unplaced:
         console.warn(f"{len(timeline.unplaced)} results of {chosen.label} are not drawn (no timestamps, or no "
                      f"worker tag in a parallel run); the page lists them")
+    from partitioner.history.samples import interruption
+
+    stopped = interruption(chosen.run)
+    if stopped is not None:  # drawn as stored (failures); races and history summary do not count them
+        from partitioner.render.output import plural
+
+        how = stopped.signal or "its stream ends with tests still running"
+        console.warn(f"{chosen.label} was interrupted ({how}): {plural(len(stopped.cut), 'test')} it cut short and "
+                     f"{stopped.unreached:,} it never reached are drawn as the run stored them, as failures; "
+                     "`partitioner races` and `history summary` do not count them")
     return timeline, plan_source
 
 
