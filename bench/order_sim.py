@@ -68,14 +68,17 @@ def run(order: str, priced: list[float], real: list[float], lanes: int, restart_
     while todo:
         now, lane = heapq.heappop(free)
         extra = 0.0
-        index: int | None
-        if order == "checkpoint":
+        index: int | None = None
+        if order == "suite":
+            index = 0
+        elif order == "cost":
+            index = max(range(len(todo)), key=lambda i: (todo[i].cost, -i))
+        else:  # lookahead; checkpoint: lookahead, and a lane left with nothing after its last group forks instead
             others = [LaneView(max(now, holding[o][0] + priced[holding[o][1]]) if o in holding else now,
                                last.get(o)) for _, o in free]
             mine = last.get(lane)
-            index = pick_ahead(todo, mine, others, now)
-            if index is None:  # nothing after the last group: fork from the deepest checkpoint that reaches one
-                for point in sorted(checkpoints[lane], reverse=True):
+            if order == "checkpoint" and pick_ahead(todo, mine, others, now) is None:
+                for point in sorted(checkpoints[lane], reverse=True):  # the deepest checkpoint that reaches one
                     if any(item.at > point for item in todo):
                         mine, extra = point, restart_s
                         index = pick_ahead(todo, point, others, now)
@@ -88,23 +91,10 @@ def run(order: str, priced: list[float], real: list[float], lanes: int, restart_
                     continue
                 if restart:
                     mine = None
+                    last.pop(lane, None)
             at = todo[index].at
-            if mine is not None and any(mine < item.at < at for item in todo):  # a skip: keep the process here
-                checkpoints[lane].append(mine)
-        elif order == "suite":
-            index = 0
-        elif order == "cost":
-            index = max(range(len(todo)), key=lambda i: (todo[i].cost, -i))
-        else:
-            others = [LaneView(max(now, holding[o][0] + priced[holding[o][1]]) if o in holding else now,
-                               last.get(o)) for _, o in free]
-            index, restart = next_move(todo, last.get(lane), others, now)
-            if index is None:
-                waited.append(now)
-                holding.pop(lane, None)
-                continue
-            if restart:
-                last.pop(lane, None)
+            if order == "checkpoint" and mine is not None and any(mine < item.at < at for item in todo):
+                checkpoints[lane].append(mine)  # a skip: keep the process here
         assert index is not None
         item = todo.pop(index)
         group = int(item.key)
