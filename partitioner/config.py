@@ -369,6 +369,14 @@ def load_settings(cwd: Path, tool: str | None = None) -> Settings:
     for key in ("group_by", "strategy", "serial"):
         if key in values:
             settings[key] = str(values[key]).strip()
+    if settings.get("strategy"):  # a file's bad value is that file's error (exit 1), not a usage error
+        from partitioner.errors import UsageError
+        from partitioner.strategies import get_strategy
+
+        try:
+            get_strategy(str(settings["strategy"]))
+        except UsageError as exc:
+            raise ConfigError(str(exc).replace("; choose", f" in {where['strategy']}; choose", 1)) from None
     for key, accepted in (("dispatch", DISPATCH_MODES), ("dispatch_order", DISPATCH_ORDERS)):
         if key in values:
             chosen = str(values[key]).strip().lower()

@@ -80,6 +80,15 @@ class TestSettings(testtools.TestCase):
         self.write("tox.ini", "[partitioner]\ngroup_by = module\n")  # the user's own choice wins for either
         self.assertEqual("module", load_settings(self.dir, "stestr").group_by)
 
+    def test_an_unknown_strategy_in_a_file_names_the_file(self) -> None:
+        # a new user's trial: exit 2 (usage) and no file named, where a bad dispatch value said its file (exit 1)
+        self.write("tox.ini", "[partitioner]\nstrategy = bogus\n")
+        error = self.assertRaises(ConfigError, load_settings, self.dir)
+        self.assertEqual(f"unknown strategy 'bogus' in [partitioner] in {self.dir.resolve() / 'tox.ini'}; choose one "
+                         "of: lpt, roundrobin, testr", str(error))
+        self.write("tox.ini", "[partitioner]\nstrategy = roundrobin\n")
+        self.assertEqual("roundrobin", load_settings(self.dir).strategy)
+
     def test_partitioner_section_precedence(self) -> None:
         self.write("pyproject.toml", "[tool.partitioner]\nstrategy = 'roundrobin'\nconcurrency = 3\n")
         self.write("tox.ini", "[partitioner]\nstrategy = testr\n")
