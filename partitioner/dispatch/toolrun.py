@@ -6,10 +6,10 @@ the plan record of a static run (:func:`plan_record`).
 
 The tests partitioner records as failed because they did not run to their end (never started, cut short by a
 signal, on a worker that died, or stopped by a Ctrl-C in their own process: :func:`did_not_run`) keep the time
-the tool stored for them before: the tool's
-inserter times every test whose result has a start and an end, so a Ctrl-C that left 110 tests unstarted wrote
-0 s for each into ``times.dbm``, and plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain
-stestr stores nothing of a run it was interrupted in, and no time for a test its dead worker never ended.
+the tool stored for them before (:meth:`Tee._times_kept`). The tool's inserter times every test whose result has
+a start and an end, so a ``timeout`` that left 110 tests unstarted wrote 0 s for each into ``times.dbm``, and
+plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain stestr stores nothing of a run it
+was interrupted in, and no time for a test its dead worker never ended.
 """
 
 from __future__ import annotations
