@@ -59,10 +59,14 @@ def interrupted_line(stopped: Sequence[Interruption], name: str | None = None) -
     if len(stopped) == 1:
         how = signals or "its stream ends with tests still running"
         head, its, it = f"{name or f'run {stopped[0].run}'} was interrupted ({how})", "its", "it"
-    else:
+    elif len({s.signal for s in stopped}) == 1:  # one signal for all: said once
         runs = ", ".join(s.run for s in stopped[:SHOWN_RUNS]) + (", ..." if len(stopped) > SHOWN_RUNS else "")
         head, its, it = f"{len(stopped)} runs were interrupted ({runs}{f'; {signals}' if signals else ''})", "their", \
             "they"
+    else:  # each run with its own signal: "3, 5; SIGINT, SIGTERM" read as pairs that were not
+        runs = ", ".join(f"{s.run}: {s.signal or 'stream cut off'}" for s in stopped[:SHOWN_RUNS]) + \
+            (", ..." if len(stopped) > SHOWN_RUNS else "")
+        head, its, it = f"{len(stopped)} runs were interrupted ({runs})", "their", "they"
     if not cut:
         return (f"{head}: the {plural(unreached, 'test')} {it} never reached {'is' if unreached == 1 else 'are'} not "
                 f"counted as {'a failure' if unreached == 1 else 'failures'}")

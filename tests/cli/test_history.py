@@ -110,6 +110,19 @@ class TestHistorySummaryCommand(RepositoryCase):
         self.assertEqual([{"run": "4", "signal": "SIGTERM", "cut": [f"{A}.test_2", f"{B}.test_1"], "unreached": 0}],
                          doc["runs"]["interrupted"])
 
+    def test_runs_interrupted_by_different_signals_each_name_their_own(self) -> None:
+        # a new user's trial: "2 runs were interrupted (3, 5; SIGINT, SIGTERM)" read as run 3 SIGINT; it was SIGTERM
+        runs = racing_runs()
+        by_term = run(rec(f"{A}.test_1", "worker-0", 0, 1), cut_short(f"{A}.test_2", "worker-0", 1, 2),
+                      rec(f"{C}.test_1", "worker-1", 0, 0.5), run_id="r4", order=4)
+        by_int = run(rec(f"{A}.test_1", "worker-0", 0, 1), cut_short(f"{B}.test_1", "worker-1", 0.5, 2, "SIGINT"),
+                     rec(f"{C}.test_1", "worker-1", 0, 0.5), run_id="r5", order=5)
+        self.repository([*runs, by_term, by_int])
+        status, out, _ = self.cli("history", "summary")
+        self.assertEqual(0, status)
+        self.assertEqual("2 runs were interrupted (4: SIGTERM, 5: SIGINT): their 2 tests cut short are not counted as "
+                         "failures", out.splitlines()[1])
+
     def test_what_ran_before_a_test_that_fails_only_in_parallel(self) -> None:
         # C fails after A on worker-0; where it passed (run 0 and the serial run 2) A never ran before it
         failing = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2),
