@@ -31,3 +31,32 @@ TESTR_RETURNCODE = "process-returncode"
 PSEUDO_TESTS = frozenset({TESTR_RETURNCODE})
 #: the pseudo-test id python-subunit reports a v2 packet parse error under
 SUBUNIT_PARSER = "subunit.parser"
+
+#: how partitioner's reasons for a test it records as failed itself begin when the test never started (the queue's,
+#: a lane's, the runner's and ``partitioner exec``'s ``not run: ...``)
+NOT_RUN = "not run:"
+#: ... when a signal cut it short (``interrupted: lane 0 received SIGTERM, ...``)
+INTERRUPTED = "interrupted"
+#: ... and how they end when its worker died or was lost first (``..., and this test never reported a result``)
+NEVER_REPORTED = "never reported a result"
+
+
+def reason_line(reason: str, traceback: str = "") -> str:
+    """A failure's reason in one line: the first line of its ``reason`` attachment, else the last line of its
+    ``traceback`` (the exception), else ``""``."""
+    for text, last in ((reason, False), (traceback, True)):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines:
+            return lines[-1] if last else lines[0]
+    return ""
+
+
+def ctrl_c(line: str) -> bool:
+    """Whether a failure's :func:`reason_line` is a ``KeyboardInterrupt``: SIGINT reached the test's own process."""
+    return line.startswith("KeyboardInterrupt")
+
+
+def unfinished(line: str) -> bool:
+    """Whether a failure's :func:`reason_line` says the test did not run to its end: partitioner's reasons for a test
+    that never started, was cut short by a signal or lost with its worker, or a Ctrl-C in its own process."""
+    return line.startswith((NOT_RUN, INTERRUPTED)) or line.endswith(NEVER_REPORTED) or ctrl_c(line)

@@ -25,6 +25,7 @@ from partitioner.dispatch.toolrun import ToolRun, plan_record
 from partitioner.render.output import plural
 from partitioner.run.signals import describe_exit, not_started
 from partitioner.run.stream import expanded
+from partitioner.statuses import NOT_RUN
 
 #: seconds the account waits for a worker whose stream has ended to be reapable, to say how it ended
 EXIT_WAIT_S = 2.0
@@ -103,7 +104,7 @@ def failure(event: Mapping[str, Any]) -> Failure:
     stamp = event.get("timestamp")
     when = stamp.timestamp() if isinstance(stamp, datetime.datetime) else time.time()
     reason = event.get("file_bytes") if event.get("file_name") == "reason" else None
-    return when, bytes(reason or b"").startswith(b"not run")
+    return when, bytes(reason or b"").decode("utf-8", "replace").startswith(NOT_RUN)
 
 
 @dataclass(frozen=True)

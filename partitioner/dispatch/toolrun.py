@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from partitioner.statuses import INPROGRESS
+from partitioner.statuses import INPROGRESS, reason_line, unfinished
 
 if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does not import them
     from partitioner.dispatch.preload import Started
@@ -40,21 +40,10 @@ FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_
 _TEXT = "text/plain;charset=utf8"
 
 
-#: the first words of the reasons partitioner writes for a test it records as failed because it did not run to its
-#: end: never started (``not run: ...``), cut short by a signal (``interrupted: ...``), or whose worker died or was
-#: lost first (``... and this test never reported a result``)
-_UNRUN_PREFIXES = ("not run:", "interrupted")
-_UNRUN_TAIL = "never reported a result"
-
-
 def did_not_run(text: str, traceback: bool = False) -> bool:
-    """Whether a failure's ``reason`` is one partitioner writes for a test that did not run to its end, or (with
-    ``traceback``) its traceback ends in ``KeyboardInterrupt``: a Ctrl-C reached the test's own process mid-test."""
-    if traceback:
-        lines = text.rstrip().splitlines()
-        return bool(lines) and lines[-1].startswith("KeyboardInterrupt")
-    first = text.lstrip().split("\n", 1)[0]
-    return first.startswith(_UNRUN_PREFIXES) or first.rstrip().endswith(_UNRUN_TAIL)
+    """Whether a failure's ``reason`` (or, with ``traceback``, its traceback) says it did not run to its end
+    (:func:`partitioner.statuses.unfinished`)."""
+    return unfinished(reason_line("", text) if traceback else reason_line(text))
 
 
 def _tool_key(test_id: str) -> str:
@@ -177,9 +166,8 @@ class Tee:
             texts[name] = texts.get(name, b"") + bytes(data)
         if status is None or status in ("exists", INPROGRESS):
             return
-        texts = self._texts.pop(test_id, {})
-        if status == "fail" and (did_not_run(texts.get("reason", b"").decode("utf-8", "replace"))
-                                 or did_not_run(texts.get("traceback", b"").decode("utf-8", "replace"), True)):
+        got = {k: v.decode("utf-8", "replace") for k, v in self._texts.pop(test_id, {}).items()}
+        if status == "fail" and unfinished(reason_line(got.get("reason", ""), got.get("traceback", ""))):
             self._unrun.add(test_id)
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:

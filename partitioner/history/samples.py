@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 from partitioner import testids
 from partitioner.history.model import History, Run, Samples, TestRecord
-from partitioner.statuses import FAIL, FINAL, INPROGRESS, NOT_PASSING, PASSING, PSEUDO_TESTS
+from partitioner.statuses import FAIL, FINAL, INPROGRESS, NOT_PASSING, PASSING, PSEUDO_TESTS, ctrl_c
 
 
 def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
@@ -89,8 +89,6 @@ def without_never_ran(run: Run) -> Run:
 #: (``interrupted (SIGTERM) before ...``) and everything never started (``not run: the run was interrupted (SIGTERM)
 #: before ...``, ``not run: lane 1 was interrupted by SIGTERM ...``)
 _INTERRUPTED = re.compile(r"^(?:interrupted\b|not run: [^;]*?\binterrupted\b)[^;]*?\b(SIG[A-Z0-9]+)\b")
-#: the last line of the traceback of a test that SIGINT stopped inside its own process (Python raises it there)
-_KEYBOARD_INTERRUPT = re.compile(r"^KeyboardInterrupt\b")
 
 
 def interrupted_by(record: TestRecord) -> str | None:
@@ -103,7 +101,7 @@ def interrupted_by(record: TestRecord) -> str | None:
     found = _INTERRUPTED.match(record.reason)
     if found is not None:
         return found.group(1)
-    return "SIGINT" if _KEYBOARD_INTERRUPT.match(record.reason) else None
+    return "SIGINT" if ctrl_c(record.reason) else None
 
 
 def cut_short(record: TestRecord) -> bool:

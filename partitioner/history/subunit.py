@@ -47,7 +47,7 @@ import testtools
 
 from partitioner.errors import HistoryError
 from partitioner.history.model import Run, TestRecord
-from partitioner.statuses import FAIL, FAILING, SUBUNIT_PARSER
+from partitioner.statuses import FAIL, FAILING, SUBUNIT_PARSER, reason_line
 
 if TYPE_CHECKING:  # TestDict is new in testtools 2.9; older ones (OpenStack pins 2.5+) pass plain dicts
     from testtools.testresult.real import TestDict
@@ -179,20 +179,18 @@ class _Collector(testtools.StreamToDict):
 
 
 def _reason(details: Any) -> str:
-    """A failure's :attr:`~partitioner.history.model.TestRecord.reason`: the first line of its ``reason`` attachment,
-    else the last line of its ``traceback`` (the exception), else ``""``."""
-    for name, last in (("reason", False), ("traceback", True)):
+    """A failure's :attr:`~partitioner.history.model.TestRecord.reason`: its :func:`~partitioner.statuses.reason_line`
+    (``""`` when it has neither attachment)."""
+    texts = {}
+    for name in ("reason", "traceback"):
         content = details.get(name)
         if content is None:
             continue
         try:
-            text = b"".join(content.iter_bytes()).decode("utf8", "replace")
+            texts[name] = b"".join(content.iter_bytes()).decode("utf8", "replace")
         except Exception:  # an attachment python-subunit could not give back says nothing: no reason
             continue
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if lines:
-            return (lines[-1] if last else lines[0])[:_REASON_CHARS]
-    return ""
+    return reason_line(texts.get("reason", ""), texts.get("traceback", ""))[:_REASON_CHARS]
 
 
 def _decompress(data: bytes, name: str) -> bytes:
