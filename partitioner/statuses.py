@@ -1,10 +1,13 @@
-"""The one definition of test statuses (subunit's vocabulary) and of the pseudo test ids tools invent.
+"""The one definition of test statuses (subunit's vocabulary) and of the pseudo test ids tools invent, and which
+listed tests have no final status yet (testscenarios' ``id(scenario)`` results counted for their listed id).
 
 A test's events end in one *final* status; ``exists`` (listed, not run) and ``inprogress`` (started) are
 not final. Every module that sorts results by status takes the sets below from here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 SUCCESS = "success"
 FAIL = "fail"
@@ -60,3 +63,35 @@ def unfinished(line: str) -> bool:
     """Whether a failure's :func:`reason_line` says the test did not run to its end: partitioner's reasons for a test
     that never started, was cut short by a signal or lost with its worker, or a Ctrl-C in its own process."""
     return line.startswith((NOT_RUN, INTERRUPTED)) or line.endswith(NEVER_REPORTED) or ctrl_c(line)
+
+
+def scenario_base(test_id: str) -> str | None:
+    """The listed id a scenario run reports under ``test_id``: ``m.C.test_x`` for ``m.C.test_x(scenario)``.
+
+    A test class with ``testscenarios.WithScenarios`` lists one id and, when it runs, reports one result per
+    scenario under ``id(scenario)``: for the accounting, the listed id then ran.
+    """
+    head, sep, _ = test_id.partition("(")
+    return head if sep and head else None
+
+
+def expanded(finished: Iterable[str]) -> set[str]:
+    """The listed ids that ran as scenarios (see :func:`scenario_base`), from ids with a final status."""
+    return {base for base in map(scenario_base, finished) if base is not None}
+
+
+def unended(listed: Iterable[str], last: Mapping[str, str]) -> list[str]:
+    """The tests of ``listed`` that have no final status in ``last`` (test id -> the last status it reported), by
+    the id each is known by: a listed id that never reported, neither itself nor as scenarios; then each scenario
+    ``id(scenario)`` of a listed id that started and never ended (a signal or a crash cut it short).
+
+    The scenario must fail under its own id: its listed id may count as run already, by a scenario that ended
+    (:func:`expanded`), and a failure under the listed id would be one for a test that never runs by that name.
+    """
+    listed = list(listed)
+    known = set(listed)
+    ran = expanded(t for t, status in last.items() if status in FINAL)
+    scenarios = [t for t, status in last.items()
+                 if status not in FINAL and t not in known and scenario_base(t) in known]
+    begun = {scenario_base(t) for t in scenarios}
+    return [t for t in listed if last.get(t) not in FINAL and t not in ran and t not in begun] + scenarios

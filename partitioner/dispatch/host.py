@@ -35,8 +35,8 @@ from partitioner.dispatch.state import Outcome
 from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.render.output import plural, recorded_as_failures
 from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
-from partitioner.run.stream import MergedOutput, WorkerStream, expanded
-from partitioner.statuses import FINAL
+from partitioner.run.stream import MergedOutput, WorkerStream
+from partitioner.statuses import FINAL, unended
 
 
 @dataclass
@@ -195,8 +195,14 @@ def _account(queue: Queue, streams: Sequence[WorkerStream], outcome: HostOutcome
         if code not in (0, None) and outcome.signum is None:
             _say(stderr, prog, f"lane {index} ended in trouble (its lines above say why)")
     outcome.failed = any(s.failed for s in streams) or any(c not in (0, None) for c in outcome.lanes)
-    ran = expanded(outcome.placement)
-    missing = [t for t in queue.test_ids() if t not in outcome.placement and t not in ran]
+    last: dict[str, str] = {}
+    for index, stream in enumerate(streams):
+        for test_id, status in stream.last.items():
+            if status in FINAL or test_id not in last:
+                last[test_id] = status
+                if status not in FINAL:  # a scenario cut short fails where it ran
+                    holder.setdefault(test_id, index)
+    missing = unended(queue.test_ids(), last)
     if not missing:
         return
     outcome.failed = True

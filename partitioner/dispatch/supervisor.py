@@ -21,6 +21,7 @@ from partitioner.dispatch.command import LANE_MODULE, WorkerCommand
 from partitioner.dispatch.spawn import Spawned
 from partitioner.render.output import plural, recorded_as_failures
 from partitioner.run.signals import Interrupt, describe_exit, not_started
+from partitioner.statuses import EXISTS, INPROGRESS, unended
 
 if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
     from multiprocessing.connection import Connection
@@ -330,8 +331,9 @@ class Lane:
         child.reap()
         self._fate = describe_exit(child.proc.returncode)
         last = self.relay.last
-        running = [t for t in tests if last.get(t) == "inprogress"]
-        unstarted = [t for t in tests if last.get(t) in (None, "exists")]
+        left = unended(tests, last)  # a scenario that was running by its own id, not the listed one
+        running = [t for t in left if last.get(t) == INPROGRESS]
+        unstarted = [t for t in left if last.get(t) in (None, EXISTS)]
         why = f"the test process of lane {self.index} {self._fate}"
         for test_id in running:
             self.relay.fail(test_id, f"{why} while this test was running")
@@ -391,13 +393,13 @@ class Lane:
 
     def _account(self) -> None:
         """Every id this lane held that never reported a final status fails, with the reason."""
-        missing = [t for t in self.held if not self.relay.finished(t)]
+        missing = unended(self.held, self.relay.last)
         if not missing:
             return
         if self.interrupt.signum is not None:
             name = signal.Signals(self.interrupt.signum).name
-            unstarted = [t for t in missing if self.relay.last.get(t) in (None, "exists")]
-            missing = [t for t in missing if self.relay.last.get(t) not in (None, "exists")]
+            unstarted = [t for t in missing if self.relay.last.get(t) in (None, EXISTS)]
+            missing = [t for t in missing if self.relay.last.get(t) not in (None, EXISTS)]
             for test_id in unstarted:  # as the queue's: these were handed to the lane, and never began
                 self.relay.fail(test_id, not_started(self.interrupt.signum,
                                                      f"lane {self.index} held it, and its test process {self._fate}"))

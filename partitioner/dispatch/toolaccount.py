@@ -24,8 +24,7 @@ from typing import Any
 from partitioner.dispatch.toolrun import ToolRun, plan_record
 from partitioner.render.output import plural
 from partitioner.run.signals import describe_exit, not_started
-from partitioner.run.stream import expanded
-from partitioner.statuses import NOT_RUN
+from partitioner.statuses import INPROGRESS, NOT_RUN, SUCCESS, expanded, scenario_base, unended
 
 #: seconds the account waits for a worker whose stream has ended to be reapable, to say how it ended
 EXIT_WAIT_S = 2.0
@@ -64,12 +63,11 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
             holder.setdefault(test_id, index)
     planned_ids = [t for part in run.partitions for t in part]
     with run.lock:
-        ran = expanded(run.finals)
-        left = [t for t in planned_ids if t not in run.finals and t not in ran]
         running = dict(run.running)
+        left = unended(planned_ids, {**dict.fromkeys(running, INPROGRESS), **dict.fromkeys(run.finals, SUCCESS)})
     fates: dict[int, str] = {}
     for test_id in left:
-        index = holder.get(test_id, 0)
+        index = holder.get(test_id, holder.get(scenario_base(test_id) or "", 0))
         if index not in fates:
             fates[index] = fate(run.procs.get(index))
         how = fates[index]
@@ -133,22 +131,27 @@ SIGNAL_SLACK_S = 0.5
 
 
 def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) -> Ended:
-    """Each test of ``run`` counted by how it ended: a failure written after the signal (``signalled_at``, epoch
-    seconds, less :data:`SIGNAL_SLACK_S`) was cut short, or never started when its reason says so; any other
-    result ran.
+    """Each test of ``run``, by the id it ran as (a listed id that ran as scenarios counts each scenario), counted
+    by how it ended: a failure written after the signal (``signalled_at``, epoch seconds, less
+    :data:`SIGNAL_SLACK_S`) was cut short, or never started when its reason says so; any other result ran.
 
     :param failures: the run's stored failures by test id (:func:`failure`), the account's own included
     """
-    cut = never = total = 0
+    cut = never = 0
     since = signalled_at - SIGNAL_SLACK_S
-    for part in run.partitions:
-        for test_id in part:
-            total += 1
-            when, not_run = failures.get(test_id, (-math.inf, False))
-            if when >= since:
-                never += not_run
-                cut += not not_run
-    return Ended(total - cut - never, cut, never)
+    listed = [t for part in run.partitions for t in part]
+    with run.lock:
+        reported = set(run.finals).union(failures)
+    known = set(listed)
+    scenarios = {t for t in reported if t not in known and scenario_base(t) in known}  # as the tests ran
+    ran_as = expanded(scenarios)
+    tests = [t for t in listed if t not in ran_as] + sorted(scenarios)
+    for test_id in tests:
+        when, not_run = failures.get(test_id, (-math.inf, False))
+        if when >= since:
+            never += not_run
+            cut += not not_run
+    return Ended(len(tests) - cut - never, cut, never)
 
 
 def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end: Ended | None = None,

@@ -36,8 +36,8 @@ from partitioner.errors import RunnerError
 from partitioner.render.output import recorded_as_failures
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal, not_started
-from partitioner.run.stream import MergedOutput, WorkerStream, expanded, read_worker_stream
-from partitioner.statuses import FINAL, INPROGRESS
+from partitioner.run.stream import MergedOutput, WorkerStream, read_worker_stream
+from partitioner.statuses import FINAL, INPROGRESS, unended
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
 GRACE_S = 3.0
@@ -213,8 +213,7 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
         if worker.reader_error:
             _say(stderr, f"reading {tag}'s output failed ({worker.reader_error})")
         outcome.placement.update((t, worker.index) for t, status in worker.stream.last.items() if status in FINAL)
-        ran = expanded(t for t, status in worker.stream.last.items() if status in FINAL)
-        unreported = [t for t in worker.share if worker.stream.last.get(t) not in FINAL and t not in ran]
+        unreported = unended(worker.share, worker.stream.last)
         if returncode != 0 or worker.stream.failed or worker.reader_error:
             outcome.failed = True
         if not unreported:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import select
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import IO, Any
 
 import subunit
@@ -167,21 +167,6 @@ def read_worker_stream(source: IO[bytes], result: testtools.StreamResult) -> Non
             result.idle()
 
 _TEXT = "text/plain;charset=utf8"
-
-
-def scenario_base(test_id: str) -> str | None:
-    """The listed id a scenario run reports under ``test_id``: ``m.C.test_x`` for ``m.C.test_x(scenario)``.
-
-    A test class with ``testscenarios.WithScenarios`` lists one id and, when it runs, reports one result per
-    scenario under ``id(scenario)``: for the accounting, the listed id then ran.
-    """
-    head, sep, _ = test_id.partition("(")
-    return head if sep and head else None
-
-
-def expanded(finished: Iterable[str]) -> set[str]:
-    """The listed ids that ran as scenarios (see :func:`scenario_base`), from ids with a final status."""
-    return {base for base in map(scenario_base, finished) if base is not None}
 
 
 class MergedOutput:

@@ -170,3 +170,22 @@ class TestScenarios(RunnerTestCase):
                                  [events.finals(t)[0] for t in ("pkg.test_s.S.test_n(one)", "pkg.test_s.S.test_n(two)",
                                                                 "pkg.test_s.P.test_plain")])
                 self.assertEqual([], events.finals("pkg.test_s.S.test_n"), "no failure made up for the listed id")
+
+    def test_a_scenario_whose_test_process_dies_fails_by_its_own_id(self) -> None:
+        # the first scenario passes, so the listed id already counts as run; the second kills its process
+        from tests.dispatch.helpers import write_package
+
+        write_package(self.dir, {"test_s": SCENARIOS.replace("self.assertIn(self.n, (1, 2))",
+                                                             "if self.n == 2:\n            os._exit(3)")
+                                 .replace("import unittest", "import os\nimport unittest")})
+        inner = [sys.executable, "-m", "subunit.run", "discover", "-t", str(self.dir), str(self.dir / "pkg")]
+        for mode in ("static", "dynamic"):
+            with self.subTest(mode):
+                status, out, err = self.main("--dispatch", mode, "-j", "2", inner=inner)
+                self.assertEqual(1, status, err)
+                events = Events(out)
+                self.assertEqual(["success"], events.finals("pkg.test_s.S.test_n(one)"))
+                self.assertEqual(["fail"], events.finals("pkg.test_s.S.test_n(two)"), err)
+                self.assertIn("exited with status 3", events.attachment("pkg.test_s.S.test_n(two)", "reason").decode())
+                self.assertEqual([], events.finals("pkg.test_s.S.test_n"), "no failure made up for the listed id")
+                self.assertEqual(["success"], events.finals("pkg.test_s.P.test_plain"))

@@ -95,3 +95,4 @@ class TestReaderGone(testtools.TestCase):
         os.close(read_end)
         self.assertTrue(output.reader_gone())
         self.assertFalse(MergedOutput(io.BytesIO()).reader_gone())
+
