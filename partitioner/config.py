@@ -15,12 +15,12 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from partitioner.errors import ConfigError, exception_words
+from partitioner.errors import ConfigError, HistoryError, exception_words
 from partitioner.grouping.spec import CLASS_REGEXES
 
 if sys.version_info >= (3, 11):
@@ -70,6 +70,19 @@ class Choice(Generic[_T]):
 
     value: _T
     where: str
+
+    @contextlib.contextmanager
+    def blamed(self, name: str) -> Iterator[None]:
+        """While the value is used: a :class:`~partitioner.errors.HistoryError` it raises names the config file
+        option ``name`` came from (``history``: a source the file names is missing or unreadable), so the user
+        knows which file to fix; a flag's or the default's error is left as it is."""
+        try:
+            yield
+        except HistoryError as exc:
+            if self.where == DEFAULT or self.where.startswith("-") or " in " not in self.where:
+                raise
+            what, sep, how = str(exc).partition("; ")
+            raise HistoryError(f"{what} (the {name} option, {self.where}){sep}{how}") from None
 
 
 @dataclass(frozen=True)

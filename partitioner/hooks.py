@@ -197,8 +197,10 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
         grouper = make_grouper(grouping.value, grouping.where)
         grouping_from = grouping.where
     strategy = settings.choose("strategy", None, DEFAULT).value
-    sources = settings.choose("history", tuple(history), ()).value
-    loaded = _history_from(repository, test_ids, sources) if repository is not None or sources else History()
+    chosen = settings.choose("history", tuple(history), ())
+    sources = chosen.value
+    with chosen.blamed("history"):
+        loaded = _history_from(repository, test_ids, sources) if repository is not None or sources else History()
     with _collector_paused():
         planned = replace(plan_ids(list(test_ids), concurrency, loaded, grouper, strategy, settings),
                           grouping_from=grouping_from)

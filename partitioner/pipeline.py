@@ -223,9 +223,10 @@ def project_history(cwd: Path, settings: Settings, history: Sequence[str] = (), 
     """The history a plan of the project in ``cwd`` reads: ``history`` (the flags), else the ``history`` option's
     sources, else the repository of ``tool`` (default: :func:`listing_tool`'s) found in ``cwd``, or both
     repositories when neither tool's is there."""
-    sources = settings.choose("history", tuple(history), ()).value
-    if sources:
-        return load_planning_history(cwd, sources, stdin=stdin)
+    chosen = settings.choose("history", tuple(history), ())
+    if chosen.value:
+        with chosen.blamed("history"):
+            return load_planning_history(cwd, chosen.value, stdin=stdin)
     repositories, note = own_repositories(cwd, tool or listing_tool(settings))
     loaded = load_planning_history(cwd, (), repositories=repositories, discover=False)
     return loaded if note is None else replace(loaded, warnings=(*loaded.warnings, note))
@@ -297,16 +298,18 @@ def plan_shards(test_ids: Sequence[str], shards: int, concurrency: int, cwd: Pat
     from partitioner.history.store.url import redact
 
     settings = settings or load_settings(cwd)
-    sources = settings.choose("history", tuple(history), ()).value
-    if pin:
-        sources = pin_sources(sources, cwd, strict=False)
-    else:
-        unpinned = unpinned_stores(sources, cwd)
-        if unpinned:
-            raise UsageError(f"history store {unpinned[0]} is not pinned: shard jobs that read it at different "
-                             "times would split the suite differently; pin it to a run (?upto=N, the store's "
-                             "newest run id when the first job starts) or make one plan file for every job")
-    loaded = load_planning_history(cwd, sources, stdin=stdin, strict=not pin, discover=False)
+    given = settings.choose("history", tuple(history), ())
+    sources = given.value
+    with given.blamed("history"):
+        if pin:
+            sources = pin_sources(sources, cwd, strict=False)
+        else:
+            unpinned = unpinned_stores(sources, cwd)
+            if unpinned:
+                raise UsageError(f"history store {unpinned[0]} is not pinned: shard jobs that read it at different "
+                                 "times would split the suite differently; pin it to a run (?upto=N, the store's "
+                                 "newest run id when the first job starts) or make one plan file for every job")
+        loaded = load_planning_history(cwd, sources, stdin=stdin, strict=not pin, discover=False)
     grouper, grouping = grouping_for(settings, group_by)
     chosen = settings.choose("strategy", strategy, DEFAULT).value
     planned = replace(plan_ids(test_ids, concurrency, loaded, grouper, chosen, settings),

@@ -10,8 +10,27 @@ import fixtures
 import testtools
 
 from partitioner.config import DEFAULT, Choice, Settings, default_concurrency, load_settings, not_a_file
-from partitioner.errors import ConfigError
+from partitioner.errors import ConfigError, HistoryError
 from partitioner.grouping import CLASS_REGEXES
+
+
+class TestBlamed(testtools.TestCase):
+    """A history error while an option's value is used names the config file it came from, and only a file."""
+
+    def raised(self, choice: Choice[tuple[str, ...]]) -> str:
+        def use() -> None:
+            with choice.blamed("history"):
+                raise HistoryError("no such file or directory: x; pass a source")
+
+        return str(self.assertRaises(HistoryError, use))
+
+    def test_a_file_is_named_before_the_fix(self) -> None:
+        self.assertEqual("no such file or directory: x (the history option, [partitioner] in /p/setup.cfg); pass a "
+                         "source", self.raised(Choice(("x",), "[partitioner] in /p/setup.cfg")))
+
+    def test_a_flag_or_the_default_is_left_alone(self) -> None:
+        for where in ("--history", DEFAULT):
+            self.assertEqual("no such file or directory: x; pass a source", self.raised(Choice(("x",), where)))
 
 
 class TestSettings(testtools.TestCase):

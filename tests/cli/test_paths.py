@@ -103,6 +103,19 @@ class TestRelativeHistory(PathsCase):
                                 "no such file or directory: nope")
 
 
+class TestHistoryOptionInAFile(PathsCase):
+    """A source the ``history`` option of a config file names, missing: the error names the file to fix."""
+
+    def test_the_error_names_the_file_and_the_option(self) -> None:
+        (self.dir / "good" / "tox.ini").write_text("[partitioner]\nhistory = nope/\n")
+        where = f"(the history option, [partitioner] in {self.dir / 'good' / 'tox.ini'})"
+        for argv in (["plan", "-n", "2"], ["explain", f"{A}.test_1"], ["plan", "--shards", "2", "-n", "1"]):
+            self.assertOneLineError([*argv, "-C", "good", "--tests", "ids.txt"], 1,
+                                    f"no such file or directory: nope/ {where}; pass ")
+        _, _, err = self.cli("plan", "-n", "2", "-C", "good", "--tests", "ids.txt", "--history", "nope2")
+        self.assertIn("no such file or directory: nope2; pass ", err)  # a flag's: the user just typed it
+
+
 class TestGivenHere(PathsCase):
     def test_what_is_made_absolute(self) -> None:
         (self.dir / "t.json").write_text("{}")
