@@ -254,6 +254,36 @@ class TestAnotherEnvironmentFirstOnPath(CLICase):
         self.assertIsNone(follow_path_python("stestr", {"PATH": os.environ["PATH"], "VIRTUAL_ENV": venv}))
         self.assertIsNone(follow_path_python("stestr", {"PATH": other}))  # not activated: not the suite's
 
+    def test_a_named_interpreter_of_another_environment_loads_the_tests(self) -> None:
+        # plain `/venv/bin/python -m stestr run` loads the tests with that interpreter (stestr's command is
+        # sys.executable's); under exec the module runs in partitioner's, so PYTHON must name it
+        from partitioner.cli.commands.execute import _Target, follow_named_python
+
+        python = self.fake_python(f"echo {__version__}")
+        module = _Target("module", "stestr", ("run",))
+        environ = {"PATH": os.environ["PATH"]}
+        followed = follow_named_python(python, module, environ)
+        assert followed is not None
+        self.assertEqual(python, environ["PYTHON"])
+        self.assertIn(f"{python} is another Python environment's interpreter than partitioner's: the tests load "
+                      "with it", followed[0])
+        self.assertIsNone(followed[1])
+        on_path = {"PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}"}  # `python -m stestr`, another one first
+        self.assertIsNotNone(follow_named_python("python", module, on_path))
+        self.assertEqual(python, on_path["PYTHON"])
+
+    def test_a_named_interpreter_changes_nothing_where_it_is_ours_python_is_set_or_testr_runs(self) -> None:
+        from partitioner.cli.commands.execute import _Target, follow_named_python
+
+        python = self.fake_python("exit 0")
+        module = _Target("module", "stestr", ("run",))
+        path = {"PATH": os.environ["PATH"]}
+        self.assertIsNone(follow_named_python(sys.executable, module, dict(path)))
+        self.assertIsNone(follow_named_python(python, module, {**path, "PYTHON": "/x/python"}))
+        self.assertIsNone(follow_named_python(python, _Target("module", "testrepository.setuptools_command", ()),
+                                              dict(path)))  # testr's command names `python` itself
+        self.assertIsNone(follow_named_python(python, _Target("program", python, ("-c", "1")), dict(path)))
+
     def test_dynamic_dispatch_is_off_where_the_worker_cannot_run(self) -> None:
         from partitioner.cli.commands.execute import worker_problem
 

@@ -316,6 +316,29 @@ def follow_path_python(program: str, environ: MutableMapping[str, str]) -> tuple
     return note, worker_problem(python)
 
 
+def follow_named_python(program: str, target: _Target,
+                        environ: MutableMapping[str, str]) -> tuple[str, str | None] | None:
+    """When the command names an interpreter of another environment than partitioner's (``/venv/bin/python -m
+    stestr run``, or a ``python`` first on PATH that is not this one), stestr, run by it, would load the tests with
+    it (its command is ``sys.executable -m stestr.subunit_runner.run`` where ``PYTHON`` is unset): set ``PYTHON``
+    to it, since the module runs here, under partitioner's interpreter, with its hooks.
+
+    :returns: ``None`` when nothing changed (``PYTHON`` set, a module of testr's, whose command names ``python``
+        itself, or this interpreter); else the note to print and why dynamic dispatch cannot run
+        (:func:`worker_problem`)
+    """
+    if environ.get("PYTHON") or target.kind != "module" or target.name.split(".")[0] in ("testrepository", "testr"):
+        return None
+    found = shutil.which(program, path=environ.get("PATH"))
+    if found is None or os.path.dirname(os.path.abspath(found)) == os.path.dirname(os.path.abspath(sys.executable)):
+        return None
+    environ["PYTHON"] = found
+    note = (f"{found} is another Python environment's interpreter than partitioner's: the tests load with it, as "
+            f"`python -m {target.name}` run by it would load them (set PYTHON to choose another); {target.name} "
+            f"itself runs under {sys.executable} with partitioner's hooks")
+    return note, worker_problem(found)
+
+
 #: the distribution each tool ``exec`` hooks comes in
 DISTRIBUTIONS = {"stestr": "stestr", "testr": "testrepository"}
 
@@ -467,7 +490,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     session = Session(args.dispatch, args.quiet, console.stderr, args.dispatch_order, args.history, args.shard,
                       args.plan_file)
     check_python(os.environ)
-    followed = follow_path_python(program, os.environ)
+    followed = follow_path_python(program, os.environ) or follow_named_python(program, target, os.environ)
     if followed is not None:
         session.note(followed[0])
         session.why_static = followed[1]
