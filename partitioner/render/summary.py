@@ -167,8 +167,8 @@ def render_text(summary: Summary, tool: Tool, out: IO[str], width: str = "",
     # without a serial run nothing tells a race from a test that always fails: say so instead of counting races
     only_words = "only in parallel" if summary.serial else "only in parallel (no serial run to compare)"
     always_words = f", {always} in every run that ran {'them' if always != 1 else 'it'}" if always else ""
-    out.write(f"{len(rows)} tests in {runs} runs ({summary.parallel} parallel, {summary.serial} serial); "
-              f"{len(failing)} failed at least once, {only} {only_words}{always_words}\n")
+    out.write(f"{plural(len(rows), 'test')} in {plural(runs, 'run')} ({summary.parallel} parallel, "
+              f"{summary.serial} serial); {len(failing)} failed at least once, {only} {only_words}{always_words}\n")
     if summary.broken:
         shown = ", ".join(summary.broken[:SHOWN_RUNS]) + (", ..." if len(summary.broken) > SHOWN_RUNS else "")
         out.write(f"left out: {len(summary.broken)} run{'s' if len(summary.broken) != 1 else ''} in which (nearly) "

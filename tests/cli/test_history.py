@@ -12,6 +12,12 @@ from tests.cli.harness import PlanCase, RepositoryCase
 
 
 class TestHistorySummaryCommand(RepositoryCase):
+    def test_one_test_and_one_run_are_said_in_the_singular(self) -> None:
+        self.repository([run(rec(f"{A}.test_1", "worker-0", 0, 1))])
+        code, out, _ = self.cli("history", "summary")
+        self.assertEqual(OK, code)
+        self.assertTrue(out.startswith("1 test in 1 run (0 parallel, 1 serial); "), out)
+
     def test_text_and_json(self) -> None:
         runs = racing_runs()
         serial = run(rec(f"{A}.test_1", "worker-0", 0, 1), rec(f"{A}.test_2", "worker-0", 1, 2),

@@ -56,7 +56,7 @@ class PathsCase(CLICase):
 READERS = [
     (["plan", "-n", "2", "--tests", "ids.txt", "--format", "json"], '"has_history": true'),
     (["explain", "--tests", "ids.txt", f"{A}.test_1"], "from measured"),
-    (["history", "summary"], "3 tests in 1 runs"),
+    (["history", "summary"], "3 tests in 1 run "),
     (["history", "export"], f'"{A}.test_1": ['),
     (["concurrency", "--within", "0", "--max", "2", "--tests", "ids.txt"], "2\n"),
 ]
