@@ -53,7 +53,7 @@ import sys
 import threading
 import unittest
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 
 from subunit import StreamResultToBytes
@@ -64,6 +64,7 @@ from testtools.testsuite import iterate_tests
 from partitioner.dispatch import monkeypatch
 from partitioner.dispatch.command import RUNNERS
 from partitioner.dispatch.forks import message_of, serve, zombie
+from partitioner.statuses import expanded, scenario_base
 
 PROG = "partitioner.dispatch.worker"
 #: the id prefix of the test unittest's loader puts in place of a module it could not import
@@ -128,17 +129,45 @@ def load(runner: str, args: Sequence[str], stdout: IO[str]) -> _Capture:
     return captured[-1]
 
 
+def scenarios_of(case: unittest.TestCase) -> list[unittest.TestCase] | None:
+    """The tests ``case`` runs as when it is a testscenarios ``WithScenarios`` test with scenarios: one per
+    scenario, under its own id ``id(name)`` (what ``WithScenarios.run`` runs: testscenarios' ``generate_scenarios``);
+    None when it runs as itself, or its class runs it a way of its own (overrides ``run``).
+
+    Looked up in ``sys.modules``, never imported: a suite with such a test imported testscenarios as it loaded.
+    """
+    mixin = getattr(sys.modules.get("testscenarios.testcase"), "WithScenarios", None)
+    generate = getattr(sys.modules.get("testscenarios.scenarios"), "generate_scenarios", None)
+    if mixin is None or generate is None or not isinstance(case, mixin) or \
+            getattr(type(case), "run", None) is not getattr(mixin, "run", None):
+        return None
+    try:
+        if not case._get_scenarios():
+            return None
+        return list(generate(case))
+    except Exception:  # a scenario list of its own making: the test runs whole, as its run would
+        return None
+
+
 @dataclass
 class Suite:
-    """The loaded suite as the worker uses it: each id's test cases and their place in suite order."""
+    """The loaded suite as the worker uses it: each id's test cases and their place in suite order.
 
-    cases: dict[str, list[tuple[int, unittest.TestCase]]]
+    A testscenarios ``WithScenarios`` test is listed once (``m.C.test_x``) and reports one result per scenario
+    (``m.C.test_x(thread)``): a run's ids, such as ``stestr run --failing``'s, name its scenarios. The first one asked
+    for puts the listed test's scenarios in its place (:meth:`expand`), each a test of its own, so that a scenario
+    runs alone, and once.
+    """
+
+    cases: dict[str, list[tuple[float, unittest.TestCase]]]
     import_errors: dict[str, str]
+    #: listed id -> the ids of the scenarios :meth:`expand` put in its place
+    scenarios: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, test: unittest.TestSuite | unittest.TestCase) -> Suite:
         """Index a loaded suite (custom suites are flattened to their cases, as listing does)."""
-        cases: dict[str, list[tuple[int, unittest.TestCase]]] = {}
+        cases: dict[str, list[tuple[float, unittest.TestCase]]] = {}
         errors: dict[str, str] = {}
         for position, case in enumerate(iterate_tests(test)):
             test_id = case.id()
@@ -158,11 +187,37 @@ class Suite:
         captured.test = None
         return suite
 
+    def expand(self, listed: str) -> bool:
+        """Put the listed test ``listed``, not run yet, in the index as its scenarios (:func:`scenarios_of`), each
+        under its own id and in its place in suite order; False, and nothing changed, when the suite lacks it or it
+        does not run as testscenarios' scenarios."""
+        found = self.cases.get(listed)
+        if not found:
+            return False
+        made: list[list[unittest.TestCase]] = []
+        for _, case in found:
+            scenarios = scenarios_of(case)
+            if scenarios is None:
+                return False
+            made.append(scenarios)
+        del self.cases[listed]
+        ids = self.scenarios.setdefault(listed, [])
+        for (position, _), scenarios in zip(found, made, strict=True):
+            for rank, scenario in enumerate(scenarios, 1):  # in scenario order, between the test and the next
+                self.cases.setdefault(scenario.id(), []).append((position + rank / (len(scenarios) + 1), scenario))
+                ids.append(scenario.id())
+        return True
+
     def why_missing(self, test_id: str) -> str:
         """The reason an id the suite does not have is reported as failed."""
         for module, error in self.import_errors.items():
             if test_id == module or test_id.startswith(f"{module}."):
                 return f"not run: its module {module} failed to import in the test process:\n{error}"
+        listed = scenario_base(test_id)
+        if listed is not None and listed in self.scenarios:
+            names = ", ".join(t[len(listed):] for t in self.scenarios[listed])
+            return (f"not run: the test process's suite has no test with this id: its test {listed} runs as the "
+                    f"scenarios {names} (was the scenario renamed or removed since the test list was made?)")
         return ("not run: the test process's suite has no test with this id (was it renamed or removed "
                 "since the test list was made?)")
 
@@ -181,8 +236,9 @@ class _Started(StreamResult):
                route_code: str | None = None, timestamp: datetime.datetime | None = None) -> None:
         if test_id is not None and test_status not in (None, "exists"):
             self.ids.add(test_id)
-            if "(" in test_id:  # testscenarios' WithScenarios runs a listed id as id(scenario) ids
-                self.scenarios.add(test_id.partition("(")[0])
+            listed = scenario_base(test_id)  # testscenarios' WithScenarios runs a listed id as id(scenario) ids
+            if listed is not None:
+                self.scenarios.add(listed)
 
 
 #: the most room a worker asks for in its stdout pipe (Linux gives a pipe 64 KiB; an unprivileged process may
@@ -250,20 +306,27 @@ class GroupRunner:
     def run_group(self, test_ids: Sequence[str], last: bool = False) -> None:
         """Run one group's tests (in suite order); ids the suite lacks are reported as failed.
 
+        An id the suite lacks that names a scenario of a listed test it has (``m.C.test_x(thread)``, as a run
+        reported it: :func:`~partitioner.statuses.scenario_base`) runs that scenario alone
+        (:meth:`Suite.expand`), or, when its scenarios are not testscenarios' own, the listed test whole, once for
+        all the scenarios of it the group asks for.
+
         :param last: no group follows (a static share handed over whole): the rest of the suite is let go before
             the group runs, as the runner's own ``--load-list`` filter drops the tests it will not run, so the
             heap every full garbage collection walks holds this share alone, not the whole suite
         """
-        chosen: list[tuple[int, unittest.TestCase]] = []
+        chosen: list[tuple[float, unittest.TestCase]] = []
+        later: list[str] = []  # ids the suite lacks: failed, unless a test the group runs reports them
+        whole: dict[str, str] = {}  # a scenario asked for -> the listed test that runs it whole
         for test_id in dict.fromkeys(test_ids):
-            found = self.suite.cases.pop(test_id, None)
+            found = self._find(test_id, whole)
             if found is not None:
                 chosen.extend(found)
                 self._ran.add(test_id)
             elif test_id in self._ran:
                 self._fail(test_id, "not run again: this test process already ran it in an earlier group")
             else:
-                self._fail(test_id, self.suite.why_missing(test_id))
+                later.append(test_id)
         if last and self.suite.cases:
             self.suite.cases.clear()
             gc.collect()  # held in cycles (a testtools case refers to itself): a full collection frees them
@@ -274,11 +337,63 @@ class GroupRunner:
         # the heap every garbage collection walks (a share of 9,000 oslo.utils tests ran 1 s slower that way)
         ran = [(case.id(), type(case)) for _, case in chosen]
         del chosen
+        if later:
+            self._missing(later, {test_id for test_id, _ in ran}, whole)
         self._exists(test_id for test_id, _ in ran)
         group.run(self.result)
         for test_id, klass in ran:  # unittest skips a class whose setUpClass failed without a word: say so
             if test_id not in self._started.ids and test_id not in self._started.scenarios:
                 self._fail(test_id, self._why_not_run(klass))
+        for test_id, listed in whole.items():
+            if test_id not in self._started.ids and (listed in self._started.ids or
+                                                     listed in self._started.scenarios):
+                self._fail(test_id, f"not run: its test {listed} ran, and reported no result under this id (was "
+                                    "the scenario renamed or removed since the test list was made?)")
+            elif test_id not in self._started.ids:
+                self._fail(test_id, self._why_not_run(dict(ran)[listed]))
+
+    def _find(self, test_id: str, whole: dict[str, str]) -> list[tuple[float, unittest.TestCase]] | None:
+        """The cases that run ``test_id``, taken out of the suite; None when it has none to run now.
+
+        A scenario the suite lists only as its test puts the test's scenarios in its place (:meth:`Suite.expand`)
+        and takes its own; when they are not testscenarios' own, the listed test is taken whole (``whole`` notes
+        it). A listed test asked for after one of its scenarios takes the scenarios not taken yet.
+        """
+        found = self.suite.cases.pop(test_id, None)
+        if found is not None:
+            return found
+        scenarios = self.suite.scenarios.get(test_id)
+        if scenarios is not None and test_id not in self._ran:
+            rest = [t for t in scenarios if t in self.suite.cases]
+            self._ran.update(rest)
+            return [pair for t in rest for pair in self.suite.cases.pop(t)]
+        listed = scenario_base(test_id)
+        if listed is None or test_id in self._ran:
+            return None
+        if self.suite.expand(listed):
+            return self.suite.cases.pop(test_id, None)
+        found = self.suite.cases.pop(listed, None)
+        if found is not None:
+            self._ran.add(listed)
+            whole[test_id] = listed
+        return found
+
+    def _missing(self, test_ids: Iterable[str], ran: set[str], whole: dict[str, str]) -> None:
+        """Fail each of ``test_ids``, ids the suite lacks, with the reason, unless a test of the group (``ran``)
+        reports it: a scenario whose listed test runs whole (noted in ``whole``), or a listed id whose scenarios
+        the suite lists as tests of their own (``load_tests_apply_scenarios``) and the group runs."""
+        listed_ran = expanded(ran)
+        for test_id in test_ids:
+            listed = scenario_base(test_id)
+            if listed is not None and listed in ran:
+                whole[test_id] = listed
+            elif test_id in listed_ran:
+                continue
+            elif listed is not None and listed in self._ran:
+                self._fail(test_id, f"not run again: this test process already ran it, with its test {listed}, in "
+                                    "an earlier group")
+            else:
+                self._fail(test_id, self.suite.why_missing(test_id))
 
     def _exists(self, test_ids: Iterable[str]) -> None:
         """What the runner writes first when it runs a ``--load-list``: an ``exists`` record per test, here in one
