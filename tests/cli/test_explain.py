@@ -55,6 +55,25 @@ class TestExplain(PlanCase):
                                 f"is not in the test list (2 of 4 tests from {self.dir / 'ids.txt'}, filters: "
                                 "m\\.A\\.); did you mean m.A.t1, m.A.t2?")
 
+    def test_a_scenario_as_the_run_printed_it_explains_its_listed_test_and_says_so(self) -> None:
+        # a testscenarios test is listed once (m.A.t2) and reports m.A.t2(thread): explain of the id the run printed
+        # said "not in the test list"
+        code, out, err = self.cli(*self.plan_args("m.A.t2(thread)", "-n", "2", command="explain"))
+        self.assertEqual(OK, code, err)
+        self.assertEqual("partitioner: note: m.A.t2(thread) is a scenario of m.A.t2, the test the list holds (a "
+                         "testscenarios test reports each scenario under its own id): explaining m.A.t2\n", err)
+        self.assertEqual("m.A.t2", out.splitlines()[0])
+        code, out, err = self.cli(*self.plan_args("m.C.t1[smoke](green)", "--format", "json", command="explain"))
+        self.assertEqual((OK, "m.C.t1[smoke]"), (code, json.loads(out)["test"]), err)
+        self.assertIn("explaining m.C.t1[smoke]\n", err)
+        # a scenario the list holds as a test of its own (load_tests_apply_scenarios) is explained as it is
+        (self.dir / "ids.txt").write_text(f"{(self.dir / 'ids.txt').read_text()}m.D.t1(thread)\n")
+        code, out, err = self.cli(*self.plan_args("m.D.t1(thread)", command="explain"))
+        self.assertEqual((OK, "m.D.t1(thread)", ""), (code, out.splitlines()[0], err))
+        # neither in the list: the id asked for is the one not found
+        self.assertOneLineError(self.plan_args("x.Y.z(thread)", command="explain"), ERROR,
+                                "'x.Y.z(thread)' is not in the test list")
+
     def test_a_test_path_the_shell_expands_is_named_as_the_directory_searched(self) -> None:
         # python-novaclient's test_path=${OS_TEST_PATH:-./novaclient/tests/unit}: the error named the value as written
         (self.dir / "t").mkdir()
