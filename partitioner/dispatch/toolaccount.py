@@ -65,6 +65,7 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
     with run.lock:
         running = dict(run.running)
         left = unended(planned_ids, {**dict.fromkeys(running, INPROGRESS), **dict.fromkeys(run.finals, SUCCESS)})
+    left = [t for t in left if t not in expanded(left)]  # a rerun's test beside its scenarios: they fail for it
     fates: dict[int, str] = {}
     for test_id in left:
         index = holder.get(test_id, holder.get(scenario_base(test_id) or "", 0))
@@ -130,6 +131,15 @@ class Ended:
 SIGNAL_SLACK_S = 0.5
 
 
+def unstarted(failed: Failure, signalled_at: float) -> bool:
+    """Whether a stored failure (:func:`failure`) is a test the signal (at ``signalled_at``, epoch seconds) kept
+    from starting: its reason says so (``not run: ...``) and it was written after the signal, less
+    :data:`SIGNAL_SLACK_S` (:func:`ended` counts them; the tool's console leaves them out:
+    :class:`~partitioner.dispatch.toolrun.Console`)."""
+    when, not_run = failed
+    return not_run and when >= signalled_at - SIGNAL_SLACK_S
+
+
 def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) -> Ended:
     """Each test of ``run``, by the id it ran as (a listed id that ran as scenarios counts each scenario), counted
     by how it ended: a failure written after the signal (``signalled_at``, epoch seconds, less
@@ -138,7 +148,6 @@ def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) ->
     :param failures: the run's stored failures by test id (:func:`failure`), the account's own included
     """
     cut = never = 0
-    since = signalled_at - SIGNAL_SLACK_S
     listed = [t for part in run.partitions for t in part]
     with run.lock:
         reported = set(run.finals).union(failures)
@@ -147,10 +156,11 @@ def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) ->
     ran_as = expanded(scenarios)
     tests = [t for t in listed if t not in ran_as] + sorted(scenarios)
     for test_id in tests:
-        when, not_run = failures.get(test_id, (-math.inf, False))
-        if when >= since:
-            never += not_run
-            cut += not not_run
+        failed = failures.get(test_id, (-math.inf, False))
+        if unstarted(failed, signalled_at):
+            never += 1
+        elif failed[0] >= signalled_at - SIGNAL_SLACK_S:
+            cut += 1
     return Ended(len(tests) - cut - never, cut, never)
 
 
@@ -162,11 +172,6 @@ def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end
 
     :param tool: the tool that stores the run, for the command that reruns them (:func:`rerun`)
     """
-    counted = ""
-    if run.tee is not None and run.tee.outer is not None:
-        # written through the tool's whole result (Tee.outer), they are in its own summary's failures too
-        # ("Failed: M" after a Ctrl-C): say so, or the two counts look unrelated
-        counted = " (the tool's failure count includes {})"
     if signum is not None and end is not None:
         if not end.partial:
             return None
@@ -175,19 +180,38 @@ def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end
         return (f"the run was interrupted ({name}): of its {plural(end.ran + failed, 'test')} {end.ran} ran, "
                 f"{end.cut_short} {'was' if end.cut_short == 1 else 'were'} cut short and {end.not_started} never "
                 f"started; the stored run is partial: {'that one is' if failed == 1 else f'those {failed} are'} "
-                f"recorded as {'a failure' if failed == 1 else 'failures'}"
-                f"{counted.format('it' if failed == 1 else 'them')}, and `{rerun(tool)}` reruns "
-                f"{'it' if failed == 1 else 'them'}")
+                f"recorded as {'a failure' if failed == 1 else 'failures'}{counted(run, failed)}, and "
+                f"`{rerun(tool)}` reruns {'it' if failed == 1 else 'them'}")
     if missing:
         why = f"the run was interrupted ({signal.Signals(signum).name}): " if signum is not None else ""
         one = missing == 1
         return (f"{why}{plural(missing, 'test')} never reported a result: recorded as "
-                f"{'a failure' if one else 'failures'} in the stored run{counted.format('it' if one else 'them')}")
+                f"{'a failure' if one else 'failures'} in the stored run{counted(run, missing)}")
     if lanes_cut:
         assert signum is not None
         return (f"the run was interrupted ({signal.Signals(signum).name}): the tests it cut short or kept from "
                 "starting are recorded as failures in the stored run (each lane said how many)")
     return None
+
+
+def counted(run: ToolRun, failed: int) -> str:
+    """What the tool's own output made of the ``failed`` failures the account is about, as `` (...)``, or ``""``
+    when they did not go through the tool's whole result (:attr:`~partitioner.dispatch.toolrun.Tee.outer`).
+
+    Through it they are among the tool's failures ("Failed: M" after a Ctrl-C; said, or the two counts look
+    unrelated), but for those its console left out after the signal because they never started
+    (:class:`~partitioner.dispatch.toolrun.Console`)."""
+    tee = run.tee
+    if tee is None or tee.outer is None:
+        return ""
+    them = "it" if failed == 1 else "them"
+    hidden = min(failed, max((console.hidden for console in tee.consoles), default=0))
+    if not hidden:
+        return f" (the tool's failure count includes {them})"
+    if hidden == failed:
+        return f" (the tool's output leaves {them} out)"
+    return (f" (the tool's failure count includes {failed - hidden} of them; its output leaves out the {hidden} "
+            "that never started)")
 
 
 def rerun(tool: str | None = None) -> str:

@@ -10,6 +10,17 @@ the tool stored for them before (:meth:`Tee._times_kept`). The tool's inserter t
 a start and an end, so a ``timeout`` that left 110 tests unstarted wrote 0 s for each into ``times.dbm``, and
 plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain stestr stores nothing of a run it
 was interrupted in, and no time for a test its dead worker never ended.
+
+After a signal, the tool's console leaves out the tests the signal kept from starting (:class:`Console`): the
+stored run has each as a failure, ``not run: the run was interrupted (SIGINT) before this test started; ...``
+(the lanes', the queue's and the account's), but the console printed a block for each, twice with stestr's
+subunit-trace (as it came, and under "Failed N tests"): about 36,000 lines for a ``timeout`` three seconds into
+python-novaclient's 3,659 tests, where plain stestr prints the running tests' ``KeyboardInterrupt`` and a summary.
+The tool copies every event to its inserter (our :class:`Tee`) and to its console-facing result, the other targets
+of the ``testtools.CopyStreamResult`` it stores through (stestr's and testr's ``load`` alike); :func:`find_outer`
+puts a :class:`Console` in front of those, so what the inserter gets, and the stored run, is unchanged. Only a
+``--subunit`` output (``subunit.StreamResultToBytes``, a copy of the run for another program) keeps them. exec's
+account line says how many the console left out (:func:`partitioner.dispatch.toolaccount.warning`).
 """
 
 from __future__ import annotations
@@ -65,6 +76,9 @@ def worker_tag(tags: object) -> str | None:
 
 class Watcher(Protocol):
     """**Protocol:** what a :class:`Tee` reports to (the session)."""
+
+    #: when the first signal came (epoch seconds), or None: the tool's :class:`Console` holds tests back after it
+    signalled_at: float | None
 
     def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None: ...
 
@@ -139,6 +153,8 @@ class Tee:
         self._unrun: set[str] = set()
         #: a test's ``reason`` and ``traceback`` attachments until its result (they may come in events before it)
         self._texts: dict[str, dict[str, bytes]] = {}
+        #: the tool's console-facing results, each behind a :class:`Console` (:func:`find_outer`)
+        self.consoles: list[Console] = []
 
     def startTestRun(self) -> Any:
         return self._inserter.startTestRun()
@@ -225,14 +241,74 @@ class Tee:
         return getattr(self._inserter, name)
 
 
+class Console:
+    """One of the tool's console-facing results, fed as the tool feeds it, except that after the signal a test the
+    signal kept from starting never reaches it (see the module docstring).
+
+    Before the signal every event goes straight on. After it, a test's events are held from its first until its
+    final status, and dropped when that says it never started (:func:`partitioner.dispatch.toolaccount.unstarted`,
+    as exec's account counts it) and the console has not seen its start; else they go on in order. What is still
+    held when the run ends goes on then.
+
+    :ivar hidden: how many tests were left out
+    """
+
+    def __init__(self, target: Any, watcher: Watcher) -> None:
+        self._target = target
+        self._watcher = watcher
+        #: (test id, route) -> its events since the signal, until its final status
+        self._held: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.hidden = 0
+
+    def status(self, **event: Any) -> None:
+        test_id, status = event.get("test_id"), event.get("test_status")
+        since = self._watcher.signalled_at
+        if test_id is None or since is None:  # nothing is held before the signal
+            self._target.status(**event)
+            return
+        key = (test_id, event.get("route_code"))
+        held = self._held.setdefault(key, [])
+        held.append(event)
+        if status is None or status in ("exists", INPROGRESS):
+            return
+        del self._held[key]
+        if status == "fail" and any(e.get("test_status") == INPROGRESS for e in held):
+            from partitioner.dispatch.toolaccount import failure, unstarted  # loaded by the session already
+
+            if unstarted(failure(event), since):
+                self.hidden += 1
+                return
+        for one in held:
+            self._target.status(**one)
+
+    def stopTestRun(self) -> Any:
+        held, self._held = self._held, {}
+        for events in held.values():  # a test with no final status: the console says what it would
+            for one in events:
+                self._target.status(**one)
+        return self._target.stopTestRun()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
 def find_outer(start_test_run: Any) -> Any:
     """``testtools.CopyStreamResult.startTestRun``, made to tell a :class:`Tee` among its targets that it is the
-    tool's whole result (:attr:`Tee.outer`)."""
+    tool's whole result (:attr:`Tee.outer`), and to put a :class:`Console` in front of each other target but a
+    ``--subunit`` output (:attr:`Tee.consoles`)."""
 
     def started(copy: Any, *args: Any, **kwargs: Any) -> Any:
-        for target in getattr(copy, "targets", ()):
-            if isinstance(target, Tee) and target.outer is None:
-                target.outer = copy
+        targets = list(getattr(copy, "targets", ()))
+        tee = next((t for t in targets if isinstance(t, Tee) and t.outer is None), None)
+        if tee is not None:
+            from subunit import StreamResultToBytes  # the tool's: it reads its workers' streams with it
+
+            tee.outer = copy
+            tee.consoles = [Console(t, tee._session) for t in targets
+                            if not isinstance(t, (Tee, Console, StreamResultToBytes))]
+            consoles = iter(tee.consoles)
+            copy.targets = [t if isinstance(t, (Tee, Console, StreamResultToBytes)) else next(consoles)
+                            for t in targets]
         return start_test_run(copy, *args, **kwargs)
 
     return started

@@ -13,9 +13,10 @@ import sys
 import time
 
 import testtools
+from testtools.testresult.doubles import StreamResult as Recorder
 
-from partitioner.dispatch.toolaccount import SIGNAL_SLACK_S, Ended, ended, failure, fate, warning
-from partitioner.dispatch.toolrun import ToolRun
+from partitioner.dispatch.toolaccount import SIGNAL_SLACK_S, Ended, ended, failure, fate, unstarted, warning
+from partitioner.dispatch.toolrun import Console, Tee, ToolRun
 from partitioner.run.signals import describe_exit
 
 
@@ -33,6 +34,18 @@ class TestWarning(testtools.TestCase):
         line = warning(run, 0, True, signal.SIGTERM)
         self.assertIsNotNone(line)
         self.assertIn("(SIGTERM): the tests it cut short or kept from starting", line or "")
+
+
+class Session:
+    """The session as a Tee reports to it."""
+
+    signalled_at: float | None = None
+
+    def observe(self, run: ToolRun, event: object) -> None:
+        pass
+
+    def account(self, run: ToolRun) -> None:
+        pass
 
 
 class TestEnded(testtools.TestCase):
@@ -63,6 +76,37 @@ class TestEnded(testtools.TestCase):
                          "started; the stored run is partial: those 7 are recorded as failures, and `stestr run "
                          "--failing` reruns them", warning(run, 3, True, signal.SIGTERM, Ended(33, 1, 6), "stestr"))
         self.assertIsNone(warning(run, 0, False, signal.SIGINT, Ended(40, 0, 0)))  # complete: exec says so
+
+    def test_a_failure_the_signal_kept_from_starting(self) -> None:
+        at = 1000.0
+        self.assertTrue(unstarted((at, True), at))
+        self.assertTrue(unstarted((at - SIGNAL_SLACK_S / 2, True), at))
+        self.assertFalse(unstarted((at - 10.0, True), at))  # before the signal: the run's own (a setUpClass failed)
+        self.assertFalse(unstarted((at + 1.0, False), at))  # cut short
+
+    def test_the_warning_says_what_the_tools_console_counted_and_left_out(self) -> None:
+        run = ToolRun([("a.A.t1", "a.A.t2")], None)
+        tee = Tee(Recorder(), Session(), run)
+        tee.outer = object()  # through the tool's whole result, whose console is behind a Console
+        console = Console(Recorder(), Session())
+        tee.consoles = [console]
+
+        def line(end: Ended) -> str | None:
+            return warning(run, 0, True, signal.SIGINT, end, "stestr")
+
+        self.assertIn("those 7 are recorded as failures (the tool's failure count includes them), and",
+                      line(Ended(33, 7, 0)) or "")
+        console.hidden = 6
+        self.assertIn("those 7 are recorded as failures (the tool's failure count includes 1 of them; its output "
+                      "leaves out the 6 that never started), and `stestr run --failing` reruns them",
+                      line(Ended(33, 1, 6)) or "")
+        self.assertIn("those 6 are recorded as failures (the tool's output leaves them out), and",
+                      line(Ended(33, 0, 6)) or "")
+        console.hidden = 1
+        self.assertIn("that one is recorded as a failure (the tool's output leaves it out), and `stestr run "
+                      "--failing` reruns it", line(Ended(33, 0, 1)) or "")
+        tee.consoles = []  # `stestr run --subunit`: its stream has them all
+        self.assertIn("(the tool's failure count includes it)", line(Ended(33, 0, 1)) or "")
 
 
 class TestFate(testtools.TestCase):

@@ -22,6 +22,8 @@ from tests.suites import subunit_v2
 class Session:
     """What the session keeps of each event (as dispatch.tools.Session.observe): the worker of each final status."""
 
+    signalled_at: float | None = None  # no signal: the tool's console gets every event
+
     def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
         worker = worker_tag(event.get("test_tags"))
         if event.get("test_id") is not None and event.get("test_status") in FINAL and worker is not None:

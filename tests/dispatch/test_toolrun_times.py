@@ -20,6 +20,8 @@ _T0 = datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc)
 
 
 class Session:
+    signalled_at: float | None = None  # no signal: the tool's console gets every event
+
     def observe(self, run: ToolRun, event: Mapping[str, Any]) -> None:
         pass
 
