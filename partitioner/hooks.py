@@ -10,6 +10,11 @@ the ``[partitioner] history`` sources (a history store URL on a fresh CI node), 
 hands over, from the digests of its runs (:mod:`partitioner.history.digest`): a run not digested yet is
 parsed only within a small time budget, and the rest are digested in the background when the tool exits,
 so that the next run finds them. Nothing here imports python-subunit when every run is digested.
+
+A rerun of the tool's failing tests (``stestr run --failing``) holds ids as a run reported them, not as the tool
+lists them: a testscenarios ``WithScenarios`` test is listed once (``m.S.test_a``) and reports a result per scenario
+(``m.S.test_a(thread)``), which the tool's runner cannot find by that id. The plan then asks for the test beside its
+scenario, in one group (:func:`scenario_reruns`), and the runner runs whichever of the two its suite holds.
 """
 
 from __future__ import annotations
@@ -26,15 +31,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from partitioner import interpreters
+from partitioner import interpreters, testids
 from partitioner.config import load_settings
 from partitioner.errors import HistoryError, PartitionerError
 from partitioner.grouping import Grouper, grouper_for_callback, make_grouper
 from partitioner.history import PLAN_RUNS, prefetch
 from partitioner.history.digest import DEFAULT_BUDGET_S, planning_history, warm_in_background
 from partitioner.history.jsonfile import all_durations, is_duration
-from partitioner.history.model import History, is_note
+from partitioner.history.model import FEWER_TESTS_MARK, History, is_note
 from partitioner.pipeline import Planned, load_planning_history, plan_ids
+from partitioner.statuses import FAIL, scenario_base
 from partitioner.strategies import DEFAULT
 
 #: the seed the last randomized partition_tests call used (also printed to stderr)
@@ -133,7 +139,8 @@ def partition_tests(test_ids: Sequence[str], concurrency: int, repository: objec
     :param randomize: shuffle inside each list without splitting groups; the seed is recorded in
         :data:`LAST_SEED` and printed to stderr (``PARTITIONER_SEED`` fixes it)
     :returns: a list per worker, at most one per test id (``concurrency`` beyond the number of ids only
-        costs memory); their union is the input
+        costs memory); their union is the input, and, for a rerun of failed testscenarios scenarios, the test of
+        each beside it (:func:`scenario_reruns`)
     """
     with _collector_paused():  # the plan is dropped before the collector runs again: it never scans it
         return plan_partitions(test_ids, concurrency, repository, group_callback, randomize, seed)[0]
@@ -164,6 +171,82 @@ def _warn(line: str) -> None:
 def _note(line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(f"partitioner: note: {line}\n")
+
+
+#: the fewest bytes a failing run's stream holds per failed test (a subunit v2 packet's header and checksum, a v1
+#: ``failure: `` line, besides the id): a stream smaller than this per id cannot hold every id of a list
+MIN_FAILURE_BYTES = 10
+
+
+def scenario_reruns(test_ids: Sequence[str], repository: object) -> dict[str, str]:
+    """``{scenario id: its test's id}``, when ``test_ids`` are a rerun of the repository's failing tests (each one a
+    failure its failing run holds: ``stestr run --failing``, ``testr run --failing``), for those that name a
+    testscenarios scenario of a test the ids do not hold (``m.S.test_a(thread)`` of ``m.S.test_a``, as
+    :func:`partitioner.statuses.scenario_base` reads it).
+
+    A rerun's ids are results: the runner's ``--load-list`` filter matches ids exactly, and a ``WithScenarios`` test
+    is listed as ``m.S.test_a`` alone, while a suite using ``load_tests_apply_scenarios`` lists
+    ``m.S.test_a(thread)`` and has no ``m.S.test_a``. Which of the two the suite holds only its loaded suite
+    knows, so :func:`plan_partitions` asks for both, in one group. Empty for any other run: a listing's ids are
+    tests already, and a failing run too small to hold them all says so before anything is parsed.
+    """
+    failing = _failing_stream(repository, len(test_ids))
+    if failing is None:
+        return {}
+    known = set(test_ids)
+    found: dict[str, str] = {}
+    for test_id in test_ids:
+        if not test_id.endswith(")"):
+            continue
+        listed = scenario_base(test_id)
+        parsed = testids.parse(test_id)  # a trailing (scenario), not a fixture's 'setUpClass (m.C)'
+        if listed is not None and listed not in known and parsed.fixture is None and \
+                test_id == f"{listed}({parsed.scenario})":
+            found[test_id] = listed
+    if not found or not all(t.encode() in failing for t in found):
+        return {}
+    from partitioner.history.subunit import read_stream  # python-subunit, for a rerun only
+
+    try:
+        failed = {r.test_id for r in read_stream(failing, "failing").records if r.status == FAIL}
+    except HistoryError:
+        return {}
+    return found if known <= failed else {}
+
+
+def _failing_stream(repository: object, ids: int) -> bytes | None:
+    """The bytes of the repository's failing run, when they may hold ``ids`` failures (its file's size is checked
+    first, where the repository lives on disk); None when they cannot, or it has none it can give."""
+    base = getattr(repository, "base", None)
+    if isinstance(base, str):
+        try:
+            if os.stat(os.path.join(base, "failing")).st_size < ids * MIN_FAILURE_BYTES:
+                return None
+        except OSError:
+            return None
+    get = getattr(repository, "get_failing", None)
+    if get is None:
+        return None
+    try:
+        data = get().get_subunit_stream().read()
+    except (OSError, AttributeError, KeyError, TypeError, ValueError):  # a repository that cannot say
+        return None
+    return bytes(data) if isinstance(data, bytes | bytearray) and len(data) >= ids * MIN_FAILURE_BYTES else None
+
+
+class _WithTheirTests:
+    """Groups as ``grouper`` does, each scenario of ``tests`` (scenario id -> its test's id) with its test."""
+
+    def __init__(self, grouper: Grouper, tests: dict[str, str]) -> None:
+        self._grouper = grouper
+        self._tests = tests
+
+    @property
+    def spec(self) -> str:
+        return f"{self._grouper.spec} (a scenario of a rerun with its test)"
+
+    def __call__(self, test_id: str) -> str:
+        return self._grouper(self._tests.get(test_id, test_id))
 
 
 def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: object = None,
@@ -201,11 +284,27 @@ def plan_partitions(test_ids: Sequence[str], concurrency: int, repository: objec
     sources = chosen.value
     with chosen.blamed("history"):
         loaded = _history_from(repository, test_ids, sources) if repository is not None or sources else History()
+    ids = list(test_ids)
+    reruns = scenario_reruns(ids, repository) if repository is not None else {}
+    asked = concurrency
+    if reruns:  # each with its test, in one group: the runner runs whichever its suite holds
+        ids.extend(dict.fromkeys(reruns.values()))
+        grouper = _WithTheirTests(grouper, reruns)
+        concurrency = min(concurrency, len(set(map(grouper, ids))))  # a test and its scenario are one to run
     with _collector_paused():
-        planned = replace(plan_ids(list(test_ids), concurrency, loaded, grouper, strategy, settings),
+        planned = replace(plan_ids(ids, concurrency, loaded, grouper, strategy, settings),
                           grouping_from=grouping_from)
     if warn is None and note is _note:  # silenced: the notes too, unless asked for
         note = None
+    if reruns and note is not None:
+        shown = ", ".join(sorted(reruns)[:2]) + (", ..." if len(reruns) > 2 else "")
+        are = "is a testscenarios scenario" if len(reruns) == 1 else "are testscenarios scenarios"
+        note(f"{len(reruns)} of the failed tests to run again {are} of a test not in the list ({shown}): the run "
+             "asks for the test too, which the tool's runner runs with all its scenarios where the suite lists the "
+             "test whole (WithScenarios), each reporting under its own id")
+        if concurrency < asked:  # as the plan says it of fewer tests than workers
+            note(f"{asked} {FEWER_TESTS_MARK} {'is' if concurrency == 1 else 'are'} only {concurrency} "
+                 f"test{'' if concurrency == 1 else 's'} to run again: planned for {concurrency}")
     for line in planned.plan.warnings:
         say = note if is_note(line) else warn
         if say is not None:

@@ -318,7 +318,8 @@ class GroupRunner:
         chosen: list[tuple[float, unittest.TestCase]] = []
         later: list[str] = []  # ids the suite lacks: failed, unless a test the group runs reports them
         whole: dict[str, str] = {}  # a scenario asked for -> the listed test that runs it whole
-        for test_id in dict.fromkeys(test_ids):
+        asked = dict.fromkeys(test_ids)
+        for test_id in asked:
             found = self._find(test_id, whole)
             if found is not None:
                 chosen.extend(found)
@@ -338,7 +339,7 @@ class GroupRunner:
         ran = [(case.id(), type(case)) for _, case in chosen]
         del chosen
         if later:
-            self._missing(later, {test_id for test_id, _ in ran}, whole)
+            self._missing(later, {test_id for test_id, _ in ran}, whole, expanded(asked))
         self._exists(test_id for test_id, _ in ran)
         group.run(self.result)
         for test_id, klass in ran:  # unittest skips a class whose setUpClass failed without a word: say so
@@ -378,16 +379,17 @@ class GroupRunner:
             whole[test_id] = listed
         return found
 
-    def _missing(self, test_ids: Iterable[str], ran: set[str], whole: dict[str, str]) -> None:
-        """Fail each of ``test_ids``, ids the suite lacks, with the reason, unless a test of the group (``ran``)
-        reports it: a scenario whose listed test runs whole (noted in ``whole``), or a listed id whose scenarios
-        the suite lists as tests of their own (``load_tests_apply_scenarios``) and the group runs."""
-        listed_ran = expanded(ran)
+    def _missing(self, test_ids: Iterable[str], ran: set[str], whole: dict[str, str], beside: set[str]) -> None:
+        """Fail each of ``test_ids``, ids the suite lacks, with the reason, unless the group reports it otherwise: a
+        scenario whose listed test runs whole in the group (``ran``; noted in ``whole``), or a listed id asked for
+        beside scenarios of it (``beside``: a rerun asks for both, :func:`partitioner.hooks.scenario_reruns`),
+        which report on their own, run or failed (a suite using ``load_tests_apply_scenarios`` lists them as tests
+        of their own, and has no test by the listed id)."""
         for test_id in test_ids:
             listed = scenario_base(test_id)
             if listed is not None and listed in ran:
                 whole[test_id] = listed
-            elif test_id in listed_ran:
+            elif test_id in beside:
                 continue
             elif listed is not None and listed in self._ran:
                 self._fail(test_id, f"not run again: this test process already ran it, with its test {listed}, in "

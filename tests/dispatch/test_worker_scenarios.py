@@ -104,10 +104,16 @@ class TestScenarioIds(testtools.TestCase):
         self.assertNotIn(f"{A}(green)", events.finals())
 
     def test_a_scenario_whose_test_is_missing_too_has_no_test_with_this_id(self) -> None:
-        events = self.run_groups(self.with_scenarios(), ["gone.S.test_a(thread)", "gone.S.test_a"])
-        self.assertEqual({"gone.S.test_a(thread)": ["fail"], "gone.S.test_a": ["fail"]}, events.finals())
+        events = self.run_groups(self.with_scenarios(), ["gone.S.test_a(thread)"], ["gone.S.test_b"])
+        self.assertEqual({"gone.S.test_a(thread)": ["fail"], "gone.S.test_b": ["fail"]}, events.finals())
         for test_id in events.finals():
             self.assertIn("has no test with this id (was it renamed", events.attachment(test_id, "reason"))
+
+    def test_a_missing_test_asked_for_beside_its_scenario_leaves_the_failure_to_the_scenario(self) -> None:
+        # a rerun asks for both (hooks.scenario_reruns): one failure, under the id the run reported
+        events = self.run_groups(self.with_scenarios(), ["gone.S.test_a(thread)", "gone.S.test_a"])
+        self.assertEqual({"gone.S.test_a(thread)": ["fail"]}, events.finals())
+        self.assertIn("has no test with this id", events.attachment("gone.S.test_a(thread)", "reason"))
 
     def test_scenarios_listed_as_tests_of_their_own_run_as_they_are(self) -> None:
         # load_tests_apply_scenarios: the suite lists m.S.test_a(thread) itself, and has no m.S.test_a
