@@ -80,6 +80,17 @@ def _deepest(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> argpa
         found = chosen
 
 
+def _before_the_command(arguments: Sequence[str], command: argparse.ArgumentParser) -> list[str]:
+    """The options typed before the command's name that the command itself takes (``-q`` of ``partitioner -q
+    exec``): argparse blamed them on the command ("partitioner exec: unrecognized arguments: -q")."""
+    words = command.prog.split()[1:]
+    if not words or words[0] not in arguments:
+        return []
+    early = [w for w in arguments[:arguments.index(words[0])] if w.startswith("-")]
+    known = [w for w in early if w.split("=", 1)[0] in command._option_string_actions]
+    return known if known and len(known) == len(early) else []
+
+
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
          stdin: IO[bytes] | None = None) -> int:
     """Run the CLI; returns the exit status (:data:`OK`, :data:`ERROR`, :data:`USAGE`, :data:`INTERRUPTED`).
@@ -102,7 +113,13 @@ def _run(arguments: list[str], console: Console) -> int:
     try:
         args = parser.parse_args(arguments)
     except BadArguments as exc:
-        prog = _deepest(parser, arguments).prog if exc.parser is parser else exc.parser.prog
+        deepest = _deepest(parser, arguments)
+        prog = deepest.prog if exc.parser is parser else exc.parser.prog
+        early = _before_the_command(arguments, deepest) if exc.parser is parser else []
+        if early:  # `partitioner -q exec ...`: the top parser has no -q, and the command was not to blame
+            console.stderr.write(f"partitioner: error: {' '.join(early)} goes after the command: `{prog} "
+                                 f"{' '.join(early)} ...`; see `{prog} --help`\n")
+            return USAGE
         console.stderr.write(f"{prog}: error: {one_line(str(exc))}; see `{prog} --help`\n")
         return USAGE
     except SystemExit as exc:  # --help and --version print and exit 0

@@ -30,8 +30,10 @@ class TestExec(CLICase):
         self.assertEqual("2 ['partitioner.cli.commands.execute']", proc.stdout.strip(), proc.stderr)
 
     def test_unknown_program_is_a_usage_error(self) -> None:
+        # a misspelled tool: not sent to install stestr
         self.assertOneLineError(["exec", "python-no-such-program"], USAGE,
-                                "'python-no-such-program' is neither a Python console script nor a program on PATH")
+                                "'python-no-such-program' is neither a Python console script nor a program on PATH; "
+                                "check its spelling (exec runs stestr, testr, tempest or another program on PATH)")
 
     def test_a_missing_tool_names_the_package_it_comes_with(self) -> None:
         # testr comes with testrepository: "pip install stestr" sent a testr user the wrong way

@@ -44,6 +44,13 @@ class TestErrorBoundary(PlanCase):
         self.assertTrue(err.startswith("partitioner history: error: argument ACTION: invalid choice: 'nope' "), err)
         self.assertTrue(err.endswith("; see `partitioner history --help`\n") and err.count("\n") == 1, err)
 
+    def test_an_option_of_the_command_typed_before_it_says_where_it_goes(self) -> None:
+        # it said "partitioner exec: error: unrecognized arguments: -q", though `exec --help` lists -q
+        self.assertEqual((USAGE, "", "partitioner: error: -q goes after the command: `partitioner exec -q ...`; "
+                                     "see `partitioner exec --help`\n"), self.cli("-q", "exec", "--", "stestr"))
+        self.assertEqual((USAGE, "", "partitioner plan: error: unrecognized arguments: --bogus; "
+                                     "see `partitioner plan --help`\n"), self.cli("--bogus", "plan"))  # not plan's
+
     def test_a_misspelled_command_gets_the_one_it_was_close_to(self) -> None:
         commands = "'plan', 'explain', 'history', 'exec', 'concurrency', 'races', 'timeline'"
         self.assertEqual((USAGE, "", f"partitioner: error: argument COMMAND: invalid choice: 'paln', did you mean "

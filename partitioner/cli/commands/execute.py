@@ -139,9 +139,11 @@ def resolve(program: str, argv: list[str]) -> _Target:
     if path is None:
         name = os.path.basename(program)
         how = {"stestr": "pip install stestr", "testr": "pip install testrepository",
-               "tempest": "pip install tempest"}.get(name, "e.g. pip install stestr")
-        raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; "
-                         f"install it in this environment ({how})")
+               "tempest": "pip install tempest"}.get(name)
+        fix = (f"install it in this environment ({how})" if how is not None else
+               "check its spelling (exec runs stestr, testr, tempest or another program on PATH), or install it in "
+               "this environment")
+        raise UsageError(f"{program!r} is neither a Python console script nor a program on PATH; {fix}")
     if PYTHON_NAME.match(os.path.basename(program)) and argv[:1] == ["-m"] and len(argv) > 1:
         _check_module(argv[1])
         return _Target("module", argv[1], tuple(argv[2:]))
