@@ -24,6 +24,9 @@ class CLICase(testtools.TestCase):
     def setUp(self) -> None:
         super().setUp()
         self.dir = Path(self.useFixture(fixtures.TempDir()).path)
+        # `exec -- python3 -m ...` with another python3 first on PATH sets PYTHON in this process, as it must in
+        # the real one (follow_named_python): it must not outlive the test
+        self.useFixture(fixtures.EnvironmentVariable("PYTHON"))
 
     def cli(self, *argv: str, stdin: bytes = b"") -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
