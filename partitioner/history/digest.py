@@ -46,8 +46,9 @@ __all__ = ["PARSE_BYTES_PER_S", "PlanningHistory", "RunDigest", "digest_run", "m
            "warm", "warm_in_background"]
 
 #: bump when the stored shape of a digest changes, or what it holds: entries of another version are misses
-#: (2: a failure of zero duration, a test that never ran, is no sample)
-VERSION = 2
+#: (2: a failure of zero duration, a test that never ran, is no sample; 3: nor is any failure for not running to its
+#: end, ``history.samples.did_not_end``, nor a class-setup gap beside one)
+VERSION = 3
 #: how fast python-subunit parses a stored stream (bytes per second; v1 as stestr and testr store it, measured
 #: at 4.4 MB/s on this project's 2-core machine): the budget check predicts a parse from the stream's size
 PARSE_BYTES_PER_S = 4_000_000

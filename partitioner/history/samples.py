@@ -25,18 +25,29 @@ from types import MappingProxyType
 
 from partitioner import testids
 from partitioner.history.model import History, Run, Samples, TestRecord
-from partitioner.statuses import FAIL, FINAL, INPROGRESS, NOT_PASSING, PASSING, PSEUDO_TESTS, ctrl_c
+from partitioner.statuses import (
+    FAIL,
+    FINAL,
+    INPROGRESS,
+    NOT_PASSING,
+    NOT_RUN,
+    PASSING,
+    PSEUDO_TESTS,
+    ctrl_c,
+    unfinished,
+)
 
 
 def worker_lanes(run: Run) -> list[tuple[str, list[TestRecord]]]:
     """A run's timed records (start and stop known) split into per-worker lanes, each in start order.
 
     A run with no worker tags is one lane, tagged ``""`` (a serial run); in a tagged run, untagged records
-    (e.g. tempest's ``devstack`` pseudo-test) belong to no lane.
+    (e.g. tempest's ``devstack`` pseudo-test) belong to no lane. A test that :func:`never_ran` is an instant on its
+    lane, when it was failed, whatever its span (the runner's spans the time testr keeps for it).
 
     :returns: ``(worker tag, records)`` per lane, sorted by tag; records sorted by (start, id)
     """
-    timed = [r for r in run.records if r.start is not None and r.stop is not None]
+    timed = [_instant(r) for r in run.records if r.start is not None and r.stop is not None]
     tagged = any(r.worker is not None for r in timed)
     lanes: dict[str, list[TestRecord]] = defaultdict(list)
     for record in timed:
@@ -67,11 +78,28 @@ class LaneGap:
 
 
 def never_ran(record: TestRecord) -> bool:
-    """A failure that started and stopped at the same instant: a test that never ran, written as failed by
-    whoever noticed (a lane whose worker died, ``partitioner exec``'s account of tests never reported, an id
-    the worker could not find). It is no timing sample (priced at 0 s, such tests piled up on one worker in
-    the next plan) and no mark on its worker's lane (the gap before it is the time until it was noticed)."""
-    return record.status == FAIL and record.start is not None and record.start == record.stop
+    """A failure of a test that never ran, written as failed by whoever noticed (a lane whose worker died,
+    ``partitioner exec``'s account of tests never reported, an id the worker could not find): its reason says so
+    (``not run: ...``), or it started and stopped at the same instant. It is no timing sample (priced at 0 s, such
+    tests piled up on one worker in the next plan) and no mark on its worker's lane (the gap before it is the time
+    until it was noticed). The runner under testr writes one spanning the time testr's ``times.dbm`` holds for the
+    test, so that testr keeps it (:mod:`partitioner.run.kept`): its reason tells it, not its span."""
+    if record.status != FAIL:
+        return False
+    return record.reason.startswith(NOT_RUN) or (record.start is not None and record.start == record.stop)
+
+
+def did_not_end(record: TestRecord) -> bool:
+    """A failure partitioner wrote for a test that did not run to its end (:func:`partitioner.statuses.unfinished`:
+    never started, cut short by a signal, lost with its worker, a Ctrl-C in its own process), or one that
+    :func:`never_ran`. Its span is no measurement: the time until it was noticed, or the time testr kept for it (the
+    runner writes it so: :mod:`partitioner.run.kept`). It gives no duration sample and no class-setup gap."""
+    return record.status == FAIL and (unfinished(record.reason) or never_ran(record))
+
+
+def _instant(record: TestRecord) -> TestRecord:
+    """A record that :func:`never_ran` as the instant it was failed (its stop); any other as it is."""
+    return replace(record, start=record.stop) if record.start != record.stop and never_ran(record) else record
 
 
 def without_never_ran(run: Run) -> Run:
@@ -201,6 +229,9 @@ def lane_gaps(lane: Sequence[TestRecord]) -> list[LaneGap]:
     for record in lane:
         if testids.parse(record.test_id).fixture or never_ran(record):
             continue
+        if did_not_end(record):  # its span is no measurement: no gap before it, nor after it
+            previous = None
+            continue
         if previous is not None and record.status in FINAL:
             before, after = testids.class_key(previous.test_id), testids.class_key(record.test_id)
             stop, start = previous.stop or 0.0, record.start or 0.0
@@ -225,7 +256,7 @@ def first_offsets(run: Run) -> list[tuple[str, float]]:
     """
     firsts = []
     for _, lane in worker_lanes(run):
-        head = next((r for r in lane if not testids.parse(r.test_id).fixture and not never_ran(r)), None)
+        head = next((r for r in lane if not testids.parse(r.test_id).fixture and not did_not_end(r)), None)
         if head is not None and head.start is not None:
             firsts.append((head.start, head.test_id))
     if len(firsts) < 2:
@@ -236,12 +267,12 @@ def first_offsets(run: Run) -> list[tuple[str, float]]:
 
 def durations(history: History, statuses: frozenset[str]) -> dict[str, list[float]]:
     """The durations of the results with one of ``statuses``, by canonical id, runs oldest first (a test
-    that :func:`never_ran` gives none)."""
+    that did not run to its end, :func:`did_not_end`, gives none)."""
     found: dict[str, list[float]] = defaultdict(list)
     for run in sorted(history.runs, key=lambda r: (r.order, r.run_id)):
         for record in run.records:
             duration = record.duration
-            if record.status in statuses and duration is not None and not never_ran(record):
+            if record.status in statuses and duration is not None and not did_not_end(record):
                 found[testids.canonical(record.test_id)].append(duration)
     return found
 

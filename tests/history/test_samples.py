@@ -160,6 +160,46 @@ class TestTestsThatNeverRan(testtools.TestCase):
         self.assertEqual([("m.F", 0.5)], samples.first_offsets(run))  # worker-1's first test that ran
 
 
+class TestTimesTestrKept(testtools.TestCase):
+    """The runner under testr writes a test it fails for not running to its end spanning the time testr's times.dbm
+    held for it, so that testr stores that time back (partitioner.run.kept): its reason, not its span, says what it
+    is, and the span is no measurement."""
+
+    NOT_RUN = "not run: the run was interrupted (SIGINT) before this test started; worker-1 was killed by SIGTERM"
+    CUT = ("interrupted: the runner received SIGINT, and worker-0 was killed by SIGTERM before this test reported a "
+           "result")
+
+    def interrupted_run(self) -> Run:
+        return Run(".testrepository/1", (
+            TestRecord("m.A.t1", "success", 0, 1, "worker-0"),
+            TestRecord("m.B.t1", "success", 0.5, 1.5, "worker-1"),
+            failed("m.C.t1", "worker-0", 3.0, 7.0, self.CUT),  # began at 3; 4 s kept (it was cut at 4)
+            failed("m.D.t1", "worker-1", -0.5, 4.0, self.NOT_RUN),  # 4.5 s kept, ending when it was failed
+            failed("m.E.t1", "worker-1", 3.0, 4.0, "KeyboardInterrupt"),
+        ))
+
+    def test_a_test_that_never_started_is_known_by_its_reason_and_is_an_instant_on_its_lane(self) -> None:
+        run = self.interrupted_run()
+        self.assertTrue(samples.never_ran(run.records[3]))
+        self.assertFalse(samples.never_ran(run.records[2]))
+        lanes = dict(samples.worker_lanes(run))
+        self.assertEqual([("m.B.t1", 0.5, 1.5), ("m.E.t1", 3.0, 4.0), ("m.D.t1", 4.0, 4.0)],
+                         [(r.test_id, r.start, r.stop) for r in lanes["worker-1"]])
+        kept, stopped = samples.judged(run)
+        self.assertEqual(samples.Interruption(".testrepository/1", "SIGINT", ("m.C.t1", "m.E.t1"), 1), stopped)
+        self.assertNotIn("m.D.t1", [r.test_id for r in kept.records])
+
+    def test_their_spans_give_no_sample(self) -> None:
+        run = self.interrupted_run()
+        self.assertEqual({}, samples.not_passing_samples(History(runs=(run,))))
+        self.assertEqual([], samples.setup_gaps(run))  # not m.C's 2 s before its kept span, nor m.E's 1.5 s
+        ran = TestRecord("m.C.t0", "success", 3.0, 3.5, "worker-0")  # a test of m.C that ran: its gap counts
+        self.assertEqual([("m.C", 2.0)], samples.setup_gaps(Run("r", (*run.records[:1], ran, *run.records[1:]))))
+        self.assertEqual([("m.B", 0.5)], samples.first_offsets(run))
+        self.assertTrue(samples.did_not_end(run.records[2]))
+        self.assertFalse(samples.did_not_end(failed("m.A.t", "worker-0", 1, 2, "AssertionError: no")))
+
+
 def failed(test_id: str, worker: str, start: float, stop: float, reason: str) -> TestRecord:
     """A failure on ``worker`` with the reason its writer gave."""
     return TestRecord(test_id, "fail", start, stop, worker, frozenset({worker}), reason)
