@@ -34,9 +34,9 @@ from partitioner.dispatch.spawn import spawn_worker, wanted
 from partitioner.dispatch.state import Outcome
 from partitioner.dispatch.supervisor import GRACE_S, Lane
 from partitioner.render.output import plural, recorded_as_failures
-from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal
+from partitioner.run.signals import POLL_S, Interrupt, exit_status_for_signal, not_started
 from partitioner.run.stream import MergedOutput, WorkerStream
-from partitioner.statuses import FINAL, unended
+from partitioner.statuses import FINAL, INPROGRESS, unended
 
 
 @dataclass
@@ -175,6 +175,12 @@ def _wait(threads: Sequence[threading.Thread], interrupt: Interrupt, output: Mer
             thread.join(POLL_S / max(1, len(threads)))
 
 
+def _release(streams: Sequence[WorkerStream]) -> None:
+    """Write what the lanes' streams still hold (tests that never reported a final status, none of the queue's)."""
+    for stream in streams:
+        stream.release()
+
+
 def _say(stderr: IO[str], prog: str, line: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         stderr.write(f"{prog}: {line}\n")
@@ -204,15 +210,19 @@ def _account(queue: Queue, streams: Sequence[WorkerStream], outcome: HostOutcome
                     holder.setdefault(test_id, index)
     missing = unended(queue.test_ids(), last)
     if not missing:
+        _release(streams)
         return
     outcome.failed = True
     for test_id in missing:
+        lane = holder.get(test_id, 0)
         why = reasons.get(test_id, "no lane reported a result for this test")
         if outcome.signum is not None and test_id not in reasons:
-            why = f"interrupted ({signal.Signals(outcome.signum).name}) before this test reported a result"
-        lane = holder.get(test_id, 0)
+            why = (f"interrupted ({signal.Signals(outcome.signum).name}) before this test reported a result"
+                   if last.get(test_id) == INPROGRESS else
+                   not_started(outcome.signum, f"lane {lane} held it, and no result of it came"))
         streams[lane].fail_unreported(test_id, why)
         outcome.placement[test_id] = lane
+    _release(streams)
     outcome.unreported.extend(missing)
     recorded = recorded_as_failures(len(missing))
     _say(stderr, prog, f"{plural(len(missing), 'test')} never reported a result and {recorded}")

@@ -209,7 +209,9 @@ def _run(args: argparse.Namespace, inner: list[str], command: InnerCommand, plan
         test_ids = [t for t in test_ids if t not in NOT_TESTS]
         note(f"not running {', '.join(pseudo)}: {'they stand' if len(pseudo) > 1 else 'it stands'} for what "
              "went wrong in a past run (an exit status, unreadable output), not for a test")
-    output = MergedOutput(out)
+    from partitioner.run.kept import REPOSITORY, KeptTimes
+
+    output = MergedOutput(out, kept=KeptTimes(here / REPOSITORY))  # testr's, when testr runs us
     _skip_pseudo(output, pseudo)
     if not test_ids:
         note(f"{source} has no test ids: nothing to run")
@@ -326,14 +328,14 @@ def _plan_and_run(args: argparse.Namespace, test_ids: list[str], workers: int, d
 
 
 def _watch_starts(output: MergedOutput, progress: ProgressLine | None) -> FirstStarts:
-    """Have the merged output tell each event to the plan record's :class:`FirstStarts` (the run's first start is
-    in the record's key), and to the progress line, if any."""
-    import testtools  # loaded with the merged output
-
+    """Have the merged output tell each event it writes to the plan record's :class:`FirstStarts` (the run's first
+    start is in the record's key, which the stored run's timestamps must give), and each as it happens to the
+    progress line, if any."""
     from partitioner.dispatch.record import FirstStarts
 
     starts = FirstStarts()
-    output.observer = starts if progress is None else testtools.CopyStreamResult([starts, progress])
+    output.observer = starts
+    output.watcher = progress
     return starts
 
 

@@ -10,7 +10,8 @@ Invariants of :func:`run_phases`:
   (any ``worker-*`` tag of its own is replaced) and routed ``i`` (or ``i/<its route>``);
 * bytes that are not subunit become ``stdout`` file attachments, so the merged stream stays valid;
 * every id of a worker's share ends with a final status: an id the worker never finished is written
-  as ``inprogress`` then ``fail`` with a ``reason`` attachment, and one summary line goes to stderr;
+  as ``inprogress`` then ``fail`` with a ``reason`` attachment (``not run: ...`` when it never started), and one
+  summary line goes to stderr;
 * on SIGINT/SIGTERM (see :class:`Interrupt`) the running workers' process groups are terminated, then
   killed after a grace period, and their unfinished ids fail with reason "interrupted".
 """
@@ -37,7 +38,7 @@ from partitioner.render.output import recorded_as_failures
 from partitioner.run.inner import InnerCommand, spawn
 from partitioner.run.signals import POLL_S, Interrupt, describe_exit, exit_status_for_signal, not_started
 from partitioner.run.stream import MergedOutput, WorkerStream, read_worker_stream
-from partitioner.statuses import FINAL, INPROGRESS, unended
+from partitioner.statuses import FINAL, INPROGRESS, NOT_RUN, unended
 
 #: Seconds between SIGTERM and SIGKILL to a worker's process group.
 GRACE_S = 3.0
@@ -217,20 +218,25 @@ def _account(workers: Sequence[Worker], signum: int | None, outcome: RunOutcome,
         if returncode != 0 or worker.stream.failed or worker.reader_error:
             outcome.failed = True
         if not unreported:
+            worker.stream.release()
             if returncode != 0 and signum is None:
                 _say(stderr, f"{tag} {fate} after all its tests reported")
             continue
         outcome.failed = True
         name = signal.Signals(signum).name if signum is not None else ""
         for test_id in unreported:
-            if signum is None:
+            started = worker.stream.last.get(test_id) == INPROGRESS
+            if signum is None and started:
                 why = f"{tag} {fate}, and this test never reported a result"
-            elif worker.stream.last.get(test_id) == INPROGRESS:
+            elif signum is None:  # the worker ended (crashed, or did not know the id) and never reached it
+                why = f"{NOT_RUN} {tag} {fate} and never started this test"
+            elif started:
                 why = f"interrupted: the runner received {name}, and {tag} {fate} before this test reported a result"
             else:  # the worker never reached it
                 why = not_started(signum, f"{tag} {fate}")
             worker.stream.fail_unreported(test_id, why)
             outcome.placement[test_id] = worker.index
+        worker.stream.release()
         outcome.unreported.extend(unreported)
         held = "its test" if len(worker.share) == 1 else f"{len(unreported)} of its {len(worker.share)} tests"
         verb = recorded_as_failures(len(unreported))

@@ -4,6 +4,12 @@
 packet. :class:`WorkerStream` is where the runner's accounting lives: it forwards one worker's events to the
 shared :class:`MergedOutput` with the worker's tag and route, remembers each test's last status, and
 writes the synthetic ``inprogress``/``fail`` pair for a test the worker never finished.
+
+A test's events reach the output together, once it has a final status, so that testr, which reads the output, never
+holds a test as running: a Ctrl-C that reaches testr too stops it reading at once, and testr would store each test it
+held so as a failure with no details, timed 0 s in its ``times.dbm``. And a failure for not running to its end is
+written with the timestamps that keep testr's earlier time for the test (:mod:`partitioner.run.kept`), which needs
+the test's first event still in hand.
 """
 
 from __future__ import annotations
@@ -12,12 +18,15 @@ import datetime
 import select
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import subunit
 import testtools
 
-from partitioner.statuses import FAIL, FAILING, INPROGRESS, SUBUNIT_PARSER
+from partitioner.statuses import EXISTS, FAIL, FAILING, INPROGRESS, SUBUNIT_PARSER
+
+if TYPE_CHECKING:
+    from partitioner.run.kept import KeptTimes
 
 #: the attachment name bytes that are not subunit get in the merged stream (as testr and stestr name them)
 NON_SUBUNIT = "stdout"
@@ -172,20 +181,33 @@ _TEXT = "text/plain;charset=utf8"
 class MergedOutput:
     """The one subunit v2 output stream: thread-safe, and quiet once the reader has gone away.
 
-    :param observer: also sees every event, after it is written (it never changes the bytes written)
+    :param observer: also sees every event as it is written (it never changes the bytes written): the plan record's
+        first starts, which must be the stored run's
+    :param kept: the times testr keeps (:mod:`partitioner.run.kept`): a :class:`WorkerStream` writes a test it fails
+        for not running to its end with the timestamps that keep them; ``None``: as it happened
+    :ivar watcher: sees every event of a worker as it happens (:meth:`happened`), before the test's events are
+        written together: the progress line
     :ivar broken: ``True`` once a write failed because the reader closed the pipe, or :meth:`reader_gone`
         saw it close
     """
 
-    def __init__(self, stream: IO[bytes], observer: testtools.StreamResult | None = None) -> None:
+    def __init__(self, stream: IO[bytes], observer: testtools.StreamResult | None = None,
+                 kept: KeptTimes | None = None) -> None:
         self._lock = threading.Lock()
         self._stream = stream
         self._writer = subunit.StreamResultToBytes(stream)
         self.observer = observer
+        self.watcher: testtools.StreamResult | None = None
+        self.kept = kept
         self.broken = False
 
     def status(self, **event: Any) -> None:
-        """Write one event (the keywords of ``StreamResult.status``)."""
+        """Write one event (the keywords of ``StreamResult.status``) as it happens."""
+        self.write(**event)
+        self.happened(**event)
+
+    def write(self, **event: Any) -> None:
+        """Write one event, and tell the :attr:`observer`."""
         with self._lock:
             if self.broken:
                 return
@@ -196,6 +218,12 @@ class MergedOutput:
             observer = self.observer
         if observer is not None:
             observer.status(**event)
+
+    def happened(self, **event: Any) -> None:
+        """Tell the :attr:`watcher` of an event as it happens (it may be written later, or with other timestamps)."""
+        watcher = self.watcher
+        if watcher is not None:
+            watcher.status(**event)
 
     def packets(self, data: bytes, events: list[dict[str, Any]]) -> None:
         """Write packets as they were read: ``data``, whole subunit v2 packets whose events are ``events``,
@@ -217,6 +245,8 @@ class MergedOutput:
         if observer is not None:
             for event in events:
                 observer.status(**event)
+        for event in events:
+            self.happened(**event)
 
     def reader_gone(self) -> bool:
         """Whether the reader of the stream closed its end (testr went away), without writing to it.
@@ -252,6 +282,11 @@ class MergedOutput:
 class WorkerStream(testtools.StreamResult):
     """Forwards one worker's events to the merged output, tagged, and remembers each test's last status.
 
+    A test's events are held from its first until its final status and then written together (see the module
+    docstring), retimed by the output's :attr:`~MergedOutput.kept` times when it failed for not running to its end;
+    the output's :attr:`~MergedOutput.watcher` sees each as it comes. What is still held when the worker is accounted
+    for (a test outside its share that never ended) is written by :meth:`release`.
+
     :ivar last: test id -> last status it reported
     :ivar routes: test id -> route code of its last event (so synthesised events pair with it)
     :ivar failed: whether any test reported ``fail`` or ``uxsuccess``
@@ -265,6 +300,8 @@ class WorkerStream(testtools.StreamResult):
         self.last: dict[str, str] = {}
         self.routes: dict[str, str] = {}
         self.failed = False
+        #: test id -> its events (tagged and routed) since its first, until its final status
+        self._held: dict[str, list[dict[str, Any]]] = {}
 
     def status(self, test_id: str | None = None, test_status: str | None = None,
                test_tags: set[str] | None = None, runnable: bool = True, file_name: str | None = None,
@@ -277,22 +314,48 @@ class WorkerStream(testtools.StreamResult):
             if test_status is not None:
                 self.last[test_id] = test_status
                 self.failed = self.failed or test_status in FAILING
-        self.output.status(test_id=test_id, test_status=test_status, test_tags=tags, runnable=runnable,
-                           file_name=file_name, file_bytes=file_bytes, eof=eof, mime_type=mime_type,
-                           route_code=route, timestamp=timestamp)
+        self._take({"test_id": test_id, "test_status": test_status, "test_tags": tags, "runnable": runnable,
+                    "file_name": file_name, "file_bytes": file_bytes, "eof": eof, "mime_type": mime_type,
+                    "route_code": route, "timestamp": timestamp})
 
     def fail_unreported(self, test_id: str, reason: str) -> None:
         """Record ``test_id`` as failed with a ``reason`` attachment (``inprogress`` first if needed)."""
         route = self.routes.get(test_id, str(self.index))
         now = _now()
+        base = {"test_id": test_id, "test_tags": {self.tag}, "runnable": True, "route_code": route, "timestamp": now}
         if self.last.get(test_id) != INPROGRESS:
-            self.output.status(test_id=test_id, test_status=INPROGRESS, test_tags={self.tag},
-                               route_code=route, timestamp=now)
-        self.output.status(test_id=test_id, test_status=FAIL, test_tags={self.tag}, route_code=route,
-                           file_name="reason", file_bytes=reason.encode("utf-8"), mime_type=_TEXT,
-                           eof=True, timestamp=now)
+            self._take({**base, "test_status": INPROGRESS, "file_name": None, "file_bytes": None, "eof": False,
+                        "mime_type": None})
+        self._take({**base, "test_status": FAIL, "file_name": "reason", "file_bytes": reason.encode("utf-8"),
+                    "eof": True, "mime_type": _TEXT})
         self.last[test_id] = FAIL
         self.failed = True
+
+    def release(self) -> None:
+        """Write the events still held, as they came: tests that never reported a final status (the accounting
+        fails those it knows; an id outside the worker's share is passed on as it is)."""
+        held, self._held = self._held, {}
+        for events in held.values():
+            for event in events:
+                self.output.write(**event)
+
+    def _take(self, event: dict[str, Any]) -> None:
+        """One event: told to the watcher now, written now (no test's, or a listing's), or held until its test's
+        final status, then written with the test's other events (retimed, see :mod:`partitioner.run.kept`)."""
+        output = self.output
+        output.happened(**event)
+        test_id, status = event["test_id"], event["test_status"]
+        if test_id is None or status == EXISTS:
+            output.write(**event)
+            return
+        held = self._held.setdefault(test_id, [])
+        held.append(event)
+        if status is None or status == INPROGRESS:
+            return
+        del self._held[test_id]
+        kept = output.kept
+        for one in kept.retimed(held) if kept is not None else held:
+            output.write(**one)
 
 
 def _now() -> datetime.datetime:

@@ -118,6 +118,10 @@ class Events:
         """The concatenated bytes of one attachment."""
         return b"".join(e[6] or b"" for e in self.events if e[1] == test_id and e[5] == name)
 
+    def stamps(self, test_id: str) -> list[Any]:
+        """The timestamps of ``test_id``'s events, in order (``None`` where an event has none)."""
+        return [e[10] for e in self.events if e[1] == test_id]
+
 
 class RunnerTestCase(testtools.TestCase):
     """Shared set-up: a temp dir with the fake runner, and helpers to call the runner."""

@@ -67,13 +67,16 @@ class TestMerging(RunnerTestCase):
 
 
 class TestNeverLoseATest(RunnerTestCase):
-    def assertUnreported(self, events: Events, test_id: str, *words: str) -> None:
+    def assertUnreported(self, events: Events, test_id: str, *words: str, started: bool = True) -> None:
+        """``test_id`` failed with a reason naming ``words``: one it never reported a result of when it started,
+        else ``not run: ...`` (its worker never reached it)."""
         statuses = [e[2] for e in events.events if e[1] == test_id and e[2] not in (None, "exists")]
         self.assertEqual("inprogress", statuses[0])
         self.assertEqual("fail", statuses[-1])
         reason = events.attachment(test_id, "reason").decode()
-        for word in ("never reported", *words):
+        for word in ("never reported" if started else "never started this test", *words):
             self.assertIn(word, reason)
+        self.assertEqual(not started, reason.startswith("not run: "), reason)
 
     def test_crash_halfway_fails_the_rest_of_the_share(self) -> None:
         ids = ["a.ok", "b.ok", "c.crash", "d.ok", "e.ok", "f.ok"]
@@ -82,8 +85,10 @@ class TestNeverLoseATest(RunnerTestCase):
         self.assertAccounted(events, ids)
         self.assertEqual(["success"], events.finals("a.ok"))
         self.assertEqual(["success"], events.finals("d.ok"))  # worker-1's share is unaffected
+        self.assertUnreported(events, "c.crash", "worker-0", "exited with status 3")
+        # it never reached e.ok: a test that did not run (history and races leave it out, its time is kept)
+        self.assertUnreported(events, "e.ok", "worker-0 exited with status 3", started=False)
         for test_id in ("c.crash", "e.ok"):
-            self.assertUnreported(events, test_id, "worker-0", "exited with status 3")
             self.assertIn("worker-0", events.tags(test_id))
         self.assertIn("partitioner.run: worker-0 exited with status 3; 2 of its 3 tests never reported", err)
 
@@ -93,7 +98,7 @@ class TestNeverLoseATest(RunnerTestCase):
         self.assertEqual(1, status)
         self.assertAccounted(events, ids)
         self.assertUnreported(events, "b.sigkill", "worker-1", "SIGKILL")
-        self.assertUnreported(events, "d.ok", "worker-1", "SIGKILL")
+        self.assertUnreported(events, "d.ok", "worker-1", "SIGKILL", started=False)
         self.assertIn("worker-1 was killed by SIGKILL (signal 9); 2 of its 2 tests never reported and are recorded "
                       "as failures", err)
 
@@ -110,8 +115,8 @@ class TestNeverLoseATest(RunnerTestCase):
             status, events, err = self.run_ids(ids)
             self.assertEqual(1, status, err)
             self.assertAccounted(events, ids)
-            self.assertUnreported(events, "a.silent", f"exited with status {exit_status}")
-            self.assertUnreported(events, "c.ok", "worker-0")
+            self.assertUnreported(events, "a.silent", f"exited with status {exit_status}", started=False)
+            self.assertUnreported(events, "c.ok", "worker-0", started=False)
             self.assertEqual(["success"], events.finals("b.ok"))
 
     def test_unstartable_inner_command_is_an_error(self) -> None:
