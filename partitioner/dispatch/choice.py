@@ -63,10 +63,13 @@ def small_tests_reason(sizes: Sequence[int], costs: Sequence[float], measured: i
     median = statistics.median(costs)
     if median >= SMALL_TEST_S:
         return None
-    many = "1 test" if tests == 1 else f"{tests:,} tests"
-    return (f"the queue would hand out {many} one at a time and the history prices them small (median "
-            f"{median * 1000:.1f} ms, under {SMALL_TEST_S * 1000:.0f} ms): a hand-out would cost about as much as "
-            "a test, so each worker's share is fixed before the run instead")
+    under = f"under {SMALL_TEST_S * 1000:.0f} ms"
+    if tests == 1:  # `stestr run --failing` after one test failed
+        return (f"the queue would hand out 1 test and the history prices it small ({median * 1000:.1f} ms, {under}): "
+                "a hand-out would cost about as much as the test, so its worker is fixed before the run instead")
+    return (f"the queue would hand out {tests:,} tests one at a time and the history prices them small (median "
+            f"{median * 1000:.1f} ms, {under}): a hand-out would cost about as much as a test, so each worker's "
+            "share is fixed before the run instead")
 
 
 def planned_reason(planned: Planned, lanes: int) -> str | None:

@@ -19,7 +19,9 @@ class TestSmallTestsRule(testtools.TestCase):
     def test_one_test_reads_in_the_singular(self) -> None:
         # `stestr run --failing` with one failing test, as a sweep of OpenStack suites saw it ("1 tests")
         reason = small_tests_reason([1], [0.001], measured=1, has_history=True)
-        self.assertIn("hand out 1 test one at a time", reason or "")
+        self.assertEqual("the queue would hand out 1 test and the history prices it small (1.0 ms, under 50 ms): a "
+                         "hand-out would cost about as much as the test, so its worker is fixed before the run "
+                         "instead", reason)
 
     def test_the_median_decides_not_a_few_long_tests(self) -> None:
         costs = [0.002] * 99 + [30.0]
