@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import math
 import os
 import signal
 import subprocess
@@ -19,8 +18,9 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from partitioner import statuses
 from partitioner.dispatch.toolrun import ToolRun, plan_record
 from partitioner.render.output import plural
 from partitioner.run.signals import describe_exit, not_started
@@ -91,19 +91,36 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
     return missing, lanes_cut
 
 
-#: a failure the stored run holds: when it was written (epoch seconds), and whether its reason says the test was
-#: not run (``not run: ...``: never started)
-Failure = tuple[float, bool]
+class Failure(NamedTuple):
+    """A failure the stored run holds, as :func:`ended` weighs it (:func:`failure`)."""
+
+    #: when it was written (epoch seconds)
+    when: float
+    #: its ``reason`` says the test was not run (``not run: ...``: never started)
+    not_run: bool
+    #: its reason, else its traceback, says the test did not run to its end
+    #: (:func:`partitioner.statuses.unfinished`: a ``KeyboardInterrupt`` in its own process, partitioner's
+    #: ``interrupted: ...``, ``not run: ...`` or ``... never reported a result``), not that the test failed
+    unfinished: bool = False
 
 
-def failure(event: Mapping[str, Any]) -> Failure:
-    """A ``fail`` event the tool stores, as :func:`ended` weighs it: its timestamp (now, when it has none) and
-    whether its ``reason`` says the test never started (the queue's, a lane's and :func:`write_unreported`'s own
-    ``not run: ...``)."""
+def failure(event: Mapping[str, Any], unfinished: bool | None = None) -> Failure:
+    """A ``fail`` event the tool stores, as :func:`ended` weighs it: its timestamp (now, when it has none), whether
+    its ``reason`` says the test never started (the queue's, a lane's and :func:`write_unreported`'s own
+    ``not run: ...``), and whether the test did not run to its end.
+
+    :param unfinished: whether the test's attachments said it did not run to its end, which the caller read from
+        the events before this one (the tool's stream sends a traceback ahead of the status:
+        :meth:`partitioner.dispatch.toolrun.Tee.unfinished`); None: from this event's own attachment alone
+    """
     stamp = event.get("timestamp")
     when = stamp.timestamp() if isinstance(stamp, datetime.datetime) else time.time()
-    reason = event.get("file_bytes") if event.get("file_name") == "reason" else None
-    return when, bytes(reason or b"").decode("utf-8", "replace").startswith(NOT_RUN)
+    name = event.get("file_name")
+    text = bytes(event.get("file_bytes") or b"").decode("utf-8", "replace") if name in ("reason", "traceback") else ""
+    reason = text if name == "reason" else ""
+    if unfinished is None:
+        unfinished = statuses.unfinished(statuses.reason_line(reason, text if name == "traceback" else ""))
+    return Failure(when, reason.startswith(NOT_RUN), unfinished)
 
 
 @dataclass(frozen=True)
@@ -126,8 +143,9 @@ class Ended:
         return bool(self.cut_short or self.not_started)
 
 
-#: seconds before the signal in which a failure counts as its: a Ctrl-C reaches every process at once, and a test
-#: process may record its running test's ``KeyboardInterrupt`` before our handler notes the time
+#: seconds before the signal in which a failure that says the test did not run to its end counts as the signal's: a
+#: Ctrl-C reaches every process at once, and a test process may record its running test's ``KeyboardInterrupt``
+#: before our handler notes the time
 SIGNAL_SLACK_S = 0.5
 
 
@@ -136,14 +154,20 @@ def unstarted(failed: Failure, signalled_at: float) -> bool:
     from starting: its reason says so (``not run: ...``) and it was written after the signal, less
     :data:`SIGNAL_SLACK_S` (:func:`ended` counts them; the tool's console leaves them out:
     :class:`~partitioner.dispatch.toolrun.Console`)."""
-    when, not_run = failed
-    return not_run and when >= signalled_at - SIGNAL_SLACK_S
+    return failed.not_run and failed.when >= signalled_at - SIGNAL_SLACK_S
+
+
+def cut_short(failed: Failure, signalled_at: float) -> bool:
+    """Whether a stored failure (:func:`failure`) that is not :func:`unstarted` is a test the signal (at
+    ``signalled_at``) cut short: written after it, or in the :data:`SIGNAL_SLACK_S` before it and saying the test
+    did not run to its end (its own process's ``KeyboardInterrupt``, partitioner's ``interrupted: ...``). A test
+    that failed of itself just before the signal (its ``AssertionError``, which the stored run keeps) ran."""
+    return failed.when >= signalled_at or (failed.unfinished and failed.when >= signalled_at - SIGNAL_SLACK_S)
 
 
 def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) -> Ended:
     """Each test of ``run``, by the id it ran as (a listed id that ran as scenarios counts each scenario), counted
-    by how it ended: a failure written after the signal (``signalled_at``, epoch seconds, less
-    :data:`SIGNAL_SLACK_S`) was cut short, or never started when its reason says so; any other result ran.
+    by how it ended: never started (:func:`unstarted`), cut short (:func:`cut_short`), else it ran.
 
     :param failures: the run's stored failures by test id (:func:`failure`), the account's own included
     """
@@ -156,10 +180,12 @@ def ended(run: ToolRun, failures: Mapping[str, Failure], signalled_at: float) ->
     ran_as = expanded(scenarios)
     tests = [t for t in listed if t not in ran_as] + sorted(scenarios)
     for test_id in tests:
-        failed = failures.get(test_id, (-math.inf, False))
+        failed = failures.get(test_id)
+        if failed is None:
+            continue
         if unstarted(failed, signalled_at):
             never += 1
-        elif failed[0] >= signalled_at - SIGNAL_SLACK_S:
+        elif cut_short(failed, signalled_at):
             cut += 1
     return Ended(len(tests) - cut - never, cut, never)
 
@@ -177,9 +203,9 @@ def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end
             return None
         name = signal.Signals(signum).name
         failed = end.cut_short + end.not_started
-        return (f"the run was interrupted ({name}): of its {plural(end.ran + failed, 'test')} {end.ran} ran, "
-                f"{end.cut_short} {'was' if end.cut_short == 1 else 'were'} cut short and {end.not_started} never "
-                f"started; the stored run is partial: {'that one is' if failed == 1 else f'those {failed} are'} "
+        return (f"the run was interrupted ({name}): of its {plural(end.ran + failed, 'test')} {end.ran:,} ran, "
+                f"{end.cut_short:,} {'was' if end.cut_short == 1 else 'were'} cut short and {end.not_started:,} never "
+                f"started; the stored run is partial: {'that one is' if failed == 1 else f'those {failed:,} are'} "
                 f"recorded as {'a failure' if failed == 1 else 'failures'}{counted(run, failed)}, and "
                 f"`{rerun(tool)}` reruns {'it' if failed == 1 else 'them'}")
     if missing:
@@ -210,8 +236,8 @@ def counted(run: ToolRun, failed: int) -> str:
         return f" (the tool's failure count includes {them})"
     if hidden == failed:
         return f" (the tool's output leaves {them} out)"
-    return (f" (the tool's failure count includes {failed - hidden} of them; its output leaves out the {hidden} "
-            "that never started)")
+    return (f" (the tool's failure count includes {failed - hidden:,} of them; its output leaves out the "
+            f"{hidden:,} that never started)")
 
 
 def rerun(tool: str | None = None) -> str:

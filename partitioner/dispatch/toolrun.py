@@ -185,6 +185,15 @@ class Tee:
         got = {k: v.decode("utf-8", "replace") for k, v in self._texts.pop(test_id, {}).items()}
         if status == "fail" and unfinished(reason_line(got.get("reason", ""), got.get("traceback", ""))):
             self._unrun.add(test_id)
+        elif self._unrun:
+            self._unrun.discard(test_id)
+
+    def unfinished(self, test_id: str) -> bool:
+        """Whether the last result of ``test_id`` written so far is a failure whose reason, else traceback, says it
+        did not run to its end (:func:`did_not_run`: its own process's ``KeyboardInterrupt``, or partitioner's
+        reasons), from its attachments, which may come in events before its status (exec's account after a signal
+        tells a test the signal cut short from one that failed of itself just before it)."""
+        return test_id in self._unrun
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:
         """Write ``test_id`` as failed with a ``reason``, on its worker's route, as if its worker had."""

@@ -396,8 +396,9 @@ class Session:
                         run.finals[test_id] = worker
                     run.running.pop(test_id, None)
                     failures = self._failures.setdefault(id(run), {})
-                    if status == "fail":
-                        failures[test_id] = toolaccount.failure(event)
+                    if status == "fail":  # its traceback came ahead of it: the tee read it
+                        tee = run.tee
+                        failures[test_id] = toolaccount.failure(event, tee.unfinished(test_id) if tee else None)
                     else:
                         failures.pop(test_id, None)
                 elif test_id not in run.finals:

@@ -87,6 +87,24 @@ class TestTimesKept(testtools.TestCase):
                                             for k, v in repository.get_test_times(ids)["known"].items()})
         self.assertTrue(Path(self.dir, ".testrepository", "failing").exists())
 
+    def test_the_tee_says_which_test_s_last_result_did_not_run_to_its_end(self) -> None:
+        # exec's account after a signal asks it at each failure, whose traceback came in events before it
+        from testtools.testresult.doubles import StreamResult as Recorder
+
+        tee = Tee(Recorder(), Session(), ToolRun([], None))
+        for test_id, text in (("a.A.ctrl_c", b"Traceback:\n  File x\nKeyboardInterrupt\n"),
+                              ("a.A.failed", b"Traceback:\n  File x\nAssertionError: boom\n")):
+            tee.status(test_id=test_id, test_status="inprogress", timestamp=at(0))
+            tee.status(test_id=test_id, file_name="traceback", file_bytes=text, eof=True, timestamp=at(1))
+            self.assertFalse(tee.unfinished(test_id))  # no result yet
+            tee.status(test_id=test_id, test_status="fail", timestamp=at(1))
+        tee.status(test_id="a.A.lane", test_status="fail", file_name="reason", eof=True, timestamp=at(2),
+                   file_bytes=b"interrupted: lane 0 received SIGINT, and ...")
+        self.assertEqual([True, False, True, False],
+                         [tee.unfinished(t) for t in ("a.A.ctrl_c", "a.A.failed", "a.A.lane", "a.A.other")])
+        tee.status(test_id="a.A.ctrl_c", test_status="success", timestamp=at(3))  # its last result is its own
+        self.assertFalse(tee.unfinished("a.A.ctrl_c"))
+
     def test_which_failures_did_not_run(self) -> None:
         self.assertTrue(did_not_run("not run: its module a.b failed to import in the test process:\nImportError"))
         self.assertTrue(did_not_run("interrupted (SIGTERM) before this test reported a result"))
