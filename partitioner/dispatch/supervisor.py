@@ -21,7 +21,7 @@ from partitioner.dispatch.command import LANE_MODULE, WorkerCommand
 from partitioner.dispatch.spawn import Spawned
 from partitioner.render.output import plural, recorded_as_failures
 from partitioner.run.signals import Interrupt, describe_exit, not_started
-from partitioner.statuses import EXISTS, INPROGRESS, unended
+from partitioner.statuses import EXISTS, INPROGRESS, NOT_RUN, unended
 
 if TYPE_CHECKING:  # imported when used: the worker starts before the lane loads them
     from multiprocessing.connection import Connection
@@ -34,6 +34,9 @@ GRACE_S = 3.0
 #: seconds a worker that closed its control socket mid-group gets to exit by itself before SIGKILL
 EXIT_S = 2.0
 _POLL_S = 0.05
+#: how the reason of a test a signal kept from starting begins after ``not run:`` (the dispatcher's, when a lane or
+#: the host told it of the signal: ``the run was interrupted (SIGINT) before this test was handed to a worker``)
+INTERRUPTED_RUN = "the run was interrupted"
 
 
 class Gone(Exception):
@@ -51,6 +54,9 @@ class Lane:
     :param cwd: the workers' working directory (default: ours)
     :param preload: the preloader's socket path (:mod:`partitioner.dispatch.preload`; default: the one the
         environment names, if any)
+
+    After a signal a lane says only what is news when its host accounts for every test itself, in one line
+    (:attr:`accounted`): not how many tests it held or wrote for the queue, which that line counts.
     """
 
     def __init__(self, index: int, command: WorkerCommand, output: Sink, stderr: IO[str], interrupt: Interrupt,
@@ -83,6 +89,11 @@ class Lane:
         self._told_interrupt = False
         self._gone_mid_group = False  # the dispatcher went away while the worker ran a group
         self._fate = "was never started"
+        #: the host says in one line what a signal did to every test: ``partitioner exec``'s session
+        #: (:func:`partitioner.dispatch.toolaccount.warning`), the host whose dispatcher asks its lanes to track
+        #: (it cannot see their streams: the tool reads and stores them), unlike the runner's, which says its own
+        #: lines and lets its lanes say theirs
+        self.accounted = False
 
     def say(self, line: str) -> None:
         """One ``partitioner.dispatch.lane N: ...`` line on stderr."""
@@ -164,9 +175,8 @@ class Lane:
         try:
             # load the suite before asking for work: loading overlaps on every lane
             welcome = self._ask("hello", lane=self.index, pid=os.getpid())
-            if welcome is not None and welcome.get("track"):
-                self.relay.before = self._progress
-                self.relay.before_batch = self._progress_batch
+            if welcome is not None:
+                self._welcomed(welcome)
             if welcome is not None and self._ensure_child() is not None:
                 self._loop()
         except Gone as exc:
@@ -176,7 +186,9 @@ class Lane:
         try:
             if self._awaiting and not self.gone:  # a signal cut the wait: the reply may hold a group
                 reply = self._receive(self.grace + 5.0)
-                if reply is not None and reply["op"] == "group":
+                if reply is not None and reply["op"] == "welcome":  # the signal came as the lane said hello
+                    self._welcomed(reply)
+                elif reply is not None and reply["op"] == "group":
                     self.held.update(dict.fromkeys(map(str, reply["tests"]), str(reply["key"])))
                 elif reply is not None and reply["op"] == "report":
                     self._write_reports(reply["items"])
@@ -200,6 +212,19 @@ class Lane:
             return 128 + self.interrupt.signum
         return 1 if self.trouble or self.broken or self.relay.synthetic else 0
 
+    def _welcomed(self, welcome: dict[str, Any]) -> None:
+        """The dispatcher's welcome: whether to tell it of each test before writing it, and whether its host
+        accounts for every test after a signal (:attr:`accounted`): both when it tracks."""
+        if welcome.get("track"):
+            self.relay.before = self._progress
+            self.relay.before_batch = self._progress_batch
+            self.accounted = True
+
+    def _signal_said(self) -> bool:
+        """Whether what a signal did to this lane's tests is the host's to say (:attr:`accounted`): after a signal,
+        while the dispatcher is there (a lane that lost it says what it wrote: no account may follow)."""
+        return self.accounted and self.interrupt.signum is not None and not self.gone
+
     def _progress(self, test_id: str, status: str) -> None:
         """Tell the dispatcher before the event is written (it decides what a lost lane ran on this)."""
         key = "started" if status == "inprogress" else "finished"
@@ -221,7 +246,7 @@ class Lane:
     def _tell_interrupt(self) -> None:
         if self.interrupt.signum is not None and not self._told_interrupt:
             self._told_interrupt = True
-            self._send("interrupt", why=f"the run was interrupted ({signal.Signals(self.interrupt.signum).name})")
+            self._send("interrupt", why=f"{INTERRUPTED_RUN} ({signal.Signals(self.interrupt.signum).name})")
 
     def _loop(self) -> None:
         done: str | None = None
@@ -392,10 +417,12 @@ class Lane:
             self.say(f"the test process {self._fate} at the end of the run")
 
     def _account(self) -> None:
-        """Every id this lane held that never reported a final status fails, with the reason."""
+        """Every id this lane held that never reported a final status fails, with the reason (said in a line unless
+        that is the host's to say: :meth:`_signal_said`)."""
         missing = unended(self.held, self.relay.last)
         if not missing:
             return
+        said = not self._signal_said()
         if self.interrupt.signum is not None:
             name = signal.Signals(self.interrupt.signum).name
             unstarted = [t for t in missing if self.relay.last.get(t) in (None, EXISTS)]
@@ -403,11 +430,9 @@ class Lane:
             for test_id in unstarted:  # as the queue's: these were handed to the lane, and never began
                 self.relay.fail(test_id, not_started(self.interrupt.signum,
                                                      f"lane {self.index} held it, and its test process {self._fate}"))
-            if unstarted:
+            if unstarted and said:
                 recorded = recorded_as_failures(len(unstarted))
                 self.say(f"{plural(len(unstarted), 'test')} it held never started and {recorded} (not run)")
-            if not missing:
-                return
             why = (f"interrupted: lane {self.index} received {name}, and its test process {self._fate} before "
                    "this test reported a result")
         elif self.gone:
@@ -416,12 +441,15 @@ class Lane:
             why = f"the test process of lane {self.index} {self._fate}, and this test never reported a result"
         for test_id in missing:
             self.relay.fail(test_id, why)
-        recorded = recorded_as_failures(len(missing))
-        self.say(f"{plural(len(missing), 'test')} it held never reported and {recorded} ({why})")
+        if missing and said:
+            recorded = recorded_as_failures(len(missing))
+            self.say(f"{plural(len(missing), 'test')} it held never reported and {recorded} ({why})")
 
     def _write_reports(self, items: Sequence[Sequence[str]]) -> None:
         for test_id, reason in items:
             self.relay.fail(str(test_id), str(reason))
+        if self._signal_said():  # those a signal kept from starting are the host's to count: the rest are news
+            items = [(t, r) for t, r in items if not str(r).startswith(f"{NOT_RUN} {INTERRUPTED_RUN}")]
         if items:  # the queue's, not this lane's: their reason says why (an interrupted run, a group that kills)
             reasons = Counter((str(reason).splitlines() or [""])[0] for _, reason in items)
             reason, _ = reasons.most_common(1)[0]

@@ -40,7 +40,8 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
 
     :param signum: the first signal while the tool ran, or None
     :returns: how many tests were written, and whether the lanes wrote failures of their own for tests the signal
-        cut short or kept from starting (each lane said how many)
+        cut short or kept from starting (which the lanes leave to :func:`warning` to say: the dispatcher the
+        session starts asks them to track, :attr:`partitioner.dispatch.supervisor.Lane.accounted`)
     """
     dispatcher = run.dispatcher
     reasons: dict[str, str] = {}
@@ -213,11 +214,28 @@ def warning(run: ToolRun, missing: int, lanes_cut: bool, signum: int | None, end
         one = missing == 1
         return (f"{why}{plural(missing, 'test')} never reported a result: recorded as "
                 f"{'a failure' if one else 'failures'} in the stored run{counted(run, missing)}")
-    if lanes_cut:
+    if lanes_cut:  # after a signal without ``end``: the session always has it
         assert signum is not None
         return (f"the run was interrupted ({signal.Signals(signum).name}): the tests it cut short or kept from "
-                "starting are recorded as failures in the stored run (each lane said how many)")
+                "starting are recorded as failures in the stored run")
     return None
+
+
+def lane_signalled(run: ToolRun) -> str | None:
+    """The warning for a run that a signal to one of its lanes stopped while exec had none (``kill -TERM`` of a
+    lane's pid), or None. A lane under exec leaves what its signal did to exec's account
+    (:attr:`partitioner.dispatch.supervisor.Lane.accounted`), which :func:`warning` says after exec's own signal;
+    this line says it after a lane's alone, which stopped the dispatcher, and so the whole run."""
+    dispatcher = run.dispatcher
+    if dispatcher is None or dispatcher.state.stopping is None:
+        return None
+    from partitioner.dispatch.supervisor import INTERRUPTED_RUN  # only for a run a signal stopped
+
+    stopping = dispatcher.state.stopping
+    if not stopping.startswith(INTERRUPTED_RUN):
+        return None  # --failfast
+    return (f"{stopping}, by a signal to one of its lanes, not to exec: the tests it cut short or kept from starting "
+            "are recorded as failures in the stored run")
 
 
 def counted(run: ToolRun, failed: int) -> str:

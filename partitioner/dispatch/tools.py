@@ -417,6 +417,8 @@ class Session:
         if self.signum is not None and (missing or lanes_cut or (end is not None and end.partial)):
             self.interrupt_said = True
         line = toolaccount.warning(run, missing, lanes_cut, self.signum, end)
+        if line is None and self.signum is None:  # a signal to a lane alone: it left the saying to us
+            line = toolaccount.lane_signalled(run)
         if line is not None:
             self.warn(line)
         if self._progress is not None:

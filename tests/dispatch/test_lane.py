@@ -498,3 +498,67 @@ class TestLaneLines(testtools.TestCase):
         lane, err = self.lane()
         lane._write_reports([("a.A.t1", "why"), ("a.A.t2", "why"), ("a.A.t3", "another")])
         self.assertEqual("lane 0: 3 queued tests recorded as failures: why (and 1 other reason)\n", err.getvalue())
+
+
+class TestLaneLinesAfterASignal(testtools.TestCase):
+    """After a signal, a lane under ``partitioner exec`` (its dispatcher tracks: the session's) leaves what the
+    signal did to exec's one account line; under the runner it says its lines as before."""
+
+    def lane(self, accounted: bool) -> tuple[Lane, io.StringIO, io.BytesIO]:
+        import signal
+
+        command = recognise([sys.executable, "-m", "subunit.run", "discover"])
+        assert command is not None
+        err, out = io.StringIO(), io.BytesIO()
+        interrupt = Interrupt()
+        interrupt.signum = signal.SIGINT
+        lane = Lane(1, command, MergedOutput(out), err, interrupt, name="partitioner: lane 1")
+        lane.accounted = accounted
+        return lane, err, out
+
+    def written(self, lane: Lane, out: io.BytesIO) -> dict[str, list[str]]:
+        lane.relay.output.flush()
+        return read_events(out.getvalue()).finals()
+
+    def test_the_tests_it_held_are_written_and_left_unsaid_under_exec(self) -> None:
+        for accounted, lines in ((True, 0), (False, 2)):
+            lane, err, out = self.lane(accounted)
+            lane.held = {"a.A.t1": "a.A", "a.A.t2": "a.A", "a.A.t3": "a.A"}
+            lane.relay.last["a.A.t1"] = "inprogress"  # cut short; t2 and t3 never started
+            lane._account()
+            self.assertEqual({t: ["fail"] for t in lane.held}, self.written(lane, out))
+            self.assertEqual(lines, len(err.getvalue().splitlines()), err.getvalue())
+        self.assertIn("partitioner: lane 1: 2 tests it held never started and are recorded as failures (not run)\n",
+                      err.getvalue())  # the runner's lanes, as before
+
+    def test_the_queue_s_tests_the_signal_kept_from_starting_are_left_unsaid_and_the_rest_said(self) -> None:
+        interrupted = ("not run: the run was interrupted (SIGINT) before this test was handed to a worker")
+        killer = "not run: group a.K was handed out 2 times and its test process died each time (...)"
+        lane, err, out = self.lane(True)
+        lane._write_reports([("a.A.t1", interrupted), ("a.A.t2", interrupted)])
+        self.assertEqual("", err.getvalue())
+        lane._write_reports([("a.A.t3", interrupted), ("a.K.t1", killer)])  # news: a group that kills
+        self.assertEqual(f"partitioner: lane 1: 1 queued test recorded as a failure: {killer}\n", err.getvalue())
+        self.assertEqual({t: ["fail"] for t in ("a.A.t1", "a.A.t2", "a.A.t3", "a.K.t1")}, self.written(lane, out))
+        lane, err, _ = self.lane(False)
+        lane._write_reports([("a.A.t1", interrupted)])
+        self.assertEqual(f"partitioner: lane 1: 1 queued test recorded as a failure: {interrupted}\n",
+                         err.getvalue())
+
+    def test_before_a_signal_and_after_losing_its_dispatcher_it_says_them(self) -> None:
+        lane, err, _ = self.lane(True)
+        lane.interrupt.signum = None
+        lane.held = {"a.A.t1": "a.A"}
+        lane._account()  # its worker died at the end of the run: news
+        self.assertIn("1 test it held never reported and is recorded as a failure", err.getvalue())
+        lane, err, _ = self.lane(True)
+        lane.gone = True  # no account may follow
+        lane._write_reports([("a.A.t1", "not run: the run was interrupted (SIGINT)")])
+        self.assertIn("1 queued test recorded as a failure", err.getvalue())
+
+    def test_a_dispatcher_that_tracks_is_exec_s(self) -> None:
+        lane, _, _ = self.lane(False)
+        lane._welcomed({"op": "welcome", "track": False})  # the runner's
+        self.assertFalse(lane.accounted)
+        lane._welcomed({"op": "welcome", "track": True})  # exec's session (dispatch/tools.py)
+        self.assertTrue(lane.accounted)

@@ -215,3 +215,48 @@ class TestSessionAccount(testtools.TestCase):
                            before=SIGNAL_SLACK_S + 1.0)
         self.assertIn("of its 4 tests 2 ran, 1 was cut short and 1 never started", err)
 
+
+class TestALaneSignalledAlone(testtools.TestCase):
+    """A signal to one lane alone stops the run's dispatcher while exec has none: the lane leaves the saying to exec
+    (as after exec's own signal), and exec says it in one line."""
+
+    class Dispatcher:
+        def __init__(self, stopping: str | None) -> None:
+            from partitioner.dispatch.state import Outcome
+
+            self.state = type("State", (), {"stopping": stopping})()
+            self._outcome = Outcome((), (), (), stopping)
+
+        def outcome(self) -> object:
+            return self._outcome
+
+        def close(self) -> None:
+            pass
+
+    def account(self, stopping: str | None) -> str:
+        import io
+
+        from partitioner.dispatch.tools import Session as ExecSession
+
+        err = io.StringIO()
+        session = ExecSession(stderr=err)
+        run = ToolRun([("a.A.t1", "a.A.t2")], None)
+        run.dispatcher = self.Dispatcher(stopping)  # type: ignore[assignment]
+        session.runs.append(run)
+        tee = Tee(Recorder(), session, run)
+        tee.startTestRun()
+        for test_id, reason in (("a.A.t1", b"interrupted: lane 0 received SIGTERM, ..."),
+                                ("a.A.t2", b"not run: the run was interrupted (SIGTERM) before this test was ...")):
+            tee.status(test_id=test_id, test_status="fail", test_tags={"worker-0"}, file_name="reason",
+                       file_bytes=reason, eof=True)
+        tee.stopTestRun()
+        return err.getvalue()
+
+    def test_exec_says_a_lane_s_signal_stopped_the_run(self) -> None:
+        self.assertEqual("partitioner: warning: the run was interrupted (SIGTERM), by a signal to one of its lanes, "
+                         "not to exec: the tests it cut short or kept from starting are recorded as failures in the "
+                         "stored run\n", self.account("the run was interrupted (SIGTERM)"))
+
+    def test_nothing_when_no_signal_stopped_it(self) -> None:
+        self.assertEqual("", self.account(None))
+        self.assertEqual("", self.account("a test failed and the run stops at the first failure (--failfast)"))

@@ -5,7 +5,9 @@ A new user's trial: class A's ``test_1_fails`` failed (``self.fail()``) and ``te
 ``test_3_slow`` sleeps and ``test_4`` passes; the account said "of its 4 tests 0 ran, 3 were cut short and 1 never
 started", where test_1_fails had ended with its own AssertionError, which the stored run keeps: any failure written in
 the half second before the signal counted as the signal's. Now only one that says so does (a ``KeyboardInterrupt``,
-partitioner's ``interrupted: ...``).
+partitioner's ``interrupted: ...``). And under dynamic dispatch the account line is the one line about the signal:
+each lane added its own (``lane 0: 1 queued test recorded as a failure ...``, ``lane 1: 1 test it held never
+reported ...``), all the queue's tests said under "lane 0"; a lane still says what is news, its worker that crashed.
 """
 
 from __future__ import annotations
@@ -144,3 +146,17 @@ class TestStatic(InterruptAfterAFailure, testtools.TestCase):
 class TestDynamic(InterruptAfterAFailure, testtools.TestCase):
     DISPATCH = "dynamic"
 
+    def test_the_account_is_the_one_line_about_the_signal(self) -> None:
+        _, err, stored = self.interrupted('self.fail("a real failure")')
+        self.assertEqual([], [line for line in err.splitlines() if line.startswith("partitioner: lane")])
+        self.assertEqual(1, len(ACCOUNT.findall(err)), err)
+        self.assertEqual(4, sum(self.counts(err, stored)))
+
+    def test_a_lane_still_says_its_worker_crashed_before_the_signal(self) -> None:
+        code, err, stored = self.interrupted("os._exit(3)")
+        self.assertEqual(130, code, err)
+        lanes = [line for line in err.splitlines() if line.startswith("partitioner: lane")]
+        self.assertEqual(1, len(lanes), err)
+        self.assertRegex(lanes[0], rf"^partitioner: lane \d: its test process exited with status 3 during group "
+                                   rf"{re.escape(FAILING)}: 1 running test recorded as a failure")
+        self.assertIn("exited with status 3 while this test was running", stored.attachment(FAILING, "reason"))
