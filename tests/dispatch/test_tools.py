@@ -158,8 +158,10 @@ class TestSession(testtools.TestCase):
                      timestamp=before)  # a failure of its own, before the signal: it ran
         outer.status(test_id=cut, test_status="inprogress", test_tags={"worker-0"}, route_code="0", timestamp=before)
         session.signum = signal.SIGINT
-        outer.status(test_id=cut, test_status="fail", test_tags={"worker-0"}, route_code="0",
-                     timestamp=datetime.datetime.now(datetime.timezone.utc))
+        now = datetime.datetime.now(datetime.timezone.utc)  # the signal's time to the microsecond: its own counts
+        outer.status(test_id=cut, file_name="traceback", file_bytes=b"Traceback:\n  File x\nKeyboardInterrupt\n",
+                     mime_type="text/plain", eof=True, test_tags={"worker-0"}, route_code="0", timestamp=now)
+        outer.status(test_id=cut, test_status="fail", test_tags={"worker-0"}, route_code="0", timestamp=now)
         outer.stopTestRun()
         self.assertEqual(0, session.injected)
         self.assertTrue(session.interrupt_said)  # exec adds no "stored complete" line
