@@ -174,6 +174,18 @@ class TestRacesCommand(RepositoryCase):
         status, _, err = self.cli("races", "3")
         self.assertIn("run 3 of .testrepository ran on one worker (worker-0)", err)
 
+    def test_a_latest_run_interrupted_before_a_second_worker_ran_a_test_names_another(self) -> None:
+        # new user's trial: "run 3, the latest, ran serially ...; the latest parallel run is run 3": its other
+        # worker's tests never started (failed as not run), which made it parallel as stored, not as judged
+        never = "not run: the run was interrupted (SIGINT) before this test started"
+        interrupted = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"), rec(f"{B}.test_1", "worker-1", 1, 1, "fail",
+                                                                             reason=never), run_id="r3", order=3)
+        self.repository([*racing_runs()[:3], interrupted])
+        status, _, err = self.cli("races")
+        self.assertEqual(1, status)
+        self.assertIn("run 3 of .testrepository, the latest, ran on one worker before it was interrupted, so nothing "
+                      "overlapped; pass a parallel run: the latest parallel run is run 2 (`partitioner races 2`)", err)
+
     def test_a_serial_failing_rerun_after_the_first_run_names_run_0_as_the_parallel_one(self) -> None:
         # `testr run --failing` reruns the failures serially: the parallel run before it is run 0
         serial = run(rec(f"{A}.test_1", "worker-0", 0, 1, "fail"))

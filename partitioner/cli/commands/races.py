@@ -244,10 +244,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.order:
         return _order(cwd, tool, run_, label, stopped, serial, repo, args, console)
     if args.run is None and repo is not None and not is_parallel(run_):
-        parallel = [r for r in repo.runs if is_parallel(r)]
+        # judged as this one: a run interrupted before a second worker ran a test is no parallel run either
+        parallel = [r for r in repo.runs if r.order != run_.order and is_parallel(judged(r)[0])]
+        how = "ran on one worker before it was interrupted" if stopped is not None else "ran serially"
         if parallel:
             newest = max(parallel, key=lambda r: r.order).order
-            raise HistoryError(f"{label}, the latest, ran serially, so nothing overlapped; pass a parallel run: "
+            raise HistoryError(f"{label}, the latest, {how}, so nothing overlapped; pass a parallel run: "
                                f"the latest parallel run is run {newest} (`partitioner races {newest}`)")
     if args.history:
         loaded = load_history_for(cwd, args.history, console.stdin)
