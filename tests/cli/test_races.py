@@ -499,6 +499,19 @@ class TestInto(RepositoryCase):
         parser.read_string(text)
         self.assertEqual(["race1"], [r.name for r in load_settings(self.dir).resources])  # the same pair, once
 
+    def test_a_second_merge_from_the_project_directory_finds_the_file_the_first_wrote(self) -> None:
+        # with `-C .` (the default) --into named the file relative and the settings absolute: once the first merge
+        # had put resources in it, the second refused it as a file "--into cannot edit" (the docs' loop, CI)
+        self.repository(racing_runs())
+        conf = self.dir / ".testr.conf"
+        conf.write_text("[DEFAULT]\ntest_command=true\n")
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(self.dir)
+        for which in ("2", "0"):
+            status, _, err = super(RepositoryCase, self).cli("races", which, "--format", "config", "--into")
+            self.assertEqual(0, status, err)
+        self.assertEqual(1, conf.read_text().count("[partitioner]"))
+
     def test_into_needs_the_config_format_and_an_ini_file(self) -> None:
         self.repository(racing_runs())
         self.assertOneLineError(["races", "--into", "-C", str(self.dir)], 2,

@@ -122,9 +122,11 @@ def _target(cwd: Path, settings: Settings, tool: Tool, given: str) -> Path:
         path = Path(given)
         return path if path.is_absolute() or path.exists() else cwd / path
     where = settings.where.get("resources", "")
-    for name in CONFIG_FILES:
-        if where == f"[partitioner] in {cwd / name}":
-            return cwd / name
+    section = "[partitioner] in "
+    if where.startswith(section):  # the file, as the settings name it (absolute, where -C is relative: `-C .`)
+        named = Path(where[len(section):])
+        if named.name in CONFIG_FILES and named.resolve() == (cwd / named.name).resolve():
+            return named
     if where:
         raise UsageError(f"resources are set in {where}, which --into cannot edit; pass --into FILE (an INI file "
                          f"such as .testr.conf), or copy the printed lines there by hand")
