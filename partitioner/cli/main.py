@@ -80,15 +80,26 @@ def _deepest(parser: argparse.ArgumentParser, arguments: Sequence[str]) -> argpa
         found = chosen
 
 
-def _before_the_command(arguments: Sequence[str], command: argparse.ArgumentParser) -> list[str]:
-    """The options typed before the command's name that the command itself takes (``-q`` of ``partitioner -q
-    exec``): argparse blamed them on the command ("partitioner exec: unrecognized arguments: -q")."""
-    words = command.prog.split()[1:]
-    if not words or words[0] not in arguments:
-        return []
-    early = [w for w in arguments[:arguments.index(words[0])] if w.startswith("-")]
-    known = [w for w in early if w.split("=", 1)[0] in command._option_string_actions]
-    return known if known and len(known) == len(early) else []
+def _before_the_command(arguments: Sequence[str],
+                        parser: argparse.ArgumentParser) -> tuple[argparse.ArgumentParser, list[str]] | None:
+    """The command named in ``arguments`` and the options (with their values) typed before its name, when the
+    command itself takes each of them (``-q`` of ``partitioner -q exec``, ``-n 2`` of ``partitioner -n 2 plan``):
+    argparse blamed the command for them ("partitioner exec: unrecognized arguments: -q"), or took a value for the
+    command's name ("invalid choice: '2'"). None when something else is wrong."""
+    subparsers = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if subparsers is None:
+        return None
+    at = next((i for i, word in enumerate(arguments) if word in subparsers.choices), 0)
+    early = list(arguments[:at])
+    if not early or not early[0].startswith("-"):
+        return None
+    command = subparsers.choices[arguments[at]]
+    known = command._option_string_actions
+    for word in (w for w in early if w.startswith("-")):
+        name = word.split("=", 1)[0]
+        if name not in known and not (not name.startswith("--") and name[:2] in known):  # -n2: -n with its value
+            return None
+    return command, early
 
 
 def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
@@ -113,12 +124,12 @@ def _run(arguments: list[str], console: Console) -> int:
     try:
         args = parser.parse_args(arguments)
     except BadArguments as exc:
-        deepest = _deepest(parser, arguments)
-        prog = deepest.prog if exc.parser is parser else exc.parser.prog
-        early = _before_the_command(arguments, deepest) if exc.parser is parser else []
-        if early:  # `partitioner -q exec ...`: the top parser has no -q, and the command was not to blame
-            console.stderr.write(f"partitioner: error: {' '.join(early)} goes after the command: `{prog} "
-                                 f"{' '.join(early)} ...`; see `{prog} --help`\n")
+        prog = _deepest(parser, arguments).prog if exc.parser is parser else exc.parser.prog
+        misplaced = _before_the_command(arguments, parser) if exc.parser is parser else None
+        if misplaced is not None:  # `partitioner -q exec ...`: the top parser has no -q; the command was not to blame
+            command, early = misplaced
+            console.stderr.write(f"partitioner: error: {' '.join(early)} goes after the command: `{command.prog} "
+                                 f"{' '.join(early)} ...`; see `{command.prog} --help`\n")
             return USAGE
         console.stderr.write(f"{prog}: error: {one_line(str(exc))}; see `{prog} --help`\n")
         return USAGE

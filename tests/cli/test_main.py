@@ -50,6 +50,11 @@ class TestErrorBoundary(PlanCase):
                                      "see `partitioner exec --help`\n"), self.cli("-q", "exec", "--", "stestr"))
         self.assertEqual((USAGE, "", "partitioner plan: error: unrecognized arguments: --bogus; "
                                      "see `partitioner plan --help`\n"), self.cli("--bogus", "plan"))  # not plan's
+        # with a value: argparse took "2" for the command's name ("invalid choice: '2'"), or blamed plan for -n2
+        for early in (["-n", "2"], ["-n2"], ["--concurrency=2", "-C", "."]):
+            self.assertEqual((USAGE, "", f"partitioner: error: {' '.join(early)} goes after the command: `partitioner "
+                                         f"plan {' '.join(early)} ...`; see `partitioner plan --help`\n"),
+                             self.cli(*early, "plan"))
 
     def test_a_misspelled_command_gets_the_one_it_was_close_to(self) -> None:
         commands = "'plan', 'explain', 'history', 'exec', 'concurrency', 'races', 'timeline'"
