@@ -102,6 +102,16 @@ class TestPlan(PlanCase):
         code, _, err = self.cli(*self.plan_args("-n", "2", "--history", "sqlite:///nope.db"))
         self.assertNotIn("partitioner: warning", err)  # on the terminal the table shows them once
 
+    def test_a_table_written_to_a_file_holds_its_last_lines_and_leaves_stdout_empty(self) -> None:
+        # "planned as ...", "history: ..." and "dispatch: the shares above ..." went to the terminal, where no
+        # shares are above, and the file lacked them (a new user's trial)
+        target = self.dir / "plan.txt"
+        code, out, _ = self.cli(*self.plan_args("-n", "2", "-o", str(target)))
+        self.assertEqual((OK, ""), (code, out))
+        _, shown, _ = self.cli(*self.plan_args("-n", "2"))
+        self.assertEqual(shown, target.read_text())
+        self.assertIn("\nhistory: ", target.read_text())
+
     def test_a_history_given_that_cannot_be_read_is_one_line_that_never_says_pass_history(self) -> None:
         # each kind of unreadable --history said what partitioner accepts, or warned and then told the user to
         # "pass --history", which they had just done

@@ -14,7 +14,7 @@ from partitioner.cli import selection
 from partitioner.cli.arguments import add_dispatch, add_plan_arguments, positive_int, project_dir
 from partitioner.cli.console import Console
 from partitioner.config import DISPATCH_ORDERS, Choice, Settings, default_concurrency, load_settings
-from partitioner.errors import UsageError
+from partitioner.errors import OutputError, UsageError
 from partitioner.pipeline import Planned, plan_for_directory, plan_shards, select_shard
 from partitioner.render import (
     DISPATCH_RENDERERS,
@@ -105,12 +105,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
                                  args.strategy, console.stdin, settings, chosen.tool)
     run = selection.run_dispatch(settings, planned)
     shown = _render(args, console, settings, planned, run)
-    if args.format == "table":
-        console.stdout.write(f"planned as the run will: {chosen.describe()}{part}; grouping {planned.plan.grouping} "
-                             f"({planned.grouping_from})\n")
-        console.stdout.write(f"history: {history_used(planned, cwd)}\n")
+    if args.format == "table":  # the table's last lines: in its file with it when it went to one (-o)
+        lines = [f"planned as the run will: {chosen.describe()}{part}; grouping {planned.plan.grouping} "
+                 f"({planned.grouping_from})\n", f"history: {history_used(planned, cwd)}\n"]
         if run is not None:
-            console.stdout.write(_dispatch_line(shown, *run))
+            lines.append(_dispatch_line(shown, *run))
+        if args.output and args.output != "-":
+            try:
+                with open(args.output, "a", encoding="utf-8", newline="\n") as table:
+                    table.writelines(lines)
+            except OSError as exc:
+                raise OutputError(f"cannot write {args.output}: {exc.strerror or exc}; write to an existing, "
+                                  "writable directory") from None
+        else:
+            console.stdout.writelines(lines)
     return 0
 
 
