@@ -5,7 +5,9 @@ the suites assert about any run or any error, in one place.
 * :func:`survivors`: the processes of a run still alive (scanned in ``/proc`` by working directory), to prove
   that none outlives the run by more than the grace period;
 * :func:`unprivileged`: a ``preexec_fn`` that makes permission bits count for a child even under root (CI runs
-  as root), so that "permission denied" can be produced for real.
+  as root), so that "permission denied" can be produced for real;
+* :func:`start_job` and :func:`signal_job_when`: a command run as a terminal's job, signalled as a Ctrl-C or
+  ``timeout`` signals it (its whole process group) once the run reached a given moment.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import testtools
@@ -131,3 +133,36 @@ def kill_all(directory: Path) -> None:
     for pid in processes_in(directory):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+
+
+#: run a command as a terminal's job is run: SIGINT back to its default (a shell's background job inherits it ignored)
+SIGINT_RESET = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execvp(sys.argv[1], sys.argv[1:])")
+
+
+def start_job(argv: Sequence[str], cwd: Path, env: dict[str, str], stderr: Path) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a session (and process group) of its own, as a terminal's job, SIGINT reset, stdin closed,
+    stdout dropped and stderr into the file ``stderr`` (a process outliving the command cannot hold up a wait)."""
+    with stderr.open("wb") as err:
+        return subprocess.Popen([sys.executable, "-c", SIGINT_RESET, *argv], cwd=cwd, env=env, start_new_session=True,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+
+
+def signal_job_when(proc: subprocess.Popen[bytes], ready: Callable[[], bool], signum: signal.Signals, what: str,
+                    stderr: Path, timeout: float, settle: float = 0.0) -> int:
+    """Wait until ``ready()``, ``settle`` seconds more, then send ``signum`` to the job's process group and wait for
+    it to end; its exit status. A job that ends first, or never gets ready within ``timeout``, is killed and fails
+    the test with ``what`` and its stderr; one that outlives the signal by ``timeout`` is killed and fails it too."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError(f"{what} (exit {proc.wait()}): {stderr.read_text()[-3000:]}")
+        time.sleep(0.02)
+    time.sleep(settle)
+    os.killpg(proc.pid, signum)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"the job did not end within {timeout:.0f} s of the {signum.name}") from None

@@ -1,10 +1,11 @@
-"""Tests for partitioner.statuses: which listed tests have no final status yet."""
+"""Tests for partitioner.statuses: which listed tests have no final status yet, and which failures say a test did not
+run to its end."""
 
 from __future__ import annotations
 
 import testtools
 
-from partitioner.statuses import unended
+from partitioner.statuses import reason_line, unended, unfinished
 
 
 class TestUnended(testtools.TestCase):
@@ -28,3 +29,19 @@ class TestUnended(testtools.TestCase):
     def test_ids_of_tests_not_listed_are_not_its_business(self) -> None:
         last = {"setUpClass (m.S)": "inprogress", "other.X.t(one)": "inprogress", "m.A.a": "success"}
         self.assertEqual([], unended(["m.A.a"], last))
+
+
+def did_not_run(text: str, traceback: bool = False) -> bool:
+    """A failure's reason (or, with ``traceback``, its traceback) read as the Tee and exec's account read it."""
+    return unfinished(reason_line("", text) if traceback else reason_line(text))
+
+
+class TestUnfinished(testtools.TestCase):
+    def test_which_failures_did_not_run(self) -> None:
+        self.assertTrue(did_not_run("not run: its module a.b failed to import in the test process:\nImportError"))
+        self.assertTrue(did_not_run("interrupted (SIGTERM) before this test reported a result"))
+        self.assertTrue(did_not_run("lane 2 lost its dispatcher, and this test never reported a result"))
+        self.assertTrue(did_not_run("Traceback (most recent call last):\n  File x\nKeyboardInterrupt\n", True))
+        self.assertFalse(did_not_run("Traceback (most recent call last):\nAssertionError: not run: x\n", True))
+        self.assertFalse(did_not_run("a skip reason the test wrote"))
+        self.assertFalse(did_not_run(""))

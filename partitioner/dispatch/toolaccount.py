@@ -66,7 +66,8 @@ def write_unreported(run: ToolRun, signum: int | None) -> tuple[int, bool]:
     with run.lock:
         running = dict(run.running)
         left = unended(planned_ids, {**dict.fromkeys(running, INPROGRESS), **dict.fromkeys(run.finals, SUCCESS)})
-    left = [t for t in left if t not in expanded(left)]  # a rerun's test beside its scenarios: they fail for it
+    beside = expanded(left)  # a rerun's test beside its scenarios: they fail for it
+    left = [t for t in left if t not in beside]
     fates: dict[int, str] = {}
     for test_id in left:
         index = holder.get(test_id, holder.get(scenario_base(test_id) or "", 0))

@@ -4,11 +4,11 @@ on unchanged, the session sees it, notes each test's start for the plan record's
 ``dispatch.record.FirstStarts.key``), and before the tool stores the run the session accounts for every test), and
 the plan record of a static run (:func:`plan_record`).
 
-The tests partitioner records as failed because they did not run to their end (never started, cut short by a
-signal, on a worker that died, or stopped by a Ctrl-C in their own process: :func:`did_not_run`) keep the time
-the tool stored for them before (:meth:`Tee._times_kept`). The tool's inserter times every test whose result has
-a start and an end, so a ``timeout`` that left 110 tests unstarted wrote 0 s for each into ``times.dbm``, and
-plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain stestr stores nothing of a run it
+The tests partitioner records as failed because they did not run to their end (never started, cut short by a signal,
+on a worker that died, or stopped by a Ctrl-C in their own process: :func:`~partitioner.statuses.unfinished`) keep
+the time the tool stored for them before (:meth:`Tee._times_kept`). The tool's inserter times every test whose
+result has a start and an end, so a ``timeout`` that left 110 tests unstarted wrote 0 s for each into ``times.dbm``,
+and plain ``stestr run --failing`` then put 114 of 115 tests on one worker. Plain stestr stores nothing of a run it
 was interrupted in, and no time for a test its dead worker never ended.
 
 After a signal, the tool's console leaves out the tests the signal kept from starting (:class:`Console`): the
@@ -49,12 +49,6 @@ if TYPE_CHECKING:  # only a dynamic run has them: a static run's process does no
 FIELDS = ("test_id", "test_status", "test_tags", "runnable", "file_name", "file_bytes", "eof", "mime_type",
            "route_code", "timestamp")
 _TEXT = "text/plain;charset=utf8"
-
-
-def did_not_run(text: str, traceback: bool = False) -> bool:
-    """Whether a failure's ``reason`` (or, with ``traceback``, its traceback) says it did not run to its end
-    (:func:`partitioner.statuses.unfinished`)."""
-    return unfinished(reason_line("", text) if traceback else reason_line(text))
 
 
 def _tool_key(test_id: str) -> str:
@@ -149,7 +143,7 @@ class Tee:
         from partitioner.dispatch.record import FirstStarts  # loaded with the planner, before the tool stores
 
         self._starts = run.starts = FirstStarts()
-        #: the tests whose failure says they did not run to their end (:func:`did_not_run`)
+        #: the tests whose failure says they did not run to their end (:func:`~partitioner.statuses.unfinished`)
         self._unrun: set[str] = set()
         #: a test's ``reason`` and ``traceback`` attachments until its result (they may come in events before it)
         self._texts: dict[str, dict[str, bytes]] = {}
@@ -172,7 +166,8 @@ class Tee:
         self._session.observe(self._run, event)
 
     def _note_unrun(self, event: Mapping[str, Any]) -> None:
-        """Note a test whose failure says it did not run to its end (:func:`did_not_run`), from its attachments."""
+        """Note a test whose failure says it did not run to its end (:func:`~partitioner.statuses.unfinished`), from
+        its attachments."""
         test_id, name, status = event.get("test_id"), event.get("file_name"), event.get("test_status")
         if test_id is None:
             return
@@ -190,9 +185,9 @@ class Tee:
 
     def unfinished(self, test_id: str) -> bool:
         """Whether the last result of ``test_id`` written so far is a failure whose reason, else traceback, says it
-        did not run to its end (:func:`did_not_run`: its own process's ``KeyboardInterrupt``, or partitioner's
-        reasons), from its attachments, which may come in events before its status (exec's account after a signal
-        tells a test the signal cut short from one that failed of itself just before it)."""
+        did not run to its end (:func:`~partitioner.statuses.unfinished`: its own process's ``KeyboardInterrupt``,
+        or partitioner's reasons), from its attachments, which may come in events before its status (exec's account
+        after a signal tells a test the signal cut short from one that failed of itself just before it)."""
         return test_id in self._unrun
 
     def inject(self, test_id: str, worker: str, route: str | None, reason: str, started: bool) -> None:

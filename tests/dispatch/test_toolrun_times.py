@@ -14,7 +14,7 @@ from typing import Any
 import fixtures
 import testtools
 
-from partitioner.dispatch.toolrun import Tee, ToolRun, did_not_run
+from partitioner.dispatch.toolrun import Tee, ToolRun
 
 _T0 = datetime.datetime(2026, 12, 5, tzinfo=datetime.timezone.utc)
 
@@ -104,12 +104,3 @@ class TestTimesKept(testtools.TestCase):
                          [tee.unfinished(t) for t in ("a.A.ctrl_c", "a.A.failed", "a.A.lane", "a.A.other")])
         tee.status(test_id="a.A.ctrl_c", test_status="success", timestamp=at(3))  # its last result is its own
         self.assertFalse(tee.unfinished("a.A.ctrl_c"))
-
-    def test_which_failures_did_not_run(self) -> None:
-        self.assertTrue(did_not_run("not run: its module a.b failed to import in the test process:\nImportError"))
-        self.assertTrue(did_not_run("interrupted (SIGTERM) before this test reported a result"))
-        self.assertTrue(did_not_run("lane 2 lost its dispatcher, and this test never reported a result"))
-        self.assertTrue(did_not_run("Traceback (most recent call last):\n  File x\nKeyboardInterrupt\n", True))
-        self.assertFalse(did_not_run("Traceback (most recent call last):\nAssertionError: not run: x\n", True))
-        self.assertFalse(did_not_run("a skip reason the test wrote"))
-        self.assertFalse(did_not_run(""))

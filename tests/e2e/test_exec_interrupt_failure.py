@@ -12,13 +12,10 @@ reported ...``), all the queue's tests said under "lane 0"; a lane still says wh
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,7 @@ import testtools
 
 from partitioner.statuses import NOT_RUN, reason_line, unfinished
 from tests.dispatch.helpers import Events, read_events
-from tests.faults import kill_all, survivors
+from tests.faults import kill_all, signal_job_when, start_job, survivors
 from tests.suites import tool, tool_env
 
 #: how long the run may take before it counts as hung
@@ -88,27 +85,10 @@ class InterruptAfterAFailure:
         marker = work / "failed"
         env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"), TMPDIR=str(work), EXEC_MARKER=str(marker))
         subprocess.run([tool("stestr"), "init"], cwd=work, env=env, capture_output=True, check=True)
-        # a session of its own, as a terminal's job; SIGINT reset (a background job inherits it ignored)
-        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                 "os.execvp(sys.argv[1], sys.argv[1:])")
-        with (work / "stderr").open("wb") as stderr:
-            proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--dispatch",
-                                     self.DISPATCH, "--", tool("stestr"), "run", "--concurrency", "2"], cwd=work,
-                                    env=env, start_new_session=True, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while not marker.exists():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise AssertionError(f"test_1_fails never ran (exit {proc.wait()}): {(work / 'stderr').read_text()}")
-            time.sleep(0.01)
-        time.sleep(SIGNAL_AFTER_S)
-        os.killpg(proc.pid, signal.SIGINT)  # a Ctrl-C
-        try:
-            code = proc.wait(timeout=RUN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("exec did not end after the SIGINT") from None
+        proc = start_job([tool("partitioner"), "exec", "--dispatch", self.DISPATCH, "--", tool("stestr"), "run",
+                          "--concurrency", "2"], work, env, work / "stderr")
+        code = signal_job_when(proc, marker.exists, signal.SIGINT, "test_1_fails never ran",  # a Ctrl-C
+                               work / "stderr", RUN_TIMEOUT_S, settle=SIGNAL_AFTER_S)
         self.assertEqual({}, survivors(work), "processes outlived the run")
         last = subprocess.run([tool("stestr"), "last", "--subunit"], cwd=work, env=tool_env(), capture_output=True,
                               check=False, timeout=60)

@@ -14,14 +14,13 @@ import os
 import re
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import fixtures
 import testtools
 
 from tests.dispatch.helpers import read_events, write_package
+from tests.faults import signal_job_when, start_job
 from tests.suites import tool, tool_env
 
 #: each listed id runs as a quick scenario, then one that hangs (writing its pid to ``<root>/hung/<id>``)
@@ -72,27 +71,11 @@ class TestInterruptedScenarios(testtools.TestCase):
     def interrupted(self, dispatch: str, signum: signal.Signals) -> subprocess.CompletedProcess[str]:
         """Run exec until both hanging scenarios run (one per worker), then signal the group, as a Ctrl-C or
         ``timeout`` does."""
-        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                 "os.execvp(sys.argv[1], sys.argv[1:])")
         err_path = self.root / "exec.err"
-        with err_path.open("wb") as err:
-            proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--dispatch",
-                                     dispatch, "--", tool("stestr"), "run", "--concurrency", "2"],
-                                    cwd=self.root, env=self.env, start_new_session=True, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err)
-        deadline = time.monotonic() + 60
-        while len(os.listdir(self.root / "hung")) < 2:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise AssertionError(f"the scenarios never hung (exit {proc.wait()}): {err_path.read_text()}")
-            time.sleep(0.05)
-        time.sleep(0.3)
-        os.killpg(proc.pid, signum)
-        try:
-            code = proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("exec did not end within 60 s of the signal") from None
+        proc = start_job([tool("partitioner"), "exec", "--dispatch", dispatch, "--", tool("stestr"), "run",
+                          "--concurrency", "2"], self.root, self.env, err_path)
+        code = signal_job_when(proc, lambda: len(os.listdir(self.root / "hung")) >= 2, signum,
+                               "the scenarios never hung", err_path, 60, settle=0.3)
         return subprocess.CompletedProcess(proc.args, code, "", err_path.read_text())
 
     def check_interrupted(self, dispatch: str, signum: signal.Signals) -> None:

@@ -41,7 +41,7 @@ import testtools
 
 from tests.dispatch.helpers import Events, read_events
 from tests.e2e.test_runner import inject, suite_ids, use_runner
-from tests.faults import kill_all, processes_in, survivors
+from tests.faults import kill_all, processes_in, signal_job_when, start_job, survivors
 from tests.suites import GEN_SUITE, GeneratedSuite, subunit_v2, tool, tool_env, tree_snapshot, two_test_project
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -763,25 +763,10 @@ class TestSignalAfterTheTests(testtools.TestCase):
         env = tool_env(PARTITIONER_CACHE_DIR=str(work / "cache"), TMPDIR=str(work), PYTHONPATH=str(site),
                        EXEC_MARKERS=str(markers), EXEC_SLOW=when)
         subprocess.run([tool("stestr"), "init"], cwd=work, env=env, capture_output=True, check=True)
-        reset = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                 "os.execvp(sys.argv[1], sys.argv[1:])")
-        with (work / "stderr").open("wb") as stderr:
-            proc = subprocess.Popen([sys.executable, "-c", reset, tool("partitioner"), "exec", "--", tool("stestr"),
-                                     "run", "--concurrency", "2"], cwd=work, env=env, start_new_session=True,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.monotonic() + RUN_TIMEOUT_S
-        while not (markers / "slow").exists():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                raise AssertionError(f"exec never reached the slow moment (exit {proc.wait()}): "
-                                     f"{(work / 'stderr').read_text()}")
-            time.sleep(0.02)
-        os.killpg(proc.pid, signal.SIGINT)  # a Ctrl-C
-        try:
-            code = proc.wait(timeout=RUN_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("exec did not end after the SIGINT") from None
+        proc = start_job([tool("partitioner"), "exec", "--", tool("stestr"), "run", "--concurrency", "2"], work, env,
+                         work / "stderr")
+        code = signal_job_when(proc, (markers / "slow").exists, signal.SIGINT,  # a Ctrl-C
+                               "exec never reached the slow moment", work / "stderr", RUN_TIMEOUT_S)
         self.assertEqual({}, survivors(work), "processes outlived the run")
         last = subprocess.run([tool("stestr"), "last", "--subunit"], cwd=work, env=tool_env(), capture_output=True,
                               check=False, timeout=60)
